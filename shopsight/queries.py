@@ -1,0 +1,65 @@
+"""Named SQL queries: queries/<name>.sql, run with `$name` parameters bound.
+
+Only the parameters a file mentions are bound, so a page can pass its whole
+filter set to every query.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+def names(prefix: str = "") -> list[str]:
+    return sorted(p.stem for p in QUERY_DIR.glob(f"{prefix}*.sql"))
+
+
+@functools.cache
+def sql(name: str) -> str:
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise ValueError(f"bad query name {name!r}")
+    path = QUERY_DIR / f"{name}.sql"
+    if not path.exists():
+        raise KeyError(f"no query named {name!r}")
+    return path.read_text(encoding="utf-8")
+
+
+@functools.cache
+def params_of(name: str) -> frozenset[str]:
+    """The $params a query uses (comments ignored)."""
+    return frozenset(_PARAM.findall(_COMMENT.sub("", sql(name))))
+
+
+def header(name: str) -> str:
+    """The leading comment block: purpose and params."""
+    lines = []
+    for line in sql(name).splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line[2:].strip())
+    return "\n".join(lines)
+
+
+def bind(name: str, params: dict) -> dict:
+    wanted = params_of(name)
+    missing = wanted - params.keys()
+    if missing:
+        raise KeyError(f"query {name!r} needs parameter(s): {', '.join(sorted(missing))}")
+    return {k: v for k, v in params.items() if k in wanted}
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
+    return con.execute(sql(name), bind(name, params)).df()
+
+
+def run_arrow(con: duckdb.DuckDBPyConnection, name: str, **params) -> pa.Table:
+    return con.execute(sql(name), bind(name, params)).fetch_arrow_table()

@@ -1,0 +1,320 @@
+"""The DuckDB workspace: one database file per workspace directory (DESIGN §6).
+
+Every connection is locked down when it opens (no file access, no extension
+loading, configuration frozen).  Uploads are parsed elsewhere, on a private
+in-memory connection, and arrive here as Arrow tables, which are written in one
+transaction so readers see either the old dataset or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from shopsight import queries, schema
+
+DB_FILE = "shop.duckdb"
+SAMPLE = "sample"
+DEFAULT_MEMORY_LIMIT = "1GB"
+DEFAULT_THREADS = 2
+
+# Two writers replacing the same table conflict in DuckDB; loads in one process
+# are serialised per database file.
+_write_locks: dict[str, threading.Lock] = {}
+_write_locks_guard = threading.Lock()
+
+_META_DDL = (
+    """create table if not exists _loads (
+        load_id bigint,
+        kind varchar,
+        file varchar,
+        sheet varchar,
+        mode varchar,
+        rows_loaded bigint,
+        rows_rejected bigint,
+        mapping json,
+        derived json,
+        loaded_at timestamp,
+        active boolean
+    )""",
+    """create table if not exists _mappings (
+        header_key varchar primary key,
+        kind varchar,
+        mapping json,
+        saved_at timestamp
+    )""",
+    """create table if not exists _settings (
+        key varchar primary key,
+        value json
+    )""",
+)
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("SHOPSIGHT_DATA_DIR", "./.shopsight")).expanduser()
+
+
+def resolve(workspace: str | os.PathLike | None) -> Path:
+    """A workspace directory: an explicit path, or a name under the data directory."""
+    if workspace is None:
+        return data_dir() / SAMPLE
+    p = Path(workspace)
+    if p.is_absolute() or os.sep in str(workspace) or p.exists():
+        return p
+    return data_dir() / str(workspace)
+
+
+def quote_ident(name: str) -> str:
+    """Quote a column name for DuckDB; names come from a table's own schema."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _config(read_only: bool) -> dict:
+    cfg = {
+        "memory_limit": os.environ.get("SHOPSIGHT_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+        "threads": int(os.environ.get("SHOPSIGHT_THREADS", DEFAULT_THREADS)),
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+    }
+    return cfg
+
+
+def _lockdown(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")
+
+
+@dataclass
+class Workspace:
+    path: Path
+
+    @property
+    def db_path(self) -> Path:
+        return self.path / DB_FILE
+
+    @property
+    def key(self) -> str:
+        return str(self.db_path.resolve())
+
+    def exists(self) -> bool:
+        return self.db_path.exists()
+
+    def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        """Open the database locked down; creates an empty workspace when writable."""
+        if read_only:
+            if not self.exists():
+                raise FileNotFoundError(f"no workspace at {self.path}")
+            con = duckdb.connect(str(self.db_path), read_only=True, config=_config(True))
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(self.db_path), config=_config(False))
+            ensure_schema(con)
+        _lockdown(con)
+        return con
+
+    def write_lock(self) -> threading.Lock:
+        with _write_locks_guard:
+            return _write_locks.setdefault(self.key, threading.Lock())
+
+
+def open_workspace(workspace: str | os.PathLike | None = None) -> Workspace:
+    return Workspace(resolve(workspace))
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for kind in schema.KINDS:
+        con.execute(schema.create_table_sql(kind))
+    for ddl in _META_DDL:
+        con.execute(ddl)
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    rows = con.execute(
+        "select column_name from information_schema.columns "
+        "where table_name = $t order by ordinal_position",
+        {"t": table},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _select_canonical(kind: str, arrow_cols: list[str]) -> str:
+    """Select list that casts every canonical column and keeps extra columns as text."""
+    k = schema.KINDS[kind]
+    parts = []
+    for c in k.columns:
+        if c.name in arrow_cols:
+            parts.append(f"cast({quote_ident(c.name)} as {c.type}) as {quote_ident(c.name)}")
+        else:
+            parts.append(f"cast(null as {c.type}) as {quote_ident(c.name)}")
+    for name in arrow_cols:
+        if name not in k.column_names and not name.startswith("_"):
+            parts.append(quote_ident(name))
+    return ", ".join(parts)
+
+
+def write_dataset(
+    ws: Workspace,
+    kind: str,
+    table: pa.Table,
+    *,
+    mode: str = "replace",
+    file: str = "",
+    sheet: str | None = None,
+    mapping: dict | None = None,
+    derived: list[str] | None = None,
+    rows_rejected: int = 0,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> int:
+    """Replace or append one kind's table from an Arrow table, atomically.
+
+    Returns the number of rows written.  Rollups for the kind are rebuilt in the
+    same transaction so pages never see a table and its rollup disagree.
+    """
+    if kind not in schema.KINDS:
+        raise ValueError(f"unknown dataset kind {kind!r}")
+    if mode not in ("replace", "append"):
+        raise ValueError(f"mode must be replace or append, not {mode!r}")
+    own = con is None
+    con = con or ws.connect()
+    view = f"_incoming_{threading.get_ident()}"
+    try:
+        with ws.write_lock():
+            con.register(view, table)
+            select = _select_canonical(kind, table.column_names)
+            con.execute("begin transaction")
+            try:
+                if mode == "replace":
+                    con.execute(f"create or replace table {quote_ident(kind)} as select {select} from {view}")
+                    con.execute("update _loads set active = false where kind = $k", {"k": kind})
+                else:
+                    existing = set(table_columns(con, kind))
+                    for name in table.column_names:
+                        if name not in existing and not name.startswith("_"):
+                            con.execute(f"alter table {quote_ident(kind)} add column {quote_ident(name)} varchar")
+                    con.execute(f"insert into {quote_ident(kind)} by name select {select} from {view}")
+                load_id = con.execute("select coalesce(max(load_id), 0) + 1 from _loads").fetchone()[0]
+                con.execute(
+                    "insert into _loads values ($id, $kind, $file, $sheet, $mode, $rows, $rejected, "
+                    "$mapping, $derived, $at, true)",
+                    {
+                        "id": load_id,
+                        "kind": kind,
+                        "file": file,
+                        "sheet": sheet,
+                        "mode": mode,
+                        "rows": table.num_rows,
+                        "rejected": rows_rejected,
+                        "mapping": json.dumps(mapping or {}, ensure_ascii=False),
+                        "derived": json.dumps(derived or [], ensure_ascii=False),
+                        "at": datetime.now(timezone.utc).replace(tzinfo=None),
+                    },
+                )
+                rebuild_rollups(con, kind)
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+            finally:
+                con.unregister(view)
+    finally:
+        if own:
+            con.close()
+    return table.num_rows
+
+
+def rebuild_rollups(con: duckdb.DuckDBPyConnection, kind: str) -> None:
+    """Run queries/rollup_<kind>*.sql: tables pre-aggregated at load time for fast pages."""
+    for name in queries.names(prefix=f"rollup_{kind}"):
+        con.execute(queries.sql(name))
+
+
+def delete_dataset(ws: Workspace, kind: str, con: duckdb.DuckDBPyConnection | None = None) -> None:
+    """Empty a dataset (the table stays, with its canonical columns)."""
+    if kind not in schema.KINDS:
+        raise ValueError(f"unknown dataset kind {kind!r}")
+    own = con is None
+    con = con or ws.connect()
+    try:
+        with ws.write_lock():
+            con.execute("begin transaction")
+            try:
+                con.execute(f"drop table if exists {quote_ident(kind)}")
+                con.execute(schema.create_table_sql(kind))
+                con.execute("update _loads set active = false where kind = $k", {"k": kind})
+                rebuild_rollups(con, kind)
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+    finally:
+        if own:
+            con.close()
+
+
+def datasets(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """One entry per kind that has rows: row count, columns, source files, last load."""
+    out = []
+    for kind in schema.KINDS:
+        rows = con.execute(f"select count(*) from {quote_ident(kind)}").fetchone()[0]
+        if not rows:
+            continue
+        loads = con.execute(
+            "select file, sheet, loaded_at, derived, mapping from _loads "
+            "where kind = $k and active order by load_id",
+            {"k": kind},
+        ).fetchall()
+        derived: list[str] = []
+        for r in loads:
+            for d in json.loads(r[3] or "[]"):
+                if d not in derived:
+                    derived.append(d)
+        out.append(
+            {
+                "kind": kind,
+                "rows": rows,
+                "columns": table_columns(con, kind),
+                "files": [r[0] for r in loads],
+                "sheets": [r[1] for r in loads],
+                "loaded_at": loads[-1][2].isoformat(sep=" ", timespec="seconds") if loads else None,
+                "derived": derived,
+            }
+        )
+    return out
+
+
+def saved_mapping(con: duckdb.DuckDBPyConnection, header_key: str) -> tuple[str, dict] | None:
+    row = con.execute(
+        "select kind, mapping from _mappings where header_key = $k", {"k": header_key}
+    ).fetchone()
+    return (row[0], json.loads(row[1])) if row else None
+
+
+def save_mapping(con: duckdb.DuckDBPyConnection, header_key: str, kind: str, mapping: dict) -> None:
+    con.execute(
+        "insert or replace into _mappings values ($k, $kind, $m, $at)",
+        {
+            "k": header_key,
+            "kind": kind,
+            "m": json.dumps(mapping, ensure_ascii=False),
+            "at": datetime.now(timezone.utc).replace(tzinfo=None),
+        },
+    )
+
+
+def get_setting(con: duckdb.DuckDBPyConnection, key: str, default=None):
+    row = con.execute("select value from _settings where key = $k", {"k": key}).fetchone()
+    return json.loads(row[0]) if row else default
+
+
+def set_setting(con: duckdb.DuckDBPyConnection, key: str, value) -> None:
+    con.execute(
+        "insert or replace into _settings values ($k, $v)",
+        {"k": key, "v": json.dumps(value, ensure_ascii=False)},
+    )
