@@ -12,7 +12,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -213,7 +213,7 @@ def write_dataset(
                         "rejected": rows_rejected,
                         "mapping": json.dumps(mapping or {}, ensure_ascii=False),
                         "derived": json.dumps(derived or [], ensure_ascii=False),
-                        "at": datetime.now(timezone.utc).replace(tzinfo=None),
+                        "at": datetime.now(UTC).replace(tzinfo=None),
                     },
                 )
                 rebuild_rollups(con, kind)
@@ -303,7 +303,7 @@ def save_mapping(con: duckdb.DuckDBPyConnection, header_key: str, kind: str, map
             "k": header_key,
             "kind": kind,
             "m": json.dumps(mapping, ensure_ascii=False),
-            "at": datetime.now(timezone.utc).replace(tzinfo=None),
+            "at": datetime.now(UTC).replace(tzinfo=None),
         },
     )
 

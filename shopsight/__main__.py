@@ -1,0 +1,3 @@
+from shopsight.cli import main
+
+main()

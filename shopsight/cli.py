@@ -1,0 +1,233 @@
+"""`python -m shopsight …`: load exports and ask questions of a workspace from a shell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import math
+import sys
+from pathlib import Path
+
+import click
+
+from shopsight import queries, workspace
+
+WORKSPACE_HELP = "Workspace directory or name (default: the sample shop under $SHOPSIGHT_DATA_DIR)."
+
+
+def _jsonable(v):
+    if isinstance(v, float):
+        return None if math.isnan(v) or math.isinf(v) else v
+    if isinstance(v, decimal.Decimal):
+        return float(v)
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, dt.date | dt.time):
+        return v.isoformat()
+    if isinstance(v, dt.timedelta):
+        return v.total_seconds()
+    if isinstance(v, bytes):
+        return v.hex()
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_jsonable(x) for x in v]
+    if hasattr(v, "item"):  # numpy scalars
+        return _jsonable(v.item())
+    return v
+
+
+def _echo_json(obj) -> None:
+    click.echo(json.dumps(_jsonable(obj), ensure_ascii=False, indent=None))
+
+
+def _rows(cursor) -> list[dict]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def _open(ws_arg: str | None, read_only: bool):
+    ws = workspace.open_workspace(ws_arg)
+    if ws_arg is None:
+        from shopsight import sample
+
+        sample.ensure_sample(ws)
+    if read_only and not ws.exists():
+        raise click.ClickException(f"no workspace at {ws.path}")
+    return ws, ws.connect(read_only=read_only)
+
+
+@click.group()
+def cli() -> None:
+    """ShopSight 店铺经营看板: load shop exports into a DuckDB workspace and query it."""
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
+@click.option("--kind", type=click.Choice(list(workspace.schema.KINDS)), default=None,
+              help="Dataset kind (default: detected from the headers).")
+@click.option("--sheet", default=None, help="Sheet to load (default: the best-matching sheet).")
+@click.option("--mode", type=click.Choice(["replace", "append"]), default="replace", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
+def ingest(files, ws_arg, kind, sheet, mode, as_json) -> None:
+    """Load export files into the workspace, one transaction per file.
+
+    Example: python -m shopsight ingest 商品_全部_2026-11-01_2026-11-30.xls -w myshop --json
+    """
+    from shopsight.ingest import IngestError, load_file
+
+    ws = workspace.open_workspace(ws_arg)
+    reports, failed = [], []
+    con = ws.connect()
+    try:
+        for f in files:
+            path = Path(f)
+            try:
+                report = load_file(ws, path.read_bytes(), path.name, kind=kind, sheet=sheet,
+                                   mode=mode, con=con)
+                reports.append(report.as_json())
+            except IngestError as e:
+                failed.append(path.name)
+                click.echo(f"error: {e}", err=True)
+    finally:
+        con.close()
+    if as_json:
+        _echo_json({"files": reports})
+    else:
+        for r in reports:
+            click.echo(f"{r['file']}: {r['rows_loaded']} rows -> {r['kind']}"
+                       f" ({r['rows_rejected']} rejected)")
+            for e in r["errors"][:20]:
+                click.echo(f"  row {e['row']}: {e['message']}")
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def datasets(ws_arg, as_json) -> None:
+    """List the datasets in the workspace.
+
+    Example: python -m shopsight datasets --json
+    """
+    _, con = _open(ws_arg, read_only=True)
+    try:
+        items = [{"kind": d["kind"], "rows": d["rows"], "columns": d["columns"], "files": d["files"]}
+                 for d in workspace.datasets(con)]
+    finally:
+        con.close()
+    if as_json:
+        _echo_json(items)
+    else:
+        for d in items:
+            click.echo(f"{d['kind']:12} {d['rows']:>10,} rows  {', '.join(d['files'])}")
+
+
+@cli.command()
+@click.argument("statement")
+@click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print rows as JSON objects.")
+def sql(statement, ws_arg, as_json) -> None:
+    """Run one SQL statement on a read-only, locked-down connection.
+
+    Example: python -m shopsight sql "select province, sum(paid_amount) from orders group by 1" --json
+    """
+    _, con = _open(ws_arg, read_only=True)
+    try:
+        try:
+            rows = _rows(con.execute(statement))
+        except Exception as e:  # DuckDB error classes vary; the message is what matters
+            raise click.ClickException(str(e).splitlines()[0]) from None
+    finally:
+        con.close()
+    _print_rows(rows, as_json)
+
+
+def _print_rows(rows: list[dict], as_json: bool) -> None:
+    if as_json:
+        _echo_json(rows)
+        return
+    for r in rows:
+        click.echo("\t".join("" if v is None else str(_jsonable(v)) for v in r.values()))
+
+
+def _parse_params(pairs: tuple[str, ...]) -> dict:
+    params: dict = {}
+    for p in pairs:
+        if "=" not in p:
+            raise click.BadParameter(f"expected key=value, got {p!r}", param_hint="--param")
+        k, v = p.split("=", 1)
+        params[k.strip()] = _param_value(v)
+    return params
+
+
+def _param_value(v: str):
+    if v.lower() in ("null", "none", ""):
+        return None
+    for conv in (int, float):
+        try:
+            return conv(v)
+        except ValueError:
+            pass
+    try:
+        return dt.date.fromisoformat(v)
+    except ValueError:
+        pass
+    if "," in v:
+        return [x.strip() for x in v.split(",")]
+    return v
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--param", "-p", "params", multiple=True, help="key=value, bound as $key.")
+@click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print rows as JSON objects.")
+def query(name, params, ws_arg, as_json) -> None:
+    """Run a named query from queries/NAME.sql; missing parameters are null.
+
+    Example: python -m shopsight query overview_kpis --param start=2026-11-01 --param end=2026-11-30 --json
+    """
+    try:
+        wanted = queries.params_of(name)
+    except (KeyError, ValueError) as e:
+        raise click.ClickException(f"{e}. Known queries: {', '.join(queries.names())}") from None
+    bound = {p: None for p in wanted}
+    bound.update(_parse_params(params))
+    unknown = set(bound) - wanted
+    if unknown:
+        raise click.ClickException(
+            f"query {name} has no parameter(s) {', '.join(sorted(unknown))}; it takes: "
+            f"{', '.join(sorted(wanted)) or 'none'}"
+        )
+    _, con = _open(ws_arg, read_only=True)
+    try:
+        try:
+            rows = _rows(con.execute(queries.sql(name), bound))
+        except Exception as e:
+            raise click.ClickException(str(e).splitlines()[0]) from None
+    finally:
+        con.close()
+    _print_rows(rows, as_json)
+
+
+@cli.command()
+@click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
+def sample(ws_arg) -> None:
+    """(Re)build the sample shop workspace from sample_data/.
+
+    Example: python -m shopsight sample -w demo
+    """
+    from shopsight import sample as sample_mod
+
+    ws = workspace.open_workspace(ws_arg)
+    reports = sample_mod.build_sample(ws)
+    for r in reports:
+        click.echo(f"{r.file}: {r.rows_loaded} rows -> {r.kind}")
+
+
+def main() -> None:
+    cli(prog_name="python -m shopsight")

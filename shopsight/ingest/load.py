@@ -1,0 +1,278 @@
+"""Inspect an upload (kind, sheet, header row, mapping, preview) and load it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from shopsight import schema, workspace
+from shopsight.ingest import detect, headers, synonyms
+from shopsight.ingest.errors import IngestError
+from shopsight.ingest.parse import parse_sheet
+from shopsight.ingest.readers import Sheet, Workbook, read_workbook
+
+PREVIEW_ROWS = 20
+
+
+@dataclass
+class SheetChoice:
+    sheet: Sheet
+    header_index: int
+    headers: list[str]
+    period: tuple[dt.date, dt.date] | None
+    kind: str | None
+    confidence: float
+    scores: dict[str, float]
+
+
+@dataclass
+class FileInspection:
+    filename: str
+    file_type: str
+    encoding: str | None
+    sheets: list[str]
+    sheet: str | None
+    load_sheets: list[str]
+    header_row: int
+    headers: list[str]
+    kind: str | None
+    confidence: float
+    kind_scores: dict[str, float]
+    mapping: dict[str, str]
+    dropped: dict[str, str]
+    period: tuple[dt.date, dt.date] | None
+    preview: pd.DataFrame
+    preview_errors: dict[str, int]
+    missing_required: list[str]
+    saved_mapping_used: bool = False
+
+
+@dataclass
+class LoadReport:
+    file: str
+    kind: str
+    sheet: str | None
+    rows_loaded: int
+    rows_rejected: int
+    errors: list[dict] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
+    derived: list[str] = field(default_factory=list)
+    summary_rows_dropped: int = 0
+
+    def as_json(self) -> dict:
+        return {
+            "file": self.file,
+            "kind": self.kind,
+            "sheet": self.sheet,
+            "rows_loaded": self.rows_loaded,
+            "rows_rejected": self.rows_rejected,
+            "errors": self.errors,
+            "mapping": {h: c for h, c in self.mapping.items() if c},
+        }
+
+
+def header_set_key(names: list[str]) -> str:
+    """Identity of a header set, for reusing a confirmed mapping on the next such file."""
+    folded = "\x1f".join(sorted(synonyms.header_key(h) for h in names))
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()[:32]
+
+
+def _choose(sheet: Sheet, filename: str, kind: str | None) -> SheetChoice:
+    idx = headers.find_header_row(sheet.rows)
+    width = max((len(r) for r in sheet.rows[idx: idx + 200]), default=0)
+    names = headers.clean_headers(sheet.rows[idx] if sheet.rows else [], width)
+    period = headers.find_period(headers.title_lines(sheet.rows, idx), filename)
+    found, confidence, scores = detect.detect_kind(names, has_period=period is not None)
+    if kind:
+        found, confidence = kind, 1.0
+    return SheetChoice(sheet, idx, names, period, found, confidence, scores)
+
+
+def _read(data: bytes, filename: str) -> Workbook:
+    try:
+        return read_workbook(data)
+    except IngestError as e:
+        raise IngestError(f"{filename}: {e}") from None
+
+
+def _pick_sheets(wb: Workbook, filename: str, sheet: str | None, kind: str | None) -> list[SheetChoice]:
+    """The chosen sheet first, then sheets with the same kind and header set (PC/无线 pairs)."""
+    if sheet is not None:
+        named = [s for s in wb.sheets if s.name == sheet]
+        if not named:
+            raise IngestError(f"{filename}: no sheet named {sheet!r} (sheets: {', '.join(map(str, sheet_names(wb)))})")
+        return [_choose(named[0], filename, kind)]
+    choices = [_choose(s, filename, kind) for s in wb.sheets if s.rows]
+    if not choices:
+        raise IngestError(f"{filename}: the file is empty")
+    best = max(choices, key=lambda c: (c.kind is not None, c.scores.get(c.kind or "", 0), c.confidence))
+    same = [c for c in choices
+            if c.kind == best.kind and c.kind is not None
+            and header_set_key(c.headers) == header_set_key(best.headers)]
+    return same or [best]
+
+
+def sheet_names(wb: Workbook) -> list[str]:
+    return [s.name for s in wb.sheets if s.name is not None]
+
+
+def _mapping_for(choice: SheetChoice, kind: str, con) -> tuple[dict[str, str], bool]:
+    if con is not None:
+        saved = workspace.saved_mapping(con, header_set_key(choice.headers))
+        if saved and saved[0] == kind:
+            mapping = {h: saved[1].get(h, "") for h in choice.headers}
+            return {h: c for h, c in mapping.items() if h not in detect.skipped_headers(choice.headers)}, True
+    return detect.propose_mapping(choice.headers, kind), False
+
+
+def inspect_file(
+    data: bytes,
+    filename: str,
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    sheet: str | None = None,
+    kind: str | None = None,
+) -> FileInspection:
+    wb = _read(data, filename)
+    picked = _pick_sheets(wb, filename, sheet, kind)
+    first = picked[0]
+    found = kind or first.kind
+    if found is None:
+        # still offer the best guess so the user can map by hand
+        guess = max(first.scores, key=first.scores.get)
+        mapping, used = detect.propose_mapping(first.headers, guess), False
+        missing = detect.missing_required(guess, mapping, has_period=first.period is not None)
+        preview = pd.DataFrame(
+            [r[: len(first.headers)] for r in first.sheet.rows[first.header_index + 1:][:PREVIEW_ROWS]],
+        )
+        return FileInspection(
+            filename, wb.file_type, wb.encoding, sheet_names(wb), first.sheet.name,
+            [first.sheet.name] if first.sheet.name else [], first.header_index + 1, first.headers,
+            None, 0.0, first.scores, mapping, detect.skipped_headers(first.headers), first.period,
+            preview, {}, missing, used,
+        )
+    mapping, used = _mapping_for(first, found, con)
+    missing = detect.missing_required(found, mapping, has_period=first.period is not None)
+    preview_df, preview_errors = _preview(first, found, mapping, filename, missing)
+    return FileInspection(
+        filename, wb.file_type, wb.encoding, sheet_names(wb), first.sheet.name,
+        [c.sheet.name for c in picked if c.sheet.name], first.header_index + 1, first.headers,
+        found, first.confidence, first.scores, mapping, detect.skipped_headers(first.headers),
+        first.period, preview_df, preview_errors, missing, used,
+    )
+
+
+def _device(choice: SheetChoice, filename: str, many: bool) -> str | None:
+    return headers.device_from_name(choice.sheet.name) or (
+        None if many else headers.device_from_name(filename)
+    )
+
+
+def _preview(choice, kind, mapping, filename, missing) -> tuple[pd.DataFrame, dict[str, int]]:
+    if missing:
+        return pd.DataFrame(), {}
+    rows = choice.sheet.rows[: choice.header_index + 1 + PREVIEW_ROWS]
+    result = parse_sheet(rows, choice.header_index, choice.headers, mapping, kind,
+                         period=choice.period, device=_device(choice, filename, False))
+    counts: dict[str, int] = {}
+    for e in result.errors:
+        key = mapping.get(e["column"] or "", "") or (e["column"] or "row")
+        counts[key] = counts.get(key, 0) + 1
+    return result.table.to_pandas(), counts
+
+
+def _validate_mapping(kind: str, mapping: dict[str, str], filename: str) -> None:
+    allowed = set(detect.kind_inputs(kind))
+    bad = sorted({c for c in mapping.values() if c and c not in allowed})
+    if bad:
+        raise IngestError(
+            f"{filename}: column(s) {', '.join(bad)} are not part of the {kind} dataset "
+            f"(allowed: {', '.join(schema.KINDS[kind].column_names)})"
+        )
+    used = [c for c in mapping.values() if c]
+    dup = sorted({c for c in used if used.count(c) > 1})
+    if dup:
+        raise IngestError(f"{filename}: more than one header is mapped to {', '.join(dup)}")
+
+
+def load_file(
+    ws: workspace.Workspace,
+    data: bytes,
+    filename: str,
+    *,
+    kind: str | None = None,
+    sheet: str | None = None,
+    mapping: dict[str, str] | None = None,
+    mode: str = "replace",
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> LoadReport:
+    """Parse and load one file in one transaction; raise IngestError and change nothing if it cannot load."""
+    if kind is not None and kind not in schema.KINDS:
+        raise IngestError(f"{filename}: unknown dataset kind {kind!r} (one of {', '.join(schema.KINDS)})")
+    wb = _read(data, filename)
+    picked = _pick_sheets(wb, filename, sheet, kind)
+    first = picked[0]
+    found = kind or first.kind
+    if found is None:
+        raise IngestError(
+            f"{filename}: the columns ({', '.join(first.headers[:12])}) match no dataset kind. "
+            f"Each kind needs: {detect.requirements_text()}. Choose the kind and map the columns by hand."
+        )
+    own = con is None
+    con = con or ws.connect()
+    try:
+        if mapping is None:
+            mapping, _ = _mapping_for(first, found, con)
+        else:
+            mapping = {h: c for h, c in mapping.items() if h in first.headers}
+        _validate_mapping(found, mapping, filename)
+        missing = detect.missing_required(found, mapping, has_period=first.period is not None)
+        if missing:
+            raise IngestError(
+                f"{filename}: required column(s) for {found} not found: {', '.join(missing)} "
+                f"(headers on row {first.header_index + 1}: {', '.join(first.headers[:15])})"
+            )
+        tables, errors, rejected, derived, summary = [], [], 0, set(), 0
+        for choice in picked:
+            sheet_mapping = mapping if choice is first else {
+                h: mapping.get(h, "") for h in choice.headers
+            }
+            try:
+                result = parse_sheet(
+                    choice.sheet.rows, choice.header_index, choice.headers, sheet_mapping, found,
+                    period=choice.period, device=_device(choice, filename, len(picked) > 1),
+                )
+            except ValueError as e:
+                raise IngestError(f"{filename}: {e}") from None
+            tables.append(result.table)
+            prefix = f"{choice.sheet.name}!" if len(picked) > 1 and choice.sheet.name else ""
+            errors += [{**e, "row": e["row"], "sheet": choice.sheet.name} if prefix else e
+                       for e in result.errors]
+            rejected += result.rows_rejected
+            derived |= set(result.derived)
+            summary += result.summary_rows_dropped
+        table = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
+        if table.num_rows == 0:
+            if not errors:
+                raise IngestError(f"{filename}: the file has a header (row {first.header_index + 1}) but no data rows")
+            first_err = errors[0]
+            raise IngestError(
+                f"{filename}: no row could be loaded ({rejected} rejected); first problem: "
+                f"row {first_err['row']}, {first_err['message']}"
+            )
+        sheets_label = ", ".join(c.sheet.name for c in picked if c.sheet.name) or None
+        workspace.write_dataset(
+            ws, found, table, mode=mode, file=filename, sheet=sheets_label, mapping=mapping,
+            derived=sorted(derived), rows_rejected=rejected, con=con,
+        )
+        workspace.save_mapping(con, header_set_key(first.headers), found, mapping)
+        return LoadReport(filename, found, sheets_label, table.num_rows, rejected, errors,
+                          mapping, sorted(derived), summary)
+    finally:
+        if own:
+            con.close()
