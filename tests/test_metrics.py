@@ -1,0 +1,89 @@
+import pandas as pd
+import pytest
+
+from shopsight import metrics, schema
+
+
+def test_design_metrics_are_defined_with_their_formulas():
+    expect = {
+        "conversion": ("paying_buyers", "visitors", "pct"),
+        "aov": ("paid_amount", "paying_buyers", "money"),
+        "uv_value": ("paid_amount", "visitors", "money"),
+        "cost_per_visitor": ("spend", "visitors", "money"),
+        "roi": ("paid_amount", "spend", "ratio"),
+        "add_to_cart_rate": ("add_to_cart_buyers", "visitors", "pct"),
+        "refund_rate": ("refund_amount", "paid_amount", "pct"),
+        "repurchase_rate": ("repeat_buyers", "buyers", "pct"),
+        "ctr": ("clicks", "impressions", "pct"),
+        "sell_through": ("products_sold", "products_listed", "pct"),
+    }
+    for name, (num, den, fmt) in expect.items():
+        m = metrics.get(name)
+        assert (m.numerator, m.denominator, m.fmt) == (num, den, fmt)
+    assert metrics.get("gross_margin").denominator is None
+
+
+def test_up_is_bad_for_refunds_and_costs():
+    assert metrics.delta_color("refund_rate") == "inverse"
+    assert metrics.delta_color("cost_per_visitor") == "inverse"
+    assert metrics.delta_color("conversion") == "normal"
+
+
+def test_sum_inputs_are_canonical_columns():
+    canonical = {c for k in schema.KINDS.values() for c in k.column_names}
+    query_made = {"gross_margin", "repeat_buyers", "buyers", "products_sold", "products_listed"}
+    for m in metrics.METRICS.values():
+        assert set(m.inputs) <= canonical | query_made, m.name
+
+
+def test_sql_is_sum_over_sum():
+    assert metrics.sql("conversion") == "sum(paying_buyers) / nullif(sum(visitors), 0)"
+    assert metrics.sql("paid_amount") == "sum(paid_amount)"
+
+
+def test_sql_expression_matches_python_value():
+    import duckdb
+
+    df = pd.DataFrame({"visitors": [100, 300, 0], "paying_buyers": [3, 9, 0], "paid_amount": [300.0, 450.0, 0.0]})
+    con = duckdb.connect()
+    con.register("t", df)
+    for name in ("conversion", "aov", "uv_value"):
+        got = con.execute(f"select {metrics.sql(name)} from t").fetchone()[0]
+        sums = df.sum()
+        assert got == pytest.approx(metrics.value(name, sums))
+    # ratio of sums, not the mean of per-row ratios (0.03, 0.03 -> same here; aov differs)
+    assert metrics.value("aov", df.sum()) == pytest.approx(750 / 12)
+
+
+def test_division_by_zero_is_none_and_shown_as_dash():
+    sums = {"visitors": 0, "paying_buyers": 0, "paid_amount": 0.0}
+    assert metrics.value("conversion", sums) is None
+    assert metrics.fmt("conversion", metrics.value("conversion", sums), "zh") == "—"
+    assert metrics.value("conversion", {"paying_buyers": 5}) is None
+    assert metrics.value("conversion", {"visitors": None, "paying_buyers": 1}) is None
+
+
+def test_value_from_dataframe_row_and_empty_frame():
+    df = pd.DataFrame({"clicks": [30], "impressions": [1000]})
+    assert metrics.value("ctr", df) == pytest.approx(0.03)
+    assert metrics.value("ctr", df.iloc[0:0]) is None
+
+
+def test_compute_adds_per_row_ratios():
+    df = pd.DataFrame({"day": [1, 2], "visitors": [200, 0], "paying_buyers": [10, 0]})
+    out = metrics.compute(df, ["conversion", "visitors"])
+    assert out["conversion"].iloc[0] == pytest.approx(0.05)
+    assert pd.isna(out["conversion"].iloc[1])
+    assert list(out["visitors"]) == [200, 0]
+
+
+def test_available():
+    assert metrics.available("roi", ["paid_amount", "spend", "visitors"])
+    assert not metrics.available("roi", ["paid_amount", "visitors"])
+
+
+def test_formatting_by_metric():
+    assert metrics.fmt("conversion", 0.0345, "zh") == "3.45%"
+    assert metrics.fmt("paid_amount", 123_000, "zh") == "¥12.3万"
+    assert metrics.fmt("roi", 2.5, "en") == "2.50"
+    assert metrics.label("uv_value", "zh") == "UV价值"

@@ -1,0 +1,64 @@
+import math
+
+import pandas as pd
+import pytest
+
+from shopsight import numbers
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "text"),
+    [
+        (0, "zh", "0"),
+        (9999, "zh", "9,999"),
+        (12_000, "zh", "1.2万"),
+        (123_456, "zh", "12.3万"),
+        (120_000_000, "zh", "1.2亿"),
+        (12_300, "en", "12.3K"),
+        (1_250_000, "en", "1.2M"),  # one decimal, banker-free f-string rounding of 1.25
+        (3_400_000_000, "en", "3.4B"),
+        (100_000, "en", "100K"),
+    ],
+)
+def test_int_compact_per_language(value, lang, text):
+    assert numbers.fmt_int(value, lang) == text
+
+
+def test_int_full():
+    assert numbers.fmt_int(123_456, "zh", full=True) == "123,456"
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "text"),
+    [
+        (89.5, "zh", "¥89.50"),
+        (123_000, "zh", "¥12.3万"),
+        (123_400, "en", "¥123.4K"),
+        (-2_500, "en", "-¥2,500.00"),
+        (-25_000, "zh", "-¥2.5万"),
+    ],
+)
+def test_money(value, lang, text):
+    assert numbers.fmt_money(value, lang) == text
+
+
+def test_pct_and_ratio():
+    assert numbers.fmt_pct(0.1234, "zh") == "12.34%"
+    assert numbers.fmt_pct(0.031, "en") == "3.10%"
+    assert numbers.fmt_ratio(3.456, "zh") == "3.46"
+
+
+@pytest.mark.parametrize("missing", [None, math.nan, pd.NA, pd.NaT])
+@pytest.mark.parametrize("kind", ["int", "money", "pct", "ratio"])
+def test_missing_is_dash(missing, kind):
+    assert numbers.fmt(missing, kind, "zh") == "—"
+
+
+def test_change():
+    assert numbers.change(110, 100) == pytest.approx(0.1)
+    assert numbers.change(90, 100) == pytest.approx(-0.1)
+    assert numbers.change(5, 0) is None
+    assert numbers.change(None, 3) is None
+    assert numbers.fmt_change(0.1234, "zh") == "+12.3%"
+    assert numbers.fmt_change(-0.041, "en") == "-4.1%"
+    assert numbers.fmt_change(None, "en") is None
