@@ -153,8 +153,8 @@ def compute(df: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
     return out
 
 
-def fmt(name: str, v: object, lang: str) -> str:
-    return numbers.fmt(v, METRICS[name].fmt, lang)
+def fmt(name: str, v: object, lang: str, *, compact_from: float = numbers.COMPACT_FROM) -> str:
+    return numbers.fmt(v, METRICS[name].fmt, lang, compact_from=compact_from)
 
 
 def delta_color(name: str) -> str:

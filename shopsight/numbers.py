@@ -39,40 +39,44 @@ def compact(value: float, lang: str) -> str:
     return f"{value:,.0f}"
 
 
-def fmt_int(value: object, lang: str, *, full: bool = False) -> str:
+def fmt_int(value: object, lang: str, *, compact_from: float = COMPACT_FROM) -> str:
     if is_missing(value):
         return NONE
     v = float(value)  # type: ignore[arg-type]
-    return f"{round(v):,}" if full or abs(v) < COMPACT_FROM else compact(v, lang)
+    return f"{round(v):,}" if abs(v) < compact_from else compact(v, lang)
 
 
-def fmt_money(value: object, lang: str, *, full: bool = False) -> str:
+def fmt_money(value: object, lang: str, *, compact_from: float = COMPACT_FROM) -> str:
     if is_missing(value):
         return NONE
     v = float(value)  # type: ignore[arg-type]
     sign = "-" if v < 0 else ""
-    body = f"{abs(v):,.2f}" if full or abs(v) < COMPACT_FROM else compact(abs(v), lang)
+    body = f"{abs(v):,.2f}" if abs(v) < compact_from else compact(abs(v), lang)
     return f"{sign}{CURRENCY}{body}"
 
 
-def fmt_pct(value: object, lang: str, *, digits: int = 2) -> str:
+def fmt_pct(value: object, lang: str, *, compact_from: float = COMPACT_FROM) -> str:
     if is_missing(value):
         return NONE
-    return f"{float(value) * 100:.{digits}f}%"  # type: ignore[arg-type]
+    return f"{float(value) * 100:.2f}%"  # type: ignore[arg-type]
 
 
-def fmt_ratio(value: object, lang: str, *, digits: int = 2) -> str:
+def fmt_ratio(value: object, lang: str, *, compact_from: float = COMPACT_FROM) -> str:
     if is_missing(value):
         return NONE
-    return f"{float(value):,.{digits}f}"  # type: ignore[arg-type]
+    return f"{float(value):,.2f}"  # type: ignore[arg-type]
 
 
 FORMATTERS = {"int": fmt_int, "money": fmt_money, "pct": fmt_pct, "ratio": fmt_ratio}
 
 
-def fmt(value: object, kind: str, lang: str) -> str:
-    """Format a value by format kind ('int' | 'money' | 'pct' | 'ratio')."""
-    return FORMATTERS[kind](value, lang)
+def fmt(value: object, kind: str, lang: str, *, compact_from: float = COMPACT_FROM) -> str:
+    """Format a value by format kind ('int' | 'money' | 'pct' | 'ratio').
+
+    Counts and money from `compact_from` on are shown compactly (1.2万 / 12.3K);
+    pass math.inf for full numbers.
+    """
+    return FORMATTERS[kind](value, lang, compact_from=compact_from)
 
 
 def change(current: object, previous: object) -> float | None:

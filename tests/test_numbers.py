@@ -24,8 +24,10 @@ def test_int_compact_per_language(value, lang, text):
     assert numbers.fmt_int(value, lang) == text
 
 
-def test_int_full():
-    assert numbers.fmt_int(123_456, "zh", full=True) == "123,456"
+def test_compact_from_threshold():
+    assert numbers.fmt_int(123_456, "zh", compact_from=math.inf) == "123,456"
+    assert numbers.fmt(123_456.5, "money", "en", compact_from=1e6) == "¥123,456.50"
+    assert numbers.fmt(1_234_567, "money", "zh", compact_from=1e6) == "¥123.5万"
 
 
 @pytest.mark.parametrize(

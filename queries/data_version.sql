@@ -1,0 +1,16 @@
+-- data_version: a value that changes whenever a dataset is loaded, appended or deleted.
+-- params: none
+-- grain: one row. Part of every cached query's key (shopsight/ui/data.py), so a load in
+-- any session shows up on the next rerun of every other session.
+with
+
+loads as (
+
+    select * from _loads
+
+)
+
+select
+    coalesce(max(load_id), 0) as max_load_id,
+    count(*) filter (where active) as count_active_loads
+from loads

@@ -1,0 +1,52 @@
+-- filter_options: the values each global filter can take, from every dataset with that column.
+-- params: none
+-- grain: one row per (dim, value); dim is src | dev | prov | cat (the link's keys).
+-- '全部' is the traffic default for "not broken down", so it is not a choice.
+with
+
+sources as (
+
+    select source as value from traffic
+    union select source from orders
+    union select source from events
+
+),
+
+devices as (
+
+    select device as value from traffic
+    union select device from orders
+    union select device from events
+
+),
+
+provinces as (
+
+    select province as value from orders
+    union select province from regions
+    union select province from inquiries
+    union select province from events
+
+),
+
+categories as (
+
+    select category as value from products
+
+),
+
+options as (
+
+    select 'src' as dim, value from sources
+    union all select 'dev' as dim, value from devices
+    union all select 'prov' as dim, value from provinces
+    union all select 'cat' as dim, value from categories
+
+)
+
+select distinct dim, value
+from options
+where value is not null
+  and trim(value) <> ''
+  and value <> '全部'
+order by dim, value

@@ -1,0 +1,47 @@
+-- overview_kpis_products: the shop's KPI sums from product rows inside a date range.
+-- params: $start, $end (date, inclusive), $cat (varchar[]; null = all)
+-- grain: one row. A row counts only when its whole period (date..date_end) lies inside
+-- the range; rows that overlap it but stick out are counted in count_rows_left_out.
+-- Visitors and buyers summed over products count a person once per product and day.
+-- used by: pages/overview.py
+with
+
+source as (
+
+    select
+        *,
+        coalesce(date_end, date) as last_day
+    from products
+    where date <= $end
+      and coalesce(date_end, date) >= $start
+      and ($cat is null or list_contains($cat, category))
+
+),
+
+inside as (
+
+    select * from source where date >= $start and last_day <= $end
+
+),
+
+sums as (
+
+    select
+        count(*) as count_rows,
+        min(date) as first_day,
+        max(last_day) as last_day,
+        sum(visitors) as visitors,
+        sum(page_views) as page_views,
+        sum(add_to_cart_buyers) as add_to_cart_buyers,
+        sum(paying_buyers) as paying_buyers,
+        sum(units_sold) as units_sold,
+        sum(paid_amount) as paid_amount,
+        sum(refund_amount) as refund_amount
+    from inside
+
+)
+
+select
+    sums.*,
+    (select count(*) from source) - sums.count_rows as count_rows_left_out
+from sums

@@ -1,0 +1,82 @@
+-- overview_movers_product: products whose paid amount changed most vs the compare period.
+-- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov, $cat
+--         (varchar[]; null = all), $limit (int)
+-- grain: one row per product. From the products dataset when it has rows, else from
+-- orders (origin says which). A period row counts only when its whole period lies
+-- inside the range. used by: pages/overview.py
+with
+
+product_rows as (
+
+    select
+        product_id,
+        product_name,
+        date as first_day,
+        coalesce(date_end, date) as last_day,
+        paid_amount
+    from products
+    where date <= greatest($end, $cmp_end)
+      and coalesce(date_end, date) >= least($start, $cmp_start)
+      and ($cat is null or list_contains($cat, category))
+
+),
+
+order_rows as (
+
+    select
+        product_id,
+        product_name,
+        cast(order_time as date) as first_day,
+        cast(order_time as date) as last_day,
+        paid_amount
+    from orders
+    where product_id is not null
+      and order_time >= cast(least($start, $cmp_start) as timestamp)
+      and order_time < cast(cast(greatest($end, $cmp_end) as date) + 1 as timestamp)
+      and ($src is null or list_contains($src, source))
+      and ($dev is null or list_contains($dev, device))
+      and ($prov is null or list_contains($prov, province))
+
+),
+
+has_products as (
+
+    select count(*) > 0 as yes from products
+
+),
+
+chosen as (
+
+    select 'products' as origin, * from product_rows
+    where (select yes from has_products)
+    union all
+    select 'orders' as origin, * from order_rows
+    where not (select yes from has_products)
+
+),
+
+by_item as (
+
+    select
+        origin,
+        product_id,
+        coalesce(max(product_name), product_id) as item,
+        sum(paid_amount) filter (where first_day >= $start and last_day <= $end) as paid_amount,
+        sum(paid_amount) filter (
+            where first_day >= $cmp_start and last_day <= $cmp_end
+        ) as cmp_paid_amount
+    from chosen
+    group by origin, product_id
+
+)
+
+select
+    origin,
+    item,
+    coalesce(paid_amount, 0) as paid_amount,
+    coalesce(cmp_paid_amount, 0) as cmp_paid_amount,
+    coalesce(paid_amount, 0) - coalesce(cmp_paid_amount, 0) as change_paid_amount
+from by_item
+where paid_amount is not null or cmp_paid_amount is not null
+order by abs(change_paid_amount) desc, item
+limit $limit

@@ -1,0 +1,77 @@
+-- overview_movers_province: provinces whose paid amount changed most vs the compare period.
+-- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov
+--         (varchar[]; null = all), $limit (int)
+-- grain: one row per province. From orders when they have provinces, else from the
+-- regions dataset (origin says which); region rows without dates are not placed in
+-- any period. used by: pages/overview.py
+with
+
+order_rows as (
+
+    select
+        province as item,
+        cast(order_time as date) as first_day,
+        cast(order_time as date) as last_day,
+        paid_amount
+    from orders
+    where province is not null
+      and order_time >= cast(least($start, $cmp_start) as timestamp)
+      and order_time < cast(cast(greatest($end, $cmp_end) as date) + 1 as timestamp)
+      and ($src is null or list_contains($src, source))
+      and ($dev is null or list_contains($dev, device))
+      and ($prov is null or list_contains($prov, province))
+
+),
+
+has_order_provinces as (
+
+    select count(*) > 0 as yes from orders where province is not null
+
+),
+
+region_rows as (
+
+    select
+        province as item,
+        date as first_day,
+        coalesce(date_end, date) as last_day,
+        paid_amount
+    from regions
+    where date is not null
+      and ($prov is null or list_contains($prov, province))
+
+),
+
+chosen as (
+
+    select 'orders' as origin, * from order_rows
+    union all
+    select 'regions' as origin, * from region_rows
+    where not (select yes from has_order_provinces)
+
+),
+
+by_item as (
+
+    select
+        origin,
+        item,
+        sum(paid_amount) filter (where first_day >= $start and last_day <= $end) as paid_amount,
+        sum(paid_amount) filter (
+            where first_day >= $cmp_start and last_day <= $cmp_end
+        ) as cmp_paid_amount
+    from chosen
+    group by all
+
+)
+
+select
+    origin,
+    item,
+    coalesce(paid_amount, 0) as paid_amount,
+    coalesce(cmp_paid_amount, 0) as cmp_paid_amount,
+    coalesce(paid_amount, 0) - coalesce(cmp_paid_amount, 0) as change_paid_amount
+from by_item
+where paid_amount is not null or cmp_paid_amount is not null
+order by abs(change_paid_amount) desc, item
+limit $limit

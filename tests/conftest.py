@@ -1,0 +1,159 @@
+"""Shared fixtures: small workspaces built through workspace.write_dataset.
+
+`small_ws` holds every dataset kind with hand-computable values:
+- traffic: 2026-10-01..2026-11-30, daily rows per source × device, spend on 直通车,
+  plus one 7-day period row (淘宝客, 2026-11-01..07) to exercise the period rule;
+- products: 4 products in 2 categories, daily, with refunds;
+- orders: 3 order lines a day with buyers, provinces, sources and devices;
+- regions, image_tests, inquiries, events: a few rows each.
+The app is pointed at a workspace with `?ws=<name>` under SHOPSIGHT_DATA_DIR.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from shopsight import workspace
+
+FIRST_DAY = date(2026, 10, 1)
+LAST_DAY = date(2026, 11, 30)
+SOURCES = ("手淘搜索", "直通车", "直接访问")
+DEVICES = ("无线", "PC")
+PRODUCTS = (
+    ("p1", "纯棉T恤", "T恤"),
+    ("p2", "速干T恤", "T恤"),
+    ("p3", "连帽卫衣", "卫衣"),
+    ("p4", "加绒卫衣", "卫衣"),
+)
+PROVINCES = ("浙江省", "广东省", "北京市", "四川省")
+
+
+def _days():
+    d = FIRST_DAY
+    while d <= LAST_DAY:
+        yield d
+        d += timedelta(days=1)
+
+
+def small_tables() -> dict[str, pa.Table]:
+    traffic, products, orders, regions, events = [], [], [], [], []
+    for i, d in enumerate(_days()):
+        for s, src in enumerate(SOURCES):
+            for k, dev in enumerate(DEVICES):
+                visitors = 100 + 10 * s + 40 * (1 - k) + i
+                paying = 2 + s + (i % 5) + (1 - k) + i // 15
+                traffic.append(
+                    {
+                        "date": d, "date_end": d, "source": src, "device": dev,
+                        "visitors": visitors, "page_views": 3 * visitors,
+                        "add_to_cart_buyers": visitors // 10, "paying_buyers": paying,
+                        "paid_amount": paying * (80.0 + 5 * s + k), "orders": paying,
+                        "spend": (50.0 + i) if src == "直通车" else None,
+                    }
+                )
+        for j, (pid, name, cat) in enumerate(PRODUCTS):
+            units = 1 + (i + j) % 4
+            products.append(
+                {
+                    "date": d, "date_end": d, "product_id": pid, "product_name": name,
+                    "category": cat, "visitors": 50 + 5 * j + i, "paying_buyers": units,
+                    "units_sold": units, "paid_amount": units * (60.0 + 30 * j),
+                    "refund_amount": 60.0 if (i + j) % 7 == 0 else 0.0, "unit_cost": 25.0 + 10 * j,
+                }
+            )
+        for n in range(3):
+            pid, name, _ = PRODUCTS[(i + n) % 4]
+            orders.append(
+                {
+                    "order_id": f"o{i:03d}{n}", "order_time": datetime(d.year, d.month, d.day, 9 + 4 * n),
+                    "buyer_id": f"b{(i * 3 + n) % 40:02d}", "product_id": pid, "product_name": name,
+                    "quantity": 1 + n, "paid_amount": 0.0 if (i + n) % 11 == 0 else 99.0 + 20 * n,
+                    "refund_amount": 99.0 if (i + n) % 13 == 0 else 0.0, "status": "交易成功",
+                    "province": PROVINCES[(i + n) % 4], "city": None,
+                    "source": SOURCES[n], "device": DEVICES[(i + n) % 2],
+                }
+            )
+        if d.day == 1:
+            for p, prov in enumerate(PROVINCES):
+                regions.append(
+                    {
+                        "date": d, "date_end": (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+                        - timedelta(days=1), "province": prov, "visitors": 1000 - 100 * p,
+                        "paying_buyers": 30 - 3 * p, "paid_amount": 3000.0 - 200 * p, "orders": 31 - 3 * p,
+                    }
+                )
+        events.append(
+            {"user_id": f"u{i % 9}", "event": "visit", "event_time": datetime(d.year, d.month, d.day, 10),
+             "source": SOURCES[i % 3], "device": DEVICES[i % 2], "province": PROVINCES[i % 4], "product_id": "p1"}
+        )
+    # one 7-day total, as period exports have it
+    traffic.append(
+        {
+            "date": date(2026, 11, 1), "date_end": date(2026, 11, 7), "source": "淘宝客", "device": "无线",
+            "visitors": 700, "page_views": 2100, "add_to_cart_buyers": 70, "paying_buyers": 21,
+            "paid_amount": 2100.0, "orders": 21, "spend": 300.0,
+        }
+    )
+    image_tests = [
+        {"test_id": "t1", "variant": v, "date": date(2026, 11, 5) + timedelta(days=n),
+         "impressions": 1000 + 10 * n, "clicks": 30 + 5 * c + n, "is_control": v == "control"}
+        for n in range(7)
+        for c, v in enumerate(("control", "v2"))
+    ]
+    inquiries = [
+        {"date": date(2026, 11, 1) + timedelta(days=n), "customer_id": f"c{n}", "channel": "旺旺",
+         "closed": n % 3 == 0, "province": PROVINCES[n % 4], "amount": 500.0 * (n % 3 == 0)}
+        for n in range(12)
+    ]
+    rows = {
+        "traffic": traffic, "products": products, "orders": orders, "regions": regions,
+        "image_tests": image_tests, "inquiries": inquiries, "events": events,
+    }
+    return {kind: pa.Table.from_pylist(r) for kind, r in rows.items()}
+
+
+def build_small(ws: workspace.Workspace) -> workspace.Workspace:
+    con = ws.connect()
+    try:
+        for kind, table in small_tables().items():
+            workspace.write_dataset(ws, kind, table, file=f"{kind}.csv", con=con)
+    finally:
+        con.close()
+    return ws
+
+
+@pytest.fixture(scope="session")
+def small_template(tmp_path_factory) -> Path:
+    """Built once per test run; tests get a copy so they may write to it."""
+    ws = workspace.open_workspace(tmp_path_factory.mktemp("template") / "small")
+    build_small(ws)
+    return ws.path
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    monkeypatch.setenv("SHOPSIGHT_DATA_DIR", str(path))
+    monkeypatch.delenv("SHOPSIGHT_WORKSPACE", raising=False)
+    return path
+
+
+@pytest.fixture
+def small_ws(data_dir, small_template) -> workspace.Workspace:
+    """The small shop as workspace `small` under the test's data directory (`?ws=small`)."""
+    shutil.copytree(small_template, data_dir / "small")
+    return workspace.open_workspace("small")
+
+
+@pytest.fixture
+def empty_ws(data_dir) -> workspace.Workspace:
+    """An empty workspace `empty` (`?ws=empty`): every table exists, none has rows."""
+    ws = workspace.open_workspace("empty")
+    ws.connect().close()
+    return ws
