@@ -1,0 +1,33 @@
+-- abtest_daily: a main-image test per variant and day, for cumulative CTR charts and peeking checks.
+-- params: $test_id (varchar, null = every test), $start_date (date, inclusive, null = all),
+--         $end_date (date, inclusive, null = all)
+-- grain: one row per (test_id, variant, date), ordered by test, date, variant.
+with
+
+source as (
+
+    select * from image_tests
+    where ($test_id is null or test_id = $test_id)
+      and ($start_date is null or "date" >= cast($start_date as date))
+      and ($end_date is null or "date" <= cast($end_date as date))
+
+),
+
+daily as (
+
+    select
+        test_id,
+        variant,
+        "date",
+        coalesce(bool_or(is_control), false) as is_control,
+        cast(sum(impressions) as bigint) as impressions,
+        cast(sum(clicks) as bigint) as clicks,
+        cast(sum(orders) as bigint) as orders,
+        sum(spend) as spend,
+        sum(paid_amount) as paid_amount
+    from source
+    group by test_id, variant, "date"
+
+)
+
+select * from daily order by test_id, "date", variant
