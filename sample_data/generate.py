@@ -41,7 +41,8 @@ DOUBLE11 = dt.date(2026, 11, 11)
 
 F_TRAFFIC = "【生意参谋平台】店铺流量来源-2026-09-02_2026-11-30.csv"
 F_PRODUCTS = "【生意参谋平台】商品_全部_2026-09-02_2026-11-30.xlsx"
-F_SKUS = "商品SKU成本库存表.csv"
+# no canonical kind: kept in a subfolder so loaders that take every top-level file skip it
+F_SKUS = "lookup/商品SKU成本库存表.csv"
 F_ORDERS = "ExportOrderList202612010905.xlsx"
 F_REGIONS = "【生意参谋平台】地域分布-2026-11-01_2026-11-30.csv"
 F_IMAGE_TESTS = "主图测试记录.csv"
@@ -92,6 +93,7 @@ def slash_date(d: dt.date) -> str:
 
 
 def write_csv(path: Path, rows: list[list[object]], encoding: str, newline: str = "\r\n") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO()
     csv.writer(buf, lineterminator=newline).writerows(rows)
     path.write_bytes(buf.getvalue().encode(encoding))

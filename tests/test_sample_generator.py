@@ -27,7 +27,7 @@ NOT_GENERATED = {"generate.py", "README.md"}
 
 F_TRAFFIC = "【生意参谋平台】店铺流量来源-2026-09-02_2026-11-30.csv"
 F_PRODUCTS = "【生意参谋平台】商品_全部_2026-09-02_2026-11-30.xlsx"
-F_SKUS = "商品SKU成本库存表.csv"
+F_SKUS = "lookup/商品SKU成本库存表.csv"
 F_ORDERS = "ExportOrderList202612010905.xlsx"
 F_REGIONS = "【生意参谋平台】地域分布-2026-11-01_2026-11-30.csv"
 F_IMAGE_TESTS = "主图测试记录.csv"
@@ -129,8 +129,11 @@ def orders() -> list[dict]:
 
 
 def test_regenerating_writes_the_same_files(regenerated):
-    committed = {p.name for p in SAMPLE.iterdir() if p.name not in NOT_GENERATED}
-    assert committed == {p.name for p in regenerated.iterdir()}
+    def listing(root: Path) -> set[str]:
+        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+    committed = listing(SAMPLE) - NOT_GENERATED
+    assert committed == listing(regenerated)
     assert committed == set(FILES) | {"truth.json"}
     for name in sorted(committed):
         new, old = regenerated / name, SAMPLE / name
@@ -142,7 +145,7 @@ def test_regenerating_writes_the_same_files(regenerated):
 
 
 def test_sample_data_stays_small():
-    total = sum(p.stat().st_size for p in SAMPLE.iterdir())
+    total = sum(p.stat().st_size for p in SAMPLE.rglob("*") if p.is_file())
     assert total < 8 * 1024 * 1024
 
 
