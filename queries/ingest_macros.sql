@@ -106,5 +106,12 @@ create or replace temp macro ss_bool(s) as
         ) then false
     end;
 
+-- text keeps its own punctuation (卖家已发货，等待买家确认): only the edges are trimmed
 create or replace temp macro ss_text(s) as
-    case when ss_is_null(s) then null else trim(ss_fold(s)) end;
+    case
+        when ss_is_null(s) then null
+        else trim(
+            replace(s::varchar, chr(65279), ''),
+            ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(12288)
+        )
+    end;
