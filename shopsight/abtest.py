@@ -27,7 +27,7 @@ Methods (alpha = 0.05 unless passed; "control" is ``c``, the variant ``v``):
   arms this is E[(p_c - p_v)+]).  All are one-dimensional integrals
   (P(best_j) = int f_j prod_{i!=j} F_i, E[max] = int (1 - prod F_i)) computed by
   composite Gauss-Legendre quadrature on breakpoints at each posterior's
-  mean +- {0, 1.5, 3, 6, 12, 40} sd, so every density and CDF is resolved on its own
+  mean +- {0, 1.5, 3, 6, 10, 20, 40} sd, so every density and CDF is resolved on its own
   scale: within ~1e-12 of scipy quad at everyday counts and ~1e-8 at counts near 1e9
   (the precision of scipy's incomplete beta there), for any number of arms.  It is the
   default for three or more arms too: deterministic, and faster than Monte Carlo's
@@ -265,7 +265,7 @@ def days_to_sample(required_per_arm, impressions, days) -> np.ndarray:
 # --------------------------------------------------------------------------- Bayesian
 
 _GL_T, _GL_W = np.polynomial.legendre.leggauss(8)
-_SD_BREAKS = np.array([-40.0, -12, -6, -3, -1.5, 0, 1.5, 3, 6, 12, 40])
+_SD_BREAKS = np.array([-40.0, -20, -10, -6, -3, -1.5, 0, 1.5, 3, 6, 10, 20, 40])
 _CHUNK = 2_000_000  # array elements per quadrature block (memory bound)
 
 
