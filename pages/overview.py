@@ -1,0 +1,134 @@
+"""经营概况 Overview: KPI cards with deltas and 同行平均, the daily trend, top movers."""
+
+import math
+
+import streamlit as st
+
+from shopsight import metrics
+from shopsight.i18n import t
+from shopsight.ui import charts, data, filters, kpi, overview, session, url_state
+
+lang = session.lang()
+f = filters.current()
+st.title(t("overview.title", lang))
+
+loaded = overview.loaded_kinds()
+if not loaded & set(overview.KPI_KINDS):
+    st.info(t("overview.empty_body", lang), icon=":material/upload_file:")
+    cols = st.columns([1, 1, 3])
+    if not data.is_sample(session.current_workspace()) and cols[0].button(
+        t("overview.load_sample", lang), key="ov_load_sample", type="primary"
+    ):
+        session.open_sample()
+        filters.reset()
+        st.rerun()
+    cols[1].page_link("pages/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
+    st.stop()
+
+k = overview.kpis(f, loaded)
+if k.kind is None:
+    bounds = filters.bounds()
+    bounds = bounds[bounds["kind"].isin(overview.KPI_KINDS) & (bounds["count_rows"] > 0)]
+    st.info(t("overview.no_rows_in_range", lang, start=str(bounds["first_day"].min().date()),
+              end=str(bounds["last_day"].max().date())))
+    st.stop()
+
+# ---------- KPI cards
+kind_label = t(f"kind.{k.kind}", lang)
+benchmarks = data.get_setting("benchmarks", {}) or {}
+names = k.names()
+kpi.cards(names, k.values(), lang, previous=k.values("compare") if f.compare else None,
+          benchmarks=benchmarks)
+
+notes = [t("overview.source_caption", lang, kind=kind_label, start=str(k.sums["first_day"].date()),
+           end=str(k.sums["last_day"].date()))]
+if "visitors" in names:
+    notes.append(t("overview.visitor_days", lang))
+if k.refund_kind and k.refund_kind != k.kind:
+    notes.append(t("overview.refund_source", lang, kind=t(f"kind.{k.refund_kind}", lang)))
+if "roi" in names:
+    notes.append(t("overview.spend_caption", lang))
+if f.compare:
+    notes.append(t("filters.compare_range", lang, start=f.compare[0].isoformat(),
+                   end=f.compare[1].isoformat()))
+st.caption(" ".join(notes))
+if k.sums["count_rows_left_out"] > 0:
+    st.warning(t("overview.period_rows_left_out", lang, count=int(k.sums["count_rows_left_out"]),
+                 kind=kind_label), icon=":material/date_range:")
+unapplied = f.not_applicable(k.kind)
+if unapplied:
+    st.caption(t("overview.filters_not_applied", lang, kind=kind_label,
+                 names="、".join(t(filters.DIM_LABELS[d], lang) for d in unapplied)))
+
+with st.expander(t("overview.benchmark_edit", lang), icon=":material/groups:"):
+    st.caption(t("overview.benchmark_help", lang))
+    entered = {}
+    bench_cols = st.columns(4)
+    for i, name in enumerate(names):
+        m = metrics.get(name)
+        scale = 100 if m.fmt == "pct" else 1  # rates are typed as percentages
+        saved = benchmarks.get(name)
+        key = f"ov_bench_{name}"
+        if key not in st.session_state:
+            st.session_state[key] = None if saved is None else saved * scale
+        label = metrics.label(name, lang) + (" (%)" if m.fmt == "pct" else "")
+        value = bench_cols[i % 4].number_input(label, min_value=0.0, key=key, format="%.2f")
+        if value is not None and not math.isnan(value):
+            entered[name] = value / scale
+    if st.button(t("overview.benchmark_save", lang), key="ov_bench_save"):
+        data.set_setting("benchmarks", {**{n: v for n, v in benchmarks.items() if n not in names},
+                                        **entered})
+        st.toast(t("overview.benchmark_saved", lang), icon=":material/check:")
+        st.rerun()
+
+# ---------- daily trend
+st.subheader(t("overview.trend", lang))
+current = overview.daily(k.kind, f)
+if current is None or current.empty:
+    st.info(t("overview.trend_period_only", lang, kind=kind_label))
+else:
+    options = overview.trend_metrics(current)
+    metric = url_state.selectbox(t("overview.trend_metric", lang), options, key="ov_metric",
+                                 default="paid_amount" if "paid_amount" in options else options[0],
+                                 format_func=lambda n: metrics.label(n, lang))
+    compare = overview.daily(k.kind, f, compare=True) if f.compare else None
+    labels = (t("overview.trend_current", lang), t("overview.trend_compare", lang))
+    frame = charts.trend_frame(current, compare, metric, start=f.start,
+                               compare_start=f.compare[0] if f.compare else None, labels=labels)
+    st.altair_chart(charts.trend(frame, fmt=metrics.get(metric).fmt, labels=labels,
+                                 y_title=metrics.label(metric, lang), day_title=t("col.date", lang)),
+                    width="stretch")
+    if metric in ("visitors", "conversion", "uv_value") and k.kind != "traffic":
+        st.caption(t("overview.visitor_days", lang))
+
+# ---------- top movers
+st.subheader(t("overview.movers", lang))
+if not f.compare:
+    st.info(t("overview.movers_need_compare", lang))
+else:
+    dim = url_state.segmented(t("overview.movers_by", lang), overview.MOVER_DIMS, key="ov_movers",
+                              default="product", format_func=lambda d: t(f"overview.movers_{d}", lang))
+    moved = overview.movers(dim, f)
+    if moved.empty:
+        st.info(t("overview.movers_none", lang))
+    else:
+        origin = t(f"kind.{moved['origin'].iloc[0]}", lang)
+        item_title = t(f"overview.movers_{dim}", lang)
+        cols = st.columns([3, 2])
+        cols[0].altair_chart(
+            charts.diverging_bars(moved, item="item", value="change_paid_amount", fmt="money",
+                                  item_title=item_title, value_title=t("overview.movers_change", lang)),
+            width="stretch",
+        )
+        table = moved[["item", "paid_amount", "cmp_paid_amount", "change_paid_amount"]].rename(
+            columns={
+                "item": item_title,
+                "paid_amount": t("overview.movers_current", lang),
+                "cmp_paid_amount": t("overview.movers_previous", lang),
+                "change_paid_amount": t("overview.movers_change", lang),
+            }
+        )
+        cols[1].dataframe(table, hide_index=True, width="stretch",
+                          column_config={c: st.column_config.NumberColumn(format="¥%.2f")
+                                         for c in table.columns[1:]})
+        st.caption(t("overview.movers_caption", lang, n=overview.MOVERS_LIMIT, kind=origin))

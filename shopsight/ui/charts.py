@@ -1,0 +1,89 @@
+"""Shared Altair charts.  They take small pre-aggregated frames, never raw rows.
+
+Axis formats follow the metric format: int, money (¥), pct, ratio.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from shopsight import periods
+
+AXIS_FORMATS = {"int": ",.0f", "money": ",.0f", "pct": ".1%", "ratio": ",.2f"}
+TOOLTIP_FORMATS = {"int": ",.0f", "money": ",.2f", "pct": ".2%", "ratio": ",.2f"}
+CURRENT_COLOR = "#e4393c"
+COMPARE_COLOR = "#8c8c8c"
+UP_COLOR = "#e4393c"  # Chinese convention: red is up
+DOWN_COLOR = "#2e9f5e"
+
+
+def trend_frame(current: pd.DataFrame, compare: pd.DataFrame | None, metric: str, *,
+                start, compare_start, labels: tuple[str, str]) -> pd.DataFrame:
+    """Long frame for `trend`: day, value, series, actual_day.
+
+    Compare-period days are placed on the current period by day offset (day k of
+    the compare period is drawn on day k of the current one); actual_day keeps the
+    real date for the tooltip.
+    """
+    parts = []
+    cur = current[["day", metric]].rename(columns={metric: "value"})
+    cur["series"], cur["actual_day"] = labels[0], cur["day"]
+    parts.append(cur)
+    if compare is not None and not compare.empty:
+        cmp_ = compare[["day", metric]].rename(columns={metric: "value"})
+        cmp_["actual_day"] = cmp_["day"]
+        cmp_["day"] = [periods.shift_onto(pd.Timestamp(d).date(), compare_start, start)
+                       for d in cmp_["day"]]
+        cmp_["series"] = labels[1]
+        parts.append(cmp_)
+    out = pd.concat(parts, ignore_index=True)
+    out["day"] = pd.to_datetime(out["day"])
+    out["actual_day"] = pd.to_datetime(out["actual_day"])
+    out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
+    return out
+
+
+def trend(frame: pd.DataFrame, *, fmt: str, y_title: str, labels: tuple[str, str],
+          day_title: str, height: int = 300) -> alt.Chart:
+    """Daily line: the current period solid, the compare period dashed."""
+    return (
+        alt.Chart(frame)
+        .mark_line(point=alt.OverlayMarkDef(size=18))
+        .encode(
+            x=alt.X("day:T", title=day_title, axis=alt.Axis(format="%m-%d")),
+            y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=AXIS_FORMATS[fmt])),
+            color=alt.Color("series:N", title=None,
+                            scale=alt.Scale(domain=list(labels), range=[CURRENT_COLOR, COMPARE_COLOR]),
+                            legend=alt.Legend(orient="top")),
+            strokeDash=alt.StrokeDash("series:N", title=None,
+                                      scale=alt.Scale(domain=list(labels), range=[[1, 0], [5, 4]]),
+                                      legend=None),
+            tooltip=[
+                alt.Tooltip("series:N", title=" "),
+                alt.Tooltip("actual_day:T", title=day_title, format="%Y-%m-%d"),
+                alt.Tooltip("value:Q", title=y_title, format=TOOLTIP_FORMATS[fmt]),
+            ],
+        )
+        .properties(height=height)
+    )
+
+
+def diverging_bars(frame: pd.DataFrame, *, item: str, value: str, fmt: str, item_title: str,
+                   value_title: str, tooltip: list[alt.Tooltip] | None = None,
+                   height_per_bar: int = 26) -> alt.Chart:
+    """Horizontal bars around zero, red up / green down, largest magnitude first."""
+    order = frame.reindex(frame[value].abs().sort_values(ascending=False).index)[item].tolist()
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{item}:N", sort=order, title=item_title),
+            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=AXIS_FORMATS[fmt])),
+            color=alt.condition(alt.datum[value] >= 0, alt.value(UP_COLOR), alt.value(DOWN_COLOR)),
+            tooltip=tooltip or [alt.Tooltip(f"{item}:N", title=item_title),
+                                alt.Tooltip(f"{value}:Q", title=value_title,
+                                            format=TOOLTIP_FORMATS[fmt])],
+        )
+        .properties(height=max(60, height_per_bar * len(frame)))
+    )

@@ -1,0 +1,125 @@
+"""Cached access to workspace databases: the only user of st.cache_*.
+
+One DuckDB connection per workspace per process (st.cache_resource); every query
+and write runs on its own cursor, so sessions in different threads never share one.
+Query results are cached with st.cache_data keyed by (workspace, data version, query
+name, params). The data version changes with every load or delete, so a cached
+result never outlives the data it came from; a load in one session is seen by the
+others on their next rerun.
+
+Pages call `query(name, **params)`; the workspace and data version come from the
+session (shopsight.ui.session).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from shopsight import queries, schema, workspace
+from shopsight.ui import session
+
+QUERY_TTL_S = 3600
+QUERY_MAX_ENTRIES = 1024
+_VERSION_KEY = "_data_version"
+
+
+def is_sample(ws: workspace.Workspace) -> bool:
+    return ws.path.resolve() == workspace.resolve(None).resolve()
+
+
+def _missing_rollups(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Kinds whose rollup tables are missing (a new workspace, or a new rollup file)."""
+    tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    kinds = []
+    for name in queries.names(prefix="rollup_"):
+        kind = next((k for k in schema.KINDS if name.startswith(f"rollup_{k}")), None)
+        if kind and name not in tables and kind not in kinds:
+            kinds.append(kind)
+    return kinds
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _database(ws_dir: str) -> duckdb.DuckDBPyConnection:
+    ws = workspace.open_workspace(ws_dir)
+    if is_sample(ws):
+        # Built from sample_data/ on first use; before the shared connection opens,
+        # because a process can hold only one connection configuration per file.
+        from shopsight.sample import ensure_sample
+
+        ensure_sample(ws)
+    con = ws.connect()
+    for kind in _missing_rollups(con):
+        with ws.write_lock():
+            workspace.rebuild_rollups(con, kind)
+    return con
+
+
+@contextmanager
+def cursor(ws_dir: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor on the workspace's shared connection, for reads and for writes
+    (pass it as `con=` to write_dataset / load_file / delete_dataset / set_setting)."""
+    cur = _database(ws_dir or session.workspace_dir()).cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
+
+
+def data_version(ws_dir: str) -> tuple[int, int]:
+    """(last load id, active loads): changes with every load, append or delete."""
+    with cursor(ws_dir) as cur:
+        row = cur.execute(queries.sql("data_version")).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def refresh() -> tuple[int, int]:
+    """Read the data version for this run (app.py, once per rerun; again after a write)."""
+    st.session_state[_VERSION_KEY] = data_version(session.workspace_dir())
+    return st.session_state[_VERSION_KEY]
+
+
+def version() -> tuple[int, int]:
+    return st.session_state.get(_VERSION_KEY) or refresh()
+
+
+@st.cache_data(ttl=QUERY_TTL_S, max_entries=QUERY_MAX_ENTRIES, show_spinner=False)
+def _cached_query(ws_dir: str, version: tuple[int, int], name: str, params: dict) -> pd.DataFrame:
+    with cursor(ws_dir) as cur:
+        return queries.run(cur, name, **params)
+
+
+def query(name: str, **params) -> pd.DataFrame:
+    """Run queries/<name>.sql on the session's workspace, cached until the data changes.
+
+    Pass every filter value you have; only the $params the file uses are bound (and
+    only those are part of the cache key). Returns a copy the caller may change.
+    """
+    used = {k: v for k, v in params.items() if k in queries.params_of(name)}
+    return _cached_query(session.workspace_dir(), version(), name, used)
+
+
+def datasets() -> list[dict]:
+    """workspace.datasets() of the session's workspace (row counts, files, load time)."""
+    return _cached_datasets(session.workspace_dir(), version())
+
+
+@st.cache_data(ttl=QUERY_TTL_S, max_entries=64, show_spinner=False)
+def _cached_datasets(ws_dir: str, version: tuple[int, int]) -> list[dict]:
+    with cursor(ws_dir) as cur:
+        return workspace.datasets(cur)
+
+
+def get_setting(key: str, default=None):
+    """A workspace setting (e.g. the 同行平均 values); read fresh, it is one row."""
+    with cursor() as cur:
+        return workspace.get_setting(cur, key, default)
+
+
+def set_setting(key: str, value) -> None:
+    with cursor() as cur:
+        workspace.set_setting(cur, key, value)

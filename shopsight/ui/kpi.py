@@ -1,0 +1,53 @@
+"""KPI cards: a metric's value, its change vs the compare period, and the gap to an
+entered 同行平均 (peer average)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import streamlit as st
+
+from shopsight import metrics, numbers
+from shopsight.i18n import t
+
+# Cards show full numbers up to a million (operators compare exact visitor counts).
+CARD_COMPACT_FROM = 1e6
+
+
+def card_value(name: str, value: object, lang: str) -> str:
+    """The text a card shows for a value (tests compare against this)."""
+    return metrics.fmt(name, value, lang, compact_from=CARD_COMPACT_FROM)
+
+
+def card(name: str, value: float | None, lang: str, *, previous: float | None = None,
+         benchmark: float | None = None, container=None, label: str | None = None) -> None:
+    """One st.metric card; the delta is the relative change vs `previous` (hidden when
+    there is none); delta_color is inverse where a rise is bad news (退款率, 访客成本)."""
+    box = container or st
+    delta = numbers.fmt_change(numbers.change(value, previous), lang)
+    box.metric(
+        label or metrics.label(name, lang),
+        card_value(name, value, lang),
+        delta=delta,
+        delta_color=metrics.delta_color(name),
+        help=metrics.help_text(name, lang),
+        border=True,
+    )
+    if benchmark is not None and not numbers.is_missing(benchmark):
+        gap = numbers.change(value, benchmark)
+        key = "kpi.vs_benchmark" if gap is not None else "kpi.benchmark_only"
+        box.caption(t(key, lang, value=card_value(name, benchmark, lang),
+                      gap=numbers.fmt_change(gap, lang) or ""))
+
+
+def cards(names: Sequence[str], values: Mapping[str, float | None], lang: str, *,
+          previous: Mapping[str, float | None] | None = None,
+          benchmarks: Mapping[str, float] | None = None, per_row: int = 4) -> None:
+    """A grid of cards, `per_row` to a row."""
+    for row in range(math.ceil(len(names) / per_row)):
+        cols = st.columns(per_row)
+        for col, name in zip(cols, names[row * per_row:(row + 1) * per_row], strict=False):
+            card(name, values.get(name), lang,
+                 previous=(previous or {}).get(name),
+                 benchmark=(benchmarks or {}).get(name), container=col)
