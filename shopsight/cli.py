@@ -229,5 +229,27 @@ def sample(ws_arg) -> None:
         click.echo(f"{r.file}: {r.rows_loaded} rows -> {r.kind}")
 
 
+@cli.command("hash-password")
+def hash_password() -> None:
+    """Hash the shared team password for `[access] password_hash` in .streamlit/secrets.toml.
+
+    Reads the password from stdin (first line), never from the command line, and prints
+    a salted scrypt hash.
+
+    Example: python -m shopsight hash-password < password.txt
+    """
+    from shopsight import access
+
+    stream = click.get_text_stream("stdin")
+    if stream.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True,
+                                err=True)
+    else:
+        password = stream.readline().rstrip("\r\n")
+    if not password:
+        raise click.ClickException("the password is empty")
+    click.echo(access.hash_password(password))
+
+
 def main() -> None:
     cli(prog_name="python -m shopsight")
