@@ -157,3 +157,58 @@ def empty_ws(data_dir) -> workspace.Workspace:
     ws = workspace.open_workspace("empty")
     ws.connect().close()
     return ws
+
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP_TIMEOUT_S = 60  # 2-core machines; the first run of a process imports altair and pandas
+
+
+@pytest.fixture
+def app(monkeypatch):
+    """Factory: an AppTest of app.py on workspace `ws`, with link params, run once
+    (and switched to `page` and run again when given).
+
+    AppTest re-detects the legacy pages/ folder mode before every run; since our
+    pages/ folder exists it would then run a page file without app.py (no sidebar,
+    no filters) from the second run on.  The server learns on its first run that
+    app.py uses st.navigation; the patch puts AppTest in that same state.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import AppTest
+
+    original_init = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+    def make(ws: str | None, page: str | None = None, *, locale: str | None = None, **params):
+        at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT_S)
+        if ws is not None:
+            at.query_params["ws"] = ws
+        for key, value in params.items():
+            at.query_params[key] = value
+        if locale is not None:
+            at.context["locale"] = locale
+        at.run()
+        if page is not None:
+            at.switch_page(page).run()
+        return at
+
+    return make
+
+
+@pytest.fixture
+def run_query():
+    """Run a named query on a workspace through the connection the app holds for it
+    (a process can open a database file with one configuration only)."""
+    from shopsight import queries
+    from shopsight.ui import data
+
+    def run(ws: workspace.Workspace, name: str, **params):
+        with data._database(str(ws.path.resolve())).cursor() as cur:
+            return queries.run(cur, name, **params)
+
+    return run

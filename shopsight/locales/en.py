@@ -36,7 +36,7 @@ TEXT: dict[str, str] = {
     "cmp.yoy": "Same period last year",
     "cmp.none": "No comparison",
     # notices about links
-    "notice.bad_param": "The link's {key}={value} is not valid; the default is used instead.",
+    "notice.bad_param": "The link's {param}={value} is not valid; the default is used instead.",
     "notice.unknown_values": "The link's {name} is not in the data and was ignored: {values}",
     "notice.bad_workspace": "Workspace “{value}” does not exist; the default workspace is open.",
     # overview page

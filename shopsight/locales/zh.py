@@ -37,7 +37,7 @@ TEXT: dict[str, str] = {
     "cmp.yoy": "去年同期",
     "cmp.none": "不对比",
     # notices about links
-    "notice.bad_param": "链接参数 {key}={value} 无效，已改用默认值。",
+    "notice.bad_param": "链接参数 {param}={value} 无效，已改用默认值。",
     "notice.unknown_values": "链接中的{name}在数据中不存在，已忽略：{values}",
     "notice.bad_workspace": "工作区“{value}”不存在，已打开默认工作区。",
     # overview page

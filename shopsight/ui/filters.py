@@ -108,12 +108,12 @@ def _seed_from_link(opts: dict[str, list[str]], lang: str) -> None:
     rng = periods.parse_range(start, end)
     if rng is None:
         if start is not None or end is not None:
-            session.notice(t("notice.bad_param", lang, key="start/end", value=f"{start}~{end}"))
+            session.notice(t("notice.bad_param", lang, param="start/end", value=f"{start}~{end}"))
         rng = default_range()
     ss[DATES_KEY] = rng
     cmp = qp.get("cmp", periods.DEFAULT_COMPARE)
     if cmp not in periods.COMPARE_MODES:
-        session.notice(t("notice.bad_param", lang, key="cmp", value=cmp))
+        session.notice(t("notice.bad_param", lang, param="cmp", value=cmp))
         cmp = periods.DEFAULT_COMPARE
     ss[CMP_KEY] = cmp
     for dim, key in WIDGET_KEYS.items():

@@ -17,7 +17,7 @@ def language() -> str:
         browser = i18n.lang_from_locale(st.context.locale)
         chosen = i18n.parse_lang(asked)
         if asked is not None and chosen is None:
-            session.notice(t("notice.bad_param", browser, key="lang", value=asked))
+            session.notice(t("notice.bad_param", browser, param="lang", value=asked))
         ss[session.LANG_KEY] = chosen or browser
     elif ss[session.LANG_KEY] is None:  # the selected option was clicked again
         ss[session.LANG_KEY] = i18n.lang_from_locale(st.context.locale)

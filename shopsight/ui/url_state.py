@@ -36,7 +36,7 @@ def seed(key: str, *, default, parse: Callable[[str], object] = str,
         if ok:
             value = parsed
         else:
-            session.notice(t("notice.bad_param", session.lang(), key=key, value=raw))
+            session.notice(t("notice.bad_param", session.lang(), param=key, value=raw))
     st.session_state[key] = value
 
 
