@@ -6,7 +6,7 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from shopsight import schema, workspace
+from shopsight import numbers, schema, workspace
 from shopsight.i18n import t
 from shopsight.ingest import IngestError, inspect_file, load_file
 from shopsight.ingest.detect import kind_inputs
@@ -52,7 +52,8 @@ def mapping_table(insp, kind: str) -> pd.DataFrame:
         target = insp.mapping.get(header, "")
         values = []
         if target and target in insp.preview.columns:
-            values = [str(v) for v in insp.preview[target].head(PREVIEW_VALUES).tolist()]
+            values = [numbers.NONE if numbers.is_missing(v) else str(v)
+                      for v in insp.preview[target].head(PREVIEW_VALUES).tolist()]
         rows.append({
             "header": header,
             "target": target,
@@ -72,7 +73,8 @@ def show_report(slug: str, report) -> None:
     if report.rows_rejected:
         st.warning(t("data.rejected", lang, rows=report.rows_rejected, file=report.file))
         errors = pd.DataFrame(report.errors)
-        st.dataframe(errors, hide_index=True, width="stretch", height=min(35 * (len(errors) + 1), 300))
+        st.dataframe(errors, hide_index=True, width="stretch",
+                     height=min(35 * (len(errors) + 1) + 3, 300))
         st.download_button(t("data.download_rejected", lang), safe_csv(errors),
                            file_name=f"{report.file}.rejected.csv", mime="text/csv",
                            key=f"data_rejected_{slug}", icon=":material/download:")

@@ -1,0 +1,124 @@
+"""Data page under AppTest: upload, check the mapping, load, see rejects, delete."""
+
+import pandas as pd
+import pytest
+
+from shopsight import workspace
+from shopsight.i18n import t
+from shopsight.ui.downloads import escape_cell, safe_csv
+from shopsight.ui.upload import file_slug
+
+PAGE = "pages/data.py"
+TRAFFIC_CSV = (
+    "日期,流量来源,终端,访客数,支付买家数,支付金额\n"
+    "2026-12-01,直通车,无线,100,5,500\n"
+    "2026-12-02,直通车,无线,abc,6,600\n"
+    "2026-12-03,手淘搜索,无线,120,=1+2,700\n"
+    "2026-12-04,手淘搜索,PC,80,4,\n"
+).encode()
+
+
+def frame(at, key):
+    """The editable mapping table, by widget key."""
+    return next(d for d in at.dataframe if d.key == key).value
+
+
+def table_with(at, column):
+    """The shown table that has this column (plain tables have no key in AppTest)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def upload(at, name, data, mime="text/csv"):
+    at.file_uploader(key="data_upload").upload(name, data, mime).run()
+    return file_slug(name, len(data))
+
+
+def test_upload_detects_kind_and_mapping(app, empty_ws):
+    at = app("empty", PAGE)
+    slug = upload(at, "traffic.csv", TRAFFIC_CSV)
+    assert not at.exception
+    assert at.selectbox(key=f"data_kind_{slug}").value == "traffic"
+    assert any("置信度" in c.value for c in at.caption)
+    mapping = frame(at, f"data_map_{slug}_traffic")
+    assert dict(zip(mapping["header"], mapping["target"], strict=True)) == {
+        "日期": "date", "流量来源": "source", "终端": "device", "访客数": "visitors",
+        "支付买家数": "paying_buyers", "支付金额": "paid_amount",
+    }
+    # unparseable cells in the preview are counted per column
+    assert dict(zip(mapping["header"], mapping["errors"], strict=True))["访客数"] == 1
+
+
+def test_load_reports_rows_and_rejects_with_safe_download(app, empty_ws, run_query):
+    at = app("empty", PAGE)
+    slug = upload(at, "traffic.csv", TRAFFIC_CSV)
+    at.button(key=f"data_load_{slug}").click().run()
+    assert not at.exception
+    assert not at.error
+    assert at.success[0].value.startswith(t("data.loaded", "zh", rows=2, kind="流量"))
+    assert t("data.rejected", "zh", rows=2, file="traffic.csv") in [w.value for w in at.warning]
+    rejected = table_with(at, "message")
+    assert sorted(set(rejected["column"])) == ["支付买家数", "访客数"]
+    assert set(rejected["value"]) == {"abc", "=1+2"}
+    assert at.get("download_button")
+    # the dataset list shows the new rows, and the workspace holds exactly them
+    datasets = table_with(at, t("data.ds_kind", "zh"))
+    assert datasets.iloc[0, 1] == 2
+    assert run_query(empty_ws, "date_bounds").set_index("kind").loc["traffic", "count_rows"] == 2
+    # the global filters follow the new data
+    assert (at.query_params["start"], at.query_params["end"]) == ("2026-12-01", "2026-12-04")
+
+
+def test_changing_the_kind_remaps_without_errors(app, empty_ws):
+    at = app("empty", PAGE)
+    slug = upload(at, "traffic.csv", TRAFFIC_CSV)
+    at.selectbox(key=f"data_kind_{slug}").set_value("regions").run()
+    assert not at.exception
+    assert at.selectbox(key=f"data_kind_{slug}").value == "regions"
+    at.button(key=f"data_load_{slug}").click().run()
+    assert not at.exception
+    # regions need a province: the load fails with a message naming the file, the workspace is unchanged
+    assert at.error and "traffic.csv" in at.error[0].value
+
+
+def test_unreadable_file_is_an_error_not_a_traceback(app, empty_ws):
+    at = app("empty", PAGE)
+    upload(at, "broken.xlsx", b"PK\x03\x04 this is no workbook", "application/vnd.ms-excel")
+    assert not at.exception
+    assert at.error and "broken.xlsx" in at.error[0].value
+
+
+def test_delete_needs_confirmation(app, small_ws, run_query):
+    at = app("small", PAGE)
+    at.selectbox(key="data_delete_kind").set_value("events").run()
+    at.button(key="data_delete").click().run()
+    assert not at.exception
+    assert t("data.delete_confirm", "zh", kind="用户行为", rows=61) in [w.value for w in at.warning]
+    at.button(key="data_delete_no").click().run()
+    assert run_query(small_ws, "date_bounds").set_index("kind").loc["events", "count_rows"] == 61
+    at.button(key="data_delete").click().run()
+    at.button(key="data_delete_yes").click().run()
+    assert not at.exception
+    assert run_query(small_ws, "date_bounds").set_index("kind").loc["events", "count_rows"] == 0
+    assert "用户行为" not in table_with(at, t("data.ds_kind", "zh")).iloc[:, 0].tolist()
+
+
+def test_sample_workspace_warns_before_uploading(app, data_dir, small_template):
+    import shutil
+
+    shutil.copytree(small_template, data_dir / workspace.SAMPLE)  # an already built sample
+    at = app(None, PAGE)
+    assert not at.exception
+    assert at.info[0].value == t("data.sample_notice", "zh")
+    at.button(key="data_new_workspace").click().run()
+    assert len(at.query_params["ws"]) == 32
+
+
+@pytest.mark.parametrize("cell", ["=1+2", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_cells_are_escaped(cell):
+    assert escape_cell(cell) == "'" + cell
+
+
+def test_safe_csv_escapes_text_but_not_numbers():
+    df = pd.DataFrame({"row": [3, 4], "value": ["=HYPERLINK(\"x\")", "ok"], "n": [-1.5, 2.0]})
+    text = safe_csv(df).decode("utf-8-sig")
+    assert text.splitlines() == ["row,value,n", "3,\"'=HYPERLINK(\"\"x\"\")\",-1.5", "4,ok,2.0"]
