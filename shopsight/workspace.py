@@ -4,6 +4,15 @@ Every connection is locked down when it opens (no file access, no extension
 loading, configuration frozen).  Uploads are parsed elsewhere, on a private
 in-memory connection, and arrive here as Arrow tables, which are written in one
 transaction so readers see either the old dataset or the new one, never half.
+
+Concurrency: `connect()` twice on one workspace in one process gives connections to
+the same database instance; hold one per process (st.cache_resource) and give each
+session thread, and each load, its own `con.cursor()`.  DuckDB lets one process at a
+time open a file read-write; a second process gets WorkspaceBusyError.
+
+Backends: `SHOPSIGHT_BACKEND=ducklake` keeps workspaces in DuckLake catalogs instead
+(shopsight/backends.py) so several replicas can share them; the sample shop always
+stays a local file (it is rebuilt from sample_data/ and never written by users).
 """
 
 from __future__ import annotations
@@ -22,6 +31,8 @@ from shopsight import queries, schema
 
 DB_FILE = "shop.duckdb"
 SAMPLE = "sample"
+FILE, DUCKLAKE = "file", "ducklake"
+BACKENDS = (FILE, DUCKLAKE)
 DEFAULT_MEMORY_LIMIT = "1GB"
 DEFAULT_THREADS = 2
 
@@ -57,8 +68,33 @@ _META_DDL = (
 )
 
 
+class ReadOnlyWorkspaceError(PermissionError):
+    """A write to the sample shop, which is shared by everyone and rebuilt from sample_data/."""
+
+
+class WorkspaceBusyError(RuntimeError):
+    """Another process holds the workspace file open read-write (DuckDB allows one)."""
+
+
 def data_dir() -> Path:
     return Path(os.environ.get("SHOPSIGHT_DATA_DIR", "./.shopsight")).expanduser()
+
+
+def backend_name() -> str:
+    """The configured backend for workspaces other than the sample (env SHOPSIGHT_BACKEND)."""
+    name = os.environ.get("SHOPSIGHT_BACKEND", FILE).strip().lower() or FILE
+    if name not in BACKENDS:
+        raise ValueError(f"SHOPSIGHT_BACKEND must be one of {', '.join(BACKENDS)}, not {name!r}")
+    return name
+
+
+def sample_path() -> Path:
+    return data_dir() / SAMPLE
+
+
+def is_read_only(ws: Workspace) -> bool:
+    """True for the shared sample shop: uploads and deletes there are refused."""
+    return ws.path.resolve() == sample_path().resolve()
 
 
 def resolve(workspace: str | os.PathLike | None) -> Path:
@@ -76,7 +112,8 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _config(read_only: bool) -> dict:
+def duckdb_config(read_only: bool) -> dict:
+    """Settings of every workspace database instance; limits come from the environment."""
     cfg = {
         "memory_limit": os.environ.get("SHOPSIGHT_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
         "threads": int(os.environ.get("SHOPSIGHT_THREADS", DEFAULT_THREADS)),
@@ -87,13 +124,32 @@ def _config(read_only: bool) -> dict:
 
 
 def _lockdown(con: duckdb.DuckDBPyConnection) -> None:
+    # the settings are per database instance: a second connection to an open file
+    # finds them already locked (and SET would fail)
+    locked = con.execute("select current_setting('lock_configuration')").fetchone()[0]
+    if locked:
+        return
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
+
+
+def _open_file(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only, config=duckdb_config(read_only))
+    except duckdb.IOException as e:
+        if "lock" not in str(e).lower():
+            raise
+        raise WorkspaceBusyError(
+            f"the workspace {path.parent} is open in another process; DuckDB lets one process "
+            f"write a database file at a time (stop the other app or CLI, or use the DuckLake "
+            f"backend for several replicas). DuckDB said: {str(e).splitlines()[0]}"
+        ) from e
 
 
 @dataclass
 class Workspace:
     path: Path
+    backend: str = FILE
 
     @property
     def db_path(self) -> Path:
@@ -104,17 +160,37 @@ class Workspace:
         return str(self.db_path.resolve())
 
     def exists(self) -> bool:
+        if self.backend == DUCKLAKE:
+            from shopsight import backends
+
+            return backends.lake_exists(self)
         return self.db_path.exists()
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        """Open the database locked down; creates an empty workspace when writable."""
+        """Open the database locked down; creates an empty workspace when writable.
+
+        Share one per process; use `con.cursor()` per thread.  With the DuckLake
+        backend the result is a backends.LakeConnection, whose cursors behave the same.
+        """
+        if self.backend == DUCKLAKE:
+            from shopsight import backends
+
+            con = backends.connect_lake(self, read_only=read_only)
+            if not read_only:
+                ensure_schema(con, lake=True)
+            return con
         if read_only:
             if not self.exists():
                 raise FileNotFoundError(f"no workspace at {self.path}")
-            con = duckdb.connect(str(self.db_path), read_only=True, config=_config(True))
+            con = _open_file(self.db_path, read_only=True)
+        elif not self.exists() and is_read_only(self):
+            # an empty file here would pass for a built sample shop (sample.ensure_sample)
+            raise ReadOnlyWorkspaceError(
+                "the sample shop is built by sample.ensure_sample, not by opening it for writing"
+            )
         else:
             self.path.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(self.db_path), config=_config(False))
+            con = _open_file(self.db_path, read_only=False)
             ensure_schema(con)
         _lockdown(con)
         return con
@@ -125,20 +201,31 @@ class Workspace:
 
 
 def open_workspace(workspace: str | os.PathLike | None = None) -> Workspace:
-    return Workspace(resolve(workspace))
+    path = resolve(workspace)
+    on_sample = path.resolve() == sample_path().resolve()
+    return Workspace(path, FILE if on_sample else backend_name())
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+def connect(workspace: str | os.PathLike | Workspace | None = None,
+            read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """`open_workspace(...).connect(...)`: the connection a process shares between sessions."""
+    ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace)
+    return ws.connect(read_only=read_only)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, lake: bool = False) -> None:
     for kind in schema.KINDS:
         con.execute(schema.create_table_sql(kind))
     for ddl in _META_DDL:
-        con.execute(ddl)
+        # DuckLake has no key constraints; upserts below use merge, which needs none
+        con.execute(ddl.replace(" primary key", "") if lake else ddl)
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     rows = con.execute(
         "select column_name from information_schema.columns "
-        "where table_name = $t order by ordinal_position",
+        "where table_name = $t and table_catalog = current_database() "
+        "and table_schema = current_schema() order by ordinal_position",
         {"t": table},
     ).fetchall()
     return [r[0] for r in rows]
@@ -181,6 +268,7 @@ def write_dataset(
         raise ValueError(f"unknown dataset kind {kind!r}")
     if mode not in ("replace", "append"):
         raise ValueError(f"mode must be replace or append, not {mode!r}")
+    _refuse_read_only(ws)
     own = con is None
     con = con or ws.connect()
     view = f"_incoming_{threading.get_ident()}"
@@ -229,6 +317,13 @@ def write_dataset(
     return table.num_rows
 
 
+def _refuse_read_only(ws: Workspace) -> None:
+    if is_read_only(ws):
+        raise ReadOnlyWorkspaceError(
+            "the sample shop is read-only: create a team workspace to upload your own data"
+        )
+
+
 def rebuild_rollups(con: duckdb.DuckDBPyConnection, kind: str) -> None:
     """Run queries/rollup_<kind>*.sql: tables pre-aggregated at load time for fast pages."""
     for name in queries.names(prefix=f"rollup_{kind}"):
@@ -239,6 +334,7 @@ def delete_dataset(ws: Workspace, kind: str, con: duckdb.DuckDBPyConnection | No
     """Empty a dataset (the table stays, with its canonical columns)."""
     if kind not in schema.KINDS:
         raise ValueError(f"unknown dataset kind {kind!r}")
+    _refuse_read_only(ws)
     own = con is None
     con = con or ws.connect()
     try:
@@ -298,7 +394,12 @@ def saved_mapping(con: duckdb.DuckDBPyConnection, header_key: str) -> tuple[str,
 
 def save_mapping(con: duckdb.DuckDBPyConnection, header_key: str, kind: str, mapping: dict) -> None:
     con.execute(
-        "insert or replace into _mappings values ($k, $kind, $m, $at)",
+        "merge into _mappings using (select $k as header_key, $kind as kind, "
+        "cast($m as json) as mapping, cast($at as timestamp) as saved_at) as s "
+        "on _mappings.header_key = s.header_key "
+        "when matched then update set kind = s.kind, mapping = s.mapping, saved_at = s.saved_at "
+        "when not matched then insert (header_key, kind, mapping, saved_at) "
+        "values (s.header_key, s.kind, s.mapping, s.saved_at)",
         {
             "k": header_key,
             "kind": kind,
@@ -315,6 +416,8 @@ def get_setting(con: duckdb.DuckDBPyConnection, key: str, default=None):
 
 def set_setting(con: duckdb.DuckDBPyConnection, key: str, value) -> None:
     con.execute(
-        "insert or replace into _settings values ($k, $v)",
+        "merge into _settings using (select $k as key, cast($v as json) as value) as s "
+        "on _settings.key = s.key when matched then update set value = s.value "
+        "when not matched then insert (key, value) values (s.key, s.value)",
         {"k": key, "v": json.dumps(value, ensure_ascii=False)},
     )
