@@ -77,3 +77,17 @@ def test_parse_lang():
     assert i18n.parse_lang("en") == "en"
     assert i18n.parse_lang("fr") is None
     assert i18n.parse_lang(None) is None
+
+
+def test_dynamic_key_families_are_translated():
+    """Keys built at run time (t(f"cmp.{mode}") and the like) cannot be found by the scan."""
+    from shopsight import periods
+    from shopsight.ui import filters, overview
+
+    keys = [f"cmp.{m}" for m in periods.COMPARE_MODES]
+    keys += [f"overview.movers_{d}" for d in overview.MOVER_DIMS]
+    keys += list(filters.DIM_LABELS.values())
+    keys += [f"data.mode_{m}" for m in ("replace", "append")]
+    keys += [f"data.reason_{r}" for r in ("personal", "address", "comparison")]
+    missing = [k for k in keys if k not in zh.TEXT]
+    assert not missing
