@@ -589,13 +589,14 @@ def _prepare(totals: pd.DataFrame, control, weights) -> tuple[pd.DataFrame, list
     errors: list[dict] = []
     imp, clk, orders = df["impressions"], df["clicks"], df["orders"]
     missing = imp.isna() | clk.isna()
-    negative = (imp < 0) | (clk < 0) | (orders < 0)
+    negative = (imp < 0) | (clk < 0)
     too_many = ~missing & ~negative & (clk > imp)
     df["valid"] = ~(missing | negative | too_many)
-    df["cvr_valid"] = df["valid"] & orders.notna() & (orders <= clk)
+    # a bad orders count only costs the conversion metric
+    df["cvr_valid"] = df["valid"] & orders.notna() & (orders >= 0) & (orders <= clk)
     for code, mask in (
         ("missing_count", missing),
-        ("negative_count", negative & ~missing),
+        ("negative_count", (negative & ~missing) | (df["valid"] & (orders < 0))),
         ("clicks_gt_impressions", too_many),
         ("orders_gt_clicks", df["valid"] & (orders > clk)),
     ):

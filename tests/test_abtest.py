@@ -415,6 +415,9 @@ def test_example_test_v2_wins(example_daily):
     )
     assert res.sample_size_per_arm == math.ceil(ref_n) == 51746
     assert res.days_to_sample == 1
+    # smallest arm 46,874 impressions: about +10.5% is detectable so far
+    assert res.mde_rel == pytest.approx(float(abtest.mde_for_sample(1444 / 46874, 46874)))
+    assert 0.104 < res.mde_rel < 0.106
     assert res.errors == ()
 
     # conversion after the click
@@ -537,16 +540,29 @@ def test_clicks_above_impressions_is_a_reported_error():
 
 
 def test_other_data_errors():
-    df = totals([("a", 5000, 150, 10), ("b", -5, 1, 0), ("c", np.nan, 3, 0), ("d", 900, 30, 40)])
+    df = totals(
+        [
+            ("a", 5000, 150, 10),
+            ("b", -5, 1, 0),
+            ("c", np.nan, 3, 0),
+            ("d", 900, 30, 40),
+            ("e", 800, 20, -1),
+        ]
+    )
     res = abtest.analyze(df, control="a")
     codes = {(e["variant"], e["code"]) for e in res.errors}
     assert codes == {
         ("b", "negative_count"),
         ("c", "missing_count"),
         ("d", "orders_gt_clicks"),
+        ("e", "negative_count"),
     }
-    d = row(res, "d")
-    assert d["ctr"] == pytest.approx(30 / 900) and np.isnan(d["cvr"])  # CTR kept, CVR dropped
+    for name in ("d", "e"):  # CTR kept, conversion dropped
+        r = row(res, name)
+        assert r["valid"] and r["ctr"] == pytest.approx(r["clicks"] / r["impressions"])
+        assert np.isnan(r["cvr"]) and np.isnan(r["cvr_p_value"])
+    assert np.isnan(row(res, "b")["ctr"]) and np.isnan(row(res, "c")["ctr"])
+    assert res.srm_p_value == pytest.approx(stats.chisquare([5000, 900, 800]).pvalue)
 
 
 def test_zero_impressions():
@@ -626,6 +642,11 @@ def test_many_tests_at_once_equal_single_calls():
         assert batch[tid].errors == single.errors
     with pytest.raises(ValueError):
         abtest.analyze(allt)
+
+    chosen = abtest.analyze_tests(allt, control={"test-00": "v1", "test-01": "v0"})
+    assert chosen["test-00"].control == "v1"
+    assert chosen["test-01"].control == "v0"
+    assert chosen.tests["control"].tolist()[2:] == batch.tests["control"].tolist()[2:]
 
 
 # ----------------------------------------------------------------------------- daily series
