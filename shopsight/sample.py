@@ -18,20 +18,15 @@ def sample_files() -> list[Path]:
 
 
 def build_sample(ws: workspace.Workspace) -> list[LoadReport]:
-    """Rebuild from scratch: the first file of a kind replaces, later ones append."""
+    """Rebuild from scratch into a fresh database, where appending every file is exact."""
     ws.path.mkdir(parents=True, exist_ok=True)
     tmp = workspace.Workspace(ws.path / ".building")
     shutil.rmtree(tmp.path, ignore_errors=True)
     reports: list[LoadReport] = []
-    seen: set[str] = set()
     con = tmp.connect()
     try:
         for f in sample_files():
-            insp_kind = None
-            report = load_file(tmp, f.read_bytes(), f.name, kind=insp_kind,
-                               mode="append" if _kind_of(f, con) in seen else "replace", con=con)
-            seen.add(report.kind)
-            reports.append(report)
+            reports.append(load_file(tmp, f.read_bytes(), f.name, mode="append", con=con))
         con.execute("checkpoint")
     finally:
         con.close()
@@ -39,12 +34,6 @@ def build_sample(ws: workspace.Workspace) -> list[LoadReport]:
     tmp.db_path.replace(ws.db_path)
     shutil.rmtree(tmp.path, ignore_errors=True)
     return reports
-
-
-def _kind_of(path: Path, con) -> str | None:
-    from shopsight.ingest import inspect_file
-
-    return inspect_file(path.read_bytes(), path.name, con=con).kind
 
 
 def ensure_sample(ws: workspace.Workspace) -> None:
