@@ -1,0 +1,170 @@
+"""Event funnels: ordered event steps per user within a conversion window.
+
+The counting rules live in the header of queries/event_funnel.sql (anchor = the user's first
+step-1 event in range, then the earliest next step at or after the previous one, all within the
+window of the anchor). This module validates input, runs the query and shapes its rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Sequence
+
+import duckdb
+import pandas as pd
+
+from shopsight import queries
+
+MIN_STEPS, MAX_STEPS = 2, 6
+SEGMENT_COLUMNS = ("source", "device", "province")
+
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_DURATION = re.compile(r"(\d+)\s*([smhdw])")
+
+
+def parse_duration(text: str) -> int:
+    """'90s' | '30m' | '1h' | '1d' | '7d' | '2w' -> seconds (a positive whole number)."""
+    if not isinstance(text, str):
+        raise ValueError(f"duration must be text like '30m', '1h' or '7d', got {text!r}")
+    m = _DURATION.fullmatch(text.strip().lower())
+    if not m:
+        raise ValueError(
+            f"bad duration {text!r}: use a whole number and a unit s/m/h/d/w, e.g. '30m', '7d'"
+        )
+    seconds = int(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+    if seconds <= 0:
+        raise ValueError(f"duration {text!r} must be longer than zero")
+    return seconds
+
+
+def window_seconds(window: int | str) -> int:
+    """A conversion window given as seconds or as duration text."""
+    if isinstance(window, str):
+        return parse_duration(window)
+    if isinstance(window, bool) or not isinstance(window, int):
+        raise ValueError(f"window must be seconds (int) or text like '1d', got {window!r}")
+    if window <= 0:
+        raise ValueError(f"window must be longer than zero seconds, got {window}")
+    return window
+
+
+def _params(
+    steps: Sequence[str],
+    window: int | str,
+    by: str | None,
+    start_date: dt.date | None,
+    end_date: dt.date | None,
+    source: str | None,
+    device: str | None,
+    province: str | None,
+) -> dict:
+    if isinstance(steps, str) or not isinstance(steps, Sequence):
+        raise ValueError(f"steps must be a list of event names, got {steps!r}")
+    steps = list(steps)
+    if not MIN_STEPS <= len(steps) <= MAX_STEPS:
+        raise ValueError(f"a funnel has {MIN_STEPS} to {MAX_STEPS} steps, got {len(steps)}")
+    for step in steps:
+        if not isinstance(step, str) or not step.strip():
+            raise ValueError(f"each step must be a non-empty event name, got {step!r}")
+    if by is not None and by not in SEGMENT_COLUMNS:
+        raise ValueError(f"by must be one of {', '.join(SEGMENT_COLUMNS)} or None, got {by!r}")
+    if start_date is not None and end_date is not None and start_date > end_date:
+        raise ValueError(f"start_date {start_date} is after end_date {end_date}")
+    return {
+        "steps": steps,
+        "window_seconds": window_seconds(window),
+        "by": by,
+        "start_date": start_date,
+        "end_date": end_date,
+        "source": source,
+        "device": device,
+        "province": province,
+    }
+
+
+def _ratio(value: float) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def _step_rows(rows: pd.DataFrame) -> list[dict]:
+    return [
+        {
+            "step": r.step,
+            "users": int(r.users),
+            "conversion_from_first": _ratio(r.conversion_from_first),
+            "conversion_from_previous": _ratio(r.conversion_from_previous),
+        }
+        for r in rows.sort_values("step_index").itertuples(index=False)
+    ]
+
+
+def _with_conversions(steps: list[str], users: list[int]) -> list[dict]:
+    first = users[0]
+    return [
+        {
+            "step": step,
+            "users": n,
+            "conversion_from_first": n / first if first else None,
+            "conversion_from_previous": (n / users[i - 1] if users[i - 1] else None) if i else None,
+        }
+        for i, (step, n) in enumerate(zip(steps, users, strict=True))
+    ]
+
+
+def event_funnel(
+    con: duckdb.DuckDBPyConnection,
+    steps: Sequence[str],
+    window: int | str,
+    by: str | None = None,
+    *,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    source: str | None = None,
+    device: str | None = None,
+    province: str | None = None,
+) -> dict:
+    """Users per step, with conversions from the first and from the previous step.
+
+    Without `by`: {"steps": [{"step", "users", "conversion_from_first",
+    "conversion_from_previous"}, ...]}. With `by` ('source' | 'device' | 'province'):
+    {"steps": [...whole funnel...], "segments": {value: [...same shape...]}}; a user's segment
+    is the value on their anchor event, so the segments add up to the whole funnel, and events
+    without a value form the segment None. Conversions are None where the base is zero.
+    Dates and the source/device/province filters select the anchor (step-1) events only.
+    """
+    params = _params(steps, window, by, start_date, end_date, source, device, province)
+    df = queries.run(con, "event_funnel", **params)
+    if by is None:
+        return {"steps": _step_rows(df)}
+
+    segments = {
+        (None if pd.isna(value) else value): _step_rows(rows)
+        for value, rows in df.groupby("segment", dropna=False, sort=False)
+    }
+    totals = df.groupby("step_index")["users"].sum()
+    users = [int(totals.get(i, 0)) for i in range(1, len(params["steps"]) + 1)]
+    return {"steps": _with_conversions(params["steps"], users), "segments": segments}
+
+
+def time_to_convert(
+    con: duckdb.DuckDBPyConnection,
+    steps: Sequence[str],
+    window: int | str,
+    by: str | None = None,
+    *,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    source: str | None = None,
+    device: str | None = None,
+    province: str | None = None,
+) -> pd.DataFrame:
+    """Histogram of seconds from anchor to last step for users who finished the funnel.
+
+    Columns: segment, bucket_index, start_seconds, end_seconds, users, share (of the
+    segment's converted users). Buckets are [start, end) at human steps (1m, 5m, 15m, 1h, ...);
+    the last ends at the window, inclusive. Same arguments and rules as event_funnel.
+    """
+    params = _params(steps, window, by, start_date, end_date, source, device, province)
+    return queries.run(con, "event_funnel_times", **params)
