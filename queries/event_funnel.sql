@@ -34,6 +34,8 @@ anchor_events as not materialized (
         end as segment
     from events
     where event = $steps[1]
+      and user_id is not null
+      and event_time is not null
       and ($start_date is null or event_time >= $start_date::date)
       and ($end_date is null or event_time < $end_date::date + 1)
       and ($source is null or source = $source)

@@ -538,3 +538,17 @@ def test_start_after_end_is_refused(con):
 def test_unknown_filter_is_refused(con):
     with pytest.raises(TypeError):
         funnel.event_funnel(con, ["view", "cart"], "1d", city="杭州")
+
+
+def test_rows_without_user_or_time_never_anchor(con):
+    load(
+        con,
+        [
+            Event(None, "view", at(0)),
+            Event("a", "view", None),
+            Event("a", "cart", at(1)),
+            Event("b", "view", at(0)),
+            Event("b", "cart", None),
+        ],
+    )
+    assert users(funnel.event_funnel(con, ["view", "cart"], "1h")) == [1, 0]
