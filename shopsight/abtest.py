@@ -917,10 +917,10 @@ def verdict(result: ABResult, daily: pd.DataFrame | None = None) -> dict:
     * "srm": sample-ratio mismatch, srm_p_value < SRM_ALPHA (0.001) - the split is broken,
       so lifts may be biased;
     * "too_short": the test spans < MIN_DAYS (7) calendar days (weekday effects);
-    * "peeking" (needs ``daily``): the headline variant is significant now but was not on more
-      than half of the earlier days of the cumulative daily series (same Holm-adjusted test) -
-      a result that only just turned significant is what stopping at the first significant
-      look produces.
+    * "peeking" (needs ``daily``, the abtest_daily rows of the same test and date range): the
+      headline variant is significant now but was not on more than half of the earlier days
+      of the cumulative daily series (same Holm-adjusted test) - a result that only just
+      turned significant is what stopping at the first significant look produces.
     """
     v = result.variants
     alpha = result.alpha
