@@ -5,7 +5,7 @@
 --   taken from the anchor), $source, $device, $province (varchar, null = all; applied to the
 --   anchor)
 -- grain: one row per (segment, step_index); segment is null when $by is null.
--- rules (shopsight/funnel.py has a row-by-row reference of the same rules for the tests):
+-- rules (tests/test_event_funnel.py checks them against a row-by-row reference):
 --   anchor = the user's earliest $steps[1] event among those inside the dates and filters.
 --     Only this anchor is tried: a user whose chain fails from it is not retried from a later
 --     step-1 event, so each user has exactly one chain and one segment.
