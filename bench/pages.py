@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+WS_NAME = "benchshop"
 # (page file, settings put in the link); pages that do not exist yet are skipped
 PAGES: list[tuple[str, dict]] = [
     ("pages/overview.py", {}),
@@ -38,6 +39,7 @@ PAGES: list[tuple[str, dict]] = [
     ("pages/regions.py", {}),
     ("pages/products.py", {}),
     ("pages/abtest.py", {}),
+    ("pages/abtest.py", {"ab_range": "1"}),
 ]
 
 
@@ -82,8 +84,9 @@ def build_workspace(kind: str, orders: int, only_orders: bool):
         ws = workspace.open_workspace(None)
         ensure_sample(ws)
         return ws, None
-    os.environ["SHOPSIGHT_DATA_DIR"] = tempfile.mkdtemp(prefix="bench_pages_")
-    ws = workspace.open_workspace("bench")
+    data_dir = Path(tempfile.mkdtemp(prefix="bench_pages_"))
+    os.environ["SHOPSIGHT_DATA_DIR"] = str(data_dir)
+    ws = workspace.open_workspace(data_dir / WS_NAME)
     if only_orders:
         ws.connect().close()
     else:
@@ -92,7 +95,7 @@ def build_workspace(kind: str, orders: int, only_orders: bool):
         t0 = time.perf_counter()
         workspace.write_dataset(ws, "orders", synthetic_orders(orders), file="synthetic.csv")
         print(f"loaded {orders:,} order lines in {time.perf_counter() - t0:.1f} s")
-    return ws, "bench"
+    return ws, WS_NAME
 
 
 def run_page(page: str, ws_name: str | None, params: dict, runs: int) -> dict:
@@ -131,15 +134,26 @@ def run_page(page: str, ws_name: str | None, params: dict, runs: int) -> dict:
         queries.run = original_run
     if at.exception:
         raise RuntimeError(f"{page}: {at.exception[0].message}")
+    if at.toast:  # e.g. the workspace was not found: the numbers would be another shop's
+        raise RuntimeError(f"{page}: {at.toast[0].value}")
     warm, cold = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
         at.run()
         warm.append(time.perf_counter() - t0)
         st.cache_data.clear()
-        t0 = time.perf_counter()
-        at.run()
-        cold.append(time.perf_counter() - t0)
+        queries.run = recording_run
+        before = len(recorded)
+        try:
+            t0 = time.perf_counter()
+            at.run()
+            cold.append(time.perf_counter() - t0)
+        finally:
+            queries.run = original_run
+        ran = len(recorded) - before
+        if ran != len(recorded[:before]) and before:
+            print(f"  note: a cold rerun ran {ran} queries, the first run {before}")
+        del recorded[before:]
     return {"warm": warm, "cold": cold, "queries": recorded}
 
 
@@ -174,9 +188,13 @@ def main() -> None:
     for page, params in PAGES:
         if not (ROOT / page).exists():
             continue
-        r = run_page(page, ws_name, params, args.runs)
-        sql = bare_sql(ws, r["queries"], args.runs)
         link = "&".join(f"{k}={v}" for k, v in params.items()) or "-"
+        try:
+            r = run_page(page, ws_name, params, args.runs)
+        except RuntimeError as e:
+            print(f"{page:<22}{link:<28}failed: {e}")
+            continue
+        sql = bare_sql(ws, r["queries"], args.runs)
         print(f"{page:<22}{link:<28}{p50(r['warm']):>10.3f}s{p50(r['cold']):>10.3f}s"
               f"{p50(sql):>9.3f}s{len(r['queries']):>8}{p50(r['cold']) / max(p50(sql), 1e-9):>8.1f}x")
 

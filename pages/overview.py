@@ -87,11 +87,13 @@ current = overview.daily(k.kind, f)
 if current is None or current.empty:
     st.info(t("overview.trend_period_only", lang, kind=kind_label))
 else:
-    options = overview.trend_metrics(current)
+    options = overview.trend_metrics(k.kind, current)
     metric = url_state.selectbox(t("overview.trend_metric", lang), options, key="ov_metric",
                                  default="paid_amount" if "paid_amount" in options else options[0],
                                  format_func=lambda n: metrics.label(n, lang))
-    compare = overview.daily(k.kind, f, compare=True) if f.compare else None
+    current = overview.with_metric(k.kind, current, metric, f)
+    compare = overview.with_metric(k.kind, overview.daily(k.kind, f, compare=True), metric, f,
+                                   compare=True)
     labels = (t("overview.trend_current", lang), t("overview.trend_compare", lang))
     frame = charts.trend_frame(current, compare, metric, start=f.start,
                                compare_start=f.compare[0] if f.compare else None, labels=labels)

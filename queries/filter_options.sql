@@ -1,13 +1,14 @@
 -- filter_options: the values each global filter can take, from every dataset with that column.
 -- params: none
 -- grain: one row per (dim, value); dim is src | dev | prov | cat (the link's keys).
+-- Orders are read through rollup_orders_daily (far fewer rows).
 -- '全部' is the traffic default for "not broken down", so it is not a choice.
 with
 
 sources as (
 
     select source as value from traffic
-    union select source from orders
+    union select source from rollup_orders_daily
     union select source from events
 
 ),
@@ -15,14 +16,14 @@ sources as (
 devices as (
 
     select device as value from traffic
-    union select device from orders
+    union select device from rollup_orders_daily
     union select device from events
 
 ),
 
 provinces as (
 
-    select province as value from orders
+    select province as value from rollup_orders_daily
     union select province from regions
     union select province from inquiries
     union select province from events

@@ -1,7 +1,7 @@
 -- overview_movers_province: provinces whose paid amount changed most vs the compare period.
 -- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov
 --         (varchar[]; null = all), $limit (int)
--- grain: one row per province. From orders when they have provinces, else from the
+-- grain: one row per province. From orders (rollup_orders_daily) when they have provinces, else from the
 -- regions dataset (origin says which); region rows without dates are not placed in
 -- any period. used by: pages/overview.py
 with
@@ -10,13 +10,12 @@ order_rows as (
 
     select
         province as item,
-        cast(order_time as date) as first_day,
-        cast(order_time as date) as last_day,
+        day as first_day,
+        day as last_day,
         paid_amount
-    from orders
+    from rollup_orders_daily
     where province is not null
-      and order_time >= cast(least($start, $cmp_start) as timestamp)
-      and order_time < cast(cast(greatest($end, $cmp_end) as date) + 1 as timestamp)
+      and day between least($start, $cmp_start) and greatest($end, $cmp_end)
       and ($src is null or list_contains($src, source))
       and ($dev is null or list_contains($dev, device))
       and ($prov is null or list_contains($prov, province))
@@ -25,7 +24,7 @@ order_rows as (
 
 has_order_provinces as (
 
-    select count(*) > 0 as yes from orders where province is not null
+    select count(*) > 0 as yes from rollup_orders_daily where province is not null
 
 ),
 

@@ -2,7 +2,7 @@
 -- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov (varchar[];
 --         null = all), $limit (int)
 -- grain: one row per source. From traffic when it has paid amounts by source, else from
--- orders (origin says which). A traffic row counts in a period only when its whole
+-- orders via rollup_orders_daily (origin says which). A traffic row counts in a period only when its whole
 -- period (date..date_end) lies inside it. used by: pages/overview.py
 with
 
@@ -34,13 +34,12 @@ order_rows as (
 
     select
         source as item,
-        cast(order_time as date) as first_day,
-        cast(order_time as date) as last_day,
+        day as first_day,
+        day as last_day,
         paid_amount
-    from orders
+    from rollup_orders_daily
     where source is not null
-      and order_time >= cast(least($start, $cmp_start) as timestamp)
-      and order_time < cast(cast(greatest($end, $cmp_end) as date) + 1 as timestamp)
+      and day between least($start, $cmp_start) and greatest($end, $cmp_end)
       and ($src is null or list_contains($src, source))
       and ($dev is null or list_contains($dev, device))
       and ($prov is null or list_contains($prov, province))

@@ -148,13 +148,13 @@ def data_dir(tmp_path, monkeypatch) -> Path:
 def small_ws(data_dir, small_template) -> workspace.Workspace:
     """The small shop as workspace `small` under the test's data directory (`?ws=small`)."""
     shutil.copytree(small_template, data_dir / "small")
-    return workspace.open_workspace("small")
+    return workspace.open_workspace(data_dir / "small")
 
 
 @pytest.fixture
 def empty_ws(data_dir) -> workspace.Workspace:
     """An empty workspace `empty` (`?ws=empty`): every table exists, none has rows."""
-    ws = workspace.open_workspace("empty")
+    ws = workspace.open_workspace(data_dir / "empty")
     ws.connect().close()
     return ws
 

@@ -151,7 +151,7 @@ def test_empty_workspace_shows_what_to_upload(app, empty_ws):
 
 
 def _only(data_dir, name, kind, rows):
-    ws = workspace.open_workspace(name)
+    ws = workspace.open_workspace(data_dir / name)
     workspace.write_dataset(ws, kind, pa.Table.from_pylist(rows), file=f"{kind}.csv")
     return ws
 
@@ -169,12 +169,15 @@ def test_orders_only_workspace_uses_orders(app, data_dir, run_query):
     at = app("ordersonly", PAGE)
     assert not at.exception
     cards = shown(at)
-    assert set(cards) == {"paying_buyers", "aov", "paid_amount", "orders", "refund_rate"}
+    assert set(cards) == {"paying_buyers", "aov", "paid_amount", "refund_rate"}
     assert cards["paying_buyers"][0] == "1"  # y never paid
     assert cards["aov"][0] == "¥150.00"
     assert cards["refund_rate"][0] == "33.33%"
-    assert run_query(ws, "overview_kpis_orders", start=date(2026, 11, 2), end=date(2026, 11, 3),
-                     **NO_FILTERS).iloc[0]["orders"] == 2
+    sums = run_query(ws, "overview_kpis_orders", start=date(2026, 11, 2), end=date(2026, 11, 3),
+                     **NO_FILTERS).iloc[0]
+    assert (sums["paying_buyers"], sums["paid_amount"], sums["count_rows"]) == (1, 150.0, 3)
+    at.selectbox(key="ov_metric").set_value("aov").run()  # buyers per day are joined in
+    assert not at.exception
 
 
 def test_period_only_traffic_says_it_cannot_chart_by_day(app, data_dir):
@@ -194,3 +197,27 @@ def test_category_filter_does_not_apply_to_traffic_cards(app, small_ws):
     assert at.multiselect(key="sb_cat").value == ["T恤"]
     want = t("overview.filters_not_applied", "zh", kind="流量", names="类目")
     assert any(c.value == want for c in at.caption)
+
+
+@pytest.mark.parametrize("src", [None, ["直通车"], ["直通车", "直接访问"]])
+def test_order_kpis_from_rollups_equal_the_raw_lines(app, small_ws, run_query, src):
+    app("small")  # opens the workspace the way the app does
+    params = {**NOV, **NO_FILTERS, "src": src}
+    got = run_query(small_ws, "overview_kpis_orders", **params).iloc[0]
+    from shopsight.ui import data
+
+    with data._database(str(small_ws.path.resolve())).cursor() as cur:
+        raw = cur.execute(
+            """select count(*), count(distinct buyer_id) filter (where paid_amount > 0),
+                      sum(paid_amount), sum(refund_amount), sum(quantity) filter (where paid_amount > 0)
+               from orders
+               where order_time >= $start and order_time < $end + 1
+                 and ($src is null or list_contains($src, source))""",
+            {"start": NOV["start"], "end": NOV["end"], "src": src},
+        ).fetchone()
+    assert (got["count_rows"], got["paying_buyers"]) == (raw[0], raw[1])
+    assert got["paid_amount"] == pytest.approx(raw[2])
+    assert got["refund_amount"] == pytest.approx(raw[3])
+    assert got["units_sold"] == raw[4]
+    daily = run_query(small_ws, "overview_daily_buyers", **params)
+    assert daily["paying_buyers"].sum() >= raw[1]  # buyer-days: a buyer counts once per day

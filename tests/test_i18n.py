@@ -10,7 +10,7 @@ from shopsight.locales import en, zh
 
 ROOT = Path(__file__).resolve().parent.parent
 # t("key", ...) with a literal key; dynamic keys (f-strings) are covered by the table tests below.
-T_CALL = re.compile(r"""\bt\(\s*["']([A-Za-z0-9_.]+)["']""")
+T_CALL = re.compile(r"""\bt\(\s*["']([A-Za-z0-9_.]+)["']\s*[,)]""")
 
 
 def _source_files():

@@ -40,8 +40,6 @@ class Kpis:
             return []
         cols = self.sums.index
         names = [n for n in CORE_KPIS if metrics.available(n, cols)]
-        if self.kind == "orders":
-            names.append("orders")
         if self.refund_sums is not None:
             names.append("refund_rate")
         if (self.sums.get("spend") or 0) > 0:
@@ -101,17 +99,31 @@ def kpis(f: Filters, loaded: set[str]) -> Kpis:
 
 
 def daily(kind: str, f: Filters, compare: bool = False) -> pd.DataFrame | None:
+    """Daily sums of the KPI dataset (None for the compare period when not comparing)."""
     params = f.compare_params() if compare else f.params()
     if params is None:
         return None
-    df = data.query(f"overview_daily_{kind}", **params)
-    names = [n for n in TREND_METRICS if metrics.available(n, df.columns)]
-    return metrics.compute(df, names)
+    return data.query(f"overview_daily_{kind}", **params)
 
 
-def trend_metrics(df: pd.DataFrame) -> list[str]:
-    """Metrics the daily frame can chart (those with any value)."""
-    return [n for n in TREND_METRICS if n in df.columns and df[n].notna().any()]
+def trend_metrics(kind: str, df: pd.DataFrame) -> list[str]:
+    """Metrics the daily sums can chart (inputs present with some value); for orders,
+    buyers per day are counted only once a metric needs them."""
+    cols = [c for c in df.columns if df[c].notna().any()]
+    if kind == "orders":
+        cols.append("paying_buyers")
+    return [n for n in TREND_METRICS if metrics.available(n, cols)]
+
+
+def with_metric(kind: str, df: pd.DataFrame | None, metric: str, f: Filters,
+                compare: bool = False) -> pd.DataFrame | None:
+    """The daily frame with a `metric` column added (buyers joined in for orders)."""
+    if df is None:
+        return None
+    if kind == "orders" and "paying_buyers" in metrics.get(metric).inputs:
+        params = f.compare_params() if compare else f.params()
+        df = df.merge(data.query("overview_daily_buyers", **params), on="day", how="left")
+    return metrics.compute(df, [metric])
 
 
 def movers(dim: str, f: Filters) -> pd.DataFrame:

@@ -1,0 +1,70 @@
+"""主图测试 Main-image A/B: is one image's click rate really better, and how much more data is needed."""
+
+import streamlit as st
+
+from shopsight.i18n import t
+from shopsight.ui import abtest, filters, session
+
+lang = session.lang()
+f = filters.current()
+st.title(t("ab.title", lang))
+st.caption(t("ab.intro", lang))
+
+if abtest.tests().empty:
+    st.info(t("ab.empty", lang), icon=":material/upload_file:")
+    st.page_link("pages/data.py", label=t("ab.go_data", lang), icon=":material/upload_file:")
+    st.stop()
+
+# ---------- which test, control and metric
+in_range = abtest.range_toggle(lang)
+start, end = (f.start, f.end) if in_range else (None, None)
+listed = abtest.tests(start, end)
+if listed.empty:
+    st.info(t("ab.no_tests_in_range", lang, start=f.start.isoformat(), end=f.end.isoformat()))
+    st.stop()
+cols = st.columns([2, 2, 1])
+test = abtest.pick_test(listed, lang, container=cols[0])
+totals, daily = abtest.totals(test, start, end), abtest.daily(test, start, end)
+names = abtest.creative_names(test)
+metric = abtest.pick_metric(totals, lang, container=cols[2])
+a = abtest.analysis(totals, daily, None, metric)  # the engine picks the default control
+control = abtest.pick_control(totals, a.ctr.control, names, lang, container=cols[1])
+if control != a.ctr.control:
+    a = abtest.analysis(totals, daily, control, metric)
+
+notes = [abtest.period_caption(a, in_range, f.start, f.end, lang)]
+if f.active():
+    notes.append(t("ab.filters_not_applied", lang,
+                   names="、".join(t(filters.DIM_LABELS[d], lang) for d in f.active())))
+st.caption(" ".join(notes))
+
+# ---------- verdict
+st.subheader(t("ab.verdict", lang))
+abtest.show_verdict(a, names, lang)
+problems = abtest.errors_text(a, names, lang)
+if problems:
+    st.warning(problems, icon=":material/error:")
+
+# ---------- variants
+st.subheader(t("ab.variants", lang))
+shown, config = abtest.table(a, names, lang)
+st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+st.caption(t("ab.table_caption", lang, metric=t(f"ab.metric_{metric}", lang)))
+
+left, right = st.columns(2)
+left.markdown(f"**{t('ab.ci_chart', lang, metric=t(f'ab.metric_{metric}', lang))}**")
+left.altair_chart(abtest.ci_chart(abtest.ci_frame(a, names, lang), metric, lang), width="stretch")
+left.caption(t("ab.ci_caption", lang))
+right.markdown(f"**{t('ab.cum_chart', lang, metric=t(f'verdict.metric_{metric}', lang))}**")
+right.altair_chart(abtest.cumulative_chart(abtest.cumulative_frame(a, names, lang), metric, lang),
+                   width="stretch")
+right.caption(t("ab.cum_caption", lang))
+
+# ---------- planning
+st.subheader(t("ab.planning", lang))
+plan_note = abtest.planning_caption(a, lang)
+if plan_note:
+    st.caption(plan_note)
+with st.expander(t("ab.calc", lang), icon=":material/calculate:", expanded=True):
+    st.caption(t("ab.calc_help", lang))
+    abtest.calculator(a, lang)

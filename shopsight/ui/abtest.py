@@ -1,0 +1,513 @@
+"""The main-image A/B page (主图测试): the test, control and metric pickers, the engine's
+analysis of the picked test (cached), the variant table, the two charts and the
+sample-size calculator.
+
+Tests come from hand-kept sheets (测试名称 / 版本) and from 直通车/万相台 创意报表 (the
+宝贝ID is the test, each 创意ID a variant; the 创意名称 column, kept as an extra column by
+the loader, is shown next to the id).
+
+Dates: a test is analysed over its whole run by default, whatever the sidebar's date
+range says: cutting a test at an arbitrary day only throws data away and makes the
+too-short and peeking checks misfire.  The `ab_range` toggle limits it to the range.
+The other global filters (source, device, province, category) have no column in
+image_tests and never apply.
+
+Link keys: ab_test and ab_control (always written, their defaults depend on the data),
+ab_metric (ctr | cvr, left out when ctr), ab_range (1 when on) and the calculator's
+ab_calc_* (left out at the defaults taken from the test).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from shopsight import abtest, numbers, verdict
+from shopsight.i18n import t
+from shopsight.ui import charts, data, url_state
+
+METRICS = ("ctr", "cvr")  # clicks / impressions; orders / clicks (when the sheet has orders)
+NAME_COLUMN = "创意名称"
+TEST_KEY, CONTROL_KEY, METRIC_KEY, RANGE_KEY = "ab_test", "ab_control", "ab_metric", "ab_range"
+CALC_KEYS = ("ab_calc_baseline", "ab_calc_mde", "ab_calc_alpha", "ab_calc_power", "ab_calc_daily",
+             "ab_calc_arms")
+ALPHAS = (0.01, 0.05, 0.10)
+POWERS = (0.8, 0.9, 0.95)
+STATUS_COLORS = {"control": "#8c8c8c", "winner": charts.UP_COLOR, "loser": charts.DOWN_COLOR,
+                 "inconclusive": "#4c78a8"}
+
+
+# ---------------------------------------------------------------- data
+
+
+def tests(start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    """One row per test with data in [start, end] (None = all), newest first."""
+    return data.query("abtest_tests", start_date=start, end_date=end)
+
+
+def totals(test: str, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    return data.query("abtest_variants", test_id=test, start_date=start, end_date=end)
+
+
+def daily(test: str, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    return data.query("abtest_daily", test_id=test, start_date=start, end_date=end)
+
+
+def creative_names(test: str) -> dict[str, str]:
+    """variant -> 创意名称, when the uploaded creative report had that column."""
+    cols = next((d["columns"] for d in data.datasets() if d["kind"] == "image_tests"), [])
+    if NAME_COLUMN not in cols:
+        return {}
+    df = data.query("abtest_variant_names", test_id=test)
+    return dict(zip(df["variant"], df["variant_name"], strict=True))
+
+
+def has_orders(totals_: pd.DataFrame) -> bool:
+    """点击转化率 can be compared when every variant has an 成交笔数 count."""
+    return bool(len(totals_)) and bool(totals_["orders"].notna().all())
+
+
+# ---------------------------------------------------------------- analysis (pure)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    metric: str
+    result: abtest.ABResult  # of the metric: for cvr, impressions/clicks hold clicks/orders
+    ctr: abtest.ABResult  # the click-rate analysis: SRM, data errors, planning
+    verdict: dict  # abtest.verdict() of `result`; its srm guardrail is the CTR's
+    cumulative: pd.DataFrame  # abtest.cumulative_daily() of the metric
+
+
+def as_metric(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Totals or daily rows with the metric's trials / successes as impressions / clicks.
+
+    Orders per click is the same binomial comparison as clicks per impression, so the
+    engine's CTR path (intervals, tests, Bayes, verdict, cumulative series) serves both.
+    """
+    if metric == "ctr":
+        return frame
+    if metric != "cvr":
+        raise ValueError(f"unknown metric {metric!r}")
+    return frame.assign(impressions=frame["clicks"], clicks=frame["orders"]).drop(columns="orders")
+
+
+def analyse(totals_: pd.DataFrame, daily_: pd.DataFrame, control: str | None = None,
+            metric: str = "ctr") -> Analysis:
+    ctr = abtest.analyze(totals_, control=control)
+    result = ctr if metric == "ctr" else abtest.analyze(as_metric(totals_, metric),
+                                                        control=ctr.control)
+    days = as_metric(daily_, metric)
+    v = abtest.verdict(result, days)
+    if metric != "ctr":
+        # the impressions split is what can be broken, whatever the metric compared
+        srm = "srm" in abtest.verdict(ctr)["guardrails"]
+        v["guardrails"] = [g for g in ("low_data", "srm", "too_short", "peeking")
+                           if (srm if g == "srm" else g in v["guardrails"])]
+    cumulative = abtest.cumulative_daily(days, control=result.control)
+    return Analysis(metric, result, ctr, v, cumulative)
+
+
+@st.cache_data(ttl=data.QUERY_TTL_S, max_entries=256, show_spinner=False)
+def analysis(totals_: pd.DataFrame, daily_: pd.DataFrame, control: str | None,
+             metric: str) -> Analysis:
+    """analyse(), cached on the frames' contents (a new upload gives new frames)."""
+    return analyse(totals_, daily_, control, metric)
+
+
+def plan(baseline: float, mde_rel: float, alpha: float, power: float,
+         daily_impressions: float, arms: int) -> dict[str, int | None]:
+    """The calculator: impressions per arm (rounded up), in all, and days at that traffic.
+
+    None where the engine cannot plan (baseline not in (0, 1), or the lifted rate > 100%).
+    """
+    n = float(abtest.sample_size_per_arm(baseline, mde_rel, alpha, power))
+    if math.isnan(n):
+        return {"per_arm": None, "total": None, "days": None}
+    per_arm = math.ceil(n)
+    total = per_arm * arms
+    days = math.ceil(total / daily_impressions) if daily_impressions > 0 else None
+    return {"per_arm": per_arm, "total": total, "days": days}
+
+
+def calc_defaults(a: Analysis) -> dict[str, float | int]:
+    """Calculator inputs taken from the test: its control CTR, daily traffic and arms."""
+    v = a.ctr.variants
+    ctl = v.loc[v["is_control"], "ctr"]
+    rate = float(ctl.iloc[0]) if len(ctl) and pd.notna(ctl.iloc[0]) else 0.03
+    usable = v.loc[v["valid"]]
+    days = a.ctr.days or 1
+    return {
+        "ab_calc_baseline": min(max(round(rate * 100, 2), 0.01), 99.0),
+        "ab_calc_mde": round(abtest.MDE_REL * 100, 1),
+        "ab_calc_alpha": abtest.ALPHA,
+        "ab_calc_power": abtest.POWER,
+        "ab_calc_daily": max(int(round(usable["impressions"].sum() / days)), 1),
+        "ab_calc_arms": max(len(usable), 2),
+    }
+
+
+# ---------------------------------------------------------------- labels
+
+
+def labels(variants, names: dict[str, str], lang: str) -> dict[str, str]:
+    """variant -> what the page calls it: the id, with the 创意名称 when there is one."""
+    key = "ab.variant_named"
+    return {v: t(key, lang, variant=v, name=names[v]) if names.get(v) else v for v in variants}
+
+
+def _pct(x, decimals: int = 2) -> str:
+    return numbers.NONE if numbers.is_missing(x) else f"{x * 100:.{decimals}f}%"
+
+
+def _signed(x, decimals: int = 1, suffix: str = "%") -> str:
+    return numbers.NONE if numbers.is_missing(x) else f"{x * 100:+.{decimals}f}{suffix}"
+
+
+def _range(lo, hi, fmt) -> str:
+    if numbers.is_missing(lo) or numbers.is_missing(hi):
+        return numbers.NONE
+    return f"{fmt(lo)}~{fmt(hi)}"
+
+
+def table(a: Analysis, names: dict[str, str], lang: str) -> tuple[pd.DataFrame, dict]:
+    """The variant table (labelled columns) and its st.column_config.
+
+    Numbers stay numbers (the engine's values; lifts and losses in percentage points
+    are x100); intervals are text.
+    """
+    v = a.result.variants
+    status = {r["variant"]: r["status"] for r in a.verdict["variants"]}
+    m = a.metric
+    rows = pd.DataFrame({
+        "variant": v["variant"],
+        "name": [names.get(x) for x in v["variant"]],
+        "status": [verdict.variant_status("control" if c else status.get(x, "inconclusive"), lang)
+                   for x, c in zip(v["variant"], v["is_control"], strict=True)],
+        "trials": v["impressions"].astype("Int64"),
+        "successes": v["clicks"].astype("Int64"),
+        "rate": v["ctr"],
+        "rate_ci": [_range(lo, hi, _pct) for lo, hi in zip(v["ci_low"], v["ci_high"], strict=True)],
+        "lift_rel": v["lift_rel"],
+        "lift_rel_ci": [_range(lo, hi, _signed) for lo, hi in
+                        zip(v["lift_rel_ci_low"], v["lift_rel_ci_high"], strict=True)],
+        "lift_abs": v["lift_abs"] * 100,
+        "lift_abs_ci": [_range(lo, hi, lambda x: _signed(x, 2, "")) for lo, hi in
+                        zip(v["lift_abs_ci_low"], v["lift_abs_ci_high"], strict=True)],
+        "p_value": v["p_value"],
+        "p_value_holm": v["p_value_holm"],
+        "prob_beats_control": v["prob_beats_control"],
+        "prob_best": v["prob_best"],
+        "expected_loss": v["expected_loss"] * 100,
+    })
+    if not names:
+        rows = rows.drop(columns="name")
+    heads = {
+        "variant": t("ab.col_variant", lang), "name": t("ab.col_name", lang),
+        "status": t("ab.col_status", lang), "trials": t(f"ab.col_trials_{m}", lang),
+        "successes": t(f"ab.col_successes_{m}", lang), "rate": t(f"ab.metric_{m}", lang),
+        "rate_ci": t("ab.col_rate_ci", lang), "lift_rel": t("ab.col_lift_rel", lang),
+        "lift_rel_ci": t("ab.col_lift_rel_ci", lang), "lift_abs": t("ab.col_lift_abs", lang),
+        "lift_abs_ci": t("ab.col_lift_abs_ci", lang), "p_value": t("ab.col_p", lang),
+        "p_value_holm": t("ab.col_p_holm", lang), "prob_beats_control": t("ab.col_beats", lang),
+        "prob_best": t("ab.col_best", lang), "expected_loss": t("ab.col_loss", lang),
+    }
+    nc = st.column_config.NumberColumn
+    config = {
+        heads["trials"]: nc(format="localized"),
+        heads["successes"]: nc(format="localized"),
+        heads["rate"]: nc(format="percent"),
+        heads["lift_rel"]: nc(format="percent"),
+        heads["lift_abs"]: nc(format="%+.2f"),
+        heads["p_value"]: nc(format="%.4f"),
+        heads["p_value_holm"]: nc(format="%.4f", help=t("ab.col_p_holm_help", lang)),
+        heads["prob_beats_control"]: nc(format="percent"),
+        heads["prob_best"]: nc(format="percent"),
+        heads["expected_loss"]: nc(format="%.3f", help=t("ab.col_loss_help", lang)),
+    }
+    return rows.rename(columns=heads), config
+
+
+# ---------------------------------------------------------------- charts
+
+
+def _status_of(a: Analysis) -> dict[str, str]:
+    per = {r["variant"]: r["status"] for r in a.verdict["variants"]}
+    return {x: "control" if c else per.get(x, "inconclusive")
+            for x, c in zip(a.result.variants["variant"], a.result.variants["is_control"],
+                            strict=True)}
+
+
+def ci_frame(a: Analysis, names: dict[str, str], lang: str) -> pd.DataFrame:
+    """One row per usable variant: label, rate, ci_low, ci_high, status (for the chart)."""
+    v = a.result.variants.loc[a.result.variants["ctr"].notna()]
+    shown = labels(v["variant"], names, lang)
+    status = _status_of(a)
+    return pd.DataFrame({
+        "label": [shown[x] for x in v["variant"]],
+        "rate": v["ctr"].to_numpy(float),
+        "ci_low": v["ci_low"].to_numpy(float),
+        "ci_high": v["ci_high"].to_numpy(float),
+        "status": [verdict.variant_status(status[x], lang) for x in v["variant"]],
+        "is_control": v["is_control"].to_numpy(bool),
+    })
+
+
+def _status_scale(lang: str) -> alt.Scale:
+    return alt.Scale(domain=[verdict.variant_status(s, lang) for s in STATUS_COLORS],
+                     range=list(STATUS_COLORS.values()))
+
+
+def ci_chart(frame: pd.DataFrame, metric: str, lang: str) -> alt.Chart:
+    """Each variant's rate with its 95% interval; a dashed line at the control's rate."""
+    rate_title = t(f"ab.metric_{metric}", lang)
+    y = alt.Y("label:N", sort=frame["label"].tolist(), title=t("ab.col_variant", lang))
+    color = alt.Color("status:N", scale=_status_scale(lang), title=None,
+                      legend=alt.Legend(orient="top"))
+    tooltip = [alt.Tooltip("label:N", title=t("ab.col_variant", lang)),
+               alt.Tooltip("rate:Q", title=rate_title, format=".2%"),
+               alt.Tooltip("ci_low:Q", title=t("ab.ci_low", lang), format=".2%"),
+               alt.Tooltip("ci_high:Q", title=t("ab.ci_high", lang), format=".2%"),
+               alt.Tooltip("status:N", title=t("ab.col_status", lang))]
+    base = alt.Chart(frame).encode(y=y, color=color, tooltip=tooltip)
+    bars = base.mark_rule(strokeWidth=3).encode(
+        x=alt.X("ci_low:Q", title=rate_title, axis=alt.Axis(format=".1%"),
+                scale=alt.Scale(zero=False)),
+        x2="ci_high:Q",
+    )
+    points = base.mark_point(filled=True, size=90).encode(x="rate:Q")
+    layers = [bars, points]
+    ctl = frame.loc[frame["is_control"]]
+    if len(ctl):
+        layers.append(alt.Chart(ctl).mark_rule(strokeDash=[4, 4], color=STATUS_COLORS["control"])
+                      .encode(x="rate:Q"))
+    return alt.layer(*layers).properties(height=max(90, 46 * len(frame)))
+
+
+def cumulative_frame(a: Analysis, names: dict[str, str], lang: str) -> pd.DataFrame:
+    """Cumulative rate by day per variant (a few rows per day), for the chart."""
+    c = a.cumulative
+    shown = labels(c["variant"].unique(), names, lang)
+    return pd.DataFrame({
+        "date": pd.to_datetime(c["date"]),
+        "label": c["variant"].map(shown),
+        "rate": c["ctr"].astype(float),
+        "ci_low": c["ci_low"].astype(float),
+        "ci_high": c["ci_high"].astype(float),
+        "trials": c["cum_impressions"].astype(float),
+        "successes": c["cum_clicks"].astype(float),
+    })
+
+
+def cumulative_chart(frame: pd.DataFrame, metric: str, lang: str) -> alt.Chart:
+    """Cumulative rate per variant by day, its 95% interval as a band."""
+    rate_title = t(f"ab.metric_{metric}", lang)
+    x = alt.X("date:T", title=t("col.date", lang), axis=alt.Axis(format="%m-%d"))
+    color = alt.Color("label:N", title=None, legend=alt.Legend(orient="top"))
+    band = alt.Chart(frame).mark_area(opacity=0.15).encode(
+        x=x, y=alt.Y("ci_low:Q"), y2="ci_high:Q", color=color)
+    line = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+        x=x,
+        y=alt.Y("rate:Q", title=t("ab.cum_axis", lang, metric=t(f"verdict.metric_{metric}", lang)),
+                axis=alt.Axis(format=".1%"), scale=alt.Scale(zero=False)),
+        color=color,
+        tooltip=[alt.Tooltip("label:N", title=t("ab.col_variant", lang)),
+                 alt.Tooltip("date:T", title=t("col.date", lang), format="%Y-%m-%d"),
+                 alt.Tooltip("rate:Q", title=rate_title, format=".2%"),
+                 alt.Tooltip("trials:Q", title=t(f"ab.col_trials_{metric}", lang), format=",.0f"),
+                 alt.Tooltip("successes:Q", title=t(f"ab.col_successes_{metric}", lang),
+                             format=",.0f")],
+    )
+    return alt.layer(band, line).properties(height=300)
+
+
+# ---------------------------------------------------------------- widgets
+
+
+def _select(label: str, options: list, *, key: str, default, link_default: bool,
+            container=None, **kwargs):
+    """A selectbox bound to ?key= (see url_state); `link_default` keeps the default in the link
+    too, for settings whose default depends on the data."""
+    box = container or st
+    url_state.seed(key, default=default, valid=lambda v: v in options)
+    if st.session_state[key] not in options:  # the data changed under the setting
+        st.session_state[key] = default
+    value = box.selectbox(label, options, key=key, **kwargs)
+    url_state.store(key, default=None if link_default else default)
+    return value
+
+
+def _forget(*keys: str) -> None:
+    for key in keys:
+        st.session_state.pop(key, None)
+        if key in st.query_params:
+            del st.query_params[key]
+
+
+def _test_changed() -> None:
+    # the control and the calculator's figures belong to the test they were set for
+    _forget(CONTROL_KEY, *CALC_KEYS)
+
+
+def range_toggle(lang: str, container=None) -> bool:
+    """Whether to analyse only the sidebar's date range (off: the whole test)."""
+    box = container or st
+    url_state.seed(RANGE_KEY, default=False, parse=_parse_flag, valid=lambda v: isinstance(v, bool))
+    on = box.toggle(t("ab.range", lang), key=RANGE_KEY, help=t("ab.range_help", lang),
+                    on_change=_test_changed)
+    url_state.store(RANGE_KEY, default=False, dump=lambda v: "1")
+    return bool(on)
+
+
+def _parse_flag(raw: str) -> bool:
+    if raw in ("1", "true"):
+        return True
+    if raw in ("0", "false"):
+        return False
+    raise ValueError(raw)
+
+
+def pick_test(listed: pd.DataFrame, lang: str, container=None) -> str:
+    """The test picker (newest first); switching tests resets the control and calculator."""
+    ids = listed["test_id"].tolist()
+    info = listed.set_index("test_id")
+
+    def fmt(test_id: str) -> str:
+        r = info.loc[test_id]
+        return t("ab.test_option", lang, test=test_id, n=int(r["count_variants"]),
+                 first=pd.Timestamp(r["first_date"]).strftime("%m-%d"),
+                 last=pd.Timestamp(r["last_date"]).strftime("%m-%d"))
+
+    return _select(t("ab.test", lang), ids, key=TEST_KEY, default=ids[0], link_default=True,
+                   container=container, format_func=fmt, on_change=_test_changed)
+
+
+def pick_control(totals_: pd.DataFrame, default: str, names: dict[str, str], lang: str,
+                 container=None) -> str:
+    """The control picker; `default` is the engine's choice (analysis(..., control=None))."""
+    variants = totals_["variant"].tolist()
+    shown = labels(variants, names, lang)
+
+    def fmt(variant: str) -> str:
+        text = shown[variant]
+        return t("ab.control_default", lang, variant=text) if variant == default else text
+
+    return _select(t("ab.control", lang), variants, key=CONTROL_KEY, default=default,
+                   link_default=True, container=container, format_func=fmt,
+                   help=t("ab.control_help", lang))
+
+
+def pick_metric(totals_: pd.DataFrame, lang: str, container=None) -> str:
+    options = list(METRICS) if has_orders(totals_) else ["ctr"]
+    metric = url_state.segmented(t("ab.metric", lang), options, key=METRIC_KEY, default="ctr",
+                                 container=container, format_func=lambda m: t(f"ab.metric_{m}", lang),
+                                 help=t("ab.metric_help", lang))
+    if len(options) == 1:
+        (container or st).caption(t("ab.no_orders", lang))
+    return metric
+
+
+def calculator(a: Analysis, lang: str) -> dict[str, int | None]:
+    """The sample-size calculator's inputs (seeded from the test) and its result cards."""
+    defaults = calc_defaults(a)
+    for key in CALC_KEYS:
+        parse = int if key in ("ab_calc_daily", "ab_calc_arms") else float
+        url_state.seed(key, default=defaults[key], parse=parse, valid=_calc_valid(key))
+    cols = st.columns(6)
+    cols[0].number_input(t("ab.calc_baseline", lang), key="ab_calc_baseline", min_value=0.01,
+                         max_value=99.0, step=0.1, format="%.2f")
+    cols[1].number_input(t("ab.calc_mde", lang), key="ab_calc_mde", min_value=0.1,
+                         max_value=500.0, step=1.0, format="%.1f")
+    cols[2].selectbox(t("ab.calc_alpha", lang), ALPHAS, key="ab_calc_alpha",
+                      format_func=lambda x: t("ab.calc_alpha_option", lang, alpha=x,
+                                              level=round((1 - x) * 100)))
+    cols[3].selectbox(t("ab.calc_power", lang), POWERS, key="ab_calc_power",
+                      format_func=lambda x: f"{x:.0%}")
+    cols[4].number_input(t("ab.calc_daily", lang), key="ab_calc_daily", min_value=1, step=1000)
+    cols[5].number_input(t("ab.calc_arms", lang), key="ab_calc_arms", min_value=2, max_value=20,
+                         step=1)
+    for key in CALC_KEYS:
+        url_state.store(key, default=defaults[key])
+    ss = st.session_state
+    out = plan(ss["ab_calc_baseline"] / 100, ss["ab_calc_mde"] / 100, ss["ab_calc_alpha"],
+               ss["ab_calc_power"], ss["ab_calc_daily"], int(ss["ab_calc_arms"]))
+    if out["per_arm"] is None:
+        st.warning(t("ab.calc_impossible", lang))
+        return out
+    cards = st.columns(3)
+    cards[0].metric(t("ab.calc_per_arm", lang), numbers.fmt_int(out["per_arm"], lang,
+                                                               compact_from=math.inf), border=True)
+    cards[1].metric(t("ab.calc_total", lang), numbers.fmt_int(out["total"], lang,
+                                                             compact_from=math.inf), border=True)
+    cards[2].metric(t("ab.calc_days", lang), numbers.fmt_int(out["days"], lang), border=True)
+    note = t("ab.calc_caption", lang)
+    if out["days"] is not None and out["days"] < abtest.MIN_DAYS:
+        note += t("ab.calc_week", lang, min_days=abtest.MIN_DAYS)
+    st.caption(note)
+    return out
+
+
+def _calc_valid(key: str):
+    bounds = {"ab_calc_baseline": (0.01, 99.0), "ab_calc_mde": (0.1, 500.0),
+              "ab_calc_daily": (1, 10**12), "ab_calc_arms": (2, 20)}
+    if key == "ab_calc_alpha":
+        return lambda v: v in ALPHAS
+    if key == "ab_calc_power":
+        return lambda v: v in POWERS
+    lo, hi = bounds[key]
+    return lambda v: lo <= v <= hi
+
+
+def errors_text(a: Analysis, names: dict[str, str], lang: str) -> str | None:
+    """The variants left out for bad counts, or None."""
+    if not a.ctr.errors:
+        return None
+    shown = labels([e["variant"] for e in a.ctr.errors], names, lang)
+    why = {e["code"]: t(f"ab.error_{e['code']}", lang) for e in a.ctr.errors}
+    items = "；".join(f"{shown[e['variant']]}：{why[e['code']]}" for e in a.ctr.errors)
+    return t("ab.errors", lang, items=items)
+
+
+def period_caption(a: Analysis, in_range: bool, start: date, end: date, lang: str) -> str:
+    v = a.ctr.variants
+    first = pd.Timestamp(v["first_date"].min()).date().isoformat()
+    last = pd.Timestamp(v["last_date"].max()).date().isoformat()
+    days = a.ctr.days if a.ctr.days is not None else numbers.NONE
+    if in_range:
+        return t("ab.in_range", lang, start=start.isoformat(), end=end.isoformat(), first=first,
+                 last=last, days=days)
+    return t("ab.whole_test", lang, first=first, last=last, days=days)
+
+
+def planning_caption(a: Analysis, lang: str) -> str | None:
+    """What the planned sample is and what the traffic so far can detect."""
+    r = a.result
+    v = r.variants
+    ctl = v.loc[v["is_control"], "ctr"]
+    if r.sample_size_per_arm is None or not len(ctl):
+        return None
+    have = v.loc[v["valid"], "impressions"].min()
+    unit = t(f"ab.unit_{a.metric}", lang)
+    return t(
+        "ab.plan_caption", lang,
+        metric=t(f"verdict.metric_{a.metric}", lang), rate=_pct(ctl.iloc[0]),
+        mde=f"{r.planned_mde_rel:.0%}", n=numbers.fmt_int(r.sample_size_per_arm, lang),
+        have=numbers.fmt_int(have, lang), unit=unit,
+        detectable=numbers.NONE if numbers.is_missing(r.mde_rel) else f"{r.mde_rel:.1%}",
+    )
+
+
+def show_verdict(a: Analysis, names: dict[str, str], lang: str) -> verdict.Explanation:
+    """The verdict sentence (success / warning / info box) and one warning per guardrail."""
+    shown = labels(a.result.variants["variant"], names, lang)
+    e = verdict.explain(a.verdict, lang, metric=a.metric, names=shown, days=a.ctr.days,
+                        srm_p_value=a.ctr.srm_p_value)
+    getattr(st, e.level)(e.headline, icon=":material/lightbulb:")
+    for text in e.guardrails:
+        st.warning(text, icon=":material/warning:")
+    return e

@@ -1,0 +1,353 @@
+"""Main-image A/B page under AppTest: the shown figures are the engine's for the test,
+control, metric and date range picked; the verdict, guardrails and calculator.
+
+Workspace `ab` holds the committed example sheet (hoodie-main-1105, with orders), a
+直通车-style creative report (宝贝ID 612345678901, creatives 90001/90002 with 创意名称),
+a three-day hand-kept sheet (短测试, B marked 对照) and a test with a broken split (分流异常).
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from shopsight import abtest, numbers, verdict, workspace
+from shopsight.i18n import t
+from shopsight.ingest import load_file
+from shopsight.ui import abtest as ab_ui
+
+PAGE = "pages/abtest.py"
+EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "examples"
+HOODIE = "hoodie-main-1105"
+CREATIVE = "612345678901"
+SHORT = "短测试"
+SRM = "分流异常"
+ALL = {"start_date": None, "end_date": None}
+
+
+def creative_report() -> bytes:
+    rows = ["日期,宝贝ID,创意ID,创意名称,展现量,点击量,点击率,花费,总成交笔数"]
+    for d in range(8):
+        day = date(2026, 11, 16) + timedelta(days=d)
+        rows.append(f"{day},{CREATIVE},90001,白底正面,{5000 + 10 * d},{100 + d},0.02,100.5,3")
+        rows.append(f"{day},{CREATIVE},90002,模特街拍,{5100 + 10 * d},{130 + d},0.025,120.5,4")
+    return ("\n".join(rows) + "\n").encode()
+
+
+def test_sheet() -> bytes:
+    rows = ["测试名称,版本,是否对照,日期,展现量,点击量"]
+    for d in range(3):
+        day = date(2026, 11, 20) + timedelta(days=d)
+        rows.append(f"{SHORT},A,否,{day},300,{9 + d}")
+        rows.append(f"{SHORT},B,是,{day},310,{8 + d}")
+    for d in range(10):
+        day = date(2026, 11, 1) + timedelta(days=d)
+        rows.append(f"{SRM},原图,是,{day},6000,{180 + d}")
+        rows.append(f"{SRM},新图,否,{day},4800,{150 + d}")
+    return ("\n".join(rows) + "\n").encode()
+
+
+test_sheet.__test__ = False  # a fixture builder, not a test
+
+
+@pytest.fixture(scope="module")
+def ab_template(tmp_path_factory) -> Path:
+    ws = workspace.open_workspace(tmp_path_factory.mktemp("abtest") / "ab")
+    example = EXAMPLES / "main_image_ab_test.csv"
+    load_file(ws, example.read_bytes(), example.name)
+    load_file(ws, creative_report(), "直通车创意报表_20261201_093015.csv", mode="append")
+    load_file(ws, test_sheet(), "主图测试记录.csv", mode="append")
+    return ws.path
+
+
+@pytest.fixture
+def ab_ws(data_dir, ab_template) -> workspace.Workspace:
+    shutil.copytree(ab_template, data_dir / "ab")
+    return workspace.open_workspace("ab")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def shown_table(at) -> pd.DataFrame:
+    return at.dataframe[0].value
+
+
+def engine(run_query, ws, test, control=None, **dates):
+    params = {**ALL, **dates}
+    totals = run_query(ws, "abtest_variants", test_id=test, **params)
+    daily = run_query(ws, "abtest_daily", test_id=test, **params)
+    return abtest.analyze(totals, control=control), totals, daily
+
+
+def assert_table_is(table: pd.DataFrame, result: abtest.ABResult, prefix: str = "",
+                    lang: str = "zh", metric: str = "ctr"):
+    """Every figure of the shown table equals the engine's (prefix "cvr_" for orders/clicks)."""
+    v = result.variants
+    col = {k: t(f"ab.col_{k}", lang) for k in ("variant", "lift_rel", "lift_abs", "p", "p_holm",
+                                                "beats", "best", "loss", "rate_ci")}
+    rate = "ctr" if not prefix else "cvr"
+    trials, successes = ("impressions", "clicks") if not prefix else ("clicks", "orders")
+    assert table[col["variant"]].tolist() == v["variant"].tolist()
+    assert table[t(f"ab.col_trials_{metric}", lang)].tolist() == v[trials].astype(int).tolist()
+    assert table[t(f"ab.col_successes_{metric}", lang)].tolist() == v[successes].astype(int).tolist()
+
+    def same(shown, key, scale=1.0):
+        want = (v[prefix + key] * scale).tolist()
+        assert shown.tolist() == pytest.approx(want, rel=1e-12, abs=1e-15, nan_ok=True)
+
+    assert table[t(f"ab.metric_{metric}", lang)].tolist() == pytest.approx(
+        v[rate].tolist(), rel=1e-12)
+    same(table[col["lift_rel"]], "lift_rel")
+    same(table[col["lift_abs"]], "lift_abs", 100)
+    same(table[col["p"]], "p_value")
+    same(table[col["p_holm"]], "p_value_holm")
+    same(table[col["beats"]], "prob_beats_control")
+    same(table[col["best"]], "prob_best")
+    same(table[col["loss"]], "expected_loss", 100)
+    lo, hi = v[f"{rate}_ci_low" if prefix else "ci_low"], v[f"{rate}_ci_high" if prefix else "ci_high"]
+    assert table[col["rate_ci"]].tolist() == [f"{a * 100:.2f}%~{b * 100:.2f}%" for a, b in zip(lo, hi)]
+
+
+def headline_of(at) -> str:
+    boxes = [*at.success, *at.info, *at.warning]
+    heads = [b.value for b in boxes if b.icon == ":material/lightbulb:"]
+    assert len(heads) == 1
+    return heads[0]
+
+
+# ---------------------------------------------------------------- the page
+
+
+def test_default_view_is_the_newest_test_with_the_engines_figures(app, ab_ws, run_query):
+    at = app("ab", PAGE)
+    assert not at.exception
+    assert at.selectbox(key="ab_test").value == CREATIVE  # newest last day (11-23)
+    result, totals, daily = engine(run_query, ab_ws, CREATIVE)
+    assert result.control == "90001"  # nothing marked: the oldest, then by name
+    assert at.selectbox(key="ab_control").value == "90001"
+    table = shown_table(at)
+    assert_table_is(table, result)
+    assert table[t("ab.col_name", "zh")].tolist() == ["白底正面", "模特街拍"]
+    assert table[t("ab.col_status", "zh")].tolist()[0] == "对照"
+    # the verdict is the engine's, in words, with the creatives named
+    names = {"90001": "90001（白底正面）", "90002": "90002（模特街拍）"}
+    want = verdict.explain(abtest.verdict(result, daily), "zh", names=names, days=result.days,
+                           srm_p_value=result.srm_p_value)
+    assert headline_of(at) == want.headline
+    assert want.headline.startswith("90002（模特街拍） 的点击率比 90001（白底正面） 高")
+    captions = [c.value for c in at.caption]
+    assert t("ab.whole_test", "zh", first="2026-11-16", last="2026-11-23", days=8) in captions
+    assert len(at.get("vega_lite_chart")) == 2  # CI bars + cumulative CTR
+    # test and control go in the link (their defaults depend on the data), the metric not
+    assert at.query_params["ab_test"] == CREATIVE
+    assert at.query_params["ab_control"] == "90001"
+    assert "ab_metric" not in at.query_params
+
+
+def test_switching_test_and_control(app, ab_ws, run_query):
+    at = app("ab", PAGE)
+    at.selectbox(key="ab_test").set_value(HOODIE).run()
+    assert not at.exception
+    result, _, daily = engine(run_query, ab_ws, HOODIE)
+    assert at.selectbox(key="ab_control").value == "control"
+    assert at.query_params["ab_control"] == "control"
+    assert_table_is(shown_table(at), result)
+    assert headline_of(at) == "v2 的点击率比 control 高 17%（95% 区间 +9%~+25%），可以换图"
+    assert not at.warning  # 9 days, even split, enough data, significant all along
+
+    at.selectbox(key="ab_control").set_value("v2").run()
+    assert not at.exception
+    by_v2, _, _ = engine(run_query, ab_ws, HOODIE, control="v2")
+    assert by_v2.control == "v2"
+    assert_table_is(shown_table(at), by_v2)
+    assert at.query_params["ab_control"] == "v2"
+    assert shown_table(at)[t("ab.col_variant", "zh")].tolist() == ["v2", "control", "v3"]
+
+    # another test: its own default control (the one marked 是), not the previous pick
+    at.selectbox(key="ab_test").set_value(SHORT).run()
+    assert not at.exception
+    assert at.selectbox(key="ab_control").value == "B"
+    assert at.query_params["ab_control"] == "B"
+    assert_table_is(shown_table(at), engine(run_query, ab_ws, SHORT)[0])
+
+
+def test_metric_switch_to_orders_per_click(app, ab_ws, run_query):
+    at = app("ab", PAGE, ab_test=HOODIE)
+    assert at.selectbox(key="ab_test").value == HOODIE
+    assert at.segmented_control(key="ab_metric").options == ["点击率", "点击转化率"]
+    at.segmented_control(key="ab_metric").set_value("cvr").run()
+    assert not at.exception
+    assert at.query_params["ab_metric"] == "cvr"
+    result, totals, daily = engine(run_query, ab_ws, HOODIE)
+    table = shown_table(at)
+    assert_table_is(table, result, prefix="cvr_", metric="cvr")  # the engine's cvr_* columns
+    assert table[t("ab.col_successes_cvr", "zh")].tolist() == [74, 75, 50]  # 成交笔数 summed
+    # the verdict judges orders per click: clicks are its trials, orders its successes
+    per_click = abtest.analyze(totals.assign(impressions=totals["clicks"], clicks=totals["orders"])
+                               .drop(columns="orders"), control="control")
+    days = daily.assign(impressions=daily["clicks"], clicks=daily["orders"]).drop(columns="orders")
+    vd = abtest.verdict(per_click, days)
+    want = verdict.explain(vd, "zh", metric="cvr", days=per_click.days)
+    assert headline_of(at) == want.headline
+    assert "点击" in want.headline
+    # clicks differ by image, so their split is no sample-ratio check: the impressions' is
+    assert "srm" in vd["guardrails"] and result.srm_p_value > 0.9
+    assert [w.value for w in at.warning] == [
+        verdict.guardrail(g, "zh", metric="cvr", days=9) for g in vd["guardrails"] if g != "srm"]
+
+    # a test without 成交笔数 offers the click rate only
+    at.selectbox(key="ab_test").set_value(CREATIVE).run()
+    assert at.segmented_control(key="ab_metric").value == "cvr"  # the creative report has orders
+    at.selectbox(key="ab_test").set_value(SHORT).run()
+    assert not at.exception
+    assert at.segmented_control(key="ab_metric").options == ["点击率"]
+    assert t("ab.no_orders", "zh") in [c.value for c in at.caption]
+    assert "ab_metric" not in at.query_params
+
+
+def test_guardrails_low_data_too_short_and_srm(app, ab_ws, run_query):
+    at = app("ab", PAGE, ab_test=SHORT)
+    assert not at.exception
+    result, _, daily = engine(run_query, ab_ws, SHORT)
+    vd = abtest.verdict(result, daily)
+    assert vd["status"] == "not_enough_data"
+    assert vd["guardrails"] == ["low_data", "too_short"]
+    more = numbers.fmt_int(vd["more_impressions_needed"], "zh")
+    assert headline_of(at).startswith(f"数据还不够：还需约 {more} 次展现")
+    assert [w.value for w in at.warning] == [verdict.guardrail("low_data", "zh"),
+                                            verdict.guardrail("too_short", "zh", days=3)]
+
+    srm = app("ab", PAGE, ab_test=SRM)
+    result, _, _ = engine(run_query, ab_ws, SRM)
+    assert result.srm_p_value < abtest.SRM_ALPHA
+    assert verdict.guardrail("srm", "zh", srm_p_value=result.srm_p_value) in [
+        w.value for w in srm.warning]
+
+
+def test_english(app, ab_ws):
+    at = app("ab", PAGE, lang="en", ab_test=HOODIE)
+    assert not at.exception
+    assert at.title[0].value == "Main-image A/B tests"
+    assert headline_of(at) == (
+        "v2's click rate is 17% higher than control's (95% interval +9% to +25%): switch to v2")
+    assert list(shown_table(at).columns[:4]) == ["Version", "Result", "Impressions", "Clicks"]
+
+
+def test_calculator_equals_the_engine(app, ab_ws, run_query):
+    at = app("ab", PAGE, ab_test=HOODIE)
+    result, totals, _ = engine(run_query, ab_ws, HOODIE)
+    ctr_c = 1444 / 46874
+    # defaults come from the test: its control CTR, daily impressions and number of versions
+    assert at.number_input(key="ab_calc_baseline").value == round(ctr_c * 100, 2)
+    assert at.number_input(key="ab_calc_daily").value == round(totals["impressions"].sum() / 9)
+    assert at.number_input(key="ab_calc_arms").value == 3
+    at.number_input(key="ab_calc_baseline").set_value(2.0).run()
+    at.number_input(key="ab_calc_mde").set_value(15.0).run()
+    at.selectbox(key="ab_calc_alpha").set_value(0.01).run()
+    at.selectbox(key="ab_calc_power").set_value(0.9).run()
+    at.number_input(key="ab_calc_daily").set_value(20_000).run()
+    at.number_input(key="ab_calc_arms").set_value(2).run()
+    assert not at.exception
+    per_arm = math.ceil(float(abtest.sample_size_per_arm(0.02, 0.15, 0.01, 0.9)))
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    ref = NormalIndPower().solve_power(effect_size=proportion_effectsize(0.023, 0.02), alpha=0.01,
+                                       power=0.9, ratio=1)
+    assert per_arm == math.ceil(ref)
+    cards = {m.label: m.value for m in at.metric}
+    assert cards[t("ab.calc_per_arm", "zh")] == f"{per_arm:,}"
+    assert cards[t("ab.calc_total", "zh")] == f"{2 * per_arm:,}"
+    assert cards[t("ab.calc_days", "zh")] == str(math.ceil(2 * per_arm / 20_000))
+    assert at.query_params["ab_calc_baseline"] == "2.0"
+    assert at.query_params["ab_calc_arms"] == "2"
+    # a lifted rate above 100% cannot be planned
+    at.number_input(key="ab_calc_baseline").set_value(95.0).run()
+    assert t("ab.calc_impossible", "zh") in [w.value for w in at.warning]
+    # another test brings its own figures back
+    at.selectbox(key="ab_test").set_value(CREATIVE).run()
+    ctl = engine(run_query, ab_ws, CREATIVE)[0].variants.iloc[0]
+    assert at.number_input(key="ab_calc_baseline").value == round(ctl["ctr"] * 100, 2)
+    assert "ab_calc_baseline" not in at.query_params
+
+
+def test_date_range_toggle(app, ab_ws, run_query):
+    at = app("ab", PAGE)
+    at.date_input(key="sb_dates").set_value((date(2026, 11, 18), date(2026, 11, 21))).run()
+    # by default the whole test, whatever the sidebar says
+    assert_table_is(shown_table(at), engine(run_query, ab_ws, CREATIVE)[0])
+    at.toggle(key="ab_range").set_value(True).run()
+    assert not at.exception
+    assert at.query_params["ab_range"] == "1"
+    part = {"start_date": date(2026, 11, 18), "end_date": date(2026, 11, 21)}
+    result, _, _ = engine(run_query, ab_ws, CREATIVE, **part)
+    assert result.days == 4
+    assert_table_is(shown_table(at), result)
+    assert t("ab.in_range", "zh", start="2026-11-18", end="2026-11-21", first="2026-11-18",
+             last="2026-11-21", days=4) in [c.value for c in at.caption]
+    # tests with no day in the range are not offered
+    assert at.selectbox(key="ab_test").options == [f"{CREATIVE}（2 个版本，11-18 ~ 11-21）",
+                                                    f"{SHORT}（2 个版本，11-20 ~ 11-21）"]
+
+
+def test_bad_link_values_fall_back(app, ab_ws):
+    at = app("ab", PAGE, ab_test="'; drop table image_tests; --", ab_control="nope",
+             ab_metric="gmv")
+    assert not at.exception
+    assert at.selectbox(key="ab_test").value == CREATIVE
+    assert at.selectbox(key="ab_control").value == "90001"
+    assert at.segmented_control(key="ab_metric").value == "ctr"
+    assert len(at.toast) == 3
+
+
+def test_empty_workspace_says_what_to_upload(app, empty_ws):
+    at = app("empty", PAGE)
+    assert not at.exception
+    assert at.info[0].value == t("ab.empty", "zh")
+    assert not at.dataframe
+
+
+# ---------------------------------------------------------------- the glue's pure parts
+
+
+def test_orders_per_click_through_the_ctr_path_equals_the_engines_cvr_columns():
+    rows = pd.read_csv(EXAMPLES / "main_image_ab_test.csv").rename(columns=str.lower)
+    rows = rows.rename(columns={"test": "test_id"})
+    totals = abtest.totals_from_daily(rows)
+    a = ab_ui.analyse(totals, rows, metric="cvr")
+    both = a.ctr.variants
+    for key in ("ci_low", "ci_high", "lift_rel", "lift_rel_ci_low", "lift_abs_ci_high", "p_value",
+                "p_value_holm", "prob_beats_control", "prob_best", "expected_loss"):
+        assert a.result.variants[key].tolist() == pytest.approx(
+            both[f"cvr_{key}"].tolist(), rel=1e-9, abs=1e-14, nan_ok=True), key
+    assert a.result.variants["ctr"].tolist() == pytest.approx(both["cvr"].tolist(), rel=1e-12)
+    assert a.result.control == a.ctr.control == "control"
+
+
+def test_plan():
+    n = math.ceil(float(abtest.sample_size_per_arm(0.03, 0.1)))
+    assert ab_ui.plan(0.03, 0.1, 0.05, 0.8, 10_000, 2) == {
+        "per_arm": n, "total": 2 * n, "days": math.ceil(2 * n / 10_000)}
+    assert ab_ui.plan(0.95, 0.1, 0.05, 0.8, 10_000, 2) == {
+        "per_arm": None, "total": None, "days": None}
+
+
+def test_run_time_key_families_are_translated():
+    from shopsight.locales import en, zh
+
+    keys = [f"ab.metric_{m}" for m in ab_ui.METRICS] + [f"ab.unit_{m}" for m in ab_ui.METRICS]
+    keys += [f"ab.col_{k}_{m}" for k in ("trials", "successes") for m in ab_ui.METRICS]
+    keys += [f"verdict.metric_{m}" for m in verdict.METRICS]
+    keys += [f"verdict.need_more_{m}" for m in verdict.METRICS]
+    keys += [f"verdict.guard_low_data_{m}" for m in verdict.METRICS]
+    keys += [f"verdict.status_{s}" for s in ("control", "winner", "loser", "inconclusive")]
+    keys += [f"ab.error_{code}" for code in ("missing_count", "negative_count",
+                                             "clicks_gt_impressions", "orders_gt_clicks",
+                                             "control_not_found")]
+    assert [k for k in keys if k not in zh.TEXT or k not in en.TEXT] == []
