@@ -68,7 +68,7 @@ def ab_template(tmp_path_factory) -> Path:
 @pytest.fixture
 def ab_ws(data_dir, ab_template) -> workspace.Workspace:
     shutil.copytree(ab_template, data_dir / "ab")
-    return workspace.open_workspace("ab")
+    return workspace.open_workspace(data_dir / "ab")
 
 
 # ---------------------------------------------------------------- helpers
@@ -110,8 +110,9 @@ def assert_table_is(table: pd.DataFrame, result: abtest.ABResult, prefix: str = 
     same(table[col["beats"]], "prob_beats_control")
     same(table[col["best"]], "prob_best")
     same(table[col["loss"]], "expected_loss", 100)
-    lo, hi = v[f"{rate}_ci_low" if prefix else "ci_low"], v[f"{rate}_ci_high" if prefix else "ci_high"]
-    assert table[col["rate_ci"]].tolist() == [f"{a * 100:.2f}%~{b * 100:.2f}%" for a, b in zip(lo, hi)]
+    lo, hi = v[f"{prefix}ci_low"], v[f"{prefix}ci_high"]
+    assert table[col["rate_ci"]].tolist() == [
+        f"{a * 100:.2f}%~{b * 100:.2f}%" for a, b in zip(lo, hi, strict=True)]
 
 
 def headline_of(at) -> str:
