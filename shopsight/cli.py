@@ -214,6 +214,67 @@ def query(name, params, ws_arg, as_json) -> None:
     _print_rows(rows, as_json)
 
 
+@cli.command("abtest")
+@click.argument("test_id")
+@click.option("--control", default=None, metavar="VARIANT",
+              help="Variant to compare against (default: the one marked 对照, else the oldest).")
+@click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the verdict sentence (text output).")
+@click.option("--json", "as_json", is_flag=True, help="Print the analysis as JSON.")
+def abtest_command(test_id, control, ws_arg, lang, as_json) -> None:
+    """Analyse a main-image A/B test: CTR with 95% CI, lifts, p-values, Bayesian odds.
+
+    The whole test is analysed (all its days). JSON: {"test", "control", "variants": [...],
+    "srm_p_value", "sample_size_per_arm"}; sample_size_per_arm is the impressions per arm
+    needed to detect a +10% relative CTR lift over the control (alpha 0.05, power 0.8).
+
+    Example: python -m shopsight abtest hoodie-main-1105 --control v2 --json
+    """
+    from shopsight import abtest, verdict
+
+    _, con = _open(ws_arg, read_only=True)
+    try:
+        known = queries.run(con, "abtest_tests", start_date=None, end_date=None)["test_id"].tolist()
+        if test_id not in known:
+            listed = ", ".join(known) if known else "none (load a main-image test sheet first)"
+            raise click.ClickException(f"no test {test_id!r} in {ws_arg or 'the sample shop'}. "
+                                       f"Known tests: {listed}")
+        everything = {"test_id": test_id, "start_date": None, "end_date": None}
+        totals = queries.run(con, "abtest_variants", **everything)
+        daily = None if as_json else queries.run(con, "abtest_daily", **everything)
+    finally:
+        con.close()
+    variants = totals["variant"].tolist()
+    if control is not None and control not in variants:
+        raise click.ClickException(f"test {test_id} has no variant {control!r}. "
+                                   f"Variants: {', '.join(variants)}")
+    result = abtest.analyze(totals, control=control)
+    if as_json:
+        _echo_json(abtest.to_json(result))
+        return
+    click.echo(f"{result.test}: control {result.control}, {result.days} days, "
+               f"SRM p {_fmt_num(result.srm_p_value, '.4f')}, "
+               f"{_fmt_num(result.sample_size_per_arm, ',')} impressions per arm for +10%")
+    click.echo(f"{'variant':<16}{'impressions':>12}{'clicks':>9}{'ctr':>8}{'95% CI':>17}"
+               f"{'lift':>8}{'p (Holm)':>10}{'P(best)':>9}")
+    for r in abtest.to_json(result)["variants"]:
+        ci = f"{_fmt_num(r['ci_low'], '.2%')}~{_fmt_num(r['ci_high'], '.2%')}"
+        click.echo(f"{r['variant']:<16}{_fmt_num(r['impressions'], ','):>12}"
+                   f"{_fmt_num(r['clicks'], ','):>9}{_fmt_num(r['ctr'], '.2%'):>8}{ci:>17}"
+                   f"{_fmt_num(r['lift_rel'], '+.1%'):>8}{_fmt_num(r['p_value_holm'], '.4f'):>10}"
+                   f"{_fmt_num(r['prob_best'], '.1%'):>9}")
+    said = verdict.explain(abtest.verdict(result, daily), lang, days=result.days,
+                           srm_p_value=result.srm_p_value)
+    for line in (said.headline, *said.guardrails):
+        click.echo(line)
+
+
+def _fmt_num(v, spec: str) -> str:
+    v = _jsonable(v)
+    return "—" if v is None else format(v, spec)
+
+
 @cli.command()
 @click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
 def sample(ws_arg) -> None:
