@@ -1,0 +1,66 @@
+-- sources_by_source: traffic sums per source in the range and in the compare range.
+-- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev (varchar[]; null =
+--   all)
+-- grain: one row per source with rows in either range (or left out of the current one). Rows
+-- not broken down by source (source '全部') are left out. A row counts in a range only when
+-- its whole period (date..date_end) lies inside it; rows that overlap the current range but
+-- stick out are counted in count_rows_left_out. spend is null where no row has a value.
+-- used by: pages/sources.py (table, quadrant, insights, what-if baseline)
+with
+
+source as (
+
+    select
+        source,
+        date as first_day,
+        coalesce(date_end, date) as last_day,
+        visitors,
+        add_to_cart_buyers,
+        paying_buyers,
+        paid_amount,
+        spend
+    from traffic
+    where source is not null
+      and source <> '全部'
+      and date <= greatest($end, $cmp_end)
+      and coalesce(date_end, date) >= least($start, $cmp_start)
+      and ($src is null or list_contains($src, source))
+      and ($dev is null or list_contains($dev, device))
+
+),
+
+flagged as (
+
+    select
+        *,
+        first_day >= $start and last_day <= $end as is_current,
+        first_day >= $cmp_start and last_day <= $cmp_end as is_compare,
+        first_day <= $end and last_day >= $start as overlaps_current
+    from source
+
+),
+
+sums as (
+
+    select
+        source,
+        count(*) filter (where is_current) as count_rows,
+        count(*) filter (where overlaps_current and not is_current) as count_rows_left_out,
+        sum(visitors) filter (where is_current) as visitors,
+        sum(add_to_cart_buyers) filter (where is_current) as add_to_cart_buyers,
+        sum(paying_buyers) filter (where is_current) as paying_buyers,
+        sum(paid_amount) filter (where is_current) as paid_amount,
+        sum(spend) filter (where is_current) as spend,
+        sum(visitors) filter (where is_compare) as cmp_visitors,
+        sum(add_to_cart_buyers) filter (where is_compare) as cmp_add_to_cart_buyers,
+        sum(paying_buyers) filter (where is_compare) as cmp_paying_buyers,
+        sum(paid_amount) filter (where is_compare) as cmp_paid_amount,
+        sum(spend) filter (where is_compare) as cmp_spend
+    from flagged
+    group by all
+
+)
+
+select * from sums
+where count_rows > 0 or count_rows_left_out > 0 or cmp_visitors is not null
+order by visitors desc nulls last, source
