@@ -275,6 +275,47 @@ def _fmt_num(v, spec: str) -> str:
     return "—" if v is None else format(v, spec)
 
 
+@cli.command("funnel")
+@click.option("--steps", required=True,
+              help="Event names in order, comma-separated (2 to 6), e.g. 浏览商品,加入购物车,支付成功.")
+@click.option("--window", required=True,
+              help="Conversion window from the first step: 30m, 1h, 1d, 7d (units s/m/h/d/w).")
+@click.option("--by", type=click.Choice(["source", "device", "province"]), default=None,
+              help="Also split the funnel by the first step's source, device or province.")
+@click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def funnel_cmd(steps, window, by, ws_arg, as_json) -> None:
+    """Users who did the event steps in order within the window (the events dataset).
+
+    JSON: {"steps": [{"step", "users", "conversion_from_first", "conversion_from_previous"}]};
+    with --by also {"segments": {value: [...the same per segment...]}} (null: no value).
+
+    Example: python -m shopsight funnel --steps 浏览商品,加入购物车,提交订单,支付成功 --window 1d --json
+    """
+    from shopsight import funnel
+
+    names = [s.strip() for s in steps.split(",") if s.strip()]
+    _, con = _open(ws_arg, read_only=True)
+    try:
+        result = funnel.event_funnel(con, names, window, by)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    finally:
+        con.close()
+    if as_json:
+        _echo_json(result)
+        return
+    groups = [(None, result["steps"])]
+    groups += [(f"{by}={value}", rows) for value, rows in result.get("segments", {}).items()]
+    for title, rows in groups:
+        if title:
+            click.echo(f"\n{title}")
+        for r in rows:
+            pct = [("" if v is None else f"{v:.2%}")
+                   for v in (r["conversion_from_first"], r["conversion_from_previous"])]
+            click.echo(f"{r['step']}\t{r['users']}\t{pct[0]}\t{pct[1]}")
+
+
 @cli.command()
 @click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
 def sample(ws_arg) -> None:
