@@ -168,6 +168,10 @@ def upload_section(upload) -> None:
                 status.update(label=t("data.load_failed", lang, file=upload.name), state="error")
                 st.error(str(e), icon=":material/error:")
                 return
+            except PermissionError:  # the shared sample shop is read-only
+                status.update(label=t("data.load_failed", lang, file=upload.name), state="error")
+                st.error(t("common.read_only", lang), icon=":material/lock:")
+                return
             except Exception as e:  # never a traceback on screen; the log has it
                 log.exception("loading %s", upload.name)
                 status.update(label=t("data.load_failed", lang, file=upload.name), state="error")
@@ -218,8 +222,12 @@ def datasets_section() -> None:
         st.warning(t("data.delete_confirm", lang, kind=kind_label(confirm), rows=rows_n))
         yes, no, _ = st.columns([1, 1, 4])
         if yes.button(t("data.delete_yes", lang), key="data_delete_yes", type="primary"):
-            with data.cursor() as cur:
-                workspace.delete_dataset(ws, confirm, con=cur)
+            try:
+                with data.cursor() as cur:
+                    workspace.delete_dataset(ws, confirm, con=cur)
+            except PermissionError:  # the shared sample shop is read-only
+                st.error(t("common.read_only", lang))
+                return
             ss.pop("_data_confirm_delete", None)
             data.refresh()
             filters.reset()

@@ -76,10 +76,14 @@ with st.expander(t("overview.benchmark_edit", lang), icon=":material/groups:"):
         if value is not None and not math.isnan(value):
             entered[name] = value / scale
     if st.button(t("overview.benchmark_save", lang), key="ov_bench_save"):
-        data.set_setting("benchmarks", {**{n: v for n, v in benchmarks.items() if n not in names},
-                                        **entered})
-        st.toast(t("overview.benchmark_saved", lang), icon=":material/check:")
-        st.rerun()
+        try:
+            data.set_setting("benchmarks", {**{n: v for n, v in benchmarks.items() if n not in names},
+                                            **entered})
+        except PermissionError:  # the shared sample shop is read-only
+            st.error(t("common.read_only", lang))
+        else:
+            st.toast(t("overview.benchmark_saved", lang), icon=":material/check:")
+            st.rerun()
 
 # ---------- daily trend
 st.subheader(t("overview.trend", lang))

@@ -221,3 +221,17 @@ def test_order_kpis_from_rollups_equal_the_raw_lines(app, small_ws, run_query, s
     assert got["units_sold"] == raw[4]
     daily = run_query(small_ws, "overview_daily_buyers", **params)
     assert daily["paying_buyers"].sum() >= raw[1]  # buyer-days: a buyer counts once per day
+
+
+def test_benchmark_on_a_read_only_workspace_is_an_error_not_a_traceback(app, small_ws, monkeypatch):
+    from shopsight.ui import data
+
+    def refuse(key, value):
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(data, "set_setting", refuse)
+    at = app("small", PAGE)
+    at.number_input(key="ov_bench_aov").set_value(90.0).run()
+    at.button(key="ov_bench_save").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [t("common.read_only", "zh")]

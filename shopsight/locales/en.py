@@ -1,6 +1,8 @@
 """English text: the one English table; same keys as zh.py (tests/test_i18n.py)."""
 
 TEXT: dict[str, str] = {
+    # shared
+    "common.read_only": "The sample shop is read-only: create a team workspace first, then upload or change data.",
     # app and navigation
     "app.title": "ShopSight shop dashboard",
     "nav.group_data": "Data",
