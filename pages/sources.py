@@ -1,0 +1,78 @@
+"""流量来源 Traffic sources: which source brings buyers, what a visitor from each is worth and
+costs, paid vs free, the weak spots, and the what-if panel for meetings."""
+
+import streamlit as st
+
+from shopsight import metrics, sources
+from shopsight.i18n import t
+from shopsight.ui import downloads, filters, session, url_state, whatif
+from shopsight.ui import sources as src
+
+lang = session.lang()
+f = filters.current()
+st.title(t("sources.title", lang))
+
+tbl = src.table(f)
+if tbl.empty:
+    st.info(t("sources.empty_body", lang), icon=":material/upload_file:")
+    st.page_link("pages/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
+    st.stop()
+
+compare = bool(f.compare)
+notes = [t("sources.caption", lang, start=f.start.isoformat(), end=f.end.isoformat()),
+         t("overview.visitor_days", lang), t("sources.paid_rule", lang)]
+if compare:
+    notes.append(t("filters.compare_range", lang, start=f.compare[0].isoformat(),
+                   end=f.compare[1].isoformat()))
+st.caption(" ".join(notes))
+if src.left_out(f) > 0:
+    st.warning(t("overview.period_rows_left_out", lang, count=src.left_out(f),
+                 kind=t("kind.traffic", lang)), icon=":material/date_range:")
+
+# ---------- what the numbers say
+said = sources.insights(tbl, lang, has_compare=compare)
+if said:
+    st.markdown("\n".join(f"- {s}" for s in said))
+
+# ---------- paid vs free
+src.group_cards(sources.groups(tbl), lang, compare=compare)
+
+# ---------- per source
+st.subheader(t("sources.table", lang))
+shown, config = src.display(tbl, lang, compare=compare)
+st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="src_table")
+if len(tbl) > src.TABLE_LIMIT:
+    st.caption(t("sources.table_capped", lang, n=src.TABLE_LIMIT, count=len(tbl)))
+st.download_button(t("sources.download", lang), downloads.safe_csv(shown),
+                   file_name=f"sources_{f.start}_{f.end}.csv", mime="text/csv",
+                   key="src_download", icon=":material/download:")
+
+# ---------- quadrant
+st.subheader(t("sources.quadrant", lang))
+q = sources.quadrant(tbl)
+if q.frame.empty:
+    st.info(t("sources.quadrant_empty", lang))
+else:
+    st.altair_chart(src.quadrant_chart(q, lang), width="stretch")
+    st.caption(t("sources.quadrant_caption", lang,
+                 visitors=metrics.fmt("visitors", q.median_visitors, lang),
+                 conversion=metrics.fmt("conversion", q.median_conversion, lang)))
+
+# ---------- daily trend
+st.subheader(t("sources.trend", lang))
+top = tbl["source"].head(src.TREND_LIMIT).tolist()
+daily = src.daily(f, top)
+if daily.empty:
+    st.info(t("overview.trend_period_only", lang, kind=t("kind.traffic", lang)))
+else:
+    options = [m for m in src.TREND_METRICS if m in daily and daily[m].notna().any()]
+    metric = url_state.selectbox(t("overview.trend_metric", lang), options, key="src_metric",
+                                 default="visitors",
+                                 format_func=lambda n: metrics.label(n, lang))
+    st.altair_chart(src.trend_chart(daily, metric, lang, top), width="stretch")
+    if len(tbl) > len(top):
+        st.caption(t("sources.trend_capped", lang, n=len(top)))
+
+# ---------- what if
+st.subheader(t("whatif.title", lang))
+whatif.panel(tbl, lang)
