@@ -22,7 +22,7 @@ listed = abtest.tests(start, end)
 if listed.empty:
     st.info(t("ab.no_tests_in_range", lang, start=f.start.isoformat(), end=f.end.isoformat()))
     st.stop()
-cols = st.columns([2, 2, 1])
+cols = st.columns([3, 2, 2])
 test = abtest.pick_test(listed, lang, container=cols[0])
 totals, daily = abtest.totals(test, start, end), abtest.daily(test, start, end)
 names = abtest.creative_names(test)

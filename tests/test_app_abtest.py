@@ -352,3 +352,19 @@ def test_run_time_key_families_are_translated():
                                              "clicks_gt_impressions", "orders_gt_clicks",
                                              "control_not_found")]
     assert [k for k in keys if k not in zh.TEXT or k not in en.TEXT] == []
+
+
+def test_chart_frames_are_small_and_match_the_totals():
+    rows = pd.read_csv(EXAMPLES / "main_image_ab_test.csv").rename(columns=str.lower)
+    rows = rows.rename(columns={"test": "test_id"})
+    a = ab_ui.analyse(abtest.totals_from_daily(rows), rows, control="v2")
+    ci = ab_ui.ci_frame(a, {}, "zh")
+    assert ci["label"].tolist() == ["v2", "control", "v3"]
+    assert ci["status"].tolist() == ["对照", "显著更差", "显著更差"]
+    assert ci["rate"].tolist() == pytest.approx([1692 / 46893, 1444 / 46874, 1328 / 46991])
+    cum = ab_ui.cumulative_frame(a, {"v2": "模特"}, "zh")
+    assert len(cum) == 27  # one row per variant and day
+    assert cum["label"].drop_duplicates().tolist() == ["v2（模特）", "control", "v3"]
+    last = cum.loc[cum["date"] == cum["date"].max()]
+    assert last["rate"].tolist() == pytest.approx(ci["rate"].tolist(), rel=1e-12)
+    assert last["trials"].tolist() == [46893, 46874, 46991]

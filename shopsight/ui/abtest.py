@@ -286,13 +286,17 @@ def ci_chart(frame: pd.DataFrame, metric: str, lang: str) -> alt.Chart:
     if len(ctl):
         layers.append(alt.Chart(ctl).mark_rule(strokeDash=[4, 4], color=STATUS_COLORS["control"])
                       .encode(x="rate:Q"))
-    return alt.layer(*layers).properties(height=max(90, 46 * len(frame)))
+    # a height per row: a fixed total height collapses the rows under Streamlit's theme
+    return alt.layer(*layers).properties(height=alt.Step(40))
 
 
 def cumulative_frame(a: Analysis, names: dict[str, str], lang: str) -> pd.DataFrame:
     """Cumulative rate by day per variant (a few rows per day), for the chart."""
     c = a.cumulative
     shown = labels(c["variant"].unique(), names, lang)
+    order = {x: i for i, x in enumerate(a.result.variants["variant"])}  # control first
+    c = c.sort_values(["variant", "date"], key=lambda col: col.map(order) if col.name == "variant"
+                      else col)
     return pd.DataFrame({
         "date": pd.to_datetime(c["date"]),
         "label": c["variant"].map(shown),
@@ -304,11 +308,20 @@ def cumulative_frame(a: Analysis, names: dict[str, str], lang: str) -> pd.DataFr
     })
 
 
+def _variant_colors(n: int) -> list[str]:
+    """The control grey, the others from a palette without red and green (better / worse)."""
+    palette = ["#4c78a8", "#f58518", "#b279a2", "#72b7b2", "#eeca3b", "#9d755d", "#bab0ac",
+               "#ff9da6"]
+    return [STATUS_COLORS["control"]] + [palette[i % len(palette)] for i in range(n - 1)]
+
+
 def cumulative_chart(frame: pd.DataFrame, metric: str, lang: str) -> alt.Chart:
     """Cumulative rate per variant by day, its 95% interval as a band."""
     rate_title = t(f"ab.metric_{metric}", lang)
     x = alt.X("date:T", title=t("col.date", lang), axis=alt.Axis(format="%m-%d"))
-    color = alt.Color("label:N", title=None, legend=alt.Legend(orient="top"))
+    order = list(dict.fromkeys(frame["label"]))  # control first
+    color = alt.Color("label:N", title=None, legend=alt.Legend(orient="top"),
+                      scale=alt.Scale(domain=order, range=_variant_colors(len(order))))
     band = alt.Chart(frame).mark_area(opacity=0.15).encode(
         x=x, y=alt.Y("ci_low:Q"), y2="ci_high:Q", color=color)
     line = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
