@@ -272,13 +272,20 @@ def write_dataset(
     own = con is None
     con = con or ws.connect()
     view = f"_incoming_{threading.get_ident()}"
+    lake = ws.backend == DUCKLAKE
     try:
         with ws.write_lock():
             con.register(view, table)
             select = _select_canonical(kind, table.column_names)
+            if lake:
+                _add_extra_columns(con, kind, table.column_names)
             con.execute("begin transaction")
             try:
-                if mode == "replace":
+                if mode == "replace" and lake:
+                    con.execute(f"delete from {quote_ident(kind)}")
+                    con.execute(f"insert into {quote_ident(kind)} by name select {select} from {view}")
+                    con.execute("update _loads set active = false where kind = $k", {"k": kind})
+                elif mode == "replace":
                     con.execute(f"create or replace table {quote_ident(kind)} as select {select} from {view}")
                     con.execute("update _loads set active = false where kind = $k", {"k": kind})
                 else:
@@ -304,17 +311,44 @@ def write_dataset(
                         "at": datetime.now(UTC).replace(tzinfo=None),
                     },
                 )
-                rebuild_rollups(con, kind)
+                if not lake:
+                    rebuild_rollups(con, kind)
                 con.execute("commit")
             except BaseException:
                 con.execute("rollback")
                 raise
             finally:
                 con.unregister(view)
+            if lake:
+                _after_lake_change(con, kind, table.column_names if mode == "replace" else None)
     finally:
         if own:
             con.close()
     return table.num_rows
+
+
+# DuckLake 1.5.5 crashes (or fails the commit) when a multi-statement transaction
+# changes a table's schema while other connections in the process read it.  Lake
+# loads therefore keep DDL out of the transaction: columns are added before it, data
+# is replaced with delete + insert inside it, and stale columns and rollups are
+# rebuilt after it, each statement committing on its own.
+
+
+def _add_extra_columns(con: duckdb.DuckDBPyConnection, kind: str, names: list[str]) -> None:
+    existing = set(table_columns(con, kind))
+    for name in names:
+        if name not in existing and not name.startswith("_"):
+            con.execute(f"alter table {quote_ident(kind)} add column {quote_ident(name)} varchar")
+
+
+def _after_lake_change(con: duckdb.DuckDBPyConnection, kind: str, keep: list[str] | None) -> None:
+    """Drop extra columns the new data does not have (keep=None: keep all), rebuild rollups."""
+    if keep is not None:
+        canonical = set(schema.KINDS[kind].column_names)
+        for name in table_columns(con, kind):
+            if name not in canonical and name not in keep:
+                con.execute(f"alter table {quote_ident(kind)} drop column {quote_ident(name)}")
+    rebuild_rollups(con, kind)
 
 
 def _refuse_read_only(ws: Workspace) -> None:
@@ -337,18 +371,25 @@ def delete_dataset(ws: Workspace, kind: str, con: duckdb.DuckDBPyConnection | No
     _refuse_read_only(ws)
     own = con is None
     con = con or ws.connect()
+    lake = ws.backend == DUCKLAKE
     try:
         with ws.write_lock():
             con.execute("begin transaction")
             try:
-                con.execute(f"drop table if exists {quote_ident(kind)}")
-                con.execute(schema.create_table_sql(kind))
+                if lake:  # no DDL inside a lake transaction (see _add_extra_columns)
+                    con.execute(f"delete from {quote_ident(kind)}")
+                else:
+                    con.execute(f"drop table if exists {quote_ident(kind)}")
+                    con.execute(schema.create_table_sql(kind))
                 con.execute("update _loads set active = false where kind = $k", {"k": kind})
-                rebuild_rollups(con, kind)
+                if not lake:
+                    rebuild_rollups(con, kind)
                 con.execute("commit")
             except BaseException:
                 con.execute("rollback")
                 raise
+            if lake:
+                _after_lake_change(con, kind, [])
     finally:
         if own:
             con.close()
