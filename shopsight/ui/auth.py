@@ -216,9 +216,9 @@ def sign_out_button(container=None) -> None:
             st.session_state.pop(_OK_KEY, None)
             st.session_state.pop(_KNOWN_KEY, None)
             st.rerun()
-    elif cfg.mode == access.OIDC and st.user.is_logged_in:
-        if where.button(_text("sign_out", lang), key="auth_sign_out"):
-            st.logout()
+    elif (cfg.mode == access.OIDC and st.user.is_logged_in
+          and where.button(_text("sign_out", lang), key="auth_sign_out")):
+        st.logout()
 
 
 def can_open(ws_id: str | None) -> bool:

@@ -1,0 +1,223 @@
+"""The sign-in gate (shopsight/ui/auth.py) under AppTest: nothing shows before access is granted."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from shopsight import access, teams
+from shopsight.ui import auth
+
+PASSWORD = "correct horse battery"
+HASH = access.hash_password(PASSWORD)
+CONTENT = "TOP SECRET SHOP NUMBERS"
+
+GATED = f"""
+import streamlit as st
+from shopsight.ui import auth
+auth.require_access(st.query_params.get("ws"))
+st.markdown({CONTENT!r})
+auth.sign_out_button(st)
+"""
+
+LINKED = """
+import streamlit as st
+from shopsight.ui import auth
+ws = auth.workspace_from_link(st.query_params.get("ws"))
+st.markdown("OPENED " + ("sample" if ws is None else ws.path.name))
+"""
+
+OIDC_AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-cookie-secret",
+    "client_id": "id",
+    "client_secret": "secret",
+    "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+}
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits(monkeypatch):
+    monkeypatch.delenv("SHOPSIGHT_REQUIRE_AUTH", raising=False)
+    auth.reset_rate_limits()
+    yield
+    auth.reset_rate_limits()
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error]
+    parts += [w.value for w in at.warning] + [s.value for s in at.subheader]
+    return "\n".join(str(p) for p in parts)
+
+
+def gated(secrets: dict | None = None, *, script: str = GATED, locale: str = "en-US",
+          **params) -> AppTest:
+    at = AppTest.from_string(script, default_timeout=30)
+    for k, v in (secrets or {}).items():
+        at.secrets[k] = v
+    at.context["locale"] = locale
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def test_open_without_configuration():
+    at = gated()
+    assert not at.exception
+    assert CONTENT in texts(at)
+    assert not at.text_input
+
+
+def test_no_content_before_the_password_and_content_after():
+    at = gated({"access": {"password_hash": HASH}})
+    assert not at.exception
+    assert CONTENT not in texts(at)
+    assert "Sign in to ShopSight" in texts(at)
+    at.text_input(key="password").input("wrong").run()
+    assert CONTENT not in texts(at)
+    assert "Wrong password." in texts(at)
+    at.text_input(key="password").input(PASSWORD).run()
+    assert CONTENT in texts(at)
+    assert "Wrong password." not in texts(at)
+    # the password itself is not kept in the session
+    assert "password" not in at.session_state or at.session_state["password"] == ""
+    assert not at.text_input  # the form is gone
+    at.run()
+    assert CONTENT in texts(at)
+
+
+def test_sign_in_button_and_chinese_text():
+    at = gated({"access": {"password_hash": HASH}}, locale="zh-CN")
+    assert "登录 ShopSight 店铺经营看板" in texts(at)
+    at.text_input(key="password").set_value(PASSWORD)
+    at.button(key="auth_sign_in").click().run()
+    assert CONTENT in texts(at)
+
+
+def test_sign_out_returns_to_the_form():
+    at = gated({"access": {"password_hash": HASH}})
+    at.text_input(key="password").input(PASSWORD).run()
+    assert CONTENT in texts(at)
+    at.button(key="auth_sign_out").click().run()
+    assert CONTENT not in texts(at)
+    assert at.text_input(key="password").value == ""
+
+
+def test_rate_limited_after_five_failures_even_for_the_right_password():
+    at = gated({"access": {"password_hash": HASH}})
+    for i in range(4):
+        at.text_input(key="password").input(f"guess {i}").run()
+        assert "Wrong password." in texts(at)
+    at.text_input(key="password").input("guess 4").run()
+    assert "Too many attempts. Try again in 30 s." in texts(at)
+    at.text_input(key="password").input(PASSWORD).run()
+    assert CONTENT not in texts(at)
+    assert "Too many attempts" in texts(at)
+    # another session is held back only by the process-wide limit, which is higher
+    other = gated({"access": {"password_hash": HASH}})
+    other.text_input(key="password").input(PASSWORD).run()
+    assert CONTENT in texts(other)
+
+
+def test_global_limit_holds_back_new_sessions(monkeypatch):
+    monkeypatch.setattr(auth, "_global_limiter", access.RateLimiter(max_failures=3, backoff=30))
+    for n in range(3):
+        at = gated({"access": {"password_hash": HASH}})
+        at.text_input(key="password").input(f"guess {n}").run()
+    fresh = gated({"access": {"password_hash": HASH}})
+    fresh.text_input(key="password").input(PASSWORD).run()
+    assert CONTENT not in texts(fresh)
+    assert "Too many attempts" in texts(fresh)
+
+
+def test_a_new_password_signs_sessions_out():
+    at = gated({"access": {"password_hash": HASH}})
+    at.text_input(key="password").input(PASSWORD).run()
+    assert CONTENT in texts(at)
+    at.secrets["access"] = {"password_hash": access.hash_password("the new one")}
+    at.run()
+    assert CONTENT not in texts(at)
+
+
+@pytest.mark.parametrize("secrets", [
+    {"access": {"password_hash": "plaintext-password"}},
+    {"access": {"mode": "oidc"}},
+])
+def test_broken_configuration_closes_the_app(secrets):
+    at = gated(secrets)
+    assert CONTENT not in texts(at)
+    assert "The access settings are invalid" in texts(at)
+
+
+def test_required_auth_without_configuration_closes_the_app(monkeypatch):
+    monkeypatch.setenv("SHOPSIGHT_REQUIRE_AUTH", "1")
+    at = gated()
+    assert CONTENT not in texts(at)
+    assert "requires sign-in" in texts(at)
+
+
+def test_oidc_signed_out_sees_only_the_sign_in_button():
+    at = AppTest.from_string(GATED, default_timeout=30)
+    at.secrets["auth"] = OIDC_AUTH
+    at.user = {"is_logged_in": False}
+    at.context["locale"] = "en-US"
+    at.run()
+    assert CONTENT not in texts(at)
+    at.button(key="auth_login").click().run()
+    assert not at.exception
+    assert CONTENT not in texts(at)
+
+
+def oidc(email: str, ws: str | None = None, verified: bool | None = True,
+         allow: dict | None = None) -> AppTest:
+    at = AppTest.from_string(GATED, default_timeout=30)
+    at.secrets["auth"] = OIDC_AUTH
+    if allow is not None:
+        at.secrets["access"] = {"allow": allow}
+    user = {"is_logged_in": True, "email": email}
+    if verified is not None:
+        user["email_verified"] = verified
+    at.user = user
+    at.context["locale"] = "en-US"
+    if ws:
+        at.query_params["ws"] = ws
+    return at.run()
+
+
+def test_oidc_allow_lists():
+    team = "T" * 32
+    allow = {"*": ["@shop.example"], team: ["partner@agency.example"]}
+    assert CONTENT in texts(oidc("ann@shop.example", allow=allow))
+    assert CONTENT in texts(oidc("partner@agency.example", team, allow=allow))
+    denied = oidc("ann@shop.example", team, allow=allow)
+    assert CONTENT not in texts(denied)
+    assert "The account ann@shop.example has no access" in texts(denied)
+    assert CONTENT not in texts(oidc("eve@evil.example", allow=allow))
+    unverified = oidc("ann@shop.example", verified=False, allow=allow)
+    assert CONTENT not in texts(unverified)
+    assert "unverified" in texts(unverified)
+    assert CONTENT in texts(oidc("anyone@anywhere.example"))  # no list: any signed-in user
+
+
+def test_wrong_link_shows_nothing_and_says_so(data_dir):
+    team = teams.create_team("east")
+    at = gated(script=LINKED, ws=team.id)
+    assert f"OPENED {team.id}" in texts(at)
+    for bad in ("A" * 32, "../sample", team.id[:-1]):
+        at = gated(script=LINKED, ws=bad)
+        assert "OPENED" not in texts(at)
+        assert "No workspace at this link" in texts(at)
+        at.button(key="auth_open_sample").click().run()
+        assert "OPENED sample" in texts(at)
+    assert "OPENED sample" in texts(gated(script=LINKED))
+
+
+def test_the_link_is_checked_only_after_sign_in(data_dir):
+    team = teams.create_team("east")
+    at = gated({"access": {"password_hash": HASH}}, script=LINKED, ws="A" * 32)
+    assert "No workspace" not in texts(at)  # nothing about any id before signing in
+    at.text_input(key="password").input(PASSWORD).run()
+    assert "No workspace at this link" in texts(at)
+    at = gated({"access": {"password_hash": HASH}}, script=LINKED, ws=team.id)
+    at.text_input(key="password").input(PASSWORD).run()
+    assert f"OPENED {team.id}" in texts(at)
