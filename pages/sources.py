@@ -53,7 +53,7 @@ q = sources.quadrant(tbl)
 if q.frame.empty:
     st.info(t("sources.quadrant_empty", lang))
 else:
-    st.altair_chart(src.quadrant_chart(q, lang), width="stretch")
+    src.show(src.quadrant_chart(q, lang))
     st.caption(t("sources.quadrant_caption", lang,
                  visitors=metrics.fmt("visitors", q.median_visitors, lang),
                  conversion=metrics.fmt("conversion", q.median_conversion, lang)))
@@ -69,7 +69,7 @@ else:
     metric = url_state.selectbox(t("overview.trend_metric", lang), options, key="src_metric",
                                  default="visitors",
                                  format_func=lambda n: metrics.label(n, lang))
-    st.altair_chart(src.trend_chart(daily, metric, lang, top), width="stretch")
+    src.show(src.trend_chart(daily, metric, lang, top))
     if len(tbl) > len(top):
         st.caption(t("sources.trend_capped", lang, n=len(top)))
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from shopsight import metrics, numbers
@@ -47,15 +48,23 @@ def is_paid(source: str, spend: object = None, cmp_spend: object = None) -> bool
     return name in PAID_NAMES or bool(_PAID_WORDS.search(name))
 
 
-def _rates(df: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
-    """Metric columns from the (prefixed) sums; ratios of sums per row."""
-    sums = pd.DataFrame({c: df.get(f"{prefix}{c}", pd.NA) for c in SUMS}, index=df.index)
-    return metrics.compute(sums, RATES)[list(RATES)]
+def _numbers(rows: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as float64 with NaN for missing (all NaN when the column is absent)."""
+    if name not in rows:
+        return np.full(len(rows), np.nan)
+    return pd.to_numeric(rows[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _rel(now: pd.Series, before: pd.Series) -> pd.Series:
-    now, before = now.astype("Float64"), before.astype("Float64")
-    return now / before.mask(before == 0) - 1
+def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den per row; NaN where den is 0 or missing (DESIGN §4: no value, not inf)."""
+    out = np.full(len(num), np.nan)
+    np.divide(num, den, out=out, where=(den != 0) & ~np.isnan(den))
+    return out
+
+
+def _total(a: np.ndarray) -> float:
+    """Sum ignoring missing values; NaN when every value is missing."""
+    return float("nan") if np.isnan(a).all() else float(np.nansum(a))
 
 
 def table(rows: pd.DataFrame) -> pd.DataFrame:
@@ -65,42 +74,51 @@ def table(rows: pd.DataFrame) -> pd.DataFrame:
     paid_amount, amount_share, spend, the RATES, cmp_<sum> and cmp_<rate>, and
     visitors_change, paying_buyers_change, paid_amount_change, spend_change (relative),
     conversion_change, add_to_cart_rate_change (points, as a 0..1 difference),
-    aov_change, uv_value_change, roi_change (relative).  Sorted by visitors, largest first.
+    aov_change, uv_value_change, roi_change (relative).  Numbers are float64 with NaN for
+    "no value".  Sorted by visitors, largest first.
     """
-    out = pd.DataFrame({"source": rows["source"].astype(str)})
-    for c in SUMS:
-        out[c] = pd.to_numeric(rows.get(c), errors="coerce").astype("Float64")
-        cmp_ = rows.get(f"cmp_{c}")
-        out[f"cmp_{c}"] = (pd.to_numeric(cmp_, errors="coerce").astype("Float64")
-                           if cmp_ is not None else pd.array([pd.NA] * len(rows), dtype="Float64"))
-    out["group"] = [("paid" if is_paid(s, sp, cs) else "free")
-                    for s, sp, cs in zip(out["source"], out["spend"], out["cmp_spend"], strict=True)]
-    total_visitors = out["visitors"].sum()
-    total_amount = out["paid_amount"].sum()
-    out["visitor_share"] = out["visitors"] / total_visitors if total_visitors else pd.NA
-    out["amount_share"] = out["paid_amount"] / total_amount if total_amount else pd.NA
-    now, before = _rates(out), _rates(out, "cmp_")
-    for c in RATES:
-        out[c] = now[c]
-        out[f"cmp_{c}"] = before[c]
-    for c in ("visitors", "paying_buyers", "paid_amount", "spend"):
-        out[f"{c}_change"] = _rel(out[c], out[f"cmp_{c}"])
+    now = {c: _numbers(rows, c) for c in SUMS}
+    before = {c: _numbers(rows, f"cmp_{c}") for c in SUMS}
+    for sums in (now, before):  # rates from the row's sums (metrics.py's definitions)
+        for name in RATES:
+            m = metrics.get(name)
+            sums[name] = _div(sums[m.numerator], sums[m.denominator])
+    names = rows["source"].astype(str).tolist()
+    cols: dict[str, object] = {
+        "source": names,
+        "group": ["paid" if is_paid(n, a, b) else "free"
+                  for n, a, b in zip(names, now["spend"], before["spend"], strict=True)],
+        **now,
+        **{f"cmp_{c}": v for c, v in before.items()},
+    }
+    total_visitors, total_amount = _total(now["visitors"]), _total(now["paid_amount"])
+    cols["visitor_share"] = _div(now["visitors"], np.full(len(names), total_visitors))
+    cols["amount_share"] = _div(now["paid_amount"], np.full(len(names), total_amount))
+    for c in ("visitors", "paying_buyers", "paid_amount", "spend", "aov", "uv_value", "roi"):
+        cols[f"{c}_change"] = _div(now[c], before[c]) - 1
     for c in ("conversion", "add_to_cart_rate"):
-        out[f"{c}_change"] = out[c] - out[f"cmp_{c}"]
-    for c in ("aov", "uv_value", "roi"):
-        out[f"{c}_change"] = _rel(out[c], out[f"cmp_{c}"])
+        cols[f"{c}_change"] = now[c] - before[c]
+    out = pd.DataFrame(cols)
     out = out.sort_values(["visitors", "source"], ascending=[False, True], na_position="last")
     return out.reset_index(drop=True)
 
 
-def _sums(part: pd.DataFrame, prefix: str = "") -> dict:
-    """Sums of a set of sources, with the spend rates over the sources with spend only (a
-    paid source without a spend column would otherwise inflate 投入产出比)."""
-    sums = {c: part[f"{prefix}{c}"].sum(min_count=1) for c in SUMS}
-    spent = part[part[f"{prefix}spend"].fillna(0) > 0]
-    sums["spend_visitors"] = spent[f"{prefix}visitors"].sum(min_count=1)
-    sums["spend_paid_amount"] = spent[f"{prefix}paid_amount"].sum(min_count=1)
+def _sums(tbl: pd.DataFrame, prefix: str = "", rows: np.ndarray | None = None) -> dict:
+    """Sums over the sources (the `rows` mask, or all), with the spend rates over the
+    sources with spend only (a paid source without a spend column would otherwise inflate
+    投入产出比)."""
+    cols = {c: tbl[f"{prefix}{c}"].to_numpy(dtype="float64", na_value=np.nan) for c in SUMS}
+    if rows is not None:
+        cols = {c: v[rows] for c, v in cols.items()}
+    sums = {c: _total(v) for c, v in cols.items()}
+    spent = np.nan_to_num(cols["spend"]) > 0
+    sums["spend_visitors"] = _total(cols["visitors"][spent])
+    sums["spend_paid_amount"] = _total(cols["paid_amount"][spent])
     return sums
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return None if np.isnan(num) or np.isnan(den) or not den else num / den
 
 
 def _rates_of(sums: dict) -> dict:
@@ -125,16 +143,16 @@ def groups(tbl: pd.DataFrame) -> pd.DataFrame:
     """Paid vs free: one row per group (paid first) with sums, shares, rates (cmp_ for the
     compare period), changes and the number of sources."""
     rows = []
-    total_visitors = tbl["visitors"].sum()
-    total_amount = tbl["paid_amount"].sum()
+    total = _sums(tbl)
+    group = tbl["group"].to_numpy(dtype=object)
     for g in GROUPS:
-        part = tbl[tbl["group"] == g]
-        if part.empty:
+        mask = group == g
+        if not mask.any():
             continue
-        now, before = _sums(part), _sums(part, "cmp_")
-        row = {"group": g, "count_sources": len(part), **{c: now[c] for c in SUMS}}
-        row["visitor_share"] = (now["visitors"] / total_visitors) if total_visitors else None
-        row["amount_share"] = (now["paid_amount"] / total_amount) if total_amount else None
+        now, before = _sums(tbl, rows=mask), _sums(tbl, "cmp_", rows=mask)
+        row = {"group": g, "count_sources": int(mask.sum()), **{c: now[c] for c in SUMS}}
+        row["visitor_share"] = _ratio(now["visitors"], total["visitors"])
+        row["amount_share"] = _ratio(now["paid_amount"], total["paid_amount"])
         row.update(_rates_of(now))
         row.update({f"cmp_{c}": v for c, v in _rates_of(before).items()})
         row["visitors_change"] = numbers.change(now["visitors"], before["visitors"])
@@ -158,18 +176,16 @@ def quadrant(tbl: pd.DataFrame) -> Quadrant:
     (room to grow); weak = below both.  Sources without visitors are left out.
     """
     cols = ["source", "group", "visitors", "conversion", "paid_amount"]
-    frame = tbl.loc[tbl["visitors"].fillna(0) > 0, cols].copy()
-    frame = frame[frame["conversion"].notna()].reset_index(drop=True)
+    visitors = tbl["visitors"].to_numpy(dtype="float64", na_value=np.nan)
+    conversion = tbl["conversion"].to_numpy(dtype="float64", na_value=np.nan)
+    keep = (np.nan_to_num(visitors) > 0) & ~np.isnan(conversion)
+    frame = tbl.loc[keep, cols].reset_index(drop=True)
     if frame.empty:
         return Quadrant(frame.assign(quadrant=pd.Series(dtype="object")), None, None)
-    mv = float(frame["visitors"].astype("float64").median())
-    mc = float(frame["conversion"].astype("float64").median())
-    high_v = frame["visitors"].astype("float64") >= mv
-    high_c = frame["conversion"].astype("float64") >= mc
-    frame["quadrant"] = [
-        ("star" if c else "volume") if v else ("niche" if c else "weak")
-        for v, c in zip(high_v, high_c, strict=True)
-    ]
+    v, c = visitors[keep], conversion[keep]
+    mv, mc = float(np.median(v)), float(np.median(c))
+    frame["quadrant"] = [("star" if hc else "volume") if hv else ("niche" if hc else "weak")
+                         for hv, hc in zip(v >= mv, c >= mc, strict=True)]
     frame["paid_amount"] = frame["paid_amount"].fillna(0)
     return Quadrant(frame, mv, mc)
 
@@ -247,60 +263,54 @@ def findings(tbl: pd.DataFrame, *, has_compare: bool) -> list[Finding]:
     out: list[Finding] = []
     if tbl.empty:
         return out
-    tot = totals(tbl)
-    shop_uv = _num(tot["uv_value"])
+    rows = [{k: (None if numbers.is_missing(v) else v) for k, v in r.items()}
+            for r in tbl.to_dict("records")]  # sorted by visitors, largest first
+    shop_uv = _num(totals(tbl)["uv_value"])
     q = quadrant(tbl)
     quad = dict(zip(q.frame["source"], q.frame["quadrant"], strict=True))
-    for r in tbl.itertuples(index=False):
-        share = _num(r.visitor_share) or 0.0
-        amount = _num(r.paid_amount) or 0.0
-        v_chg, c_chg = _num(r.visitors_change), _num(r.conversion_change)
-        a_chg = _num(r.paid_amount_change)
+    for r in rows:
+        share, amount = r["visitor_share"] or 0.0, r["paid_amount"] or 0.0
+        v_chg, c_chg = r["visitors_change"], r["conversion_change"]
+        a_chg = r["paid_amount_change"] or 0.0
         if has_compare and v_chg is not None and c_chg is not None and share >= MIN_SHARE:
             # more visitors but each converts worse: the new traffic is not buying
             if v_chg >= MIN_CHANGE and c_chg <= -MIN_POINTS:
                 out.append(Finding("sources.finding_up_conv_down",
-                                   {"source": r.source, "visitors_pct": v_chg,
+                                   {"source": r["source"], "visitors_pct": v_chg,
                                     "conversion_pts": c_chg}, amount))
             elif v_chg <= -MIN_CHANGE:
                 out.append(Finding("sources.finding_down",
-                                   {"source": r.source, "visitors_pct": v_chg,
-                                    "visitor_share": share,
-                                    "amount_pct": a_chg if a_chg is not None else 0.0},
-                                   amount))
+                                   {"source": r["source"], "visitors_pct": v_chg,
+                                    "visitor_share": share, "amount_pct": a_chg}, amount))
             elif c_chg >= MIN_POINTS:
                 out.append(Finding("sources.finding_conv_up",
-                                   {"source": r.source, "conversion_pts": c_chg,
-                                    "amount_pct": a_chg if a_chg is not None else 0.0},
-                                   amount))
-        roi, spend = _num(r.roi), _num(r.spend)
-        if roi is not None and spend and roi < 1:
+                                   {"source": r["source"], "conversion_pts": c_chg,
+                                    "amount_pct": a_chg}, amount))
+        if r["roi"] is not None and r["spend"] and r["roi"] < 1:
             # a paid source that does not earn back its spend, even before costs of goods
             out.append(Finding("sources.finding_roi_loss",
-                               {"source": r.source, "roi_ratio": roi, "spend_money": spend,
-                                "amount_money": amount}, spend, 1))
-    big_volume = [r for r in tbl.itertuples(index=False)
-                  if quad.get(r.source) == "volume" and (_num(r.visitor_share) or 0) >= MIN_SHARE]
-    if big_volume and q.median_conversion is not None:
-        r = big_volume[0]  # the table is sorted by visitors
+                               {"source": r["source"], "roi_ratio": r["roi"],
+                                "spend_money": r["spend"], "amount_money": amount},
+                               r["spend"], 1))
+    volume = [r for r in rows
+              if quad.get(r["source"]) == "volume" and (r["visitor_share"] or 0) >= MIN_SHARE]
+    if volume:
+        r = volume[0]
         out.append(Finding("sources.finding_volume_low_conv",
-                           {"source": r.source, "visitor_share": _num(r.visitor_share),
-                            "conversion_rate": _num(r.conversion),
-                            "median_rate": q.median_conversion}, _num(r.paid_amount) or 0.0,
-                           2))
-    ranked = tbl[(tbl["visitor_share"].fillna(0) >= MIN_SHARE) & tbl["uv_value"].notna()]
+                           {"source": r["source"], "visitor_share": r["visitor_share"],
+                            "conversion_rate": r["conversion"],
+                            "median_rate": q.median_conversion}, r["paid_amount"] or 0.0, 2))
+    ranked = [r for r in rows if (r["visitor_share"] or 0) >= MIN_SHARE and r["uv_value"]]
     if shop_uv and len(ranked) >= 2:
-        best = ranked.sort_values("uv_value", ascending=False).iloc[0]
-        if float(best["uv_value"]) > shop_uv:
+        best = max(ranked, key=lambda r: r["uv_value"])
+        if best["uv_value"] > shop_uv:
             out.append(Finding("sources.finding_best_uv",
-                               {"source": best["source"], "uv_money": float(best["uv_value"]),
-                                "shop_money": shop_uv,
-                                "uv_times": float(best["uv_value"]) / shop_uv},
-                               float(best["paid_amount"] or 0), 2))
-    g = groups(tbl)
-    paid = g[g["group"] == "paid"]
-    if not paid.empty and len(g) == 2:
-        p = paid.iloc[0]
+                               {"source": best["source"], "uv_money": best["uv_value"],
+                                "shop_money": shop_uv, "uv_times": best["uv_value"] / shop_uv},
+                               best["paid_amount"] or 0.0, 2))
+    by_group = {g["group"]: g for g in groups(tbl).to_dict("records")}
+    if set(by_group) == set(GROUPS):
+        p = by_group["paid"]
         values = {"visitor_share": _num(p["visitor_share"]) or 0.0,
                   "amount_share": _num(p["amount_share"]) or 0.0}
         key = "sources.finding_paid_share"

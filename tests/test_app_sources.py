@@ -29,9 +29,11 @@ def baseline(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def scenario_cards(at, lang="zh") -> dict[str, str]:
-    prefix = t("whatif.card", lang, metric="")
-    return {m.label.removeprefix(prefix): m.value for m in at.metric
-            if m.label.startswith(prefix)}
+    """metric label -> the value its scenario card shows."""
+    by_label = {m.label: m.value for m in at.metric}
+    labels = [t(f"metric.{n}", lang) for n in ("paid_amount", "roi", "uv_value", "paying_buyers")]
+    return {label: by_label[t("whatif.card", lang, metric=label)] for label in labels
+            if t("whatif.card", lang, metric=label) in by_label}
 
 
 def money(v) -> str:
@@ -75,6 +77,8 @@ def test_findings_are_the_numbers_in_words(app, small_ws, run_query):
     assert en.markdown[0].value == "\n".join(
         f"- {s}" for s in sources.insights(tbl, "en", has_compare=True))
     assert en.title[0].value == "Traffic sources"
+    assert scenario_cards(en, "en")["Paid amount"] == numbers.fmt(
+        tbl["paid_amount"].sum(), "money", "en", compact_from=1e6)
 
 
 def test_paid_and_free_cards(app, small_ws, run_query):
@@ -216,3 +220,25 @@ def test_empty_workspace(app, empty_ws):
     at = app("empty", PAGE)
     assert not at.exception
     assert at.info[0].value == t("sources.empty_body", "zh")
+
+
+def test_waterfall_frame_and_axis():
+    from shopsight.ui import whatif as panel
+
+    base = pd.DataFrame({"source": ["a", "b", "c"], "visitors": [100.0, 100.0, 100.0],
+                         "paying_buyers": [10.0, 10.0, 10.0],
+                         "paid_amount": [1000.0, 1000.0, 1000.0], "spend": [0.0, 0.0, 0.0]})
+    p = whatif.project(base, whatif.Change(),
+                       {"a": whatif.Change(traffic_pct=10), "c": whatif.Change(aov_pct=-20)})
+    wf = panel.waterfall_frame(p, "zh")
+    assert wf["label"].tolist() == ["当前", "a", "c", "情景"]  # b did not change
+    assert wf["kind"].tolist() == ["total", "up", "down", "total"]
+    assert wf["start"].tolist() == [0, 3000, 3100, 0]
+    assert wf["end"].tolist() == [3000, 3100, 2900, 2900]
+    lo, hi = panel.waterfall_domain(wf)
+    assert lo == pytest.approx(2900 - 120) and hi == pytest.approx(3100 + 120)
+    many = whatif.project(pd.concat([base.assign(source=[f"s{i}{j}" for j in "abc"])
+                                     for i in range(6)]), whatif.Change(traffic_pct=10))
+    wf = panel.waterfall_frame(many, "zh", limit=4)
+    assert len(wf) == 2 + 4 and wf["label"].iloc[-2] == t("whatif.others", "zh", n=15)
+    assert wf["end"].iloc[-2] == pytest.approx(wf["end"].iloc[-1])

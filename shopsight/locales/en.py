@@ -429,7 +429,7 @@ TEXT: dict[str, str] = {
     'whatif.aov': 'Average order value change (%)',
     'whatif.spend': 'Spend change (%)',
     'whatif.overrides': 'Set separately: {names} (other sources follow “All sources”).',
-    'whatif.card': 'Scenario {metric}',
+    'whatif.card': '{metric} (scenario)',
     'whatif.no_spend': 'No ad spend in the data, so ROI cannot be computed.',
     'whatif.roi_caption': "ROI is over the sources with spend only; each source's order value and conversion change only as the sliders say.",
     'whatif.col_metric': 'Metric',
@@ -442,4 +442,5 @@ TEXT: dict[str, str] = {
     'whatif.baseline': 'Now',
     'whatif.scenario': 'Scenario',
     'whatif.others': '{n} other sources',
+    'whatif.waterfall_caption': 'Paid amount from now to the scenario, source by source; the axis does not start at 0 so the change shows.',
 }

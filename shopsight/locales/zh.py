@@ -443,4 +443,5 @@ TEXT: dict[str, str] = {
     'whatif.baseline': '当前',
     'whatif.scenario': '情景',
     'whatif.others': '其他 {n} 个来源',
+    'whatif.waterfall_caption': '支付金额从当前到情景的变化，按来源分解；纵轴不从 0 开始，便于看清变化。',
 }

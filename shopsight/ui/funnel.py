@@ -396,8 +396,8 @@ def funnel_chart(frame: pd.DataFrame, *, step_title: str, users_title: str,
                  alt.Tooltip("users:Q", title=users_title, format=",.0f"),
                  alt.Tooltip("conversion_from_first:Q", format=".2%", title="%")],
     )
-    text = base.mark_text(align="left", dx=4).encode(text="text:N")
-    return (bars + text).properties(height=max(120, 46 * len(df)))
+    text = base.mark_text(align="left", dx=4).encode(text=alt.Text("text:N"))
+    return alt.layer(bars, text).properties(height=max(120, 46 * len(df)))
 
 
 def segment_chart(long: pd.DataFrame, *, step_order: Sequence[str], segment_title: str,

@@ -23,6 +23,7 @@ import streamlit as st
 from shopsight import numbers, sources, whatif
 from shopsight.i18n import t
 from shopsight.ui import charts, session
+from shopsight.ui.sources import show
 
 ALL = "*"
 PARAM = "wi"
@@ -197,7 +198,7 @@ def source_table(projection: whatif.Projection, lang: str) -> pd.DataFrame:
 
 
 SOURCE_TABLE_FORMATS = {"visitors": "%,.0f", "buyers": "%,.0f", "revenue_base": "¥%,.2f",
-                        "revenue": "¥%,.2f", "revenue_change": "¥%+,.2f", "spend": "¥%,.2f",
+                        "revenue": "¥%,.2f", "revenue_change": "%+,.2f", "spend": "¥%,.2f",
                         "roi": "%.2f", "uv_value": "¥%.2f"}
 
 
@@ -228,15 +229,26 @@ def waterfall_frame(projection: whatif.Projection, lang: str,
     return pd.DataFrame(rows)
 
 
+def waterfall_domain(frame: pd.DataFrame) -> tuple[float, float]:
+    """The y range of the waterfall: around the running totals, not from zero, so a change
+    of a few percent is visible (the totals' bars are cut at the bottom, and say so)."""
+    levels = pd.concat([frame["end"], frame.loc[frame["kind"] != "total", "start"]])
+    lo, hi = float(levels.min()), float(levels.max())
+    pad = max((hi - lo) * 0.6, abs(hi) * 0.01, 1.0)
+    return max(lo - pad, 0.0), hi + pad
+
+
 def waterfall_chart(frame: pd.DataFrame, *, amount_title: str) -> alt.Chart:
     order = frame["label"].tolist()
+    lo, hi = waterfall_domain(frame)
     return (
         alt.Chart(frame)
-        .mark_bar()
+        .mark_bar(clip=True)
         .encode(
             x=alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("start:Q", title=amount_title, axis=alt.Axis(format=",.0f")),
-            y2="end:Q",
+            y=alt.Y("start:Q", title=amount_title, axis=alt.Axis(format=",.0f"),
+                    scale=alt.Scale(domain=[lo, hi], zero=False, nice=False)),
+            y2=alt.Y2("end:Q"),
             color=alt.Color("kind:N", legend=None, scale=alt.Scale(
                 domain=["total", "up", "down"],
                 range=[charts.COMPARE_COLOR, charts.UP_COLOR, charts.DOWN_COLOR])),
@@ -307,8 +319,8 @@ def panel(tbl: pd.DataFrame, lang: str) -> None:
     left, right = st.columns([2, 3])
     left.dataframe(summary_table(summary, lang), hide_index=True, width="stretch")
     wf = waterfall_frame(projection, lang)
-    right.altair_chart(waterfall_chart(wf, amount_title=t("metric.paid_amount", lang)),
-                       width="stretch")
+    show(waterfall_chart(wf, amount_title=t("metric.paid_amount", lang)), right)
+    right.caption(t("whatif.waterfall_caption", lang))
     table = source_table(projection, lang)
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format=fmt) for c, fmt
