@@ -1,0 +1,400 @@
+"""Concurrent sessions on a real server: page-update time, errors and server memory.
+
+    python bench/load.py                                   # 10M lines; 10 then 25 sessions, 60 s
+    python bench/load.py --sessions 10 --seconds 120
+    python bench/load.py --rows 5000 --sessions 2 --seconds 2 --out /tmp/bench_ws   # smoke
+
+Real browsers: Debian's chromium driven by Playwright (never a downloaded browser), one
+browser with a context per session, against a `streamlit run app.py` server this script
+starts on 127.0.0.1 (and stops), with SHOPSIGHT_DATA_DIR holding the workspace from
+bench/datagen.py, opened by `?ws=<name>`.  Browsers rather than AppTest threads because
+the question is what the server does: websocket sessions, its script threads, its
+st.cache_data shared by the sessions, its memory.
+
+Each session opens the app, then until the time is up: waits a think time, and does one
+of: switch page (sidebar link), change the compare period, add or remove a source, a
+device or a province (typed into the sidebar multiselects).  Page-update time is measured
+in the page: from the input event that started the rerun (the last pointerdown / keydown
+before the script state turned `running`) to the script state `notRunning` again.  A
+fresh server per session count, so every level starts with a cold query cache.
+
+Errors: an exception element on the page, a rerun that never finished (--timeout), a
+lost connection; failed driver actions are counted apart (a widget not found).  Server
+RSS is sampled every 0.25 s with psutil over the server process and its children.
+Targets: p95 <= 1 s at 10 sessions, 0 errors, server RSS <= 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import datagen  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+PAGES = ("/", "/funnel", "/sources", "/regions", "/products", "/abtest")
+COMPARE_OPTIONS = 3  # prev | yoy | none
+# sidebar multiselects by their position (source, device, province) and values to type
+PICKS = {0: [s[0] for s in datagen.SOURCES], 1: list(datagen.DEVICES),
+         2: list(datagen.PROVINCE_WEIGHTS)[:12]}
+TARGET_P95_S = 1.0
+TARGET_RSS_MIB = 1536
+
+# Timestamps of input events and of script-state changes, in the page's clock.
+PROBE_JS = """
+window.__ss = {inputs: [], states: [], mark: 0};
+for (const type of ['pointerdown', 'keydown']) {
+  document.addEventListener(type, e => window.__ss.inputs.push(e.timeStamp), true);
+}
+new MutationObserver(records => {
+  const now = performance.now();
+  for (const r of records) {
+    window.__ss.states.push([now, r.target.getAttribute('data-test-script-state')]);
+  }
+}).observe(document, {subtree: true, attributes: true,
+                      attributeFilter: ['data-test-script-state']});
+"""
+DONE_JS = """() => {
+  const s = window.__ss, app = document.querySelector('[data-testid=stApp]');
+  if (!app) return false;
+  const after = s.states.filter(x => x[0] > s.mark);
+  return after.some(x => x[1] === 'running') &&
+         app.getAttribute('data-test-script-state') === 'notRunning';
+}"""
+ELAPSED_JS = """() => {
+  const s = window.__ss;
+  const after = s.states.filter(x => x[0] > s.mark);
+  const started = after.find(x => x[1] === 'running')[0];
+  const done = after[after.length - 1][0];
+  const inputs = s.inputs.filter(t => t >= s.mark && t <= started);
+  const from = inputs.length ? inputs[inputs.length - 1] : s.mark;
+  return (done - from) / 1000;
+}"""
+
+
+@dataclass
+class Stats:
+    updates: list[tuple[str, float]] = field(default_factory=list)  # (action, seconds)
+    loads: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    driver_errors: list[str] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`streamlit run app.py` on 127.0.0.1, its RSS sampled until stopped."""
+
+    def __init__(self, data_dir: Path, log_path: Path):
+        self.port = free_port()
+        self.log = open(log_path, "w")  # noqa: SIM115 (closed in stop())
+        env = {**os.environ, "SHOPSIGHT_DATA_DIR": str(data_dir)}
+        env.pop("SHOPSIGHT_WORKSPACE", None)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(self.port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.peak_rss = 0
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+
+    def rss(self) -> int:
+        try:
+            p = psutil.Process(self.proc.pid)
+            procs = [p, *p.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0
+        total = 0
+        for q in procs:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                total += q.memory_info().rss
+        return total
+
+    def cpu_seconds(self) -> float:
+        try:
+            t = psutil.Process(self.proc.pid).cpu_times()
+            return t.user + t.system
+        except psutil.NoSuchProcess:
+            return 0.0
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.25):
+            self.peak_rss = max(self.peak_rss, self.rss())
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        url = f"http://127.0.0.1:{self.port}/_stcore/health"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the server exited with {self.proc.returncode}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    if r.read() == b"ok":
+                        self._sampler.start()
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("the server did not become healthy")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)  # our own session: the server and its children
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self.log.close()
+
+
+async def _wait_update(page, timeout_s: float) -> float:
+    await page.wait_for_function(DONE_JS, timeout=timeout_s * 1000, polling=50)
+    return await page.evaluate(ELAPSED_JS)
+
+
+async def _mark(page) -> None:
+    await page.evaluate("() => { window.__ss.mark = performance.now(); }")
+
+
+async def _page_errors(page) -> str | None:
+    if await page.locator("[data-testid=stException]").count():
+        text = await page.locator("[data-testid=stException]").first.inner_text()
+        return "exception: " + text.strip().splitlines()[0][:120]
+    state = await page.locator("[data-testid=stApp]").get_attribute("data-test-connection-state")
+    if state not in (None, "CONNECTED"):
+        return f"connection {state}"
+    return None
+
+
+async def _act(page, rng: random.Random, current: list[str]) -> str:
+    """Do one user action that reruns the script; returns its name."""
+    sidebar = page.locator("[data-testid=stSidebar]")
+    kind = rng.choice(("page", "page", "compare", "pick", "pick"))
+    if kind == "page":
+        target = rng.choice([p for p in PAGES if p != current[0]])
+        await sidebar.locator(f"a[data-testid=stSidebarNavLink][href$='{target}']").click()
+        current[0] = target
+        return "page " + (target.strip("/") or "overview")
+    if kind == "compare":
+        await sidebar.get_by_test_id("stSelectbox").first.click()
+        options = page.get_by_role("option")
+        await options.first.wait_for()
+        selected = await page.locator("[role=option][aria-selected=true]").count()
+        n = await options.count()
+        choices = list(range(min(n, COMPARE_OPTIONS)))
+        if selected:
+            for i in list(choices):
+                if await options.nth(i).get_attribute("aria-selected") == "true":
+                    choices.remove(i)
+        await options.nth(rng.choice(choices)).click()
+        return "compare"
+    boxes = sidebar.get_by_test_id("stMultiSelect")
+    which = rng.choice([i for i in PICKS if i < await boxes.count()])
+    box = boxes.nth(which)
+    field_ = box.locator("input")
+    chosen = await box.get_by_test_id("stMultiSelectTag").count()
+    if chosen:
+        await field_.click()
+        await field_.press("Backspace")
+        return "filter remove"
+    await field_.click()
+    await field_.fill(rng.choice(PICKS[which]))
+    await page.get_by_role("option").first.wait_for(timeout=5000)
+    await field_.press("Enter")
+    return "filter add"
+
+
+class Start:
+    """The measured window opens when every session has loaded (or failed to)."""
+
+    def __init__(self, sessions: int, seconds: float):
+        self.waiting, self.seconds = sessions, seconds
+        self.until = 0.0
+        self.event = asyncio.Event()
+
+    def arrived(self) -> None:
+        self.waiting -= 1
+        if self.waiting == 0:
+            self.until = time.monotonic() + self.seconds
+            self.event.set()
+
+
+async def session(browser, url: str, start: Start, rng: random.Random, stats: Stats,
+                  think: tuple[float, float], timeout_s: float) -> None:
+    ctx = await browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    await ctx.add_init_script(PROBE_JS)
+    page = await ctx.new_page()
+    arrived = False
+    try:
+        t0 = time.perf_counter()
+        await page.goto(url)
+        await page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",
+                                     timeout=timeout_s * 1000)
+        stats.loads.append(time.perf_counter() - t0)
+        start.arrived()
+        arrived = True
+        await start.event.wait()
+        current = ["/"]
+        while time.monotonic() < start.until:
+            await asyncio.sleep(rng.uniform(*think))
+            if time.monotonic() >= start.until:
+                break
+            await page.keyboard.press("Escape")  # close a list the last action left open
+            await _mark(page)
+            try:
+                action = await _act(page, rng, current)
+            except Exception as e:  # a widget not found: the driver's problem, not the app's
+                stats.driver_errors.append(f"{type(e).__name__}: {str(e).splitlines()[0][:120]}")
+                continue
+            try:
+                stats.updates.append((action, await _wait_update(page, timeout_s)))
+            except Exception:
+                stats.errors.append(f"{action}: no finished rerun within {timeout_s:.0f} s")
+                continue
+            problem = await _page_errors(page)
+            if problem:
+                stats.errors.append(f"{action}: {problem}")
+    except Exception as e:
+        stats.errors.append(f"session: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
+    finally:
+        if not arrived:
+            start.arrived()
+        await ctx.close()
+
+
+async def run_level(url: str, sessions: int, seconds: float, think: tuple[float, float],
+                    timeout_s: float, seed: int) -> Stats:
+    from playwright.async_api import async_playwright
+
+    stats = Stats()
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            # sessions open staggered over 2 s, as people arrive; the measured window opens
+            # when all have loaded
+            start = Start(sessions, seconds)
+            tasks = []
+            for i in range(sessions):
+                tasks.append(asyncio.create_task(session(
+                    browser, url, start, random.Random(seed + i), stats, think, timeout_s)))
+                await asyncio.sleep(2.0 / sessions)
+            await asyncio.gather(*tasks)
+        finally:
+            await browser.close()
+    return stats
+
+
+def percentile(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    k = (len(xs) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def report(sessions: int, seconds: float, stats: Stats, peak_rss: int, idle_rss: int,
+           cpu_s: float, load: str) -> bool:
+    times = [s for _, s in stats.updates]
+    p50, p95 = statistics.median(times) if times else float("nan"), percentile(times, 0.95)
+    rss_mib = peak_rss / 2**20
+    print(f"\n{sessions} sessions, {seconds:.0f} s: {len(times)} page updates "
+          f"({len(times) / seconds:.1f}/s); server CPU {cpu_s:.0f} s "
+          f"({cpu_s / max(len(times) + len(stats.loads), 1):.2f} s per update or first load); "
+          f"load average {load}")
+    print(f"  page update p50 {p50:.3f} s, p95 {p95:.3f} s, max {max(times, default=0):.3f} s"
+          f"   (target p95 <= {TARGET_P95_S} s)")
+    by_action: dict[str, list[float]] = {}
+    for action, s in stats.updates:
+        by_action.setdefault(action.split(" ")[0] if action.startswith("page") else action,
+                             []).append(s)
+    for action, xs in sorted(by_action.items()):
+        print(f"    {action:<15}{len(xs):>5}  p50 {statistics.median(xs):.3f} s  "
+              f"p95 {percentile(xs, 0.95):.3f} s")
+    if stats.loads:
+        print(f"  first load p50 {statistics.median(stats.loads):.2f} s, "
+              f"max {max(stats.loads):.2f} s (browser navigation to the first finished run)")
+    print(f"  errors {len(stats.errors)}; driver misses {len(stats.driver_errors)}")
+    for e in sorted(set(stats.errors))[:8]:
+        print(f"    error: {e}")
+    for e in sorted(set(stats.driver_errors))[:4]:
+        print(f"    driver: {e}")
+    print(f"  server RSS peak {rss_mib:,.0f} MiB (idle after start {idle_rss / 2**20:,.0f} MiB;"
+          f" target <= {TARGET_RSS_MIB} MiB)")
+    ok = p95 <= TARGET_P95_S and not stats.errors and rss_mib <= TARGET_RSS_MIB
+    print(f"  {'ok' if ok else 'MISS'}")
+    return ok
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--sessions", type=int, nargs="+", default=[10, 25])
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--think", type=float, nargs=2, default=[0.5, 1.5],
+                    help="seconds a user waits between actions (uniform)")
+    ap.add_argument("--timeout", type=float, default=60, help="seconds before a rerun is an error")
+    ap.add_argument("--out", type=Path, default=datagen.OUT, help="directory of the workspaces")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"no {CHROMIUM}: apt-get install chromium (never a downloaded browser)")
+    subprocess.run([sys.executable, str(ROOT / "bench" / "datagen.py"), "--rows", str(args.rows),
+                    "--out", str(args.out)], check=True)
+    name = datagen.workspace_name(args.rows)
+    print(f"workspace {name}: {args.rows:,} order lines; {os.cpu_count()} cores; "
+          f"think {args.think[0]}-{args.think[1]} s")
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sessions:
+            server = Server(args.out, Path(tmp) / f"server_{n}.log")
+            try:
+                server.wait_ready()
+                idle = server.rss()
+                cpu0 = server.cpu_seconds()
+                stats = asyncio.run(run_level(f"http://127.0.0.1:{server.port}/?ws={name}", n,
+                                              args.seconds, tuple(args.think), args.timeout,
+                                              args.seed))
+                cpu = server.cpu_seconds() - cpu0
+            finally:
+                server.stop()
+            load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+            ok &= report(n, args.seconds, stats, server.peak_rss, idle, cpu, load)
+            log = (Path(tmp) / f"server_{n}.log").read_text(errors="replace")
+            if "Traceback" in log:
+                print("  the server log has a traceback:\n" + log[log.index("Traceback"):][:1500])
+    print("\nall targets met" if ok else "\nsome targets missed (MISS above)")
+
+
+if __name__ == "__main__":
+    main()
