@@ -18,8 +18,14 @@ st.title(t("funnel.title", lang))
 kind = fn.shop_kind(f)
 names = fn.event_names(f)
 if kind is None and not names:
-    st.info(t("funnel.empty_body", lang), icon=":material/upload_file:")
-    st.page_link("pages/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
+    covered = fn.coverage()
+    if covered:
+        st.info(t("funnel.no_rows_in_range", lang, start=covered[0].isoformat(),
+                  end=covered[1].isoformat()))
+    else:
+        st.info(t("funnel.empty_body", lang), icon=":material/upload_file:")
+        st.page_link("pages/data.py", label=t("overview.go_data", lang),
+                     icon=":material/upload_file:")
     st.stop()
 
 views = [v for v, ok in (("shop", kind is not None), ("events", bool(names))) if ok]

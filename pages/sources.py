@@ -14,8 +14,14 @@ st.title(t("sources.title", lang))
 
 tbl = src.table(f)
 if tbl.empty:
-    st.info(t("sources.empty_body", lang), icon=":material/upload_file:")
-    st.page_link("pages/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
+    covered = src.coverage()
+    if covered:
+        st.info(t("sources.no_rows_in_range", lang, start=covered[0].isoformat(),
+                  end=covered[1].isoformat()))
+    else:
+        st.info(t("sources.empty_body", lang), icon=":material/upload_file:")
+        st.page_link("pages/data.py", label=t("overview.go_data", lang),
+                     icon=":material/upload_file:")
     st.stop()
 
 compare = bool(f.compare)

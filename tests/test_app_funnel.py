@@ -256,3 +256,10 @@ def test_english(app, events_ws):
                 window=t("funnel.window_1d", "en"))
     assert any(c.value.startswith(caption) for c in at.caption)
     assert t("funnel.col_step_conversion", "en") in table(at).columns
+
+
+def test_dates_without_data_say_what_the_data_covers(app, small_ws):
+    at = app("small", PAGE, start="2025-01-01", end="2025-01-31")
+    assert not at.exception
+    assert at.info[0].value == t("funnel.no_rows_in_range", "zh", start="2026-10-01",
+                                 end="2026-11-30")

@@ -242,3 +242,20 @@ def test_waterfall_frame_and_axis():
     wf = panel.waterfall_frame(many, "zh", limit=4)
     assert len(wf) == 2 + 4 and wf["label"].iloc[-2] == t("whatif.others", "zh", n=15)
     assert wf["end"].iloc[-2] == pytest.approx(wf["end"].iloc[-1])
+
+
+def test_override_of_a_filtered_out_source_waits(app, small_ws, run_query):
+    at = app("small", PAGE, wi=["*:10,0,0,0", "直通车:50,0,0,0"])
+    at.multiselect(key="sb_src").select("手淘搜索").run()
+    assert not at.exception
+    rows = query_rows(run_query, small_ws, src=["手淘搜索"])
+    p = whatif.project(baseline(rows), whatif.Change(traffic_pct=10))
+    assert scenario_cards(at)["支付金额"] == money(p.total["revenue"])
+    assert at.query_params["wi"] == ["*:10,0,0,0", "直通车:50,0,0,0"]  # kept for later
+
+
+def test_dates_without_data_say_what_the_data_covers(app, small_ws):
+    at = app("small", PAGE, start="2025-01-01", end="2025-01-31")
+    assert not at.exception
+    assert at.info[0].value == t("sources.no_rows_in_range", "zh", start="2026-10-01",
+                                 end="2026-11-30")

@@ -443,4 +443,6 @@ TEXT: dict[str, str] = {
     'whatif.scenario': 'Scenario',
     'whatif.others': '{n} other sources',
     'whatif.waterfall_caption': 'Paid amount from now to the scenario, source by source; the axis does not start at 0 so the change shows.',
+    'funnel.no_rows_in_range': 'No traffic, product or event data in the selected dates (the data covers {start} ~ {end}); change the date range on the left.',
+    'sources.no_rows_in_range': 'No traffic by source in the selected dates (the data covers {start} ~ {end}); change the date range or the filters on the left.',
 }

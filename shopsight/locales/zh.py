@@ -444,4 +444,6 @@ TEXT: dict[str, str] = {
     'whatif.scenario': '情景',
     'whatif.others': '其他 {n} 个来源',
     'whatif.waterfall_caption': '支付金额从当前到情景的变化，按来源分解；纵轴不从 0 开始，便于看清变化。',
+    'funnel.no_rows_in_range': '所选日期范围内没有流量、商品或用户行为数据（数据覆盖 {start} ~ {end}），请调整左侧的日期范围。',
+    'sources.no_rows_in_range': '所选日期范围内没有按来源细分的流量数据（数据覆盖 {start} ~ {end}），请调整左侧的日期范围或筛选。',
 }

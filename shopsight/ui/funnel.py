@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 import altair as alt
 import pandas as pd
@@ -210,6 +211,15 @@ def shop_kind(f: Filters) -> str | None:
         if not sums.empty and sums["count_rows"].sum() > 0:
             return kind
     return None
+
+
+def coverage() -> tuple[date, date] | None:
+    """First and last day of the traffic, product and event data (None when none is loaded)."""
+    b = data.query("date_bounds")
+    b = b[b["kind"].isin((*SHOP_KINDS, "events")) & (b["count_rows"] > 0)]
+    if b.empty:
+        return None
+    return pd.Timestamp(b["first_day"].min()).date(), pd.Timestamp(b["last_day"].max()).date()
 
 
 def shop_rows(kind: str, f: Filters, split: str) -> pd.DataFrame:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -28,6 +30,19 @@ def table(f: Filters) -> pd.DataFrame:
     if not f.compare:
         r = r.assign(**{c: pd.NA for c in r.columns if c.startswith("cmp_")})
     return sources.table(r[r["count_rows"] > 0].reset_index(drop=True))
+
+
+def coverage() -> tuple[date, date] | None:
+    """First and last day of the traffic broken down by source, whatever the filters; None
+    when there is none (nothing loaded, or only shop totals with source 全部)."""
+    b = data.query("date_bounds")
+    b = b[(b["kind"] == "traffic") & (b["count_rows"] > 0)]
+    if b.empty:
+        return None
+    first, last = (pd.Timestamp(b.iloc[0][c]).date() for c in ("first_day", "last_day"))
+    r = data.query("sources_by_source", start=first, end=last, cmp_start=first, cmp_end=last,
+                   src=None, dev=None)
+    return (first, last) if (r["count_rows"] > 0).any() else None
 
 
 def left_out(f: Filters) -> int:

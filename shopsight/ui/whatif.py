@@ -106,8 +106,12 @@ def baseline(tbl: pd.DataFrame) -> pd.DataFrame:
 
 
 def project(tbl: pd.DataFrame, scenario: Mapping[str, whatif.Change]) -> whatif.Projection:
+    """The scenario on the table's sources; overrides for sources the filters left out wait
+    in the scenario (and the link) until those sources are back."""
     change, per_source = split(scenario)
-    return whatif.project(baseline(tbl), change, per_source)
+    names = set(tbl["source"])
+    return whatif.project(baseline(tbl), change,
+                          {s: c for s, c in per_source.items() if s in names})
 
 
 # ---------- state
