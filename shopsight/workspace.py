@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -279,6 +280,7 @@ def write_dataset(
             select = _select_canonical(kind, table.column_names)
             if lake:
                 _add_extra_columns(con, kind, table.column_names)
+                _create_missing_rollups(con, kind)
             con.execute("begin transaction")
             try:
                 if mode == "replace" and lake:
@@ -311,7 +313,9 @@ def write_dataset(
                         "at": datetime.now(UTC).replace(tzinfo=None),
                     },
                 )
-                if not lake:
+                if lake:
+                    _refill_rollups(con, kind)
+                else:
                     rebuild_rollups(con, kind)
                 con.execute("commit")
             except BaseException:
@@ -329,9 +333,40 @@ def write_dataset(
 
 # DuckLake 1.5.5 crashes (or fails the commit) when a multi-statement transaction
 # changes a table's schema while other connections in the process read it.  Lake
-# loads therefore keep DDL out of the transaction: columns are added before it, data
-# is replaced with delete + insert inside it, and stale columns and rollups are
-# rebuilt after it, each statement committing on its own.
+# loads therefore keep DDL out of the transaction: columns and missing rollup tables
+# are created before it, data and rollups are replaced with delete + insert inside it,
+# and extra columns the new data lacks are dropped after it.
+
+_CREATE_AS = re.compile(r"create\s+or\s+replace\s+table\s+([a-z_][a-z0-9_]*)\s+as\s", re.I)
+
+
+def _rollup_parts(name: str) -> tuple[str, str] | None:
+    """(table, query) of a rollup file written as `create or replace table T as <query>`."""
+    text = re.sub(r"--[^\n]*", "", queries.sql(name))
+    m = _CREATE_AS.match(text.strip())
+    return (m.group(1), text.strip()[m.end():]) if m else None
+
+
+def _create_missing_rollups(con: duckdb.DuckDBPyConnection, kind: str) -> None:
+    tables = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables "
+        "where table_catalog = current_database() and table_schema = current_schema()"
+    ).fetchall()}
+    for name in queries.names(prefix=f"rollup_{kind}"):
+        parts = _rollup_parts(name)
+        if parts is None or parts[0] not in tables:
+            con.execute(queries.sql(name))
+
+
+def _refill_rollups(con: duckdb.DuckDBPyConnection, kind: str) -> None:
+    """Inside the load transaction: rollups change with the data, without DDL."""
+    for name in queries.names(prefix=f"rollup_{kind}"):
+        parts = _rollup_parts(name)
+        if parts is None:
+            raise ValueError(f"queries/{name}.sql must be 'create or replace table <name> as ...'")
+        table, query = parts
+        con.execute(f"delete from {quote_ident(table)}")
+        con.execute(f"insert into {quote_ident(table)} by name {query}")
 
 
 def _add_extra_columns(con: duckdb.DuckDBPyConnection, kind: str, names: list[str]) -> None:
@@ -342,13 +377,13 @@ def _add_extra_columns(con: duckdb.DuckDBPyConnection, kind: str, names: list[st
 
 
 def _after_lake_change(con: duckdb.DuckDBPyConnection, kind: str, keep: list[str] | None) -> None:
-    """Drop extra columns the new data does not have (keep=None: keep all), rebuild rollups."""
-    if keep is not None:
-        canonical = set(schema.KINDS[kind].column_names)
-        for name in table_columns(con, kind):
-            if name not in canonical and name not in keep:
-                con.execute(f"alter table {quote_ident(kind)} drop column {quote_ident(name)}")
-    rebuild_rollups(con, kind)
+    """Drop extra columns the new data does not have (keep=None: keep all)."""
+    if keep is None:
+        return
+    canonical = set(schema.KINDS[kind].column_names)
+    for name in table_columns(con, kind):
+        if name not in canonical and name not in keep:
+            con.execute(f"alter table {quote_ident(kind)} drop column {quote_ident(name)}")
 
 
 def _refuse_read_only(ws: Workspace) -> None:
@@ -374,15 +409,19 @@ def delete_dataset(ws: Workspace, kind: str, con: duckdb.DuckDBPyConnection | No
     lake = ws.backend == DUCKLAKE
     try:
         with ws.write_lock():
+            if lake:
+                _create_missing_rollups(con, kind)
             con.execute("begin transaction")
             try:
-                if lake:  # no DDL inside a lake transaction (see _add_extra_columns)
+                if lake:  # no DDL inside a lake transaction (see _rollup_parts)
                     con.execute(f"delete from {quote_ident(kind)}")
                 else:
                     con.execute(f"drop table if exists {quote_ident(kind)}")
                     con.execute(schema.create_table_sql(kind))
                 con.execute("update _loads set active = false where kind = $k", {"k": kind})
-                if not lake:
+                if lake:
+                    _refill_rollups(con, kind)
+                else:
                     rebuild_rollups(con, kind)
                 con.execute("commit")
             except BaseException:
