@@ -1,0 +1,45 @@
+-- rollup_orders_daily_product: order lines summed per day × product × SKU.
+-- params: none (built at load time by workspace.rebuild_rollups, inside the load transaction)
+-- grain: one row per (day, product_id, sku_id); lines without a product id are left out
+-- (they cannot be ranked). Orders are counted per group (an order is paid on one day; an
+-- order with two lines of one SKU counts once). Source, device and province are not kept:
+-- with those filters the products page reads the order lines instead.
+-- used by: queries/products_ranking_orders.sql, queries/products_daily.sql
+create or replace table rollup_orders_daily_product as
+
+with
+
+source as (
+
+    select
+        cast(order_time as date) as day,
+        product_id,
+        sku_id,
+        product_name,
+        order_id,
+        quantity,
+        paid_amount,
+        refund_amount
+    from orders
+    where product_id is not null
+
+),
+
+daily as (
+
+    select
+        day,
+        product_id,
+        sku_id,
+        max(product_name) as product_name,
+        count(*) as count_lines,
+        count(distinct order_id) filter (where paid_amount > 0) as orders,
+        sum(quantity) filter (where paid_amount > 0) as units_sold,
+        sum(paid_amount) as paid_amount,
+        sum(refund_amount) as refund_amount
+    from source
+    group by day, product_id, sku_id
+
+)
+
+select * from daily order by day

@@ -1,0 +1,52 @@
+-- rollup_orders_daily_region: order lines summed per day × province × city × source × device.
+-- params: none (built at load time by workspace.rebuild_rollups, inside the load transaction)
+-- grain: one row per (day, province, city, source, device); NULLs are kept as their own group
+-- (an unknown province is still counted). Orders are counted per group: an order's lines
+-- share its province, city, source and device (order-level fields), so these counts add up
+-- across groups and days. Distinct buyers do not add up: see rollup_orders_region_buyers.
+-- count_paid_lines / count_buyer_lines: paid lines, and those with a buyer id (paid lines
+-- without any buyer id -> buyers are unknown, not 0).
+-- Sorted by day so a date range reads only its own row groups.
+-- used by: queries/regions_orders.sql, queries/regions_sources.sql
+create or replace table rollup_orders_daily_region as
+
+with
+
+source as (
+
+    select
+        cast(order_time as date) as day,
+        province,
+        city,
+        source,
+        device,
+        order_id,
+        buyer_id,
+        quantity,
+        paid_amount,
+        refund_amount
+    from orders
+
+),
+
+daily as (
+
+    select
+        day,
+        province,
+        city,
+        source,
+        device,
+        count(*) as count_lines,
+        count(distinct order_id) filter (where paid_amount > 0) as orders,
+        sum(quantity) filter (where paid_amount > 0) as units_sold,
+        sum(paid_amount) as paid_amount,
+        sum(refund_amount) as refund_amount,
+        count(*) filter (where paid_amount > 0) as count_paid_lines,
+        count(buyer_id) filter (where paid_amount > 0) as count_buyer_lines
+    from source
+    group by all
+
+)
+
+select * from daily order by day

@@ -1,0 +1,244 @@
+"""Rollups of orders built at load time equal the aggregates of the order lines, and the
+region/product queries that read them equal the same questions asked of `orders`."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from shopsight import queries, schema, workspace
+
+ROLLUPS = ("rollup_orders_daily_region", "rollup_orders_region_buyers",
+           "rollup_orders_daily_product")
+FIRST = date(2026, 10, 1)
+DAYS = 40
+PROVINCES = ("广东省", "浙江省", "北京市", None, "海外")
+CITIES = {"广东省": ("深圳市", "广州市", None), "浙江省": ("杭州市", None), "北京市": ("北京市",),
+          None: (None,), "海外": (None,)}
+SOURCES = ("手淘搜索", "直通车", None)
+DEVICES = ("无线", "PC")
+
+
+def random_lines(n: int = 3000, seed: int = 7) -> list[dict]:
+    """Orders of 1-3 lines; order-level fields shared by the lines, as exports have them.
+    Buyers buy on several days, in several provinces; some lines are unpaid or lack a buyer."""
+    rng = random.Random(seed)
+    lines = []
+    order = 0
+    while len(lines) < n:
+        order += 1
+        day = FIRST + timedelta(days=rng.randrange(DAYS))
+        province = rng.choice(PROVINCES)
+        buyer = None if rng.random() < 0.03 else f"b{rng.randrange(120)}"
+        paid = rng.random() > 0.08
+        head = {
+            "order_id": f"o{order}",
+            "order_time": datetime(day.year, day.month, day.day, rng.randrange(24),
+                                   rng.randrange(60)),
+            "buyer_id": buyer, "province": province, "city": rng.choice(CITIES[province]),
+            "source": rng.choice(SOURCES), "device": rng.choice(DEVICES), "status": "交易成功",
+        }
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            pid = rng.randrange(6)
+            lines.append({
+                **head,
+                "product_id": None if rng.random() < 0.02 else f"p{pid}",
+                "product_name": f"商品{pid}",
+                "sku_id": f"p{pid}-{rng.randrange(3)}",
+                "quantity": rng.randrange(1, 4),
+                "paid_amount": round(rng.uniform(10, 300), 2) if paid else 0.0,
+                "refund_amount": round(rng.uniform(0, 10), 2) if rng.random() < 0.1 else 0.0,
+            })
+    return lines
+
+
+@pytest.fixture(scope="module")
+def con():
+    """An in-memory database with the orders table and its rollups, as a load leaves it."""
+    c = duckdb.connect()
+    c.execute(schema.create_table_sql("orders"))
+    c.register("incoming", pa.Table.from_pylist(random_lines()))
+    c.execute("insert into orders by name select * from incoming")
+    for name in ROLLUPS:
+        c.execute(queries.sql(name))
+    yield c
+    c.close()
+
+
+def _rows(con, sql: str, params: dict | None = None) -> set[tuple]:
+    return {tuple(round(v, 6) if isinstance(v, float) else v for v in r)
+            for r in con.execute(sql, params or {}).fetchall()}
+
+
+def test_daily_region_rollup_equals_the_order_lines(con):
+    rollup = _rows(con, """
+        select day, province, city, source, device, count_lines, orders, units_sold,
+               round(paid_amount, 2), round(refund_amount, 2), count_paid_lines,
+               count_buyer_lines
+        from rollup_orders_daily_region""")
+    direct = _rows(con, """
+        select cast(order_time as date), province, city, source, device, count(*),
+               count(distinct order_id) filter (where paid_amount > 0),
+               sum(quantity) filter (where paid_amount > 0), round(sum(paid_amount), 2),
+               round(sum(refund_amount), 2), count(*) filter (where paid_amount > 0),
+               count(buyer_id) filter (where paid_amount > 0)
+        from orders group by all""")
+    assert rollup == direct
+    total = con.execute("select sum(paid_amount), count(*) from orders").fetchone()
+    summed = con.execute("select sum(paid_amount), sum(count_lines) "
+                         "from rollup_orders_daily_region").fetchone()
+    assert summed[0] == pytest.approx(total[0])
+    assert summed[1] == total[1]
+
+
+def test_daily_product_rollup_equals_the_order_lines(con):
+    rollup = _rows(con, """
+        select day, product_id, sku_id, count_lines, orders, units_sold,
+               round(paid_amount, 2), round(refund_amount, 2)
+        from rollup_orders_daily_product""")
+    direct = _rows(con, """
+        select cast(order_time as date), product_id, sku_id, count(*),
+               count(distinct order_id) filter (where paid_amount > 0),
+               sum(quantity) filter (where paid_amount > 0), round(sum(paid_amount), 2),
+               round(sum(refund_amount), 2)
+        from orders where product_id is not null group by all""")
+    assert rollup == direct
+
+
+def test_buyer_rollup_keeps_one_row_per_buyer_day_and_place(con):
+    n = con.execute("select count(*) from rollup_orders_region_buyers").fetchone()[0]
+    distinct = con.execute("""
+        select count(*) from (select distinct cast(order_time as date), province, city, source,
+        device, buyer_id from orders
+        where paid_amount > 0 and buyer_id is not null)""").fetchone()[0]
+    assert n == distinct
+    # exactly one row per (province, buyer, day) carries previous_paid_day
+    marked = con.execute("select count(*) from rollup_orders_region_buyers "
+                         "where previous_paid_day is not null").fetchone()[0]
+    buyer_days = con.execute("""
+        select count(*) from (select distinct province, buyer_id, cast(order_time as date)
+        from orders where paid_amount > 0 and buyer_id is not null)""").fetchone()[0]
+    assert marked == buyer_days
+
+
+DIRECT_BY_PROVINCE = """
+    select province, count(distinct buyer_id) filter (where paid_amount > 0) as buyers,
+           sum(paid_amount) as paid, count(*) as lines
+    from orders
+    where cast(order_time as date) between $start and $end
+      and ($src is null or list_contains($src, source))
+      and ($dev is null or list_contains($dev, device))
+      and ($prov is null or list_contains($prov, province))
+    group by province"""
+
+
+def _query_by_province(con, **params) -> dict:
+    df = queries.run(con, "regions_orders", **{"src": None, "dev": None, "prov": None,
+                                               "province": None, **params})
+    return {_none(r.province): (int(r.paying_buyers), round(r.paid_amount, 6), int(r.count_lines))
+            for r in df.itertuples()}
+
+
+def _none(v):
+    return None if pd.isna(v) else v
+
+
+def _direct(con, sql: str, **params) -> dict:
+    bind = {"src": None, "dev": None, "prov": None, **params}
+    used = {k: v for k, v in bind.items() if f"${k}" in sql}
+    return {r[0]: (r[1], round(r[2], 6), r[3]) for r in con.execute(sql, used).fetchall()}
+
+
+@pytest.mark.parametrize("filters", [
+    {}, {"src": ["直通车"]}, {"dev": ["PC"]}, {"src": ["手淘搜索", "直通车"], "dev": ["无线"]},
+    {"prov": ["广东省", "海外"]},
+])
+def test_distinct_buyers_per_province_equal_count_distinct_for_any_range(con, filters):
+    rng = random.Random(11)
+    ranges = [(FIRST, FIRST + timedelta(days=DAYS - 1)), (FIRST, FIRST),
+              (FIRST + timedelta(days=39), FIRST + timedelta(days=39))]
+    for _ in range(12):
+        a, b = sorted(rng.sample(range(DAYS), 2))
+        ranges.append((FIRST + timedelta(days=a), FIRST + timedelta(days=b)))
+    for start, end in ranges:
+        got = _query_by_province(con, start=start, end=end, **filters)
+        want = _direct(con, DIRECT_BY_PROVINCE, start=start, end=end, **filters)
+        assert got == want, (start, end, filters)
+
+
+def test_distinct_buyers_per_city_equal_count_distinct(con):
+    start, end = FIRST + timedelta(days=5), FIRST + timedelta(days=30)
+    for src in (None, ["直通车"]):
+        df = queries.run(con, "regions_orders", start=start, end=end, src=src, dev=None,
+                         prov=None, province="广东省")
+        got = {_none(r.city): (int(r.paying_buyers), round(r.paid_amount, 6))
+               for r in df.itertuples()}
+        rows = con.execute("""
+            select city, count(distinct buyer_id) filter (where paid_amount > 0),
+                   round(sum(paid_amount), 6)
+            from orders
+            where province = '广东省' and cast(order_time as date) between $start and $end
+              and ($src is null or list_contains($src, source))
+            group by city""", {"start": start, "end": end, "src": src}).fetchall()
+        assert got == {r[0]: (r[1], r[2]) for r in rows}
+        assert set(df["province"]) == {"广东省"}
+
+
+def test_no_buyer_ids_means_unknown_buyers_not_zero():
+    c = duckdb.connect()
+    c.execute(schema.create_table_sql("orders"))
+    c.execute("""insert into orders (order_id, order_time, paid_amount, province)
+                 values ('o1', timestamp '2026-11-01 10:00', 10.0, '广东省')""")
+    for name in ROLLUPS:
+        c.execute(queries.sql(name))
+    df = queries.run(c, "regions_orders", start=date(2026, 11, 1), end=date(2026, 11, 1),
+                     src=None, dev=None, prov=None, province=None)
+    assert df["paid_amount"].tolist() == [10.0]
+    assert df["paying_buyers"].isna().all()
+
+
+def test_product_ranking_reads_the_same_from_rollup_and_from_lines(con):
+    """With a filter the query reads order lines; the filter that keeps everything must give
+    what the rollup gives."""
+    base = {"start": FIRST + timedelta(days=10), "end": FIRST + timedelta(days=35),
+            "level": "sku", "slow_days": 7, "cover_days": 14, "prov": None}
+    from_rollup = queries.run(con, "products_ranking_orders", **base, src=None, dev=None)
+    from_lines = queries.run(con, "products_ranking_orders", **base, src=None,
+                             dev=list(DEVICES))
+    cols = ["product_id", "sku_id", "units_sold", "paid_amount", "orders", "units_slow",
+            "units_cover", "units_before_slow", "days_listed"]
+    a = from_rollup[cols].round(6).sort_values(["product_id", "sku_id"]).reset_index(drop=True)
+    b = from_lines[cols].round(6).sort_values(["product_id", "sku_id"]).reset_index(drop=True)
+    assert a.astype(str).equals(b.astype(str))
+    direct = con.execute("""
+        select round(sum(paid_amount), 6) from orders
+        where product_id is not null and cast(order_time as date) between $start and $end""",
+                         {"start": base["start"], "end": base["end"]}).fetchone()[0]
+    assert round(from_rollup["paid_amount"].sum(), 6) == pytest.approx(direct)
+
+
+def test_loading_builds_and_append_rebuilds_the_rollups(data_dir):
+    ws = workspace.open_workspace("roll")
+    lines = random_lines(400, seed=3)
+    con = ws.connect()
+    try:
+        workspace.write_dataset(ws, "orders", pa.Table.from_pylist(lines[:200]), con=con)
+        first = con.execute("select sum(count_lines) from rollup_orders_daily_region").fetchone()[0]
+        assert first == 200
+        workspace.write_dataset(ws, "orders", pa.Table.from_pylist(lines[200:]), mode="append",
+                                con=con)
+        for table, column in (("rollup_orders_daily_region", "count_lines"),
+                              ("rollup_orders_daily_product", "count_lines")):
+            n = con.execute(f"select sum({column}) from {table}").fetchone()[0]
+            expect = (len(lines) if table.endswith("region")
+                      else sum(1 for r in lines if r["product_id"]))
+            assert n == expect
+        workspace.delete_dataset(ws, "orders", con=con)
+        assert con.execute("select count(*) from rollup_orders_region_buyers").fetchone()[0] == 0
+    finally:
+        con.close()
