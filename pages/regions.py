@@ -1,0 +1,124 @@
+"""地域分布 Regions: where buyers are, as a province map you can drill into, a ranked table
+and bars, with the top-5 share and the compare period."""
+
+import streamlit as st
+
+from shopsight import regions
+from shopsight.i18n import t
+from shopsight.ui import downloads, filters, session, url_state
+from shopsight.ui import regions as view
+
+lang = session.lang()
+f = filters.current()
+st.title(t("regions.title", lang))
+
+origins = view.origins()
+if not origins:
+    st.info(t("regions.empty", lang), icon=":material/map:")
+    st.page_link("pages/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
+    st.stop()
+
+# ---------- what to show
+cols = st.columns([2, 2, 2])
+origin = origins[0]
+if len(origins) > 1:
+    origin = url_state.segmented(t("regions.origin", lang), origins, key="rg_origin",
+                                 default=origins[0], container=cols[0],
+                                 format_func=lambda o: t(f"kind.{o}", lang))
+national = view.table(origin, f)
+metric = url_state.selectbox(t("regions.metric", lang), national.metrics, key="rg_metric",
+                             default="paid_amount", container=cols[1],
+                             format_func=lambda m: view.metric_label(m, lang))
+china = regions.is_china(national.rows)
+drill = regions.drillable(national.rows) if china else []
+province = ""
+if drill:
+    province = url_state.selectbox(
+        t("regions.province", lang), ["", *drill], key="rg_province", default="",
+        container=cols[2], format_func=lambda p: p or t("regions.national", lang),
+        help=t("regions.province_help", lang))
+rt = view.table(origin, f, province) if province else national
+compare_label = t("regions.compare_period", lang) if f.compare else None
+
+# ---------- where the numbers come from
+notes = [t("regions.source_caption", lang, kind=t(f"kind.{origin}", lang),
+           start=f.start.isoformat(), end=f.end.isoformat())]
+if origin == "orders" and "paying_buyers" in rt.metrics:
+    notes.append(t("regions.buyers_orders", lang))
+if origin == "regions" and "visitors" in rt.metrics:
+    notes.append(t("regions.buyers_periods", lang))
+if f.compare:
+    notes.append(t("filters.compare_range", lang, start=f.compare[0].isoformat(),
+                   end=f.compare[1].isoformat()))
+st.caption(" ".join(notes))
+unapplied = f.not_applicable(origin)
+if unapplied:
+    st.caption(t("overview.filters_not_applied", lang, kind=t(f"kind.{origin}", lang),
+                 names="、".join(t(filters.DIM_LABELS[d], lang) for d in unapplied)))
+if rt.count_rows_left_out:
+    st.warning(t("overview.period_rows_left_out", lang, count=rt.count_rows_left_out,
+                 kind=t(f"kind.{origin}", lang)), icon=":material/date_range:")
+if rt.count_undated_rows:
+    st.caption(t("regions.undated", lang, count=rt.count_undated_rows))
+
+if rt.rows.empty or not regions.totals(rt.rows).get("paid_amount"):
+    st.info(t("regions.no_rows", lang))
+    st.stop()
+
+# ---------- map (China) or bars (anything else), table beside it
+share = regions.top_share(rt.rows, metric)
+level_word = t(f"regions.level_{rt.level}", lang)
+table = view.display(rt, metric, lang)
+config = view.column_config(rt, metric, lang)
+if china:
+    if province:
+        st.button(t("regions.back", lang), key="rg_back", icon=":material/arrow_back:",
+                  on_click=lambda: st.session_state.update(rg_province=""))
+    map_col, legend_col, table_col = st.columns([5, 2, 5])
+    deck, scale = view.deck(rt, metric, lang)
+    if rt.level == "province":
+        def _drill():
+            name = view.clicked_region(st.session_state.get("rg_map"))
+            if name in drill:
+                st.session_state["rg_province"] = name
+
+        map_col.pydeck_chart(deck, key="rg_map", height=view.MAP_HEIGHT, on_select=_drill,
+                             selection_mode="single-object")
+        if drill:
+            map_col.caption(t("regions.click_to_drill", lang))
+    else:
+        map_col.pydeck_chart(deck, key="rg_map_city", height=view.MAP_HEIGHT)
+    if scale is not None:
+        legend_col.altair_chart(view.legend(scale, metric, lang), width="content")
+    table_col.dataframe(table, hide_index=True, width="stretch", height=view.MAP_HEIGHT,
+                        column_config=config)
+else:
+    st.info(t("regions.not_china", lang), icon=":material/public:")
+    st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+
+if share:
+    st.markdown(t("regions.top_share", lang, n=share[0], level=level_word,
+                  share=f"{share[1] * 100:.0f}%",
+                  metric=view.metric_label(metric if regions.is_additive(metric) else "paid_amount",
+                                           lang)))
+st.subheader(t("regions.ranking", lang, level=level_word))
+st.altair_chart(view.bars(rt, metric, lang, compare_label), width="stretch")
+if regions.count_named(rt.rows) > view.BARS_LIMIT:
+    st.caption(t("regions.bars_capped", lang, n=view.BARS_LIMIT))
+
+# ---------- what the map could not place
+unknown = regions.unknown_totals(rt.rows)
+if unknown:
+    st.caption(t("regions.unknown_caption", lang, paid=view.fmt("paid_amount", unknown[0], lang),
+                 share=view.fmt(regions.SHARE, unknown[1], lang)))
+unmatched = regions.unmatched_names(rt.rows)
+if unmatched:
+    shown = unmatched[:view.UNMATCHED_LIMIT]
+    more = len(unmatched) - len(shown)
+    st.warning(t("regions.unmatched", lang, count=len(unmatched), names="、".join(shown))
+               + (t("regions.unmatched_more", lang, count=more) if more else ""),
+               icon=":material/wrong_location:")
+
+st.download_button(t("regions.download", lang), downloads.safe_csv(table),
+                   file_name=f"regions_{rt.level}_{f.start}_{f.end}.csv", mime="text/csv",
+                   key="rg_download", icon=":material/download:")

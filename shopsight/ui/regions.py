@@ -1,0 +1,289 @@
+"""Streamlit glue for the regions page: which dataset feeds it, the region tables for the
+current and compare periods, the pydeck choropleth, its legend and the ranked bars.
+
+The map is a GeoJsonLayer over the bundled boundaries with no basemap and no network
+(`map_provider=None`, no `map_style`: see the README's deployment notes). Geometry is
+parsed once per process (shopsight.geo.boundaries); the deck's JSON is built once per
+distinct set of values (an LRU cache of plain values), because st.pydeck_chart
+serialises the deck on every run and pydeck's own serialiser takes ~0.2 s for the
+province shapes. Features carry only their name, fill and the few formatted values the
+tooltip shows: the payload is one row per region, never order rows.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+import pydeck as pdk
+
+from shopsight import metrics, numbers, regions
+from shopsight.geo import boundaries
+from shopsight.i18n import t
+from shopsight.ui import charts, data
+from shopsight.ui.filters import Filters
+
+ORIGINS = ("orders", "regions")
+LAYER_ID = "rg_regions"
+MAP_HEIGHT = 520
+MAP_WIDTH = 720  # the map column's typical width, for fitting a province's box
+BARS_LIMIT = 20
+UNMATCHED_LIMIT = 50
+
+
+def origins() -> list[str]:
+    """Datasets with region names, orders first (they can be filtered by source/device)."""
+    df = data.query("regions_sources")
+    have = set(df.loc[df["count_named_rows"] > 0, "origin"])
+    return [o for o in ORIGINS if o in have]
+
+
+@dataclass
+class RegionTable:
+    origin: str
+    level: str  # "province" | "city"
+    province: str | None
+    rows: pd.DataFrame  # regions.normalise + add_metrics + with_compare
+    metrics: list[str]
+    count_rows_left_out: int
+    count_undated_rows: int
+
+
+def _query(origin: str, params: dict, province: str | None, undated: bool) -> pd.DataFrame:
+    return data.query(f"regions_{origin}", **params, province=province, undated=undated)
+
+
+def table(origin: str, f: Filters, province: str | None = None) -> RegionTable:
+    """The region rows for the filters (and the compare period, as cmp_*/change_*)."""
+    level = "city" if province else "province"
+    raw = _query(origin, f.params(), province, True)
+    rows = regions.add_metrics(regions.normalise(raw, level, province))
+    names = regions.available_metrics(rows)
+    previous = None
+    if f.compare:
+        before = _query(origin, f.compare_params(), province, False)
+        previous = regions.add_metrics(regions.normalise(before, level, province))
+    rows = regions.with_compare(rows, previous, names)
+    has_periods = "count_rows_left_out" in raw and len(raw)
+    left_out = int(raw["count_rows_left_out"].max()) if has_periods else 0
+    undated = int(raw["count_undated_rows"].sum()) if "count_undated_rows" in raw else 0
+    return RegionTable(origin, level, province, rows, names, left_out, undated)
+
+
+def metric_label(metric: str, lang: str) -> str:
+    if metric == regions.SHARE:
+        return t("regions.metric_share", lang)
+    return metrics.label(metric, lang)
+
+
+def fmt(metric: str, value: object, lang: str) -> str:
+    return numbers.fmt(value, regions.fmt_of(metric), lang)
+
+
+def display_name(row_name: object, status: str, lang: str) -> str:
+    if status == regions.UNKNOWN:
+        return t("regions.unknown", lang)
+    return str(row_name)
+
+
+# ------------------------------------------------------------------------------ map
+
+class PrerenderedDeck(pdk.Deck):
+    """A pydeck Deck whose JSON is made already; st.pydeck_chart only calls to_json."""
+
+    def __init__(self, spec: str, tooltip: dict):
+        super().__init__(layers=[], map_provider=None, tooltip=tooltip)
+        self._spec = spec
+
+    def to_json(self) -> str:
+        return self._spec
+
+
+@functools.lru_cache(maxsize=64)
+def _spec(level: str, province: str | None, features: tuple, view: tuple) -> str:
+    """The deck JSON: pydeck's own format for the layer and view, with the annotated
+    boundaries as the layer's data. Plain values in, a string out (cached)."""
+    fc = boundaries.provinces() if level == "province" else boundaries.cities(province)
+    values = {name: dict(props) for name, props in features}
+    layer = pdk.Layer(
+        "GeoJsonLayer", data=[], id=LAYER_ID, pickable=True, stroked=True, filled=True,
+        get_fill_color="properties.fill", get_line_color=[255, 255, 255, 255],
+        line_width_min_pixels=0.7, auto_highlight=True, highlight_color=[255, 196, 0, 140],
+    )
+    deck = pdk.Deck(layers=[layer], map_provider=None,
+                    initial_view_state=pdk.ViewState(**dict(view)))
+    spec = json.loads(deck.to_json())
+    collection = boundaries.annotated(fc, values)
+    collection.pop("metadata", None)
+    for feat in collection["features"]:  # the tooltip and the fill need only these
+        feat["properties"] = {k: feat["properties"][k] for k in
+                              ("name", *next(iter(values.values())).keys())}
+    spec["layers"][0]["data"] = collection
+    return json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
+
+
+def map_features(rt: RegionTable, metric: str, scale: regions.ColorScale | None,
+                 lang: str) -> dict[str, dict]:
+    """name -> the properties a feature carries: fill, formatted values for the tooltip,
+    and the raw paid amount (what tests add up). Regions without rows get "—"."""
+    rows = rt.rows[rt.rows["status"] == regions.MATCHED].set_index("name")
+    names = regions.known_names(rt.level, rt.province)
+    out = {}
+    for name in sorted(names):
+        has = name in rows.index
+        value = rows.at[name, metric] if has else None
+        paid = rows.at[name, "paid_amount"] if has else None
+        share = rows.at[name, regions.SHARE] if has else None
+        color = scale.color(value) if scale is not None else regions.NO_DATA_COLOR
+        out[name] = {
+            "fill": regions.rgba(color),
+            "value_text": fmt(metric, value, lang),
+            "paid_text": fmt("paid_amount", paid, lang),
+            "share_text": fmt(regions.SHARE, share, lang),
+            "paid_amount": None if paid is None or pd.isna(paid) else float(paid),
+        }
+    return out
+
+
+def deck(rt: RegionTable, metric: str,
+         lang: str) -> tuple[PrerenderedDeck, regions.ColorScale | None]:
+    """The choropleth of the table's metric, and the colour scale its legend shows."""
+    matched = rt.rows[rt.rows["status"] == regions.MATCHED]
+    scale = regions.color_scale(matched[metric])
+    props = map_features(rt, metric, scale, lang)
+    bbox = regions.CHINA_BBOX if rt.level == "province" else boundaries.bbox(rt.province)
+    view = regions.view_for_bbox(bbox, MAP_WIDTH, MAP_HEIGHT)
+    features = tuple((name, tuple((k, _hashable(v)) for k, v in p.items()))
+                     for name, p in props.items())
+    spec = _spec(rt.level, rt.province, features, tuple(sorted(view.items())))
+    lines = ["<b>{name}</b>", f"{html.escape(metric_label(metric, lang))}: {{value_text}}"]
+    if metric != "paid_amount":
+        lines.append(f"{html.escape(metrics.label('paid_amount', lang))}: {{paid_text}}")
+    if metric != regions.SHARE:
+        lines.append(f"{html.escape(t('regions.metric_share', lang))}: {{share_text}}")
+    tip = "<br/>".join(lines)
+    return PrerenderedDeck(spec, {"html": tip}), scale
+
+
+def _hashable(v):
+    return tuple(v) if isinstance(v, list) else v
+
+
+def clicked_region(state) -> str | None:
+    """The region name a map selection holds (st.pydeck_chart(on_select=...) state)."""
+    try:
+        objects = state["selection"]["objects"].get(LAYER_ID) or []
+    except (KeyError, TypeError, AttributeError):
+        return None
+    for obj in objects:
+        props = obj.get("properties") if isinstance(obj, dict) else None
+        if props and props.get("name"):
+            return props["name"]
+    return None
+
+
+def legend(scale: regions.ColorScale, metric: str, lang: str) -> alt.Chart:
+    """The colour classes, low to high, as swatches with their value ranges."""
+    rows = []
+    for color, low, high in regions.legend_stops(scale):
+        text = fmt(metric, low, lang)
+        if low != high:
+            text = f"{text} – {fmt(metric, high, lang)}"
+        rows.append({"color": color, "label": text})
+    rows.append({"color": regions.NO_DATA_COLOR, "label": t("regions.no_data", lang)})
+    frame = pd.DataFrame(rows)
+    frame["order"] = range(len(frame))
+    base = alt.Chart(frame).encode(y=alt.Y("order:O", axis=None))
+    swatch = base.mark_square(size=180).encode(
+        color=alt.Color("color:N", scale=None, legend=None))
+    label = base.mark_text(align="left", dx=12, fontSize=11).encode(text="label:N")
+    return (swatch + label).properties(height=26 * len(frame), width=60,
+                                       title=alt.TitleParams(metric_label(metric, lang),
+                                                             fontSize=12, anchor="start"))
+
+
+# ------------------------------------------------------------------- table and bars
+
+def display(rt: RegionTable, metric: str, lang: str, limit: int | None = None) -> pd.DataFrame:
+    """The ranked table as shown (and downloaded): translated headers, unknown as 未知."""
+    rows = regions.ranked(rt.rows, metric)
+    if limit is not None:
+        rows = rows.head(limit)
+    level_title = t(f"regions.level_{rt.level}", lang)
+    out = pd.DataFrame({
+        t("regions.col_rank", lang): rows["rank"],
+        level_title: [display_name(n, s, lang) for n, s in zip(rows["name"], rows["status"],
+                                                             strict=False)],
+    })
+    for m in _table_metrics(rt, metric):
+        out[metric_label(m, lang)] = pd.to_numeric(rows[m], errors="coerce").astype("float64")
+    out[t("regions.col_compare", lang, metric=metric_label(metric, lang))] = rows[f"cmp_{metric}"]
+    out[t("regions.col_change", lang)] = rows[f"change_{metric}"]
+    out[t("regions.col_on_map", lang)] = rows["status"] == regions.MATCHED
+    return out
+
+
+def _table_metrics(rt: RegionTable, metric: str) -> list[str]:
+    shown = [metric] + [m for m in ("paid_amount", regions.SHARE, "paying_buyers", "orders",
+                                     "visitors", "conversion", "aov") if m != metric]
+    return [m for m in shown if m in rt.metrics]
+
+
+def column_config(rt: RegionTable, metric: str, lang: str) -> dict:
+    import streamlit as st
+
+    cfg = {}
+    for m in _table_metrics(rt, metric):
+        cfg[metric_label(m, lang)] = st.column_config.NumberColumn(
+            format=NUMBER_FORMATS[regions.fmt_of(m)], help=_help(m, lang))
+    cfg[t("regions.col_compare", lang, metric=metric_label(metric, lang))] = (
+        st.column_config.NumberColumn(format=NUMBER_FORMATS[regions.fmt_of(metric)]))
+    cfg[t("regions.col_change", lang)] = st.column_config.NumberColumn(format="percent")
+    cfg[t("regions.col_on_map", lang)] = st.column_config.CheckboxColumn(
+        help=t("regions.col_on_map_help", lang))
+    return cfg
+
+
+def _help(metric: str, lang: str) -> str:
+    if metric == regions.SHARE:
+        return t("regions.metric_share_help", lang)
+    return metrics.help_text(metric, lang)
+
+
+NUMBER_FORMATS = {"int": "%,d", "money": "¥%,.2f", "pct": "percent", "ratio": "%,.2f"}
+
+
+def bars(rt: RegionTable, metric: str, lang: str, compare_label: str | None) -> alt.Chart:
+    """Ranked horizontal bars of the named regions (top BARS_LIMIT), the compare period's
+    value as a tick on each bar."""
+    rows = regions.ranked(rt.rows, metric)
+    rows = rows[rows["status"] != regions.UNKNOWN].head(BARS_LIMIT)
+    f = regions.fmt_of(metric)
+    frame = pd.DataFrame({
+        "name": rows["name"].astype(str),
+        "value": pd.to_numeric(rows[metric], errors="coerce").astype("float64"),
+        "cmp": pd.to_numeric(rows[f"cmp_{metric}"], errors="coerce").astype("float64"),
+        "on_map": rows["status"] == regions.MATCHED,
+    })
+    order = frame["name"].tolist()
+    title = metric_label(metric, lang)
+    level_title = t(f"regions.level_{rt.level}", lang)
+    tooltip = [alt.Tooltip("name:N", title=level_title),
+               alt.Tooltip("value:Q", title=title, format=charts.TOOLTIP_FORMATS[f])]
+    if compare_label:
+        tooltip.append(alt.Tooltip("cmp:Q", title=compare_label, format=charts.TOOLTIP_FORMATS[f]))
+    base = alt.Chart(frame).encode(y=alt.Y("name:N", sort=order, title=None))
+    bar = base.mark_bar(color=charts.CURRENT_COLOR).encode(
+        x=alt.X("value:Q", title=title, axis=alt.Axis(format=charts.AXIS_FORMATS[f])),
+        opacity=alt.condition(alt.datum.on_map, alt.value(1.0), alt.value(0.55)),
+        tooltip=tooltip,
+    )
+    chart = bar
+    if compare_label and frame["cmp"].notna().any():
+        chart = bar + base.mark_tick(color="#333333", thickness=2, size=16).encode(
+            x="cmp:Q", tooltip=tooltip)
+    return chart.properties(height=max(80, 24 * len(frame)))
