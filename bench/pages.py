@@ -40,7 +40,11 @@ PAGES: list[tuple[str, dict]] = [
     ("pages/sources.py", {}),
     ("pages/sources.py", {"wi": "直通车:20,0.5,0,0", "wi_scope": "直通车"}),
     ("pages/regions.py", {}),
+    ("pages/regions.py", {"rg_metric": "paying_buyers", "src": "直通车"}),
+    ("pages/regions.py", {"rg_province": "广东省"}),
     ("pages/products.py", {}),
+    ("pages/products.py", {"pr_product": "p1", "pr_metric": "units_sold"}),
+    ("pages/products.py", {"src": "直通车"}),
     ("pages/abtest.py", {}),
     ("pages/abtest.py", {"ab_range": "1"}),
 ]

@@ -1,0 +1,168 @@
+"""商品排行 Products: which products carry the shop (ABC / Pareto, 热销) and which are dying
+on the shelf (滞销, stock cover), with movers and one product's detail."""
+
+import streamlit as st
+
+from shopsight import metrics, products
+from shopsight.i18n import t
+from shopsight.ui import charts, downloads, filters, session, url_state
+from shopsight.ui import products as view
+
+lang = session.lang()
+f = filters.current()
+st.title(t("products.title", lang))
+
+sources = view.sources()
+if not sources:
+    st.info(t("products.empty", lang), icon=":material/inventory_2:")
+    st.page_link("pages/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
+    st.stop()
+
+# ---------- what to rank
+cols = st.columns([2, 2, 2, 1, 1])
+by_origin = {s.origin: s for s in sources}
+origin = sources[0].origin
+if len(sources) > 1:
+    origin = url_state.segmented(t("products.origin", lang), list(by_origin), key="pr_origin",
+                                 default=origin, container=cols[0],
+                                 format_func=lambda o: t(f"kind.{o}", lang))
+source = by_origin[origin]
+level = "product"
+if source.has_sku:
+    level = url_state.segmented(t("products.level", lang), products.LEVELS, key="pr_level",
+                                default="product", container=cols[1],
+                                format_func=lambda v: t(f"products.level_{v}", lang))
+url_state.seed("pr_slow_days", default=products.SLOW_DAYS, parse=int, valid=lambda v: 1 <= v <= 90)
+slow_days = cols[3].number_input(t("products.slow_days", lang), min_value=1, max_value=90,
+                                 step=1, key="pr_slow_days",
+                                 help=t("products.slow_days_help", lang))
+url_state.store("pr_slow_days", default=products.SLOW_DAYS)
+url_state.seed("pr_slow_units", default=products.SLOW_UNITS, parse=int,
+               valid=lambda v: 0 <= v <= 100_000)
+slow_units = cols[4].number_input(t("products.slow_units", lang), min_value=0, step=1,
+                                  key="pr_slow_units", help=t("products.slow_units_help", lang))
+url_state.store("pr_slow_units", default=products.SLOW_UNITS)
+
+rows = view.ranking(origin, f, level, slow_days)
+in_range = rows[rows["is_in_range"].fillna(False).astype(bool)]
+if in_range.empty:
+    st.info(t("products.no_rows", lang, kind=t(f"kind.{origin}", lang)))
+    st.stop()
+shown = products.available_metrics(in_range)
+metric = url_state.selectbox(t("products.metric", lang), shown, key="pr_metric",
+                             default="paid_amount", container=cols[2],
+                             format_func=lambda m: metrics.label(m, lang))
+previous = view.ranking(origin, f, level, slow_days, compare=True) if f.compare else None
+
+kind_label = t(f"kind.{origin}", lang)
+notes = [t("overview.source_caption", lang, kind=kind_label, start=f.start.isoformat(),
+           end=f.end.isoformat())]
+if "visitors" in shown:
+    notes.append(t("overview.visitor_days", lang))
+if "gross_margin" not in shown:
+    notes.append(t("products.no_margin", lang))
+if f.compare:
+    notes.append(t("filters.compare_range", lang, start=f.compare[0].isoformat(),
+                   end=f.compare[1].isoformat()))
+st.caption(" ".join(notes))
+left_out = int(rows["count_rows_left_out"].sum())
+if left_out:
+    st.warning(t("overview.period_rows_left_out", lang, count=left_out, kind=kind_label),
+               icon=":material/date_range:")
+unapplied = f.not_applicable(origin)
+if unapplied:
+    st.caption(t("overview.filters_not_applied", lang, kind=kind_label,
+                 names="、".join(t(filters.DIM_LABELS[d], lang) for d in unapplied)))
+
+# ---------- the ranking
+ranked = products.ranked(rows, metric)
+classes = products.abc(rows)
+table = view.table(ranked, classes, previous, metric, shown, level, lang)
+st.dataframe(table.head(view.TABLE_LIMIT), hide_index=True, width="stretch",
+             column_config=view.column_config(metric, shown, lang), key="pr_table")
+if len(table) > view.TABLE_LIMIT:
+    st.caption(t("products.table_capped", lang, n=view.TABLE_LIMIT, total=len(table)))
+export = view.download_frame(table, lang)
+dl = st.columns([1, 1, 4])
+dl[0].download_button(t("products.download_csv", lang), downloads.safe_csv(export),
+                      file_name=f"products_{level}_{f.start}_{f.end}.csv", mime="text/csv",
+                      key="pr_download_csv", icon=":material/download:")
+dl[1].download_button(t("products.download_xlsx", lang), downloads.safe_xlsx(export),
+                      file_name=f"products_{level}_{f.start}_{f.end}.xlsx",
+                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      key="pr_download_xlsx", icon=":material/download:")
+
+# ---------- ABC / Pareto
+st.subheader(t("products.abc_title", lang))
+summary = products.abc_summary(classes)
+st.markdown(" · ".join(t("products.abc_class", lang, cls=s.cls, n=s.count_items,
+                         share=f"{s.share * 100:.1f}%") for s in summary))
+st.altair_chart(view.pareto(classes, lang), width="stretch")
+st.caption(t("products.abc_rule", lang, n=view.PARETO_LIMIT))
+
+# ---------- 热销 / 滞销
+hot_units, hot_velocity = products.hot(rows)
+slow = products.slow(rows, origin, slow_units)
+hot_col, slow_col = st.columns(2)
+with hot_col:
+    st.subheader(t("products.hot_title", lang))
+    tab_units, tab_velocity = st.tabs([t("products.hot_by_units", lang),
+                                       t("products.hot_by_velocity", lang)])
+    tab_units.dataframe(view.short_list(hot_units, {"units_sold": "int", "paid_amount": "money"},
+                                        lang), hide_index=True, width="stretch")
+    tab_velocity.dataframe(view.short_list(hot_velocity, {"velocity": "velocity",
+                                                          "units_sold": "int"}, lang),
+                           hide_index=True, width="stretch")
+    st.caption(t("products.hot_rule", lang, n=products.HOT_N))
+with slow_col:
+    st.subheader(t("products.slow_title", lang))
+    if slow.empty:
+        st.info(t("products.slow_none", lang, days=slow_days))
+    else:
+        st.dataframe(view.short_list(slow, view.slow_columns(origin), lang), hide_index=True,
+                     width="stretch")
+    st.caption(t(f"products.slow_rule_{origin}", lang, days=slow_days, units=slow_units))
+
+# ---------- movers
+st.subheader(t("products.movers", lang))
+if previous is None:
+    st.info(t("overview.movers_need_compare", lang))
+else:
+    moved = products.movers(rows, previous)
+    if moved.empty:
+        st.info(t("overview.movers_none", lang))
+    else:
+        st.altair_chart(charts.diverging_bars(
+            moved, item="label", value="change", fmt="money",
+            item_title=t("products.col_item", lang),
+            value_title=t("overview.movers_change", lang)), width="stretch")
+        st.caption(t("products.movers_caption", lang, n=products.MOVERS_N))
+
+# ---------- one product
+st.subheader(t("products.detail", lang))
+choices = view.product_choices(origin, f, level, slow_days, rows)
+picked = url_state.selectbox(t("products.pick", lang), ["", *choices], key="pr_product",
+                             default="", format_func=lambda p: choices.get(p) or
+                             t("products.pick_none", lang))
+if picked:
+    detail = view.detail(origin, f, level, slow_days, rows, picked)
+    cards = st.columns(4)
+    for col, name in zip(cards, ("paid_amount", "units_sold", "conversion", "refund_rate"),
+                         strict=False):
+        col.metric(metrics.label(name, lang), metrics.fmt(name, detail.sums.get(name), lang),
+                   border=True)
+    trend_col, funnel_col = st.columns([3, 2])
+    with trend_col:
+        if detail.daily.empty:
+            st.info(t("products.detail_no_daily", lang))
+        else:
+            st.altair_chart(view.daily_chart(detail.daily, lang), width="stretch")
+    with funnel_col:
+        if len(detail.funnel) >= 2:
+            st.altair_chart(view.funnel_chart(detail.funnel, lang), width="stretch")
+        else:
+            st.info(t("products.detail_no_funnel", lang))
+    if not detail.image_tests.empty:
+        st.markdown(t("products.image_tests", lang))
+        st.dataframe(view.image_tests_table(detail.image_tests, lang), hide_index=True,
+                     width="stretch")

@@ -1,0 +1,145 @@
+-- products_ranking_orders: per product (or SKU) sums from order lines, with what the
+-- 热销/滞销 lists and stock cover need, and the daily paid amount as a list (sparkline).
+-- params: $start, $end (date, inclusive), $src, $dev, $prov (varchar[]; null = all),
+--         $level (varchar: 'product' | 'sku'), $slow_days (int: the 滞销 window, the last
+--         N days up to $end), $cover_days (int: the window for average daily units)
+-- grain: one row per product (sku_id null) or per (product, SKU), for items sold in the
+-- range or in the N days before the 滞销 window (units_before_slow: orders carry no
+-- visitors or stock, so an item counts as on sale when it sold just before the window).
+-- With no source/device/province filter the days come from rollup_orders_daily_product;
+-- with one, from the order lines (the rollup does not keep those columns). Same columns
+-- as products_ranking; those orders cannot give are NULL. days_listed: days from the
+-- item's first sale in the range to $end. spark: paid amount per day of the range.
+-- used by: pages/products.py
+with
+
+from_rollup as (
+
+    select day, product_id, sku_id, product_name, orders, units_sold, paid_amount, refund_amount
+    from rollup_orders_daily_product
+    where $src is null and $dev is null and $prov is null
+      and day <= cast($end as date)
+      and day >= least(
+          cast($start as date),
+          cast($end as date) - (2 * cast($slow_days as integer) - 1),
+          cast($end as date) - (cast($cover_days as integer) - 1)
+      )
+
+),
+
+from_lines as (
+
+    select
+        cast(order_time as date) as day,
+        product_id,
+        sku_id,
+        max(product_name) as product_name,
+        count(distinct order_id) filter (where paid_amount > 0) as orders,
+        sum(quantity) filter (where paid_amount > 0) as units_sold,
+        sum(paid_amount) as paid_amount,
+        sum(refund_amount) as refund_amount
+    from orders
+    where not ($src is null and $dev is null and $prov is null)
+      and product_id is not null
+      and order_time < cast(cast($end as date) + 1 as timestamp)
+      and order_time >= cast(least(
+          cast($start as date),
+          cast($end as date) - (2 * cast($slow_days as integer) - 1),
+          cast($end as date) - (cast($cover_days as integer) - 1)
+      ) as timestamp)
+      and ($src is null or source in (select unnest($src)))
+      and ($dev is null or device in (select unnest($dev)))
+      and ($prov is null or province in (select unnest($prov)))
+    group by 1, 2, 3
+
+),
+
+placed as (
+
+    select
+        *,
+        case when $level = 'sku' then sku_id end as sku_key,
+        day >= cast($start as date) as is_inside,
+        day >= cast($end as date) - (cast($slow_days as integer) - 1) as is_slow_window,
+        day >= cast($end as date) - (cast($cover_days as integer) - 1) as is_cover_window,
+        day < cast($end as date) - (cast($slow_days as integer) - 1)
+            and day >= cast($end as date) - (2 * cast($slow_days as integer) - 1)
+            as is_before_slow
+    from (select * from from_rollup union all select * from from_lines)
+
+),
+
+items as (
+
+    select
+        product_id,
+        sku_key as sku_id,
+        arg_max(product_name, day) as product_name,
+        cast(null as varchar) as category,
+        bool_or(is_inside and paid_amount > 0) as is_in_range,
+        count(*) filter (where is_inside) as count_rows,
+        0 as count_rows_left_out,
+        cast(null as bigint) as visitors,
+        cast(null as bigint) as page_views,
+        cast(null as bigint) as add_to_cart_buyers,
+        cast(null as bigint) as paying_buyers,
+        sum(units_sold) filter (where is_inside) as units_sold,
+        sum(paid_amount) filter (where is_inside) as paid_amount,
+        sum(refund_amount) filter (where is_inside) as refund_amount,
+        sum(orders) filter (where is_inside) as orders,
+        cast(null as double) as gross_margin,
+        count(*) filter (where is_inside) as count_rows_no_cost,
+        coalesce(sum(units_sold) filter (where is_slow_window), 0) as units_slow,
+        cast(null as bigint) as visitors_slow,
+        coalesce(sum(units_sold) filter (where is_cover_window), 0) as units_cover,
+        coalesce(sum(units_sold) filter (where is_before_slow), 0) as units_before_slow,
+        cast($end as date) - min(day) filter (where is_inside and paid_amount > 0) + 1
+            as days_listed
+    from placed
+    group by product_id, sku_key
+    having bool_or((is_inside or is_before_slow) and paid_amount > 0)
+
+),
+
+days as (
+
+    select cast(unnest(generate_series(
+        cast($start as date), cast($end as date), interval 1 day
+    )) as date) as day
+
+),
+
+daily as (
+
+    select product_id, sku_key, day, sum(paid_amount) as paid_amount
+    from placed
+    where is_inside
+    group by all
+
+),
+
+spark as (
+
+    select
+        keys.product_id,
+        keys.sku_key,
+        list(coalesce(daily.paid_amount, 0) order by days.day) as spark
+    from (select distinct product_id, sku_key from daily) as keys
+    cross join days
+    left join daily
+        on daily.product_id = keys.product_id
+       and daily.sku_key is not distinct from keys.sku_key
+       and daily.day = days.day
+    group by all
+
+)
+
+select
+    items.*,
+    cast(null as bigint) as stock,
+    spark.spark
+from items
+left join spark
+    on spark.product_id = items.product_id
+   and spark.sku_key is not distinct from items.sku_id
+order by items.paid_amount desc nulls last, items.product_id, items.sku_id
