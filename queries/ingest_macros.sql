@@ -2,62 +2,90 @@
 -- params: none. Run once on the private in-memory connection that parses an upload.
 -- Each macro takes the raw cell text and returns a typed value, or null when the
 -- cell cannot be read; the loader reports a non-empty cell that came back null.
+-- Plain values (1234.5, 2026-11-01 10:00:00, 123456) take a cheap cast first; only
+-- what that cannot read goes through the folding and pattern matching below.
 
--- full-width digits and punctuation, stray whitespace and BOMs folded away
+-- whitespace trimmed everywhere (readers.WHITESPACE): space, tab, CR, LF, VT, FF,
+-- ideographic space, no-break space, BOM
+create or replace temp macro ss_ws() as
+    ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(12288) || chr(160)
+    || chr(65279);
+
+-- trim(s, ss_ws()) is slow for a multi-byte set: most cells need no trimming at all
+create or replace temp macro ss_trim(s) as
+    case
+        when ord(s) not in (32, 9, 10, 11, 12, 13, 12288, 160, 65279)
+            and ord(right(s, 1)) not in (32, 9, 10, 11, 12, 13, 12288, 160, 65279)
+            then s
+        else trim(s, ss_ws())
+    end;
+
+-- full-width digits and punctuation folded, whitespace trimmed: for numbers, dates, ids
 create or replace temp macro ss_fold(s) as
     nullif(
         trim(
             translate(
-                replace(s::varchar, chr(65279), ''),
+                s::varchar,
                 '０１２３４５６７８９．，－＋％（）：／　＄',
                 '0123456789.,-+%():/ $'
             ),
-            ' ' || chr(9) || chr(10) || chr(13) || chr(160)
+            ss_ws()
         ),
         ''
     );
 
--- Excel guards around long ids: ="123", '123, a leading tab
-create or replace temp macro ss_unwrap(s) as
-    nullif(regexp_replace(ss_fold(s), '^(="?|''|")|"$', '', 'g'), '');
-
+-- placeholders that mean "no value" (never zero), also in their full-width forms;
+-- compared without folding, and only when the first character can start one
+-- (- — / 暂 无 n N # * and full-width - / * n N; -1 is the empty string)
 create or replace temp macro ss_is_null(s) as
-    ss_fold(s) is null
-    or lower(ss_fold(s)) in (
-        '-', '--', '---', '—', '——', '/', '暂无', '无', 'null', 'none', 'nan', 'n/a', 'na',
-        '#n/a', '无退款申请', '****', '***', '*'
-    );
+    case
+        when s is null then true
+        when ord(ss_trim(s::varchar)) in (
+            -1, 45, 8212, 47, 26242, 26080, 110, 78, 35, 42, 65293, 65295, 65290, 65358, 65326
+        ) then lower(ss_trim(s::varchar)) in (
+            '', '-', '--', '---', '—', '——', '/', '暂无', '无', 'null', 'none', 'nan', 'n/a', 'na',
+            '#n/a', '无退款申请', '****', '***', '*', '－', '－－', '－－－', '／', '＊', '＊＊＊＊',
+            'ｎｕｌｌ', 'ｎ／ａ'
+        )
+        else false
+    end;
+
+create or replace temp macro ss_finite(x) as case when isfinite(x) then x end;
 
 create or replace temp macro ss_numtext(s) as
     regexp_replace(lower(ss_fold(s)), '[,¥￥$元\s]|rmb|cny', '', 'g');
 
+-- t is ss_numtext of the cell: 12.34%, 1.2万, 3亿, (12.5) for a negative amount
+create or replace temp macro ss_num_text(t) as
+    ss_finite(
+        case
+            when suffix(t, '%') then try_cast(rtrim(t, '%') as double) / 100
+            when suffix(t, '万') then try_cast(rtrim(t, '万') as double) * 1e4
+            when suffix(t, '亿') then try_cast(rtrim(t, '亿') as double) * 1e8
+            when regexp_full_match(t, '\(\d+(\.\d+)?\)') then -try_cast(trim(t, '()') as double)
+            else try_cast(t as double)
+        end
+    );
+
 create or replace temp macro ss_num(s) as
-    case
-        when ss_is_null(s) then null
-        else coalesce(
-            try_cast(s as double),
-            case
-                when suffix(ss_numtext(s), '%')
-                    then try_cast(rtrim(ss_numtext(s), '%') as double) / 100
-                when suffix(ss_numtext(s), '万')
-                    then try_cast(rtrim(ss_numtext(s), '万') as double) * 1e4
-                when suffix(ss_numtext(s), '亿')
-                    then try_cast(rtrim(ss_numtext(s), '亿') as double) * 1e8
-                when regexp_full_match(ss_numtext(s), '\(\d+(\.\d+)?\)')
-                    then -try_cast(trim(ss_numtext(s), '()') as double)
-                else try_cast(ss_numtext(s) as double)
-            end
-        )
-    end;
+    coalesce(
+        ss_finite(try_cast(s as double)),
+        ss_finite(try_cast(replace(s, ',', '') as double)),
+        case when not ss_is_null(s) then ss_num_text(ss_numtext(s)) end
+    );
 
 create or replace temp macro ss_int(s) as cast(round(ss_num(s)) as bigint);
 
--- the part of a cell before a range separator: 2026-11-01~2026-11-07
+-- the part of a cell before / after a range separator: 2026-11-01~2026-11-07
 create or replace temp macro ss_range_start(s) as
     trim(regexp_split_to_array(ss_fold(s), '\s*(~|至|～|—|–|\s-\s)\s*')[1]);
 
 create or replace temp macro ss_range_end(s) as
     trim(regexp_split_to_array(ss_fold(s), '\s*(~|至|～|—|–|\s-\s)\s*')[2]);
+
+-- Excel guards around long ids: ="123", '123 (a leading tab is whitespace)
+create or replace temp macro ss_unwrap(s) as
+    nullif(regexp_replace(ss_fold(s), '^="(.*)"$|^''(.*)$', '\1\2'), '');
 
 -- timestamps: ISO, slashes, 年月日, compact digits, offsets dropped, Excel serials
 create or replace temp macro ss_ts_text(s) as
@@ -66,7 +94,7 @@ create or replace temp macro ss_ts_text(s) as
         't', ' ', 'i'
     );
 
-create or replace temp macro ss_ts(s) as
+create or replace temp macro ss_ts_slow(s) as
     case
         when ss_is_null(s) then null
         when regexp_full_match(ss_unwrap(s), '\d{5}(\.\d+)?')
@@ -85,14 +113,34 @@ create or replace temp macro ss_ts(s) as
         )
     end;
 
-create or replace temp macro ss_date(s) as cast(ss_ts(ss_range_start(s)) as date);
+-- 2026-11-01 and 2026-11-01 10:00:00 (19 characters, so never 'epoch' or 'infinity')
+create or replace temp macro ss_ts(s) as
+    coalesce(
+        case when length(s) in (10, 19) then try_cast(s as timestamp) end,
+        ss_ts_slow(s)
+    );
 
-create or replace temp macro ss_id(s) as
+create or replace temp macro ss_date(s) as
+    coalesce(
+        case when length(s) in (10, 19) then try_cast(s as date) end,
+        cast(ss_ts_slow(ss_range_start(s)) as date)
+    );
+
+-- ids stay exact text; scientific notation means Excel already lost the digits
+create or replace temp macro ss_id_slow(s) as
     case
         when ss_is_null(s) then null
         when regexp_full_match(ss_unwrap(s), '[+-]?\d+(\.\d+)?[eE][+-]?\d+') then null
         when regexp_full_match(ss_unwrap(s), '\d+\.0+') then split_part(ss_unwrap(s), '.', 1)
         else ss_unwrap(s)
+    end;
+
+create or replace temp macro ss_id(s) as
+    case
+        when regexp_full_match(s, '[0-9A-Za-z_-]{1,64}')
+            and not regexp_full_match(s, '(?i)[+-]?[0-9]+e[+-]?[0-9]+|nan|none|null|na|-+')
+            then s
+        else ss_id_slow(s)
     end;
 
 create or replace temp macro ss_bool(s) as
@@ -106,12 +154,13 @@ create or replace temp macro ss_bool(s) as
         ) then false
     end;
 
--- text keeps its own punctuation (卖家已发货，等待买家确认): only the edges are trimmed
+-- text is kept as written (no folding): only whitespace trimmed and placeholders nulled
 create or replace temp macro ss_text(s) as
-    case
-        when ss_is_null(s) then null
-        else trim(
-            replace(s::varchar, chr(65279), ''),
-            ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(12288)
-        )
-    end;
+    case when ss_is_null(s) then null else ss_trim(s) end;
+
+-- extra columns: verbatim, only whitespace trimmed
+create or replace temp macro ss_extra(s) as case when ss_trim(s) <> '' then ss_trim(s) end;
+
+-- a variant named like the control arm, when the file has no control column
+create or replace temp macro ss_is_control(v) as
+    lower(trim(v)) in ('control', '对照', '对照组', '原图', '原版', '基准', 'baseline', 'original');

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -14,7 +15,7 @@ from shopsight import schema, workspace
 from shopsight.ingest import detect, headers, synonyms
 from shopsight.ingest.errors import IngestError
 from shopsight.ingest.parse import parse_sheet
-from shopsight.ingest.readers import Sheet, Workbook, read_workbook
+from shopsight.ingest.readers import Sheet, Source, Workbook, read_workbook
 
 PREVIEW_ROWS = 20
 
@@ -63,6 +64,7 @@ class LoadReport:
     mapping: dict[str, str] = field(default_factory=dict)
     derived: list[str] = field(default_factory=list)
     summary_rows_dropped: int = 0
+    blank_rows: int = 0
 
     def as_json(self) -> dict:
         return {
@@ -93,11 +95,13 @@ def _choose(sheet: Sheet, filename: str, kind: str | None) -> SheetChoice:
     return SheetChoice(sheet, idx, names, period, found, confidence, scores)
 
 
-def _read(data: bytes, filename: str) -> Workbook:
+def _read(data: Source, filename: str) -> Workbook:
     try:
-        return read_workbook(data)
+        return read_workbook(Path(data) if isinstance(data, str) else data)
     except IngestError as e:
         raise IngestError(f"{filename}: {e}") from None
+    except OSError as e:
+        raise IngestError(f"{filename}: cannot read the file ({e.strerror})") from None
 
 
 def _pick_sheets(wb: Workbook, filename: str, sheet: str | None, kind: str | None) -> list[SheetChoice]:
@@ -131,7 +135,7 @@ def _mapping_for(choice: SheetChoice, kind: str, con) -> tuple[dict[str, str], b
 
 
 def inspect_file(
-    data: bytes,
+    data: Source,
     filename: str,
     *,
     con: duckdb.DuckDBPyConnection | None = None,
@@ -176,8 +180,8 @@ def _device(choice: SheetChoice, filename: str, many: bool) -> str | None:
 def _preview(choice, kind, mapping, filename, missing) -> tuple[pd.DataFrame, dict[str, int]]:
     if missing:
         return pd.DataFrame(), {}
-    rows = choice.sheet.rows[: choice.header_index + 1 + PREVIEW_ROWS]
-    result = parse_sheet(rows, choice.header_index, choice.headers, mapping, kind,
+    head = Sheet(choice.sheet.name, choice.sheet.rows[: choice.header_index + 1 + PREVIEW_ROWS])
+    result = parse_sheet(head, choice.header_index, choice.headers, mapping, kind,
                          period=choice.period, device=_device(choice, filename, False))
     counts: dict[str, int] = {}
     for e in result.errors:
@@ -200,9 +204,20 @@ def _validate_mapping(kind: str, mapping: dict[str, str], filename: str) -> None
         raise IngestError(f"{filename}: more than one header is mapped to {', '.join(dup)}")
 
 
+def _kind_from_mapping(mapping: dict[str, str], choice: SheetChoice) -> str | None:
+    """The kind a hand-made mapping fills: all its required columns, most columns mapped."""
+    fits = [
+        (sum(1 for c in mapping.values() if c in detect.kind_inputs(k)), k)
+        for k in schema.KINDS
+        if not detect.missing_required(k, mapping, has_period=choice.period is not None)
+        and all(not c or c in detect.kind_inputs(k) for c in mapping.values())
+    ]
+    return max(fits)[1] if fits else None
+
+
 def load_file(
     ws: workspace.Workspace,
-    data: bytes,
+    data: Source | str,
     filename: str,
     *,
     kind: str | None = None,
@@ -211,13 +226,25 @@ def load_file(
     mode: str = "replace",
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> LoadReport:
-    """Parse and load one file in one transaction; raise IngestError and change nothing if it cannot load."""
+    """Parse and load one file in one transaction; raise IngestError and change nothing if it cannot load.
+
+    `data` is the upload's bytes or a path to read (a path is only ever read by this
+    process; what DuckDB reads is a private copy or link under a name chosen here).
+    `mapping` (source header -> canonical column) overrides the detected one; with
+    no kind given, the kind is the one whose required columns the mapping fills.
+    """
     if kind is not None and kind not in schema.KINDS:
         raise IngestError(f"{filename}: unknown dataset kind {kind!r} (one of {', '.join(schema.KINDS)})")
+    if mode not in ("replace", "append"):
+        raise IngestError(f"{filename}: mode must be replace or append, not {mode!r}")
     wb = _read(data, filename)
     picked = _pick_sheets(wb, filename, sheet, kind)
     first = picked[0]
     found = kind or first.kind
+    if found is None and mapping:
+        found = _kind_from_mapping(mapping, first)
+        if found is not None:
+            picked = [first]
     if found is None:
         raise IngestError(
             f"{filename}: the columns ({', '.join(first.headers[:12])}) match no dataset kind. "
@@ -237,25 +264,31 @@ def load_file(
                 f"{filename}: required column(s) for {found} not found: {', '.join(missing)} "
                 f"(headers on row {first.header_index + 1}: {', '.join(first.headers[:15])})"
             )
-        tables, errors, rejected, derived, summary = [], [], 0, set(), 0
+        tables, errors, rejected, derived, summary, blank = [], [], 0, set(), 0, 0
         for choice in picked:
             sheet_mapping = mapping if choice is first else {
                 h: mapping.get(h, "") for h in choice.headers
             }
             try:
                 result = parse_sheet(
-                    choice.sheet.rows, choice.header_index, choice.headers, sheet_mapping, found,
+                    choice.sheet, choice.header_index, choice.headers, sheet_mapping, found,
                     period=choice.period, device=_device(choice, filename, len(picked) > 1),
                 )
             except ValueError as e:
                 raise IngestError(f"{filename}: {e}") from None
+            except IngestError as e:
+                raise IngestError(f"{filename}: {e}") from None
             tables.append(result.table)
-            prefix = f"{choice.sheet.name}!" if len(picked) > 1 and choice.sheet.name else ""
-            errors += [{**e, "row": e["row"], "sheet": choice.sheet.name} if prefix else e
-                       for e in result.errors]
+            # several sheets: the sheet goes into the message, the error keeps its four keys
+            if len(picked) > 1 and choice.sheet.name:
+                errors += [{**e, "message": f"sheet {choice.sheet.name}: {e['message']}"}
+                           for e in result.errors]
+            else:
+                errors += result.errors
             rejected += result.rows_rejected
             derived |= set(result.derived)
             summary += result.summary_rows_dropped
+            blank += result.blank_rows
         table = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
         if table.num_rows == 0:
             if not errors:
@@ -272,7 +305,7 @@ def load_file(
         )
         workspace.save_mapping(con, header_set_key(first.headers), found, mapping)
         return LoadReport(filename, found, sheets_label, table.num_rows, rejected, errors,
-                          mapping, sorted(derived), summary)
+                          mapping, sorted(derived), summary, blank)
     finally:
         if own:
             con.close()

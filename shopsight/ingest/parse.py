@@ -1,9 +1,16 @@
 """Type a sheet's cells into a canonical table with DuckDB, reporting every bad cell.
 
-The cells arrive as text under positional names (c0, c1, …), so no header text
-from a file ever reaches SQL.  Values are typed by the macros in
-queries/ingest_macros.sql; a non-empty cell that comes back null is an error
-for its row, and that row is not loaded.
+The cells reach SQL as text under positional names (c0, c1, …), so no header
+text from a file ever becomes SQL.  One query types every mapped cell with the
+macros in queries/ingest_macros.sql, on a private in-memory connection; a
+non-empty cell that comes back null is an error for its row, and that row is
+not loaded.  Row numbers are the file's own (title and header rows counted).
+
+Where the cells come from (readers.py): a big CSV is read by DuckDB's own CSV
+reader from a UTF-8 copy; that is used only when it provably yields one record
+per physical line (otherwise, and on any reader error, the Python reader does
+the work), so row numbers stay exact.  Excel values are converted to text
+column by column.  Both give the same result as the plain Python readers.
 """
 
 from __future__ import annotations
@@ -12,12 +19,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from shopsight import queries, schema
 from shopsight.geo import names as geo_names
-from shopsight.ingest import synonyms
-from shopsight.ingest.readers import MAX_CELL_CHARS
+from shopsight.ingest import readers, synonyms
+from shopsight.ingest.errors import IngestError
+from shopsight.ingest.readers import MAX_CELL_CHARS, WHITESPACE, CellsBody, CsvBody, Sheet
+
+# Tests switch these off to compare the fast readers with the reference ones.
+FAST_PATHS = True
 
 MAX_REPORTED_ERRORS = 10_000
 SUMMARY_WORDS = ("合计", "总计", "汇总", "总和", "total", "grand total", "totals", "sum", "小计")
@@ -30,7 +43,6 @@ _PARSER = {
     schema.BOOL: "ss_bool",
     schema.TEXT: "ss_text",
 }
-_ID_COLUMNS = {"order_id", "buyer_id", "product_id", "sku_id", "customer_id", "user_id"}
 _PROBLEM = {
     "ss_date": "is not a date (e.g. 2026-11-01, 2026/11/1, 20261101, 2026年11月1日)",
     "ss_ts": "is not a date/time (e.g. 2026-11-01 10:30:00)",
@@ -39,8 +51,11 @@ _PROBLEM = {
     "ss_bool": "is not a yes/no value (是/否, 成交/未成交, true/false)",
     "ss_id": "is an id in scientific notation: its digits were lost in Excel; export the column as text",
 }
+# schema.ID and schema.TEXT are both varchar: ids are told apart by name
+_ID_COLUMNS = {"order_id", "buyer_id", "product_id", "sku_id", "customer_id", "user_id"}
 # Order-level fields that Shopify-style exports fill only on an order's first line.
 _ORDER_LEVEL = ("order_time", "buyer_id", "status", "province", "city", "source", "device")
+_PERIOD_KINDS = ("traffic", "products", "regions")
 
 
 @dataclass
@@ -51,78 +66,232 @@ class ParseResult:
     derived: list[str] = field(default_factory=list)
     summary_rows_dropped: int = 0
     blank_rows: int = 0
+    reader: str = "python"  # python | duckdb_csv | excel_columns: which reader gave the cells
 
 
-def _is_summary(row: list[str | None]) -> bool:
-    first = next((c for c in row if c and c.strip()), None)
-    return first is not None and first.strip().lower().rstrip(":：") in SUMMARY_WORDS
-
-
-def raw_table(rows: list[list[str | None]], header_index: int, width: int) -> tuple[pa.Table, int, int]:
-    """Text columns c0..c{width-1}, `_row` (the file's 1-based row) and `_problem`."""
-    cols: list[list[str | None]] = [[] for _ in range(width)]
-    row_nos: list[int] = []
-    problems: list[str | None] = []
-    summary = blank = 0
-    for i in range(header_index + 1, len(rows)):
-        row = rows[i]
-        if not any(c is not None and c.strip() for c in row):
-            blank += 1
-            continue
-        if _is_summary(row):
-            summary += 1
-            continue
-        problem = None
-        if len(row) > width and any(c is not None and c.strip() for c in row[width:]):
-            problem = f"the row has {len(row)} cells but the header has {width} columns"
-        long = next((j for j, c in enumerate(row[:width]) if c is not None and len(c) > MAX_CELL_CHARS), None)
-        if long is not None:
-            problem = (
-                f"column {long + 1}: a cell of {len(row[long]):,} characters "
-                f"(the limit is {MAX_CELL_CHARS:,})"
-            )
-        for j in range(width):
-            cell = row[j] if j < len(row) else None
-            if long is not None and cell is not None and len(cell) > MAX_CELL_CHARS:
-                cell = None
-            cols[j].append(cell)
-        row_nos.append(i + 1)
-        problems.append(problem)
-    arrays = {f"c{j}": pa.array(cols[j], pa.string()) for j in range(width)}
-    arrays["_row"] = pa.array(row_nos, pa.int64())
-    arrays["_problem"] = pa.array(problems, pa.string())
-    return pa.table(arrays), summary, blank
+def _sql_text(s: str) -> str:
+    """A constant of ours (never file text) as a SQL string literal."""
+    return "'" + s.replace("'", "''") + "'"
 
 
 def _parser_for(canonical: str, kind: str) -> str:
     if canonical.startswith("rate:"):
         return "ss_num"
-    if canonical in _ID_COLUMNS or (kind == "image_tests" and canonical == "product_id"):
+    if canonical in _ID_COLUMNS:
         return "ss_id"
-    col = schema.KINDS[kind].column(canonical)
-    if col.type == schema.ID:
-        return "ss_id"
-    return _PARSER[col.type]
+    return _PARSER[schema.KINDS[kind].column(canonical).type]
 
 
-def _region_lookup(con: duckdb.DuckDBPyConnection, expr: str, split: bool) -> None:
-    """Normalise distinct province (or address) values in Python, joinable as `_geo`."""
-    values = [r[0] for r in con.execute(f"select distinct {expr} from t1 where {expr} is not null").fetchall()]
-    prov, city = [], []
-    for v in values:
-        if split:
-            p, c = geo_names.split_address(v)
+class _Plan:
+    """The one typing query for a sheet, built from its mapping (identifiers are ours only)."""
+
+    def __init__(self, headers: list[str], mapping: dict[str, str], kind: str,
+                 period: tuple[dt.date, dt.date] | None, device: str | None) -> None:
+        self.kind = kind
+        self.k = schema.KINDS[kind]
+        self.headers = headers
+        self.width = len(headers)
+        col_of = {h: j for j, h in enumerate(headers)}
+        self.mapped = {canon: col_of[h] for h, canon in mapping.items() if canon and h in col_of}
+        self.address = next((col_of[h] for h in headers if synonyms.is_address(h)), None)
+        skipped = {h for h in headers if synonyms.is_personal(h) or synonyms.is_address(h)
+                   or synonyms.is_comparison(h)}
+        self.extras = [(j, h) for j, h in enumerate(headers) if not mapping.get(h) and h not in skipped]
+        self.checks = [(canon, j, _parser_for(canon, kind)) for canon, j in self.mapped.items()
+                       if _parser_for(canon, kind) != "ss_text"]
+        self.params: dict = {}
+        self.derived: list[str] = []
+        self.out = self._outputs(period, device)
+        missing = [c for c in self.k.required if not self.out.get(c) and not self._from_geo(c)]
+        if missing:
+            raise ValueError(f"required column(s) not mapped: {', '.join(missing)}")
+
+    def _from_geo(self, col: str) -> bool:
+        return col in ("province", "city") and col in self.geo_columns
+
+    @property
+    def geo_columns(self) -> tuple[str, ...]:
+        names = self.k.column_names
+        if "province" not in names:
+            return ()
+        if "province" in self.mapped:
+            return ("province", "city") if "city" in self.mapped else ("province",)
+        if self.address is not None:
+            return ("province", "city") if "city" in names and "city" not in self.mapped else ("province",)
+        return ()
+
+    def _outputs(self, period, device) -> dict[str, str | None]:
+        """SQL expression of every canonical column over the typed cells (v_*)."""
+        present = {c.replace(":", "__") for c in self.mapped}
+        out: dict[str, str | None] = {}
+        for col in self.k.columns:
+            name = col.name
+            expr = f"v_{name}" if name in present else None
+            if name == "date" and self.k.period and expr is None and period:
+                expr, self.params["p_start"] = "$p_start", period[0]
+                self.derived.append("date")
+            if name == "date_end" and self.k.period:
+                parts = ["v_date_end"] if "date_end" in present else []
+                if "date" in present:
+                    parts += ["_range_end", "v_date"]
+                elif period:
+                    self.params["p_end"] = period[1]
+                    parts.append("$p_end")
+                expr = f"coalesce({', '.join(parts)})" if parts else None
+            if name == "device" and device and expr is None:
+                expr, self.params["device"] = "$device", device
+                self.derived.append("device")
+            if expr is None and col.default is not None:
+                self.params[f"d_{name}"] = col.default
+                expr = f"$d_{name}"
+            out[name] = expr
+
+        def derive(target: str, expr: str) -> None:
+            if out.get(target) is None:
+                out[target] = expr
+                self.derived.append(target)
+
+        if "rate__conversion" in present and "visitors" in present:
+            derive("paying_buyers", "cast(round(v_visitors * v_rate__conversion) as bigint)")
+        if "rate__order" in present and "visitors" in present:
+            derive("order_buyers", "cast(round(v_visitors * v_rate__order) as bigint)")
+        if "rate__add_to_cart" in present and "visitors" in present:
+            derive("add_to_cart_buyers", "cast(round(v_visitors * v_rate__add_to_cart) as bigint)")
+        if self.kind == "image_tests":
+            if "rate__ctr" in present and "impressions" in present:
+                derive("clicks", "cast(round(v_impressions * v_rate__ctr) as bigint)")
+            if "product_id" in present:
+                derive("test_id", "v_product_id")
+            if "variant" in present:
+                derive("is_control", "ss_is_control(v_variant)")
+        if "rate__aov" in present and out.get("paying_buyers"):
+            derive("paid_amount", f"round(({out['paying_buyers']}) * v_rate__aov, 2)")
+        if "province" in self.geo_columns and "province" not in self.mapped:
+            for col in self.geo_columns:
+                out[col] = None  # filled from the 收货地址 lookup after the query
+                self.derived.append(col)
+        return out
+
+    def sql(self, source: str) -> str:
+        w = self.width
+        used = sorted({j for j in self.mapped.values()} | {j for j, _ in self.extras}
+                      | ({self.address} if self.address is not None else set()))
+        # a cell longer than Excel allows is refused for its row (checked on byte length
+        # first: strlen is free, length counts characters)
+        long_note = " ".join(
+            f"when strlen(c{j}) > {MAX_CELL_CHARS} and length(c{j}) > {MAX_CELL_CHARS} then "
+            f"'column {j + 1}: a cell of ' || format('{{:,}}', length(c{j})) || "
+            f"' characters (the limit is {MAX_CELL_CHARS:,})'"
+            for j in range(w)
+        )
+        first = "coalesce(" + ", ".join(f"nullif(ss_trim(c{j}), '')" for j in range(w)) + ")"
+        words = ", ".join(_sql_text(s) for s in SUMMARY_WORDS)
+        raw_select = [
+            f"{first} as _first",
+            "_extra",
+            f"case {long_note} else _extra end as _problem" if w else "_extra as _problem",
+            *(f"c{j}" for j in used),
+        ]
+        typed = [
+            f"case when _first is null and _extra is null then 1 "
+            f"when lower(rtrim(_first, ':：')) in ({words}) then 2 else 0 end as _skip",
+            "_problem",
+        ]
+        for canon, j in self.mapped.items():
+            alias = canon.replace(":", "__")
+            typed.append(f"{_parser_for(canon, self.kind)}(c{j}) as v_{alias}")
+            if canon == "date" and self.kind in _PERIOD_KINDS:
+                typed.append(f"ss_date(ss_range_end(c{j})) as _range_end")
+        typed += [f"c{j}" for j in sorted({j for _, j, _ in self.checks})]
+        typed += [f"ss_extra(c{j}) as x{j}" for j, _ in self.extras]
+        if self.address is not None and "province" in self.geo_columns and "province" not in self.mapped:
+            a = self.address
+            typed += [f"regexp_extract(c{a}, '^ *[^ ]+ +[^ ]+ +[^ ]+') as _k", f"c{a} as _a"]
+        final = [f"{self.out[c.name] or 'null'}::{c.type} as {c.name}" for c in self.k.columns]
+        final += [f"x{j}" for j, _ in self.extras]
+        final += ["_skip", "_problem"]
+        # the raw text of every cell that did not parse, for the rows that have one
+        failed = [f"(v_{canon.replace(':', '__')} is null and not ss_is_null(c{j}))"
+                  for canon, j, _fn in self.checks]
+        if failed:
+            texts = ", ".join(f"case when {f} then c{j} end"
+                              for f, (_, j, _) in zip(failed, self.checks, strict=True))
+            final.append(f"case when {' or '.join(failed)} then [{texts}] end as _failed")
         else:
-            p, c = geo_names.normalize_province(v), None
-        prov.append(p)
-        city.append(c)
-    con.register("_geo", pa.table({"k": pa.array(values, pa.string()),
-                                   "g_province": pa.array(prov, pa.string()),
-                                   "g_city": pa.array(city, pa.string())}))
+            final.append("null::varchar[] as _failed")
+        if "_k" in " ".join(typed):
+            # 收货地址 is looked up by its first three space-separated parts (省 市 区) when
+            # they lie within its first 40 characters, else by those 40 (ADDRESS_HEAD)
+            final.append("case when length(_k) between 1 and 40 then _k else left(_a, 40) end as _addr")
+        return (
+            f"with cells as (select {', '.join(raw_select)} from {source}), "
+            f"typed as (select {', '.join(typed)} from cells) "
+            f"select {', '.join(final)} from typed"
+        )
+
+
+def _rows_table(rows: list[list[str | None]], first: int, width: int) -> pa.Table:
+    """Text columns c0.. of rows[first:], and the too-many-cells note (the reference reader)."""
+    body = rows[first:]
+    cols = [pa.array([r[j] if j < len(r) else None for r in body], pa.string()) for j in range(width)]
+    extra = [
+        f"the row has {len(r)} cells but the header has {width} columns"
+        if len(r) > width and any(c is not None and c.strip(WHITESPACE) for c in r[width:]) else None
+        for r in body
+    ]
+    return _raw(cols, pa.array(extra, pa.string()), len(body))
+
+
+def _raw(cols: list[pa.Array], extra: pa.Array | None, n: int) -> pa.Table:
+    arrays = {f"c{j}": c for j, c in enumerate(cols)}
+    arrays["_extra"] = extra if extra is not None else pa.nulls(n, pa.string())
+    return pa.table(arrays)
+
+
+def _reference_rows(sheet: Sheet, header_index: int) -> list[list[str | None]]:
+    body = sheet.body
+    if body is None:
+        return sheet.rows
+    if isinstance(body, CellsBody):
+        return [[readers._cell_text(v) for v in row] for row in body.values]
+    rows = body.python_rows()
+    if rows[: header_index + 1] != sheet.rows[: header_index + 1]:
+        raise IngestError("the file mixes text encodings (its start reads differently from the "
+                          "rest); save it again as UTF-8")
+    return rows
+
+
+@dataclass
+class _Source:
+    """Where the query reads cells from: a FROM item and its parameters."""
+
+    sql: str
+    params: dict
+    reader: str
+
+
+def _csv_source(body: CsvBody, header_index: int, plan: _Plan, tmp: str) -> tuple[_Source, int] | None:
+    """DuckDB's CSV reader over a UTF-8 copy, and the records it must yield; None if unusable."""
+    path, lines = body.utf8_copy(tmp)
+    if lines < 0:
+        return None
+    columns = "{" + ", ".join(f"'c{j}': 'varchar'" for j in range(plan.width)) + "}"
+    sql = (
+        f"(select *, null::varchar as _extra from read_csv($path, header = false, "
+        f"auto_detect = false, delim = $delim, quote = '\"', escape = '\"', "
+        f"skip = {header_index + 1}, columns = {columns}, null_padding = true, "
+        f"strict_mode = true))"
+    )
+    source = _Source(sql, {"path": path, "delim": body.delimiter}, "duckdb_csv")
+    return source, lines - body.head_lines[header_index]
+
+
+def _run(con, plan: _Plan, source: _Source) -> pa.Table:
+    return con.sql(plan.sql(source.sql), params={**plan.params, **source.params}).to_arrow_table()
 
 
 def parse_sheet(
-    rows: list[list[str | None]],
+    sheet: Sheet,
     header_index: int,
     headers: list[str],
     mapping: dict[str, str],
@@ -131,201 +300,214 @@ def parse_sheet(
     period: tuple[dt.date, dt.date] | None = None,
     device: str | None = None,
 ) -> ParseResult:
-    k = schema.KINDS[kind]
-    width = len(headers)
-    raw, summary, blank = raw_table(rows, header_index, width)
-    con = duckdb.connect(":memory:", config={"threads": 2})
+    plan = _Plan(headers, mapping, kind, period, device)
+    body = sheet.body
+    con = _connect()
     try:
-        con.execute(queries.sql("ingest_macros"))
-        con.register("raw", raw)
-        col_of = {h: j for j, h in enumerate(headers)}
-        mapped = {canon: col_of[h] for h, canon in mapping.items() if canon and h in col_of}
-        address = next((col_of[h] for h in headers if synonyms.is_address(h)), None)
-
-        # stage 1: typed values, one error flag per mapped cell, extras as text
-        select = ["_row", "_problem"]
-        checks: list[tuple[str, int, str]] = []  # (canonical, source column index, parser)
-        for canon, j in mapped.items():
-            fn = _parser_for(canon, kind)
-            alias = canon.replace(":", "__")
-            select.append(f"{fn}(c{j}) as {alias}")
-            if fn != "ss_text":
-                select.append(f"(not ss_is_null(c{j}) and {fn}(c{j}) is null) as e{j}")
-                checks.append((canon, j, fn))
-            if canon == "date" and kind in ("traffic", "products", "regions"):
-                select.append(f"ss_date(ss_range_end(c{j})) as _range_end")
-        skipped = {h for h in headers if synonyms.is_personal(h) or synonyms.is_address(h)
-                   or synonyms.is_comparison(h)}
-        extras = [(j, h) for j, h in enumerate(headers)
-                  if not mapping.get(h) and h not in skipped]
-        for j, _h in extras:
-            select.append(f"nullif(trim(c{j}), '') as x{j}")
-        if address is not None:
-            select.append(f"ss_text(c{address}) as _address")
-        con.execute(f"create temp table t1 as select {', '.join(select)} from raw")
-
-        present = {c.replace(":", "__") for c in mapped}
-        derived: list[str] = []
-        params: dict = {}
-
-        # stage 2: fill what the file implies but does not state (DESIGN §2)
-        out: dict[str, str] = {}
-        for col in k.columns:
-            name = col.name
-            expr = f"t1.{name}" if name in present else None
-            if name == "date" and k.period and expr is None and period:
-                expr, params["p_start"] = "$p_start", period[0]
-                derived.append("date")
-            if name == "date_end" and k.period:
-                parts = [p for p in ("t1.date_end" if "date_end" in present else None,
-                                     "t1._range_end" if "date" in present else None) if p]
-                if "date" in present:
-                    parts.append("t1.date")
-                elif period:
-                    params["p_end"] = period[1]
-                    parts.append("$p_end")
-                expr = f"coalesce({', '.join(parts)})" if parts else None
-            if name == "device" and device and expr is None:
-                expr, params["device"] = "$device", device
-                derived.append("device")
-            if expr is None and col.default is not None:
-                params[f"d_{name}"] = col.default
-                expr = f"$d_{name}"
-            out[name] = expr
-
-        def derive(target: str, expr: str) -> None:
-            if out.get(target) is None:
-                out[target] = expr
-                derived.append(target)
-
-        if "rate__conversion" in present and "visitors" in present:
-            derive("paying_buyers", "cast(round(t1.visitors * t1.rate__conversion) as bigint)")
-        if "rate__order" in present and "visitors" in present:
-            derive("order_buyers", "cast(round(t1.visitors * t1.rate__order) as bigint)")
-        if "rate__add_to_cart" in present and "visitors" in present:
-            derive("add_to_cart_buyers", "cast(round(t1.visitors * t1.rate__add_to_cart) as bigint)")
-        if kind == "image_tests":
-            if "rate__ctr" in present and "impressions" in present:
-                derive("clicks", "cast(round(t1.impressions * t1.rate__ctr) as bigint)")
-            if "product_id" in present:
-                derive("test_id", "t1.product_id")
-        if "rate__aov" in present and out.get("paying_buyers"):
-            derive("paid_amount", f"round(({out['paying_buyers']}) * t1.rate__aov, 2)")
-
-        geo_join = ""
-        if "province" in [c.name for c in k.columns]:
-            if "province" in present:
-                _region_lookup(con, "province", split=False)
-                geo_join = "left join _geo on _geo.k = t1.province"
-                out["province"] = "_geo.g_province"
-            elif address is not None:
-                _region_lookup(con, "_address", split=True)
-                geo_join = "left join _geo on _geo.k = t1._address"
-                out["province"] = "_geo.g_province"
-                derived.append("province")
-                if "city" in k.column_names and "city" not in present:
-                    out["city"] = "_geo.g_city"
-                    derived.append("city")
-
-        if kind == "orders" and "order_id" in present:
-            repeated = con.execute(
-                "select count(*) > count(distinct order_id) from t1 where order_id is not null"
-            ).fetchone()[0]
-            if repeated:
-                # continuation lines: order-level money counts once, fields fill down
-                w = "over (partition by t1.order_id order by _row rows between unbounded preceding and current row)"
-                first = "row_number() over (partition by t1.order_id order by _row) = 1"
-                for name in _ORDER_LEVEL:
-                    if out.get(name):
-                        out[name] = f"last_value({out[name]} ignore nulls) {w}"
-                for money in ("paid_amount", "refund_amount"):
-                    if out.get(money):
-                        out[money] = f"case when {first} then {out[money]} else coalesce({out[money]}, 0) end"
-
-        cols_sql = [f"{out[c.name] or 'null'} as {c.name}" for c in k.columns]
-        cols_sql += [f"x{j}" for j, _ in extras]
-        error_flags = [f"e{j}" for _, j, _ in checks]
-        required = [f"({out[c]}) is null" for c in k.required if out.get(c)]
-        missing_required = [c for c in k.required if not out.get(c)]
-        if missing_required:
-            raise ValueError(f"required column(s) not mapped: {', '.join(missing_required)}")
-        bad = " or ".join(["_problem is not null", *error_flags, *required])
-        con.execute(
-            f"create temp table t2 as select _row, ({bad}) as _bad, {', '.join(cols_sql)}, "
-            f"{', '.join(['_problem', *error_flags]) if error_flags else '_problem'} "
-            f"from t1 {geo_join}",
-            params,
-        )
-        n_bad = con.execute("select count(*) from t2 where _bad").fetchone()[0]
-        errors: list[dict] = []
-        if n_bad:
-            errors = _collect_errors(con, headers, checks, k, mapped)
-        keep = [c.name for c in k.columns] + [f"x{j}" for j, _ in extras]
-        table = con.execute(
-            f"select {', '.join(keep)} from t2 where not _bad order by _row"
-        ).fetch_arrow_table()
-        names = [c.name for c in k.columns] + [h for _, h in extras]
-        table = table.rename_columns(_unique_names(names))
-        return ParseResult(table, errors, n_bad, sorted(set(derived)), summary, blank)
+        with readers.TempDir() as tmp:
+            table = source = None
+            if FAST_PATHS and isinstance(body, CsvBody) and body.size >= readers.FAST_CSV_MIN_BYTES:
+                found = _csv_source(body, header_index, plan, tmp)
+                if found is not None:
+                    source, expected = found
+                    try:
+                        table = _run(con, plan, source)
+                    except duckdb.Error:
+                        table = None  # too many fields, a stray quote, a bad byte, a huge line
+                    # one record per physical line proves the rows are numbered as the file's
+                    if table is not None and table.num_rows != expected:
+                        table = None
+            if table is None:
+                if FAST_PATHS and isinstance(body, CellsBody):
+                    cols, extra = body.columns(header_index + 1, plan.width)
+                    raw = _raw(cols, extra, max(len(body.values) - header_index - 1, 0))
+                    source = _Source("raw", {}, "excel_columns")
+                else:
+                    rows = _reference_rows(sheet, header_index)
+                    raw = _rows_table(rows, header_index + 1, plan.width)
+                    source = _Source("raw", {}, "python")
+                con.register("raw", raw)
+                table = _run(con, plan, source)
+            return _finish(con, table, plan, header_index + 2, source)
     finally:
         con.close()
 
 
-def _unique_names(names: list[str]) -> list[str]:
-    seen: set[str] = set()
+def _connect() -> duckdb.DuckDBPyConnection:
+    """The private connection that reads and types an upload.
+
+    Macros expand inline, so the same cell expression appears several times; common
+    subexpression elimination would hoist those copies out of their CASE branches and
+    run the slow paths on every cell, and a long IN list would become a join per cell
+    check.  Without those two rewrites each branch runs only where it is reached.
+    """
+    con = duckdb.connect(":memory:", config={"threads": 2})
+    con.execute("set disabled_optimizers = 'common_subexpressions,in_clause'")
+    con.execute(queries.sql("ingest_macros"))
+    return con
+
+
+def _lookup(table: pa.Table, key: str, fn) -> dict[str, tuple]:
+    values = pc.unique(table[key]).drop_null().to_pylist()
+    return {v: fn(v) for v in values}
+
+
+def _map_column(keys: pa.ChunkedArray, found: dict, pos: int) -> pa.Array:
+    if not found:
+        return pa.nulls(len(keys), pa.string())
+    ks = list(found)
+    idx = pc.index_in(keys, value_set=pa.array(ks, pa.string()))
+    return pc.take(pa.array([found[k][pos] for k in ks], pa.string()), idx)
+
+
+def _regions(con, table: pa.Table, plan: _Plan, source: _Source) -> pa.Table:
+    """Province (full official name) and city from their columns or from 收货地址."""
+    cols = plan.geo_columns
+    if not cols:
+        return table
+    if "province" in plan.mapped:
+        found = _lookup(table, "province", lambda v: (geo_names.normalize_province(v),))
+        prov = _map_column(table["province"], found, 0)
+        table = table.set_column(table.schema.get_field_index("province"), "province", prov)
+        if "city" in cols:
+            key = pc.binary_join_element_wise(pc.fill_null(prov, ""), table["city"], "\x1f")
+            pairs = _lookup(pa.table({"k": key}), "k", lambda v: v.split("\x1f", 1))
+            found = {k: (geo_names.normalize_city(p or None, c),) for k, (p, c) in pairs.items()}
+            table = table.set_column(table.schema.get_field_index("city"), "city",
+                                     _map_column(key, found, 0))
+        return table
+    # from the address, by its 省 市 区 key; where that names no city, by its first 40
+    # characters (read again from the source: rare, and only then worth the pass)
+    found = _lookup(table, "_addr", geo_names.split_address)
+    prov = _map_column(table["_addr"], found, 0)
+    city = _map_column(table["_addr"], found, 1)
+    unsure = [k for k, (p, c) in found.items() if p is None or c is None]
+    if unsure:
+        mask = pc.is_in(table["_addr"], value_set=pa.array(unsure, pa.string()))
+        full = con.sql(f"select left(c{plan.address}, 40) as f from {source.sql}",
+                       params=source.params).to_arrow_table()["f"]
+        full = pc.if_else(mask, full, pa.scalar(None, pa.string()))
+        again = _lookup(pa.table({"f": full}), "f", geo_names.split_address)
+        prov = pc.if_else(mask, _map_column(full, again, 0), prov)
+        city = pc.if_else(mask, _map_column(full, again, 1), city)
+    table = table.set_column(table.schema.get_field_index("province"), "province", prov)
+    if "city" in cols:
+        table = table.set_column(table.schema.get_field_index("city"), "city", city)
+    return table
+
+
+def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
+    """Shopify-style line items: order-level fields on the first line only."""
+    if plan.kind != "orders" or "order_id" not in plan.mapped:
+        return table
+    # continuation lines leave order-level fields empty: without such gaps a fill-down
+    # changes nothing, and the (costly) check for repeated ids can be skipped
+    gaps = [c for c in (*_ORDER_LEVEL, "paid_amount") if c in table.column_names
+            and plan.out.get(c) and table[c].null_count > 0]
+    if not gaps:
+        return table
+    ids = table["order_id"]
+    n_ids = pc.count(ids).as_py()
+    if not n_ids or pc.count_distinct(ids).as_py() == n_ids:
+        return table
+    con = duckdb.connect(":memory:", config={"threads": 2})
+    try:
+        con.register("t", table.append_column("_pos", pa.array(np.arange(table.num_rows))))
+        w = "over (partition by order_id order by _pos rows between unbounded preceding and current row)"
+        first = "row_number() over (partition by order_id order by _pos) = 1"
+        select = []
+        for q in table.column_names:  # canonical names and our own x0, r0, _skip …
+            name = q
+            if name in _ORDER_LEVEL and name != "order_id":
+                select.append(f"case when order_id is null then {q} "
+                              f"else last_value({q} ignore nulls) {w} end as {q}")
+            elif name in ("paid_amount", "refund_amount"):
+                select.append(f"case when order_id is null or {first} then {q} "
+                              f"else coalesce({q}, 0) end as {q}")
+            else:
+                select.append(q)
+        return con.sql(f"select {', '.join(select)} from t order by _pos").to_arrow_table()
+    finally:
+        con.close()
+
+
+def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) -> ParseResult:
+    k = plan.k
+    skip = table["_skip"].to_numpy()
+    table = _regions(con, table, plan, source)
+    table = _fill_down_orders(table, plan)
+    bad = _valid(table["_problem"]) | _valid(table["_failed"])
+    required = {c: ~_valid(table[c]) for c in k.required}
+    for missing in required.values():
+        bad |= missing
+    bad &= skip == 0
+    keep = (skip == 0) & ~bad
+    errors = _errors(table, plan, np.flatnonzero(bad), first_row, required)
+    out = table.select([c.name for c in k.columns] + [f"x{j}" for j, _ in plan.extras])
+    if not keep.all():
+        out = out.filter(pa.array(keep))
+    out = out.rename_columns([c.name for c in k.columns]
+                             + _extra_names([h for _, h in plan.extras], k.column_names))
+    return ParseResult(out, errors, int(bad.sum()), sorted(set(plan.derived)),
+                       int((skip == 2).sum()), int((skip == 1).sum()), source.reader)
+
+
+def _valid(col: pa.ChunkedArray) -> np.ndarray:
+    if col.null_count == 0:
+        return np.ones(len(col), dtype=bool)
+    if col.null_count == len(col):
+        return np.zeros(len(col), dtype=bool)
+    return pc.is_valid(col).to_numpy(zero_copy_only=False)
+
+
+def _extra_names(headers: list[str], taken: tuple[str, ...]) -> list[str]:
+    """Extra columns keep their header; unique case-insensitively, never `_…` (internal)."""
+    seen = {t.casefold() for t in taken}
     out = []
-    for n in names:
-        name = n
-        i = 2
-        while name in seen:
-            name = f"{n}__{i}"
+    for h in headers:
+        base = f"column{h}" if h.startswith("_") else h
+        name, i = base, 2
+        while name.casefold() in seen:
+            name = f"{base}__{i}"
             i += 1
-        seen.add(name)
+        seen.add(name.casefold())
         out.append(name)
     return out
 
 
-def _collect_errors(con, headers, checks, k, mapped) -> list[dict]:
+def _errors(table, plan: _Plan, bad_idx: np.ndarray, first_row: int, required) -> list[dict]:
     errors: list[dict] = []
-    header_of = {j: headers[j] for j in range(len(headers))}
-    raw_cols = sorted({j for _, j, _ in checks} | set(mapped.values()))
-    raw_select = ", ".join(f"c{j}" for j in raw_cols) or "null"
-    flag_select = ", ".join(f"t2.e{j}" for _, j, _ in checks) or "null"
-    req_select = ", ".join(f"t2.{c} is null" for c in k.required) or "null"
-    rows = con.execute(
-        f"select t2._row, t2._problem, {flag_select}, {req_select}, {raw_select} "
-        f"from t2 join raw using (_row) where t2._bad order by t2._row limit {MAX_REPORTED_ERRORS}"
-    ).fetchall()
-    n_flags = len(checks) if checks else 1
-    n_req = len(k.required) if k.required else 1
-    for r in rows:
-        row_no, problem = r[0], r[1]
-        flags = r[2:2 + n_flags]
-        reqs = r[2 + n_flags:2 + n_flags + n_req]
-        raw_vals = dict(zip(raw_cols, r[2 + n_flags + n_req:], strict=False))
+    if not len(bad_idx):
+        return errors
+    header_of = dict(enumerate(plan.headers))
+    rows = bad_idx[:MAX_REPORTED_ERRORS]
+    sub = table.take(pa.array(rows))
+    problems = sub["_problem"].to_pylist()
+    failed = sub["_failed"].to_pylist()
+    for n, i in enumerate(rows):
+        row_no = int(i) + first_row
+        problem = problems[n]
         if problem:
             errors.append({"row": row_no, "column": None, "value": None, "message": problem})
-        for (canon, j, fn), flag in zip(checks, flags, strict=False):
-            if flag:
-                value = raw_vals.get(j)
-                errors.append({
-                    "row": row_no, "column": header_of[j], "value": _short(value),
-                    "message": f"{header_of[j]} ({canon}): {_short(value)!r} {_PROBLEM[fn]}",
-                })
-        for col, missing in zip(k.required, reqs, strict=False):
-            if missing and not any(e["row"] == row_no and e["column"] == _header_for(col, mapped, header_of)
-                                   for e in errors[-5:]):
-                src = _header_for(col, mapped, header_of)
-                errors.append({
-                    "row": row_no, "column": src, "value": None,
-                    "message": f"{src or col} ({col}): a required value is empty",
-                })
-    return errors
-
-
-def _header_for(col: str, mapped: dict[str, int], header_of: dict[int, str]) -> str | None:
-    j = mapped.get(col)
-    return header_of[j] if j is not None else None
+        flagged = set()
+        for (canon, j, fn), text in zip(plan.checks, failed[n] or (), strict=False):
+            if text is None or (problem and problem.startswith(f"column {j + 1}: a cell of")):
+                continue  # parsed, or already reported as too long
+            value = _short(text)
+            flagged.add(canon)
+            errors.append({
+                "row": row_no, "column": header_of[j], "value": value,
+                "message": f"{header_of[j]} ({canon}): {value!r} {_PROBLEM[fn]}",
+            })
+        for col, missing in required.items():
+            if missing[i] and col not in flagged:
+                j = plan.mapped.get(col)
+                src = header_of[j] if j is not None else None
+                errors.append({"row": row_no, "column": src, "value": None,
+                               "message": f"{src or col} ({col}): a required value is empty"})
+        if len(errors) >= MAX_REPORTED_ERRORS:
+            break
+    return errors[:MAX_REPORTED_ERRORS]
 
 
 def _short(value: str | None, limit: int = 80) -> str | None:

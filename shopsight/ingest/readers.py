@@ -3,6 +3,12 @@
 The file type comes from the bytes, not the name: many ".xls" downloads are
 HTML or SpreadsheetML tables.  Every cell becomes text (or None when empty), so
 one SQL parser (queries/ingest_macros.sql) types every value the same way.
+
+Big files are not turned into Python rows.  A sheet carries its first rows as
+text (enough to find the header and the kind) and a body that hands the whole
+table to DuckDB as text columns c0..cN: a CSV body lets DuckDB's own reader
+parse a UTF-8 copy of the file, an Excel body converts calamine's values column
+by column.  Both give exactly the cells the plain Python reader gives.
 """
 
 from __future__ import annotations
@@ -11,12 +17,21 @@ import codecs
 import csv
 import datetime as dt
 import io
+import os
 import re
+import shutil
+import tempfile
 import zipfile
-from dataclasses import dataclass, field
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
 from xml.etree import ElementTree
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook
 
 from shopsight.ingest.errors import IngestError
@@ -24,19 +39,27 @@ from shopsight.ingest.errors import IngestError
 MAX_XLSX_RATIO = 200  # uncompressed / compressed: beyond this a workbook is treated as a zip bomb
 MAX_XLSX_BYTES = 2 * 1024**3
 MAX_CELL_CHARS = 32_767  # Excel's own cell limit; longer text is refused for the row
-HEAD_ROWS = 40
+# Whitespace trimmed from cells and headers, the same set in Python and in SQL.
+WHITESPACE = " \t\r\n\x0b\x0c\u3000\xa0\ufeff"
+HEAD_ROWS = 240  # rows kept as text for header/kind detection (header scan 30 + width 200)
+HEAD_BYTES = 1 << 20
+SNIFF_CHARS = 200_000
+FAST_CSV_MIN_BYTES = 1 << 20  # smaller CSVs are read in Python: no temp file for a few rows
+
+Source = bytes | Path
 
 
 @dataclass
 class Sheet:
-    """One table of text cells; `rows[i]` is the file's row i + 1."""
+    """A table of text cells.  `rows[i]` is the file's row i + 1.
+
+    `rows` holds every row, or only the first HEAD_ROWS when `body` is set; the
+    body then gives the whole table (see parse.py).
+    """
 
     name: str | None
     rows: list[list[str | None]]
-    # CSV only: how to hand the data to DuckDB's reader for speed (see parse.py)
-    csv_text_path: str | None = None
-    delimiter: str | None = None
-    title_lines: list[str] = field(default_factory=list)
+    body: CsvBody | CellsBody | None = None
 
 
 @dataclass
@@ -44,6 +67,24 @@ class Workbook:
     file_type: str  # csv | xlsx | xls | html | xml
     encoding: str | None
     sheets: list[Sheet]
+
+
+def _head(src: Source, size: int) -> tuple[bytes, bool]:
+    """The first `size` bytes and whether that is the whole file."""
+    if isinstance(src, Path):
+        with open(src, "rb") as f:
+            head = f.read(size + 1)
+    else:
+        head = src[: size + 1]
+    return head[:size], len(head) <= size
+
+
+def _all_bytes(src: Source) -> bytes:
+    return src.read_bytes() if isinstance(src, Path) else src
+
+
+def _size(src: Source) -> int:
+    return src.stat().st_size if isinstance(src, Path) else len(src)
 
 
 def sniff_type(data: bytes) -> str:
@@ -62,27 +103,36 @@ def sniff_type(data: bytes) -> str:
     return "csv"
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode a text export: BOMs first, then strict UTF-8, then GB18030 (a superset of GBK)."""
+# ---------------------------------------------------------------------------------------- text
+
+def detect_encoding(data: bytes, whole: bool = True) -> str:
+    """BOMs first, then UTF-16 by its zero bytes, then strict UTF-8, then GB18030 (⊃ GBK).
+
+    `data` may be the head of a file (whole=False): a character cut at the end is fine.
+    """
     if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
+        return "utf-16"
     sample = data[:4000]
     if sample and sample.count(b"\x00") > len(sample) // 4:
         # UTF-16 without a BOM: the zero bytes sit on the odd or even positions
-        enc = "utf-16-le" if sample[1::2].count(b"\x00") > sample[0::2].count(b"\x00") else "utf-16-be"
-        return data.decode(enc), enc
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError as e:
-        raise IngestError(
-            f"cannot decode the file as UTF-8, UTF-16 or GB18030 (byte {e.start})"
-        ) from None
+        return "utf-16-le" if sample[1::2].count(b"\x00") > sample[0::2].count(b"\x00") else "utf-16-be"
+    for enc in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(enc)("strict").decode(data, final=whole)
+            return enc
+        except UnicodeDecodeError as e:
+            if enc == "gb18030":
+                raise IngestError(
+                    f"cannot decode the file as UTF-8, UTF-16 or GB18030 (byte {e.start})"
+                ) from None
+    raise AssertionError("unreachable")
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    enc = detect_encoding(data)
+    return data.decode(enc), enc
 
 
 def _looks_binary(text: str) -> bool:
@@ -111,25 +161,173 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
+class _NeedMore(Exception):
+    """The head of a file ended inside a quoted cell: read a longer head."""
+
+
+def csv_records(text: str, delimiter: str, final: bool = True) -> Iterator[tuple[list[str], int]]:
+    """(cells, last physical line) per record, as a spreadsheet would read them.
+
+    A blank line is an empty record and a quoted multi-line cell one record, so
+    row numbers are the ones a spreadsheet shows for the same file.  A stray
+    quote that never closes would swallow the rest of the file into one cell:
+    that line is read with the quote as a plain character instead, and reading
+    goes on with the next line, so nothing after it is lost.  `final=False`
+    means `text` is only the head of the file, where a cell may be cut short.
+    """
+    source: Iterator[str] = io.StringIO(text, newline="")
+    lines: list[str] | None = None  # split once, on the first stray quote
+    offset = 0  # physical lines consumed before `source`
+    while True:
+        reader = csv.reader(source, delimiter=delimiter, strict=True)
+        start = 1
+        try:
+            for rec in reader:
+                yield rec, offset + reader.line_num
+                start = reader.line_num + 1
+            return
+        except csv.Error as e:
+            eof = "unexpected end of data" in str(e)
+        if eof and not final:
+            raise _NeedMore
+        if lines is None:
+            lines = io.StringIO(text, newline="").readlines()
+        first = offset + start - 1  # index of the line where the bad record starts
+        if eof:
+            # the quote never closes: read that line with the quote as a character
+            rec = next(csv.reader([lines[first]], delimiter=delimiter, quoting=csv.QUOTE_NONE))
+            used = 1
+        else:
+            # "x"y and the like: read that record the forgiving way, as Excel does
+            forgiving = csv.reader(iter(lines[first:]), delimiter=delimiter)
+            rec = next(forgiving)
+            used = forgiving.line_num
+        yield rec, first + used
+        offset = first + used
+        source = iter(lines[offset:])
+
+
+def _text_row(rec: list[str]) -> list[str | None]:
+    return [c if c != "" else None for c in rec]
+
+
 def read_csv_text(text: str, delimiter: str | None = None) -> tuple[list[list[str | None]], str]:
-    head_lines = text[:200_000].splitlines()[:200]
-    delim = delimiter or sniff_delimiter(head_lines)
-    # A blank line stays an empty row and a quoted multi-line cell one row, so row
-    # numbers are the ones a spreadsheet shows for the same file.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    rows: list[list[str | None]] = [[c if c != "" else None for c in rec] for rec in reader]
-    return rows, delim
+    delim = delimiter or sniff_delimiter(text[:SNIFF_CHARS].splitlines()[:200])
+    return [_text_row(rec) for rec, _ in csv_records(text, delim)], delim
 
 
-def read_csv(data: bytes) -> Workbook:
-    text, encoding = decode_text(data)
-    if _looks_binary(text):
-        raise IngestError("the file is not a text table (binary content)")
-    rows, delim = read_csv_text(text)
-    return Workbook("csv", encoding, [Sheet(None, rows, delimiter=delim)])
+@dataclass
+class CsvBody:
+    """The whole of a CSV file, for DuckDB's reader or, as a fallback, Python's."""
 
+    source: Source
+    encoding: str
+    delimiter: str
+    head_lines: list[int]  # last physical line of each head record
+
+    @property
+    def size(self) -> int:
+        return _size(self.source)
+
+    def python_rows(self) -> list[list[str | None]]:
+        """Every row, decoded and split in Python (the reference reader)."""
+        text, _ = decode_text(_all_bytes(self.source))
+        return read_csv_text(text, self.delimiter)[0]
+
+    def utf8_copy(self, directory: str) -> tuple[str, int]:
+        """A UTF-8 file for DuckDB's reader under a name chosen here, and its line count.
+
+        Blank lines at the end are not counted (DuckDB skips them, the loader too);
+        -1 when lone CR line ends make line counts meaningless.
+        """
+        path = os.path.join(directory, "upload.csv")
+        utf8 = self.encoding in ("utf-8", "utf-8-sig")
+        out = None
+        if utf8 and isinstance(self.source, Path):
+            os.symlink(self.source.resolve(), path)
+            chunks = _file_chunks(self.source)
+        else:
+            out = open(path, "wb")  # noqa: SIM115 - closed in the finally below
+            chunks = ((_file_chunks(self.source) if isinstance(self.source, Path) else iter([self.source]))
+                      if utf8 else _transcode(self.source, self.encoding))
+        newlines = cr = crlf = tail = 0
+        content = False
+        prev = b""
+        try:
+            for chunk in chunks:
+                if not chunk:
+                    continue
+                if out is not None:
+                    out.write(chunk)
+                newlines += chunk.count(b"\n")
+                cr += chunk.count(b"\r")
+                crlf += chunk.count(b"\r\n") + (prev.endswith(b"\r") and chunk.startswith(b"\n"))
+                body = chunk.rstrip(b"\r\n")
+                if body:
+                    content = True
+                    tail = chunk.count(b"\n", len(body))
+                else:
+                    tail += chunk.count(b"\n")
+                prev = chunk
+        finally:
+            if out is not None:
+                out.close()
+        if cr != crlf:
+            return path, -1
+        return path, (newlines - tail + 1) if content else 0
+
+
+def _file_chunks(path: Path, size: int = 16 << 20) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        while chunk := f.read(size):
+            yield chunk
+
+
+def _transcode(src: Source, encoding: str) -> Iterator[bytes]:
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    chunks = iter([src]) if isinstance(src, bytes) else _file_chunks(src)
+    try:
+        for chunk in chunks:
+            yield decoder.decode(chunk).encode("utf-8")
+        yield decoder.decode(b"", final=True).encode("utf-8")
+    except UnicodeDecodeError:
+        raise IngestError(f"the file is not valid {encoding} text throughout") from None
+
+
+def read_csv(src: Source) -> Workbook:
+    """Read the head of a CSV (the first HEAD_ROWS rows); the body stays in the file."""
+    size = HEAD_BYTES
+    while True:
+        head, whole = _head(src, size)
+        encoding = detect_encoding(head, whole)
+        text = codecs.getincrementaldecoder(encoding)("strict").decode(head, final=whole)
+        if not whole:
+            text = text[: text.rfind("\n") + 1]
+        if _looks_binary(text):
+            raise IngestError("the file is not a text table (binary content)")
+        delim = sniff_delimiter(text[:SNIFF_CHARS].splitlines()[:200])
+        records: list[tuple[list[str], int]] = []
+        try:
+            for rec in csv_records(text, delim, final=whole):
+                records.append(rec)
+                if len(records) > HEAD_ROWS:
+                    break
+        except _NeedMore:
+            records = []
+        # a cut head may end inside a row: only rows before the last one seen are sure
+        if whole or len(records) > HEAD_ROWS:
+            break
+        size *= 4
+    records = records[:HEAD_ROWS]
+    rows = [_text_row(rec) for rec, _ in records]
+    body = CsvBody(src, encoding, delim, [line for _, line in records])
+    return Workbook("csv", encoding, [Sheet(None, rows, body)])
+
+
+# --------------------------------------------------------------------------------------- excel
 
 def _cell_text(v) -> str | None:
+    """The text of one calamine value; CellsBody.column() is the vectorised twin."""
     if v is None or v == "":
         return None
     if isinstance(v, bool):
@@ -151,22 +349,142 @@ def _cell_text(v) -> str | None:
     return str(v)
 
 
+class _Codes(dict):
+    def __missing__(self, key):
+        return 9
+
+
+_STR, _FLOAT, _OTHER = 0, 1, 9
+_TYPE_CODES = _Codes({str: _STR, float: _FLOAT})
+
+
+def _float_text(v: np.ndarray) -> pa.Array:
+    """Text of floats exactly as _cell_text writes them, without a Python loop for most."""
+    with np.errstate(invalid="ignore"):
+        a = np.abs(v)
+        whole = (v == np.floor(v)) & (a < 1e15)
+        # Arrow prints these exactly like repr(); outside this range its notation differs
+        plain = ~whole & (a >= 1e-4) & (a < 1e10)
+    out = pc.cast(pa.array(v), pa.string())
+    if whole.any():
+        ints = pc.cast(pa.array(v[whole].astype(np.int64)), pa.string())
+        out = pc.replace_with_mask(out, pa.array(whole), ints)
+    rest = ~whole & ~plain
+    if rest.any():
+        texts = pa.array([repr(x) for x in v[rest].tolist()], pa.string())
+        out = pc.replace_with_mask(out, pa.array(rest), texts)
+    return out
+
+
+def _empty_to_null(arr: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+def cells_to_text(values) -> pa.Array:
+    """A column of calamine values as text, the same as [_cell_text(v) for v in values]."""
+    n = len(values)
+    codes = np.fromiter(map(_TYPE_CODES.__getitem__, map(type, values)), np.int8, n)
+    if n and (codes == _STR).all():
+        return _empty_to_null(pa.array(values, pa.string()))
+    if n and (codes == _FLOAT).all():
+        return _float_text(np.array(values, dtype=np.float64))
+    obj = np.empty(n, dtype=object)
+    obj[:] = values
+    out = pa.nulls(n, pa.string())
+    is_str = codes == _STR
+    if is_str.any():
+        out = pc.replace_with_mask(out, pa.array(is_str),
+                                   _empty_to_null(pa.array(obj[is_str], pa.string())))
+    is_float = codes == _FLOAT
+    if is_float.any():
+        out = pc.replace_with_mask(out, pa.array(is_float),
+                                   _float_text(obj[is_float].astype(np.float64)))
+    other = codes == _OTHER
+    if other.any():
+        out = pc.replace_with_mask(out, pa.array(other),
+                                   pa.array([_cell_text(v) for v in obj[other]], pa.string()))
+    return out
+
+
+@dataclass
+class CellsBody:
+    """calamine's values of a whole sheet, converted to text column by column."""
+
+    values: list[list]
+
+    def columns(self, first: int, width: int) -> tuple[list[pa.Array], pa.Array | None]:
+        """Text columns c0..c{width-1} of rows[first:], and a too-many-cells note per row."""
+        body = self.values[first:]
+        n = len(body)
+        full = max((len(r) for r in body), default=0)
+        if n == 0:
+            return [pa.nulls(0, pa.string()) for _ in range(width)], None
+        padded = body if all(len(r) == full for r in body) else [
+            list(r) + [""] * (full - len(r)) for r in body
+        ]
+        cols = list(zip(*padded, strict=True))
+        out = [cells_to_text(cols[j]) if j < full else pa.nulls(n, pa.string()) for j in range(width)]
+        extra = None
+        if full > width:
+            filled = np.zeros(n, dtype=bool)
+            for j in range(width, full):
+                text = pc.utf8_trim(cells_to_text(cols[j]), WHITESPACE)
+                filled |= pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
+            note = f"the row has {full} cells but the header has {width} columns"
+            extra = pa.array(np.where(filled, note, None), pa.string())
+        return out, extra
+
+
 def _guard_xlsx(data: bytes) -> None:
-    """Refuse zip bombs from the central directory, before inflating anything."""
+    """Refuse zip bombs before calamine inflates anything.
+
+    The sizes in the central directory are checked first; then every member is
+    inflated in a streaming pass that stops as soon as it yields more than it
+    declared, so a member that lies about its size is refused after a few MB.
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            total = sum(i.file_size for i in z.infolist())
-            packed = sum(i.compress_size for i in z.infolist()) or 1
+            infos = z.infolist()
+            total = sum(i.file_size for i in infos)
+            packed = sum(i.compress_size for i in infos) or 1
+            if total > MAX_XLSX_BYTES or (total > 50 * 1024**2 and total / packed > MAX_XLSX_RATIO):
+                raise IngestError(
+                    f"the workbook would expand to {total / 1024**2:,.0f} MB from "
+                    f"{len(data) / 1024**2:,.1f} MB (compression bomb); refused"
+                )
+            for info in infos:
+                if info.compress_type == zipfile.ZIP_DEFLATED:
+                    _check_member(data, info)
     except zipfile.BadZipFile:
         raise IngestError("the .xlsx file is damaged or truncated (not a valid zip archive)") from None
-    if total > MAX_XLSX_BYTES or (total > 50 * 1024**2 and total / packed > MAX_XLSX_RATIO):
-        raise IngestError(
-            f"the workbook would expand to {total / 1024**2:,.0f} MB from {len(data) / 1024**2:,.1f} MB "
-            "(compression bomb); refused"
-        )
 
 
-def read_excel(data: bytes, file_type: str) -> Workbook:
+def _check_member(data: bytes, info: zipfile.ZipInfo) -> None:
+    # local header: 30 bytes + name + extra, then the deflated bytes
+    off = info.header_offset
+    if data[off:off + 4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile
+    name_len = int.from_bytes(data[off + 26:off + 28], "little")
+    extra_len = int.from_bytes(data[off + 28:off + 30], "little")
+    start = off + 30 + name_len + extra_len
+    stream = memoryview(data)[start:start + info.compress_size]
+    d = zlib.decompressobj(-15)
+    produced = 0
+    step = 1 << 20
+    for i in range(0, len(stream), step):
+        chunk = stream[i:i + step]
+        while chunk:
+            produced += len(d.decompress(chunk, 16 << 20))
+            chunk = d.unconsumed_tail
+            if produced > info.file_size:
+                raise IngestError(
+                    f"the workbook member {info.filename} inflates past its declared size "
+                    "(compression bomb); refused"
+                )
+
+
+def read_excel(src: Source, file_type: str) -> Workbook:
+    data = _all_bytes(src)
     if file_type == "xlsx":
         _guard_xlsx(data)
     try:
@@ -179,10 +497,12 @@ def read_excel(data: bytes, file_type: str) -> Workbook:
             values = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as e:
             raise IngestError(f"sheet {name!r} cannot be read: {e}") from None
-        rows = [[_cell_text(v) for v in row] for row in values]
-        sheets.append(Sheet(name, rows))
+        head = [[_cell_text(v) for v in row] for row in values[:HEAD_ROWS]]
+        sheets.append(Sheet(name, head, CellsBody(values)))
     return Workbook(file_type, None, sheets)
 
+
+# ---------------------------------------------------------------------------------- html / xml
 
 class _TableParser(HTMLParser):
     def __init__(self) -> None:
@@ -206,7 +526,7 @@ class _TableParser(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag in ("td", "th") and self._cell is not None and self._row is not None:
-            text = "".join(self._cell).strip()
+            text = "".join(self._cell).strip(WHITESPACE)
             self._row.append(text or None)
             self._row.extend([None] * (min(self._span, 1000) - 1))
             self._cell = None
@@ -255,7 +575,7 @@ def read_spreadsheetml(data: bytes) -> Workbook:
                     while cidx and len(cells) < int(cidx) - 1:
                         cells.append(None)
                     d = cell.find(f"{_SS}Data")
-                    text = "".join(d.itertext()).strip() if d is not None else ""
+                    text = "".join(d.itertext()).strip(WHITESPACE) if d is not None else ""
                     cells.append(text or None)
                 rows.append(cells)
         sheets.append(Sheet(ws.get(f"{_SS}Name"), rows))
@@ -264,14 +584,27 @@ def read_spreadsheetml(data: bytes) -> Workbook:
     return Workbook("xml", "utf-8", sheets)
 
 
-def read_workbook(data: bytes) -> Workbook:
-    if not data or not data.strip():
+def read_workbook(src: Source) -> Workbook:
+    """Sniff and read a file given as bytes or as a path (a path is never handed to SQL)."""
+    head, _ = _head(src, 8192)
+    if not head or not head.strip() or (len(head) < 8192 and not _all_bytes(src).strip()):
         raise IngestError("the file is empty")
-    kind = sniff_type(data)
+    kind = sniff_type(head)
     if kind in ("xls", "xlsx"):
-        return read_excel(data, kind)
+        return read_excel(src, kind)
     if kind == "html":
-        return read_html(data)
+        return read_html(_all_bytes(src))
     if kind == "xml":
-        return read_spreadsheetml(data)
-    return read_csv(data)
+        return read_spreadsheetml(_all_bytes(src))
+    return read_csv(src)
+
+
+class TempDir:
+    """A private directory for the UTF-8 copy of an upload; removed on exit."""
+
+    def __enter__(self) -> str:
+        self.path = tempfile.mkdtemp(prefix="shopsight_ingest_")
+        return self.path
+
+    def __exit__(self, *exc) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
