@@ -17,6 +17,7 @@ stays a local file (it is rebuilt from sample_data/ and never written by users).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -319,7 +320,7 @@ def write_dataset(
                     rebuild_rollups(con, kind)
                 con.execute("commit")
             except BaseException:
-                con.execute("rollback")
+                _rollback(con)
                 raise
             finally:
                 con.unregister(view)
@@ -386,6 +387,12 @@ def _after_lake_change(con: duckdb.DuckDBPyConnection, kind: str, keep: list[str
             con.execute(f"alter table {quote_ident(kind)} drop column {quote_ident(name)}")
 
 
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back without hiding the error that got us here (a failed commit already did)."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("rollback")
+
+
 def _refuse_read_only(ws: Workspace) -> None:
     if is_read_only(ws):
         raise ReadOnlyWorkspaceError(
@@ -425,7 +432,7 @@ def delete_dataset(ws: Workspace, kind: str, con: duckdb.DuckDBPyConnection | No
                     rebuild_rollups(con, kind)
                 con.execute("commit")
             except BaseException:
-                con.execute("rollback")
+                _rollback(con)
                 raise
             if lake:
                 _after_lake_change(con, kind, [])

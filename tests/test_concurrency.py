@@ -134,3 +134,17 @@ def test_second_process_cannot_open_a_workspace_held_for_writing(tmp_path, monke
         con.close()
     assert out.stdout.startswith("busy: the workspace"), out.stdout + out.stderr
     assert "another process" in out.stdout
+
+
+def test_a_failed_load_reports_its_own_error_and_changes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHOPSIGHT_BACKEND", workspace.FILE)
+    ws = workspace.open_workspace(tmp_path / "fail")
+    workspace.write_dataset(ws, "orders", version_table(1))
+    bad = version_table(2).set_column(2, "paid_amount", pa.array(["not a number"] * 694))
+    with pytest.raises(Exception, match="not a number"):  # the cast error, not a rollback error
+        workspace.write_dataset(ws, "orders", bad)
+    con = ws.connect(read_only=True)
+    try:
+        assert con.execute("select count(*), sum(paid_amount) from orders").fetchone() == expected(1)
+    finally:
+        con.close()
