@@ -74,25 +74,36 @@ def cli() -> None:
 def ingest(files, ws_arg, kind, sheet, mode, as_json) -> None:
     """Load export files into the workspace, one transaction per file.
 
+    With --mode replace the first file of each kind replaces that dataset and later
+    files of the same kind in this command are appended to it. Rows that cannot be
+    read are listed (row as a spreadsheet shows it, column, value, message); a file
+    that cannot be loaded at all leaves the workspace as it was, gets one line on
+    stderr, and makes the exit status 1.
+
     Example: python -m shopsight ingest 商品_全部_2026-11-01_2026-11-30.xls -w myshop --json
     """
     from shopsight.ingest import IngestError, load_file
 
     ws = workspace.open_workspace(ws_arg)
-    reports, failed = [], []
+    reports, failed, replaced = [], [], set()
     con = ws.connect()
     try:
         for f in files:
             path = Path(f)
             try:
-                report = load_file(ws, path.read_bytes(), path.name, kind=kind, sheet=sheet,
-                                   mode=mode, con=con)
-                reports.append(report.as_json())
+                report = load_file(ws, path, path.name, kind=kind, sheet=sheet, mode=mode,
+                                   append_to=replaced, con=con)
             except IngestError as e:
-                failed.append(path.name)
-                click.echo(f"error: {e}", err=True)
+                failed.append(_one_line(str(e)))
+            except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
+                failed.append(_one_line(f"{path.name}: {type(e).__name__}: {e}"))
+            else:
+                replaced.add(report.kind)
+                reports.append(report.as_json())
     finally:
         con.close()
+    for reason in failed:
+        click.echo(f"error: {reason}", err=True)
     if as_json:
         _echo_json({"files": reports})
     else:
@@ -103,6 +114,10 @@ def ingest(files, ws_arg, kind, sheet, mode, as_json) -> None:
                 click.echo(f"  row {e['row']}: {e['message']}")
     if failed:
         sys.exit(1)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 @cli.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -224,6 +225,7 @@ def load_file(
     sheet: str | None = None,
     mapping: dict[str, str] | None = None,
     mode: str = "replace",
+    append_to: Collection[str] = (),
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> LoadReport:
     """Parse and load one file in one transaction; raise IngestError and change nothing if it cannot load.
@@ -232,6 +234,8 @@ def load_file(
     process; what DuckDB reads is a private copy or link under a name chosen here).
     `mapping` (source header -> canonical column) overrides the detected one; with
     no kind given, the kind is the one whose required columns the mapping fills.
+    `append_to`: kinds this file is appended to even in replace mode (the files of one
+    batch after the first of their kind).
     """
     if kind is not None and kind not in schema.KINDS:
         raise IngestError(f"{filename}: unknown dataset kind {kind!r} (one of {', '.join(schema.KINDS)})")
@@ -300,7 +304,7 @@ def load_file(
             )
         sheets_label = ", ".join(c.sheet.name for c in picked if c.sheet.name) or None
         workspace.write_dataset(
-            ws, found, table, mode=mode, file=filename, sheet=sheets_label, mapping=mapping,
+            ws, found, table, mode="append" if found in append_to else mode, file=filename, sheet=sheets_label, mapping=mapping,
             derived=sorted(derived), rows_rejected=rejected, con=con,
         )
         workspace.save_mapping(con, header_set_key(first.headers), found, mapping)
