@@ -243,3 +243,19 @@ def test_ranking_of_a_range_without_rows(pcon):
     # the 滞销 window reaches back before the range: p2 is listed, though not in range
     df = ranking(pcon, start=date(2026, 11, 30), end=END, slow_days=14)
     assert df.at["p2", "is_in_range"] and df.at["p2", "units_slow"] == 0
+
+
+def test_xlsx_download_is_text_not_formulas():
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    from shopsight.ui.downloads import safe_xlsx
+
+    df = pd.DataFrame({"商品": ["=HYPERLINK(\"http://x\")", "+1", "T恤"],
+                       "支付金额": [1.5, 2.0, 3.0], "每日支付金额": [[1.0, 2.0], [], [3.0]]})
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(safe_xlsx(df))).get_sheet_by_index(0)
+    rows = sheet.to_python()
+    assert rows[0] == ["商品", "支付金额"]  # the sparkline column is left out
+    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://x\")", "'+1", "T恤"]
+    assert [r[1] for r in rows[1:]] == [1.5, 2.0, 3.0]
