@@ -44,7 +44,7 @@ slow_units = cols[4].number_input(t("products.slow_units", lang), min_value=0, s
 url_state.store("pr_slow_units", default=products.SLOW_UNITS)
 
 rows = view.ranking(origin, f, level, slow_days)
-in_range = rows[rows["is_in_range"].fillna(False).astype(bool)]
+in_range = products.in_range(rows)
 if in_range.empty:
     st.info(t("products.no_rows", lang, kind=t(f"kind.{origin}", lang)))
     st.stop()
@@ -65,7 +65,7 @@ if f.compare:
     notes.append(t("filters.compare_range", lang, start=f.compare[0].isoformat(),
                    end=f.compare[1].isoformat()))
 st.caption(" ".join(notes))
-left_out = int(rows["count_rows_left_out"].sum())
+left_out = products.count_left_out(rows)
 if left_out:
     st.warning(t("overview.period_rows_left_out", lang, count=left_out, kind=kind_label),
                icon=":material/date_range:")

@@ -34,6 +34,17 @@ HOT_N = 10
 MOVERS_N = 8
 
 
+def in_range(df: pd.DataFrame) -> pd.DataFrame:
+    """Items with rows (or sales) inside the date range; the others are only in the query
+    for the 滞销 window."""
+    return df[df["is_in_range"].fillna(False).astype(bool)]
+
+
+def count_left_out(df: pd.DataFrame) -> int:
+    """Period rows that overlap the range but stick out of it (not counted anywhere)."""
+    return int(pd.to_numeric(df["count_rows_left_out"], errors="coerce").fillna(0).sum())
+
+
 def item_key(df: pd.DataFrame) -> pd.Series:
     """product_id, or product_id / sku_id at SKU level: the key rows are matched on."""
     sku = df["sku_id"].astype(object).where(df["sku_id"].notna(), "")
@@ -73,7 +84,7 @@ def available_metrics(df: pd.DataFrame) -> list[str]:
 def ranked(df: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Items in the range, by the metric (largest first; 退款率 too: the worst first),
     ties by paid amount then key; `rank` from 1."""
-    rows = df[df["is_in_range"].fillna(False).astype(bool)]
+    rows = in_range(df)
     value = pd.to_numeric(rows[metric], errors="coerce").astype("float64")
     paid = pd.to_numeric(rows["paid_amount"], errors="coerce").astype("float64")
     out = rows.assign(_v=value, _p=paid).sort_values(
@@ -89,7 +100,7 @@ def abc(df: pd.DataFrame, value: str = "paid_amount", a: float = A_SHARE,
         b: float = B_SHARE) -> pd.DataFrame:
     """Items (in the range) sorted by `value` with share, cum_share_before, cum_share and
     abc_class ("A" | "B" | "C") by the rule in the module docstring."""
-    rows = df[df["is_in_range"].fillna(False).astype(bool)]
+    rows = in_range(df)
     v = pd.to_numeric(rows[value], errors="coerce").fillna(0).clip(lower=0).astype("float64")
     out = rows.assign(_v=v).sort_values(["_v", "key"], ascending=[False, True], kind="stable")
     v = out["_v"].to_numpy()
@@ -140,7 +151,7 @@ def hot(df: pd.DataFrame, n: int = HOT_N) -> tuple[pd.DataFrame, pd.DataFrame]:
     """热销: the top n items by units sold, and the top n by velocity (units per day
     listed, so a product launched mid-range is not buried). Items that sold nothing are
     never hot."""
-    rows = df[df["is_in_range"].fillna(False).astype(bool)]
+    rows = in_range(df)
     rows = rows.assign(velocity=velocity(rows),
                        _u=pd.to_numeric(rows["units_sold"], errors="coerce").fillna(0))
     rows = rows[rows["_u"] > 0]
@@ -189,8 +200,7 @@ def movers(current: pd.DataFrame, previous: pd.DataFrame | None, n: int = MOVERS
     cols = ["key", "label", "value", "cmp_value", "change", "change_pct"]
     if previous is None:
         return pd.DataFrame(columns=cols)
-    cur = current[current["is_in_range"].fillna(False).astype(bool)]
-    prev = previous[previous["is_in_range"].fillna(False).astype(bool)]
+    cur, prev = in_range(current), in_range(previous)
     a = cur[["key", "label", value]].rename(columns={value: "value"})
     b = prev[["key", "label", value]].rename(columns={value: "cmp_value", "label": "cmp_label"})
     both = a.merge(b, on="key", how="outer")

@@ -145,3 +145,13 @@ def test_empty_workspace(app, empty_ws):
     at = app("empty", PAGE)
     assert not at.exception
     assert at.info[0].value == t("regions.empty", "zh")
+
+
+def test_a_map_click_names_the_region():
+    from shopsight.ui import regions as view
+
+    state = {"selection": {"indices": {view.LAYER_ID: [3]}, "objects": {view.LAYER_ID: [
+        {"type": "Feature", "properties": {"name": "广东省", "paid_text": "¥1"}}]}}}
+    assert view.clicked_region(state) == "广东省"
+    assert view.clicked_region({"selection": {"indices": {}, "objects": {}}}) is None
+    assert view.clicked_region(None) is None
