@@ -221,3 +221,16 @@ def test_the_link_is_checked_only_after_sign_in(data_dir):
     at = gated({"access": {"password_hash": HASH}}, script=LINKED, ws=team.id)
     at.text_input(key="password").input(PASSWORD).run()
     assert f"OPENED {team.id}" in texts(at)
+
+
+def test_an_unreadable_secrets_file_closes_the_app(tmp_path, monkeypatch):
+    import streamlit
+
+    broken = tmp_path / "secrets.toml"
+    broken.write_text('[access]\npassword_hash = "scrypt$16384$8$1$ unterminated\n')
+    real = streamlit.get_option
+    monkeypatch.setattr(streamlit, "get_option",
+                        lambda key: [str(broken)] if key == "secrets.files" else real(key))
+    at = gated()
+    assert CONTENT not in texts(at)
+    assert "cannot be read as TOML" in texts(at)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import secrets
+from pathlib import Path
 
 import streamlit as st
 
@@ -88,6 +89,11 @@ def reset_rate_limits() -> None:
 def config() -> access.AccessConfig:
     """The access settings from st.secrets; raises ValueError when they are invalid."""
     if not st.secrets.load_if_toml_exists():
+        # Streamlit treats an unreadable secrets file like a missing one; we must not
+        # open the app because of a typo in it
+        broken = [p for p in st.get_option("secrets.files") or [] if Path(p).is_file()]
+        if broken:
+            raise ValueError(f"{broken[0]} exists but cannot be read as TOML")
         return access.AccessConfig(access.OPEN)
     return access.parse_config({k: st.secrets.get(k) for k in ("access", "auth")})
 
