@@ -1,26 +1,33 @@
 """Concurrent sessions on a real server: page-update time, errors and server memory.
 
     python bench/load.py                                   # 10M lines; 10 then 25 sessions, 60 s
-    python bench/load.py --sessions 10 --seconds 120
+    python bench/load.py --sessions 10 --seconds 120 --think 2 5
+    python bench/load.py --client browser --sessions 10    # real chromium tabs instead
     python bench/load.py --rows 5000 --sessions 2 --seconds 2 --out /tmp/bench_ws   # smoke
 
-Real browsers: Debian's chromium driven by Playwright (never a downloaded browser), one
-browser with a context per session, against a `streamlit run app.py` server this script
-starts on 127.0.0.1 (and stops), with SHOPSIGHT_DATA_DIR holding the workspace from
-bench/datagen.py, opened by `?ws=<name>`.  Browsers rather than AppTest threads because
-the question is what the server does: websocket sessions, its script threads, its
-st.cache_data shared by the sessions, its memory.
+The script starts `streamlit run app.py` on 127.0.0.1 (and stops it), with
+SHOPSIGHT_DATA_DIR holding the workspace from bench/datagen.py, opened by `?ws=<name>`;
+a fresh server per session count, so every level starts with a cold query cache.
 
-Each session opens the app, then until the time is up: waits a think time, and does one
-of: switch page (sidebar link), change the compare period, add or remove a source, a
-device or a province (typed into the sidebar multiselects).  Page-update time is measured
-in the page: from the input event that started the rerun (the last pointerdown / keydown
-before the script state turned `running`) to the script state `notRunning` again.  A
-fresh server per session count, so every level starts with a cold query cache.
+Clients (--client):
+- ws (default): each session speaks Streamlit's own websocket protocol, as the browser
+  does (rerun requests with the page, the widget values and the link; deltas and
+  script_finished back), without rendering.  Page-update time runs from sending the
+  request to the server's script_finished.  Chosen because this machine has 2 cores:
+  10-25 chromium renderers on the same cores as the server measure the browsers more
+  than the server (the browser figures are in bench/README.md for comparison).
+- browser: Debian's chromium (/usr/bin/chromium; never a downloaded browser) driven by
+  Playwright, one context per session.  Time from the input event that started the rerun
+  to the page's script state `notRunning`.
 
-Errors: an exception element on the page, a rerun that never finished (--timeout), a
-lost connection; failed driver actions are counted apart (a widget not found).  Server
-RSS is sampled every 0.25 s with psutil over the server process and its children.
+First, one session alone opens each page and reruns it unchanged (--rounds): the server
+time and CPU of one rerun with a cold and a warm query cache.  Then each session, until
+the time is up, waits a think time and does one of: switch page, change the compare
+period, add or remove a source, device or province filter.
+
+Errors: an exception element, a rerun that did not finish within --timeout, a lost
+connection; browser actions that found no widget are counted apart.  Server RSS is
+sampled every 0.25 s with psutil over the server process and its children.
 Targets: p95 <= 1 s at 10 sessions, 0 errors, server RSS <= 1.5 GB.
 """
 
@@ -44,6 +51,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -54,8 +65,12 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-PAGES = ("/", "/funnel", "/sources", "/regions", "/products", "/abtest")
+PAGES = ("", "funnel", "sources", "regions", "products", "abtest")  # url paths of the pages
 COMPARE_OPTIONS = 3  # prev | yoy | none
+FILTER_KEYS = ("sb_src", "sb_dev", "sb_prov")  # sidebar multiselects a session changes
+COMPARE_KEY = "sb_cmp"
+ACTIONS = ("page", "page", "compare", "pick", "pick")  # what a session does, by weight
+DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
 # sidebar multiselects by their position (source, device, province) and values to type
 PICKS = {0: [s[0] for s in datagen.SOURCES], 1: list(datagen.DEVICES),
          2: list(datagen.PROVINCE_WEIGHTS)[:12]}
@@ -177,6 +192,158 @@ class Server:
         self.log.close()
 
 
+class Start:
+    """The measured window opens when every session has loaded (or failed to)."""
+
+    def __init__(self, sessions: int, seconds: float):
+        self.waiting, self.seconds = sessions, seconds
+        self.until = 0.0
+        self.event = asyncio.Event()
+
+    def arrived(self) -> None:
+        self.waiting -= 1
+        if self.waiting == 0:
+            self.until = time.monotonic() + self.seconds
+            self.event.set()
+
+
+class WsSession:
+    """One app session over Streamlit's own websocket protocol, as the browser speaks it:
+    rerun requests (page, widget values, the link) out, deltas and script_finished in.
+    The clock runs from sending the request to the server's script_finished."""
+
+    def __init__(self, port: int, query: str, timeout_s: float):
+        self.url = f"ws://127.0.0.1:{port}/_stcore/stream"
+        self.origin = f"http://127.0.0.1:{port}"
+        self.query, self.timeout_s = query, timeout_s
+        self.base_query = query  # a page switch starts from the bare link, as the browser does
+        self.pages: dict[str, str] = {}  # url path -> page script hash
+        self.page_hash = ""
+        self.widgets: dict[str, object] = {}  # user key -> the widget's proto (last run)
+        self.values: dict[str, WidgetState] = {}  # what this session has set, by user key
+        self.errors: list[str] = []
+
+    async def __aenter__(self):
+        self.ws = await websockets.connect(self.url, subprotocols=["streamlit"],
+                                           origin=self.origin, max_size=None)
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.ws.close()
+
+    async def rerun(self, page_hash: str | None = None) -> float:
+        msg = BackMsg()
+        cs = msg.rerun_script
+        cs.query_string = self.query
+        cs.page_script_hash = page_hash if page_hash is not None else self.page_hash
+        cs.context_info.locale = "zh-CN"
+        cs.context_info.timezone = "Asia/Shanghai"
+        cs.widget_states.widgets.extend(self.values.values())
+        t0 = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        async with asyncio.timeout(self.timeout_s):
+            while True:
+                fwd = ForwardMsg()
+                fwd.ParseFromString(await self.ws.recv())
+                kind = fwd.WhichOneof("type")
+                if kind == "script_finished" and fwd.script_finished in DONE:
+                    if fwd.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY:
+                        self.errors.append("script did not compile")
+                    return time.perf_counter() - t0
+                if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                    self._element(fwd.delta.new_element)
+                elif kind == "navigation":
+                    self.pages = {p.url_pathname: p.page_script_hash
+                                  for p in fwd.navigation.app_pages}
+                    self.page_hash = fwd.navigation.page_script_hash
+                elif kind == "page_info_changed":
+                    self.query = fwd.page_info_changed.query_string
+                elif kind == "page_not_found":
+                    self.errors.append("page not found")
+
+    def _element(self, el) -> None:
+        kind = el.WhichOneof("type")
+        if kind == "exception":
+            self.errors.append(f"exception: {el.exception.type}: {el.exception.message[:120]}")
+        elif kind in ("multiselect", "selectbox"):
+            widget = getattr(el, kind)
+            key = widget.id.rsplit("-", 1)[-1]
+            if key in FILTER_KEYS or key == COMPARE_KEY:
+                self.widgets[key] = widget
+
+    async def act(self, rng: random.Random) -> tuple[str, float]:
+        """One user action; (its name, seconds until the server finished the rerun)."""
+        kind = rng.choice(ACTIONS)
+        if kind == "page":
+            here = next((p for p, h in self.pages.items() if h == self.page_hash), "")
+            target = rng.choice([p for p in PAGES if p in self.pages and p != here])
+            self.query = self.base_query
+            return f"page {target or 'overview'}", await self.rerun(self.pages[target])
+        if kind == "compare" and COMPARE_KEY in self.widgets:
+            w = self.widgets[COMPARE_KEY]
+            current = self.values.get(COMPARE_KEY)
+            taken = current.string_value if current else w.options[w.default[0]] if w.default else ""
+            choice = rng.choice([o for o in w.options[:COMPARE_OPTIONS] if o != taken])
+            self.values[COMPARE_KEY] = WidgetState(id=w.id, string_value=choice)
+            return "compare", await self.rerun()
+        keys = [k for k in FILTER_KEYS if k in self.widgets and self.widgets[k].options]
+        key = rng.choice(keys)
+        w = self.widgets[key]
+        state = self.values.get(key) or WidgetState(id=w.id)
+        chosen = list(state.string_array_value.data)
+        if chosen:
+            chosen.pop()
+            action = "filter remove"
+        else:
+            chosen.append(rng.choice(list(w.options)))
+            action = "filter add"
+        new = WidgetState(id=w.id)
+        new.string_array_value.data.extend(chosen)
+        self.values[key] = new
+        return action, await self.rerun()
+
+
+async def ws_session(port: int, query: str, start: Start, rng: random.Random, stats: Stats,
+                     think: tuple[float, float], timeout_s: float) -> None:
+    arrived = False
+    try:
+        async with WsSession(port, query, timeout_s) as s:
+            stats.loads.append(await s.rerun(""))
+            start.arrived()
+            arrived = True
+            await start.event.wait()
+            while time.monotonic() < start.until:
+                await asyncio.sleep(rng.uniform(*think))
+                if time.monotonic() >= start.until:
+                    break
+                before = len(s.errors)
+                try:
+                    action, seconds = await s.act(rng)
+                except TimeoutError:
+                    stats.errors.append(f"no finished rerun within {timeout_s:.0f} s")
+                    continue
+                stats.updates.append((action, seconds))
+                stats.errors.extend(f"{action}: {e}" for e in s.errors[before:])
+    except Exception as e:
+        stats.errors.append(f"session: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
+    finally:
+        if not arrived:
+            start.arrived()
+
+
+async def run_ws_level(port: int, query: str, sessions: int, seconds: float,
+                       think: tuple[float, float], timeout_s: float, seed: int) -> Stats:
+    stats = Stats()
+    start = Start(sessions, seconds)
+    tasks = []
+    for i in range(sessions):
+        tasks.append(asyncio.create_task(ws_session(port, query, start, random.Random(seed + i),
+                                                    stats, think, timeout_s)))
+        await asyncio.sleep(2.0 / sessions)
+    await asyncio.gather(*tasks)
+    return stats
+
+
 async def _wait_update(page, timeout_s: float) -> float:
     await page.wait_for_function(DONE_JS, timeout=timeout_s * 1000, polling=50)
     return await page.evaluate(ELAPSED_JS)
@@ -199,12 +366,12 @@ async def _page_errors(page) -> str | None:
 async def _act(page, rng: random.Random, current: list[str]) -> str:
     """Do one user action that reruns the script; returns its name."""
     sidebar = page.locator("[data-testid=stSidebar]")
-    kind = rng.choice(("page", "page", "compare", "pick", "pick"))
+    kind = rng.choice(ACTIONS)
     if kind == "page":
         target = rng.choice([p for p in PAGES if p != current[0]])
-        await sidebar.locator(f"a[data-testid=stSidebarNavLink][href$='{target}']").click()
+        await sidebar.locator(f"a[data-testid=stSidebarNavLink][href$='/{target}']").click()
         current[0] = target
-        return "page " + (target.strip("/") or "overview")
+        return "page " + (target or "overview")
     if kind == "compare":
         await sidebar.get_by_test_id("stSelectbox").first.click()
         options = page.get_by_role("option")
@@ -234,21 +401,6 @@ async def _act(page, rng: random.Random, current: list[str]) -> str:
     return "filter add"
 
 
-class Start:
-    """The measured window opens when every session has loaded (or failed to)."""
-
-    def __init__(self, sessions: int, seconds: float):
-        self.waiting, self.seconds = sessions, seconds
-        self.until = 0.0
-        self.event = asyncio.Event()
-
-    def arrived(self) -> None:
-        self.waiting -= 1
-        if self.waiting == 0:
-            self.until = time.monotonic() + self.seconds
-            self.event.set()
-
-
 async def session(browser, url: str, start: Start, rng: random.Random, stats: Stats,
                   think: tuple[float, float], timeout_s: float) -> None:
     ctx = await browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
@@ -264,7 +416,7 @@ async def session(browser, url: str, start: Start, rng: random.Random, stats: St
         start.arrived()
         arrived = True
         await start.event.wait()
-        current = ["/"]
+        current = [""]
         while time.monotonic() < start.until:
             await asyncio.sleep(rng.uniform(*think))
             if time.monotonic() >= start.until:
@@ -314,6 +466,33 @@ async def run_level(url: str, sessions: int, seconds: float, think: tuple[float,
     return stats
 
 
+async def service_times(server: Server, query: str, rounds: int, timeout_s: float) -> None:
+    """One session alone: each page opened (cold query cache), then rerun `rounds` times
+    with nothing changed (cached queries): the wall time and the server CPU of a rerun."""
+    print(f"\none session alone, each page opened then rerun {rounds}x unchanged "
+          f"(p50; server CPU from psutil):")
+    print(f"  {'page':<12}{'open s':>8}{'cpu s':>8}{'rerun s':>9}{'cpu s':>8}")
+    async with WsSession(server.port, query, timeout_s) as s:
+        c0 = server.cpu_seconds()
+        first = await s.rerun("")  # the default page: the Overview
+        first_cpu = server.cpu_seconds() - c0
+        for page in PAGES:
+            if page not in s.pages:
+                continue
+            c0 = server.cpu_seconds()
+            opened = first if page == "" else await s.rerun(s.pages[page])
+            opened_cpu = first_cpu if page == "" else server.cpu_seconds() - c0
+            walls, cpus = [], []
+            for _ in range(rounds):
+                c0 = server.cpu_seconds()
+                walls.append(await s.rerun())
+                cpus.append(server.cpu_seconds() - c0)
+            print(f"  {page or 'overview':<12}{opened:>8.3f}{opened_cpu:>8.2f}"
+                  f"{statistics.median(walls):>9.3f}{statistics.median(cpus):>8.2f}")
+        if s.errors:
+            print("  errors: " + "; ".join(s.errors[:5]))
+
+
 def percentile(xs: list[float], q: float) -> float:
     xs = sorted(xs)
     if not xs:
@@ -336,14 +515,13 @@ def report(sessions: int, seconds: float, stats: Stats, peak_rss: int, idle_rss:
           f"   (target p95 <= {TARGET_P95_S} s)")
     by_action: dict[str, list[float]] = {}
     for action, s in stats.updates:
-        by_action.setdefault(action.split(" ")[0] if action.startswith("page") else action,
-                             []).append(s)
+        by_action.setdefault(action, []).append(s)
     for action, xs in sorted(by_action.items()):
-        print(f"    {action:<15}{len(xs):>5}  p50 {statistics.median(xs):.3f} s  "
+        print(f"    {action:<18}{len(xs):>5}  p50 {statistics.median(xs):.3f} s  "
               f"p95 {percentile(xs, 0.95):.3f} s")
     if stats.loads:
-        print(f"  first load p50 {statistics.median(stats.loads):.2f} s, "
-              f"max {max(stats.loads):.2f} s (browser navigation to the first finished run)")
+        print(f"  first run p50 {statistics.median(stats.loads):.2f} s, "
+              f"max {max(stats.loads):.2f} s (opening the app, before the measured window)")
     print(f"  errors {len(stats.errors)}; driver misses {len(stats.driver_errors)}")
     for e in sorted(set(stats.errors))[:8]:
         print(f"    error: {e}")
@@ -366,25 +544,42 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=60, help="seconds before a rerun is an error")
     ap.add_argument("--out", type=Path, default=datagen.OUT, help="directory of the workspaces")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=5,
+                    help="reruns per page in the one-session pass first (0: skip it)")
+    ap.add_argument("--client", choices=["ws", "browser"], default="ws",
+                    help="ws: Streamlit's websocket protocol (no rendering); browser: chromium")
     args = ap.parse_args()
-    if not Path(CHROMIUM).exists():
+    if args.client == "browser" and not Path(CHROMIUM).exists():
         raise SystemExit(f"no {CHROMIUM}: apt-get install chromium (never a downloaded browser)")
     subprocess.run([sys.executable, str(ROOT / "bench" / "datagen.py"), "--rows", str(args.rows),
                     "--out", str(args.out)], check=True)
     name = datagen.workspace_name(args.rows)
-    print(f"workspace {name}: {args.rows:,} order lines; {os.cpu_count()} cores; "
-          f"think {args.think[0]}-{args.think[1]} s")
+    print(f"workspace {name}: {args.rows:,} order lines; {os.cpu_count()} cores; client "
+          f"{args.client}; think {args.think[0]}-{args.think[1]} s; "
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
+        if args.rounds:
+            server = Server(args.out, Path(tmp) / "server_alone.log")
+            try:
+                server.wait_ready()
+                asyncio.run(service_times(server, f"ws={name}", args.rounds, args.timeout))
+            finally:
+                server.stop()
         for n in args.sessions:
             server = Server(args.out, Path(tmp) / f"server_{n}.log")
             try:
                 server.wait_ready()
                 idle = server.rss()
                 cpu0 = server.cpu_seconds()
-                stats = asyncio.run(run_level(f"http://127.0.0.1:{server.port}/?ws={name}", n,
-                                              args.seconds, tuple(args.think), args.timeout,
-                                              args.seed))
+                think = tuple(args.think)
+                if args.client == "ws":
+                    stats = asyncio.run(run_ws_level(server.port, f"ws={name}", n, args.seconds,
+                                                     think, args.timeout, args.seed))
+                else:
+                    stats = asyncio.run(run_level(f"http://127.0.0.1:{server.port}/?ws={name}",
+                                                  n, args.seconds, think, args.timeout,
+                                                  args.seed))
                 cpu = server.cpu_seconds() - cpu0
             finally:
                 server.stop()
