@@ -87,8 +87,10 @@ def header_set_key(names: list[str]) -> str:
 
 def _choose(sheet: Sheet, filename: str, kind: str | None) -> SheetChoice:
     idx = headers.find_header_row(sheet.rows)
-    width = max((len(r) for r in sheet.rows[idx: idx + 200]), default=0)
-    names = headers.clean_headers(sheet.rows[idx] if sheet.rows else [], width)
+    header = sheet.rows[idx] if sheet.rows else []
+    # columns end with the header's last name: a filled cell beyond it is reported per row
+    width = max((i + 1 for i, c in enumerate(header) if c is not None and c.strip()), default=0)
+    names = headers.clean_headers(header, width)
     period = headers.find_period(headers.title_lines(sheet.rows, idx), filename)
     found, confidence, scores = detect.detect_kind(names, has_period=period is not None)
     if kind:

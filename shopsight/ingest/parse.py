@@ -235,7 +235,7 @@ def _rows_table(rows: list[list[str | None]], first: int, width: int) -> pa.Tabl
     body = rows[first:]
     cols = [pa.array([r[j] if j < len(r) else None for r in body], pa.string()) for j in range(width)]
     extra = [
-        f"the row has {len(r)} cells but the header has {width} columns"
+        readers.too_many_cells(width)
         if len(r) > width and any(c is not None and c.strip(WHITESPACE) for c in r[width:]) else None
         for r in body
     ]
@@ -270,14 +270,24 @@ class _Source:
     reader: str
 
 
-def _csv_source(body: CsvBody, header_index: int, plan: _Plan, tmp: str) -> tuple[_Source, int] | None:
-    """DuckDB's CSV reader over a UTF-8 copy, and the records it must yield; None if unusable."""
+def _csv_source(body: CsvBody, header_index: int, plan: _Plan, tmp: str,
+                read_width: int) -> tuple[_Source, int] | None:
+    """DuckDB's CSV reader over a UTF-8 copy, and the records it must yield; None if unusable.
+
+    It reads as many columns as the widest head row; a filled cell beyond the header's
+    columns is noted for its row, as the reference reader does.
+    """
     path, lines = body.utf8_copy(tmp)
     if lines < 0:
         return None
-    columns = "{" + ", ".join(f"'c{j}': 'varchar'" for j in range(plan.width)) + "}"
+    w = plan.width
+    columns = "{" + ", ".join(f"'c{j}': 'varchar'" for j in range(read_width)) + "}"
+    beyond = " or ".join(f"ss_trim(c{j}) <> ''" for j in range(w, read_width))
+    extra = (f"case when {beyond} then {_sql_text(readers.too_many_cells(w))} end"
+             if beyond else "null::varchar")
+    keep = ", ".join(f"c{j}" for j in range(w)) or "null as _none"
     sql = (
-        f"(select *, null::varchar as _extra from read_csv($path, header = false, "
+        f"(select {keep}, {extra} as _extra from read_csv($path, header = false, "
         f"auto_detect = false, delim = $delim, quote = '\"', escape = '\"', "
         f"skip = {header_index + 1}, columns = {columns}, null_padding = true, "
         f"strict_mode = true))"
@@ -307,7 +317,8 @@ def parse_sheet(
         with readers.TempDir() as tmp:
             table = source = None
             if FAST_PATHS and isinstance(body, CsvBody) and body.size >= readers.FAST_CSV_MIN_BYTES:
-                found = _csv_source(body, header_index, plan, tmp)
+                read_width = max([plan.width, *map(len, sheet.rows[header_index:header_index + 201])])
+                found = _csv_source(body, header_index, plan, tmp, read_width)
                 if found is not None:
                     source, expected = found
                     try:

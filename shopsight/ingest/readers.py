@@ -430,9 +430,13 @@ class CellsBody:
             for j in range(width, full):
                 text = pc.utf8_trim(cells_to_text(cols[j]), WHITESPACE)
                 filled |= pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
-            note = f"the row has {full} cells but the header has {width} columns"
+            note = too_many_cells(width)
             extra = pa.array(np.where(filled, note, None), pa.string())
         return out, extra
+
+
+def too_many_cells(width: int) -> str:
+    return f"the row has filled cells beyond the header's {width} columns"
 
 
 def _guard_xlsx(data: bytes) -> None:

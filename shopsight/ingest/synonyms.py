@@ -192,9 +192,13 @@ _COMPARISON = re.compile(r"(变化|变化率|同比|环比|较上期|较前一|�
 _UNIT_SUFFIX = re.compile(r"[（(](元|件|个|次|人|秒|%|pv|uv|rmb|cny|¥|￥)[)）]$")
 
 
+_DUPLICATE = re.compile(r"__\d+$")  # headers.clean_headers marks repeated names `name__2`
+
+
 def header_key(header: str) -> str:
-    """Fold a header for matching: NFKC (full-width), lower case, no whitespace, no unit suffix."""
-    h = unicodedata.normalize("NFKC", str(header)).lower()
+    """Fold a header for matching: NFKC (full-width), lower case, no whitespace, no unit
+    suffix, no duplicate mark (a second 同比 or 手机 column is still one)."""
+    h = unicodedata.normalize("NFKC", _DUPLICATE.sub("", str(header))).lower()
     h = re.sub(r"\s+", " ", h).strip()
     h = h.lstrip("\ufeff")
     squeezed = h.replace(" ", "")

@@ -1,0 +1,83 @@
+"""Kind detection from one synonym table: every kind, real platform layouts, confidence."""
+
+from __future__ import annotations
+
+import pytest
+from fixtures import ingest_files as f
+
+from shopsight import schema
+from shopsight.ingest import IngestError, detect, inspect_file
+
+LAYOUTS = [
+    (f.taobao_classic_orders, "ExportOrderList202611.csv", "orders"),
+    (f.shopify_orders, "orders_export_1.csv", "orders"),
+    (f.pdd_orders, "拼多多订单.csv", "orders"),
+    (f.jd_traffic, "京东商智_流量.csv", "traffic"),
+    (f.ad_creatives, "直通车创意报表_20261201_093015.csv", "image_tests"),
+    (f.inquiries_1688, "1688询盘统计_202611.csv", "inquiries"),
+    (f.sycm_regions, "地域分布-2026-11-01_2026-11-30.csv", "regions"),
+    (f.events_log, "埋点事件日志.csv", "events"),
+]
+
+
+@pytest.mark.parametrize(("build", "name", "kind"), LAYOUTS, ids=[x[2] + ":" + x[1] for x in LAYOUTS])
+def test_platform_layouts_detected(tmp_path, build, name, kind):
+    path = build(tmp_path / name)
+    insp = inspect_file(path.read_bytes(), name)
+    assert insp.kind == kind
+    assert 0.4 < insp.confidence <= 1
+    assert insp.kind_scores[kind] == max(insp.kind_scores.values())
+    assert not insp.missing_required
+
+
+def test_every_kind_from_english_headers():
+    cases = {
+        "traffic": ["Day", "Referrer source", "Sessions", "Sessions that completed checkout"],
+        "products": ["Date", "Product ID", "Product title", "Total sales", "Items sold"],
+        "orders": ["Order ID", "Created at", "Customer", "Total", "Financial Status"],
+        "regions": ["Province", "Total sales", "Orders"],
+        "image_tests": ["Test", "Variant", "Date", "Impressions", "Clicks"],
+        "inquiries": ["Date", "Customer ID", "Channel", "Closed", "Customer type"],
+        "events": ["user_id", "event", "event_time", "device"],
+    }
+    assert set(cases) == set(schema.KINDS)
+    for kind, names in cases.items():
+        found, confidence, scores = detect.detect_kind(names, has_period=False)
+        assert found == kind, (kind, scores)
+        assert confidence > 0.3
+
+
+def test_period_only_files_need_the_period():
+    names = ["来源", "来源明细", "访客数", "支付买家数", "支付金额"]
+    assert detect.detect_kind(names, has_period=True)[0] == "traffic"
+    assert detect.detect_kind(names, has_period=False)[0] is None
+
+
+def test_unit_suffixes_and_look_alikes():
+    jd = ["日期", "访客数(UV)", "浏览量(PV)", "成交客户数", "成交金额", "同比"]
+    m = detect.propose_mapping(jd, "traffic")
+    assert (m["访客数(UV)"], m["浏览量(PV)"], m["成交客户数"]) == ("visitors", "page_views", "paying_buyers")
+    sycm = ["统计日期", "商品ID", "主商品ID", "老买家支付金额", "支付金额", "月累计支付件数", "支付件数"]
+    m = detect.propose_mapping(sycm, "products")
+    assert (m["商品ID"], m["主商品ID"], m["老买家支付金额"]) == ("product_id", "", "")
+    assert (m["支付金额"], m["月累计支付件数"], m["支付件数"]) == ("paid_amount", "", "units_sold")
+
+
+def test_unrelated_file_is_refused_listing_what_each_kind_needs(tmp_path):
+    path = f.write_csv(tmp_path / "菜谱.csv", [["菜名", "做法", "时间"], ["红烧肉", "炖", "1小时"]])
+    insp = inspect_file(path.read_bytes(), path.name)
+    assert insp.kind is None and insp.missing_required
+    with pytest.raises(IngestError) as e:
+        f.load(tmp_path, path)
+    msg = str(e.value)
+    assert msg.startswith("菜谱.csv: the columns (菜名, 做法, 时间) match no dataset kind")
+    for kind in schema.KINDS:
+        assert f"{kind}: " in msg
+    assert "order_id (订单编号 / 订单号)" in msg
+
+
+def test_a_mapping_given_by_hand_loads_an_unrecognised_file(tmp_path):
+    path = f.write_csv(tmp_path / "自制.csv", [["单号", "时间点", "钱"], ["A1", "2026-11-01 10:00", "12.5"]])
+    ws, r = f.load(tmp_path, path, mapping={"单号": "order_id", "时间点": "order_time", "钱": "paid_amount"})
+    assert (r.kind, r.rows_loaded) == ("orders", 1)
+    assert f.table_rows(ws, "orders")[0][:1] == ("A1",)

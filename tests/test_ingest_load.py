@@ -1,0 +1,175 @@
+"""Loading: canonical tables, replace/append, one transaction, bad rows reported, metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from fixtures import ingest_files as f
+
+from shopsight import schema, workspace
+from shopsight.ingest import IngestError, load_file
+
+HEAD = ["订单编号", "买家会员名", "买家实付金额", "订单创建时间", "订单状态"]
+
+
+def orders(tmp_path, name, *rows):
+    return f.write_csv(tmp_path / name, [HEAD, *rows])
+
+
+def test_canonical_table_with_design_columns_and_extras(tmp_path):
+    path = f.taobao_classic_orders(tmp_path / "ExportOrderList202611.csv")
+    ws, r = f.load(tmp_path, path)
+    con = ws.connect(read_only=True)
+    cols = workspace.table_columns(con, "orders")
+    assert cols[:14] == list(schema.KINDS["orders"].column_names)
+    assert cols[14:] == ["买家应付货款", "买家应付邮费", "总金额", "订单付款时间", "宝贝种类"]
+    types = dict(con.execute("select column_name, data_type from information_schema.columns "
+                             "where table_name = 'orders'").fetchall())
+    assert (types["order_id"], types["order_time"], types["quantity"], types["paid_amount"]) == (
+        "VARCHAR", "TIMESTAMP", "BIGINT", "DOUBLE")
+    got = con.execute("select order_id, order_time, buyer_id, quantity, paid_amount, refund_amount, "
+                      "status, province, city from orders order by order_id").fetchall()
+    con.close()
+    assert got == [
+        ("1234567890123456789", dt.datetime(2026, 11, 1, 10), "tb_alice", 1, 99.0, 0.0, "交易成功",
+         "浙江省", "杭州市"),
+        ("1234567890123456790", dt.datetime(2026, 11, 2, 9, 30), "tb_bob", 3, 1298.5, 100.0,
+         "卖家已发货，等待买家确认", "北京市", "北京市"),
+        ("1234567890123456791", dt.datetime(2026, 11, 3, 8), "tb_alice", 5, 0.0, 0.0, "等待买家付款",
+         "广西壮族自治区", "南宁市"),
+    ]
+    assert (r.rows_loaded, r.rows_rejected, r.errors) == (3, 0, [])
+
+
+def test_bad_rows_reported_with_file_row_column_value_and_reason(tmp_path):
+    path = f.write_csv(tmp_path / "o.csv", [
+        ["导出时间：2026-12-01"], HEAD,
+        ["1001", "a", "10", "2026-11-01 10:00:00", "交易成功"],
+        ["1002", "b", "ten", "2026-11-01 10:00:00", "交易成功"],
+        ["1003", "c", "5", "2026-13-45", "交易成功"],
+        ["1.23E+18", "d", "5", "2026-11-02", "交易成功"],
+        ["", "e", "5", "2026-11-02", "交易成功"],
+        ["1006", "f", "7", "2026-11-03", "交易成功", "extra"],
+        ["1007", "g", "8", "2026-11-03", "交易成功"],
+    ])
+    ws, r = f.load(tmp_path, path)
+    assert (r.rows_loaded, r.rows_rejected) == (2, 5)
+    assert r.errors == [
+        {"row": 4, "column": "买家实付金额", "value": "ten",
+         "message": "买家实付金额 (paid_amount): 'ten' is not a number"},
+        {"row": 5, "column": "订单创建时间", "value": "2026-13-45",
+         "message": "订单创建时间 (order_time): '2026-13-45' is not a date/time (e.g. 2026-11-01 10:30:00)"},
+        {"row": 6, "column": "订单编号", "value": "1.23E+18",
+         "message": "订单编号 (order_id): '1.23E+18' is an id in scientific notation: its digits were "
+                    "lost in Excel; export the column as text"},
+        {"row": 7, "column": "订单编号", "value": None,
+         "message": "订单编号 (order_id): a required value is empty"},
+        {"row": 8, "column": None, "value": None,
+         "message": "the row has filled cells beyond the header's 5 columns"},
+    ]
+    assert sorted(x[0] for x in f.table_rows(ws, "orders")) == ["1001", "1007"]
+
+
+def test_replace_and_append(tmp_path):
+    ws = workspace.open_workspace(tmp_path / "ws")
+    a = orders(tmp_path, "a.csv", ["1", "x", "10", "2026-11-01", "s"], ["2", "y", "20", "2026-11-01", "s"])
+    b = orders(tmp_path, "b.csv", ["3", "z", "5", "2026-11-02", "s"])
+    f.load(tmp_path, a, ws=ws)
+    f.load(tmp_path, b, ws=ws, mode="append")
+    assert sorted(x[0] for x in f.table_rows(ws, "orders")) == ["1", "2", "3"]
+    f.load(tmp_path, b, ws=ws, mode="replace")
+    assert [x[0] for x in f.table_rows(ws, "orders")] == ["3"]
+    con = ws.connect(read_only=True)
+    info = workspace.datasets(con)
+    loads = con.execute("select file, mode, rows_loaded, rows_rejected, mapping, active from _loads "
+                        "order by load_id").fetchall()
+    con.close()
+    assert [d["files"] for d in info if d["kind"] == "orders"] == [["b.csv"]]
+    assert [(x[0], x[1], x[2], x[3], x[5]) for x in loads] == [
+        ("a.csv", "replace", 2, 0, False), ("b.csv", "append", 1, 0, False),
+        ("b.csv", "replace", 1, 0, True)]
+    assert json.loads(loads[0][4])["买家实付金额"] == "paid_amount"
+
+
+def test_metadata_records_derived_columns_and_load_time(tmp_path):
+    path = f.sycm_regions(tmp_path / "地域分布-2026-11-01_2026-11-30.csv")
+    ws, r = f.load(tmp_path, path)
+    con = ws.connect(read_only=True)
+    (info,) = [d for d in workspace.datasets(con) if d["kind"] == "regions"]
+    con.close()
+    assert info["rows"] == 2 and info["files"] == [path.name]
+    assert info["derived"] == ["date", "date_end"] or "date" in info["derived"]
+    assert dt.datetime.fromisoformat(info["loaded_at"]).year >= 2026
+
+
+def test_a_file_that_fails_leaves_the_workspace_as_it_was(tmp_path, monkeypatch):
+    ws = workspace.open_workspace(tmp_path / "ws")
+    f.load(tmp_path, orders(tmp_path, "a.csv", ["1", "x", "10", "2026-11-01", "s"]), ws=ws)
+    before = f.snapshot(ws)
+    # a crash inside the write transaction (after the new table was created) rolls back
+    def boom(con, kind):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(workspace, "rebuild_rollups", boom)
+    with pytest.raises(RuntimeError):
+        f.load(tmp_path, orders(tmp_path, "b.csv", ["9", "q", "1", "2026-11-05", "s"]), ws=ws)
+    assert f.snapshot(ws) == before
+    assert [x[0] for x in f.table_rows(ws, "orders")] == ["1"]
+
+
+def test_all_rows_bad_is_refused_with_the_first_problem(tmp_path):
+    path = orders(tmp_path, "bad.csv", ["1", "x", "ten", "2026-11-01", "s"])
+    with pytest.raises(IngestError, match=r"bad.csv: no row could be loaded \(1 rejected\); first problem: row 2"):
+        f.load(tmp_path, path)
+
+
+def test_shopify_line_items_fill_order_fields_and_count_money_once(tmp_path):
+    path = f.shopify_orders(tmp_path / "orders_export_1.csv")
+    ws, r = f.load(tmp_path, path)
+    assert (r.kind, r.rows_loaded, r.rows_rejected) == ("orders", 3, 0)
+    con = ws.connect(read_only=True)
+    got = con.execute("select order_id, product_name, order_time, status, paid_amount, province, source "
+                      "from orders order by order_id, product_name").fetchall()
+    total = con.execute("select sum(paid_amount), count(distinct order_id) from orders").fetchone()
+    con.close()
+    assert got == [
+        ("#1001", "Cap", dt.datetime(2026, 11, 1, 9, 59), "paid", 0.0, "广东省", "web"),
+        ("#1001", "Hoodie", dt.datetime(2026, 11, 1, 9, 59), "paid", 250.0, "广东省", "web"),
+        ("#1002", "Tee", dt.datetime(2026, 11, 2, 10, 0), "refunded", 80.0, "浙江省", "pos"),
+    ]
+    assert total == (330.0, 2)
+
+
+def test_jd_and_pdd_layouts(tmp_path):
+    ws, r = f.load(tmp_path / "jd", f.jd_traffic(tmp_path / "jd.csv"))
+    assert (r.kind, r.rows_loaded) == ("traffic", 2)
+    rows = f.table_rows(ws, "traffic")
+    assert [(x[0], x[2], x[5], x[6], x[10], x[11]) for x in rows] == [
+        (dt.date(2026, 11, 1), "京东APP", 1200, 3000, 30, 2400.5),
+        (dt.date(2026, 11, 2), "京东APP", 1100, 2800, 25, 2000.0)]
+    con = ws.connect(read_only=True)
+    assert not [c for c in workspace.table_columns(con, "traffic") if "同比" in c]
+    con.close()
+    ws, r = f.load(tmp_path / "pdd", f.pdd_orders(tmp_path / "pdd.csv"))
+    assert (r.kind, r.rows_loaded, r.summary_rows_dropped) == ("orders", 2, 1)
+    assert sorted((x[0], x[7], x[6], x[10]) for x in f.table_rows(ws, "orders")) == [
+        ("260517-607198974342268", 19.9, 2, "广东省"), ("260517-607198974342269", 12.0, 1, "江苏省")]
+
+
+def test_ad_creative_report_is_an_image_test(tmp_path):
+    ws, r = f.load(tmp_path, f.ad_creatives(tmp_path / "直通车创意报表.csv"))
+    assert (r.kind, r.rows_loaded) == ("image_tests", 4)
+    rows = f.table_rows(ws, "image_tests")
+    assert {(x[0], x[1]) for x in rows} == {("600123456789", "9001"), ("600123456789", "9002")}
+    assert sum(x[4] for x in rows) == 150 and {x[9] for x in rows} == {False}
+
+
+def test_load_accepts_bytes_or_path(tmp_path):
+    path = orders(tmp_path, "p.csv", ["1", "x", "10", "2026-11-01", "s"])
+    ws = workspace.open_workspace(tmp_path / "ws")
+    r1 = load_file(ws, path, "p.csv")
+    r2 = load_file(ws, path.read_bytes(), "p.csv")
+    assert r1.as_json() == r2.as_json()
+    with pytest.raises(IngestError, match="unknown dataset kind"):
+        load_file(ws, path, "p.csv", kind="nope")
