@@ -1,0 +1,53 @@
+"""Personal data is never stored: only province and city survive from an address."""
+
+from __future__ import annotations
+
+from fixtures import ingest_files as f
+
+from shopsight import workspace
+
+PII_VALUES = ("张三", "李四", "13800001111", "13900002222", "alice@example.com", "0571-88888888",
+              "文三路", "建国路", "民族大道", "Ann Li", "Main Rd", "+86 138", "1 Main", "王五", "天河路")
+
+
+def stored_text(ws, kind) -> str:
+    con = ws.connect(read_only=True)
+    try:
+        cols = workspace.table_columns(con, kind)
+        rows = con.execute(f'select * from "{kind}"').fetchall()
+        meta = con.execute("select mapping from _loads").fetchall()
+        return " ".join(cols) + " " + " ".join(str(v) for r in rows + meta for v in r)
+    finally:
+        con.close()
+
+
+def test_taobao_pii_columns_absent_and_region_kept(tmp_path):
+    ws, r = f.load(tmp_path, f.taobao_classic_orders(tmp_path / "ExportOrderList.csv"))
+    text = stored_text(ws, "orders")
+    for value in PII_VALUES:
+        assert value not in text, value
+    for header in ("收货人姓名", "收货地址", "联系电话", "联系手机", "买家支付宝账号"):
+        assert header not in text.split(" ")[:30]
+    assert {"province", "city"} <= set(r.derived)
+    assert {(x[10], x[11]) for x in f.table_rows(ws, "orders")} == {
+        ("浙江省", "杭州市"), ("北京市", "北京市"), ("广西壮族自治区", "南宁市")}
+
+
+def test_shopify_and_pdd_pii_absent(tmp_path):
+    for name, build in (("orders_export.csv", f.shopify_orders), ("pdd.csv", f.pdd_orders)):
+        ws, _ = f.load(tmp_path / ("ws_" + name), build(tmp_path / name))
+        text = stored_text(ws, "orders")
+        for value in PII_VALUES:
+            assert value not in text, (name, value)
+
+
+def test_every_personal_header_is_dropped_even_when_repeated_or_spaced(tmp_path):
+    head = ["订单编号", "订单创建时间", "买家实付金额", "收货人 ", "手机", "手机", "E-mail", "买家身份证号",
+            "详细地址", "邮编"]
+    row = ["1", "2026-11-01", "10", "赵六", "13700000000", "13600000000", "z@x.cn", "110101199001011234",
+           "上海市 上海市 浦东新区 世纪大道 8号", "200120"]
+    ws, r = f.load(tmp_path, f.write_csv(tmp_path / "o.csv", [head, row]))
+    text = stored_text(ws, "orders")
+    for value in row[3:]:
+        assert value not in text
+    assert f.table_rows(ws, "orders")[0][10:12] == ("上海市", "上海市")
