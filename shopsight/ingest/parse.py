@@ -323,8 +323,10 @@ def parse_sheet(
                     source, expected = found
                     try:
                         table = _run(con, plan, source)
-                    except duckdb.Error:
-                        table = None  # too many fields, a stray quote, a bad byte, a huge line
+                    except (duckdb.Error, UnicodeDecodeError):
+                        # too many fields, a stray quote, a bad byte, a huge line (DuckDB's
+                        # message about a huge line may cut a character: UnicodeDecodeError)
+                        table = None
                     # one record per physical line proves the rows are numbered as the file's
                     if table is not None and table.num_rows != expected:
                         table = None

@@ -48,6 +48,10 @@ FAST_CSV_MIN_BYTES = 1 << 20  # smaller CSVs are read in Python: no temp file fo
 
 Source = bytes | Path
 
+# A cell may be far longer than csv's default 128 KiB limit; it is then refused for its
+# row (MAX_CELL_CHARS) instead of failing the whole file.
+csv.field_size_limit(2**31 - 1)
+
 
 @dataclass
 class Sheet:
