@@ -53,9 +53,8 @@ def test_new_process_sees_a_team_loaded_here(backend_env):
         ("orders", 3, ["orders.csv"])]
 
     # the registry too: the new process resolves the link id and knows the name
-    code = ("import json; from shopsight import teams; t = teams.get_team(%r); "
-            "print(json.dumps([t.name, t.workspace.backend, [x.id for x in teams.list_teams()]]))"
-            % team.id)
+    code = (f"import json; from shopsight import teams; t = teams.get_team({team.id!r}); "
+            "print(json.dumps([t.name, t.workspace.backend, [x.id for x in teams.list_teams()]]))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=backend_env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
