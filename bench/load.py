@@ -126,7 +126,7 @@ def free_port() -> int:
 class Server:
     """`streamlit run app.py` on 127.0.0.1, its RSS sampled until stopped."""
 
-    def __init__(self, data_dir: Path, log_path: Path):
+    def __init__(self, data_dir: Path, log_path: Path, options: list[str] = ()):
         self.port = free_port()
         self.log = open(log_path, "w")  # noqa: SIM115 (closed in stop())
         env = {**os.environ, "SHOPSIGHT_DATA_DIR": str(data_dir)}
@@ -134,7 +134,9 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.port", str(self.port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+             *(arg for opt in options for arg in (f"--{opt.split('=', 1)[0]}",
+                                                   opt.split("=", 1)[1]))],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -344,7 +346,18 @@ async def run_ws_level(port: int, query: str, sessions: int, seconds: float,
     return stats
 
 
+STARTED_JS = """() => window.__ss.states.some(x => x[0] > window.__ss.mark && x[1] === 'running')"""
+
+
+class NoRerun(Exception):
+    """The action changed nothing the server was told about (a driver miss)."""
+
+
 async def _wait_update(page, timeout_s: float) -> float:
+    try:
+        await page.wait_for_function(STARTED_JS, timeout=min(timeout_s, 15) * 1000, polling=50)
+    except Exception as e:
+        raise NoRerun("the action started no rerun within 15 s") from e
     await page.wait_for_function(DONE_JS, timeout=timeout_s * 1000, polling=50)
     return await page.evaluate(ELAPSED_JS)
 
@@ -430,6 +443,9 @@ async def session(browser, url: str, start: Start, rng: random.Random, stats: St
                 continue
             try:
                 stats.updates.append((action, await _wait_update(page, timeout_s)))
+            except NoRerun as e:
+                stats.driver_errors.append(f"{action}: {e}")
+                continue
             except Exception:
                 stats.errors.append(f"{action}: no finished rerun within {timeout_s:.0f} s")
                 continue
@@ -546,6 +562,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=5,
                     help="reruns per page in the one-session pass first (0: skip it)")
+    ap.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
+                    help="a streamlit config option for the server, e.g. runner.postScriptGC=false")
     ap.add_argument("--client", choices=["ws", "browser"], default="ws",
                     help="ws: Streamlit's websocket protocol (no rendering); browser: chromium")
     args = ap.parse_args()
@@ -556,18 +574,19 @@ def main() -> None:
     name = datagen.workspace_name(args.rows)
     print(f"workspace {name}: {args.rows:,} order lines; {os.cpu_count()} cores; client "
           f"{args.client}; think {args.think[0]}-{args.think[1]} s; "
+          f"{'server options ' + ' '.join(args.set) + '; ' if args.set else ''}"
           f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         if args.rounds:
-            server = Server(args.out, Path(tmp) / "server_alone.log")
+            server = Server(args.out, Path(tmp) / "server_alone.log", args.set)
             try:
                 server.wait_ready()
                 asyncio.run(service_times(server, f"ws={name}", args.rounds, args.timeout))
             finally:
                 server.stop()
         for n in args.sessions:
-            server = Server(args.out, Path(tmp) / f"server_{n}.log")
+            server = Server(args.out, Path(tmp) / f"server_{n}.log", args.set)
             try:
                 server.wait_ready()
                 idle = server.rss()
