@@ -1,9 +1,8 @@
 """ShopSight 店铺经营看板: the router.  Page config, navigation, the shared sidebar.
 
-Pages live in pages/; analysis pages that are not written yet are simply not listed.
+Pages live in views/: a folder named pages/ would also be served by Streamlit as its
+legacy page list, so a shared link to /sources could open without this router.
 """
-
-from pathlib import Path
 
 import streamlit as st
 
@@ -12,19 +11,18 @@ from shopsight.ui import sidebar
 
 st.set_page_config(layout="wide", page_title="ShopSight 店铺经营看板")
 
-ROOT = Path(__file__).resolve().parent
-# (file, title key, icon); a page is listed once its file exists
-DATA_PAGES = [("pages/data.py", "nav.data", ":material/upload_file:")]
+# (file, title key, icon)
+DATA_PAGES = [("views/data.py", "nav.data", ":material/upload_file:")]
 ANALYSIS_PAGES = [
-    ("pages/overview.py", "nav.overview", ":material/dashboard:"),
-    ("pages/funnel.py", "nav.funnel", ":material/filter_alt:"),
-    ("pages/sources.py", "nav.sources", ":material/alt_route:"),
-    ("pages/regions.py", "nav.regions", ":material/map:"),
-    ("pages/products.py", "nav.products", ":material/inventory_2:"),
-    ("pages/abtest.py", "nav.abtest", ":material/compare:"),
+    ("views/overview.py", "nav.overview", ":material/dashboard:"),
+    ("views/funnel.py", "nav.funnel", ":material/filter_alt:"),
+    ("views/sources.py", "nav.sources", ":material/alt_route:"),
+    ("views/regions.py", "nav.regions", ":material/map:"),
+    ("views/products.py", "nav.products", ":material/inventory_2:"),
+    ("views/abtest.py", "nav.abtest", ":material/compare:"),
 ]
 REPORT_PAGES: list[tuple[str, str, str]] = []
-DEFAULT_PAGE = "pages/overview.py"
+DEFAULT_PAGE = "views/overview.py"
 
 lang, _ = sidebar.render()
 
@@ -33,7 +31,6 @@ def _pages(entries):
     return [
         st.Page(path, title=t(title, lang), icon=icon, default=path == DEFAULT_PAGE)
         for path, title, icon in entries
-        if (ROOT / path).exists()
     ]
 
 

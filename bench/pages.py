@@ -31,22 +31,22 @@ sys.path.insert(0, str(ROOT / "tests"))
 WS_NAME = "benchshop"
 # (page file, settings put in the link); pages that do not exist yet are skipped
 PAGES: list[tuple[str, dict]] = [
-    ("pages/overview.py", {}),
-    ("pages/overview.py", {"src": "直通车", "ov_movers": "province"}),
-    ("pages/data.py", {}),
-    ("pages/funnel.py", {}),
-    ("pages/funnel.py", {"fn_split": "source"}),
-    ("pages/funnel.py", {"fn_view": "events", "fn_by": "device"}),
-    ("pages/sources.py", {}),
-    ("pages/sources.py", {"wi": "直通车:20,0.5,0,0", "wi_scope": "直通车"}),
-    ("pages/regions.py", {}),
-    ("pages/regions.py", {"rg_metric": "paying_buyers", "src": "直通车"}),
-    ("pages/regions.py", {"rg_province": "广东省"}),
-    ("pages/products.py", {}),
-    ("pages/products.py", {"pr_product": "p1", "pr_metric": "units_sold"}),
-    ("pages/products.py", {"src": "直通车"}),
-    ("pages/abtest.py", {}),
-    ("pages/abtest.py", {"ab_range": "1"}),
+    ("views/overview.py", {}),
+    ("views/overview.py", {"src": "直通车", "ov_movers": "province"}),
+    ("views/data.py", {}),
+    ("views/funnel.py", {}),
+    ("views/funnel.py", {"fn_split": "source"}),
+    ("views/funnel.py", {"fn_view": "events", "fn_by": "device"}),
+    ("views/sources.py", {}),
+    ("views/sources.py", {"wi": "直通车:20,0.5,0,0", "wi_scope": "直通车"}),
+    ("views/regions.py", {}),
+    ("views/regions.py", {"rg_metric": "paying_buyers", "src": "直通车"}),
+    ("views/regions.py", {"rg_province": "广东省"}),
+    ("views/products.py", {}),
+    ("views/products.py", {"pr_product": "p1", "pr_metric": "units_sold"}),
+    ("views/products.py", {"src": "直通车"}),
+    ("views/abtest.py", {}),
+    ("views/abtest.py", {"ab_range": "1"}),
 ]
 
 

@@ -47,19 +47,19 @@ import datagen  # noqa: E402
 
 # (label, page file, link params); pages that do not exist yet are skipped
 PAGE_VIEWS: list[tuple[str, str, dict]] = [
-    ("overview", "pages/overview.py", {}),
-    ("funnel", "pages/funnel.py", {}),
-    ("sources", "pages/sources.py", {}),
-    ("regions", "pages/regions.py", {}),
-    ("products", "pages/products.py", {}),
-    ("abtest", "pages/abtest.py", {}),
+    ("overview", "views/overview.py", {}),
+    ("funnel", "views/funnel.py", {}),
+    ("sources", "views/sources.py", {}),
+    ("regions", "views/regions.py", {}),
+    ("products", "views/products.py", {}),
+    ("abtest", "views/abtest.py", {}),
     # other views a session reaches in a click or two: filters, drill-downs, other datasets
-    ("overview/src", "pages/overview.py", {"src": "直通车"}),
-    ("funnel/events", "pages/funnel.py", {"fn_view": "events"}),
-    ("regions/src", "pages/regions.py", {"src": "手淘搜索"}),
-    ("regions/city", "pages/regions.py", {"rg_province": "广东省"}),
-    ("products/orders", "pages/products.py", {"pr_origin": "orders"}),
-    ("products/orders+src", "pages/products.py", {"pr_origin": "orders", "src": "直通车"}),
+    ("overview/src", "views/overview.py", {"src": "直通车"}),
+    ("funnel/events", "views/funnel.py", {"fn_view": "events"}),
+    ("regions/src", "views/regions.py", {"src": "手淘搜索"}),
+    ("regions/city", "views/regions.py", {"rg_province": "广东省"}),
+    ("products/orders", "views/products.py", {"pr_origin": "orders"}),
+    ("products/orders+src", "views/products.py", {"pr_origin": "orders", "src": "直通车"}),
 ]
 SHELL = "shell"  # queries every page runs (sidebar filters, data version)
 PAGE_TARGET_S = 0.5

@@ -164,25 +164,10 @@ APP_TIMEOUT_S = 60  # 2-core machines; the first run of a process imports altair
 
 
 @pytest.fixture
-def app(monkeypatch):
+def app():
     """Factory: an AppTest of app.py on workspace `ws`, with link params, run once
-    (and switched to `page` and run again when given).
-
-    AppTest re-detects the legacy pages/ folder mode before every run; since our
-    pages/ folder exists it would then run a page file without app.py (no sidebar,
-    no filters) from the second run on.  The server learns on its first run that
-    app.py uses st.navigation; the patch puts AppTest in that same state.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
+    (and switched to `page` and run again when given)."""
     from streamlit.testing.v1 import AppTest
-
-    original_init = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
     def make(ws: str | None, page: str | None = None, *, locale: str | None = None, **params):
         at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT_S)

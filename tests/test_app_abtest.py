@@ -21,7 +21,7 @@ from shopsight.i18n import t
 from shopsight.ingest import load_file
 from shopsight.ui import abtest as ab_ui
 
-PAGE = "pages/abtest.py"
+PAGE = "views/abtest.py"
 EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "examples"
 HOODIE = "hoodie-main-1105"
 CREATIVE = "612345678901"

@@ -8,7 +8,7 @@ from shopsight.i18n import t
 from shopsight.ui.downloads import escape_cell, safe_csv
 from shopsight.ui.upload import file_slug
 
-PAGE = "pages/data.py"
+PAGE = "views/data.py"
 TRAFFIC_CSV = (
     "日期,流量来源,终端,访客数,支付买家数,支付金额\n"
     "2026-12-01,直通车,无线,100,5,500\n"

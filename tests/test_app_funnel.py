@@ -13,7 +13,7 @@ from shopsight.i18n import t
 from shopsight.ui import data
 from shopsight.ui import funnel as fn
 
-PAGE = "pages/funnel.py"
+PAGE = "views/funnel.py"
 NOV = {"start": date(2026, 11, 1), "end": date(2026, 11, 30)}
 OCT = {"cmp_start": date(2026, 10, 2), "cmp_end": date(2026, 10, 31)}
 NO_FILTERS = {"src": None, "dev": None, "prov": None, "cat": None}

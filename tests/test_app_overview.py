@@ -9,7 +9,7 @@ from shopsight import metrics, numbers, workspace
 from shopsight.i18n import t
 from shopsight.ui import kpi
 
-PAGE = "pages/overview.py"
+PAGE = "views/overview.py"
 NOV = {"start": date(2026, 11, 1), "end": date(2026, 11, 30)}
 OCT = {"start": date(2026, 10, 2), "end": date(2026, 10, 31)}  # previous 30 days
 NO_FILTERS = {"src": None, "dev": None, "prov": None, "cat": None}

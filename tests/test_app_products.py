@@ -13,7 +13,7 @@ from test_products import product_rows
 from shopsight import metrics, products, workspace
 from shopsight.i18n import t
 
-PAGE = "pages/products.py"
+PAGE = "views/products.py"
 NOV = {"start": "2026-11-01", "end": "2026-11-30"}
 
 

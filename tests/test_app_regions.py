@@ -12,7 +12,7 @@ from test_regions import NOV, build_geo
 from shopsight import regions
 from shopsight.i18n import t
 
-PAGE = "pages/regions.py"
+PAGE = "views/regions.py"
 LINK = {"start": "2026-11-01", "end": "2026-11-10"}
 
 

@@ -9,7 +9,7 @@ import pytest
 from shopsight import workspace
 from shopsight.i18n import t
 
-PAGES = ["pages/overview.py", "pages/data.py"]
+PAGES = ["views/overview.py", "views/data.py"]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -11,7 +11,7 @@ import pytest
 from shopsight import numbers, sources, whatif
 from shopsight.i18n import t
 
-PAGE = "pages/sources.py"
+PAGE = "views/sources.py"
 NOV = {"start": date(2026, 11, 1), "end": date(2026, 11, 30)}
 OCT = {"cmp_start": date(2026, 10, 2), "cmp_end": date(2026, 10, 31)}
 NO_FILTERS = {"src": None, "dev": None, "prov": None, "cat": None}

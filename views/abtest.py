@@ -12,7 +12,7 @@ st.caption(t("ab.intro", lang))
 
 if abtest.tests().empty:
     st.info(t("ab.empty", lang), icon=":material/upload_file:")
-    st.page_link("pages/data.py", label=t("ab.go_data", lang), icon=":material/upload_file:")
+    st.page_link("views/data.py", label=t("ab.go_data", lang), icon=":material/upload_file:")
     st.stop()
 
 # ---------- which test, control and metric

@@ -22,7 +22,7 @@ if not loaded & set(overview.KPI_KINDS):
         session.open_sample()
         filters.reset()
         st.rerun()
-    cols[1].page_link("pages/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
+    cols[1].page_link("views/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
     st.stop()
 
 k = overview.kpis(f, loaded)

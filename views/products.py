@@ -15,7 +15,7 @@ st.title(t("products.title", lang))
 sources = view.sources()
 if not sources:
     st.info(t("products.empty", lang), icon=":material/inventory_2:")
-    st.page_link("pages/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
+    st.page_link("views/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
     st.stop()
 
 # ---------- what to rank

@@ -15,7 +15,7 @@ st.title(t("regions.title", lang))
 origins = view.origins()
 if not origins:
     st.info(t("regions.empty", lang), icon=":material/map:")
-    st.page_link("pages/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
+    st.page_link("views/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
     st.stop()
 
 # ---------- what to show

@@ -20,7 +20,7 @@ if tbl.empty:
                   end=covered[1].isoformat()))
     else:
         st.info(t("sources.empty_body", lang), icon=":material/upload_file:")
-        st.page_link("pages/data.py", label=t("overview.go_data", lang),
+        st.page_link("views/data.py", label=t("overview.go_data", lang),
                      icon=":material/upload_file:")
     st.stop()
 
