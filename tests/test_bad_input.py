@@ -98,18 +98,28 @@ def test_xlsx_zip_bomb_refused_without_inflating(unchanged, tmp_path):
 
 
 def test_zip_member_lying_about_its_size(unchanged, tmp_path):
+    """A sheet that declares 1 KB and inflates to 40 MB is stopped at the declared size."""
+    book = f.write_xlsx(tmp_path / "small.xlsx", {"S": [["user_id", "event"], ["u1", "view"]]})
+    cells = b"".join(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (i, i)
+                     for i in range(1, 600_000))
+    sheet = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats'
+             b'.org/spreadsheetml/2006/main"><sheetData>' + cells + b"</sheetData></worksheet>")
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("xl/worksheets/sheet1.xml", b"<row/>" * (8 << 20))  # 48 MB, declared 1 KB below
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in src.namelist():
+            z.writestr(name, sheet if name == "xl/worksheets/sheet1.xml" else src.read(name))
     data = bytearray(buf.getvalue())
-    size = (8 << 20) * 6
-    for sig, off in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):   # local and central headers
+    name = b"xl/worksheets/sheet1.xml"
+    for sig, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
         at = data.find(sig)
-        assert int.from_bytes(data[at + off:at + off + 4], "little") == size
-        data[at + off:at + off + 4] = (1024).to_bytes(4, "little")
+        while at >= 0:
+            if data[at + name_at:at + name_at + len(name)] == name:
+                assert int.from_bytes(data[at + size_at:at + size_at + 4], "little") == len(sheet)
+                data[at + size_at:at + size_at + 4] = (1024).to_bytes(4, "little")
+            at = data.find(sig, at + 4)
     path = tmp_path / "liar.xlsx"
     path.write_bytes(bytes(data))
-    refused(unchanged, path, "inflates past its declared size")
+    refused(unchanged, path, "larger than its declared uncompressed size")
 
 
 def test_unrelated_csv(unchanged, tmp_path):
