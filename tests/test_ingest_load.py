@@ -162,7 +162,7 @@ def test_ad_creative_report_is_an_image_test(tmp_path):
     assert (r.kind, r.rows_loaded) == ("image_tests", 4)
     rows = f.table_rows(ws, "image_tests")
     assert {(x[0], x[1]) for x in rows} == {("600123456789", "9001"), ("600123456789", "9002")}
-    assert sum(x[4] for x in rows) == 150 and {x[9] for x in rows} == {False}
+    assert sum(x[4] for x in rows) == 150 and {x[9] for x in rows} == {None}  # no control named
 
 
 def test_load_accepts_bytes_or_path(tmp_path):

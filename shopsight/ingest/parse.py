@@ -449,6 +449,11 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
     skip = table["_skip"].to_numpy()
     table = _regions(con, table, plan, source)
     table = _fill_down_orders(table, plan)
+    if "is_control" in plan.derived and not pc.any(table["is_control"]).as_py():
+        # no variant is named like a control arm: say nothing rather than "none is"
+        i = table.schema.get_field_index("is_control")
+        table = table.set_column(i, "is_control", pa.nulls(table.num_rows, pa.bool_()))
+        plan.derived.remove("is_control")
     bad = _valid(table["_problem"]) | _valid(table["_failed"])
     required = {c: ~_valid(table[c]) for c in k.required}
     for missing in required.values():
