@@ -199,3 +199,14 @@ def test_legacy_xls_values(tmp_path):
     ws, r = load(tmp_path, path)
     assert (r.kind, r.rows_loaded) == ("inquiries", 2)
     assert {(x[1], x[4]) for x in table_rows(ws, "inquiries")} == {("c1", True), ("c2", False)}
+
+
+def test_old_mac_line_ends_and_no_final_newline(tmp_path):
+    path = tmp_path / "cr.csv"
+    path.write_bytes("\r".join(",".join(r) for r in (ORDERS[0], ORDERS[2], ORDERS[3])).encode())
+    _, r = both(tmp_path, path)
+    assert (r.rows_loaded, r.rows_rejected) == (2, 0)
+    path = tmp_path / "lf.csv"
+    path.write_bytes("\n".join(",".join(r) for r in (ORDERS[0], ORDERS[2], ORDERS[3])).encode())
+    _, r = both(tmp_path / "lf", path)
+    assert (r.rows_loaded, r.rows_rejected) == (2, 0)

@@ -263,15 +263,19 @@ class CsvBody:
                 if out is not None:
                     out.write(chunk)
                 newlines += chunk.count(b"\n")
-                cr += chunk.count(b"\r")
-                crlf += chunk.count(b"\r\n") + (prev.endswith(b"\r") and chunk.startswith(b"\n"))
-                body = chunk.rstrip(b"\r\n")
-                if body:
+                crs = chunk.count(b"\r")
+                if crs or prev.endswith(b"\r"):
+                    cr += crs
+                    crlf += chunk.count(b"\r\n") + (prev.endswith(b"\r") and chunk.startswith(b"\n"))
+                end = len(chunk)  # the run of line ends closing the chunk (no copy of it)
+                while end and chunk[end - 1] in b"\r\n":
+                    end -= 1
+                if end:
                     content = True
-                    tail = chunk.count(b"\n", len(body))
+                    tail = chunk.count(b"\n", end)
                 else:
                     tail += chunk.count(b"\n")
-                prev = chunk
+                prev = chunk[-1:]
         finally:
             if out is not None:
                 out.close()

@@ -1,0 +1,268 @@
+"""Ingest speed: `shopsight ingest` (load_file) vs bare DuckDB / pandas / python-calamine.
+
+    python bench/ingest.py                      # 1M-row order CSV, 200k-row order XLSX
+    python bench/ingest.py --rows 200000 --xlsx-rows 50000 --repeat 1
+
+The files are generated once (seeded, deterministic) under bench/out/ and reused.  Every
+contender reads the same file in the same run, each run once per repeat in turn; the best
+time of each is compared, wall-clock and CPU (the machine is shared: CPU seconds are
+the steadier measure).  load_file does everything an upload does: sniffing, header
+detection, kind detection, typing every value, dropping personal columns, province/city from
+收货地址, and one transaction into a workspace file.  Bare DuckDB only reads the CSV into a
+table of a database file (auto-detected types), pandas only reads it into a DataFrame, and
+bare calamine only turns the sheet into Python values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from shopsight import workspace  # noqa: E402
+from shopsight.ingest import load_file  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "out"
+THREADS = 2
+
+HEADER = [
+    "订单编号", "买家会员名", "买家应付货款", "买家应付邮费", "总金额", "买家实付金额", "订单状态",
+    "收货人姓名", "收货地址", "联系手机", "订单创建时间", "订单付款时间", "商品标题", "宝贝种类",
+    "宝贝总数量", "商家编码", "退款金额", "店铺名称",
+]
+PROVINCES = [
+    "广东省 深圳市 南山区", "浙江省 杭州市 西湖区", "江苏省 南京市 建邺区", "山东省 青岛市 市南区",
+    "上海 上海市 浦东新区", "北京 北京市 朝阳区", "四川省 成都市 武侯区", "河南省 郑州市 金水区",
+    "湖北省 武汉市 洪山区", "福建省 厦门市 思明区", "广西壮族自治区 南宁市 青秀区",
+    "新疆维吾尔自治区 乌鲁木齐市 天山区", "内蒙古自治区 呼和浩特市 新城区", "重庆 重庆市 渝中区",
+]
+STATUSES = ["交易成功", "卖家已发货，等待买家确认", "买家已付款,等待卖家发货", "交易关闭", "等待买家付款"]
+TITLES = [
+    "男士连帽卫衣秋冬加绒宽松外套", "纯棉短袖T恤男夏季圆领打底衫", "休闲裤男直筒宽松长裤",
+    "羽绒服男短款冬季保暖外套", "牛仔裤男修身小脚弹力", "衬衫男长袖商务免烫白衬衣",
+]
+
+
+def _sql_list(values: list[str]) -> str:
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
+def _rows_sql(n: int) -> str:
+    """One order line per row; pseudo-random but deterministic (hashes of the row number)."""
+    return f"""
+        with r as (select i, hash(i) as h, hash(i * 7919) as g from range({n}) t(i))
+        select
+            (6000000000000000000 + i * 7 + h % 7)::varchar as "订单编号",
+            'tb_' || (g % {max(n // 3, 1)})::varchar as "买家会员名",
+            round(50 + (h % 90000) / 100.0, 2) as goods,
+            case when h % 5 = 0 then 10.0 else 0.0 end as ship,
+            round(goods + ship, 2) as "总金额",
+            case when h % 23 = 0 then 0.0 else round(goods + ship - (g % 500) / 100.0, 2) end
+                as "买家实付金额",
+            {_sql_list(STATUSES)}[1 + (g % 5)::int] as "订单状态",
+            '张' || (h % 1000)::varchar as "收货人姓名",
+            {_sql_list(PROVINCES)}[1 + (h % {len(PROVINCES)})::int] || ' 某某街道'
+                || (g % 300)::varchar || '号' as "收货地址",
+            '138****' || lpad((g % 10000)::varchar, 4, '0') as "联系手机",
+            timestamp '2026-11-01' + to_seconds((h % (30 * 86400))::bigint) as created,
+            strftime(created, '%Y-%m-%d %H:%M:%S') as "订单创建时间",
+            case when h % 23 = 0 then ''
+                 else strftime(created + to_seconds((g % 3600)::bigint), '%Y-%m-%d %H:%M:%S')
+            end as "订单付款时间",
+            {_sql_list(TITLES)}[1 + (g % {len(TITLES)})::int] as "商品标题",
+            1 + (h % 3) as "宝贝种类",
+            1 + (g % 4) as "宝贝总数量",
+            'SKU-' || lpad((h % 5000)::varchar, 5, '0') as "商家编码",
+            case when g % 11 = 0 then round(goods / 2, 2) else 0.0 end as "退款金额",
+            '拾衣男装旗舰店' as "店铺名称"
+        from r
+    """
+
+
+def _select_out() -> str:
+    cols = [f'"{h}"' for h in HEADER]
+    cols[2], cols[3] = 'goods as "买家应付货款"', 'ship as "买家应付邮费"'
+    return ", ".join(cols)
+
+
+def make_csv(n: int) -> Path:
+    path = OUT / f"orders_{n}.csv"
+    if not path.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect()
+        con.execute(
+            f"copy (select {_select_out()} from ({_rows_sql(n)})) to '{path}' "
+            "(header, delimiter ',', quote '\"')"
+        )
+        con.close()
+    return path
+
+
+def make_xlsx(n: int) -> Path:
+    path = OUT / f"orders_{n}.xlsx"
+    if path.exists():
+        return path
+    import xlsxwriter  # dev requirement
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    rows = con.execute(f"select {_select_out()} from ({_rows_sql(n)})").fetchall()
+    con.close()
+    tmp = path.with_suffix(".tmp.xlsx")
+    wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
+    ws = wb.add_worksheet("订单")
+    ws.write_row(0, 0, HEADER)
+    text_cols = {0, 1, 6, 7, 8, 9, 10, 11, 12, 15, 17}
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row):
+            if c in text_cols:
+                ws.write_string(r, c, v)  # 19-digit ids as text cells, like the 千牛 export
+            elif v == "":
+                continue
+            else:
+                ws.write_number(r, c, v)
+    wb.close()
+    tmp.replace(path)
+    return path
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def _timed(fn) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of this process, rows) of fn() -> rows."""
+    wall, cpu = time.perf_counter(), _cpu()
+    rows = fn()
+    return time.perf_counter() - wall, _cpu() - cpu, rows
+
+
+WRITE = {"wall": 0.0, "cpu": 0.0}  # time inside workspace.write_dataset (incl. rollups)
+
+
+def _count_writes() -> None:
+    inner = workspace.write_dataset
+
+    def timed(*a, **k):
+        wall, cpu = time.perf_counter(), _cpu()
+        try:
+            return inner(*a, **k)
+        finally:
+            WRITE["wall"] += time.perf_counter() - wall
+            WRITE["cpu"] += _cpu() - cpu
+
+    workspace.write_dataset = timed
+
+
+def shopsight(path: Path) -> int:
+    tmp = Path(tempfile.mkdtemp(prefix="bench_ws_"))
+    try:
+        report = load_file(workspace.open_workspace(tmp), path, path.name)
+        assert report.rows_rejected == 0, report.errors[:3]
+        return report.rows_loaded
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bare_duckdb(path: Path) -> int:
+    tmp = Path(tempfile.mkdtemp(prefix="bench_db_"))
+    try:
+        con = duckdb.connect(str(tmp / "bare.duckdb"), config={"threads": THREADS})
+        con.execute("set enable_progress_bar = false")
+        con.execute("create table orders as select * from read_csv($p)", {"p": str(path)})
+        rows = con.execute("select count(*) from orders").fetchone()[0]
+        con.close()
+        return rows
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bare_pandas(path: Path) -> int:
+    return len(pd.read_csv(path, dtype={"订单编号": str}))
+
+
+def bare_calamine(path: Path) -> int:
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    return len(wb.get_sheet_by_index(0).to_python(skip_empty_area=False)) - 1
+
+
+def run(contenders: dict, repeat: int) -> dict[str, tuple[float, float, float, float]]:
+    """Best (wall, cpu) of each contender, run in turn; for shopsight also its write part."""
+    best = {name: [float("inf")] * 4 for name in contenders}
+    rows = {}
+    for _ in range(repeat):
+        for name, fn in contenders.items():
+            WRITE.update(wall=0.0, cpu=0.0)
+            wall, cpu, n = _timed(fn)
+            b = best[name]
+            if wall < b[0]:
+                b[0], b[2] = wall, WRITE["wall"]
+            if cpu < b[1]:
+                b[1], b[3] = cpu, WRITE["cpu"]
+            rows[name] = n
+    if len(set(rows.values())) != 1:
+        raise SystemExit(f"row counts differ: {rows}")
+    return {k: tuple(v) for k, v in best.items()}
+
+
+def report(title: str, best: dict, base: str) -> None:
+    print(f"\n{title}                              wall       cpu   wall ratio  cpu ratio")
+    bw, bc = best[base][:2]
+    for name, (wall, cpu, w_write, c_write) in best.items():
+        print(f"  {name:<28} {wall:7.2f} s {cpu:7.2f} s   {wall / bw:5.2f}x    {cpu / bc:5.2f}x")
+        if name.startswith("shopsight"):
+            print(f"    of which read + type      {wall - w_write:7.2f} s {cpu - c_write:7.2f} s   "
+                  f"{(wall - w_write) / bw:5.2f}x    {(cpu - c_write) / bc:5.2f}x")
+            print(f"    of which workspace write  {w_write:7.2f} s {c_write:7.2f} s   "
+                  "(one transaction, incl. rollups)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000, help="order lines in the CSV")
+    ap.add_argument("--xlsx-rows", type=int, default=200_000, help="order lines in the XLSX")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per contender (best is kept)")
+    args = ap.parse_args()
+
+    csv_path = make_csv(args.rows)
+    xlsx_path = make_xlsx(args.xlsx_rows)
+    mb = csv_path.stat().st_size / 1e6
+    print(f"CSV  {csv_path.name}: {args.rows:,} rows, {mb:,.0f} MB; "
+          f"XLSX {xlsx_path.name}: {args.xlsx_rows:,} rows, "
+          f"{xlsx_path.stat().st_size / 1e6:,.0f} MB; {THREADS} threads, best of {args.repeat}")
+
+    _count_writes()
+    csv_best = run({
+        "duckdb read_csv -> table": lambda: bare_duckdb(csv_path),
+        "pandas read_csv": lambda: bare_pandas(csv_path),
+        "shopsight load_file (csv)": lambda: shopsight(csv_path),
+    }, args.repeat)
+    report("CSV", csv_best, "duckdb read_csv -> table")
+    print("  target: shopsight <= 1.3x duckdb")
+
+    xlsx_best = run({
+        "calamine to_python": lambda: bare_calamine(xlsx_path),
+        "shopsight load_file (xlsx)": lambda: shopsight(xlsx_path),
+    }, args.repeat)
+    report("XLSX", xlsx_best, "calamine to_python")
+    print("  target: shopsight <= 1.3x calamine")
+    print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+          "(wall ratios swing with it; CPU ratios much less)")
+    print(f"peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
