@@ -51,3 +51,16 @@ def test_every_personal_header_is_dropped_even_when_repeated_or_spaced(tmp_path)
     for value in row[3:]:
         assert value not in text
     assert f.table_rows(ws, "orders")[0][10:12] == ("上海市", "上海市")
+
+
+def test_address_read_by_its_first_parts_or_further_when_they_name_no_city(tmp_path):
+    head = ["订单编号", "订单创建时间", "买家实付金额", "收货地址"]
+    rows = [["1", "2026-11-01", "1", "中国 河南省 省直辖县级行政区划 济源市 某路1号"],
+            ["2", "2026-11-01", "1", "广东省深圳市南山区科技园2号"],
+            ["3", "2026-11-01", "1", "江苏省 南京市 建邺区 沙洲街道****"],
+            ["4", "2026-11-01", "1", "海外 地址 未知 x"],
+            ["5", "2026-11-01", "1", "****"]]
+    for fast in (True, False):
+        ws, _ = f.load(tmp_path / str(fast), f.write_csv(tmp_path / "a.csv", [head, *rows]), fast=fast)
+        assert [x[10:12] for x in f.table_rows(ws, "orders")] == [
+            ("河南省", "济源市"), ("广东省", "深圳市"), ("江苏省", "南京市"), (None, None), (None, None)]
