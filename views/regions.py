@@ -74,7 +74,7 @@ if china:
     if province:
         st.button(t("regions.back", lang), key="rg_back", icon=":material/arrow_back:",
                   on_click=lambda: st.session_state.update(rg_province=""))
-    map_col, legend_col, table_col = st.columns([5, 2, 5])
+    map_col, legend_col, table_col = st.columns([6, 2, 5])
     deck, scale = view.deck(rt, metric, lang)
     if rt.level == "province":
         def _drill():

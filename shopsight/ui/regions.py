@@ -30,7 +30,7 @@ from shopsight.ui.filters import Filters
 ORIGINS = ("orders", "regions")
 LAYER_ID = "rg_regions"
 MAP_HEIGHT = 520
-MAP_WIDTH = 720  # the map column's typical width, for fitting a province's box
+MAP_WIDTH = 440  # the map column's narrow width: the whole region fits, wider gets margin
 BARS_LIMIT = 20
 UNMATCHED_LIMIT = 50
 
@@ -186,24 +186,33 @@ def clicked_region(state) -> str | None:
     return None
 
 
+def legend_label(metric: str, value: float, lang: str) -> str:
+    """A class edge as the legend shows it: short (¥33万, 1.2K, 12.5%)."""
+    kind = regions.fmt_of(metric)
+    if kind == "pct":
+        return f"{value * 100:.1f}%"
+    text = numbers.fmt_int(value, lang, compact_from=1_000)
+    return numbers.CURRENCY + text if kind == "money" else text
+
+
 def legend(scale: regions.ColorScale, metric: str, lang: str) -> alt.Chart:
     """The colour classes, low to high, as swatches with their value ranges."""
     rows = []
     for color, low, high in regions.legend_stops(scale):
-        text = fmt(metric, low, lang)
+        text = legend_label(metric, low, lang)
         if low != high:
-            text = f"{text} – {fmt(metric, high, lang)}"
+            text = f"{text} – {legend_label(metric, high, lang)}"
         rows.append({"color": color, "label": text})
     rows.append({"color": regions.NO_DATA_COLOR, "label": t("regions.no_data", lang)})
     frame = pd.DataFrame(rows)
     frame["order"] = range(len(frame))
     base = alt.Chart(frame).encode(y=alt.Y("order:O", axis=None))
     swatch = base.mark_square(size=180).encode(
-        color=alt.Color("color:N", scale=None, legend=None))
-    label = base.mark_text(align="left", dx=12, fontSize=11).encode(text="label:N")
-    return (swatch + label).properties(height=26 * len(frame), width=60,
-                                       title=alt.TitleParams(metric_label(metric, lang),
-                                                             fontSize=12, anchor="start"))
+        x=alt.value(8), color=alt.Color("color:N", scale=None, legend=None))
+    label = base.mark_text(align="left", x=20, fontSize=11).encode(text="label:N")
+    return (swatch + label).properties(
+        height=24 * len(frame), width=140,
+        title=alt.TitleParams(metric_label(metric, lang), fontSize=12, anchor="start"))
 
 
 # ------------------------------------------------------------------- table and bars
