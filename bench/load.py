@@ -126,7 +126,8 @@ def free_port() -> int:
 class Server:
     """`streamlit run app.py` on 127.0.0.1, its RSS sampled until stopped."""
 
-    def __init__(self, data_dir: Path, log_path: Path, options: list[str] = ()):
+    def __init__(self, data_dir: Path, log_path: Path, options: list[str] = (),
+                 app_root: Path = ROOT):
         self.port = free_port()
         self.log = open(log_path, "w")  # noqa: SIM115 (closed in stop())
         env = {**os.environ, "SHOPSIGHT_DATA_DIR": str(data_dir)}
@@ -137,7 +138,7 @@ class Server:
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
              *(arg for opt in options for arg in (f"--{opt.split('=', 1)[0]}",
                                                    opt.split("=", 1)[1]))],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=app_root, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self.peak_rss = 0
@@ -311,6 +312,9 @@ async def ws_session(port: int, query: str, start: Start, rng: random.Random, st
     try:
         async with WsSession(port, query, timeout_s) as s:
             stats.loads.append(await s.rerun(""))
+            stats.errors.extend(f"first run: {e}" for e in s.errors)
+            if not s.pages or not s.widgets:
+                raise RuntimeError("the app drew no navigation or filters")
             start.arrived()
             arrived = True
             await start.event.wait()
@@ -564,6 +568,9 @@ def main() -> None:
                     help="reruns per page in the one-session pass first (0: skip it)")
     ap.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
                     help="a streamlit config option for the server, e.g. runner.postScriptGC=false")
+    ap.add_argument("--app-root", type=Path, default=ROOT,
+                    help="serve app.py from this checkout (e.g. `git archive HEAD` unpacked) "
+                         "rather than the working tree others may be editing")
     ap.add_argument("--client", choices=["ws", "browser"], default="ws",
                     help="ws: Streamlit's websocket protocol (no rendering); browser: chromium")
     args = ap.parse_args()
@@ -575,18 +582,19 @@ def main() -> None:
     print(f"workspace {name}: {args.rows:,} order lines; {os.cpu_count()} cores; client "
           f"{args.client}; think {args.think[0]}-{args.think[1]} s; "
           f"{'server options ' + ' '.join(args.set) + '; ' if args.set else ''}"
+          f"{f'app from {args.app_root}; ' if args.app_root != ROOT else ''}"
           f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         if args.rounds:
-            server = Server(args.out, Path(tmp) / "server_alone.log", args.set)
+            server = Server(args.out, Path(tmp) / "server_alone.log", args.set, args.app_root)
             try:
                 server.wait_ready()
                 asyncio.run(service_times(server, f"ws={name}", args.rounds, args.timeout))
             finally:
                 server.stop()
         for n in args.sessions:
-            server = Server(args.out, Path(tmp) / f"server_{n}.log", args.set)
+            server = Server(args.out, Path(tmp) / f"server_{n}.log", args.set, args.app_root)
             try:
                 server.wait_ready()
                 idle = server.rss()
@@ -605,8 +613,10 @@ def main() -> None:
             load = " ".join(f"{x:.1f}" for x in os.getloadavg())
             ok &= report(n, args.seconds, stats, server.peak_rss, idle, cpu, load)
             log = (Path(tmp) / f"server_{n}.log").read_text(errors="replace")
-            if "Traceback" in log:
-                print("  the server log has a traceback:\n" + log[log.index("Traceback"):][:1500])
+            if "Traceback" in log:  # the first one, its last frames
+                first = log[log.index("Traceback"):]
+                end = first.find("\n20", 1)  # the next log line starts with a date
+                print("  the server log has a traceback:\n" + first[:end if end > 0 else None][-3000:])
     print("\nall targets met" if ok else "\nsome targets missed (MISS above)")
 
 
