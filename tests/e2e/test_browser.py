@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 # url path -> what must be drawn there
 PAGES = {
     "": '[data-testid="stMetricValue"]',
-    "data": '[data-testid="stFileUploader"]',
+    "data": '[data-testid="stDataFrame"]',  # the sample's datasets; it takes no uploads
     "funnel": '[data-testid="stVegaLiteChart"]',
     "sources": '[data-testid="stVegaLiteChart"]',
     "regions": '[data-testid="stDeckGlJsonChart"], [data-testid="stVegaLiteChart"]',
@@ -62,14 +62,12 @@ def test_filter_change_goes_into_the_link_and_the_link_reproduces_the_view(app_u
     before = metric_values(page)
 
     # compare mode: previous period -> same period last year
-    sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_test_id("stSelectbox").first.click()
+    page.locator(".st-key-sb_cmp").get_by_test_id("stSelectbox").click()
     page.get_by_role("option").nth(1).click()
     wait_idle(page)
-    # a source filter: pick the first source
-    ms = sidebar.get_by_test_id("stMultiSelect").first
-    ms.click()
-    page.get_by_role("option").first.click()
+    # a source filter: 直通车 only
+    page.locator(".st-key-sb_src").get_by_test_id("stMultiSelect").click()
+    page.get_by_role("option", name="直通车", exact=True).click()
     page.keyboard.press("Escape")
     wait_idle(page)
     no_exception(page)
@@ -78,7 +76,8 @@ def test_filter_change_goes_into_the_link_and_the_link_reproduces_the_view(app_u
     query = parse_qs(urlparse(after_url).query)
     assert "src" in query or "dev" in query
     after = metric_values(page)
-    assert after != before
+    shot(page, "overview_filtered")
+    assert after != before, after_url
 
     fresh = context_factory("zh-CN").new_page()
     fresh.goto(after_url)
