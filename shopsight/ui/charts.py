@@ -85,5 +85,6 @@ def diverging_bars(frame: pd.DataFrame, *, item: str, value: str, fmt: str, item
                                 alt.Tooltip(f"{value}:Q", title=value_title,
                                             format=TOOLTIP_FORMATS[fmt])],
         )
-        .properties(height=max(60, height_per_bar * len(frame)))
+        # a height per row: a fixed total height collapses the rows under Streamlit's theme
+        .properties(height=alt.Step(height_per_bar))
     )
