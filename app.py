@@ -1,4 +1,4 @@
-"""ShopSight 店铺经营看板: the router.  Page config, navigation, the shared sidebar.
+"""ShopSight 店铺经营看板: the router.  Page config, the sign-in gate, navigation, the shared sidebar.
 
 Pages live in views/: a folder named pages/ would also be served by Streamlit as its
 legacy page list, so a shared link to /sources could open without this router.
@@ -7,9 +7,14 @@ legacy page list, so a shared link to /sources could open without this router.
 import streamlit as st
 
 from shopsight.i18n import t
-from shopsight.ui import sidebar
+from shopsight.ui import auth, session, sidebar
 
 st.set_page_config(layout="wide", page_title="ShopSight 店铺经营看板")
+
+# The gate: before the visitor may see the workspace the link names (?ws=<team id>), the
+# script stops here, with no page drawn and no workspace opened.
+ws_id = session.link_id()
+session.open_link(ws_id, auth.workspace_from_link(ws_id))
 
 # (file, title key, icon)
 DATA_PAGES = [("views/data.py", "nav.data", ":material/upload_file:")]

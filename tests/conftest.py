@@ -6,11 +6,18 @@
 - products: 4 products in 2 categories, daily, with refunds;
 - orders: 3 order lines a day with buyers, provinces, sources and devices;
 - regions, image_tests, inquiries, events: a few rows each.
-The app is pointed at a workspace with `?ws=<name>` under SHOPSIGHT_DATA_DIR.
+
+The app opens a workspace the way a browser does, by a team link `?ws=<id>` through the
+sign-in gate.  `app("small")` finds the team named "small" (small_ws and empty_ws are
+made with teams.create_team); a workspace a test built as a directory under
+SHOPSIGHT_DATA_DIR is first registered as a team in place (`adopt`).  Any other value
+goes into the link as it is (bad links).
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +25,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from shopsight import workspace
+from shopsight import teams, workspace
 
 FIRST_DAY = date(2026, 10, 1)
 LAST_DAY = date(2026, 11, 30)
@@ -146,16 +153,39 @@ def data_dir(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def small_ws(data_dir, small_template) -> workspace.Workspace:
-    """The small shop as workspace `small` under the test's data directory (`?ws=small`)."""
-    shutil.copytree(small_template, data_dir / "small")
-    return workspace.open_workspace(data_dir / "small")
+    """The small shop as the team workspace named "small" (`app("small")`)."""
+    team = teams.create_team("small")
+    shutil.copytree(small_template, team.workspace.path, dirs_exist_ok=True)
+    return team.workspace
 
 
 @pytest.fixture
 def empty_ws(data_dir) -> workspace.Workspace:
-    """An empty workspace `empty` (`?ws=empty`): every table exists, none has rows."""
-    ws = workspace.open_workspace(data_dir / "empty")
-    ws.connect().close()
+    """The new team workspace named "empty": every table exists, none has rows."""
+    return teams.create_team("empty").workspace
+
+
+def adopt(path: Path) -> teams.Team:
+    """Register a workspace directory a test built under the data directory as a team named
+    after it.  The team's directory becomes a link to it: the test's path and the app's
+    resolve to one file, so they share one database (a process opens a file only once)."""
+    team = teams.create_team(path.name)
+    home = team.workspace.path
+    os.replace(home / teams.REGISTRY_FILE, path / teams.REGISTRY_FILE)
+    shutil.rmtree(home)
+    home.symlink_to(path.resolve(), target_is_directory=True)
+    return team
+
+
+def team_link(ws: str) -> str:
+    """The `?ws=` value that opens test workspace `ws` (see the module docstring)."""
+    named = [team for team in teams.list_teams() if team.name == ws]
+    if named:
+        return named[-1].id
+    path = workspace.data_dir() / ws
+    if (re.fullmatch(r"[A-Za-z0-9_-]{1,64}", ws) and ws != workspace.SAMPLE
+            and not teams.is_valid_id(ws) and (path / workspace.DB_FILE).is_file()):
+        return adopt(path).id
     return ws
 
 
@@ -165,14 +195,18 @@ APP_TIMEOUT_S = 60  # 2-core machines; the first run of a process imports altair
 
 @pytest.fixture
 def app():
-    """Factory: an AppTest of app.py on workspace `ws`, with link params, run once
-    (and switched to `page` and run again when given)."""
+    """Factory: an AppTest of app.py on workspace `ws` (a team's name, a directory under
+    the data directory, or a raw link value), with link params and st.secrets (e.g. a
+    password hash), run once (and switched to `page` and run again when given)."""
     from streamlit.testing.v1 import AppTest
 
-    def make(ws: str | None, page: str | None = None, *, locale: str | None = None, **params):
+    def make(ws: str | None, page: str | None = None, *, locale: str | None = None,
+             secrets: dict | None = None, **params):
         at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT_S)
+        for key, value in (secrets or {}).items():
+            at.secrets[key] = value
         if ws is not None:
-            at.query_params["ws"] = ws
+            at.query_params["ws"] = team_link(ws)
         for key, value in params.items():
             at.query_params[key] = value
         if locale is not None:

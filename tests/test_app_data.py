@@ -1,9 +1,12 @@
-"""Data page under AppTest: upload, check the mapping, load, see rejects, delete."""
+"""Data page under AppTest: upload, check the mapping, load, see rejects, delete; the
+read-only sample shop; team links shared between sessions; uploads spooled to disk."""
+
+import shutil
 
 import pandas as pd
 import pytest
 
-from shopsight import workspace
+from shopsight import spool, teams, workspace
 from shopsight.i18n import t
 from shopsight.ui.downloads import escape_cell, safe_csv
 from shopsight.ui.upload import file_slug
@@ -102,15 +105,95 @@ def test_delete_needs_confirmation(app, small_ws, run_query):
     assert "用户行为" not in table_with(at, t("data.ds_kind", "zh")).iloc[:, 0].tolist()
 
 
-def test_sample_workspace_warns_before_uploading(app, data_dir, small_template):
-    import shutil
+@pytest.fixture
+def built_sample(data_dir, small_template):
+    """A sample shop already built (a copy of the small shop), so no test builds the real one."""
+    shutil.copytree(small_template, data_dir / workspace.SAMPLE)
+    return workspace.open_workspace(None)
 
-    shutil.copytree(small_template, data_dir / workspace.SAMPLE)  # an already built sample
+
+def test_sample_shop_is_read_only_and_offers_a_team_workspace(app, built_sample):
     at = app(None, PAGE)
     assert not at.exception
-    assert at.info[0].value == t("data.sample_notice", "zh")
+    assert at.info[0].value == t("data.sample_read_only", "zh")
+    assert not at.get("file_uploader")  # no upload, no load ...
+    assert not {b.key for b in at.button} & {"data_delete", "data_delete_yes"}  # ... no delete
+    assert not at.main.selectbox  # nor the delete picker; the datasets are still listed
+    assert table_with(at, t("data.ds_kind", "zh")).shape[0] == 7
     at.button(key="data_new_workspace").click().run()
-    assert len(at.query_params["ws"]) == 32
+    assert not at.exception
+    team = teams.get_team(at.query_params["ws"])
+    assert team is not None and team.name == t("team.default_name", "zh", n=1)
+    assert at.title[0].value == t("data.title", "zh")  # still on the Data page, now writable
+    assert at.file_uploader(key="data_upload")
+    assert at.info[0].value == t("data.no_datasets", "zh")
+
+
+def traffic_rows(run_query, ws) -> int:
+    return run_query(ws, "date_bounds").set_index("kind").loc["traffic", "count_rows"]
+
+
+def test_team_upload_is_seen_by_another_session_with_the_link(app, built_sample, run_query):
+    sample_rows = traffic_rows(run_query, built_sample)
+    at = app(None, PAGE)
+    at.button(key="data_new_workspace").click().run()
+    link = at.query_params["ws"]
+    slug = upload(at, "traffic.csv", TRAFFIC_CSV)
+    at.button(key=f"data_load_{slug}").click().run()
+    assert not at.exception and not at.error
+    # a colleague opens the same link in another browser
+    other = app(link, "views/overview.py")
+    assert not other.exception
+    assert other.query_params["ws"] == link
+    cards = {m.label: m.value for m in other.metric}
+    assert cards[t("metric.visitors", "zh")] == "180"  # 100 + 80: the two rows that loaded
+    assert cards[t("metric.paying_buyers", "zh")] == "9"
+    assert traffic_rows(run_query, teams.resolve_team(link)) == 2
+    assert traffic_rows(run_query, built_sample) == sample_rows  # the sample did not change
+
+
+def test_uploads_are_spooled_once_and_removed_with_the_upload(app, empty_ws, tmp_path,
+                                                              monkeypatch):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(spool.tempfile, "tempdir", str(tmp))
+    reads = []
+    real_read = spool.spool_upload
+    monkeypatch.setattr(spool, "spool_upload", lambda up, **kw: reads.append(up.name)
+                        or real_read(up, **kw))
+    at = app("empty", PAGE)
+    slug = upload(at, "traffic.csv", TRAFFIC_CSV)
+    copies = list(tmp.glob("shopsight-upload-*/upload.csv"))
+    assert len(copies) == 1 and copies[0].read_bytes() == TRAFFIC_CSV
+    at.selectbox(key=f"data_kind_{slug}").set_value("regions").run()  # inspected again
+    at.selectbox(key=f"data_kind_{slug}").set_value("traffic").run()
+    at.button(key=f"data_load_{slug}").click().run()  # and loaded
+    assert not at.exception and not at.error
+    assert reads == ["traffic.csv"]  # one copy for every read
+    assert list(tmp.glob("shopsight-upload-*/upload.csv")) == copies
+    at.file_uploader(key="data_upload").clear().run()
+    assert not at.exception
+    assert list(tmp.iterdir()) == []
+
+
+def test_a_refused_write_is_an_error_not_a_traceback(app, small_ws, monkeypatch):
+    import shopsight.ingest
+
+    def refuse(*args, **kwargs):
+        raise workspace.ReadOnlyWorkspaceError("read-only")
+
+    monkeypatch.setattr(shopsight.ingest, "load_file", refuse)
+    monkeypatch.setattr(workspace, "delete_dataset", refuse)
+    at = app("small", PAGE)
+    slug = upload(at, "traffic.csv", TRAFFIC_CSV)
+    at.button(key=f"data_load_{slug}").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [t("common.read_only", "zh")]
+    at.selectbox(key="data_delete_kind").set_value("events").run()
+    at.button(key="data_delete").click().run()
+    at.button(key="data_delete_yes").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [t("common.read_only", "zh")]
 
 
 @pytest.mark.parametrize("cell", ["=1+2", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"])

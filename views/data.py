@@ -1,5 +1,6 @@
 """数据管理 Data: upload exports, check the detected kind and header mapping, load,
-and manage the workspace's datasets."""
+and manage the workspace's datasets.  The shared sample shop is read-only: there the
+page lists its datasets and offers a team workspace instead of an uploader."""
 
 import logging
 
@@ -10,14 +11,15 @@ from shopsight import numbers, schema, workspace
 from shopsight.i18n import t
 from shopsight.ingest import IngestError, inspect_file, load_file
 from shopsight.ingest.detect import kind_inputs
-from shopsight.ui import data, filters, session
+from shopsight.ui import data, filters, session, sidebar
 from shopsight.ui.downloads import safe_csv
-from shopsight.ui.upload import file_bytes, file_slug
+from shopsight.ui.upload import discard_gone, file_slug, spooled_path
 
 log = logging.getLogger(__name__)
 lang = session.lang()
 ss = st.session_state
 ws = session.current_workspace()
+read_only = workspace.is_read_only(ws)
 KINDS = list(schema.KINDS)
 DROP_REASONS = {"personal": "data.reason_personal", "address": "data.reason_address",
                 "comparison": "data.reason_comparison"}
@@ -39,7 +41,7 @@ def inspect(slug: str, upload, sheet: str | None, kind: str | None):
     memo = ss.setdefault(f"_data_insp_{slug}", {})
     if (sheet, kind) not in memo:
         with data.cursor() as cur:
-            memo[(sheet, kind)] = inspect_file(file_bytes(upload), upload.name, con=cur,
+            memo[(sheet, kind)] = inspect_file(spooled_path(upload), upload.name, con=cur,
                                                sheet=sheet, kind=kind)
     return memo[(sheet, kind)]
 
@@ -162,13 +164,13 @@ def upload_section(upload) -> None:
         with st.status(t("data.loading", lang, file=upload.name), expanded=True) as status:
             try:
                 with data.cursor() as cur:
-                    report = load_file(ws, file_bytes(upload), upload.name, kind=kind,
+                    report = load_file(ws, spooled_path(upload), upload.name, kind=kind,
                                        sheet=ss.get(sheet_key), mapping=mapping, mode=mode, con=cur)
             except IngestError as e:
                 status.update(label=t("data.load_failed", lang, file=upload.name), state="error")
                 st.error(str(e), icon=":material/error:")
                 return
-            except PermissionError:  # the shared sample shop is read-only
+            except workspace.ReadOnlyWorkspaceError:  # the shared sample shop
                 status.update(label=t("data.load_failed", lang, file=upload.name), state="error")
                 st.error(t("common.read_only", lang), icon=":material/lock:")
                 return
@@ -210,6 +212,8 @@ def datasets_section() -> None:
             t("data.ds_derived", lang): "、".join(d["derived"]) or "—",
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if read_only:
+        return
 
     confirm = ss.get("_data_confirm_delete")
     cols = st.columns([2, 1, 3])
@@ -225,8 +229,9 @@ def datasets_section() -> None:
             try:
                 with data.cursor() as cur:
                     workspace.delete_dataset(ws, confirm, con=cur)
-            except PermissionError:  # the shared sample shop is read-only
-                st.error(t("common.read_only", lang))
+            except workspace.ReadOnlyWorkspaceError:  # the shared sample shop
+                ss.pop("_data_confirm_delete", None)
+                st.error(t("common.read_only", lang), icon=":material/lock:")
                 return
             ss.pop("_data_confirm_delete", None)
             data.refresh()
@@ -240,15 +245,14 @@ def datasets_section() -> None:
 
 st.title(t("data.title", lang))
 st.caption(t("data.intro", lang))
-if data.is_sample(ws):
-    st.info(t("data.sample_notice", lang), icon=":material/info:")
-    if st.button(t("sidebar.new_workspace", lang), key="data_new_workspace"):
-        session.create_team_workspace()
-        filters.reset()
-        st.rerun()
-
-uploads = st.file_uploader(t("data.upload", lang), type=["csv", "xlsx", "xls"],
-                           accept_multiple_files=True, key="data_upload")
-for up in uploads or []:
-    upload_section(up)
+if read_only:
+    st.info(t("data.sample_read_only", lang), icon=":material/lock:")
+    st.button(t("sidebar.new_workspace", lang), key="data_new_workspace", type="primary",
+              icon=":material/add:", on_click=sidebar.new_team, args=(lang,))
+else:
+    uploads = st.file_uploader(t("data.upload", lang), type=["csv", "xlsx", "xls"],
+                               accept_multiple_files=True, key="data_upload") or []
+    discard_gone(uploads)
+    for up in uploads:
+        upload_section(up)
 datasets_section()

@@ -1,6 +1,7 @@
 """The sign-in gate: no page and no data before it lets the visitor through.
 
-Call `require_access(ws_id)` at the top of app.py, before anything reads a workspace.
+app.py calls `workspace_from_link(ws_id)` right after set_page_config, before anything
+reads a workspace: the gate first, then the link's id is looked up (teams.py).
 The mode comes from the secrets (shopsight/access.py): open (nothing configured, for
 localhost), a shared password (`[access] password_hash`), or OIDC through st.login
 (`[auth]`), with optional per-workspace e-mail allow-lists (`[access.allow]`).
@@ -19,45 +20,8 @@ from pathlib import Path
 import streamlit as st
 
 from shopsight import access, i18n, teams, workspace
-
-TEXT = {
-    "zh": {
-        "title": "登录 ShopSight 店铺经营看板",
-        "password_label": "团队密码",
-        "password_help": "向管理员索取团队共用的访问密码。",
-        "sign_in": "登录",
-        "sign_in_oidc": "使用公司账号登录",
-        "sign_out": "退出登录",
-        "wrong_password": "密码不正确。",
-        "locked": "尝试次数过多，请 {seconds} 秒后再试。",
-        "denied": "账号 {email} 没有此工作区的访问权限。请联系工作区负责人，或换一个账号登录。",
-        "unverified": "账号 {email} 的邮箱尚未验证，无法访问此工作区。",
-        "not_configured": "此部署要求登录，但没有找到访问配置（.streamlit/secrets.toml 的 [access] 或 [auth]）。请管理员检查配置。",
-        "config_error": "访问配置有误，应用已暂停：{error}",
-        "login_unavailable": "无法启动登录：{error}",
-        "exposed": "此应用未设置访问控制，任何能打开此地址的人都能看到数据。部署到服务器前请配置密码或单点登录（见 docs/hosting.md）。",
-        "no_workspace": "此链接没有对应的工作区：链接可能有误、已过期，或工作区已被删除。",
-        "open_sample": "打开示例店铺",
-    },
-    "en": {
-        "title": "Sign in to ShopSight",
-        "password_label": "Team password",
-        "password_help": "Ask your admin for the team's shared password.",
-        "sign_in": "Sign in",
-        "sign_in_oidc": "Sign in with your company account",
-        "sign_out": "Sign out",
-        "wrong_password": "Wrong password.",
-        "locked": "Too many attempts. Try again in {seconds} s.",
-        "denied": "The account {email} has no access to this workspace. Ask its owner, or sign in with another account.",
-        "unverified": "The account {email} has an unverified e-mail address and cannot open this workspace.",
-        "not_configured": "This deployment requires sign-in but no access settings were found ([access] or [auth] in .streamlit/secrets.toml). Ask your admin to check the configuration.",
-        "config_error": "The access settings are invalid, so the app is stopped: {error}",
-        "login_unavailable": "Sign-in cannot start: {error}",
-        "exposed": "This app has no access control: anyone who can reach this address sees the data. Set a password or single sign-on before hosting it (see docs/hosting.md).",
-        "no_workspace": "No workspace at this link: the link is wrong or out of date, or the workspace was deleted.",
-        "open_sample": "Open the sample shop",
-    },
-}
+from shopsight.i18n import t
+from shopsight.ui import session
 
 PASSWORD_KEY = "password"
 _OK_KEY = "auth_ok"  # fingerprint of the password hash this session signed in with
@@ -71,13 +35,10 @@ _session_limiter = access.RateLimiter(max_failures=5, backoff=30.0, window=300.0
 _global_limiter = access.RateLimiter(max_failures=50, backoff=30.0, window=300.0)
 
 
-def _text(key: str, lang: str, **fmt: object) -> str:
-    text = TEXT[lang][key]
-    return text.format(**fmt) if fmt else text
-
-
 def _lang() -> str:
-    return st.session_state.get("sb_lang") or i18n.lang_from_locale(st.context.locale)
+    """The sidebar's language once chosen; before that (the sign-in form) ?lang= or the browser's."""
+    return (st.session_state.get(session.LANG_KEY) or i18n.parse_lang(st.query_params.get("lang"))
+            or i18n.lang_from_locale(st.context.locale))
 
 
 def reset_rate_limits() -> None:
@@ -128,12 +89,12 @@ def require_access(ws_id: str | None) -> None:
     try:
         cfg = config()
     except ValueError as e:
-        _stop_with("error", _text("config_error", lang, error=e))
+        _stop_with("error", t("auth.config_error", lang, error=e))
     if cfg.mode == access.OPEN:
         if _required():
-            _stop_with("error", _text("not_configured", lang))
+            _stop_with("error", t("auth.not_configured", lang))
         if not access.is_local_host(st.context.headers.get("Host")):
-            st.warning(_text("exposed", lang), icon="⚠️")
+            st.warning(t("auth.exposed", lang), icon="⚠️")
     elif cfg.mode == access.PASSWORD:
         if st.session_state.get(_OK_KEY) != access.fingerprint(cfg.password_hash):
             _password_form(cfg, lang)
@@ -164,36 +125,36 @@ def _try_password(encoded: str) -> None:
 
 
 def _password_form(cfg: access.AccessConfig, lang: str) -> None:
-    st.subheader(_text("title", lang))
-    st.text_input(_text("password_label", lang), type="password", key=PASSWORD_KEY,
-                  help=_text("password_help", lang), on_change=_try_password,
+    st.subheader(t("auth.title", lang))
+    st.text_input(t("auth.password_label", lang), type="password", key=PASSWORD_KEY,
+                  help=t("auth.password_help", lang), on_change=_try_password,
                   args=(cfg.password_hash,))
-    st.button(_text("sign_in", lang), key="auth_sign_in", type="primary",
+    st.button(t("auth.sign_in", lang), key="auth_sign_in", type="primary",
               on_click=_try_password, args=(cfg.password_hash,))
     msg = st.session_state.pop(_MSG_KEY, None)
     if msg and msg[0] == "locked":
-        st.warning(_text("locked", lang, seconds=msg[1]))
+        st.warning(t("auth.locked", lang, seconds=msg[1]))
     elif msg:
-        st.error(_text("wrong_password", lang))
+        st.error(t("auth.wrong_password", lang))
 
 
 def _require_oidc(cfg: access.AccessConfig, ws_id: str | None, lang: str) -> None:
     user = st.user
     if not user.is_logged_in:
-        st.subheader(_text("title", lang))
-        if st.button(_text("sign_in_oidc", lang), key="auth_login", type="primary"):
+        st.subheader(t("auth.title", lang))
+        if st.button(t("auth.sign_in_oidc", lang), key="auth_login", type="primary"):
             try:
                 st.login(cfg.provider)
             except Exception as e:  # missing Authlib or an incomplete [auth] section
-                st.error(_text("login_unavailable", lang, error=e))
+                st.error(t("auth.login_unavailable", lang, error=e))
         st.stop()
     email = user.get("email")
     verified = user.get("email_verified")
     verified = verified if isinstance(verified, bool) else None
     if not access.may_open(cfg, ws_id, signed_in=True, email=email, email_verified=verified):
         reason = "unverified" if verified is False else "denied"
-        st.error(_text(reason, lang, email=email or "?"))
-        if st.button(_text("sign_out", lang), key="auth_logout_denied"):
+        st.error(t(f"auth.{reason}", lang, email=email or "?"))
+        if st.button(t("auth.sign_out", lang), key="auth_logout_denied"):
             st.logout()
         st.stop()
 
@@ -218,12 +179,12 @@ def sign_out_button(container=None) -> None:
         return
     where = container if container is not None else st.sidebar
     if cfg.mode == access.PASSWORD and st.session_state.get(_OK_KEY):
-        if where.button(_text("sign_out", lang), key="auth_sign_out"):
+        if where.button(t("auth.sign_out", lang), key="auth_sign_out"):
             st.session_state.pop(_OK_KEY, None)
             st.session_state.pop(_KNOWN_KEY, None)
             st.rerun()
     elif (cfg.mode == access.OIDC and st.user.is_logged_in
-          and where.button(_text("sign_out", lang), key="auth_sign_out")):
+          and where.button(t("auth.sign_out", lang), key="auth_sign_out")):
         st.logout()
 
 
@@ -283,9 +244,13 @@ def workspace_from_link(ws_id: str | None) -> workspace.Workspace | None:
     ws = teams.resolve_team(ws_id)
     if ws is None:
         lang = _lang()
-        st.error(_text("no_workspace", lang))
-        if st.button(_text("open_sample", lang), key="auth_open_sample"):
-            st.query_params.pop("ws", None)
-            st.rerun()
+        st.error(t("auth.no_workspace", lang))
+        st.button(t("auth.open_sample", lang), key="auth_open_sample", on_click=_leave_link)
         st.stop()
     return ws
+
+
+def _leave_link() -> None:
+    # the session remembers its workspace across page switches: forget it too
+    st.query_params.pop(session.WS_PARAM, None)
+    st.session_state.pop(session.WS_ID_KEY, None)

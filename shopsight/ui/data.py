@@ -1,4 +1,4 @@
-"""Cached access to workspace databases: the only user of st.cache_*.
+"""Cached access to workspace databases (the other st.cache_* user is ui/upload.py's spool).
 
 One DuckDB connection per workspace per process (st.cache_resource); every query
 and write runs on its own cursor, so sessions in different threads never share one.
@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from shopsight import queries, schema, workspace
+from shopsight import queries, schema, teams, workspace
 from shopsight.ui import session
 
 QUERY_TTL_S = 3600
@@ -52,11 +53,27 @@ def _database(ws_dir: str) -> duckdb.DuckDBPyConnection:
         from shopsight.sample import ensure_sample
 
         ensure_sample(ws)
+    elif Path(ws_dir).parent == teams.teams_dir().resolve() and not ws.exists():
+        # teams.create_team makes team workspaces; opening one for writing here would
+        # bring a deleted team's file back (a session still on it mid-run)
+        raise FileNotFoundError("this team workspace was deleted")
     con = ws.connect()
     for kind in _missing_rollups(con):
         with ws.write_lock():
             workspace.rebuild_rollups(con, kind)
     return con
+
+
+def release(ws_dir: str) -> None:
+    """Close and forget a workspace's shared connection (before and after deleting it), so
+    the process lets go of its files; sessions still on it get an error, not stale data."""
+    ws_dir = str(Path(ws_dir).resolve())
+    if workspace.open_workspace(ws_dir).exists():
+        con = _database(ws_dir)  # cached when any session has it open
+        _database.clear(ws_dir)
+        con.close()
+    else:
+        _database.clear(ws_dir)
 
 
 @contextmanager

@@ -1,28 +1,30 @@
 """Per-session state: which workspace is open, the language, notices.
 
-The workspace comes, in order, from st.session_state["ws_path"] (tests and
-benchmarks set a directory there), the link's ?ws=<name> (a workspace under
-SHOPSIGHT_DATA_DIR; team workspaces have an unguessable name), the environment
-variable SHOPSIGHT_WORKSPACE, or else the sample shop.
+The link decides the workspace.  `?ws=<team id>` opens a team workspace (shopsight/teams.py,
+the one place workspaces are created and looked up); no `?ws=` opens the default one: the
+sample shop, or the directory in the environment variable SHOPSIGHT_WORKSPACE.  app.py
+hands the link to the sign-in gate (`auth.workspace_from_link(link_id())`) and then calls
+`open_link` with what the gate let through.  A page switch drops the query string, so the
+session remembers its team id and writes it back.
+
+Tests and benchmarks may put a workspace directory in st.session_state["ws_path"]: it
+wins over the link.  No widget has that key, so a browser cannot set it.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import secrets
 from pathlib import Path
 
 import streamlit as st
 
-from shopsight import i18n, workspace
-from shopsight.i18n import t
+from shopsight import i18n, teams, workspace
 
+WS_PARAM = "ws"
+WS_ID_KEY = "ws_id"  # the team id this session has open; absent: the default workspace
 WS_DIR_KEY = "ws_dir"
 WS_PATH_KEY = "ws_path"
-WS_PARAM = "ws"
 LANG_KEY = "sb_lang"
-_WS_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def lang() -> str:
@@ -35,32 +37,41 @@ def notice(text: str) -> None:
     st.toast(text, icon="⚠️")
 
 
-def valid_workspace_name(name: str) -> bool:
-    """A link's ?ws= names an existing workspace directory under the data directory."""
-    if not _WS_NAME.fullmatch(name):
-        return False
-    return workspace.open_workspace(workspace.data_dir() / name).exists()
+def default_dir() -> Path:
+    """The workspace opened without `?ws=`: the sample shop unless SHOPSIGHT_WORKSPACE says."""
+    return workspace.resolve(os.environ.get("SHOPSIGHT_WORKSPACE") or None).resolve()
 
 
-def _initial_workspace_dir() -> str:
-    ss = st.session_state
+def link_id() -> str | None:
+    """The workspace id this run asks for: the link's `?ws=`, else the one this session has open."""
+    asked = st.query_params.get(WS_PARAM)
+    return asked if asked is not None else st.session_state.get(WS_ID_KEY)
+
+
+def open_link(ws_id: str | None, ws: workspace.Workspace | None) -> None:
+    """Open what the gate resolved (`ws` None: the default workspace); the link names it."""
+    ss, qp = st.session_state, st.query_params
     if ss.get(WS_PATH_KEY):
-        return str(Path(ss[WS_PATH_KEY]).resolve())
-    name = st.query_params.get(WS_PARAM)
-    if name:
-        if valid_workspace_name(name):
-            return str((workspace.data_dir() / name).resolve())
-        notice(t("notice.bad_workspace", lang(), value=name))
-        del st.query_params[WS_PARAM]
-    env = os.environ.get("SHOPSIGHT_WORKSPACE")
-    return str(workspace.resolve(env or None).resolve())
+        ss[WS_DIR_KEY] = str(Path(ss[WS_PATH_KEY]).resolve())
+        ss.pop(WS_ID_KEY, None)
+        return
+    if ws is None:
+        ss.pop(WS_ID_KEY, None)
+        ss[WS_DIR_KEY] = str(default_dir())
+        if WS_PARAM in qp:
+            del qp[WS_PARAM]
+        return
+    ss[WS_ID_KEY] = ws_id
+    ss[WS_DIR_KEY] = str(ws.path.resolve())
+    if qp.get(WS_PARAM) != ws_id:
+        qp[WS_PARAM] = ws_id
 
 
 def workspace_dir() -> str:
-    """The open workspace's directory (resolved once per session)."""
+    """The open workspace's directory (set by app.py on every run)."""
     ss = st.session_state
-    if WS_DIR_KEY not in ss:
-        ss[WS_DIR_KEY] = _initial_workspace_dir()
+    if WS_DIR_KEY not in ss:  # only before app.py ran, e.g. a page script on its own
+        ss[WS_DIR_KEY] = str(default_dir())
     return ss[WS_DIR_KEY]
 
 
@@ -68,36 +79,32 @@ def current_workspace() -> workspace.Workspace:
     return workspace.open_workspace(workspace_dir())
 
 
-def workspace_name() -> str | None:
-    """The link name of the open workspace (?ws=), or None for the default one."""
-    path = Path(workspace_dir())
-    if path == workspace.resolve(None).resolve() or WS_PATH_KEY in st.session_state:
-        return None
-    if path.parent == workspace.data_dir().resolve():
-        return path.name
-    return None
+def team_id() -> str | None:
+    """The open team workspace's id (the `?ws=` of the link), None on the default workspace."""
+    return st.session_state.get(WS_ID_KEY)
 
 
-def open_workspace_dir(path: str | os.PathLike, name: str | None) -> None:
-    """Switch this session to another workspace; the link follows (?ws=name or none)."""
-    ss = st.session_state
-    ss.pop(WS_PATH_KEY, None)
-    ss[WS_DIR_KEY] = str(Path(path).resolve())
-    if name:
-        st.query_params[WS_PARAM] = name
-    elif WS_PARAM in st.query_params:
-        del st.query_params[WS_PARAM]
+def current_team() -> teams.Team | None:
+    return teams.get_team(team_id())
+
+
+def open_team(team_id: str) -> None:
+    """Switch to a team workspace from a callback or before st.rerun(); the gate checks it."""
+    st.session_state.pop(WS_PATH_KEY, None)
+    st.session_state[WS_ID_KEY] = team_id
+    st.query_params[WS_PARAM] = team_id
 
 
 def open_sample() -> None:
-    """Switch to the sample shop (built from sample_data/ when first opened)."""
-    open_workspace_dir(workspace.resolve(None), None)
+    """Switch to the default workspace (the sample shop, built from sample_data/ when first opened)."""
+    st.session_state.pop(WS_PATH_KEY, None)
+    st.session_state.pop(WS_ID_KEY, None)
+    if WS_PARAM in st.query_params:
+        del st.query_params[WS_PARAM]
 
 
-def create_team_workspace() -> str:
-    """A new empty workspace with a 128-bit random name, opened in this session."""
-    name = secrets.token_hex(16)
-    ws = workspace.open_workspace(workspace.data_dir() / name)
-    ws.connect().close()
-    open_workspace_dir(ws.path, name)
-    return name
+def create_team(name: str) -> teams.Team:
+    """A new, empty team workspace (teams.create_team), opened in this session."""
+    team = teams.create_team(name)
+    open_team(team.id)
+    return team

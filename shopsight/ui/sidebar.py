@@ -1,12 +1,33 @@
-"""The shared sidebar drawn by app.py on every page: workspace, language, global filters."""
+"""The shared sidebar drawn by app.py on every page: workspace, language, global filters.
+
+Workspace actions run as widget callbacks, before the next run's script: the whole run
+then sees the new state (a renamed team in the picker, a new `?ws=` through the gate).
+A callback can fire for a button drawn in the run before, so each one checks access again.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import string
+
 import streamlit as st
 
-from shopsight import i18n
+from shopsight import i18n, teams, workspace
 from shopsight.i18n import t
-from shopsight.ui import data, filters, session
+from shopsight.ui import auth, data, filters, session
+
+PICK_KEY = "sb_ws_pick"
+NAME_KEY = "sb_ws_name"
+DEFAULT_OPTION = ""  # the picker's entry for the default workspace (no ?ws=)
+_NAME_FOR = "_sb_ws_name_for"
+_CONFIRM_KEY = "_sb_ws_confirm_delete"
+_MSG_KEY = "_sb_ws_msg"
+_MD_SPECIAL = frozenset(string.punctuation)
+
+
+def plain(text: str) -> str:
+    """User text (a workspace name) shown literally where Streamlit renders Markdown."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
 
 
 def language() -> str:
@@ -31,22 +52,127 @@ def language() -> str:
     return lang
 
 
-def workspace_box(lang: str) -> None:
-    ws = session.current_workspace()
-    name = session.workspace_name()
-    if data.is_sample(ws):
-        label = t("sidebar.workspace_sample", lang)
+# ---------------------------------------------------------------- callbacks
+
+
+def new_team(lang: str) -> None:
+    """Create a team workspace with a numbered default name and open it (rename it later)."""
+    if not auth.can_open(None):
+        return
+    name = t("team.default_name", lang, n=len(auth.visible_teams()) + 1)
+    session.create_team(name)
+    filters.reset()
+    st.session_state.pop(_CONFIRM_KEY, None)
+
+
+def _switch() -> None:
+    picked = st.session_state.get(PICK_KEY) or DEFAULT_OPTION
+    if picked == (session.team_id() or DEFAULT_OPTION):
+        return
+    if picked == DEFAULT_OPTION:
+        session.open_sample()
     else:
-        label = t("sidebar.workspace_team", lang, name=(name or ws.path.name)[:8])
-    st.sidebar.markdown(f"**{t('sidebar.workspace', lang)}** · {label}",
-                        help=t("sidebar.workspace_help", lang))
-    if name and st.query_params.get(session.WS_PARAM) != name:
-        st.query_params[session.WS_PARAM] = name  # a page switch may have dropped it
-    if st.sidebar.button(t("sidebar.new_workspace", lang), key="sb_new_workspace",
-                         help=t("sidebar.new_workspace_help", lang)):
-        session.create_team_workspace()
+        session.open_team(picked)  # the gate checks it on this very run
+    filters.reset()
+    st.session_state.pop(_CONFIRM_KEY, None)
+
+
+def _manageable(team_id: str) -> teams.Team | None:
+    team = teams.get_team(team_id)
+    return team if team is not None and auth.can_manage(team.workspace, team_id) else None
+
+
+def _rename(team_id: str, lang: str) -> None:
+    ss = st.session_state
+    if _manageable(team_id) is None:
+        ss[_MSG_KEY] = t("sidebar.workspace_gone", lang)
+        return
+    try:
+        team = teams.rename_team(team_id, ss.get(NAME_KEY) or "")
+    except teams.TeamError:
+        ss[_MSG_KEY] = t("sidebar.rename_invalid", lang, max=teams.NAME_MAX)
+        return
+    ss[NAME_KEY] = team.name  # as stored: trimmed, control characters gone
+    st.toast(t("sidebar.renamed", lang, name=plain(team.name)), icon=":material/edit:")
+
+
+def _ask_delete(team_id: str) -> None:
+    st.session_state[_CONFIRM_KEY] = team_id
+
+
+def _cancel_delete() -> None:
+    st.session_state.pop(_CONFIRM_KEY, None)
+
+
+def _delete(team_id: str, lang: str) -> None:
+    st.session_state.pop(_CONFIRM_KEY, None)
+    team = _manageable(team_id)
+    if team is None:
+        st.session_state[_MSG_KEY] = t("sidebar.workspace_gone", lang)
+        return
+    ws_dir = str(team.workspace.path.resolve())
+    data.release(ws_dir)  # close the shared connection before its files go
+    with contextlib.suppress(teams.TeamError):  # deleted by someone else a moment ago
+        teams.delete_team(team_id)
+    data.release(ws_dir)  # and drop one a session may have opened meanwhile
+    if session.team_id() == team_id:
+        session.open_sample()
         filters.reset()
-        st.rerun()
+    st.toast(t("sidebar.workspace_deleted", lang, name=plain(team.name)), icon=":material/delete:")
+
+
+# ---------------------------------------------------------------- drawing
+
+
+def _default_label(lang: str) -> str:
+    default = workspace.open_workspace(session.default_dir())
+    return t("sidebar.workspace_sample" if data.is_sample(default) else "sidebar.workspace_default",
+             lang)
+
+
+def workspace_box(lang: str) -> None:
+    """The open workspace (a picker of those this session may see), new / rename / delete,
+    and sign-out."""
+    ss, box = st.session_state, st.sidebar
+    ws = session.current_workspace()
+    team = session.current_team()
+    names = {DEFAULT_OPTION: _default_label(lang)}
+    names.update({tm.id: tm.name for tm in auth.visible_teams()})
+    if team is not None:
+        names.setdefault(team.id, team.name)
+    ss[PICK_KEY] = team.id if team is not None else DEFAULT_OPTION
+    box.selectbox(t("sidebar.workspace", lang), list(names), key=PICK_KEY, format_func=names.get,
+                  on_change=_switch, help=t("sidebar.workspace_help", lang))
+    box.button(t("sidebar.new_workspace", lang), key="sb_new_workspace", icon=":material/add:",
+               help=t("sidebar.new_workspace_help", lang), on_click=new_team, args=(lang,))
+    if team is not None and auth.can_manage(ws, team.id):
+        _manage(team, lang)
+    msg = ss.pop(_MSG_KEY, None)
+    if msg:
+        box.error(msg)
+    auth.sign_out_button(box)
+
+
+def _manage(team: teams.Team, lang: str) -> None:
+    ss = st.session_state
+    confirming = ss.get(_CONFIRM_KEY) == team.id
+    if ss.get(_NAME_FOR) != team.id:
+        ss[NAME_KEY] = team.name
+        ss[_NAME_FOR] = team.id
+    with st.sidebar.expander(t("sidebar.manage", lang), icon=":material/settings:",
+                             expanded=confirming):
+        st.text_input(t("sidebar.rename", lang), key=NAME_KEY, max_chars=teams.NAME_MAX)
+        st.button(t("sidebar.rename_save", lang), key="sb_ws_rename", on_click=_rename,
+                  args=(team.id, lang))
+        st.button(t("sidebar.delete_workspace", lang), key="sb_ws_delete",
+                  icon=":material/delete:", on_click=_ask_delete, args=(team.id,))
+        if confirming:
+            st.warning(t("sidebar.delete_workspace_confirm", lang, name=plain(team.name)))
+            yes, no = st.columns(2)
+            yes.button(t("sidebar.delete_workspace_yes", lang), key="sb_ws_delete_yes",
+                       type="primary", on_click=_delete, args=(team.id, lang))
+            no.button(t("sidebar.delete_workspace_no", lang), key="sb_ws_delete_no",
+                      on_click=_cancel_delete)
 
 
 def render() -> tuple[str, filters.Filters]:
