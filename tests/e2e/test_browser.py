@@ -85,3 +85,22 @@ def test_filter_change_goes_into_the_link_and_the_link_reproduces_the_view(app_u
     no_exception(fresh)
     assert metric_values(fresh) == after
     shot(fresh, "overview_from_link")
+
+
+def test_whatif_slider_moved_by_keyboard_changes_the_projection(app_url, context_factory):
+    page = context_factory("zh-CN").new_page()
+    page.goto(f"{app_url}/sources")
+    wait_idle(page, timeout_s=240)
+    no_exception(page)
+    label = "情景支付金额"
+    before = metric_values(page)[label]
+    thumb = page.locator(".st-key-wi_traffic input[type='range']")
+    thumb.focus()
+    for _ in range(4):
+        thumb.press("ArrowRight")
+    wait_idle(page)
+    no_exception(page)
+    after = metric_values(page)[label]
+    assert after != before
+    assert "wi=" in page.url  # the scenario is in the link
+    shot(page, "sources_whatif")
