@@ -1,4 +1,4 @@
-"""ShopSight 店铺经营看板: the router.  Page config, the sign-in gate, navigation, the shared sidebar.
+"""ShopSight 店铺经营看板: the router.  Page config, the sign-in gate, navigation, the sidebar.
 
 Pages live in views/: a folder named pages/ would also be served by Streamlit as its
 legacy page list, so a shared link to /sources could open without this router.
@@ -10,11 +10,6 @@ from shopsight.i18n import t
 from shopsight.ui import auth, session, sidebar
 
 st.set_page_config(layout="wide", page_title="ShopSight 店铺经营看板")
-
-# The gate: before the visitor may see the workspace the link names (?ws=<team id>), the
-# script stops here, with no page drawn and no workspace opened.
-ws_id = session.link_id()
-session.open_link(ws_id, auth.workspace_from_link(ws_id))
 
 # (file, title key, icon)
 DATA_PAGES = [("views/data.py", "nav.data", ":material/upload_file:")]
@@ -29,19 +24,28 @@ ANALYSIS_PAGES = [
 REPORT_PAGES: list[tuple[str, str, str]] = []
 DEFAULT_PAGE = "views/overview.py"
 
-lang, _ = sidebar.render()
+
+def page_groups(lang: str) -> dict[str, list]:
+    groups = {
+        t("nav.group_data", lang): DATA_PAGES,
+        t("nav.group_analysis", lang): ANALYSIS_PAGES,
+        t("nav.group_reports", lang): REPORT_PAGES,
+    }
+    return {
+        name: [st.Page(path, title=t(title, lang), icon=icon, default=path == DEFAULT_PAGE)
+               for path, title, icon in entries]
+        for name, entries in groups.items() if entries
+    }
 
 
-def _pages(entries):
-    return [
-        st.Page(path, title=t(title, lang), icon=icon, default=path == DEFAULT_PAGE)
-        for path, title, icon in entries
-    ]
+# The gate: until the visitor may see the workspace the link names (?ws=<team id>), the
+# script stops inside workspace_from_link, with no page run and no workspace opened.  The
+# page list is registered first, hidden until then, so the address's page (/sources)
+# is still the one shown after signing in.
+ws_id = session.link_id()
+nav = st.navigation(page_groups(session.lang()),
+                    position="sidebar" if auth.lets_in(ws_id) else "hidden")
+session.open_link(ws_id, auth.workspace_from_link(ws_id))
 
-
-groups = {
-    t("nav.group_data", lang): _pages(DATA_PAGES),
-    t("nav.group_analysis", lang): _pages(ANALYSIS_PAGES),
-    t("nav.group_reports", lang): _pages(REPORT_PAGES),
-}
-st.navigation({name: pages for name, pages in groups.items() if pages}).run()
+sidebar.render()
+nav.run()

@@ -199,6 +199,13 @@ def test_no_page_before_the_password_and_the_page_after(app, small_ws):
     assert at.subheader[0].value == t("auth.title", "zh")
 
 
+def test_the_linked_page_is_the_one_shown_after_signing_in(app, small_ws):
+    at = app("small", "views/data.py", secrets=SECRETS)  # a link to /data
+    assert shows_nothing(at)
+    at.text_input(key="password").input(PASSWORD).run()
+    assert at.title[0].value == t("data.title", "zh")
+
+
 def test_sign_in_form_speaks_the_links_language(app, small_ws):
     at = app("small", secrets=SECRETS, lang="en", locale="zh-CN")
     assert at.subheader[0].value == "Sign in to ShopSight"

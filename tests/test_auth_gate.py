@@ -234,3 +234,42 @@ def test_an_unreadable_secrets_file_closes_the_app(tmp_path, monkeypatch):
     at = gated()
     assert CONTENT not in texts(at)
     assert "cannot be read as TOML" in texts(at)
+
+
+AGREES = """
+import streamlit as st
+from shopsight.ui import auth
+ws_id = st.query_params.get("ws")
+st.markdown(f"LETS_IN {auth.lets_in(ws_id)}")
+auth.workspace_from_link(ws_id)
+st.markdown("OPENED")
+"""
+
+
+def test_lets_in_says_beforehand_what_the_gate_will_do(data_dir, monkeypatch):
+    """app.py shows its page list only when the gate will let the visitor through."""
+    team = teams.create_team("east")
+
+    def check(at: AppTest, expected: bool) -> None:
+        shown = texts(at)
+        assert f"LETS_IN {expected}" in shown
+        assert ("OPENED" in shown) is expected
+
+    check(gated(script=AGREES, ws=team.id), True)
+    check(gated(script=AGREES), True)
+    check(gated(script=AGREES, ws="A" * 32), False)
+    at = gated({"access": {"password_hash": HASH}}, script=AGREES, ws=team.id)
+    check(at, False)
+    at.text_input(key="password").input(PASSWORD).run()
+    check(at, True)
+    monkeypatch.setenv("SHOPSIGHT_REQUIRE_AUTH", "1")
+    check(gated(script=AGREES), False)
+
+
+def test_sign_in_texts_come_from_the_locale_tables():
+    from shopsight.locales import en, zh
+
+    assert not hasattr(auth, "TEXT")
+    keys = {k for k in zh.TEXT if k.startswith("auth.")}
+    assert {"auth.title", "auth.password_label", "auth.no_workspace", "auth.sign_out"} <= keys
+    assert all(en.TEXT[k] and zh.TEXT[k] != en.TEXT[k] for k in keys)

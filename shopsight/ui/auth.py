@@ -19,7 +19,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from shopsight import access, i18n, teams, workspace
+from shopsight import access, teams, workspace
 from shopsight.i18n import t
 from shopsight.ui import session
 
@@ -33,12 +33,6 @@ _GLOBAL = "*"
 # Per session (one form hammered) and per process (many sessions opened by one guesser).
 _session_limiter = access.RateLimiter(max_failures=5, backoff=30.0, window=300.0)
 _global_limiter = access.RateLimiter(max_failures=50, backoff=30.0, window=300.0)
-
-
-def _lang() -> str:
-    """The sidebar's language once chosen; before that (the sign-in form) ?lang= or the browser's."""
-    return (st.session_state.get(session.LANG_KEY) or i18n.parse_lang(st.query_params.get("lang"))
-            or i18n.lang_from_locale(st.context.locale))
 
 
 def reset_rate_limits() -> None:
@@ -85,7 +79,7 @@ def _stop_with(kind: str, message: str) -> None:
 def require_access(ws_id: str | None) -> None:
     """Return when this session may see workspace `ws_id` (None: the sample shop);
     otherwise draw the sign-in form or the reason and stop the script."""
-    lang = _lang()
+    lang = session.lang()
     try:
         cfg = config()
     except ValueError as e:
@@ -172,7 +166,7 @@ def current_email() -> str | None:
 
 def sign_out_button(container=None) -> None:
     """A sign-out button (sidebar by default); nothing in open mode."""
-    lang = _lang()
+    lang = session.lang()
     try:
         cfg = config()
     except ValueError:
@@ -235,6 +229,11 @@ def visible_teams() -> list[teams.Team]:
     return out
 
 
+def lets_in(ws_id: str | None) -> bool:
+    """Whether `workspace_from_link(ws_id)` will return rather than stop, drawing nothing."""
+    return can_open(ws_id) and (not ws_id or teams.resolve_team(ws_id) is not None)
+
+
 def workspace_from_link(ws_id: str | None) -> workspace.Workspace | None:
     """The gate plus the link: None for the sample shop, the team's workspace for a valid
     `?ws=` id; a wrong id stops the page with a message and shows nothing of any workspace."""
@@ -243,7 +242,7 @@ def workspace_from_link(ws_id: str | None) -> workspace.Workspace | None:
         return None
     ws = teams.resolve_team(ws_id)
     if ws is None:
-        lang = _lang()
+        lang = session.lang()
         st.error(t("auth.no_workspace", lang))
         st.button(t("auth.open_sample", lang), key="auth_open_sample", on_click=_leave_link)
         st.stop()

@@ -40,8 +40,9 @@ def language() -> str:
         if asked is not None and chosen is None:
             session.notice(t("notice.bad_param", browser, param="lang", value=asked))
         ss[session.LANG_KEY] = chosen or browser
-    elif ss[session.LANG_KEY] is None:  # the selected option was clicked again
-        ss[session.LANG_KEY] = i18n.lang_from_locale(st.context.locale)
+    elif ss[session.LANG_KEY] is None:  # the selected option was clicked again: keep it
+        ss[session.LANG_KEY] = i18n.parse_lang(qp.get("lang")) or i18n.lang_from_locale(
+            st.context.locale)
     st.sidebar.segmented_control(
         t("sidebar.language", session.lang()), i18n.LANGS, key=session.LANG_KEY,
         format_func=i18n.LANG_NAMES.get,
