@@ -16,20 +16,21 @@ Columns are built with numpy as Arrow arrays (text as dictionary arrays: no Pyth
 string per row) and written with workspace.write_dataset, which also builds the
 rollups, exactly as an upload does.
 
-Cache: bench/out/workspaces/bench-<rows>-<key>/, where the key hashes the generator's
-VERSION, the schema and the rollup SQL, so a changed rollup gives a fresh workspace; other
-keys of the same size are removed.  The directory name is a valid `?ws=` link name
-(SHOPSIGHT_DATA_DIR=bench/out/workspaces).
+Cache: bench/out/workspaces/teams/bench-<rows>-<key>-xxx/, a team workspace (with its
+team.json) whose 32-character name is the `?ws=` id when SHOPSIGHT_DATA_DIR is
+bench/out/workspaces.  The key hashes the generator's VERSION, the schema and the rollup
+SQL, so a changed rollup gives a fresh workspace; other keys of the same size are removed.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import shutil
 import sys
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -39,7 +40,7 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shopsight import workspace  # noqa: E402
+from shopsight import teams, workspace  # noqa: E402
 from shopsight.geo.names import cities_by_province  # noqa: E402
 
 VERSION = "1"
@@ -102,7 +103,15 @@ def cache_key(buyers: int = BUYERS, seed: int = SEED) -> str:
 
 
 def workspace_name(rows: int, buyers: int = BUYERS, seed: int = SEED) -> str:
-    return f"bench-{rows}-{cache_key(buyers, seed)}"
+    """The team id of the cached workspace, for `?ws=`: 32 link-safe characters."""
+    name = f"bench-{rows}-{cache_key(buyers, seed)}-".ljust(teams.ID_LENGTH, "x")
+    assert teams.is_valid_id(name), name
+    return name
+
+
+def workspace_path(rows: int, out: Path = OUT, buyers: int = BUYERS, seed: int = SEED) -> Path:
+    """Where the workspace lives: a team under the data directory `out`."""
+    return out / teams.TEAMS_DIR / workspace_name(rows, buyers, seed)
 
 
 def _dict(indices: np.ndarray, values) -> pa.DictionaryArray:
@@ -470,21 +479,26 @@ def ensure(rows: int, *, out: Path = OUT, buyers: int = BUYERS, seed: int = SEED
 
     Built under a temporary name and renamed, so an interrupted build is never used.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    name = workspace_name(rows, buyers, seed)
-    path = out / name
-    for stale in out.glob(f"bench-{rows}-*"):
-        if stale.name != name or force:
+    path = workspace_path(rows, out, buyers, seed)
+    home = path.parent
+    home.mkdir(parents=True, exist_ok=True)
+    for stale in home.glob(f"bench-{rows}-*"):
+        if stale != path or force:
             shutil.rmtree(stale, ignore_errors=True)
-    for partial in out.glob(f".building-{name}-*"):
+    for partial in home.glob(f".building-{path.name}-*"):
         shutil.rmtree(partial, ignore_errors=True)
-    if (path / workspace.DB_FILE).exists():
+    if (path / teams.REGISTRY_FILE).exists():
         return path
-    tmp = out / f".building-{name}-{time.time_ns()}"
+    tmp = home / f".building-{path.name}-{time.time_ns()}"
     t0 = time.perf_counter()
     if verbose:
         print(f"building {rows:,} order lines -> {path}")
     build(tmp, rows, buyers=buyers, seed=seed, verbose=verbose)
+    # the registry entry makes it a team the app opens by `?ws=<id>` (shopsight/teams.py)
+    (tmp / teams.REGISTRY_FILE).write_text(json.dumps({
+        "name": f"bench {rows:,} order lines",
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }), encoding="utf-8")
     tmp.rename(path)
     if verbose:
         size = sum(f.stat().st_size for f in path.iterdir()) / 2**20

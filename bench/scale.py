@@ -260,7 +260,7 @@ def worker(rows: int, out: Path, runs: int, json_path: Path, pages: list[str] | 
     os.environ["SHOPSIGHT_DATA_DIR"] = str(out)
     os.environ.pop("SHOPSIGHT_WORKSPACE", None)
     ws_name = datagen.workspace_name(rows)
-    ws_dir = out / ws_name
+    ws_dir = datagen.workspace_path(rows, out)
     import streamlit  # noqa: F401 (its loggers exist from here on)
 
     from shopsight import queries
