@@ -1,6 +1,8 @@
 """商品排行 Products: which products carry the shop (ABC / Pareto, 热销) and which are dying
 on the shelf (滞销, stock cover), with movers and one product's detail."""
 
+from functools import partial
+
 import streamlit as st
 
 from shopsight import metrics, products
@@ -83,11 +85,12 @@ st.dataframe(table.head(view.TABLE_LIMIT), hide_index=True, width="stretch",
 if len(table) > view.TABLE_LIMIT:
     st.caption(t("products.table_capped", lang, n=view.TABLE_LIMIT, total=len(table)))
 export = view.download_frame(table, lang)
+# files are built on click, not on every rerun
 dl = st.columns([1, 1, 4])
-dl[0].download_button(t("products.download_csv", lang), downloads.safe_csv(export),
+dl[0].download_button(t("products.download_csv", lang), partial(downloads.safe_csv, export),
                       file_name=f"products_{level}_{f.start}_{f.end}.csv", mime="text/csv",
                       key="pr_download_csv", icon=":material/download:")
-dl[1].download_button(t("products.download_xlsx", lang), downloads.safe_xlsx(export),
+dl[1].download_button(t("products.download_xlsx", lang), partial(downloads.safe_xlsx, export),
                       file_name=f"products_{level}_{f.start}_{f.end}.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                       key="pr_download_xlsx", icon=":material/download:")
