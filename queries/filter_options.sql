@@ -1,14 +1,23 @@
 -- filter_options: the values each global filter can take, from every dataset with that column.
 -- params: none
 -- grain: one row per (dim, value); dim is src | dev | prov | cat (the link's keys).
--- Orders are read through rollup_orders_daily (far fewer rows).
+-- Orders are read through rollup_orders_daily_region (far fewer rows; its dated rows, the
+-- order lines with a time).
 -- '全部' is the traffic default for "not broken down", so it is not a choice.
 with
+
+order_groups as (
+
+    select source, device, province
+    from rollup_orders_daily_region
+    where day is not null
+
+),
 
 sources as (
 
     select source as value from traffic
-    union select source from rollup_orders_daily
+    union select source from order_groups
     union select source from events
 
 ),
@@ -16,14 +25,14 @@ sources as (
 devices as (
 
     select device as value from traffic
-    union select device from rollup_orders_daily
+    union select device from order_groups
     union select device from events
 
 ),
 
 provinces as (
 
-    select province as value from rollup_orders_daily
+    select province as value from order_groups
     union select province from regions
     union select province from inquiries
     union select province from events

@@ -1,27 +1,44 @@
 -- overview_daily_buyers: distinct paying buyers per day from orders, for the trend chart.
 -- params: $start, $end (date, inclusive), $src, $dev, $prov (varchar[]; null = all)
--- grain: one row per day (buyers are distinct within the day, so they do not add up
--- over days). used by: pages/overview.py
+-- grain: one row per day with paying buyers (buyers are distinct within the day, so they
+-- do not add up over days). From rollup_orders_region_buyers: with no filter the rows
+-- marked once per buyer and day are counted, else buyers are deduplicated per day.
+-- used by: pages/overview.py
 with
 
-source as (
+marked as (
 
-    select *
-    from rollup_orders_buyers
-    where day between $start and $end
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
+    select day, count(previous_shop_paid_day) as paying_buyers
+    from rollup_orders_region_buyers
+    where $src is null and $dev is null and $prov is null
+      and day between $start and $end
+    group by day
+
+),
+
+filtered as (
+
+    -- group by, then count: faster than count(distinct) per group on 2 cores
+    select day, count(*) as paying_buyers
+    from (
+        select day, buyer_key
+        from rollup_orders_region_buyers
+        where not ($src is null and $dev is null and $prov is null)
+          and day between $start and $end
+          and ($src is null or list_contains($src, source))
+          and ($dev is null or list_contains($dev, device))
+          and ($prov is null or list_contains($prov, province))
+        group by all
+    )
+    group by day
 
 ),
 
 daily as (
 
-    select
-        day,
-        count(distinct buyer_key) as paying_buyers
-    from source
-    group by all
+    select * from marked
+    union all
+    select * from filtered
 
 )
 

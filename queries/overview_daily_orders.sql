@@ -1,13 +1,14 @@
 -- overview_daily_orders: order sums per day inside a date range, for the trend chart.
 -- params: $start, $end (date, inclusive), $src, $dev, $prov (varchar[]; null = all)
--- grain: one row per day. Buyers per day come from overview_daily_buyers (asked only
--- when the chosen metric needs them). used by: pages/overview.py
+-- grain: one row per day, from rollup_orders_daily_region. Buyers per day come from
+-- overview_daily_buyers (asked only when the chosen metric needs them).
+-- used by: pages/overview.py
 with
 
 source as (
 
     select *
-    from rollup_orders_daily
+    from rollup_orders_daily_region
     where day between $start and $end
       and ($src is null or list_contains($src, source))
       and ($dev is null or list_contains($dev, device))

@@ -1,15 +1,38 @@
 -- overview_kpis_orders: the shop's KPI sums from order lines paid inside a date range.
 -- params: $start, $end (date, inclusive), $src, $dev, $prov (varchar[]; null = all)
--- grain: one row. Sums from rollup_orders_daily, distinct paying buyers from
--- rollup_orders_buyers (unpaid orders carry 0 and are no buyers). Orders have no
--- visitors. used by: pages/overview.py
+-- grain: one row. Sums from rollup_orders_daily_region; distinct paying buyers from
+-- rollup_orders_region_buyers: with no filter a count of the rows marked as a buyer's
+-- first paid day in the range (see that file), else a distinct count over the filtered
+-- rows (unpaid orders carry 0 and are no buyers). Orders have no visitors.
+-- used by: pages/overview.py
 with
 
 daily as (
 
     select *
-    from rollup_orders_daily
+    from rollup_orders_daily_region
     where day between $start and $end
+      and ($src is null or list_contains($src, source))
+      and ($dev is null or list_contains($dev, device))
+      and ($prov is null or list_contains($prov, province))
+
+),
+
+buyers_by_first_day as (
+
+    select count(*) filter (where previous_shop_paid_day < $start) as paying_buyers
+    from rollup_orders_region_buyers
+    where $src is null and $dev is null and $prov is null
+      and day between $start and $end
+
+),
+
+buyers_distinct as (
+
+    select count(distinct buyer_key) as paying_buyers
+    from rollup_orders_region_buyers
+    where not ($src is null and $dev is null and $prov is null)
+      and day between $start and $end
       and ($src is null or list_contains($src, source))
       and ($dev is null or list_contains($dev, device))
       and ($prov is null or list_contains($prov, province))
@@ -18,12 +41,12 @@ daily as (
 
 buyers as (
 
-    select count(distinct buyer_key) as paying_buyers
-    from rollup_orders_buyers
-    where day between $start and $end
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
+    select
+        case when $src is null and $dev is null and $prov is null
+            then buyers_by_first_day.paying_buyers
+            else buyers_distinct.paying_buyers
+        end as paying_buyers
+    from buyers_by_first_day, buyers_distinct
 
 ),
 

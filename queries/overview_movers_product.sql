@@ -2,8 +2,9 @@
 -- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov, $cat
 --         (varchar[]; null = all), $limit (int)
 -- grain: one row per product. From the products dataset when it has rows, else from
--- orders (origin says which). A period row counts only when its whole period lies
--- inside the range. used by: pages/overview.py
+-- orders (origin says which): rollup_orders_daily_product, or the order lines when a
+-- source/device/province filter is set (the rollup does not keep those columns). A period
+-- row counts only when its whole period lies inside the range. used by: pages/overview.py
 with
 
 product_rows as (
@@ -26,11 +27,24 @@ order_rows as (
     select
         product_id,
         product_name,
+        day as first_day,
+        day as last_day,
+        paid_amount
+    from rollup_orders_daily_product
+    where $src is null and $dev is null and $prov is null
+      and day between least($start, $cmp_start) and greatest($end, $cmp_end)
+
+    union all
+
+    select
+        product_id,
+        product_name,
         cast(order_time as date) as first_day,
         cast(order_time as date) as last_day,
         paid_amount
     from orders
-    where product_id is not null
+    where not ($src is null and $dev is null and $prov is null)
+      and product_id is not null
       and order_time >= cast(least($start, $cmp_start) as timestamp)
       and order_time < cast(cast(greatest($end, $cmp_end) as date) + 1 as timestamp)
       and ($src is null or list_contains($src, source))

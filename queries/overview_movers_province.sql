@@ -1,9 +1,9 @@
 -- overview_movers_province: provinces whose paid amount changed most vs the compare period.
 -- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov
 --         (varchar[]; null = all), $limit (int)
--- grain: one row per province. From orders (rollup_orders_daily) when they have provinces, else from the
--- regions dataset (origin says which); region rows without dates are not placed in
--- any period. used by: pages/overview.py
+-- grain: one row per province. From orders (rollup_orders_daily_region) when they have
+-- dated lines with provinces, else from the regions dataset (origin says which); region
+-- rows without dates are not placed in any period. used by: pages/overview.py
 with
 
 order_rows as (
@@ -13,7 +13,7 @@ order_rows as (
         day as first_day,
         day as last_day,
         paid_amount
-    from rollup_orders_daily
+    from rollup_orders_daily_region
     where province is not null
       and day between least($start, $cmp_start) and greatest($end, $cmp_end)
       and ($src is null or list_contains($src, source))
@@ -24,7 +24,9 @@ order_rows as (
 
 has_order_provinces as (
 
-    select count(*) > 0 as yes from rollup_orders_daily where province is not null
+    select count(*) > 0 as yes
+    from rollup_orders_daily_region
+    where province is not null and day is not null
 
 ),
 

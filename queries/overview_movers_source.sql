@@ -2,8 +2,8 @@
 -- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov (varchar[];
 --         null = all), $limit (int)
 -- grain: one row per source. From traffic when it has paid amounts by source, else from
--- orders via rollup_orders_daily (origin says which). A traffic row counts in a period only when its whole
--- period (date..date_end) lies inside it. used by: pages/overview.py
+-- orders via rollup_orders_daily_region (origin says which). A traffic row counts in a
+-- period only when its whole period (date..date_end) lies inside it. used by: pages/overview.py
 with
 
 traffic_rows as (
@@ -37,7 +37,7 @@ order_rows as (
         day as first_day,
         day as last_day,
         paid_amount
-    from rollup_orders_daily
+    from rollup_orders_daily_region
     where source is not null
       and day between least($start, $cmp_start) and greatest($end, $cmp_end)
       and ($src is null or list_contains($src, source))

@@ -7,7 +7,9 @@
 -- count_paid_lines / count_buyer_lines: paid lines, and those with a buyer id (paid lines
 -- without any buyer id -> buyers are unknown, not 0).
 -- Sorted by day so a date range reads only its own row groups.
--- used by: queries/regions_orders.sql, queries/regions_sources.sql
+-- used by: queries/regions_orders.sql, regions_sources.sql, overview_kpis_orders.sql,
+-- overview_daily_orders.sql, overview_movers_source.sql, overview_movers_province.sql,
+-- filter_options.sql
 create or replace table rollup_orders_daily_region as
 
 with

@@ -1,5 +1,6 @@
 -- rollup_orders_region_buyers: paying buyers per day × province × city × source × device,
--- deduplicated, so distinct buyers per region can be counted exactly for any date range.
+-- deduplicated, so distinct buyers can be counted exactly for any date range, per
+-- province or for the whole shop.
 -- params: none (built at load time by workspace.rebuild_rollups, inside the load transaction)
 -- grain: one row per distinct (day, province, city, source, device, buyer) among paid lines.
 --
@@ -9,16 +10,20 @@
 -- buyer_key is hash(buyer_id): 64-bit, so two buyers collide with odds of about 1e-6 even
 -- at 10M buyers; counted as exact.
 --
--- previous_paid_day makes the common case (no source/device filter) a plain filtered
--- count: it is set on one row per (province, buyer, day) -- the first in the sort order
--- below -- and holds the buyer's latest earlier paid day in that province
--- (0001-01-01 when none). A buyer paid in a province within [$start, $end] exactly when
--- one of their rows in the range has previous_paid_day < $start (the first paid day in
--- the range), so
+-- Two marks make the common cases (no source/device filter) a plain filtered count:
+-- previous_paid_day is set on one row per (province, buyer, day) and holds the buyer's
+-- latest earlier paid day in that province; previous_shop_paid_day is set on one row per
+-- (buyer, day) and holds the buyer's latest earlier paid day anywhere (0001-01-01 when
+-- none; NULL on the other rows). A buyer paid within [$start, $end] exactly when one of
+-- their rows in the range has a mark < $start (the first paid day in the range), so
 --     count(*) filter (where previous_paid_day < $start) ... where day between $start and $end
--- is the distinct count per province. With source/device filters, or per city, pages fall
--- back to count(distinct buyer_key) on the (smaller) filtered rows.
--- used by: queries/regions_orders.sql
+-- is the distinct count per province, and the same with previous_shop_paid_day the
+-- shop's; count(previous_shop_paid_day) per day is the buyers of each day. Which row of a
+-- group carries the mark does not matter (rows of a group share day and province), so
+-- the windows sort by numbers only. With source/device filters, or per city, queries
+-- fall back to distinct counts over the (smaller) filtered rows.
+-- Sorted by day so a date range reads only its own row groups.
+-- used by: queries/regions_orders.sql, overview_kpis_orders.sql, overview_daily_buyers.sql
 create or replace table rollup_orders_region_buyers as
 
 with
@@ -40,12 +45,12 @@ paid as (
 
 marked as (
 
+    -- within a partition, rows of one day are adjacent: the first of them gets the
+    -- previous day, the others the same day (no mark)
     select
         *,
-        lag(day) over (
-            partition by province, buyer_key
-            order by day, city, source, device
-        ) as previous_row_day
+        lag(day) over (partition by province, buyer_key order by day) as previous_row_day,
+        lag(day) over (partition by buyer_key order by day) as previous_shop_row_day
     from paid
 
 )
@@ -60,6 +65,10 @@ select
     case
         when previous_row_day is null then date '0001-01-01'
         when previous_row_day < day then previous_row_day
-    end as previous_paid_day
+    end as previous_paid_day,
+    case
+        when previous_shop_row_day is null then date '0001-01-01'
+        when previous_shop_row_day < day then previous_shop_row_day
+    end as previous_shop_paid_day
 from marked
 order by day

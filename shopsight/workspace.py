@@ -18,6 +18,7 @@ stays a local file (it is rebuilt from sample_data/ and never written by users).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -179,7 +180,8 @@ class Workspace:
 
             con = backends.connect_lake(self, read_only=read_only)
             if not read_only:
-                ensure_schema(con, lake=True)
+                with self.write_lock():  # a rollup rebuild must not race a load
+                    ensure_schema(con, lake=True)
             return con
         if read_only:
             if not self.exists():
@@ -193,7 +195,8 @@ class Workspace:
         else:
             self.path.mkdir(parents=True, exist_ok=True)
             con = _open_file(self.db_path, read_only=False)
-            ensure_schema(con)
+            with self.write_lock():  # a rollup rebuild must not race a load
+                ensure_schema(con)
         _lockdown(con)
         return con
 
@@ -216,11 +219,13 @@ def connect(workspace: str | os.PathLike | Workspace | None = None,
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, lake: bool = False) -> None:
+    """Create what is missing, and bring the rollups up to their SQL (sync_rollups)."""
     for kind in schema.KINDS:
         con.execute(schema.create_table_sql(kind))
     for ddl in _META_DDL:
         # DuckLake has no key constraints; upserts below use merge, which needs none
         con.execute(ddl.replace(" primary key", "") if lake else ddl)
+    sync_rollups(con, lake=lake)
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -281,7 +286,7 @@ def write_dataset(
             select = _select_canonical(kind, table.column_names)
             if lake:
                 _add_extra_columns(con, kind, table.column_names)
-                _create_missing_rollups(con, kind)
+                sync_rollups(con, lake=True)
             con.execute("begin transaction")
             try:
                 if mode == "replace" and lake:
@@ -334,9 +339,9 @@ def write_dataset(
 
 # DuckLake 1.5.5 crashes (or fails the commit) when a multi-statement transaction
 # changes a table's schema while other connections in the process read it.  Lake
-# loads therefore keep DDL out of the transaction: columns and missing rollup tables
-# are created before it, data and rollups are replaced with delete + insert inside it,
-# and extra columns the new data lacks are dropped after it.
+# loads therefore keep DDL out of the transaction: columns and stale rollup tables
+# are created before it (sync_rollups), data and rollups are replaced with delete +
+# insert inside it, and extra columns the new data lacks are dropped after it.
 
 _CREATE_AS = re.compile(r"create\s+or\s+replace\s+table\s+([a-z_][a-z0-9_]*)\s+as\s", re.I)
 
@@ -348,15 +353,74 @@ def _rollup_parts(name: str) -> tuple[str, str] | None:
     return (m.group(1), text.strip()[m.end():]) if m else None
 
 
-def _create_missing_rollups(con: duckdb.DuckDBPyConnection, kind: str) -> None:
-    tables = {r[0] for r in con.execute(
+# Which SQL built each rollup table: a workspace keeps its tables across upgrades, so a
+# rollup whose file changed (a new column, a new grain) is rebuilt on the next writable
+# connect instead of leaving pages to fail on the old table.
+_ROLLUPS_DDL = """create table if not exists _rollups (
+    name varchar,
+    sql_hash varchar,
+    built_at timestamp
+)"""
+
+
+def rollup_hash(name: str) -> str:
+    return hashlib.sha256(queries.sql(name).encode("utf-8")).hexdigest()[:16]
+
+
+def _record_rollup(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    con.execute("delete from _rollups where name = $n", {"n": name})
+    con.execute(
+        "insert into _rollups values ($n, $h, $at)",
+        {"n": name, "h": rollup_hash(name), "at": datetime.now(UTC).replace(tzinfo=None)},
+    )
+
+
+def _rollup_table(name: str) -> str:
+    parts = _rollup_parts(name)
+    if parts is None:
+        raise ValueError(f"queries/{name}.sql must be 'create or replace table <name> as ...'")
+    return parts[0]
+
+
+def sync_rollups(con: duckdb.DuckDBPyConnection, lake: bool = False) -> list[str]:
+    """Rebuild every rollup whose table is missing or was built by other SQL than its
+    file's, and drop rollup tables whose file is gone; returns the names rebuilt.
+
+    Cheap when nothing changed (two catalog reads), so every writable connect runs it, and
+    a new workspace gets its (empty) rollups here: queries work before the first load.
+    """
+    con.execute(_ROLLUPS_DDL)
+    tables = _table_names(con)
+    built = dict(con.execute("select name, sql_hash from _rollups").fetchall())
+    wanted = {name: _rollup_table(name) for name in queries.names(prefix="rollup_")}
+    for table in sorted(tables - set(wanted.values())):
+        if table.startswith("rollup_"):
+            con.execute(f"drop table {quote_ident(table)}")
+    for name in sorted(built.keys() - wanted.keys()):
+        con.execute("delete from _rollups where name = $n", {"n": name})
+    stale = [name for name, table in wanted.items()
+             if table not in tables or built.get(name) != rollup_hash(name)]
+    for name in stale:
+        if lake:  # no DDL inside a lake transaction (see _rollup_parts)
+            con.execute(queries.sql(name))
+            _record_rollup(con, name)
+            continue
+        con.execute("begin transaction")
+        try:
+            con.execute(queries.sql(name))
+            _record_rollup(con, name)
+            con.execute("commit")
+        except BaseException:
+            _rollback(con)
+            raise
+    return stale
+
+
+def _table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute(
         "select table_name from information_schema.tables "
         "where table_catalog = current_database() and table_schema = current_schema()"
     ).fetchall()}
-    for name in queries.names(prefix=f"rollup_{kind}"):
-        parts = _rollup_parts(name)
-        if parts is None or parts[0] not in tables:
-            con.execute(queries.sql(name))
 
 
 def _refill_rollups(con: duckdb.DuckDBPyConnection, kind: str) -> None:
@@ -401,9 +465,11 @@ def _refuse_read_only(ws: Workspace) -> None:
 
 
 def rebuild_rollups(con: duckdb.DuckDBPyConnection, kind: str) -> None:
-    """Run queries/rollup_<kind>*.sql: tables pre-aggregated at load time for fast pages."""
+    """Run queries/rollup_<kind>*.sql: tables pre-aggregated at load time for fast pages
+    (inside the caller's transaction, with the record of which SQL built them)."""
     for name in queries.names(prefix=f"rollup_{kind}"):
         con.execute(queries.sql(name))
+        _record_rollup(con, name)
 
 
 def delete_dataset(ws: Workspace, kind: str, con: duckdb.DuckDBPyConnection | None = None) -> None:
@@ -417,7 +483,7 @@ def delete_dataset(ws: Workspace, kind: str, con: duckdb.DuckDBPyConnection | No
     try:
         with ws.write_lock():
             if lake:
-                _create_missing_rollups(con, kind)
+                sync_rollups(con, lake=True)
             con.execute("begin transaction")
             try:
                 if lake:  # no DDL inside a lake transaction (see _rollup_parts)
