@@ -8,9 +8,12 @@ with
 
 order_groups as (
 
+    -- one row per combination first: the unions below then see hundreds of rows, not
+    -- the rollup's hundreds of thousands
     select source, device, province
     from rollup_orders_daily_region
     where day is not null
+    group by all
 
 ),
 

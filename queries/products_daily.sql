@@ -66,9 +66,9 @@ line_rows as (
       and product_id = $product_id
       and order_time >= cast($start as timestamp)
       and order_time < cast(cast($end as date) + 1 as timestamp)
-      and ($src is null or source in (select unnest($src)))
-      and ($dev is null or device in (select unnest($dev)))
-      and ($prov is null or province in (select unnest($prov)))
+      and ($src is null or list_contains($src, source))
+      and ($dev is null or list_contains($dev, device))
+      and ($prov is null or list_contains($prov, province))
     group by 1
 
 )

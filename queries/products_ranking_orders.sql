@@ -47,9 +47,9 @@ from_lines as (
           cast($end as date) - (2 * cast($slow_days as integer) - 1),
           cast($end as date) - (cast($cover_days as integer) - 1)
       ) as timestamp)
-      and ($src is null or source in (select unnest($src)))
-      and ($dev is null or device in (select unnest($dev)))
-      and ($prov is null or province in (select unnest($prov)))
+      and ($src is null or list_contains($src, source))
+      and ($dev is null or list_contains($dev, device))
+      and ($prov is null or list_contains($prov, province))
     group by 1, 2, 3
 
 ),

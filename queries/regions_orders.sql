@@ -42,7 +42,7 @@ buyers_by_first_day as (
     from rollup_orders_region_buyers
     where $src is null and $dev is null and $province is null
       and day between $start and $end
-      and ($prov is null or province in (select unnest($prov)))
+      and ($prov is null or list_contains($prov, province))
     group by province
 
 ),
@@ -59,9 +59,9 @@ buyers_distinct as (
         from rollup_orders_region_buyers
         where not ($src is null and $dev is null and $province is null)
           and day between $start and $end
-          and ($src is null or source in (select unnest($src)))
-          and ($dev is null or device in (select unnest($dev)))
-          and ($prov is null or province in (select unnest($prov)))
+          and ($src is null or list_contains($src, source))
+          and ($dev is null or list_contains($dev, device))
+          and ($prov is null or list_contains($prov, province))
           and ($province is null or province = $province)
         group by all
     )
