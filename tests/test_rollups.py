@@ -1,8 +1,11 @@
 """Rollups of orders built at load time equal the aggregates of the order lines, and the
-region/product queries that read them equal the same questions asked of `orders`."""
+overview/region/product queries that read them equal the same questions asked of `orders`.
+Workspaces keep their rollups in step with the rollup SQL (rebuilt on connect when it
+changed)."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date, datetime, timedelta
 
@@ -10,8 +13,10 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pytest
+from click.testing import CliRunner
 
 from shopsight import queries, schema, workspace
+from shopsight.cli import cli
 
 ROLLUPS = ("rollup_orders_daily_region", "rollup_orders_region_buyers",
            "rollup_orders_daily_product")
@@ -61,7 +66,8 @@ def random_lines(n: int = 3000, seed: int = 7) -> list[dict]:
 def con():
     """An in-memory database with the orders table and its rollups, as a load leaves it."""
     c = duckdb.connect()
-    c.execute(schema.create_table_sql("orders"))
+    for kind in schema.KINDS:  # the other datasets exist, empty, as in a workspace
+        c.execute(schema.create_table_sql(kind))
     c.register("incoming", pa.Table.from_pylist(random_lines()))
     c.execute("insert into orders by name select * from incoming")
     for name in ROLLUPS:
@@ -240,5 +246,218 @@ def test_loading_builds_and_append_rebuilds_the_rollups(data_dir):
             assert n == expect
         workspace.delete_dataset(ws, "orders", con=con)
         assert con.execute("select count(*) from rollup_orders_region_buyers").fetchone()[0] == 0
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------- the Overview's questions
+
+FILTERS = [
+    {}, {"src": ["直通车"]}, {"dev": ["PC"]}, {"prov": ["广东省", "海外"]},
+    {"src": ["手淘搜索", "直通车"], "dev": ["无线"], "prov": ["浙江省"]},
+]
+LINE_FILTER = """
+      and ($src is null or list_contains($src, source))
+      and ($dev is null or list_contains($dev, device))
+      and ($prov is null or list_contains($prov, province))"""
+
+
+def _ranges(seed: int = 5, n: int = 8) -> list[tuple[date, date]]:
+    rng = random.Random(seed)
+    out = [(FIRST, FIRST + timedelta(days=DAYS - 1)), (FIRST, FIRST),
+           (FIRST + timedelta(days=12), FIRST + timedelta(days=12))]
+    for _ in range(n):
+        a, b = sorted(rng.sample(range(DAYS), 2))
+        out.append((FIRST + timedelta(days=a), FIRST + timedelta(days=b)))
+    return out
+
+
+def _int(v) -> int | None:
+    return None if pd.isna(v) else int(v)
+
+
+def _params(**kw) -> dict:
+    return {"src": None, "dev": None, "prov": None, **kw}
+
+
+def test_shop_mark_is_on_one_row_per_buyer_and_day(con):
+    marked = con.execute("select count(previous_shop_paid_day) "
+                         "from rollup_orders_region_buyers").fetchone()[0]
+    buyer_days = con.execute("""
+        select count(*) from (select distinct buyer_id, cast(order_time as date)
+        from orders where paid_amount > 0 and buyer_id is not null)""").fetchone()[0]
+    assert marked == buyer_days
+    # the mark is the buyer's previous paid day anywhere (or 0001-01-01 on the first)
+    first = con.execute("""
+        select count(*) from rollup_orders_region_buyers
+        where previous_shop_paid_day = date '0001-01-01'""").fetchone()[0]
+    buyers = con.execute("select count(distinct buyer_id) from orders "
+                         "where paid_amount > 0 and buyer_id is not null").fetchone()[0]
+    assert first == buyers
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_overview_kpis_equal_the_order_lines_for_any_range(con, filters):
+    for start, end in _ranges():
+        params = _params(start=start, end=end, **filters)
+        got = queries.run(con, "overview_kpis_orders", **params).iloc[0]
+        want = con.execute(f"""
+            select count(*), sum(quantity) filter (where paid_amount > 0), sum(paid_amount),
+                   sum(refund_amount), count(distinct buyer_id) filter (where paid_amount > 0),
+                   min(cast(order_time as date)), max(cast(order_time as date))
+            from orders
+            where cast(order_time as date) between $start and $end {LINE_FILTER}""",
+                           params).fetchone()
+        assert int(got["count_rows"]) == want[0], (start, end, filters)
+        assert int(got["paying_buyers"]) == want[4], (start, end, filters)
+        if want[0]:
+            assert int(got["units_sold"]) == want[1]
+            assert got["paid_amount"] == pytest.approx(want[2])
+            assert got["refund_amount"] == pytest.approx(want[3])
+            assert (got["first_day"].date(), got["last_day"].date()) == (want[5], want[6])
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_overview_daily_sums_and_buyers_equal_the_order_lines(con, filters):
+    start, end = FIRST + timedelta(days=3), FIRST + timedelta(days=33)
+    params = _params(start=start, end=end, **filters)
+    sums = queries.run(con, "overview_daily_orders", **params)
+    buyers = queries.run(con, "overview_daily_buyers", **params)
+    want = con.execute(f"""
+        select cast(order_time as date) as day, sum(quantity) filter (where paid_amount > 0),
+               round(sum(paid_amount), 6), count(distinct buyer_id) filter (where paid_amount > 0)
+        from orders
+        where cast(order_time as date) between $start and $end {LINE_FILTER}
+        group by day order by day""", params).fetchall()
+    assert [(r.day.date(), _int(r.units_sold), round(r.paid_amount, 6))
+            for r in sums.itertuples()] == [w[:3] for w in want]
+    # days without a paying buyer have no row
+    assert [(r.day.date(), int(r.paying_buyers)) for r in buyers.itertuples()] == [
+        (w[0], w[3]) for w in want if w[3]]
+
+
+@pytest.mark.parametrize("dim", ["source", "province", "product"])
+@pytest.mark.parametrize("filters", [{}, {"src": ["直通车"]}, {"prov": ["广东省"]}])
+def test_overview_movers_equal_the_order_lines(con, dim, filters):
+    cur = (FIRST + timedelta(days=20), FIRST + timedelta(days=39))
+    cmp = (FIRST, FIRST + timedelta(days=19))
+    params = _params(start=cur[0], end=cur[1], cmp_start=cmp[0], cmp_end=cmp[1], cat=None,
+                     limit=50, **filters)
+    got = queries.run(con, f"overview_movers_{dim}", **params)
+    assert set(got["origin"]) == {"orders"}
+    column = "product_id" if dim == "product" else dim
+    name = "coalesce(max(product_name), item)" if dim == "product" else "item"
+    want = con.execute(f"""
+        with lines as (
+            select {column} as item, product_name, cast(order_time as date) as day, paid_amount
+            from orders
+            where {column} is not null
+              and cast(order_time as date) between $cmp_start and $end {LINE_FILTER}
+        )
+        select {name},
+               coalesce(sum(paid_amount) filter (where day between $start and $end), 0),
+               coalesce(sum(paid_amount) filter (where day between $cmp_start and $cmp_end), 0)
+        from lines
+        group by item""", {k: v for k, v in params.items() if k not in ("cat", "limit")}).fetchall()
+    assert want
+    assert {r.item: (round(r.paid_amount, 6), round(r.cmp_paid_amount, 6))
+            for r in got.itertuples()} == {w[0]: (round(w[1], 6), round(w[2], 6)) for w in want}
+
+
+def test_filter_options_list_the_order_values(con):
+    got = queries.run(con, "filter_options")
+    by_dim = {d: set(g["value"]) for d, g in got.groupby("dim")}
+    assert by_dim["src"] == {"手淘搜索", "直通车"}
+    assert by_dim["dev"] == {"无线", "PC"}
+    assert by_dim["prov"] == {"广东省", "浙江省", "北京市", "海外"}
+
+
+# ---------------------------------------------------------------- rollups follow their SQL
+
+NOVEMBER = {"start": date(2026, 11, 1), "end": date(2026, 11, 30)}
+
+
+def _built(con) -> dict[str, tuple]:
+    return {r[0]: (r[1], r[2]) for r in
+            con.execute("select name, sql_hash, built_at from _rollups").fetchall()}
+
+
+def _current_hashes() -> dict[str, str]:
+    return {name: workspace.rollup_hash(name) for name in queries.names("rollup_")}
+
+
+def test_a_new_workspace_has_its_rollups_and_answers_the_cli(data_dir):
+    ws = workspace.open_workspace("fresh")
+    ws.connect().close()
+    con = ws.connect(read_only=True)
+    try:
+        assert {n: h for n, (h, _) in _built(con).items()} == _current_hashes()
+        row = queries.run(con, "overview_kpis_orders", **_params(**NOVEMBER)).iloc[0]
+        assert (row["count_rows"], row["paying_buyers"]) == (0, 0)
+    finally:
+        con.close()
+    result = CliRunner().invoke(cli, ["query", "overview_kpis_orders", "-w", str(ws.path),
+                                      "-p", "start=2026-11-01", "-p", "end=2026-11-30", "--json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)
+    assert (row["count_rows"], row["paying_buyers"], row["paid_amount"]) == (0, 0, None)
+
+
+def test_loads_record_the_sql_of_the_rollups_and_a_reconnect_rebuilds_nothing(data_dir):
+    ws = workspace.open_workspace("steady")
+    con = ws.connect()
+    try:
+        workspace.write_dataset(ws, "orders", pa.Table.from_pylist(random_lines(200)), con=con)
+        built = _built(con)
+        assert {n: h for n, (h, _) in built.items()} == _current_hashes()
+    finally:
+        con.close()
+    con = ws.connect()
+    try:
+        assert _built(con) == built  # same SQL: not rebuilt (built_at unchanged)
+        assert workspace.sync_rollups(con) == []
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("backend", [workspace.FILE, workspace.DUCKLAKE])
+def test_rollups_left_by_older_sql_are_rebuilt_on_connect(data_dir, monkeypatch, backend):
+    monkeypatch.setenv("SHOPSIGHT_BACKEND", backend)
+    ws = workspace.open_workspace("upgraded")
+    lines = random_lines(300, seed=5)
+    params = _params(start=FIRST, end=FIRST + timedelta(days=DAYS - 1))
+    con = ws.connect()
+    try:
+        workspace.write_dataset(ws, "orders", pa.Table.from_pylist(lines), con=con)
+        # as an older version left the workspace: the buyer rollup without the shop mark and
+        # no record of its SQL, another rollup from other SQL, a rollup whose file is gone
+        con.execute("""create or replace table rollup_orders_region_buyers as
+            select date '2026-10-01' as day, '广东省' as province, '深圳市' as city,
+                   '直通车' as source, 'PC' as device, cast(1 as ubigint) as buyer_key,
+                   date '0001-01-01' as previous_paid_day""")
+        con.execute("delete from _rollups where name = 'rollup_orders_region_buyers'")
+        con.execute("update _rollups set sql_hash = 'older' "
+                    "where name = 'rollup_orders_daily_product'")
+        con.execute("delete from rollup_orders_daily_product")
+        con.execute("create table rollup_orders_daily as select 1 as count_lines")
+        con.execute("insert into _rollups values ('rollup_orders_daily', 'older', null)")
+        with pytest.raises(duckdb.BinderException):
+            queries.run(con, "overview_kpis_orders", **params)
+    finally:
+        con.close()
+
+    con = ws.connect()
+    try:
+        tables = {r[0] for r in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = current_database()").fetchall()}
+        assert "rollup_orders_daily" not in tables
+        assert {n: h for n, (h, _) in _built(con).items()} == _current_hashes()
+        got = queries.run(con, "overview_kpis_orders", **params).iloc[0]
+        buyers = {r["buyer_id"] for r in lines if r["paid_amount"] > 0 and r["buyer_id"]}
+        assert int(got["paying_buyers"]) == len(buyers)
+        assert int(got["count_rows"]) == len(lines)
+        products = con.execute("select sum(count_lines) from rollup_orders_daily_product").fetchone()
+        assert products[0] == sum(1 for r in lines if r["product_id"])
     finally:
         con.close()
