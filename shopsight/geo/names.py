@@ -12,6 +12,8 @@ Decisions:
   either, so it joins the unknown bucket rather than being listed as an unmatched name.
 - Any other unrecognised value is kept as the stripped original (海外, a typo, a foreign region)
   so pages can list it; nothing is dropped silently.
+- Bare two-letter codes (GD, SC) are decided per column, by normalize_province_column: SC is
+  四川省 in a column of Chinese codes and stays SC in a US export (South Carolina).
 - Cities are the 370 prefecture-level units of the boundary data (cities.json, built by
   scripts/build_geo.py). Municipalities, the SARs and 台湾省 are one unit each, so their city is
   the unit itself: normalize_city("北京市", "朝阳区") == "北京市", and `北京 北京市 朝阳区`
@@ -27,6 +29,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -198,6 +201,51 @@ def normalize_province(raw: str | None) -> str | None:
     if key in NULL_KEYS:
         return None
     return _province_aliases().get(key) or text.strip()
+
+
+# Bare two-letter ISO 3166-2:CN codes (GD, SC) are also other countries' subdivision codes:
+# SC, HI, SD, NM and MO are US states too. A column is read as Chinese codes only when it
+# holds no two-letter code outside China and at least one that only China uses, or when
+# most of its distinct values are Chinese by a spelling that is not a bare code.
+_BARE_CODE = re.compile(r"[a-z]{2}")
+_US_STATE_CODES = frozenset({"hi", "mo", "nm", "sc", "sd"})  # those that are CN codes too
+
+
+@cache
+def _bare_cn_codes() -> frozenset[str]:
+    return frozenset(p.iso.casefold() for p in PROVINCES.values())
+
+
+def _reads_bare_codes(keys: Iterable[str]) -> bool:
+    """Whether a column whose distinct values have these alias keys uses bare two-letter
+    codes as Chinese provinces (see above)."""
+    keys = {k for k in keys if k not in NULL_KEYS}
+    bare = {k for k in keys if _BARE_CODE.fullmatch(k)}
+    if not bare:
+        return False
+    codes = _bare_cn_codes()
+    if bare <= codes and bare - _US_STATE_CODES:
+        return True
+    aliases = _province_aliases()
+    chinese = sum(1 for k in keys if k not in bare and k in aliases)
+    return chinese * 2 > len(keys)
+
+
+def normalize_province_column(values: Iterable) -> dict:
+    """normalize_province for a whole column, deciding bare two-letter codes once for the
+    column: {raw value: normalised} for each distinct value. Where the column does not read
+    as Chinese codes (a US Shopify export: CA, NY, SC), a bare code is kept as it is
+    (stripped), like any unrecognised value, instead of becoming 四川省."""
+    distinct = list(dict.fromkeys(values))
+    keys = {raw: (None if _text(raw) is None else alias_key(_text(raw))) for raw in distinct}
+    use_codes = _reads_bare_codes(k for k in keys.values() if k is not None)
+    out = {}
+    for raw, key in keys.items():
+        if key is not None and not use_codes and _BARE_CODE.fullmatch(key):
+            out[raw] = _text(raw).strip()
+        else:
+            out[raw] = normalize_province(raw)
+    return out
 
 
 def is_province(name: str | None) -> bool:

@@ -382,7 +382,8 @@ def _regions(con, table: pa.Table, plan: _Plan, source: _Source) -> pa.Table:
     if not cols:
         return table
     if "province" in plan.mapped:
-        found = _lookup(table, "province", lambda v: (geo_names.normalize_province(v),))
+        values = pc.unique(table["province"]).drop_null().to_pylist()
+        found = {k: (v,) for k, v in geo_names.normalize_province_column(values).items()}
         prov = _map_column(table["province"], found, 0)
         table = table.set_column(table.schema.get_field_index("province"), "province", prov)
         if "city" in cols:
