@@ -91,9 +91,12 @@ def build_workspace(kind: str, orders: int, only_orders: bool):
         ws = workspace.open_workspace(None)
         ensure_sample(ws)
         return ws, None
+    from shopsight import teams
+
     data_dir = Path(tempfile.mkdtemp(prefix="bench_pages_"))
     os.environ["SHOPSIGHT_DATA_DIR"] = str(data_dir)
-    ws = workspace.open_workspace(data_dir / WS_NAME)
+    team = teams.create_team(WS_NAME)  # the app opens workspaces by team link id
+    ws = team.workspace
     if only_orders:
         ws.connect().close()
     else:
@@ -102,23 +105,15 @@ def build_workspace(kind: str, orders: int, only_orders: bool):
         t0 = time.perf_counter()
         workspace.write_dataset(ws, "orders", synthetic_orders(orders), file="synthetic.csv")
         print(f"loaded {orders:,} order lines in {time.perf_counter() - t0:.1f} s")
-    return ws, WS_NAME
+    return ws, team.id
 
 
 def run_page(page: str, ws_name: str | None, params: dict, runs: int) -> dict:
     import streamlit as st
-    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import AppTest
 
     from shopsight import queries
 
-    original_init = PagesManager.__init__
-
-    def init(self, *args, **kwargs):  # see tests/conftest.py: keep AppTest in st.navigation mode
-        original_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
     recorded: list[tuple[str, dict]] = []
     original_run = queries.run
 

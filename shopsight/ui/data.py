@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from shopsight import queries, schema, teams, workspace
+from shopsight import queries, teams, workspace
 from shopsight.ui import session
 
 QUERY_TTL_S = 3600
@@ -31,17 +31,6 @@ _VERSION_KEY = "_data_version"
 
 def is_sample(ws: workspace.Workspace) -> bool:
     return ws.path.resolve() == workspace.resolve(None).resolve()
-
-
-def _missing_rollups(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Kinds whose rollup tables are missing (a new workspace, or a new rollup file)."""
-    tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-    kinds = []
-    for name in queries.names(prefix="rollup_"):
-        kind = next((k for k in schema.KINDS if name.startswith(f"rollup_{k}")), None)
-        if kind and name not in tables and kind not in kinds:
-            kinds.append(kind)
-    return kinds
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -57,11 +46,7 @@ def _database(ws_dir: str) -> duckdb.DuckDBPyConnection:
         # teams.create_team makes team workspaces; opening one for writing here would
         # bring a deleted team's file back (a session still on it mid-run)
         raise FileNotFoundError("this team workspace was deleted")
-    con = ws.connect()
-    for kind in _missing_rollups(con):
-        with ws.write_lock():
-            workspace.rebuild_rollups(con, kind)
-    return con
+    return ws.connect()  # connect() also rebuilds rollups missing or older than their SQL
 
 
 def release(ws_dir: str) -> None:
