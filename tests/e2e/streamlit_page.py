@@ -41,3 +41,13 @@ def metric_values(page: Page) -> dict[str, str]:
         value = card.locator('[data-testid="stMetricValue"]').inner_text().strip()
         out[label] = value
     return out
+
+
+def wait_for_change(read, before, timeout_s: float = 30):
+    """Read until the value differs from `before` (a rerun on a busy machine can lag)."""
+    deadline = time.monotonic() + timeout_s
+    value = read()
+    while value == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+        value = read()
+    return value

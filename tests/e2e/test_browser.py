@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.e2e.conftest import shot
-from tests.e2e.streamlit_page import metric_values, no_exception, wait_idle
+from tests.e2e.streamlit_page import metric_values, no_exception, wait_for_change, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -64,18 +64,20 @@ def test_filter_change_goes_into_the_link_and_the_link_reproduces_the_view(app_u
     # compare mode: previous period -> same period last year
     page.locator(".st-key-sb_cmp").get_by_test_id("stSelectbox").click()
     page.get_by_role("option").nth(1).click()
+    page.wait_for_url(lambda url: "cmp=yoy" in url)
     wait_idle(page)
     # a source filter: 直通车 only
     page.locator(".st-key-sb_src").get_by_test_id("stMultiSelect").click()
     page.get_by_role("option", name="直通车", exact=True).click()
     page.keyboard.press("Escape")
+    page.wait_for_url(lambda url: "src=" in url)
     wait_idle(page)
     no_exception(page)
     after_url = page.url
     assert after_url != before_url
     query = parse_qs(urlparse(after_url).query)
-    assert "src" in query or "dev" in query
-    after = metric_values(page)
+    assert query["src"] == ["直通车"]
+    after = wait_for_change(lambda: metric_values(page), before)
     shot(page, "overview_filtered")
     assert after != before, after_url
 
@@ -83,7 +85,8 @@ def test_filter_change_goes_into_the_link_and_the_link_reproduces_the_view(app_u
     fresh.goto(after_url)
     wait_idle(fresh)
     no_exception(fresh)
-    assert metric_values(fresh) == after
+    shown = wait_for_change(lambda: metric_values(fresh), {})
+    assert shown == after
     shot(fresh, "overview_from_link")
 
 
@@ -98,9 +101,10 @@ def test_whatif_slider_moved_by_keyboard_changes_the_projection(app_url, context
     thumb.focus()
     for _ in range(4):
         thumb.press("ArrowRight")
+    page.wait_for_url(lambda url: "wi=" in url)
     wait_idle(page)
     no_exception(page)
-    after = metric_values(page)[label]
+    after = wait_for_change(lambda: metric_values(page)[label], before)
     assert after != before
     assert "wi=" in page.url  # the scenario is in the link
     shot(page, "sources_whatif")
