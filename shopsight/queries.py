@@ -12,7 +12,6 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -60,6 +59,3 @@ def bind(name: str, params: dict) -> dict:
 def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
     return con.execute(sql(name), bind(name, params)).df()
 
-
-def run_arrow(con: duckdb.DuckDBPyConnection, name: str, **params) -> pa.Table:
-    return con.execute(sql(name), bind(name, params)).fetch_arrow_table()
