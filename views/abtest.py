@@ -3,7 +3,7 @@
 import streamlit as st
 
 from shopsight.i18n import t
-from shopsight.ui import abtest, filters, session
+from shopsight.ui import abtest, charts, filters, session
 
 lang = session.lang()
 f = filters.current()
@@ -53,11 +53,11 @@ st.caption(t("ab.table_caption", lang, metric=t(f"ab.metric_{metric}", lang)))
 
 left, right = st.columns(2)
 left.markdown(f"**{t('ab.ci_chart', lang, metric=t(f'ab.metric_{metric}', lang))}**")
-left.altair_chart(abtest.ci_chart(abtest.ci_frame(a, names, lang), metric, lang), width="stretch")
+charts.show(abtest.ci_chart(abtest.ci_frame(a, names, lang), metric, lang), left)
 left.caption(t("ab.ci_caption", lang))
 right.markdown(f"**{t('ab.cum_chart', lang, metric=t(f'verdict.metric_{metric}', lang))}**")
-right.altair_chart(abtest.cumulative_chart(abtest.cumulative_frame(a, names, lang), metric, lang),
-                   width="stretch")
+charts.show(abtest.cumulative_chart(abtest.cumulative_frame(a, names, lang), metric, lang),
+            right)
 right.caption(t("ab.cum_caption", lang))
 
 # ---------- planning

@@ -101,9 +101,8 @@ else:
     labels = (t("overview.trend_current", lang), t("overview.trend_compare", lang))
     frame = charts.trend_frame(current, compare, metric, start=f.start,
                                compare_start=f.compare[0] if f.compare else None, labels=labels)
-    st.altair_chart(charts.trend(frame, fmt=metrics.get(metric).fmt, labels=labels,
-                                 y_title=metrics.label(metric, lang), day_title=t("col.date", lang)),
-                    width="stretch")
+    charts.show(charts.trend(frame, fmt=metrics.get(metric).fmt, labels=labels,
+                             y_title=metrics.label(metric, lang), day_title=t("col.date", lang)))
     if metric in ("visitors", "conversion", "uv_value") and k.kind != "traffic":
         st.caption(t("overview.visitor_days", lang))
 
@@ -121,10 +120,10 @@ else:
         origin = t(f"kind.{moved['origin'].iloc[0]}", lang)
         item_title = t(f"overview.movers_{dim}", lang)
         cols = st.columns([3, 2])
-        cols[0].altair_chart(
+        charts.show(
             charts.diverging_bars(moved, item="item", value="change_paid_amount", fmt="money",
                                   item_title=item_title, value_title=t("overview.movers_change", lang)),
-            width="stretch",
+            cols[0],
         )
         table = moved[["item", "paid_amount", "cmp_paid_amount", "change_paid_amount"]].rename(
             columns={

@@ -100,7 +100,7 @@ st.subheader(t("products.abc_title", lang))
 summary = products.abc_summary(classes)
 st.markdown(" · ".join(t("products.abc_class", lang, cls=s.cls, n=s.count_items,
                          share=f"{s.share * 100:.1f}%") for s in summary))
-st.altair_chart(view.pareto(classes, lang), width="stretch")
+charts.show(view.pareto(classes, lang))
 st.caption(t("products.abc_rule", lang, n=view.PARETO_LIMIT))
 
 # ---------- 热销 / 滞销
@@ -135,10 +135,10 @@ else:
     if moved.empty:
         st.info(t("overview.movers_none", lang))
     else:
-        st.altair_chart(charts.diverging_bars(
+        charts.show(charts.diverging_bars(
             moved, item="label", value="change", fmt="money",
             item_title=t("products.col_item", lang),
-            value_title=t("overview.movers_change", lang)), width="stretch")
+            value_title=t("overview.movers_change", lang)))
         st.caption(t("products.movers_caption", lang, n=products.MOVERS_N))
 
 # ---------- one product
@@ -159,10 +159,10 @@ if picked:
         if detail.daily.empty:
             st.info(t("products.detail_no_daily", lang))
         else:
-            st.altair_chart(view.daily_chart(detail.daily, lang), width="stretch")
+            charts.show(view.daily_chart(detail.daily, lang))
     with funnel_col:
         if len(detail.funnel) >= 2:
-            st.altair_chart(view.funnel_chart(detail.funnel, lang), width="stretch")
+            charts.show(view.funnel_chart(detail.funnel, lang))
         else:
             st.info(t("products.detail_no_funnel", lang))
     if not detail.image_tests.empty:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from shopsight import regions
 from shopsight.i18n import t
-from shopsight.ui import downloads, filters, session, url_state
+from shopsight.ui import charts, downloads, filters, session, url_state
 from shopsight.ui import regions as view
 
 lang = session.lang()
@@ -89,7 +89,7 @@ if china:
     else:
         map_col.pydeck_chart(deck, key="rg_map_city", height=view.MAP_HEIGHT)
     if scale is not None:
-        legend_col.altair_chart(view.legend(scale, metric, lang), width="content")
+        charts.show(view.legend(scale, metric, lang), legend_col, width="content")
     table_col.dataframe(table, hide_index=True, width="stretch", height=view.MAP_HEIGHT,
                         column_config=config)
 else:
@@ -102,7 +102,7 @@ if share:
                   metric=view.metric_label(metric if regions.is_additive(metric) else "paid_amount",
                                            lang)))
 st.subheader(t("regions.ranking", lang, level=level_word))
-st.altair_chart(view.bars(rt, metric, lang, compare_label), width="stretch")
+charts.show(view.bars(rt, metric, lang, compare_label))
 if regions.count_named(rt.rows) > view.BARS_LIMIT:
     st.caption(t("regions.bars_capped", lang, n=view.BARS_LIMIT))
 

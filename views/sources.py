@@ -5,7 +5,7 @@ import streamlit as st
 
 from shopsight import metrics, sources
 from shopsight.i18n import t
-from shopsight.ui import downloads, filters, session, url_state, whatif
+from shopsight.ui import charts, downloads, filters, session, url_state, whatif
 from shopsight.ui import sources as src
 
 lang = session.lang()
@@ -59,7 +59,7 @@ q = sources.quadrant(tbl)
 if q.frame.empty:
     st.info(t("sources.quadrant_empty", lang))
 else:
-    src.show(src.quadrant_chart(q, lang))
+    charts.show(src.quadrant_chart(q, lang))
     st.caption(t("sources.quadrant_caption", lang,
                  visitors=metrics.fmt("visitors", q.median_visitors, lang),
                  conversion=metrics.fmt("conversion", q.median_conversion, lang)))
@@ -75,7 +75,7 @@ else:
     metric = url_state.selectbox(t("overview.trend_metric", lang), options, key="src_metric",
                                  default="visitors",
                                  format_func=lambda n: metrics.label(n, lang))
-    src.show(src.trend_chart(daily, metric, lang, top))
+    charts.show(src.trend_chart(daily, metric, lang, top))
     if len(tbl) > len(top):
         st.caption(t("sources.trend_capped", lang, n=len(top)))
 

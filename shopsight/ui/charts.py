@@ -5,8 +5,11 @@ Axis formats follow the metric format: int, money (¥), pct, ratio.
 
 from __future__ import annotations
 
+import threading
+
 import altair as alt
 import pandas as pd
+import streamlit as st
 
 from shopsight import periods
 
@@ -16,6 +19,23 @@ CURRENT_COLOR = "#e4393c"
 COMPARE_COLOR = "#8c8c8c"
 UP_COLOR = "#e4393c"  # Chinese convention: red is up
 DOWN_COLOR = "#2e9f5e"
+
+# Altair's to_dict is not thread-safe (vega/altair#3554): under many sessions a chart
+# failed once in ~500 reruns with "dictionary changed size during iteration".
+_TO_DICT = threading.Lock()
+
+
+def show(chart: alt.TopLevelMixin, container=None, *, width: str = "stretch") -> None:
+    """Draw an Altair chart as its Vega-Lite spec, built under one process-wide lock.
+
+    st.altair_chart re-validates the spec against the Vega-Lite JSON schema on every
+    rerun (a third of a chart page's rerun time); these charts are built by code from
+    fixed encodings, so that check finds nothing.
+    """
+    with _TO_DICT:
+        spec = chart.to_dict(validate=False)
+    spec.pop("config", None)  # Altair's default theme sizes; Streamlit's theme applies
+    (container or st).vega_lite_chart(spec, width=width)
 
 
 def trend_frame(current: pd.DataFrame, compare: pd.DataFrame | None, metric: str, *,

@@ -128,18 +128,6 @@ def group_cards(g: pd.DataFrame, lang: str, *, compare: bool) -> None:
 # ---------- charts
 
 
-def show(chart: alt.TopLevelMixin, container=None) -> None:
-    """Draw an Altair chart without re-validating it against the Vega-Lite JSON schema.
-
-    st.altair_chart validates every rerun, which was about a third of this page's rerun
-    time; these charts are built by code from fixed encodings, so the check finds nothing.
-    """
-    spec = chart.to_dict(validate=False)
-    spec.pop("config", None)  # Altair's default theme sizes; Streamlit's theme applies
-    (container or st).vega_lite_chart(spec, width="stretch")
-
-
-
 def quadrant_chart(q: sources.Quadrant, lang: str) -> alt.Chart:
     """Visitors (log) vs conversion, bubble = paid amount, colour = paid/free, median rules."""
     df = q.frame.copy()

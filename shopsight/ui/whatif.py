@@ -23,7 +23,6 @@ import streamlit as st
 from shopsight import numbers, sources, whatif
 from shopsight.i18n import t
 from shopsight.ui import charts, session
-from shopsight.ui.sources import show
 
 ALL = "*"
 PARAM = "wi"
@@ -323,7 +322,7 @@ def panel(tbl: pd.DataFrame, lang: str) -> None:
     left, right = st.columns([2, 3])
     left.dataframe(summary_table(summary, lang), hide_index=True, width="stretch")
     wf = waterfall_frame(projection, lang)
-    show(waterfall_chart(wf, amount_title=t("metric.paid_amount", lang)), right)
+    charts.show(waterfall_chart(wf, amount_title=t("metric.paid_amount", lang)), right)
     right.caption(t("whatif.waterfall_caption", lang))
     table = source_table(projection, lang)
     st.dataframe(table, hide_index=True, width="stretch",
