@@ -122,6 +122,7 @@ def duckdb_config(read_only: bool) -> dict:
         "threads": int(os.environ.get("SHOPSIGHT_THREADS", DEFAULT_THREADS)),
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
+        "preserve_insertion_order": False,
     }
     return cfg
 

@@ -186,6 +186,8 @@ class _Plan:
         )
         first = "coalesce(" + ", ".join(f"nullif(ss_trim(c{j}), '')" for j in range(w)) + ")"
         words = ", ".join(_sql_text(s) for s in SUMMARY_WORDS)
+        # the first character decides cheaply for almost every row: lower() of each is not
+        starts = ", ".join(sorted({str(ord(c)) for s in SUMMARY_WORDS for c in (s[0], s[0].upper())}))
         raw_select = [
             f"{first} as _first",
             "_extra",
@@ -194,7 +196,8 @@ class _Plan:
         ]
         typed = [
             f"case when _first is null and _extra is null then 1 "
-            f"when lower(rtrim(_first, ':：')) in ({words}) then 2 else 0 end as _skip",
+            f"when ord(_first) in ({starts}) and lower(rtrim(_first, ':：')) in ({words}) then 2 "
+            "else 0 end as _skip",
             "_problem",
         ]
         for canon, j in self.mapped.items():
