@@ -177,6 +177,10 @@ def test_excel_columns_give_the_same_text_as_each_cell():
     assert readers.cells_to_text(floats).to_pylist() == [readers._cell_text(v) for v in floats]
     texts = ["a", "", "b"]
     assert readers.cells_to_text(texts) == pa.array(["a", None, "b"])
+    # columns Arrow types by itself (text only, numbers only) take a faster path: the same text
+    for column in ([7, 2.5, 3.0, -12], [10**16 + 1, 2.5], [2**53 + 1, 0.5], [1.5, None, 2.0],
+                   [True, 1.5], ["a", None, " b "], [1.0, "1"], [1e15, 3.0], [9.99e14, 3.0]):
+        assert readers.cells_to_text(column).to_pylist() == [readers._cell_text(v) for v in column]
 
 
 def test_xlsx_fast_columns_and_cell_path_agree(tmp_path):
