@@ -6,7 +6,7 @@
 -- Visitors and buyers summed over products count a person once per product and day. A row
 -- counts in a range only when its whole period (date..date_end) lies inside it; rows that
 -- overlap the current range but stick out are counted in count_rows_left_out.
--- used by: pages/funnel.py
+-- used by: views/funnel.py
 with
 
 source as (

@@ -6,7 +6,7 @@
 -- A row counts in a range only when its whole period (date..date_end) lies inside it; rows
 -- that overlap the current range but stick out are counted in count_rows_left_out. A step
 -- whose column has no values in the range is null (e.g. exports without 下单买家数).
--- used by: pages/funnel.py
+-- used by: views/funnel.py
 with
 
 source as (

@@ -3,7 +3,7 @@
 -- grain: one row per day with paying buyers (buyers are distinct within the day, so they
 -- do not add up over days). From rollup_orders_region_buyers: with no filter the rows
 -- marked once per buyer and day are counted, else buyers are deduplicated per day.
--- used by: pages/overview.py
+-- used by: views/overview.py
 with
 
 marked as (

@@ -2,7 +2,7 @@
 -- params: $start, $end (date, inclusive), $src, $dev, $prov (varchar[]; null = all)
 -- grain: one row per day, from rollup_orders_daily_region. Buyers per day come from
 -- overview_daily_buyers (asked only when the chosen metric needs them).
--- used by: pages/overview.py
+-- used by: views/overview.py
 with
 
 source as (

@@ -1,7 +1,7 @@
 -- overview_daily_products: product sums per day inside a date range, for the trend chart.
 -- params: $start, $end (date, inclusive), $cat (varchar[]; null = all)
 -- grain: one row per day. Only one-day rows: a period total cannot be split by day.
--- used by: pages/overview.py
+-- used by: views/overview.py
 with
 
 source as (

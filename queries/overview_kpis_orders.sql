@@ -4,7 +4,7 @@
 -- rollup_orders_region_buyers: with no filter a count of the rows marked as a buyer's
 -- first paid day in the range (see that file), else a distinct count over the filtered
 -- rows (unpaid orders carry 0 and are no buyers). Orders have no visitors.
--- used by: pages/overview.py
+-- used by: views/overview.py
 with
 
 daily as (

@@ -3,7 +3,7 @@
 -- grain: one row. A row counts only when its whole period (date..date_end) lies inside
 -- the range; rows that overlap it but stick out are counted in count_rows_left_out.
 -- Visitors and buyers summed over products count a person once per product and day.
--- used by: pages/overview.py
+-- used by: views/overview.py
 with
 
 source as (

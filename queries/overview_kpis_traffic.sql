@@ -3,7 +3,7 @@
 -- grain: one row. A row counts only when its whole period (date..date_end) lies inside
 -- the range; rows that overlap the range but stick out are counted in
 -- count_rows_left_out. spend_* sum only the rows with spend (paid sources), for
--- 投入产出比 and 访客成本. used by: pages/overview.py
+-- 投入产出比 and 访客成本. used by: views/overview.py
 with
 
 source as (

@@ -4,7 +4,7 @@
 -- grain: one row per product. From the products dataset when it has rows, else from
 -- orders (origin says which): rollup_orders_daily_product, or the order lines when a
 -- source/device/province filter is set (the rollup does not keep those columns). A period
--- row counts only when its whole period lies inside the range. used by: pages/overview.py
+-- row counts only when its whole period lies inside the range. used by: views/overview.py
 with
 
 product_rows as (

@@ -3,7 +3,7 @@
 --         (varchar[]; null = all), $limit (int)
 -- grain: one row per province. From orders (rollup_orders_daily_region) when they have
 -- dated lines with provinces, else from the regions dataset (origin says which); region
--- rows without dates are not placed in any period. used by: pages/overview.py
+-- rows without dates are not placed in any period. used by: views/overview.py
 with
 
 order_rows as (

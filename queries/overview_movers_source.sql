@@ -3,7 +3,7 @@
 --         null = all), $limit (int)
 -- grain: one row per source. From traffic when it has paid amounts by source, else from
 -- orders via rollup_orders_daily_region (origin says which). A traffic row counts in a
--- period only when its whole period (date..date_end) lies inside it. used by: pages/overview.py
+-- period only when its whole period (date..date_end) lies inside it. used by: views/overview.py
 with
 
 traffic_rows as (

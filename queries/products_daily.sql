@@ -4,7 +4,7 @@
 --         (varchar[]; null = all; $cat applies to products, the others to orders)
 -- grain: one row per day with data. Products: daily rows only (a period row cannot be
 -- placed on a day). Orders: from rollup_orders_daily_product, or from the order lines
--- when a source/device/province filter is set. used by: pages/products.py
+-- when a source/device/province filter is set. used by: views/products.py
 with
 
 product_rows as (

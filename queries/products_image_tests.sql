@@ -1,7 +1,7 @@
 -- products_image_tests: main-image tests of one product, per test and variant.
 -- params: $product_id (varchar: matches image_tests.product_id or test_id)
 -- grain: one row per (test_id, variant); all dates (a test is shown whole).
--- used by: pages/products.py (the A/B page does the statistics)
+-- used by: views/products.py (the A/B page does the statistics)
 with
 
 source as (

@@ -11,7 +11,7 @@
 -- latest stock on or before $end, summed. days_listed: days in the range on which the
 -- item had visitors, sales or stock. spark: paid amount per day of the range (daily rows
 -- only; 0 on days without a row). count_rows_left_out: period rows sticking out.
--- used by: pages/products.py
+-- used by: views/products.py
 with
 
 bounds as (

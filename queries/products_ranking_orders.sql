@@ -10,7 +10,7 @@
 -- with one, from the order lines (the rollup does not keep those columns). Same columns
 -- as products_ranking; those orders cannot give are NULL. days_listed: days from the
 -- item's first sale in the range to $end. spark: paid amount per day of the range.
--- used by: pages/products.py
+-- used by: views/products.py
 with
 
 from_rollup as (

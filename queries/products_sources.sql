@@ -2,7 +2,7 @@
 -- params: none
 -- grain: one row per origin (products, orders) that has rows. count_sku_rows: rows with
 -- a SKU id (the page offers the SKU level when > 0 and SKUs are finer than products).
--- Orders are read from rollup_orders_daily_product. used by: pages/products.py
+-- Orders are read from rollup_orders_daily_product. used by: views/products.py
 with
 
 product_rows as (
@@ -12,9 +12,7 @@ product_rows as (
         count(*) as count_rows,
         count(sku_id) as count_sku_rows,
         count(distinct product_id) as count_products,
-        count(distinct (product_id, sku_id)) as count_items,
-        count(unit_cost) as count_cost_rows,
-        count(stock) as count_stock_rows
+        count(distinct (product_id, sku_id)) as count_items
     from products
 
 ),
@@ -27,9 +25,7 @@ order_rows as (
         cast(coalesce(sum(count_lines) filter (where sku_id is not null), 0) as bigint)
             as count_sku_rows,
         count(distinct product_id) as count_products,
-        count(distinct (product_id, sku_id)) as count_items,
-        0 as count_cost_rows,
-        0 as count_stock_rows
+        count(distinct (product_id, sku_id)) as count_items
     from rollup_orders_daily_product
 
 ),

@@ -7,7 +7,7 @@
 -- rollup_orders_region_buyers: with no source/device filter, per province, a filtered
 -- count (see that file); otherwise a distinct count over the filtered rows. paying_buyers
 -- is NULL when the lines carry no buyer ids. count_city_lines: lines with a city (a
--- province can be drilled into when > 0). used by: pages/regions.py
+-- province can be drilled into when > 0). used by: views/regions.py
 with
 
 sums as (

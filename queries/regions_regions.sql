@@ -9,7 +9,7 @@
 -- rows: a province's totals are its city-null rows when it has any, else its city rows
 -- summed. Buyers and visitors summed over several periods count a person once per period.
 -- count_rows_left_out: rows overlapping the range that stick out of it (same on every row).
--- used by: pages/regions.py
+-- used by: views/regions.py
 with
 
 source as (

@@ -3,7 +3,7 @@
 -- grain: one row per origin (orders, regions) that has rows. count_named_rows: rows with
 -- a province (orders: lines); count_city_rows: rows with a city. Orders are read from
 -- rollup_orders_daily_region, so this stays instant at 10M lines.
--- used by: pages/regions.py
+-- used by: views/regions.py
 with
 
 order_rows as (

@@ -5,7 +5,7 @@
 -- not broken down by source (source '全部') are left out. A row counts in a range only when
 -- its whole period (date..date_end) lies inside it; rows that overlap the current range but
 -- stick out are counted in count_rows_left_out. spend is null where no row has a value.
--- used by: pages/sources.py (table, quadrant, insights, what-if baseline)
+-- used by: views/sources.py (table, quadrant, insights, what-if baseline)
 with
 
 source as (

@@ -1,7 +1,7 @@
 -- sources_daily: traffic sums per source and day inside a date range, for the trend chart.
 -- params: $start, $end (date, inclusive), $src, $dev (varchar[]; null = all)
 -- grain: one row per (day, source). Only one-day rows: a 7-day total cannot be split by day.
--- Rows not broken down by source (source '全部') are left out. used by: pages/sources.py
+-- Rows not broken down by source (source '全部') are left out. used by: views/sources.py
 with
 
 source as (

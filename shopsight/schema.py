@@ -30,7 +30,6 @@ class Column:
 class Kind:
     name: str
     columns: tuple[Column, ...]
-    time_column: str  # the column date filters apply to
     period: bool = False  # rows may cover date..date_end
 
     @property
@@ -75,7 +74,6 @@ KINDS: dict[str, Kind] = {
                 _c("new_visitors", INT),
                 _c("bounce_visitors", INT),
             ),
-            time_column="date",
             period=True,
         ),
         Kind(
@@ -101,7 +99,6 @@ KINDS: dict[str, Kind] = {
                 _c("unit_cost", NUM),
                 _c("stock", INT),
             ),
-            time_column="date",
             period=True,
         ),
         Kind(
@@ -122,7 +119,6 @@ KINDS: dict[str, Kind] = {
                 _c("source", TEXT),
                 _c("device", TEXT),
             ),
-            time_column="order_time",
         ),
         Kind(
             "regions",
@@ -136,7 +132,6 @@ KINDS: dict[str, Kind] = {
                 _c("paid_amount", NUM, True),
                 _c("orders", INT),
             ),
-            time_column="date",
             period=True,
         ),
         Kind(
@@ -153,7 +148,6 @@ KINDS: dict[str, Kind] = {
                 _c("paid_amount", NUM),
                 _c("is_control", BOOL),
             ),
-            time_column="date",
         ),
         Kind(
             "inquiries",
@@ -169,7 +163,6 @@ KINDS: dict[str, Kind] = {
                 _c("province", TEXT),
                 _c("amount", NUM),
             ),
-            time_column="date",
         ),
         Kind(
             "events",
@@ -182,7 +175,6 @@ KINDS: dict[str, Kind] = {
                 _c("province", TEXT),
                 _c("product_id", ID),
             ),
-            time_column="event_time",
         ),
     )
 }

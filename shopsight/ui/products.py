@@ -28,8 +28,6 @@ CLASS_COLORS = {"A": "#e4393c", "B": "#f5a623", "C": "#bfbfbf"}
 class Source:
     origin: str  # "products" | "orders"
     has_sku: bool  # SKUs finer than products exist
-    has_cost: bool
-    has_stock: bool
 
 
 def sources() -> list[Source]:
@@ -38,8 +36,7 @@ def sources() -> list[Source]:
     out = []
     for _, r in df.iterrows():
         out.append(Source(r["origin"], bool(r["count_sku_rows"] > 0
-                                            and r["count_items"] > r["count_products"]),
-                          bool(r["count_cost_rows"] > 0), bool(r["count_stock_rows"] > 0)))
+                                            and r["count_items"] > r["count_products"])))
     return sorted(out, key=lambda s: products.ORIGINS.index(s.origin))
 
 
