@@ -188,6 +188,13 @@ class Workspace:
             if not self.exists():
                 raise FileNotFoundError(f"no workspace at {self.path}")
             con = _open_file(self.db_path, read_only=True)
+            if stale_rollups(con):
+                # built by older rollup SQL and not opened for writing since: rebuild them
+                # now unless another process holds the file (that one rebuilt them on open)
+                con.close()
+                with contextlib.suppress(WorkspaceBusyError):
+                    self.connect().close()
+                con = _open_file(self.db_path, read_only=True)
         elif not self.exists() and is_read_only(self):
             # an empty file here would pass for a built sample shop (sample.ensure_sample)
             raise ReadOnlyWorkspaceError(
@@ -399,8 +406,7 @@ def sync_rollups(con: duckdb.DuckDBPyConnection, lake: bool = False) -> list[str
             con.execute(f"drop table {quote_ident(table)}")
     for name in sorted(built.keys() - wanted.keys()):
         con.execute("delete from _rollups where name = $n", {"n": name})
-    stale = [name for name, table in wanted.items()
-             if table not in tables or built.get(name) != rollup_hash(name)]
+    stale = stale_rollups(con)
     for name in stale:
         if lake:  # no DDL inside a lake transaction (see _rollup_parts)
             con.execute(queries.sql(name))
@@ -415,6 +421,15 @@ def sync_rollups(con: duckdb.DuckDBPyConnection, lake: bool = False) -> list[str
             _rollback(con)
             raise
     return stale
+
+
+def stale_rollups(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Rollups whose table is missing or was built by other SQL than its file's (reads only)."""
+    tables = _table_names(con)
+    built = dict(con.execute("select name, sql_hash from _rollups").fetchall()) \
+        if "_rollups" in tables else {}
+    return [name for name in queries.names(prefix="rollup_")
+            if _rollup_table(name) not in tables or built.get(name) != rollup_hash(name)]
 
 
 def _table_names(con: duckdb.DuckDBPyConnection) -> set[str]:

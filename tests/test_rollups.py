@@ -461,3 +461,29 @@ def test_rollups_left_by_older_sql_are_rebuilt_on_connect(data_dir, monkeypatch,
         assert products[0] == sum(1 for r in lines if r["product_id"])
     finally:
         con.close()
+
+
+def test_the_cli_rebuilds_rollups_left_by_older_sql_before_it_reads(data_dir):
+    ws = workspace.open_workspace("upgraded-cli")
+    lines = random_lines(300, seed=6)
+    con = ws.connect()
+    try:
+        workspace.write_dataset(ws, "orders", pa.Table.from_pylist(lines), con=con)
+        # an older version's buyer rollup: other SQL, and numbers that are no longer right
+        con.execute("delete from rollup_orders_region_buyers")
+        con.execute("update _rollups set sql_hash = 'older' "
+                    "where name = 'rollup_orders_region_buyers'")
+    finally:
+        con.close()
+    last = FIRST + timedelta(days=DAYS - 1)
+    result = CliRunner().invoke(cli, ["query", "overview_kpis_orders", "-w", str(ws.path),
+                                      "-p", f"start={FIRST}", "-p", f"end={last}", "--json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)
+    buyers = {r["buyer_id"] for r in lines if r["paid_amount"] > 0 and r["buyer_id"]}
+    assert row["paying_buyers"] == len(buyers) > 0
+    con = ws.connect(read_only=True)
+    try:
+        assert workspace.stale_rollups(con) == []
+    finally:
+        con.close()
