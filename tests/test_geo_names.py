@@ -257,6 +257,24 @@ def test_city_stems_unique_within_each_province():
         ("湖北省", "市辖区", None),
         ("广东省", " 不存在市 ", "不存在市"),  # unmatched kept as is
         ("江苏省", "深圳", "深圳"),  # not a city of that province: kept, not moved
+        # English, as Shopify and other international exports write cities
+        ("Guangdong", "Shenzhen", "深圳市"),
+        ("GD", "Shenzhen City", "深圳市"),
+        (None, "shenzhen shi", "深圳市"),
+        ("Fujian", "Fuzhou", "福州市"),  # Fuzhou is also 抚州 in Jiangxi: the province decides
+        ("Jiangxi", "Fuzhou", "抚州市"),
+        (None, "Fuzhou", "Fuzhou"),  # ambiguous without a province: kept
+        ("Zhejiang", "Taizhou", "台州市"),
+        ("Jiangsu", "Taizhou", "泰州市"),
+        ("Shaanxi", "Xi'an", "西安市"),
+        ("Shanxi", "Changzhi", "长治市"),  # 长 read chang here, not zhang
+        ("Heilongjiang", "Harbin", "哈尔滨市"),
+        ("Xinjiang", "Urumqi", "乌鲁木齐市"),
+        ("Xinjiang", "Kashgar", "喀什地区"),
+        ("Inner Mongolia", "Hohhot", "呼和浩特市"),
+        ("Guangdong", "Dongguan", "东莞市"),
+        ("Shanghai", "Pudong", "上海市"),
+        ("Guangdong", "Springfield", "Springfield"),
     ],
 )
 def test_normalize_city(province, raw, city):

@@ -67,6 +67,9 @@ def _shopify(path, provinces: list[tuple[str, str]]):
      ["SC", "HI", "CA", "NY"]),
     ([("GD", "深圳"), ("SC", "成都"), ("HI", "海口"), ("ZJ", "杭州")],
      ["广东省", "四川省", "海南省", "浙江省"]),
+    ([("Guangdong", "Shenzhen"), ("Sichuan", "Chengdu City"), ("Hainan", "Haikou"),
+      ("Zhejiang", "hangzhou")],
+     ["广东省", "四川省", "海南省", "浙江省"]),
 ])
 def test_ingest_decides_codes_for_the_whole_column(tmp_path, provinces, stored):
     ws, report = f.load(tmp_path, _shopify(tmp_path / "orders_export_1.csv", provinces))

@@ -294,6 +294,34 @@ def cities_by_province() -> dict[str, tuple[str, ...]]:
         return {p: tuple(cs) for p, cs in json.load(f).items()}
 
 
+# English spellings pypinyin cannot give: the reading of a polyphonic character in a place
+# name (长治 is Changzhi, not Zhangzhi), and the names used in English for places whose
+# name is not Chinese (Harbin, Hohhot, Urumqi, Lhasa, Kashgar …).
+_CITY_EN = {
+    "长治市": ("changzhi",), "朝阳市": ("chaoyang",), "漯河市": ("luohe",),
+    "吕梁市": ("luliang", "lvliang", "lüliang"), "昌都市": ("changdu", "qamdo", "chamdo"),
+    "锡林郭勒盟": ("xilinguole", "xilingol"), "哈尔滨市": ("harbin",), "呼和浩特市": ("hohhot",),
+    "鄂尔多斯市": ("ordos",), "乌鲁木齐市": ("urumqi", "urumchi"), "拉萨市": ("lhasa",),
+    "日喀则市": ("shigatse", "xigaze"), "喀什地区": ("kashgar",), "和田地区": ("hotan", "khotan"),
+    "伊犁哈萨克自治州": ("ili",), "阿勒泰地区": ("aletai", "altay"),
+    "克孜勒苏柯尔克孜自治州": ("kezilesu", "kizilsu"), "博尔塔拉蒙古自治州": ("bortala",),
+    "巴音郭楞蒙古自治州": ("bayingolin",), "西双版纳傣族自治州": ("xishuangbanna", "sipsongpanna"),
+}
+# "Shenzhen City", "Shenzhen Shi", "Aba Prefecture": the English level word is dropped
+_EN_CITY_LEVEL = re.compile(r"(city|shi|prefecture|league|meng|diqu|zizhizhou)$")
+
+
+def _pinyin(name: str) -> str:
+    from pypinyin import lazy_pinyin  # only when a table is first built (0.1 s import)
+
+    return "".join(lazy_pinyin(name, errors="ignore"))
+
+
+def _english_spellings(city: str) -> set[str]:
+    """Pinyin of the city's stem (深圳市 → shenzhen), plus _CITY_EN; alias_key form."""
+    return {_pinyin(city_stem(city)), *_CITY_EN.get(city, ())} - {""}
+
+
 @cache
 def _city_tables() -> tuple[dict[str, dict[str, str]], dict[str, str], dict[str, str]]:
     """Per-province alias → city; the formal spellings (full names, 恩施州, 莱芜市) of each
@@ -312,6 +340,9 @@ def _city_tables() -> tuple[dict[str, dict[str, str]], dict[str, str], dict[str,
             if city.endswith("自治州"):
                 table[alias_key(stem + "州")] = city
                 formal[alias_key(stem + "州")] = city
+        for city in cities:  # after every Chinese spelling, which wins a clash
+            for en in _english_spellings(city):
+                table.setdefault(en, city)
         for old, city in _FORMER.get(prov, {}).items():
             table[old] = city
             table[old + "市"] = city
@@ -355,6 +386,8 @@ def normalize_city(province_full: str | None, raw: str | None) -> str | None:
     if table is None:
         table = _global_cities()
     hit = table.get(key) or table.get(city_stem(key))
+    if hit is None and key.isascii():
+        hit = table.get(_EN_CITY_LEVEL.sub("", key))
     return hit or text.strip()
 
 
