@@ -2,7 +2,9 @@
 
 The counting rules live in the header of queries/event_funnel.sql (anchor = the user's first
 step-1 event in range, then the earliest next step at or after the previous one, all within the
-window of the anchor). This module validates input, runs the query and shapes its rows.
+window of the anchor). This module validates input, runs the query and shapes its rows. The
+query answers the steps, the time to convert and a compare period in one pass; `step_rows` and
+`time_rows` take one period's part of its rows.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ def _params(
     source: str | None,
     device: str | None,
     province: str | None,
+    cmp_start_date: dt.date | None = None,
+    cmp_end_date: dt.date | None = None,
 ) -> dict:
     if isinstance(steps, str) or not isinstance(steps, Sequence):
         raise ValueError(f"steps must be a list of event names, got {steps!r}")
@@ -72,6 +76,10 @@ def _params(
         raise ValueError(f"by must be one of {', '.join(SEGMENT_COLUMNS)} or None, got {by!r}")
     if start_date is not None and end_date is not None and start_date > end_date:
         raise ValueError(f"start_date {start_date} is after end_date {end_date}")
+    if (cmp_start_date is None) != (cmp_end_date is None):
+        raise ValueError("a compare period needs both cmp_start_date and cmp_end_date")
+    if cmp_start_date is not None and cmp_start_date > cmp_end_date:
+        raise ValueError(f"cmp_start_date {cmp_start_date} is after cmp_end_date {cmp_end_date}")
     return {
         "steps": steps,
         "window_seconds": window_seconds(window),
@@ -81,6 +89,8 @@ def _params(
         "source": source,
         "device": device,
         "province": province,
+        "cmp_start_date": cmp_start_date,
+        "cmp_end_date": cmp_end_date,
     }
 
 
@@ -113,6 +123,51 @@ def _with_conversions(steps: list[str], users: list[int]) -> list[dict]:
     ]
 
 
+STEP_COLUMNS = ["segment", "step_index", "step", "users", "conversion_from_first",
+                "conversion_from_previous"]
+TIME_COLUMNS = ["segment", "bucket_index", "start_seconds", "end_seconds", "users", "share"]
+
+
+def _part(rows: pd.DataFrame, part: str, period: str, columns: list[str],
+          whole: list[str]) -> pd.DataFrame:
+    out = rows.loc[(rows["period"] == period) & (rows["part"] == part), columns]
+    return out.astype({c: "int64" for c in whole}).reset_index(drop=True)
+
+
+def step_rows(rows: pd.DataFrame, period: str = "current") -> pd.DataFrame:
+    """One period's step rows of `funnel_rows`: segment, step_index, step, users,
+    conversion_from_first, conversion_from_previous (period 'current' or 'compare')."""
+    return _part(rows, "steps", period, STEP_COLUMNS, ["step_index", "users"])
+
+
+def time_rows(rows: pd.DataFrame, period: str = "current") -> pd.DataFrame:
+    """One period's time-to-convert rows of `funnel_rows`: segment, bucket_index,
+    start_seconds, end_seconds, users, share."""
+    return _part(rows, "times", period, TIME_COLUMNS,
+                 ["bucket_index", "start_seconds", "end_seconds", "users"])
+
+
+def funnel_rows(
+    con: duckdb.DuckDBPyConnection,
+    steps: Sequence[str],
+    window: int | str,
+    by: str | None = None,
+    *,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    cmp_start_date: dt.date | None = None,
+    cmp_end_date: dt.date | None = None,
+    source: str | None = None,
+    device: str | None = None,
+    province: str | None = None,
+) -> pd.DataFrame:
+    """All rows of queries/event_funnel.sql (steps and time to convert, for the period and
+    the compare period when both its dates are given), for `step_rows` and `time_rows`."""
+    params = _params(steps, window, by, start_date, end_date, source, device, province,
+                     cmp_start_date, cmp_end_date)
+    return queries.run(con, "event_funnel", **params)
+
+
 def event_funnel(
     con: duckdb.DuckDBPyConnection,
     steps: Sequence[str],
@@ -135,7 +190,7 @@ def event_funnel(
     Dates and the source/device/province filters select the anchor (step-1) events only.
     """
     params = _params(steps, window, by, start_date, end_date, source, device, province)
-    df = queries.run(con, "event_funnel", **params)
+    df = step_rows(queries.run(con, "event_funnel", **params))
     if by is None:
         return {"steps": _step_rows(df)}
 
@@ -167,4 +222,4 @@ def time_to_convert(
     the last ends at the window, inclusive. Same arguments and rules as event_funnel.
     """
     params = _params(steps, window, by, start_date, end_date, source, device, province)
-    return queries.run(con, "event_funnel_times", **params)
+    return time_rows(queries.run(con, "event_funnel", **params))

@@ -1,4 +1,4 @@
-"""Event funnel: queries/event_funnel*.sql and shopsight/funnel.py.
+"""Event funnel: queries/event_funnel.sql and shopsight/funnel.py.
 
 Hand-computed cases pin the rules; a seeded property test compares the SQL with a brute-force,
 row-by-row reference of the same rules on random logs (ties, repeats, events outside the
@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import NamedTuple
 
 import duckdb
+import pandas as pd
 import pytest
 
 from shopsight import funnel, queries, schema
@@ -400,12 +401,50 @@ def test_event_names_counts(con):
     assert df.to_dict("records") == [{"event": "view", "count_events": 1}]
 
 
-def test_funnel_files_share_the_same_chain():
-    def chain(name):
-        text = queries.sql(name)
-        return text[text.index("anchor_events as") : text.index("\n),\n", text.index("step6 as"))]
+def test_compare_period_comes_in_the_same_rows(con):
+    day1, day2 = dt.date(2026, 11, 1), dt.date(2026, 11, 2)
+    load(
+        con,
+        [
+            Event("a", "view", at(0)),  # day 1: a converts in 5 minutes
+            Event("a", "cart", at(5)),
+            Event("a", "view", at(24 * 60)),  # day 2: a only views
+            Event("b", "view", at(24 * 60)),  # day 2: b converts in 1 minute
+            Event("b", "cart", at(24 * 60 + 1)),
+            Event("c", "view", at(0)),  # day 1: c only views
+        ],
+    )
+    rows = funnel.funnel_rows(
+        con, ["view", "cart"], "1h", start_date=day2, end_date=day2,
+        cmp_start_date=day1, cmp_end_date=day1,
+    )
+    assert rows[["period", "part"]].drop_duplicates().values.tolist() == [
+        ["current", "steps"], ["current", "times"], ["compare", "steps"], ["compare", "times"],
+    ]
+    assert funnel.step_rows(rows)["users"].tolist() == [2, 1]
+    assert funnel.step_rows(rows, "compare")["users"].tolist() == [2, 1]
+    assert funnel.step_rows(rows, "compare")["conversion_from_previous"].tolist()[1] == 0.5
+    assert funnel.time_rows(rows)["users"].tolist() == [0, 1, 0, 0]  # 60 s: [1m, 5m)
+    assert funnel.time_rows(rows, "compare")["users"].tolist() == [0, 0, 1, 0]  # 300 s
 
-    assert chain("event_funnel") == chain("event_funnel_times")
+    # each period's rows are those of a query for that period alone
+    for period, day in (("current", day2), ("compare", day1)):
+        alone = funnel.funnel_rows(con, ["view", "cart"], "1h", start_date=day, end_date=day)
+        assert set(alone["period"]) == {"current"}
+        pd.testing.assert_frame_equal(funnel.step_rows(rows, period), funnel.step_rows(alone))
+        pd.testing.assert_frame_equal(funnel.time_rows(rows, period), funnel.time_rows(alone))
+
+
+def test_step_and_time_rows_keep_the_old_shapes(con):
+    load(con, [Event("a", "view", at(0)), Event("a", "cart", at(2))])
+    rows = funnel.funnel_rows(con, ["view", "cart"], "1h", by="device")
+    steps = funnel.step_rows(rows)
+    assert steps.columns.tolist() == funnel.STEP_COLUMNS
+    assert steps.dtypes["step_index"] == "int64" and steps.dtypes["users"] == "int64"
+    times = funnel.time_to_convert(con, ["view", "cart"], "1h")
+    assert times.columns.tolist() == funnel.TIME_COLUMNS
+    assert times["start_seconds"].tolist() == [0, 60, 300, 900]
+    assert times.dtypes["start_seconds"] == "int64"
 
 
 # ---------- property test against the reference
@@ -468,16 +507,55 @@ def test_sql_matches_reference_on_random_logs(con, seed):
             assert got["segments"] == {
                 seg: expected_steps(steps, counts) for seg, (counts, _) in ref.items()
             }, case
+        assert_times(funnel.time_to_convert(con, steps, window, by=by, **filters), ref, window,
+                     case)
 
-        times = funnel.time_to_convert(con, steps, window, by=by, **filters)
-        for seg, (_, seconds) in ref.items():
-            rows = times[times["segment"].isna()] if seg is None else times[times["segment"] == seg]
-            binned = [
-                sum(start <= s < end or (end == window and s == window) for s in seconds)
-                for start, end in zip(rows["start_seconds"], rows["end_seconds"], strict=True)
-            ]
-            assert rows["users"].tolist() == binned, case
-        assert times["users"].sum() == sum(len(s) for _, s in ref.values()), case
+        # the same funnel with a compare period (overlapping or not) in the same pass
+        cmp = rng.choice(COMPARE_PERIODS)
+        rows = funnel.funnel_rows(con, steps, window, by=by, **filters,
+                                  cmp_start_date=cmp[0], cmp_end_date=cmp[1])
+        assert_steps(funnel.step_rows(rows), ref, by, case)
+        assert_times(funnel.time_rows(rows), ref, window, case)
+        if cmp[0] is None:
+            assert set(rows["period"]) == {"current"}, case
+            continue
+        dates = {"start_date": cmp[0], "end_date": cmp[1]}
+        cmp_ref = reference(events, steps, window, by=by, **{**filters, **dates})
+        assert_steps(funnel.step_rows(rows, "compare"), cmp_ref, by, f"{case} compare {cmp}")
+        assert_times(funnel.time_rows(rows, "compare"), cmp_ref, window, f"{case} compare {cmp}")
+
+
+COMPARE_PERIODS = [
+    (None, None),
+    (dt.date(2026, 11, 1), dt.date(2026, 11, 1)),
+    (dt.date(2026, 11, 2), dt.date(2026, 11, 3)),
+    (dt.date(2026, 10, 30), dt.date(2026, 11, 2)),
+]
+
+
+def _segment(rows, seg):
+    return rows[rows["segment"].isna()] if seg is None else rows[rows["segment"] == seg]
+
+
+def assert_steps(rows, ref, by, case):
+    """Step rows of one period against the reference: users per segment and step."""
+    segments = set(ref) | ({None} if by is None else set())
+    assert {None if pd.isna(s) else s for s in rows["segment"]} == segments, case
+    for seg in segments:
+        counts = ref[seg][0] if seg in ref else [0] * len(_segment(rows, seg))
+        assert _segment(rows, seg)["users"].tolist() == counts, case
+
+
+def assert_times(times, ref, window, case):
+    """Time-to-convert rows against the reference's seconds of each finisher."""
+    for seg, (_, seconds) in ref.items():
+        rows = _segment(times, seg)
+        binned = [
+            sum(start <= s < end or (end == window and s == window) for s in seconds)
+            for start, end in zip(rows["start_seconds"], rows["end_seconds"], strict=True)
+        ]
+        assert rows["users"].tolist() == binned, case
+    assert times["users"].sum() == sum(len(s) for _, s in ref.values()), case
 
 
 # ---------- arguments
@@ -533,6 +611,20 @@ def test_start_after_end_is_refused(con):
             start_date=dt.date(2026, 11, 2),
             end_date=dt.date(2026, 11, 1),
         )
+
+
+@pytest.mark.parametrize(
+    ("cmp", "message"),
+    [
+        ((dt.date(2026, 11, 1), None), "needs both"),
+        ((None, dt.date(2026, 11, 1)), "needs both"),
+        ((dt.date(2026, 11, 2), dt.date(2026, 11, 1)), "after cmp_end_date"),
+    ],
+)
+def test_bad_compare_period_is_refused(con, cmp, message):
+    with pytest.raises(ValueError, match=message):
+        funnel.funnel_rows(con, ["view", "cart"], "1d", cmp_start_date=cmp[0],
+                           cmp_end_date=cmp[1])
 
 
 def test_unknown_filter_is_refused(con):

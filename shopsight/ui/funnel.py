@@ -5,7 +5,8 @@ Two funnels:
   when no traffic is loaded for the range): counts, step conversion, conversion from the
   first step, drop-off, vs the compare period and vs entered 同行平均 rates;
 - the event funnel from `events`: 2-6 ordered steps done by one user within a window
-  (queries/event_funnel.sql, rules in its header), with time to convert.
+  (queries/event_funnel.sql, rules in its header), with time to convert; one query answers
+  the period, the compare period and the time to convert.
 
 The shaping functions (`steps_frame`, `segments_frame`, `event_frame`, `duration_label`)
 are pure: frames in, frames out.  The loaders go through ui.data.query (cached).
@@ -259,20 +260,30 @@ def event_filters(f: Filters) -> tuple[dict, list[str]]:
     return out, left_out
 
 
-def _event_params(steps: Sequence[str], window: str, by: str, f: Filters, compare: bool) -> dict:
-    start, end = f.compare if compare and f.compare else (f.start, f.end)
+def _event_params(steps: Sequence[str], window: str, by: str, f: Filters) -> dict:
     filt, _ = event_filters(f)
+    # the whole funnel carries the compare period (same pass); the split shows none
+    cmp_start, cmp_end = f.compare if by == "none" and f.compare else (None, None)
     return {"steps": list(steps), "window_seconds": funnel.parse_duration(window),
-            "by": None if by == "none" else by, "start_date": start, "end_date": end, **filt}
+            "by": None if by == "none" else by, "start_date": f.start, "end_date": f.end,
+            "cmp_start_date": cmp_start, "cmp_end_date": cmp_end, **filt}
+
+
+def event_report(steps: Sequence[str], window: str, by: str, f: Filters) -> pd.DataFrame:
+    """Every row of event_funnel.sql for these steps: steps and time to convert, for the
+    period and (without a split) the compare period; one cached query for the whole view."""
+    return data.query("event_funnel", **_event_params(steps, window, by, f))
 
 
 def event_rows(steps: Sequence[str], window: str, by: str, f: Filters,
                compare: bool = False) -> pd.DataFrame:
-    return data.query("event_funnel", **_event_params(steps, window, by, f, compare))
+    """The step rows of the period, or of the compare period (only without a split)."""
+    return funnel.step_rows(event_report(steps, window, by, f),
+                            "compare" if compare else "current")
 
 
 def event_times(steps: Sequence[str], window: str, f: Filters) -> pd.DataFrame:
-    return data.query("event_funnel_times", **_event_params(steps, window, "none", f, False))
+    return funnel.time_rows(event_report(steps, window, "none", f))
 
 
 # ---------- display
