@@ -5,12 +5,16 @@
 
 Both sides read the same seeded synthetic log (6 event types, repeated events, ties in
 time) from a database file and must agree on the step counts; the script prints wall and CPU
-seconds and the pandas / SQL ratio.
+seconds, the load average and the pandas / SQL ratio. "2 periods" is the Funnel page's
+question: one query for the second half of the month with the first half as the compare
+period (steps and time to convert of both); pandas answers it as two funnels.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import os
 import sys
 import tempfile
 import time
@@ -31,6 +35,8 @@ DEVICES = ("无线", "PC")
 PROVINCES = tuple(f"p{i:02d}" for i in range(31))
 STEPS = ["view", "cart", "order", "pay"]
 WINDOW_SECONDS = 3 * 86400
+PERIOD = (dt.date(2026, 11, 16), dt.date(2026, 11, 30))
+COMPARE = (dt.date(2026, 11, 1), dt.date(2026, 11, 15))
 
 
 def generate(con: duckdb.DuckDBPyConnection, n_events: int, n_users: int, seed: int = 7) -> None:
@@ -74,10 +80,15 @@ def generate(con: duckdb.DuckDBPyConnection, n_events: int, n_users: int, seed: 
     con.unregister("codes")
 
 
-def pandas_funnel(events: pd.DataFrame, steps: list[str], window_seconds: int) -> list[int]:
-    """The rules of queries/event_funnel.sql in pandas (no filters): users reaching each step."""
+def pandas_funnel(events: pd.DataFrame, steps: list[str], window_seconds: int,
+                  dates: tuple[dt.date, dt.date] | None = None) -> list[int]:
+    """The rules of queries/event_funnel.sql in pandas (anchors inside `dates`, inclusive; no
+    other filters): users reaching each step."""
     ev = events[["user_id", "event", "event_time"]]
     first = ev[ev["event"] == steps[0]]
+    if dates is not None:
+        start, end = pd.Timestamp(dates[0]), pd.Timestamp(dates[1] + dt.timedelta(days=1))
+        first = first[(first["event_time"] >= start) & (first["event_time"] < end)]
     chain = first.groupby("user_id", sort=False)["event_time"].min().rename("t1").reset_index()
     chain["deadline"] = chain["t1"] + pd.Timedelta(seconds=window_seconds)
     users = [len(chain)]
@@ -144,38 +155,53 @@ def run(con: duckdb.DuckDBPyConnection, threads: int) -> None:
         window_seconds=WINDOW_SECONDS,
         start_date=None,
         end_date=None,
+        cmp_start_date=None,
+        cmp_end_date=None,
         by=None,
         source=None,
         device=None,
         province=None,
     )
     six = ["view", "search", "cart", "favorite", "order", "pay"]
+    two_periods = {**params, "start_date": PERIOD[0], "end_date": PERIOD[1],
+                   "cmp_start_date": COMPARE[0], "cmp_end_date": COMPARE[1]}
     cases = [
         (f"event_funnel {len(STEPS)} steps", "event_funnel", params),
         ("event_funnel by source", "event_funnel", {**params, "by": "source"}),
         ("event_funnel 6 steps", "event_funnel", {**params, "steps": six}),
-        ("event_funnel_times", "event_funnel_times", params),
+        ("event_funnel 2 periods", "event_funnel", two_periods),
         ("event_names", "event_names", params),
     ]
     results = {}
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"{'query':<28}{'wall s':>8}{'cpu s':>8}")
     for label, name, p in cases:
         wall, cpu, df = timed(lambda name=name, p=p: queries.run(con, name, **p))
         results[label] = (wall, df)
         print(f"{label:<28}{wall:8.3f}{cpu:8.3f}")
 
+    def sql_users(label: str, period: str = "current") -> list[int]:
+        df = results[label][1]
+        return df[(df["period"] == period) & (df["part"] == "steps")]["users"].tolist()
+
     events = con.table("events").df()
-    for label, steps in ((cases[0][0], STEPS), (cases[2][0], six)):
-        wall, cpu, pd_users = timed(lambda s=steps: pandas_funnel(events, s, WINDOW_SECONDS), 1)
-        sql_wall, sql_df = results[label]
-        sql_users = sql_df["users"].tolist()
-        if sql_users != pd_users:
-            raise SystemExit(f"mismatch for {steps}: sql {sql_users} vs pandas {pd_users}")
+    checks = [
+        (cases[0][0], [(STEPS, None, "current")]),
+        (cases[2][0], [(six, None, "current")]),
+        (cases[3][0], [(STEPS, PERIOD, "current"), (STEPS, COMPARE, "compare")]),
+    ]
+    for label, funnels in checks:
+        wall, cpu, pd_users = timed(
+            lambda fs=funnels: [pandas_funnel(events, s, WINDOW_SECONDS, d) for s, d, _ in fs], 1)
+        got = [sql_users(label, period) for _, _, period in funnels]
+        if got != pd_users:
+            raise SystemExit(f"mismatch for {label}: sql {got} vs pandas {pd_users}")
         print(
-            f"pandas {label:<21}{wall:8.3f}{cpu:8.3f}   pandas / sql = {wall / sql_wall:.1f}x"
-            f"   users per step {sql_users}"
+            f"pandas {label:<22}{wall:8.3f}{cpu:8.3f}   pandas / sql = "
+            f"{wall / results[label][0]:.1f}x   users per step {got}"
         )
-    print(f"threads={threads}; cpu s = process CPU time over all threads (robust to a busy box)")
+    print(f"threads={threads}; cpu s = process CPU time over all threads (robust to a busy box); "
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
