@@ -155,3 +155,15 @@ def test_a_map_click_names_the_region():
     assert view.clicked_region(state) == "广东省"
     assert view.clicked_region({"selection": {"indices": {}, "objects": {}}}) is None
     assert view.clicked_region(None) is None
+
+
+@pytest.mark.parametrize("values", [[97657.9, 112732.0, 120553.35], list(range(1, 40))])
+def test_legend_rows_keep_their_height_whatever_their_number(values):
+    from shopsight.ui import regions as view
+
+    scale = regions.color_scale(values)
+    spec = view.legend(scale, "paid_amount", "zh").to_dict(validate=False)
+    rows = len(regions.legend_stops(scale)) + 1  # and 无数据
+    # the title comes on top of the rows' height instead of out of it
+    assert spec["autosize"] == {"type": "pad"}
+    assert spec["height"] == 24 * rows

@@ -210,8 +210,10 @@ def legend(scale: regions.ColorScale, metric: str, lang: str) -> alt.Chart:
     swatch = base.mark_square(size=180).encode(
         x=alt.value(8), color=alt.Color("color:N", scale=None, legend=None))
     label = base.mark_text(align="left", x=20, fontSize=11).encode(text="label:N")
+    # "pad": the height is the rows'; Streamlit's default fits title and rows into it, which
+    # squeezed a short legend (3 cities) into overlapping rows
     return (swatch + label).properties(
-        height=24 * len(frame), width=140,
+        height=24 * len(frame), width=140, autosize=alt.AutoSizeParams(type="pad"),
         title=alt.TitleParams(metric_label(metric, lang), fontSize=12, anchor="start"))
 
 
