@@ -48,7 +48,7 @@ if problems:
 # ---------- variants
 st.subheader(t("ab.variants", lang))
 shown, config = abtest.table(a, names, lang)
-st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+st.dataframe(shown, hide_index=True, placeholder="—", width="stretch", column_config=config)
 st.caption(t("ab.table_caption", lang, metric=t(f"ab.metric_{metric}", lang)))
 
 left, right = st.columns(2)

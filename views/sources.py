@@ -46,7 +46,7 @@ src.group_cards(sources.groups(tbl), lang, compare=compare)
 # ---------- per source
 st.subheader(t("sources.table", lang))
 shown, config = src.display(tbl, lang, compare=compare)
-st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="src_table")
+st.dataframe(shown, hide_index=True, placeholder="—", width="stretch", column_config=config, key="src_table")
 if len(tbl) > src.TABLE_LIMIT:
     st.caption(t("sources.table_capped", lang, n=src.TABLE_LIMIT, count=len(tbl)))
 st.download_button(t("sources.download", lang), downloads.safe_csv(shown),
