@@ -90,4 +90,11 @@ def fmt_change(value: float | None, lang: str) -> str | None:
     """'+12.3%' / '-4.1%' for st.metric's delta (its sign picks the arrow); None hides it."""
     if value is None:
         return None
-    return f"{value * 100:+.1f}%"
+    shown = round(value * 100, 1)
+    return "0.0%" if shown == 0 else f"{shown:+.1f}%"  # never "-0.0%" for a tiny fall
+
+
+def is_flat(delta: str | None) -> bool:
+    """A delta text that reads as no change at all (0.0%, 0.00 pt)."""
+    return delta is not None and delta.lstrip("+-").startswith("0.0") and not any(
+        c in "123456789" for c in delta)

@@ -244,7 +244,8 @@ def change_text(change: float | None, fmt: str, lang: str) -> str | None:
     if numbers.is_missing(change):
         return None
     if fmt == "pct":
-        return f"{change * 100:+.2f} pt"
+        shown = round(change * 100, 2)
+        return "0.00 pt" if shown == 0 else f"{shown:+.2f} pt"
     return numbers.fmt_change(change, lang)
 
 

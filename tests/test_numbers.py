@@ -64,3 +64,26 @@ def test_change():
     assert numbers.fmt_change(0.1234, "zh") == "+12.3%"
     assert numbers.fmt_change(-0.041, "en") == "-4.1%"
     assert numbers.fmt_change(None, "en") is None
+
+
+@pytest.mark.parametrize(("change", "text", "flat"), [
+    (-1e-9, "0.0%", True),  # a rounding-noise fall is no fall: no "-0.0%" and no red arrow
+    (0.0004, "0.0%", True),
+    (-0.0004, "0.0%", True),
+    (-0.0006, "-0.1%", False),
+    (0.123, "+12.3%", False),
+    (1.0, "+100.0%", False),
+])
+def test_changes_that_round_to_zero_read_as_flat(change, text, flat):
+    assert numbers.fmt_change(change, "zh") == text
+    assert numbers.is_flat(text) is flat
+
+
+def test_rate_changes_in_points_never_show_minus_zero():
+    from shopsight import sources
+
+    assert sources.change_text(-1e-12, "pct", "zh") == "0.00 pt"
+    assert numbers.is_flat("0.00 pt")
+    assert sources.change_text(-0.0004, "pct", "zh") == "-0.04 pt"
+    assert not numbers.is_flat("-0.04 pt")
+    assert not numbers.is_flat(None)

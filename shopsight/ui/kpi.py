@@ -20,6 +20,13 @@ def card_value(name: str, value: object, lang: str) -> str:
     return metrics.fmt(name, value, lang, compact_from=CARD_COMPACT_FROM)
 
 
+def delta_args(delta: str | None, color: str) -> dict:
+    """st.metric's delta arguments: no arrow and no colour for a change that rounds to 0."""
+    if numbers.is_flat(delta):
+        return {"delta": delta, "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": delta, "delta_color": color}
+
+
 def card(name: str, value: float | None, lang: str, *, previous: float | None = None,
          benchmark: float | None = None, container=None, label: str | None = None) -> None:
     """One st.metric card; the delta is the relative change vs `previous` (hidden when
@@ -29,8 +36,7 @@ def card(name: str, value: float | None, lang: str, *, previous: float | None = 
     box.metric(
         label or metrics.label(name, lang),
         card_value(name, value, lang),
-        delta=delta,
-        delta_color=metrics.delta_color(name),
+        **delta_args(delta, metrics.delta_color(name)),
         help=metrics.help_text(name, lang),
         border=True,
     )

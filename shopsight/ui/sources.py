@@ -10,7 +10,7 @@ import streamlit as st
 
 from shopsight import metrics, numbers, sources
 from shopsight.i18n import t
-from shopsight.ui import charts, data
+from shopsight.ui import charts, data, kpi
 from shopsight.ui.filters import Filters
 
 TREND_METRICS = ("visitors", "paying_buyers", "conversion", "paid_amount", "uv_value", "aov",
@@ -121,8 +121,8 @@ def group_cards(g: pd.DataFrame, lang: str, *, compare: bool) -> None:
                 fmt = metrics.get(name).fmt
                 change = sources.change_of(r[name], r.get(f"cmp_{name}"), fmt) if compare else None
                 c.metric(metrics.label(name, lang), metrics.fmt(name, r[name], lang),
-                         delta=sources.change_text(change, fmt, lang),
-                         delta_color=metrics.delta_color(name))
+                         **kpi.delta_args(sources.change_text(change, fmt, lang),
+                                          metrics.delta_color(name)))
 
 
 # ---------- charts

@@ -22,7 +22,7 @@ import streamlit as st
 
 from shopsight import numbers, sources, whatif
 from shopsight.i18n import t
-from shopsight.ui import charts, session
+from shopsight.ui import charts, kpi, session
 
 ALL = "*"
 PARAM = "wi"
@@ -312,8 +312,8 @@ def panel(tbl: pd.DataFrame, lang: str) -> None:
         r = by_metric.loc[name]
         col.metric(t("whatif.card", lang, metric=t(f"metric.{name}", lang)),
                    numbers.fmt(r.scenario, r.fmt, lang, compact_from=1e6),
-                   delta=sources.change_text(r.change, r.fmt, lang),
-                   border=True, delta_color="normal")
+                   **kpi.delta_args(sources.change_text(r.change, r.fmt, lang), "normal"),
+                   border=True)
     if not by_metric.loc["roi"].notna()["baseline"]:
         st.caption(t("whatif.no_spend", lang))
     else:
