@@ -29,11 +29,12 @@
 --     the chain.
 --   segment = the $by value of the anchor; when several step-1 events tie at the anchor
 --     instant, the smallest non-null value among them.
--- how: the anchors of both periods come from one group by (period, user); step 2 is a hash
---   join of them with the step-2 events inside their windows. The few chains that reach step 2
---   then gather, in one more join, the events of steps 3-6 inside their windows into a short
---   list each, and every later step is a lookup in that list. The steps are unrolled up to 6;
---   a step past len($steps) is null.
+-- how: both periods' chains go through one pass: a group by user per period finds the
+--   anchors, then one hash join per step against the chains still going (keyed by period and
+--   user), so repeated events never multiply rows; the time buckets are counted from the
+--   finished chains. Inside, the period is a boolean (cmp): under the workspace's 1 GB memory
+--   limit a (varchar, user) key made the whole query 1.3x slower (10M events split by
+--   source). The steps are unrolled up to 6; a step past len($steps) matches nothing.
 
 with
 
@@ -57,46 +58,55 @@ anchor_events as not materialized (
 
 ),
 
--- step-1 events inside each period, tagged with it (in both when the periods overlap)
-anchor_candidates as not materialized (
-
-    select 'current' as period, user_id, event_time, segment
-    from anchor_events
-    where ($start_date is null or event_time >= $start_date::date)
-      and ($end_date is null or event_time < $end_date::date + 1)
-    union all
-    select 'compare', user_id, event_time, segment
-    from anchor_events
-    where event_time >= $cmp_start_date::date
-      and event_time < $cmp_end_date::date + 1
-
-),
-
+-- anchors: one row per period and user; each period grouped by user alone (cheaper than one
+-- group by (cmp, user) over both). Min over a struct is several times slower than
+-- min(event_time), so it only runs when a segment is asked for (struct order puts nulls last,
+-- hence "smallest non-null").
 anchors as (
 
-    -- min over a struct is several times slower than min(event_time), so it only runs when a
-    -- segment is asked for (struct order puts nulls last, hence "smallest non-null").
-    select period, user_id, min(event_time) as t1, null as segment
-    from anchor_candidates
+    select false as cmp, user_id, min(event_time) as t1, null as segment
+    from anchor_events
     where $by is null
-    group by period, user_id
+      and ($start_date is null or event_time >= $start_date::date)
+      and ($end_date is null or event_time < $end_date::date + 1)
+    group by user_id
     union all
-    select period, user_id, anchor.t as t1, anchor.v as segment
+    select true, user_id, min(event_time), null
+    from anchor_events
+    where $by is null
+      and event_time >= $cmp_start_date::date
+      and event_time < $cmp_end_date::date + 1
+    group by user_id
+    union all
+    select false, user_id, anchor.t, anchor.v
     from (
-        select period, user_id, min({'t': event_time, 'v': segment}) as anchor
-        from anchor_candidates
+        select user_id, min({'t': event_time, 'v': segment}) as anchor
+        from anchor_events
         where $by is not null
-        group by period, user_id
+          and ($start_date is null or event_time >= $start_date::date)
+          and ($end_date is null or event_time < $end_date::date + 1)
+        group by user_id
+    )
+    union all
+    select true, user_id, anchor.t, anchor.v
+    from (
+        select user_id, min({'t': event_time, 'v': segment}) as anchor
+        from anchor_events
+        where $by is not null
+          and event_time >= $cmp_start_date::date
+          and event_time < $cmp_end_date::date + 1
+        group by user_id
     )
 
 ),
 
--- the events that can be step 2 of some chain: up to the last anchor day plus the window
-step2_events as not materialized (
+-- events that can be step 2-6 of some chain: from the first anchor day to the last one's end
+-- plus the window; each step takes its name from these
+step_events as not materialized (
 
-    select user_id, event_time
+    select user_id, event, event_time
     from events
-    where event = $steps[2]
+    where list_contains($steps[2:], event)
       and ($start_date is null
            or event_time >= least($start_date, $cmp_start_date)::date)
       and ($end_date is null
@@ -105,190 +115,213 @@ step2_events as not materialized (
 
 ),
 
--- at step k: if the instant of step k-1 holds more $steps[k] events than earlier steps of the
--- same name took there, step k stays at that instant; else it moves to the next later one
+-- chain: one row per period and user still in the funnel, with the time of every step reached
+-- so far. At step k: if the instant of step k-1 holds more $steps[k] events than earlier steps
+-- of the same name took there, step k stays at that instant; else it moves to the next later
+-- one.
+step1 as (
+
+    select
+        cmp,
+        user_id,
+        segment,
+        t1 + to_seconds($window_seconds::bigint) as deadline,
+        t1
+    from anchors
+
+),
+
 step2 as (
 
     select
-        anchors.period,
-        anchors.user_id,
-        any_value(anchors.segment) as segment,
-        any_value(anchors.t1) as t1,
+        chain.cmp,
+        chain.user_id,
+        any_value(chain.segment) as segment,
+        any_value(chain.deadline) as deadline,
+        any_value(chain.t1) as t1,
         case
-            when count(*) filter (where e.event_time = anchors.t1)
+            when count(*) filter (where e.event_time = chain.t1)
                 > ($steps[1] = $steps[2])::int
-                then any_value(anchors.t1)
-            else min(e.event_time) filter (where e.event_time > anchors.t1)
+                then any_value(chain.t1)
+            else min(e.event_time) filter (where e.event_time > chain.t1)
         end as t2
-    from anchors
-    inner join step2_events as e
-        on e.user_id = anchors.user_id
-        and e.event_time between anchors.t1
-                             and anchors.t1 + to_seconds($window_seconds::bigint)
-    group by anchors.period, anchors.user_id
+    from step1 as chain
+    inner join step_events as e
+        on e.user_id = chain.user_id
+        and e.event = $steps[2]
+        and e.event_time between chain.t1 and chain.deadline
+    group by chain.cmp, chain.user_id
     having t2 is not null
-
-),
-
--- the events that can be step 3-6 of some chain; c = the first position of their name in
--- $steps, which step k compares with the first position of $steps[k]
-later_events as not materialized (
-
-    select user_id, event_time, list_position($steps, event) as c
-    from events
-    where list_contains($steps[3:], event)
-      and ($start_date is null
-           or event_time >= least($start_date, $cmp_start_date)::date)
-      and ($end_date is null
-           or event_time < greatest($end_date, $cmp_end_date)::date + 1
-                            + to_seconds($window_seconds::bigint))
-
-),
-
--- one row per chain that reached step 2, with the events of steps 3-6 between its step 2 and
--- the end of its window as a list of (t, c): null when there are none
-candidates as (
-
-    select
-        step2.period,
-        step2.user_id,
-        any_value(step2.segment) as segment,
-        any_value(step2.t1) as t1,
-        any_value(step2.t2) as t2,
-        list({'t': later_events.event_time, 'c': later_events.c})
-            filter (where later_events.c is not null) as later
-    from step2
-    left join later_events
-        on later_events.user_id = step2.user_id
-        and later_events.event_time between step2.t2
-                                        and step2.t1 + to_seconds($window_seconds::bigint)
-    group by step2.period, step2.user_id
 
 ),
 
 step3 as (
 
     select
-        *,
+        chain.cmp,
+        chain.user_id,
+        any_value(chain.segment) as segment,
+        any_value(chain.deadline) as deadline,
+        any_value(chain.t1) as t1,
+        any_value(chain.t2) as t2,
         case
-            when len($steps) < 3 then null
-            when len([e for e in later if e.c = list_position($steps, $steps[3])
-                                           and e.t = t2])
-                > ($steps[2] = $steps[3])::int
-                  + ($steps[1] = $steps[3] and t1 = t2)::int
-                then t2
-            else list_min([e.t for e in later if e.c = list_position($steps, $steps[3])
-                                                 and e.t > t2])
+            when count(*) filter (where e.event_time = chain.t2)
+                > any_value(
+                    ($steps[2] = $steps[3])::int
+                    + ($steps[1] = $steps[3] and chain.t1 = chain.t2)::int
+                )
+                then any_value(chain.t2)
+            else min(e.event_time) filter (where e.event_time > chain.t2)
         end as t3
-    from candidates
+    from step2 as chain
+    inner join step_events as e
+        on e.user_id = chain.user_id
+        and e.event = $steps[3]
+        and e.event_time between chain.t2 and chain.deadline
+    group by chain.cmp, chain.user_id
+    having t3 is not null
 
 ),
 
 step4 as (
 
     select
-        *,
+        chain.cmp,
+        chain.user_id,
+        any_value(chain.segment) as segment,
+        any_value(chain.deadline) as deadline,
+        any_value(chain.t1) as t1,
+        any_value(chain.t2) as t2,
+        any_value(chain.t3) as t3,
         case
-            when t3 is null or len($steps) < 4 then null
-            when len([e for e in later if e.c = list_position($steps, $steps[4])
-                                           and e.t = t3])
-                > ($steps[3] = $steps[4])::int
-                  + ($steps[2] = $steps[4] and t2 = t3)::int
-                  + ($steps[1] = $steps[4] and t1 = t3)::int
-                then t3
-            else list_min([e.t for e in later if e.c = list_position($steps, $steps[4])
-                                                 and e.t > t3])
+            when count(*) filter (where e.event_time = chain.t3)
+                > any_value(
+                    ($steps[3] = $steps[4])::int
+                    + ($steps[2] = $steps[4] and chain.t2 = chain.t3)::int
+                    + ($steps[1] = $steps[4] and chain.t1 = chain.t3)::int
+                )
+                then any_value(chain.t3)
+            else min(e.event_time) filter (where e.event_time > chain.t3)
         end as t4
-    from step3
+    from step3 as chain
+    inner join step_events as e
+        on e.user_id = chain.user_id
+        and e.event = $steps[4]
+        and e.event_time between chain.t3 and chain.deadline
+    group by chain.cmp, chain.user_id
+    having t4 is not null
 
 ),
 
 step5 as (
 
     select
-        *,
+        chain.cmp,
+        chain.user_id,
+        any_value(chain.segment) as segment,
+        any_value(chain.deadline) as deadline,
+        any_value(chain.t1) as t1,
+        any_value(chain.t2) as t2,
+        any_value(chain.t3) as t3,
+        any_value(chain.t4) as t4,
         case
-            when t4 is null or len($steps) < 5 then null
-            when len([e for e in later if e.c = list_position($steps, $steps[5])
-                                           and e.t = t4])
-                > ($steps[4] = $steps[5])::int
-                  + ($steps[3] = $steps[5] and t3 = t4)::int
-                  + ($steps[2] = $steps[5] and t2 = t4)::int
-                  + ($steps[1] = $steps[5] and t1 = t4)::int
-                then t4
-            else list_min([e.t for e in later if e.c = list_position($steps, $steps[5])
-                                                 and e.t > t4])
+            when count(*) filter (where e.event_time = chain.t4)
+                > any_value(
+                    ($steps[4] = $steps[5])::int
+                    + ($steps[3] = $steps[5] and chain.t3 = chain.t4)::int
+                    + ($steps[2] = $steps[5] and chain.t2 = chain.t4)::int
+                    + ($steps[1] = $steps[5] and chain.t1 = chain.t4)::int
+                )
+                then any_value(chain.t4)
+            else min(e.event_time) filter (where e.event_time > chain.t4)
         end as t5
-    from step4
+    from step4 as chain
+    inner join step_events as e
+        on e.user_id = chain.user_id
+        and e.event = $steps[5]
+        and e.event_time between chain.t4 and chain.deadline
+    group by chain.cmp, chain.user_id
+    having t5 is not null
 
 ),
 
 step6 as (
 
     select
-        *,
+        chain.cmp,
+        chain.user_id,
+        any_value(chain.segment) as segment,
+        any_value(chain.deadline) as deadline,
+        any_value(chain.t1) as t1,
+        any_value(chain.t2) as t2,
+        any_value(chain.t3) as t3,
+        any_value(chain.t4) as t4,
+        any_value(chain.t5) as t5,
         case
-            when t5 is null or len($steps) < 6 then null
-            when len([e for e in later if e.c = list_position($steps, $steps[6])
-                                           and e.t = t5])
-                > ($steps[5] = $steps[6])::int
-                  + ($steps[4] = $steps[6] and t4 = t5)::int
-                  + ($steps[3] = $steps[6] and t3 = t5)::int
-                  + ($steps[2] = $steps[6] and t2 = t5)::int
-                  + ($steps[1] = $steps[6] and t1 = t5)::int
-                then t5
-            else list_min([e.t for e in later if e.c = list_position($steps, $steps[6])
-                                                 and e.t > t5])
+            when count(*) filter (where e.event_time = chain.t5)
+                > any_value(
+                    ($steps[5] = $steps[6])::int
+                    + ($steps[4] = $steps[6] and chain.t4 = chain.t5)::int
+                    + ($steps[3] = $steps[6] and chain.t3 = chain.t5)::int
+                    + ($steps[2] = $steps[6] and chain.t2 = chain.t5)::int
+                    + ($steps[1] = $steps[6] and chain.t1 = chain.t5)::int
+                )
+                then any_value(chain.t5)
+            else min(e.event_time) filter (where e.event_time > chain.t5)
         end as t6
-    from step5
+    from step5 as chain
+    inner join step_events as e
+        on e.user_id = chain.user_id
+        and e.event = $steps[6]
+        and e.event_time between chain.t5 and chain.deadline
+    group by chain.cmp, chain.user_id
+    having t6 is not null
 
 ),
 
-chains as (
+finishers as (
 
-    select
-        period,
-        segment,
-        t1,
-        t2,
-        t3,
-        t4,
-        t5,
-        t6,
-        [t2, t3, t4, t5, t6][len($steps) - 1] as t_last
-    from step6
+    select cmp, segment, epoch(t2 - t1) as seconds from step2 where len($steps) = 2
+    union all
+    select cmp, segment, epoch(t3 - t1) from step3 where len($steps) = 3
+    union all
+    select cmp, segment, epoch(t4 - t1) from step4 where len($steps) = 4
+    union all
+    select cmp, segment, epoch(t5 - t1) from step5 where len($steps) = 5
+    union all
+    select cmp, segment, epoch(t6 - t1) from step6 where len($steps) = 6
 
 ),
 
 reached as (
 
-    select period, segment, 1 as step_index, count(*) as users from anchors group by all
+    select cmp, segment, 1 as step_index, count(*) as users from step1 group by all
     union all
-    select period, segment, 2, count(t2) from chains group by all
+    select cmp, segment, 2, count(*) from step2 group by all
     union all
-    select period, segment, 3, count(t3) from chains group by all
+    select cmp, segment, 3, count(*) from step3 group by all
     union all
-    select period, segment, 4, count(t4) from chains group by all
+    select cmp, segment, 4, count(*) from step4 group by all
     union all
-    select period, segment, 5, count(t5) from chains group by all
+    select cmp, segment, 5, count(*) from step5 group by all
     union all
-    select period, segment, 6, count(t6) from chains group by all
+    select cmp, segment, 6, count(*) from step6 group by all
 
 ),
 
 periods as (
 
-    select 'current' as period
+    select false as cmp
     union all
-    select 'compare' where $cmp_start_date is not null and $cmp_end_date is not null
+    select true where $cmp_start_date is not null and $cmp_end_date is not null
 
 ),
 
 segments as (
 
-    select period, segment from reached where step_index = 1
+    select cmp, segment from reached where step_index = 1
     union
-    select period, null from periods where $by is null
+    select cmp, null from periods where $by is null
 
 ),
 
@@ -325,13 +358,11 @@ buckets as (
 finished as (
 
     select
-        chains.period,
-        chains.segment,
-        len(list_filter(bounds.starts, lambda s: s <= epoch(chains.t_last - chains.t1)))
-            as bucket_index,
+        finishers.cmp,
+        finishers.segment,
+        len(list_filter(bounds.starts, lambda s: s <= finishers.seconds)) as bucket_index,
         count(*) as users
-    from chains, bounds
-    where chains.t_last is not null
+    from finishers, bounds
     group by all
 
 ),
@@ -339,7 +370,7 @@ finished as (
 step_grid as (
 
     select
-        segments.period,
+        segments.cmp,
         segments.segment,
         step_list.step_index,
         step_list.step,
@@ -347,7 +378,7 @@ step_grid as (
     from segments
     cross join step_list
     left join reached
-        on reached.period = segments.period
+        on reached.cmp = segments.cmp
         and reached.segment is not distinct from segments.segment
         and reached.step_index = step_list.step_index
 
@@ -356,7 +387,7 @@ step_grid as (
 time_grid as (
 
     select
-        segments.period,
+        segments.cmp,
         segments.segment,
         buckets.bucket_index,
         buckets.start_seconds,
@@ -365,7 +396,7 @@ time_grid as (
     from segments
     cross join buckets
     left join finished
-        on finished.period = segments.period
+        on finished.cmp = segments.cmp
         and finished.segment is not distinct from segments.segment
         and finished.bucket_index = buckets.bucket_index
 
@@ -374,7 +405,7 @@ time_grid as (
 step_rows as (
 
     select
-        period,
+        cmp,
         'steps' as part,
         segment,
         step_index,
@@ -387,14 +418,14 @@ step_rows as (
         users / nullif(lag(users) over by_segment, 0) as conversion_from_previous,
         null::double as share
     from step_grid
-    window by_segment as (partition by period, segment order by step_index)
+    window by_segment as (partition by cmp, segment order by step_index)
 
 ),
 
 time_rows as (
 
     select
-        period,
+        cmp,
         'times' as part,
         segment,
         null::bigint as step_index,
@@ -405,15 +436,21 @@ time_rows as (
         users,
         null::double as conversion_from_first,
         null::double as conversion_from_previous,
-        users / nullif(sum(users) over (partition by period, segment), 0) as share
+        users / nullif(sum(users) over (partition by cmp, segment), 0) as share
     from time_grid
 
-)
+),
 
-select *
-from (
+result as (
+
     select * from step_rows
     union all
     select * from time_rows
+
 )
-order by period = 'compare', part, segment nulls last, step_index, bucket_index
+
+select
+    case when cmp then 'compare' else 'current' end as period,
+    * exclude (cmp)
+from result
+order by cmp, part, segment nulls last, step_index, bucket_index
