@@ -100,14 +100,13 @@ anchors as (
 
 ),
 
--- events that can be step 2-6 of some chain: from the first anchor day to the last one's end
--- plus the window; each step takes its name from these
+-- events that can be a later step of some chain: from the first anchor day to the last one's
+-- end plus the window (each step adds its name)
 step_events as not materialized (
 
     select user_id, event, event_time
     from events
-    where list_contains($steps[2:], event)
-      and ($start_date is null
+    where ($start_date is null
            or event_time >= least($start_date, $cmp_start_date)::date)
       and ($end_date is null
            or event_time < greatest($end_date, $cmp_end_date)::date + 1
