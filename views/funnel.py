@@ -8,7 +8,7 @@ import streamlit as st
 from shopsight import funnel as event_rules
 from shopsight import metrics
 from shopsight.i18n import t
-from shopsight.ui import filters, session, url_state
+from shopsight.ui import charts, filters, session, url_state
 from shopsight.ui import funnel as fn
 
 lang = session.lang()
@@ -61,11 +61,10 @@ if view == "shop":
                      names="、".join(t(filters.DIM_LABELS[d], lang) for d in unapplied)))
 
     left, right = st.columns(2)
-    left.altair_chart(fn.funnel_chart(frame, step_title=t("funnel.col_step", lang),
-                                      users_title=t("funnel.col_users", lang), labels=labels),
-                      width="stretch")
+    charts.show(fn.funnel_chart(frame, step_title=t("funnel.col_step", lang),
+                                users_title=t("funnel.col_users", lang), labels=labels), left)
     right.dataframe(fn.step_table(frame, labels, lang, compare=bool(f.compare)),
-                    hide_index=True, width="stretch")
+                    hide_index=True, placeholder="—", width="stretch")
 
     with st.expander(t("funnel.benchmark_edit", lang), icon=":material/groups:"):
         st.caption(t("funnel.benchmark_help", lang))
@@ -94,11 +93,10 @@ if view == "shop":
         else:
             long["label"] = [fn.step_label(s, lang) for s in long["step"]]
             title = t(f"funnel.by_{split}", lang)
-            st.altair_chart(fn.segment_chart(long, step_order=labels, segment_title=title,
-                                             rate_title=t("funnel.col_step_conversion", lang)),
-                            width="stretch")
+            charts.show(fn.segment_chart(long, step_order=labels, segment_title=title,
+                                         rate_title=t("funnel.col_step_conversion", lang)))
             st.dataframe(fn.segment_table(long, lang, segment_title=title), hide_index=True,
-                         width="stretch")
+                         placeholder="—", width="stretch")
             if left_out:
                 st.caption(t("funnel.segments_capped", lang, n=fn.SEGMENT_LIMIT, count=left_out))
 
@@ -130,21 +128,20 @@ else:
     st.caption(" ".join([*notes, compare_note]))
 
     left, right = st.columns(2)
-    left.altair_chart(fn.funnel_chart(frame, step_title=t("funnel.col_step", lang),
-                                      users_title=t("funnel.col_event_users", lang),
-                                      labels=labels), width="stretch")
+    charts.show(fn.funnel_chart(frame, step_title=t("funnel.col_step", lang),
+                                users_title=t("funnel.col_event_users", lang),
+                                labels=labels), left)
     right.dataframe(fn.step_table(frame, labels, lang, compare=bool(f.compare)),
-                    hide_index=True, width="stretch")
+                    hide_index=True, placeholder="—", width="stretch")
 
     st.subheader(t("funnel.time_to_convert", lang))
     times = fn.time_frame(fn.event_times(steps, window, f), lang)
     if times["users"].sum() == 0:
         st.info(t("funnel.no_conversions", lang))
     else:
-        st.altair_chart(fn.time_chart(times, bucket_title=t("funnel.time_bucket", lang),
-                                      share_title=t("funnel.time_share", lang),
-                                      users_title=t("funnel.col_event_users", lang)),
-                        width="stretch")
+        charts.show(fn.time_chart(times, bucket_title=t("funnel.time_bucket", lang),
+                                  share_title=t("funnel.time_share", lang),
+                                  users_title=t("funnel.col_event_users", lang)))
         st.caption(t("funnel.time_caption", lang, users=int(times["users"].sum())))
 
     if by != "none":
@@ -155,10 +152,9 @@ else:
         else:
             seg["label"] = [labels[i - 1] for i in seg["step_index"]]
             title = t(f"funnel.by_{by}", lang)
-            st.altair_chart(fn.segment_chart(seg, step_order=labels, segment_title=title,
-                                             rate_title=t("funnel.col_step_conversion", lang)),
-                            width="stretch")
+            charts.show(fn.segment_chart(seg, step_order=labels, segment_title=title,
+                                         rate_title=t("funnel.col_step_conversion", lang)))
             st.dataframe(fn.segment_table(seg, lang, segment_title=title), hide_index=True,
-                         width="stretch")
+                         placeholder="—", width="stretch")
             if left_out:
                 st.caption(t("funnel.segments_capped", lang, n=fn.SEGMENT_LIMIT, count=left_out))

@@ -307,7 +307,7 @@ def step_cards(frame: pd.DataFrame, labels: Sequence[str], lang: str, *, compare
     for col, row, label in zip(cols, frame.itertuples(index=False), labels, strict=True):
         change = numbers.change(row.users, row.cmp_users) if compare else None
         col.metric(label, numbers.fmt(row.users, "int", lang, compact_from=kpi.CARD_COMPACT_FROM),
-                   delta=numbers.fmt_change(change, lang), border=True)
+                   **kpi.delta_args(numbers.fmt_change(change, lang), "normal"), border=True)
         if not numbers.is_missing(row.conversion_from_previous):
             col.caption(t("funnel.step_caption", lang, rate=_pct(row.conversion_from_previous, lang),
                           first=_pct(row.conversion_from_first, lang)))
