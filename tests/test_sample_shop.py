@@ -24,6 +24,7 @@ DEFAULT_PARAMS = {
     "start": date(2026, 11, 1), "end": date(2026, 11, 30),
     "cmp_start": date(2026, 10, 2), "cmp_end": date(2026, 10, 31),
     "start_date": None, "end_date": None,
+    "cmp_start_date": date(2026, 10, 2), "cmp_end_date": date(2026, 10, 31),
     "src": None, "dev": None, "prov": None, "cat": None,
     "source": None, "device": None, "province": None, "by": None,
     "steps": ["浏览商品", "加入购物车", "提交订单", "支付成功"], "window_seconds": 86_400,
