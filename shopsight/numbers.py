@@ -90,11 +90,16 @@ def fmt_change(value: float | None, lang: str) -> str | None:
     """'+12.3%' / '-4.1%' for st.metric's delta (its sign picks the arrow); None hides it."""
     if value is None:
         return None
-    shown = round(value * 100, 1)
-    return "0.0%" if shown == 0 else f"{shown:+.1f}%"  # never "-0.0%" for a tiny fall
+    return fmt_signed(value, 1, "%")
+
+
+def fmt_signed(value: float, decimals: int, suffix: str) -> str:
+    """A 0..1 change times 100 with its sign (+12.3%, -0.04 pt); one that rounds to zero has
+    no sign ("0.0%", never "-0.0%" for a tiny fall)."""
+    shown = round(value * 100, decimals)
+    return f"{0:.{decimals}f}{suffix}" if shown == 0 else f"{shown:+.{decimals}f}{suffix}"
 
 
 def is_flat(delta: str | None) -> bool:
-    """A delta text that reads as no change at all (0.0%, 0.00 pt)."""
-    return delta is not None and delta.lstrip("+-").startswith("0.0") and not any(
-        c in "123456789" for c in delta)
+    """A delta text of fmt_signed that reads as no change at all (it has no sign)."""
+    return bool(delta) and delta[:1] not in ("+", "-")

@@ -244,8 +244,7 @@ def change_text(change: float | None, fmt: str, lang: str) -> str | None:
     if numbers.is_missing(change):
         return None
     if fmt == "pct":
-        shown = round(change * 100, 2)
-        return "0.00 pt" if shown == 0 else f"{shown:+.2f} pt"
+        return numbers.fmt_signed(change, 2, " pt")
     return numbers.fmt_change(change, lang)
 
 
