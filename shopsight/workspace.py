@@ -406,7 +406,7 @@ def sync_rollups(con: duckdb.DuckDBPyConnection, lake: bool = False) -> list[str
             con.execute(f"drop table {quote_ident(table)}")
     for name in sorted(built.keys() - wanted.keys()):
         con.execute("delete from _rollups where name = $n", {"n": name})
-    stale = stale_rollups(con)
+    stale = _stale(tables, built)
     for name in stale:
         if lake:  # no DDL inside a lake transaction (see _rollup_parts)
             con.execute(queries.sql(name))
@@ -428,6 +428,12 @@ def stale_rollups(con: duckdb.DuckDBPyConnection) -> list[str]:
     tables = _table_names(con)
     built = dict(con.execute("select name, sql_hash from _rollups").fetchall()) \
         if "_rollups" in tables else {}
+    return _stale(tables, built)
+
+
+def _stale(tables: set[str], built: dict[str, str]) -> list[str]:
+    """Of the rollup files, those whose table is not in `tables` or whose SQL hash differs
+    from the one recorded in `built` (name -> hash)."""
     return [name for name in queries.names(prefix="rollup_")
             if _rollup_table(name) not in tables or built.get(name) != rollup_hash(name)]
 
