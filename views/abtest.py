@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from shopsight import numbers
 from shopsight.i18n import t
 from shopsight.ui import abtest, charts, filters, session
 
@@ -48,7 +49,7 @@ if problems:
 # ---------- variants
 st.subheader(t("ab.variants", lang))
 shown, config = abtest.table(a, names, lang)
-st.dataframe(shown, hide_index=True, placeholder="—", width="stretch", column_config=config)
+st.dataframe(shown, hide_index=True, placeholder=numbers.NONE, width="stretch", column_config=config)
 st.caption(t("ab.table_caption", lang, metric=t(f"ab.metric_{metric}", lang)))
 
 left, right = st.columns(2)

@@ -75,7 +75,7 @@ def show_report(slug: str, report) -> None:
     if report.rows_rejected:
         st.warning(t("data.rejected", lang, rows=report.rows_rejected, file=report.file))
         errors = pd.DataFrame(report.errors)
-        st.dataframe(errors, hide_index=True, placeholder="—", width="stretch",
+        st.dataframe(errors, hide_index=True, placeholder=numbers.NONE, width="stretch",
                      height=min(35 * (len(errors) + 1) + 3, 300))
         st.download_button(t("data.download_rejected", lang), safe_csv(errors),
                            file_name=f"{report.file}.rejected.csv", mime="text/csv",
@@ -152,7 +152,7 @@ def upload_section(upload) -> None:
         st.warning(t("data.missing_required", lang, file=upload.name,
                      cols="、".join(col_label(c) for c in insp.missing_required)))
     with st.expander(t("data.preview", lang, n=len(insp.preview))):
-        st.dataframe(insp.preview, hide_index=True, placeholder="—", width="stretch")
+        st.dataframe(insp.preview, hide_index=True, placeholder=numbers.NONE, width="stretch")
 
     existing = next((d["rows"] for d in data.datasets() if d["kind"] == kind), 0)
     cols = st.columns([3, 1])
@@ -211,7 +211,7 @@ def datasets_section() -> None:
             t("data.ds_loaded_at", lang): d["loaded_at"] or "—",
             t("data.ds_derived", lang): "、".join(d["derived"]) or "—",
         })
-    st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder="—", width="stretch")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder=numbers.NONE, width="stretch")
     if read_only:
         return
 

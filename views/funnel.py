@@ -6,7 +6,7 @@ import math
 import streamlit as st
 
 from shopsight import funnel as event_rules
-from shopsight import metrics
+from shopsight import metrics, numbers
 from shopsight.i18n import t
 from shopsight.ui import charts, filters, session, url_state
 from shopsight.ui import funnel as fn
@@ -64,7 +64,7 @@ if view == "shop":
     charts.show(fn.funnel_chart(frame, step_title=t("funnel.col_step", lang),
                                 users_title=t("funnel.col_users", lang), labels=labels), left)
     right.dataframe(fn.step_table(frame, labels, lang, compare=bool(f.compare)),
-                    hide_index=True, placeholder="—", width="stretch")
+                    hide_index=True, placeholder=numbers.NONE, width="stretch")
 
     with st.expander(t("funnel.benchmark_edit", lang), icon=":material/groups:"):
         st.caption(t("funnel.benchmark_help", lang))
@@ -96,7 +96,7 @@ if view == "shop":
             charts.show(fn.segment_chart(long, step_order=labels, segment_title=title,
                                          rate_title=t("funnel.col_step_conversion", lang)))
             st.dataframe(fn.segment_table(long, lang, segment_title=title), hide_index=True,
-                         placeholder="—", width="stretch")
+                         placeholder=numbers.NONE, width="stretch")
             if left_out:
                 st.caption(t("funnel.segments_capped", lang, n=fn.SEGMENT_LIMIT, count=left_out))
 
@@ -132,7 +132,7 @@ else:
                                 users_title=t("funnel.col_event_users", lang),
                                 labels=labels), left)
     right.dataframe(fn.step_table(frame, labels, lang, compare=bool(f.compare)),
-                    hide_index=True, placeholder="—", width="stretch")
+                    hide_index=True, placeholder=numbers.NONE, width="stretch")
 
     st.subheader(t("funnel.time_to_convert", lang))
     times = fn.time_frame(fn.event_times(steps, window, f), lang)
@@ -155,6 +155,6 @@ else:
             charts.show(fn.segment_chart(seg, step_order=labels, segment_title=title,
                                          rate_title=t("funnel.col_step_conversion", lang)))
             st.dataframe(fn.segment_table(seg, lang, segment_title=title), hide_index=True,
-                         placeholder="—", width="stretch")
+                         placeholder=numbers.NONE, width="stretch")
             if left_out:
                 st.caption(t("funnel.segments_capped", lang, n=fn.SEGMENT_LIMIT, count=left_out))

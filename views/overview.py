@@ -4,7 +4,7 @@ import math
 
 import streamlit as st
 
-from shopsight import metrics
+from shopsight import metrics, numbers
 from shopsight.i18n import t
 from shopsight.ui import charts, data, filters, kpi, overview, session, url_state
 
@@ -133,7 +133,7 @@ else:
                 "change_paid_amount": t("overview.movers_change", lang),
             }
         )
-        cols[1].dataframe(table, hide_index=True, placeholder="—", width="stretch",
+        cols[1].dataframe(table, hide_index=True, placeholder=numbers.NONE, width="stretch",
                           column_config={c: st.column_config.NumberColumn(format="¥%.2f")
                                          for c in table.columns[1:]})
         st.caption(t("overview.movers_caption", lang, n=overview.MOVERS_LIMIT, kind=origin))

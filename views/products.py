@@ -5,7 +5,7 @@ from functools import partial
 
 import streamlit as st
 
-from shopsight import metrics, products
+from shopsight import metrics, numbers, products
 from shopsight.i18n import t
 from shopsight.ui import charts, downloads, filters, session, url_state
 from shopsight.ui import products as view
@@ -80,7 +80,7 @@ if unapplied:
 ranked = products.ranked(rows, metric)
 classes = products.abc(rows)
 table = view.table(ranked, classes, previous, metric, shown, level, lang)
-st.dataframe(table.head(view.TABLE_LIMIT), hide_index=True, placeholder="—", width="stretch",
+st.dataframe(table.head(view.TABLE_LIMIT), hide_index=True, placeholder=numbers.NONE, width="stretch",
              column_config=view.column_config(metric, shown, lang), key="pr_table")
 if len(table) > view.TABLE_LIMIT:
     st.caption(t("products.table_capped", lang, n=view.TABLE_LIMIT, total=len(table)))
@@ -112,17 +112,17 @@ with hot_col:
     tab_units, tab_velocity = st.tabs([t("products.hot_by_units", lang),
                                        t("products.hot_by_velocity", lang)])
     tab_units.dataframe(view.short_list(hot_units, {"units_sold": "int", "paid_amount": "money"},
-                                        lang), hide_index=True, placeholder="—", width="stretch")
+                                        lang), hide_index=True, placeholder=numbers.NONE, width="stretch")
     tab_velocity.dataframe(view.short_list(hot_velocity, {"velocity": "velocity",
                                                           "units_sold": "int"}, lang),
-                           hide_index=True, placeholder="—", width="stretch")
+                           hide_index=True, placeholder=numbers.NONE, width="stretch")
     st.caption(t("products.hot_rule", lang, n=products.HOT_N))
 with slow_col:
     st.subheader(t("products.slow_title", lang))
     if slow.empty:
         st.info(t("products.slow_none", lang, days=slow_days))
     else:
-        st.dataframe(view.short_list(slow, view.slow_columns(origin), lang), hide_index=True, placeholder="—",
+        st.dataframe(view.short_list(slow, view.slow_columns(origin), lang), hide_index=True, placeholder=numbers.NONE,
                      width="stretch")
     st.caption(t(f"products.slow_rule_{origin}", lang, days=slow_days, units=slow_units))
 
@@ -167,5 +167,5 @@ if picked:
             st.info(t("products.detail_no_funnel", lang))
     if not detail.image_tests.empty:
         st.markdown(t("products.image_tests", lang))
-        st.dataframe(view.image_tests_table(detail.image_tests, lang), hide_index=True, placeholder="—",
+        st.dataframe(view.image_tests_table(detail.image_tests, lang), hide_index=True, placeholder=numbers.NONE,
                      width="stretch")

@@ -3,7 +3,7 @@ and bars, with the top-5 share and the compare period."""
 
 import streamlit as st
 
-from shopsight import regions
+from shopsight import numbers, regions
 from shopsight.i18n import t
 from shopsight.ui import charts, downloads, filters, session, url_state
 from shopsight.ui import regions as view
@@ -90,11 +90,11 @@ if china:
         map_col.pydeck_chart(deck, key="rg_map_city", height=view.MAP_HEIGHT)
     if scale is not None:
         charts.show(view.legend(scale, metric, lang), legend_col, width="content")
-    table_col.dataframe(table, hide_index=True, placeholder="—", width="stretch", height=view.MAP_HEIGHT,
+    table_col.dataframe(table, hide_index=True, placeholder=numbers.NONE, width="stretch", height=view.MAP_HEIGHT,
                         column_config=config)
 else:
     st.info(t("regions.not_china", lang), icon=":material/public:")
-    st.dataframe(table, hide_index=True, placeholder="—", width="stretch", column_config=config)
+    st.dataframe(table, hide_index=True, placeholder=numbers.NONE, width="stretch", column_config=config)
 
 if share:
     st.markdown(t("regions.top_share", lang, n=share[0], level=level_word,

@@ -3,7 +3,7 @@ costs, paid vs free, the weak spots, and the what-if panel for meetings."""
 
 import streamlit as st
 
-from shopsight import metrics, sources
+from shopsight import metrics, numbers, sources
 from shopsight.i18n import t
 from shopsight.ui import charts, downloads, filters, session, url_state, whatif
 from shopsight.ui import sources as src
@@ -46,7 +46,7 @@ src.group_cards(sources.groups(tbl), lang, compare=compare)
 # ---------- per source
 st.subheader(t("sources.table", lang))
 shown, config = src.display(tbl, lang, compare=compare)
-st.dataframe(shown, hide_index=True, placeholder="—", width="stretch", column_config=config, key="src_table")
+st.dataframe(shown, hide_index=True, placeholder=numbers.NONE, width="stretch", column_config=config, key="src_table")
 if len(tbl) > src.TABLE_LIMIT:
     st.caption(t("sources.table_capped", lang, n=src.TABLE_LIMIT, count=len(tbl)))
 st.download_button(t("sources.download", lang), downloads.safe_csv(shown),

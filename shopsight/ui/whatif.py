@@ -320,12 +320,12 @@ def panel(tbl: pd.DataFrame, lang: str) -> None:
         st.caption(t("whatif.roi_caption", lang))
 
     left, right = st.columns([2, 3])
-    left.dataframe(summary_table(summary, lang), hide_index=True, placeholder="—", width="stretch")
+    left.dataframe(summary_table(summary, lang), hide_index=True, placeholder=numbers.NONE, width="stretch")
     wf = waterfall_frame(projection, lang)
     charts.show(waterfall_chart(wf, amount_title=t("metric.paid_amount", lang)), right)
     right.caption(t("whatif.waterfall_caption", lang))
     table = source_table(projection, lang)
-    st.dataframe(table, hide_index=True, placeholder="—", width="stretch",
+    st.dataframe(table, hide_index=True, placeholder=numbers.NONE, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format=fmt) for c, fmt
                                 in zip(table.columns[1:], SOURCE_TABLE_FORMATS.values(),
                                        strict=True)})
