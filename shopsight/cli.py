@@ -357,7 +357,7 @@ def hash_password() -> None:
     """
     from shopsight import access
 
-    stream = click.get_text_stream("stdin")
+    stream = sys.stdin  # CliRunner swaps it in tests
     if stream.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True,
                                 err=True)
