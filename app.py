@@ -7,7 +7,7 @@ legacy page list, so a shared link to /sources could open without this router.
 import streamlit as st
 
 from shopsight.i18n import t
-from shopsight.ui import auth, session, sidebar
+from shopsight.ui import auth, routes, session, sidebar
 
 st.set_page_config(layout="wide", page_title="ShopSight 店铺经营看板")
 
@@ -31,11 +31,16 @@ def page_groups(lang: str) -> dict[str, list]:
         t("nav.group_analysis", lang): ANALYSIS_PAGES,
         t("nav.group_reports", lang): REPORT_PAGES,
     }
-    return {
-        name: [st.Page(path, title=t(title, lang), icon=icon, default=path == DEFAULT_PAGE)
+    pages = {
+        name: [st.Page(path, title=t(title, lang), icon=icon, default=path == DEFAULT_PAGE,
+                       url_path="" if path == DEFAULT_PAGE else None)
                for path, title, icon in entries]
         for name, entries in groups.items() if entries
     }
+    files = [path for entries in groups.values() for path, _, _ in entries]
+    hidden = routes.hidden_pages(DEFAULT_PAGE, files, t("nav.overview", lang))
+    pages[next(iter(pages))] += hidden
+    return pages
 
 
 # The gate: until the visitor may see the workspace the link names (?ws=<team id>), the
@@ -47,5 +52,6 @@ nav = st.navigation(page_groups(session.lang()),
                     position="sidebar" if auth.lets_in(ws_id) else "hidden")
 session.open_link(ws_id, auth.workspace_from_link(ws_id))
 
+routes.say_if_lost(session.lang())
 sidebar.render()
 nav.run()

@@ -41,6 +41,7 @@ TEXT: dict[str, str] = {
     "notice.bad_param": "The link's {param}={value} is not valid; the default is used instead.",
     "notice.unknown_values": "The link's {name} is not in the data and was ignored: {values}",
     "notice.bad_workspace": "Workspace “{value}” does not exist; the default workspace is open.",
+    "notice.unknown_page": "The page in the link does not exist; Overview is open instead.",
     # overview page
     "kpi.vs_benchmark": "Peer average {value}, gap {gap}",
     "kpi.benchmark_only": "Peer average {value}",

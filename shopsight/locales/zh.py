@@ -42,6 +42,7 @@ TEXT: dict[str, str] = {
     "notice.bad_param": "链接参数 {param}={value} 无效，已改用默认值。",
     "notice.unknown_values": "链接中的{name}在数据中不存在，已忽略：{values}",
     "notice.bad_workspace": "工作区“{value}”不存在，已打开默认工作区。",
+    "notice.unknown_page": "链接中的页面不存在，已打开经营概况。",
     # overview page
     "kpi.vs_benchmark": "同行平均 {value}，差距 {gap}",
     "kpi.benchmark_only": "同行平均 {value}",

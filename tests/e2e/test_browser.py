@@ -54,6 +54,34 @@ def test_every_page_draws_without_exception(app_url, context_factory, path):
     shot(page, f"page_{path or 'overview'}")
 
 
+@pytest.mark.parametrize(("locale", "notice", "heading"), [
+    ("zh-CN", "链接中的页面不存在", "经营概况"),
+    ("en-US", "The page in the link does not exist", "Overview"),
+])
+def test_a_path_that_names_no_page_opens_overview_with_a_notice(app_url, context_factory,
+                                                                 locale, notice, heading):
+    page = context_factory(locale).new_page()
+    page.goto(f"{app_url}/no-such-page")
+    page.get_by_test_id("stToast").filter(has_text=notice).wait_for(timeout=240_000)
+    wait_idle(page)
+    no_exception(page)
+    assert page.get_by_role("heading", name=heading).count() == 1
+    assert "Page not found" not in page.inner_text("body")
+    assert urlparse(page.url).path in ("", "/")
+
+
+def test_the_default_pages_own_name_keeps_the_link(app_url, context_factory):
+    page = context_factory("zh-CN").new_page()
+    page.goto(f"{app_url}/overview?ov_metric=conversion&lang=en")
+    wait_idle(page, timeout_s=240)
+    page.wait_for_url(lambda url: urlparse(url).path in ("", "/"))
+    wait_idle(page)
+    no_exception(page)
+    assert page.get_by_role("heading", name="Overview").count() == 1
+    query = parse_qs(urlparse(page.url).query)
+    assert query["ov_metric"] == ["conversion"] and query["lang"] == ["en"]
+
+
 def test_filter_change_goes_into_the_link_and_the_link_reproduces_the_view(app_url, context_factory):
     page = context_factory("zh-CN").new_page()
     page.goto(app_url)
