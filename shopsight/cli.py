@@ -333,15 +333,20 @@ def funnel_cmd(steps, window, by, ws_arg, as_json) -> None:
 
 @cli.command()
 @click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
-def sample(ws_arg) -> None:
+@click.option("--prebuilt", is_flag=True,
+              help="Refresh the copy shipped in sample_data/prebuilt/ (after changing the "
+                   "sample files or the ingest) instead of a workspace.")
+def sample(ws_arg, prebuilt) -> None:
     """(Re)build the sample shop workspace from sample_data/.
 
     Example: python -m shopsight sample -w demo
     """
     from shopsight import sample as sample_mod
 
-    ws = workspace.open_workspace(ws_arg)
-    reports = sample_mod.build_sample(ws)
+    if prebuilt:
+        reports = sample_mod.write_prebuilt()
+    else:
+        reports = sample_mod.build_sample(workspace.open_workspace(ws_arg))
     for r in reports:
         click.echo(f"{r.file}: {r.rows_loaded} rows -> {r.kind}")
 

@@ -1,8 +1,9 @@
 """The sample shop, built through the upload path, against the generator's own truth;
 and every query in queries/ run on it.
 
-The workspace is built once per test session from sample_data/ with
-sample.build_sample, exactly as the app does on first use.
+The workspace is put in place once per module by sample.ensure_sample, exactly as the app
+does on first use (a copy of sample_data/prebuilt/ while it is current, else a build from
+sample_data/; tests/test_sample_prebuilt.py checks the copy against a fresh build).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ NOT_PAGE_QUERIES = {"ingest_macros"}  # macro definitions for the upload parser
 @pytest.fixture(scope="module")
 def sample_con(tmp_path_factory):
     ws = workspace.open_workspace(tmp_path_factory.mktemp("sample") / "ws")
-    sample.build_sample(ws)
+    sample.ensure_sample(ws)
     con = ws.connect(read_only=True)
     yield con
     con.close()

@@ -5,6 +5,7 @@ TEXT: dict[str, str] = {
     "common.read_only": "The sample shop is read-only: create a team workspace first, then upload or change data.",
     # app and navigation
     "app.title": "ShopSight shop dashboard",
+    "app.preparing_sample": "Preparing the sample shop; the first visit takes a few seconds…",
     "nav.group_data": "Data",
     "nav.group_analysis": "Analysis",
     "nav.group_reports": "Reports",

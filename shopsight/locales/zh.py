@@ -6,6 +6,7 @@ TEXT: dict[str, str] = {
     "common.read_only": "示例店铺是只读的：请先新建团队工作区，再上传或修改数据。",
     # app and navigation
     "app.title": "ShopSight 店铺经营看板",
+    "app.preparing_sample": "正在准备示例店铺，首次打开需要几秒钟…",
     "nav.group_data": "数据",
     "nav.group_analysis": "分析",
     "nav.group_reports": "报告",

@@ -22,6 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from shopsight import queries, teams, workspace
+from shopsight.i18n import t
 from shopsight.ui import session
 
 QUERY_TTL_S = 3600
@@ -47,6 +48,15 @@ def _database(ws_dir: str) -> duckdb.DuckDBPyConnection:
         # bring a deleted team's file back (a session still on it mid-run)
         raise FileNotFoundError("this team workspace was deleted")
     return ws.connect()  # connect() also rebuilds rollups missing or older than their SQL
+
+
+def prepare(lang: str) -> None:
+    """On a server's first visit the sample shop is put in place (copied, or built when the
+    shipped copy is out of date): say so meanwhile instead of a blank page."""
+    ws = workspace.open_workspace(session.workspace_dir())
+    if is_sample(ws) and not ws.exists():
+        with st.spinner(t("app.preparing_sample", lang)):
+            _database(session.workspace_dir())
 
 
 def release(ws_dir: str) -> None:

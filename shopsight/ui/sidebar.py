@@ -179,6 +179,7 @@ def _manage(team: teams.Team, lang: str) -> None:
 def render() -> tuple[str, filters.Filters]:
     """Draw the sidebar; returns (language, filters) for this run."""
     lang = language()
+    data.prepare(lang)
     data.refresh()
     workspace_box(lang)
     st.sidebar.subheader(t("sidebar.filters", lang))
