@@ -66,6 +66,10 @@ class LoadReport:
     derived: list[str] = field(default_factory=list)
     summary_rows_dropped: int = 0
     blank_rows: int = 0
+    # placeholder cells (-, --, 暂无, empty) read as 0 / as no value, per header
+    cells_as_zero: dict[str, int] = field(default_factory=dict)
+    cells_as_empty: dict[str, int] = field(default_factory=dict)
+    warnings: list[dict] = field(default_factory=list)  # loaded rows with impossible values
 
     def as_json(self) -> dict:
         return {
@@ -75,6 +79,9 @@ class LoadReport:
             "rows_loaded": self.rows_loaded,
             "rows_rejected": self.rows_rejected,
             "errors": self.errors,
+            "warnings": self.warnings,
+            "cells_as_zero": self.cells_as_zero,
+            "cells_as_empty": self.cells_as_empty,
             "mapping": {h: c for h, c in self.mapping.items() if c},
         }
 
@@ -271,6 +278,9 @@ def load_file(
                 f"(headers on row {first.header_index + 1}: {', '.join(first.headers[:15])})"
             )
         tables, errors, rejected, derived, summary, blank = [], [], 0, set(), 0, 0
+        warnings: list[dict] = []
+        as_zero: dict[str, int] = {}
+        as_empty: dict[str, int] = {}
         for choice in picked:
             sheet_mapping = mapping if choice is first else {
                 h: mapping.get(h, "") for h in choice.headers
@@ -289,8 +299,14 @@ def load_file(
             if len(picked) > 1 and choice.sheet.name:
                 errors += [{**e, "message": f"sheet {choice.sheet.name}: {e['message']}"}
                            for e in result.errors]
+                warnings += [{**w, "message": f"sheet {choice.sheet.name}: {w['message']}"}
+                             for w in result.warnings]
             else:
                 errors += result.errors
+                warnings += result.warnings
+            for total, part in ((as_zero, result.cells_as_zero), (as_empty, result.cells_as_empty)):
+                for h, n in part.items():
+                    total[h] = total.get(h, 0) + n
             rejected += result.rows_rejected
             derived |= set(result.derived)
             summary += result.summary_rows_dropped
@@ -311,7 +327,7 @@ def load_file(
         )
         workspace.save_mapping(con, header_set_key(first.headers), found, mapping)
         return LoadReport(filename, found, sheets_label, table.num_rows, rejected, errors,
-                          mapping, sorted(derived), summary, blank)
+                          mapping, sorted(derived), summary, blank, as_zero, as_empty, warnings)
     finally:
         if own:
             con.close()

@@ -175,15 +175,25 @@ class _NeedMore(Exception):
     """The head of a file ended inside a quoted cell: read a longer head."""
 
 
-def csv_records(text: str, delimiter: str, final: bool = True) -> Iterator[tuple[list[str], int]]:
-    """(cells, last physical line) per record, as a spreadsheet would read them.
+UNCLOSED_QUOTE = "the line is not well-formed CSV: a quote opens and never closes"
+
+
+def short_line(cells: int, width: int) -> str:
+    return (f"the line is not well-formed CSV: {cells} cell{'s' if cells != 1 else ''} "
+            f"where the header has {width}")
+
+
+def csv_records(text: str, delimiter: str,
+                final: bool = True) -> Iterator[tuple[list[str], int, str | None]]:
+    """(cells, last physical line, problem) per record, as a spreadsheet would read them.
 
     A blank line is an empty record and a quoted multi-line cell one record, so
     row numbers are the ones a spreadsheet shows for the same file.  A stray
     quote that never closes would swallow the rest of the file into one cell:
-    that line is read with the quote as a plain character instead, and reading
-    goes on with the next line, so nothing after it is lost.  `final=False`
-    means `text` is only the head of the file, where a cell may be cut short.
+    that line alone is the record, marked UNCLOSED_QUOTE (never loaded as data:
+    its cells would be the rest of the line run together), and reading goes on
+    with the next line, so nothing after it is lost.  `final=False` means `text`
+    is only the head of the file, where a cell may be cut short.
     """
     source: Iterator[str] = io.StringIO(text, newline="")
     lines: list[str] | None = None  # split once, on the first stray quote
@@ -193,7 +203,7 @@ def csv_records(text: str, delimiter: str, final: bool = True) -> Iterator[tuple
         start = 1
         try:
             for rec in reader:
-                yield rec, offset + reader.line_num
+                yield rec, offset + reader.line_num, None
                 start = reader.line_num + 1
             return
         except csv.Error as e:
@@ -212,7 +222,7 @@ def csv_records(text: str, delimiter: str, final: bool = True) -> Iterator[tuple
             forgiving = csv.reader(iter(lines[first:]), delimiter=delimiter)
             rec = next(forgiving)
             used = forgiving.line_num
-        yield rec, first + used
+        yield rec, first + used, UNCLOSED_QUOTE if eof else None
         offset = first + used
         source = iter(lines[offset:])
 
@@ -223,7 +233,7 @@ def _text_row(rec: list[str]) -> list[str | None]:
 
 def read_csv_text(text: str, delimiter: str | None = None) -> tuple[list[list[str | None]], str]:
     delim = delimiter or sniff_delimiter(text[:SNIFF_CHARS])
-    return [_text_row(rec) for rec, _ in csv_records(text, delim)], delim
+    return [_text_row(rec) for rec, _, _ in csv_records(text, delim)], delim
 
 
 @dataclass
@@ -239,10 +249,15 @@ class CsvBody:
     def size(self) -> int:
         return _size(self.source)
 
-    def python_rows(self) -> list[list[str | None]]:
-        """Every row, decoded and split in Python (the reference reader)."""
+    def python_rows(self) -> tuple[list[list[str | None]], list[str | None]]:
+        """Every row, decoded and split in Python (the reference reader), and each
+        row's problem as a CSV line (UNCLOSED_QUOTE) or None."""
         text, _ = decode_text(_all_bytes(self.source))
-        return read_csv_text(text, self.delimiter)[0]
+        rows, problems = [], []
+        for rec, _, problem in csv_records(text, self.delimiter):
+            rows.append(_text_row(rec))
+            problems.append(problem)
+        return rows, problems
 
     def utf8_copy(self, directory: str) -> tuple[str, int]:
         """A UTF-8 file for DuckDB's reader under a name chosen here, and its line count.
@@ -320,7 +335,7 @@ def read_csv(src: Source) -> Workbook:
         if _looks_binary(text):
             raise IngestError("the file is not a text table (binary content)")
         delim = sniff_delimiter(text[:SNIFF_CHARS])
-        records: list[tuple[list[str], int]] = []
+        records: list[tuple[list[str], int, str | None]] = []
         try:
             for rec in csv_records(text, delim, final=whole):
                 records.append(rec)
@@ -333,8 +348,8 @@ def read_csv(src: Source) -> Workbook:
             break
         size *= 4
     records = records[:HEAD_ROWS]
-    rows = [_text_row(rec) for rec, _ in records]
-    body = CsvBody(src, encoding, delim, [line for _, line in records])
+    rows = [_text_row(rec) for rec, _, _ in records]
+    body = CsvBody(src, encoding, delim, [line for _, line, _ in records])
     return Workbook("csv", encoding, [Sheet(None, rows, body)])
 
 
