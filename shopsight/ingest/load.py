@@ -30,6 +30,7 @@ class SheetChoice:
     kind: str | None
     confidence: float
     scores: dict[str, float]
+    layout: str | None = None  # a known headerless log (header_index is then -1)
 
 
 @dataclass
@@ -52,6 +53,7 @@ class FileInspection:
     preview_errors: dict[str, int]
     missing_required: list[str]
     saved_mapping_used: bool = False
+    layout: str | None = None  # a known log without a header row (header_row is then 0)
 
 
 @dataclass
@@ -93,16 +95,23 @@ def header_set_key(names: list[str]) -> str:
 
 
 def _choose(sheet: Sheet, filename: str, kind: str | None) -> SheetChoice:
-    idx = headers.find_header_row(sheet.rows)
-    header = sheet.rows[idx] if sheet.rows else []
-    # columns end with the header's last name: a filled cell beyond it is reported per row
-    width = max((i + 1 for i, c in enumerate(header) if c is not None and c.strip()), default=0)
-    names = headers.clean_headers(header, width)
-    period = headers.find_period(headers.title_lines(sheet.rows, idx), filename)
+    layout = headers.headerless_layout(sheet.rows)
+    if layout:
+        # data from the first line, under the layout's own column names
+        idx, names, title = -1, layout[1], []
+    else:
+        idx = headers.find_header_row(sheet.rows)
+        header = sheet.rows[idx] if sheet.rows else []
+        # columns end with the header's last name: a filled cell beyond it is reported per row
+        width = max((i + 1 for i, c in enumerate(header) if c is not None and c.strip()), default=0)
+        names = headers.clean_headers(header, width)
+        title = headers.title_lines(sheet.rows, idx)
+    period = headers.find_period(title, filename)
     found, confidence, scores = detect.detect_kind(names, has_period=period is not None)
     if kind:
         found, confidence = kind, 1.0
-    return SheetChoice(sheet, idx, names, period, found, confidence, scores)
+    return SheetChoice(sheet, idx, names, period, found, confidence, scores,
+                       layout[0] if layout else None)
 
 
 def _read(data: Source, filename: str) -> Workbook:
@@ -177,7 +186,7 @@ def inspect_file(
         filename, wb.file_type, wb.encoding, sheet_names(wb), first.sheet.name,
         [c.sheet.name for c in picked if c.sheet.name], first.header_index + 1, first.headers,
         found, first.confidence, first.scores, mapping, detect.skipped_headers(first.headers),
-        first.period, preview_df, preview_errors, missing, used,
+        first.period, preview_df, preview_errors, missing, used, first.layout,
     )
 
 

@@ -53,6 +53,8 @@ _PROBLEM = {
 }
 # schema.ID and schema.TEXT are both varchar: ids are told apart by name
 _ID_COLUMNS = {"order_id", "buyer_id", "product_id", "sku_id", "customer_id", "user_id"}
+# parsers that read any text (a placeholder is no value, never a bad cell)
+_TEXT_PARSERS = ("ss_text", "ss_event", "ss_event_code")
 # Order-level fields that Shopify-style exports fill only on an order's first line.
 _ORDER_LEVEL = ("order_time", "buyer_id", "status", "province", "city", "source", "device")
 _PERIOD_KINDS = ("traffic", "products", "regions")
@@ -128,8 +130,13 @@ class _Plan:
         skipped = {h for h in headers if synonyms.is_personal(h) or synonyms.is_address(h)
                    or synonyms.is_comparison(h)}
         self.extras = [(j, h) for j, h in enumerate(headers) if not mapping.get(h) and h not in skipped]
-        self.checks = [(canon, j, _parser_for(canon, kind)) for canon, j in self.mapped.items()
-                       if _parser_for(canon, kind) != "ss_text"]
+        self.parsers = {canon: _parser_for(canon, kind) for canon in self.mapped}
+        if "event" in self.mapped:
+            # named behaviours (pv → 浏览 …); behavior_type is Tianchi's coded column (1-4)
+            coded = synonyms.header_key(headers[self.mapped["event"]]) == "behavior_type"
+            self.parsers["event"] = "ss_event_code" if coded else "ss_event"
+        self.checks = [(canon, j, self.parsers[canon]) for canon, j in self.mapped.items()
+                       if self.parsers[canon] not in _TEXT_PARSERS]
         self.placeholders = {canon: (j, how) for canon, j in self.mapped.items()
                              if (how := placeholder_reads_as(canon, kind))}
         self.params: dict = {}
@@ -237,7 +244,7 @@ class _Plan:
         ]
         for canon, j in self.mapped.items():
             alias = canon.replace(":", "__")
-            typed.append(f"{_parser_for(canon, self.kind)}(c{j}) as v_{alias}")
+            typed.append(f"{self.parsers[canon]}(c{j}) as v_{alias}")
             if canon == "date" and self.kind in _PERIOD_KINDS:
                 typed.append(f"ss_date(ss_range_end(c{j})) as _range_end")
         typed += [f"c{j}" for j in sorted({j for _, j, _ in self.checks})]
@@ -355,7 +362,7 @@ def _csv_source(body: CsvBody, header_index: int, plan: _Plan, tmp: str,
     # four) are written into the SQL: bound as $parameters, DuckDB reads the file with
     # one thread only, three to four times slower.
     source = _Source(sql, {}, "duckdb_csv")
-    return source, lines - body.head_lines[header_index]
+    return source, lines - (body.head_lines[header_index] if header_index >= 0 else 0)
 
 
 def _run(con, plan: _Plan, source: _Source) -> pa.Table:
@@ -379,7 +386,8 @@ def parse_sheet(
         with readers.TempDir() as tmp:
             table = source = None
             if FAST_PATHS and isinstance(body, CsvBody) and body.size >= readers.FAST_CSV_MIN_BYTES:
-                read_width = max([plan.width, *map(len, sheet.rows[header_index:header_index + 201])])
+                top = max(header_index, 0)  # -1: a headerless log, data from the first line
+                read_width = max([plan.width, *map(len, sheet.rows[top:top + 201])])
                 found = _csv_source(body, header_index, plan, tmp, read_width)
                 if found is not None:
                     source, expected = found
