@@ -139,6 +139,7 @@ KINDS: dict[str, Kind] = {
             (
                 _c("test_id", TEXT, True),
                 _c("variant", TEXT, True),
+                _c("variant_name", TEXT),  # 创意名称 / 创意标题 beside a 创意ID
                 _c("date", DATE, True),
                 _c("impressions", INT, True),
                 _c("clicks", INT, True),

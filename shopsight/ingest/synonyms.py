@@ -61,6 +61,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                 "experiment", "推广单元", "推广单元id"),
     "variant": ("版本", "变体", "创意id", "创意名称", "图片版本", "主图版本", "分组", "variant",
                 "version", "creative", "creative id"),
+    # what a creative is called, beside its id (when there is no id it is the variant itself)
+    "variant_name": ("创意名称", "创意标题", "creative name", "creative title"),
     # ---------- dimensions
     "source": (
         "流量来源", "来源", "一级来源", "渠道", "来源渠道", "一级渠道", "流量渠道", "source",
@@ -73,7 +75,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "province": (
         "省份", "省", "收货省份", "地域", "地区", "省份名称", "所在地区", "shipping province name",
         "shipping province", "billing province name", "billing province", "province", "state",
-        "region",
+        "region", "所在省份",
     ),
     "city": ("城市", "市", "收货城市", "shipping city", "billing city", "city"),
     "status": ("订单状态", "交易状态", "financial status", "status", "order status"),
