@@ -54,7 +54,10 @@ _PROBLEM = {
 # schema.ID and schema.TEXT are both varchar: ids are told apart by name
 _ID_COLUMNS = {"order_id", "buyer_id", "product_id", "sku_id", "customer_id", "user_id"}
 # parsers that read any text (a placeholder is no value, never a bad cell)
-_TEXT_PARSERS = ("ss_text", "ss_event", "ss_event_code")
+_TEXT_PARSERS = ("ss_text", "ss_event_code")
+# the behaviour column of the Tianchi logs: codes 1-4 or pv/cart/fav/buy; elsewhere an
+# event is kept as the log names it
+_TIANCHI_EVENT_HEADERS = ("behavior_type", "behavior")
 # Order-level fields that Shopify-style exports fill only on an order's first line.
 _ORDER_LEVEL = ("order_time", "buyer_id", "status", "province", "city", "source", "device")
 _PERIOD_KINDS = ("traffic", "products", "regions")
@@ -65,8 +68,6 @@ _PLACEHOLDER_IS_UNKNOWN = ("unit_cost", "stock")
 _AT_MOST = (("paying_buyers", "visitors"), ("order_buyers", "visitors"),
             ("add_to_cart_buyers", "visitors"), ("favorite_buyers", "visitors"),
             ("clicks", "impressions"))
-
-
 # rates that are a share of their base (客单价 is a rate: input too, but money)
 _SHARES = ("rate:conversion", "rate:order", "rate:add_to_cart", "rate:ctr")
 
@@ -131,10 +132,10 @@ class _Plan:
                    or synonyms.is_comparison(h)}
         self.extras = [(j, h) for j, h in enumerate(headers) if not mapping.get(h) and h not in skipped]
         self.parsers = {canon: _parser_for(canon, kind) for canon in self.mapped}
-        if "event" in self.mapped:
-            # named behaviours (pv → 浏览 …); behavior_type is Tianchi's coded column (1-4)
-            coded = synonyms.header_key(headers[self.mapped["event"]]) == "behavior_type"
-            self.parsers["event"] = "ss_event_code" if coded else "ss_event"
+        if ("event" in self.mapped and synonyms.header_key(headers[self.mapped["event"]])
+                in _TIANCHI_EVENT_HEADERS):
+            # Taobao's logged behaviours, named as the funnel shows them (pv, 1 → 浏览 …)
+            self.parsers["event"] = "ss_event_code"
         self.checks = [(canon, j, self.parsers[canon]) for canon, j in self.mapped.items()
                        if self.parsers[canon] not in _TEXT_PARSERS]
         self.placeholders = {canon: (j, how) for canon, j in self.mapped.items()
