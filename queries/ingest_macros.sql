@@ -94,6 +94,14 @@ create or replace temp macro ss_ts_text(s) as
         't', ' ', 'i'
     );
 
+-- Unix time (seconds or milliseconds, 2001-09 .. 2033-05) as China's wall clock (UTC+8,
+-- no daylight saving since 1991): the logs that write it (Tianchi UserBehavior) are
+-- Taobao's, and a shop's days are Beijing days
+create or replace temp macro ss_epoch(s) as
+    make_timestamp(
+        cast(s as bigint) * (case when length(s) = 10 then 1000000 else 1000 end)
+    ) + interval 8 hour;
+
 create or replace temp macro ss_ts_slow(s) as
     case
         when ss_is_null(s) then null
@@ -101,10 +109,12 @@ create or replace temp macro ss_ts_slow(s) as
             then timestamp '1899-12-30' + to_microseconds(
                 cast(round(cast(ss_unwrap(s) as double) * 86400000000) as bigint)
             )
+        when regexp_full_match(ss_unwrap(s), '1\d{9}|1\d{12}') then ss_epoch(ss_unwrap(s))
         else try_strptime(
             ss_ts_text(s),
             [
-                '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M', '%Y-%m-%d',
+                '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M', '%Y-%m-%d %H',
+                '%Y-%m-%d',
                 '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M', '%Y/%m/%d',
                 '%Y年%m月%d日 %H:%M:%S', '%Y年%m月%d日 %H:%M', '%Y年%m月%d日',
                 '%Y.%m.%d %H:%M:%S', '%Y.%m.%d', '%Y%m%d %H:%M:%S', '%Y%m%d%H%M%S', '%Y%m%d',
@@ -157,6 +167,26 @@ create or replace temp macro ss_bool(s) as
 -- text is kept as written (no folding): only whitespace trimmed and placeholders nulled
 create or replace temp macro ss_text(s) as
     case when ss_is_null(s) then null else ss_trim(s) end;
+
+-- behaviours written as Taobao's logs write them, named as the Funnel page shows them
+create or replace temp macro ss_event(s) as
+    case lower(ss_trim(s))
+        when 'pv' then '浏览'
+        when 'cart' then '加购'
+        when 'fav' then '收藏'
+        when 'buy' then '购买'
+        else ss_text(s)
+    end;
+
+-- Tianchi's behavior_type codes: 1 浏览, 2 收藏, 3 加购, 4 购买
+create or replace temp macro ss_event_code(s) as
+    case ss_trim(s)
+        when '1' then '浏览'
+        when '2' then '收藏'
+        when '3' then '加购'
+        when '4' then '购买'
+        else ss_event(s)
+    end;
 
 -- extra columns: verbatim, only whitespace trimmed
 create or replace temp macro ss_extra(s) as case when ss_trim(s) <> '' then ss_trim(s) end;

@@ -70,8 +70,11 @@ def cli() -> None:
               help="Dataset kind (default: detected from the headers).")
 @click.option("--sheet", default=None, help="Sheet to load (default: the best-matching sheet).")
 @click.option("--mode", type=click.Choice(["replace", "append"]), default="replace", show_default=True)
+@click.option("--period", default=None, metavar="START..END",
+              help="The days a sheet without a date column covers, when its title rows and name "
+                   "do not say, e.g. 2019-07-01..2019-07-30.")
 @click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
-def ingest(files, ws_arg, kind, sheet, mode, as_json) -> None:
+def ingest(files, ws_arg, kind, sheet, mode, period, as_json) -> None:
     """Load export files into the workspace, one transaction per file.
 
     With --mode replace the first file of each kind replaces that dataset and later
@@ -84,6 +87,7 @@ def ingest(files, ws_arg, kind, sheet, mode, as_json) -> None:
     """
     from shopsight.ingest import IngestError, load_file
 
+    days = _period(period) if period else None
     ws = workspace.open_workspace(ws_arg)
     reports, failed, replaced = [], [], set()
     con = ws.connect()
@@ -92,7 +96,7 @@ def ingest(files, ws_arg, kind, sheet, mode, as_json) -> None:
             path = Path(f)
             try:
                 report = load_file(ws, path, path.name, kind=kind, sheet=sheet, mode=mode,
-                                   append_to=replaced, con=con)
+                                   append_to=replaced, con=con, period=days)
             except IngestError as e:
                 failed.append(_one_line(str(e)))
             except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
@@ -112,8 +116,26 @@ def ingest(files, ws_arg, kind, sheet, mode, as_json) -> None:
                        f" ({r['rows_rejected']} rejected)")
             for e in r["errors"][:20]:
                 click.echo(f"  row {e['row']}: {e['message']}")
+            for w in r["warnings"][:20]:
+                click.echo(f"  row {w['row']} (loaded): {w['message']}")
+            for key, how in (("cells_as_zero", "0"), ("cells_as_empty", "no value")):
+                if r[key]:
+                    cells = ", ".join(f"{h} {n}" for h, n in r[key].items())
+                    click.echo(f"  -, --, 暂无 or empty read as {how}: {cells}")
     if failed:
         sys.exit(1)
+
+
+def _period(text: str) -> tuple[dt.date, dt.date]:
+    """'2019-07-01..2019-07-30' (also ~ or a comma between the days) -> (first, last)."""
+    from shopsight import periods
+
+    parts = [p.strip() for p in text.replace("~", "..").replace(",", "..").split("..")]
+    days = periods.parse_range(*parts) if len(parts) == 2 else None
+    if days is None:
+        raise click.BadParameter(f"{text!r}: give the first and last day as 2019-07-01..2019-07-30",
+                                 param_hint="--period")
+    return days
 
 
 def _one_line(text: str) -> str:

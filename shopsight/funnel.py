@@ -22,8 +22,19 @@ from shopsight import queries
 MIN_STEPS, MAX_STEPS = 2, 6
 SEGMENT_COLUMNS = ("source", "device", "province")
 
+# Taobao's named behaviours (the Tianchi logs as ingest names them): the funnel runs
+# 浏览 → 加购 → 购买; 收藏 is a side path, not a step on the way to buying
+BEHAVIOUR_STEPS = ("浏览", "加购", "购买")
+
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")
+
+
+def default_steps(names: Sequence[str], count: int) -> list[str]:
+    """The steps a funnel opens with: Taobao's behaviours in funnel order when the log has
+    them, else the `count` most frequent events (`names` comes most frequent first)."""
+    known = [s for s in BEHAVIOUR_STEPS if s in names]
+    return known if len(known) >= MIN_STEPS else list(names[:count])
 
 
 def parse_duration(text: str) -> int:

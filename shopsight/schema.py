@@ -147,6 +147,7 @@ KINDS: dict[str, Kind] = {
                 _c("orders", INT),
                 _c("paid_amount", NUM),
                 _c("is_control", BOOL),
+                _c("variant_name", TEXT),  # 创意名称 / 创意标题 beside a 创意ID
             ),
         ),
         Kind(

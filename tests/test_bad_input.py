@@ -164,9 +164,11 @@ def test_stray_quote_loses_nothing(unchanged, tmp_path, fast):
                     'u2,"view,2026-11-01 11:00,PC\n'
                     "u3,cart,2026-11-01 12:00,无线\n", encoding="utf-8")
     _, r = f.load(path.parent, path, ws=unchanged, fast=fast, mode="replace")
-    assert (r.rows_loaded, r.rows_rejected) == (3, 0)
+    assert (r.rows_loaded, r.rows_rejected) == (2, 1)
+    assert r.errors == [{"row": 3, "column": None, "value": None,
+                         "message": "the line is not well-formed CSV: a quote opens and never closes"}]
     _, rows = events(unchanged)
-    assert [(x[0], x[1]) for x in rows] == [("u1", "view"), ("u2", '"view'), ("u3", "cart")]
+    assert [(x[0], x[1]) for x in rows] == [("u1", "view"), ("u3", "cart")]
 
 
 def test_a_5_mb_cell(unchanged, tmp_path):

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "tests" / "fixtures" / "examples"
 ORDERS = EXAMPLES / "ExportOrderList202611301200.xlsx"
 IMAGES = EXAMPLES / "main_image_ab_test.csv"
-FILE_KEYS = ["file", "kind", "sheet", "rows_loaded", "rows_rejected", "errors", "mapping"]
+FILE_KEYS = ["file", "kind", "sheet", "rows_loaded", "rows_rejected", "errors", "warnings",
+             "cells_as_zero", "cells_as_empty", "mapping"]
 
 
 def run(*args):

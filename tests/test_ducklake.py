@@ -37,9 +37,9 @@ def page_queries() -> list[str]:
 
 def load_small(ws: workspace.Workspace) -> None:
     tables = small_tables()
-    image_tests = tables["image_tests"]  # an extra column, as 直通车 creative reports have
+    image_tests = tables["image_tests"]  # creative names, as 直通车 creative reports have
     tables["image_tests"] = image_tests.append_column(
-        "创意名称", pa.array([f"图{v}" for v in image_tests["variant"].to_pylist()]))
+        "variant_name", pa.array([f"图{v}" for v in image_tests["variant"].to_pylist()]))
     con = ws.connect()
     try:
         for kind, table in tables.items():

@@ -127,7 +127,8 @@ def test_file_type_comes_from_the_bytes(tmp_path):
         ws, r = load(tmp_path / ftype, path)
         assert (r.rows_loaded, r.rows_rejected) == (2, 0)
         got = {(x[2], x[15], x[16]) for x in table_rows(ws, "products")}  # id, paid, refund
-        assert got == {("792697457121", 100.5, None), ("792697457122", 0.0, 5.0)}, ftype
+        # 成功退款金额 `-`: an amount of a row that exists, so no refund (0), not unknown
+        assert got == {("792697457121", 100.5, 0.0), ("792697457122", 0.0, 5.0)}, ftype
 
 
 def test_gbk_html_table(tmp_path):

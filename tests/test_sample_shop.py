@@ -95,7 +95,7 @@ def test_every_query_runs_on_the_sample_shop(sample_con, name):
         table = name
         assert sample_con.execute(f"select count(*) from {table}").fetchone()[0] > 0
         return
-    if name == "abtest_variant_names" and "创意名称" not in workspace.table_columns(
+    if name == "abtest_variant_names" and "variant_name" not in workspace.table_columns(
             sample_con, "image_tests"):
         pytest.skip("the sample has no creative names")
     df = queries.run(sample_con, name, **DEFAULT_PARAMS)

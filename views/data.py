@@ -36,14 +36,14 @@ def col_label(col: str) -> str:
     return f"{col} · {t(f'col.{col}', lang)}" if col in CANONICAL else col
 
 
-def inspect(slug: str, upload, sheet: str | None, kind: str | None):
-    """inspect_file, remembered per (file, sheet, kind) so reruns do not re-read the file."""
+def inspect(slug: str, upload, sheet: str | None, kind: str | None, period):
+    """inspect_file, remembered per (file, sheet, kind, period) so reruns do not re-read it."""
     memo = ss.setdefault(f"_data_insp_{slug}", {})
-    if (sheet, kind) not in memo:
+    if (sheet, kind, period) not in memo:
         with data.cursor() as cur:
-            memo[(sheet, kind)] = inspect_file(spooled_path(upload), upload.name, con=cur,
-                                               sheet=sheet, kind=kind)
-    return memo[(sheet, kind)]
+            memo[(sheet, kind, period)] = inspect_file(spooled_path(upload), upload.name, con=cur,
+                                                       sheet=sheet, kind=kind, period=period)
+    return memo[(sheet, kind, period)]
 
 
 def mapping_table(insp, kind: str) -> pd.DataFrame:
@@ -80,14 +80,31 @@ def show_report(slug: str, report) -> None:
         st.download_button(t("data.download_rejected", lang), safe_csv(errors),
                            file_name=f"{report.file}.rejected.csv", mime="text/csv",
                            key=f"data_rejected_{slug}", icon=":material/download:")
+    for key, cells in (("data.cells_as_zero", report.cells_as_zero),
+                       ("data.cells_as_empty", report.cells_as_empty)):
+        if cells:
+            st.caption(t(key, lang, cols="、".join(
+                t("data.cells_count", lang, header=h, n=n) for h, n in cells.items())))
+    if report.warnings:
+        warned = pd.DataFrame(report.warnings)
+        st.warning(t("data.warnings", lang, rows=warned["row"].nunique()),
+                   icon=":material/fact_check:")
+        st.dataframe(warned, hide_index=True, placeholder=numbers.NONE, width="stretch",
+                     height=min(35 * (len(warned) + 1) + 3, 300))
+        st.download_button(t("data.download_warnings", lang), safe_csv(warned),
+                           file_name=f"{report.file}.check.csv", mime="text/csv",
+                           key=f"data_warnings_{slug}", icon=":material/download:")
 
 
 def upload_section(upload) -> None:
     slug = file_slug(upload.name, upload.size)
     kind_key, sheet_key = f"data_kind_{slug}", f"data_sheet_{slug}"
+    period_key = f"data_period_{slug}"
+    picked = ss.get(period_key) or ()
+    period = tuple(picked) if len(picked) == 2 else None  # a range being picked has one day
     st.subheader(upload.name, divider="gray")
     try:
-        insp = inspect(slug, upload, ss.get(sheet_key), ss.get(kind_key))
+        insp = inspect(slug, upload, ss.get(sheet_key), ss.get(kind_key), period)
     except IngestError as e:
         st.error(str(e), icon=":material/error:")
         return
@@ -110,7 +127,8 @@ def upload_section(upload) -> None:
         if sheet_key not in ss:
             ss[sheet_key] = insp.sheet
         cols[1].selectbox(t("data.sheet", lang), insp.sheets, key=sheet_key)
-    facts = [t("data.header_row", lang, row=insp.header_row, type=insp.file_type)]
+    facts = [t("data.headerless", lang, layout=insp.layout, type=insp.file_type) if insp.layout
+             else t("data.header_row", lang, row=insp.header_row, type=insp.file_type)]
     if insp.encoding:
         facts.append(insp.encoding)
     if insp.period:
@@ -122,6 +140,13 @@ def upload_section(upload) -> None:
     if kind is None:
         st.info(t("data.kind_unknown", lang))
         return
+    if insp.period_missing or period_key in ss:
+        # a sheet with no dates of its own: the owner says which days it covers
+        if insp.period_missing:
+            st.warning(t("data.period_missing", lang, file=upload.name), icon=":material/date_range:")
+        st.date_input(t("data.period_input", lang), value=(), key=period_key, format="YYYY-MM-DD")
+        if insp.period_missing:
+            return
 
     if insp.saved_mapping_used:
         st.caption(t("data.saved_mapping", lang))
@@ -165,7 +190,8 @@ def upload_section(upload) -> None:
             try:
                 with data.cursor() as cur:
                     report = load_file(ws, spooled_path(upload), upload.name, kind=kind,
-                                       sheet=ss.get(sheet_key), mapping=mapping, mode=mode, con=cur)
+                                       sheet=ss.get(sheet_key), mapping=mapping, mode=mode, con=cur,
+                                       period=period)
             except IngestError as e:
                 status.update(label=t("data.load_failed", lang, file=upload.name), state="error")
                 st.error(str(e), icon=":material/error:")

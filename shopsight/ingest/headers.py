@@ -45,6 +45,32 @@ def find_header_row(rows: list[list[str | None]]) -> int:
     return best
 
 
+# Logs published without a header row, known by the shape of their first lines:
+# (layout, its columns, a pattern each cell matches).  Values like pv/cart or 1-4 in the
+# behaviour column make a data line unmistakable for a header.
+HEADERLESS = (
+    ("Tianchi UserBehavior", ("user_id", "item_id", "category_id", "behavior_type", "timestamp"),
+     (r"\d+", r"\d+", r"\d+", r"(?i)pv|cart|fav|buy", r"-?\d+")),
+    ("Tianchi mobile recommendation",
+     ("user_id", "item_id", "behavior_type", "user_geohash", "item_category", "time"),
+     (r"\d+", r"\d+", r"[1-4]", r"[0-9a-z]*", r"\d+", r"\d{4}-\d{2}-\d{2} \d{1,2}")),
+)
+SHAPE_ROWS = 50
+
+
+def headerless_layout(rows: list[list[str | None]]) -> tuple[str, list[str]] | None:
+    """(layout, column names) when the first lines are data of a known headerless log."""
+    sample = [r for r in rows[:SHAPE_ROWS] if any(c is not None and c.strip() for c in r)]
+    if not sample:
+        return None
+    for name, columns, patterns in HEADERLESS:
+        if all(len(r) == len(columns) and all(
+                re.fullmatch(p, (c or "").strip()) for p, c in zip(patterns, r, strict=True))
+               for r in sample):
+            return name, list(columns)
+    return None
+
+
 def clean_headers(row: list[str | None], width: int) -> list[str]:
     """Stripped, non-empty, unique header names (duplicates get `__2`, `__3`)."""
     out: list[str] = []

@@ -19,6 +19,7 @@ from shopsight.ingest.parse import parse_sheet
 from shopsight.ingest.readers import Sheet, Source, Workbook, read_workbook
 
 PREVIEW_ROWS = 20
+PERIOD_KINDS = tuple(k for k, v in schema.KINDS.items() if v.period)
 
 
 @dataclass
@@ -30,6 +31,10 @@ class SheetChoice:
     kind: str | None
     confidence: float
     scores: dict[str, float]
+    layout: str | None = None  # a known headerless log (header_index is then -1)
+    # a traffic / products / regions sheet with no date column and no period in its title
+    # rows or name: `kind` is what it would be with the period given
+    period_missing: bool = False
 
 
 @dataclass
@@ -52,6 +57,8 @@ class FileInspection:
     preview_errors: dict[str, int]
     missing_required: list[str]
     saved_mapping_used: bool = False
+    layout: str | None = None  # a known log without a header row (header_row is then 0)
+    period_missing: bool = False  # the owner must give the period the sheet covers
 
 
 @dataclass
@@ -66,6 +73,10 @@ class LoadReport:
     derived: list[str] = field(default_factory=list)
     summary_rows_dropped: int = 0
     blank_rows: int = 0
+    # placeholder cells (-, --, 暂无, empty) read as 0 / as no value, per header
+    cells_as_zero: dict[str, int] = field(default_factory=dict)
+    cells_as_empty: dict[str, int] = field(default_factory=dict)
+    warnings: list[dict] = field(default_factory=list)  # loaded rows with impossible values
 
     def as_json(self) -> dict:
         return {
@@ -75,6 +86,9 @@ class LoadReport:
             "rows_loaded": self.rows_loaded,
             "rows_rejected": self.rows_rejected,
             "errors": self.errors,
+            "warnings": self.warnings,
+            "cells_as_zero": self.cells_as_zero,
+            "cells_as_empty": self.cells_as_empty,
             "mapping": {h: c for h, c in self.mapping.items() if c},
         }
 
@@ -85,17 +99,32 @@ def header_set_key(names: list[str]) -> str:
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()[:32]
 
 
-def _choose(sheet: Sheet, filename: str, kind: str | None) -> SheetChoice:
-    idx = headers.find_header_row(sheet.rows)
-    header = sheet.rows[idx] if sheet.rows else []
-    # columns end with the header's last name: a filled cell beyond it is reported per row
-    width = max((i + 1 for i, c in enumerate(header) if c is not None and c.strip()), default=0)
-    names = headers.clean_headers(header, width)
-    period = headers.find_period(headers.title_lines(sheet.rows, idx), filename)
+def _choose(sheet: Sheet, filename: str, kind: str | None,
+            period: tuple[dt.date, dt.date] | None = None) -> SheetChoice:
+    layout = headers.headerless_layout(sheet.rows)
+    if layout:
+        # data from the first line, under the layout's own column names
+        idx, names, title = -1, layout[1], []
+    else:
+        idx = headers.find_header_row(sheet.rows)
+        header = sheet.rows[idx] if sheet.rows else []
+        # columns end with the header's last name: a filled cell beyond it is reported per row
+        width = max((i + 1 for i, c in enumerate(header) if c is not None and c.strip()), default=0)
+        names = headers.clean_headers(header, width)
+        title = headers.title_lines(sheet.rows, idx)
+    period = period or headers.find_period(title, filename)
     found, confidence, scores = detect.detect_kind(names, has_period=period is not None)
+    missing = False
+    if period is None and (kind is None or kind in PERIOD_KINDS):
+        # would the sheet be a period kind if its period were known?
+        with_period, conf, _ = detect.detect_kind(names, has_period=True)
+        want = kind or (with_period if found is None else None)
+        if want in PERIOD_KINDS and "date" not in detect.propose_mapping(names, want).values():
+            found, confidence, missing = want, (1.0 if kind else conf), True
     if kind:
         found, confidence = kind, 1.0
-    return SheetChoice(sheet, idx, names, period, found, confidence, scores)
+    return SheetChoice(sheet, idx, names, period, found, confidence, scores,
+                       layout[0] if layout else None, missing)
 
 
 def _read(data: Source, filename: str) -> Workbook:
@@ -107,17 +136,22 @@ def _read(data: Source, filename: str) -> Workbook:
         raise IngestError(f"{filename}: cannot read the file ({e.strerror})") from None
 
 
-def _pick_sheets(wb: Workbook, filename: str, sheet: str | None, kind: str | None) -> list[SheetChoice]:
+def _pick_sheets(wb: Workbook, filename: str, sheet: str | None, kind: str | None,
+                 period: tuple[dt.date, dt.date] | None = None) -> list[SheetChoice]:
     """The chosen sheet first, then sheets with the same kind and header set (PC/无线 pairs)."""
     if sheet is not None:
         named = [s for s in wb.sheets if s.name == sheet]
         if not named:
             raise IngestError(f"{filename}: no sheet named {sheet!r} (sheets: {', '.join(map(str, sheet_names(wb)))})")
-        return [_choose(named[0], filename, kind)]
-    choices = [_choose(s, filename, kind) for s in wb.sheets if s.rows]
+        return [_choose(named[0], filename, kind, period)]
+    choices = [_choose(s, filename, kind, period) for s in wb.sheets if s.rows]
     if not choices:
         raise IngestError(f"{filename}: the file is empty")
-    best = max(choices, key=lambda c: (c.kind is not None, c.scores.get(c.kind or "", 0), c.confidence))
+    # a sheet that fits no kind is still ranked by its best score: when none fits, the
+    # message lists the columns of the sheet that came closest, not of the first one
+    best = max(choices, key=lambda c: (c.kind is not None, not c.period_missing,
+                                       c.scores.get(c.kind) if c.kind else max(c.scores.values()),
+                                       c.confidence))
     same = [c for c in choices
             if c.kind == best.kind and c.kind is not None
             and header_set_key(c.headers) == header_set_key(best.headers)]
@@ -144,9 +178,12 @@ def inspect_file(
     con: duckdb.DuckDBPyConnection | None = None,
     sheet: str | None = None,
     kind: str | None = None,
+    period: tuple[dt.date, dt.date] | None = None,
 ) -> FileInspection:
+    """What the file is and how it would load.  `period` (first day, last day) is the one
+    the owner gives for a sheet that has no dates of its own (period_missing)."""
     wb = _read(data, filename)
-    picked = _pick_sheets(wb, filename, sheet, kind)
+    picked = _pick_sheets(wb, filename, sheet, kind, period)
     first = picked[0]
     found = kind or first.kind
     if found is None:
@@ -170,7 +207,18 @@ def inspect_file(
         filename, wb.file_type, wb.encoding, sheet_names(wb), first.sheet.name,
         [c.sheet.name for c in picked if c.sheet.name], first.header_index + 1, first.headers,
         found, first.confidence, first.scores, mapping, detect.skipped_headers(first.headers),
-        first.period, preview_df, preview_errors, missing, used,
+        first.period, preview_df, preview_errors, missing, used, first.layout,
+        first.period_missing,
+    )
+
+
+def period_missing_text(filename: str, kind: str, choice: SheetChoice) -> str:
+    where = f"sheet {choice.sheet.name!r} " if choice.sheet.name else "the file "
+    return (
+        f"{filename}: the period is missing: {where}looks like {kind} data but has no date "
+        f"column, and neither its title rows (统计时间：…) nor its name give the days it covers. "
+        f"Give the period: the date range on the Data page, or --period 2026-11-01..2026-11-30 "
+        f"on the command line (columns: {', '.join(choice.headers[:12])})"
     )
 
 
@@ -229,6 +277,7 @@ def load_file(
     mode: str = "replace",
     append_to: Collection[str] = (),
     con: duckdb.DuckDBPyConnection | None = None,
+    period: tuple[dt.date, dt.date] | None = None,
 ) -> LoadReport:
     """Parse and load one file in one transaction; raise IngestError and change nothing if it cannot load.
 
@@ -237,14 +286,17 @@ def load_file(
     `mapping` (source header -> canonical column) overrides the detected one; with
     no kind given, the kind is the one whose required columns the mapping fills.
     `append_to`: kinds this file is appended to even in replace mode (the files of one
-    batch after the first of their kind).
+    batch after the first of their kind).  `period` (first day, last day): the period a
+    sheet without a date column covers, when neither its title rows nor its name say.
     """
     if kind is not None and kind not in schema.KINDS:
         raise IngestError(f"{filename}: unknown dataset kind {kind!r} (one of {', '.join(schema.KINDS)})")
     if mode not in ("replace", "append"):
         raise IngestError(f"{filename}: mode must be replace or append, not {mode!r}")
+    if period is not None and period[0] > period[1]:
+        raise IngestError(f"{filename}: the period starts ({period[0]}) after it ends ({period[1]})")
     wb = _read(data, filename)
-    picked = _pick_sheets(wb, filename, sheet, kind)
+    picked = _pick_sheets(wb, filename, sheet, kind, period)
     first = picked[0]
     found = kind or first.kind
     if found is None and mapping:
@@ -252,9 +304,11 @@ def load_file(
         if found is not None:
             picked = [first]
     if found is None:
+        where = f"sheet {first.sheet.name!r}: " if first.sheet.name and len(wb.sheets) > 1 else ""
         raise IngestError(
-            f"{filename}: the columns ({', '.join(first.headers[:12])}) match no dataset kind. "
-            f"Each kind needs: {detect.requirements_text()}. Choose the kind and map the columns by hand."
+            f"{filename}: {where}the columns ({', '.join(first.headers[:12])}) match no dataset "
+            f"kind. Each kind needs: {detect.requirements_text()}. Choose the kind and map the "
+            f"columns on the Data page, or name the kind with --kind on the command line."
         )
     own = con is None
     con = con or ws.connect()
@@ -265,12 +319,17 @@ def load_file(
             mapping = {h: c for h, c in mapping.items() if h in first.headers}
         _validate_mapping(found, mapping, filename)
         missing = detect.missing_required(found, mapping, has_period=first.period is not None)
+        if missing == ["date"] and found in PERIOD_KINDS:
+            raise IngestError(period_missing_text(filename, found, first))
         if missing:
             raise IngestError(
                 f"{filename}: required column(s) for {found} not found: {', '.join(missing)} "
                 f"(headers on row {first.header_index + 1}: {', '.join(first.headers[:15])})"
             )
         tables, errors, rejected, derived, summary, blank = [], [], 0, set(), 0, 0
+        warnings: list[dict] = []
+        as_zero: dict[str, int] = {}
+        as_empty: dict[str, int] = {}
         for choice in picked:
             sheet_mapping = mapping if choice is first else {
                 h: mapping.get(h, "") for h in choice.headers
@@ -289,8 +348,14 @@ def load_file(
             if len(picked) > 1 and choice.sheet.name:
                 errors += [{**e, "message": f"sheet {choice.sheet.name}: {e['message']}"}
                            for e in result.errors]
+                warnings += [{**w, "message": f"sheet {choice.sheet.name}: {w['message']}"}
+                             for w in result.warnings]
             else:
                 errors += result.errors
+                warnings += result.warnings
+            for total, part in ((as_zero, result.cells_as_zero), (as_empty, result.cells_as_empty)):
+                for h, n in part.items():
+                    total[h] = total.get(h, 0) + n
             rejected += result.rows_rejected
             derived |= set(result.derived)
             summary += result.summary_rows_dropped
@@ -311,7 +376,7 @@ def load_file(
         )
         workspace.save_mapping(con, header_set_key(first.headers), found, mapping)
         return LoadReport(filename, found, sheets_label, table.num_rows, rejected, errors,
-                          mapping, sorted(derived), summary, blank)
+                          mapping, sorted(derived), summary, blank, as_zero, as_empty, warnings)
     finally:
         if own:
             con.close()

@@ -53,9 +53,38 @@ _PROBLEM = {
 }
 # schema.ID and schema.TEXT are both varchar: ids are told apart by name
 _ID_COLUMNS = {"order_id", "buyer_id", "product_id", "sku_id", "customer_id", "user_id"}
+# parsers that read any text (a placeholder is no value, never a bad cell)
+_TEXT_PARSERS = ("ss_text", "ss_event_code")
+# the behaviour column of the Tianchi logs: codes 1-4 or pv/cart/fav/buy; elsewhere an
+# event is kept as the log names it
+_TIANCHI_EVENT_HEADERS = ("behavior_type", "behavior")
 # Order-level fields that Shopify-style exports fill only on an order's first line.
 _ORDER_LEVEL = ("order_time", "buyer_id", "status", "province", "city", "source", "device")
 _PERIOD_KINDS = ("traffic", "products", "regions")
+# Numbers that are a level or a price, not a count or amount of the row: a placeholder
+# (-, --, 暂无, empty) there means unknown, never 0.
+_PLACEHOLDER_IS_UNKNOWN = ("unit_cost", "stock")
+# (count, the count it cannot exceed): 支付买家数 > 访客数 and the like cannot happen
+_AT_MOST = (("paying_buyers", "visitors"), ("order_buyers", "visitors"),
+            ("add_to_cart_buyers", "visitors"), ("favorite_buyers", "visitors"),
+            ("clicks", "impressions"))
+# rates that are a share of their base (客单价 is a rate: input too, but money)
+_SHARES = ("rate:conversion", "rate:order", "rate:add_to_cart", "rate:ctr")
+
+
+def _is_number(type_: str) -> bool:
+    return type_ in (schema.INT, schema.NUM) or type_.startswith("decimal")
+
+
+def placeholder_reads_as(canonical: str, kind: str) -> str | None:
+    """How a placeholder cell of this column reads: "zero" for a count or amount of a
+    row that exists, "empty" for a rate, AOV, price or level, None for other columns."""
+    if canonical.startswith("rate:"):
+        return "empty"
+    names = schema.KINDS[kind].column_names
+    if canonical not in names or not _is_number(schema.KINDS[kind].column(canonical).type):
+        return None
+    return "empty" if canonical in _PLACEHOLDER_IS_UNKNOWN else "zero"
 
 
 @dataclass
@@ -67,6 +96,11 @@ class ParseResult:
     summary_rows_dropped: int = 0
     blank_rows: int = 0
     reader: str = "python"  # python | duckdb_csv | excel_columns: which reader gave the cells
+    # placeholder cells (-, --, 暂无, empty) of loaded rows read as 0 / as no value, per header
+    cells_as_zero: dict[str, int] = field(default_factory=dict)
+    cells_as_empty: dict[str, int] = field(default_factory=dict)
+    # rows loaded with values that cannot happen (negative counts, buyers > visitors, …)
+    warnings: list[dict] = field(default_factory=list)
 
 
 def _sql_text(s: str) -> str:
@@ -97,8 +131,15 @@ class _Plan:
         skipped = {h for h in headers if synonyms.is_personal(h) or synonyms.is_address(h)
                    or synonyms.is_comparison(h)}
         self.extras = [(j, h) for j, h in enumerate(headers) if not mapping.get(h) and h not in skipped]
-        self.checks = [(canon, j, _parser_for(canon, kind)) for canon, j in self.mapped.items()
-                       if _parser_for(canon, kind) != "ss_text"]
+        self.parsers = {canon: _parser_for(canon, kind) for canon in self.mapped}
+        if ("event" in self.mapped and synonyms.header_key(headers[self.mapped["event"]])
+                in _TIANCHI_EVENT_HEADERS):
+            # Taobao's logged behaviours, named as the funnel shows them (pv, 1 → 浏览 …)
+            self.parsers["event"] = "ss_event_code"
+        self.checks = [(canon, j, self.parsers[canon]) for canon, j in self.mapped.items()
+                       if self.parsers[canon] not in _TEXT_PARSERS]
+        self.placeholders = {canon: (j, how) for canon, j in self.mapped.items()
+                             if (how := placeholder_reads_as(canon, kind))}
         self.params: dict = {}
         self.derived: list[str] = []
         self.out = self._outputs(period, device)
@@ -127,6 +168,8 @@ class _Plan:
         for col in self.k.columns:
             name = col.name
             expr = f"v_{name}" if name in present else None
+            if expr and self.placeholders.get(name, (0, None))[1] == "zero":
+                expr = f"coalesce({expr}, 0)"  # a count or amount the row has: - is none
             if name == "date" and self.k.period and expr is None and period:
                 expr, self.params["p_start"] = "$p_start", period[0]
                 self.derived.append("date")
@@ -202,16 +245,20 @@ class _Plan:
         ]
         for canon, j in self.mapped.items():
             alias = canon.replace(":", "__")
-            typed.append(f"{_parser_for(canon, self.kind)}(c{j}) as v_{alias}")
+            typed.append(f"{self.parsers[canon]}(c{j}) as v_{alias}")
             if canon == "date" and self.kind in _PERIOD_KINDS:
                 typed.append(f"ss_date(ss_range_end(c{j})) as _range_end")
         typed += [f"c{j}" for j in sorted({j for _, j, _ in self.checks})]
         typed += [f"ss_extra(c{j}) as x{j}" for j, _ in self.extras]
+        typed += [f"ss_is_null(c{j}) as n{j}" for j, _ in self.placeholders.values()]
         if self.address is not None and "province" in self.geo_columns and "province" not in self.mapped:
             a = self.address
             typed += [f"regexp_extract(c{a}, '^ *[^ ]+ +[^ ]+ +[^ ]+') as _k", f"c{a} as _a"]
         final = [f"{self.out[c.name] or 'null'}::{c.type} as {c.name}" for c in self.k.columns]
         final += [f"x{j}" for j, _ in self.extras]
+        final += [f"n{j}" for j, _ in self.placeholders.values()]
+        final += [f"v_{c.replace(':', '__')} as _{c.replace(':', '__')}"
+                  for c in self.mapped if c.startswith("rate:")]
         final += ["_skip", "_problem"]
         # the raw text of every cell that did not parse, for the rows that have one
         failed = [f"(v_{canon.replace(':', '__')} is null and not ss_is_null(c{j}))"
@@ -233,15 +280,25 @@ class _Plan:
         )
 
 
-def _rows_table(rows: list[list[str | None]], first: int, width: int) -> pa.Table:
-    """Text columns c0.. of rows[first:], and the too-many-cells note (the reference reader)."""
+def _rows_table(rows: list[list[str | None]], first: int, width: int,
+                problems: list[str | None] | None = None) -> pa.Table:
+    """Text columns c0.. of rows[first:], and each row's problem (the reference reader).
+
+    `problems` is given for CSV lines: a line that is not well-formed (a quote that never
+    closes, fewer cells than the header) is refused for its row; a spreadsheet's short
+    rows are only its empty cells left out.
+    """
     body = rows[first:]
     cols = [pa.array([r[j] if j < len(r) else None for r in body], pa.string()) for j in range(width)]
-    extra = [
-        readers.too_many_cells(width)
-        if len(r) > width and any(c is not None and c.strip(WHITESPACE) for c in r[width:]) else None
-        for r in body
-    ]
+    extra = []
+    for i, r in enumerate(body):
+        note = problems[first + i] if problems is not None else None
+        if note is None and problems is not None and 0 < len(r) < width:
+            note = readers.short_line(len(r), width)
+        if note is None and len(r) > width and any(
+                c is not None and c.strip(WHITESPACE) for c in r[width:]):
+            note = readers.too_many_cells(width)
+        extra.append(note)
     return _raw(cols, pa.array(extra, pa.string()), len(body))
 
 
@@ -251,17 +308,19 @@ def _raw(cols: list[pa.Array], extra: pa.Array | None, n: int) -> pa.Table:
     return pa.table(arrays)
 
 
-def _reference_rows(sheet: Sheet, header_index: int) -> list[list[str | None]]:
+def _reference_rows(sheet: Sheet, header_index: int
+                    ) -> tuple[list[list[str | None]], list[str | None] | None]:
+    """Every row of the sheet, and for a CSV each line's problem (None for a workbook)."""
     body = sheet.body
     if body is None:
-        return sheet.rows
+        return sheet.rows, None
     if isinstance(body, CellsBody):
-        return [[readers._cell_text(v) for v in row] for row in body.values]
-    rows = body.python_rows()
+        return [[readers._cell_text(v) for v in row] for row in body.values], None
+    rows, problems = body.python_rows()
     if rows[: header_index + 1] != sheet.rows[: header_index + 1]:
         raise IngestError("the file mixes text encodings (its start reads differently from the "
                           "rest); save it again as UTF-8")
-    return rows
+    return rows, problems
 
 
 @dataclass
@@ -286,20 +345,25 @@ def _csv_source(body: CsvBody, header_index: int, plan: _Plan, tmp: str,
     w = plan.width
     columns = "{" + ", ".join(f"'c{j}': 'varchar'" for j in range(read_width)) + "}"
     beyond = " or ".join(f"ss_trim(c{j}) <> ''" for j in range(w, read_width))
-    extra = (f"case when {beyond} then {_sql_text(readers.too_many_cells(w))} end"
-             if beyond else "null::varchar")
+    # empty cells read as '' (nullstr is a control character no export writes), so a
+    # null is a cell the line does not have: fewer cells than the header
+    short = " ".join(f"when c{j} is null then {_sql_text(readers.short_line(j, w))}"
+                     for j in range(1, w))
+    extra = " ".join(filter(None, [
+        short, f"when {beyond} then {_sql_text(readers.too_many_cells(w))}" if beyond else ""]))
+    extra = f"case {extra} end" if extra else "null::varchar"
     keep = ", ".join(f"c{j}" for j in range(w)) or "null as _none"
     sql = (
         f"(select {keep}, {extra} as _extra from read_csv({_sql_text(path)}, header = false, "
         f"auto_detect = false, delim = {_sql_text(body.delimiter)}, quote = '\"', escape = '\"', "
         f"skip = {header_index + 1}, columns = {columns}, null_padding = true, "
-        f"strict_mode = true))"
+        f"strict_mode = true, nullstr = '\x01'))"
     )
     # The path (chosen here, under a private temp directory) and the delimiter (one of
     # four) are written into the SQL: bound as $parameters, DuckDB reads the file with
     # one thread only, three to four times slower.
     source = _Source(sql, {}, "duckdb_csv")
-    return source, lines - body.head_lines[header_index]
+    return source, lines - (body.head_lines[header_index] if header_index >= 0 else 0)
 
 
 def _run(con, plan: _Plan, source: _Source) -> pa.Table:
@@ -323,7 +387,8 @@ def parse_sheet(
         with readers.TempDir() as tmp:
             table = source = None
             if FAST_PATHS and isinstance(body, CsvBody) and body.size >= readers.FAST_CSV_MIN_BYTES:
-                read_width = max([plan.width, *map(len, sheet.rows[header_index:header_index + 201])])
+                top = max(header_index, 0)  # -1: a headerless log, data from the first line
+                read_width = max([plan.width, *map(len, sheet.rows[top:top + 201])])
                 found = _csv_source(body, header_index, plan, tmp, read_width)
                 if found is not None:
                     source, expected = found
@@ -342,8 +407,8 @@ def parse_sheet(
                     raw = _raw(cols, extra, max(len(body.values) - header_index - 1, 0))
                     source = _Source("raw", {}, "excel_columns")
                 else:
-                    rows = _reference_rows(sheet, header_index)
-                    raw = _rows_table(rows, header_index + 1, plan.width)
+                    rows, problems = _reference_rows(sheet, header_index)
+                    raw = _rows_table(rows, header_index + 1, plan.width, problems)
                     source = _Source("raw", {}, "python")
                 con.register("raw", raw)
                 table = _run(con, plan, source)
@@ -462,19 +527,66 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
         table = table.set_column(i, "is_control", pa.nulls(table.num_rows, pa.bool_()))
         plan.derived.remove("is_control")
     bad = _valid(table["_problem"]) | _valid(table["_failed"])
-    required = {c: ~_valid(table[c]) for c in k.required}
+    # only what identifies a row is required of every row; a count or amount left as a
+    # placeholder has been read as 0, a rate as no value
+    required = {c: ~_valid(table[c]) for c in k.required
+                if not _is_number(k.column(c).type)}
     for missing in required.values():
         bad |= missing
     bad &= skip == 0
     keep = (skip == 0) & ~bad
     errors = _errors(table, plan, np.flatnonzero(bad), first_row, required)
+    as_zero, as_empty = {}, {}
+    for j, how in plan.placeholders.values():
+        n = int((table[f"n{j}"].to_numpy(zero_copy_only=False) & keep).sum())
+        if n:
+            (as_zero if how == "zero" else as_empty)[plan.headers[j]] = n
+    warnings = _warnings(table, plan, keep, first_row)
     out = table.select([c.name for c in k.columns] + [f"x{j}" for j, _ in plan.extras])
     if not keep.all():
         out = out.filter(pa.array(keep))
     out = out.rename_columns([c.name for c in k.columns]
                              + _extra_names([h for _, h in plan.extras], k.column_names))
     return ParseResult(out, errors, int(bad.sum()), sorted(set(plan.derived)),
-                       int((skip == 2).sum()), int((skip == 1).sum()), source.reader)
+                       int((skip == 2).sum()), int((skip == 1).sum()), source.reader,
+                       as_zero, as_empty, warnings)
+
+
+def _label(plan: _Plan, canonical: str) -> str:
+    j = plan.mapped.get(canonical)
+    return f"{plan.headers[j]} ({canonical})" if j is not None else canonical
+
+
+def _warnings(table: pa.Table, plan: _Plan, keep: np.ndarray, first_row: int) -> list[dict]:
+    """Loaded rows whose values cannot happen, so the owner can check them in the file:
+    a negative count, a count above the count it is part of, a rate over 100%."""
+    names = set(table.column_names)
+    checks: list[tuple[str | None, pa.ChunkedArray, pa.ChunkedArray, str]] = []
+    for c in plan.k.columns:
+        if c.type == schema.INT and c.name in plan.mapped:
+            checks.append((c.name, table[c.name], pc.less(table[c.name], 0),
+                           f"{_label(plan, c.name)} is negative"))
+    for part, whole in _AT_MOST:
+        if part in names and whole in names and (part in plan.mapped or whole in plan.mapped):
+            checks.append((part, table[part], pc.greater(table[part], table[whole]),
+                           f"{_label(plan, part)} is more than {_label(plan, whole)}"))
+    for canon in plan.mapped:
+        if canon in _SHARES:
+            rate = table["_" + canon.replace(":", "__")]
+            checks.append((canon, rate, pc.greater(rate, 1.0),
+                           f"{_label(plan, canon)} is over 100%"))
+    out: list[dict] = []
+    for canon, values, hit, text in checks:
+        mask = pc.fill_null(hit, False).to_numpy(zero_copy_only=False) & keep
+        for i in np.flatnonzero(mask)[:MAX_REPORTED_ERRORS]:
+            j = plan.mapped.get(canon)
+            v = values[int(i)].as_py()
+            out.append({"row": int(i) + first_row,
+                        "column": plan.headers[j] if j is not None else None,
+                        "value": None if v is None else (f"{v:.2%}" if canon.startswith("rate:") else str(v)),
+                        "message": f"{text}; loaded as written, check the file"})
+    out.sort(key=lambda w: w["row"])
+    return out[:MAX_REPORTED_ERRORS]
 
 
 def _valid(col: pa.ChunkedArray) -> np.ndarray:

@@ -26,7 +26,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "paid at", "date",
     ),
     "event_time": ("event_time", "事件时间", "行为时间", "发生时间", "时间", "timestamp", "time",
-                   "event time"),
+                   "event time"),  # Tianchi logs: timestamp (Unix seconds), time (2014-12-06 02)
     # ---------- ids and names
     "order_id": (
         "订单编号", "订单号", "主订单编号", "订单id", "父单号", "order id", "order_id", "name",
@@ -38,7 +38,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "product_id": (
         "商品id", "宝贝id", "商品编号", "主体id", "item id", "product id", "product_id",
-        "商品编码",
+        "商品编码", "item_id",
     ),
     "product_name": (
         "商品名称", "商品标题", "宝贝标题", "商品", "标题", "宝贝名称", "选购商品", "主体名称",
@@ -51,15 +51,18 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "sku_name": ("sku名称", "商品属性", "商品规格", "商品属性sku", "规格", "sku属性", "variant name",
                  "sku_name"),
     "category": ("类目", "叶子类目", "一级类目", "商品类目", "品类", "类别", "category",
-                 "product type"),
+                 "product type", "category_id", "item_category"),
     "customer_id": ("客户id", "买家id", "客户名称", "买家名称", "客户", "询盘人", "customer id",
                     "customer_id", "公司名称"),
     "user_id": ("user_id", "用户id", "访客id", "user id", "uid", "会员id", "visitor id"),
-    "event": ("event", "事件", "行为", "事件名称", "行为类型", "event name", "action"),
+    "event": ("event", "事件", "行为", "事件名称", "行为类型", "event name", "action",
+              "behavior_type", "behavior", "behaviour", "behavior type"),
     "test_id": ("测试名称", "测试id", "实验名称", "测试", "test", "test id", "test_id", "test name",
                 "experiment", "推广单元", "推广单元id"),
     "variant": ("版本", "变体", "创意id", "创意名称", "图片版本", "主图版本", "分组", "variant",
                 "version", "creative", "creative id"),
+    # what a creative is called, beside its id (when there is no id it is the variant itself)
+    "variant_name": ("创意名称", "创意标题", "creative name", "creative title"),
     # ---------- dimensions
     "source": (
         "流量来源", "来源", "一级来源", "渠道", "来源渠道", "一级渠道", "流量渠道", "source",
@@ -72,7 +75,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "province": (
         "省份", "省", "收货省份", "地域", "地区", "省份名称", "所在地区", "shipping province name",
         "shipping province", "billing province name", "billing province", "province", "state",
-        "region",
+        "region", "所在省份",
     ),
     "city": ("城市", "市", "收货城市", "shipping city", "billing city", "city"),
     "status": ("订单状态", "交易状态", "financial status", "status", "order status"),
@@ -162,7 +165,8 @@ FINGERPRINTS: dict[str, tuple[str, ...]] = {
     "image_tests": ("展现量", "点击量", "点击率", "版本", "测试名称", "创意id", "创意名称",
                     "impressions", "clicks", "variant", "test"),
     "inquiries": ("询盘渠道", "是否成交", "客户类型", "未成交原因", "跟进情况", "成交类型", "询盘日期"),
-    "events": ("user_id", "event", "event_time", "事件", "行为", "用户id", "事件时间"),
+    "events": ("user_id", "event", "event_time", "事件", "行为", "用户id", "事件时间",
+               "behavior_type", "item_id", "user_geohash"),
 }
 
 # Which canonical columns each kind takes from a file, beyond its schema columns.
@@ -186,6 +190,7 @@ PERSONAL_HEADERS = (
     "shipping zip", "zip", "邮编", "billing address2", "shipping address2", "billing company",
     "shipping company", "billing street", "shipping street", "收件人", "收件人姓名", "收件人电话",
     "身份证", "qq", "微信号",
+    "user_geohash", "geohash",  # a user's location to ~150 m (Tianchi mobile log)
 )
 
 _COMPARISON = re.compile(r"(变化|变化率|同比|环比|较上期|较前一|增长率|增幅|change|vs\.?previous|prior)$")

@@ -3,8 +3,8 @@ analysis of the picked test (cached), the variant table, the two charts and the
 sample-size calculator.
 
 Tests come from hand-kept sheets (测试名称 / 版本) and from 直通车/万相台 创意报表 (the
-宝贝ID is the test, each 创意ID a variant; the 创意名称 column, kept as an extra column by
-the loader, is shown next to the id).
+宝贝ID is the test, each 创意ID a variant; its 创意名称 / 创意标题, loaded as variant_name,
+is shown next to the id).
 
 Dates: a test is analysed over its whole run by default, whatever the sidebar's date
 range says: cutting a test at an arbitrary day only throws data away and makes the
@@ -32,7 +32,7 @@ from shopsight.i18n import t
 from shopsight.ui import charts, data, url_state
 
 METRICS = ("ctr", "cvr")  # clicks / impressions; orders / clicks (when the sheet has orders)
-NAME_COLUMN = "创意名称"
+NAME_COLUMN = "variant_name"  # older workspaces' image_tests tables may lack it
 TEST_KEY, CONTROL_KEY, METRIC_KEY, RANGE_KEY = "ab_test", "ab_control", "ab_metric", "ab_range"
 CALC_KEYS = ("ab_calc_baseline", "ab_calc_mde", "ab_calc_alpha", "ab_calc_power", "ab_calc_daily",
              "ab_calc_arms")
@@ -59,7 +59,7 @@ def daily(test: str, start: date | None = None, end: date | None = None) -> pd.D
 
 
 def creative_names(test: str) -> dict[str, str]:
-    """variant -> 创意名称, when the uploaded creative report had that column."""
+    """variant -> 创意名称 / 创意标题, when the uploaded creative report had one."""
     cols = next((d["columns"] for d in data.datasets() if d["kind"] == "image_tests"), [])
     if NAME_COLUMN not in cols:
         return {}

@@ -365,7 +365,7 @@ def step_pickers(names: list[str], lang: str) -> list[str]:
     ?fn_steps=a&fn_steps=b...; blanks are skipped.  Returns the steps in order."""
     ss, qp = st.session_state, st.query_params
     keys = [f"{STEPS_PARAM}_{i + 1}" for i in range(funnel.MAX_STEPS)]
-    default = names[:min(DEFAULT_STEP_COUNT, len(names))]
+    default = funnel.default_steps(names, DEFAULT_STEP_COUNT)
     if keys[0] not in ss:
         asked = qp.get_all(STEPS_PARAM)
         chosen = default
