@@ -66,6 +66,8 @@ class LoadReport:
     derived: list[str] = field(default_factory=list)
     summary_rows_dropped: int = 0
     blank_rows: int = 0
+    # kept columns not stored because their values look personal: header -> what was seen
+    not_stored: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {
@@ -76,6 +78,7 @@ class LoadReport:
             "rows_rejected": self.rows_rejected,
             "errors": self.errors,
             "mapping": {h: c for h, c in self.mapping.items() if c},
+            "not_stored": self.not_stored,
         }
 
 
@@ -194,14 +197,14 @@ def _preview(choice, kind, mapping, filename, missing) -> tuple[pd.DataFrame, di
 
 
 def _validate_mapping(kind: str, mapping: dict[str, str], filename: str) -> None:
-    allowed = set(detect.kind_inputs(kind))
+    allowed = set(detect.kind_inputs(kind)) | {detect.KEEP}
     bad = sorted({c for c in mapping.values() if c and c not in allowed})
     if bad:
         raise IngestError(
             f"{filename}: column(s) {', '.join(bad)} are not part of the {kind} dataset "
             f"(allowed: {', '.join(schema.KINDS[kind].column_names)})"
         )
-    used = [c for c in mapping.values() if c]
+    used = [c for c in mapping.values() if c and c != detect.KEEP]
     dup = sorted({c for c in used if used.count(c) > 1})
     if dup:
         raise IngestError(f"{filename}: more than one header is mapped to {', '.join(dup)}")
@@ -213,7 +216,7 @@ def _kind_from_mapping(mapping: dict[str, str], choice: SheetChoice) -> str | No
         (sum(1 for c in mapping.values() if c in detect.kind_inputs(k)), k)
         for k in schema.KINDS
         if not detect.missing_required(k, mapping, has_period=choice.period is not None)
-        and all(not c or c in detect.kind_inputs(k) for c in mapping.values())
+        and all(not c or c == detect.KEEP or c in detect.kind_inputs(k) for c in mapping.values())
     ]
     return max(fits)[1] if fits else None
 
@@ -271,6 +274,7 @@ def load_file(
                 f"(headers on row {first.header_index + 1}: {', '.join(first.headers[:15])})"
             )
         tables, errors, rejected, derived, summary, blank = [], [], 0, set(), 0, 0
+        not_stored: dict[str, str] = {}
         for choice in picked:
             sheet_mapping = mapping if choice is first else {
                 h: mapping.get(h, "") for h in choice.headers
@@ -295,6 +299,7 @@ def load_file(
             derived |= set(result.derived)
             summary += result.summary_rows_dropped
             blank += result.blank_rows
+            not_stored |= result.dropped
         table = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
         if table.num_rows == 0:
             if not errors:
@@ -311,7 +316,7 @@ def load_file(
         )
         workspace.save_mapping(con, header_set_key(first.headers), found, mapping)
         return LoadReport(filename, found, sheets_label, table.num_rows, rejected, errors,
-                          mapping, sorted(derived), summary, blank)
+                          mapping, sorted(derived), summary, blank, not_stored)
     finally:
         if own:
             con.close()
