@@ -42,7 +42,8 @@ def skipped_headers(headers: list[str]) -> dict[str, str]:
 
 
 def propose_mapping(headers: list[str], kind: str) -> dict[str, str]:
-    """source header -> canonical column ('' = not stored; KEEP only by the owner's choice).
+    """source header -> canonical column ('' = not stored; KEEP = stored under its own name,
+    proposed only for synonyms.KEPT_BY_DEFAULT, otherwise the owner's choice).
 
     For each canonical column the first alias (in synonym-table order) that a
     header matches wins; a header feeds at most one column.
@@ -62,7 +63,8 @@ def propose_mapping(headers: list[str], kind: str) -> dict[str, str]:
                 mapping[hit] = col
                 taken.add(hit)
                 break
-    return mapping
+    kept = {synonyms.header_key(k) for k in synonyms.KEPT_BY_DEFAULT.get(kind, ())}
+    return {h: KEEP if not c and keys[h] in kept else c for h, c in mapping.items()}
 
 
 def missing_required(kind: str, mapping: dict[str, str], *, has_period: bool,

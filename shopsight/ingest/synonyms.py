@@ -184,6 +184,10 @@ EXTRA_INPUTS: dict[str, tuple[str, ...]] = {
     "events": (),
 }
 
+# Columns that map to no canonical field but that a page reads, proposed as kept (the owner
+# can drop them in the mapping): the A/B page shows a creative's 创意名称 next to its id.
+KEPT_BY_DEFAULT: dict[str, tuple[str, ...]] = {"image_tests": ("创意名称",)}
+
 # Personal data: never stored (DESIGN §3).  Addresses are read for province/city only.
 ADDRESS_HEADERS = ("收货地址", "详细地址", "收货人地址", "修改后的收货地址", "地址", "shipping address1",
                    "billing address1", "shipping street", "billing street", "address")
