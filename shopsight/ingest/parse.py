@@ -58,6 +58,8 @@ _ID_COLUMNS = {"order_id", "buyer_id", "product_id", "sku_id", "customer_id", "u
 # Order-level fields that Shopify-style exports fill only on an order's first line.
 _ORDER_LEVEL = ("order_time", "created_time", "paid", "_paid_time", "buyer_id", "status",
                 "province", "city", "source", "device")
+# Blank on every line of an unpaid order, so their gaps alone do not mean continuation lines.
+_UNPAID_BLANKS = ("_paid_time", "order_time", "paid")
 # Inputs that feed a canonical column without being stored themselves, and their parsers.
 _INPUT_PARSER = {"paid_time": "ss_ts", "unit_price": "ss_num", "line_discount": "ss_num"}
 # Payment as the platforms write it (DESIGN §2): Shopify's Financial Status, and the
@@ -498,8 +500,9 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
         return table
     # continuation lines leave order-level fields empty: without such gaps a fill-down
     # changes nothing, and the (costly) check for repeated ids can be skipped
+    # (an unpaid order's blank payment time is no such gap: it is blank on all its lines)
     gaps = [c for c in (*_ORDER_LEVEL, "paid_amount") if c in table.column_names
-            and (plan.out.get(c) or c in plan.hidden) and table[c].null_count > 0]
+            and c not in _UNPAID_BLANKS and plan.out.get(c) and table[c].null_count > 0]
     if not gaps:
         return table
     ids = table["order_id"]
