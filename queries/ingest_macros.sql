@@ -194,3 +194,6 @@ create or replace temp macro ss_extra(s) as case when ss_trim(s) <> '' then ss_t
 -- a variant named like the control arm, when the file has no control column
 create or replace temp macro ss_is_control(v) as
     lower(trim(v)) in ('control', '对照', '对照组', '原图', '原版', '基准', 'baseline', 'original');
+
+-- money is exact: DECIMAL(18,2); an amount too large for it is not read
+create or replace temp macro ss_money(s) as try_cast(ss_num(s) as decimal(18, 2));

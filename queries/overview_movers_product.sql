@@ -41,9 +41,10 @@ order_rows as (
         product_name,
         cast(order_time as date) as first_day,
         cast(order_time as date) as last_day,
-        paid_amount
+        line_amount as paid_amount
     from orders
     where not ($src is null and $dev is null and $prov is null)
+      and paid
       and product_id is not null
       and order_time >= cast(least($start, $cmp_start) as timestamp)
       and order_time < cast(cast(greatest($end, $cmp_end) as date) + 1 as timestamp)

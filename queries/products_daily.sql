@@ -56,10 +56,10 @@ line_rows as (
         cast(null as bigint) as visitors,
         cast(null as bigint) as add_to_cart_buyers,
         cast(null as bigint) as paying_buyers,
-        sum(quantity) filter (where paid_amount > 0) as units_sold,
-        sum(paid_amount) as paid_amount,
-        sum(refund_amount) as refund_amount,
-        count(distinct order_id) filter (where paid_amount > 0) as orders
+        sum(quantity) filter (where paid) as units_sold,
+        sum(line_amount) filter (where paid) as paid_amount,
+        sum(refund_amount) filter (where paid) as refund_amount,
+        count(distinct order_id) filter (where paid) as orders
     from orders
     where $origin = 'orders'
       and not ($src is null and $dev is null and $prov is null)

@@ -10,6 +10,7 @@
 -- with one, from the order lines (the rollup does not keep those columns). Same columns
 -- as products_ranking; those orders cannot give are NULL. days_listed: days from the
 -- item's first sale in the range to $end. spark: paid amount per day of the range.
+-- paid_amount is the paid lines' own sales (line_amount), as in the rollup.
 -- used by: views/products.py
 with
 
@@ -34,10 +35,10 @@ from_lines as (
         product_id,
         sku_id,
         max(product_name) as product_name,
-        count(distinct order_id) filter (where paid_amount > 0) as orders,
-        sum(quantity) filter (where paid_amount > 0) as units_sold,
-        sum(paid_amount) as paid_amount,
-        sum(refund_amount) as refund_amount
+        count(distinct order_id) filter (where paid) as orders,
+        sum(quantity) filter (where paid) as units_sold,
+        sum(line_amount) filter (where paid) as paid_amount,
+        sum(refund_amount) filter (where paid) as refund_amount
     from orders
     where not ($src is null and $dev is null and $prov is null)
       and product_id is not null

@@ -1,9 +1,12 @@
 -- rollup_orders_daily_product: order lines summed per day × product × SKU.
 -- params: none (built at load time by workspace.rebuild_rollups, inside the load transaction)
--- grain: one row per (day, product_id, sku_id); lines without a product id are left out
--- (they cannot be ranked). Orders are counted per group (an order is paid on one day; an
--- order with two lines of one SKU counts once). Source, device and province are not kept:
--- with those filters the products page reads the order lines instead.
+-- grain: one row per (day, product_id, sku_id); lines without a product key are left out
+-- (they cannot be ranked; a load gives every line one: product id, else SKU, else name).
+-- Only paid orders sell: paid_amount is the paid lines' own sales (line_amount), never the
+-- order's amount, which would count an order's shipping and discounts once per line.
+-- day is the payment day (order_time). Orders are counted per group (an order is paid on
+-- one day; an order with two lines of one SKU counts once). Source, device and province are
+-- not kept: with those filters the products page reads the order lines instead.
 -- used by: queries/products_ranking_orders.sql, queries/products_daily.sql
 create or replace table rollup_orders_daily_product as
 
@@ -17,8 +20,9 @@ source as (
         sku_id,
         product_name,
         order_id,
+        paid,
         quantity,
-        paid_amount,
+        line_amount,
         refund_amount
     from orders
     where product_id is not null
@@ -33,10 +37,10 @@ daily as (
         sku_id,
         max(product_name) as product_name,
         count(*) as count_lines,
-        count(distinct order_id) filter (where paid_amount > 0) as orders,
-        sum(quantity) filter (where paid_amount > 0) as units_sold,
-        sum(paid_amount) as paid_amount,
-        sum(refund_amount) as refund_amount
+        count(distinct order_id) filter (where paid) as orders,
+        sum(quantity) filter (where paid) as units_sold,
+        sum(line_amount) filter (where paid) as paid_amount,
+        sum(refund_amount) filter (where paid) as refund_amount
     from source
     group by day, product_id, sku_id
 

@@ -4,6 +4,9 @@
 -- (an unknown province is still counted). Orders are counted per group: an order's lines
 -- share its province, city, source and device (order-level fields), so these counts add up
 -- across groups and days. Distinct buyers do not add up: see rollup_orders_region_buyers.
+-- Only paid orders (paid) count as 支付: their orders, units and paid_amount (the order's
+-- amount, on its lines so that it adds up once per order); unpaid orders are only lines.
+-- day is the payment day of a paid order (order_time).
 -- count_paid_lines / count_buyer_lines: paid lines, and those with a buyer id (paid lines
 -- without any buyer id -> buyers are unknown, not 0).
 -- Sorted by day so a date range reads only its own row groups.
@@ -24,6 +27,7 @@ source as (
         device,
         order_id,
         buyer_id,
+        paid,
         quantity,
         paid_amount,
         refund_amount
@@ -40,12 +44,12 @@ daily as (
         source,
         device,
         count(*) as count_lines,
-        count(distinct order_id) filter (where paid_amount > 0) as orders,
-        sum(quantity) filter (where paid_amount > 0) as units_sold,
-        sum(paid_amount) as paid_amount,
-        sum(refund_amount) as refund_amount,
-        count(*) filter (where paid_amount > 0) as count_paid_lines,
-        count(buyer_id) filter (where paid_amount > 0) as count_buyer_lines
+        count(distinct order_id) filter (where paid) as orders,
+        sum(quantity) filter (where paid) as units_sold,
+        sum(paid_amount) filter (where paid) as paid_amount,
+        sum(refund_amount) filter (where paid) as refund_amount,
+        count(*) filter (where paid) as count_paid_lines,
+        count(buyer_id) filter (where paid) as count_buyer_lines
     from source
     group by all
 

@@ -2,7 +2,8 @@
 -- deduplicated, so distinct buyers can be counted exactly for any date range, per
 -- province or for the whole shop.
 -- params: none (built at load time by workspace.rebuild_rollups, inside the load transaction)
--- grain: one row per distinct (day, province, city, source, device, buyer) among paid lines.
+-- grain: one row per distinct (day, province, city, source, device, buyer) among lines of
+-- paid orders (paid; unpaid orders have buyers who ordered, not paying buyers).
 --
 -- Why: distinct buyers cannot be summed across days, and count(distinct buyer_id) over
 -- 10M order lines takes over a second. Choice (a) of the design: an exact dedup rollup,
@@ -38,7 +39,7 @@ paid as (
         device,
         hash(buyer_id) as buyer_key
     from orders
-    where paid_amount > 0
+    where paid
       and buyer_id is not null
 
 ),

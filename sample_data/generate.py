@@ -898,7 +898,8 @@ def truth_orders(orders: list[dict]) -> dict:
         orders_by_prov[p] += 1
         by_source[o["source"]] += o["total"]
         by_device[o["device"]] += o["total"]
-        by_day[o["created"].date().isoformat()] += o["total"]
+        # 支付金额 per day is by payment day, as 生意参谋 counts it (unpaid orders hold 0)
+        by_day[(o["paid_at"] or o["created"]).date().isoformat()] += o["total"]
         buyer_orders[o["buyer"]["nick"]] += 1
         if o["paid_at"] is not None:
             payer_orders[o["buyer"]["nick"]] += 1
@@ -928,6 +929,8 @@ def truth_orders(orders: list[dict]) -> dict:
             "quantity_is": "购买数量 (line quantity)",
             "orders": len(orders),
             "paid_orders": len(paid_orders),
+            "paid_orders_paid_on_a_later_day": sum(
+                1 for o in paid_orders if o["paid_at"].date() != o["created"].date()),
             "orders_without_payment_time": len(orders) - len(paid_orders),
             "multi_line_orders": sum(1 for o in orders if len(o["lines"]) > 1),
             "order_id_digits": 19,

@@ -15,6 +15,7 @@ TEXT = "varchar"
 ID = "varchar"  # ids stay exact text
 INT = "bigint"
 NUM = "double"
+MONEY = "decimal(18,2)"  # exact yuan/fen: sums never drift into 1902487.15000001
 BOOL = "boolean"
 
 
@@ -68,9 +69,9 @@ KINDS: dict[str, Kind] = {
                 _c("favorite_buyers", INT),
                 _c("order_buyers", INT),
                 _c("paying_buyers", INT, True),
-                _c("paid_amount", NUM),
+                _c("paid_amount", MONEY),
                 _c("orders", INT),
-                _c("spend", NUM),
+                _c("spend", MONEY),
                 _c("new_visitors", INT),
                 _c("bounce_visitors", INT),
             ),
@@ -94,9 +95,9 @@ KINDS: dict[str, Kind] = {
                 _c("order_buyers", INT),
                 _c("paying_buyers", INT),
                 _c("units_sold", INT),
-                _c("paid_amount", NUM, True),
-                _c("refund_amount", NUM),
-                _c("unit_cost", NUM),
+                _c("paid_amount", MONEY, True),
+                _c("refund_amount", MONEY),
+                _c("unit_cost", MONEY),
                 _c("stock", INT),
             ),
             period=True,
@@ -105,19 +106,24 @@ KINDS: dict[str, Kind] = {
             "orders",
             (
                 _c("order_id", ID, True),
+                # payment time of a paid order, else creation time; local wall clock
                 _c("order_time", TIMESTAMP, True),
                 _c("buyer_id", ID),
                 _c("product_id", ID),
                 _c("product_name", TEXT),
                 _c("sku_id", ID),
                 _c("quantity", INT),
-                _c("paid_amount", NUM, True),
-                _c("refund_amount", NUM),
+                _c("paid_amount", MONEY, True),  # order-level: never counted twice over lines
+                _c("refund_amount", MONEY),
                 _c("status", TEXT),
                 _c("province", TEXT),
                 _c("city", TEXT),
                 _c("source", TEXT),
                 _c("device", TEXT),
+                # added after the first columns so positions of the older ones stay put
+                _c("created_time", TIMESTAMP),
+                _c("paid", BOOL),
+                _c("line_amount", MONEY),  # the line's own sales: price x quantity - discount
             ),
         ),
         Kind(
@@ -129,7 +135,7 @@ KINDS: dict[str, Kind] = {
                 _c("city", TEXT),
                 _c("visitors", INT),
                 _c("paying_buyers", INT),
-                _c("paid_amount", NUM, True),
+                _c("paid_amount", MONEY, True),
                 _c("orders", INT),
             ),
             period=True,
@@ -143,9 +149,9 @@ KINDS: dict[str, Kind] = {
                 _c("impressions", INT, True),
                 _c("clicks", INT, True),
                 _c("product_id", ID),
-                _c("spend", NUM),
+                _c("spend", MONEY),
                 _c("orders", INT),
-                _c("paid_amount", NUM),
+                _c("paid_amount", MONEY),
                 _c("is_control", BOOL),
                 _c("variant_name", TEXT),  # 创意名称 / 创意标题 beside a 创意ID
             ),
@@ -162,7 +168,7 @@ KINDS: dict[str, Kind] = {
                 _c("reason_not_closed", TEXT),
                 _c("follow_up", TEXT),
                 _c("province", TEXT),
-                _c("amount", NUM),
+                _c("amount", MONEY),
             ),
         ),
         Kind(

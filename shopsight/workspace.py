@@ -226,14 +226,35 @@ def connect(workspace: str | os.PathLike | Workspace | None = None,
     return ws.connect(read_only=read_only)
 
 
+# Canonical columns added after workspaces were created with the table, and what their
+# existing rows hold (SQL over one old column, named first): the rollups read them.
+_ADDED_COLUMNS = {
+    ("orders", "created_time"): "order_time",
+    ("orders", "paid"): "paid_amount > 0",
+    ("orders", "line_amount"): "paid_amount",
+}
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection, lake: bool = False) -> None:
     """Create what is missing, and bring the rollups up to their SQL (sync_rollups)."""
     for kind in schema.KINDS:
         con.execute(schema.create_table_sql(kind))
+    _add_new_columns(con)
     for ddl in _META_DDL:
         # DuckLake has no key constraints; upserts below use merge, which needs none
         con.execute(ddl.replace(" primary key", "") if lake else ddl)
     sync_rollups(con, lake=lake)
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Give a table made by an older version the canonical columns added since, filled from
+    its own rows (names and expressions from schema / _ADDED_COLUMNS only)."""
+    for (kind, name), fill in _ADDED_COLUMNS.items():
+        if name in table_columns(con, kind):
+            continue
+        col = schema.KINDS[kind].column(name)
+        con.execute(f"alter table {quote_ident(kind)} add column {quote_ident(name)} {col.type}")
+        con.execute(f"update {quote_ident(kind)} set {quote_ident(name)} = {fill}")
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -253,6 +274,11 @@ def _select_canonical(kind: str, arrow_cols: list[str]) -> str:
     for c in k.columns:
         if c.name in arrow_cols:
             parts.append(f"cast({quote_ident(c.name)} as {c.type}) as {quote_ident(c.name)}")
+        elif (kind, c.name) in _ADDED_COLUMNS and _ADDED_COLUMNS[kind, c.name].split()[0] in arrow_cols:
+            # data written without the column (by code, not by the loader) gets what older
+            # workspaces got: see _ADDED_COLUMNS
+            fill = _ADDED_COLUMNS[kind, c.name]
+            parts.append(f"cast({fill} as {c.type}) as {quote_ident(c.name)}")
         else:
             parts.append(f"cast(null as {c.type}) as {quote_ident(c.name)}")
     for name in arrow_cols:

@@ -141,3 +141,28 @@ def test_empty_workspace(app, empty_ws):
     at = app("empty", PAGE)
     assert not at.exception
     assert at.info[0].value == t("products.empty", "zh")
+
+
+def test_shopify_upload_fills_the_products_page(app, empty_ws, tmp_path):
+    """A Shopify order export loaded on the Data page: its products, SKU-less lines by name,
+    ranked by the paid lines' own sales."""
+    from fixtures import wild_orders
+    from test_app_data import upload
+    from test_ingest_orders_wild import shopify_truth
+
+    path = wild_orders.shopify_export(tmp_path / "orders_export_1.csv")
+    data = path.read_bytes()
+    at = app("empty", "views/data.py")
+    slug = upload(at, path.name, data)
+    assert at.selectbox(key=f"data_kind_{slug}").value == "orders"
+    at.button(key=f"data_load_{slug}").click().run()
+    assert not at.exception and not at.error
+    at = app("empty", PAGE, start="2019-05-01", end="2019-05-31")
+    assert not at.exception
+    df = ranking_table(at)
+    lines, _ = shopify_truth(path)
+    want = lines[lines["paid"]].groupby("key")["sales"].sum()
+    got = dict(zip(df[t("col.product_id", "zh")], df[metrics.label("paid_amount", "zh")],
+                   strict=True))
+    assert got == pytest.approx({k: float(v) for k, v in want.items()})
+    assert {"Canvas Tote", "LS-M"} <= set(got)

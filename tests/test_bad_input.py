@@ -22,7 +22,8 @@ import pytest
 from fixtures import ingest_files as f
 
 from shopsight import workspace
-from shopsight.ingest import IngestError, load_file
+from shopsight.ingest import IngestError, inspect_file, load_file
+from shopsight.ingest.detect import KEEP
 
 EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "examples"
 EVENTS = ["user_id", "event", "event_time", "device"]
@@ -189,7 +190,8 @@ def test_sql_looking_headers_and_values_are_just_text(unchanged, tmp_path):
     rows = [["u1", "'); delete from traffic; --", "2026-11-01 10:00", "PC", "x'); drop table events; --"],
             ["u2'; --", "view", "2026-11-01 11:00", "PC", "1; select 1"]]
     path = f.write_csv(tmp_path / "inject.csv", [header, *rows])
-    r = load_file(unchanged, path, path.name, mode="replace")
+    keep = {**inspect_file(path.read_bytes(), path.name).mapping, header[-1]: KEEP}
+    r = load_file(unchanged, path, path.name, mode="replace", mapping=keep)
     assert (r.rows_loaded, r.rows_rejected) == (2, 0)
     cols, got = events(unchanged)
     assert cols[-1] == '"; drop table orders; --'
@@ -201,8 +203,9 @@ def test_sql_looking_headers_and_values_are_just_text(unchanged, tmp_path):
 def test_formula_cells_kept_verbatim(unchanged, tmp_path):
     values = ['=HYPERLINK("http://evil.example","点我")', "+1", "@SUM(A1:A9)", "-2+3", "=1+1"]
     rows = [[f"u{i}", v, f"2026-11-01 1{i}:00", "PC", v] for i, v in enumerate(values)]
-    path = f.write_csv(tmp_path / "formulas.csv", [[*EVENTS, "备注"], *rows])
-    r = load_file(unchanged, path, path.name, mode="replace")
+    path = f.write_csv(tmp_path / "formulas.csv", [[*EVENTS, "活动名称"], *rows])
+    keep = {**inspect_file(path.read_bytes(), path.name).mapping, "活动名称": KEEP}
+    r = load_file(unchanged, path, path.name, mode="replace", mapping=keep)
     assert (r.rows_loaded, r.rows_rejected) == (5, 0)
     _, got = events(unchanged)
     assert [(x[1], x[-1]) for x in got] == [(v, v) for v in values]

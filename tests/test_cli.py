@@ -18,7 +18,7 @@ EXAMPLES = ROOT / "tests" / "fixtures" / "examples"
 ORDERS = EXAMPLES / "ExportOrderList202611301200.xlsx"
 IMAGES = EXAMPLES / "main_image_ab_test.csv"
 FILE_KEYS = ["file", "kind", "sheet", "rows_loaded", "rows_rejected", "errors", "warnings",
-             "cells_as_zero", "cells_as_empty", "mapping"]
+             "cells_as_zero", "cells_as_empty", "mapping", "not_stored"]
 
 
 def run(*args):
@@ -41,7 +41,7 @@ def test_ingest_json_is_exact(tmp_path):
     # the second orders file of the batch is appended, not a replacement of the first
     assert (files[1]["rows_loaded"], files[1]["rows_rejected"]) == (1, 1)
     assert files[1]["errors"] == [{"row": 3, "column": "订单创建时间", "value": "someday",
-                                   "message": "订单创建时间 (order_time): 'someday' is not a date/time "
+                                   "message": "订单创建时间 (created_time): 'someday' is not a date/time "
                                               "(e.g. 2026-11-01 10:30:00)"}]
     code, out, _ = run("datasets", "--workspace", ws, "--json")
     (orders,) = json.loads(out)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import pytest
 from fixtures import ingest_files as f
 
 from shopsight import schema, workspace
-from shopsight.ingest import IngestError, load_file
+from shopsight.ingest import IngestError, inspect_file, load_file
+from shopsight.ingest.detect import KEEP
 
 HEAD = ["订单编号", "买家会员名", "买家实付金额", "订单创建时间", "订单状态"]
 
@@ -18,29 +20,45 @@ def orders(tmp_path, name, *rows):
     return f.write_csv(tmp_path / name, [HEAD, *rows])
 
 
-def test_canonical_table_with_design_columns_and_extras(tmp_path):
+def test_canonical_table_with_design_columns_and_nothing_else(tmp_path):
     path = f.taobao_classic_orders(tmp_path / "ExportOrderList202611.csv")
     ws, r = f.load(tmp_path, path)
     con = ws.connect(read_only=True)
     cols = workspace.table_columns(con, "orders")
-    assert cols[:14] == list(schema.KINDS["orders"].column_names)
-    assert cols[14:] == ["买家应付货款", "买家应付邮费", "总金额", "订单付款时间", "宝贝种类"]
+    # columns that map to no canonical field are not stored unless kept on purpose
+    assert cols == list(schema.KINDS["orders"].column_names)
     types = dict(con.execute("select column_name, data_type from information_schema.columns "
                              "where table_name = 'orders'").fetchall())
-    assert (types["order_id"], types["order_time"], types["quantity"], types["paid_amount"]) == (
-        "VARCHAR", "TIMESTAMP", "BIGINT", "DOUBLE")
-    got = con.execute("select order_id, order_time, buyer_id, quantity, paid_amount, refund_amount, "
-                      "status, province, city from orders order by order_id").fetchall()
+    assert (types["order_id"], types["order_time"], types["quantity"], types["paid_amount"],
+            types["paid"]) == ("VARCHAR", "TIMESTAMP", "BIGINT", "DECIMAL(18,2)", "BOOLEAN")
+    got = con.execute("select order_id, order_time, created_time, paid, buyer_id, quantity, "
+                      "paid_amount, refund_amount, status, province, city "
+                      "from orders order by order_id").fetchall()
     con.close()
+    D = Decimal
+    # a paid order's time is its payment time; the unpaid one keeps its creation time
     assert got == [
-        ("1234567890123456789", dt.datetime(2026, 11, 1, 10), "tb_alice", 1, 99.0, 0.0, "交易成功",
-         "浙江省", "杭州市"),
-        ("1234567890123456790", dt.datetime(2026, 11, 2, 9, 30), "tb_bob", 3, 1298.5, 100.0,
-         "卖家已发货，等待买家确认", "北京市", "北京市"),
-        ("1234567890123456791", dt.datetime(2026, 11, 3, 8), "tb_alice", 5, 0.0, 0.0, "等待买家付款",
-         "广西壮族自治区", "南宁市"),
+        ("1234567890123456789", dt.datetime(2026, 11, 1, 10, 1), dt.datetime(2026, 11, 1, 10),
+         True, "tb_alice", 1, D("99.00"), D("0.00"), "交易成功", "浙江省", "杭州市"),
+        ("1234567890123456790", dt.datetime(2026, 11, 2, 9, 31), dt.datetime(2026, 11, 2, 9, 30),
+         True, "tb_bob", 3, D("1298.50"), D("100.00"), "卖家已发货，等待买家确认", "北京市", "北京市"),
+        ("1234567890123456791", dt.datetime(2026, 11, 3, 8), dt.datetime(2026, 11, 3, 8), False,
+         "tb_alice", 5, D("0.00"), D("0.00"), "等待买家付款", "广西壮族自治区", "南宁市"),
     ]
     assert (r.rows_loaded, r.rows_rejected, r.errors) == (3, 0, [])
+
+
+def test_a_column_kept_on_purpose_is_stored_under_its_own_name(tmp_path):
+    path = f.taobao_classic_orders(tmp_path / "ExportOrderList202611.csv")
+    insp = inspect_file(path.read_bytes(), path.name)
+    mapping = {**insp.mapping, "宝贝种类": KEEP, "总金额": KEEP}
+    ws, r = f.load(tmp_path, path, mapping=mapping)
+    con = ws.connect(read_only=True)
+    cols = workspace.table_columns(con, "orders")
+    kinds = con.execute('select "宝贝种类", "总金额" from orders order by order_id').fetchall()
+    con.close()
+    assert cols == [*schema.KINDS["orders"].column_names, "总金额", "宝贝种类"]
+    assert kinds == [("1", "99.00"), ("2", "1,298.50"), ("1", "50.00")]
 
 
 def test_bad_rows_reported_with_file_row_column_value_and_reason(tmp_path):
@@ -60,7 +78,7 @@ def test_bad_rows_reported_with_file_row_column_value_and_reason(tmp_path):
         {"row": 4, "column": "买家实付金额", "value": "ten",
          "message": "买家实付金额 (paid_amount): 'ten' is not a number"},
         {"row": 5, "column": "订单创建时间", "value": "2026-13-45",
-         "message": "订单创建时间 (order_time): '2026-13-45' is not a date/time (e.g. 2026-11-01 10:30:00)"},
+         "message": "订单创建时间 (created_time): '2026-13-45' is not a date/time (e.g. 2026-11-01 10:30:00)"},
         {"row": 6, "column": "订单编号", "value": "1.23E+18",
          "message": "订单编号 (order_id): '1.23E+18' is an id in scientific notation: its digits were "
                     "lost in Excel; export the column as text"},
@@ -134,11 +152,11 @@ def test_shopify_line_items_fill_order_fields_and_count_money_once(tmp_path):
     total = con.execute("select sum(paid_amount), count(distinct order_id) from orders").fetchone()
     con.close()
     assert got == [
-        ("#1001", "Cap", dt.datetime(2026, 11, 1, 9, 59), "paid", 0.0, "广东省", "web"),
-        ("#1001", "Hoodie", dt.datetime(2026, 11, 1, 9, 59), "paid", 250.0, "广东省", "web"),
-        ("#1002", "Tee", dt.datetime(2026, 11, 2, 10, 0), "refunded", 80.0, "浙江省", "pos"),
+        ("#1001", "Cap", dt.datetime(2026, 11, 1, 10), "paid", 0, "广东省", "web"),
+        ("#1001", "Hoodie", dt.datetime(2026, 11, 1, 10), "paid", 250, "广东省", "web"),
+        ("#1002", "Tee", dt.datetime(2026, 11, 2, 11), "refunded", 80, "浙江省", "pos"),
     ]
-    assert total == (330.0, 2)
+    assert total == (330, 2)
 
 
 def test_jd_and_pdd_layouts(tmp_path):
@@ -154,7 +172,8 @@ def test_jd_and_pdd_layouts(tmp_path):
     ws, r = f.load(tmp_path / "pdd", f.pdd_orders(tmp_path / "pdd.csv"))
     assert (r.kind, r.rows_loaded, r.summary_rows_dropped) == ("orders", 2, 1)
     assert sorted((x[0], x[7], x[6], x[10]) for x in f.table_rows(ws, "orders")) == [
-        ("260517-607198974342268", 19.9, 2, "广东省"), ("260517-607198974342269", 12.0, 1, "江苏省")]
+        ("260517-607198974342268", Decimal("19.90"), 2, "广东省"),
+        ("260517-607198974342269", Decimal("12.00"), 1, "江苏省")]
 
 
 def test_ad_creative_report_is_an_image_test(tmp_path):

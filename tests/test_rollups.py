@@ -40,13 +40,14 @@ def random_lines(n: int = 3000, seed: int = 7) -> list[dict]:
         day = FIRST + timedelta(days=rng.randrange(DAYS))
         province = rng.choice(PROVINCES)
         buyer = None if rng.random() < 0.03 else f"b{rng.randrange(120)}"
-        paid = rng.random() > 0.08
+        paid = rng.random() > 0.08  # unpaid orders keep the amount they would cost
         head = {
             "order_id": f"o{order}",
             "order_time": datetime(day.year, day.month, day.day, rng.randrange(24),
                                    rng.randrange(60)),
             "buyer_id": buyer, "province": province, "city": rng.choice(CITIES[province]),
-            "source": rng.choice(SOURCES), "device": rng.choice(DEVICES), "status": "交易成功",
+            "source": rng.choice(SOURCES), "device": rng.choice(DEVICES),
+            "status": "交易成功" if paid else "等待买家付款", "paid": paid,
         }
         for _ in range(rng.choice((1, 1, 2, 3))):
             pid = rng.randrange(6)
@@ -56,7 +57,8 @@ def random_lines(n: int = 3000, seed: int = 7) -> list[dict]:
                 "product_name": f"商品{pid}",
                 "sku_id": f"p{pid}-{rng.randrange(3)}",
                 "quantity": rng.randrange(1, 4),
-                "paid_amount": round(rng.uniform(10, 300), 2) if paid else 0.0,
+                "paid_amount": round(rng.uniform(10, 300), 2),
+                "line_amount": round(rng.uniform(10, 300), 2),
                 "refund_amount": round(rng.uniform(0, 10), 2) if rng.random() < 0.1 else 0.0,
             })
     return lines
@@ -89,13 +91,14 @@ def test_daily_region_rollup_equals_the_order_lines(con):
         from rollup_orders_daily_region""")
     direct = _rows(con, """
         select cast(order_time as date), province, city, source, device, count(*),
-               count(distinct order_id) filter (where paid_amount > 0),
-               sum(quantity) filter (where paid_amount > 0), round(sum(paid_amount), 2),
-               round(sum(refund_amount), 2), count(*) filter (where paid_amount > 0),
-               count(buyer_id) filter (where paid_amount > 0)
+               count(distinct order_id) filter (where paid),
+               sum(quantity) filter (where paid), round(sum(paid_amount) filter (where paid), 2),
+               round(sum(refund_amount) filter (where paid), 2), count(*) filter (where paid),
+               count(buyer_id) filter (where paid)
         from orders group by all""")
     assert rollup == direct
-    total = con.execute("select sum(paid_amount), count(*) from orders").fetchone()
+    total = con.execute("select sum(paid_amount) filter (where paid), count(*) "
+                        "from orders").fetchone()
     summed = con.execute("select sum(paid_amount), sum(count_lines) "
                          "from rollup_orders_daily_region").fetchone()
     assert summed[0] == pytest.approx(total[0])
@@ -109,9 +112,9 @@ def test_daily_product_rollup_equals_the_order_lines(con):
         from rollup_orders_daily_product""")
     direct = _rows(con, """
         select cast(order_time as date), product_id, sku_id, count(*),
-               count(distinct order_id) filter (where paid_amount > 0),
-               sum(quantity) filter (where paid_amount > 0), round(sum(paid_amount), 2),
-               round(sum(refund_amount), 2)
+               count(distinct order_id) filter (where paid),
+               sum(quantity) filter (where paid), round(sum(line_amount) filter (where paid), 2),
+               round(sum(refund_amount) filter (where paid), 2)
         from orders where product_id is not null group by all""")
     assert rollup == direct
 
@@ -121,20 +124,20 @@ def test_buyer_rollup_keeps_one_row_per_buyer_day_and_place(con):
     distinct = con.execute("""
         select count(*) from (select distinct cast(order_time as date), province, city, source,
         device, buyer_id from orders
-        where paid_amount > 0 and buyer_id is not null)""").fetchone()[0]
+        where paid and buyer_id is not null)""").fetchone()[0]
     assert n == distinct
     # exactly one row per (province, buyer, day) carries previous_paid_day
     marked = con.execute("select count(*) from rollup_orders_region_buyers "
                          "where previous_paid_day is not null").fetchone()[0]
     buyer_days = con.execute("""
         select count(*) from (select distinct province, buyer_id, cast(order_time as date)
-        from orders where paid_amount > 0 and buyer_id is not null)""").fetchone()[0]
+        from orders where paid and buyer_id is not null)""").fetchone()[0]
     assert marked == buyer_days
 
 
 DIRECT_BY_PROVINCE = """
-    select province, count(distinct buyer_id) filter (where paid_amount > 0) as buyers,
-           sum(paid_amount) as paid, count(*) as lines
+    select province, count(distinct buyer_id) filter (where paid) as buyers,
+           (sum(paid_amount) filter (where paid))::double as paid, count(*) as lines
     from orders
     where cast(order_time as date) between $start and $end
       and ($src is null or list_contains($src, source))
@@ -185,8 +188,8 @@ def test_distinct_buyers_per_city_equal_count_distinct(con):
         got = {_none(r.city): (int(r.paying_buyers), round(r.paid_amount, 6))
                for r in df.itertuples()}
         rows = con.execute("""
-            select city, count(distinct buyer_id) filter (where paid_amount > 0),
-                   round(sum(paid_amount), 6)
+            select city, count(distinct buyer_id) filter (where paid),
+                   round(sum(paid_amount) filter (where paid), 6)::double
             from orders
             where province = '广东省' and cast(order_time as date) between $start and $end
               and ($src is null or list_contains($src, source))
@@ -198,8 +201,8 @@ def test_distinct_buyers_per_city_equal_count_distinct(con):
 def test_no_buyer_ids_means_unknown_buyers_not_zero():
     c = duckdb.connect()
     c.execute(schema.create_table_sql("orders"))
-    c.execute("""insert into orders (order_id, order_time, paid_amount, province)
-                 values ('o1', timestamp '2026-11-01 10:00', 10.0, '广东省')""")
+    c.execute("""insert into orders (order_id, order_time, paid, paid_amount, province)
+                 values ('o1', timestamp '2026-11-01 10:00', true, 10.0, '广东省')""")
     for name in ROLLUPS:
         c.execute(queries.sql(name))
     df = queries.run(c, "regions_orders", start=date(2026, 11, 1), end=date(2026, 11, 1),
@@ -222,7 +225,7 @@ def test_product_ranking_reads_the_same_from_rollup_and_from_lines(con):
     b = from_lines[cols].round(6).sort_values(["product_id", "sku_id"]).reset_index(drop=True)
     assert a.astype(str).equals(b.astype(str))
     direct = con.execute("""
-        select round(sum(paid_amount), 6) from orders
+        select round(sum(line_amount) filter (where paid), 6)::double from orders
         where product_id is not null and cast(order_time as date) between $start and $end""",
                          {"start": base["start"], "end": base["end"]}).fetchone()[0]
     assert round(from_rollup["paid_amount"].sum(), 6) == pytest.approx(direct)
@@ -285,14 +288,14 @@ def test_shop_mark_is_on_one_row_per_buyer_and_day(con):
                          "from rollup_orders_region_buyers").fetchone()[0]
     buyer_days = con.execute("""
         select count(*) from (select distinct buyer_id, cast(order_time as date)
-        from orders where paid_amount > 0 and buyer_id is not null)""").fetchone()[0]
+        from orders where paid and buyer_id is not null)""").fetchone()[0]
     assert marked == buyer_days
     # the mark is the buyer's previous paid day anywhere (or 0001-01-01 on the first)
     first = con.execute("""
         select count(*) from rollup_orders_region_buyers
         where previous_shop_paid_day = date '0001-01-01'""").fetchone()[0]
     buyers = con.execute("select count(distinct buyer_id) from orders "
-                         "where paid_amount > 0 and buyer_id is not null").fetchone()[0]
+                         "where paid and buyer_id is not null").fetchone()[0]
     assert first == buyers
 
 
@@ -302,8 +305,10 @@ def test_overview_kpis_equal_the_order_lines_for_any_range(con, filters):
         params = _params(start=start, end=end, **filters)
         got = queries.run(con, "overview_kpis_orders", **params).iloc[0]
         want = con.execute(f"""
-            select count(*), sum(quantity) filter (where paid_amount > 0), sum(paid_amount),
-                   sum(refund_amount), count(distinct buyer_id) filter (where paid_amount > 0),
+            select count(*), sum(quantity) filter (where paid),
+                   (sum(paid_amount) filter (where paid))::double,
+                   (sum(refund_amount) filter (where paid))::double,
+                   count(distinct buyer_id) filter (where paid),
                    min(cast(order_time as date)), max(cast(order_time as date))
             from orders
             where cast(order_time as date) between $start and $end {LINE_FILTER}""",
@@ -324,8 +329,9 @@ def test_overview_daily_sums_and_buyers_equal_the_order_lines(con, filters):
     sums = queries.run(con, "overview_daily_orders", **params)
     buyers = queries.run(con, "overview_daily_buyers", **params)
     want = con.execute(f"""
-        select cast(order_time as date) as day, sum(quantity) filter (where paid_amount > 0),
-               round(sum(paid_amount), 6), count(distinct buyer_id) filter (where paid_amount > 0)
+        select cast(order_time as date) as day, sum(quantity) filter (where paid),
+               round(sum(paid_amount) filter (where paid), 6)::double,
+               count(distinct buyer_id) filter (where paid)
         from orders
         where cast(order_time as date) between $start and $end {LINE_FILTER}
         group by day order by day""", params).fetchall()
@@ -347,11 +353,14 @@ def test_overview_movers_equal_the_order_lines(con, dim, filters):
     assert set(got["origin"]) == {"orders"}
     column = "product_id" if dim == "product" else dim
     name = "coalesce(max(product_name), item)" if dim == "product" else "item"
+    # products sell their lines' own sales; sources and provinces the orders' paid amount
+    amount = "line_amount" if dim == "product" else "paid_amount"
     want = con.execute(f"""
         with lines as (
-            select {column} as item, product_name, cast(order_time as date) as day, paid_amount
+            select {column} as item, product_name, cast(order_time as date) as day,
+                   {amount}::double as paid_amount
             from orders
-            where {column} is not null
+            where {column} is not null and paid
               and cast(order_time as date) between $cmp_start and $end {LINE_FILTER}
         )
         select {name},
@@ -454,7 +463,7 @@ def test_rollups_left_by_older_sql_are_rebuilt_on_connect(data_dir, monkeypatch,
         assert "rollup_orders_daily" not in tables
         assert {n: h for n, (h, _) in _built(con).items()} == _current_hashes()
         got = queries.run(con, "overview_kpis_orders", **params).iloc[0]
-        buyers = {r["buyer_id"] for r in lines if r["paid_amount"] > 0 and r["buyer_id"]}
+        buyers = {r["buyer_id"] for r in lines if r["paid"] and r["buyer_id"]}
         assert int(got["paying_buyers"]) == len(buyers)
         assert int(got["count_rows"]) == len(lines)
         products = con.execute("select sum(count_lines) from rollup_orders_daily_product").fetchone()
@@ -480,7 +489,7 @@ def test_the_cli_rebuilds_rollups_left_by_older_sql_before_it_reads(data_dir):
                                       "-p", f"start={FIRST}", "-p", f"end={last}", "--json"])
     assert result.exit_code == 0, result.output
     (row,) = json.loads(result.stdout)
-    buyers = {r["buyer_id"] for r in lines if r["paid_amount"] > 0 and r["buyer_id"]}
+    buyers = {r["buyer_id"] for r in lines if r["paid"] and r["buyer_id"]}
     assert row["paying_buyers"] == len(buyers) > 0
     con = ws.connect(read_only=True)
     try:

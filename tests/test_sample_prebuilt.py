@@ -15,6 +15,10 @@ def test_the_shipped_sample_is_current():
         "run `python -m shopsight sample --prebuilt` and commit the result")
 
 
+def test_the_shipped_sample_stays_small():
+    assert sample.PREBUILT.stat().st_size < 12 * 1024 * 1024
+
+
 def test_the_shipped_sample_equals_a_fresh_build(tmp_path):
     fresh = workspace.open_workspace(tmp_path / "fresh")
     sample.build_sample(fresh)

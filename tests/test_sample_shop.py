@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -68,15 +69,34 @@ def test_loaded_sample_equals_the_generators_truth(sample_con, kind):
             continue
         agg = "count_if(closed)" if col == "closed" else f'sum("{col}")'
         got = sample_con.execute(f'select {agg} from "{kind}"').fetchone()[0]
-        assert got == pytest.approx(value, abs=0.01), col
+        if isinstance(got, Decimal):  # money is exact: the truth's yuan to the fen
+            assert got == Decimal(repr(value)), col
+        else:
+            assert got == pytest.approx(value, abs=0.01), col
 
 
 def test_sample_orders_by_province_equal_the_truth(sample_con):
     entry = next(e for e in TRUTH["files"].values() if e.get("kind") == "orders")
     want = entry["checks"]["paid_amount_by_province"]
     got = dict(sample_con.execute(
-        "select province, round(sum(paid_amount), 2) from orders group by 1").fetchall())
-    assert {p: got.get(p) for p in want} == pytest.approx(want)
+        "select province, sum(paid_amount) filter (where paid) from orders group by 1").fetchall())
+    assert {p: got.get(p) for p in want} == {p: Decimal(repr(v)) for p, v in want.items()}
+
+
+def test_sample_orders_count_on_their_payment_day(sample_con):
+    """支付金额 per day is by payment time; creation time is kept beside it."""
+    c = next(e for e in TRUTH["files"].values() if e.get("kind") == "orders")["checks"]
+    on_1111 = sample_con.execute(
+        "select sum(paid_amount) from orders where paid and order_time::date = date '2026-11-11'"
+    ).fetchone()[0]
+    assert on_1111 == Decimal(repr(c["paid_amount_on_2026-11-11"]))
+    later = sample_con.execute(
+        "select count(distinct order_id) from orders "
+        "where paid and order_time::date <> created_time::date").fetchone()[0]
+    assert later == c["paid_orders_paid_on_a_later_day"] > 0
+    unpaid = sample_con.execute("select count(distinct order_id), bool_and(order_time = created_time) "
+                                "from orders where not paid").fetchone()
+    assert unpaid == (c["orders"] - c["paid_orders"], True)
 
 
 def test_sample_keeps_no_personal_data(sample_con):

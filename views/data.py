@@ -10,7 +10,7 @@ import streamlit as st
 from shopsight import numbers, schema, workspace
 from shopsight.i18n import t
 from shopsight.ingest import IngestError, inspect_file, load_file
-from shopsight.ingest.detect import kind_inputs
+from shopsight.ingest.detect import KEEP, kind_inputs
 from shopsight.ui import data, filters, session, sidebar
 from shopsight.ui.downloads import safe_csv
 from shopsight.ui.upload import discard_gone, file_slug, spooled_path
@@ -22,7 +22,7 @@ ws = session.current_workspace()
 read_only = workspace.is_read_only(ws)
 KINDS = list(schema.KINDS)
 DROP_REASONS = {"personal": "data.reason_personal", "address": "data.reason_address",
-                "comparison": "data.reason_comparison"}
+                "comparison": "data.reason_comparison", "free_text": "data.reason_free_text"}
 PREVIEW_VALUES = 3
 CANONICAL = {c for k in schema.KINDS.values() for c in k.column_names}
 
@@ -72,6 +72,8 @@ def show_report(slug: str, report) -> None:
     st.success(text, icon=":material/check_circle:")
     if report.derived:
         st.caption(t("data.derived", lang, cols="、".join(col_label(c) for c in report.derived)))
+    for header, what in report.not_stored.items():
+        st.caption(f"{header}: {t('data.reason_values', lang, what=what)}")
     if report.rows_rejected:
         st.warning(t("data.rejected", lang, rows=report.rows_rejected, file=report.file))
         errors = pd.DataFrame(report.errors)
@@ -155,7 +157,7 @@ def upload_section(upload) -> None:
             f"{h}（{t(DROP_REASONS[r], lang) if r in DROP_REASONS else r}）"
             for h, r in insp.dropped.items())))
     table = mapping_table(insp, kind)
-    targets = ["", *kind_inputs(kind)]
+    targets = ["", *kind_inputs(kind), KEEP]
     edited = st.data_editor(
         table, key=f"data_map_{slug}_{kind}", hide_index=True, width="stretch",
         disabled=["header", "preview", "errors"],
@@ -163,7 +165,8 @@ def upload_section(upload) -> None:
             "header": st.column_config.TextColumn(t("data.col_header", lang)),
             "target": st.column_config.SelectboxColumn(
                 t("data.col_target", lang), options=targets,
-                format_func=lambda c: col_label(c) if c else t("data.not_mapped", lang)),
+                format_func=lambda c: (t("data.keep", lang) if c == KEEP else col_label(c))
+                if c else t("data.not_mapped", lang)),
             "preview": st.column_config.TextColumn(t("data.col_preview", lang)),
             "errors": st.column_config.NumberColumn(t("data.col_errors", lang)),
         },

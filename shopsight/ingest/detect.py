@@ -5,8 +5,13 @@ from __future__ import annotations
 from shopsight import schema
 from shopsight.ingest import synonyms
 
+# The mapping target of a column that maps to no canonical field and that the owner keeps
+# on purpose (stored as text under its own header); '' = not stored, the default (DESIGN §2).
+KEEP = "keep"
+
 # Required columns that can be filled without a header of their own.
 _DERIVABLE = {
+    ("orders", "order_time"): ("created_time", "paid_time"),
     ("traffic", "date"): "period",
     ("products", "date"): "period",
     ("regions", "date"): "period",
@@ -27,6 +32,8 @@ def skipped_headers(headers: list[str]) -> dict[str, str]:
     for h in headers:
         if synonyms.is_personal(h):
             out[h] = "personal"
+        elif synonyms.is_free_text(h):
+            out[h] = "free_text"
         elif synonyms.is_address(h):
             out[h] = "address"
         elif synonyms.is_comparison(h):
@@ -35,7 +42,8 @@ def skipped_headers(headers: list[str]) -> dict[str, str]:
 
 
 def propose_mapping(headers: list[str], kind: str) -> dict[str, str]:
-    """source header -> canonical column ('' = kept as an extra column under its own name).
+    """source header -> canonical column ('' = not stored; KEEP = stored under its own name,
+    proposed only for synonyms.KEPT_BY_DEFAULT, otherwise the owner's choice).
 
     For each canonical column the first alias (in synonym-table order) that a
     header matches wins; a header feeds at most one column.
@@ -55,7 +63,8 @@ def propose_mapping(headers: list[str], kind: str) -> dict[str, str]:
                 mapping[hit] = col
                 taken.add(hit)
                 break
-    return mapping
+    kept = {synonyms.header_key(k) for k in synonyms.KEPT_BY_DEFAULT.get(kind, ())}
+    return {h: KEEP if not c and keys[h] in kept else c for h, c in mapping.items()}
 
 
 def missing_required(kind: str, mapping: dict[str, str], *, has_period: bool,
@@ -68,7 +77,7 @@ def missing_required(kind: str, mapping: dict[str, str], *, has_period: bool,
         via = _DERIVABLE.get((kind, col))
         if via == "period" and has_period:
             continue
-        if via and via != "period" and via in mapped:
+        if via and via != "period" and ({via} if isinstance(via, str) else set(via)) & mapped:
             continue
         missing.append(col)
     return missing

@@ -77,6 +77,8 @@ class LoadReport:
     cells_as_zero: dict[str, int] = field(default_factory=dict)
     cells_as_empty: dict[str, int] = field(default_factory=dict)
     warnings: list[dict] = field(default_factory=list)  # loaded rows with impossible values
+    # kept columns not stored because their values look personal: header -> what was seen
+    not_stored: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {
@@ -90,6 +92,7 @@ class LoadReport:
             "cells_as_zero": self.cells_as_zero,
             "cells_as_empty": self.cells_as_empty,
             "mapping": {h: c for h, c in self.mapping.items() if c},
+            "not_stored": self.not_stored,
         }
 
 
@@ -242,14 +245,14 @@ def _preview(choice, kind, mapping, filename, missing) -> tuple[pd.DataFrame, di
 
 
 def _validate_mapping(kind: str, mapping: dict[str, str], filename: str) -> None:
-    allowed = set(detect.kind_inputs(kind))
+    allowed = set(detect.kind_inputs(kind)) | {detect.KEEP}
     bad = sorted({c for c in mapping.values() if c and c not in allowed})
     if bad:
         raise IngestError(
             f"{filename}: column(s) {', '.join(bad)} are not part of the {kind} dataset "
             f"(allowed: {', '.join(schema.KINDS[kind].column_names)})"
         )
-    used = [c for c in mapping.values() if c]
+    used = [c for c in mapping.values() if c and c != detect.KEEP]
     dup = sorted({c for c in used if used.count(c) > 1})
     if dup:
         raise IngestError(f"{filename}: more than one header is mapped to {', '.join(dup)}")
@@ -261,7 +264,7 @@ def _kind_from_mapping(mapping: dict[str, str], choice: SheetChoice) -> str | No
         (sum(1 for c in mapping.values() if c in detect.kind_inputs(k)), k)
         for k in schema.KINDS
         if not detect.missing_required(k, mapping, has_period=choice.period is not None)
-        and all(not c or c in detect.kind_inputs(k) for c in mapping.values())
+        and all(not c or c == detect.KEEP or c in detect.kind_inputs(k) for c in mapping.values())
     ]
     return max(fits)[1] if fits else None
 
@@ -330,6 +333,7 @@ def load_file(
         warnings: list[dict] = []
         as_zero: dict[str, int] = {}
         as_empty: dict[str, int] = {}
+        not_stored: dict[str, str] = {}
         for choice in picked:
             sheet_mapping = mapping if choice is first else {
                 h: mapping.get(h, "") for h in choice.headers
@@ -360,6 +364,7 @@ def load_file(
             derived |= set(result.derived)
             summary += result.summary_rows_dropped
             blank += result.blank_rows
+            not_stored |= result.dropped
         table = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
         if table.num_rows == 0:
             if not errors:
@@ -376,7 +381,8 @@ def load_file(
         )
         workspace.save_mapping(con, header_set_key(first.headers), found, mapping)
         return LoadReport(filename, found, sheets_label, table.num_rows, rejected, errors,
-                          mapping, sorted(derived), summary, blank, as_zero, as_empty, warnings)
+                          mapping, sorted(derived), summary, blank, as_zero, as_empty, warnings,
+                          not_stored)
     finally:
         if own:
             con.close()

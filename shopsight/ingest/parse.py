@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from shopsight import queries, schema
 from shopsight.geo import names as geo_names
-from shopsight.ingest import readers, synonyms
+from shopsight.ingest import detect, readers, synonyms
 from shopsight.ingest.errors import IngestError
 from shopsight.ingest.readers import MAX_CELL_CHARS, WHITESPACE, CellsBody, CsvBody, Sheet
 
@@ -40,6 +40,7 @@ _PARSER = {
     schema.TIMESTAMP: "ss_ts",
     schema.INT: "ss_int",
     schema.NUM: "ss_num",
+    schema.MONEY: "ss_money",
     schema.BOOL: "ss_bool",
     schema.TEXT: "ss_text",
 }
@@ -48,6 +49,7 @@ _PROBLEM = {
     "ss_ts": "is not a date/time (e.g. 2026-11-01 10:30:00)",
     "ss_int": "is not a number",
     "ss_num": "is not a number",
+    "ss_money": "is not a number",
     "ss_bool": "is not a yes/no value (是/否, 成交/未成交, true/false)",
     "ss_id": "is an id in scientific notation: its digits were lost in Excel; export the column as text",
 }
@@ -59,7 +61,20 @@ _TEXT_PARSERS = ("ss_text", "ss_event_code")
 # event is kept as the log names it
 _TIANCHI_EVENT_HEADERS = ("behavior_type", "behavior")
 # Order-level fields that Shopify-style exports fill only on an order's first line.
-_ORDER_LEVEL = ("order_time", "buyer_id", "status", "province", "city", "source", "device")
+_ORDER_LEVEL = ("order_time", "created_time", "paid", "_paid_time", "buyer_id", "status",
+                "province", "city", "source", "device")
+# Blank on every line of an unpaid order, so their gaps alone do not mean continuation lines.
+_UNPAID_BLANKS = ("_paid_time", "order_time", "paid")
+# Inputs that feed a canonical column without being stored themselves, and their parsers.
+_INPUT_PARSER = {"paid_time": "ss_ts", "unit_price": "ss_num", "line_discount": "ss_num"}
+# Payment as the platforms write it (DESIGN §2): Shopify's Financial Status, and the
+# Chinese platforms' 订单状态 for orders not paid (yet).  Other statuses are decided by
+# the payment time when the file has one.
+PAID_STATUSES = ("paid", "partially_refunded", "refunded")
+UNPAID_STATUSES = (
+    "pending", "authorized", "partially_paid", "voided", "expired", "unpaid",
+    "等待买家付款", "待付款", "待支付", "未付款", "未支付", "等待付款", "待买家付款",
+)
 _PERIOD_KINDS = ("traffic", "products", "regions")
 # Numbers that are a level or a price, not a count or amount of the row: a placeholder
 # (-, --, 暂无, empty) there means unknown, never 0.
@@ -101,6 +116,7 @@ class ParseResult:
     cells_as_empty: dict[str, int] = field(default_factory=dict)
     # rows loaded with values that cannot happen (negative counts, buyers > visitors, …)
     warnings: list[dict] = field(default_factory=list)
+    dropped: dict[str, str] = field(default_factory=dict)  # kept column -> why it was not stored
 
 
 def _sql_text(s: str) -> str:
@@ -108,9 +124,39 @@ def _sql_text(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
+def paid_sql(status: str | None, paid_time: str | None) -> str:
+    """Whether an order was paid, from its status and payment time (SQL over our names).
+
+    A status that says paid or unpaid decides; else the payment time does when the file
+    has one (交易关闭 after a payment is a refunded order, before one a cancelled order);
+    else a closed or cancelled order is unpaid and any other counts as paid.
+    """
+    parts = []
+    if status:
+        low = f"lower(trim({status}))"
+        parts += [f"when {low} in ({', '.join(map(_sql_text, PAID_STATUSES))}) then true",
+                  f"when {low} in ({', '.join(map(_sql_text, UNPAID_STATUSES))}) then false"]
+    if paid_time:
+        parts.append(f"when true then {paid_time} is not null")
+    elif status:
+        parts.append(f"when lower({status}) similar to '.*(关闭|取消|cancel|void).*' then false")
+    return f"(case {' '.join(parts)} else true end)" if parts else "true"
+
+
+def order_time_sql(paid: str, paid_time: str | None, created: str | None) -> str | None:
+    """order_time: the payment time of a paid order, else the creation time."""
+    if paid_time and created:
+        return f"(case when {paid} and {paid_time} is not null then {paid_time} else {created} end)"
+    if paid_time:
+        return f"(case when {paid} then {paid_time} end)"
+    return created
+
+
 def _parser_for(canonical: str, kind: str) -> str:
     if canonical.startswith("rate:"):
         return "ss_num"
+    if canonical in _INPUT_PARSER:
+        return _INPUT_PARSER[canonical]
     if canonical in _ID_COLUMNS:
         return "ss_id"
     return _PARSER[schema.KINDS[kind].column(canonical).type]
@@ -126,11 +172,17 @@ class _Plan:
         self.headers = headers
         self.width = len(headers)
         col_of = {h: j for j, h in enumerate(headers)}
-        self.mapped = {canon: col_of[h] for h, canon in mapping.items() if canon and h in col_of}
+        self.mapped = {canon: col_of[h] for h, canon in mapping.items()
+                       if canon and canon != detect.KEEP and h in col_of}
         self.address = next((col_of[h] for h in headers if synonyms.is_address(h)), None)
         skipped = {h for h in headers if synonyms.is_personal(h) or synonyms.is_address(h)
-                   or synonyms.is_comparison(h)}
-        self.extras = [(j, h) for j, h in enumerate(headers) if not mapping.get(h) and h not in skipped]
+                   or synonyms.is_free_text(h) or synonyms.is_comparison(h)}
+        # personal data is denied by default: a column that maps to no canonical field is
+        # stored only when the owner keeps it on purpose, and never when it is free text
+        self.extras = [(j, h) for j, h in enumerate(headers)
+                       if mapping.get(h) == detect.KEEP and h not in skipped]
+        self.hidden: dict[str, str] = {}  # our own helper columns: name -> SQL over v_*
+        self.line_from_paid = False
         self.parsers = {canon: _parser_for(canon, kind) for canon in self.mapped}
         if ("event" in self.mapped and synonyms.header_key(headers[self.mapped["event"]])
                 in _TIANCHI_EVENT_HEADERS):
@@ -213,7 +265,30 @@ class _Plan:
             for col in self.geo_columns:
                 out[col] = None  # filled from the 收货地址 lookup after the query
                 self.derived.append(col)
+        if self.kind == "orders":
+            self._order_outputs(out, present, derive)
         return out
+
+    def _order_outputs(self, out: dict, present: set[str], derive) -> None:
+        """Payment, the day that counts, the line's own sales and its product key (DESIGN §2)."""
+        paid_time = "v_paid_time" if "paid_time" in present else None
+        created = next((f"v_{c}" for c in ("created_time", "order_time") if c in present), None)
+        status = "v_status" if "status" in present else None
+        if paid_time:
+            self.hidden["_paid_time"] = paid_time
+        out["created_time"] = created
+        out["paid"] = paid_sql(status, paid_time)
+        out["order_time"] = order_time_sql(out["paid"], paid_time, created)
+        if "unit_price" in present and "quantity" in present:
+            discount = " - coalesce(v_line_discount, 0)" if "line_discount" in present else ""
+            derive("line_amount", f"round(v_unit_price * v_quantity{discount}, 2)")
+        elif "paid_amount" in present:
+            # a line's paid amount is its sales, unless it is the order's (see _fill_down_orders)
+            self.line_from_paid = out.get("line_amount") is None
+            derive("line_amount", "v_paid_amount")
+        keys = [f"v_{c}" for c in ("product_id", "sku_id", "product_name") if c in present]
+        if "product_id" not in present and keys:
+            derive("product_id", f"coalesce({', '.join(keys)})")
 
     def sql(self, source: str) -> str:
         w = self.width
@@ -254,7 +329,10 @@ class _Plan:
         if self.address is not None and "province" in self.geo_columns and "province" not in self.mapped:
             a = self.address
             typed += [f"regexp_extract(c{a}, '^ *[^ ]+ +[^ ]+ +[^ ]+') as _k", f"c{a} as _a"]
-        final = [f"{self.out[c.name] or 'null'}::{c.type} as {c.name}" for c in self.k.columns]
+        final = [f"try_cast({self.out[c.name] or 'null'} as {c.type}) as {c.name}"
+                 if c.type == schema.MONEY else f"{self.out[c.name] or 'null'}::{c.type} as {c.name}"
+                 for c in self.k.columns]
+        final += [f"{expr} as {name}" for name, expr in self.hidden.items()]
         final += [f"x{j}" for j, _ in self.extras]
         final += [f"n{j}" for j, _ in self.placeholders.values()]
         final += [f"v_{c.replace(':', '__')} as _{c.replace(':', '__')}"
@@ -487,8 +565,9 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
         return table
     # continuation lines leave order-level fields empty: without such gaps a fill-down
     # changes nothing, and the (costly) check for repeated ids can be skipped
+    # (an unpaid order's blank payment time is no such gap: it is blank on all its lines)
     gaps = [c for c in (*_ORDER_LEVEL, "paid_amount") if c in table.column_names
-            and plan.out.get(c) and table[c].null_count > 0]
+            and c not in _UNPAID_BLANKS and plan.out.get(c) and table[c].null_count > 0]
     if not gaps:
         return table
     ids = table["order_id"]
@@ -509,9 +588,22 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
             elif name in ("paid_amount", "refund_amount"):
                 select.append(f"case when order_id is null or {first} then {q} "
                               f"else coalesce({q}, 0) end as {q}")
+            elif name == "line_amount" and plan.line_from_paid and "paid_amount" in gaps:
+                # the amount is the order's, on its first line: no line has sales of its own
+                select.append(f"case when order_id is null or count(*) over (partition by "
+                              f"order_id) = 1 then {q} end as {q}")
             else:
                 select.append(q)
-        return con.sql(f"select {', '.join(select)} from t order by _pos").to_arrow_table()
+        filled = con.sql(f"select {', '.join(select)} from t order by _pos")
+        # payment and order time again, from the order's filled-down status and times
+        paid_time = "_paid_time" if "_paid_time" in plan.hidden else None
+        status = "status" if "status" in plan.mapped else None
+        created = "created_time" if plan.out.get("created_time") else None
+        paid = paid_sql(status, paid_time)
+        again = {"paid": paid, "order_time": order_time_sql(paid, paid_time, created)
+                 or "order_time"}
+        cols = [f"{again[c]} as {c}" if c in again else c for c in filled.columns]
+        return filled.select(", ".join(cols)).to_arrow_table()
     finally:
         con.close()
 
@@ -526,6 +618,7 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
         i = table.schema.get_field_index("is_control")
         table = table.set_column(i, "is_control", pa.nulls(table.num_rows, pa.bool_()))
         plan.derived.remove("is_control")
+    dropped = _personal_extras(table, plan)
     bad = _valid(table["_problem"]) | _valid(table["_failed"])
     # only what identifies a row is required of every row; a count or amount left as a
     # placeholder has been read as 0, a rate as no value
@@ -542,14 +635,15 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
         if n:
             (as_zero if how == "zero" else as_empty)[plan.headers[j]] = n
     warnings = _warnings(table, plan, keep, first_row)
-    out = table.select([c.name for c in k.columns] + [f"x{j}" for j, _ in plan.extras])
+    extras = [(j, h) for j, h in plan.extras if h not in dropped]
+    out = table.select([c.name for c in k.columns] + [f"x{j}" for j, _ in extras])
     if not keep.all():
         out = out.filter(pa.array(keep))
     out = out.rename_columns([c.name for c in k.columns]
-                             + _extra_names([h for _, h in plan.extras], k.column_names))
+                             + _extra_names([h for _, h in extras], k.column_names))
     return ParseResult(out, errors, int(bad.sum()), sorted(set(plan.derived)),
                        int((skip == 2).sum()), int((skip == 1).sum()), source.reader,
-                       as_zero, as_empty, warnings)
+                       as_zero, as_empty, warnings, dropped)
 
 
 def _label(plan: _Plan, canonical: str) -> str:
@@ -587,6 +681,19 @@ def _warnings(table: pa.Table, plan: _Plan, keep: np.ndarray, first_row: int) ->
                         "message": f"{text}; loaded as written, check the file"})
     out.sort(key=lambda w: w["row"])
     return out[:MAX_REPORTED_ERRORS]
+
+
+def _personal_extras(table: pa.Table, plan: _Plan) -> dict[str, str]:
+    """Kept columns whose values look like phone numbers, e-mails, ID-card numbers, street
+    or IP addresses: not stored whatever the mapping says (header -> what was seen)."""
+    found = {}
+    for j, h in plan.extras:
+        col = table[f"x{j}"]
+        for what, pattern in synonyms.PERSONAL_VALUE_PATTERNS.items():
+            if pc.any(pc.match_substring_regex(col, pattern)).as_py():
+                found[h] = what
+                break
+    return found
 
 
 def _valid(col: pa.ChunkedArray) -> np.ndarray:
@@ -632,6 +739,8 @@ def _errors(table, plan: _Plan, bad_idx: np.ndarray, first_row: int, required) -
                 continue  # parsed, or already reported as too long
             value = _short(text)
             flagged.add(canon)
+            if canon in ("created_time", "paid_time"):
+                flagged.add("order_time")  # derived from them: one message is enough
             errors.append({
                 "row": row_no, "column": header_of[j], "value": value,
                 "message": f"{header_of[j]} ({canon}): {value!r} {_PROBLEM[fn]}",

@@ -20,11 +20,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "询盘时间", "咨询日期",
     ),
     "date_end": ("结束日期", "截止日期", "end date", "date end"),
-    "order_time": (
-        "订单创建时间", "创建时间", "下单时间", "订单下单时间", "订单提交时间", "订单成交时间",
-        "订单付款时间", "付款时间", "支付时间", "支付完成时间", "created at", "order date",
-        "paid at", "date",
+    # orders: order_time is derived (payment time of a paid order, else creation time);
+    # a file's own generic time column still maps to it
+    "order_time": ("订单成交时间", "成交时间", "订单时间", "order time", "order_time"),
+    "created_time": (
+        "订单创建时间", "创建时间", "下单时间", "订单下单时间", "订单提交时间", "created at",
+        "order date", "created_time", "date",
     ),
+    "paid_time": ("订单付款时间", "付款时间", "支付时间", "支付完成时间", "paid at", "paid_time",
+                  "payment time"),
     "event_time": ("event_time", "事件时间", "行为时间", "发生时间", "时间", "timestamp", "time",
                    "event time"),  # Tianchi logs: timestamp (Unix seconds), time (2014-12-06 02)
     # ---------- ids and names
@@ -111,6 +115,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "成交子单量", "orders", "conversions",
     ),
     "units_sold": ("支付件数", "成交商品件数", "成交件数", "销量", "units sold", "items sold"),
+    "unit_price": ("lineitem price", "unit price", "item price", "单价", "商品单价", "unit_price"),
+    "line_discount": ("lineitem discount", "line discount", "item discount", "line_discount"),
     "quantity": (
         "购买数量", "商品数量", "宝贝总数量", "商品总数量", "数量", "商品数量(件)",
         "lineitem quantity", "quantity", "qty",
@@ -135,6 +141,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "spend": ("花费", "推广花费", "总花费", "消耗", "广告花费", "成交花费", "spend", "cost",
               "ad spend"),
     "unit_cost": ("成本价", "单位成本", "成本", "采购价", "unit cost", "cost per item"),
+    "line_amount": ("line amount", "line_amount", "line total", "lineitem total", "item total",
+                    "子订单金额"),
     "amount": ("成交金额", "订单金额", "金额", "采购金额", "amount"),
     # ---------- rates: only used to derive a missing count (DESIGN §2)
     "rate:conversion": ("支付转化率", "商品支付转化率", "成交转化率", "conversion rate"),
@@ -175,10 +183,14 @@ EXTRA_INPUTS: dict[str, tuple[str, ...]] = {
     "products": ("rate:conversion", "rate:add_to_cart", "rate:aov"),
     "regions": ("rate:conversion", "rate:aov"),
     "image_tests": ("rate:ctr",),
-    "orders": (),
+    "orders": ("paid_time", "unit_price", "line_discount"),
     "inquiries": (),
     "events": (),
 }
+
+# Columns that map to no canonical field but that a page reads, proposed as kept (the owner
+# can drop them in the mapping): the A/B page shows a creative's 创意名称 next to its id.
+KEPT_BY_DEFAULT: dict[str, tuple[str, ...]] = {"image_tests": ("创意名称",)}
 
 # Personal data: never stored (DESIGN §3).  Addresses are read for province/city only.
 ADDRESS_HEADERS = ("收货地址", "详细地址", "收货人地址", "修改后的收货地址", "地址", "shipping address1",
@@ -192,6 +204,30 @@ PERSONAL_HEADERS = (
     "身份证", "qq", "微信号",
     "user_geohash", "geohash",  # a user's location to ~150 m (Tianchi mobile log)
 )
+
+# Free text that people type into (notes, tags, messages, tracking and payment references):
+# never stored, not even on purpose, since anything personal can be in it (DESIGN §3).
+FREE_TEXT_HEADERS = (
+    "notes", "note", "note attributes", "tags", "买家留言", "卖家备注", "订单备注", "备注", "留言",
+    "买家备注", "商家备注", "客服备注", "物流单号", "运单号", "快递单号", "物流信息", "remark", "remarks",
+    "comment", "comments", "buyer message", "seller memo", "payment reference", "payment references",
+    "payment id", "receipt number", "device id", "支付宝交易号", "支付单号", "交易号", "ip",
+    "ip address", "browser ip", "employee", "customer note", "special instructions",
+)
+
+# Values that are personal whatever their column is called: a kept column holding any of
+# them is not stored (RE2 syntax, matched with pyarrow against each cell)
+PERSONAL_VALUE_PATTERNS = {
+    "email": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+",
+    "phone": (r"(^|[^0-9])((\+?86[ -]?)?1[3-9][0-9]([ -]?[0-9*]{4}){2}|0[0-9]{2,3}-[0-9]{7,8}"
+              r"|\+[0-9]{1,3}[ -]?[0-9]{2,4}[ -]?[0-9]{3,4}[ -]?[0-9]{3,4})($|[^0-9])"),
+    "id_card": (r"(^|[^0-9])[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])"
+                r"[0-9]{3}[0-9Xx]($|[^0-9])"),
+    "address": (r"[0-9一二三四五六七八九十]+(号|弄|栋|幢|单元|室)|(路|街|大道|巷)[0-9一二三四五六七八九十]"
+                r"|小区|街道|胡同|(?i)(^|[^a-z0-9])[0-9]+[a-z]?\s+([a-z]+\s+){0,3}(st|street|rd|road|ave"
+                r"|avenue|blvd|lane|ln|dr|drive|way|court|ct)($|[^a-z])"),
+    "ip": r"(^|[^0-9.])[0-9]{1,3}(\.[0-9]{1,3}){3}($|[^0-9.])",
+}
 
 _COMPARISON = re.compile(r"(变化|变化率|同比|环比|较上期|较前一|增长率|增幅|change|vs\.?previous|prior)$")
 _UNIT_SUFFIX = re.compile(r"[（(](元|件|个|次|人|秒|%|pv|uv|rmb|cny|¥|￥)[)）]$")
@@ -221,13 +257,15 @@ def _keys(names: tuple[str, ...]) -> frozenset[str]:
 
 
 ADDRESS_KEYS = _keys(ADDRESS_HEADERS)
+FREE_TEXT_KEYS = _keys(FREE_TEXT_HEADERS)
 PERSONAL_KEYS = _keys(PERSONAL_HEADERS)
 NOT_FOR_KEYS = {c: _keys(v) for c, v in NOT_FOR.items()}
 FINGERPRINT_KEYS = {k: _keys(v) for k, v in FINGERPRINTS.items()}
 ALIAS_KEYS: dict[str, tuple[str, ...]] = {
     c: tuple(dict.fromkeys(header_key(a) for a in v)) for c, v in COLUMNS.items()
 }
-KNOWN_KEYS = frozenset(k for v in ALIAS_KEYS.values() for k in v) | ADDRESS_KEYS | PERSONAL_KEYS
+KNOWN_KEYS = (frozenset(k for v in ALIAS_KEYS.values() for k in v) | ADDRESS_KEYS | PERSONAL_KEYS
+              | FREE_TEXT_KEYS)
 
 
 def is_personal(header: str) -> bool:
@@ -236,3 +274,7 @@ def is_personal(header: str) -> bool:
 
 def is_address(header: str) -> bool:
     return header_key(header) in ADDRESS_KEYS
+
+
+def is_free_text(header: str) -> bool:
+    return header_key(header) in FREE_TEXT_KEYS
