@@ -256,7 +256,7 @@ def _reference_rows(sheet: Sheet, header_index: int) -> list[list[str | None]]:
     if body is None:
         return sheet.rows
     if isinstance(body, CellsBody):
-        return [[readers._cell_text(v) for v in row] for row in body.values]
+        return body.rows()
     rows = body.python_rows()
     if rows[: header_index + 1] != sheet.rows[: header_index + 1]:
         raise IngestError("the file mixes text encodings (its start reads differently from the "
@@ -339,7 +339,7 @@ def parse_sheet(
             if table is None:
                 if FAST_PATHS and isinstance(body, CellsBody):
                     cols, extra = body.columns(header_index + 1, plan.width)
-                    raw = _raw(cols, extra, max(len(body.values) - header_index - 1, 0))
+                    raw = _raw(cols, extra, max(body.num_rows - header_index - 1, 0))
                     source = _Source("raw", {}, "excel_columns")
                 else:
                     rows = _reference_rows(sheet, header_index)
