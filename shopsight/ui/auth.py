@@ -21,6 +21,7 @@ import streamlit as st
 
 from shopsight import access, teams, workspace
 from shopsight.i18n import t
+from shopsight.mdtext import plain
 from shopsight.ui import session
 
 PASSWORD_KEY = "password"
@@ -140,14 +141,14 @@ def _require_oidc(cfg: access.AccessConfig, ws_id: str | None, lang: str) -> Non
             try:
                 st.login(cfg.provider)
             except Exception as e:  # missing Authlib or an incomplete [auth] section
-                st.error(t("auth.login_unavailable", lang, error=e))
+                st.error(t("auth.login_unavailable", lang, error=plain(e)))
         st.stop()
     email = user.get("email")
     verified = user.get("email_verified")
     verified = verified if isinstance(verified, bool) else None
     if not access.may_open(cfg, ws_id, signed_in=True, email=email, email_verified=verified):
         reason = "unverified" if verified is False else "denied"
-        st.error(t(f"auth.{reason}", lang, email=email or "?"))
+        st.error(t(f"auth.{reason}", lang, email=plain(email or "?")))
         if st.button(t("auth.sign_out", lang), key="auth_logout_denied"):
             st.logout()
         st.stop()
