@@ -486,6 +486,18 @@ def _refuse_read_only(ws: Workspace) -> None:
         )
 
 
+def refuse_read_only_connection(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse a write through a connection opened read-only (the app opens the sample shop
+    so): writes that get only a connection (settings, saved mappings) check it here, and
+    say so clearly instead of with DuckDB's error."""
+    row = con.execute("select readonly from duckdb_databases() "
+                      "where database_name = current_database()").fetchone()
+    if row and row[0]:
+        raise ReadOnlyWorkspaceError(
+            "this workspace is open read-only (the shared sample shop): nothing can be saved in it"
+        )
+
+
 def rebuild_rollups(con: duckdb.DuckDBPyConnection, kind: str) -> None:
     """Run queries/rollup_<kind>*.sql: tables pre-aggregated at load time for fast pages
     (inside the caller's transaction, with the record of which SQL built them)."""
@@ -568,6 +580,7 @@ def saved_mapping(con: duckdb.DuckDBPyConnection, header_key: str) -> tuple[str,
 
 
 def save_mapping(con: duckdb.DuckDBPyConnection, header_key: str, kind: str, mapping: dict) -> None:
+    refuse_read_only_connection(con)
     con.execute(
         "merge into _mappings using (select $k as header_key, $kind as kind, "
         "cast($m as json) as mapping, cast($at as timestamp) as saved_at) as s "
@@ -590,6 +603,7 @@ def get_setting(con: duckdb.DuckDBPyConnection, key: str, default=None):
 
 
 def set_setting(con: duckdb.DuckDBPyConnection, key: str, value) -> None:
+    refuse_read_only_connection(con)
     con.execute(
         "merge into _settings using (select $k as key, cast($v as json) as value) as s "
         "on _settings.key = s.key when matched then update set value = s.value "
