@@ -100,14 +100,32 @@ def is_read_only(ws: Workspace) -> bool:
     return ws.path.resolve() == sample_path().resolve()
 
 
+class WorkspaceNameError(ValueError):
+    """A workspace name that would lead outside the data directory."""
+
+
 def resolve(workspace: str | os.PathLike | None) -> Path:
-    """A workspace directory: an explicit path, or a name under the data directory."""
+    """A workspace directory: an explicit path, or a name under the data directory.
+
+    Explicit: absolute, starting with ./ ../ or ~, or an existing directory.  Anything
+    else is a name (teams/<id> included), and a name never leads outside the data
+    directory: `teams/../../x` would create directories wherever it points.
+    """
     if workspace is None:
         return data_dir() / SAMPLE
-    p = Path(workspace)
-    if p.is_absolute() or os.sep in str(workspace) or p.exists():
-        return p
-    return data_dir() / str(workspace)
+    text = os.fspath(workspace)
+    p = Path(text)
+    if p.is_absolute() or text.startswith(("./", "../", "~", f".{os.sep}", f"..{os.sep}")) \
+            or p.is_dir():
+        return p.expanduser()
+    root = os.path.abspath(data_dir())
+    target = os.path.abspath(os.path.join(root, text))
+    if not text.strip() or os.path.commonpath([root, target]) != root or target == root:
+        raise WorkspaceNameError(
+            f"the workspace name {text!r} leads outside the data directory {data_dir()}; "
+            "give a name under it or an explicit path (absolute, or starting with ./)"
+        )
+    return data_dir() / text
 
 
 def quote_ident(name: str) -> str:
@@ -143,10 +161,12 @@ def _open_file(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     except duckdb.IOException as e:
         if "lock" not in str(e).lower():
             raise
+        holder = re.search(r"held in (.+?) \(PID (\d+)\)", str(e))
+        who = f"process {holder[2]} ({holder[1]})" if holder else "another process"
         raise WorkspaceBusyError(
-            f"the workspace {path.parent} is open in another process; DuckDB lets one process "
+            f"the workspace {path.parent} is open in {who}; DuckDB lets one process "
             f"write a database file at a time (stop the other app or CLI, or use the DuckLake "
-            f"backend for several replicas). DuckDB said: {str(e).splitlines()[0]}"
+            f"backend for several replicas)"
         ) from e
 
 
