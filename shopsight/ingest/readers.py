@@ -26,6 +26,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from operator import itemgetter
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -506,6 +507,8 @@ _CELL_REF = re.compile(rb"<" + _XML_NAME + rb"c\s[^>]*?\br=[\"']([A-Z]+)([0-9]+)
 _ROW_REF = re.compile(rb"<" + _XML_NAME + rb"row\s[^>]*?\br=[\"']([0-9]+)[\"']")
 _DIMENSION = re.compile(rb"<" + _XML_NAME + rb"dimension\s[^>]*?\bref=[\"']"
                         rb"(?:[A-Z]*[0-9]*:)?([A-Z]*)([0-9]*)[\"']")
+_CELL_FAST = re.compile(rb'<c r="([A-Z]+)([0-9]+)"')
+_ROW_FAST = re.compile(rb'<row r="([0-9]+)"')
 _SHEET_TARGET = re.compile(rb"Target=\"([^\"]+)\"[^>]*?Type=\"[^\"]*/worksheet\"|"
                            rb"Type=\"[^\"]*/worksheet\"[^>]*?Target=\"([^\"]+)\"")
 
@@ -531,30 +534,81 @@ def _sheet_members(z: zipfile.ZipFile) -> list[str]:
     return sorted(found)
 
 
+def _above(text: bytes, low: int, high: int, longer: bytes) -> bytes:
+    """A pattern for strings over [low-high] that sort after `text` as numbers or column
+    names do: longer (`longer` matches those), or as long and greater at the first
+    difference."""
+    alts = [longer]
+    for i, ch in enumerate(text):
+        if ch < high:
+            rest = len(text) - i - 1
+            alts.append(re.escape(text[:i]) + b"[%c-%c]" % (ch + 1, high)
+                        + (b"[%c-%c]{%d}" % (low, high, rest) if rest else b""))
+    return b"(?:" + b"|".join(alts) + b")"
+
+
+def _column_name(n: int) -> bytes:
+    out = b""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = bytes([65 + r]) + out
+    return out
+
+
+def _beyond(rows: int, cols: int) -> re.Pattern:
+    """Cells written `<c r="…"` that lie past row `rows` or column `cols`."""
+    col = _column_name(cols) or b"A"
+    row = str(max(rows, 1)).encode()
+    past_col = _above(col, 65, 90, b"[A-Z]{%d,}" % (len(col) + 1)) if cols else b"[A-Z]+"
+    past_row = _above(row, 48, 57, b"[1-9][0-9]{%d,}" % len(row))
+    return re.compile(b'<c r="(?:' + past_col + b"[0-9]|[A-Z]+" + past_row + b'")')
+
+
 def _xlsx_extent(z: zipfile.ZipFile, member: str) -> tuple[int, int]:
     """The last row and column a worksheet declares or uses, from its XML, streamed in pieces.
 
     calamine pads every sheet from A1 to its farthest cell: one cell at XFD1048576 in a
-    2 KB file asks for 17 billion cells.  The dimension the sheet declares, every cell
-    reference and every row number count.  (Pieces overlap, so a reference cut by a piece
-    boundary is read whole in the next one.)
+    2 KB file asks for 17 billion cells.  The dimension the sheet declares, every row
+    number and every cell reference count.  Reading every cell reference is as slow as
+    calamine itself, so a piece is first searched (in C) for a cell past the rows and
+    columns seen so far; only a piece with one, or with cells written another way than
+    `<c r="B7"`, has its references read one by one.  (Pieces overlap, so a reference cut
+    by a piece boundary is read whole in the next one.)
     """
     rows = cols = 0
+
+    def see(cells: list[tuple[bytes, bytes]]) -> None:
+        nonlocal rows, cols
+        letters = set(map(itemgetter(0), cells)) - {b""}
+        digits = set(map(itemgetter(1), cells)) - {b""}
+        if letters:
+            cols = max(cols, max(_column_number(x) if len(x) < 8 else 1 << 40 for x in letters))
+        if digits:
+            longest = max(map(len, digits))
+            top = max(d for d in digits if len(d) == longest)
+            rows = max(rows, int(top) if longest < 12 else 1 << 40)
+
     tail = b""
     with z.open(member) as f:
         while True:
-            piece = f.read(8 << 20)
+            piece = f.read(4 << 20)
             if not piece:
                 break
+            first = not tail
             chunk = tail + piece
-            for letters, digits in _CELL_REF.findall(chunk) + _DIMENSION.findall(chunk):
-                if letters:
-                    cols = max(cols, _column_number(letters) if len(letters) < 8 else 1 << 40)
-                if digits:
-                    rows = max(rows, int(digits) if len(digits) < 12 else 1 << 40)
-            for digits in _ROW_REF.findall(chunk):
-                rows = max(rows, int(digits) if len(digits) < 12 else 1 << 40)
             tail = chunk[-4096:]
+            if first:  # the dimension comes before the cells
+                at = chunk.find(b"sheetData")
+                see(_DIMENSION.findall(chunk[:at] if at >= 0 else chunk))
+            common = chunk.count(b'<c r="') == chunk.count(b"<c ") and b":c " not in chunk
+            if common and chunk.count(b'<row r="') == chunk.count(b"<row ") and b":row " not in chunk:
+                see([(b"", d) for d in set(_ROW_FAST.findall(chunk))])
+            else:
+                see([(b"", d) for d in set(_ROW_REF.findall(chunk))])
+            if not common:
+                see(_CELL_REF.findall(chunk))
+            elif rows > MAX_ROWS or cols > MAX_COLUMNS or _beyond(rows, cols).search(chunk):
+                see(_CELL_FAST.findall(chunk))
     return rows, cols
 
 
