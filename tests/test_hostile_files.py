@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import resource
 import time
+from pathlib import Path
 
 import pytest
 from fixtures import hostile_files as h
@@ -134,3 +135,10 @@ def test_real_exports_still_read_in_the_child():
         for a, b in zip(here.sheets, there.sheets, strict=True):
             if a.body is not None and isinstance(a.body, readers.CellsBody):
                 assert b.body.table.equals(a.body.table)
+
+
+def test_a_relative_path_is_read_from_this_directory(monkeypatch):
+    """The child runs in its own directory: a relative path must still name the same file."""
+    monkeypatch.chdir(h.EXAMPLES)
+    wb = isolated.read_workbook(Path("ExportOrderList202611301200.xlsx"))
+    assert [s.name for s in wb.sheets] == ["Sheet1"] and wb.sheets[0].body.num_rows == 807

@@ -84,7 +84,8 @@ def _run(path: Path, out: str) -> int | None:
 
 
 def _child_args(path: Path, out: str) -> list[str]:
-    return ["-m", "shopsight.ingest.isolated", str(path), out, str(PARSE_MEMORY_MB),
+    # the child runs in `out`: a path relative to this process's directory is made absolute
+    return ["-m", "shopsight.ingest.isolated", str(path.resolve()), out, str(PARSE_MEMORY_MB),
             str(PARSE_SECONDS)]
 
 
