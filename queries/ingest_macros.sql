@@ -74,7 +74,8 @@ create or replace temp macro ss_num(s) as
         case when not ss_is_null(s) then ss_num_text(ss_numtext(s)) end
     );
 
-create or replace temp macro ss_int(s) as cast(round(ss_num(s)) as bigint);
+-- a count beyond bigint (1e19) is not a count: null, so its row is reported, not the file
+create or replace temp macro ss_int(s) as try_cast(round(ss_num(s)) as bigint);
 
 -- the part of a cell before / after a range separator: 2026-11-01~2026-11-07
 create or replace temp macro ss_range_start(s) as

@@ -17,6 +17,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -172,6 +173,50 @@ class RateLimiter:
                 del self._records[k]
 
 
+@dataclass
+class SlowBrake:
+    """The process-wide limit: a pause before every password check while many attempts
+    fail, never a lock.
+
+    A lock for the whole process would let an outsider with a few sessions keep the owner
+    out; a pause only slows everyone down, so the right password still gets in.  The
+    pause grows by `step` seconds for every `per` failures within `window` seconds, up to
+    `max_delay`.
+    """
+
+    per: int = 50
+    step: float = 1.0
+    max_delay: float = 3.0
+    window: float = 300.0
+    clock: Callable[[], float] = time.monotonic
+    _times: deque = field(default_factory=deque, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def delay(self) -> float:
+        """Seconds to pause before the next check."""
+        now = self.clock()
+        with self._lock:
+            self._drop_old(now)
+            return min(self.max_delay, self.step * (len(self._times) // self.per))
+
+    def failure(self) -> None:
+        now = self.clock()
+        with self._lock:
+            self._drop_old(now)
+            self._times.append(now)
+            # the pause is capped, and so is what it is counted from
+            while len(self._times) > self.per * (self.max_delay / self.step + 1):
+                self._times.popleft()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._times.clear()
+
+    def _drop_old(self, now: float) -> None:
+        while self._times and now - self._times[0] > self.window:
+            self._times.popleft()
+
+
 # ---------------------------------------------------------------- configuration
 
 
@@ -248,8 +293,8 @@ def may_open(config: AccessConfig, ws_id: str | None, *, signed_in: bool,
              email: str | None = None, email_verified: bool | None = None) -> bool:
     """The whole rule: is this visitor allowed to see this workspace (None = the sample)?
 
-    Allow-lists need an identity, so they apply in OIDC mode only; an address the
-    provider says is unverified never passes a list.
+    Allow-lists need an identity, so they apply in OIDC mode only; an address passes a
+    list only when the provider says it is verified (a missing claim is not a yes).
     """
     if config.mode == OPEN:
         return True
@@ -258,7 +303,7 @@ def may_open(config: AccessConfig, ws_id: str | None, *, signed_in: bool,
     if config.mode == PASSWORD:
         return True
     entries = allow_list(config, ws_id)
-    if entries is not None and email_verified is False:
+    if entries is not None and email_verified is not True:
         return False
     return email_allowed(email, entries)
 

@@ -7,13 +7,20 @@ import decimal
 import json
 import math
 import sys
+import threading
+import time
 from pathlib import Path
 
 import click
+import duckdb
 
 from shopsight import queries, workspace
 
-WORKSPACE_HELP = "Workspace directory or name (default: the sample shop under $SHOPSIGHT_DATA_DIR)."
+WORKSPACE_HELP = ("Workspace name under $SHOPSIGHT_DATA_DIR, or an explicit path (absolute or "
+                  "starting with ./); default: the sample shop.")
+BUSY_WAIT_S = 5.0  # how long a command waits for a workspace another process holds
+SQL_TIMEOUT_S = 30.0
+SQL_MAX_ROWS = 10_000
 
 
 def _jsonable(v):
@@ -47,15 +54,35 @@ def _rows(cursor) -> list[dict]:
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
+def _workspace(ws_arg: str | None) -> workspace.Workspace:
+    try:
+        return workspace.open_workspace(ws_arg)
+    except workspace.WorkspaceNameError as e:
+        raise click.BadParameter(str(e), param_hint="--workspace") from None
+
+
+def _connect(ws: workspace.Workspace, read_only: bool):
+    """ws.connect, waiting up to BUSY_WAIT_S while another process holds the file, then
+    saying which one does."""
+    deadline = time.monotonic() + BUSY_WAIT_S
+    while True:
+        try:
+            return ws.connect(read_only=read_only)
+        except workspace.WorkspaceBusyError as e:
+            if time.monotonic() >= deadline:
+                raise click.ClickException(f"{e} (waited {BUSY_WAIT_S:g} s)") from None
+            time.sleep(0.2)
+
+
 def _open(ws_arg: str | None, read_only: bool):
-    ws = workspace.open_workspace(ws_arg)
+    ws = _workspace(ws_arg)
     if ws_arg is None:
         from shopsight import sample
 
         sample.ensure_sample(ws)
     if read_only and not ws.exists():
         raise click.ClickException(f"no workspace at {ws.path}")
-    return ws, ws.connect(read_only=read_only)
+    return ws, _connect(ws, read_only)
 
 
 @click.group()
@@ -88,9 +115,9 @@ def ingest(files, ws_arg, kind, sheet, mode, period, as_json) -> None:
     from shopsight.ingest import IngestError, load_file
 
     days = _period(period) if period else None
-    ws = workspace.open_workspace(ws_arg)
+    ws = _workspace(ws_arg)
     reports, failed, replaced = [], [], set()
-    con = ws.connect()
+    con = _connect(ws, read_only=False)
     try:
         for f in files:
             path = Path(f)
@@ -167,20 +194,43 @@ def datasets(ws_arg, as_json) -> None:
 @click.argument("statement")
 @click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print rows as JSON objects.")
-def sql(statement, ws_arg, as_json) -> None:
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=SQL_TIMEOUT_S,
+              show_default=True, help="Stop the statement after this many seconds.")
+@click.option("--max-rows", type=click.IntRange(min=1), default=SQL_MAX_ROWS, show_default=True,
+              help="Print at most this many rows (a note on stderr says when more were left out).")
+def sql(statement, ws_arg, as_json, timeout, max_rows) -> None:
     """Run one SQL statement on a read-only, locked-down connection.
 
     Example: python -m shopsight sql "select province, sum(paid_amount) from orders group by 1" --json
     """
+    try:
+        count = len(duckdb.extract_statements(statement))
+    except duckdb.Error as e:
+        raise click.ClickException(str(e).splitlines()[0]) from None
+    if count != 1:
+        raise click.ClickException(
+            "give one SQL statement, e.g. \"select count(*) from orders\"" if count == 0 else
+            f"give one SQL statement at a time (this text holds {count})")
     _, con = _open(ws_arg, read_only=True)
+    timer = threading.Timer(timeout, con.interrupt)
+    timer.start()
     try:
         try:
-            rows = _rows(con.execute(statement))
+            cursor = con.execute(statement)
+            names = [d[0] for d in cursor.description or []]
+            got = cursor.fetchmany(max_rows + 1) if names else []
+        except duckdb.InterruptException:
+            raise click.ClickException(f"the statement took longer than {timeout:g} s "
+                                       "(--timeout) and was stopped") from None
         except Exception as e:  # DuckDB error classes vary; the message is what matters
             raise click.ClickException(str(e).splitlines()[0]) from None
     finally:
+        timer.cancel()
         con.close()
-    _print_rows(rows, as_json)
+    if len(got) > max_rows:
+        got = got[:max_rows]
+        click.echo(f"note: only the first {max_rows:,} rows are shown (--max-rows)", err=True)
+    _print_rows([dict(zip(names, r, strict=True)) for r in got], as_json)
 
 
 def _print_rows(rows: list[dict], as_json: bool) -> None:
@@ -368,7 +418,7 @@ def sample(ws_arg, prebuilt) -> None:
     if prebuilt:
         reports = sample_mod.write_prebuilt()
     else:
-        reports = sample_mod.build_sample(workspace.open_workspace(ws_arg))
+        reports = sample_mod.build_sample(_workspace(ws_arg))
     for r in reports:
         click.echo(f"{r.file}: {r.rows_loaded} rows -> {r.kind}")
 

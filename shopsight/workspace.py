@@ -100,14 +100,32 @@ def is_read_only(ws: Workspace) -> bool:
     return ws.path.resolve() == sample_path().resolve()
 
 
+class WorkspaceNameError(ValueError):
+    """A workspace name that would lead outside the data directory."""
+
+
 def resolve(workspace: str | os.PathLike | None) -> Path:
-    """A workspace directory: an explicit path, or a name under the data directory."""
+    """A workspace directory: an explicit path, or a name under the data directory.
+
+    Explicit: absolute, starting with ./ ../ or ~, or an existing directory.  Anything
+    else is a name (teams/<id> included), and a name never leads outside the data
+    directory: `teams/../../x` would create directories wherever it points.
+    """
     if workspace is None:
         return data_dir() / SAMPLE
-    p = Path(workspace)
-    if p.is_absolute() or os.sep in str(workspace) or p.exists():
-        return p
-    return data_dir() / str(workspace)
+    text = os.fspath(workspace)
+    p = Path(text)
+    if p.is_absolute() or text.startswith(("./", "../", "~", f".{os.sep}", f"..{os.sep}")) \
+            or p.is_dir():
+        return p.expanduser()
+    root = os.path.abspath(data_dir())
+    target = os.path.abspath(os.path.join(root, text))
+    if not text.strip() or os.path.commonpath([root, target]) != root or target == root:
+        raise WorkspaceNameError(
+            f"the workspace name {text!r} leads outside the data directory {data_dir()}; "
+            "give a name under it or an explicit path (absolute, or starting with ./)"
+        )
+    return data_dir() / text
 
 
 def quote_ident(name: str) -> str:
@@ -143,10 +161,12 @@ def _open_file(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     except duckdb.IOException as e:
         if "lock" not in str(e).lower():
             raise
+        holder = re.search(r"held in (.+?) \(PID (\d+)\)", str(e))
+        who = f"process {holder[2]} ({holder[1]})" if holder else "another process"
         raise WorkspaceBusyError(
-            f"the workspace {path.parent} is open in another process; DuckDB lets one process "
+            f"the workspace {path.parent} is open in {who}; DuckDB lets one process "
             f"write a database file at a time (stop the other app or CLI, or use the DuckLake "
-            f"backend for several replicas). DuckDB said: {str(e).splitlines()[0]}"
+            f"backend for several replicas)"
         ) from e
 
 
@@ -512,6 +532,18 @@ def _refuse_read_only(ws: Workspace) -> None:
         )
 
 
+def refuse_read_only_connection(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse a write through a connection opened read-only (the app opens the sample shop
+    so): writes that get only a connection (settings, saved mappings) check it here, and
+    say so clearly instead of with DuckDB's error."""
+    row = con.execute("select readonly from duckdb_databases() "
+                      "where database_name = current_database()").fetchone()
+    if row and row[0]:
+        raise ReadOnlyWorkspaceError(
+            "this workspace is open read-only (the shared sample shop): nothing can be saved in it"
+        )
+
+
 def rebuild_rollups(con: duckdb.DuckDBPyConnection, kind: str) -> None:
     """Run queries/rollup_<kind>*.sql: tables pre-aggregated at load time for fast pages
     (inside the caller's transaction, with the record of which SQL built them)."""
@@ -594,6 +626,7 @@ def saved_mapping(con: duckdb.DuckDBPyConnection, header_key: str) -> tuple[str,
 
 
 def save_mapping(con: duckdb.DuckDBPyConnection, header_key: str, kind: str, mapping: dict) -> None:
+    refuse_read_only_connection(con)
     con.execute(
         "merge into _mappings using (select $k as header_key, $kind as kind, "
         "cast($m as json) as mapping, cast($at as timestamp) as saved_at) as s "
@@ -616,6 +649,7 @@ def get_setting(con: duckdb.DuckDBPyConnection, key: str, default=None):
 
 
 def set_setting(con: duckdb.DuckDBPyConnection, key: str, value) -> None:
+    refuse_read_only_connection(con)
     con.execute(
         "merge into _settings using (select $k as key, cast($v as json) as value) as s "
         "on _settings.key = s.key when matched then update set value = s.value "

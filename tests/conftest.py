@@ -189,6 +189,11 @@ def team_link(ws: str) -> str:
     return ws
 
 
+def shown(markdown: str) -> str:
+    """Markdown text as a reader sees it: the backslash escapes of mdtext.plain removed."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 APP_TIMEOUT_S = 60  # 2-core machines; the first run of a process imports altair and pandas
 

@@ -166,6 +166,10 @@ def test_allow_lists_per_workspace_then_default():
     assert not access.may_open(cfg, None, email="bob@shop.example", signed_in=True,
                                email_verified=False)
     assert not access.may_open(cfg, None, email="bob@shop.example", signed_in=False)
+    # a provider that sends no email_verified claim does not vouch for the address
+    assert not access.may_open(cfg, None, email="bob@shop.example", signed_in=True)
+    assert not access.may_open(cfg, None, email="bob@shop.example", signed_in=True,
+                               email_verified="true")
 
 
 def test_without_allow_list_any_signed_in_user_may_open():

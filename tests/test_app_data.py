@@ -5,6 +5,7 @@ import shutil
 
 import pandas as pd
 import pytest
+from conftest import shown
 
 from shopsight import spool, teams, workspace
 from shopsight.i18n import t
@@ -58,7 +59,7 @@ def test_load_reports_rows_and_rejects_with_safe_download(app, empty_ws, run_que
     assert not at.exception
     assert not at.error
     assert at.success[0].value.startswith(t("data.loaded", "zh", rows=2, kind="流量"))
-    assert t("data.rejected", "zh", rows=2, file="traffic.csv") in [w.value for w in at.warning]
+    assert t("data.rejected", "zh", rows=2, file="traffic.csv") in [shown(w.value) for w in at.warning]
     rejected = table_with(at, "message")
     assert sorted(set(rejected["column"])) == ["支付买家数", "访客数"]
     assert set(rejected["value"]) == {"abc", "=1+2"}
@@ -80,14 +81,14 @@ def test_changing_the_kind_remaps_without_errors(app, empty_ws):
     at.button(key=f"data_load_{slug}").click().run()
     assert not at.exception
     # regions need a province: the load fails with a message naming the file, the workspace is unchanged
-    assert at.error and "traffic.csv" in at.error[0].value
+    assert at.error and "traffic.csv" in shown(at.error[0].value)
 
 
 def test_unreadable_file_is_an_error_not_a_traceback(app, empty_ws):
     at = app("empty", PAGE)
     upload(at, "broken.xlsx", b"PK\x03\x04 this is no workbook", "application/vnd.ms-excel")
     assert not at.exception
-    assert at.error and "broken.xlsx" in at.error[0].value
+    assert at.error and "broken.xlsx" in shown(at.error[0].value)
 
 
 def test_delete_needs_confirmation(app, small_ws, run_query):
@@ -95,7 +96,7 @@ def test_delete_needs_confirmation(app, small_ws, run_query):
     at.selectbox(key="data_delete_kind").set_value("events").run()
     at.button(key="data_delete").click().run()
     assert not at.exception
-    assert t("data.delete_confirm", "zh", kind="用户行为", rows=61) in [w.value for w in at.warning]
+    assert t("data.delete_confirm", "zh", kind="用户行为", rows=61) in [shown(w.value) for w in at.warning]
     at.button(key="data_delete_no").click().run()
     assert run_query(small_ws, "date_bounds").set_index("kind").loc["events", "count_rows"] == 61
     at.button(key="data_delete").click().run()

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pyarrow as pa
 import pytest
-from conftest import small_tables
+from conftest import shown, small_tables
 
 from shopsight import funnel, numbers, workspace
 from shopsight.i18n import t
@@ -21,7 +21,7 @@ T0 = datetime(2026, 11, 10, 10, 0)
 
 
 def cards(at) -> dict[str, tuple[str, str]]:
-    return {m.label: (m.value, m.delta) for m in at.metric}
+    return {shown(m.label): (m.value, m.delta) for m in at.metric}
 
 
 def count(v) -> str:

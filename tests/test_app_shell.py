@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from shopsight import access, teams, workspace
 from shopsight.i18n import t
-from tests.conftest import APP, APP_TIMEOUT_S
+from tests.conftest import APP, APP_TIMEOUT_S, shown
 
 PAGES = ["views/overview.py", "views/data.py"]
 
@@ -73,7 +73,7 @@ def test_bad_link_values_fall_back_with_notices(app, small_ws):
     at = app("small", start="2026-13-45", end="yesterday", cmp="weekly",
              src=["直通车", "不存在的来源"], lang="klingon")
     assert not at.exception
-    notes = [x.value for x in at.toast]
+    notes = [shown(x.value) for x in at.toast]
     assert t("notice.bad_param", "zh", param="start/end", value="2026-13-45~yesterday") in notes
     assert t("notice.bad_param", "zh", param="cmp", value="weekly") in notes
     assert t("notice.unknown_values", "zh", name="流量来源", values="不存在的来源") in notes

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from shopsight import access, teams
+from shopsight.mdtext import plain
 from shopsight.ui import auth
 
 PASSWORD = "correct horse battery"
@@ -119,15 +120,46 @@ def test_rate_limited_after_five_failures_even_for_the_right_password():
     assert CONTENT in texts(other)
 
 
-def test_global_limit_holds_back_new_sessions(monkeypatch):
-    monkeypatch.setattr(auth, "_global_limiter", access.RateLimiter(max_failures=3, backoff=30))
-    for n in range(3):
+def _from(monkeypatch, address: str) -> None:
+    monkeypatch.setattr(auth, "_client_address", lambda: address)
+
+
+def test_many_wrong_sessions_do_not_keep_the_right_password_out(monkeypatch):
+    """Ten sessions x five wrong passwords from one address: each session and then the
+    address are locked; the owner, from another address, still signs in at once."""
+    pauses = []
+    monkeypatch.setattr(auth, "_pause", pauses.append)
+    _from(monkeypatch, "203.0.113.9")
+    outcomes = []
+    for n in range(10):
         at = gated({"access": {"password_hash": HASH}})
-        at.text_input(key="password").input(f"guess {n}").run()
-    fresh = gated({"access": {"password_hash": HASH}})
-    fresh.text_input(key="password").input(PASSWORD).run()
-    assert CONTENT not in texts(fresh)
-    assert "Too many attempts" in texts(fresh)
+        for i in range(5):
+            at.text_input(key="password").input(f"guess {n}.{i}").run()
+        outcomes.append(texts(at))
+    assert sum("Too many attempts" in x for x in outcomes) == 10
+    late = gated({"access": {"password_hash": HASH}})  # a new session from that address
+    late.text_input(key="password").input(PASSWORD).run()
+    assert CONTENT not in texts(late) and "Too many attempts. Try again in" in texts(late)
+    _from(monkeypatch, "198.51.100.7")
+    owner = gated({"access": {"password_hash": HASH}})
+    owner.text_input(key="password").input(PASSWORD).run()
+    assert CONTENT in texts(owner)
+    # 20 checked failures before the address lock (4 per session, the 5th locks it) ...
+    assert sum(1 for p in pauses) == 20 + 1
+    # ... and the process-wide brake only pauses: 0 s below 50 failures in the window
+    assert set(pauses) == {0.0}
+
+
+def test_the_process_wide_limit_only_slows_checks_down():
+    clock = [0.0]
+    brake = access.SlowBrake(per=3, step=1.0, max_delay=2.0, window=60.0, clock=lambda: clock[0])
+    delays = []
+    for _ in range(10):
+        delays.append(brake.delay())
+        brake.failure()
+    assert delays == [0, 0, 0, 1, 1, 1, 2, 2, 2, 2]
+    clock[0] = 61.0  # the window has passed
+    assert brake.delay() == 0
 
 
 def test_a_new_password_signs_sessions_out():
@@ -191,11 +223,14 @@ def test_oidc_allow_lists():
     assert CONTENT in texts(oidc("partner@agency.example", team, allow=allow))
     denied = oidc("ann@shop.example", team, allow=allow)
     assert CONTENT not in texts(denied)
-    assert "The account ann@shop.example has no access" in texts(denied)
+    assert f"The account {plain('ann@shop.example')} has no access" in texts(denied)
     assert CONTENT not in texts(oidc("eve@evil.example", allow=allow))
     unverified = oidc("ann@shop.example", verified=False, allow=allow)
     assert CONTENT not in texts(unverified)
     assert "unverified" in texts(unverified)
+    missing = oidc("ann@shop.example", verified=None, allow=allow)  # no email_verified claim
+    assert CONTENT not in texts(missing) and "unverified" in texts(missing)
+    assert CONTENT in texts(oidc("anyone@anywhere.example", verified=None))  # no list: no claim needed
     assert CONTENT in texts(oidc("anyone@anywhere.example"))  # no list: any signed-in user
 
 

@@ -11,6 +11,7 @@ from shopsight import numbers, schema, workspace
 from shopsight.i18n import t
 from shopsight.ingest import IngestError, inspect_file, load_file
 from shopsight.ingest.detect import KEEP, kind_inputs
+from shopsight.mdtext import plain
 from shopsight.ui import data, filters, session, sidebar
 from shopsight.ui.downloads import safe_csv
 from shopsight.ui.upload import discard_gone, file_slug, spooled_path
@@ -68,14 +69,14 @@ def mapping_table(insp, kind: str) -> pd.DataFrame:
 def show_report(slug: str, report) -> None:
     text = t("data.loaded", lang, rows=report.rows_loaded, kind=kind_label(report.kind))
     if report.sheet:
-        text += " " + t("data.loaded_sheets", lang, sheets=report.sheet)
+        text += " " + t("data.loaded_sheets", lang, sheets=plain(report.sheet))
     st.success(text, icon=":material/check_circle:")
     if report.derived:
         st.caption(t("data.derived", lang, cols="、".join(col_label(c) for c in report.derived)))
     for header, what in report.not_stored.items():
         st.caption(f"{header}: {t('data.reason_values', lang, what=what)}")
     if report.rows_rejected:
-        st.warning(t("data.rejected", lang, rows=report.rows_rejected, file=report.file))
+        st.warning(t("data.rejected", lang, rows=report.rows_rejected, file=plain(report.file)))
         errors = pd.DataFrame(report.errors)
         st.dataframe(errors, hide_index=True, placeholder=numbers.NONE, width="stretch",
                      height=min(35 * (len(errors) + 1) + 3, 300))
@@ -104,15 +105,16 @@ def upload_section(upload) -> None:
     period_key = f"data_period_{slug}"
     picked = ss.get(period_key) or ()
     period = tuple(picked) if len(picked) == 2 else None  # a range being picked has one day
-    st.subheader(upload.name, divider="gray")
+    st.subheader(plain(upload.name), divider="gray")
     try:
         insp = inspect(slug, upload, ss.get(sheet_key), ss.get(kind_key), period)
     except IngestError as e:
-        st.error(str(e), icon=":material/error:")
+        st.error(plain(e), icon=":material/error:")
         return
     except Exception as e:  # a reader bug must not show a traceback to the operator
         log.exception("inspecting %s", upload.name)
-        st.error(t("data.unexpected", lang, file=upload.name, message=str(e)), icon=":material/error:")
+        st.error(t("data.unexpected", lang, file=plain(upload.name), message=plain(e)),
+                 icon=":material/error:")
         return
 
     cols = st.columns([2, 2, 3])
@@ -137,7 +139,7 @@ def upload_section(upload) -> None:
         facts.append(t("data.period", lang, start=insp.period[0].isoformat(),
                        end=insp.period[1].isoformat()))
     if len(getattr(insp, "load_sheets", []) or []) > 1:
-        facts.append(t("data.load_sheets", lang, sheets="、".join(insp.load_sheets)))
+        facts.append(t("data.load_sheets", lang, sheets="、".join(map(plain, insp.load_sheets))))
     cols[2].caption(" · ".join(facts))
     if kind is None:
         st.info(t("data.kind_unknown", lang))
@@ -154,7 +156,7 @@ def upload_section(upload) -> None:
         st.caption(t("data.saved_mapping", lang))
     if insp.dropped:
         st.caption(t("data.dropped", lang, cols="、".join(
-            f"{h}（{t(DROP_REASONS[r], lang) if r in DROP_REASONS else r}）"
+            f"{plain(h)}（{t(DROP_REASONS[r], lang) if r in DROP_REASONS else r}）"
             for h, r in insp.dropped.items())))
     table = mapping_table(insp, kind)
     targets = ["", *kind_inputs(kind), KEEP]
@@ -177,7 +179,7 @@ def upload_section(upload) -> None:
         st.caption(t("data.preview_errors", lang, cols="、".join(
             f"{col_label(c)}: {n}" for c, n in bad_preview.items())))
     if insp.missing_required:
-        st.warning(t("data.missing_required", lang, file=upload.name,
+        st.warning(t("data.missing_required", lang, file=plain(upload.name),
                      cols="、".join(col_label(c) for c in insp.missing_required)))
     with st.expander(t("data.preview", lang, n=len(insp.preview))):
         st.dataframe(insp.preview, hide_index=True, placeholder=numbers.NONE, width="stretch")
@@ -189,24 +191,24 @@ def upload_section(upload) -> None:
         format_func=lambda m: t(f"data.mode_{m}", lang, rows=existing, kind=kind_label(kind)),
     )
     if cols[1].button(t("data.load", lang), key=f"data_load_{slug}", type="primary"):
-        with st.status(t("data.loading", lang, file=upload.name), expanded=True) as status:
+        with st.status(t("data.loading", lang, file=plain(upload.name)), expanded=True) as status:
             try:
                 with data.cursor() as cur:
                     report = load_file(ws, spooled_path(upload), upload.name, kind=kind,
                                        sheet=ss.get(sheet_key), mapping=mapping, mode=mode, con=cur,
                                        period=period)
             except IngestError as e:
-                status.update(label=t("data.load_failed", lang, file=upload.name), state="error")
-                st.error(str(e), icon=":material/error:")
+                status.update(label=t("data.load_failed", lang, file=plain(upload.name)), state="error")
+                st.error(plain(e), icon=":material/error:")
                 return
             except workspace.ReadOnlyWorkspaceError:  # the shared sample shop
-                status.update(label=t("data.load_failed", lang, file=upload.name), state="error")
+                status.update(label=t("data.load_failed", lang, file=plain(upload.name)), state="error")
                 st.error(t("common.read_only", lang), icon=":material/lock:")
                 return
             except Exception as e:  # never a traceback on screen; the log has it
                 log.exception("loading %s", upload.name)
-                status.update(label=t("data.load_failed", lang, file=upload.name), state="error")
-                st.error(t("data.unexpected", lang, file=upload.name, message=str(e)),
+                status.update(label=t("data.load_failed", lang, file=plain(upload.name)), state="error")
+                st.error(t("data.unexpected", lang, file=plain(upload.name), message=plain(e)),
                          icon=":material/error:")
                 return
             status.update(label=t("data.loaded", lang, rows=report.rows_loaded,

@@ -79,9 +79,13 @@ if view == "shop":
             if value is not None and not math.isnan(value):
                 entered[name] = value / 100
         if st.button(t("funnel.benchmark_save", lang), key="fn_bench_save"):
-            fn.save_benchmarks(entered)
-            st.toast(t("overview.benchmark_saved", lang), icon=":material/check:")
-            st.rerun()
+            try:
+                fn.save_benchmarks(entered)
+            except PermissionError:  # the shared sample shop is read-only
+                st.error(t("common.read_only", lang))
+            else:
+                st.toast(t("overview.benchmark_saved", lang), icon=":material/check:")
+                st.rerun()
 
     st.subheader(t("funnel.split", lang))
     split = url_state.segmented(t("funnel.split_by", lang), fn.SPLITS[kind], key="fn_split",

@@ -5,6 +5,7 @@ import streamlit as st
 
 from shopsight import numbers, regions
 from shopsight.i18n import t
+from shopsight.mdtext import plain
 from shopsight.ui import charts, downloads, filters, session, url_state
 from shopsight.ui import regions as view
 
@@ -115,7 +116,7 @@ unmatched = regions.unmatched_names(rt.rows)
 if unmatched:
     shown = unmatched[:view.UNMATCHED_LIMIT]
     more = len(unmatched) - len(shown)
-    st.warning(t("regions.unmatched", lang, count=len(unmatched), names="、".join(shown))
+    st.warning(t("regions.unmatched", lang, count=len(unmatched), names="、".join(map(plain, shown)))
                + (t("regions.unmatched_more", lang, count=more) if more else ""),
                icon=":material/wrong_location:")
 

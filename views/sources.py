@@ -5,6 +5,7 @@ import streamlit as st
 
 from shopsight import metrics, numbers, sources
 from shopsight.i18n import t
+from shopsight.mdtext import plain
 from shopsight.ui import charts, downloads, filters, session, url_state, whatif
 from shopsight.ui import sources as src
 
@@ -38,7 +39,7 @@ if src.left_out(f) > 0:
 # ---------- what the numbers say
 said = sources.insights(tbl, lang, has_compare=compare)
 if said:
-    st.markdown("\n".join(f"- {s}" for s in said))
+    st.markdown("\n".join(f"- {plain(s)}" for s in said))
 
 # ---------- paid vs free
 src.group_cards(sources.groups(tbl), lang, compare=compare)

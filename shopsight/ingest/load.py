@@ -13,10 +13,10 @@ import pandas as pd
 import pyarrow as pa
 
 from shopsight import schema, workspace
-from shopsight.ingest import detect, headers, synonyms
+from shopsight.ingest import detect, headers, isolated, synonyms
 from shopsight.ingest.errors import IngestError
 from shopsight.ingest.parse import parse_sheet
-from shopsight.ingest.readers import Sheet, Source, Workbook, read_workbook
+from shopsight.ingest.readers import Sheet, Source, Workbook
 
 PREVIEW_ROWS = 20
 PERIOD_KINDS = tuple(k for k, v in schema.KINDS.items() if v.period)
@@ -132,7 +132,7 @@ def _choose(sheet: Sheet, filename: str, kind: str | None,
 
 def _read(data: Source, filename: str) -> Workbook:
     try:
-        return read_workbook(Path(data) if isinstance(data, str) else data)
+        return isolated.read_workbook(Path(data) if isinstance(data, str) else data)
     except IngestError as e:
         raise IngestError(f"{filename}: {e}") from None
     except OSError as e:
@@ -347,6 +347,9 @@ def load_file(
                 raise IngestError(f"{filename}: {e}") from None
             except IngestError as e:
                 raise IngestError(f"{filename}: {e}") from None
+            except duckdb.Error as e:  # never the typing query's text: it is ours, not the user's
+                raise IngestError(f"{filename}: the cells cannot be typed "
+                                  f"({type(e).__name__.removesuffix('Exception')} error)") from None
             tables.append(result.table)
             # several sheets: the sheet goes into the message, the error keeps its four keys
             if len(picked) > 1 and choice.sheet.name:

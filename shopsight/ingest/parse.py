@@ -393,7 +393,7 @@ def _reference_rows(sheet: Sheet, header_index: int
     if body is None:
         return sheet.rows, None
     if isinstance(body, CellsBody):
-        return [[readers._cell_text(v) for v in row] for row in body.values], None
+        return body.rows(), None
     rows, problems = body.python_rows()
     if rows[: header_index + 1] != sheet.rows[: header_index + 1]:
         raise IngestError("the file mixes text encodings (its start reads differently from the "
@@ -482,7 +482,7 @@ def parse_sheet(
             if table is None:
                 if FAST_PATHS and isinstance(body, CellsBody):
                     cols, extra = body.columns(header_index + 1, plan.width)
-                    raw = _raw(cols, extra, max(len(body.values) - header_index - 1, 0))
+                    raw = _raw(cols, extra, max(body.num_rows - header_index - 1, 0))
                     source = _Source("raw", {}, "excel_columns")
                 else:
                     rows, problems = _reference_rows(sheet, header_index)

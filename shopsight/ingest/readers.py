@@ -22,9 +22,11 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from operator import itemgetter
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -37,6 +39,12 @@ from shopsight.ingest.errors import IngestError
 
 MAX_XLSX_RATIO = 200  # uncompressed / compressed: beyond this a workbook is treated as a zip bomb
 MAX_XLSX_BYTES = 2 * 1024**3
+# Bounds of one sheet, checked before anything of that size is allocated.  A real export
+# stays far below each (the widest, Shopify orders, has about 80 columns); a file beyond
+# one is refused, not read.  Rows and columns count from A1, as the reader pads from there.
+MAX_ROWS = 1_048_576  # Excel's own sheet limit
+MAX_COLUMNS = 1_000
+MAX_CELLS = 20_000_000  # rows x columns of one sheet
 MAX_CELL_CHARS = 32_767  # Excel's own cell limit; longer text is refused for the row
 # Whitespace trimmed from cells and headers, the same set in Python and in SQL.
 WHITESPACE = " \t\r\n\x0b\x0c\u3000\xa0\ufeff"
@@ -89,6 +97,18 @@ def _all_bytes(src: Source) -> bytes:
 
 def _size(src: Source) -> int:
     return src.stat().st_size if isinstance(src, Path) else len(src)
+
+
+def check_extent(rows: int, cols: int, where: str = "the sheet") -> None:
+    """Refuse a sheet whose extent (from A1) passes a bound, before it is allocated."""
+    if rows > MAX_ROWS:
+        raise IngestError(f"{where} reaches row {rows:,}; more than {MAX_ROWS:,} rows is refused")
+    if cols > MAX_COLUMNS:
+        raise IngestError(f"{where} reaches column {cols:,}; more than {MAX_COLUMNS:,} columns "
+                          "is refused")
+    if rows * cols > MAX_CELLS:
+        raise IngestError(f"{where} spans {rows:,} rows x {cols:,} columns; more than "
+                          f"{MAX_CELLS:,} cells is refused")
 
 
 def sniff_type(data: bytes) -> str:
@@ -454,31 +474,46 @@ def cells_to_text(values) -> pa.Array:
     return out
 
 
+def text_table(values: list[list]) -> pa.Table:
+    """calamine's values of a whole sheet as text columns c0..cN, converted column by column."""
+    n = len(values)
+    full = max((len(r) for r in values), default=0)
+    padded = values if all(len(r) == full for r in values) else [
+        list(r) + [""] * (full - len(r)) for r in values
+    ]
+    grid = np.empty((n, full), dtype=object)  # a 2-D object array transposes cheaply
+    grid[:] = padded
+    return pa.table({f"c{j}": cells_to_text(grid[:, j]) for j in range(full)})
+
+
 @dataclass
 class CellsBody:
-    """calamine's values of a whole sheet, converted to text column by column."""
+    """A whole sheet (every row, from A1) as text columns, as text_table gives them."""
 
-    values: list[list]
+    table: pa.Table
+
+    @property
+    def num_rows(self) -> int:
+        return self.table.num_rows
+
+    def rows(self) -> list[list[str | None]]:
+        """Every row as a list of cells (the reference reader)."""
+        cols = [c.to_pylist() for c in self.table.columns]
+        return [list(r) for r in zip(*cols, strict=True)] if cols else [[]] * self.num_rows
 
     def columns(self, first: int, width: int) -> tuple[list[pa.Array], pa.Array | None]:
         """Text columns c0..c{width-1} of rows[first:], and a too-many-cells note per row."""
-        body = self.values[first:]
-        n = len(body)
-        full = max((len(r) for r in body), default=0)
+        body = self.table.slice(first)
+        n, full = body.num_rows, body.num_columns
         if n == 0:
             return [pa.nulls(0, pa.string()) for _ in range(width)], None
-        padded = body if all(len(r) == full for r in body) else [
-            list(r) + [""] * (full - len(r)) for r in body
-        ]
-        grid = np.empty((n, full), dtype=object)  # a 2-D object array transposes cheaply
-        grid[:] = padded
-        cols = [grid[:, j] for j in range(full)]
-        out = [cells_to_text(cols[j]) if j < full else pa.nulls(n, pa.string()) for j in range(width)]
+        out = [body.column(j).combine_chunks() if j < full else pa.nulls(n, pa.string())
+               for j in range(width)]
         extra = None
         if full > width:
             filled = np.zeros(n, dtype=bool)
             for j in range(width, full):
-                text = pc.utf8_trim(cells_to_text(cols[j]), WHITESPACE)
+                text = pc.utf8_trim(body.column(j), WHITESPACE)
                 filled |= pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
             note = too_many_cells(width)
             extra = pa.array(np.where(filled, note, None), pa.string())
@@ -489,8 +524,119 @@ def too_many_cells(width: int) -> str:
     return f"the row has filled cells beyond the header's {width} columns"
 
 
+_XML_NAME = rb"(?:[A-Za-z_][\w.-]*:)?"
+_CELL_REF = re.compile(rb"<" + _XML_NAME + rb"c\s[^>]*?\br=[\"']([A-Z]+)([0-9]+)[\"']")
+_ROW_REF = re.compile(rb"<" + _XML_NAME + rb"row\s[^>]*?\br=[\"']([0-9]+)[\"']")
+_DIMENSION = re.compile(rb"<" + _XML_NAME + rb"dimension\s[^>]*?\bref=[\"']"
+                        rb"(?:[A-Z]*[0-9]*:)?([A-Z]*)([0-9]*)[\"']")
+_CELL_FAST = re.compile(rb'<c r="([A-Z]+)([0-9]+)"')
+_ROW_FAST = re.compile(rb'<row r="([0-9]+)"')
+_SHEET_TARGET = re.compile(rb"Target=\"([^\"]+)\"[^>]*?Type=\"[^\"]*/worksheet\"|"
+                           rb"Type=\"[^\"]*/worksheet\"[^>]*?Target=\"([^\"]+)\"")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _sheet_members(z: zipfile.ZipFile) -> list[str]:
+    """The worksheet parts of a workbook: those its relationships name, and any under worksheets/."""
+    names = set(z.namelist())
+    found = {n for n in names if "worksheets/" in n and n.endswith(".xml")}
+    rels = "xl/_rels/workbook.xml.rels"
+    if rels in names and z.getinfo(rels).file_size < 1 << 20:
+        for m in _SHEET_TARGET.finditer(z.read(rels)):
+            target = (m.group(1) or m.group(2)).decode("utf-8", "replace")
+            path = target.lstrip("/") if target.startswith("/") else os.path.normpath(f"xl/{target}")
+            if path in names:
+                found.add(path)
+    return sorted(found)
+
+
+def _above(text: bytes, low: int, high: int, longer: bytes) -> bytes:
+    """A pattern for strings over [low-high] that sort after `text` as numbers or column
+    names do: longer (`longer` matches those), or as long and greater at the first
+    difference."""
+    alts = [longer]
+    for i, ch in enumerate(text):
+        if ch < high:
+            rest = len(text) - i - 1
+            alts.append(re.escape(text[:i]) + b"[%c-%c]" % (ch + 1, high)
+                        + (b"[%c-%c]{%d}" % (low, high, rest) if rest else b""))
+    return b"(?:" + b"|".join(alts) + b")"
+
+
+def _column_name(n: int) -> bytes:
+    out = b""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = bytes([65 + r]) + out
+    return out
+
+
+def _beyond(rows: int, cols: int) -> re.Pattern:
+    """Cells written `<c r="…"` that lie past row `rows` or column `cols`."""
+    col = _column_name(cols) or b"A"
+    row = str(max(rows, 1)).encode()
+    past_col = _above(col, 65, 90, b"[A-Z]{%d,}" % (len(col) + 1)) if cols else b"[A-Z]+"
+    past_row = _above(row, 48, 57, b"[1-9][0-9]{%d,}" % len(row))
+    return re.compile(b'<c r="(?:' + past_col + b"[0-9]|[A-Z]+" + past_row + b'")')
+
+
+def _xlsx_extent(z: zipfile.ZipFile, member: str) -> tuple[int, int]:
+    """The last row and column a worksheet declares or uses, from its XML, streamed in pieces.
+
+    calamine pads every sheet from A1 to its farthest cell: one cell at XFD1048576 in a
+    2 KB file asks for 17 billion cells.  The dimension the sheet declares, every row
+    number and every cell reference count.  Reading every cell reference is as slow as
+    calamine itself, so a piece is first searched (in C) for a cell past the rows and
+    columns seen so far; only a piece with one, or with cells written another way than
+    `<c r="B7"`, has its references read one by one.  (Pieces overlap, so a reference cut
+    by a piece boundary is read whole in the next one.)
+    """
+    rows = cols = 0
+
+    def see(cells: list[tuple[bytes, bytes]]) -> None:
+        nonlocal rows, cols
+        letters = set(map(itemgetter(0), cells)) - {b""}
+        digits = set(map(itemgetter(1), cells)) - {b""}
+        if letters:
+            cols = max(cols, max(_column_number(x) if len(x) < 8 else 1 << 40 for x in letters))
+        if digits:
+            longest = max(map(len, digits))
+            top = max(d for d in digits if len(d) == longest)
+            rows = max(rows, int(top) if longest < 12 else 1 << 40)
+
+    tail = b""
+    with z.open(member) as f:
+        while True:
+            piece = f.read(4 << 20)
+            if not piece:
+                break
+            first = not tail
+            chunk = tail + piece
+            tail = chunk[-4096:]
+            if first:  # the dimension comes before the cells
+                at = chunk.find(b"sheetData")
+                see(_DIMENSION.findall(chunk[:at] if at >= 0 else chunk))
+            common = chunk.count(b'<c r="') == chunk.count(b"<c ") and b":c " not in chunk
+            if common and chunk.count(b'<row r="') == chunk.count(b"<row ") and b":row " not in chunk:
+                see([(b"", d) for d in set(_ROW_FAST.findall(chunk))])
+            else:
+                see([(b"", d) for d in set(_ROW_REF.findall(chunk))])
+            if not common:
+                see(_CELL_REF.findall(chunk))
+            elif rows > MAX_ROWS or cols > MAX_COLUMNS or _beyond(rows, cols).search(chunk):
+                see(_CELL_FAST.findall(chunk))
+    return rows, cols
+
+
 def _guard_xlsx(data: bytes) -> None:
-    """Refuse zip bombs from the central directory, before anything is inflated.
+    """Refuse zip bombs from the central directory, before anything is inflated, and
+    sheets whose extent passes a bound, before calamine allocates it.
 
     A member that lies about its size is stopped by calamine's zip reader itself: it
     refuses to inflate past the declared size (the bad-input tests check both).
@@ -498,15 +644,21 @@ def _guard_xlsx(data: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
+            total = sum(i.file_size for i in infos)
+            packed = sum(i.compress_size for i in infos) or 1
+            if total > MAX_XLSX_BYTES or (total > 50 * 1024**2 and total / packed > MAX_XLSX_RATIO):
+                raise IngestError(
+                    f"the workbook would expand to {total / 1024**2:,.0f} MB from "
+                    f"{len(data) / 1024**2:,.1f} MB (compression bomb); refused"
+                )
+            for member in _sheet_members(z):
+                try:
+                    rows, cols = _xlsx_extent(z, member)
+                except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+                    continue  # calamine says what is wrong with a damaged part
+                check_extent(rows, cols, f"the sheet in {member}")
     except zipfile.BadZipFile:
         raise IngestError("the .xlsx file is damaged or truncated (not a valid zip archive)") from None
-    total = sum(i.file_size for i in infos)
-    packed = sum(i.compress_size for i in infos) or 1
-    if total > MAX_XLSX_BYTES or (total > 50 * 1024**2 and total / packed > MAX_XLSX_RATIO):
-        raise IngestError(
-            f"the workbook would expand to {total / 1024**2:,.0f} MB from "
-            f"{len(data) / 1024**2:,.1f} MB (compression bomb); refused"
-        )
 
 
 def read_excel(src: Source, file_type: str) -> Workbook:
@@ -515,17 +667,32 @@ def read_excel(src: Source, file_type: str) -> Workbook:
         _guard_xlsx(data)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as e:  # calamine raises its own error types
-        raise IngestError(f"the workbook cannot be opened: {e}") from None
+    except BaseException as e:  # calamine's own errors, and its PanicException (a BaseException)
+        if isinstance(e, KeyboardInterrupt | SystemExit | MemoryError):
+            raise
+        raise IngestError(f"the workbook cannot be opened: {_calamine_text(e)}") from None
     sheets = []
     for name in wb.sheet_names:
         try:
-            values = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception as e:
-            raise IngestError(f"sheet {name!r} cannot be read: {e}") from None
+            sheet = wb.get_sheet_by_name(name)
+            if sheet.end is not None:  # legacy .xls: its cells are read; check before Python copies
+                check_extent(sheet.end[0] + 1, sheet.end[1] + 1, f"sheet {name!r}")
+            values = sheet.to_python(skip_empty_area=False)
+        except IngestError:
+            raise
+        except BaseException as e:
+            if isinstance(e, KeyboardInterrupt | SystemExit | MemoryError):
+                raise
+            raise IngestError(f"sheet {name!r} cannot be read: {_calamine_text(e)}") from None
         head = [[_cell_text(v) for v in row] for row in values[:HEAD_ROWS]]
-        sheets.append(Sheet(name, head, CellsBody(values)))
+        sheets.append(Sheet(name, head, CellsBody(text_table(values))))
+        del values
     return Workbook(file_type, None, sheets)
+
+
+def _calamine_text(e: BaseException) -> str:
+    text = " ".join(str(e).split())[:300]
+    return text or type(e).__name__
 
 
 # ---------------------------------------------------------------------------------- html / xml
@@ -537,6 +704,7 @@ class _TableParser(HTMLParser):
         self._row: list[str | None] | None = None
         self._cell: list[str] | None = None
         self._span = 1
+        self._cells = 0
 
     def handle_starttag(self, tag, attrs):
         if tag == "table":
@@ -556,8 +724,14 @@ class _TableParser(HTMLParser):
             self._row.append(text or None)
             self._row.extend([None] * (min(self._span, 1000) - 1))
             self._cell = None
+            if len(self._row) > MAX_COLUMNS:
+                check_extent(len(self.tables[-1]) + 1, len(self._row), f"table {len(self.tables)}")
         elif tag == "tr" and self._row is not None and self.tables:
             self.tables[-1].append(self._row)
+            self._cells += len(self._row)
+            if self._cells > MAX_CELLS or len(self.tables[-1]) > MAX_ROWS:
+                raise IngestError(f"the tables hold more than {min(self._cells, MAX_ROWS):,} "
+                                  f"{'cells' if self._cells > MAX_CELLS else 'rows'}; refused")
             self._row = None
 
     def handle_data(self, data):
@@ -590,24 +764,38 @@ def read_spreadsheetml(data: bytes) -> Workbook:
     sheets = []
     for ws in root.iter(f"{_SS}Worksheet"):
         rows: list[list[str | None]] = []
+        width = 0
         for table in ws.iter(f"{_SS}Table"):
             for row in table.iter(f"{_SS}Row"):
-                idx = row.get(f"{_SS}Index")
-                while idx and len(rows) < int(idx) - 1:
-                    rows.append([])
+                idx = _ss_index(row, len(rows) + 1)
+                # ss:Index skips rows and cells: the padding is bounded before it is made
+                check_extent(idx, 1, f"worksheet {ws.get(f'{_SS}Name')!r}")
+                rows.extend([] for _ in range(idx - 1 - len(rows)))
                 cells: list[str | None] = []
                 for cell in row.iter(f"{_SS}Cell"):
-                    cidx = cell.get(f"{_SS}Index")
-                    while cidx and len(cells) < int(cidx) - 1:
-                        cells.append(None)
+                    cidx = _ss_index(cell, len(cells) + 1)
+                    check_extent(idx, cidx, f"worksheet {ws.get(f'{_SS}Name')!r}")
+                    cells.extend([None] * (cidx - 1 - len(cells)))
                     d = cell.find(f"{_SS}Data")
                     text = "".join(d.itertext()).strip(WHITESPACE) if d is not None else ""
                     cells.append(text or None)
                 rows.append(cells)
+                width = max(width, len(cells))
+                check_extent(len(rows), width, f"worksheet {ws.get(f'{_SS}Name')!r}")
         sheets.append(Sheet(ws.get(f"{_SS}Name"), rows))
     if not sheets:
         raise IngestError("the XML spreadsheet holds no worksheet")
     return Workbook("xml", "utf-8", sheets)
+
+
+def _ss_index(element, default: int) -> int:
+    """An ss:Index (1-based position of a row or cell), or the next position without one."""
+    value = element.get(f"{_SS}Index")
+    if value is None:
+        return default
+    if not value.strip().isdigit() or len(value.strip()) > 12:
+        raise IngestError(f"the XML spreadsheet has a bad ss:Index {value[:20]!r}")
+    return max(int(value), default)
 
 
 def read_workbook(src: Source) -> Workbook:
@@ -622,7 +810,10 @@ def read_workbook(src: Source) -> Workbook:
         return read_html(_all_bytes(src))
     if kind == "xml":
         return read_spreadsheetml(_all_bytes(src))
-    return read_csv(src)
+    wb = read_csv(src)
+    # a header of 10,000 names would become a typing query of 10,000 columns
+    check_extent(len(wb.sheets[0].rows), max(map(len, wb.sheets[0].rows), default=0), "the file")
+    return wb
 
 
 class TempDir:

@@ -29,6 +29,7 @@ import streamlit as st
 
 from shopsight import abtest, numbers, verdict
 from shopsight.i18n import t
+from shopsight.mdtext import plain
 from shopsight.ui import charts, data, url_state
 
 METRICS = ("ctr", "cvr")  # clicks / impressions; orders / clicks (when the sheet has orders)
@@ -482,7 +483,7 @@ def errors_text(a: Analysis, names: dict[str, str], lang: str) -> str | None:
         return None
     shown = labels([e["variant"] for e in a.ctr.errors], names, lang)
     why = {e["code"]: t(f"ab.error_{e['code']}", lang) for e in a.ctr.errors}
-    items = "；".join(f"{shown[e['variant']]}：{why[e['code']]}" for e in a.ctr.errors)
+    items = "；".join(f"{plain(shown[e['variant']])}：{why[e['code']]}" for e in a.ctr.errors)
     return t("ab.errors", lang, items=items)
 
 
@@ -517,7 +518,7 @@ def planning_caption(a: Analysis, lang: str) -> str | None:
 
 def show_verdict(a: Analysis, names: dict[str, str], lang: str) -> verdict.Explanation:
     """The verdict sentence (success / warning / info box) and one warning per guardrail."""
-    shown = labels(a.result.variants["variant"], names, lang)
+    shown = {v: plain(x) for v, x in labels(a.result.variants["variant"], names, lang).items()}
     e = verdict.explain(a.verdict, lang, metric=a.metric, names=shown, days=a.ctr.days,
                         srm_p_value=a.ctr.srm_p_value)
     getattr(st, e.level)(e.headline, icon=":material/lightbulb:")

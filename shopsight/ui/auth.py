@@ -15,12 +15,14 @@ from __future__ import annotations
 import math
 import os
 import secrets
+import time
 from pathlib import Path
 
 import streamlit as st
 
 from shopsight import access, teams, workspace
 from shopsight.i18n import t
+from shopsight.mdtext import plain
 from shopsight.ui import session
 
 PASSWORD_KEY = "password"
@@ -28,17 +30,32 @@ _OK_KEY = "auth_ok"  # fingerprint of the password hash this session signed in w
 _MSG_KEY = "auth_msg"
 _SID_KEY = "auth_sid"
 _KNOWN_KEY = "auth_known_ws"
-_GLOBAL = "*"
 
-# Per session (one form hammered) and per process (many sessions opened by one guesser).
+# Limits per client: one session hammering its form, and one source address opening many
+# sessions.  Across the process only a pause (access.SlowBrake), never a lock: sessions
+# an outsider opens must not keep the owner, from another address, out.
 _session_limiter = access.RateLimiter(max_failures=5, backoff=30.0, window=300.0)
-_global_limiter = access.RateLimiter(max_failures=50, backoff=30.0, window=300.0)
+_address_limiter = access.RateLimiter(max_failures=20, backoff=60.0, window=300.0)
+_global_brake = access.SlowBrake(per=50, step=1.0, max_delay=3.0, window=300.0)
 
 
 def reset_rate_limits() -> None:
     """Forget every failed attempt in this process (tests; an admin after an incident)."""
     _session_limiter.reset()
-    _global_limiter.reset()
+    _address_limiter.reset()
+    _global_brake.reset()
+
+
+def _client_address() -> str | None:
+    """The source address the server sees for this session (a proxy's, behind one)."""
+    try:
+        return st.context.ip_address
+    except (AttributeError, RuntimeError):
+        return None
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 def config() -> access.AccessConfig:
@@ -104,17 +121,20 @@ def _try_password(encoded: str) -> None:
     ss[PASSWORD_KEY] = ""  # the password never stays in session state
     if not password:
         return
-    sid = _session_key()
-    wait = max(_session_limiter.wait(sid), _global_limiter.wait(_GLOBAL))
+    sid, address = _session_key(), _client_address()
+    wait = max(_session_limiter.wait(sid), _address_limiter.wait(address) if address else 0.0)
     if wait:
         ss[_MSG_KEY] = ("locked", math.ceil(wait))
         return
+    _pause(_global_brake.delay())
     if access.verify_password(password, encoded):
         _session_limiter.success(sid)
         ss[_OK_KEY] = access.fingerprint(encoded)
         ss.pop(_MSG_KEY, None)
         return
-    wait = max(_session_limiter.failure(sid), _global_limiter.failure(_GLOBAL))
+    _global_brake.failure()
+    wait = max(_session_limiter.failure(sid),
+               _address_limiter.failure(address) if address else 0.0)
     ss[_MSG_KEY] = ("locked", math.ceil(wait)) if wait else ("wrong_password", 0)
 
 
@@ -140,14 +160,14 @@ def _require_oidc(cfg: access.AccessConfig, ws_id: str | None, lang: str) -> Non
             try:
                 st.login(cfg.provider)
             except Exception as e:  # missing Authlib or an incomplete [auth] section
-                st.error(t("auth.login_unavailable", lang, error=e))
+                st.error(t("auth.login_unavailable", lang, error=plain(e)))
         st.stop()
     email = user.get("email")
     verified = user.get("email_verified")
     verified = verified if isinstance(verified, bool) else None
     if not access.may_open(cfg, ws_id, signed_in=True, email=email, email_verified=verified):
-        reason = "unverified" if verified is False else "denied"
-        st.error(t(f"auth.{reason}", lang, email=email or "?"))
+        reason = "denied" if verified is True else "unverified"
+        st.error(t(f"auth.{reason}", lang, email=plain(email or "?")))
         if st.button(t("auth.sign_out", lang), key="auth_logout_denied"):
             st.logout()
         st.stop()

@@ -47,7 +47,9 @@ def _database(ws_dir: str) -> duckdb.DuckDBPyConnection:
         # teams.create_team makes team workspaces; opening one for writing here would
         # bring a deleted team's file back (a session still on it mid-run)
         raise FileNotFoundError("this team workspace was deleted")
-    return ws.connect()  # connect() also rebuilds rollups missing or older than their SQL
+    # connect() also rebuilds rollups missing or older than their SQL; the shared sample
+    # is opened read-only, so no write of any session can reach its file
+    return ws.connect(read_only=is_sample(ws))
 
 
 def prepare(lang: str) -> None:
@@ -133,5 +135,6 @@ def get_setting(key: str, default=None):
 
 
 def set_setting(key: str, value) -> None:
+    """Raises workspace.ReadOnlyWorkspaceError (a PermissionError) on the sample shop."""
     with cursor() as cur:
         workspace.set_setting(cur, key, value)

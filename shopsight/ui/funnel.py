@@ -24,6 +24,7 @@ import streamlit as st
 
 from shopsight import funnel, numbers
 from shopsight.i18n import t
+from shopsight.mdtext import plain
 from shopsight.ui import charts, data, kpi, session
 from shopsight.ui.filters import Filters
 
@@ -306,7 +307,7 @@ def step_cards(frame: pd.DataFrame, labels: Sequence[str], lang: str, *, compare
     cols = st.columns(len(frame))
     for col, row, label in zip(cols, frame.itertuples(index=False), labels, strict=True):
         change = numbers.change(row.users, row.cmp_users) if compare else None
-        col.metric(label, numbers.fmt(row.users, "int", lang, compact_from=kpi.CARD_COMPACT_FROM),
+        col.metric(plain(label), numbers.fmt(row.users, "int", lang, compact_from=kpi.CARD_COMPACT_FROM),
                    **kpi.delta_args(numbers.fmt_change(change, lang), "normal"), border=True)
         if not numbers.is_missing(row.conversion_from_previous):
             col.caption(t("funnel.step_caption", lang, rate=_pct(row.conversion_from_previous, lang),

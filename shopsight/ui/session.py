@@ -19,6 +19,7 @@ from pathlib import Path
 import streamlit as st
 
 from shopsight import i18n, teams, workspace
+from shopsight.mdtext import plain
 
 WS_PARAM = "ws"
 WS_ID_KEY = "ws_id"  # the team id this session has open; absent: the default workspace
@@ -36,8 +37,11 @@ def lang() -> str:
 
 
 def notice(text: str) -> None:
-    """A short message that something in the link was not used (never an exception)."""
-    st.toast(text, icon="⚠️")
+    """A short message that something in the link was not used (never an exception).
+
+    It repeats the link's own values, so the whole text is shown literally (mdtext.plain).
+    """
+    st.toast(plain(text), icon="⚠️")
 
 
 def default_dir() -> Path:

@@ -8,12 +8,12 @@ A callback can fire for a button drawn in the run before, so each one checks acc
 from __future__ import annotations
 
 import contextlib
-import string
 
 import streamlit as st
 
 from shopsight import i18n, teams, workspace
 from shopsight.i18n import t
+from shopsight.mdtext import plain
 from shopsight.ui import auth, data, filters, session
 
 PICK_KEY = "sb_ws_pick"
@@ -22,12 +22,6 @@ DEFAULT_OPTION = ""  # the picker's entry for the default workspace (no ?ws=)
 _NAME_FOR = "_sb_ws_name_for"
 _CONFIRM_KEY = "_sb_ws_confirm_delete"
 _MSG_KEY = "_sb_ws_msg"
-_MD_SPECIAL = frozenset(string.punctuation)
-
-
-def plain(text: str) -> str:
-    """User text (a workspace name) shown literally where Streamlit renders Markdown."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
 
 
 def language() -> str:

@@ -22,6 +22,7 @@ import streamlit as st
 
 from shopsight import numbers, sources, whatif
 from shopsight.i18n import t
+from shopsight.mdtext import plain
 from shopsight.ui import charts, kpi, session
 
 ALL = "*"
@@ -302,7 +303,7 @@ def panel(tbl: pd.DataFrame, lang: str) -> None:
 
     overrides = [s for s in scenario if s != ALL and s in names]
     if overrides:
-        st.caption(t("whatif.overrides", lang, names="、".join(overrides)))
+        st.caption(t("whatif.overrides", lang, names="、".join(map(plain, overrides))))
 
     projection = project(tbl, scenario)
     summary = sources.scenario_summary(projection)
