@@ -1,8 +1,10 @@
--- load_coverage: the days each load's rows cover now (after later loads replaced some).
+-- load_coverage: the days each load's rows cover now (after later loads replaced some),
+-- with the load's platform.
 -- params: none
 -- grain: one row per (kind, load_id, day); day is null for rows with no day (a region
 -- table without dates). Period rows (date .. date_end) count on every day of their period.
--- used by: workspace.loads (the Data page's coverage strip, `datasets --json`).
+-- used by: workspace.loads (the Data page's coverage strip, `datasets --json`), the
+-- default date range and the compare-period check (shopsight/coverage.py).
 with
 
 period_rows as (
@@ -56,6 +58,14 @@ coverage as (
     from (select * from period_days union all select * from dated_rows)
     group by all
 
+),
+
+with_platform as (
+
+    select coverage.*, _loads.platform
+    from coverage
+    left join _loads on _loads.load_id = coverage.load_id
+
 )
 
-select * from coverage order by kind, load_id, day
+select * from with_platform order by kind, load_id, day

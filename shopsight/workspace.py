@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from shopsight import coverage as coverage_mod
 from shopsight import queries, schema
 
 DB_FILE = "shop.duckdb"
@@ -764,15 +765,15 @@ def dataset_rows(con: duckdb.DuckDBPyConnection, kind: str) -> int:
 
 
 def coverage(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """(kind, load_id, day, rows touching that day) for every day each load's rows still
-    cover (day None: rows with no day), from queries/load_coverage.sql."""
+    """(kind, load_id, day, rows touching that day, platform) for every day each load's
+    rows still cover (day None: rows with no day), from queries/load_coverage.sql."""
     return con.execute(queries.sql("load_coverage")).fetchall()
 
 
 def loads(con: duckdb.DuckDBPyConnection, active_only: bool = True) -> list[dict]:
     """Every load with what it covers now: its rows, days and day ranges (gaps split them)."""
     cov: dict[int, list] = {}
-    for _kind, load_id, day, _n in coverage(con):
+    for _kind, load_id, day, _n, _platform in coverage(con):
         cov.setdefault(load_id, []).append(day)
     held = {r[1]: r[2] for r in con.execute(queries.sql("load_rows")).fetchall()}
     out = []
@@ -792,20 +793,9 @@ def loads(con: duckdb.DuckDBPyConnection, active_only: bool = True) -> list[dict
             "first_day": days[0] if days else None,
             "last_day": days[-1] if days else None,
             "days": len(days),
-            "ranges": day_ranges(days),
+            "ranges": coverage_mod.runs(days),
         })
     return out
-
-
-def day_ranges(days: list) -> list[tuple]:
-    """Sorted days as (first, last) runs of consecutive days: gaps split them."""
-    runs: list[list] = []
-    for d in days:
-        if runs and (d - runs[-1][1]).days == 1:
-            runs[-1][1] = d
-        else:
-            runs.append([d, d])
-    return [tuple(r) for r in runs]
 
 
 def datasets(con: duckdb.DuckDBPyConnection) -> list[dict]:
