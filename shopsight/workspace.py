@@ -323,7 +323,7 @@ def write_dataset(
     kind: str,
     table: pa.Table,
     *,
-    mode: str = "merge",
+    mode: str = "replace",
     file: str = "",
     sheet: str | None = None,
     mapping: dict | None = None,
@@ -335,10 +335,11 @@ def write_dataset(
 ) -> int:
     """Merge, replace or append one kind's rows from an Arrow table, atomically.
 
-    merge (the default) replaces exactly the rows this table covers again and adds the
-    rest: rows of the same kind and platform whose days overlap the new rows' days (for
-    orders, the rows of the same order ids; for main-image tests, the same test and day).
-    replace empties the kind first; append adds without looking.  The load is recorded
+    merge (what uploads do: ingest.load_file's default) replaces exactly the rows this
+    table covers again and adds the rest: rows of the same kind and platform whose days
+    overlap the new rows' days (for orders, the rows of the same order ids; for
+    main-image tests, the same test and day).  replace (this function's default, as
+    before) empties the kind first; append adds without looking.  The load is recorded
     in _loads with its platform, currency and the days it covers, and every row keeps
     its load id.  Returns the number of rows written.  Rollups for the kind are rebuilt
     in the same transaction so pages never see a table and its rollup disagree.
