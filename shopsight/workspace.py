@@ -195,9 +195,10 @@ class Workspace:
             if not self.exists():
                 raise FileNotFoundError(f"no workspace at {self.path}")
             con = _open_file(self.db_path, read_only=True)
-            if stale_rollups(con):
-                # built by older rollup SQL and not opened for writing since: rebuild them
-                # now unless another process holds the file (that one rebuilt them on open)
+            if stale_rollups(con) or _columns_missing(con):
+                # built by older rollup SQL (or before loads were tracked per row) and not
+                # opened for writing since: bring it up to date now unless another process
+                # holds the file (that one did it on open)
                 con.close()
                 with contextlib.suppress(WorkspaceBusyError):
                     self.connect().close()
@@ -249,6 +250,18 @@ _LOADS_ADDED = {"platform": "varchar", "currency": "varchar", "first_day": "date
                 "last_day": "date", "count_days": "bigint", "rows_replaced": "bigint"}
 
 
+def _columns_missing(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when a table lacks a column this version adds (reads only)."""
+    have = {(r[0], r[1]) for r in con.execute(
+        "select table_name, column_name from information_schema.columns "
+        "where table_catalog = current_database() and table_schema = current_schema()"
+    ).fetchall()}
+    wanted = [(kind, c) for kind, k in schema.KINDS.items()
+              for c in (*k.column_names, schema.LOAD_ID)]
+    wanted += [("_loads", c) for c in _LOADS_ADDED]
+    return any(w not in have for w in wanted)
+
+
 def _add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
     """Bring tables made by an older version up to the current columns (no transaction:
     DDL, each statement on its own).  Rows loaded before loads were tracked per row are
@@ -262,6 +275,8 @@ def _add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
     for name, type_ in _LOADS_ADDED.items():
         if name not in have.get("_loads", set()):
             con.execute(f"alter table _loads add column {quote_ident(name)} {type_}")
+    if "platform" not in have.get("_loads", set()):
+        _backfill_platforms(con)
     for kind, k in schema.KINDS.items():
         cols = have.get(kind, set())
         for c in k.columns:
@@ -274,6 +289,25 @@ def _add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
                 f"from _loads where kind = $k and active) where {schema.LOAD_ID} is null",
                 {"k": kind},
             )
+        if kind in schema.PLATFORM_KINDS and "platform" not in cols:
+            con.execute(
+                f"update {quote_ident(kind)} set platform = l.platform, currency = l.currency "
+                f"from _loads l where l.load_id = {quote_ident(kind)}.{schema.LOAD_ID}"
+            )
+
+
+def _backfill_platforms(con: duckdb.DuckDBPyConnection) -> None:
+    """Loads made before platforms were recorded: the platform their file name and headers
+    say (what a new upload of the same export detects, so the two merge), and CNY."""
+    from shopsight.ingest import platforms  # the ingest package imports this module
+
+    for load_id, kind, file, mapping in con.execute(
+        "select load_id, kind, file, mapping from _loads"
+    ).fetchall():
+        headers = list(json.loads(mapping or "{}"))
+        con.execute("update _loads set platform = $p, currency = $c where load_id = $id",
+                    {"p": platforms.detect(headers, file or "", kind),
+                     "c": platforms.DEFAULT_CURRENCY, "id": load_id})
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:

@@ -341,3 +341,74 @@ def test_sigkill_mid_merge_leaves_before_or_after(tmp_path):
             assert state == pytest.approx(pair(old)), f"partial merge after a kill at {fraction:.0%}"
             seen.add("before")
     assert "before" in seen
+
+
+# ---------------------------------------------------------------- older workspaces, the CLI
+
+def test_a_workspace_from_before_load_tracking_is_brought_up_to_date(tmp_path):
+    import duckdb
+
+    from shopsight import schema
+
+    d = tmp_path / "old"
+    d.mkdir()
+    con = duckdb.connect(str(d / workspace.DB_FILE))
+    for kind, k in schema.KINDS.items():
+        cols = ", ".join(f'"{c.name}" {c.type}' for c in k.columns
+                         if c.name not in ("platform", "currency"))
+        con.execute(f'create table "{kind}" ({cols})')
+    con.execute("create table _loads (load_id bigint, kind varchar, file varchar, sheet varchar, "
+                "mode varchar, rows_loaded bigint, rows_rejected bigint, mapping json, "
+                "derived json, loaded_at timestamp, active boolean)")
+    con.execute("insert into orders (order_id, order_time, paid_amount) values "
+                "('a', '2026-11-01 10:00', 5), ('b', '2026-11-03 10:00', 6)")
+    con.execute("insert into _loads values (1, 'orders', 'ExportOrderList2026.csv', null, "
+                "'replace', 2, 0, '{\"订单编号\": \"order_id\"}', '[]', now(), true)")
+    con.close()
+    ws = workspace.open_workspace(d)
+    con = ws.connect(read_only=True)  # a read-only open updates it first (nobody else has it)
+    (load,) = workspace.loads(con)
+    con.close()
+    assert (load["file"], load["rows"], load["ranges"], load["platform"], load["currency"]) == (
+        "ExportOrderList2026.csv", 2, [(day(0), day(0)), (day(2), day(2))], "淘宝/天猫", "CNY")
+    con = ws.connect(read_only=True)
+    assert con.execute("select distinct platform, currency, _load_id from orders").fetchall() == [
+        ("淘宝/天猫", "CNY", 1)]
+    con.close()
+    # and the rows it holds are merged by the next upload of the same orders
+    taobao_orders_csv(tmp_path / "again.csv", {"a": (0, 7.0)})
+    assert load_file(ws, tmp_path / "again.csv", "again.csv").rows_replaced == 1
+
+
+def test_cli_merge_datasets_json_and_unload(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from shopsight.cli import cli
+
+    ws = tmp_path / "ws"
+    traffic_csv(tmp_path / "生意参谋_w1.csv", range(0, 7), 1)
+    traffic_csv(tmp_path / "生意参谋_w2.csv", range(5, 14), 2)
+    run = CliRunner().invoke
+    r = run(cli, ["ingest", str(tmp_path / "生意参谋_w1.csv"), str(tmp_path / "生意参谋_w2.csv"),
+                  "-w", str(ws), "--json"])
+    assert r.exit_code == 0, r.output
+    files = json.loads(r.stdout)["files"]
+    assert [(x["mode"], x["rows_loaded"], x["rows_replaced"]) for x in files] == [
+        ("merge", 14, 0), ("merge", 18, 4)]
+    (traffic,) = json.loads(run(cli, ["datasets", "-w", str(ws), "--json"]).stdout)
+    assert traffic["rows"] == 28
+    assert [(x["load_id"], x["rows"], x["days"], x["ranges"], x["platform"])
+            for x in traffic["loads"]] == [
+        (1, 10, 5, [["2026-11-01", "2026-11-05"]], "淘宝/天猫"),
+        (2, 18, 9, [["2026-11-06", "2026-11-14"]], "淘宝/天猫")]
+    r = run(cli, ["unload", "1", "-w", str(ws)])
+    assert (r.exit_code, r.stdout.strip()) == (0, "load 1: 10 rows removed")
+    assert run(cli, ["unload", "1", "-w", str(ws)]).exit_code == 0  # nothing left: 0 rows
+    r = run(cli, ["unload", "99", "-w", str(ws)])
+    assert r.exit_code == 1 and "no load 99" in r.output
+    # --mode replace still replaces the whole dataset
+    r = run(cli, ["ingest", str(tmp_path / "生意参谋_w1.csv"), "-w", str(ws), "--mode", "replace",
+                  "--json"])
+    assert json.loads(r.stdout)["files"][0]["rows_replaced"] == 18
