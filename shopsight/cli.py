@@ -96,14 +96,23 @@ def cli() -> None:
 @click.option("--kind", type=click.Choice(list(workspace.schema.KINDS)), default=None,
               help="Dataset kind (default: detected from the headers).")
 @click.option("--sheet", default=None, help="Sheet to load (default: the best-matching sheet).")
-@click.option("--mode", type=click.Choice(["replace", "append"]), default="replace", show_default=True)
+@click.option("--mode", type=click.Choice(list(workspace.MODES)), default="merge", show_default=True,
+              help="merge: replace the rows a file covers again (same platform and days; for "
+                   "orders the same order ids) and add the rest; replace: the whole dataset; "
+                   "append: add every row.")
 @click.option("--period", default=None, metavar="START..END",
               help="The days a sheet without a date column covers, when its title rows and name "
                    "do not say, e.g. 2019-07-01..2019-07-30.")
+@click.option("--platform", default=None,
+              help="Platform of the files (default: detected from the layout), e.g. 京东, Shopify.")
+@click.option("--currency", default=None,
+              help="Currency of rows that name none (default: the file's Currency column, else CNY).")
 @click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
-def ingest(files, ws_arg, kind, sheet, mode, period, as_json) -> None:
+def ingest(files, ws_arg, kind, sheet, mode, period, platform, currency, as_json) -> None:
     """Load export files into the workspace, one transaction per file.
 
+    By default each file is merged by coverage: uploading this week's export again, or
+    an export that overlaps last week's, never counts a day or an order twice.
     With --mode replace the first file of each kind replaces that dataset and later
     files of the same kind in this command are appended to it. Rows that cannot be
     read are listed (row as a spreadsheet shows it, column, value, message); a file
@@ -123,7 +132,8 @@ def ingest(files, ws_arg, kind, sheet, mode, period, as_json) -> None:
             path = Path(f)
             try:
                 report = load_file(ws, path, path.name, kind=kind, sheet=sheet, mode=mode,
-                                   append_to=replaced, con=con, period=days)
+                                   append_to=replaced if mode == "replace" else (), con=con,
+                                   period=days, platform=platform, currency=currency)
             except IngestError as e:
                 failed.append(_one_line(str(e)))
             except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
@@ -140,7 +150,8 @@ def ingest(files, ws_arg, kind, sheet, mode, period, as_json) -> None:
     else:
         for r in reports:
             click.echo(f"{r['file']}: {r['rows_loaded']} rows -> {r['kind']}"
-                       f" ({r['rows_rejected']} rejected)")
+                       f" (load {r['load_id']}, {r['mode']}, {r['rows_replaced']} replaced,"
+                       f" {r['rows_rejected']} rejected)")
             for e in r["errors"][:20]:
                 click.echo(f"  row {e['row']}: {e['message']}")
             for w in r["warnings"][:20]:
@@ -173,13 +184,22 @@ def _one_line(text: str) -> str:
 @click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def datasets(ws_arg, as_json) -> None:
-    """List the datasets in the workspace.
+    """List the datasets in the workspace and the loads that fill them.
+
+    Each load comes with what it covers now: its platform, currency, rows, first and
+    last day, the number of days and the runs of consecutive days ("ranges"; a gap
+    between runs is a day no load covers). Its load_id is what `unload` takes.
 
     Example: python -m shopsight datasets --json
     """
     _, con = _open(ws_arg, read_only=True)
     try:
-        items = [{"kind": d["kind"], "rows": d["rows"], "columns": d["columns"], "files": d["files"]}
+        by_kind: dict[str, list] = {}
+        for load in workspace.loads(con):
+            load["ranges"] = [list(r) for r in load["ranges"]]
+            by_kind.setdefault(load["kind"], []).append(load)
+        items = [{"kind": d["kind"], "rows": d["rows"], "columns": d["columns"], "files": d["files"],
+                  "loads": by_kind.get(d["kind"], [])}
                  for d in workspace.datasets(con)]
     finally:
         con.close()
@@ -188,6 +208,34 @@ def datasets(ws_arg, as_json) -> None:
     else:
         for d in items:
             click.echo(f"{d['kind']:12} {d['rows']:>10,} rows  {', '.join(d['files'])}")
+            for x in d["loads"]:
+                runs = ", ".join(a.isoformat() if a == b else f"{a.isoformat()}~{b.isoformat()}"
+                                 for a, b in x["ranges"]) or "-"
+                click.echo(f"  load {x['load_id']:<5} {x['rows']:>10,} rows  "
+                           f"{x['platform'] or '-'} {x['currency'] or ''}  {x['file']}  {runs}")
+
+
+@cli.command()
+@click.argument("load_id", type=int)
+@click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
+def unload(load_id, ws_arg) -> None:
+    """Remove one load: the rows it still holds go, in one transaction.
+
+    Rows it replaced when it was loaded do not come back; load their file again.
+    The load ids are listed by `datasets`.
+
+    Example: python -m shopsight unload 7 -w myshop
+    """
+    ws = workspace.open_workspace(ws_arg)
+    if not ws.exists():
+        raise click.ClickException(f"no workspace at {ws.path}")
+    try:
+        removed = workspace.unload(ws, load_id)
+    except KeyError as e:
+        raise click.ClickException(str(e.args[0])) from None
+    except workspace.ReadOnlyWorkspaceError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"load {load_id}: {removed} rows removed")
 
 
 @cli.command()

@@ -11,6 +11,10 @@ import pandas as pd
 
 NONE = "—"
 CURRENCY = "¥"
+# symbols of other currencies (ISO code -> symbol); an unknown code is written before the number
+SYMBOLS = {"CNY": "¥", "USD": "US$", "HKD": "HK$", "TWD": "NT$", "EUR": "€", "GBP": "£",
+           "JPY": "JP¥", "KRW": "₩", "THB": "฿", "SGD": "S$", "AUD": "A$", "CAD": "C$",
+           "MYR": "RM"}
 COMPACT_FROM = 10_000
 
 _UNITS = {
@@ -46,13 +50,16 @@ def fmt_int(value: object, lang: str, *, compact_from: float = COMPACT_FROM) -> 
     return f"{round(v):,}" if abs(v) < compact_from else compact(v, lang)
 
 
-def fmt_money(value: object, lang: str, *, compact_from: float = COMPACT_FROM) -> str:
+def fmt_money(value: object, lang: str, *, compact_from: float = COMPACT_FROM,
+              currency: str | None = None) -> str:
+    """¥1,234.50; with an ISO currency code, that currency's symbol (US$1,234.50)."""
     if is_missing(value):
         return NONE
     v = float(value)  # type: ignore[arg-type]
     sign = "-" if v < 0 else ""
     body = f"{abs(v):,.2f}" if abs(v) < compact_from else compact(abs(v), lang)
-    return f"{sign}{CURRENCY}{body}"
+    symbol = CURRENCY if currency is None else SYMBOLS.get(currency, f"{currency} ")
+    return f"{sign}{symbol}{body}"
 
 
 def fmt_pct(value: object, lang: str, *, compact_from: float = COMPACT_FROM) -> str:

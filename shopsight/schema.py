@@ -99,6 +99,8 @@ KINDS: dict[str, Kind] = {
                 _c("refund_amount", MONEY),
                 _c("unit_cost", MONEY),
                 _c("stock", INT),
+                _c("platform", TEXT),
+                _c("currency", TEXT),
             ),
             period=True,
         ),
@@ -124,6 +126,8 @@ KINDS: dict[str, Kind] = {
                 _c("created_time", TIMESTAMP),
                 _c("paid", BOOL),
                 _c("line_amount", MONEY),  # the line's own sales: price x quantity - discount
+                _c("platform", TEXT),
+                _c("currency", TEXT),
             ),
         ),
         Kind(
@@ -187,8 +191,16 @@ KINDS: dict[str, Kind] = {
 }
 
 
+# Every table also carries the load that wrote each row (workspace._loads.load_id), so a
+# load can be merged by coverage, listed with the days it still covers, and removed.
+LOAD_ID = "_load_id"
+
+# The kinds whose rows say which platform and currency they come from (set per load).
+PLATFORM_KINDS = ("orders", "products")
+
+
 def create_table_sql(kind: str) -> str:
     """DDL of the empty canonical table; names come from KINDS only."""
     k = KINDS[kind]
     cols = ",\n    ".join(f'"{c.name}" {c.type}' for c in k.columns)
-    return f'create table if not exists "{k.name}" (\n    {cols}\n)'
+    return f'create table if not exists "{k.name}" (\n    {cols},\n    "{LOAD_ID}" {INT}\n)'

@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from shopsight import coverage as coverage_mod
 from shopsight import queries, schema
 
 DB_FILE = "shop.duckdb"
@@ -56,7 +57,13 @@ _META_DDL = (
         mapping json,
         derived json,
         loaded_at timestamp,
-        active boolean
+        active boolean,
+        platform varchar,
+        currency varchar,
+        first_day date,
+        last_day date,
+        count_days bigint,
+        rows_replaced bigint
     )""",
     """create table if not exists _mappings (
         header_key varchar primary key,
@@ -208,9 +215,10 @@ class Workspace:
             if not self.exists():
                 raise FileNotFoundError(f"no workspace at {self.path}")
             con = _open_file(self.db_path, read_only=True)
-            if stale_rollups(con):
-                # built by older rollup SQL and not opened for writing since: rebuild them
-                # now unless another process holds the file (that one rebuilt them on open)
+            if stale_rollups(con) or _columns_missing(con):
+                # built by older rollup SQL (or before loads were tracked per row) and not
+                # opened for writing since: bring it up to date now unless another process
+                # holds the file (that one did it on open)
                 con.close()
                 with contextlib.suppress(WorkspaceBusyError):
                     self.connect().close()
@@ -263,6 +271,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, lake: bool = False) -> None:
     for ddl in _META_DDL:
         # DuckLake has no key constraints; upserts below use merge, which needs none
         con.execute(ddl.replace(" primary key", "") if lake else ddl)
+    _add_missing_columns(con)
     sync_rollups(con, lake=lake)
 
 
@@ -275,6 +284,69 @@ def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
         col = schema.KINDS[kind].column(name)
         con.execute(f"alter table {quote_ident(kind)} add column {quote_ident(name)} {col.type}")
         con.execute(f"update {quote_ident(kind)} set {quote_ident(name)} = {fill}")
+# _loads columns added after the first release, with their types
+_LOADS_ADDED = {"platform": "varchar", "currency": "varchar", "first_day": "date",
+                "last_day": "date", "count_days": "bigint", "rows_replaced": "bigint"}
+
+
+def _columns_missing(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when a table lacks a column this version adds (reads only)."""
+    have = {(r[0], r[1]) for r in con.execute(
+        "select table_name, column_name from information_schema.columns "
+        "where table_catalog = current_database() and table_schema = current_schema()"
+    ).fetchall()}
+    wanted = [(kind, c) for kind, k in schema.KINDS.items()
+              for c in (*k.column_names, schema.LOAD_ID)]
+    wanted += [("_loads", c) for c in _LOADS_ADDED]
+    return any(w not in have for w in wanted)
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring tables made by an older version up to the current columns (no transaction:
+    DDL, each statement on its own).  Rows loaded before loads were tracked per row are
+    given to the latest active load of their kind, which is where they came from."""
+    have: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from information_schema.columns "
+        "where table_catalog = current_database() and table_schema = current_schema()"
+    ).fetchall():
+        have.setdefault(table, set()).add(column)
+    for name, type_ in _LOADS_ADDED.items():
+        if name not in have.get("_loads", set()):
+            con.execute(f"alter table _loads add column {quote_ident(name)} {type_}")
+    if "platform" not in have.get("_loads", set()):
+        _backfill_platforms(con)
+    for kind, k in schema.KINDS.items():
+        cols = have.get(kind, set())
+        for c in k.columns:
+            if c.name not in cols:
+                con.execute(f"alter table {quote_ident(kind)} add column {quote_ident(c.name)} {c.type}")
+        if schema.LOAD_ID not in cols:
+            con.execute(f"alter table {quote_ident(kind)} add column {schema.LOAD_ID} bigint")
+            con.execute(
+                f"update {quote_ident(kind)} set {schema.LOAD_ID} = (select max(load_id) "
+                f"from _loads where kind = $k and active) where {schema.LOAD_ID} is null",
+                {"k": kind},
+            )
+        if kind in schema.PLATFORM_KINDS and "platform" not in cols:
+            con.execute(
+                f"update {quote_ident(kind)} set platform = l.platform, currency = l.currency "
+                f"from _loads l where l.load_id = {quote_ident(kind)}.{schema.LOAD_ID}"
+            )
+
+
+def _backfill_platforms(con: duckdb.DuckDBPyConnection) -> None:
+    """Loads made before platforms were recorded: the platform their file name and headers
+    say (what a new upload of the same export detects, so the two merge), and CNY."""
+    from shopsight.ingest import platforms  # the ingest package imports this module
+
+    for load_id, kind, file, mapping in con.execute(
+        "select load_id, kind, file, mapping from _loads"
+    ).fetchall():
+        headers = list(json.loads(mapping or "{}"))
+        con.execute("update _loads set platform = $p, currency = $c where load_id = $id",
+                    {"p": platforms.detect(headers, file or "", kind),
+                     "c": platforms.DEFAULT_CURRENCY, "id": load_id})
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -287,8 +359,9 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _select_canonical(kind: str, arrow_cols: list[str]) -> str:
-    """Select list that casts every canonical column and keeps extra columns as text."""
+def _select_canonical(kind: str, arrow_cols: list[str], load_id: bool = False) -> str:
+    """Select list that casts every canonical column and keeps extra columns as text
+    (with load_id: then the $load_id column, before the extras as in a new table)."""
     k = schema.KINDS[kind]
     parts = []
     for c in k.columns:
@@ -301,10 +374,26 @@ def _select_canonical(kind: str, arrow_cols: list[str]) -> str:
             parts.append(f"cast({fill} as {c.type}) as {quote_ident(c.name)}")
         else:
             parts.append(f"cast(null as {c.type}) as {quote_ident(c.name)}")
+    if load_id:
+        parts.append(f"cast($load_id as bigint) as {schema.LOAD_ID}")
     for name in arrow_cols:
         if name not in k.column_names and not name.startswith("_"):
             parts.append(quote_ident(name))
     return ", ".join(parts)
+
+
+MODES = ("merge", "replace", "append")
+
+# The days a row covers, per kind: (first day, last day) as SQL over the row's columns.
+DAY_SPAN: dict[str, tuple[str, str]] = {
+    "traffic": ("date", "coalesce(date_end, date)"),
+    "products": ("date", "coalesce(date_end, date)"),
+    "regions": ("date", "coalesce(date_end, date)"),
+    "orders": ("cast(order_time as date)", "cast(order_time as date)"),
+    "image_tests": ("date", "date"),
+    "inquiries": ("date", "date"),
+    "events": ("cast(event_time as date)", "cast(event_time as date)"),
+}
 
 
 def write_dataset(
@@ -319,16 +408,24 @@ def write_dataset(
     derived: list[str] | None = None,
     rows_rejected: int = 0,
     con: duckdb.DuckDBPyConnection | None = None,
+    platform: str | None = None,
+    currency: str | None = None,
 ) -> int:
-    """Replace or append one kind's table from an Arrow table, atomically.
+    """Merge, replace or append one kind's rows from an Arrow table, atomically.
 
-    Returns the number of rows written.  Rollups for the kind are rebuilt in the
-    same transaction so pages never see a table and its rollup disagree.
+    merge (what uploads do: ingest.load_file's default) replaces exactly the rows this
+    table covers again and adds the rest: rows of the same kind and platform whose days
+    overlap the new rows' days (for orders, the rows of the same order ids; for
+    main-image tests, the same test and day).  replace (this function's default, as
+    before) empties the kind first; append adds without looking.  The load is recorded
+    in _loads with its platform, currency and the days it covers, and every row keeps
+    its load id.  Returns the number of rows written.  Rollups for the kind are rebuilt
+    in the same transaction so pages never see a table and its rollup disagree.
     """
     if kind not in schema.KINDS:
         raise ValueError(f"unknown dataset kind {kind!r}")
-    if mode not in ("replace", "append"):
-        raise ValueError(f"mode must be replace or append, not {mode!r}")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     _refuse_read_only(ws)
     own = con is None
     con = con or ws.connect()
@@ -337,29 +434,40 @@ def write_dataset(
     try:
         with ws.write_lock():
             con.register(view, table)
-            select = _select_canonical(kind, table.column_names)
+            typed = f"select {_select_canonical(kind, table.column_names)} from {view}"
             if lake:
                 _add_extra_columns(con, kind, table.column_names)
                 sync_rollups(con, lake=True)
             con.execute("begin transaction")
             try:
-                if mode == "replace" and lake:
-                    con.execute(f"delete from {quote_ident(kind)}")
-                    con.execute(f"insert into {quote_ident(kind)} by name select {select} from {view}")
-                    con.execute("update _loads set active = false where kind = $k", {"k": kind})
-                elif mode == "replace":
-                    con.execute(f"create or replace table {quote_ident(kind)} as select {select} from {view}")
-                    con.execute("update _loads set active = false where kind = $k", {"k": kind})
-                else:
-                    existing = set(table_columns(con, kind))
-                    for name in table.column_names:
-                        if name not in existing and not name.startswith("_"):
-                            con.execute(f"alter table {quote_ident(kind)} add column {quote_ident(name)} varchar")
-                    con.execute(f"insert into {quote_ident(kind)} by name select {select} from {view}")
                 load_id = con.execute("select coalesce(max(load_id), 0) + 1 from _loads").fetchone()[0]
+                rows = _rows_sql(kind, f"select {_select_canonical(kind, table.column_names, True)} "
+                                       f"from {view}")
+                params = {"load_id": load_id}
+                if kind in schema.PLATFORM_KINDS:
+                    params.update(platform=platform, currency=currency)
+                replaced = 0
+                if mode == "replace":
+                    replaced = con.execute(f"select count(*) from {quote_ident(kind)}").fetchone()[0]
+                    if lake:
+                        con.execute(f"delete from {quote_ident(kind)}")
+                        con.execute(f"insert into {quote_ident(kind)} by name {rows}", params)
+                    else:
+                        con.execute(f"create or replace table {quote_ident(kind)} as {rows}", params)
+                else:
+                    if mode == "merge":
+                        replaced = _delete_covered(con, kind, typed, platform)
+                    if not lake:
+                        _add_extra_columns(con, kind, table.column_names)
+                    con.execute(f"insert into {quote_ident(kind)} by name {rows}", params)
+                first_day, last_day, count_days = _span(con, kind, typed)
                 con.execute(
-                    "insert into _loads values ($id, $kind, $file, $sheet, $mode, $rows, $rejected, "
-                    "$mapping, $derived, $at, true)",
+                    "insert into _loads by name select $id as load_id, $kind as kind, $file as file, "
+                    "$sheet as sheet, $mode as mode, $rows as rows_loaded, $rejected as rows_rejected, "
+                    "cast($mapping as json) as mapping, cast($derived as json) as derived, "
+                    "$at as loaded_at, true as active, $platform as platform, $currency as currency, "
+                    "$first as first_day, $last as last_day, $days as count_days, "
+                    "$replaced as rows_replaced",
                     {
                         "id": load_id,
                         "kind": kind,
@@ -371,8 +479,15 @@ def write_dataset(
                         "mapping": json.dumps(mapping or {}, ensure_ascii=False),
                         "derived": json.dumps(derived or [], ensure_ascii=False),
                         "at": datetime.now(UTC).replace(tzinfo=None),
+                        "platform": platform,
+                        "currency": currency,
+                        "first": first_day,
+                        "last": last_day,
+                        "days": count_days,
+                        "replaced": int(replaced),
                     },
                 )
+                _retire_empty_loads(con, kind)
                 if lake:
                     _refill_rollups(con, kind)
                 else:
@@ -389,6 +504,75 @@ def write_dataset(
         if own:
             con.close()
     return table.num_rows
+
+
+def _rows_sql(kind: str, typed: str) -> str:
+    """The incoming rows as stored: the load's platform and currency where a row names
+    none ($platform, $currency)."""
+    if kind not in schema.PLATFORM_KINDS:
+        return typed
+    return (f"select * replace (coalesce(platform, $platform) as platform, "
+            f"coalesce(currency, $currency) as currency) from ({typed})")
+
+
+def _same_platform_loads(kind: str) -> str:
+    return (f"{schema.LOAD_ID} in (select load_id from _loads where kind = {_sql_text(kind)} "
+            f"and platform is not distinct from $platform)")
+
+
+def _sql_text(kind: str) -> str:
+    if kind not in schema.KINDS:  # kinds are the only text spliced in, from a whitelist
+        raise ValueError(kind)
+    return f"'{kind}'"
+
+
+def _delete_covered(con: duckdb.DuckDBPyConnection, kind: str, typed: str,
+                    platform: str | None) -> int:
+    """Delete the rows the incoming rows cover again; returns how many went."""
+    table = quote_ident(kind)
+    same = _same_platform_loads(kind)
+    if kind == "orders":  # an order re-exported counts once: the newer export wins
+        sql = (f"delete from {table} where {same} "
+               f"and order_id in (select order_id from ({typed}) where order_id is not null)")
+        return con.execute(sql, {"platform": platform}).fetchone()[0]
+    if kind == "image_tests":  # another test on the same days is not covered again
+        sql = (f"delete from {table} where {same} and exists (select 1 from ({typed}) n "
+               f"where n.test_id = {table}.test_id and n.date = {table}.date)")
+        return con.execute(sql, {"platform": platform}).fetchone()[0]
+    days, undated = _days(con, kind, typed)
+    start, end = DAY_SPAN[kind]
+    sql = (f"delete from {table} where {same} and (({start} is null and $undated) "
+           f"or exists (select 1 from (select unnest(cast($days as date[])) as day) d "
+           f"where d.day between {start} and {end}))")
+    return con.execute(sql, {"platform": platform, "days": days, "undated": undated}).fetchone()[0]
+
+
+def _days(con: duckdb.DuckDBPyConnection, kind: str, typed: str) -> tuple[list, bool]:
+    """The distinct days the rows of `typed` cover, and whether some rows have no day."""
+    start, end = DAY_SPAN[kind]
+    days = [r[0] for r in con.execute(
+        f"select distinct cast(unnest(generate_series(cast(s as timestamp), cast(e as timestamp), "
+        f"interval 1 day)) as date) as day from (select distinct {start} as s, {end} as e "
+        f"from ({typed}) where {start} is not null) order by day"
+    ).fetchall()]
+    undated = con.execute(f"select count(*) from ({typed}) where {start} is null").fetchone()[0] > 0
+    return days, undated
+
+
+def _span(con: duckdb.DuckDBPyConnection, kind: str, typed: str) -> tuple:
+    """(first day, last day, number of distinct days) the rows of `typed` cover."""
+    days, _ = _days(con, kind, typed)
+    return (days[0], days[-1], len(days)) if days else (None, None, 0)
+
+
+def _retire_empty_loads(con: duckdb.DuckDBPyConnection, kind: str) -> None:
+    """A load whose rows were all replaced (or removed) is no longer active."""
+    con.execute(
+        f"update _loads set active = false where kind = $k and active and load_id not in "
+        f"(select distinct {schema.LOAD_ID} from {quote_ident(kind)} "
+        f"where {schema.LOAD_ID} is not null)",
+        {"k": kind},
+    )
 
 
 # DuckLake 1.5.5 crashes (or fails the commit) when a multi-statement transaction
@@ -515,7 +699,7 @@ def _after_lake_change(con: duckdb.DuckDBPyConnection, kind: str, keep: list[str
         return
     canonical = set(schema.KINDS[kind].column_names)
     for name in table_columns(con, kind):
-        if name not in canonical and name not in keep:
+        if name not in canonical and name not in keep and not name.startswith("_"):
             con.execute(f"alter table {quote_ident(kind)} drop column {quote_ident(name)}")
 
 
@@ -587,6 +771,124 @@ def delete_dataset(ws: Workspace, kind: str, con: duckdb.DuckDBPyConnection | No
             con.close()
 
 
+def unload(ws: Workspace, load_id: int, con: duckdb.DuckDBPyConnection | None = None) -> int:
+    """Remove the rows one load still holds (one transaction); returns how many went.
+
+    Rows it had replaced from earlier loads do not come back: they were replaced when it
+    loaded.  Raises KeyError for a load id the workspace does not have.
+    """
+    _refuse_read_only(ws)
+    own = con is None
+    con = con or ws.connect()
+    lake = ws.backend == DUCKLAKE
+    try:
+        with ws.write_lock():
+            row = con.execute("select kind from _loads where load_id = $id", {"id": load_id}).fetchone()
+            if row is None:
+                raise KeyError(f"no load {load_id} in this workspace")
+            kind = row[0]
+            if lake:
+                sync_rollups(con, lake=True)
+            con.execute("begin transaction")
+            try:
+                removed = con.execute(
+                    f"delete from {quote_ident(kind)} where {schema.LOAD_ID} = $id", {"id": load_id}
+                ).fetchone()[0]
+                con.execute("update _loads set active = false where load_id = $id", {"id": load_id})
+                if lake:
+                    _refill_rollups(con, kind)
+                else:
+                    rebuild_rollups(con, kind)
+                con.execute("commit")
+            except BaseException:
+                _rollback(con)
+                raise
+    finally:
+        if own:
+            con.close()
+    return int(removed)
+
+
+def set_load_platform(ws: Workspace, load_id: int, platform: str | None,
+                      currency: str | None = None,
+                      con: duckdb.DuckDBPyConnection | None = None) -> None:
+    """Correct the platform (and, when given, the currency) of one load and its rows."""
+    _refuse_read_only(ws)
+    own = con is None
+    con = con or ws.connect()
+    lake = ws.backend == DUCKLAKE
+    try:
+        with ws.write_lock():
+            row = con.execute("select kind from _loads where load_id = $id", {"id": load_id}).fetchone()
+            if row is None:
+                raise KeyError(f"no load {load_id} in this workspace")
+            kind = row[0]
+            if lake:
+                sync_rollups(con, lake=True)
+            con.execute("begin transaction")
+            try:
+                con.execute("update _loads set platform = $p, currency = coalesce($c, currency) "
+                            "where load_id = $id", {"p": platform, "c": currency, "id": load_id})
+                if kind in schema.PLATFORM_KINDS:
+                    con.execute(
+                        f"update {quote_ident(kind)} set platform = $p, "
+                        f"currency = coalesce($c, currency) where {schema.LOAD_ID} = $id",
+                        {"p": platform, "c": currency, "id": load_id},
+                    )
+                    if lake:
+                        _refill_rollups(con, kind)
+                    else:
+                        rebuild_rollups(con, kind)
+                con.execute("commit")
+            except BaseException:
+                _rollback(con)
+                raise
+    finally:
+        if own:
+            con.close()
+
+
+def dataset_rows(con: duckdb.DuckDBPyConnection, kind: str) -> int:
+    """Rows a dataset holds now (what a replace or delete would take away)."""
+    if kind not in schema.KINDS:
+        raise ValueError(f"unknown dataset kind {kind!r}")
+    return int(con.execute(f"select count(*) from {quote_ident(kind)}").fetchone()[0])
+
+
+def coverage(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(kind, load_id, day, rows touching that day, platform) for every day each load's
+    rows still cover (day None: rows with no day), from queries/load_coverage.sql."""
+    return con.execute(queries.sql("load_coverage")).fetchall()
+
+
+def loads(con: duckdb.DuckDBPyConnection, active_only: bool = True) -> list[dict]:
+    """Every load with what it covers now: its rows, days and day ranges (gaps split them)."""
+    cov: dict[int, list] = {}
+    for _kind, load_id, day, _n, _platform in coverage(con):
+        cov.setdefault(load_id, []).append(day)
+    held = {r[1]: r[2] for r in con.execute(queries.sql("load_rows")).fetchall()}
+    out = []
+    for r in con.execute(
+        "select load_id, kind, file, sheet, mode, platform, currency, rows_loaded, rows_rejected, "
+        "rows_replaced, loaded_at, active from _loads "
+        + ("where active " if active_only else "") + "order by kind, load_id"
+    ).fetchall():
+        days = sorted(d for d in cov.get(r[0], []) if d is not None)
+        out.append({
+            "load_id": r[0], "kind": r[1], "file": r[2], "sheet": r[3], "mode": r[4],
+            "platform": r[5], "currency": r[6], "rows_loaded": r[7], "rows_rejected": r[8],
+            "rows_replaced": r[9] or 0,
+            "loaded_at": r[10].isoformat(sep=" ", timespec="seconds") if r[10] else None,
+            "active": bool(r[11]),
+            "rows": int(held.get(r[0], 0)),
+            "first_day": days[0] if days else None,
+            "last_day": days[-1] if days else None,
+            "days": len(days),
+            "ranges": coverage_mod.runs(days),
+        })
+    return out
+
+
 def datasets(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """One entry per kind that has rows: row count, columns, source files, last load."""
     out = []
@@ -608,7 +910,7 @@ def datasets(con: duckdb.DuckDBPyConnection) -> list[dict]:
             {
                 "kind": kind,
                 "rows": rows,
-                "columns": table_columns(con, kind),
+                "columns": [c for c in table_columns(con, kind) if not c.startswith("_")],
                 "files": [r[0] for r in loads],
                 "sheets": [r[1] for r in loads],
                 "loaded_at": loads[-1][2].isoformat(sep=" ", timespec="seconds") if loads else None,

@@ -91,9 +91,11 @@ def test_compare_mode_none_and_yoy(app, small_ws):
     assert any(i.value == t("overview.movers_need_compare", "zh") for i in at.info)
     assert at.query_params["cmp"] == "none"
     at.selectbox(key="sb_cmp").set_value("yoy").run()
-    # nothing a year earlier: no deltas, and the caption names the range compared with
-    assert all(delta == "" for _, delta in shown(at).values())
+    # nothing a year earlier: no percentages but 对比期数据不全 and the days missing
+    assert all(delta == t("overview.compare_incomplete", "zh") for _, delta in shown(at).values())
     assert any("2025-11-01" in c.value for c in at.caption)
+    assert t("overview.compare_incomplete_days", "zh", start="2025-11-01", end="2025-11-30",
+             count=30, kind="流量", days="11-01~11-30") in [w.value for w in at.warning]
 
 
 def test_switching_language_translates_cards_and_numbers(app, small_ws, run_query):

@@ -17,8 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "tests" / "fixtures" / "examples"
 ORDERS = EXAMPLES / "ExportOrderList202611301200.xlsx"
 IMAGES = EXAMPLES / "main_image_ab_test.csv"
-FILE_KEYS = ["file", "kind", "sheet", "rows_loaded", "rows_rejected", "errors", "warnings",
-             "cells_as_zero", "cells_as_empty", "mapping", "not_stored"]
+FILE_KEYS = ["file", "kind", "sheet", "load_id", "mode", "platform", "currency", "rows_loaded",
+             "rows_replaced", "rows_rejected", "errors", "warnings", "cells_as_zero",
+             "cells_as_empty", "mapping", "not_stored"]
 
 
 def run(*args):
@@ -45,7 +46,9 @@ def test_ingest_json_is_exact(tmp_path):
                                               "(e.g. 2026-11-01 10:30:00)"}]
     code, out, _ = run("datasets", "--workspace", ws, "--json")
     (orders,) = json.loads(out)
-    assert list(orders) == ["kind", "rows", "columns", "files"]
+    assert list(orders) == ["kind", "rows", "columns", "files", "loads"]
+    assert [(x["file"], x["rows"], x["platform"], x["currency"]) for x in orders["loads"]] == [
+        (ORDERS.name, 806, "淘宝/天猫", "CNY"), ("o.csv", 1, "淘宝/天猫", "CNY")]
     assert (orders["kind"], orders["rows"], orders["files"]) == ("orders", 807, [ORDERS.name, "o.csv"])
     assert orders["columns"][:2] == ["order_id", "order_time"]
 

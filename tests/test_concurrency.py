@@ -47,7 +47,7 @@ def shared(request, tmp_path, monkeypatch):
     ws = workspace.open_workspace("team")
     assert ws.backend == request.param
     con = ws.connect()  # what st.cache_resource holds
-    workspace.write_dataset(ws, "orders", version_table(0), con=con.cursor())
+    workspace.write_dataset(ws, "orders", version_table(0), mode="replace", con=con.cursor())
     yield ws, con, VERSIONS[request.param]
     con.close()
 
@@ -90,7 +90,8 @@ def test_readers_see_whole_versions_while_loads_replace_the_dataset(shared):
         try:
             start.wait()
             for k in range(1 + offset, 2 * versions + 1, 2):
-                workspace.write_dataset(ws, "orders", version_table(k), file=f"v{k}.csv", con=cur)
+                workspace.write_dataset(ws, "orders", version_table(k), mode="replace",
+                                        file=f"v{k}.csv", con=cur)
         except BaseException as e:
             errors.append(e)
         finally:

@@ -49,9 +49,10 @@ def _state(ws_dir: Path) -> tuple[int, float]:
         con.close()
 
 
-def _ingest(ws_dir: Path, path: Path) -> subprocess.Popen:
+def _ingest(ws_dir: Path, path: Path, mode: str = "replace") -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "shopsight", "ingest", str(path), "--workspace", str(ws_dir)],
+        [sys.executable, "-m", "shopsight", "ingest", str(path), "--workspace", str(ws_dir),
+         "--mode", mode],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 

@@ -178,7 +178,7 @@ def test_extra_columns_follow_replace_and_append(tmp_path, monkeypatch):
                            ).fetchall() == [("x", None), (None, "y")]
     finally:
         con.close()
-    workspace.write_dataset(ws, "orders", base)  # replace: columns the new file lacks go
+    workspace.write_dataset(ws, "orders", base, mode="replace")  # columns the new file lacks go
     con = ws.connect()
     try:
         assert "备注" not in workspace.table_columns(con, "orders")

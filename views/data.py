@@ -7,12 +7,12 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from shopsight import numbers, schema, workspace
+from shopsight import coverage, currency, numbers, schema, workspace
 from shopsight.i18n import t
-from shopsight.ingest import IngestError, inspect_file, load_file
+from shopsight.ingest import IngestError, inspect_file, load_file, platforms
 from shopsight.ingest.detect import KEEP, kind_inputs
 from shopsight.mdtext import plain
-from shopsight.ui import data, filters, session, sidebar
+from shopsight.ui import charts, data, filters, session, sidebar
 from shopsight.ui.downloads import safe_csv
 from shopsight.ui.upload import discard_gone, file_slug, spooled_path
 
@@ -26,6 +26,11 @@ DROP_REASONS = {"personal": "data.reason_personal", "address": "data.reason_addr
                 "comparison": "data.reason_comparison", "free_text": "data.reason_free_text"}
 PREVIEW_VALUES = 3
 CANONICAL = {c for k in schema.KINDS.values() for c in k.column_names}
+MODES = ["merge", "append", "replace"]
+
+
+def platform_label(p: str | None) -> str:
+    return p or t("data.platform_none", lang)
 
 
 def kind_label(kind: str | None) -> str:
@@ -71,6 +76,8 @@ def show_report(slug: str, report) -> None:
     if report.sheet:
         text += " " + t("data.loaded_sheets", lang, sheets=plain(report.sheet))
     st.success(text, icon=":material/check_circle:")
+    if report.rows_replaced:
+        st.info(t("data.replaced", lang, rows=report.rows_replaced), icon=":material/sync:")
     if report.derived:
         st.caption(t("data.derived", lang, cols="、".join(col_label(c) for c in report.derived)))
     for header, what in report.not_stored.items():
@@ -147,7 +154,7 @@ def upload_section(upload) -> None:
     if insp.period_missing or period_key in ss:
         # a sheet with no dates of its own: the owner says which days it covers
         if insp.period_missing:
-            st.warning(t("data.period_missing", lang, file=upload.name), icon=":material/date_range:")
+            st.warning(t("data.period_missing", lang, file=plain(upload.name)), icon=":material/date_range:")
         st.date_input(t("data.period_input", lang), value=(), key=period_key, format="YYYY-MM-DD")
         if insp.period_missing:
             return
@@ -184,19 +191,49 @@ def upload_section(upload) -> None:
     with st.expander(t("data.preview", lang, n=len(insp.preview))):
         st.dataframe(insp.preview, hide_index=True, placeholder=numbers.NONE, width="stretch")
 
+    cols = st.columns([2, 2, 3])
+    options = [None, *platforms.PLATFORMS]
+    if insp.platform not in options:
+        options.append(insp.platform)
+    platform_key = f"data_platform_{slug}"
+    if platform_key not in ss:
+        ss[platform_key] = insp.platform
+    platform = cols[0].selectbox(t("data.platform", lang), options, key=platform_key,
+                                 format_func=platform_label)
+    load_currency = cols[1].selectbox(
+        t("data.currency", lang), [None, *platforms.CURRENCIES], key=f"data_currency_{slug}",
+        format_func=lambda c: c or t("data.currency_auto", lang))
+
     existing = next((d["rows"] for d in data.datasets() if d["kind"] == kind), 0)
     cols = st.columns([3, 1])
     mode = cols[0].radio(
-        t("data.mode", lang), ["replace", "append"], key=f"data_mode_{slug}", horizontal=True,
+        t("data.mode", lang), MODES, key=f"data_mode_{slug}",
         format_func=lambda m: t(f"data.mode_{m}", lang, rows=existing, kind=kind_label(kind)),
     )
-    if cols[1].button(t("data.load", lang), key=f"data_load_{slug}", type="primary"):
+    confirm_key = f"_data_confirm_replace_{slug}"
+    go = cols[1].button(t("data.load", lang), key=f"data_load_{slug}", type="primary")
+    if go and mode == "replace" and existing:
+        ss[confirm_key] = True  # replacing a whole dataset is confirmed with its row count
+        go = False
+    if mode != "replace":
+        ss.pop(confirm_key, None)
+    if ss.get(confirm_key):
+        st.warning(t("data.replace_confirm", lang, file=plain(upload.name), kind=kind_label(kind),
+                     rows=existing), icon=":material/warning:")
+        yes, no, _ = st.columns([1, 1, 4])
+        go = yes.button(t("data.replace_yes", lang), key=f"data_replace_yes_{slug}", type="primary")
+        if no.button(t("data.replace_no", lang), key=f"data_replace_no_{slug}"):
+            ss.pop(confirm_key, None)
+            st.rerun()
+    if go:
+        ss.pop(confirm_key, None)
         with st.status(t("data.loading", lang, file=plain(upload.name)), expanded=True) as status:
             try:
                 with data.cursor() as cur:
                     report = load_file(ws, spooled_path(upload), upload.name, kind=kind,
                                        sheet=ss.get(sheet_key), mapping=mapping, mode=mode, con=cur,
-                                       period=period)
+                                       period=period, platform=platform,
+                                       currency=load_currency)
             except IngestError as e:
                 status.update(label=t("data.load_failed", lang, file=plain(upload.name)), state="error")
                 st.error(plain(e), icon=":material/error:")
@@ -243,6 +280,7 @@ def datasets_section() -> None:
             t("data.ds_derived", lang): "、".join(d["derived"]) or "—",
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder=numbers.NONE, width="stretch")
+    loads_section(sets)
     if read_only:
         return
 
@@ -272,6 +310,121 @@ def datasets_section() -> None:
         if no.button(t("data.delete_no", lang), key="data_delete_no"):
             ss.pop("_data_confirm_delete", None)
             st.rerun()
+
+
+def loads_section(sets: list[dict]) -> None:
+    """Per dataset: its loads, the days each still covers (a strip; gaps stay blank),
+    removing one load, correcting a load's platform; then the exchange rates."""
+    loads = data.loads()
+    if not loads:
+        return
+    st.subheader(t("data.loads", lang))
+    st.caption(t("data.loads_caption", lang))
+    table = pd.DataFrame([{
+        t("data.ld_id", lang): x["load_id"],
+        t("data.ld_kind", lang): kind_label(x["kind"]),
+        t("data.ld_file", lang): x["file"],
+        t("data.ld_platform", lang): platform_label(x["platform"]),
+        t("data.ld_currency", lang): x["currency"] if x["kind"] in schema.PLATFORM_KINDS else None,
+        t("data.ld_rows", lang): x["rows"],
+        t("data.ld_days", lang): x["days"],
+        t("data.ld_ranges", lang): coverage.runs_text(
+            [a + pd.Timedelta(days=i) for a, b in x["ranges"] for i in range((b - a).days + 1)]),
+        t("data.ld_replaced", lang): x["rows_replaced"],
+        t("data.ld_loaded_at", lang): x["loaded_at"],
+    } for x in loads])
+    st.dataframe(table, hide_index=True, placeholder=numbers.NONE, width="stretch")
+    strip = coverage.strip_frame(loads)
+    for kind in [d["kind"] for d in sets]:
+        part = strip[strip["kind"] == kind]
+        if part.empty:
+            continue
+        st.caption(kind_label(kind))
+        charts.show(charts.coverage_strip(part, day_title=t("data.strip_day", lang),
+                                          load_title=t("data.strip_load", lang),
+                                          platform_title=t("data.ld_platform", lang)))
+    for gap in coverage.gaps(loads):
+        st.caption(t("data.gaps", lang, kind=kind_label(gap.kind), platform=platform_label(gap.platform),
+                     start=gap.first.isoformat(), end=gap.last.isoformat(), count=len(gap.missing),
+                     days=coverage.runs_text(gap.missing)))
+    if read_only:
+        return
+
+    by_id = {x["load_id"]: x for x in loads}
+    label = lambda i: f"#{i} {kind_label(by_id[i]['kind'])} · {by_id[i]['file']}"  # noqa: E731
+    cols = st.columns([3, 1, 2])
+    pick = cols[0].selectbox(t("data.unload_pick", lang), list(by_id), key="data_unload_pick",
+                             format_func=label)
+    if cols[1].button(t("data.unload", lang), key="data_unload", icon=":material/remove:"):
+        ss["_data_confirm_unload"] = pick
+    confirm = ss.get("_data_confirm_unload")
+    if confirm in by_id:
+        x = by_id[confirm]
+        st.warning(t("data.unload_confirm", lang, id=confirm, file=x["file"], rows=x["rows"]))
+        yes, no, _ = st.columns([1, 1, 4])
+        if yes.button(t("data.unload_yes", lang), key="data_unload_yes", type="primary"):
+            with data.cursor() as cur:
+                removed = workspace.unload(ws, confirm, con=cur)
+            ss.pop("_data_confirm_unload", None)
+            data.refresh()
+            filters.reset()
+            st.toast(t("data.unloaded", lang, id=confirm, rows=removed), icon=":material/remove:")
+            st.rerun()
+        if no.button(t("data.unload_no", lang), key="data_unload_no"):
+            ss.pop("_data_confirm_unload", None)
+            st.rerun()
+
+    with st.expander(t("data.edit_platform", lang), icon=":material/storefront:"):
+        cols = st.columns([3, 2, 2, 1])
+        which = cols[0].selectbox(t("data.edit_load", lang), list(by_id), key="data_edit_load",
+                                  format_func=label)
+        x = by_id[which]
+        options = [None, *platforms.PLATFORMS]
+        if x["platform"] not in options:
+            options.append(x["platform"])
+        new_platform = cols[1].selectbox(t("data.platform", lang), options,
+                                         index=options.index(x["platform"]),
+                                         key=f"data_edit_platform_{which}", format_func=platform_label)
+        currencies = list(dict.fromkeys([x["currency"] or platforms.DEFAULT_CURRENCY,
+                                         *platforms.CURRENCIES]))
+        new_currency = cols[2].selectbox(t("data.currency", lang), currencies,
+                                         key=f"data_edit_currency_{which}",
+                                         disabled=x["kind"] not in schema.PLATFORM_KINDS)
+        if cols[3].button(t("data.edit_save", lang), key="data_edit_save"):
+            with data.cursor() as cur:
+                workspace.set_load_platform(ws, which, new_platform, new_currency, con=cur)
+            data.refresh()
+            st.toast(t("data.edit_saved", lang, id=which), icon=":material/check:")
+            st.rerun()
+    rates_section()
+
+
+def rates_section() -> None:
+    """Exchange rates to CNY for the currencies the data holds (a workspace setting)."""
+    codes = sorted({x["currency"] for x in data.loads()
+                    if x["currency"] and x["currency"] != platforms.DEFAULT_CURRENCY})
+    if not codes:
+        return
+    saved = data.get_setting(currency.FX_SETTING, {}) or {}
+    with st.expander(t("data.fx_title", lang), icon=":material/currency_exchange:"):
+        st.caption(t("data.fx_help", lang))
+        cols = st.columns(4)
+        entered = {}
+        for i, code in enumerate(codes):
+            key = f"data_fx_{code}"
+            if key not in ss:
+                ss[key] = saved.get(code)
+            value = cols[i % 4].number_input(t("data.fx_rate", lang, code=code), min_value=0.0,
+                                             key=key, format="%.4f")
+            if value:
+                entered[code] = float(value)
+        if st.button(t("data.fx_save", lang), key="data_fx_save"):
+            try:
+                data.set_setting(currency.FX_SETTING, {**saved, **entered})
+            except PermissionError:  # the shared sample shop is read-only
+                st.error(t("common.read_only", lang))
+            else:
+                st.toast(t("data.fx_saved", lang), icon=":material/check:")
 
 
 st.title(t("data.title", lang))

@@ -4,7 +4,7 @@ import math
 
 import streamlit as st
 
-from shopsight import metrics, numbers
+from shopsight import coverage, currency, metrics, numbers
 from shopsight.i18n import t
 from shopsight.ui import charts, data, filters, kpi, overview, session, url_state
 
@@ -36,9 +36,32 @@ if k.kind is None:
 # ---------- KPI cards
 kind_label = t(f"kind.{k.kind}", lang)
 benchmarks = data.get_setting("benchmarks", {}) or {}
+rates = data.get_setting(currency.FX_SETTING, {}) or {}
+money = overview.money(k, f, rates)
 names = k.names()
-kpi.cards(names, k.values(), lang, previous=k.values("compare") if f.compare else None,
-          benchmarks=benchmarks)
+cmp_cov = overview.compare_coverage(k.kind, f)
+incomplete = cmp_cov is not None and not cmp_cov.complete
+kpi.cards(names, k.values(), lang,
+          previous=k.values("compare") if f.compare and not incomplete else None,
+          benchmarks=benchmarks, note=t("overview.compare_incomplete", lang) if incomplete else None,
+          currency=money.currency if money else None)
+if incomplete:
+    if cmp_cov.missing:
+        st.warning(t("overview.compare_incomplete_days", lang, start=f.compare[0].isoformat(),
+                     end=f.compare[1].isoformat(), count=len(cmp_cov.missing), kind=kind_label,
+                     days=coverage.runs_text(cmp_cov.missing)), icon=":material/event_busy:")
+    if cmp_cov.missing_platforms:
+        st.warning(t("overview.compare_incomplete_platforms", lang, kind=kind_label,
+                     platforms="、".join(cmp_cov.missing_platforms)), icon=":material/event_busy:")
+if money and money.mode == "split":
+    st.warning(t("overview.currency_split", lang, kind=kind_label,
+                 amounts=currency.amounts_text(money.amounts, lang)) + " "
+               + t("overview.currency_no_rate", lang, codes="、".join(money.missing)),
+               icon=":material/currency_exchange:")
+elif money and money.mode == "converted":
+    st.caption(t("overview.currency_converted", lang,
+                 rates=currency.rates_text(rates, sorted(c for c in money.amounts if c != currency.BASE)),
+                 amounts=currency.amounts_text(money.amounts, lang)))
 
 notes = [t("overview.source_caption", lang, kind=kind_label, start=str(k.sums["first_day"].date()),
            end=str(k.sums["last_day"].date()))]

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from shopsight import schema, workspace
-from shopsight.ingest import detect, headers, isolated, synonyms
+from shopsight.ingest import detect, headers, isolated, platforms, synonyms
 from shopsight.ingest.errors import IngestError
 from shopsight.ingest.parse import parse_sheet
 from shopsight.ingest.readers import Sheet, Source, Workbook
@@ -59,6 +59,7 @@ class FileInspection:
     saved_mapping_used: bool = False
     layout: str | None = None  # a known log without a header row (header_row is then 0)
     period_missing: bool = False  # the owner must give the period the sheet covers
+    platform: str | None = None  # detected from the file name and headers
 
 
 @dataclass
@@ -79,13 +80,23 @@ class LoadReport:
     warnings: list[dict] = field(default_factory=list)  # loaded rows with impossible values
     # kept columns not stored because their values look personal: header -> what was seen
     not_stored: dict[str, str] = field(default_factory=dict)
+    mode: str = "merge"
+    platform: str | None = None
+    currency: str | None = None
+    load_id: int | None = None
+    rows_replaced: int = 0
 
     def as_json(self) -> dict:
         return {
             "file": self.file,
             "kind": self.kind,
             "sheet": self.sheet,
+            "load_id": self.load_id,
+            "mode": self.mode,
+            "platform": self.platform,
+            "currency": self.currency,
             "rows_loaded": self.rows_loaded,
+            "rows_replaced": self.rows_replaced,
             "rows_rejected": self.rows_rejected,
             "errors": self.errors,
             "warnings": self.warnings,
@@ -201,7 +212,9 @@ def inspect_file(
             filename, wb.file_type, wb.encoding, sheet_names(wb), first.sheet.name,
             [first.sheet.name] if first.sheet.name else [], first.header_index + 1, first.headers,
             None, 0.0, first.scores, mapping, detect.skipped_headers(first.headers), first.period,
-            preview, {}, missing, used,
+            preview, {}, missing, used, layout=first.layout,
+            period_missing=first.period_missing,
+            platform=platforms.detect(first.headers, filename),
         )
     mapping, used = _mapping_for(first, found, con)
     missing = detect.missing_required(found, mapping, has_period=first.period is not None)
@@ -210,8 +223,9 @@ def inspect_file(
         filename, wb.file_type, wb.encoding, sheet_names(wb), first.sheet.name,
         [c.sheet.name for c in picked if c.sheet.name], first.header_index + 1, first.headers,
         found, first.confidence, first.scores, mapping, detect.skipped_headers(first.headers),
-        first.period, preview_df, preview_errors, missing, used, first.layout,
-        first.period_missing,
+        first.period, preview_df, preview_errors, missing, used, layout=first.layout,
+        period_missing=first.period_missing,
+        platform=platforms.detect(first.headers, filename, found),
     )
 
 
@@ -277,10 +291,12 @@ def load_file(
     kind: str | None = None,
     sheet: str | None = None,
     mapping: dict[str, str] | None = None,
-    mode: str = "replace",
+    mode: str = "merge",
     append_to: Collection[str] = (),
     con: duckdb.DuckDBPyConnection | None = None,
     period: tuple[dt.date, dt.date] | None = None,
+    platform: str | None = None,
+    currency: str | None = None,
 ) -> LoadReport:
     """Parse and load one file in one transaction; raise IngestError and change nothing if it cannot load.
 
@@ -291,11 +307,15 @@ def load_file(
     `append_to`: kinds this file is appended to even in replace mode (the files of one
     batch after the first of their kind).  `period` (first day, last day): the period a
     sheet without a date column covers, when neither its title rows nor its name say.
+    mode: merge (default: replace the rows this file covers again, add the rest),
+    replace (the whole dataset) or append.  `platform` and `currency` (the load's, for
+    rows whose file names none) default to what the layout says: platforms.detect,
+    the file's own currency column, else CNY.
     """
     if kind is not None and kind not in schema.KINDS:
         raise IngestError(f"{filename}: unknown dataset kind {kind!r} (one of {', '.join(schema.KINDS)})")
-    if mode not in ("replace", "append"):
-        raise IngestError(f"{filename}: mode must be replace or append, not {mode!r}")
+    if mode not in workspace.MODES:
+        raise IngestError(f"{filename}: mode must be one of {', '.join(workspace.MODES)}, not {mode!r}")
     if period is not None and period[0] > period[1]:
         raise IngestError(f"{filename}: the period starts ({period[0]}) after it ends ({period[1]})")
     wb = _read(data, filename)
@@ -378,14 +398,36 @@ def load_file(
                 f"row {first_err['row']}, {first_err['message']}"
             )
         sheets_label = ", ".join(c.sheet.name for c in picked if c.sheet.name) or None
+        if platform is None:
+            platform = platforms.detect(first.headers, filename, found)
+        table, currency = _with_currency(table, currency)
+        load_mode = "append" if found in append_to else mode
         workspace.write_dataset(
-            ws, found, table, mode="append" if found in append_to else mode, file=filename, sheet=sheets_label, mapping=mapping,
-            derived=sorted(derived), rows_rejected=rejected, con=con,
+            ws, found, table, mode=load_mode, file=filename, sheet=sheets_label, mapping=mapping,
+            derived=sorted(derived), rows_rejected=rejected, con=con, platform=platform,
+            currency=currency,
         )
+        load_id, replaced = con.execute(
+            "select load_id, rows_replaced from _loads where kind = $k and file = $f "
+            "order by load_id desc limit 1", {"k": found, "f": filename},
+        ).fetchone()
         workspace.save_mapping(con, header_set_key(first.headers), found, mapping)
         return LoadReport(filename, found, sheets_label, table.num_rows, rejected, errors,
                           mapping, sorted(derived), summary, blank, as_zero, as_empty, warnings,
-                          not_stored)
+                          not_stored, load_mode, platform, currency, load_id, int(replaced or 0))
     finally:
         if own:
             con.close()
+
+
+def _with_currency(table: pa.Table, currency: str | None) -> tuple[pa.Table, str]:
+    """The table with its currency codes normalised, and the load's currency: the one
+    given, else the one most rows of the file name (Shopify's Currency), else CNY."""
+    if "currency" in table.column_names:
+        values = [platforms.normalize_currency(v) for v in table.column("currency").to_pylist()]
+        table = table.set_column(table.column_names.index("currency"), "currency",
+                                 pa.array(values, pa.string()))
+        named = [v for v in values if v]
+        if currency is None and named:
+            currency = max(set(named), key=named.count)
+    return table, platforms.normalize_currency(currency) or platforms.DEFAULT_CURRENCY

@@ -83,6 +83,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "city": ("城市", "市", "收货城市", "shipping city", "billing city", "city"),
     "status": ("订单状态", "交易状态", "financial status", "status", "order status"),
+    "currency": ("币种", "货币", "结算币种", "币别", "currency", "currency code"),
     "customer_type": ("客户类型", "买家类型", "customer type"),
     "channel": ("询盘渠道", "咨询渠道", "渠道", "来源渠道", "channel"),
     "closed": ("是否成交", "成交状态", "已成交", "closed", "won"),

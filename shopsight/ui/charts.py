@@ -108,3 +108,24 @@ def diverging_bars(frame: pd.DataFrame, *, item: str, value: str, fmt: str, item
         # a height per row: a fixed total height collapses the rows under Streamlit's theme
         .properties(height=alt.Step(height_per_bar))
     )
+
+
+def coverage_strip(frame: pd.DataFrame, *, day_title: str, load_title: str,
+                   platform_title: str, height_per_load: int = 24) -> alt.Chart:
+    """The days each load covers: one bar per run of consecutive days (coverage.strip_frame),
+    one row per load, coloured by platform; a gap is a blank between bars."""
+    return (
+        alt.Chart(frame)
+        .mark_bar(height={"band": 0.7})
+        .encode(
+            x=alt.X("start:T", title=day_title, axis=alt.Axis(format="%m-%d")),
+            x2="end:T",
+            y=alt.Y("load:N", title=load_title, sort=alt.EncodingSortField("load_id")),
+            color=alt.Color("platform:N", title=platform_title, legend=alt.Legend(orient="top")),
+            tooltip=[alt.Tooltip("load:N", title=load_title),
+                     alt.Tooltip("platform:N", title=platform_title),
+                     alt.Tooltip("start:T", title=day_title, format="%Y-%m-%d"),
+                     alt.Tooltip("days:Q", format=",.0f")],
+        )
+        .properties(height=alt.Step(height_per_load))
+    )

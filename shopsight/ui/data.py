@@ -84,25 +84,26 @@ def cursor(ws_dir: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         cur.close()
 
 
-def data_version(ws_dir: str) -> tuple[int, int]:
-    """(last load id, active loads): changes with every load, append or delete."""
+def data_version(ws_dir: str) -> tuple[int, int, int]:
+    """(last load id, active loads, hash of the loads' platforms and currencies): changes
+    with every load, append, delete or platform correction."""
     with cursor(ws_dir) as cur:
         row = cur.execute(queries.sql("data_version")).fetchone()
-    return int(row[0]), int(row[1])
+    return int(row[0]), int(row[1]), int(row[2])
 
 
-def refresh() -> tuple[int, int]:
+def refresh() -> tuple[int, int, int]:
     """Read the data version for this run (app.py, once per rerun; again after a write)."""
     st.session_state[_VERSION_KEY] = data_version(session.workspace_dir())
     return st.session_state[_VERSION_KEY]
 
 
-def version() -> tuple[int, int]:
+def version() -> tuple[int, int, int]:
     return st.session_state.get(_VERSION_KEY) or refresh()
 
 
 @st.cache_data(ttl=QUERY_TTL_S, max_entries=QUERY_MAX_ENTRIES, show_spinner=False)
-def _cached_query(ws_dir: str, version: tuple[int, int], name: str, params: dict) -> pd.DataFrame:
+def _cached_query(ws_dir: str, version: tuple[int, int, int], name: str, params: dict) -> pd.DataFrame:
     with cursor(ws_dir) as cur:
         return queries.run(cur, name, **params)
 
@@ -123,9 +124,20 @@ def datasets() -> list[dict]:
 
 
 @st.cache_data(ttl=QUERY_TTL_S, max_entries=64, show_spinner=False)
-def _cached_datasets(ws_dir: str, version: tuple[int, int]) -> list[dict]:
+def _cached_datasets(ws_dir: str, version: tuple[int, int, int]) -> list[dict]:
     with cursor(ws_dir) as cur:
         return workspace.datasets(cur)
+
+
+def loads() -> list[dict]:
+    """workspace.loads() of the session's workspace: each load with the days it covers."""
+    return _cached_loads(session.workspace_dir(), version())
+
+
+@st.cache_data(ttl=QUERY_TTL_S, max_entries=64, show_spinner=False)
+def _cached_loads(ws_dir: str, version: tuple[int, int, int]) -> list[dict]:
+    with cursor(ws_dir) as cur:
+        return workspace.loads(cur)
 
 
 def get_setting(key: str, default=None):

@@ -25,7 +25,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from shopsight import periods, schema
+from shopsight import coverage, periods, schema
 from shopsight.i18n import t
 from shopsight.ui import data, session
 
@@ -92,13 +92,8 @@ def bounds() -> pd.DataFrame:
 
 
 def default_range() -> periods.Range:
-    b = bounds()
-    b = b[b["kind"].isin(RANGE_KINDS) & (b["count_rows"] > 0)]
-    if b.empty:
-        return periods.default_range(None)
-    last = pd.Timestamp(b["last_day"].max()).date()
-    first = pd.Timestamp(b["first_day"].min()).date()
-    return periods.default_range(last, first)
+    """The last full 30 (else 7) days the loaded data covers; a loaded month whole."""
+    return coverage.default_range(coverage.covered_days(data.query("load_coverage"), RANGE_KINDS))
 
 
 def _seed_from_link(opts: dict[str, list[str]], lang: str) -> None:

@@ -7,11 +7,11 @@ KPIs come from `traffic` when it has rows in the range, else `products`, else
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from shopsight import metrics
+from shopsight import coverage, currency, metrics, schema
 from shopsight.ui import data
 from shopsight.ui.filters import Filters
 
@@ -128,3 +128,67 @@ def with_metric(kind: str, df: pd.DataFrame | None, metric: str, f: Filters,
 
 def movers(dim: str, f: Filters) -> pd.DataFrame:
     return data.query(f"overview_movers_{dim}", **f.params(), limit=MOVERS_LIMIT)
+
+
+def compare_coverage(kind: str, f: Filters) -> coverage.CompareCoverage | None:
+    """How well the compare period is covered by the KPI dataset (None: no comparison)."""
+    if f.compare is None:
+        return None
+    return coverage.compare_coverage(data.query("load_coverage"), kind, (f.start, f.end), f.compare)
+
+
+MONEY_SUMS = ("paid_amount", "refund_amount")
+
+
+@dataclass
+class Money:
+    """The currencies behind the KPI dataset's money in the range.
+
+    single: one currency, shown with its symbol; converted: several, converted to CNY at
+    the owner's rates; split: several without rates, so money KPIs are not added up.
+    """
+    mode: str
+    currency: str | None  # the cards' currency (single, or CNY when converted)
+    amounts: dict[str | None, float] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+
+def _currency_sums(kind: str, params: dict) -> pd.DataFrame:
+    df = data.query("overview_currencies", **params)
+    df = df[df["kind"] == kind].copy()
+    df["currency"] = df["currency"].where(df["currency"].notna(), currency.BASE)
+    return df.groupby("currency", as_index=False)[list(MONEY_SUMS)].sum(min_count=1)
+
+
+def _converted(df: pd.DataFrame, col: str, rates: dict) -> float | None:
+    amounts = {c: v for c, v in zip(df["currency"], df[col], strict=True) if pd.notna(v)}
+    if not amounts:
+        return None
+    return currency.convert(amounts, rates)[0]
+
+
+def money(k: Kpis, f: Filters, rates: dict) -> Money | None:
+    """Look at the currencies of the KPI rows and make the money KPIs honest: converted at
+    the entered rates, or not added up at all (None: everything is CNY).  Changes k."""
+    if k.kind not in schema.PLATFORM_KINDS:
+        return None
+    codes = {x["currency"] or currency.BASE for x in data.loads() if x["kind"] == k.kind}
+    if codes <= {currency.BASE}:
+        return None
+    cur = _currency_sums(k.kind, f.params())
+    amounts = {c: v for c, v in zip(cur["currency"], cur["paid_amount"], strict=True) if pd.notna(v)}
+    if len(amounts) <= 1:
+        return Money("single", next(iter(amounts), currency.BASE), amounts)
+    _, missing = currency.convert(amounts, rates)
+    frames = [(k.sums, cur)]
+    if k.compare_sums is not None:
+        frames.append((k.compare_sums, _currency_sums(k.kind, f.compare_params())))
+    for sums, df in frames:
+        for col in MONEY_SUMS:
+            if col in sums.index:
+                sums[col] = float("nan") if missing else _converted(df, col, rates)
+    if k.refund_kind == k.kind:
+        k.refund_sums, k.refund_compare_sums = k.sums, k.compare_sums
+    if missing:
+        return Money("split", None, amounts, missing)
+    return Money("converted", currency.BASE, amounts)

@@ -1,0 +1,43 @@
+-- overview_currencies: money of orders and products inside a date range, per currency.
+-- params: $start, $end (date, inclusive), $src, $dev, $prov, $cat (varchar[]; null = all)
+-- grain: one row per (kind, currency); currency is null where a row names none (CNY).
+-- Period rows of products count when their whole period lies in the range, as in
+-- overview_kpis_products. Run only when a load of the kind is not in CNY.
+-- used by: views/overview.py (shopsight/ui/overview.py money)
+with
+
+orders_money as (
+
+    select
+        'orders' as kind,
+        currency,
+        sum(paid_amount) as paid_amount,
+        sum(refund_amount) as refund_amount
+    from orders
+    where cast(order_time as date) between $start and $end
+      and ($src is null or list_contains($src, source))
+      and ($dev is null or list_contains($dev, device))
+      and ($prov is null or list_contains($prov, province))
+    group by all
+
+),
+
+products_money as (
+
+    select
+        'products' as kind,
+        currency,
+        sum(paid_amount) as paid_amount,
+        sum(refund_amount) as refund_amount
+    from products
+    where date >= $start
+      and coalesce(date_end, date) <= $end
+      and ($cat is null or list_contains($cat, category))
+    group by all
+
+)
+
+select * from orders_money
+union all
+select * from products_money
+order by kind, currency
