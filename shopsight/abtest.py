@@ -42,6 +42,41 @@ Methods (alpha = 0.05 unless passed; "control" is ``c``, the variant ``v``):
 * Secondary metric: conversion after the click, orders / clicks (``cvr_*``
   columns), with the same comparisons (no SRM: clicks depend on the image).
 
+Sequential (always-valid) inference, for owners who look every day (``sequential``):
+
+* Per variant and day, from the cumulative counts: theta = log(p_v / p_c), the log ratio
+  of the rates, with the delta-method variance V = 1/x_v - 1/n_v + 1/x_c - 1/n_c (as the
+  relative-lift CI above), treated as a normal estimate.
+* Always-valid p-value: the Gaussian-mixture mSPRT of Johari, Koomen, Pekelis and Walsh,
+  "Always Valid Inference: Continuous Monitoring of A/B Tests" (Operations Research 2022;
+  arXiv 1512.04922), eq. 11 with the normal estimate: mixing theta ~ N(0, tau^2) gives
+  LR_t = sqrt(V / (V + tau^2)) exp(tau^2 theta^2 / (2 V (V + tau^2))), and
+  p_t = min(1, min_{s <= t} 1 / LR_s).  By Ville's inequality P(ever p_t <= alpha) <= alpha
+  under no difference, however often one looks (asymptotically, through the normal
+  approximation - hence a look counts only once both arms have MIN_IMPRESSIONS and
+  MIN_CLICKS; earlier looks carry no evidence).
+* Confidence sequence: the two-sided normal-mixture boundary of Howard, Ramdas, McAuliffe
+  and Sekhon, "Time-uniform, nonparametric, nonasymptotic confidence sequences" (Annals of
+  Statistics 2021; arXiv 1810.08240), eq. 14, with S_t = theta / V, V_t = 1 / V and
+  rho = 1 / tau^2: theta +- sqrt(V (V + tau^2) / tau^2 log((V + tau^2) / (V alpha^2))) -
+  exactly the theta_0 whose mixture LR stays below 1 / alpha, so the sequence excludes 0
+  on the day p_t <= alpha.  Intersected over the days so far (it only narrows) and shown
+  as exp(.) - 1; its level is alpha / (variants) (Bonferroni), covering every variant at
+  once.
+* Mixing parameter tau = SEQ_TAU = 0.10 on the log ratio, chosen for the relative lifts
+  owners act on, 5-20%: with the estimate at the true effect theta, it minimises the mean
+  of log(information 1/V needed to cross the boundary) over log(1.05)..log(1.2) (log-uniform,
+  alpha 0.05): the optimum is near 0.11 and 0.10 is within 0.1% of it; 0.08 or 0.15 need
+  1-2% more traffic on average, 0.05 or 0.3 about 12% more.
+  Johari et al. (section 4) advise a tau of the order of the effects that matter.
+* Several variants: Holm step-down over the always-valid p-values of a test's variants on
+  each day (all variants count from day 1, so the family never changes).
+* Decision: a variant is decided on the first day its Holm-adjusted p <= alpha, a winner
+  when theta > 0 that day, else a loser, and stays decided.  ``sequential_verdict`` adds
+  "no_difference" when every undecided variant's sequence lies within +-SEQ_EQUIVALENCE.
+* Fixed horizon (everything above this section) stays valid for a test analysed once at
+  the sample planned with ``sample_size_per_arm``; the page lets such a test use it.
+
 Edge cases: impressions = 0 gives NaN rates (the arm still counts for SRM, not
 for the Bayesian figures); 0 clicks or clicks = impressions are valid; a test with
 one variant gets NaN comparisons; negative or missing counts, clicks > impressions
@@ -71,6 +106,12 @@ MIN_IMPRESSIONS = 1000
 MIN_CLICKS = 50
 SRM_ALPHA = 0.001
 MIN_DAYS = 7
+
+# Sequential testing: sd of the normal mixing distribution on the log CTR ratio (see the
+# module docstring for how it was chosen), and the relative lift inside which a test whose
+# confidence sequences stay may stop with "no difference worth switching for".
+SEQ_TAU = 0.10
+SEQ_EQUIVALENCE = 0.05
 
 _ERRORS = {
     "missing_count": "impressions or clicks is empty",
@@ -1031,3 +1072,350 @@ def _peeked(result: ABResult, daily: pd.DataFrame, variant: str, alpha: float) -
         return False
     significant = np.sum(earlier < alpha)
     return bool(len(earlier) - significant > len(earlier) / 2)
+
+
+# --------------------------------------------------------------------------- sequential
+
+
+def msprt_log_lr(theta, var, tau: float = SEQ_TAU, theta0=0.0) -> np.ndarray:
+    """log of the Gaussian-mixture likelihood ratio (Johari et al. 2017, eq. 11 on a normal
+    estimate): log sqrt(V / (V + tau^2)) + tau^2 (theta - theta0)^2 / (2 V (V + tau^2))."""
+    th = np.asarray(theta, dtype=float) - theta0
+    v = np.asarray(var, dtype=float)
+    s = v + tau * tau
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 0.5 * np.log(v / s) + tau * tau * th * th / (2 * v * s)
+
+
+def cs_half_width(var, alpha: float = ALPHA, tau: float = SEQ_TAU) -> np.ndarray:
+    """Half-width of the two-sided normal-mixture confidence sequence (Howard et al. 2021,
+    eq. 14) around a normal estimate with variance V: sqrt(V (V + tau^2) / tau^2 *
+    log((V + tau^2) / (V alpha^2))) - exactly the thetas the mixture above cannot reject."""
+    v = np.asarray(var, dtype=float)
+    s = v + tau * tau
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.sqrt(v * s / (tau * tau) * np.log(s / (v * alpha * alpha)))
+
+
+def sequential_cube(
+    successes,
+    trials,
+    alpha: float = ALPHA,
+    tau: float = SEQ_TAU,
+    min_trials: float = MIN_IMPRESSIONS,
+    min_successes: float = MIN_CLICKS,
+) -> dict[str, np.ndarray]:
+    """Always-valid inference on (tests, arms, days) cumulative counts, control in arm 0.
+
+    NaN marks an absent arm or a day after the test's end.  A day counts as a look once
+    both arms have ``min_trials`` trials and ``min_successes`` successes (the normal
+    approximation needs them); earlier looks carry no evidence (p = 1, unbounded CS).
+    Returns (tests, arms, days) arrays: theta (log rate ratio), var, p_value (running
+    minimum of 1 / LR), p_value_holm (Holm over the test's variants on each day),
+    cs_low / cs_high (relative lift, running intersection at alpha / variants),
+    decided (bool, stays True), decision (+1 winner, -1 loser, 0 none; the sign of theta on
+    the first decided day), and (tests, arms) decision_day (day index, -1 when undecided).
+    Control rows (arm 0) are NaN / False / 0.
+    """
+    x = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    xc, nc = x[:, :1], n[:, :1]
+    present = ~np.isnan(n) & ~np.isnan(nc)
+    present[:, 0] = False
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = np.log(x / n) - np.log(xc / nc)
+        var = 1 / x - 1 / n + 1 / xc - 1 / nc
+    look = (
+        present
+        & (n >= min_trials)
+        & (nc >= min_trials)
+        & (x >= min_successes)
+        & (xc >= min_successes)
+        & (x <= n)
+        & (xc <= nc)
+        & (var > 0)
+    )
+    neg_log_lr = np.where(look, -msprt_log_lr(theta, var, tau), 0.0)
+    p = np.minimum.accumulate(np.exp(np.minimum(neg_log_lr, 0.0)), axis=-1)
+    arm_used = present.any(axis=-1)  # (tests, arms): a variant in the family
+    p = np.where(arm_used[..., None], p, np.nan)
+    p_holm = holm(p, axis=1)
+    m = arm_used.sum(axis=1)[:, None, None]
+    half = cs_half_width(var, alpha / np.maximum(m, 1), tau)
+    lo = np.maximum.accumulate(np.where(look, theta - half, -np.inf), axis=-1)
+    hi = np.minimum.accumulate(np.where(look, theta + half, np.inf), axis=-1)
+    # unbounded before the first look; empty if the running intersection ran dry (chance <= alpha)
+    empty = (lo > hi) | ~np.isfinite(lo) | ~np.isfinite(hi)
+    first = np.where(p_holm <= alpha, True, False)
+    decided = np.logical_or.accumulate(first, axis=-1)
+    day = np.where(decided.any(axis=-1), decided.argmax(axis=-1), -1)
+    sign_then = np.sign(np.take_along_axis(theta, np.maximum(day, 0)[..., None], -1))[..., 0]
+    sign_then = np.where(day >= 0, sign_then, 0)
+    decision = np.where(decided, sign_then[..., None], 0).astype(int)
+    gone = ~present  # absent arms and days after the end
+    finite = present & np.isfinite(var) & (var > 0)
+    with np.errstate(invalid="ignore"):
+        cs_low, cs_high = np.expm1(lo), np.expm1(hi)
+    out = {
+        "theta": np.where(finite, theta, np.nan),
+        "var": np.where(finite, var, np.nan),
+        "p_value": np.where(gone, np.nan, p),
+        "p_value_holm": np.where(gone, np.nan, p_holm),
+        "cs_low": np.where(gone | empty, np.nan, cs_low),
+        "cs_high": np.where(gone | empty, np.nan, cs_high),
+        "decided": decided & present,
+        "decision": np.where(present, decision, 0),
+        "decision_day": day,
+    }
+    return out
+
+
+_SEQ_DAILY_COLUMNS = (
+    "test_id",
+    "variant",
+    "date",
+    "day",
+    "is_control",
+    "cum_impressions",
+    "cum_clicks",
+    "lift_rel",
+    "p_value",
+    "p_value_holm",
+    "cs_low",
+    "cs_high",
+    "decision",
+)
+_DECISIONS = {1: "winner", -1: "loser"}
+
+
+@dataclass(frozen=True)
+class SeqBatch:
+    """Sequential analysis of many tests.
+
+    ``daily``: one row per test x variant x calendar day from the test's first to its last
+    date (days without rows add 0): test_id, variant, date, day (1 = first day),
+    is_control, cum_impressions, cum_clicks, lift_rel, p_value (always valid), p_value_holm,
+    cs_low, cs_high (confidence sequence of the relative lift, NaN until the first look),
+    decision ("winner" / "loser" from the decision day on, else None).
+    ``variants``: one row per test x variant with the last day's figures plus decided_on
+    (date, NaT when undecided), decided_day (1-based) and lift_decided (lift_rel that day).
+    Control rows have NaN comparisons.
+    """
+
+    daily: pd.DataFrame
+    variants: pd.DataFrame
+    alpha: float = ALPHA
+    tau: float = SEQ_TAU
+
+    def __len__(self) -> int:
+        return int(self.variants["test_id"].nunique())
+
+    def __iter__(self):
+        return iter(self.variants["test_id"].unique())
+
+    def __getitem__(self, test_id: str) -> SeqBatch:
+        if not (self.variants["test_id"] == test_id).any():
+            raise KeyError(test_id)
+        pick = lambda f: f.loc[f["test_id"] == test_id].reset_index(drop=True)  # noqa: E731
+        return SeqBatch(pick(self.daily), pick(self.variants), self.alpha, self.tau)
+
+
+def sequential(
+    daily: pd.DataFrame,
+    control: str | Mapping[str, str] | None = None,
+    alpha: float = ALPHA,
+    tau: float = SEQ_TAU,
+) -> SeqBatch:
+    """Always-valid p-values, confidence sequences and decision days from daily rows.
+
+    ``daily``: rows as from ``queries/abtest_daily.sql`` (test_id, variant, date,
+    impressions, clicks, optional is_control); several rows of a variant and day are summed.
+    The control is chosen as in analyze_tests().  A variant with a bad count on any day
+    (missing, negative, clicks > impressions) is left out, as analyze_tests() does for totals.
+    """
+    df = daily.copy()
+    if "test_id" not in df:
+        df["test_id"] = ""
+    df["test_id"] = df["test_id"].astype(str)
+    df["variant"] = df["variant"].astype(str)
+    df["date"] = pd.to_datetime(df["date"]).dt.normalize()
+    imp, clk = _num(df, "impressions"), _num(df, "clicks")
+    if df.empty:
+        raise ValueError("no daily rows to analyse")
+    prepared, _ = _prepare(totals_from_daily(df), control, None)
+    bad = np.isnan(imp) | np.isnan(clk) | (imp < 0) | (clk < 0) | (clk > imp)
+    bad_arms = set(zip(df.loc[bad, "test_id"], df.loc[bad, "variant"], strict=True))
+    keys = list(zip(prepared["test_id"], prepared["variant"], strict=True))
+    used = prepared["valid"].to_numpy() & np.array([k not in bad_arms for k in keys])
+
+    codes, test_ids = pd.factorize(prepared["test_id"], sort=False)
+    pos = prepared.groupby(codes).cumcount().to_numpy()
+    arm_at = pd.Series(np.arange(len(prepared)), index=pd.MultiIndex.from_tuples(keys))
+    row_arm = arm_at.reindex(pd.MultiIndex.from_arrays([df["test_id"], df["variant"]])).to_numpy()
+    first = df.groupby("test_id")["date"].min()
+    last = df.groupby("test_id")["date"].max()
+    first_t = first.reindex(test_ids).to_numpy()
+    length = ((last.reindex(test_ids) - first.reindex(test_ids)).dt.days + 1).to_numpy(int)
+    offset = ((df["date"] - df["test_id"].map(first)).dt.days).to_numpy(int)
+
+    shape = (len(test_ids), int(pos.max()) + 1, int(length.max()))
+    flat = np.ravel_multi_index((codes[row_arm], pos[row_arm], offset), shape)
+    size = int(np.prod(shape))
+    ok = ~bad
+    x = np.bincount(flat[ok], clk[ok], minlength=size).reshape(shape).cumsum(axis=-1)
+    n = np.bincount(flat[ok], imp[ok], minlength=size).reshape(shape).cumsum(axis=-1)
+    alive = np.zeros(shape[:2], dtype=bool)
+    alive[codes, pos] = used
+    alive = alive[..., None] & (np.arange(shape[2]) < length[:, None, None])
+    x, n = np.where(alive, x, np.nan), np.where(alive, n, np.nan)
+    res = sequential_cube(x, n, alpha, tau)
+
+    # long frame: every prepared arm x its test's days
+    reps = length[codes]
+    arm = np.repeat(np.arange(len(prepared)), reps)
+    start = np.repeat(np.cumsum(reps) - reps, reps)
+    day = np.arange(len(arm)) - start
+    at = (codes[arm], pos[arm], day)
+    decision = res["decision"][at]
+    ctrl = prepared["is_control"].to_numpy()
+    long = pd.DataFrame(
+        {
+            "test_id": prepared["test_id"].to_numpy(object)[arm],
+            "variant": prepared["variant"].to_numpy(object)[arm],
+            "date": first_t[codes[arm]] + day.astype("timedelta64[D]"),
+            "day": day + 1,
+            "is_control": ctrl[arm],
+            "cum_impressions": n[at],
+            "cum_clicks": x[at],
+            "lift_rel": np.expm1(res["theta"][at]),
+            "p_value": res["p_value"][at],
+            "p_value_holm": res["p_value_holm"][at],
+            "cs_low": res["cs_low"][at],
+            "cs_high": res["cs_high"][at],
+            "decision": np.where(decision == 1, "winner", np.where(decision == -1, "loser", None)),
+        }
+    )
+
+    end = (codes, pos, length[codes] - 1)
+    dday = res["decision_day"][codes, pos]
+    decided = dday >= 0
+    at_dec = (codes, pos, np.maximum(dday, 0))
+    sign = res["decision"][end]
+    summary = pd.DataFrame(
+        {
+            "test_id": prepared["test_id"].to_numpy(object),
+            "variant": prepared["variant"].to_numpy(object),
+            "is_control": ctrl,
+            "valid": used,
+            "cum_impressions": n[end],
+            "cum_clicks": x[end],
+            "lift_rel": np.expm1(res["theta"][end]),
+            "p_value": res["p_value"][end],
+            "p_value_holm": res["p_value_holm"][end],
+            "cs_low": res["cs_low"][end],
+            "cs_high": res["cs_high"][end],
+            "decision": np.where(sign == 1, "winner", np.where(sign == -1, "loser", None)),
+            "decided_on": pd.Series(
+                np.where(
+                    decided,
+                    first_t[codes] + np.maximum(dday, 0).astype("timedelta64[D]"),
+                    np.datetime64("NaT"),
+                )
+            ),
+            "decided_day": pd.array(np.where(decided, dday + 1, np.nan), dtype="Int64"),
+            "lift_decided": np.where(decided, np.expm1(res["theta"][at_dec]), np.nan),
+            "days": length[codes],
+        }
+    )
+    return SeqBatch(long, summary, alpha, tau)
+
+
+def _day_text(v) -> str | None:
+    return None if pd.isna(v) else pd.Timestamp(v).date().isoformat()
+
+
+def sequential_verdict(seq: SeqBatch, test_id: str | None = None) -> dict:
+    """The sequential verdict of one test (the only one in ``seq`` unless ``test_id``).
+
+    Returns {"decision", "variant", "decided_on", "p_value", "lift_cs"} (the CLI's
+    ``sequential`` object, see sequential_json) plus "status", "control", "lift_rel",
+    "decided_day", "safe_to_stop", "days" and "variants": [{"variant", "decision",
+    "decided_on", "decided_day", "lift_rel", "p_value", "lift_cs"}]; NaN -> None.
+
+    * "winner": a variant was decided better; the headline is the one decided first (ties:
+      the larger lift now).  Safe to stop and switch.
+    * "loser": every variant was decided worse; the headline is the one decided last (that
+      day the test was decided).  Safe to stop and keep the control.
+    * "no_difference": nothing won and every variant not decided worse has a confidence
+      sequence inside +-SEQ_EQUIVALENCE (5%): safe to stop, no difference worth switching for.
+    * "continue": compared but undecided; the headline is the largest lift.  Not safe yet.
+    * "not_enough_data": nothing compared yet (no arm pair past the first look's minimum).
+    ``p_value`` is the headline's Holm-adjusted always-valid p-value, ``lift_cs`` its
+    confidence sequence of the relative lift today ([None, None] before the first look).
+    """
+    v = seq.variants
+    if test_id is not None:
+        v = v.loc[v["test_id"] == test_id]
+    if v["test_id"].nunique() != 1:
+        raise ValueError("sequential_verdict() takes one test")
+    ctl = v.loc[v["is_control"], "variant"]
+    others = v.loc[~v["is_control"] & v["valid"]]
+    looked = others.loc[others["p_value_holm"].notna() & others["lift_rel"].notna()]
+    per_variant = [
+        {
+            "variant": r["variant"],
+            "decision": None if pd.isna(r["decision"]) else r["decision"],
+            "decided_on": _day_text(r["decided_on"]),
+            "decided_day": _int_or_none(r["decided_day"]),
+            "lift_rel": _json_value(r["lift_rel"]),
+            "p_value": _json_value(r["p_value_holm"]),
+            "lift_cs": [_json_value(r["cs_low"]), _json_value(r["cs_high"])],
+        }
+        for r in v.loc[~v["is_control"]].to_dict("records")
+    ]
+    winners = looked.loc[looked["decision"] == "winner"]
+    losers = looked.loc[looked["decision"] == "loser"]
+    rest = looked.loc[looked["decision"].isna()]
+    equivalent = (rest["cs_low"] > -SEQ_EQUIVALENCE) & (rest["cs_high"] < SEQ_EQUIVALENCE)
+    head = None
+    if looked.empty:
+        status = "not_enough_data"
+    elif not winners.empty:
+        status = "winner"
+        head = winners.sort_values(
+            ["decided_day", "lift_rel", "variant"], ascending=[True, False, True]
+        ).iloc[0]
+    elif len(losers) == len(looked):
+        status = "loser"
+        head = losers.sort_values(
+            ["decided_day", "lift_rel", "variant"], ascending=[False, False, True]
+        ).iloc[0]
+    else:
+        status = "no_difference" if bool(equivalent.all()) else "continue"
+        head = rest.sort_values(["lift_rel", "variant"], ascending=[False, True]).iloc[0]
+    decided = status in ("winner", "loser")
+    return {
+        "decision": status if decided else None,
+        "variant": None if head is None else head["variant"],
+        "decided_on": _day_text(head["decided_on"]) if decided else None,
+        "p_value": None if head is None else _json_value(head["p_value_holm"]),
+        "lift_cs": [None, None]
+        if head is None
+        else [_json_value(head["cs_low"]), _json_value(head["cs_high"])],
+        "status": status,
+        "control": None if ctl.empty else ctl.iloc[0],
+        "lift_rel": None if head is None else _json_value(head["lift_rel"]),
+        "decided_day": _int_or_none(head["decided_day"]) if decided else None,
+        "safe_to_stop": status in ("winner", "loser", "no_difference"),
+        "days": int(v["days"].iloc[0]),
+        "variants": per_variant,
+    }
+
+
+SEQUENTIAL_JSON_KEYS = ("decision", "variant", "decided_on", "p_value", "lift_cs")
+
+
+def sequential_json(verdict_: Mapping) -> dict:
+    """The CLI's ``sequential`` object: {"decision": "winner" | "loser" | None, "variant",
+    "decided_on": "YYYY-MM-DD" | None, "p_value", "lift_cs": [low, high]}."""
+    return {k: verdict_[k] for k in SEQUENTIAL_JSON_KEYS}
