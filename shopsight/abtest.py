@@ -66,7 +66,7 @@ Sequential (always-valid) inference, for owners who look every day (``sequential
 * Mixing parameter tau = SEQ_TAU = 0.10 on the log ratio, chosen for the relative lifts
   owners act on, 5-20%: with the estimate at the true effect theta, it minimises the mean
   of log(information 1/V needed to cross the boundary) over log(1.05)..log(1.2) (log-uniform,
-  alpha 0.05): the optimum is near 0.11 and 0.10 is within 0.1% of it; 0.08 or 0.15 need
+  alpha 0.05): the optimum is near 0.11 and 0.10 is within 0.3% of it; 0.08 or 0.15 need
   1-2% more traffic on average, 0.05 or 0.3 about 12% more.
   Johari et al. (section 4) advise a tau of the order of the effects that matter.
 * Several variants: Holm step-down over the always-valid p-values of a test's variants on
@@ -1114,7 +1114,8 @@ def sequential_cube(
     minimum of 1 / LR), p_value_holm (Holm over the test's variants on each day),
     cs_low / cs_high (relative lift, running intersection at alpha / variants),
     decided (bool, stays True), decision (+1 winner, -1 loser, 0 none; the sign of theta on
-    the first decided day), and (tests, arms) decision_day (day index, -1 when undecided).
+    the first decided day), looked (a look has counted by that day) and (tests, arms)
+    decision_day (day index, -1 when undecided).
     Control rows (arm 0) are NaN / False / 0.
     """
     x = np.asarray(successes, dtype=float)
@@ -1166,6 +1167,7 @@ def sequential_cube(
         "decided": decided & present,
         "decision": np.where(present, decision, 0),
         "decision_day": day,
+        "looked": np.logical_or.accumulate(look, axis=-1),
     }
     return out
 
@@ -1185,7 +1187,11 @@ _SEQ_DAILY_COLUMNS = (
     "cs_high",
     "decision",
 )
-_DECISIONS = {1: "winner", -1: "loser"}
+
+
+def _decision_text(sign: np.ndarray) -> pd.Series:
+    text = np.where(sign == 1, "winner", np.where(sign == -1, "loser", None))
+    return pd.Series(text, dtype="str")  # missing = NaN, whatever the mix
 
 
 @dataclass(frozen=True)
@@ -1198,7 +1204,8 @@ class SeqBatch:
     cs_low, cs_high (confidence sequence of the relative lift, NaN until the first look),
     decision ("winner" / "loser" from the decision day on, else None).
     ``variants``: one row per test x variant with the last day's figures plus decided_on
-    (date, NaT when undecided), decided_day (1-based) and lift_decided (lift_rel that day).
+    (date, NaT when undecided), decided_day (1-based), lift_decided (lift_rel that day),
+    valid (the variant is analysed) and looked (a look has counted: enough data to compare).
     Control rows have NaN comparisons.
     """
 
@@ -1292,7 +1299,7 @@ def sequential(
             "p_value_holm": res["p_value_holm"][at],
             "cs_low": res["cs_low"][at],
             "cs_high": res["cs_high"][at],
-            "decision": np.where(decision == 1, "winner", np.where(decision == -1, "loser", None)),
+            "decision": _decision_text(decision),
         }
     )
 
@@ -1314,7 +1321,8 @@ def sequential(
             "p_value_holm": res["p_value_holm"][end],
             "cs_low": res["cs_low"][end],
             "cs_high": res["cs_high"][end],
-            "decision": np.where(sign == 1, "winner", np.where(sign == -1, "loser", None)),
+            "looked": res["looked"][end],
+            "decision": _decision_text(sign),
             "decided_on": pd.Series(
                 np.where(
                     decided,
@@ -1360,7 +1368,7 @@ def sequential_verdict(seq: SeqBatch, test_id: str | None = None) -> dict:
         raise ValueError("sequential_verdict() takes one test")
     ctl = v.loc[v["is_control"], "variant"]
     others = v.loc[~v["is_control"] & v["valid"]]
-    looked = others.loc[others["p_value_holm"].notna() & others["lift_rel"].notna()]
+    looked = others.loc[others["looked"]]
     per_variant = [
         {
             "variant": r["variant"],
