@@ -90,6 +90,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -1172,21 +1173,85 @@ def sequential_cube(
     return out
 
 
-_SEQ_DAILY_COLUMNS = (
-    "test_id",
-    "variant",
-    "date",
-    "day",
-    "is_control",
-    "cum_impressions",
-    "cum_clicks",
-    "lift_rel",
-    "p_value",
-    "p_value_holm",
-    "cs_low",
-    "cs_high",
-    "decision",
-)
+@dataclass(frozen=True)
+class SeqBatch:
+    """Sequential analysis of many tests.
+
+    ``variants``: one row per test x variant with the last day's figures: test_id, variant,
+    is_control, valid (analysed), looked (a look has counted: enough data to compare),
+    cum_impressions, cum_clicks, lift_rel, p_value (always valid), p_value_holm, cs_low,
+    cs_high (confidence sequence of the relative lift, NaN before the first look), decision
+    ("winner" / "loser" / NaN), decided_on (date, NaT when undecided), decided_day (1-based),
+    lift_decided (lift_rel that day) and days.
+    ``daily`` (built on first use): one row per test x variant x calendar day from the test's
+    first to its last date (days without rows add 0) with test_id, variant, date, day,
+    is_control, cum_impressions, cum_clicks, lift_rel, p_value, p_value_holm, cs_low,
+    cs_high and decision (from the decision day on).  Control rows have NaN comparisons.
+    """
+
+    variants: pd.DataFrame
+    alpha: float
+    tau: float
+    cube: dict = field(repr=False)  # sequential_cube() output plus "x" and "n", (tests, arms, days)
+    arm: np.ndarray = field(repr=False)  # (code, pos) of each variants row, shape (rows, 2)
+    first: np.ndarray = field(repr=False)  # each test's first date (datetime64[D])
+    length: np.ndarray = field(repr=False)  # each test's days
+
+    def __len__(self) -> int:
+        return len(self.first)
+
+    def __iter__(self):
+        return iter(self.variants["test_id"].unique())
+
+    def __getitem__(self, test_id: str) -> SeqBatch:
+        rows = np.flatnonzero((self.variants["test_id"] == test_id).to_numpy())
+        if not len(rows):
+            raise KeyError(test_id)
+        code = int(self.arm[rows[0], 0])
+        days = int(self.length[code])
+        cube = {
+            k: a[code : code + 1, ..., :days] if a.ndim == 3 else a[code : code + 1]
+            for k, a in self.cube.items()
+        }
+        arm = np.column_stack([np.zeros(len(rows), int), self.arm[rows, 1]])
+        return SeqBatch(
+            self.variants.iloc[rows].reset_index(drop=True),
+            self.alpha,
+            self.tau,
+            cube,
+            arm,
+            self.first[code : code + 1],
+            self.length[code : code + 1],
+        )
+
+    @cached_property
+    def daily(self) -> pd.DataFrame:
+        codes, pos = self.arm[:, 0], self.arm[:, 1]
+        reps = self.length[codes]
+        row = np.repeat(np.arange(len(codes)), reps)
+        day = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)
+        at = (codes[row], pos[row], day)
+        c = self.cube
+        v = self.variants
+        return pd.DataFrame(
+            {
+                "test_id": v["test_id"].to_numpy(object)[row],
+                "variant": v["variant"].to_numpy(object)[row],
+                "date": (self.first[codes[row]] + day.astype("timedelta64[D]")).astype(
+                    "datetime64[us]"
+                ),
+                "day": day + 1,
+                "is_control": v["is_control"].to_numpy(bool)[row],
+                "cum_impressions": c["n"][at],
+                "cum_clicks": c["x"][at],
+                "lift_rel": np.expm1(c["theta"][at]),
+                "p_value": c["p_value"][at],
+                "p_value_holm": c["p_value_holm"][at],
+                "cs_low": c["cs_low"][at],
+                "cs_high": c["cs_high"][at],
+                "decision": _decision_text(c["decision"][at]),
+            }
+        )
 
 
 def _decision_text(sign: np.ndarray) -> pd.Series:
@@ -1194,37 +1259,10 @@ def _decision_text(sign: np.ndarray) -> pd.Series:
     return pd.Series(text, dtype="str")  # missing = NaN, whatever the mix
 
 
-@dataclass(frozen=True)
-class SeqBatch:
-    """Sequential analysis of many tests.
-
-    ``daily``: one row per test x variant x calendar day from the test's first to its last
-    date (days without rows add 0): test_id, variant, date, day (1 = first day),
-    is_control, cum_impressions, cum_clicks, lift_rel, p_value (always valid), p_value_holm,
-    cs_low, cs_high (confidence sequence of the relative lift, NaN until the first look),
-    decision ("winner" / "loser" from the decision day on, else None).
-    ``variants``: one row per test x variant with the last day's figures plus decided_on
-    (date, NaT when undecided), decided_day (1-based), lift_decided (lift_rel that day),
-    valid (the variant is analysed) and looked (a look has counted: enough data to compare).
-    Control rows have NaN comparisons.
-    """
-
-    daily: pd.DataFrame
-    variants: pd.DataFrame
-    alpha: float = ALPHA
-    tau: float = SEQ_TAU
-
-    def __len__(self) -> int:
-        return int(self.variants["test_id"].nunique())
-
-    def __iter__(self):
-        return iter(self.variants["test_id"].unique())
-
-    def __getitem__(self, test_id: str) -> SeqBatch:
-        if not (self.variants["test_id"] == test_id).any():
-            raise KeyError(test_id)
-        pick = lambda f: f.loc[f["test_id"] == test_id].reset_index(drop=True)  # noqa: E731
-        return SeqBatch(pick(self.daily), pick(self.variants), self.alpha, self.tau)
+def _pair_codes(a: pd.Series, b: pd.Series, a_cats: pd.Index, b_cats: pd.Index) -> np.ndarray:
+    """One int per (a, b) pair over the given categories (-1 when either is unknown)."""
+    ia, ib = a_cats.get_indexer(a), b_cats.get_indexer(b)
+    return np.where((ia >= 0) & (ib >= 0), ia * len(b_cats) + ib, -1)
 
 
 def sequential(
@@ -1240,6 +1278,8 @@ def sequential(
     The control is chosen as in analyze_tests().  A variant with a bad count on any day
     (missing, negative, clicks > impressions) is left out, as analyze_tests() does for totals.
     """
+    if daily.empty:
+        raise ValueError("no daily rows to analyse")
     df = daily.copy()
     if "test_id" not in df:
         df["test_id"] = ""
@@ -1247,26 +1287,30 @@ def sequential(
     df["variant"] = df["variant"].astype(str)
     df["date"] = pd.to_datetime(df["date"]).dt.normalize()
     imp, clk = _num(df, "impressions"), _num(df, "clicks")
-    if df.empty:
-        raise ValueError("no daily rows to analyse")
     prepared, _ = _prepare(totals_from_daily(df), control, None)
-    bad = np.isnan(imp) | np.isnan(clk) | (imp < 0) | (clk < 0) | (clk > imp)
-    bad_arms = set(zip(df.loc[bad, "test_id"], df.loc[bad, "variant"], strict=True))
-    keys = list(zip(prepared["test_id"], prepared["variant"], strict=True))
-    used = prepared["valid"].to_numpy() & np.array([k not in bad_arms for k in keys])
 
     codes, test_ids = pd.factorize(prepared["test_id"], sort=False)
     pos = prepared.groupby(codes).cumcount().to_numpy()
-    arm_at = pd.Series(np.arange(len(prepared)), index=pd.MultiIndex.from_tuples(keys))
-    row_arm = arm_at.reindex(pd.MultiIndex.from_arrays([df["test_id"], df["variant"]])).to_numpy()
-    first = df.groupby("test_id")["date"].min()
-    last = df.groupby("test_id")["date"].max()
-    first_t = first.reindex(test_ids).to_numpy()
-    length = ((last.reindex(test_ids) - first.reindex(test_ids)).dt.days + 1).to_numpy(int)
-    offset = ((df["date"] - df["test_id"].map(first)).dt.days).to_numpy(int)
+    # daily row -> its arm, through integer pair codes (no per-row tuples)
+    t_cats, v_cats = pd.Index(test_ids), pd.Index(prepared["variant"].unique())
+    arm_key = _pair_codes(prepared["test_id"], prepared["variant"], t_cats, v_cats)
+    row_key = _pair_codes(df["test_id"], df["variant"], t_cats, v_cats)
+    by_key = np.argsort(arm_key)
+    row_arm = by_key[np.searchsorted(arm_key[by_key], row_key)]
+    bad = np.isnan(imp) | np.isnan(clk) | (imp < 0) | (clk < 0) | (clk > imp)
+    used = prepared["valid"].to_numpy() & (np.bincount(row_arm[bad], minlength=len(pos)) == 0)
+
+    dates = df["date"].to_numpy("datetime64[D]")
+    row_test = codes[row_arm]
+    first = np.full(len(test_ids), np.datetime64("9999-12-31", "D"))
+    last = np.full(len(test_ids), np.datetime64("0001-01-01", "D"))
+    np.minimum.at(first, row_test, dates)
+    np.maximum.at(last, row_test, dates)
+    length = (last - first).astype(int) + 1
+    offset = (dates - first[row_test]).astype(int)
 
     shape = (len(test_ids), int(pos.max()) + 1, int(length.max()))
-    flat = np.ravel_multi_index((codes[row_arm], pos[row_arm], offset), shape)
+    flat = np.ravel_multi_index((row_test, pos[row_arm], offset), shape)
     size = int(np.prod(shape))
     ok = ~bad
     x = np.bincount(flat[ok], clk[ok], minlength=size).reshape(shape).cumsum(axis=-1)
@@ -1276,44 +1320,20 @@ def sequential(
     alive = alive[..., None] & (np.arange(shape[2]) < length[:, None, None])
     x, n = np.where(alive, x, np.nan), np.where(alive, n, np.nan)
     res = sequential_cube(x, n, alpha, tau)
-
-    # long frame: every prepared arm x its test's days
-    reps = length[codes]
-    arm = np.repeat(np.arange(len(prepared)), reps)
-    start = np.repeat(np.cumsum(reps) - reps, reps)
-    day = np.arange(len(arm)) - start
-    at = (codes[arm], pos[arm], day)
-    decision = res["decision"][at]
-    ctrl = prepared["is_control"].to_numpy()
-    long = pd.DataFrame(
-        {
-            "test_id": prepared["test_id"].to_numpy(object)[arm],
-            "variant": prepared["variant"].to_numpy(object)[arm],
-            "date": first_t[codes[arm]] + day.astype("timedelta64[D]"),
-            "day": day + 1,
-            "is_control": ctrl[arm],
-            "cum_impressions": n[at],
-            "cum_clicks": x[at],
-            "lift_rel": np.expm1(res["theta"][at]),
-            "p_value": res["p_value"][at],
-            "p_value_holm": res["p_value_holm"][at],
-            "cs_low": res["cs_low"][at],
-            "cs_high": res["cs_high"][at],
-            "decision": _decision_text(decision),
-        }
-    )
+    res["x"], res["n"] = x, n
 
     end = (codes, pos, length[codes] - 1)
     dday = res["decision_day"][codes, pos]
     decided = dday >= 0
     at_dec = (codes, pos, np.maximum(dday, 0))
-    sign = res["decision"][end]
+    decided_on = np.where(decided, first[codes] + np.maximum(dday, 0), np.datetime64("NaT"))
     summary = pd.DataFrame(
         {
             "test_id": prepared["test_id"].to_numpy(object),
             "variant": prepared["variant"].to_numpy(object),
-            "is_control": ctrl,
+            "is_control": prepared["is_control"].to_numpy(bool),
             "valid": used,
+            "looked": res["looked"][end],
             "cum_impressions": n[end],
             "cum_clicks": x[end],
             "lift_rel": np.expm1(res["theta"][end]),
@@ -1321,21 +1341,14 @@ def sequential(
             "p_value_holm": res["p_value_holm"][end],
             "cs_low": res["cs_low"][end],
             "cs_high": res["cs_high"][end],
-            "looked": res["looked"][end],
-            "decision": _decision_text(sign),
-            "decided_on": pd.Series(
-                np.where(
-                    decided,
-                    first_t[codes] + np.maximum(dday, 0).astype("timedelta64[D]"),
-                    np.datetime64("NaT"),
-                )
-            ),
+            "decision": _decision_text(res["decision"][end]),
+            "decided_on": decided_on.astype("datetime64[us]"),
             "decided_day": pd.array(np.where(decided, dday + 1, np.nan), dtype="Int64"),
             "lift_decided": np.where(decided, np.expm1(res["theta"][at_dec]), np.nan),
             "days": length[codes],
         }
     )
-    return SeqBatch(long, summary, alpha, tau)
+    return SeqBatch(summary, alpha, tau, res, np.column_stack([codes, pos]), first, length)
 
 
 def _day_text(v) -> str | None:
