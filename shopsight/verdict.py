@@ -15,6 +15,7 @@ name and the unit still needed ("次展现" / "次点击").
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -188,7 +189,9 @@ def explain_sequential(v: Mapping, lang: str, *, metric: str = "ctr",
 
 def fixed_stop(planned_per_arm: int, smallest_arm: float, lang: str) -> str:
     """Whether a fixed-horizon test planned for `planned_per_arm` impressions may stop now."""
-    n = numbers.fmt_int(planned_per_arm, lang)
+    exact = {"compact_from": math.inf}  # a plan is a count to reach: no 万 / K rounding
+    n = numbers.fmt_int(planned_per_arm, lang, **exact)
     if smallest_arm >= planned_per_arm:
         return t("verdict.fixed_reached", lang, n=n)
-    return t("verdict.fixed_not_reached", lang, n=n, have=numbers.fmt_int(smallest_arm, lang))
+    return t("verdict.fixed_not_reached", lang, n=n,
+             have=numbers.fmt_int(smallest_arm, lang, **exact))

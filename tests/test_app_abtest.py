@@ -273,7 +273,7 @@ def test_fixed_horizon_for_a_planned_test(app, ab_ws, run_query):
     per_arm = ab_ui.plan(round(1444 / 46874 * 100, 2) / 100, 0.10, 0.05, 0.8, 1, 3)["per_arm"]
     assert per_arm > 46874  # not reached: every arm has about 46,900 impressions
     captions = [c.value for c in at.caption]
-    assert t("ab.method_why_fixed", "zh", n=numbers.fmt_int(per_arm, "zh"), baseline="3.08%",
+    assert t("ab.method_why_fixed", "zh", n=f"{per_arm:,}", baseline="3.08%",
              mde="10%", alpha=0.05, power="80%") in captions
     flags = [b.value for b in at.info if b.icon == ":material/flag:"]
     assert flags == [verdict.fixed_stop(per_arm, 46874, "zh")]

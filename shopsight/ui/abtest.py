@@ -559,7 +559,8 @@ def method_caption(method: str, plan_: dict, lang: str) -> str:
         return t("ab.method_why_sequential", lang, tau=f"{abtest.SEQ_TAU:.2f}")
     if plan_["per_arm"] is None:
         return t("ab.method_why_fixed_no_plan", lang)
-    return t("ab.method_why_fixed", lang, n=numbers.fmt_int(plan_["per_arm"], lang),
+    return t("ab.method_why_fixed", lang,
+             n=numbers.fmt_int(plan_["per_arm"], lang, compact_from=math.inf),
              baseline=_pct(plan_["baseline"]), mde=f"{plan_['mde'] * 100:g}%",
              alpha=plan_["alpha"], power=f"{plan_['power']:.0%}")
 
