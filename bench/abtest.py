@@ -154,7 +154,7 @@ def naive_sequential(daily: pd.DataFrame, alpha: float = abtest.ALPHA,
         lo = dict.fromkeys(others, -math.inf)
         hi = dict.fromkeys(others, math.inf)
         decided = dict.fromkeys(others)
-        level = math.log(len(others) / alpha)
+        level = math.log(1 / alpha)
         for k, d in enumerate(days):
             for v in names:
                 n, x = arms[v].get(d, (0, 0))

@@ -61,8 +61,9 @@ Sequential (always-valid) inference, for owners who look every day (``sequential
   rho = 1 / tau^2: theta +- sqrt(V (V + tau^2) / tau^2 log((V + tau^2) / (V alpha^2))) -
   exactly the theta_0 whose mixture LR stays below 1 / alpha, so the sequence excludes 0
   on the day p_t <= alpha.  Intersected over the days so far (it only narrows) and shown
-  as exp(.) - 1; its level is alpha / (variants) (Bonferroni), covering every variant at
-  once.
+  as exp(.) - 1; its level is 1 - alpha for each variant, so a decided variant's
+  sequence never contains 0 (with several variants Holm may decide a variant some days
+  after its sequence has left 0, never before).
 * Mixing parameter tau = SEQ_TAU = 0.10 on the log ratio, chosen for the relative lifts
   owners act on, 5-20%: with the estimate at the true effect theta, it minimises the mean
   of log(information 1/V needed to cross the boundary) over log(1.05)..log(1.2) (log-uniform,
@@ -1113,7 +1114,7 @@ def sequential_cube(
     approximation needs them); earlier looks carry no evidence (p = 1, unbounded CS).
     Returns (tests, arms, days) arrays: theta (log rate ratio), var, p_value (running
     minimum of 1 / LR), p_value_holm (Holm over the test's variants on each day),
-    cs_low / cs_high (relative lift, running intersection at alpha / variants),
+    cs_low / cs_high (relative lift, running intersection, level 1 - alpha per variant),
     decided (bool, stays True), decision (+1 winner, -1 loser, 0 none; the sign of theta on
     the first decided day), looked (a look has counted by that day) and (tests, arms)
     decision_day (day index, -1 when undecided).
@@ -1142,8 +1143,7 @@ def sequential_cube(
     arm_used = present.any(axis=-1)  # (tests, arms): a variant in the family
     p = np.where(arm_used[..., None], p, np.nan)
     p_holm = holm(p, axis=1)
-    m = arm_used.sum(axis=1)[:, None, None]
-    half = cs_half_width(var, alpha / np.maximum(m, 1), tau)
+    half = cs_half_width(var, alpha, tau)
     lo = np.maximum.accumulate(np.where(look, theta - half, -np.inf), axis=-1)
     hi = np.minimum.accumulate(np.where(look, theta + half, np.inf), axis=-1)
     # unbounded before the first look; empty if the running intersection ran dry (chance <= alpha)

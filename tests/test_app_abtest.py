@@ -170,7 +170,7 @@ def test_switching_test_and_control(app, ab_ws, run_query):
     assert at.selectbox(key="ab_control").value == "control"
     assert at.query_params["ab_control"] == "control"
     assert_table_is(shown_table(at), result)
-    assert headline_of(at) == ("v2 的点击率比 control 高 17%（置信序列 +4%~+31%），2026-11-10"
+    assert headline_of(at) == ("v2 的点击率比 control 高 17%（置信序列 +5%~+30%），2026-11-10"
                                "（第 6 天）已判定更好：现在停止测试、换成 v2 是安全的")
     assert not at.warning  # 9 days, even split, enough data
 
@@ -253,7 +253,7 @@ def test_english(app, ab_ws):
     assert not at.exception
     assert at.title[0].value == "Main-image A/B tests"
     assert headline_of(at) == (
-        "v2's click rate is 17% higher than control's (confidence sequence +4% to +31%), decided "
+        "v2's click rate is 17% higher than control's (confidence sequence +5% to +30%), decided "
         "better on 2026-11-10 (day 6): it is safe to stop the test now and switch to v2")
     assert list(shown_table(at).columns[:4]) == ["Version", "Result", "Impressions", "Clicks"]
 

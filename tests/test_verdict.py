@@ -251,5 +251,5 @@ def test_fixed_horizon_stop():
 def test_the_example_test_reads_as_a_sequential_winner():
     rows = pd.read_csv(EXAMPLE).rename(columns=str.lower).rename(columns={"test": "test_id"})
     said = verdict.explain_sequential(abtest.sequential_verdict(abtest.sequential(rows)), "zh")
-    assert said.headline == ("v2 的点击率比 control 高 17%（置信序列 +4%~+31%），2026-11-10"
+    assert said.headline == ("v2 的点击率比 control 高 17%（置信序列 +5%~+30%），2026-11-10"
                              "（第 6 天）已判定更好：现在停止测试、换成 v2 是安全的")

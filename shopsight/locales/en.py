@@ -345,7 +345,7 @@ TEXT: dict[str, str] = {
     'ab.method_why_fixed_no_plan': "Method: fixed-horizon test. The sample-size calculator's settings give no sample size, so whether the planned sample has been reached cannot be told.",
     'ab.seq_chart': 'Confidence sequence of the relative lift in {metric}',
     'ab.seq_axis': 'Lift over {control}',
-    'ab.seq_caption': 'The line is the relative lift up to each day, the band its confidence sequence (valid on every look; it only narrows). The day the band leaves the 0 line is the decision day (vertical line).',
+    'ab.seq_caption': 'The line is the relative lift up to each day, the band its 95% confidence sequence (valid on every look; it only narrows). The vertical line is the decision day: the day the band leaves the 0 line, or a few days later when several new images are compared at once.',
     'ab.seq_decided': 'Decision day',
     'ab.seq_cs_low': 'Sequence low',
     'ab.seq_cs_high': 'Sequence high',

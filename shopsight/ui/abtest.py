@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -618,11 +619,18 @@ def sequential_chart(frame: pd.DataFrame, control_label: str, lang: str) -> alt.
     color = alt.Color("label:N", title=None, legend=alt.Legend(orient="top"),
                       scale=alt.Scale(domain=order, range=_variant_colors(len(order) + 1)[1:]))
     y_title = t("ab.seq_axis", lang, control=control_label)
-    band = alt.Chart(frame).mark_area(opacity=0.18).encode(
-        x=x, y=alt.Y("cs_low:Q"), y2="cs_high:Q", color=color)
-    line = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+    # the first days' sequences are very wide; cap the axis at -50%..+100% so the narrowing
+    # that matters stays readable (the marks are clipped, the tooltips keep the values)
+    values = frame[["lift", "cs_low", "cs_high"]].to_numpy(float)
+    span = [-0.1, 0.1]
+    if np.isfinite(values).any():
+        span = [max(float(np.nanmin(values)), -0.5), min(float(np.nanmax(values)), 1.0)]
+    y_scale = alt.Scale(domain=[min(span[0], 0.0), max(span[1], 0.0)], nice=True)
+    band = alt.Chart(frame).mark_area(opacity=0.18, clip=True).encode(
+        x=x, y=alt.Y("cs_low:Q", scale=y_scale), y2="cs_high:Q", color=color)
+    line = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=18), clip=True).encode(
         x=x,
-        y=alt.Y("lift:Q", title=y_title, axis=alt.Axis(format="+.0%")),
+        y=alt.Y("lift:Q", title=y_title, axis=alt.Axis(format="+.0%"), scale=y_scale),
         color=color,
         tooltip=[alt.Tooltip("label:N", title=t("ab.col_variant", lang)),
                  alt.Tooltip("date:T", title=t("col.date", lang), format="%Y-%m-%d"),
@@ -638,8 +646,8 @@ def sequential_chart(frame: pd.DataFrame, control_label: str, lang: str) -> alt.
         tooltip=[alt.Tooltip("label:N", title=t("ab.col_variant", lang)),
                  alt.Tooltip("date:T", title=t("ab.seq_decided", lang), format="%Y-%m-%d")])
     labels_ = alt.Chart(decided.assign(text=t("ab.seq_decided", lang))).mark_text(
-        align="left", dx=4, dy=-6, baseline="bottom").encode(x=x, y=alt.Y("cs_high:Q"),
-                                                             text="text:N", color=color)
+        align="left", dx=4, dy=-6, baseline="bottom", clip=True).encode(
+        x=x, y=alt.Y("cs_high:Q", scale=y_scale), text="text:N", color=color)
     return alt.layer(band, zero, line, marks, labels_).properties(height=300)
 
 
