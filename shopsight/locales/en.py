@@ -267,7 +267,7 @@ TEXT: dict[str, str] = {
     'ab.go_data': 'Upload data',
     'ab.no_tests_in_range': 'No main-image test has data in {start} ~ {end}. Turn off “Only the selected date range” to see every test.',
     'ab.range': 'Only the selected date range',
-    'ab.range_help': "By default each test is analysed over its whole run, whatever the sidebar's date range: cutting days off a test only loses data and upsets the too-short and peeking checks. Turn this on to count only the days in the sidebar's range.",
+    'ab.range_help': "By default each test is analysed over its whole run, whatever the sidebar's date range: cutting days off a test only loses data and upsets the too-short check and the decision day. Turn this on to count only the days in the sidebar's range.",
     'ab.test': 'Test',
     'ab.test_option': '{test} ({n} versions, {first} ~ {last})',
     'ab.control': 'Control',

@@ -8,7 +8,7 @@ the loader, is shown next to the id).
 
 Dates: a test is analysed over its whole run by default, whatever the sidebar's date
 range says: cutting a test at an arbitrary day only throws data away and makes the
-too-short and peeking checks misfire.  The `ab_range` toggle limits it to the range.
+too-short check and the decision day misfire.  The `ab_range` toggle limits it to the range.
 The other global filters (source, device, province, category) have no column in
 image_tests and never apply.
 
