@@ -1148,8 +1148,7 @@ def sequential_cube(
     hi = np.minimum.accumulate(np.where(look, theta + half, np.inf), axis=-1)
     # unbounded before the first look; empty if the running intersection ran dry (chance <= alpha)
     empty = (lo > hi) | ~np.isfinite(lo) | ~np.isfinite(hi)
-    first = np.where(p_holm <= alpha, True, False)
-    decided = np.logical_or.accumulate(first, axis=-1)
+    decided = np.logical_or.accumulate(p_holm <= alpha, axis=-1)  # NaN compares False
     day = np.where(decided.any(axis=-1), decided.argmax(axis=-1), -1)
     sign_then = np.sign(np.take_along_axis(theta, np.maximum(day, 0)[..., None], -1))[..., 0]
     sign_then = np.where(day >= 0, sign_then, 0)

@@ -248,8 +248,8 @@ def test_aa_tests_looked_at_daily_are_rarely_ever_declared(arms):
 )
 def test_real_lifts_are_found_with_the_right_sign(lift, found, median_day):
     """3,000 impressions per arm a day at 3% CTR, 60 days: share found, never the wrong sign,
-    and the median decision day (1-based; today at these numbers: +20% day 6, +10% day 18,
-    -10% day 17)."""
+    and the median decision day (1-based; today at these numbers: +20% day 6, +10% day 19,
+    -10% day 16)."""
     rng = np.random.default_rng(7)
     x, n = simulate(rng, 1000, 2, 60, lift)
     res = abtest.sequential_cube(x, n)
