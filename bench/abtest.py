@@ -8,11 +8,18 @@ The naive loop uses statsmodels/scipy per test: quad for P(beats control) and Mo
 
     python bench/abtest.py                 # 1,000 tests x 5 variants x 30 days
     python bench/abtest.py --tests 200     # quicker
+
+With --sequential (default 60 days): the always-valid path, ``abtest.sequential`` on the daily
+rows (always-valid p-values, Holm, confidence sequences, decision days; CTR and conversion
+after the click) vs the same arithmetic in a plain Python loop over tests, days and variants.
+
+    python bench/abtest.py --sequential    # 1,000 tests x 5 variants x 60 days
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 import warnings
@@ -120,13 +127,118 @@ def naive(daily: pd.DataFrame, timers: dict) -> dict:
     return out
 
 
+def per_click(daily: pd.DataFrame) -> pd.DataFrame:
+    """Conversion after the click through the same path: clicks are its trials, orders its hits."""
+    return daily.assign(impressions=daily["clicks"], clicks=daily["orders"])
+
+
+def sequential_engine(daily: pd.DataFrame) -> tuple[abtest.SeqBatch, abtest.SeqBatch]:
+    return abtest.sequential(daily), abtest.sequential(per_click(daily))
+
+
+def naive_sequential(daily: pd.DataFrame, alpha: float = abtest.ALPHA,
+                     tau: float = abtest.SEQ_TAU) -> dict:
+    """The sequential analysis of one metric written as plain loops (control = "v0")."""
+    counts: dict = {}
+    for t, v, d, n, x in zip(daily["test_id"].tolist(), daily["variant"].tolist(),
+                             daily["date"].tolist(), daily["impressions"].tolist(),
+                             daily["clicks"].tolist(), strict=True):
+        counts.setdefault(t, {}).setdefault(v, {})[d] = (n, x)
+    out = {}
+    for t, arms in counts.items():
+        names = sorted(arms)
+        control, others = names[0], names[1:]
+        days = sorted({d for v in names for d in arms[v]})
+        cum = {v: [0.0, 0.0] for v in names}
+        p = dict.fromkeys(others, 1.0)
+        lo = dict.fromkeys(others, -math.inf)
+        hi = dict.fromkeys(others, math.inf)
+        decided = dict.fromkeys(others)
+        level = math.log(1 / alpha)
+        for k, d in enumerate(days):
+            for v in names:
+                n, x = arms[v].get(d, (0, 0))
+                cum[v][0] += n
+                cum[v][1] += x
+            nc, xc = cum[control]
+            theta = {}
+            for v in others:
+                n, x = cum[v]
+                if min(n, nc) < abtest.MIN_IMPRESSIONS or min(x, xc) < abtest.MIN_CLICKS:
+                    continue
+                th = math.log(x / n) - math.log(xc / nc)
+                var = 1 / x - 1 / n + 1 / xc - 1 / nc
+                s2 = var + tau * tau
+                log_lr = 0.5 * math.log(var / s2) + tau * tau * th * th / (2 * var * s2)
+                p[v] = min(p[v], math.exp(-log_lr))
+                half = math.sqrt(var * s2 / (tau * tau) * (math.log(s2 / var) + 2 * level))
+                lo[v], hi[v] = max(lo[v], th - half), min(hi[v], th + half)
+                theta[v] = th
+            order = sorted(others, key=lambda v: p[v])
+            running = 0.0
+            for rank, v in enumerate(order):
+                running = max(running, min(1.0, (len(others) - rank) * p[v]))
+                if decided[v] is None and running <= alpha:
+                    decided[v] = (k + 1, 1 if theta[v] > 0 else -1)
+            holm = {}
+            running = 0.0
+            for rank, v in enumerate(order):
+                running = max(running, min(1.0, (len(others) - rank) * p[v]))
+                holm[v] = running
+        out[t] = {v: {"p_value_holm": holm[v], "cs_low": math.expm1(lo[v]),
+                      "decided_day": (decided[v] or (None,))[0]} for v in others}
+    return out
+
+
+def sequential_main(args) -> None:
+    daily = make_daily(args.tests, args.variants, args.days)
+    print(f"{args.tests} tests x {args.variants} variants x {args.days} days = {len(daily):,} rows,"
+          " CTR and conversion after the click")
+    sequential_engine(daily.head(args.variants * args.days))  # warm-up
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    batches = sequential_engine(daily)
+    t_engine, c_engine = time.perf_counter() - t0, time.process_time() - c0
+    t0, c0 = time.perf_counter(), time.process_time()
+    refs = naive_sequential(daily), naive_sequential(per_click(daily))
+    t_naive, c_naive = time.perf_counter() - t0, time.process_time() - c0
+
+    worst_p = worst_cs = 0.0
+    same_day = True
+    for batch, ref in zip(batches, refs, strict=True):
+        v = batch.variants.loc[~batch.variants["is_control"]]
+        for test_id, variant, p, cs, day in zip(
+            v["test_id"], v["variant"], v["p_value_holm"], v["cs_low"], v["decided_day"],
+            strict=True,
+        ):
+            r = ref[test_id][variant]
+            worst_p = max(worst_p, abs(p - r["p_value_holm"]))
+            if math.isfinite(r["cs_low"]) and r["cs_low"] > -1:
+                worst_cs = max(worst_cs, abs(cs - r["cs_low"]))
+            same_day &= (None if pd.isna(day) else int(day)) == r["decided_day"]
+    decided = [int(b.variants["decided_day"].notna().sum()) for b in batches]
+    print(f"{'':26}{'wall':>9}{'cpu':>9}")
+    print(f"abtest.sequential, 2 calls {t_engine:8.3f}s {c_engine:8.3f}s")
+    print(f"plain Python loop          {t_naive:8.3f}s {c_naive:8.3f}s")
+    print(f"ratio loop / engine        {t_naive / t_engine:8.1f}x {c_naive / c_engine:8.1f}x")
+    print(f"max |difference|: Holm p {worst_p:.1e}, CS low {worst_cs:.1e}; decision days "
+          f"{'identical' if same_day else 'DIFFER'}; decided variants CTR {decided[0]}, "
+          f"conversion {decided[1]}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tests", type=int, default=1000)
     ap.add_argument("--variants", type=int, default=5)
-    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--days", type=int, default=None, help="default 30 (60 with --sequential)")
+    ap.add_argument("--sequential", action="store_true", help="bench the always-valid path")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
+    if args.sequential:
+        args.days = args.days or 60
+        sequential_main(args)
+        return
+    args.days = args.days or 30
 
     daily = make_daily(args.tests, args.variants, args.days)
     print(f"{args.tests} tests x {args.variants} variants x {args.days} days = {len(daily):,} rows")

@@ -42,6 +42,42 @@ Methods (alpha = 0.05 unless passed; "control" is ``c``, the variant ``v``):
 * Secondary metric: conversion after the click, orders / clicks (``cvr_*``
   columns), with the same comparisons (no SRM: clicks depend on the image).
 
+Sequential (always-valid) inference, for owners who look every day (``sequential``):
+
+* Per variant and day, from the cumulative counts: theta = log(p_v / p_c), the log ratio
+  of the rates, with the delta-method variance V = 1/x_v - 1/n_v + 1/x_c - 1/n_c (as the
+  relative-lift CI above), treated as a normal estimate.
+* Always-valid p-value: the Gaussian-mixture mSPRT of Johari, Koomen, Pekelis and Walsh,
+  "Always Valid Inference: Continuous Monitoring of A/B Tests" (Operations Research 2022;
+  arXiv 1512.04922), eq. 11 with the normal estimate: mixing theta ~ N(0, tau^2) gives
+  LR_t = sqrt(V / (V + tau^2)) exp(tau^2 theta^2 / (2 V (V + tau^2))), and
+  p_t = min(1, min_{s <= t} 1 / LR_s).  By Ville's inequality P(ever p_t <= alpha) <= alpha
+  under no difference, however often one looks (asymptotically, through the normal
+  approximation - hence a look counts only once both arms have MIN_IMPRESSIONS and
+  MIN_CLICKS; earlier looks carry no evidence).
+* Confidence sequence: the two-sided normal-mixture boundary of Howard, Ramdas, McAuliffe
+  and Sekhon, "Time-uniform, nonparametric, nonasymptotic confidence sequences" (Annals of
+  Statistics 2021; arXiv 1810.08240), eq. 14, with S_t = theta / V, V_t = 1 / V and
+  rho = 1 / tau^2: theta +- sqrt(V (V + tau^2) / tau^2 log((V + tau^2) / (V alpha^2))) -
+  exactly the theta_0 whose mixture LR stays below 1 / alpha, so the sequence excludes 0
+  on the day p_t <= alpha.  Intersected over the days so far (it only narrows) and shown
+  as exp(.) - 1; its level is 1 - alpha for each variant, so a decided variant's
+  sequence never contains 0 (with several variants Holm may decide a variant some days
+  after its sequence has left 0, never before).
+* Mixing parameter tau = SEQ_TAU = 0.10 on the log ratio, chosen for the relative lifts
+  owners act on, 5-20%: with the estimate at the true effect theta, it minimises the mean
+  of log(information 1/V needed to cross the boundary) over log(1.05)..log(1.2) (log-uniform,
+  alpha 0.05): the optimum is near 0.11 and 0.10 is within 0.3% of it; 0.08 or 0.15 need
+  1-2% more traffic on average, 0.05 or 0.3 about 12% more.
+  Johari et al. (section 4) advise a tau of the order of the effects that matter.
+* Several variants: Holm step-down over the always-valid p-values of a test's variants on
+  each day (all variants count from day 1, so the family never changes).
+* Decision: a variant is decided on the first day its Holm-adjusted p <= alpha, a winner
+  when theta > 0 that day, else a loser, and stays decided.  ``sequential_verdict`` adds
+  "no_difference" when every undecided variant's sequence lies within +-SEQ_EQUIVALENCE.
+* Fixed horizon (everything above this section) stays valid for a test analysed once at
+  the sample planned with ``sample_size_per_arm``; the page lets such a test use it.
+
 Edge cases: impressions = 0 gives NaN rates (the arm still counts for SRM, not
 for the Bayesian figures); 0 clicks or clicks = impressions are valid; a test with
 one variant gets NaN comparisons; negative or missing counts, clicks > impressions
@@ -55,6 +91,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -71,6 +108,12 @@ MIN_IMPRESSIONS = 1000
 MIN_CLICKS = 50
 SRM_ALPHA = 0.001
 MIN_DAYS = 7
+
+# Sequential testing: sd of the normal mixing distribution on the log CTR ratio (see the
+# module docstring for how it was chosen), and the relative lift inside which a test whose
+# confidence sequences stay may stop with "no difference worth switching for".
+SEQ_TAU = 0.10
+SEQ_EQUIVALENCE = 0.05
 
 _ERRORS = {
     "missing_count": "impressions or clicks is empty",
@@ -1031,3 +1074,368 @@ def _peeked(result: ABResult, daily: pd.DataFrame, variant: str, alpha: float) -
         return False
     significant = np.sum(earlier < alpha)
     return bool(len(earlier) - significant > len(earlier) / 2)
+
+
+# --------------------------------------------------------------------------- sequential
+
+
+def msprt_log_lr(theta, var, tau: float = SEQ_TAU, theta0=0.0) -> np.ndarray:
+    """log of the Gaussian-mixture likelihood ratio (Johari et al. 2017, eq. 11 on a normal
+    estimate): log sqrt(V / (V + tau^2)) + tau^2 (theta - theta0)^2 / (2 V (V + tau^2))."""
+    th = np.asarray(theta, dtype=float) - theta0
+    v = np.asarray(var, dtype=float)
+    s = v + tau * tau
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 0.5 * np.log(v / s) + tau * tau * th * th / (2 * v * s)
+
+
+def cs_half_width(var, alpha: float = ALPHA, tau: float = SEQ_TAU) -> np.ndarray:
+    """Half-width of the two-sided normal-mixture confidence sequence (Howard et al. 2021,
+    eq. 14) around a normal estimate with variance V: sqrt(V (V + tau^2) / tau^2 *
+    log((V + tau^2) / (V alpha^2))) - exactly the thetas the mixture above cannot reject."""
+    v = np.asarray(var, dtype=float)
+    s = v + tau * tau
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.sqrt(v * s / (tau * tau) * np.log(s / (v * alpha * alpha)))
+
+
+def sequential_cube(
+    successes,
+    trials,
+    alpha: float = ALPHA,
+    tau: float = SEQ_TAU,
+    min_trials: float = MIN_IMPRESSIONS,
+    min_successes: float = MIN_CLICKS,
+) -> dict[str, np.ndarray]:
+    """Always-valid inference on (tests, arms, days) cumulative counts, control in arm 0.
+
+    NaN marks an absent arm or a day after the test's end.  A day counts as a look once
+    both arms have ``min_trials`` trials and ``min_successes`` successes (the normal
+    approximation needs them); earlier looks carry no evidence (p = 1, unbounded CS).
+    Returns (tests, arms, days) arrays: theta (log rate ratio), var, p_value (running
+    minimum of 1 / LR), p_value_holm (Holm over the test's variants on each day),
+    cs_low / cs_high (relative lift, running intersection, level 1 - alpha per variant),
+    decided (bool, stays True), decision (+1 winner, -1 loser, 0 none; the sign of theta on
+    the first decided day), looked (a look has counted by that day) and (tests, arms)
+    decision_day (day index, -1 when undecided).
+    Control rows (arm 0) are NaN / False / 0.
+    """
+    x = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    xc, nc = x[:, :1], n[:, :1]
+    present = ~np.isnan(n) & ~np.isnan(nc)
+    present[:, 0] = False
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = np.log(x / n) - np.log(xc / nc)
+        var = 1 / x - 1 / n + 1 / xc - 1 / nc
+    look = (
+        present
+        & (n >= min_trials)
+        & (nc >= min_trials)
+        & (x >= min_successes)
+        & (xc >= min_successes)
+        & (x <= n)
+        & (xc <= nc)
+        & (var > 0)
+    )
+    neg_log_lr = np.where(look, -msprt_log_lr(theta, var, tau), 0.0)
+    p = np.minimum.accumulate(np.exp(np.minimum(neg_log_lr, 0.0)), axis=-1)
+    arm_used = present.any(axis=-1)  # (tests, arms): a variant in the family
+    p = np.where(arm_used[..., None], p, np.nan)
+    p_holm = holm(p, axis=1)
+    half = cs_half_width(var, alpha, tau)
+    lo = np.maximum.accumulate(np.where(look, theta - half, -np.inf), axis=-1)
+    hi = np.minimum.accumulate(np.where(look, theta + half, np.inf), axis=-1)
+    # unbounded before the first look; empty if the running intersection ran dry (chance <= alpha)
+    empty = (lo > hi) | ~np.isfinite(lo) | ~np.isfinite(hi)
+    decided = np.logical_or.accumulate(p_holm <= alpha, axis=-1)  # NaN compares False
+    day = np.where(decided.any(axis=-1), decided.argmax(axis=-1), -1)
+    sign_then = np.sign(np.take_along_axis(theta, np.maximum(day, 0)[..., None], -1))[..., 0]
+    sign_then = np.where(day >= 0, sign_then, 0)
+    decision = np.where(decided, sign_then[..., None], 0).astype(int)
+    gone = ~present  # absent arms and days after the end
+    finite = present & np.isfinite(var) & (var > 0)
+    with np.errstate(invalid="ignore"):
+        cs_low, cs_high = np.expm1(lo), np.expm1(hi)
+    out = {
+        "theta": np.where(finite, theta, np.nan),
+        "var": np.where(finite, var, np.nan),
+        "p_value": np.where(gone, np.nan, p),
+        "p_value_holm": np.where(gone, np.nan, p_holm),
+        "cs_low": np.where(gone | empty, np.nan, cs_low),
+        "cs_high": np.where(gone | empty, np.nan, cs_high),
+        "decided": decided & present,
+        "decision": np.where(present, decision, 0),
+        "decision_day": day,
+        "looked": np.logical_or.accumulate(look, axis=-1),
+    }
+    return out
+
+
+@dataclass(frozen=True)
+class SeqBatch:
+    """Sequential analysis of many tests.
+
+    ``variants``: one row per test x variant with the last day's figures: test_id, variant,
+    is_control, valid (analysed), looked (a look has counted: enough data to compare),
+    cum_impressions, cum_clicks, lift_rel, p_value (always valid), p_value_holm, cs_low,
+    cs_high (confidence sequence of the relative lift, NaN before the first look), decision
+    ("winner" / "loser" / NaN), decided_on (date, NaT when undecided), decided_day (1-based),
+    lift_decided (lift_rel that day) and days.
+    ``daily`` (built on first use): one row per test x variant x calendar day from the test's
+    first to its last date (days without rows add 0) with test_id, variant, date, day,
+    is_control, cum_impressions, cum_clicks, lift_rel, p_value, p_value_holm, cs_low,
+    cs_high and decision (from the decision day on).  Control rows have NaN comparisons.
+    """
+
+    variants: pd.DataFrame
+    alpha: float
+    tau: float
+    cube: dict = field(repr=False)  # sequential_cube() output plus "x" and "n", (tests, arms, days)
+    arm: np.ndarray = field(repr=False)  # (code, pos) of each variants row, shape (rows, 2)
+    first: np.ndarray = field(repr=False)  # each test's first date (datetime64[D])
+    length: np.ndarray = field(repr=False)  # each test's days
+
+    def __len__(self) -> int:
+        return len(self.first)
+
+    def __iter__(self):
+        return iter(self.variants["test_id"].unique())
+
+    def __getitem__(self, test_id: str) -> SeqBatch:
+        rows = np.flatnonzero((self.variants["test_id"] == test_id).to_numpy())
+        if not len(rows):
+            raise KeyError(test_id)
+        code = int(self.arm[rows[0], 0])
+        days = int(self.length[code])
+        cube = {
+            k: a[code : code + 1, ..., :days] if a.ndim == 3 else a[code : code + 1]
+            for k, a in self.cube.items()
+        }
+        arm = np.column_stack([np.zeros(len(rows), int), self.arm[rows, 1]])
+        return SeqBatch(
+            self.variants.iloc[rows].reset_index(drop=True),
+            self.alpha,
+            self.tau,
+            cube,
+            arm,
+            self.first[code : code + 1],
+            self.length[code : code + 1],
+        )
+
+    @cached_property
+    def daily(self) -> pd.DataFrame:
+        codes, pos = self.arm[:, 0], self.arm[:, 1]
+        reps = self.length[codes]
+        row = np.repeat(np.arange(len(codes)), reps)
+        day = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)
+        at = (codes[row], pos[row], day)
+        c = self.cube
+        v = self.variants
+        return pd.DataFrame(
+            {
+                "test_id": v["test_id"].to_numpy(object)[row],
+                "variant": v["variant"].to_numpy(object)[row],
+                "date": (self.first[codes[row]] + day.astype("timedelta64[D]")).astype(
+                    "datetime64[us]"
+                ),
+                "day": day + 1,
+                "is_control": v["is_control"].to_numpy(bool)[row],
+                "cum_impressions": c["n"][at],
+                "cum_clicks": c["x"][at],
+                "lift_rel": np.expm1(c["theta"][at]),
+                "p_value": c["p_value"][at],
+                "p_value_holm": c["p_value_holm"][at],
+                "cs_low": c["cs_low"][at],
+                "cs_high": c["cs_high"][at],
+                "decision": _decision_text(c["decision"][at]),
+            }
+        )
+
+
+def _decision_text(sign: np.ndarray) -> pd.Series:
+    text = np.where(sign == 1, "winner", np.where(sign == -1, "loser", None))
+    return pd.Series(text, dtype="str")  # missing = NaN, whatever the mix
+
+
+def _pair_codes(a: pd.Series, b: pd.Series, a_cats: pd.Index, b_cats: pd.Index) -> np.ndarray:
+    """One int per (a, b) pair over the given categories (-1 when either is unknown)."""
+    ia, ib = a_cats.get_indexer(a), b_cats.get_indexer(b)
+    return np.where((ia >= 0) & (ib >= 0), ia * len(b_cats) + ib, -1)
+
+
+def sequential(
+    daily: pd.DataFrame,
+    control: str | Mapping[str, str] | None = None,
+    alpha: float = ALPHA,
+    tau: float = SEQ_TAU,
+) -> SeqBatch:
+    """Always-valid p-values, confidence sequences and decision days from daily rows.
+
+    ``daily``: rows as from ``queries/abtest_daily.sql`` (test_id, variant, date,
+    impressions, clicks, optional is_control); several rows of a variant and day are summed.
+    The control is chosen as in analyze_tests().  A variant with a bad count on any day
+    (missing, negative, clicks > impressions) is left out, as analyze_tests() does for totals.
+    """
+    if daily.empty:
+        raise ValueError("no daily rows to analyse")
+    df = daily.copy()
+    if "test_id" not in df:
+        df["test_id"] = ""
+    df["test_id"] = df["test_id"].astype(str)
+    df["variant"] = df["variant"].astype(str)
+    df["date"] = pd.to_datetime(df["date"]).dt.normalize()
+    imp, clk = _num(df, "impressions"), _num(df, "clicks")
+    prepared, _ = _prepare(totals_from_daily(df), control, None)
+
+    codes, test_ids = pd.factorize(prepared["test_id"], sort=False)
+    pos = prepared.groupby(codes).cumcount().to_numpy()
+    # daily row -> its arm, through integer pair codes (no per-row tuples)
+    t_cats, v_cats = pd.Index(test_ids), pd.Index(prepared["variant"].unique())
+    arm_key = _pair_codes(prepared["test_id"], prepared["variant"], t_cats, v_cats)
+    row_key = _pair_codes(df["test_id"], df["variant"], t_cats, v_cats)
+    by_key = np.argsort(arm_key)
+    row_arm = by_key[np.searchsorted(arm_key[by_key], row_key)]
+    bad = np.isnan(imp) | np.isnan(clk) | (imp < 0) | (clk < 0) | (clk > imp)
+    used = prepared["valid"].to_numpy() & (np.bincount(row_arm[bad], minlength=len(pos)) == 0)
+
+    dates = df["date"].to_numpy("datetime64[D]")
+    row_test = codes[row_arm]
+    first = np.full(len(test_ids), np.datetime64("9999-12-31", "D"))
+    last = np.full(len(test_ids), np.datetime64("0001-01-01", "D"))
+    np.minimum.at(first, row_test, dates)
+    np.maximum.at(last, row_test, dates)
+    length = (last - first).astype(int) + 1
+    offset = (dates - first[row_test]).astype(int)
+
+    shape = (len(test_ids), int(pos.max()) + 1, int(length.max()))
+    flat = np.ravel_multi_index((row_test, pos[row_arm], offset), shape)
+    size = int(np.prod(shape))
+    ok = ~bad
+    x = np.bincount(flat[ok], clk[ok], minlength=size).reshape(shape).cumsum(axis=-1)
+    n = np.bincount(flat[ok], imp[ok], minlength=size).reshape(shape).cumsum(axis=-1)
+    alive = np.zeros(shape[:2], dtype=bool)
+    alive[codes, pos] = used
+    alive = alive[..., None] & (np.arange(shape[2]) < length[:, None, None])
+    x, n = np.where(alive, x, np.nan), np.where(alive, n, np.nan)
+    res = sequential_cube(x, n, alpha, tau)
+    res["x"], res["n"] = x, n
+
+    end = (codes, pos, length[codes] - 1)
+    dday = res["decision_day"][codes, pos]
+    decided = dday >= 0
+    at_dec = (codes, pos, np.maximum(dday, 0))
+    decided_on = np.where(decided, first[codes] + np.maximum(dday, 0), np.datetime64("NaT"))
+    summary = pd.DataFrame(
+        {
+            "test_id": prepared["test_id"].to_numpy(object),
+            "variant": prepared["variant"].to_numpy(object),
+            "is_control": prepared["is_control"].to_numpy(bool),
+            "valid": used,
+            "looked": res["looked"][end],
+            "cum_impressions": n[end],
+            "cum_clicks": x[end],
+            "lift_rel": np.expm1(res["theta"][end]),
+            "p_value": res["p_value"][end],
+            "p_value_holm": res["p_value_holm"][end],
+            "cs_low": res["cs_low"][end],
+            "cs_high": res["cs_high"][end],
+            "decision": _decision_text(res["decision"][end]),
+            "decided_on": decided_on.astype("datetime64[us]"),
+            "decided_day": pd.array(np.where(decided, dday + 1, np.nan), dtype="Int64"),
+            "lift_decided": np.where(decided, np.expm1(res["theta"][at_dec]), np.nan),
+            "days": length[codes],
+        }
+    )
+    return SeqBatch(summary, alpha, tau, res, np.column_stack([codes, pos]), first, length)
+
+
+def _day_text(v) -> str | None:
+    return None if pd.isna(v) else pd.Timestamp(v).date().isoformat()
+
+
+def sequential_verdict(seq: SeqBatch, test_id: str | None = None) -> dict:
+    """The sequential verdict of one test (the only one in ``seq`` unless ``test_id``).
+
+    Returns {"decision", "variant", "decided_on", "p_value", "lift_cs"} (the CLI's
+    ``sequential`` object, see sequential_json) plus "status", "control", "lift_rel",
+    "decided_day", "safe_to_stop", "days" and "variants": [{"variant", "decision",
+    "decided_on", "decided_day", "lift_rel", "p_value", "lift_cs"}]; NaN -> None.
+
+    * "winner": a variant was decided better; the headline is the one decided first (ties:
+      the larger lift now).  Safe to stop and switch.
+    * "loser": every variant was decided worse; the headline is the one decided last (that
+      day the test was decided).  Safe to stop and keep the control.
+    * "no_difference": nothing won and every variant not decided worse has a confidence
+      sequence inside +-SEQ_EQUIVALENCE (5%): safe to stop, no difference worth switching for.
+    * "continue": compared but undecided; the headline is the largest lift.  Not safe yet.
+    * "not_enough_data": nothing compared yet (no arm pair past the first look's minimum).
+    ``p_value`` is the headline's Holm-adjusted always-valid p-value, ``lift_cs`` its
+    confidence sequence of the relative lift today ([None, None] before the first look).
+    """
+    v = seq.variants
+    if test_id is not None:
+        v = v.loc[v["test_id"] == test_id]
+    if v["test_id"].nunique() != 1:
+        raise ValueError("sequential_verdict() takes one test")
+    ctl = v.loc[v["is_control"], "variant"]
+    others = v.loc[~v["is_control"] & v["valid"]]
+    looked = others.loc[others["looked"]]
+    per_variant = [
+        {
+            "variant": r["variant"],
+            "decision": None if pd.isna(r["decision"]) else r["decision"],
+            "decided_on": _day_text(r["decided_on"]),
+            "decided_day": _int_or_none(r["decided_day"]),
+            "lift_rel": _json_value(r["lift_rel"]),
+            "p_value": _json_value(r["p_value_holm"]),
+            "lift_cs": [_json_value(r["cs_low"]), _json_value(r["cs_high"])],
+        }
+        for r in v.loc[~v["is_control"]].to_dict("records")
+    ]
+    winners = looked.loc[looked["decision"] == "winner"]
+    losers = looked.loc[looked["decision"] == "loser"]
+    rest = looked.loc[looked["decision"].isna()]
+    equivalent = (rest["cs_low"] > -SEQ_EQUIVALENCE) & (rest["cs_high"] < SEQ_EQUIVALENCE)
+    head = None
+    if looked.empty:
+        status = "not_enough_data"
+    elif not winners.empty:
+        status = "winner"
+        head = winners.sort_values(
+            ["decided_day", "lift_rel", "variant"], ascending=[True, False, True]
+        ).iloc[0]
+    elif len(losers) == len(looked):
+        status = "loser"
+        head = losers.sort_values(
+            ["decided_day", "lift_rel", "variant"], ascending=[False, False, True]
+        ).iloc[0]
+    else:
+        status = "no_difference" if bool(equivalent.all()) else "continue"
+        head = rest.sort_values(["lift_rel", "variant"], ascending=[False, True]).iloc[0]
+    decided = status in ("winner", "loser")
+    return {
+        "decision": status if decided else None,
+        "variant": None if head is None else head["variant"],
+        "decided_on": _day_text(head["decided_on"]) if decided else None,
+        "p_value": None if head is None else _json_value(head["p_value_holm"]),
+        "lift_cs": [None, None]
+        if head is None
+        else [_json_value(head["cs_low"]), _json_value(head["cs_high"])],
+        "status": status,
+        "control": None if ctl.empty else ctl.iloc[0],
+        "lift_rel": None if head is None else _json_value(head["lift_rel"]),
+        "decided_day": _int_or_none(head["decided_day"]) if decided else None,
+        "safe_to_stop": status in ("winner", "loser", "no_difference"),
+        "days": int(v["days"].iloc[0]),
+        "variants": per_variant,
+    }
+
+
+SEQUENTIAL_JSON_KEYS = ("decision", "variant", "decided_on", "p_value", "lift_cs")
+
+
+def sequential_json(verdict_: Mapping) -> dict:
+    """The CLI's ``sequential`` object: {"decision": "winner" | "loser" | None, "variant",
+    "decided_on": "YYYY-MM-DD" | None, "p_value", "lift_cs": [low, high]}."""
+    return {k: verdict_[k] for k in SEQUENTIAL_JSON_KEYS}

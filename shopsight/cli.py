@@ -350,43 +350,60 @@ def query(name, params, ws_arg, as_json) -> None:
 
 
 @cli.command("abtest")
-@click.argument("test_id")
+@click.argument("test_id", required=False)
+@click.option("--all", "all_tests", is_flag=True, help="Analyse every test in the workspace.")
 @click.option("--control", default=None, metavar="VARIANT",
               help="Variant to compare against (default: the one marked 对照, else the oldest).")
 @click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the verdict sentence (text output).")
+              help="Language of the verdict sentences (text output).")
 @click.option("--json", "as_json", is_flag=True, help="Print the analysis as JSON.")
-def abtest_command(test_id, control, ws_arg, lang, as_json) -> None:
-    """Analyse a main-image A/B test: CTR with 95% CI, lifts, p-values, Bayesian odds.
+def abtest_command(test_id, all_tests, control, ws_arg, lang, as_json) -> None:
+    """Analyse main-image A/B tests: CTR with 95% CI, lifts, p-values, Bayesian odds, and the
+    sequential (always-valid) verdict that stays valid however often the test is looked at.
 
     The whole test is analysed (all its days). JSON: {"test", "control", "variants": [...],
-    "srm_p_value", "sample_size_per_arm"}; sample_size_per_arm is the impressions per arm
-    needed to detect a +10% relative CTR lift over the control (alpha 0.05, power 0.8).
+    "srm_p_value", "sample_size_per_arm", "sequential"}; sample_size_per_arm is the
+    impressions per arm needed to detect a +10% relative CTR lift over the control (alpha
+    0.05, power 0.8). "sequential" is {"decision": "winner" | "loser" | null, "variant",
+    "decided_on": "YYYY-MM-DD" | null, "p_value", "lift_cs": [low, high]}: the first day a
+    variant was decided (it stays decided), its Holm-adjusted always-valid p-value and the
+    confidence sequence of its relative CTR lift today; with no decision, the variant with
+    the largest lift. With --all: a list of {"test", "control", "variants", "sequential"}.
 
     Example: python -m shopsight abtest hoodie-main-1105 --control v2 --json
+
+    Example: python -m shopsight abtest --all --json
     """
     from shopsight import abtest, verdict
 
+    if all_tests == (test_id is not None):
+        raise click.UsageError("give a TEST_ID or --all (not both)")
+    if all_tests and control is not None:
+        raise click.UsageError("--control applies to one test; leave it out with --all")
     _, con = _open(ws_arg, read_only=True)
     try:
         known = queries.run(con, "abtest_tests", start_date=None, end_date=None)["test_id"].tolist()
-        if test_id not in known:
+        if test_id is not None and test_id not in known:
             listed = ", ".join(known) if known else "none (load a main-image test sheet first)"
             raise click.ClickException(f"no test {test_id!r} in {ws_arg or 'the sample shop'}. "
                                        f"Known tests: {listed}")
         everything = {"test_id": test_id, "start_date": None, "end_date": None}
         totals = queries.run(con, "abtest_variants", **everything)
-        daily = None if as_json else queries.run(con, "abtest_daily", **everything)
+        daily = queries.run(con, "abtest_daily", **everything)
     finally:
         con.close()
+    if all_tests:
+        _echo_all(totals, daily, as_json)
+        return
     variants = totals["variant"].tolist()
     if control is not None and control not in variants:
         raise click.ClickException(f"test {test_id} has no variant {control!r}. "
                                    f"Variants: {', '.join(variants)}")
     result = abtest.analyze(totals, control=control)
+    seq = abtest.sequential_verdict(abtest.sequential(daily, control=result.control))
     if as_json:
-        _echo_json(abtest.to_json(result))
+        _echo_json({**abtest.to_json(result), "sequential": abtest.sequential_json(seq)})
         return
     click.echo(f"{result.test}: control {result.control}, {result.days} days, "
                f"SRM p {_fmt_num(result.srm_p_value, '.4f')}, "
@@ -399,10 +416,45 @@ def abtest_command(test_id, control, ws_arg, lang, as_json) -> None:
                    f"{_fmt_num(r['clicks'], ','):>9}{_fmt_num(r['ctr'], '.2%'):>8}{ci:>17}"
                    f"{_fmt_num(r['lift_rel'], '+.1%'):>8}{_fmt_num(r['p_value_holm'], '.4f'):>10}"
                    f"{_fmt_num(r['prob_best'], '.1%'):>9}")
-    said = verdict.explain(abtest.verdict(result, daily), lang, days=result.days,
+    # the sequential sentence says whether stopping is safe, which the old peeking warning
+    # only hinted at; the fixed-horizon verdict follows, valid at the planned sample
+    click.echo(verdict.sequential_headline(seq, lang))
+    said = verdict.explain(abtest.verdict(result), lang, days=result.days,
                            srm_p_value=result.srm_p_value)
     for line in (said.headline, *said.guardrails):
         click.echo(line)
+
+
+def _echo_all(totals, daily, as_json: bool) -> None:
+    """Every test of the workspace: the fixed-horizon variants and the sequential object."""
+    from shopsight import abtest
+
+    if totals.empty:
+        if as_json:
+            _echo_json([])
+        else:
+            click.echo("no main-image tests in this workspace")
+        return
+    batch = abtest.analyze_tests(totals)
+    seq = abtest.sequential(daily, control=dict(zip(batch.tests["test_id"],
+                                                    batch.tests["control"], strict=True)))
+    out = []
+    for test in batch:
+        fixed = abtest.to_json(batch[test])
+        out.append({"test": fixed["test"], "control": fixed["control"],
+                    "variants": fixed["variants"],
+                    "sequential": abtest.sequential_json(abtest.sequential_verdict(seq, test))})
+    if as_json:
+        _echo_json(out)
+        return
+    click.echo(f"{'test':<24}{'control':<12}{'decision':<10}{'variant':<12}{'decided on':<12}"
+               f"{'p (Holm)':>9}{'lift sequence':>18}")
+    for r in out:
+        s = r["sequential"]
+        cs = f"{_fmt_num(s['lift_cs'][0], '+.1%')}~{_fmt_num(s['lift_cs'][1], '+.1%')}"
+        click.echo(f"{r['test']:<24}{r['control'] or '—':<12}{s['decision'] or '—':<10}"
+                   f"{s['variant'] or '—':<12}{s['decided_on'] or '—':<12}"
+                   f"{_fmt_num(s['p_value'], '.4f'):>9}{cs:>18}")
 
 
 def _fmt_num(v, spec: str) -> str:

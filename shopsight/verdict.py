@@ -15,11 +15,12 @@ name and the unit still needed ("次展现" / "次点击").
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from shopsight import numbers
-from shopsight.abtest import MIN_CLICKS, MIN_DAYS, MIN_IMPRESSIONS
+from shopsight.abtest import MIN_CLICKS, MIN_DAYS, MIN_IMPRESSIONS, SEQ_EQUIVALENCE
 from shopsight.i18n import t
 
 METRICS = ("ctr", "cvr")
@@ -141,3 +142,56 @@ def explain(v: Mapping, lang: str, *, metric: str = "ctr", names: Mapping[str, s
         guardrails=tuple(guardrail(g, lang, metric=metric, days=days, srm_p_value=srm_p_value)
                          for g in v.get("guardrails", ())),
     )
+
+
+# ---------------------------------------------------------------- sequential verdict
+
+SEQ_STATUSES = ("winner", "loser", "no_difference", "continue", "not_enough_data")
+SEQ_LEVELS = {"winner": "success", "loser": "warning", "no_difference": "info",
+              "continue": "info", "not_enough_data": "info"}
+
+
+def sequential_headline(v: Mapping, lang: str, *, metric: str = "ctr",
+                        names: Mapping[str, str] | None = None) -> str:
+    """`abtest.sequential_verdict()` in one sentence that says whether stopping is safe now."""
+    status = v["status"]
+    if status == "not_enough_data" or v.get("lift_rel") is None:
+        return t(f"verdict.seq_not_enough_{metric}", lang,
+                 min_trials=numbers.fmt_int(MIN_IMPRESSIONS, lang), min_successes=MIN_CLICKS)
+    low, high = v["lift_cs"]
+    lift = v["lift_rel"]
+    fields = {
+        "variant": _name(v["variant"], names),
+        "control": _name(v["control"], names),
+        "metric": t(f"verdict.metric_{metric}", lang),
+        "lift": fmt_lift(lift),
+        "direction": t("verdict.higher" if lift >= 0 else "verdict.lower", lang),
+        "interval": fmt_interval(low, high, lang),
+    }
+    if status in ("winner", "loser"):
+        return t(f"verdict.seq_{status}", lang, decided_on=v["decided_on"],
+                 day=v["decided_day"], **fields)
+    if status == "no_difference":
+        return t("verdict.seq_no_difference", lang, margin=fmt_lift(SEQ_EQUIVALENCE), **fields)
+    return t("verdict.seq_continue", lang, **fields)
+
+
+def explain_sequential(v: Mapping, lang: str, *, metric: str = "ctr",
+                       names: Mapping[str, str] | None = None) -> Explanation:
+    """Level and headline of a sequential verdict; its guardrails come from the engine's
+    fixed-horizon verdict (low data, SRM, too short) and are passed in by the caller."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}")
+    return Explanation(level=SEQ_LEVELS[v["status"]],
+                       headline=sequential_headline(v, lang, metric=metric, names=names),
+                       guardrails=())
+
+
+def fixed_stop(planned_per_arm: int, smallest_arm: float, lang: str) -> str:
+    """Whether a fixed-horizon test planned for `planned_per_arm` impressions may stop now."""
+    exact = {"compact_from": math.inf}  # a plan is a count to reach: no 万 / K rounding
+    n = numbers.fmt_int(planned_per_arm, lang, **exact)
+    if smallest_arm >= planned_per_arm:
+        return t("verdict.fixed_reached", lang, n=n)
+    return t("verdict.fixed_not_reached", lang, n=n,
+             have=numbers.fmt_int(smallest_arm, lang, **exact))

@@ -1,5 +1,6 @@
 """Main-image A/B page under AppTest: the shown figures are the engine's for the test,
-control, metric and date range picked; the verdict, guardrails and calculator.
+control, metric and date range picked; the sequential and fixed-horizon verdicts, guardrails,
+both methods side by side, and the calculator.
 
 Workspace `ab` holds the committed example sheet (hoodie-main-1105, with orders), a
 直通车-style creative report (宝贝ID 612345678901, creatives 90001/90002 with 创意名称),
@@ -115,6 +116,12 @@ def assert_table_is(table: pd.DataFrame, result: abtest.ABResult, prefix: str = 
         f"{a * 100:.2f}%~{b * 100:.2f}%" for a, b in zip(lo, hi, strict=True)]
 
 
+def seq_verdict(daily: pd.DataFrame, control: str, metric: str = "ctr") -> dict:
+    rows = daily if metric == "ctr" else daily.assign(
+        impressions=daily["clicks"], clicks=daily["orders"]).drop(columns="orders")
+    return abtest.sequential_verdict(abtest.sequential(rows, control=control))
+
+
 def headline_of(at) -> str:
     boxes = [*at.success, *at.info, *at.warning]
     heads = [b.value for b in boxes if b.icon == ":material/lightbulb:"]
@@ -138,17 +145,21 @@ def test_default_view_is_the_newest_test_with_the_engines_figures(app, ab_ws, ru
     assert table[t("ab.col_status", "zh")].tolist()[0] == "对照"
     # the verdict is the engine's, in words, with the creatives named
     names = {"90001": "90001（白底正面）", "90002": "90002（模特街拍）"}
-    want = verdict.explain(abtest.verdict(result, daily), "zh", names=names, days=result.days,
-                           srm_p_value=result.srm_p_value)
+    sv = seq_verdict(daily, "90001")
+    want = verdict.explain_sequential(sv, "zh", names=names)
     assert headline_of(at) == want.headline
+    assert sv["status"] == "winner" and sv["variant"] == "90002"
     assert want.headline.startswith("90002（模特街拍） 的点击率比 90001（白底正面） 高")
+    assert want.headline.endswith("现在停止测试、换成 90002（模特街拍） 是安全的")
     captions = [c.value for c in at.caption]
     assert t("ab.whole_test", "zh", first="2026-11-16", last="2026-11-23", days=8) in captions
-    assert len(at.get("vega_lite_chart")) == 2  # CI bars + cumulative CTR
+    assert t("ab.method_why_sequential", "zh", tau="0.10") in captions
+    assert at.segmented_control(key="ab_method").value == "sequential"
+    assert len(at.get("vega_lite_chart")) == 3  # CI bars, confidence sequence, cumulative CTR
     # test and control go in the link (their defaults depend on the data), the metric not
     assert at.query_params["ab_test"] == CREATIVE
     assert at.query_params["ab_control"] == "90001"
-    assert "ab_metric" not in at.query_params
+    assert "ab_metric" not in at.query_params and "ab_method" not in at.query_params
 
 
 def test_switching_test_and_control(app, ab_ws, run_query):
@@ -159,8 +170,9 @@ def test_switching_test_and_control(app, ab_ws, run_query):
     assert at.selectbox(key="ab_control").value == "control"
     assert at.query_params["ab_control"] == "control"
     assert_table_is(shown_table(at), result)
-    assert headline_of(at) == "v2 的点击率比 control 高 17%（95% 区间 +9%~+25%），可以换图"
-    assert not at.warning  # 9 days, even split, enough data, significant all along
+    assert headline_of(at) == ("v2 的点击率比 control 高 17%（置信序列 +5%~+30%），2026-11-10"
+                               "（第 6 天）已判定更好：现在停止测试、换成 v2 是安全的")
+    assert not at.warning  # 9 days, even split, enough data
 
     at.selectbox(key="ab_control").set_value("v2").run()
     assert not at.exception
@@ -192,11 +204,11 @@ def test_metric_switch_to_orders_per_click(app, ab_ws, run_query):
     # the verdict judges orders per click: clicks are its trials, orders its successes
     per_click = abtest.analyze(totals.assign(impressions=totals["clicks"], clicks=totals["orders"])
                                .drop(columns="orders"), control="control")
-    days = daily.assign(impressions=daily["clicks"], clicks=daily["orders"]).drop(columns="orders")
-    vd = abtest.verdict(per_click, days)
-    want = verdict.explain(vd, "zh", metric="cvr", days=per_click.days)
+    vd = abtest.verdict(per_click)
+    sv = seq_verdict(daily, "control", "cvr")
+    want = verdict.explain_sequential(sv, "zh", metric="cvr")
     assert headline_of(at) == want.headline
-    assert "点击" in want.headline
+    assert sv["status"] == "continue" and "点击转化率" in want.headline
     # clicks differ by image, so their split is no sample-ratio check: the impressions' is
     assert "srm" in vd["guardrails"] and result.srm_p_value > 0.9
     assert [w.value for w in at.warning] == [
@@ -219,10 +231,15 @@ def test_guardrails_low_data_too_short_and_srm(app, ab_ws, run_query):
     vd = abtest.verdict(result, daily)
     assert vd["status"] == "not_enough_data"
     assert vd["guardrails"] == ["low_data", "too_short"]
-    more = numbers.fmt_int(vd["more_impressions_needed"], "zh")
-    assert headline_of(at).startswith(f"数据还不够：还需约 {more} 次展现")
+    assert seq_verdict(daily, "B")["status"] == "not_enough_data"
+    assert headline_of(at) == verdict.sequential_headline(seq_verdict(daily, "B"), "zh")
+    assert headline_of(at).startswith("数据还不够比较")
     assert [w.value for w in at.warning] == [verdict.guardrail("low_data", "zh"),
                                             verdict.guardrail("too_short", "zh", days=3)]
+    # the fixed-horizon verdict says how much more is needed
+    fixed = app("ab", PAGE, ab_test=SHORT, ab_method="fixed")
+    more = numbers.fmt_int(vd["more_impressions_needed"], "zh")
+    assert headline_of(fixed).startswith(f"数据还不够：还需约 {more} 次展现")
 
     srm = app("ab", PAGE, ab_test=SRM)
     result, _, _ = engine(run_query, ab_ws, SRM)
@@ -236,8 +253,63 @@ def test_english(app, ab_ws):
     assert not at.exception
     assert at.title[0].value == "Main-image A/B tests"
     assert headline_of(at) == (
-        "v2's click rate is 17% higher than control's (95% interval +9% to +25%): switch to v2")
+        "v2's click rate is 17% higher than control's (confidence sequence +5% to +30%), decided "
+        "better on 2026-11-10 (day 6): it is safe to stop the test now and switch to v2")
     assert list(shown_table(at).columns[:4]) == ["Version", "Result", "Impressions", "Clicks"]
+
+
+def test_fixed_horizon_for_a_planned_test(app, ab_ws, run_query):
+    """A test planned with the calculator may be read at its fixed horizon: the page says so,
+    with the plan, and whether the planned sample is reached (safe to stop) or not."""
+    at = app("ab", PAGE, ab_test=HOODIE, ab_method="fixed")
+    assert not at.exception
+    assert at.segmented_control(key="ab_method").value == "fixed"
+    assert at.query_params["ab_method"] == "fixed"
+    result, _, _ = engine(run_query, ab_ws, HOODIE)
+    # the fixed-horizon sentence, no peeking warning any more
+    assert headline_of(at) == "v2 的点击率比 control 高 17%（95% 区间 +9%~+25%），可以换图"
+    assert not at.warning
+    # the calculator's plan (defaults from the test: control CTR, +10%, 0.05, 80%)
+    per_arm = ab_ui.plan(round(1444 / 46874 * 100, 2) / 100, 0.10, 0.05, 0.8, 1, 3)["per_arm"]
+    assert per_arm > 46874  # not reached: every arm has about 46,900 impressions
+    captions = [c.value for c in at.caption]
+    assert t("ab.method_why_fixed", "zh", n=f"{per_arm:,}", baseline="3.08%",
+             mde="10%", alpha=0.05, power="80%") in captions
+    flags = [b.value for b in at.info if b.icon == ":material/flag:"]
+    assert flags == [verdict.fixed_stop(per_arm, 46874, "zh")]
+    assert "还不安全" in flags[0]
+    # plan for +20%: a smaller sample, already reached
+    at.number_input(key="ab_calc_mde").set_value(20.0).run()
+    assert not at.exception
+    small = ab_ui.plan(0.0308, 0.20, 0.05, 0.8, 1, 3)["per_arm"]
+    assert small < 46874
+    flags = [b.value for b in at.info if b.icon == ":material/flag:"]
+    assert flags == [verdict.fixed_stop(small, 46874, "zh")] and "可以停止" in flags[0]
+    # back to sequential: no plan box
+    at.segmented_control(key="ab_method").set_value("sequential").run()
+    assert not [b for b in at.info if b.icon == ":material/flag:"]
+    assert "ab_method" not in at.query_params
+
+
+def test_both_methods_side_by_side(app, ab_ws, run_query):
+    at = app("ab", PAGE, ab_test=HOODIE)
+    assert not at.exception
+    result, _, daily = engine(run_query, ab_ws, HOODIE)
+    both = at.dataframe[1].value
+    assert both[t("ab.col_variant", "zh")].tolist() == ["v2", "v3"]
+    assert both[t("ab.col_fixed_status", "zh")].tolist() == ["显著更好", "显著更差"]
+    assert both[t("ab.col_seq_status", "zh")].tolist() == ["已判定更好", "未判定"]
+    assert both[t("ab.col_seq_decided", "zh")].tolist() == ["2026-11-10", numbers.NONE]
+    v = result.variants.set_index("variant")
+    assert both[t("ab.col_fixed_p", "zh")].tolist() == pytest.approx(
+        v.loc[["v2", "v3"], "p_value_holm"].tolist(), rel=1e-12)
+    sv = {r["variant"]: r for r in seq_verdict(daily, "control")["variants"]}
+    assert both[t("ab.col_seq_p", "zh")].tolist() == pytest.approx(
+        [sv["v2"]["p_value"], sv["v3"]["p_value"]], rel=1e-12)
+    # the sequential interval is wider: it holds on every daily look
+    for name in ("v2", "v3"):
+        lo, hi = sv[name]["lift_cs"]
+        assert lo < v.loc[name, "lift_rel_ci_low"] and hi > v.loc[name, "lift_rel_ci_high"]
 
 
 def test_calculator_equals_the_engine(app, ab_ws, run_query):
@@ -368,3 +440,16 @@ def test_chart_frames_are_small_and_match_the_totals():
     last = cum.loc[cum["date"] == cum["date"].max()]
     assert last["rate"].tolist() == pytest.approx(ci["rate"].tolist(), rel=1e-12)
     assert last["trials"].tolist() == [46893, 46874, 46991]
+    # the confidence-sequence chart: compared versions only, one decision day marked each
+    seq = ab_ui.sequential_frame(a, {"v2": "模特"}, "zh")
+    assert len(seq) == 18 and seq["label"].drop_duplicates().tolist() == ["control", "v3"]
+    want = abtest.sequential(rows, control="v2").daily
+    want = want.loc[~want["is_control"]]
+    assert seq["cs_low"].tolist() == pytest.approx(want["cs_low"].tolist(), nan_ok=True)
+    assert seq["lift"].tolist() == pytest.approx(want["lift_rel"].tolist(), nan_ok=True)
+    decided = seq.loc[seq["decided"]]
+    assert decided["label"].tolist() == ["control", "v3"]  # both lose to v2
+    width = seq["cs_high"] - seq["cs_low"]
+    for label in ("control", "v3"):
+        w = width[seq["label"] == label].dropna()
+        assert (w.diff().dropna() <= 1e-12).all()  # it only narrows

@@ -1,5 +1,5 @@
-"""`python -m shopsight abtest TEST_ID [--control VARIANT] [--workspace DIR] --json` on a
-workspace loaded with the committed example sheet (hoodie-main-1105)."""
+"""`python -m shopsight abtest TEST_ID [--control VARIANT] [--workspace DIR] --json` and
+`abtest --all --json` on a workspace loaded with the committed example sheet (hoodie-main-1105)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "tests" / "fixtures" / "examples" / "main_image_ab_test.csv"
 TEST = "hoodie-main-1105"
 COUNTS = {"control": (46874, 1444), "v2": (46893, 1692), "v3": (46991, 1328)}
-TOP_KEYS = ["test", "control", "variants", "srm_p_value", "sample_size_per_arm"]
+TOP_KEYS = ["test", "control", "variants", "srm_p_value", "sample_size_per_arm", "sequential"]
+SEQ_KEYS = ["decision", "variant", "decided_on", "p_value", "lift_cs"]
 VARIANT_KEYS = ["variant", "impressions", "clicks", "ctr", "ci_low", "ci_high", "lift_abs",
                 "lift_rel", "p_value", "p_value_holm", "prob_beats_control", "prob_best"]
 
@@ -47,10 +48,18 @@ def run(*args) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def csv_rows() -> pd.DataFrame:
+    return pd.read_csv(EXAMPLE).rename(columns=str.lower).rename(columns={"test": "test_id"})
+
+
 def from_csv(control=None) -> dict:
     """The engine on the CSV read by pandas (no SQL involved)."""
-    rows = pd.read_csv(EXAMPLE).rename(columns=str.lower).rename(columns={"test": "test_id"})
-    return abtest.to_json(abtest.analyze(abtest.totals_from_daily(rows), control=control))
+    return abtest.to_json(abtest.analyze(abtest.totals_from_daily(csv_rows()), control=control))
+
+
+def sequential_from_csv(control=None) -> dict:
+    seq = abtest.sequential(csv_rows(), control=control)
+    return abtest.sequential_json(abtest.sequential_verdict(seq))
 
 
 def assert_same(got, want, where) -> None:
@@ -156,3 +165,61 @@ def test_the_real_command_line(ws_dir):
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == json.loads(run(TEST, "--workspace", str(ws_dir), "--json")[1])
+
+
+def test_sequential_object(ws_dir):
+    """The sequential object: exact keys, and the engine's figures on the file read by pandas.
+
+    v2 was decided better on its 6th day (2026-11-10); see tests/test_abtest_sequential.py
+    for these figures against a day-by-day reference implementation."""
+    got = json.loads(run(TEST, "--workspace", str(ws_dir), "--json")[1])["sequential"]
+    assert list(got) == SEQ_KEYS
+    want = sequential_from_csv()
+    assert (got["decision"], got["variant"], got["decided_on"]) == ("winner", "v2", "2026-11-10")
+    assert got["p_value"] == pytest.approx(want["p_value"], rel=1e-12) and got["p_value"] < 0.05
+    assert got["lift_cs"] == pytest.approx(want["lift_cs"], rel=1e-12)
+    assert 0 < got["lift_cs"][0] < 1692 / 46893 / (1444 / 46874) - 1 < got["lift_cs"][1]
+    # against v2 as the control, the old control and v3 are what is compared
+    other = json.loads(run(TEST, "--control", "v2", "-w", str(ws_dir), "--json")[1])["sequential"]
+    want = sequential_from_csv(control="v2")
+    assert [other[k] for k in ("decision", "variant", "decided_on")] == [
+        want[k] for k in ("decision", "variant", "decided_on")]
+    assert other["decision"] == "loser"
+
+
+def test_all_tests(ws_dir, tmp_path):
+    code, out, _ = run("--all", "--workspace", str(ws_dir), "--json")
+    assert code == 0
+    got = json.loads(out)
+    assert isinstance(got, list) and len(got) == 1
+    (only,) = got
+    assert list(only) == ["test", "control", "variants", "sequential"]
+    single = json.loads(run(TEST, "--workspace", str(ws_dir), "--json")[1])
+    assert only == {k: single[k] for k in only}
+
+    # two tests, each its own control and sequential object
+    second = tmp_path / "second.csv"
+    rows = csv_rows().assign(test_id="hoodie-copy")
+    rows.loc[rows["variant"] == "v3", "clicks"] = rows["clicks"] * 2
+    rows.rename(columns={"test_id": "Test"}).rename(columns=str.title).to_csv(second, index=False)
+    ws = tmp_path / "ws"
+    for f in (EXAMPLE, second):
+        mode = ["--mode", "append"] if f == second else []
+        assert CliRunner().invoke(cli, ["ingest", str(f), "-w", str(ws), *mode]).exit_code == 0
+    got = json.loads(run("--all", "-w", str(ws), "--json")[1])
+    assert [g["test"] for g in got] == sorted(["hoodie-copy", TEST])
+    by_test = {g["test"]: g["sequential"] for g in got}
+    assert by_test[TEST] == single["sequential"]
+    assert by_test["hoodie-copy"]["variant"] == "v3"
+    assert by_test["hoodie-copy"]["decision"] == "winner"
+    want = abtest.sequential_verdict(abtest.sequential(rows))
+    assert by_test["hoodie-copy"]["decided_on"] == want["decided_on"]
+
+    code, out, _ = run("--all", "-w", str(ws))
+    assert code == 0 and len(out.splitlines()) == 3
+
+
+def test_test_id_or_all(ws_dir):
+    assert run("--workspace", str(ws_dir), "--json")[0] == 2
+    assert run(TEST, "--all", "--workspace", str(ws_dir), "--json")[0] == 2
+    assert run("--all", "--control", "v2", "--workspace", str(ws_dir), "--json")[0] == 2

@@ -184,3 +184,72 @@ def test_the_example_test_reads_as_a_winner():
     assert v3["guardrails"] == ["too_short"]
     e3 = verdict.explain(v3, "en", days=r3.days, srm_p_value=r3.srm_p_value)
     assert e3.guardrails == (verdict.guardrail("too_short", "en", days=3),)
+
+
+# ---------------------------------------------------------------- sequential verdict
+
+
+def sv(status, lift=None, cs=(None, None), decided_on=None, day=None, variant="B", control="A"):
+    """A structured verdict shaped like abtest.sequential_verdict()'s."""
+    decided = status in ("winner", "loser")
+    return {
+        "decision": status if decided else None, "variant": variant if lift is not None else None,
+        "decided_on": decided_on, "p_value": 0.01 if lift is not None else None,
+        "lift_cs": list(cs), "status": status, "control": control, "lift_rel": lift,
+        "decided_day": day, "safe_to_stop": status in ("winner", "loser", "no_difference"),
+        "days": 14, "variants": [],
+    }
+
+
+def test_sequential_sentences_say_whether_stopping_is_safe():
+    w = sv("winner", 0.12, (0.03, 0.22), "2026-11-10", 6)
+    assert verdict.sequential_headline(w, "zh") == (
+        "B 的点击率比 A 高 12%（置信序列 +3%~+22%），2026-11-10（第 6 天）已判定更好："
+        "现在停止测试、换成 B 是安全的")
+    assert verdict.sequential_headline(w, "en") == (
+        "B's click rate is 12% higher than A's (confidence sequence +3% to +22%), decided better "
+        "on 2026-11-10 (day 6): it is safe to stop the test now and switch to B")
+    assert verdict.explain_sequential(w, "zh").level == "success"
+    lo = sv("loser", -0.08, (-0.15, -0.012), "2026-11-12", 8)
+    assert verdict.sequential_headline(lo, "zh") == (
+        "新图的点击率都不如 A，2026-11-12（第 8 天）已全部判定：现在停止测试、保留 A 是安全的"
+        "（最好的 B 也低 8%，置信序列 -15%~-1%）")
+    assert verdict.explain_sequential(lo, "en").level == "warning"
+    same = sv("no_difference", 0.004, (-0.03, 0.04))
+    assert verdict.sequential_headline(same, "en") == (
+        "B and A differ by less than 5% in click rate (confidence sequence -3% to +4%): it is "
+        "safe to stop the test now, either image will do")
+    going = sv("continue", -0.05, (-0.2, 0.1))
+    assert verdict.sequential_headline(going, "zh") == (
+        "B 的点击率目前比 A 低 5%（置信序列 -20%~+10%），还未判定：现在停还不安全，请继续测试。"
+        "每天查看不会影响这个结论的有效性")
+    early = sv("not_enough_data")
+    assert verdict.sequential_headline(early, "zh", metric="cvr") == (
+        "数据还不够比较（每个版本至少 1,000 次点击、50 笔成交后开始判断）：现在停还不安全，请继续测试")
+    assert verdict.explain_sequential(early, "en").level == "info"
+
+
+@pytest.mark.parametrize("status", verdict.SEQ_STATUSES)
+@pytest.mark.parametrize("metric", verdict.METRICS)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_sequential_status_is_worded(status, metric, lang):
+    lift = None if status == "not_enough_data" else 0.1
+    text = verdict.sequential_headline(sv(status, lift, (0.01, 0.2), "2026-11-10", 3), lang,
+                                       metric=metric)
+    assert "{" not in text and text
+
+
+def test_fixed_horizon_stop():
+    assert verdict.fixed_stop(51746, 46874, "en") == (
+        "Fixed-horizon test: the plan is 51,746 impressions per version and the smallest has "
+        "46,874 so far; the result holds only at the planned sample, so it is not safe to stop "
+        "or switch yet.")
+    assert verdict.fixed_stop(40000, 46874, "zh") == (
+        "固定样本检验：每个版本都已达到计划的 40,000 次展现，上面的结论有效，现在可以停止测试。")
+
+
+def test_the_example_test_reads_as_a_sequential_winner():
+    rows = pd.read_csv(EXAMPLE).rename(columns=str.lower).rename(columns={"test": "test_id"})
+    said = verdict.explain_sequential(abtest.sequential_verdict(abtest.sequential(rows)), "zh")
+    assert said.headline == ("v2 的点击率比 control 高 17%（置信序列 +5%~+30%），2026-11-10"
+                             "（第 6 天）已判定更好：现在停止测试、换成 v2 是安全的")

@@ -39,9 +39,12 @@ if f.active():
                    names="、".join(t(filters.DIM_LABELS[d], lang) for d in f.active())))
 st.caption(" ".join(notes))
 
-# ---------- verdict
+# ---------- verdict: sequential unless the test was planned for a fixed horizon
 st.subheader(t("ab.verdict", lang))
-abtest.show_verdict(a, names, lang)
+method = abtest.pick_method(lang)
+plan = abtest.calculator_plan(a)
+st.caption(abtest.method_caption(method, plan, lang))
+abtest.show_verdict(a, names, lang, method, plan)
 problems = abtest.errors_text(a, names, lang)
 if problems:
     st.warning(problems, icon=":material/error:")
@@ -56,10 +59,20 @@ left, right = st.columns(2)
 left.markdown(f"**{t('ab.ci_chart', lang, metric=t(f'ab.metric_{metric}', lang))}**")
 charts.show(abtest.ci_chart(abtest.ci_frame(a, names, lang), metric, lang), left)
 left.caption(t("ab.ci_caption", lang))
-right.markdown(f"**{t('ab.cum_chart', lang, metric=t(f'verdict.metric_{metric}', lang))}**")
-charts.show(abtest.cumulative_chart(abtest.cumulative_frame(a, names, lang), metric, lang),
+right.markdown(f"**{t('ab.seq_chart', lang, metric=t(f'verdict.metric_{metric}', lang))}**")
+control_label = abtest.labels([a.result.control], names, lang)[a.result.control]
+charts.show(abtest.sequential_chart(abtest.sequential_frame(a, names, lang), control_label, lang),
             right)
-right.caption(t("ab.cum_caption", lang))
+right.caption(t("ab.seq_caption", lang))
+
+with st.expander(t("ab.compare", lang), icon=":material/compare_arrows:"):
+    both, both_config = abtest.comparison_table(a, names, lang)
+    st.dataframe(both, hide_index=True, placeholder=numbers.NONE, width="stretch",
+                 column_config=both_config)
+    st.caption(t("ab.compare_caption", lang))
+    st.markdown(f"**{t('ab.cum_chart', lang, metric=t(f'verdict.metric_{metric}', lang))}**")
+    charts.show(abtest.cumulative_chart(abtest.cumulative_frame(a, names, lang), metric, lang))
+    st.caption(t("ab.cum_caption", lang))
 
 # ---------- planning
 st.subheader(t("ab.planning", lang))

@@ -8,13 +8,19 @@ is shown next to the id).
 
 Dates: a test is analysed over its whole run by default, whatever the sidebar's date
 range says: cutting a test at an arbitrary day only throws data away and makes the
-too-short and peeking checks misfire.  The `ab_range` toggle limits it to the range.
+too-short check and the decision day misfire.  The `ab_range` toggle limits it to the range.
 The other global filters (source, device, province, category) have no column in
 image_tests and never apply.
 
+Method: sequential (always-valid) by default, because owners look every day; a test planned
+beforehand with the sample-size calculator may use the fixed-horizon analysis instead
+(ab_method=fixed), and the calculator's plan is then the horizon it is read at.  Both stay
+side by side in an expander.
+
 Link keys: ab_test and ab_control (always written, their defaults depend on the data),
-ab_metric (ctr | cvr, left out when ctr), ab_range (1 when on) and the calculator's
-ab_calc_* (left out at the defaults taken from the test).
+ab_metric (ctr | cvr, left out when ctr), ab_method (sequential | fixed, left out when
+sequential), ab_range (1 when on) and the calculator's ab_calc_* (left out at the defaults
+taken from the test).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -35,6 +42,8 @@ from shopsight.ui import charts, data, url_state
 METRICS = ("ctr", "cvr")  # clicks / impressions; orders / clicks (when the sheet has orders)
 NAME_COLUMN = "variant_name"  # older workspaces' image_tests tables may lack it
 TEST_KEY, CONTROL_KEY, METRIC_KEY, RANGE_KEY = "ab_test", "ab_control", "ab_metric", "ab_range"
+METHOD_KEY = "ab_method"
+METHODS = ("sequential", "fixed")
 CALC_KEYS = ("ab_calc_baseline", "ab_calc_mde", "ab_calc_alpha", "ab_calc_power", "ab_calc_daily",
              "ab_calc_arms")
 ALPHAS = (0.01, 0.05, 0.10)
@@ -83,6 +92,8 @@ class Analysis:
     ctr: abtest.ABResult  # the click-rate analysis: SRM, data errors, planning
     verdict: dict  # abtest.verdict() of `result`; its srm guardrail is the CTR's
     cumulative: pd.DataFrame  # abtest.cumulative_daily() of the metric
+    seq: abtest.SeqBatch  # abtest.sequential() of the metric's daily rows
+    seq_verdict: dict  # abtest.sequential_verdict() of `seq`
 
 
 def as_metric(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -104,14 +115,16 @@ def analyse(totals_: pd.DataFrame, daily_: pd.DataFrame, control: str | None = N
     result = ctr if metric == "ctr" else abtest.analyze(as_metric(totals_, metric),
                                                         control=ctr.control)
     days = as_metric(daily_, metric)
-    v = abtest.verdict(result, days)
+    # no peeking check: the sequential verdict is what makes daily looks safe
+    v = abtest.verdict(result)
     if metric != "ctr":
         # the impressions split is what can be broken, whatever the metric compared
         srm = "srm" in abtest.verdict(ctr)["guardrails"]
-        v["guardrails"] = [g for g in ("low_data", "srm", "too_short", "peeking")
+        v["guardrails"] = [g for g in ("low_data", "srm", "too_short")
                            if (srm if g == "srm" else g in v["guardrails"])]
     cumulative = abtest.cumulative_daily(days, control=result.control)
-    return Analysis(metric, result, ctr, v, cumulative)
+    seq = abtest.sequential(days, control=result.control)
+    return Analysis(metric, result, ctr, v, cumulative, seq, abtest.sequential_verdict(seq))
 
 
 @st.cache_data(ttl=data.QUERY_TTL_S, max_entries=256, show_spinner=False)
@@ -428,10 +441,7 @@ def pick_metric(totals_: pd.DataFrame, lang: str, container=None) -> str:
 
 def calculator(a: Analysis, lang: str) -> dict[str, int | None]:
     """The sample-size calculator's inputs (seeded from the test) and its result cards."""
-    defaults = calc_defaults(a)
-    for key in CALC_KEYS:
-        parse = int if key in ("ab_calc_daily", "ab_calc_arms") else float
-        url_state.seed(key, default=defaults[key], parse=parse, valid=_calc_valid(key))
+    defaults = _seed_calc(a)
     cols = st.columns(6)
     cols[0].number_input(t("ab.calc_baseline", lang), key="ab_calc_baseline", min_value=0.01,
                          max_value=99.0, step=0.1, format="%.2f")
@@ -464,6 +474,27 @@ def calculator(a: Analysis, lang: str) -> dict[str, int | None]:
         note += t("ab.calc_week", lang, min_days=abtest.MIN_DAYS)
     st.caption(note)
     return out
+
+
+def _seed_calc(a: Analysis) -> dict[str, float | int]:
+    """Seed the calculator's settings from the link (else the test); returns the defaults."""
+    defaults = calc_defaults(a)
+    for key in CALC_KEYS:
+        parse = int if key in ("ab_calc_daily", "ab_calc_arms") else float
+        url_state.seed(key, default=defaults[key], parse=parse, valid=_calc_valid(key))
+    return defaults
+
+
+def calculator_plan(a: Analysis) -> dict:
+    """The plan the calculator holds now (its settings and impressions per version), before
+    the calculator is drawn: a fixed-horizon test is read at this sample."""
+    _seed_calc(a)
+    ss = st.session_state
+    out = plan(ss["ab_calc_baseline"] / 100, ss["ab_calc_mde"] / 100, ss["ab_calc_alpha"],
+               ss["ab_calc_power"], ss["ab_calc_daily"], int(ss["ab_calc_arms"]))
+    return {"per_arm": out["per_arm"], "baseline": ss["ab_calc_baseline"] / 100,
+            "mde": ss["ab_calc_mde"] / 100, "alpha": ss["ab_calc_alpha"],
+            "power": ss["ab_calc_power"]}
 
 
 def _calc_valid(key: str):
@@ -516,12 +547,135 @@ def planning_caption(a: Analysis, lang: str) -> str | None:
     )
 
 
-def show_verdict(a: Analysis, names: dict[str, str], lang: str) -> verdict.Explanation:
-    """The verdict sentence (success / warning / info box) and one warning per guardrail."""
+def pick_method(lang: str, container=None) -> str:
+    """Sequential (default: valid on every daily look) or fixed horizon (a planned test)."""
+    return url_state.segmented(t("ab.method", lang), list(METHODS), key=METHOD_KEY,
+                               default="sequential", container=container,
+                               format_func=lambda m: t(f"ab.method_{m}", lang),
+                               help=t("ab.method_help", lang))
+
+
+def method_caption(method: str, plan_: dict, lang: str) -> str:
+    """Which method the verdict uses and why."""
+    if method == "sequential":
+        return t("ab.method_why_sequential", lang, tau=f"{abtest.SEQ_TAU:.2f}")
+    if plan_["per_arm"] is None:
+        return t("ab.method_why_fixed_no_plan", lang)
+    return t("ab.method_why_fixed", lang,
+             n=numbers.fmt_int(plan_["per_arm"], lang, compact_from=math.inf),
+             baseline=_pct(plan_["baseline"]), mde=f"{plan_['mde'] * 100:g}%",
+             alpha=plan_["alpha"], power=f"{plan_['power']:.0%}")
+
+
+def smallest_arm(a: Analysis) -> float:
+    """Impressions of the analysed version with the fewest (what a planned sample waits on)."""
+    v = a.ctr.variants
+    return float(v.loc[v["valid"], "impressions"].min())
+
+
+def show_verdict(a: Analysis, names: dict[str, str], lang: str, method: str = "sequential",
+                 plan_: dict | None = None) -> verdict.Explanation:
+    """The verdict sentence of the method (success / warning / info box), for a planned
+    fixed-horizon test whether its sample is reached, and one warning per guardrail."""
     shown = {v: plain(x) for v, x in labels(a.result.variants["variant"], names, lang).items()}
-    e = verdict.explain(a.verdict, lang, metric=a.metric, names=shown, days=a.ctr.days,
-                        srm_p_value=a.ctr.srm_p_value)
+    fixed = verdict.explain(a.verdict, lang, metric=a.metric, names=shown, days=a.ctr.days,
+                            srm_p_value=a.ctr.srm_p_value)
+    e = fixed
+    if method == "sequential":
+        e = verdict.explain_sequential(a.seq_verdict, lang, metric=a.metric, names=shown)
     getattr(st, e.level)(e.headline, icon=":material/lightbulb:")
-    for text in e.guardrails:
+    if method == "fixed" and plan_ and plan_["per_arm"] is not None:
+        st.info(verdict.fixed_stop(plan_["per_arm"], smallest_arm(a), lang), icon=":material/flag:")
+    for text in fixed.guardrails:
         st.warning(text, icon=":material/warning:")
     return e
+
+
+# ---------------------------------------------------------------- sequential chart and both methods
+
+
+def sequential_frame(a: Analysis, names: dict[str, str], lang: str) -> pd.DataFrame:
+    """Per compared version and day: relative lift, its confidence sequence and whether that
+    day is the decision day (a few rows per day, for the chart)."""
+    d = a.seq.daily
+    used = a.seq.variants.loc[~a.seq.variants["is_control"] & a.seq.variants["valid"]]
+    d = d.loc[d["variant"].isin(used["variant"])]
+    shown = labels(used["variant"], names, lang)
+    decided_on = dict(zip(used["variant"], used["decided_on"], strict=True))
+    return pd.DataFrame({
+        "date": pd.to_datetime(d["date"]).to_numpy(),
+        "label": d["variant"].map(shown).to_numpy(object),
+        "lift": d["lift_rel"].to_numpy(float),
+        "cs_low": d["cs_low"].to_numpy(float),
+        "cs_high": d["cs_high"].to_numpy(float),
+        "decided": (d["date"] == d["variant"].map(decided_on)).to_numpy(bool),
+    })
+
+
+def sequential_chart(frame: pd.DataFrame, control_label: str, lang: str) -> alt.Chart:
+    """The relative lift per version by day with its confidence sequence as a band, the 0 line,
+    and a vertical rule on each version's decision day."""
+    x = alt.X("date:T", title=t("col.date", lang), axis=alt.Axis(format="%m-%d"))
+    order = list(dict.fromkeys(frame["label"]))
+    color = alt.Color("label:N", title=None, legend=alt.Legend(orient="top"),
+                      scale=alt.Scale(domain=order, range=_variant_colors(len(order) + 1)[1:]))
+    y_title = t("ab.seq_axis", lang, control=control_label)
+    # the first days' sequences are very wide; cap the axis at -50%..+100% so the narrowing
+    # that matters stays readable (the marks are clipped, the tooltips keep the values)
+    values = frame[["lift", "cs_low", "cs_high"]].to_numpy(float)
+    span = [-0.1, 0.1]
+    if np.isfinite(values).any():
+        span = [max(float(np.nanmin(values)), -0.5), min(float(np.nanmax(values)), 1.0)]
+    y_scale = alt.Scale(domain=[min(span[0], 0.0), max(span[1], 0.0)], nice=True)
+    band = alt.Chart(frame).mark_area(opacity=0.18, clip=True).encode(
+        x=x, y=alt.Y("cs_low:Q", scale=y_scale), y2="cs_high:Q", color=color)
+    line = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=18), clip=True).encode(
+        x=x,
+        y=alt.Y("lift:Q", title=y_title, axis=alt.Axis(format="+.0%"), scale=y_scale),
+        color=color,
+        tooltip=[alt.Tooltip("label:N", title=t("ab.col_variant", lang)),
+                 alt.Tooltip("date:T", title=t("col.date", lang), format="%Y-%m-%d"),
+                 alt.Tooltip("lift:Q", title=t("ab.col_lift_rel", lang), format="+.1%"),
+                 alt.Tooltip("cs_low:Q", title=t("ab.seq_cs_low", lang), format="+.1%"),
+                 alt.Tooltip("cs_high:Q", title=t("ab.seq_cs_high", lang), format="+.1%")],
+    )
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(
+        strokeDash=[4, 4], color=STATUS_COLORS["control"]).encode(y="y:Q")
+    decided = frame.loc[frame["decided"]]
+    marks = alt.Chart(decided).mark_rule(strokeDash=[2, 2], strokeWidth=2).encode(
+        x=x, color=color,
+        tooltip=[alt.Tooltip("label:N", title=t("ab.col_variant", lang)),
+                 alt.Tooltip("date:T", title=t("ab.seq_decided", lang), format="%Y-%m-%d")])
+    labels_ = alt.Chart(decided.assign(text=t("ab.seq_decided", lang))).mark_text(
+        align="left", dx=4, dy=-6, baseline="bottom", clip=True).encode(
+        x=x, y=alt.Y("cs_high:Q", scale=y_scale), text="text:N", color=color)
+    return alt.layer(band, zero, line, marks, labels_).properties(height=300)
+
+
+def comparison_table(a: Analysis, names: dict[str, str], lang: str) -> tuple[pd.DataFrame, dict]:
+    """Each compared version under both methods: result, interval, Holm p; and the decision
+    day of the sequential one (the expander's table) with its st.column_config."""
+    v = a.result.variants.loc[~a.result.variants["is_control"]]
+    fixed = {r["variant"]: r["status"] for r in a.verdict["variants"]}
+    seq = {r["variant"]: r for r in a.seq_verdict["variants"]}
+    shown = labels(v["variant"], names, lang)
+    rows = []
+    for r in v.to_dict("records"):
+        s = seq.get(r["variant"], {"decision": None, "lift_cs": [None, None], "p_value": None,
+                                   "decided_on": None})
+        rows.append({
+            t("ab.col_variant", lang): shown[r["variant"]],
+            t("ab.col_fixed_status", lang): verdict.variant_status(
+                fixed.get(r["variant"], "inconclusive"), lang),
+            t("ab.col_fixed_ci", lang): _range(r["lift_rel_ci_low"], r["lift_rel_ci_high"],
+                                               _signed),
+            t("ab.col_fixed_p", lang): r["p_value_holm"],
+            t("ab.col_seq_status", lang): t(f"ab.seq_status_{s['decision'] or 'pending'}", lang),
+            t("ab.col_seq_cs", lang): _range(s["lift_cs"][0], s["lift_cs"][1], _signed),
+            t("ab.col_seq_p", lang): s["p_value"],
+            t("ab.col_seq_decided", lang): s["decided_on"] or numbers.NONE,
+        })
+    nc = st.column_config.NumberColumn
+    config = {t("ab.col_fixed_p", lang): nc(format="%.4f"),
+              t("ab.col_seq_p", lang): nc(format="%.4f")}
+    return pd.DataFrame(rows), config
