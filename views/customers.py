@@ -105,6 +105,10 @@ bt = fc.backtest
 pct = lambda v: numbers.fmt_pct(v, lang)  # noqa: E731
 amount = lambda v: metrics.fmt(metric, v, lang)  # noqa: E731
 model_name = t("customers.model_ets", lang)
+kept = fc.model.partition("+")[2]
+if kept:
+    model_name = t("customers.model_with_signal", lang, model=model_name,
+                   signal=t(f"customers.signal_{kept}", lang))
 if fc.beats_baseline:
     st.success(t("customers.forecast_wins", lang, model=model_name, mape=pct(bt.model_mape),
                  base_mape=pct(bt.baseline_mape)), icon=":material/check_circle:")
@@ -116,7 +120,7 @@ lines = [t("customers.forecast_backtest", lang, days=bt.days, model=model_name,
            mape=pct(bt.model_mape), mae=amount(bt.model_mae), base_mape=pct(bt.baseline_mape),
            base_mae=amount(bt.baseline_mae))]
 for name, mape in fc.signals.items():
-    key = "customers.signal_kept" if fc.model.endswith(f"+{name}") else "customers.signal_dropped"
+    key = "customers.signal_kept" if name == kept else "customers.signal_dropped"
     lines.append(t(key, lang, signal=t(f"customers.signal_{name}", lang), mape=pct(mape)))
 if not fc.signals:
     lines.append(t("customers.signal_none", lang))

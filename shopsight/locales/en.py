@@ -526,6 +526,7 @@ TEXT: dict[str, str] = {
     "customers.forecast_days_n": "{n} days",
     "customers.forecast_short": "Only {days} days of orders up to the end of the range; a forecast and its backtest need at least 8 weeks ({need} days).",
     "customers.model_ets": "Exponential smoothing (weekly seasonality)",
+    "customers.model_with_signal": "{model} + the {signal} signal",
     "customers.forecast_wins": "{model} beat the baseline in the last 4 weeks' backtest (MAPE {mape} vs {base_mape}); the forecast below is the model's.",
     "customers.forecast_fallback": "{model} did not beat the baseline in the last 4 weeks' backtest (MAPE {mape} vs {base_mape}), so the baseline is shown: each day repeats the same weekday of last week.",
     "customers.forecast_backtest": "Backtest: the last 4 weeks forecast from the data before them ({days} days, promotion days left out): {model} MAPE {mape}, MAE {mae}; baseline (seasonal naive) MAPE {base_mape}, MAE {base_mae}. Dark band: 80% interval, light band: 95%.",

@@ -527,6 +527,7 @@ TEXT: dict[str, str] = {
     "customers.forecast_days_n": "{n} 天",
     "customers.forecast_short": "截至所选时间段末只有 {days} 天的订单数据；至少需要 8 周（{need} 天）才能做出可靠的预测和回测。",
     "customers.model_ets": "指数平滑（周季节性）",
+    "customers.model_with_signal": "{model}＋{signal}信号",
     "customers.forecast_wins": "{model}在最近 4 周的回测中胜过基准（MAPE {mape}，基准 {base_mape}），下面是模型预测。",
     "customers.forecast_fallback": "{model}在最近 4 周的回测中没有胜过基准（MAPE {mape}，基准 {base_mape}），下面显示的是基准预测：每天取上周同一天的值。",
     "customers.forecast_backtest": "回测：用之前的数据预测最近 4 周（{days} 天，大促日不计）——{model} MAPE {mape}、MAE {mae}；基准（季节性朴素）MAPE {base_mape}、MAE {base_mae}。深色带为 80% 区间，浅色带为 95% 区间。",

@@ -99,13 +99,20 @@ def rfm_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------ charts
 
+def period_labels(periods: pd.Series, grain: str) -> list[str]:
+    """Axis labels of the periods: 11-03 for a week (its Monday), 2026-11 for a month."""
+    return [f"{pd.Timestamp(p):%m-%d}" if grain == "week" else f"{pd.Timestamp(p):%Y-%m}"
+            for p in periods]
+
+
 def new_returning_chart(df: pd.DataFrame, *, value: str, fmt: str, y_title: str, lang: str,
                         grain: str) -> alt.Chart:
     """Stacked bars per period: new and returning buyers (or their paid amount)."""
     names = (t("customers.series_new", lang), t("customers.series_returning", lang))
     cols = (f"new_{value}", f"returning_{value}")
+    labels = period_labels(df["period"], grain)
     long = pd.concat([
-        pd.DataFrame({"period": df["period"], "series": name,
+        pd.DataFrame({"label": labels, "series": name,
                       "value": pd.to_numeric(df[col]).astype("float64")})
         for name, col in zip(names, cols, strict=True)], ignore_index=True)
     period_title = t(f"customers.grain_{grain}", lang)
@@ -113,8 +120,7 @@ def new_returning_chart(df: pd.DataFrame, *, value: str, fmt: str, y_title: str,
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X("period:T", title=period_title,
-                    axis=alt.Axis(format="%m-%d" if grain == "week" else "%Y-%m")),
+            x=alt.X("label:O", sort=labels, title=period_title, axis=alt.Axis(labelAngle=0)),
             y=alt.Y("value:Q", title=y_title, stack="zero",
                     axis=alt.Axis(format=charts.AXIS_FORMATS[fmt])),
             color=alt.Color("series:N", title=None,
@@ -122,7 +128,7 @@ def new_returning_chart(df: pd.DataFrame, *, value: str, fmt: str, y_title: str,
                             legend=alt.Legend(orient="top")),
             order=alt.Order("series:N", sort="descending"),
             tooltip=[alt.Tooltip("series:N", title=" "),
-                     alt.Tooltip("period:T", title=period_title, format="%Y-%m-%d"),
+                     alt.Tooltip("label:O", title=period_title),
                      alt.Tooltip("value:Q", title=y_title, format=charts.TOOLTIP_FORMATS[fmt])],
         )
         .properties(height=260)
@@ -137,7 +143,8 @@ def repurchase_chart(df: pd.DataFrame, lang: str, grain: str) -> alt.Chart:
     period_title = t(f"customers.grain_{grain}", lang)
     return (
         alt.Chart(frame)
-        .mark_line(point=alt.OverlayMarkDef(size=30), color=charts.CURRENT_COLOR)
+        .mark_line(point=alt.OverlayMarkDef(size=30, color=charts.CURRENT_COLOR),
+                   color=charts.CURRENT_COLOR)
         .encode(
             x=alt.X("period:T", title=period_title,
                     axis=alt.Axis(format="%m-%d" if grain == "week" else "%Y-%m")),
