@@ -300,3 +300,20 @@ def test_cohort_frame_fills_empty_months():
     assert customers.cohorts(raw, date(2026, 11, 30)) == [
         {"cohort": "2026-09", "size": 10, "retention": [0.0, 0.3]},
         {"cohort": "2026-11", "size": 4, "retention": []}]
+
+
+def test_the_paid_order_rule_is_written_once():
+    """Every customer and forecast query reads the paid-orders rollup, never `orders`, so
+    the rule that decides which orders are paid lives in one file."""
+    import re
+
+    for name in queries.names("customers_"):
+        body = re.sub(r"--[^\n]*", "", queries.sql(name))
+        tables = set(re.findall(r"\bfrom\s+([a-z_]+)", body))
+        if name == "customers_signals":
+            assert tables <= {"traffic", "source"}, name
+            continue
+        assert "orders" not in tables, name
+        assert "rollup_orders_buyer_orders" in tables, name
+    rollup = re.sub(r"--[^\n]*", "", queries.sql("rollup_orders_buyer_orders"))
+    assert rollup.count("from orders") == 1
