@@ -304,7 +304,8 @@ def from_workspace(con, metric: str, horizon: int, *, end: dt.date | None = None
     if metric not in TARGETS:
         raise ValueError(f"metric must be one of {', '.join(TARGETS)}, not {metric!r}")
     last = end or dt.date.max
-    daily = queries.run(con, "customers_daily", end=last, src=src, dev=dev, prov=prov)
+    name = "customers_daily_buyers" if metric == "paying_buyers" else "customers_daily"
+    daily = queries.run(con, name, end=last, src=src, dev=dev, prov=prov)
     y = daily_series(daily, metric)
     signals = None
     if prov is None and len(y):
