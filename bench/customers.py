@@ -134,11 +134,43 @@ def check(question: str, app_out, pd_out) -> str:
     return "equal" if a == p else "DIFFERENT"
 
 
+def page_view(con, last: date, runs: int) -> None:
+    """What the customers page asks for its default view (the last 30 days, compared with
+    the 30 before, weeks, a 30-day paid-amount forecast), query by query."""
+    from shopsight import forecast
+
+    start = last - timedelta(days=29)
+    params = {"start": start, "end": last, "src": None, "dev": None, "prov": None,
+              "grain": "week"}
+    before = {**params, "start": start - timedelta(days=30), "end": start - timedelta(days=1)}
+    steps = [
+        ("customers_summary", lambda: queries.run(con, "customers_summary", **params)),
+        ("customers_summary (compare)", lambda: queries.run(con, "customers_summary", **before)),
+        ("customers_trend", lambda: queries.run(con, "customers_trend", **params)),
+        ("customers_cohorts", lambda: queries.run(con, "customers_cohorts", **params)),
+        ("customers_rfm", lambda: queries.run(con, "customers_rfm", **params)),
+        ("customers_daily + signals", lambda: (
+            queries.run(con, "customers_daily", end=last, src=None, dev=None, prov=None),
+            queries.run(con, "customers_signals", end=last, src=None, dev=None))),
+        ("forecast (fits, backtest)", lambda: forecast.from_workspace(con, "paid_amount", 30,
+                                                                      end=last)),
+    ]
+    print(f"page view, last 30 days ({start} ~ {last}):")
+    total_w = total_c = 0.0
+    for label, fn in steps:
+        w, c, _ = timed(fn, runs)
+        total_w, total_c = total_w + w, total_c + c
+        print(f"  {label:<30}{w:>8.3f} s{c:>8.2f} s CPU")
+    print(f"  {'total':<30}{total_w:>8.3f} s{total_c:>8.2f} s CPU\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--out", type=Path, default=datagen.OUT)
+    ap.add_argument("--page-only", action="store_true",
+                    help="only the page's default view (its queries and the forecast)")
     args = ap.parse_args()
 
     ws_dir = datagen.ensure(args.rows, out=args.out)
@@ -151,6 +183,10 @@ def main() -> None:
     n_orders = app_con.execute(f"select count(*) from {ROLLUP}").fetchone()[0]
     print(f"{n_lines:,} order lines, {n_orders:,} paid orders in {ROLLUP}; "
           f"load average {load_average()}")
+
+    page_view(app_con, last, args.runs)
+    if args.page_only:
+        return
 
     body = queries.sql(ROLLUP).split(f"create or replace table {ROLLUP} as", 1)[1]
     w, c, _ = timed(lambda: bare.execute(f"select count(*) from ({body})").fetchall(), 1)
