@@ -19,6 +19,7 @@ ANALYSIS_PAGES = [
     ("views/sources.py", "nav.sources", ":material/alt_route:"),
     ("views/regions.py", "nav.regions", ":material/map:"),
     ("views/products.py", "nav.products", ":material/inventory_2:"),
+    ("views/customers.py", "nav.customers", ":material/group:"),
     ("views/abtest.py", "nav.abtest", ":material/compare:"),
 ]
 REPORT_PAGES: list[tuple[str, str, str]] = []

@@ -122,6 +122,13 @@ def test_scale_script_runs_two_sizes(out):
         assert sum(line.rstrip().endswith("  ok") for line in rows) == 2, stdout
 
 
+def test_customers_script_runs(out):
+    stdout = run(str(BENCH / "customers.py"), "--rows", str(ROWS), "--runs", "1", "--out", str(out))
+    rows = [line for line in stdout.splitlines() if line.startswith(("cohorts ", "rfm "))]
+    assert len(rows) == 4, stdout
+    assert all(line.endswith("  equal") for line in rows), stdout  # pandas agrees with the app
+
+
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
 def test_load_script_runs_a_short_session(out):
     pytest.importorskip("playwright")

@@ -31,7 +31,7 @@ DEFAULT_PARAMS = {
     "source": None, "device": None, "province": None, "by": None,
     "steps": ["浏览商品", "加入购物车", "提交订单", "支付成功"], "window_seconds": 86_400,
     "test_id": None, "product_id": None, "origin": "orders", "level": "product",
-    "slow_days": 14, "cover_days": 14, "limit": 8, "undated": True,
+    "slow_days": 14, "cover_days": 14, "limit": 8, "undated": True, "grain": "month",
 }
 NOT_PAGE_QUERIES = {"ingest_macros"}  # macro definitions for the upload parser
 

@@ -1,0 +1,28 @@
+-- customers_daily: paid amount and paid orders per day, the history a paid-amount
+-- forecast is fitted on.
+-- params: $end (date, inclusive; history up to it), $src, $dev, $prov (varchar[]; null = all)
+-- grain: one row per day with a paid order (days without are absent: shopsight.forecast
+-- fills them with 0); orders without a buyer id count too. Paying buyers per day are in
+-- customers_daily_buyers (distinct counts cost ~30x these sums at 10M lines, so they are
+-- asked only for a buyers forecast). From rollup_orders_buyer_orders (paid orders only).
+-- used by: views/customers.py, `python -m shopsight forecast`
+with
+
+selected as (
+
+    select day, paid_amount
+    from rollup_orders_buyer_orders
+    where day <= $end
+      and ($src is null or list_contains($src, source))
+      and ($dev is null or list_contains($dev, device))
+      and ($prov is null or list_contains($prov, province))
+
+)
+
+select
+    day,
+    sum(paid_amount) as paid_amount,
+    count(*) as orders
+from selected
+group by day
+order by day

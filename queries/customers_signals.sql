@@ -1,0 +1,25 @@
+-- customers_signals: 加购 and 收藏 buyers per day from traffic, signals a forecast may use.
+-- params: $end (date, inclusive; history up to it), $src, $dev (varchar[]; null = all)
+-- grain: one row per day. Only one-day rows (a 7-day total cannot be split by day); a
+-- column is NULL on days no row carries it.
+-- used by: views/customers.py, `python -m shopsight forecast`
+with
+
+source as (
+
+    select *
+    from traffic
+    where date <= $end
+      and coalesce(date_end, date) = date
+      and ($src is null or list_contains($src, source))
+      and ($dev is null or list_contains($dev, device))
+
+)
+
+select
+    date as day,
+    sum(add_to_cart_buyers) as add_to_cart_buyers,
+    sum(favorite_buyers) as favorite_buyers
+from source
+group by date
+order by date

@@ -1,0 +1,48 @@
+-- rollup_orders_buyer_orders: one row per paid order: its buyer, payment day, order-level
+-- dimensions and amount, with the buyer's first paid day in the shop.
+-- params: none (built at load time by workspace.rebuild_rollups, inside the load transaction)
+-- grain: one row per (order_id, buyer_id) among paid lines; buyer_id may be NULL (the
+-- order still counts in daily amounts, never as a buyer).
+--
+-- The paid-order rule lives here and only here: every customer and forecast query reads
+-- this table, never `orders`. Today an order line is paid when its paid_amount > 0 (the
+-- rule rollup_orders_daily_region uses too); when orders carry a `paid` flag the rule
+-- becomes `where paid` in paid_lines below, and the rollup is rebuilt by its new hash.
+-- first_paid_day is the buyer's first paid day over all their orders (whatever the
+-- filters), so "new" means new to the shop. province / source / device are order-level
+-- fields (an order's lines share them).
+-- Sorted by day so a date range reads only its own row groups.
+-- used by: queries/customers_*.sql, shopsight/forecast.py (via customers_daily.sql)
+create or replace table rollup_orders_buyer_orders as
+
+with
+
+paid_lines as (
+
+    select * from orders
+    where paid_amount > 0
+
+),
+
+paid_orders as (
+
+    select
+        order_id,
+        buyer_id,
+        cast(min(order_time) as date) as day,
+        any_value(province) as province,
+        any_value(source) as source,
+        any_value(device) as device,
+        sum(paid_amount) as paid_amount
+    from paid_lines
+    group by order_id, buyer_id
+
+)
+
+select
+    *,
+    case
+        when buyer_id is not null then min(day) over (partition by buyer_id)
+    end as first_paid_day
+from paid_orders
+order by day

@@ -1,0 +1,90 @@
+"""Customers page under AppTest: cards equal the queries, the charts and the segment table
+are there, the widgets (period grain, segment, forecast metric and days) work, short
+history and an empty workspace get their messages, English too."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from shopsight import customers, metrics
+from shopsight.i18n import t
+from shopsight.ui import kpi
+
+PAGE = "views/customers.py"
+ALL = {"start": "2026-10-01", "end": "2026-11-30"}
+
+
+def metric_values(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_page_shows_the_customer_numbers(app, small_ws, run_query):
+    at = app("small", PAGE, **ALL, cmp="none")
+    assert not at.exception
+    params = {"start": date(2026, 10, 1), "end": date(2026, 11, 30), "src": None, "dev": None,
+              "prov": None}
+    s = customers.summary(run_query(small_ws, "customers_summary", **params))
+    cards = metric_values(at)
+    assert cards[metrics.label("paying_buyers", "zh")] == kpi.card_value("paying_buyers", s["buyers"], "zh")
+    assert cards[t("customers.new_buyers", "zh")] == kpi.card_value("paying_buyers", s["new_buyers"], "zh")
+    assert cards[metrics.label("repurchase_rate", "zh")] == kpi.card_value(
+        "repurchase_rate", s["repurchase_rate"], "zh")
+    assert s["buyers"] == 40 and s["repeat_buyers"] == 40  # 40 buyers over 61 days
+    # new vs returning (2), 复购率, heatmap, forecast
+    assert len(at.get("vega_lite_chart")) == 5
+    table = at.dataframe[0].value
+    rfm = customers.segments(run_query(small_ws, "customers_rfm", **params))
+    assert table[t("customers.col_buyers", "zh")].astype(int).sum() == s["buyers"]
+    assert list(table[t("customers.col_segment", "zh")]) == [
+        t(f"customers.seg_{k}", "zh") for k in rfm["segment"]]
+    first = rfm.iloc[0]
+    assert at.get("download_button")[0].proto.label == t(
+        "customers.download", "zh", count=str(int(first["buyers"])))
+    # the forecast: 61 days of history, the backtest said
+    assert any("MAPE" in c.value for c in at.caption)
+    assert len(at.success) + len(at.warning) == 1
+
+
+def test_widgets_change_the_view(app, small_ws):
+    at = app("small", PAGE, **ALL)
+    at.segmented_control(key="cu_grain").set_value("month").run()
+    assert not at.exception
+    assert at.query_params.get("cu_grain") == "month"
+    options = at.selectbox(key="cu_segment").options
+    assert len(options) >= 1
+    at.selectbox(key="cu_segment").set_value(at.selectbox(key="cu_segment").options[-1]).run()
+    assert not at.exception
+    at.segmented_control(key="cu_fc_metric").set_value("paying_buyers").run()
+    at.segmented_control(key="cu_fc_days").set_value("7").run()
+    assert not at.exception
+    forecast_table = at.dataframe[-1].value
+    assert len(forecast_table) == 7
+    assert forecast_table[t("customers.forecast_chart_day", "zh")].iloc[0] == "2026-12-01"
+
+
+def test_short_history_says_so(app, small_ws):
+    at = app("small", PAGE, start="2026-10-01", end="2026-11-10")
+    assert not at.exception
+    assert any(t("customers.forecast_short", "zh", days=41, need=56) == i.value for i in at.info)
+
+
+def test_empty_workspace_and_english(app, empty_ws, small_ws):
+    at = app("empty", PAGE)
+    assert not at.exception
+    assert at.info and "买家ID" in at.info[0].value
+    at = app("small", PAGE, **ALL, locale="en-US")
+    assert not at.exception
+    assert at.title[0].value == t("customers.title", "en")
+
+
+@pytest.mark.parametrize("prov", ["浙江省"])
+def test_filters_apply(app, small_ws, run_query, prov):
+    at = app("small", PAGE, **ALL, prov=prov, cmp="none")
+    assert not at.exception
+    s = customers.summary(run_query(small_ws, "customers_summary", start=date(2026, 10, 1),
+                                    end=date(2026, 11, 30), src=None, dev=None, prov=[prov]))
+    assert metric_values(at)[metrics.label("paying_buyers", "zh")] == kpi.card_value(
+        "paying_buyers", s["buyers"], "zh")
+    assert s["buyers"] < 40
