@@ -20,6 +20,7 @@ ANALYSIS_PAGES = [
     ("views/regions.py", "nav.regions", ":material/map:"),
     ("views/products.py", "nav.products", ":material/inventory_2:"),
     ("views/abtest.py", "nav.abtest", ":material/compare:"),
+    ("views/inquiries.py", "nav.inquiries", ":material/forum:"),
 ]
 REPORT_PAGES: list[tuple[str, str, str]] = []
 DEFAULT_PAGE = "views/overview.py"
