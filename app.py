@@ -22,7 +22,9 @@ ANALYSIS_PAGES = [
     ("views/abtest.py", "nav.abtest", ":material/compare:"),
     ("views/inquiries.py", "nav.inquiries", ":material/forum:"),
 ]
-REPORT_PAGES: list[tuple[str, str, str]] = []
+REPORT_PAGES: list[tuple[str, str, str]] = [
+    ("views/report.py", "nav.report", ":material/summarize:"),
+]
 DEFAULT_PAGE = "views/overview.py"
 
 
