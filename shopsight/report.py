@@ -381,7 +381,8 @@ def products_section(run: Run, p: Period, lang: str) -> Section | None:
                                slow_units: slow["units_slow"].head(TOP_N),
                                amount: slow["paid_amount"].head(TOP_N)})
     chart = Chart(amount, list(shown_top[item]), [_num(v) for v in top["paid_amount"]], "money")
-    figures = {f"paid_{k}": _num(v) for k, v in zip(top["key"], top["paid_amount"], strict=True)}
+    figures = {f"paid_{k}": _num(v) for k, v in zip(top["product_id"], top["paid_amount"],
+                                                     strict=True)}
     figures["count_slow"] = float(len(slow))
     return Section("products", t("rep.sec_products", lang), said[:SENTENCES_MAX],
                    [Table("top_products", shown_top, {item: "text", amount: "money",
@@ -464,6 +465,8 @@ def image_tests_section(run: Run, p: Period, lang: str,
                      col["verdict"]: _verdict_label(v["status"], lang)})
         figures[f"lift_{test}"] = _num(lift)
         figures[f"status_{test}"] = v["status"]
+    winners = sum(1 for k, v in figures.items() if k.startswith("status_") and v == "winner")
+    said.insert(0, t("rep.say_tests", lang, count=len(rows), winners=winners))
     frame = pd.DataFrame(rows)
     formats = {col["test"]: "text", col["days"]: "int", col["control"]: "text",
                col["variant"]: "text", col["ctr"]: "pct", col["lift"]: "change",

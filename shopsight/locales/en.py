@@ -554,6 +554,7 @@ TEXT: dict[str, str] = {
     'rep.say_no_slow': 'No product went without sales in the last {days} days.',
     'rep.say_top_regions': 'The top {n} provinces hold {share} of the paid amount.',
     'rep.say_first_region': 'First is {name}: {amount}, {change} vs {period}.',
+    'rep.say_tests': '{count} main-image tests ran in this period; {winners} found a winner.',
     'rep.say_test': '{test}: {headline}',
     'rep.say_more_tests': '{count} more tests are in the table.',
     'rep.page_intro': 'Pick a weekly or monthly report to compare the period with the one before, and download it as HTML (opens offline, prints on A4) or Excel.',

@@ -555,6 +555,7 @@ TEXT: dict[str, str] = {
     'rep.say_no_slow': '没有近 {days} 天滞销的商品。',
     'rep.say_top_regions': '前 {n} 个省份占支付金额的 {share}。',
     'rep.say_first_region': '第一是{name}，支付金额 {amount}，比{period} {change}。',
+    'rep.say_tests': '本期有 {count} 个主图测试，其中 {winners} 个已有胜出版本。',
     'rep.say_test': '{test}：{headline}',
     'rep.say_more_tests': '另有 {count} 个测试，见下表。',
     'rep.page_intro': '选择周报或月报，查看本期与上期的对比，并下载 HTML（可离线打开、A4 打印）或 Excel 文件。',
