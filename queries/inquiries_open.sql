@@ -1,7 +1,8 @@
 -- inquiries_open: 1688 询盘 not closed and not given up, oldest first, with their age.
 -- params: $start, $end (date, inclusive), $prov (varchar[]; null = all),
 --         $as_of (date: the age is counted up to this day), $lost (varchar[]: follow-up
---         values that mean the customer is gone, e.g. 已流失; such rows are left out)
+--         values that mean the customer is gone, e.g. 已流失; such rows are left out;
+--         null = none)
 -- grain: one row per open inquiry. age_days = $as_of - date.
 -- used by: views/inquiries.py, shopsight/report.py (inquiries section)
 with
@@ -12,7 +13,7 @@ source as (
     where date between $start and $end
       and ($prov is null or list_contains($prov, province))
       and not coalesce(closed, false)
-      and (follow_up is null or not list_contains($lost, trim(follow_up)))
+      and (follow_up is null or $lost is null or not list_contains($lost, trim(follow_up)))
 
 ),
 
