@@ -150,7 +150,8 @@ def province_rows(groups: pd.DataFrame) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------ sentences
 
-def _label(value: object, lang: str) -> str:
+def value_label(value: object, lang: str) -> str:
+    """A channel / type / reason as shown: the value, or 未填写 when not given."""
     return t("inq.not_given", lang) if numbers.is_missing(value) else str(value)
 
 
@@ -180,14 +181,14 @@ def sentences(q: Inquiries, lang: str, *, period_word: str | None = None) -> lis
     if len(big) >= 2:
         best = big.sort_values("close_rate", ascending=False, kind="stable").iloc[0]
         worst = big.sort_values("close_rate", ascending=True, kind="stable").iloc[0]
-        said.append(t("inq.say_channels", lang, best=_label(best["value"], lang),
+        said.append(t("inq.say_channels", lang, best=value_label(best["value"], lang),
                       best_rate=metrics.fmt("close_rate", best["close_rate"], lang),
-                      best_n=int(best["count_inquiries"]), worst=_label(worst["value"], lang),
+                      best_n=int(best["count_inquiries"]), worst=value_label(worst["value"], lang),
                       worst_rate=metrics.fmt("close_rate", worst["close_rate"], lang),
                       worst_n=int(worst["count_inquiries"])))
     if not q.reasons.empty:
         top = q.reasons.iloc[0]
-        said.append(t("inq.say_reason", lang, reason=_label(top["reason"], lang),
+        said.append(t("inq.say_reason", lang, reason=value_label(top["reason"], lang),
                       count=int(top["count_inquiries"]), share=f"{top['share'] * 100:.0f}%"))
     if not q.open.empty:
         said.append(t("inq.say_open", lang, count=len(q.open),

@@ -497,7 +497,7 @@ def inquiries_section(run: Run, p: Period, lang: str) -> Section | None:
         rows = q.by(dim)
         title = t(f"inq.col_{dim}", lang)
         frame = pd.DataFrame({
-            title: [inquiries._label(v, lang) for v in rows["value"]],
+            title: [inquiries.value_label(v, lang) for v in rows["value"]],
             metrics.label("inquiries", lang): rows["count_inquiries"],
             metrics.label("closed_inquiries", lang): rows["count_closed"],
             metrics.label("close_rate", lang): rows["close_rate"],
@@ -512,7 +512,7 @@ def inquiries_section(run: Run, p: Period, lang: str) -> Section | None:
         reason, count = t("inq.col_reason", lang), metrics.label("inquiries", lang)
         share, cum = t("rep.col_share", lang), t("inq.cum_share", lang)
         tables.append(Table("inq_reasons", pd.DataFrame({
-            reason: [inquiries._label(r, lang) for r in q.reasons["reason"]],
+            reason: [inquiries.value_label(r, lang) for r in q.reasons["reason"]],
             count: q.reasons["count_inquiries"], share: q.reasons["share"],
             cum: q.reasons["cum_share"]}), {reason: "text", count: "int", share: "pct",
                                              cum: "pct"}))
@@ -524,13 +524,13 @@ def inquiries_section(run: Run, p: Period, lang: str) -> Section | None:
             cols["date"]: [pd.Timestamp(d).date() for d in shown["date"]],
             cols["age_days"]: shown["age_days"],
             cols["customer_id"]: shown["customer_id"].astype(str),
-            cols["channel"]: [inquiries._label(v, lang) for v in shown["channel"]],
-            cols["follow_up"]: [inquiries._label(v, lang) for v in shown["follow_up"]]}),
+            cols["channel"]: [inquiries.value_label(v, lang) for v in shown["channel"]],
+            cols["follow_up"]: [inquiries.value_label(v, lang) for v in shown["follow_up"]]}),
             {cols["date"]: "date", cols["age_days"]: "int", cols["customer_id"]: "text",
              cols["channel"]: "text", cols["follow_up"]: "text"}))
     channels = q.by("channel")
     chart = Chart(metrics.label("close_rate", lang),
-                  [inquiries._label(v, lang) for v in channels["value"]],
+                  [inquiries.value_label(v, lang) for v in channels["value"]],
                   [_num(v) for v in channels["close_rate"]], "pct")
     figures = {**q.values(), "count_open": float(len(q.open))}
     return Section("inquiries", t("rep.sec_inquiries", lang), said, tables, [chart], figures)

@@ -47,18 +47,18 @@ def cell_text(value: object, fmt: str, lang: str) -> str:
     return str(value)
 
 
-def _rows(table: Table) -> list[tuple[list[str], list[tuple[object, str]]]]:
+def cells(table: Table) -> tuple[list[str], list[list[tuple[object, str]]]]:
     """(columns shown, rows of (value, format)) with the per-row formats resolved."""
     cols = [c for c in table.frame.columns if c != "_fmt"]
     out = []
     for _, r in table.frame.iterrows():
-        cells = []
+        row = []
         for c in cols:
             fmt = table.formats.get(c, "text")
             if fmt == "row":
                 fmt = r["_fmt"]
-            cells.append((r[c], fmt))
-        out.append(cells)
+            row.append((r[c], fmt))
+        out.append(row)
     return cols, out
 
 
@@ -207,7 +207,7 @@ def to_html(report: Report) -> str:
     for s in report.sections:
         tables = []
         for tb in s.tables:
-            cols, rows = _rows(tb)
+            cols, rows = cells(tb)
             tables.append({
                 "caption": t(f"rep.table_{tb.key}", lang),
                 "columns": cols,
@@ -274,13 +274,13 @@ def to_xlsx(report: Report) -> bytes:
             row += 1
             ws.write_string(row, 0, t(f"rep.table_{tb.key}", lang), caption_f)
             row += 1
-            cols, rows = _rows(tb)
+            cols, rows = cells(tb)
             for j, c in enumerate(cols):
                 ws.write_string(row, j, str(c), head_f)
                 widths[j] = max(widths.get(j, 8), _width(str(c)))
             row += 1
-            for cells in rows:
-                for j, (v, fmt) in enumerate(cells):
+            for values in rows:
+                for j, (v, fmt) in enumerate(values):
                     _write(ws, row, j, v, fmt, text_f, num_f)
                     if fmt == "text":
                         widths[j] = max(widths.get(j, 8), _width(str(v)))

@@ -3,6 +3,8 @@ map (the Regions page's boundaries, colour scale and deck) and the tables as sho
 
 from __future__ import annotations
 
+import html
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -39,7 +41,7 @@ def load(f: Filters) -> inquiries.Inquiries:
 
 def daily_chart(daily: pd.DataFrame, lang: str) -> alt.Chart:
     """Stacked columns: inquiries per day by channel (the smaller channels as one)."""
-    frame = daily.assign(channel=[inquiries._label(c, lang) for c in daily["channel"]])
+    frame = daily.assign(channel=[inquiries.value_label(c, lang) for c in daily["channel"]])
     top = (frame.groupby("channel")["count_inquiries"].sum().sort_values(ascending=False)
            .index[:CHANNEL_LIMIT].tolist())
     other = t("inq.other", lang)
@@ -62,7 +64,7 @@ def daily_chart(daily: pd.DataFrame, lang: str) -> alt.Chart:
 def rate_bars(rows: pd.DataFrame, lang: str, title: str) -> alt.Chart:
     """Close rate per group as bars, the inquiry count in the label; small groups faded."""
     frame = pd.DataFrame({
-        "name": [inquiries._label(v, lang) for v in rows["value"]],
+        "name": [inquiries.value_label(v, lang) for v in rows["value"]],
         "rate": pd.to_numeric(rows["close_rate"], errors="coerce").astype("float64"),
         "count": pd.to_numeric(rows["count_inquiries"]).astype("int64"),
         "closed": pd.to_numeric(rows["count_closed"]).astype("int64"),
@@ -88,7 +90,7 @@ def rate_bars(rows: pd.DataFrame, lang: str, title: str) -> alt.Chart:
 def pareto_chart(reasons: pd.DataFrame, lang: str) -> alt.Chart:
     """Bars of inquiries per reason, most first, and the cumulative share as a line."""
     frame = pd.DataFrame({
-        "reason": [inquiries._label(r, lang) for r in reasons["reason"]],
+        "reason": [inquiries.value_label(r, lang) for r in reasons["reason"]],
         "count": pd.to_numeric(reasons["count_inquiries"]).astype("int64"),
         "cum": pd.to_numeric(reasons["cum_share"]).astype("float64"),
     })
@@ -140,23 +142,19 @@ def province_deck(groups: pd.DataFrame, lang: str):
     if placed.empty:
         return None, None
     scale = regions.color_scale(placed["count_inquiries"])
-    features = []
-    for name in sorted(known):
+    features = {}
+    for name in known:
         has = name in placed.index
         count = placed.at[name, "count_inquiries"] if has else None
         rate = placed.at[name, "close_rate"] if has else None
         color = scale.color(count) if scale is not None else regions.NO_DATA_COLOR
-        props = (("fill", tuple(regions.rgba(color))),
-                 ("value_text", metrics.fmt("inquiries", count, lang)),
-                 ("rate_text", metrics.fmt("close_rate", rate, lang)))
-        features.append((name, props))
-    view = regions.view_for_bbox(regions.CHINA_BBOX, region_view.MAP_WIDTH,
-                                 region_view.MAP_HEIGHT)
-    spec = region_view._spec("province", None, tuple(features), tuple(sorted(view.items())))
+        features[name] = {"fill": regions.rgba(color),
+                          "value_text": metrics.fmt("inquiries", count, lang),
+                          "rate_text": metrics.fmt("close_rate", rate, lang)}
     tip = "<br/>".join(["<b>{name}</b>",
-                        metrics.label("inquiries", lang) + ": {value_text}",
-                        metrics.label("close_rate", lang) + ": {rate_text}"])
-    return region_view.PrerenderedDeck(spec, {"html": tip}), scale
+                        html.escape(metrics.label("inquiries", lang)) + ": {value_text}",
+                        html.escape(metrics.label("close_rate", lang)) + ": {rate_text}"])
+    return region_view.province_deck(features, tip), scale
 
 
 def unplaced(groups: pd.DataFrame) -> int:
@@ -170,7 +168,7 @@ def unplaced(groups: pd.DataFrame) -> int:
 
 def rate_table(rows: pd.DataFrame, title: str, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
-        title: [inquiries._label(v, lang) for v in rows["value"]],
+        title: [inquiries.value_label(v, lang) for v in rows["value"]],
         metrics.label("inquiries", lang): pd.to_numeric(rows["count_inquiries"]).astype("int64"),
         metrics.label("closed_inquiries", lang): pd.to_numeric(rows["count_closed"]).astype("int64"),
         metrics.label("close_rate", lang): pd.to_numeric(rows["close_rate"],

@@ -99,6 +99,17 @@ def _spec(level: str, province: str | None, features: tuple, view: tuple) -> str
     return json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
 
 
+def province_deck(features: dict[str, dict], tooltip_html: str) -> PrerenderedDeck:
+    """A province choropleth of other figures (e.g. inquiry counts) drawn like the regions
+    map: features maps each province to its properties ("fill" as regions.rgba gives it,
+    plus the texts the tooltip names)."""
+    view = regions.view_for_bbox(regions.CHINA_BBOX, MAP_WIDTH, MAP_HEIGHT)
+    frozen = tuple((name, tuple((k, _hashable(v)) for k, v in props.items()))
+                   for name, props in sorted(features.items()))
+    spec = _spec("province", None, frozen, tuple(sorted(view.items())))
+    return PrerenderedDeck(spec, {"html": tooltip_html})
+
+
 def map_features(rt: RegionTable, metric: str, scale: regions.ColorScale | None,
                  lang: str) -> dict[str, dict]:
     """name -> the properties a feature carries: fill, formatted values for the tooltip,

@@ -22,7 +22,7 @@ def build(kind: str, end: date, lang: str) -> report.Report:
 
 def shown(table: report.Table, lang: str) -> pd.DataFrame:
     """A report table with its cells as the HTML file prints them."""
-    cols, rows = report_export._rows(table)
+    cols, rows = report_export.cells(table)
     return pd.DataFrame([[report_export.cell_text(v, f, lang) for v, f in r] for r in rows],
                         columns=cols)
 
