@@ -21,8 +21,11 @@ ANALYSIS_PAGES = [
     ("views/products.py", "nav.products", ":material/inventory_2:"),
     ("views/customers.py", "nav.customers", ":material/group:"),
     ("views/abtest.py", "nav.abtest", ":material/compare:"),
+    ("views/inquiries.py", "nav.inquiries", ":material/forum:"),
 ]
-REPORT_PAGES: list[tuple[str, str, str]] = []
+REPORT_PAGES: list[tuple[str, str, str]] = [
+    ("views/report.py", "nav.report", ":material/summarize:"),
+]
 DEFAULT_PAGE = "views/overview.py"
 
 

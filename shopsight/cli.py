@@ -580,6 +580,55 @@ def forecast_cmd(metric, days, ws_arg, as_json) -> None:
     for p in result.as_json()["points"]:
         click.echo(f"{p['date']}\t{p['value']}\t80% {p['lo80']}~{p['hi80']}"
                    f"\t95% {p['lo95']}~{p['hi95']}")
+@cli.command("report")
+@click.option("--period", "kind", type=click.Choice(["week", "month"]), required=True,
+              help="A weekly (7 days) or monthly report, compared with the period before.")
+@click.option("--end", "end", default=None, metavar="DATE",
+              help="Last day of the period, YYYY-MM-DD (default: the last complete week, "
+                   "Monday to Sunday, or calendar month the data covers).")
+@click.option("--format", "fmt", type=click.Choice(["html", "xlsx"]), required=True,
+              help="html: one self-contained page (offline, prints on A4); xlsx: a workbook, "
+                   "one sheet per section.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="File to write.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
+def report_command(kind, end, fmt, out, lang, ws_arg) -> None:
+    """Write the weekly / monthly report (周报 / 月报) as HTML or XLSX.
+
+    Sections (each only when its data has rows in the period): headline KPIs, funnel,
+    traffic sources, best and slow sellers, regions, main-image tests, 1688 inquiries.
+    A period without data gives a short report that says so.
+
+    Example: python -m shopsight report --period week --format html --out 周报.html
+    """
+    from shopsight import report, report_export
+
+    end_day = None
+    if end is not None:
+        try:
+            end_day = dt.date.fromisoformat(end)
+        except ValueError:
+            raise click.BadParameter(f"expected YYYY-MM-DD, got {end!r}",
+                                     param_hint="--end") from None
+    _, con = _open(ws_arg, read_only=True)
+    try:
+        def run(name, **params):
+            return queries.run(con, name, **params)
+
+        if end_day is None:
+            end_day = report.default_end(kind, report.last_day(run("date_bounds")))
+        built = report.build(run, report.period(kind, end_day), lang, workspace.datasets(con))
+    finally:
+        con.close()
+    if fmt == "html":
+        Path(out).write_text(report_export.to_html(built), encoding="utf-8")
+    else:
+        Path(out).write_bytes(report_export.to_xlsx(built))
+    p = built.period
+    click.echo(f"{out}: {kind} {p.start}~{p.end} vs {p.cmp_start}~{p.cmp_end}, "
+               f"{len(built.sections)} sections"
+               + ("" if built.sections else " (no data in this period)"))
 
 
 @cli.command()

@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import duckdb
 import pandas as pd
 
-from shopsight import queries
+from shopsight import numbers, queries
 
 MIN_STEPS, MAX_STEPS = 2, 6
 SEGMENT_COLUMNS = ("source", "device", "province")
@@ -25,6 +25,16 @@ SEGMENT_COLUMNS = ("source", "device", "province")
 # Taobao's named behaviours (the Tianchi logs as ingest names them): the funnel runs
 # 浏览 → 加购 → 购买; 收藏 is a side path, not a step on the way to buying
 BEHAVIOUR_STEPS = ("浏览", "加购", "购买")
+# step column -> i18n label key; a step is shown when its column has a value
+STEPS = {
+    "visitors": "funnel.step_visitors",
+    "add_to_cart_buyers": "funnel.step_cart",
+    "order_buyers": "funnel.step_order",
+    "paying_buyers": "funnel.step_pay",
+}
+# the 同行平均 rate (conversion from visitors) that applies to a step; shared with the Overview
+BENCHMARK_OF = {"add_to_cart_buyers": "add_to_cart_rate", "paying_buyers": "conversion"}
+SHOP_KINDS = ("traffic", "products")
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")
@@ -234,3 +244,74 @@ def time_to_convert(
     """
     params = _params(steps, window, by, start_date, end_date, source, device, province)
     return time_rows(queries.run(con, "event_funnel", **params))
+
+
+# ---------- the shop funnel (访客 -> 加购 -> 下单 -> 支付 from summed report rows)
+
+
+def _step_num(v: object) -> float | None:
+    return None if numbers.is_missing(v) else float(v)  # type: ignore[arg-type]
+
+
+def _step_ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or not b else a / b
+
+
+def shop_sums(run, params: dict) -> tuple[str | None, pd.Series]:
+    """The shop funnel's dataset (traffic when it has rows in the range, else products) and
+    its sums row (funnel_steps_<kind>, no split); run(name, **params) runs a named query."""
+    for kind in SHOP_KINDS:
+        rows = run(f"funnel_steps_{kind}", **params, by=None)
+        if not rows.empty and rows["count_rows"].sum() > 0:
+            return kind, rows.iloc[0]
+    return None, pd.Series(dtype="object")
+
+
+def steps_frame(sums: Mapping, compare: Mapping | None = None,
+                benchmarks: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """One row per step the sums have a value for, in funnel order.
+
+    Columns: step (column name), users, conversion_from_previous (step conversion),
+    conversion_from_first (reached from 访客), drop_off (users lost since the previous
+    step), drop_off_rate (1 - step conversion), cmp_users, cmp_conversion_from_first,
+    cmp_conversion_from_previous, change_points (conversion_from_first minus the compare
+    one, as a 0..1 difference), benchmark (同行平均 rate from 访客) and benchmark_gap.
+    Steps are not nested in 生意参谋 data (a buyer may pay without 加购), so a step
+    conversion above 100% is possible and kept as is.
+    """
+    benchmarks = benchmarks or {}
+    present = [c for c in STEPS if _step_num(sums.get(c)) is not None]
+    rows = []
+    first = prev = cmp_first = cmp_prev = None
+    for i, col in enumerate(present):
+        users = _step_num(sums.get(col))
+        cmp_users = _step_num(compare.get(f"cmp_{col}")) if compare is not None else None
+        if i == 0:
+            first, cmp_first = users, cmp_users
+        from_first = _step_ratio(users, first)
+        cmp_from_first = _step_ratio(cmp_users, cmp_first)
+        from_prev = _step_ratio(users, prev) if i else None
+        bench = benchmarks.get(BENCHMARK_OF.get(col, ""))
+        rows.append({
+            "step": col,
+            "users": users,
+            "conversion_from_previous": from_prev,
+            "conversion_from_first": from_first,
+            "drop_off": (prev - users) if i and prev is not None and users is not None else None,
+            "drop_off_rate": (1 - from_prev) if from_prev is not None else None,
+            "cmp_users": cmp_users,
+            "cmp_conversion_from_first": cmp_from_first,
+            "cmp_conversion_from_previous": _step_ratio(cmp_users, cmp_prev) if i else None,
+            "change_points": (from_first - cmp_from_first
+                              if i and from_first is not None and cmp_from_first is not None
+                              else None),
+            "benchmark": bench,
+            "benchmark_gap": (from_first - bench
+                              if bench is not None and from_first is not None else None),
+        })
+        prev, cmp_prev = users, cmp_users
+    return pd.DataFrame(rows, columns=[
+        "step", "users", "conversion_from_previous", "conversion_from_first", "drop_off",
+        "drop_off_rate", "cmp_users", "cmp_conversion_from_first", "cmp_conversion_from_previous",
+        "change_points", "benchmark", "benchmark_gap",
+    ])

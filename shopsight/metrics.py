@@ -5,9 +5,10 @@ never an average of per-row rates.  Division by zero gives None (shown as "—")
 Labels are i18n keys `metric.<name>` (and `metric_help.<name>` for the tooltip).
 
 Numerators and denominators name columns of a query's result (or of a canonical
-table).  Three come from queries rather than canonical columns: `gross_margin`
+table).  Some come from queries rather than canonical columns: `gross_margin`
 (paid_amount - refund_amount - units_sold * unit_cost per row), `repeat_buyers` /
-`buyers` (repurchase), `products_sold` / `products_listed` (sell-through).
+`buyers` (repurchase), `products_sold` / `products_listed` (sell-through),
+`count_inquiries` / `count_closed` (1688 询盘, close rate).
 """
 
 from __future__ import annotations
@@ -79,6 +80,14 @@ METRICS: dict[str, Metric] = {
         Metric("ctr", "clicks", "impressions", "pct", "up", "点击率: clicks per impression."),
         Metric("sell_through", "products_sold", "products_listed", "pct", "up",
                "动销率: products with units sold / products listed."),
+        # 1688 询盘 (inquiries): counts made by queries/inquiries_*.sql
+        Metric("inquiries", "count_inquiries", None, "int", "up", "询盘数: 1688 inquiries."),
+        Metric("closed_inquiries", "count_closed", None, "int", "up",
+               "成交询盘数: inquiries that closed."),
+        Metric("close_rate", "count_closed", "count_inquiries", "pct", "up",
+               "成交率: closed inquiries / inquiries."),
+        Metric("deal_amount", "amount", None, "money", "up",
+               "成交金额: deal amount of the closed inquiries."),
     )
 }
 

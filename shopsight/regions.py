@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -313,3 +313,36 @@ def view_for_bbox(bbox: Sequence[float], width: int = 720, height: int = 520,
     lat = math.degrees(2 * math.atan(math.exp(mid_y)) - math.pi / 2)
     return {"longitude": round((min_lon + max_lon) / 2, 4), "latitude": round(lat, 4),
             "zoom": round(max(min(zoom, 9.0), 1.0), 2)}
+
+
+# ------------------------------------------------------------------------- the page's table
+
+@dataclass
+class RegionTable:
+    origin: str
+    level: str  # "province" | "city"
+    province: str | None
+    rows: pd.DataFrame  # normalise + add_metrics + with_compare
+    metrics: list[str]
+    count_rows_left_out: int
+    count_undated_rows: int
+
+
+def region_table(run: Callable[..., pd.DataFrame], origin: str, params: Mapping,
+                 compare_params: Mapping | None, province: str | None = None) -> RegionTable:
+    """The region rows of queries/regions_<origin>.sql for a range (and its compare range, as
+    cmp_*/change_*). run(name, **params) runs a named query: ui.data.query on the Regions
+    page, queries.run in the report, so both show the same figures."""
+    level = "city" if province else "province"
+    raw = run(f"regions_{origin}", **params, province=province, undated=True)
+    rows = add_metrics(normalise(raw, level, province))
+    names = available_metrics(rows)
+    previous = None
+    if compare_params is not None:
+        before = run(f"regions_{origin}", **compare_params, province=province, undated=False)
+        previous = add_metrics(normalise(before, level, province))
+    rows = with_compare(rows, previous, names)
+    has_periods = "count_rows_left_out" in raw and len(raw)
+    left_out = int(raw["count_rows_left_out"].max()) if has_periods else 0
+    undated = int(raw["count_undated_rows"].sum()) if "count_undated_rows" in raw else 0
+    return RegionTable(origin, level, province, rows, names, left_out, undated)

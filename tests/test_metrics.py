@@ -31,7 +31,8 @@ def test_up_is_bad_for_refunds_and_costs():
 
 def test_sum_inputs_are_canonical_columns():
     canonical = {c for k in schema.KINDS.values() for c in k.column_names}
-    query_made = {"gross_margin", "repeat_buyers", "buyers", "products_sold", "products_listed"}
+    query_made = {"gross_margin", "repeat_buyers", "buyers", "products_sold", "products_listed",
+                  "count_inquiries", "count_closed"}
     for m in metrics.METRICS.values():
         assert set(m.inputs) <= canonical | query_made, m.name
 

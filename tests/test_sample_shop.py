@@ -32,6 +32,7 @@ DEFAULT_PARAMS = {
     "steps": ["浏览商品", "加入购物车", "提交订单", "支付成功"], "window_seconds": 86_400,
     "test_id": None, "product_id": None, "origin": "orders", "level": "product",
     "slow_days": 14, "cover_days": 14, "limit": 8, "undated": True, "grain": "month",
+    "as_of": date(2026, 11, 30), "lost": ["已流失"],
 }
 NOT_PAGE_QUERIES = {"ingest_macros"}  # macro definitions for the upload parser
 

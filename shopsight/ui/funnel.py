@@ -8,8 +8,9 @@ Two funnels:
   (queries/event_funnel.sql, rules in its header), with time to convert; one query answers
   the period, the compare period and the time to convert.
 
-The shaping functions (`steps_frame`, `segments_frame`, `event_frame`, `duration_label`)
-are pure: frames in, frames out.  The loaders go through ui.data.query (cached).
+The shaping functions (`segments_frame`, `event_frame`, `duration_label`, and
+shopsight.funnel.steps_frame) are pure: frames in, frames out.  The loaders go through
+ui.data.query (cached).
 """
 
 from __future__ import annotations
@@ -23,24 +24,15 @@ import pandas as pd
 import streamlit as st
 
 from shopsight import funnel, numbers
+from shopsight.funnel import BENCHMARK_OF, SHOP_KINDS, STEPS, steps_frame  # noqa: F401
 from shopsight.i18n import t
 from shopsight.mdtext import plain
 from shopsight.ui import charts, data, kpi, session
 from shopsight.ui.filters import Filters
 
-# step column -> i18n label key; a step is shown when its column has a value
-STEPS = {
-    "visitors": "funnel.step_visitors",
-    "add_to_cart_buyers": "funnel.step_cart",
-    "order_buyers": "funnel.step_order",
-    "paying_buyers": "funnel.step_pay",
-}
-# the 同行平均 rate (conversion from visitors) that applies to a step; shared with the Overview
-BENCHMARK_OF = {"add_to_cart_buyers": "add_to_cart_rate", "paying_buyers": "conversion"}
-BENCHMARK_SETTING = "benchmarks"
-SHOP_KINDS = ("traffic", "products")
 SPLITS = {"traffic": ("none", "source", "device"), "products": ("none", "category")}
 FILTER_DIMS = {"traffic": ("src", "dev"), "products": ("cat",)}
+BENCHMARK_SETTING = "benchmarks"
 WINDOWS = ("30m", "1h", "1d", "7d")
 DEFAULT_WINDOW = "1d"
 EVENT_SPLITS = ("none", *funnel.SEGMENT_COLUMNS)
@@ -59,56 +51,6 @@ def _num(v: object) -> float | None:
 
 def _ratio(a: float | None, b: float | None) -> float | None:
     return None if a is None or not b else a / b
-
-
-def steps_frame(sums: Mapping, compare: Mapping | None = None,
-                benchmarks: Mapping[str, float] | None = None) -> pd.DataFrame:
-    """One row per step the sums have a value for, in funnel order.
-
-    Columns: step (column name), users, conversion_from_previous (step conversion),
-    conversion_from_first (reached from 访客), drop_off (users lost since the previous
-    step), drop_off_rate (1 - step conversion), cmp_users, cmp_conversion_from_first,
-    cmp_conversion_from_previous, change_points (conversion_from_first minus the compare
-    one, as a 0..1 difference), benchmark (同行平均 rate from 访客) and benchmark_gap.
-    Steps are not nested in 生意参谋 data (a buyer may pay without 加购), so a step
-    conversion above 100% is possible and kept as is.
-    """
-    benchmarks = benchmarks or {}
-    present = [c for c in STEPS if _num(sums.get(c)) is not None]
-    rows = []
-    first = prev = cmp_first = cmp_prev = None
-    for i, col in enumerate(present):
-        users = _num(sums.get(col))
-        cmp_users = _num(compare.get(f"cmp_{col}")) if compare is not None else None
-        if i == 0:
-            first, cmp_first = users, cmp_users
-        from_first = _ratio(users, first)
-        cmp_from_first = _ratio(cmp_users, cmp_first)
-        from_prev = _ratio(users, prev) if i else None
-        bench = benchmarks.get(BENCHMARK_OF.get(col, ""))
-        rows.append({
-            "step": col,
-            "users": users,
-            "conversion_from_previous": from_prev,
-            "conversion_from_first": from_first,
-            "drop_off": (prev - users) if i and prev is not None and users is not None else None,
-            "drop_off_rate": (1 - from_prev) if from_prev is not None else None,
-            "cmp_users": cmp_users,
-            "cmp_conversion_from_first": cmp_from_first,
-            "cmp_conversion_from_previous": _ratio(cmp_users, cmp_prev) if i else None,
-            "change_points": (from_first - cmp_from_first
-                              if i and from_first is not None and cmp_from_first is not None
-                              else None),
-            "benchmark": bench,
-            "benchmark_gap": (from_first - bench
-                              if bench is not None and from_first is not None else None),
-        })
-        prev, cmp_prev = users, cmp_users
-    return pd.DataFrame(rows, columns=[
-        "step", "users", "conversion_from_previous", "conversion_from_first", "drop_off",
-        "drop_off_rate", "cmp_users", "cmp_conversion_from_first", "cmp_conversion_from_previous",
-        "change_points", "benchmark", "benchmark_gap",
-    ])
 
 
 def segments_frame(rows: pd.DataFrame, limit: int = SEGMENT_LIMIT) -> tuple[pd.DataFrame, int]:

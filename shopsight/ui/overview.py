@@ -1,9 +1,5 @@
-"""The Overview page's numbers: which dataset feeds the KPIs, and the KPI values.
-
-KPIs come from `traffic` when it has rows in the range, else `products`, else
-`orders`; refunds from whichever of products / orders has them.  投入产出比 and
-访客成本 use only the traffic rows with spend (the paid sources).
-"""
+"""The Overview page's numbers: the KPI values (rules in shopsight.kpis), the daily
+trend and the top movers."""
 
 from __future__ import annotations
 
@@ -12,54 +8,21 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from shopsight import coverage, currency, metrics, schema
+from shopsight.kpis import (  # noqa: F401 - the page reads these names from here
+    CORE_KPIS,
+    KPI_KINDS,
+    REFUND_KINDS,
+    SPEND_KPIS,
+    Kpis,
+    select,
+)
 from shopsight.ui import data
 from shopsight.ui.filters import Filters
 
-KPI_KINDS = ("traffic", "products", "orders")
-REFUND_KINDS = ("products", "orders")
-CORE_KPIS = ("visitors", "paying_buyers", "conversion", "aov", "uv_value", "paid_amount")
-SPEND_KPIS = ("roi", "cost_per_visitor")
 TREND_METRICS = ("paid_amount", "visitors", "paying_buyers", "conversion", "aov", "uv_value",
                  "orders", "units_sold", "add_to_cart_rate", "refund_rate", "spend")
 MOVER_DIMS = ("source", "product", "province")
 MOVERS_LIMIT = 8
-
-
-@dataclass
-class Kpis:
-    kind: str | None  # the dataset the KPIs come from; None = no rows in the range
-    sums: pd.Series | None
-    compare_sums: pd.Series | None
-    refund_kind: str | None
-    refund_sums: pd.Series | None
-    refund_compare_sums: pd.Series | None
-
-    def names(self) -> list[str]:
-        """The cards to show: the core KPIs the dataset can give, refunds, then spend."""
-        if self.sums is None:
-            return []
-        cols = self.sums.index
-        names = [n for n in CORE_KPIS if metrics.available(n, cols)]
-        if self.refund_sums is not None:
-            names.append("refund_rate")
-        if (self.sums.get("spend") or 0) > 0:
-            names += list(SPEND_KPIS)
-        return names
-
-    def values(self, which: str = "current") -> dict[str, float | None]:
-        sums = self.sums if which == "current" else self.compare_sums
-        refunds = self.refund_sums if which == "current" else self.refund_compare_sums
-        if sums is None:
-            return {}
-        out = {n: metrics.value(n, sums) for n in self.names()}
-        if refunds is not None:
-            out["refund_rate"] = metrics.value("refund_rate", refunds)
-        if "roi" in out:
-            paid = {"visitors": sums.get("spend_visitors"), "spend": sums.get("spend"),
-                    "paid_amount": sums.get("spend_paid_amount")}
-            out["roi"] = metrics.value("roi", paid)
-            out["cost_per_visitor"] = metrics.value("cost_per_visitor", paid)
-        return out
 
 
 def loaded_kinds() -> set[str]:
@@ -67,35 +30,8 @@ def loaded_kinds() -> set[str]:
     return set(b.loc[b["count_rows"] > 0, "kind"])
 
 
-def _sums(kind: str, params: dict | None) -> pd.Series | None:
-    if params is None:
-        return None
-    return data.query(f"overview_kpis_{kind}", **params).iloc[0]
-
-
 def kpis(f: Filters, loaded: set[str]) -> Kpis:
-    kind, sums = None, None
-    for k in KPI_KINDS:
-        if k in loaded:
-            s = _sums(k, f.params())
-            if s["count_rows"] > 0:
-                kind, sums = k, s
-                break
-    refund_kind, refund_sums = None, None
-    if kind is not None:
-        for k in ((kind,) if kind in REFUND_KINDS else ()) + REFUND_KINDS:
-            if k in loaded:
-                s = sums if k == kind else _sums(k, f.params())
-                if s["count_rows"] > 0 and pd.notna(s["refund_amount"]):
-                    refund_kind, refund_sums = k, s
-                    break
-    compare = f.compare_params()
-    return Kpis(
-        kind, sums,
-        _sums(kind, compare) if kind else None,
-        refund_kind, refund_sums,
-        _sums(refund_kind, compare) if refund_kind else None,
-    )
+    return select(data.query, f.params(), f.compare_params(), loaded)
 
 
 def daily(kind: str, f: Filters, compare: bool = False) -> pd.DataFrame | None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import html
 import json
-from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
@@ -24,6 +23,7 @@ import pydeck as pdk
 from shopsight import metrics, numbers, regions
 from shopsight.geo import boundaries
 from shopsight.i18n import t
+from shopsight.regions import RegionTable
 from shopsight.ui import charts, data
 from shopsight.ui.filters import Filters
 
@@ -42,36 +42,9 @@ def origins() -> list[str]:
     return [o for o in ORIGINS if o in have]
 
 
-@dataclass
-class RegionTable:
-    origin: str
-    level: str  # "province" | "city"
-    province: str | None
-    rows: pd.DataFrame  # regions.normalise + add_metrics + with_compare
-    metrics: list[str]
-    count_rows_left_out: int
-    count_undated_rows: int
-
-
-def _query(origin: str, params: dict, province: str | None, undated: bool) -> pd.DataFrame:
-    return data.query(f"regions_{origin}", **params, province=province, undated=undated)
-
-
 def table(origin: str, f: Filters, province: str | None = None) -> RegionTable:
     """The region rows for the filters (and the compare period, as cmp_*/change_*)."""
-    level = "city" if province else "province"
-    raw = _query(origin, f.params(), province, True)
-    rows = regions.add_metrics(regions.normalise(raw, level, province))
-    names = regions.available_metrics(rows)
-    previous = None
-    if f.compare:
-        before = _query(origin, f.compare_params(), province, False)
-        previous = regions.add_metrics(regions.normalise(before, level, province))
-    rows = regions.with_compare(rows, previous, names)
-    has_periods = "count_rows_left_out" in raw and len(raw)
-    left_out = int(raw["count_rows_left_out"].max()) if has_periods else 0
-    undated = int(raw["count_undated_rows"].sum()) if "count_undated_rows" in raw else 0
-    return RegionTable(origin, level, province, rows, names, left_out, undated)
+    return regions.region_table(data.query, origin, f.params(), f.compare_params(), province)
 
 
 def metric_label(metric: str, lang: str) -> str:
@@ -124,6 +97,17 @@ def _spec(level: str, province: str | None, features: tuple, view: tuple) -> str
                               ("name", *next(iter(values.values())).keys())}
     spec["layers"][0]["data"] = collection
     return json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
+
+
+def province_deck(features: dict[str, dict], tooltip_html: str) -> PrerenderedDeck:
+    """A province choropleth of other figures (e.g. inquiry counts) drawn like the regions
+    map: features maps each province to its properties ("fill" as regions.rgba gives it,
+    plus the texts the tooltip names)."""
+    view = regions.view_for_bbox(regions.CHINA_BBOX, MAP_WIDTH, MAP_HEIGHT)
+    frozen = tuple((name, tuple((k, _hashable(v)) for k, v in props.items()))
+                   for name, props in sorted(features.items()))
+    spec = _spec("province", None, frozen, tuple(sorted(view.items())))
+    return PrerenderedDeck(spec, {"html": tooltip_html})
 
 
 def map_features(rt: RegionTable, metric: str, scale: regions.ColorScale | None,
@@ -195,8 +179,10 @@ def legend_label(metric: str, value: float, lang: str) -> str:
     return numbers.CURRENCY + text if kind == "money" else text
 
 
-def legend(scale: regions.ColorScale, metric: str, lang: str) -> alt.Chart:
-    """The colour classes, low to high, as swatches with their value ranges."""
+def legend(scale: regions.ColorScale, metric: str, lang: str,
+           title: str | None = None) -> alt.Chart:
+    """The colour classes, low to high, as swatches with their value ranges (`metric` gives
+    the number format; `title` replaces its label, e.g. for inquiry counts)."""
     rows = []
     for color, low, high in regions.legend_stops(scale):
         text = legend_label(metric, low, lang)
@@ -214,7 +200,8 @@ def legend(scale: regions.ColorScale, metric: str, lang: str) -> alt.Chart:
     # squeezed a short legend (3 cities) into overlapping rows
     return (swatch + label).properties(
         height=24 * len(frame), width=140, autosize=alt.AutoSizeParams(type="pad"),
-        title=alt.TitleParams(metric_label(metric, lang), fontSize=12, anchor="start"))
+        title=alt.TitleParams(title or metric_label(metric, lang), fontSize=12,
+                              anchor="start"))
 
 
 # ------------------------------------------------------------------- table and bars

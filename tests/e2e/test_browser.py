@@ -20,6 +20,8 @@ PAGES = {
     "regions": '[data-testid="stDeckGlJsonChart"], [data-testid="stVegaLiteChart"]',
     "products": '[data-testid="stVegaLiteChart"]',
     "abtest": '[data-testid="stVegaLiteChart"]',
+    "inquiries": '[data-testid="stDeckGlJsonChart"], [data-testid="stVegaLiteChart"]',
+    "report": '[data-testid="stDataFrame"]',
 }
 
 

@@ -1,0 +1,62 @@
+"""Report page under AppTest: the default period, its sections and tables as the report
+functions give them, week/month switch, a period without data, the download buttons."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from shopsight import metrics, queries, report, workspace
+from shopsight.i18n import t
+from shopsight.ui import data
+
+PAGE = "views/report.py"
+
+
+def test_default_week_shows_every_section(app, small_ws):
+    at = app("small", PAGE)
+    assert not at.exception
+    # the small shop ends on Monday 2026-11-30: the last complete week is 11-23..11-29
+    assert at.text[0].value.startswith("本期 2026-11-23 ~ 2026-11-29")
+    # its main-image test (11-05..11-11) and inquiries (11-01..11-12) fall outside that week
+    shown = ("kpis", "funnel", "sources", "products", "regions")
+    assert [h.value for h in at.header] == [t(f"rep.sec_{k}", "zh") for k in shown]
+    assert len(at.get("download_button")) == 2  # HTML and XLSX
+
+
+def test_tables_equal_the_report_functions(app, small_ws):
+    at = app("small", PAGE, rep_period="month")
+    assert not at.exception
+    assert at.text[0].value.startswith("本期 2026-11-01 ~ 2026-11-30")
+    # the app's own connection (a process opens a file with one configuration only)
+    with data._database(str(small_ws.path.resolve())).cursor() as con:
+        built = report.build(lambda n, **p: queries.run(con, n, **p),
+                             report.period("month", date(2026, 11, 30)), "zh",
+                             workspace.datasets(con))
+    assert [h.value for h in at.header] == [t(f"rep.sec_{k}", "zh") for k in report.SECTIONS]
+    # sentences on the page are the report's
+    shown = [x.value for x in at.text[1:]]
+    assert shown == ["\n".join(s.sentences) for s in built.sections]
+    kpi = next(d.value for d in at.dataframe if t("rep.col_metric", "zh") in d.value.columns)
+    row = kpi[kpi[t("rep.col_metric", "zh")] == metrics.label("paid_amount", "zh")].iloc[0]
+    paid = built.section("kpis").figures["paid_amount"]
+    assert row[t("rep.col_current", "zh")] == metrics.fmt("paid_amount", paid, "zh",
+                                                           compact_from=1e6)
+
+
+def test_switch_period_and_pick_a_day_without_data(app, small_ws):
+    at = app("small", PAGE)
+    at.segmented_control(key="rep_period").set_value("month").run()
+    assert not at.exception
+    assert at.query_params["rep_period"] == "month"
+    assert at.text[0].value.startswith("本期 2026-11-01 ~ 2026-11-30")
+    at.date_input(key="rep_end_month").set_value(date(2020, 1, 31)).run()
+    assert not at.exception
+    assert [i.value for i in at.info] == [t("rep.empty", "zh")]
+    assert not at.header
+
+
+def test_english_report_page(app, small_ws):
+    at = app("small", PAGE, lang="en")
+    assert not at.exception
+    assert at.title[0].value == t("rep.title", "en")
+    assert at.header[0].value == t("rep.sec_kpis", "en")

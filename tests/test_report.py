@@ -1,0 +1,315 @@
+"""The weekly / monthly report: its periods, every figure against the named queries and the
+pages' functions, the XLSX read back with python-calamine, the HTML parsed and checked for
+sections and outside links, a period without data, and the CLI."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from python_calamine import CalamineWorkbook
+
+from shopsight import metrics, queries, report, report_export, workspace
+from shopsight.cli import cli
+from shopsight.i18n import t
+
+NOV = date(2026, 11, 30)
+
+
+@pytest.fixture
+def con(small_ws):
+    c = small_ws.connect(read_only=True)
+    yield c
+    c.close()
+
+
+def runner(c):
+    return lambda name, **p: queries.run(c, name, **p)
+
+
+def build(c, kind="month", end=NOV, lang="zh"):
+    return report.build(runner(c), report.period(kind, end), lang, workspace.datasets(c))
+
+
+# ---------------------------------------------------------------------------- periods
+
+@pytest.mark.parametrize(("kind", "end", "want"), [
+    ("week", date(2026, 11, 29), (date(2026, 11, 23), date(2026, 11, 29),
+                                  date(2026, 11, 16), date(2026, 11, 22))),
+    ("month", date(2026, 11, 30), (date(2026, 11, 1), date(2026, 11, 30),
+                                   date(2026, 10, 1), date(2026, 10, 31))),
+    ("month", date(2026, 3, 31), (date(2026, 3, 1), date(2026, 3, 31),
+                                  date(2026, 2, 1), date(2026, 2, 28))),
+    ("month", date(2028, 2, 29), (date(2028, 2, 1), date(2028, 2, 29),
+                                  date(2028, 1, 1), date(2028, 1, 31))),
+    ("month", date(2026, 11, 15), (date(2026, 10, 16), date(2026, 11, 15),
+                                   date(2026, 9, 16), date(2026, 10, 15))),
+])
+def test_period_and_the_one_before(kind, end, want):
+    p = report.period(kind, end)
+    assert (p.start, p.end, p.cmp_start, p.cmp_end) == want
+
+
+@pytest.mark.parametrize(("kind", "last", "want"), [
+    ("week", date(2026, 11, 30), date(2026, 11, 29)),  # a Monday: the week before
+    ("week", date(2026, 11, 29), date(2026, 11, 29)),  # a Sunday: that week
+    ("week", date(2026, 12, 5), date(2026, 11, 29)),
+    ("month", date(2026, 11, 30), date(2026, 11, 30)),
+    ("month", date(2026, 11, 29), date(2026, 10, 31)),
+    ("month", date(2026, 1, 10), date(2025, 12, 31)),
+])
+def test_default_end_is_the_last_complete_period(kind, last, want):
+    assert report.default_end(kind, last) == want
+
+
+# ---------------------------------------------------------------------------- figures
+
+def test_every_section_of_the_small_shop_is_there(con):
+    r = build(con)
+    assert [s.key for s in r.sections] == list(report.SECTIONS)
+    for s in r.sections:
+        assert 2 <= len(s.sentences) <= report.SENTENCES_MAX, s.key
+
+
+def test_kpis_equal_the_overview_queries(con):
+    r = build(con)
+    now = queries.run(con, "overview_kpis_traffic", start=date(2026, 11, 1), end=NOV, src=None,
+                      dev=None, prov=None, cat=None).iloc[0]
+    before = queries.run(con, "overview_kpis_traffic", start=date(2026, 10, 1),
+                         end=date(2026, 10, 31), src=None, dev=None, prov=None,
+                         cat=None).iloc[0]
+    fig = r.section("kpis").figures
+    for name in ("visitors", "paying_buyers", "conversion", "aov", "paid_amount"):
+        assert fig[name] == pytest.approx(metrics.value(name, now)), name
+        assert fig[f"cmp_{name}"] == pytest.approx(metrics.value(name, before)), name
+    refunds = queries.run(con, "overview_kpis_products", start=date(2026, 11, 1), end=NOV,
+                          src=None, dev=None, prov=None, cat=None).iloc[0]
+    assert fig["refund_rate"] == pytest.approx(refunds["refund_amount"] / refunds["paid_amount"])
+    assert fig["roi"] == pytest.approx(now["spend_paid_amount"] / now["spend"])
+    # the traffic rows summed by hand: the query is right too
+    raw = con.execute("select sum(visitors), sum(paid_amount) from traffic "
+                      "where date >= '2026-11-01' and date_end <= '2026-11-30'").fetchone()
+    assert fig["visitors"] == raw[0]
+    assert fig["paid_amount"] == pytest.approx(raw[1])
+
+
+def test_funnel_sources_products_regions_equal_their_queries(con):
+    r = build(con)
+    p = {"start": date(2026, 11, 1), "end": NOV, "cmp_start": date(2026, 10, 1),
+         "cmp_end": date(2026, 10, 31), "src": None, "dev": None, "prov": None, "cat": None}
+    steps = queries.run(con, "funnel_steps_traffic", **p, by=None).iloc[0]
+    fun = r.section("funnel").figures
+    assert fun["users_visitors"] == steps["visitors"]
+    assert fun["users_paying_buyers"] == steps["paying_buyers"]
+    assert fun["conversion_from_first"] == pytest.approx(
+        steps["paying_buyers"] / steps["visitors"])
+
+    by_source = queries.run(con, "sources_by_source", **p)
+    by_source = by_source[by_source["count_rows"] > 0]
+    src = r.section("sources").figures
+    assert {k[5:]: v for k, v in src.items()} == pytest.approx(
+        dict(zip(by_source["source"], by_source["paid_amount"], strict=True)))
+
+    ranking = queries.run(con, "products_ranking", **p, level="product", slow_days=14,
+                          cover_days=14)
+    prod = r.section("products").figures
+    paid = dict(zip(ranking["product_id"], ranking["paid_amount"], strict=True))
+    top = [k for k in prod if k.startswith("paid_")]
+    assert top and all(prod[k] == pytest.approx(paid[k[5:]]) for k in top)
+    assert prod[top[0]] == pytest.approx(max(paid.values()))
+
+    regions_rows = queries.run(con, "regions_orders", **p, province=None, undated=True)
+    reg = r.section("regions").figures
+    assert reg["paid_amount"] == pytest.approx(regions_rows["paid_amount"].sum())
+    lines = con.execute("select province, sum(paid_amount) from orders "
+                        "where order_time >= '2026-11-01' and order_time < '2026-12-01' "
+                        "group by 1").fetchall()
+    assert len(lines) == 4
+    for province, amount in lines:
+        assert reg[f"paid_{province}"] == pytest.approx(amount)
+
+
+def test_image_test_verdict_equals_the_ab_page(con):
+    from shopsight.ui import abtest as ab_page
+
+    r = build(con)
+    totals = queries.run(con, "abtest_variants", test_id="t1", start_date=date(2026, 11, 1),
+                         end_date=NOV)
+    daily = queries.run(con, "abtest_daily", test_id="t1", start_date=date(2026, 11, 1),
+                        end_date=NOV)
+    page = ab_page.analyse(totals, daily, None, "ctr")
+    fig = r.section("image_tests").figures
+    assert fig["status_t1"] == page.verdict["status"]
+    assert fig["lift_t1"] == pytest.approx(page.verdict["lift_rel"])
+
+
+def test_inquiries_equal_their_queries(con):
+    r = build(con)
+    sums = queries.run(con, "inquiries_kpis", start=date(2026, 11, 1), end=NOV,
+                       prov=None).iloc[0]
+    fig = r.section("inquiries").figures
+    assert fig["inquiries"] == sums["count_inquiries"] == 12
+    assert fig["closed_inquiries"] == sums["count_closed"] == 4  # days 0, 3, 6, 9
+    assert fig["close_rate"] == pytest.approx(4 / 12)
+    assert fig["deal_amount"] == pytest.approx(2000.0)
+
+
+def test_a_week_report_compares_with_the_week_before(con):
+    r = build(con, "week", date(2026, 11, 29))
+    fig = r.section("kpis").figures
+    week = con.execute("select sum(visitors) from traffic where date between "
+                       "'2026-11-23' and '2026-11-29' and date_end <= '2026-11-29'").fetchone()
+    before = con.execute("select sum(visitors) from traffic where date between "
+                         "'2026-11-16' and '2026-11-22' and date_end <= '2026-11-22'").fetchone()
+    assert fig["visitors"] == week[0]
+    assert fig["cmp_visitors"] == before[0]
+    assert "上周" in r.section("kpis").sentences[0]
+
+
+# ---------------------------------------------------------------------------- XLSX
+
+def test_xlsx_reads_back_with_sheets_and_numbers(con):
+    r = build(con)
+    data = report_export.to_xlsx(r)
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    assert wb.sheet_names == [s.title for s in r.sections]
+    kpi_rows = wb.get_sheet_by_name(t("rep.sec_kpis", "zh")).to_python()
+    header = kpi_rows.index([t(f"rep.col_{c}", "zh") for c in
+                             ("metric", "current", "previous", "change")])
+    by_label = {row[0]: row for row in kpi_rows[header + 1:] if row[0]}
+    fig = r.section("kpis").figures
+    paid = by_label[metrics.label("paid_amount", "zh")]
+    assert isinstance(paid[1], float) and paid[1] == pytest.approx(fig["paid_amount"])
+    assert paid[2] == pytest.approx(fig["cmp_paid_amount"])
+    assert paid[3] == pytest.approx(fig["paid_amount"] / fig["cmp_paid_amount"] - 1)
+    conv = by_label[metrics.label("conversion", "zh")]
+    assert isinstance(conv[1], float) and 0 < conv[1] < 1  # a rate as a number, not "2.9%"
+
+    inq = wb.get_sheet_by_name(t("rep.sec_inquiries", "zh")).to_python()
+    title = t("inq.col_channel", "zh")
+    head = next(i for i, row in enumerate(inq) if row[0] == title)
+    assert inq[head][:4] == [title, metrics.label("inquiries", "zh"),
+                             metrics.label("closed_inquiries", "zh"),
+                             metrics.label("close_rate", "zh")]
+    assert inq[head + 1][:4] == ["旺旺", 12.0, 4.0, pytest.approx(4 / 12)]
+    styles = zipfile.ZipFile(io.BytesIO(data)).read("xl/styles.xml").decode()
+    assert 'formatCode="0.00%"' in styles and "¥#,##0.00" in styles
+
+
+def test_xlsx_text_is_never_a_formula():
+    cell = "=HYPERLINK(\"http://x\",\"y\")"
+    r = _crafted(cell)
+    data = report_export.to_xlsx(r)
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    rows = wb.get_sheet_by_index(0).to_python()
+    assert any(cell in row for row in rows)
+    sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet
+
+
+# ---------------------------------------------------------------------------- HTML
+
+class Parsed(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.ids: list[str] = []
+        self.links: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        for k, v in attrs:
+            if k == "id":
+                self.ids.append(v)
+            if k in ("src", "href", "xlink:href", "action", "srcset") and v:
+                self.links.append(v)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(html: str) -> Parsed:
+    p = Parsed()
+    p.feed(html)
+    p.close()
+    return p
+
+
+def test_html_has_every_section_and_nothing_from_outside(con):
+    r = build(con)
+    html = report_export.to_html(r)
+    p = parse(html)
+    assert [i for i in p.ids if i.startswith("section-")] == [f"section-{k}"
+                                                              for k in report.SECTIONS]
+    assert not {"script", "link", "img", "iframe", "object", "embed"} & set(p.tags)
+    assert not [u for u in p.links if "http://" in u or "https://" in u or u.startswith("//")]
+    assert "http://" not in html and "https://" not in html and "@import" not in html
+    assert p.tags.count("svg") >= 5  # the charts are inline
+    text = "".join(p.text)
+    for s in r.sections:
+        assert s.title in text
+        for line in s.sentences:
+            assert line in text
+    assert "@page" in html and "A4" in html
+
+
+def test_html_escapes_data_values():
+    r = _crafted('<script>alert("x")</script>')
+    html = report_export.to_html(r)
+    p = parse(html)
+    assert "script" not in p.tags
+    assert '<script>alert("x")</script>' in "".join(p.text)
+
+
+def _crafted(value: str) -> report.Report:
+    frame = pd.DataFrame({"name": [value], "n": [1]})
+    chart = report.Chart(value, [value], [1.0], "int")
+    section = report.Section("sources", value, [value, value],
+                             [report.Table("sources", frame, {"name": "text", "n": "int"})],
+                             [chart])
+    return report.Report(report.period("week", NOV), "zh", "t", "s", [section])
+
+
+# ---------------------------------------------------------------------------- no data
+
+def test_a_period_without_data_gives_a_short_report(con):
+    r = build(con, "week", date(2020, 1, 5), lang="en")
+    assert r.empty
+    html = report_export.to_html(r)
+    assert t("rep.empty", "en") in "".join(parse(html).text)
+    assert len(html) < 5000
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(report_export.to_xlsx(r)))
+    assert len(wb.sheet_names) == 1
+    cells = [c for row in wb.get_sheet_by_index(0).to_python() for c in row]
+    assert t("rep.empty", "en") in cells
+
+
+# ---------------------------------------------------------------------------- CLI
+
+def test_cli_writes_html_and_xlsx(small_ws, tmp_path):
+    out = tmp_path / "month.html"
+    result = CliRunner().invoke(cli, ["report", "--period", "month", "--format", "html",
+                                      "--out", str(out), "--workspace", str(small_ws.path)])
+    assert result.exit_code == 0, result.output
+    assert "2026-11-01~2026-11-30" in result.output
+    p = parse(out.read_text(encoding="utf-8"))
+    assert len([i for i in p.ids if i.startswith("section-")]) == len(report.SECTIONS)
+
+    xlsx = tmp_path / "week.xlsx"
+    result = CliRunner().invoke(cli, ["report", "--period", "week", "--end", "2026-11-29",
+                                      "--format", "xlsx", "--out", str(xlsx), "--lang", "en",
+                                      "--workspace", str(small_ws.path)])
+    assert result.exit_code == 0, result.output
+    wb = CalamineWorkbook.from_path(str(xlsx))
+    assert wb.sheet_names[0] == t("rep.sec_kpis", "en")
+
+    bad = CliRunner().invoke(cli, ["report", "--period", "week", "--end", "29/11/2026",
+                                   "--format", "html", "--out", str(out),
+                                   "--workspace", str(small_ws.path)])
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output

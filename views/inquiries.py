@@ -1,0 +1,113 @@
+"""询盘分析 Inquiries (1688): inquiries per day and channel, close rate by channel, customer
+type and province, reasons not closed, open inquiries to follow up, new vs returning."""
+
+import streamlit as st
+
+from shopsight import inquiries, metrics, numbers
+from shopsight.i18n import t
+from shopsight.ui import charts, downloads, filters, kpi, session
+from shopsight.ui import inquiries as view
+from shopsight.ui import regions as region_view
+
+lang = session.lang()
+f = filters.current()
+st.title(t("inq.title", lang))
+
+if not view.has_rows():
+    st.info(t("inq.empty", lang), icon=":material/forum:")
+    st.page_link("views/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
+    st.stop()
+
+q = view.load(f)
+notes = [t("inq.caption", lang, start=f.start.isoformat(), end=f.end.isoformat())]
+if f.compare:
+    notes.append(t("filters.compare_range", lang, start=f.compare[0].isoformat(),
+                   end=f.compare[1].isoformat()))
+st.caption(" ".join(notes))
+unapplied = f.not_applicable("inquiries")
+if unapplied:
+    st.caption(t("inq.filters_not_applied", lang,
+                 names="、".join(t(filters.DIM_LABELS[d], lang) for d in unapplied)))
+if q.empty:
+    first_last = view.coverage()
+    st.info(t("inq.no_rows_in_range", lang, start=first_last[0], end=first_last[1]))
+    st.stop()
+
+# ---------- headline
+now = q.values()
+before = q.values("compare") if f.compare else None
+cards = [n for n in inquiries.KPI_NAMES if n != "deal_amount" or now["deal_amount"] is not None]
+kpi.cards(cards, now, lang, previous=before)
+st.text("\n".join(inquiries.sentences(q, lang)))
+
+# ---------- per day and channel
+st.subheader(t("inq.daily", lang))
+charts.show(view.daily_chart(q.daily, lang))
+
+# ---------- close rate by channel, customer type, province
+st.subheader(t("inq.rates", lang))
+st.caption(t("inq.rates_caption", lang, n=inquiries.SMALL_GROUP))
+dim_cols = st.columns(2)
+for i, dim in enumerate(("channel", "customer_type")):
+    rows = q.by(dim)
+    title = t(f"inq.col_{dim}", lang)
+    with dim_cols[i]:
+        st.markdown(f"**{title}**")
+        if rows.empty:
+            st.info(t("inq.no_values", lang))
+            continue
+        charts.show(view.rate_bars(rows, lang, title))
+        st.dataframe(view.rate_table(rows, title, lang), hide_index=True, width="stretch",
+                     placeholder=numbers.NONE, column_config=view.rate_config(lang),
+                     key=f"inq_table_{dim}")
+
+# ---------- provinces on the map
+st.subheader(t("inq.provinces", lang))
+deck, scale = view.province_deck(q.groups, lang)
+prov_rows = q.by("province")
+title = t("inq.col_province", lang)
+map_col, legend_col, table_col = st.columns([6, 2, 5])
+if deck is not None:
+    map_col.pydeck_chart(deck, key="inq_map", height=region_view.MAP_HEIGHT)
+    if scale is not None:
+        charts.show(region_view.legend(scale, "orders", lang,
+                                       title=metrics.label("inquiries", lang)),
+                    legend_col, width="content")
+else:
+    map_col.info(t("inq.no_provinces", lang))
+table_col.dataframe(view.rate_table(prov_rows, title, lang), hide_index=True, width="stretch",
+                    height=region_view.MAP_HEIGHT, placeholder=numbers.NONE,
+                    column_config=view.rate_config(lang), key="inq_table_province")
+missing = view.unplaced(q.groups)
+if missing:
+    st.caption(t("inq.unplaced", lang, count=missing))
+
+# ---------- reasons not closed
+st.subheader(t("inq.reasons", lang))
+if q.reasons.empty:
+    st.info(t("inq.no_reasons", lang))
+else:
+    charts.show(view.pareto_chart(q.reasons, lang))
+
+# ---------- open inquiries to follow up
+st.subheader(t("inq.open", lang))
+if q.open.empty:
+    st.info(t("inq.open_none", lang))
+else:
+    table = view.open_table(q.open, lang)
+    st.caption(t("inq.open_caption", lang, count=len(table), as_of=q.as_of.isoformat(),
+                 lost="、".join(inquiries.LOST_FOLLOW_UPS[:2])))
+    st.dataframe(table.head(view.TABLE_LIMIT), hide_index=True, width="stretch", key="inq_open")
+    if len(table) > view.TABLE_LIMIT:
+        st.caption(t("inq.open_capped", lang, n=view.TABLE_LIMIT, count=len(table)))
+    st.download_button(t("inq.download", lang), downloads.safe_csv(table),
+                       file_name=f"inquiries_open_{f.start}_{f.end}.csv", mime="text/csv",
+                       key="inq_download", icon=":material/download:")
+
+# ---------- new vs returning customers
+st.subheader(t("inq.customers_title", lang))
+if q.customers.empty:
+    st.info(t("inq.no_values", lang))
+else:
+    charts.show(view.customers_chart(q.customers, lang))
+    st.caption(t("inq.customers_caption", lang))
