@@ -31,6 +31,7 @@ import duckdb
 import pyarrow as pa
 
 from shopsight import queries, schema
+from shopsight.conflicts import retry_conflicts  # writes from replicas sharing a lake
 
 DB_FILE = "shop.duckdb"
 SAMPLE = "sample"
@@ -261,6 +262,7 @@ def _select_canonical(kind: str, arrow_cols: list[str]) -> str:
     return ", ".join(parts)
 
 
+@retry_conflicts
 def write_dataset(
     ws: Workspace,
     kind: str,
@@ -494,6 +496,7 @@ def rebuild_rollups(con: duckdb.DuckDBPyConnection, kind: str) -> None:
         _record_rollup(con, name)
 
 
+@retry_conflicts
 def delete_dataset(ws: Workspace, kind: str, con: duckdb.DuckDBPyConnection | None = None) -> None:
     """Empty a dataset (the table stays, with its canonical columns)."""
     if kind not in schema.KINDS:
@@ -567,6 +570,7 @@ def saved_mapping(con: duckdb.DuckDBPyConnection, header_key: str) -> tuple[str,
     return (row[0], json.loads(row[1])) if row else None
 
 
+@retry_conflicts
 def save_mapping(con: duckdb.DuckDBPyConnection, header_key: str, kind: str, mapping: dict) -> None:
     con.execute(
         "merge into _mappings using (select $k as header_key, $kind as kind, "
@@ -589,6 +593,7 @@ def get_setting(con: duckdb.DuckDBPyConnection, key: str, default=None):
     return json.loads(row[0]) if row else default
 
 
+@retry_conflicts
 def set_setting(con: duckdb.DuckDBPyConnection, key: str, value) -> None:
     con.execute(
         "merge into _settings using (select $k as key, cast($v as json) as value) as s "
