@@ -114,6 +114,7 @@ TEXT: dict[str, str] = {
     "data.rejected": "{file} 中有 {rows} 行无法解析，未导入（见下表，可下载）。",
     "data.download_rejected": "下载未导入的行（CSV）",
     "data.unexpected": "{file}：读取时出错（{message}）。工作区未改变。",
+    "data.load_conflict": "{file}：另一个服务进程正在同时向这个工作区导入数据，多次重试仍未成功，本次导入未生效。请再导入一次。",
     "data.datasets": "已导入的数据",
     "data.no_datasets": "工作区里还没有数据。",
     "data.ds_kind": "数据类型",
