@@ -227,6 +227,7 @@ def connect(workspace: str | os.PathLike | Workspace | None = None,
     return ws.connect(read_only=read_only)
 
 
+@retry_conflicts  # replicas starting at once may both create or rebuild tables
 def ensure_schema(con: duckdb.DuckDBPyConnection, lake: bool = False) -> None:
     """Create what is missing, and bring the rollups up to their SQL (sync_rollups)."""
     for kind in schema.KINDS:
@@ -234,6 +235,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, lake: bool = False) -> None:
     for ddl in _META_DDL:
         # DuckLake has no key constraints; upserts below use merge, which needs none
         con.execute(ddl.replace(" primary key", "") if lake else ddl)
+    con.execute(_SEED_LOAD_SEQ)
     sync_rollups(con, lake=lake)
 
 
@@ -312,7 +314,7 @@ def write_dataset(
                         if name not in existing and not name.startswith("_"):
                             con.execute(f"alter table {quote_ident(kind)} add column {quote_ident(name)} varchar")
                     con.execute(f"insert into {quote_ident(kind)} by name select {select} from {view}")
-                load_id = con.execute("select coalesce(max(load_id), 0) + 1 from _loads").fetchone()[0]
+                load_id = _claim_load_id(con)
                 con.execute(
                     "insert into _loads values ($id, $kind, $file, $sheet, $mode, $rows, $rejected, "
                     "$mapping, $derived, $at, true)",
@@ -456,6 +458,21 @@ def _refill_rollups(con: duckdb.DuckDBPyConnection, kind: str) -> None:
         table, query = parts
         con.execute(f"delete from {quote_ident(table)}")
         con.execute(f"insert into {quote_ident(table)} by name {query}")
+
+
+# Load ids are max + 1 over the snapshot a load reads, so two processes loading into one
+# lake at once would take the same id when neither deletes from a table the other writes
+# (two first loads, two appends). Every load therefore rewrites the one `load_seq` row of
+# _settings: DuckLake then fails the later commit, and it runs again with the next id.
+_SEED_LOAD_SEQ = ("insert into _settings select 'load_seq', cast('0' as json) "
+                  "where not exists (select 1 from _settings where key = 'load_seq')")
+
+
+def _claim_load_id(con: duckdb.DuckDBPyConnection) -> int:
+    load_id = con.execute("select coalesce(max(load_id), 0) + 1 from _loads").fetchone()[0]
+    con.execute("delete from _settings where key = 'load_seq'")
+    con.execute("insert into _settings values ('load_seq', $v)", {"v": json.dumps(load_id)})
+    return load_id
 
 
 def _add_extra_columns(con: duckdb.DuckDBPyConnection, kind: str, names: list[str]) -> None:
