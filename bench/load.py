@@ -4,10 +4,18 @@
     python bench/load.py --sessions 10 --seconds 120 --think 2 5
     python bench/load.py --client browser --sessions 10    # real chromium tabs instead
     python bench/load.py --rows 5000 --sessions 2 --seconds 2 --out /tmp/bench_ws   # smoke
+    python bench/load.py --rows 1000000 --sessions 20 --rounds 0 --setup file:1 lake:1 lake:2
 
 The script starts `streamlit run app.py` on 127.0.0.1 (and stops it), with
 SHOPSIGHT_DATA_DIR holding the workspace from bench/datagen.py, opened by `?ws=<name>`;
 a fresh server per session count, so every level starts with a cold query cache.
+
+Setups (--setup, in turn, same sessions and seed): `file:1` one server on the DuckDB
+file (the default); `lake:N` N servers on one DuckLake workspace whose catalog is in a
+throwaway PostgreSQL (scripts/pg_cluster.py, needs Debian's postgresql and
+duckdb-extension-postgres-scanner) and whose Parquet files are in a shared local
+directory, the workspace copied into it with write_dataset first; sessions take the
+servers in turn, as a sticky proxy would spread browsers.
 
 Clients (--client):
 - ws (default): each session speaks Streamlit's own websocket protocol, as the browser
@@ -38,6 +46,7 @@ import asyncio
 import contextlib
 import os
 import random
+import shutil
 import signal
 import socket
 import statistics
@@ -127,10 +136,10 @@ class Server:
     """`streamlit run app.py` on 127.0.0.1, its RSS sampled until stopped."""
 
     def __init__(self, data_dir: Path, log_path: Path, options: list[str] = (),
-                 app_root: Path = ROOT):
+                 app_root: Path = ROOT, env: dict[str, str] | None = None):
         self.port = free_port()
         self.log = open(log_path, "w")  # noqa: SIM115 (closed in stop())
-        env = {**os.environ, "SHOPSIGHT_DATA_DIR": str(data_dir)}
+        env = {**os.environ, **(env or {}), "SHOPSIGHT_DATA_DIR": str(data_dir)}
         env.pop("SHOPSIGHT_WORKSPACE", None)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -337,14 +346,16 @@ async def ws_session(port: int, query: str, start: Start, rng: random.Random, st
             start.arrived()
 
 
-async def run_ws_level(port: int, query: str, sessions: int, seconds: float,
+async def run_ws_level(ports: list[int], query: str, sessions: int, seconds: float,
                        think: tuple[float, float], timeout_s: float, seed: int) -> Stats:
+    """Sessions take the servers in turn, as a sticky proxy spreads browsers."""
     stats = Stats()
     start = Start(sessions, seconds)
     tasks = []
     for i in range(sessions):
-        tasks.append(asyncio.create_task(ws_session(port, query, start, random.Random(seed + i),
-                                                    stats, think, timeout_s)))
+        tasks.append(asyncio.create_task(ws_session(ports[i % len(ports)], query, start,
+                                                    random.Random(seed + i), stats, think,
+                                                    timeout_s)))
         await asyncio.sleep(2.0 / sessions)
     await asyncio.gather(*tasks)
     return stats
@@ -554,10 +565,116 @@ def report(sessions: int, seconds: float, stats: Stats, peak_rss: int, idle_rss:
     return ok
 
 
+SETUPS = {"file": "file backend", "lake": "DuckLake, PostgreSQL catalog"}
+
+
+def parse_setup(text: str) -> tuple[str, int]:
+    """`file:1`, `lake:2`: the backend and how many server processes share the sessions."""
+    backend, _, replicas = text.partition(":")
+    if backend not in SETUPS or not replicas.isdigit() or int(replicas) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: want file:<n> or lake:<n>, e.g. lake:2")
+    if backend == "file" and int(replicas) > 1:
+        raise argparse.ArgumentTypeError("the file backend allows one server process")
+    return backend, int(replicas)
+
+
+@contextlib.contextmanager
+def lake_copy(file_ws: Path, root: Path):
+    """The cached file workspace copied into a DuckLake whose catalog is in a throwaway
+    PostgreSQL (scripts/pg_cluster.py) and whose Parquet files are in `root`: every dataset
+    through workspace.write_dataset, as a load does. Yields (data dir, server environment)."""
+    import duckdb
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import pg_cluster
+
+    from shopsight import schema, teams, workspace
+
+    with pg_cluster.Cluster() as cluster:
+        env = {"SHOPSIGHT_BACKEND": "ducklake",
+               "SHOPSIGHT_DUCKLAKE_CATALOG": f"postgres:{cluster.dsn}",
+               "SHOPSIGHT_DUCKLAKE_DATA": str(root / "lakes")}
+        data_dir = root / "data"
+        target = data_dir / teams.TEAMS_DIR / file_ws.name
+        target.mkdir(parents=True)
+        saved = {k: os.environ.get(k) for k in [*env, "SHOPSIGHT_DATA_DIR"]}
+        os.environ.update(env, SHOPSIGHT_DATA_DIR=str(data_dir))
+        t0, c0 = time.perf_counter(), time.process_time()
+        try:
+            lake = workspace.Workspace(target, workspace.DUCKLAKE)
+            src = duckdb.connect(str(file_ws / workspace.DB_FILE), read_only=True)
+            dst = lake.connect()
+            try:
+                for kind in schema.KINDS:
+                    table = src.execute(f"select * from {workspace.quote_ident(kind)}").to_arrow_table()
+                    if table.num_rows:
+                        workspace.write_dataset(lake, kind, table, file=f"{kind}.csv",
+                                                con=dst.cursor())
+            finally:
+                dst.close()
+                src.close()
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        shutil.copy(file_ws / teams.REGISTRY_FILE, target / teams.REGISTRY_FILE)
+        print(f"copied into a DuckLake with a PostgreSQL catalog in "
+              f"{time.perf_counter() - t0:.1f} s ({time.process_time() - c0:.1f} s CPU here)")
+        yield data_dir, env
+
+
+def run_setup(setup: tuple[str, int], data_dir: Path, env: dict[str, str], name: str,
+              args: argparse.Namespace, tmp: Path) -> bool:
+    backend, replicas = setup
+    ok = True
+    for n in args.sessions:
+        label = f"{backend}_{replicas}_{n}"
+        servers = [Server(data_dir, tmp / f"server_{label}_{i}.log", args.set, args.app_root, env)
+                   for i in range(replicas)]
+        try:
+            for server in servers:
+                server.wait_ready()
+            idle = sum(server.rss() for server in servers)
+            cpu0 = sum(server.cpu_seconds() for server in servers)
+            think = tuple(args.think)
+            if args.client == "ws":
+                stats = asyncio.run(run_ws_level([server.port for server in servers],
+                                                 f"ws={name}", n, args.seconds, think,
+                                                 args.timeout, args.seed))
+            else:
+                stats = asyncio.run(run_level(f"http://127.0.0.1:{servers[0].port}/?ws={name}",
+                                              n, args.seconds, think, args.timeout, args.seed))
+            cpu = sum(server.cpu_seconds() for server in servers) - cpu0
+        finally:
+            for server in servers:
+                server.stop()
+        load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"\n== {SETUPS[backend]}, {replicas} server process{'es' if replicas > 1 else ''}"
+              + (f" (peak RSS each: {', '.join(f'{s.peak_rss / 2**20:,.0f}' for s in servers)} MiB)"
+                 if replicas > 1 else ""))
+        ok &= report(n, args.seconds, stats, sum(s.peak_rss for s in servers), idle, cpu, load)
+        for i in range(replicas):
+            log = (tmp / f"server_{label}_{i}.log").read_text(errors="replace")
+            if "Traceback" in log:  # the first one, its last frames
+                first = log[log.index("Traceback"):]
+                end = first.find("\n20", 1)  # the next log line starts with a date
+                print("  the server log has a traceback:\n" + first[:end if end > 0 else None][-3000:])
+            retried = log.count("lost a commit race")
+            if retried:
+                print(f"  server {i}: {retried} write(s) lost a commit race and ran again")
+    return ok
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--sessions", type=int, nargs="+", default=[10, 25])
+    ap.add_argument("--setup", type=parse_setup, nargs="+", default=[("file", 1)],
+                    metavar="BACKEND:SERVERS",
+                    help="file:1 (default), lake:1, lake:2 ... (lake: a DuckLake catalog in a "
+                         "throwaway PostgreSQL; sessions take the servers in turn)")
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--think", type=float, nargs=2, default=[0.5, 1.5],
                     help="seconds a user waits between actions (uniform)")
@@ -576,6 +693,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.client == "browser" and not Path(CHROMIUM).exists():
         raise SystemExit(f"no {CHROMIUM}: apt-get install chromium (never a downloaded browser)")
+    if args.client == "browser" and any(r > 1 for _, r in args.setup):
+        raise SystemExit("--client browser drives one server; use the ws client for several")
     subprocess.run([sys.executable, str(ROOT / "bench" / "datagen.py"), "--rows", str(args.rows),
                     "--out", str(args.out)], check=True)
     name = datagen.workspace_name(args.rows)
@@ -585,38 +704,24 @@ def main() -> None:
           f"{f'app from {args.app_root}; ' if args.app_root != ROOT else ''}"
           f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     ok = True
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        tmp = Path(tmp)
         if args.rounds:
-            server = Server(args.out, Path(tmp) / "server_alone.log", args.set, args.app_root)
+            server = Server(args.out, tmp / "server_alone.log", args.set, args.app_root)
             try:
                 server.wait_ready()
                 asyncio.run(service_times(server, f"ws={name}", args.rounds, args.timeout))
             finally:
                 server.stop()
-        for n in args.sessions:
-            server = Server(args.out, Path(tmp) / f"server_{n}.log", args.set, args.app_root)
-            try:
-                server.wait_ready()
-                idle = server.rss()
-                cpu0 = server.cpu_seconds()
-                think = tuple(args.think)
-                if args.client == "ws":
-                    stats = asyncio.run(run_ws_level(server.port, f"ws={name}", n, args.seconds,
-                                                     think, args.timeout, args.seed))
-                else:
-                    stats = asyncio.run(run_level(f"http://127.0.0.1:{server.port}/?ws={name}",
-                                                  n, args.seconds, think, args.timeout,
-                                                  args.seed))
-                cpu = server.cpu_seconds() - cpu0
-            finally:
-                server.stop()
-            load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-            ok &= report(n, args.seconds, stats, server.peak_rss, idle, cpu, load)
-            log = (Path(tmp) / f"server_{n}.log").read_text(errors="replace")
-            if "Traceback" in log:  # the first one, its last frames
-                first = log[log.index("Traceback"):]
-                end = first.find("\n20", 1)  # the next log line starts with a date
-                print("  the server log has a traceback:\n" + first[:end if end > 0 else None][-3000:])
+        lake = None
+        for setup in args.setup:
+            if setup[0] == "file":
+                ok &= run_setup(setup, args.out, {}, name, args, tmp)
+                continue
+            if lake is None:
+                lake = stack.enter_context(lake_copy(datagen.workspace_path(args.rows, args.out),
+                                                     tmp / "lake"))
+            ok &= run_setup(setup, *lake, name, args, tmp)
     print("\nall targets met" if ok else "\nsome targets missed (MISS above)")
 
 

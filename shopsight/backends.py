@@ -30,6 +30,7 @@ import hashlib
 import importlib.util
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,6 +156,26 @@ def self_contained(ws: workspace.Workspace) -> bool:
             and Path(loc.data_path).resolve().is_relative_to(inside))
 
 
+# Two processes attaching a new lake at the same moment both initialise it; with a
+# postgres: catalog the slower one fails on PostgreSQL's unique names ("duplicate key
+# value", "already exists") and finds the lake made when it attaches again.
+INIT_ATTEMPTS = 5
+_INIT_RACE = ("duplicate key value", "already exists")
+
+
+def _attach(con: duckdb.DuckDBPyConnection, statement: str) -> None:
+    for attempt in range(1, INIT_ATTEMPTS + 1):
+        try:
+            con.execute(statement)
+            return
+        except duckdb.Error as e:
+            text = str(e)
+            if (attempt == INIT_ATTEMPTS or "Failed to initialize DuckLake" not in text
+                    or not any(m in text for m in _INIT_RACE)):
+                raise
+            time.sleep(0.2 * attempt)
+
+
 def _open_root(ws: workspace.Workspace, read_only: bool) -> duckdb.DuckDBPyConnection:
     loc = location(ws)
     settings = LakeSettings.from_env()
@@ -173,7 +194,7 @@ def _open_root(ws: workspace.Workspace, read_only: bool) -> duckdb.DuckDBPyConne
         opts = [f"{k} {sql_literal(v)}" for k, v in loc.options]
         if read_only:
             opts.append("read_only")
-        con.execute(f"attach {sql_literal(loc.attach)} as {LAKE} ({', '.join(opts)})")
+        _attach(con, f"attach {sql_literal(loc.attach)} as {LAKE} ({', '.join(opts)})")
         con.execute(f"use {LAKE}")
         # the lockdown of a file workspace, with a hole for this lake's Parquet files only
         con.execute(f"set allowed_directories = [{sql_literal(loc.data_path)}]")

@@ -32,6 +32,7 @@ import pyarrow as pa
 
 from shopsight import coverage as coverage_mod
 from shopsight import queries, schema
+from shopsight.conflicts import retry_conflicts  # writes from replicas sharing a lake
 
 DB_FILE = "shop.duckdb"
 SAMPLE = "sample"
@@ -263,6 +264,7 @@ _ADDED_COLUMNS = {
 }
 
 
+@retry_conflicts  # replicas starting at once may both create or rebuild tables
 def ensure_schema(con: duckdb.DuckDBPyConnection, lake: bool = False) -> None:
     """Create what is missing, and bring the rollups up to their SQL (sync_rollups)."""
     for kind in schema.KINDS:
@@ -272,6 +274,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, lake: bool = False) -> None:
         # DuckLake has no key constraints; upserts below use merge, which needs none
         con.execute(ddl.replace(" primary key", "") if lake else ddl)
     _add_missing_columns(con)
+    con.execute(_SEED_LOAD_SEQ)
     sync_rollups(con, lake=lake)
 
 
@@ -396,6 +399,7 @@ DAY_SPAN: dict[str, tuple[str, str]] = {
 }
 
 
+@retry_conflicts
 def write_dataset(
     ws: Workspace,
     kind: str,
@@ -440,7 +444,7 @@ def write_dataset(
                 sync_rollups(con, lake=True)
             con.execute("begin transaction")
             try:
-                load_id = con.execute("select coalesce(max(load_id), 0) + 1 from _loads").fetchone()[0]
+                load_id = _claim_load_id(con)  # replicas loading at once conflict here and retry
                 rows = _rows_sql(kind, f"select {_select_canonical(kind, table.column_names, True)} "
                                        f"from {view}")
                 params = {"load_id": load_id}
@@ -686,6 +690,21 @@ def _refill_rollups(con: duckdb.DuckDBPyConnection, kind: str) -> None:
         con.execute(f"insert into {quote_ident(table)} by name {query}")
 
 
+# Load ids are max + 1 over the snapshot a load reads, so two processes loading into one
+# lake at once would take the same id when neither deletes from a table the other writes
+# (two first loads, two appends). Every load therefore rewrites the one `load_seq` row of
+# _settings: DuckLake then fails the later commit, and it runs again with the next id.
+_SEED_LOAD_SEQ = ("insert into _settings select 'load_seq', cast('0' as json) "
+                  "where not exists (select 1 from _settings where key = 'load_seq')")
+
+
+def _claim_load_id(con: duckdb.DuckDBPyConnection) -> int:
+    load_id = con.execute("select coalesce(max(load_id), 0) + 1 from _loads").fetchone()[0]
+    con.execute("delete from _settings where key = 'load_seq'")
+    con.execute("insert into _settings values ('load_seq', $v)", {"v": json.dumps(load_id)})
+    return load_id
+
+
 def _add_extra_columns(con: duckdb.DuckDBPyConnection, kind: str, names: list[str]) -> None:
     existing = set(table_columns(con, kind))
     for name in names:
@@ -736,6 +755,7 @@ def rebuild_rollups(con: duckdb.DuckDBPyConnection, kind: str) -> None:
         _record_rollup(con, name)
 
 
+@retry_conflicts
 def delete_dataset(ws: Workspace, kind: str, con: duckdb.DuckDBPyConnection | None = None) -> None:
     """Empty a dataset (the table stays, with its canonical columns)."""
     if kind not in schema.KINDS:
@@ -927,6 +947,7 @@ def saved_mapping(con: duckdb.DuckDBPyConnection, header_key: str) -> tuple[str,
     return (row[0], json.loads(row[1])) if row else None
 
 
+@retry_conflicts
 def save_mapping(con: duckdb.DuckDBPyConnection, header_key: str, kind: str, mapping: dict) -> None:
     refuse_read_only_connection(con)
     con.execute(
@@ -950,6 +971,7 @@ def get_setting(con: duckdb.DuckDBPyConnection, key: str, default=None):
     return json.loads(row[0]) if row else default
 
 
+@retry_conflicts
 def set_setting(con: duckdb.DuckDBPyConnection, key: str, value) -> None:
     refuse_read_only_connection(con)
     con.execute(

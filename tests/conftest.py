@@ -236,3 +236,40 @@ def run_query():
             return queries.run(cur, name, **params)
 
     return run
+
+
+def _require_postgres(what: str, ok: bool) -> None:
+    if ok:
+        return
+    if os.environ.get("SHOPSIGHT_REQUIRE_POSTGRES"):  # CI: fail, never skip
+        pytest.fail(f"{what} is required (SHOPSIGHT_REQUIRE_POSTGRES is set)")
+    pytest.skip(f"{what} is not installed")
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """The libpq DSN of a throwaway PostgreSQL cluster (scripts/pg_cluster.py) for DuckLake's
+    postgres: catalog. Skips without PostgreSQL's server binaries or the
+    duckdb-extension-postgres-scanner wheel unless SHOPSIGHT_REQUIRE_POSTGRES is set."""
+    import sys
+
+    import duckdb
+
+    from shopsight import backends
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    import pg_cluster
+
+    _require_postgres("PostgreSQL (apt-get install postgresql: initdb, pg_ctl)",
+                      pg_cluster.available())
+    try:
+        backends.extension_path("postgres_scanner")
+        found = True
+    except backends.LakeConfigError:
+        found = False
+    _require_postgres(f"duckdb-extension-postgres-scanner=={duckdb.__version__}", found)
+    cluster = pg_cluster.Cluster()
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()

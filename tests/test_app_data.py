@@ -197,6 +197,21 @@ def test_a_refused_write_is_an_error_not_a_traceback(app, small_ws, monkeypatch)
     assert [e.value for e in at.error] == [t("common.read_only", "zh")]
 
 
+def test_a_load_that_kept_losing_to_other_replicas_says_so(app, small_ws, monkeypatch):
+    import shopsight.ingest
+    from shopsight.conflicts import ConcurrentWriteError
+
+    def lose(*args, **kwargs):
+        raise ConcurrentWriteError("another process changed the workspace")
+
+    monkeypatch.setattr(shopsight.ingest, "load_file", lose)
+    at = app("small", PAGE)
+    slug = upload(at, "traffic.csv", TRAFFIC_CSV)
+    at.button(key=f"data_load_{slug}").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [t("data.load_conflict", "zh", file="traffic.csv")]
+
+
 @pytest.mark.parametrize("cell", ["=1+2", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"])
 def test_formula_cells_are_escaped(cell):
     assert escape_cell(cell) == "'" + cell

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from shopsight import coverage, currency, numbers, schema, workspace
+from shopsight.conflicts import ConcurrentWriteError
 from shopsight.i18n import t
 from shopsight.ingest import IngestError, inspect_file, load_file, platforms
 from shopsight.ingest.detect import KEEP, kind_inputs
@@ -241,6 +242,10 @@ def upload_section(upload) -> None:
             except workspace.ReadOnlyWorkspaceError:  # the shared sample shop
                 status.update(label=t("data.load_failed", lang, file=plain(upload.name)), state="error")
                 st.error(t("common.read_only", lang), icon=":material/lock:")
+                return
+            except ConcurrentWriteError:  # other app servers kept loading into this workspace
+                status.update(label=t("data.load_failed", lang, file=upload.name), state="error")
+                st.error(t("data.load_conflict", lang, file=upload.name), icon=":material/sync_problem:")
                 return
             except Exception as e:  # never a traceback on screen; the log has it
                 log.exception("loading %s", upload.name)
