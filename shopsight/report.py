@@ -260,7 +260,10 @@ def funnel_section(run: Run, p: Period, lang: str) -> Section | None:
         return None
     said = []
     first, last = frame.iloc[0], frame.iloc[-1]
-    step = lambda s: t(funnel.STEPS[s], lang)  # noqa: E731
+
+    def step(column: str) -> str:
+        return t(funnel.STEPS[column], lang)
+
     overall = _num(last["conversion_from_first"])
     cmp_overall = _num(last["cmp_conversion_from_first"])
     said.append(t("rep.say_funnel", lang, first=step(first["step"]), last=step(last["step"]),

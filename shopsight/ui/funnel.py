@@ -149,12 +149,8 @@ def step_label(step: str, lang: str) -> str:
 
 
 def shop_kind(f: Filters) -> str | None:
-    """traffic when it has rows in the range, else products, else None."""
-    for kind in SHOP_KINDS:
-        sums = shop_rows(kind, f, "none")
-        if not sums.empty and sums["count_rows"].sum() > 0:
-            return kind
-    return None
+    """traffic when it has rows in the range, else products, else None (funnel.shop_sums)."""
+    return funnel.shop_sums(data.query, f.params())[0]
 
 
 def coverage() -> tuple[date, date] | None:
