@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from shopsight import numbers
+from shopsight import colours, numbers
 from shopsight.i18n import t
 
 
@@ -166,6 +166,7 @@ def fmt(name: str, v: object, lang: str, *, compact_from: float = numbers.COMPAC
     return numbers.fmt(v, METRICS[name].fmt, lang, compact_from=compact_from)
 
 
-def delta_color(name: str) -> str:
-    """st.metric's delta_color: 'inverse' where a rise is bad news (退款率, 访客成本)."""
-    return "normal" if METRICS[name].better == "up" else "inverse"
+def delta_color(name: str, convention: str) -> str:
+    """st.metric's delta_color under a colour convention (shopsight.colours): a rise of
+    退款率 or 访客成本 is bad news."""
+    return colours.delta_color(METRICS[name].better, convention)

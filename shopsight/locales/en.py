@@ -26,6 +26,10 @@ TEXT: dict[str, str] = {
     "sidebar.new_workspace": "New team workspace",
     "sidebar.new_workspace_help": "Creates an empty workspace with an unguessable id in the link; share the link to work together.",
     "sidebar.language": "Language",
+    "sidebar.colors": "Up / down colours",
+    "sidebar.colors_red_up": "Red up",
+    "sidebar.colors_green_up": "Green up",
+    "sidebar.colors_help": "The colours of good news (a rise) and bad news (a fall) on cards, charts, tables and test verdicts. English defaults to green up; Chinese to red up, as 生意参谋 shows it.",
     "sidebar.filters": "Filters",
     # global filters
     "filters.dates": "Date range",

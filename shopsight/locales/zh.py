@@ -27,6 +27,10 @@ TEXT: dict[str, str] = {
     "sidebar.new_workspace": "新建团队工作区",
     "sidebar.new_workspace_help": "创建一个空的工作区，链接里带有不可猜测的编号；分享链接即可协作。",
     "sidebar.language": "语言",
+    "sidebar.colors": "涨跌颜色",
+    "sidebar.colors_red_up": "红涨绿跌",
+    "sidebar.colors_green_up": "绿涨红跌",
+    "sidebar.colors_help": "卡片、图表、表格和测试结论里，好消息（上涨）和坏消息（下跌）的颜色。中文默认红涨绿跌，与生意参谋一致。",
     "sidebar.filters": "筛选",
     # global filters
     "filters.dates": "日期范围",

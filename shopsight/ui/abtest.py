@@ -37,7 +37,7 @@ import streamlit as st
 from shopsight import abtest, numbers, verdict
 from shopsight.i18n import t
 from shopsight.mdtext import plain
-from shopsight.ui import charts, data, url_state
+from shopsight.ui import data, session, url_state
 
 METRICS = ("ctr", "cvr")  # clicks / impressions; orders / clicks (when the sheet has orders)
 NAME_COLUMN = "variant_name"  # older workspaces' image_tests tables may lack it
@@ -48,8 +48,13 @@ CALC_KEYS = ("ab_calc_baseline", "ab_calc_mde", "ab_calc_alpha", "ab_calc_power"
              "ab_calc_arms")
 ALPHAS = (0.01, 0.05, 0.10)
 POWERS = (0.8, 0.9, 0.95)
-STATUS_COLORS = {"control": "#8c8c8c", "winner": charts.UP_COLOR, "loser": charts.DOWN_COLOR,
-                 "inconclusive": "#4c78a8"}
+STATUS_COLORS = {"control": "#8c8c8c", "winner": None, "loser": None, "inconclusive": "#4c78a8"}
+
+
+def status_colors() -> dict[str, str]:
+    """显著更好 / 显著更差 in the viewer's good- and bad-news colours (shopsight.colours)."""
+    p = session.palette()
+    return {**STATUS_COLORS, "winner": p.good, "loser": p.bad}
 
 
 # ---------------------------------------------------------------- data
@@ -273,8 +278,9 @@ def ci_frame(a: Analysis, names: dict[str, str], lang: str) -> pd.DataFrame:
 
 
 def _status_scale(lang: str) -> alt.Scale:
-    return alt.Scale(domain=[verdict.variant_status(s, lang) for s in STATUS_COLORS],
-                     range=list(STATUS_COLORS.values()))
+    colors = status_colors()
+    return alt.Scale(domain=[verdict.variant_status(s, lang) for s in colors],
+                     range=list(colors.values()))
 
 
 def ci_chart(frame: pd.DataFrame, metric: str, lang: str) -> alt.Chart:

@@ -12,13 +12,12 @@ import pandas as pd
 import streamlit as st
 
 from shopsight import periods
+from shopsight.ui import session
 
 AXIS_FORMATS = {"int": ",.0f", "money": ",.0f", "pct": ".1%", "ratio": ",.2f"}
 TOOLTIP_FORMATS = {"int": ",.0f", "money": ",.2f", "pct": ".2%", "ratio": ",.2f"}
 CURRENT_COLOR = "#e4393c"
 COMPARE_COLOR = "#8c8c8c"
-UP_COLOR = "#e4393c"  # Chinese convention: red is up
-DOWN_COLOR = "#2e9f5e"
 
 # Altair's to_dict is not thread-safe (vega/altair#3554): under many sessions a chart
 # failed once in ~500 reruns with "dictionary changed size during iteration".
@@ -92,7 +91,9 @@ def trend(frame: pd.DataFrame, *, fmt: str, y_title: str, labels: tuple[str, str
 def diverging_bars(frame: pd.DataFrame, *, item: str, value: str, fmt: str, item_title: str,
                    value_title: str, tooltip: list[alt.Tooltip] | None = None,
                    height_per_bar: int = 26) -> alt.Chart:
-    """Horizontal bars around zero, red up / green down, largest magnitude first."""
+    """Horizontal bars around zero, largest magnitude first; a rise in the convention's
+    good-news colour (red in Chinese, green in English unless the viewer chose otherwise)."""
+    p = session.palette()
     order = frame.reindex(frame[value].abs().sort_values(ascending=False).index)[item].tolist()
     return (
         alt.Chart(frame)
@@ -100,7 +101,7 @@ def diverging_bars(frame: pd.DataFrame, *, item: str, value: str, fmt: str, item
         .encode(
             y=alt.Y(f"{item}:N", sort=order, title=item_title),
             x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=AXIS_FORMATS[fmt])),
-            color=alt.condition(alt.datum[value] >= 0, alt.value(UP_COLOR), alt.value(DOWN_COLOR)),
+            color=alt.condition(alt.datum[value] >= 0, alt.value(p.good), alt.value(p.bad)),
             tooltip=tooltip or [alt.Tooltip(f"{item}:N", title=item_title),
                                 alt.Tooltip(f"{value}:Q", title=value_title,
                                             format=TOOLTIP_FORMATS[fmt])],

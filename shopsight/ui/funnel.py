@@ -23,7 +23,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from shopsight import funnel, numbers
+from shopsight import funnel, metrics, numbers
 from shopsight.funnel import BENCHMARK_OF, SHOP_KINDS, STEPS, steps_frame  # noqa: F401
 from shopsight.i18n import t
 from shopsight.mdtext import plain
@@ -246,7 +246,9 @@ def step_cards(frame: pd.DataFrame, labels: Sequence[str], lang: str, *, compare
     for col, row, label in zip(cols, frame.itertuples(index=False), labels, strict=True):
         change = numbers.change(row.users, row.cmp_users) if compare else None
         col.metric(plain(label), numbers.fmt(row.users, "int", lang, compact_from=kpi.CARD_COMPACT_FROM),
-                   **kpi.delta_args(numbers.fmt_change(change, lang), "normal"), border=True)
+                   **kpi.delta_args(numbers.fmt_change(change, lang),
+                                  metrics.delta_color("conversion", session.colour_convention())),
+                   border=True)
         if not numbers.is_missing(row.conversion_from_previous):
             col.caption(t("funnel.step_caption", lang, rate=_pct(row.conversion_from_previous, lang),
                           first=_pct(row.conversion_from_first, lang)))

@@ -10,6 +10,7 @@ import streamlit as st
 
 from shopsight import metrics, numbers
 from shopsight.i18n import t
+from shopsight.ui import session
 
 # Cards show full numbers up to a million (operators compare exact visitor counts).
 CARD_COMPACT_FROM = 1e6
@@ -38,7 +39,7 @@ def card(name: str, value: float | None, lang: str, *, previous: float | None = 
     `note` replaces the change with a plain text (对比期数据不全: no percentage)."""
     box = container or st
     delta = numbers.fmt_change(numbers.change(value, previous), lang)
-    args = delta_args(delta, metrics.delta_color(name))
+    args = delta_args(delta, metrics.delta_color(name, session.colour_convention()))
     if note is not None:
         args = {"delta": note, "delta_color": "off", "delta_arrow": "off"}
     box.metric(

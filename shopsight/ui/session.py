@@ -18,7 +18,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from shopsight import i18n, teams, workspace
+from shopsight import colours, i18n, teams, workspace
 from shopsight.mdtext import plain
 
 WS_PARAM = "ws"
@@ -26,6 +26,7 @@ WS_ID_KEY = "ws_id"  # the team id this session has open; absent: the default wo
 WS_DIR_KEY = "ws_dir"
 WS_PATH_KEY = "ws_path"
 LANG_KEY = "sb_lang"
+COLORS_KEY = "sb_colors"
 
 
 def lang() -> str:
@@ -34,6 +35,15 @@ def lang() -> str:
     list agree with the page)."""
     return (st.session_state.get(LANG_KEY) or i18n.parse_lang(st.query_params.get("lang"))
             or i18n.lang_from_locale(st.context.locale))
+
+
+def colour_convention() -> str:
+    """Red-up or green-up: the sidebar's choice, else the language's own (colours.DEFAULT)."""
+    return colours.parse(st.session_state.get(COLORS_KEY)) or colours.default_for(lang())
+
+
+def palette() -> colours.Palette:
+    return colours.palette(colour_convention())
 
 
 def notice(text: str) -> None:

@@ -11,7 +11,7 @@ import contextlib
 
 import streamlit as st
 
-from shopsight import i18n, teams, workspace
+from shopsight import colours, i18n, teams, workspace
 from shopsight.i18n import t
 from shopsight.mdtext import plain
 from shopsight.ui import auth, data, filters, session
@@ -22,6 +22,7 @@ DEFAULT_OPTION = ""  # the picker's entry for the default workspace (no ?ws=)
 _NAME_FOR = "_sb_ws_name_for"
 _CONFIRM_KEY = "_sb_ws_confirm_delete"
 _MSG_KEY = "_sb_ws_msg"
+_COLORS_PICKED = "sb_colors_picked"  # the viewer chose a colour convention
 
 
 def language() -> str:
@@ -44,7 +45,24 @@ def language() -> str:
     lang = session.lang()
     if qp.get("lang") != lang:
         qp["lang"] = lang
+    colour_setting(lang)
     return lang
+
+
+def colour_setting(lang: str) -> None:
+    """红涨绿跌 or 绿涨红跌: follows the language until the viewer picks one."""
+    ss = st.session_state
+    if ss.get(_COLORS_PICKED) is None or colours.parse(ss.get(session.COLORS_KEY)) is None:
+        ss[session.COLORS_KEY] = colours.default_for(lang)
+    st.sidebar.segmented_control(
+        t("sidebar.colors", lang), colours.CONVENTIONS, key=session.COLORS_KEY,
+        format_func=lambda c: t(f"sidebar.colors_{c}", lang), help=t("sidebar.colors_help", lang),
+        on_change=_colours_picked,
+    )
+
+
+def _colours_picked() -> None:
+    st.session_state[_COLORS_PICKED] = True
 
 
 # ---------------------------------------------------------------- callbacks

@@ -10,7 +10,7 @@ import streamlit as st
 
 from shopsight import metrics, numbers, sources
 from shopsight.i18n import t
-from shopsight.ui import charts, data, kpi
+from shopsight.ui import charts, data, kpi, session
 from shopsight.ui.filters import Filters
 
 TREND_METRICS = ("visitors", "paying_buyers", "conversion", "paid_amount", "uv_value", "aov",
@@ -122,7 +122,7 @@ def group_cards(g: pd.DataFrame, lang: str, *, compare: bool) -> None:
                 change = sources.change_of(r[name], r.get(f"cmp_{name}"), fmt) if compare else None
                 c.metric(metrics.label(name, lang), metrics.fmt(name, r[name], lang),
                          **kpi.delta_args(sources.change_text(change, fmt, lang),
-                                          metrics.delta_color(name)))
+                                          metrics.delta_color(name, session.colour_convention())))
 
 
 # ---------- charts

@@ -20,7 +20,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from shopsight import numbers, sources, whatif
+from shopsight import metrics, numbers, sources, whatif
 from shopsight.i18n import t
 from shopsight.mdtext import plain
 from shopsight.ui import charts, kpi, session
@@ -255,7 +255,7 @@ def waterfall_chart(frame: pd.DataFrame, *, amount_title: str) -> alt.Chart:
             y2=alt.Y2("end:Q"),
             color=alt.Color("kind:N", legend=None, scale=alt.Scale(
                 domain=["total", "up", "down"],
-                range=[charts.COMPARE_COLOR, charts.UP_COLOR, charts.DOWN_COLOR])),
+                range=[charts.COMPARE_COLOR, session.palette().good, session.palette().bad])),
             tooltip=[alt.Tooltip("label:N", title=" "),
                      alt.Tooltip("amount:Q", title=amount_title, format=",.2f")],
         )
@@ -313,7 +313,8 @@ def panel(tbl: pd.DataFrame, lang: str) -> None:
         r = by_metric.loc[name]
         col.metric(t("whatif.card", lang, metric=t(f"metric.{name}", lang)),
                    numbers.fmt(r.scenario, r.fmt, lang, compact_from=1e6),
-                   **kpi.delta_args(sources.change_text(r.change, r.fmt, lang), "normal"),
+                   **kpi.delta_args(sources.change_text(r.change, r.fmt, lang),
+                                   metrics.delta_color("paid_amount", session.colour_convention())),
                    border=True)
     if not by_metric.loc["roi"].notna()["baseline"]:
         st.caption(t("whatif.no_spend", lang))
