@@ -791,12 +791,10 @@ def delete_dataset(ws: Workspace, kind: str, con: duckdb.DuckDBPyConnection | No
             con.close()
 
 
-def unload(ws: Workspace, load_id: int, con: duckdb.DuckDBPyConnection | None = None) -> int:
-    """Remove the rows one load still holds (one transaction); returns how many went.
-
-    Rows it had replaced from earlier loads do not come back: they were replaced when it
-    loaded.  Raises KeyError for a load id the workspace does not have.
-    """
+@contextlib.contextmanager
+def _changing_load(ws: Workspace, load_id: int, con: duckdb.DuckDBPyConnection | None):
+    """One transaction that changes one load's rows: yields (connection, the load's kind)
+    and rebuilds that kind's rollups before it commits.  KeyError for an unknown load id."""
     _refuse_read_only(ws)
     own = con is None
     con = con or ws.connect()
@@ -811,10 +809,7 @@ def unload(ws: Workspace, load_id: int, con: duckdb.DuckDBPyConnection | None = 
                 sync_rollups(con, lake=True)
             con.execute("begin transaction")
             try:
-                removed = con.execute(
-                    f"delete from {quote_ident(kind)} where {schema.LOAD_ID} = $id", {"id": load_id}
-                ).fetchone()[0]
-                con.execute("update _loads set active = false where load_id = $id", {"id": load_id})
+                yield con, kind
                 if lake:
                     _refill_rollups(con, kind)
                 else:
@@ -826,46 +821,37 @@ def unload(ws: Workspace, load_id: int, con: duckdb.DuckDBPyConnection | None = 
     finally:
         if own:
             con.close()
+
+
+@retry_conflicts
+def unload(ws: Workspace, load_id: int, con: duckdb.DuckDBPyConnection | None = None) -> int:
+    """Remove the rows one load still holds (one transaction); returns how many went.
+
+    Rows it had replaced from earlier loads do not come back: they were replaced when it
+    loaded.  Raises KeyError for a load id the workspace does not have.
+    """
+    with _changing_load(ws, load_id, con) as (cur, kind):
+        removed = cur.execute(
+            f"delete from {quote_ident(kind)} where {schema.LOAD_ID} = $id", {"id": load_id}
+        ).fetchone()[0]
+        cur.execute("update _loads set active = false where load_id = $id", {"id": load_id})
     return int(removed)
 
 
+@retry_conflicts
 def set_load_platform(ws: Workspace, load_id: int, platform: str | None,
                       currency: str | None = None,
                       con: duckdb.DuckDBPyConnection | None = None) -> None:
     """Correct the platform (and, when given, the currency) of one load and its rows."""
-    _refuse_read_only(ws)
-    own = con is None
-    con = con or ws.connect()
-    lake = ws.backend == DUCKLAKE
-    try:
-        with ws.write_lock():
-            row = con.execute("select kind from _loads where load_id = $id", {"id": load_id}).fetchone()
-            if row is None:
-                raise KeyError(f"no load {load_id} in this workspace")
-            kind = row[0]
-            if lake:
-                sync_rollups(con, lake=True)
-            con.execute("begin transaction")
-            try:
-                con.execute("update _loads set platform = $p, currency = coalesce($c, currency) "
-                            "where load_id = $id", {"p": platform, "c": currency, "id": load_id})
-                if kind in schema.PLATFORM_KINDS:
-                    con.execute(
-                        f"update {quote_ident(kind)} set platform = $p, "
-                        f"currency = coalesce($c, currency) where {schema.LOAD_ID} = $id",
-                        {"p": platform, "c": currency, "id": load_id},
-                    )
-                    if lake:
-                        _refill_rollups(con, kind)
-                    else:
-                        rebuild_rollups(con, kind)
-                con.execute("commit")
-            except BaseException:
-                _rollback(con)
-                raise
-    finally:
-        if own:
-            con.close()
+    with _changing_load(ws, load_id, con) as (cur, kind):
+        cur.execute("update _loads set platform = $p, currency = coalesce($c, currency) "
+                    "where load_id = $id", {"p": platform, "c": currency, "id": load_id})
+        if kind in schema.PLATFORM_KINDS:
+            cur.execute(
+                f"update {quote_ident(kind)} set platform = $p, "
+                f"currency = coalesce($c, currency) where {schema.LOAD_ID} = $id",
+                {"p": platform, "c": currency, "id": load_id},
+            )
 
 
 def dataset_rows(con: duckdb.DuckDBPyConnection, kind: str) -> int:

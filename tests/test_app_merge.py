@@ -5,6 +5,7 @@ replace that asks first, removing one load; the Overview right after one month's
 from datetime import date, timedelta
 
 import pytest
+from conftest import shown
 
 from shopsight import numbers, workspace
 from shopsight.i18n import t
@@ -60,7 +61,7 @@ def test_two_overlapping_uploads_merge_and_one_load_can_go(app, empty_ws):
     at.selectbox(key="data_unload_pick").set_value(1).run()
     at.button(key="data_unload").click().run()
     assert t("data.unload_confirm", "zh", id=1, file="生意参谋_w1.csv", rows=4) in \
-        [w.value for w in at.warning]
+        [shown(w.value) for w in at.warning]
     at.button(key="data_unload_yes").click().run()
     assert not at.exception
     assert stored(empty_ws, "select count(*), sum(visitors) from traffic") == [(10, 3000)]
@@ -74,7 +75,7 @@ def test_replacing_a_dataset_asks_with_its_row_count(app, empty_ws):
     # nothing happened yet: the warning says how many rows go
     assert stored(empty_ws, "select count(*) from traffic") == [(30,)]
     assert t("data.replace_confirm", "zh", file="b.csv", kind="流量", rows=30) in \
-        [w.value for w in at.warning]
+        [shown(w.value) for w in at.warning]
     at.button(key=f"data_replace_yes_{slug}").click().run()
     assert not at.exception
     assert stored(empty_ws, "select count(*), min(date) from traffic") == [(6, date(2026, 12, 1))]
