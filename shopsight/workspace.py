@@ -372,7 +372,7 @@ def write_dataset(
     merge (what uploads do: ingest.load_file's default) replaces exactly the rows this
     table covers again and adds the rest: rows of the same kind and platform whose days
     overlap the new rows' days (for orders, the rows of the same order ids; for
-    main-image tests, the same test and day).  replace (this function's default, as
+    main-image tests, the same test and day; for traffic, the same device too).  replace (this function's default, as
     before) empties the kind first; append adds without looking.  The load is recorded
     in _loads with its platform, currency and the days it covers, and every row keeps
     its load id.  Returns the number of rows written.  Rollups for the kind are rebuilt
@@ -497,7 +497,11 @@ def _delete_covered(con: duckdb.DuckDBPyConnection, kind: str, typed: str,
         return con.execute(sql, {"platform": platform}).fetchone()[0]
     days, undated = _days(con, kind, typed)
     start, end = DAY_SPAN[kind]
-    sql = (f"delete from {table} where {same} and (({start} is null and $undated) "
+    # a PC流量来源 file does not cover the 无线 rows of its days (the device comes from
+    # the file or sheet name when the rows have none)
+    device = (f" and coalesce(device, '全部') in (select distinct coalesce(device, '全部') "
+              f"from ({typed}))") if kind == "traffic" else ""
+    sql = (f"delete from {table} where {same}{device} and (({start} is null and $undated) "
            f"or exists (select 1 from (select unnest(cast($days as date[])) as day) d "
            f"where d.day between {start} and {end}))")
     return con.execute(sql, {"platform": platform, "days": days, "undated": undated}).fetchone()[0]
