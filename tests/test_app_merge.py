@@ -155,7 +155,7 @@ def test_data_page_edits_a_load_platform_and_saves_rates(app, two_currencies):
     assert not at.exception
     with ui_data._database(str(two_currencies.path.resolve())).cursor() as cur:
         assert workspace.get_setting(cur, "fx_rates") == {"USD": 7.1}
-    # the Taobao load was really a 天猫 shop's 京东 export: its rows follow
+    # the first load was in fact a 京东 export: its rows follow the correction
     at.selectbox(key="data_edit_load").set_value(1).run()
     at.selectbox(key="data_edit_platform_1").set_value("京东").run()
     at.button(key="data_edit_save").click().run()
