@@ -420,7 +420,7 @@ def write_dataset(
     merge (what uploads do: ingest.load_file's default) replaces exactly the rows this
     table covers again and adds the rest: rows of the same kind and platform whose days
     overlap the new rows' days (for orders, the rows of the same order ids; for
-    main-image tests, the same test and day).  replace (this function's default, as
+    main-image tests, the same test and day; for traffic, the same device too).  replace (this function's default, as
     before) empties the kind first; append adds without looking.  The load is recorded
     in _loads with its platform, currency and the days it covers, and every row keeps
     its load id.  Returns the number of rows written.  Rollups for the kind are rebuilt
@@ -458,13 +458,14 @@ def write_dataset(
                         con.execute(f"insert into {quote_ident(kind)} by name {rows}", params)
                     else:
                         con.execute(f"create or replace table {quote_ident(kind)} as {rows}", params)
-                else:
-                    if mode == "merge":
-                        replaced = _delete_covered(con, kind, typed, platform)
+                days, undated = _days(con, kind, typed)
+                if mode != "replace":
+                    if mode == "merge" and _holds_platform(con, kind, platform):
+                        replaced = _delete_covered(con, kind, typed, platform, days, undated)
                     if not lake:
                         _add_extra_columns(con, kind, table.column_names)
                     con.execute(f"insert into {quote_ident(kind)} by name {rows}", params)
-                first_day, last_day, count_days = _span(con, kind, typed)
+                first_day, last_day = (days[0], days[-1]) if days else (None, None)
                 con.execute(
                     "insert into _loads by name select $id as load_id, $kind as kind, $file as file, "
                     "$sheet as sheet, $mode as mode, $rows as rows_loaded, $rejected as rows_rejected, "
@@ -487,7 +488,7 @@ def write_dataset(
                         "currency": currency,
                         "first": first_day,
                         "last": last_day,
-                        "days": count_days,
+                        "days": len(days),
                         "replaced": int(replaced),
                     },
                 )
@@ -530,9 +531,18 @@ def _sql_text(kind: str) -> str:
     return f"'{kind}'"
 
 
+def _holds_platform(con: duckdb.DuckDBPyConnection, kind: str, platform: str | None) -> bool:
+    """Whether any active load of this kind and platform exists (else nothing to replace:
+    a first upload skips the delete scan)."""
+    return con.execute("select count(*) from _loads where kind = $k and active "
+                       "and platform is not distinct from $p",
+                       {"k": kind, "p": platform}).fetchone()[0] > 0
+
+
 def _delete_covered(con: duckdb.DuckDBPyConnection, kind: str, typed: str,
-                    platform: str | None) -> int:
-    """Delete the rows the incoming rows cover again; returns how many went."""
+                    platform: str | None, days: list, undated: bool) -> int:
+    """Delete the rows the incoming rows cover again (`days`, `undated`: see _days);
+    returns how many went."""
     table = quote_ident(kind)
     same = _same_platform_loads(kind)
     if kind == "orders":  # an order re-exported counts once: the newer export wins
@@ -543,9 +553,12 @@ def _delete_covered(con: duckdb.DuckDBPyConnection, kind: str, typed: str,
         sql = (f"delete from {table} where {same} and exists (select 1 from ({typed}) n "
                f"where n.test_id = {table}.test_id and n.date = {table}.date)")
         return con.execute(sql, {"platform": platform}).fetchone()[0]
-    days, undated = _days(con, kind, typed)
     start, end = DAY_SPAN[kind]
-    sql = (f"delete from {table} where {same} and (({start} is null and $undated) "
+    # a PC流量来源 file does not cover the 无线 rows of its days (the device comes from
+    # the file or sheet name when the rows have none)
+    device = (f" and coalesce(device, '全部') in (select distinct coalesce(device, '全部') "
+              f"from ({typed}))") if kind == "traffic" else ""
+    sql = (f"delete from {table} where {same}{device} and (({start} is null and $undated) "
            f"or exists (select 1 from (select unnest(cast($days as date[])) as day) d "
            f"where d.day between {start} and {end}))")
     return con.execute(sql, {"platform": platform, "days": days, "undated": undated}).fetchone()[0]
@@ -561,12 +574,6 @@ def _days(con: duckdb.DuckDBPyConnection, kind: str, typed: str) -> tuple[list, 
     ).fetchall()]
     undated = con.execute(f"select count(*) from ({typed}) where {start} is null").fetchone()[0] > 0
     return days, undated
-
-
-def _span(con: duckdb.DuckDBPyConnection, kind: str, typed: str) -> tuple:
-    """(first day, last day, number of distinct days) the rows of `typed` cover."""
-    days, _ = _days(con, kind, typed)
-    return (days[0], days[-1], len(days)) if days else (None, None, 0)
 
 
 def _retire_empty_loads(con: duckdb.DuckDBPyConnection, kind: str) -> None:

@@ -142,3 +142,26 @@ def test_one_foreign_currency_shows_its_symbol(app, empty_ws, tmp_path):
     at = app("empty", OVERVIEW)
     assert not at.exception
     assert paid_card(at) == "US$52.25"
+
+
+def test_data_page_edits_a_load_platform_and_saves_rates(app, two_currencies):
+    at = app("empty", DATA)
+    assert not at.exception
+    loads = next(d.value for d in at.dataframe if t("data.ld_ranges", "zh") in d.value.columns)
+    assert loads[t("data.ld_platform", "zh")].tolist() == ["淘宝/天猫", "Shopify"]
+    assert loads[t("data.ld_currency", "zh")].tolist() == ["CNY", "USD"]
+    # the rate of the one foreign currency, saved in the workspace
+    at.number_input(key="data_fx_USD").set_value(7.1).run()
+    at.button(key="data_fx_save").click().run()
+    assert not at.exception
+    with ui_data._database(str(two_currencies.path.resolve())).cursor() as cur:
+        assert workspace.get_setting(cur, "fx_rates") == {"USD": 7.1}
+    # the first load was in fact a 京东 export: its rows follow the correction
+    at.selectbox(key="data_edit_load").set_value(1).run()
+    at.selectbox(key="data_edit_platform_1").set_value("京东").run()
+    at.button(key="data_edit_save").click().run()
+    assert not at.exception
+    assert stored(two_currencies, "select platform, count(*) from orders group by 1 order by 1") == [
+        ("Shopify", 2), ("京东", 2)]
+    loads = next(d.value for d in at.dataframe if t("data.ld_ranges", "zh") in d.value.columns)
+    assert loads[t("data.ld_platform", "zh")].tolist() == ["京东", "Shopify"]

@@ -239,6 +239,27 @@ def test_a_period_file_replaces_the_days_it_overlaps(tmp_path):
     assert [g[0] for g in got[1:]] == [day(7), day(7), day(8), day(8), day(9), day(9)]
 
 
+def test_a_device_file_does_not_replace_the_other_devices_rows(tmp_path):
+    """PC流量来源 and 无线流量来源 downloaded as two files for the same week: both stay; the
+    PC file of that week again replaces only the PC rows."""
+    ws = workspace.open_workspace(tmp_path / "ws")
+
+    def device_file(name: str, visitors: int) -> Path:
+        return write_csv(tmp_path / name, [["统计时间：2026-11-01~2026-11-07"],
+                                           ["流量来源", "访客数", "支付买家数", "支付金额"],
+                                           ["手淘搜索", str(visitors), "10", "100"]])
+
+    load_file(ws, device_file("PC流量来源.csv", 100), "PC流量来源.csv")
+    r = load_file(ws, device_file("无线流量来源.csv", 900), "无线流量来源.csv")
+    assert r.rows_replaced == 0
+    r = load_file(ws, device_file("PC流量来源.csv", 120), "PC流量来源.csv")
+    assert r.rows_replaced == 1
+    con = ws.connect(read_only=True)
+    got = con.execute("select device, visitors from traffic order by visitors").fetchall()
+    con.close()
+    assert [v for _, v in got] == [120, 900] and len({d for d, _ in got}) == 2
+
+
 def test_unload_and_errors(tmp_path):
     ws = workspace.open_workspace(tmp_path / "ws")
     traffic_csv(tmp_path / "a.csv", range(0, 3), 1)
