@@ -8,6 +8,7 @@ with `python -m shopsight query`; the cards must show exactly those values.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 
 from shopsight import metrics
 from shopsight.ui.kpi import card_value
+from shopsight.ui.upload import file_slug
 from tests.e2e.conftest import ROOT, shot
 from tests.e2e.streamlit_page import metric_values, no_exception, wait_idle
 
@@ -54,12 +56,14 @@ def test_upload_gbk_csv_and_xlsx_then_overview_matches_cli(app_url, context_fact
         [str(TRAFFIC_GBK_CSV), str(ORDERS_XLSX)])
     wait_idle(page)
     no_exception(page)
-    for _ in range(2):
-        # each load reruns the page; the next file's load button is then the first left
-        buttons = page.locator('[class*="st-key-data_load_"] button')
-        buttons.first.click()
+    for path in (TRAFFIC_GBK_CSV, ORDERS_XLSX):
+        # each file's own load button (a loaded file keeps its panel and button)
+        page.locator(f".st-key-data_load_{file_slug(path.name, path.stat().st_size)} button").click()
         wait_idle(page)
         no_exception(page)
+    body = page.inner_text("body")
+    for kind in ("流量", "订单"):  # both files were loaded, not the first one twice
+        assert re.search(rf"已导入 [\d,]+ 行{kind}数据", body), body[:2000]
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
     shot(page, "data_after_upload")
 
