@@ -5,9 +5,9 @@
 -- order still counts in daily amounts, never as a buyer).
 --
 -- The paid-order rule lives here and only here: every customer and forecast query reads
--- this table, never `orders`. Today an order line is paid when its paid_amount > 0 (the
--- rule rollup_orders_daily_region uses too); when orders carry a `paid` flag the rule
--- becomes `where paid` in paid_lines below, and the rollup is rebuilt by its new hash.
+-- this table, never `orders`. A line is paid when the platform says its order was paid
+-- (orders.paid, as rollup_orders_daily_region counts 支付); an order's paid_amount is
+-- spread over its lines so that their sum is the order's amount, counted once.
 -- first_paid_day is the buyer's first paid day over all their orders (whatever the
 -- filters), so "new" means new to the shop. province / source / device are order-level
 -- fields (an order's lines share them).
@@ -20,7 +20,7 @@ with
 paid_lines as (
 
     select * from orders
-    where paid_amount > 0
+    where paid
 
 ),
 
