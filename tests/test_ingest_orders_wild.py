@@ -237,6 +237,14 @@ def test_taobao_status_and_payment_time_decide_what_was_paid(tmp_path):
     assert "canary" not in json.dumps(report.as_json(), ensure_ascii=False).lower()
 
 
+def test_without_status_or_payment_time_an_order_of_nothing_was_not_paid(tmp_path):
+    path = f.write_csv(tmp_path / "o.csv", [["订单编号", "订单创建时间", "买家实付金额"],
+                                            ["1", "2026-11-01 10:00", "25.00"],
+                                            ["2", "2026-11-01 11:00", "0.00"]])
+    ws, _ = f.load(tmp_path, path)
+    assert sorted((x[0], x[-2]) for x in f.table_rows(ws, "orders")) == [("1", True), ("2", False)]
+
+
 # ---------------------------------------------------------------- personal data canaries
 
 CANARY_MARKS = ("canary", "415-555", "11010519491231002x", "203.0.113.77")
