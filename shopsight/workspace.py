@@ -255,12 +255,12 @@ def connect(workspace: str | os.PathLike | Workspace | None = None,
     return ws.connect(read_only=read_only)
 
 
-# Canonical columns added after workspaces were created with the table, and what their
-# existing rows hold (SQL over one old column, named first): the rollups read them.
+# Canonical columns added after workspaces were created with the table: the old column
+# their existing rows are filled from, and how (SQL); the rollups read them.
 _ADDED_COLUMNS = {
-    ("orders", "created_time"): "order_time",
-    ("orders", "paid"): "paid_amount > 0",
-    ("orders", "line_amount"): "paid_amount",
+    ("orders", "created_time"): ("order_time", "order_time"),
+    ("orders", "paid"): ("paid_amount", "cast(paid_amount as decimal(18, 2)) > 0"),
+    ("orders", "line_amount"): ("paid_amount", "paid_amount"),
 }
 
 
@@ -281,7 +281,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, lake: bool = False) -> None:
 def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
     """Give a table made by an older version the canonical columns added since, filled from
     its own rows (names and expressions from schema / _ADDED_COLUMNS only)."""
-    for (kind, name), fill in _ADDED_COLUMNS.items():
+    for (kind, name), (_, fill) in _ADDED_COLUMNS.items():
         if name in table_columns(con, kind):
             continue
         col = schema.KINDS[kind].column(name)
@@ -370,10 +370,10 @@ def _select_canonical(kind: str, arrow_cols: list[str], load_id: bool = False) -
     for c in k.columns:
         if c.name in arrow_cols:
             parts.append(f"cast({quote_ident(c.name)} as {c.type}) as {quote_ident(c.name)}")
-        elif (kind, c.name) in _ADDED_COLUMNS and _ADDED_COLUMNS[kind, c.name].split()[0] in arrow_cols:
+        elif _ADDED_COLUMNS.get((kind, c.name), ("",))[0] in arrow_cols:
             # data written without the column (by code, not by the loader) gets what older
             # workspaces got: see _ADDED_COLUMNS
-            fill = _ADDED_COLUMNS[kind, c.name]
+            fill = _ADDED_COLUMNS[kind, c.name][1]
             parts.append(f"cast({fill} as {c.type}) as {quote_ident(c.name)}")
         else:
             parts.append(f"cast(null as {c.type}) as {quote_ident(c.name)}")

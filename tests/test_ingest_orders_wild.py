@@ -237,6 +237,14 @@ def test_taobao_status_and_payment_time_decide_what_was_paid(tmp_path):
     assert "canary" not in json.dumps(report.as_json(), ensure_ascii=False).lower()
 
 
+def test_without_status_or_payment_time_an_order_of_nothing_was_not_paid(tmp_path):
+    path = f.write_csv(tmp_path / "o.csv", [["订单编号", "订单创建时间", "买家实付金额"],
+                                            ["1", "2026-11-01 10:00", "25.00"],
+                                            ["2", "2026-11-01 11:00", "0.00"]])
+    ws, _ = f.load(tmp_path, path)
+    assert sorted((x[0], x[-2]) for x in f.table_rows(ws, "orders")) == [("1", True), ("2", False)]
+
+
 # ---------------------------------------------------------------- personal data canaries
 
 CANARY_MARKS = ("canary", "415-555", "11010519491231002x", "203.0.113.77")
@@ -287,3 +295,31 @@ def test_personal_data_is_stored_nowhere_even_when_kept_on_purpose(tmp_path, cap
     out = CliRunner().invoke(cli, ["sql", "select * from orders", "--workspace", str(ws.path),
                                    "--json"])
     assert out.exit_code == 0 and "Maple & Thread" in out.stdout and not leaks(out.stdout)
+
+
+def test_a_workspace_from_before_gets_the_new_order_columns_filled_from_its_rows(tmp_path):
+    ws = workspace.open_workspace(tmp_path / "old")
+    con = ws.connect()
+    try:
+        # the orders table as older versions made it: no created_time, paid, line_amount
+        old = [f"{c.name} {'double' if c.type == schema.MONEY else c.type}"
+               for c in schema.KINDS["orders"].columns
+               if c.name not in ("created_time", "paid", "line_amount")]
+        con.execute("drop table orders")
+        con.execute(f"create table orders ({', '.join(old)})")
+        con.execute("insert into orders (order_id, order_time, paid_amount, product_id) values "
+                    "('1', '2026-11-01 10:00', 12.5, 'p'), ('2', '2026-11-02 09:00', 0, 'p')")
+        con.execute("update _rollups set sql_hash = 'older'")  # built by older rollup SQL
+    finally:
+        con.close()
+    con = ws.connect()  # a writable open brings the table and its rollups up to date
+    try:
+        rows = con.execute("select order_id, created_time, paid, line_amount from orders "
+                           "order by 1").fetchall()
+        day = con.execute("select sum(paid_amount), sum(orders) from rollup_orders_daily_region"
+                          ).fetchone()
+    finally:
+        con.close()
+    assert rows == [("1", dt.datetime(2026, 11, 1, 10), True, Decimal("12.50")),
+                    ("2", dt.datetime(2026, 11, 2, 9), False, Decimal("0.00"))]
+    assert day == (12.5, 1)

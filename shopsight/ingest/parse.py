@@ -124,13 +124,16 @@ def _sql_text(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def paid_sql(status: str | None, paid_time: str | None) -> str:
+def paid_sql(status: str | None, paid_time: str | None, amount: str | None = None) -> str:
     """Whether an order was paid, from its status and payment time (SQL over our names).
 
     A status that says paid or unpaid decides; else the payment time does when the file
     has one (交易关闭 after a payment is a refunded order, before one a cancelled order);
-    else a closed or cancelled order is unpaid and any other counts as paid.
+    else a closed or cancelled order is unpaid and any other counts as paid.  A file with
+    neither says it only by the amount: an order of 0.00 was not paid.
     """
+    if not status and not paid_time:
+        return f"coalesce({amount} > 0, true)" if amount else "true"
     parts = []
     if status:
         low = f"lower(trim({status}))"
@@ -140,7 +143,7 @@ def paid_sql(status: str | None, paid_time: str | None) -> str:
         parts.append(f"when true then {paid_time} is not null")
     elif status:
         parts.append(f"when lower({status}) similar to '.*(关闭|取消|cancel|void).*' then false")
-    return f"(case {' '.join(parts)} else true end)" if parts else "true"
+    return f"(case {' '.join(parts)} else true end)"
 
 
 def order_time_sql(paid: str, paid_time: str | None, created: str | None) -> str | None:
@@ -277,7 +280,8 @@ class _Plan:
         if paid_time:
             self.hidden["_paid_time"] = paid_time
         out["created_time"] = created
-        out["paid"] = paid_sql(status, paid_time)
+        out["paid"] = paid_sql(status, paid_time,
+                               "v_paid_amount" if "paid_amount" in present else None)
         out["order_time"] = order_time_sql(out["paid"], paid_time, created)
         if "unit_price" in present and "quantity" in present:
             discount = " - coalesce(v_line_discount, 0)" if "line_discount" in present else ""
@@ -599,7 +603,7 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
         paid_time = "_paid_time" if "_paid_time" in plan.hidden else None
         status = "status" if "status" in plan.mapped else None
         created = "created_time" if plan.out.get("created_time") else None
-        paid = paid_sql(status, paid_time)
+        paid = paid_sql(status, paid_time) if status or paid_time else "paid"
         again = {"paid": paid, "order_time": order_time_sql(paid, paid_time, created)
                  or "order_time"}
         cols = [f"{again[c]} as {c}" if c in again else c for c in filled.columns]
