@@ -247,6 +247,7 @@ TEXT: dict[str, str] = {
     "col.impressions": "Impressions",
     "col.clicks": "Clicks",
     "col.is_control": "Is control",
+    "col.variant_name": "Creative name",
     "col.customer_id": "Customer ID",
     "col.customer_type": "Customer type",
     "col.channel": "Inquiry channel",

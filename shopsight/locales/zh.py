@@ -248,6 +248,7 @@ TEXT: dict[str, str] = {
     "col.impressions": "曝光量",
     "col.clicks": "点击量",
     "col.is_control": "是否对照组",
+    "col.variant_name": "创意名称",
     "col.customer_id": "客户ID",
     "col.customer_type": "客户类型",
     "col.channel": "询盘渠道",
