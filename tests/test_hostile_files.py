@@ -142,3 +142,22 @@ def test_a_relative_path_is_read_from_this_directory(monkeypatch):
     monkeypatch.chdir(h.EXAMPLES)
     wb = isolated.read_workbook(Path("ExportOrderList202611301200.xlsx"))
     assert [s.name for s in wb.sheets] == ["Sheet1"] and wb.sheets[0].body.num_rows == 807
+
+
+def test_inspect_then_load_reads_a_workbook_once(monkeypatch, tmp_path):
+    """The Data page inspects an upload and then loads it: one child process, not two;
+    a changed file is read again."""
+    runs = []
+    real = isolated._run
+    monkeypatch.setattr(isolated, "_run", lambda *a: runs.append(a) or real(*a))
+    path = tmp_path / "o.xlsx"
+    path.write_bytes((h.EXAMPLES / "ExportOrderList202611301200.xlsx").read_bytes())
+    ws = workspace.open_workspace(tmp_path / "ws")
+    from shopsight.ingest import inspect_file
+
+    assert inspect_file(path, path.name).kind == "orders"
+    assert load_file(ws, path, path.name).rows_loaded == 806
+    assert len(runs) == 1
+    f.write_xlsx(path, {"S": [h.EVENTS, ["u1", "view", "2026-11-01 10:00", "PC"]]})
+    assert load_file(ws, path, path.name).kind == "events"
+    assert len(runs) == 2

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import pyarrow as pa
@@ -49,6 +50,12 @@ PARSE_SECONDS = _env_int("SHOPSIGHT_PARSE_SECONDS", 45)
 PARSE_WORKERS = _env_int("SHOPSIGHT_PARSE_WORKERS", 2)
 
 _slots = threading.BoundedSemaphore(PARSE_WORKERS)
+# The last few workbooks read from files: the Data page inspects an upload and then loads
+# it, and a second child process would read the same bytes again.  Keyed by the file's
+# identity, size and modification time; the sheets' cells are memory-mapped Arrow tables.
+_RECENT = 4
+_recent: OrderedDict[tuple, Workbook] = OrderedDict()
+_recent_lock = threading.Lock()
 
 
 def read_workbook(src: Source) -> Workbook:
@@ -56,6 +63,14 @@ def read_workbook(src: Source) -> Workbook:
     head, _ = readers._head(src, 8192)
     if readers.sniff_type(head) == "csv":
         return readers.read_workbook(src)
+    key = None
+    if isinstance(src, Path):
+        st = src.stat()
+        key = (str(src.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+        with _recent_lock:
+            if key in _recent:
+                _recent.move_to_end(key)
+                return _recent[key]
     with tempfile.TemporaryDirectory(prefix="shopsight_read_") as out:
         if isinstance(src, Path):
             path = src
@@ -64,7 +79,13 @@ def read_workbook(src: Source) -> Workbook:
             path.write_bytes(src)
         with _slots:
             code = _run(path, out)
-        return _collect(out, code)
+        wb = _collect(out, code)
+    if key is not None:
+        with _recent_lock:
+            _recent[key] = wb
+            while len(_recent) > _RECENT:
+                _recent.popitem(last=False)
+    return wb
 
 
 def _run(path: Path, out: str) -> int | None:
