@@ -91,10 +91,17 @@ def test_fuzzed_exports_are_loaded_or_refused_in_bounds(ws, tmp_path):
     assert after.keys() == before.keys()
 
 
-def test_a_reader_that_runs_out_of_memory_is_a_refused_file(ws, monkeypatch):
+def _fresh_copy(tmp_path) -> Path:
+    """An example workbook under a new name: not one read before (isolated keeps those)."""
+    path = tmp_path / "ExportOrderList202611301200.xlsx"
+    path.write_bytes((h.EXAMPLES / path.name).read_bytes())
+    return path
+
+
+def test_a_reader_that_runs_out_of_memory_is_a_refused_file(ws, monkeypatch, tmp_path):
     """The child may add only 1 MB to its address space: reading any workbook fails there."""
     monkeypatch.setattr(isolated, "PARSE_MEMORY_MB", 1)
-    path = h.EXAMPLES / "ExportOrderList202611301200.xlsx"
+    path = _fresh_copy(tmp_path)
     outcome, took, _ = _outcome(ws, path)
     assert outcome.startswith(f"{path.name}: ") and "1 MB of memory" in outcome, outcome
     assert "refused" in outcome and took < LIMIT_S
@@ -104,7 +111,7 @@ def test_a_reader_that_runs_too_long_is_stopped(ws, monkeypatch, tmp_path):
     """A child still running at the wall-clock limit is killed and the file refused."""
     monkeypatch.setattr(isolated, "PARSE_SECONDS", 1)
     monkeypatch.setattr(isolated, "_child_args", lambda *a: ["-c", "import time; time.sleep(30)"])
-    path = h.EXAMPLES / "ExportOrderList202611301200.xlsx"
+    path = _fresh_copy(tmp_path)
     outcome, took, _ = _outcome(ws, path)
     assert "took longer than 1 s; refused" in outcome and took < 10
 
@@ -142,3 +149,33 @@ def test_a_relative_path_is_read_from_this_directory(monkeypatch):
     monkeypatch.chdir(h.EXAMPLES)
     wb = isolated.read_workbook(Path("ExportOrderList202611301200.xlsx"))
     assert [s.name for s in wb.sheets] == ["Sheet1"] and wb.sheets[0].body.num_rows == 807
+
+
+def test_inspect_then_load_reads_a_workbook_once(monkeypatch, tmp_path):
+    """The Data page inspects an upload and then loads it: one child process, not two;
+    a changed file is read again."""
+    runs = []
+    real = isolated._run
+    monkeypatch.setattr(isolated, "_run", lambda *a: runs.append(a) or real(*a))
+    path = tmp_path / "o.xlsx"
+    path.write_bytes((h.EXAMPLES / "ExportOrderList202611301200.xlsx").read_bytes())
+    ws = workspace.open_workspace(tmp_path / "ws")
+    from shopsight.ingest import inspect_file
+
+    assert inspect_file(path, path.name).kind == "orders"
+    assert load_file(ws, path, path.name).rows_loaded == 806
+    assert len(runs) == 1
+    f.write_xlsx(path, {"S": [h.EVENTS, ["u1", "view", "2026-11-01 10:00", "PC"]]})
+    assert load_file(ws, path, path.name).kind == "events"
+    assert len(runs) == 2
+
+
+def test_a_refused_file_is_not_read_again_on_every_rerun(monkeypatch, corpus):
+    runs = []
+    real = isolated._run
+    monkeypatch.setattr(isolated, "_run", lambda *a: runs.append(a) or real(*a))
+    path = corpus["spreadsheetml_row_index"]
+    for _ in range(3):
+        with pytest.raises(IngestError, match="reaches row 100,000,000"):
+            isolated.read_workbook(path)
+    assert len(runs) == 1
