@@ -73,7 +73,7 @@ def naive_sql(name: str) -> str:
 
 def pandas_orders(lines: pd.DataFrame) -> pd.DataFrame:
     """Paid lines with a buyer, summed per order: buyer_id, day, paid, first_paid_day."""
-    paid = lines[(lines["paid_amount"] > 0) & lines["buyer_id"].notna()]
+    paid = lines[lines["paid"] & lines["buyer_id"].notna()]
     orders = (paid.groupby(["order_id", "buyer_id"], sort=False, observed=True)
               .agg(day=("order_time", "min"), paid=("paid_amount", "sum")).reset_index())
     orders["day"] = orders["day"].dt.normalize()
@@ -194,7 +194,8 @@ def main() -> None:
 
     t0 = time.perf_counter()
     lines = app_con.execute(
-        "select order_id, buyer_id, order_time, paid_amount from orders").to_arrow_table()
+        "select order_id, buyer_id, order_time, paid, paid_amount::double as paid_amount "
+        "from orders").to_arrow_table()
     lines = lines.to_pandas()  # text as pandas' default (pyarrow-backed) str dtype
     print(f"pandas: {len(lines):,} lines loaded untimed in {time.perf_counter() - t0:.1f} s\n")
 

@@ -242,7 +242,10 @@ def test_without_status_or_payment_time_an_order_of_nothing_was_not_paid(tmp_pat
                                             ["1", "2026-11-01 10:00", "25.00"],
                                             ["2", "2026-11-01 11:00", "0.00"]])
     ws, _ = f.load(tmp_path, path)
-    assert sorted((x[0], x[-2]) for x in f.table_rows(ws, "orders")) == [("1", True), ("2", False)]
+    con = ws.connect(read_only=True)
+    paid = con.execute("select order_id, paid from orders order by order_id").fetchall()
+    con.close()
+    assert paid == [("1", True), ("2", False)]
 
 
 # ---------------------------------------------------------------- personal data canaries

@@ -16,6 +16,7 @@ import io
 from pathlib import Path
 
 import pytest
+from conftest import shown
 from fixtures import ingest_files as f
 
 WILD = Path(__file__).resolve().parent / "fixtures" / "wild"
@@ -112,12 +113,12 @@ def test_data_page_shows_warnings_and_placeholder_counts(app, empty_ws):
     slug = file_slug(BROKEN.name, len(data))
     at.button(key=f"data_load_{slug}").click().run()
     assert not at.exception and not at.error
-    warnings = [w.value for w in at.warning]
+    warnings = [shown(w.value) for w in at.warning]
     assert t("data.rejected", "zh", rows=2, file=BROKEN.name) in warnings
     assert t("data.warnings", "zh", rows=2) in warnings  # rows 5 and 6
-    shown = next(d.value for d in at.dataframe if "message" in d.value.columns
+    table = next(d.value for d in at.dataframe if "message" in d.value.columns
                  and d.value["message"].str.contains("check the file").any())
-    assert sorted(set(shown["row"])) == [5, 6]
+    assert sorted(set(table["row"])) == [5, 6]
     assert t("data.cells_as_zero", "zh", cols="支付买家数 1 个、支付金额 1 个") in [c.value for c in at.caption]
     assert t("data.cells_as_empty", "zh", cols="支付转化率 1 个") in [c.value for c in at.caption]
     assert {b.key for b in at.get("download_button")} >= {f"data_warnings_{slug}"}

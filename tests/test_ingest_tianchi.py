@@ -95,11 +95,15 @@ def test_funnel_page_runs_browse_cart_buy(app, data_dir):
     assert not at.exception
     assert at.segmented_control(key="fn_view").value == "events"
     assert [at.selectbox(key=f"fn_steps_{i}").value for i in range(1, 5)] == ["浏览", "加购", "购买", ""]
-    # brute force over the raw lines: anchor = first 浏览, then the earliest next step at or
-    # after the previous one, within a day of the anchor
+    # brute force over the raw lines of the page's date range (the default: the last full
+    # days the log covers): anchor = first 浏览, then the earliest next step at or after the
+    # previous one, within a day of the anchor
+    start = dt.date.fromisoformat(at.query_params["start"])
+    end = dt.date.fromisoformat(at.query_params["end"])
     by_user: dict[str, list[tuple]] = {}
     for user, event, when, _ in _behavior_rows(BEHAVIOR.read_text()):
-        by_user.setdefault(user, []).append((when, event))
+        if start <= when.date() <= end:
+            by_user.setdefault(user, []).append((when, event))
     reached = [0, 0, 0]
     for events in by_user.values():
         events.sort()

@@ -24,9 +24,13 @@ def test_design_metrics_are_defined_with_their_formulas():
 
 
 def test_up_is_bad_for_refunds_and_costs():
-    assert metrics.delta_color("refund_rate") == "inverse"
-    assert metrics.delta_color("cost_per_visitor") == "inverse"
-    assert metrics.delta_color("conversion") == "normal"
+    # green up (English): a rise of refunds or costs is drawn red, as Streamlit's inverse does
+    assert metrics.delta_color("refund_rate", "green_up") == "inverse"
+    assert metrics.delta_color("cost_per_visitor", "green_up") == "inverse"
+    assert metrics.delta_color("conversion", "green_up") == "normal"
+    # red up (中文): the other way round
+    assert metrics.delta_color("refund_rate", "red_up") == "normal"
+    assert metrics.delta_color("conversion", "red_up") == "inverse"
 
 
 def test_sum_inputs_are_canonical_columns():
