@@ -29,8 +29,9 @@ PAGES = {
 def test_opens_in_chinese_then_english(app_url, context_factory):
     page = context_factory("zh-CN").new_page()
     page.goto(app_url)
-    wait_idle(page, timeout_s=240)  # the first visit builds the sample shop
+    wait_idle(page, timeout_s=240)  # the first visit puts the sample shop in place
     no_exception(page)
+    page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
     assert page.get_by_role("heading", name="经营概况").count() == 1
     assert "访客数" in metric_values(page)
     shot(page, "overview_zh")
@@ -39,6 +40,7 @@ def test_opens_in_chinese_then_english(app_url, context_factory):
     en.goto(app_url)
     wait_idle(en)
     no_exception(en)
+    en.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
     assert en.get_by_role("heading", name="Overview").count() == 1
     assert "Visitors" in metric_values(en)
     shot(en, "overview_en")
@@ -111,7 +113,7 @@ def test_filter_change_goes_into_the_link_and_the_link_reproduces_the_view(app_u
     page.wait_for_url(lambda url: "cmp=yoy" in url)
     wait_idle(page)
     # a source filter: 直通车 only
-    page.locator(".st-key-sb_src").get_by_test_id("stMultiSelect").click()
+    open_list(page, page.locator(".st-key-sb_src input"))
     page.get_by_role("option", name="直通车", exact=True).click()
     page.keyboard.press("Escape")
     page.wait_for_url(lambda url: "src=" in url)
