@@ -112,3 +112,11 @@ def context_factory(browser):
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def pytest_collection_modifyitems(items):
+    # One worker runs every browser test in turn (pytest-xdist --dist loadgroup): two
+    # browsers and their servers at once on 2 cores made reruns lag past the tests' waits.
+    for item in items:
+        if "tests/e2e/" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("browser"))
