@@ -51,3 +51,14 @@ def wait_for_change(read, before, timeout_s: float = 30):
         time.sleep(0.2)
         value = read()
     return value
+
+
+def wait_for_value(read, want, timeout_s: float = 30):
+    """Read until the value equals `want` (a page draws its cards one by one) or time runs out;
+    returns the last value read."""
+    deadline = time.monotonic() + timeout_s
+    value = read()
+    while value != want and time.monotonic() < deadline:
+        time.sleep(0.2)
+        value = read()
+    return value

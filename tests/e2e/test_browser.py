@@ -8,7 +8,13 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import shot
-from tests.e2e.streamlit_page import metric_values, no_exception, wait_for_change, wait_idle
+from tests.e2e.streamlit_page import (
+    metric_values,
+    no_exception,
+    wait_for_change,
+    wait_for_value,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -141,7 +147,7 @@ def test_filter_change_goes_into_the_link_and_the_link_reproduces_the_view(app_u
     fresh.goto(after_url)
     wait_idle(fresh)
     no_exception(fresh)
-    shown = wait_for_change(lambda: metric_values(fresh), {})
+    shown = wait_for_value(lambda: metric_values(fresh), after)
     assert shown == after
     shot(fresh, "overview_from_link")
 
