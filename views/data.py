@@ -82,7 +82,7 @@ def show_report(slug: str, report) -> None:
     if report.derived:
         st.caption(t("data.derived", lang, cols="、".join(col_label(c) for c in report.derived)))
     for header, what in report.not_stored.items():
-        st.caption(f"{header}: {t('data.reason_values', lang, what=what)}")
+        st.caption(f"{plain(header)}: {t('data.reason_values', lang, what=what)}")
     if report.rows_rejected:
         st.warning(t("data.rejected", lang, rows=report.rows_rejected, file=plain(report.file)))
         errors = pd.DataFrame(report.errors)
@@ -95,7 +95,7 @@ def show_report(slug: str, report) -> None:
                        ("data.cells_as_empty", report.cells_as_empty)):
         if cells:
             st.caption(t(key, lang, cols="、".join(
-                t("data.cells_count", lang, header=h, n=n) for h, n in cells.items())))
+                t("data.cells_count", lang, header=plain(h), n=n) for h, n in cells.items())))
     if report.warnings:
         warned = pd.DataFrame(report.warnings)
         st.warning(t("data.warnings", lang, rows=warned["row"].nunique()),
@@ -349,7 +349,7 @@ def loads_section(sets: list[dict]) -> None:
                                           load_title=t("data.strip_load", lang),
                                           platform_title=t("data.ld_platform", lang)))
     for gap in coverage.gaps(loads):
-        st.caption(t("data.gaps", lang, kind=kind_label(gap.kind), platform=platform_label(gap.platform),
+        st.caption(t("data.gaps", lang, kind=kind_label(gap.kind), platform=plain(platform_label(gap.platform)),
                      start=gap.first.isoformat(), end=gap.last.isoformat(), count=len(gap.missing),
                      days=coverage.runs_text(gap.missing)))
     if read_only:
@@ -365,7 +365,7 @@ def loads_section(sets: list[dict]) -> None:
     confirm = ss.get("_data_confirm_unload")
     if confirm in by_id:
         x = by_id[confirm]
-        st.warning(t("data.unload_confirm", lang, id=confirm, file=x["file"], rows=x["rows"]))
+        st.warning(t("data.unload_confirm", lang, id=confirm, file=plain(x["file"]), rows=x["rows"]))
         yes, no, _ = st.columns([1, 1, 4])
         if yes.button(t("data.unload_yes", lang), key="data_unload_yes", type="primary"):
             with data.cursor() as cur:
