@@ -37,7 +37,7 @@ class SheetChoice:
     period_missing: bool = False
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FileInspection:
     filename: str
     file_type: str
@@ -209,22 +209,28 @@ def inspect_file(
             [r[: len(first.headers)] for r in first.sheet.rows[first.header_index + 1:][:PREVIEW_ROWS]],
         )
         return FileInspection(
-            filename, wb.file_type, wb.encoding, sheet_names(wb), first.sheet.name,
-            [first.sheet.name] if first.sheet.name else [], first.header_index + 1, first.headers,
-            None, 0.0, first.scores, mapping, detect.skipped_headers(first.headers), first.period,
-            preview, {}, missing, used, layout=first.layout,
-            period_missing=first.period_missing,
+            filename=filename, file_type=wb.file_type, encoding=wb.encoding,
+            sheets=sheet_names(wb), sheet=first.sheet.name,
+            load_sheets=[first.sheet.name] if first.sheet.name else [],
+            header_row=first.header_index + 1, headers=first.headers,
+            kind=None, confidence=0.0, kind_scores=first.scores,
+            mapping=mapping, dropped=detect.skipped_headers(first.headers), period=first.period,
+            preview=preview, preview_errors={}, missing_required=missing,
+            saved_mapping_used=used, layout=first.layout, period_missing=first.period_missing,
             platform=platforms.detect(first.headers, filename),
         )
     mapping, used = _mapping_for(first, found, con)
     missing = detect.missing_required(found, mapping, has_period=first.period is not None)
     preview_df, preview_errors = _preview(first, found, mapping, filename, missing)
     return FileInspection(
-        filename, wb.file_type, wb.encoding, sheet_names(wb), first.sheet.name,
-        [c.sheet.name for c in picked if c.sheet.name], first.header_index + 1, first.headers,
-        found, first.confidence, first.scores, mapping, detect.skipped_headers(first.headers),
-        first.period, preview_df, preview_errors, missing, used, layout=first.layout,
-        period_missing=first.period_missing,
+        filename=filename, file_type=wb.file_type, encoding=wb.encoding,
+        sheets=sheet_names(wb), sheet=first.sheet.name,
+        load_sheets=[c.sheet.name for c in picked if c.sheet.name],
+        header_row=first.header_index + 1, headers=first.headers,
+        kind=found, confidence=first.confidence, kind_scores=first.scores,
+        mapping=mapping, dropped=detect.skipped_headers(first.headers), period=first.period,
+        preview=preview_df, preview_errors=preview_errors, missing_required=missing,
+        saved_mapping_used=used, layout=first.layout, period_missing=first.period_missing,
         platform=platforms.detect(first.headers, filename, found),
     )
 
