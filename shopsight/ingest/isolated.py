@@ -51,9 +51,10 @@ PARSE_WORKERS = _env_int("SHOPSIGHT_PARSE_WORKERS", 2)
 
 _slots = threading.BoundedSemaphore(PARSE_WORKERS)
 # The last few workbooks read from files, or why they were refused: the Data page inspects
-# an upload and then loads it, and reruns while a refused file stays in the uploader; a
-# second child process would read the same bytes again (a hostile file, for up to the
-# limits each time).  Keyed by the file's identity, size and modification time; the
+# an upload (again for each kind or sheet picked) and then loads it, and reruns while a
+# refused file stays in the uploader; each of those reads the same parsed file here rather
+# than the bytes again (a hostile file in a second child process, for up to the limits
+# each time; a CSV's head, decoded and split).  Keyed by the file's identity, size and modification time; the
 # sheets' cells are memory-mapped Arrow tables.
 _RECENT = 4
 _recent: OrderedDict[tuple, Workbook | IngestError] = OrderedDict()
@@ -62,9 +63,6 @@ _recent_lock = threading.Lock()
 
 def read_workbook(src: Source) -> Workbook:
     """readers.read_workbook, with everything but CSV parsed in a limited child process."""
-    head, _ = readers._head(src, 8192)
-    if readers.sniff_type(head) == "csv":
-        return readers.read_workbook(src)
     key = None
     if isinstance(src, Path):
         st = src.stat()
@@ -74,8 +72,18 @@ def read_workbook(src: Source) -> Workbook:
                 _recent.move_to_end(key)
                 found = _recent[key]
                 if isinstance(found, IngestError):
-                    raise IngestError(str(found))
+                    raise found.again()
                 return found
+    head, _ = readers._head(src, 8192)
+    if readers.sniff_type(head) == "csv":
+        # its head is read here; the body stays in the file, so the read can be shared too
+        try:
+            wb = readers.read_workbook(src)
+        except IngestError as e:
+            _remember(key, e)
+            raise
+        _remember(key, wb)
+        return wb
     with tempfile.TemporaryDirectory(prefix="shopsight_read_") as out:
         if isinstance(src, Path):
             path = src
