@@ -209,7 +209,7 @@ def test_a_load_that_kept_losing_to_other_replicas_says_so(app, small_ws, monkey
     slug = upload(at, "traffic.csv", TRAFFIC_CSV)
     at.button(key=f"data_load_{slug}").click().run()
     assert not at.exception
-    assert [e.value for e in at.error] == [t("data.load_conflict", "zh", file="traffic.csv")]
+    assert [shown(e.value) for e in at.error] == [t("data.load_conflict", "zh", file="traffic.csv")]
 
 
 @pytest.mark.parametrize("cell", ["=1+2", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"])
