@@ -21,7 +21,8 @@ class IngestError(Exception):
 
     def in_file(self, filename: str) -> IngestError:
         """The same refusal, its text led by the file's name."""
-        return IngestError(f"{filename}: {self}", code=self.code, file=filename, **self.values)
+        values = self.values or ({"detail": str(self)} if self.code == "other" else {})
+        return IngestError(f"{filename}: {self}", code=self.code, file=filename, **values)
 
     def again(self) -> IngestError:
         """A fresh copy to raise again (a remembered refusal keeps no traceback alive)."""

@@ -135,7 +135,8 @@ def _child_args(path: Path, out: str) -> list[str]:
 def _collect(out: str, code: int | None) -> Workbook:
     if code is None:
         raise IngestError(f"reading the file took longer than {PARSE_SECONDS} s; refused "
-                          "(it may be damaged or built to exhaust the server)")
+                          "(it may be damaged or built to exhaust the server)",
+                          code="parse_timeout", seconds=PARSE_SECONDS)
     result_path = Path(out) / "result.json"
     if code != 0 or not result_path.exists():
         why = {signal.SIGABRT: "asked for more memory than that", signal.SIGXCPU: "took too long",
@@ -143,11 +144,13 @@ def _collect(out: str, code: int | None) -> Workbook:
         raise IngestError(
             f"the file cannot be read within {PARSE_MEMORY_MB:,} MB of memory and "
             f"{PARSE_SECONDS} s (the reader {why}); refused: it may be damaged or built to "
-            "exhaust the server"
+            "exhaust the server", code="parse_limits", memory_mb=PARSE_MEMORY_MB,
+            seconds=PARSE_SECONDS,
         )
     result = json.loads(result_path.read_text(encoding="utf-8"))
     if "error" in result:
-        raise IngestError(result["error"])
+        raise IngestError(result["error"], code=result.get("code", "other"),
+                          **result.get("values", {}))
     sheets = []
     for entry in result["sheets"]:
         body = None
@@ -186,13 +189,15 @@ def _child(path: str, out: str, memory_mb: int, seconds: int) -> None:
             sheets.append(entry)
         result = {"file_type": wb.file_type, "encoding": wb.encoding, "sheets": sheets}
     except IngestError as e:
-        result = {"error": str(e)}
+        result = {"error": str(e), "code": e.code, "values": e.values}
     except MemoryError:
         result = {"error": f"reading the file needs more than {memory_mb:,} MB of memory; refused "
-                           "(it may be damaged or built to exhaust the server)"}
+                           "(it may be damaged or built to exhaust the server)",
+                  "code": "parse_memory", "values": {"memory_mb": memory_mb}}
     except BaseException as e:  # noqa: BLE001 - calamine's PanicException is a BaseException
         text = " ".join(str(e).split())[:300] or type(e).__name__
-        result = {"error": f"the file cannot be read: {text}"}
+        result = {"error": f"the file cannot be read: {text}", "code": "unreadable",
+                  "values": {"detail": text}}
     with open(os.path.join(out, "result.json"), "w", encoding="utf-8") as f:
         json.dump(result, f)  # ASCII: a lone surrogate in a cell cannot break it
 
