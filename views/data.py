@@ -200,9 +200,6 @@ if read_only:
     st.button(t("sidebar.new_workspace", lang), key="data_new_workspace", type="primary",
               icon=":material/add:", on_click=sidebar.new_team, args=(lang,))
 else:
-    uploads = st.file_uploader(t("data.upload", lang), type=["csv", "xlsx", "xls"],
-                               accept_multiple_files=True, key="data_upload") or []
-    upload.discard_gone(uploads)
-    for up in uploads:
+    for up in upload.uploader(lang):
         upload.section(ws, up, lang)
 datasets_section()

@@ -31,7 +31,7 @@ import shopsight.ingest as ingest
 from shopsight import numbers, schema, spool, workspace
 from shopsight.conflicts import ConcurrentWriteError
 from shopsight.i18n import t
-from shopsight.ingest import IngestError, platforms
+from shopsight.ingest import IngestError, messages, platforms
 from shopsight.ingest.detect import KEEP, kind_inputs
 from shopsight.mdtext import plain
 from shopsight.ui import data, filters
@@ -40,10 +40,13 @@ from shopsight.ui.downloads import safe_csv
 log = logging.getLogger(__name__)
 KINDS = list(schema.KINDS)
 MODES = ["merge", "append", "replace"]
-CANONICAL = {c for k in schema.KINDS.values() for c in k.column_names}
 DROP_REASONS = {"personal": "data.reason_personal", "address": "data.reason_address",
                 "comparison": "data.reason_comparison", "free_text": "data.reason_free_text"}
 PREVIEW_VALUES = 3
+# the headerless logs known by their shape (ingest.headers.HEADERLESS), by name
+LAYOUTS = {"Tianchi UserBehavior": "data.layout_tianchi_behavior",
+           "Tianchi mobile recommendation": "data.layout_tianchi_mobile"}
+PERSONAL_SEEN = ("email", "phone", "id_card", "address", "ip")  # synonyms.PERSONAL_VALUE_PATTERNS
 T = TypeVar("T")
 
 
@@ -99,7 +102,7 @@ def _attempt(step: str, name: str, lang: str, run: Callable[[], T]) -> T | Failu
     try:
         return run()
     except IngestError as e:
-        return Failure(plain(e))
+        return Failure(plain(messages.error_text(e, lang)))
     except workspace.ReadOnlyWorkspaceError:  # the shared sample shop
         return Failure(t("common.read_only", lang), ":material/lock:")
     except ConcurrentWriteError:  # other app servers kept loading into this workspace
@@ -107,6 +110,19 @@ def _attempt(step: str, name: str, lang: str, run: Callable[[], T]) -> T | Failu
     except Exception as e:  # a reader bug must not show a traceback to the operator
         log.exception("%s %s", step, name)
         return Failure(t("data.unexpected", lang, file=plain(name), message=plain(e)))
+
+
+def file_message(name: str, code: str, args: dict, lang: str) -> str:
+    """An import message about file `name`, escaped for Markdown."""
+    return plain(t("ingest.in_file", lang, file=name, message=messages.text(code, args, lang)))
+
+
+def field_label(col, lang: str) -> str:
+    """A field in the user's words; a header of the file, as written; "row" for problems of
+    a whole row (the preview's error counts)."""
+    if col in messages.INPUT_FIELDS:
+        return messages.field_name(col, lang)
+    return t("data.rt_row", lang) if col == "row" else str(col)
 
 
 def kind_label(kind: str | None, lang: str) -> str:
@@ -118,8 +134,8 @@ def platform_label(p: str | None, lang: str) -> str:
 
 
 def col_label(col: str, lang: str) -> str:
-    """'visitors · 访客数' for canonical columns; other inputs (rates) as named."""
-    return f"{col} · {t(f'col.{col}', lang)}" if col in CANONICAL else col
+    """'visitors · 访客数' in the mapping grid: the field's id and its name in the user's words."""
+    return f"{col} · {messages.field_name(col, lang)}" if col in messages.INPUT_FIELDS else col
 
 
 def inspect(upload: UploadedFile, lang: str, *, sheet: str | None, kind: str | None,
@@ -147,12 +163,16 @@ def load(ws: workspace.Workspace, upload: UploadedFile, lang: str, **options
     return _attempt("loading", upload.name, lang, run)
 
 
-def mapping_table(insp: ingest.FileInspection) -> pd.DataFrame:
+def mapping_table(insp: ingest.FileInspection, targets: list[str]) -> pd.DataFrame:
+    """One row per header: the field it maps to (one of `targets`, else "" = not stored), the
+    first parsed values, the cells that do not parse.  Text only: no None or NaN to show."""
     rows = []
     for header in insp.headers:
         if header in insp.dropped:
             continue
-        target = insp.mapping.get(header, "")
+        target = insp.mapping.get(header) or ""
+        if target not in targets:
+            target = ""
         values = []
         if target and target in insp.preview.columns:
             values = [numbers.NONE if numbers.is_missing(v) else str(v)
@@ -164,6 +184,17 @@ def mapping_table(insp: ingest.FileInspection) -> pd.DataFrame:
             "errors": int(insp.preview_errors.get(target, 0)) if target else 0,
         })
     return pd.DataFrame(rows, columns=["header", "target", "preview", "errors"])
+
+
+def uploader(lang: str) -> list[UploadedFile]:
+    """The file picker under our own label, and a caption in the user's language: the drop
+    zone's own lines (Drag and drop files here, Limit 200MB per file, Browse files) are
+    Streamlit's, in English whatever the language (README, Language)."""
+    uploads = st.file_uploader(t("data.upload", lang), type=["csv", "xlsx", "xls"],
+                               accept_multiple_files=True, key="data_upload") or []
+    st.caption(t("data.upload_caption", lang, mb=st.get_option("server.maxUploadSize")))
+    discard_gone(uploads)
+    return uploads
 
 
 def section(ws: workspace.Workspace, upload: UploadedFile, lang: str) -> None:
@@ -179,9 +210,14 @@ def section(ws: workspace.Workspace, upload: UploadedFile, lang: str) -> None:
     if isinstance(insp, Failure):
         st.error(insp.text, icon=insp.icon)
         return
+    if insp.header_only:  # nothing to map or load: say so before anything is picked
+        st.warning(file_message(upload.name, "header_only", {"row": insp.header_row}, lang),
+                   icon=":material/draft:")
+        return
     kind = _file_facts(insp, slug, lang)
-    if kind is None:
-        st.info(t("data.kind_unknown", lang))
+    if kind is None:  # what each kind needs, so the owner can pick one and map by hand
+        st.info(file_message(upload.name, "no_kind_match", {"headers": insp.headers[:12]}, lang),
+                icon=":material/help:")
         return
     if insp.period_missing or period_key in ss:
         # a sheet with no dates of its own: the owner says which days it covers
@@ -232,7 +268,8 @@ def _file_facts(insp: ingest.FileInspection, slug: str, lang: str) -> str | None
         if sheet_key not in ss:
             ss[sheet_key] = insp.sheet
         cols[1].selectbox(t("data.sheet", lang), insp.sheets, key=sheet_key)
-    facts = [t("data.headerless", lang, layout=insp.layout, type=insp.file_type) if insp.layout
+    layout = t(LAYOUTS[insp.layout], lang) if insp.layout in LAYOUTS else insp.layout
+    facts = [t("data.headerless", lang, layout=layout, type=insp.file_type) if insp.layout
              else t("data.header_row", lang, row=insp.header_row, type=insp.file_type)]
     if insp.encoding:
         facts.append(insp.encoding)
@@ -256,7 +293,7 @@ def _mapping_editor(insp: ingest.FileInspection, kind: str, slug: str, lang: str
             for h, r in insp.dropped.items())))
     targets = ["", *kind_inputs(kind), KEEP]
     edited = st.data_editor(
-        mapping_table(insp), key=f"data_map_{slug}_{kind}", hide_index=True, width="stretch",
+        mapping_table(insp, targets), key=f"data_map_{slug}_{kind}", hide_index=True, width="stretch",
         disabled=["header", "preview", "errors"],
         column_config={
             "header": st.column_config.TextColumn(t("data.col_header", lang)),
@@ -271,12 +308,13 @@ def _mapping_editor(insp: ingest.FileInspection, kind: str, slug: str, lang: str
     bad_preview = {c: n for c, n in insp.preview_errors.items() if n}
     if bad_preview:
         st.caption(t("data.preview_errors", lang, cols="、".join(
-            f"{col_label(c, lang)}: {n}" for c, n in bad_preview.items())))
+            f"{field_label(c, lang)}: {n}" for c, n in bad_preview.items())))
     if insp.missing_required:
         st.warning(t("data.missing_required", lang, file=plain(insp.filename),
-                     cols="、".join(col_label(c, lang) for c in insp.missing_required)))
+                     cols="、".join(field_label(c, lang) for c in insp.missing_required)))
     with st.expander(t("data.preview", lang, n=len(insp.preview))):
-        st.dataframe(insp.preview, hide_index=True, placeholder=numbers.NONE, width="stretch")
+        st.dataframe(insp.preview.rename(columns=lambda c: field_label(c, lang)),
+                     hide_index=True, placeholder=numbers.NONE, width="stretch")
     return {r.header: (r.target or "") for r in edited.itertuples()}
 
 
@@ -340,12 +378,14 @@ def show_report(slug: str, report: ingest.LoadReport, lang: str) -> None:
     if report.rows_replaced:
         st.info(t("data.replaced", lang, rows=report.rows_replaced), icon=":material/sync:")
     if report.derived:
-        st.caption(t("data.derived", lang, cols="、".join(col_label(c, lang) for c in report.derived)))
+        st.caption(t("data.derived", lang, cols="、".join(field_label(c, lang)
+                                                         for c in report.derived)))
     for header, what in report.not_stored.items():
-        st.caption(f"{plain(header)}: {t('data.reason_values', lang, what=what)}")
+        seen = t(f"data.seen_{what}", lang) if what in PERSONAL_SEEN else what
+        st.caption(f"{plain(header)}: {t('data.reason_values', lang, what=seen)}")
     if report.rows_rejected:
         st.warning(t("data.rejected", lang, rows=report.rows_rejected, file=plain(report.file)))
-        _row_table(pd.DataFrame(report.errors), f"{report.file}.rejected.csv",
+        _row_table(row_frame(report.errors, lang), f"{report.file}.rejected.csv",
                    t("data.download_rejected", lang), f"data_rejected_{slug}")
     for key, cells in (("data.cells_as_zero", report.cells_as_zero),
                        ("data.cells_as_empty", report.cells_as_empty)):
@@ -353,11 +393,19 @@ def show_report(slug: str, report: ingest.LoadReport, lang: str) -> None:
             st.caption(t(key, lang, cols="、".join(
                 t("data.cells_count", lang, header=plain(h), n=n) for h, n in cells.items())))
     if report.warnings:
-        warned = pd.DataFrame(report.warnings)
-        st.warning(t("data.warnings", lang, rows=warned["row"].nunique()),
+        st.warning(t("data.warnings", lang, rows=len({w["row"] for w in report.warnings})),
                    icon=":material/fact_check:")
-        _row_table(warned, f"{report.file}.check.csv", t("data.download_warnings", lang),
+        _row_table(row_frame(report.warnings, lang), f"{report.file}.check.csv", t("data.download_warnings", lang),
                    f"data_warnings_{slug}")
+
+
+def row_frame(entries: list[dict], lang: str) -> pd.DataFrame:
+    """Rejected rows or rows to check as shown and downloaded: row, the file's column, the
+    cell, the problem, under headers and in words of the user's language."""
+    return pd.DataFrame(
+        [(e["row"], e["column"], e["value"], messages.row_text(e, lang)) for e in entries],
+        columns=[t(f"data.rt_{c}", lang) for c in ("row", "column", "value", "message")],
+    )
 
 
 def _row_table(rows: pd.DataFrame, file_name: str, label: str, key: str) -> None:
