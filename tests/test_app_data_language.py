@@ -120,3 +120,16 @@ def test_a_refused_file_says_why_in_the_users_language(app, empty_ws, tmp_path, 
         message=t("ingest.sheet_rows", lang, rows=100_000_000, limit=1_048_576))]
     if lang == "zh":
         assert not english_words(page_messages(at), "far.xls")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_derived_fields_are_named_in_the_users_language(app, empty_ws, lang):
+    at = open_page(app, lang)
+    body = "日期,流量来源,访客数,支付转化率,支付金额\n2026-12-01,直通车,200,5.00%,500\n".encode()
+    slug = upload(at, "rates.csv", body)
+    at.button(key=f"data_load_{slug}").click().run()
+    assert not at.exception and not at.error
+    paying = messages.field_name("paying_buyers", lang)
+    assert t("data.derived", lang, cols=paying) in [c.value for c in at.caption]
+    datasets = next(d.value for d in at.dataframe if t("data.ds_derived", lang) in d.value.columns)
+    assert datasets[t("data.ds_derived", lang)].tolist() == [paying]

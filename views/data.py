@@ -43,7 +43,7 @@ def datasets_section() -> None:
             t("data.ds_dates", lang): dates,
             t("data.ds_files", lang): "、".join(f for f in d["files"] if f),
             t("data.ds_loaded_at", lang): d["loaded_at"] or "—",
-            t("data.ds_derived", lang): "、".join(d["derived"]) or "—",
+            t("data.ds_derived", lang): "、".join(upload.field_label(c, lang) for c in d["derived"]) or "—",
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder=numbers.NONE, width="stretch")
     loads_section(sets)
