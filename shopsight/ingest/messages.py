@@ -10,7 +10,9 @@ Values named by convention are shown in the user's words: `kind` a dataset kind,
 / `whole` one input field, `fields` a list of them, `headers` a list of the file's own
 headers, `error` a nested row message; a cell's message says `where` (its header, and the field
 read from it when the two differ).  CODES lists every code with the values its text
-takes; a test keeps it, the raise sites and both locale tables in step.
+takes; a test keeps it, the raise sites and both locale tables in step.  A `detail` in
+English from a library (calamine, expat, the OS) stays out of the page's text: the command
+line and the log show it.
 """
 
 from __future__ import annotations

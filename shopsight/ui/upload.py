@@ -102,6 +102,8 @@ def _attempt(step: str, name: str, lang: str, run: Callable[[], T]) -> T | Failu
     try:
         return run()
     except IngestError as e:
+        # the Chinese texts leave out what a library said in English: the log keeps it
+        log.info("%s refused: %s", step, e)
         return Failure(plain(messages.error_text(e, lang)))
     except workspace.ReadOnlyWorkspaceError:  # the shared sample shop
         return Failure(t("common.read_only", lang), ":material/lock:")
