@@ -60,9 +60,9 @@ def test_load_reports_rows_and_rejects_with_safe_download(app, empty_ws, run_que
     assert not at.error
     assert at.success[0].value.startswith(t("data.loaded", "zh", rows=2, kind="流量"))
     assert t("data.rejected", "zh", rows=2, file="traffic.csv") in [shown(w.value) for w in at.warning]
-    rejected = table_with(at, "message")
-    assert sorted(set(rejected["column"])) == ["支付买家数", "访客数"]
-    assert set(rejected["value"]) == {"abc", "=1+2"}
+    rejected = table_with(at, t("data.rt_message", "zh"))
+    assert sorted(set(rejected[t("data.rt_column", "zh")])) == ["支付买家数", "访客数"]
+    assert set(rejected[t("data.rt_value", "zh")]) == {"abc", "=1+2"}
     assert at.get("download_button")
     # the dataset list shows the new rows, and the workspace holds exactly them
     datasets = table_with(at, t("data.ds_kind", "zh"))
@@ -209,7 +209,7 @@ def test_a_load_that_kept_losing_to_other_replicas_says_so(app, small_ws, monkey
     slug = upload(at, "traffic.csv", TRAFFIC_CSV)
     at.button(key=f"data_load_{slug}").click().run()
     assert not at.exception
-    assert [e.value for e in at.error] == [t("data.load_conflict", "zh", file="traffic.csv")]
+    assert [shown(e.value) for e in at.error] == [t("data.load_conflict", "zh", file="traffic.csv")]
 
 
 @pytest.mark.parametrize("cell", ["=1+2", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"])

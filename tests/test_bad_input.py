@@ -154,7 +154,8 @@ def test_too_many_fields(unchanged, tmp_path):
     r = load_file(unchanged, path, path.name, mode="replace")
     assert (r.rows_loaded, r.rows_rejected) == (1, 1)
     assert r.errors == [{"row": 3, "column": None, "value": None,
-                         "message": "the row has filled cells beyond the header's 4 columns"}]
+                         "message": "the row has filled cells beyond the header's 4 columns",
+                         "code": "extra_cells", "args": {"width": 4}}]
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -167,7 +168,8 @@ def test_stray_quote_loses_nothing(unchanged, tmp_path, fast):
     _, r = f.load(path.parent, path, ws=unchanged, fast=fast, mode="replace")
     assert (r.rows_loaded, r.rows_rejected) == (2, 1)
     assert r.errors == [{"row": 3, "column": None, "value": None,
-                         "message": "the line is not well-formed CSV: a quote opens and never closes"}]
+                         "message": "the line is not well-formed CSV: a quote opens and never closes",
+                         "code": "unclosed_quote", "args": {}}]
     _, rows = events(unchanged)
     assert [(x[0], x[1]) for x in rows] == [("u1", "view"), ("u3", "cart")]
 
@@ -180,7 +182,8 @@ def test_a_5_mb_cell(unchanged, tmp_path):
     r = load_file(unchanged, path, path.name, mode="replace")
     assert (r.rows_loaded, r.rows_rejected) == (2, 1)
     assert r.errors == [{"row": 3, "column": None, "value": None,
-                         "message": "column 2: a cell of 5,242,880 characters (the limit is 32,767)"}]
+                         "message": "column 2: a cell of 5,242,880 characters (the limit is 32,767)",
+                         "code": "long_cell", "args": {"column": 2, "chars": 5 << 20, "limit": 32_767}}]
 
 
 # ---------------------------------------------------------------- loaded verbatim

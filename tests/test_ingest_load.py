@@ -76,16 +76,22 @@ def test_bad_rows_reported_with_file_row_column_value_and_reason(tmp_path):
     assert (r.rows_loaded, r.rows_rejected) == (2, 5)
     assert r.errors == [
         {"row": 4, "column": "买家实付金额", "value": "ten",
-         "message": "买家实付金额 (paid_amount): 'ten' is not a number"},
+         "message": "买家实付金额 (paid_amount): 'ten' is not a number",
+         "code": "bad_number", "args": {"header": "买家实付金额", "field": "paid_amount", "value": "ten"}},
         {"row": 5, "column": "订单创建时间", "value": "2026-13-45",
-         "message": "订单创建时间 (created_time): '2026-13-45' is not a date/time (e.g. 2026-11-01 10:30:00)"},
+         "message": "订单创建时间 (created_time): '2026-13-45' is not a date/time (e.g. 2026-11-01 10:30:00)",
+         "code": "bad_time",
+         "args": {"header": "订单创建时间", "field": "created_time", "value": "2026-13-45"}},
         {"row": 6, "column": "订单编号", "value": "1.23E+18",
          "message": "订单编号 (order_id): '1.23E+18' is an id in scientific notation: its digits were "
-                    "lost in Excel; export the column as text"},
+                    "lost in Excel; export the column as text",
+         "code": "sci_id", "args": {"header": "订单编号", "field": "order_id", "value": "1.23E+18"}},
         {"row": 7, "column": "订单编号", "value": None,
-         "message": "订单编号 (order_id): a required value is empty"},
+         "message": "订单编号 (order_id): a required value is empty",
+         "code": "required_empty", "args": {"header": "订单编号", "field": "order_id"}},
         {"row": 8, "column": None, "value": None,
-         "message": "the row has filled cells beyond the header's 5 columns"},
+         "message": "the row has filled cells beyond the header's 5 columns",
+         "code": "extra_cells", "args": {"width": 5}},
     ]
     assert sorted(x[0] for x in f.table_rows(ws, "orders")) == ["1001", "1007"]
 

@@ -116,9 +116,10 @@ def test_data_page_shows_warnings_and_placeholder_counts(app, empty_ws):
     warnings = [shown(w.value) for w in at.warning]
     assert t("data.rejected", "zh", rows=2, file=BROKEN.name) in warnings
     assert t("data.warnings", "zh", rows=2) in warnings  # rows 5 and 6
-    table = next(d.value for d in at.dataframe if "message" in d.value.columns
-                 and d.value["message"].str.contains("check the file").any())
-    assert sorted(set(table["row"])) == [5, 6]
+    problem = t("data.rt_message", "zh")
+    table = next(d.value for d in at.dataframe if problem in d.value.columns
+                 and d.value[problem].str.contains("请核对原文件").any())
+    assert sorted(set(table[t("data.rt_row", "zh")])) == [5, 6]
     assert t("data.cells_as_zero", "zh", cols="支付买家数 1 个、支付金额 1 个") in [c.value for c in at.caption]
     assert t("data.cells_as_empty", "zh", cols="支付转化率 1 个") in [c.value for c in at.caption]
     assert {b.key for b in at.get("download_button")} >= {f"data_warnings_{slug}"}

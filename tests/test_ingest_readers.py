@@ -76,7 +76,9 @@ def test_csv_row_numbers_count_title_blank_and_multiline_rows(tmp_path):
     ws, r = both(tmp_path, path)
     assert r.rows_loaded == 2 and r.rows_rejected == 1
     assert r.errors == [{"row": 6, "column": "买家实付金额", "value": "abc",
-                         "message": "买家实付金额 (paid_amount): 'abc' is not a number"}]
+                         "message": "买家实付金额 (paid_amount): 'abc' is not a number",
+                         "code": "bad_number",
+                         "args": {"header": "买家实付金额", "field": "paid_amount", "value": "abc"}}]
     # a quoted cell over two lines is one row, as a spreadsheet shows it
     rows[4] = [ORDERS[1][0], "tb_\n甲", *ORDERS[1][2:]]
     path = write_csv(tmp_path / "o2.csv", rows)

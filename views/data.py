@@ -2,266 +2,27 @@
 and manage the workspace's datasets.  The shared sample shop is read-only: there the
 page lists its datasets and offers a team workspace instead of an uploader."""
 
-import logging
-
 import pandas as pd
 import streamlit as st
 
 from shopsight import coverage, currency, numbers, schema, workspace
-from shopsight.conflicts import ConcurrentWriteError
 from shopsight.i18n import t
-from shopsight.ingest import IngestError, inspect_file, load_file, platforms
-from shopsight.ingest.detect import KEEP, kind_inputs
+from shopsight.ingest import platforms
 from shopsight.mdtext import plain
-from shopsight.ui import charts, data, filters, session, sidebar
-from shopsight.ui.downloads import safe_csv
-from shopsight.ui.upload import discard_gone, file_slug, spooled_path
+from shopsight.ui import charts, data, filters, session, sidebar, upload
 
-log = logging.getLogger(__name__)
 lang = session.lang()
 ss = st.session_state
 ws = session.current_workspace()
 read_only = workspace.is_read_only(ws)
-KINDS = list(schema.KINDS)
-DROP_REASONS = {"personal": "data.reason_personal", "address": "data.reason_address",
-                "comparison": "data.reason_comparison", "free_text": "data.reason_free_text"}
-PREVIEW_VALUES = 3
-CANONICAL = {c for k in schema.KINDS.values() for c in k.column_names}
-MODES = ["merge", "append", "replace"]
 
 
 def platform_label(p: str | None) -> str:
-    return p or t("data.platform_none", lang)
+    return upload.platform_label(p, lang)
 
 
 def kind_label(kind: str | None) -> str:
-    return t(f"kind.{kind}", lang) if kind else "—"
-
-
-def col_label(col: str) -> str:
-    """'visitors · 访客数' for canonical columns; other inputs (rates) as named."""
-    return f"{col} · {t(f'col.{col}', lang)}" if col in CANONICAL else col
-
-
-def inspect(slug: str, upload, sheet: str | None, kind: str | None, period):
-    """inspect_file, remembered per (file, sheet, kind, period) so reruns do not re-read it."""
-    memo = ss.setdefault(f"_data_insp_{slug}", {})
-    if (sheet, kind, period) not in memo:
-        with data.cursor() as cur:
-            memo[(sheet, kind, period)] = inspect_file(spooled_path(upload), upload.name, con=cur,
-                                                       sheet=sheet, kind=kind, period=period)
-    return memo[(sheet, kind, period)]
-
-
-def mapping_table(insp, kind: str) -> pd.DataFrame:
-    rows = []
-    for header in insp.headers:
-        if header in insp.dropped:
-            continue
-        target = insp.mapping.get(header, "")
-        values = []
-        if target and target in insp.preview.columns:
-            values = [numbers.NONE if numbers.is_missing(v) else str(v)
-                      for v in insp.preview[target].head(PREVIEW_VALUES).tolist()]
-        rows.append({
-            "header": header,
-            "target": target,
-            "preview": "，".join(values),
-            "errors": int(insp.preview_errors.get(target, 0)) if target else 0,
-        })
-    return pd.DataFrame(rows, columns=["header", "target", "preview", "errors"])
-
-
-def show_report(slug: str, report) -> None:
-    text = t("data.loaded", lang, rows=report.rows_loaded, kind=kind_label(report.kind))
-    if report.sheet:
-        text += " " + t("data.loaded_sheets", lang, sheets=plain(report.sheet))
-    st.success(text, icon=":material/check_circle:")
-    if report.rows_replaced:
-        st.info(t("data.replaced", lang, rows=report.rows_replaced), icon=":material/sync:")
-    if report.derived:
-        st.caption(t("data.derived", lang, cols="、".join(col_label(c) for c in report.derived)))
-    for header, what in report.not_stored.items():
-        st.caption(f"{plain(header)}: {t('data.reason_values', lang, what=what)}")
-    if report.rows_rejected:
-        st.warning(t("data.rejected", lang, rows=report.rows_rejected, file=plain(report.file)))
-        errors = pd.DataFrame(report.errors)
-        st.dataframe(errors, hide_index=True, placeholder=numbers.NONE, width="stretch",
-                     height=min(35 * (len(errors) + 1) + 3, 300))
-        st.download_button(t("data.download_rejected", lang), safe_csv(errors),
-                           file_name=f"{report.file}.rejected.csv", mime="text/csv",
-                           key=f"data_rejected_{slug}", icon=":material/download:")
-    for key, cells in (("data.cells_as_zero", report.cells_as_zero),
-                       ("data.cells_as_empty", report.cells_as_empty)):
-        if cells:
-            st.caption(t(key, lang, cols="、".join(
-                t("data.cells_count", lang, header=plain(h), n=n) for h, n in cells.items())))
-    if report.warnings:
-        warned = pd.DataFrame(report.warnings)
-        st.warning(t("data.warnings", lang, rows=warned["row"].nunique()),
-                   icon=":material/fact_check:")
-        st.dataframe(warned, hide_index=True, placeholder=numbers.NONE, width="stretch",
-                     height=min(35 * (len(warned) + 1) + 3, 300))
-        st.download_button(t("data.download_warnings", lang), safe_csv(warned),
-                           file_name=f"{report.file}.check.csv", mime="text/csv",
-                           key=f"data_warnings_{slug}", icon=":material/download:")
-
-
-def upload_section(upload) -> None:
-    slug = file_slug(upload.name, upload.size)
-    kind_key, sheet_key = f"data_kind_{slug}", f"data_sheet_{slug}"
-    period_key = f"data_period_{slug}"
-    picked = ss.get(period_key) or ()
-    period = tuple(picked) if len(picked) == 2 else None  # a range being picked has one day
-    st.subheader(plain(upload.name), divider="gray")
-    try:
-        insp = inspect(slug, upload, ss.get(sheet_key), ss.get(kind_key), period)
-    except IngestError as e:
-        st.error(plain(e), icon=":material/error:")
-        return
-    except Exception as e:  # a reader bug must not show a traceback to the operator
-        log.exception("inspecting %s", upload.name)
-        st.error(t("data.unexpected", lang, file=plain(upload.name), message=plain(e)),
-                 icon=":material/error:")
-        return
-
-    cols = st.columns([2, 2, 3])
-    if kind_key not in ss:
-        ss[kind_key] = insp.kind
-    kind = cols[0].selectbox(t("data.kind", lang), KINDS, key=kind_key, format_func=kind_label,
-                             index=None, placeholder=t("data.kind_pick", lang))
-    if insp.kind:
-        cols[0].caption(t("data.detected", lang, kind=kind_label(insp.kind),
-                          pct=f"{insp.confidence:.0%}"))
-    else:
-        cols[0].caption(t("data.kind_unknown", lang))
-    if len(insp.sheets) > 1:
-        if sheet_key not in ss:
-            ss[sheet_key] = insp.sheet
-        cols[1].selectbox(t("data.sheet", lang), insp.sheets, key=sheet_key)
-    facts = [t("data.headerless", lang, layout=insp.layout, type=insp.file_type) if insp.layout
-             else t("data.header_row", lang, row=insp.header_row, type=insp.file_type)]
-    if insp.encoding:
-        facts.append(insp.encoding)
-    if insp.period:
-        facts.append(t("data.period", lang, start=insp.period[0].isoformat(),
-                       end=insp.period[1].isoformat()))
-    if len(getattr(insp, "load_sheets", []) or []) > 1:
-        facts.append(t("data.load_sheets", lang, sheets="、".join(map(plain, insp.load_sheets))))
-    cols[2].caption(" · ".join(facts))
-    if kind is None:
-        st.info(t("data.kind_unknown", lang))
-        return
-    if insp.period_missing or period_key in ss:
-        # a sheet with no dates of its own: the owner says which days it covers
-        if insp.period_missing:
-            st.warning(t("data.period_missing", lang, file=plain(upload.name)), icon=":material/date_range:")
-        st.date_input(t("data.period_input", lang), value=(), key=period_key, format="YYYY-MM-DD")
-        if insp.period_missing:
-            return
-
-    if insp.saved_mapping_used:
-        st.caption(t("data.saved_mapping", lang))
-    if insp.dropped:
-        st.caption(t("data.dropped", lang, cols="、".join(
-            f"{plain(h)}（{t(DROP_REASONS[r], lang) if r in DROP_REASONS else r}）"
-            for h, r in insp.dropped.items())))
-    table = mapping_table(insp, kind)
-    targets = ["", *kind_inputs(kind), KEEP]
-    edited = st.data_editor(
-        table, key=f"data_map_{slug}_{kind}", hide_index=True, width="stretch",
-        disabled=["header", "preview", "errors"],
-        column_config={
-            "header": st.column_config.TextColumn(t("data.col_header", lang)),
-            "target": st.column_config.SelectboxColumn(
-                t("data.col_target", lang), options=targets,
-                format_func=lambda c: (t("data.keep", lang) if c == KEEP else col_label(c))
-                if c else t("data.not_mapped", lang)),
-            "preview": st.column_config.TextColumn(t("data.col_preview", lang)),
-            "errors": st.column_config.NumberColumn(t("data.col_errors", lang)),
-        },
-    )
-    mapping = {r.header: (r.target or "") for r in edited.itertuples()}
-    bad_preview = {c: n for c, n in insp.preview_errors.items() if n}
-    if bad_preview:
-        st.caption(t("data.preview_errors", lang, cols="、".join(
-            f"{col_label(c)}: {n}" for c, n in bad_preview.items())))
-    if insp.missing_required:
-        st.warning(t("data.missing_required", lang, file=plain(upload.name),
-                     cols="、".join(col_label(c) for c in insp.missing_required)))
-    with st.expander(t("data.preview", lang, n=len(insp.preview))):
-        st.dataframe(insp.preview, hide_index=True, placeholder=numbers.NONE, width="stretch")
-
-    cols = st.columns([2, 2, 3])
-    options = [None, *platforms.PLATFORMS]
-    if insp.platform not in options:
-        options.append(insp.platform)
-    platform_key = f"data_platform_{slug}"
-    if platform_key not in ss:
-        ss[platform_key] = insp.platform
-    platform = cols[0].selectbox(t("data.platform", lang), options, key=platform_key,
-                                 format_func=platform_label)
-    load_currency = cols[1].selectbox(
-        t("data.currency", lang), [None, *platforms.CURRENCIES], key=f"data_currency_{slug}",
-        format_func=lambda c: c or t("data.currency_auto", lang))
-
-    existing = next((d["rows"] for d in data.datasets() if d["kind"] == kind), 0)
-    cols = st.columns([3, 1])
-    mode = cols[0].radio(
-        t("data.mode", lang), MODES, key=f"data_mode_{slug}",
-        format_func=lambda m: t(f"data.mode_{m}", lang, rows=existing, kind=kind_label(kind)),
-    )
-    confirm_key = f"_data_confirm_replace_{slug}"
-    go = cols[1].button(t("data.load", lang), key=f"data_load_{slug}", type="primary")
-    if go and mode == "replace" and existing:
-        ss[confirm_key] = True  # replacing a whole dataset is confirmed with its row count
-        go = False
-    if mode != "replace":
-        ss.pop(confirm_key, None)
-    if ss.get(confirm_key):
-        st.warning(t("data.replace_confirm", lang, file=plain(upload.name), kind=kind_label(kind),
-                     rows=existing), icon=":material/warning:")
-        yes, no, _ = st.columns([1, 1, 4])
-        go = yes.button(t("data.replace_yes", lang), key=f"data_replace_yes_{slug}", type="primary")
-        if no.button(t("data.replace_no", lang), key=f"data_replace_no_{slug}"):
-            ss.pop(confirm_key, None)
-            st.rerun()
-    if go:
-        ss.pop(confirm_key, None)
-        with st.status(t("data.loading", lang, file=plain(upload.name)), expanded=True) as status:
-            try:
-                with data.cursor() as cur:
-                    report = load_file(ws, spooled_path(upload), upload.name, kind=kind,
-                                       sheet=ss.get(sheet_key), mapping=mapping, mode=mode, con=cur,
-                                       period=period, platform=platform,
-                                       currency=load_currency)
-            except IngestError as e:
-                status.update(label=t("data.load_failed", lang, file=plain(upload.name)), state="error")
-                st.error(plain(e), icon=":material/error:")
-                return
-            except workspace.ReadOnlyWorkspaceError:  # the shared sample shop
-                status.update(label=t("data.load_failed", lang, file=plain(upload.name)), state="error")
-                st.error(t("common.read_only", lang), icon=":material/lock:")
-                return
-            except ConcurrentWriteError:  # other app servers kept loading into this workspace
-                status.update(label=t("data.load_failed", lang, file=upload.name), state="error")
-                st.error(t("data.load_conflict", lang, file=upload.name), icon=":material/sync_problem:")
-                return
-            except Exception as e:  # never a traceback on screen; the log has it
-                log.exception("loading %s", upload.name)
-                status.update(label=t("data.load_failed", lang, file=plain(upload.name)), state="error")
-                st.error(t("data.unexpected", lang, file=plain(upload.name), message=plain(e)),
-                         icon=":material/error:")
-                return
-            status.update(label=t("data.loaded", lang, rows=report.rows_loaded,
-                                  kind=kind_label(report.kind)), state="complete")
-        ss[f"_data_report_{slug}"] = report
-        ss.pop(f"_data_insp_{slug}", None)  # the saved mapping changed
-        data.refresh()
-        filters.reset()
-        st.rerun()
-    if f"_data_report_{slug}" in ss:
-        show_report(slug, ss[f"_data_report_{slug}"])
+    return upload.kind_label(kind, lang)
 
 
 def datasets_section() -> None:
@@ -282,7 +43,7 @@ def datasets_section() -> None:
             t("data.ds_dates", lang): dates,
             t("data.ds_files", lang): "、".join(f for f in d["files"] if f),
             t("data.ds_loaded_at", lang): d["loaded_at"] or "—",
-            t("data.ds_derived", lang): "、".join(d["derived"]) or "—",
+            t("data.ds_derived", lang): "、".join(upload.field_label(c, lang) for c in d["derived"]) or "—",
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder=numbers.NONE, width="stretch")
     loads_section(sets)
@@ -439,9 +200,6 @@ if read_only:
     st.button(t("sidebar.new_workspace", lang), key="data_new_workspace", type="primary",
               icon=":material/add:", on_click=sidebar.new_team, args=(lang,))
 else:
-    uploads = st.file_uploader(t("data.upload", lang), type=["csv", "xlsx", "xls"],
-                               accept_multiple_files=True, key="data_upload") or []
-    discard_gone(uploads)
-    for up in uploads:
-        upload_section(up)
+    for up in upload.uploader(lang):
+        upload.section(ws, up, lang)
 datasets_section()

@@ -51,9 +51,10 @@ PARSE_WORKERS = _env_int("SHOPSIGHT_PARSE_WORKERS", 2)
 
 _slots = threading.BoundedSemaphore(PARSE_WORKERS)
 # The last few workbooks read from files, or why they were refused: the Data page inspects
-# an upload and then loads it, and reruns while a refused file stays in the uploader; a
-# second child process would read the same bytes again (a hostile file, for up to the
-# limits each time).  Keyed by the file's identity, size and modification time; the
+# an upload (again for each kind or sheet picked) and then loads it, and reruns while a
+# refused file stays in the uploader; each of those reads the same parsed file here rather
+# than the bytes again (a hostile file in a second child process, for up to the limits
+# each time; a CSV's head, decoded and split).  Keyed by the file's identity, size and modification time; the
 # sheets' cells are memory-mapped Arrow tables.
 _RECENT = 4
 _recent: OrderedDict[tuple, Workbook | IngestError] = OrderedDict()
@@ -62,9 +63,6 @@ _recent_lock = threading.Lock()
 
 def read_workbook(src: Source) -> Workbook:
     """readers.read_workbook, with everything but CSV parsed in a limited child process."""
-    head, _ = readers._head(src, 8192)
-    if readers.sniff_type(head) == "csv":
-        return readers.read_workbook(src)
     key = None
     if isinstance(src, Path):
         st = src.stat()
@@ -74,8 +72,18 @@ def read_workbook(src: Source) -> Workbook:
                 _recent.move_to_end(key)
                 found = _recent[key]
                 if isinstance(found, IngestError):
-                    raise IngestError(str(found))
+                    raise found.again()
                 return found
+    head, _ = readers._head(src, 8192)
+    if readers.sniff_type(head) == "csv":
+        # its head is read here; the body stays in the file, so the read can be shared too
+        try:
+            wb = readers.read_workbook(src)
+        except IngestError as e:
+            _remember(key, e)
+            raise
+        _remember(key, wb)
+        return wb
     with tempfile.TemporaryDirectory(prefix="shopsight_read_") as out:
         if isinstance(src, Path):
             path = src
@@ -127,7 +135,8 @@ def _child_args(path: Path, out: str) -> list[str]:
 def _collect(out: str, code: int | None) -> Workbook:
     if code is None:
         raise IngestError(f"reading the file took longer than {PARSE_SECONDS} s; refused "
-                          "(it may be damaged or built to exhaust the server)")
+                          "(it may be damaged or built to exhaust the server)",
+                          code="parse_timeout", seconds=PARSE_SECONDS)
     result_path = Path(out) / "result.json"
     if code != 0 or not result_path.exists():
         why = {signal.SIGABRT: "asked for more memory than that", signal.SIGXCPU: "took too long",
@@ -135,11 +144,13 @@ def _collect(out: str, code: int | None) -> Workbook:
         raise IngestError(
             f"the file cannot be read within {PARSE_MEMORY_MB:,} MB of memory and "
             f"{PARSE_SECONDS} s (the reader {why}); refused: it may be damaged or built to "
-            "exhaust the server"
+            "exhaust the server", code="parse_limits", memory_mb=PARSE_MEMORY_MB,
+            seconds=PARSE_SECONDS,
         )
     result = json.loads(result_path.read_text(encoding="utf-8"))
     if "error" in result:
-        raise IngestError(result["error"])
+        raise IngestError(result["error"], code=result.get("code", "other"),
+                          **result.get("values", {}))
     sheets = []
     for entry in result["sheets"]:
         body = None
@@ -178,13 +189,15 @@ def _child(path: str, out: str, memory_mb: int, seconds: int) -> None:
             sheets.append(entry)
         result = {"file_type": wb.file_type, "encoding": wb.encoding, "sheets": sheets}
     except IngestError as e:
-        result = {"error": str(e)}
+        result = {"error": str(e), "code": e.code, "values": e.values}
     except MemoryError:
         result = {"error": f"reading the file needs more than {memory_mb:,} MB of memory; refused "
-                           "(it may be damaged or built to exhaust the server)"}
+                           "(it may be damaged or built to exhaust the server)",
+                  "code": "parse_memory", "values": {"memory_mb": memory_mb}}
     except BaseException as e:  # noqa: BLE001 - calamine's PanicException is a BaseException
         text = " ".join(str(e).split())[:300] or type(e).__name__
-        result = {"error": f"the file cannot be read: {text}"}
+        result = {"error": f"the file cannot be read: {text}", "code": "unreadable",
+                  "values": {"detail": text}}
     with open(os.path.join(out, "result.json"), "w", encoding="utf-8") as f:
         json.dump(result, f)  # ASCII: a lone surrogate in a cell cannot break it
 

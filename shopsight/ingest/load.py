@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from shopsight import schema, workspace
-from shopsight.ingest import detect, headers, isolated, platforms, synonyms
+from shopsight.ingest import detect, headers, isolated, platforms, readers, synonyms
 from shopsight.ingest.errors import IngestError
 from shopsight.ingest.parse import parse_sheet
 from shopsight.ingest.readers import Sheet, Source, Workbook
@@ -37,7 +37,7 @@ class SheetChoice:
     period_missing: bool = False
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FileInspection:
     filename: str
     file_type: str
@@ -60,6 +60,7 @@ class FileInspection:
     layout: str | None = None  # a known log without a header row (header_row is then 0)
     period_missing: bool = False  # the owner must give the period the sheet covers
     platform: str | None = None  # detected from the file name and headers
+    header_only: bool = False  # a header and not one filled row below it: nothing to load
 
 
 @dataclass
@@ -98,13 +99,19 @@ class LoadReport:
             "rows_loaded": self.rows_loaded,
             "rows_replaced": self.rows_replaced,
             "rows_rejected": self.rows_rejected,
-            "errors": self.errors,
-            "warnings": self.warnings,
+            # the command line's rows keep their four keys and English text; the Data page
+            # shows the same rows in the user's language from their code and args
+            "errors": [_english(e) for e in self.errors],
+            "warnings": [_english(w) for w in self.warnings],
             "cells_as_zero": self.cells_as_zero,
             "cells_as_empty": self.cells_as_empty,
             "mapping": {h: c for h, c in self.mapping.items() if c},
             "not_stored": self.not_stored,
         }
+
+
+def _english(entry: dict) -> dict:
+    return {k: entry[k] for k in ("row", "column", "value", "message")}
 
 
 def header_set_key(names: list[str]) -> str:
@@ -145,9 +152,10 @@ def _read(data: Source, filename: str) -> Workbook:
     try:
         return isolated.read_workbook(Path(data) if isinstance(data, str) else data)
     except IngestError as e:
-        raise IngestError(f"{filename}: {e}") from None
+        raise e.in_file(filename) from None
     except OSError as e:
-        raise IngestError(f"{filename}: cannot read the file ({e.strerror})") from None
+        raise IngestError(f"{filename}: cannot read the file ({e.strerror})", code="cannot_read",
+                          file=filename, detail=e.strerror) from None
 
 
 def _pick_sheets(wb: Workbook, filename: str, sheet: str | None, kind: str | None,
@@ -156,11 +164,12 @@ def _pick_sheets(wb: Workbook, filename: str, sheet: str | None, kind: str | Non
     if sheet is not None:
         named = [s for s in wb.sheets if s.name == sheet]
         if not named:
-            raise IngestError(f"{filename}: no sheet named {sheet!r} (sheets: {', '.join(map(str, sheet_names(wb)))})")
+            raise IngestError(f"{filename}: no sheet named {sheet!r} (sheets: {', '.join(map(str, sheet_names(wb)))})",
+                              code="no_sheet", file=filename, sheet=sheet, sheets=sheet_names(wb))
         return [_choose(named[0], filename, kind, period)]
     choices = [_choose(s, filename, kind, period) for s in wb.sheets if s.rows]
     if not choices:
-        raise IngestError(f"{filename}: the file is empty")
+        raise IngestError(f"{filename}: the file is empty", code="empty_file", file=filename)
     # a sheet that fits no kind is still ranked by its best score: when none fits, the
     # message lists the columns of the sheet that came closest, not of the first one
     best = max(choices, key=lambda c: (c.kind is not None, not c.period_missing,
@@ -209,24 +218,38 @@ def inspect_file(
             [r[: len(first.headers)] for r in first.sheet.rows[first.header_index + 1:][:PREVIEW_ROWS]],
         )
         return FileInspection(
-            filename, wb.file_type, wb.encoding, sheet_names(wb), first.sheet.name,
-            [first.sheet.name] if first.sheet.name else [], first.header_index + 1, first.headers,
-            None, 0.0, first.scores, mapping, detect.skipped_headers(first.headers), first.period,
-            preview, {}, missing, used, layout=first.layout,
-            period_missing=first.period_missing,
-            platform=platforms.detect(first.headers, filename),
+            filename=filename, file_type=wb.file_type, encoding=wb.encoding,
+            sheets=sheet_names(wb), sheet=first.sheet.name,
+            load_sheets=[first.sheet.name] if first.sheet.name else [],
+            header_row=first.header_index + 1, headers=first.headers,
+            kind=None, confidence=0.0, kind_scores=first.scores,
+            mapping=mapping, dropped=detect.skipped_headers(first.headers), period=first.period,
+            preview=preview, preview_errors={}, missing_required=missing,
+            saved_mapping_used=used, layout=first.layout, period_missing=first.period_missing,
+            platform=platforms.detect(first.headers, filename), header_only=_header_only(first),
         )
     mapping, used = _mapping_for(first, found, con)
     missing = detect.missing_required(found, mapping, has_period=first.period is not None)
     preview_df, preview_errors = _preview(first, found, mapping, filename, missing)
     return FileInspection(
-        filename, wb.file_type, wb.encoding, sheet_names(wb), first.sheet.name,
-        [c.sheet.name for c in picked if c.sheet.name], first.header_index + 1, first.headers,
-        found, first.confidence, first.scores, mapping, detect.skipped_headers(first.headers),
-        first.period, preview_df, preview_errors, missing, used, layout=first.layout,
-        period_missing=first.period_missing,
+        filename=filename, file_type=wb.file_type, encoding=wb.encoding,
+        sheets=sheet_names(wb), sheet=first.sheet.name,
+        load_sheets=[c.sheet.name for c in picked if c.sheet.name],
+        header_row=first.header_index + 1, headers=first.headers,
+        kind=found, confidence=first.confidence, kind_scores=first.scores,
+        mapping=mapping, dropped=detect.skipped_headers(first.headers), period=first.period,
+        preview=preview_df, preview_errors=preview_errors, missing_required=missing,
+        saved_mapping_used=used, layout=first.layout, period_missing=first.period_missing,
         platform=platforms.detect(first.headers, filename, found),
+        header_only=_header_only(first),
     )
+
+
+def _header_only(choice: SheetChoice) -> bool:
+    """No filled cell below the header (the head holds every row of so short a sheet)."""
+    below = choice.sheet.rows[choice.header_index + 1:]
+    short = len(choice.sheet.rows) < readers.HEAD_ROWS
+    return short and not any(c is not None and c.strip() for r in below for c in r)
 
 
 def period_missing_text(filename: str, kind: str, choice: SheetChoice) -> str:
@@ -264,12 +287,14 @@ def _validate_mapping(kind: str, mapping: dict[str, str], filename: str) -> None
     if bad:
         raise IngestError(
             f"{filename}: column(s) {', '.join(bad)} are not part of the {kind} dataset "
-            f"(allowed: {', '.join(schema.KINDS[kind].column_names)})"
+            f"(allowed: {', '.join(schema.KINDS[kind].column_names)})",
+            code="not_in_kind", file=filename, fields=bad, kind=kind,
         )
     used = [c for c in mapping.values() if c and c != detect.KEEP]
     dup = sorted({c for c in used if used.count(c) > 1})
     if dup:
-        raise IngestError(f"{filename}: more than one header is mapped to {', '.join(dup)}")
+        raise IngestError(f"{filename}: more than one header is mapped to {', '.join(dup)}",
+                          code="mapped_twice", file=filename, fields=dup)
 
 
 def _kind_from_mapping(mapping: dict[str, str], choice: SheetChoice) -> str | None:
@@ -313,11 +338,15 @@ def load_file(
     the file's own currency column, else CNY.
     """
     if kind is not None and kind not in schema.KINDS:
-        raise IngestError(f"{filename}: unknown dataset kind {kind!r} (one of {', '.join(schema.KINDS)})")
+        raise IngestError(f"{filename}: unknown dataset kind {kind!r} (one of {', '.join(schema.KINDS)})",
+                          code="unknown_kind", file=filename, kind=kind)
     if mode not in workspace.MODES:
-        raise IngestError(f"{filename}: mode must be one of {', '.join(workspace.MODES)}, not {mode!r}")
+        raise IngestError(f"{filename}: mode must be one of {', '.join(workspace.MODES)}, not {mode!r}",
+                          code="bad_mode", file=filename, mode=mode)
     if period is not None and period[0] > period[1]:
-        raise IngestError(f"{filename}: the period starts ({period[0]}) after it ends ({period[1]})")
+        raise IngestError(f"{filename}: the period starts ({period[0]}) after it ends ({period[1]})",
+                          code="period_reversed", file=filename, start=period[0].isoformat(),
+                          end=period[1].isoformat())
     wb = _read(data, filename)
     picked = _pick_sheets(wb, filename, sheet, kind, period)
     first = picked[0]
@@ -331,7 +360,9 @@ def load_file(
         raise IngestError(
             f"{filename}: {where}the columns ({', '.join(first.headers[:12])}) match no dataset "
             f"kind. Each kind needs: {detect.requirements_text()}. Choose the kind and map the "
-            f"columns on the Data page, or name the kind with --kind on the command line."
+            f"columns on the Data page, or name the kind with --kind on the command line.",
+            code="no_kind_match", file=filename, headers=first.headers[:12],
+            sheet=first.sheet.name if first.sheet.name and len(wb.sheets) > 1 else None,
         )
     own = con is None
     con = con or ws.connect()
@@ -343,11 +374,15 @@ def load_file(
         _validate_mapping(found, mapping, filename)
         missing = detect.missing_required(found, mapping, has_period=first.period is not None)
         if missing == ["date"] and found in PERIOD_KINDS:
-            raise IngestError(period_missing_text(filename, found, first))
+            raise IngestError(period_missing_text(filename, found, first), code="period_missing",
+                              file=filename, kind=found, headers=first.headers[:12],
+                              sheet=first.sheet.name)
         if missing:
             raise IngestError(
                 f"{filename}: required column(s) for {found} not found: {', '.join(missing)} "
-                f"(headers on row {first.header_index + 1}: {', '.join(first.headers[:15])})"
+                f"(headers on row {first.header_index + 1}: {', '.join(first.headers[:15])})",
+                code="missing_required", file=filename, kind=found, fields=missing,
+                row=first.header_index + 1, headers=first.headers[:15],
             )
         tables, errors, rejected, derived, summary, blank = [], [], 0, set(), 0, 0
         warnings: list[dict] = []
@@ -364,18 +399,23 @@ def load_file(
                     period=choice.period, device=_device(choice, filename, len(picked) > 1),
                 )
             except ValueError as e:
-                raise IngestError(f"{filename}: {e}") from None
+                raise IngestError(f"{filename}: {e}", code="other", file=filename,
+                                  detail=str(e)) from None
             except IngestError as e:
-                raise IngestError(f"{filename}: {e}") from None
+                raise e.in_file(filename) from None
             except duckdb.Error as e:  # never the typing query's text: it is ours, not the user's
                 raise IngestError(f"{filename}: the cells cannot be typed "
-                                  f"({type(e).__name__.removesuffix('Exception')} error)") from None
+                                  f"({type(e).__name__.removesuffix('Exception')} error)",
+                                  code="cells_untyped", file=filename,
+                                  detail=type(e).__name__.removesuffix("Exception")) from None
             tables.append(result.table)
             # several sheets: the sheet goes into the message, the error keeps its four keys
             if len(picked) > 1 and choice.sheet.name:
-                errors += [{**e, "message": f"sheet {choice.sheet.name}: {e['message']}"}
+                errors += [{**e, "message": f"sheet {choice.sheet.name}: {e['message']}",
+                            "args": {**e["args"], "sheet": choice.sheet.name}}
                            for e in result.errors]
-                warnings += [{**w, "message": f"sheet {choice.sheet.name}: {w['message']}"}
+                warnings += [{**w, "message": f"sheet {choice.sheet.name}: {w['message']}",
+                              "args": {**w["args"], "sheet": choice.sheet.name}}
                              for w in result.warnings]
             else:
                 errors += result.errors
@@ -391,11 +431,14 @@ def load_file(
         table = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
         if table.num_rows == 0:
             if not errors:
-                raise IngestError(f"{filename}: the file has a header (row {first.header_index + 1}) but no data rows")
+                raise IngestError(f"{filename}: the file has a header (row {first.header_index + 1}) but no data rows",
+                                  code="header_only", file=filename, row=first.header_index + 1)
             first_err = errors[0]
             raise IngestError(
                 f"{filename}: no row could be loaded ({rejected} rejected); first problem: "
-                f"row {first_err['row']}, {first_err['message']}"
+                f"row {first_err['row']}, {first_err['message']}",
+                code="nothing_loaded", file=filename, rejected=rejected, row=first_err["row"],
+                error=first_err,
             )
         sheets_label = ", ".join(c.sheet.name for c in picked if c.sheet.name) or None
         if platform is None:

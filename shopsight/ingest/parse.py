@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from shopsight import queries, schema
 from shopsight.geo import names as geo_names
-from shopsight.ingest import detect, readers, synonyms
+from shopsight.ingest import detect, messages, readers, synonyms
 from shopsight.ingest.errors import IngestError
 from shopsight.ingest.readers import MAX_CELL_CHARS, WHITESPACE, CellsBody, CsvBody, Sheet
 
@@ -401,7 +401,7 @@ def _reference_rows(sheet: Sheet, header_index: int
     rows, problems = body.python_rows()
     if rows[: header_index + 1] != sheet.rows[: header_index + 1]:
         raise IngestError("the file mixes text encodings (its start reads differently from the "
-                          "rest); save it again as UTF-8")
+                          "rest); save it again as UTF-8", code="mixed_encodings")
     return rows, problems
 
 
@@ -659,22 +659,23 @@ def _warnings(table: pa.Table, plan: _Plan, keep: np.ndarray, first_row: int) ->
     """Loaded rows whose values cannot happen, so the owner can check them in the file:
     a negative count, a count above the count it is part of, a rate over 100%."""
     names = set(table.column_names)
-    checks: list[tuple[str | None, pa.ChunkedArray, pa.ChunkedArray, str]] = []
+    checks: list[tuple[str | None, pa.ChunkedArray, pa.ChunkedArray, str, str, dict]] = []
     for c in plan.k.columns:
         if c.type == schema.INT and c.name in plan.mapped:
             checks.append((c.name, table[c.name], pc.less(table[c.name], 0),
-                           f"{_label(plan, c.name)} is negative"))
+                           f"{_label(plan, c.name)} is negative", "negative", {"field": c.name}))
     for part, whole in _AT_MOST:
         if part in names and whole in names and (part in plan.mapped or whole in plan.mapped):
             checks.append((part, table[part], pc.greater(table[part], table[whole]),
-                           f"{_label(plan, part)} is more than {_label(plan, whole)}"))
+                           f"{_label(plan, part)} is more than {_label(plan, whole)}",
+                           "more_than", {"field": part, "whole": whole}))
     for canon in plan.mapped:
         if canon in _SHARES:
             rate = table["_" + canon.replace(":", "__")]
             checks.append((canon, rate, pc.greater(rate, 1.0),
-                           f"{_label(plan, canon)} is over 100%"))
+                           f"{_label(plan, canon)} is over 100%", "over_100", {"field": canon}))
     out: list[dict] = []
-    for canon, values, hit, text in checks:
+    for canon, values, hit, text, code, args in checks:
         mask = pc.fill_null(hit, False).to_numpy(zero_copy_only=False) & keep
         for i in np.flatnonzero(mask)[:MAX_REPORTED_ERRORS]:
             j = plan.mapped.get(canon)
@@ -682,7 +683,8 @@ def _warnings(table: pa.Table, plan: _Plan, keep: np.ndarray, first_row: int) ->
             out.append({"row": int(i) + first_row,
                         "column": plan.headers[j] if j is not None else None,
                         "value": None if v is None else (f"{v:.2%}" if canon.startswith("rate:") else str(v)),
-                        "message": f"{text}; loaded as written, check the file"})
+                        "message": f"{text}; loaded as written, check the file",
+                        "code": code, "args": args})
     out.sort(key=lambda w: w["row"])
     return out[:MAX_REPORTED_ERRORS]
 
@@ -736,7 +738,9 @@ def _errors(table, plan: _Plan, bad_idx: np.ndarray, first_row: int, required) -
         row_no = int(i) + first_row
         problem = problems[n]
         if problem:
-            errors.append({"row": row_no, "column": None, "value": None, "message": problem})
+            code, args = messages.line_problem(problem)
+            errors.append({"row": row_no, "column": None, "value": None, "message": problem,
+                           "code": code, "args": args})
         flagged = set()
         for (canon, j, fn), text in zip(plan.checks, failed[n] or (), strict=False):
             if text is None or (problem and problem.startswith(f"column {j + 1}: a cell of")):
@@ -748,13 +752,16 @@ def _errors(table, plan: _Plan, bad_idx: np.ndarray, first_row: int, required) -
             errors.append({
                 "row": row_no, "column": header_of[j], "value": value,
                 "message": f"{header_of[j]} ({canon}): {value!r} {_PROBLEM[fn]}",
+                "code": messages.VALUE_CODES[fn],
+                "args": {"header": header_of[j], "field": canon, "value": value},
             })
         for col, missing in required.items():
             if missing[i] and col not in flagged:
                 j = plan.mapped.get(col)
                 src = header_of[j] if j is not None else None
                 errors.append({"row": row_no, "column": src, "value": None,
-                               "message": f"{src or col} ({col}): a required value is empty"})
+                               "message": f"{src or col} ({col}): a required value is empty",
+                               "code": "required_empty", "args": {"header": src, "field": col}})
         if len(errors) >= MAX_REPORTED_ERRORS:
             break
     return errors[:MAX_REPORTED_ERRORS]

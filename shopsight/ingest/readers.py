@@ -102,13 +102,15 @@ def _size(src: Source) -> int:
 def check_extent(rows: int, cols: int, where: str = "the sheet") -> None:
     """Refuse a sheet whose extent (from A1) passes a bound, before it is allocated."""
     if rows > MAX_ROWS:
-        raise IngestError(f"{where} reaches row {rows:,}; more than {MAX_ROWS:,} rows is refused")
+        raise IngestError(f"{where} reaches row {rows:,}; more than {MAX_ROWS:,} rows is refused",
+                          code="sheet_rows", rows=rows, limit=MAX_ROWS)
     if cols > MAX_COLUMNS:
         raise IngestError(f"{where} reaches column {cols:,}; more than {MAX_COLUMNS:,} columns "
-                          "is refused")
+                          "is refused", code="sheet_columns", cols=cols, limit=MAX_COLUMNS)
     if rows * cols > MAX_CELLS:
         raise IngestError(f"{where} spans {rows:,} rows x {cols:,} columns; more than "
-                          f"{MAX_CELLS:,} cells is refused")
+                          f"{MAX_CELLS:,} cells is refused", code="sheet_cells", rows=rows,
+                          cols=cols, limit=MAX_CELLS)
 
 
 def sniff_type(data: bytes) -> str:
@@ -149,7 +151,8 @@ def detect_encoding(data: bytes, whole: bool = True) -> str:
         except UnicodeDecodeError as e:
             if enc == "gb18030":
                 raise IngestError(
-                    f"cannot decode the file as UTF-8, UTF-16 or GB18030 (byte {e.start})"
+                    f"cannot decode the file as UTF-8, UTF-16 or GB18030 (byte {e.start})",
+                    code="undecodable", byte=e.start,
                 ) from None
     raise AssertionError("unreachable")
 
@@ -340,7 +343,8 @@ def _transcode(src: Source, encoding: str) -> Iterator[bytes]:
             yield decoder.decode(chunk).encode("utf-8")
         yield decoder.decode(b"", final=True).encode("utf-8")
     except UnicodeDecodeError:
-        raise IngestError(f"the file is not valid {encoding} text throughout") from None
+        raise IngestError(f"the file is not valid {encoding} text throughout",
+                          code="not_text_throughout", encoding=encoding) from None
 
 
 def read_csv(src: Source) -> Workbook:
@@ -353,7 +357,7 @@ def read_csv(src: Source) -> Workbook:
         if not whole:
             text = text[: text.rfind("\n") + 1]
         if _looks_binary(text):
-            raise IngestError("the file is not a text table (binary content)")
+            raise IngestError("the file is not a text table (binary content)", code="binary")
         delim = sniff_delimiter(text[:SNIFF_CHARS])
         records: list[tuple[list[str], int, str | None]] = []
         try:
@@ -649,7 +653,9 @@ def _guard_xlsx(data: bytes) -> None:
             if total > MAX_XLSX_BYTES or (total > 50 * 1024**2 and total / packed > MAX_XLSX_RATIO):
                 raise IngestError(
                     f"the workbook would expand to {total / 1024**2:,.0f} MB from "
-                    f"{len(data) / 1024**2:,.1f} MB (compression bomb); refused"
+                    f"{len(data) / 1024**2:,.1f} MB (compression bomb); refused",
+                    code="compression_bomb", expanded_mb=round(total / 1024**2),
+                    packed_mb=round(len(data) / 1024**2, 1),
                 )
             for member in _sheet_members(z):
                 try:
@@ -658,7 +664,8 @@ def _guard_xlsx(data: bytes) -> None:
                     continue  # calamine says what is wrong with a damaged part
                 check_extent(rows, cols, f"the sheet in {member}")
     except zipfile.BadZipFile:
-        raise IngestError("the .xlsx file is damaged or truncated (not a valid zip archive)") from None
+        raise IngestError("the .xlsx file is damaged or truncated (not a valid zip archive)",
+                          code="xlsx_damaged") from None
 
 
 def read_excel(src: Source, file_type: str) -> Workbook:
@@ -670,7 +677,8 @@ def read_excel(src: Source, file_type: str) -> Workbook:
     except BaseException as e:  # calamine's own errors, and its PanicException (a BaseException)
         if isinstance(e, KeyboardInterrupt | SystemExit | MemoryError):
             raise
-        raise IngestError(f"the workbook cannot be opened: {_calamine_text(e)}") from None
+        raise IngestError(f"the workbook cannot be opened: {_calamine_text(e)}",
+                          code="workbook_unreadable", detail=_calamine_text(e)) from None
     sheets = []
     for name in wb.sheet_names:
         try:
@@ -683,7 +691,8 @@ def read_excel(src: Source, file_type: str) -> Workbook:
         except BaseException as e:
             if isinstance(e, KeyboardInterrupt | SystemExit | MemoryError):
                 raise
-            raise IngestError(f"sheet {name!r} cannot be read: {_calamine_text(e)}") from None
+            raise IngestError(f"sheet {name!r} cannot be read: {_calamine_text(e)}",
+                              code="sheet_unreadable", sheet=name, detail=_calamine_text(e)) from None
         head = [[_cell_text(v) for v in row] for row in values[:HEAD_ROWS]]
         sheets.append(Sheet(name, head, CellsBody(text_table(values))))
         del values
@@ -731,7 +740,8 @@ class _TableParser(HTMLParser):
             self._cells += len(self._row)
             if self._cells > MAX_CELLS or len(self.tables[-1]) > MAX_ROWS:
                 raise IngestError(f"the tables hold more than {min(self._cells, MAX_ROWS):,} "
-                                  f"{'cells' if self._cells > MAX_CELLS else 'rows'}; refused")
+                                  f"{'cells' if self._cells > MAX_CELLS else 'rows'}; refused",
+                                  code="html_too_big", limit=min(self._cells, MAX_ROWS))
             self._row = None
 
     def handle_data(self, data):
@@ -748,7 +758,7 @@ def read_html(data: bytes) -> Workbook:
     p.feed(text)
     tables = [t for t in p.tables if t]
     if not tables:
-        raise IngestError("the file is HTML but holds no table")
+        raise IngestError("the file is HTML but holds no table", code="html_no_table")
     sheets = [Sheet(f"table {i + 1}" if len(tables) > 1 else None, t) for i, t in enumerate(tables)]
     return Workbook("html", encoding, sheets)
 
@@ -760,7 +770,8 @@ def read_spreadsheetml(data: bytes) -> Workbook:
     try:
         root = ElementTree.fromstring(data)
     except ElementTree.ParseError as e:
-        raise IngestError(f"the XML spreadsheet is malformed: {e}") from None
+        raise IngestError(f"the XML spreadsheet is malformed: {e}", code="xml_malformed",
+                          detail=str(e)) from None
     sheets = []
     for ws in root.iter(f"{_SS}Worksheet"):
         rows: list[list[str | None]] = []
@@ -784,7 +795,7 @@ def read_spreadsheetml(data: bytes) -> Workbook:
                 check_extent(len(rows), width, f"worksheet {ws.get(f'{_SS}Name')!r}")
         sheets.append(Sheet(ws.get(f"{_SS}Name"), rows))
     if not sheets:
-        raise IngestError("the XML spreadsheet holds no worksheet")
+        raise IngestError("the XML spreadsheet holds no worksheet", code="xml_no_worksheet")
     return Workbook("xml", "utf-8", sheets)
 
 
@@ -794,7 +805,8 @@ def _ss_index(element, default: int) -> int:
     if value is None:
         return default
     if not value.strip().isdigit() or len(value.strip()) > 12:
-        raise IngestError(f"the XML spreadsheet has a bad ss:Index {value[:20]!r}")
+        raise IngestError(f"the XML spreadsheet has a bad ss:Index {value[:20]!r}",
+                          code="xml_bad_index", value=value[:20])
     return max(int(value), default)
 
 
@@ -802,7 +814,7 @@ def read_workbook(src: Source) -> Workbook:
     """Sniff and read a file given as bytes or as a path (a path is never handed to SQL)."""
     head, _ = _head(src, 8192)
     if not head or not head.strip() or (len(head) < 8192 and not _all_bytes(src).strip()):
-        raise IngestError("the file is empty")
+        raise IngestError("the file is empty", code="empty_file")
     kind = sniff_type(head)
     if kind in ("xls", "xlsx"):
         return read_excel(src, kind)
