@@ -312,7 +312,7 @@ def panel(tbl: pd.DataFrame, lang: str) -> None:
     for col, name in zip(cards, ("paid_amount", "roi", "uv_value", "paying_buyers"), strict=True):
         r = by_metric.loc[name]
         col.metric(t("whatif.card", lang, metric=t(f"metric.{name}", lang)),
-                   numbers.fmt(r.scenario, r.fmt, lang, compact_from=1e6),
+                   numbers.fmt(r.scenario, r.fmt, lang),
                    **kpi.delta_args(sources.change_text(r.change, r.fmt, lang),
                                    metrics.delta_color("paid_amount", session.colour_convention())),
                    border=True)
