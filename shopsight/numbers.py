@@ -175,6 +175,10 @@ def column_format(kind: str, *, currency: str | None = None, decimals: int | Non
         return {"format": "percent", "step": 10.0 ** -(places + 2)}
     if kind == "ratio":
         return {"format": f"%,.{2 if decimals is None else decimals}f"}
+    if kind == "pct_x100":  # a rate or a change already x100 (a table that is also downloaded)
+        return {"format": f"%,.{PCT_DECIMALS if decimals is None else decimals}f%%"}
+    if kind == "change_x100":  # a relative change already x100, with its sign
+        return {"format": f"%+,.{1 if decimals is None else decimals}f%%"}
     if kind == "points":  # a change of a rate in percentage points, the value x100 already
         return {"format": f"%+.{2 if decimals is None else decimals}f pt"}
     raise ValueError(f"unknown number format {kind!r}")

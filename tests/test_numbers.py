@@ -173,6 +173,8 @@ def test_grid_column_formats():
     assert numbers.column_format("money") == {"format": "¥%,.2f"}
     assert numbers.column_format("ratio", decimals=1) == {"format": "%,.1f"}
     assert numbers.column_format("points") == {"format": "%+.2f pt"}
+    assert numbers.column_format("pct_x100") == {"format": "%,.2f%%"}
+    assert numbers.column_format("change_x100") == {"format": "%+,.1f%%"}
     pct = numbers.column_format("pct")
     assert pct["format"] == "percent" and pct["step"] == pytest.approx(1e-4)
     assert numbers.column_format("pct", decimals=1)["step"] == pytest.approx(1e-3)

@@ -599,6 +599,7 @@ TEXT: dict[str, str] = {
     'regions.col_on_map_help': '地区名能匹配到地图边界；未匹配和未知地区只在表格中。',
     # regions: the full table below the map
     'regions.all_columns': '全部列：对比期、订单数、访客数、转化率、客单价等',
+    'regions.col_share_short': '占比',
     'regions.click_to_drill': '点击省份可下钻到城市。',
     'regions.not_china': '这份数据的地区名大多不是中国省份（例如美国的州代码），因此用排行条形图代替地图。',
     'regions.top_share': '前 {n} 个{level}占{metric}的 **{share}**。',
