@@ -188,3 +188,13 @@ def test_grid_round_rounds_what_the_grid_would_cut():
     assert out.iloc[0] == pytest.approx(0.1235) and out.iloc[1] == pytest.approx(0.9877)
     assert pd.isna(out.iloc[2])
     assert numbers.grid_round(s, "int") is s
+
+
+def test_region_legend_never_mixes_units():
+    from shopsight.ui import regions as view
+
+    # the legend of the issue: '¥1,048.05 – ¥2.2万' must not happen
+    assert view.legend_labels("paid_amount", [1_048.05, 22_195.4, 22_195.4, 330_943.25], "zh") == [
+        "¥1,048", "¥22,195", "¥22,195", "¥330,943"]
+    assert view.legend_labels("paid_amount", [150_000, 2_400_000], "zh") == ["¥15.0万", "¥240.0万"]
+    assert view.legend_labels("conversion", [0.03, 0.0356], "en") == ["3.0%", "3.6%"]
