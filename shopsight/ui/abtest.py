@@ -200,7 +200,7 @@ MAIN_COLUMNS = ("variant", "name", "status", "rate", "lift_rel", "lift_rel_ci", 
                 "prob_beats_control")
 DETAIL_COLUMNS = ("variant", "trials", "successes", "rate_ci", "lift_abs", "lift_abs_ci",
                   "p_value", "prob_best", "expected_loss")
-_KINDS = {"trials": "int", "successes": "int", "rate": "pct", "lift_rel": "pct",
+_KINDS = {"trials": "int", "successes": "int", "rate": "pct", "lift_rel": "change",
           "prob_beats_control": "pct", "prob_best": "pct", "lift_abs": "points"}
 
 
@@ -209,8 +209,9 @@ def table(a: Analysis, names: dict[str, str], lang: str, part: str = "main"
     """The variant table (labelled columns) and its st.column_config: `part` "main" for the
     columns read at a glance, "details" for the rest.
 
-    Numbers stay numbers (the engine's values; lifts and losses in percentage points
-    are x100); intervals and p-values are text (p-values '<0.0001', never '0.0000').
+    Numbers stay numbers (the engine's values; the relative lift in percent, lifts and
+    losses in percentage points are x100); intervals and p-values are text (p-values
+    '<0.0001', never '0.0000').
     """
     v = a.result.variants
     status = {r["variant"]: r["status"] for r in a.verdict["variants"]}
