@@ -527,6 +527,8 @@ TEXT: dict[str, str] = {
     'sources.all_columns': 'Show all columns (visitor share, paying buyers, AOV, spend, cost per visitor, conversion and UV value changes)',
     'sources.col_visitor_share_help': "This source's visitors as a share of all visitors.",
     'sources.col_conversion_change_help': 'How many percentage points the conversion rate moved vs the compare period.',
+    'sources.col_roi_short': 'ROAS',
+    'sources.col_uv_short': 'UV value',
     'sources.group_paid': 'Paid',
     'sources.group_free': 'Free',
     'sources.group_count': '{n} sources',

@@ -528,6 +528,8 @@ TEXT: dict[str, str] = {
     'sources.all_columns': '显示全部列（访客占比、支付买家数、客单价、花费、访客成本、转化率和 UV价值的变化）',
     'sources.col_visitor_share_help': '这个来源的访客数占全部访客的比例。',
     'sources.col_conversion_change_help': '与对比期相比，转化率变化了多少个百分点。',
+    'sources.col_roi_short': '投入产出比',
+    'sources.col_uv_short': 'UV价值',
     'sources.group_paid': '付费',
     'sources.group_free': '免费',
     'sources.group_count': '{n} 个来源',

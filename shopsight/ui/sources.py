@@ -82,6 +82,7 @@ CHANGE_COLUMNS = {  # relative changes in percent, conversion's in percentage po
 # what an owner reads at a glance; the toggle above the table shows the rest
 GLANCE = ("source", "group", "visitors", "conversion", "paid_amount", "uv_value", "roi",
           "visitors_change", "paid_amount_change")
+_SHORT = {"roi": "sources.col_roi_short", "uv_value": "sources.col_uv_short"}
 _HELP = {"visitor_share": "sources.col_visitor_share_help",
          "conversion_change": "sources.col_conversion_change_help"}
 
@@ -107,7 +108,8 @@ def display(tbl: pd.DataFrame, lang: str, *, compare: bool, everything: bool = T
     for c, (_, kind) in spec.items():
         help_ = t(_HELP[c], lang) if c in _HELP else metrics.help_text(c, lang) if c in metrics.METRICS else None
         if kind is not None:
-            config[headers[c]] = tables.number(kind, help=help_)
+            label = t(_SHORT[c], lang) if c in _SHORT else None  # the long name is in help
+            config[headers[c]] = tables.number(kind, label, help=help_)
     order = [headers[c] for c in spec if everything or c in GLANCE]
     return out.rename(columns=headers), config, order
 
