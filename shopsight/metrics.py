@@ -162,8 +162,9 @@ def compute(df: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
     return out
 
 
-def fmt(name: str, v: object, lang: str, *, compact_from: float = numbers.COMPACT_FROM) -> str:
-    return numbers.fmt(v, METRICS[name].fmt, lang, compact_from=compact_from)
+def fmt(name: str, v: object, lang: str, *, compact_from: float = numbers.COMPACT_FROM,
+        currency: str | None = None) -> str:
+    return numbers.fmt(v, METRICS[name].fmt, lang, compact_from=compact_from, currency=currency)
 
 
 def delta_color(name: str, convention: str) -> str:

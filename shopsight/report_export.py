@@ -37,7 +37,8 @@ def cell_text(value: object, fmt: str, lang: str) -> str:
     if _is_missing(value):
         return numbers.NONE
     if fmt in ("int", "money", "pct", "ratio"):
-        return numbers.fmt(value, fmt, lang, compact_from=1e6)
+        # full numbers in tables: a column never mixes ¥9,800.00 with ¥1.2万
+        return numbers.fmt(value, fmt, lang, compact_from=math.inf)
     if fmt == "change":
         return numbers.fmt_signed(float(value), 1, "%")
     if fmt == "points":
@@ -68,13 +69,13 @@ BAR_COLOR = "#e4393c"
 AXIS_COLOR = "#999999"
 
 
-def _short(value: float | None, fmt: str, lang: str) -> str:
-    if value is None:
-        return numbers.NONE
-    if fmt == "pct":
-        return f"{value * 100:.1f}%"
-    text = numbers.fmt_int(value, lang, compact_from=10_000)
-    return numbers.CURRENCY + text if fmt == "money" else text
+def _labels(values: list, fmt: str, lang: str) -> list[str]:
+    """A chart's value labels: one unit and one decimal count for the whole chart."""
+    kind = fmt if fmt in ("int", "money", "pct", "ratio") else "int"
+    if kind == "money":  # whole yuan: a label beside a bar, the table has the cents
+        return numbers.fmt_column(values, "money", lang, decimals=None if any(
+            v is not None and abs(v) >= numbers.COMPACT_FROM for v in values) else 0)
+    return numbers.fmt_column(values, kind, lang, decimals=1 if kind == "pct" else None)
 
 
 def svg(chart: Chart, lang: str, width: int = 640) -> str:
@@ -94,7 +95,9 @@ def _bars(chart: Chart, values, top: float, lang: str, width: int) -> str:
              f'height="{height}" viewBox="0 0 {width} {height}" font-size="11" '
              f'font-family="sans-serif"><title>{escape(chart.title)}</title>',
              f'<text x="0" y="13" font-weight="bold">{escape(chart.title)}</text>']
-    for i, (label, v) in enumerate(zip(chart.labels, values, strict=True)):
+    shown = _labels(values, chart.fmt, lang)
+    for i, (label, text_v) in enumerate(zip(chart.labels, shown, strict=True)):
+        v = values[i]
         y = 22 + i * row
         w = 0 if not top or v is None or v <= 0 else plot * v / top
         text = label if len(label) <= 14 else label[:13] + "…"
@@ -103,7 +106,7 @@ def _bars(chart: Chart, values, top: float, lang: str, width: int) -> str:
         parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 7}" '
                      f'fill="{BAR_COLOR}"/>')
         parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + 14}">'
-                     f'{escape(_short(v, chart.fmt, lang))}</text>')
+                     f'{escape(text_v)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -113,6 +116,7 @@ def _columns(chart: Chart, values, top: float, lang: str, width: int) -> str:
     plot_h, plot_w = height - bottom - head, width - left - 10
     n = max(len(values), 1)
     step = plot_w / n
+    shown = _labels([top, *values], chart.fmt, lang)  # the axis top shares the bars' unit
     parts = [f'<svg role="img" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}" font-size="10" '
              f'font-family="sans-serif"><title>{escape(chart.title)}</title>',
@@ -121,15 +125,16 @@ def _columns(chart: Chart, values, top: float, lang: str, width: int) -> str:
              f'<line x1="{left}" y1="{head + plot_h}" x2="{width - 10}" y2="{head + plot_h}" '
              f'stroke="{AXIS_COLOR}"/>',
              f'<text x="{left - 4}" y="{head + 8}" text-anchor="end">'
-             f'{escape(_short(top, chart.fmt, lang))}</text>',
+             f'{escape(shown[0])}</text>',
              f'<text x="{left - 4}" y="{head + plot_h}" text-anchor="end">0</text>']
     every = max(1, math.ceil(n / 12))  # at most ~12 day labels
     for i, (label, v) in enumerate(zip(chart.labels, values, strict=True)):
+        text_v = shown[i + 1]
         h = 0 if not top or v is None or v <= 0 else plot_h * v / top
         x = left + i * step
         parts.append(f'<rect x="{x + step * 0.15:.1f}" y="{head + plot_h - h:.1f}" '
                      f'width="{step * 0.7:.1f}" height="{h:.1f}" fill="{BAR_COLOR}">'
-                     f'<title>{escape(label)}: {escape(_short(v, chart.fmt, lang))}</title>'
+                     f'<title>{escape(label)}: {escape(text_v)}</title>'
                      f'</rect>')
         if i % every == 0:
             parts.append(f'<text x="{x + step / 2:.1f}" y="{height - 10}" '

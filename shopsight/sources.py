@@ -36,6 +36,8 @@ QUADRANTS = ("star", "volume", "niche", "weak")
 MIN_CHANGE = 0.10  # relative change in visitors worth a sentence
 MIN_POINTS = 0.005  # 0.5 percentage point of conversion
 MIN_SHARE = 0.05  # share of visitors below which a source is not singled out
+# "x 倍" only where it says something: "1.0 倍 the shop's" reads as no difference
+TIMES_WORTH_SAYING = 1.1
 FINDINGS_LIMIT = 5
 
 
@@ -303,7 +305,7 @@ def findings(tbl: pd.DataFrame, *, has_compare: bool) -> list[Finding]:
     ranked = [r for r in rows if (r["visitor_share"] or 0) >= MIN_SHARE and r["uv_value"]]
     if shop_uv and len(ranked) >= 2:
         best = max(ranked, key=lambda r: r["uv_value"])
-        if best["uv_value"] > shop_uv:
+        if best["uv_value"] >= TIMES_WORTH_SAYING * shop_uv:
             out.append(Finding("sources.finding_best_uv",
                                {"source": best["source"], "uv_money": best["uv_value"],
                                 "shop_money": shop_uv, "uv_times": best["uv_value"] / shop_uv},

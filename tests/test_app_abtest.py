@@ -76,7 +76,11 @@ def ab_ws(data_dir, ab_template) -> workspace.Workspace:
 
 
 def shown_table(at) -> pd.DataFrame:
-    return at.dataframe[0].value
+    """The variant table and its details (the expander below it) side by side."""
+    main, details = at.dataframe[0].value, at.dataframe[1].value
+    version = t("ab.col_variant", "en" if "Version" in main.columns else "zh")
+    assert main[version].tolist() == details[version].tolist()
+    return pd.concat([main, details.drop(columns=version)], axis=1)
 
 
 def engine(run_query, ws, test, control=None, **dates):
@@ -103,13 +107,16 @@ def assert_table_is(table: pd.DataFrame, result: abtest.ABResult, prefix: str = 
         assert shown.tolist() == pytest.approx(want, rel=1e-12, abs=1e-15, nan_ok=True)
 
     assert table[t(f"ab.metric_{metric}", lang)].tolist() == pytest.approx(
-        v[rate].tolist(), rel=1e-12)
-    same(table[col["lift_rel"]], "lift_rel")
+        v[rate].round(4).tolist(), abs=1e-12)
+    same(table[col["lift_rel"]], "lift_rel", 100)  # shown signed, in percent: +25.9%
     same(table[col["lift_abs"]], "lift_abs", 100)
-    same(table[col["p"]], "p_value")
-    same(table[col["p_holm"]], "p_value_holm")
-    same(table[col["beats"]], "prob_beats_control")
-    same(table[col["best"]], "prob_best")
+    assert table[col["p"]].tolist() == [numbers.fmt_p(x) for x in v[prefix + "p_value"]]
+    assert table[col["p_holm"]].tolist() == [numbers.fmt_p(x) for x in v[prefix + "p_value_holm"]]
+    # rates shown to 2 decimals of a percent are rounded to them (the grid would cut them off)
+    assert table[col["beats"]].tolist() == pytest.approx(
+        v[prefix + "prob_beats_control"].round(4).tolist(), abs=1e-12, nan_ok=True)
+    assert table[col["best"]].tolist() == pytest.approx(
+        v[prefix + "prob_best"].round(4).tolist(), abs=1e-12, nan_ok=True)
     same(table[col["loss"]], "expected_loss", 100)
     lo, hi = v[f"{prefix}ci_low"], v[f"{prefix}ci_high"]
     assert table[col["rate_ci"]].tolist() == [
@@ -255,7 +262,7 @@ def test_english(app, ab_ws):
     assert headline_of(at) == (
         "v2's click rate is 17% higher than control's (confidence sequence +5% to +30%), decided "
         "better on 2026-11-10 (day 6): it is safe to stop the test now and switch to v2")
-    assert list(shown_table(at).columns[:4]) == ["Version", "Result", "Impressions", "Clicks"]
+    assert list(shown_table(at).columns[:4]) == ["Version", "Result", "Click rate", "Relative lift"]
 
 
 def test_fixed_horizon_for_a_planned_test(app, ab_ws, run_query):
@@ -295,17 +302,17 @@ def test_both_methods_side_by_side(app, ab_ws, run_query):
     at = app("ab", PAGE, ab_test=HOODIE)
     assert not at.exception
     result, _, daily = engine(run_query, ab_ws, HOODIE)
-    both = at.dataframe[1].value
+    both = at.dataframe[2].value
     assert both[t("ab.col_variant", "zh")].tolist() == ["v2", "v3"]
     assert both[t("ab.col_fixed_status", "zh")].tolist() == ["显著更好", "显著更差"]
     assert both[t("ab.col_seq_status", "zh")].tolist() == ["已判定更好", "未判定"]
     assert both[t("ab.col_seq_decided", "zh")].tolist() == ["2026-11-10", numbers.NONE]
     v = result.variants.set_index("variant")
-    assert both[t("ab.col_fixed_p", "zh")].tolist() == pytest.approx(
-        v.loc[["v2", "v3"], "p_value_holm"].tolist(), rel=1e-12)
+    assert both[t("ab.col_fixed_p", "zh")].tolist() == [
+        numbers.fmt_p(x) for x in v.loc[["v2", "v3"], "p_value_holm"]]
     sv = {r["variant"]: r for r in seq_verdict(daily, "control")["variants"]}
-    assert both[t("ab.col_seq_p", "zh")].tolist() == pytest.approx(
-        [sv["v2"]["p_value"], sv["v3"]["p_value"]], rel=1e-12)
+    assert both[t("ab.col_seq_p", "zh")].tolist() == [
+        numbers.fmt_p(sv["v2"]["p_value"]), numbers.fmt_p(sv["v3"]["p_value"])]
     # the sequential interval is wider: it holds on every daily look
     for name in ("v2", "v3"):
         lo, hi = sv[name]["lift_cs"]

@@ -25,7 +25,7 @@ def cards(at) -> dict[str, tuple[str, str]]:
 
 
 def count(v) -> str:
-    return numbers.fmt(v, "int", "zh", compact_from=1e6)
+    return numbers.fmt(v, "int", "zh")  # cards: compact from 10万
 
 
 def table(at, n=0):

@@ -39,8 +39,8 @@ def test_tables_equal_the_report_functions(app, small_ws):
     kpi = next(d.value for d in at.dataframe if t("rep.col_metric", "zh") in d.value.columns)
     row = kpi[kpi[t("rep.col_metric", "zh")] == metrics.label("paid_amount", "zh")].iloc[0]
     paid = built.section("kpis").figures["paid_amount"]
-    assert row[t("rep.col_current", "zh")] == metrics.fmt("paid_amount", paid, "zh",
-                                                           compact_from=1e6)
+    # tables show full numbers (a column never switches to 万)
+    assert row[t("rep.col_current", "zh")] == f"¥{paid:,.2f}"
 
 
 def test_switch_period_and_pick_a_day_without_data(app, small_ws):

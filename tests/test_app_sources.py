@@ -38,7 +38,7 @@ def scenario_cards(at, lang="zh") -> dict[str, str]:
 
 
 def money(v) -> str:
-    return numbers.fmt(v, "money", "zh", compact_from=1e6)
+    return numbers.fmt(v, "money", "zh")  # cards: compact from 10万
 
 
 def sliders(at) -> list[float]:
@@ -79,7 +79,7 @@ def test_findings_are_the_numbers_in_words(app, small_ws, run_query):
         f"- {s}" for s in sources.insights(tbl, "en", has_compare=True))
     assert en.title[0].value == "Traffic sources"
     assert scenario_cards(en, "en")["Paid amount"] == numbers.fmt(
-        tbl["paid_amount"].sum(), "money", "en", compact_from=1e6)
+        tbl["paid_amount"].sum(), "money", "en")
 
 
 def test_paid_and_free_cards(app, small_ws, run_query):
@@ -105,14 +105,13 @@ def test_whatif_all_sources_slider(app, small_ws, run_query):
     shown = scenario_cards(at)
     assert shown["支付金额"] == money(p.total["revenue"])
     assert shown["UV价值"] == money(p.total["uv_value"])
-    assert shown["支付买家数"] == numbers.fmt(p.total["buyers"], "int", "zh", compact_from=1e6)
+    assert shown["支付买家数"] == numbers.fmt(p.total["buyers"], "int", "zh")
     # 投入产出比 over the sources with spend: revenue up 20%, spend unchanged
     paid = p.by_source[p.by_source["spend_base"] > 0]
     assert shown["投入产出比"] == f"{paid['revenue'].sum() / paid['spend'].sum():,.2f}"
     assert at.query_params["wi"] == "*:20,0,0,0"
     summary = at.dataframe[1].value.set_index(t("whatif.col_metric", "zh"))
-    assert summary.loc["支付金额", t("whatif.col_scenario", "zh")] == numbers.fmt(
-        p.total["revenue"], "money", "zh")
+    assert summary.loc["支付金额", t("whatif.col_scenario", "zh")] == f"¥{p.total['revenue']:,.2f}"
     assert summary.loc["访客数", t("whatif.col_change", "zh")] == "+20.0%"
 
 

@@ -106,6 +106,6 @@ def test_currency_convert_and_text():
     assert currency.convert({"CNY": 100.0, "USD": 10.0}, {"USD": 7.2}) == (pytest.approx(172.0), [])
     assert currency.convert({"CNY": 100.0, "USD": 10.0, "EUR": 1.0}, {"USD": 7.2}) == (None, ["EUR"])
     assert currency.convert({None: 5.0}, {}) == (5.0, [])
-    assert currency.amounts_text({"USD": 1234.5, "CNY": 12345.0}, "zh") == "¥1.2万 + US$1,234.50"
+    assert currency.amounts_text({"USD": 1234.5, "CNY": 12345.0}, "zh") == "¥12,345.00 + US$1,234.50"
     assert numbers.fmt_money(-3.5, "en", currency="EUR") == "-€3.50"
     assert numbers.fmt_money(3.5, "en", currency="XYZ") == "XYZ 3.50"

@@ -156,6 +156,16 @@ def test_findings_without_compare_are_standing_facts_only():
     assert sources.findings(tbl.head(0), has_compare=True) == []
 
 
+def test_best_uv_is_said_only_when_the_multiple_says_something():
+    near = rows()
+    near.loc[near["source"] == "直接访问", "paid_amount"] = 1466.48
+    tbl = sources.table(near)
+    shop = near["paid_amount"].sum() / near["visitors"].sum()
+    best = max(tbl["uv_value"]) / shop
+    assert 1.0 < best < sources.TIMES_WORTH_SAYING  # "1.1 倍" at most: it would say nothing
+    assert "sources.finding_best_uv" not in [f.key for f in sources.findings(tbl, has_compare=False)]
+
+
 def test_sentence_formats_follow_the_placeholder_names():
     f = sources.Finding("sources.finding_paid_share", {"visitor_share": 0.25,
                                                        "amount_share": 0.5}, 0)

@@ -43,10 +43,10 @@ def test_loser_names_the_least_bad_and_keeps_the_control():
 def test_inconclusive_says_how_much_more_is_needed():
     up = v("inconclusive", 0.031, (-0.02, 0.083), more=52_000, days=4)
     assert verdict.headline(up, "zh") == (
-        "B 的点击率比 A 高 3%（95% 区间 -2%~+8%），但还不能确定：还需约 5.2万 次展现（按目前的流量约 4 天）")
+        "B 的点击率比 A 高 3%（95% 区间 -2%~+8%），但还不能确定：还需约 52,000 次展现（按目前的流量约 4 天）")
     assert verdict.headline(up, "en") == (
         "B's click rate is 3% higher than A's (95% interval -2% to +8%), but that is not certain "
-        "yet: about 52K more impressions needed (about 4 days at the current traffic)")
+        "yet: about 52,000 more impressions needed (about 4 days at the current traffic)")
     down = v("inconclusive", -0.004, (-0.03, 0.02), more=3_000, days=None)
     assert verdict.headline(down, "zh") == (
         "B 的点击率比 A 低 0.4%（95% 区间 -3%~+2%），但还不能确定：还需约 3,000 次展现")
@@ -63,9 +63,9 @@ def test_inconclusive_with_the_planned_sample_means_no_difference():
 
 def test_not_enough_data():
     need = v("not_enough_data", 0.2, (-0.1, 0.6), more=12_345, days=9, guardrails=["low_data"])
-    assert verdict.headline(need, "zh") == "数据还不够：还需约 1.2万 次展现（按目前的流量约 9 天）"
+    assert verdict.headline(need, "zh") == "数据还不够：还需约 12,345 次展现（按目前的流量约 9 天）"
     assert verdict.headline(need, "en") == (
-        "Not enough data yet: about 12.3K more impressions needed (about 9 days at the current traffic)")
+        "Not enough data yet: about 12,345 more impressions needed (about 9 days at the current traffic)")
     slow = v("not_enough_data", more=800_000, days=2_000)
     assert verdict.headline(slow, "zh") == "数据还不够：还需约 80万 次展现（按目前的流量要一年以上）"
     assert verdict.headline(slow, "en").endswith("(over a year at the current traffic)")

@@ -53,6 +53,10 @@ if problems:
 st.subheader(t("ab.variants", lang))
 shown, config = abtest.table(a, names, lang)
 st.dataframe(shown, hide_index=True, placeholder=numbers.NONE, width="stretch", column_config=config)
+with st.expander(t("ab.details", lang), icon=":material/table_view:"):
+    more, more_config = abtest.table(a, names, lang, part="details")
+    st.dataframe(more, hide_index=True, placeholder=numbers.NONE, width="stretch",
+                 column_config=more_config)
 st.caption(t("ab.table_caption", lang, metric=t(f"ab.metric_{metric}", lang)))
 
 left, right = st.columns(2)

@@ -74,7 +74,7 @@ st.caption(t("customers.cohort_caption", lang))
 st.subheader(t("customers.rfm_header", lang))
 segs = view.rfm(f)
 st.dataframe(view.rfm_display(segs, lang), hide_index=True, width="stretch",
-             placeholder=numbers.NONE)
+             placeholder=numbers.NONE, column_config=view.rfm_config(lang))
 st.caption(t("customers.rfm_caption", lang, end=f.end.isoformat()))
 pick_col, button_col = st.columns([2, 3], vertical_alignment="bottom")
 segment = url_state.selectbox(t("customers.download_segment", lang), list(segs["segment"]),

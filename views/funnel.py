@@ -8,7 +8,7 @@ import streamlit as st
 from shopsight import funnel as event_rules
 from shopsight import metrics, numbers
 from shopsight.i18n import t
-from shopsight.ui import charts, filters, session, url_state
+from shopsight.ui import charts, filters, session, tables, url_state
 from shopsight.ui import funnel as fn
 
 lang = session.lang()
@@ -60,11 +60,12 @@ if view == "shop":
         st.caption(t("overview.filters_not_applied", lang, kind=kind_label,
                      names="、".join(t(filters.DIM_LABELS[d], lang) for d in unapplied)))
 
-    left, right = st.columns(2)
+    # chart above the table: beside it, the table's compare and 同行 columns were cut at 1440 px
     charts.show(fn.funnel_chart(frame, step_title=t("funnel.col_step", lang),
-                                users_title=t("funnel.col_users", lang), labels=labels), left)
-    right.dataframe(fn.step_table(frame, labels, lang, compare=bool(f.compare)),
-                    hide_index=True, placeholder=numbers.NONE, width="stretch")
+                                users_title=t("funnel.col_users", lang), labels=labels))
+    st.dataframe(fn.step_table(frame, labels, lang, compare=bool(f.compare)),
+                 hide_index=True, placeholder=numbers.NONE, width="stretch",
+                 column_config={t("funnel.col_step", lang): tables.key()})
 
     with st.expander(t("funnel.benchmark_edit", lang), icon=":material/groups:"):
         st.caption(t("funnel.benchmark_help", lang))
@@ -131,12 +132,11 @@ else:
                        names="、".join(t(filters.DIM_LABELS[d], lang) for d in left_out)))
     st.caption(" ".join([*notes, compare_note]))
 
-    left, right = st.columns(2)
     charts.show(fn.funnel_chart(frame, step_title=t("funnel.col_step", lang),
-                                users_title=t("funnel.col_event_users", lang),
-                                labels=labels), left)
-    right.dataframe(fn.step_table(frame, labels, lang, compare=bool(f.compare)),
-                    hide_index=True, placeholder=numbers.NONE, width="stretch")
+                                users_title=t("funnel.col_event_users", lang), labels=labels))
+    st.dataframe(fn.step_table(frame, labels, lang, compare=bool(f.compare)),
+                 hide_index=True, placeholder=numbers.NONE, width="stretch",
+                 column_config={t("funnel.col_step", lang): tables.key()})
 
     st.subheader(t("funnel.time_to_convert", lang))
     times = fn.time_frame(fn.event_times(steps, window, f), lang)

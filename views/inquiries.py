@@ -58,7 +58,7 @@ for i, dim in enumerate(("channel", "customer_type")):
             continue
         charts.show(view.rate_bars(rows, lang, title))
         st.dataframe(view.rate_table(rows, title, lang), hide_index=True, width="stretch",
-                     placeholder=numbers.NONE, column_config=view.rate_config(lang),
+                     placeholder=numbers.NONE, column_config=view.rate_config(lang, title),
                      key=f"inq_table_{dim}")
 
 # ---------- provinces on the map
@@ -77,7 +77,9 @@ else:
     map_col.info(t("inq.no_provinces", lang))
 table_col.dataframe(view.rate_table(prov_rows, title, lang), hide_index=True, width="stretch",
                     height=region_view.MAP_HEIGHT, placeholder=numbers.NONE,
-                    column_config=view.rate_config(lang), key="inq_table_province")
+                    column_config=view.rate_config(lang, title), key="inq_table_province",
+                    # beside the map: the closed count (rate x inquiries) leaves room to fit
+                    column_order=[title, *view.rate_glance(lang)])
 missing = view.unplaced(q.groups)
 if missing:
     st.caption(t("inq.unplaced", lang, count=missing))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from shopsight import coverage, currency, metrics, numbers
 from shopsight.i18n import t
-from shopsight.ui import charts, data, filters, kpi, overview, session, url_state
+from shopsight.ui import charts, data, filters, kpi, overview, session, tables, url_state
 
 lang = session.lang()
 f = filters.current()
@@ -142,21 +142,23 @@ else:
     else:
         origin = t(f"kind.{moved['origin'].iloc[0]}", lang)
         item_title = t(f"overview.movers_{dim}", lang)
-        cols = st.columns([3, 2])
+        # chart above the table: beside it, the table's four columns were cut at 1440 px
         charts.show(
             charts.diverging_bars(moved, item="item", value="change_paid_amount", fmt="money",
                                   item_title=item_title, value_title=t("overview.movers_change", lang)),
-            cols[0],
         )
         table = moved[["item", "paid_amount", "cmp_paid_amount", "change_paid_amount"]].rename(
             columns={
                 "item": item_title,
-                "paid_amount": t("overview.movers_current", lang),
-                "cmp_paid_amount": t("overview.movers_previous", lang),
-                "change_paid_amount": t("overview.movers_change", lang),
+                "paid_amount": t("overview.movers_col_current", lang),
+                "cmp_paid_amount": t("overview.movers_col_previous", lang),
+                "change_paid_amount": t("overview.movers_col_change", lang),
             }
         )
-        cols[1].dataframe(table, hide_index=True, placeholder=numbers.NONE, width="stretch",
-                          column_config={c: st.column_config.NumberColumn(format="¥%.2f")
-                                         for c in table.columns[1:]})
+        helps = [t(f"overview.movers_{k}", lang) for k in ("current", "previous", "change")]
+        code = money.currency if money and money.mode == "single" else None
+        st.dataframe(table, hide_index=True, placeholder=numbers.NONE, width="stretch",
+                     column_config={item_title: tables.key(),
+                                    **{c: tables.number("money", currency=code, help=h)
+                                       for c, h in zip(table.columns[1:], helps, strict=True)}})
         st.caption(t("overview.movers_caption", lang, n=overview.MOVERS_LIMIT, kind=origin))

@@ -80,8 +80,11 @@ if unapplied:
 ranked = products.ranked(rows, metric)
 classes = products.abc(rows)
 table = view.table(ranked, classes, previous, metric, shown, level, lang)
-st.dataframe(table.head(view.TABLE_LIMIT), hide_index=True, placeholder=numbers.NONE, width="stretch",
-             column_config=view.column_config(metric, shown, lang), key="pr_table")
+everything = st.toggle(t("products.all_columns", lang), key="pr_all_columns")
+st.dataframe(view.grid(table.head(view.TABLE_LIMIT), metric, shown, lang), hide_index=True,
+             placeholder=numbers.NONE, width="stretch",
+             column_config=view.column_config(metric, shown, lang),
+             column_order=view.glance(table, metric, lang, everything), key="pr_table")
 if len(table) > view.TABLE_LIMIT:
     st.caption(t("products.table_capped", lang, n=view.TABLE_LIMIT, total=len(table)))
 export = view.download_frame(table, lang)
@@ -112,10 +115,12 @@ with hot_col:
     tab_units, tab_velocity = st.tabs([t("products.hot_by_units", lang),
                                        t("products.hot_by_velocity", lang)])
     tab_units.dataframe(view.short_list(hot_units, {"units_sold": "int", "paid_amount": "money"},
-                                        lang), hide_index=True, placeholder=numbers.NONE, width="stretch")
+                                        lang), hide_index=True, placeholder=numbers.NONE, width="stretch",
+                        column_config=view.short_config(lang))
     tab_velocity.dataframe(view.short_list(hot_velocity, {"velocity": "velocity",
                                                           "units_sold": "int"}, lang),
-                           hide_index=True, placeholder=numbers.NONE, width="stretch")
+                           hide_index=True, placeholder=numbers.NONE, width="stretch",
+                           column_config=view.short_config(lang))
     st.caption(t("products.hot_rule", lang, n=products.HOT_N))
 with slow_col:
     st.subheader(t("products.slow_title", lang))
@@ -123,7 +128,7 @@ with slow_col:
         st.info(t("products.slow_none", lang, days=slow_days))
     else:
         st.dataframe(view.short_list(slow, view.slow_columns(origin), lang), hide_index=True, placeholder=numbers.NONE,
-                     width="stretch")
+                     width="stretch", column_config=view.short_config(lang))
     st.caption(t(f"products.slow_rule_{origin}", lang, days=slow_days, units=slow_units))
 
 # ---------- movers

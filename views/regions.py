@@ -71,6 +71,7 @@ share = regions.top_share(rt.rows, metric)
 level_word = t(f"regions.level_{rt.level}", lang)
 table = view.display(rt, metric, lang)
 config = view.column_config(rt, metric, lang)
+shown = view.grid(table, rt, metric, lang)
 if china:
     if province:
         st.button(t("regions.back", lang), key="rg_back", icon=":material/arrow_back:",
@@ -91,11 +92,15 @@ if china:
         map_col.pydeck_chart(deck, key="rg_map_city", height=view.MAP_HEIGHT)
     if scale is not None:
         charts.show(view.legend(scale, metric, lang), legend_col, width="content")
-    table_col.dataframe(table, hide_index=True, placeholder=numbers.NONE, width="stretch", height=view.MAP_HEIGHT,
-                        column_config=config)
+    table_col.dataframe(shown, hide_index=True, placeholder=numbers.NONE, width="stretch", height=view.MAP_HEIGHT,
+                        column_config=view.glance_config(rt, metric, lang),
+                        column_order=view.glance(rt, metric, lang))
+    with st.expander(t("regions.all_columns", lang), icon=":material/table_view:"):
+        st.dataframe(shown, hide_index=True, placeholder=numbers.NONE, width="stretch",
+                     column_config=config, key="rg_table_all")
 else:
     st.info(t("regions.not_china", lang), icon=":material/public:")
-    st.dataframe(table, hide_index=True, placeholder=numbers.NONE, width="stretch", column_config=config)
+    st.dataframe(shown, hide_index=True, placeholder=numbers.NONE, width="stretch", column_config=config)
 
 if share:
     st.markdown(t("regions.top_share", lang, n=share[0], level=level_word,

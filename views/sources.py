@@ -46,8 +46,10 @@ src.group_cards(sources.groups(tbl), lang, compare=compare)
 
 # ---------- per source
 st.subheader(t("sources.table", lang))
-shown, config = src.display(tbl, lang, compare=compare)
-st.dataframe(shown, hide_index=True, placeholder=numbers.NONE, width="stretch", column_config=config, key="src_table")
+everything = st.toggle(t("sources.all_columns", lang), key="src_all_columns")
+shown, config, order = src.display(tbl, lang, compare=compare, everything=everything)
+st.dataframe(shown, hide_index=True, placeholder=numbers.NONE, width="stretch", column_config=config,
+             column_order=order, key="src_table")
 if len(tbl) > src.TABLE_LIMIT:
     st.caption(t("sources.table_capped", lang, n=src.TABLE_LIMIT, count=len(tbl)))
 st.download_button(t("sources.download", lang), downloads.safe_csv(shown),

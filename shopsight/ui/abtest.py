@@ -37,7 +37,7 @@ import streamlit as st
 from shopsight import abtest, numbers, verdict
 from shopsight.i18n import t
 from shopsight.mdtext import plain
-from shopsight.ui import data, session, url_state
+from shopsight.ui import data, session, tables, url_state
 
 METRICS = ("ctr", "cvr")  # clicks / impressions; orders / clicks (when the sheet has orders)
 NAME_COLUMN = "variant_name"  # older workspaces' image_tests tables may lack it
@@ -181,11 +181,11 @@ def labels(variants, names: dict[str, str], lang: str) -> dict[str, str]:
 
 
 def _pct(x, decimals: int = 2) -> str:
-    return numbers.NONE if numbers.is_missing(x) else f"{x * 100:.{decimals}f}%"
+    return numbers.fmt_pct(x, "zh", decimals=decimals)  # the same in every language
 
 
 def _signed(x, decimals: int = 1, suffix: str = "%") -> str:
-    return numbers.NONE if numbers.is_missing(x) else f"{x * 100:+.{decimals}f}{suffix}"
+    return numbers.NONE if numbers.is_missing(x) else numbers.fmt_signed(x, decimals, suffix)
 
 
 def _range(lo, hi, fmt) -> str:
@@ -194,11 +194,24 @@ def _range(lo, hi, fmt) -> str:
     return f"{fmt(lo)}~{fmt(hi)}"
 
 
-def table(a: Analysis, names: dict[str, str], lang: str) -> tuple[pd.DataFrame, dict]:
-    """The variant table (labelled columns) and its st.column_config.
+# the columns an owner reads at a glance (the rest go to the details below the table); the
+# version is pinned so it stays in view when a narrow window scrolls the grid
+MAIN_COLUMNS = ("variant", "name", "status", "rate", "lift_rel", "lift_rel_ci", "p_value_holm",
+                "prob_beats_control")
+DETAIL_COLUMNS = ("variant", "trials", "successes", "rate_ci", "lift_abs", "lift_abs_ci",
+                  "p_value", "prob_best", "expected_loss")
+_KINDS = {"trials": "int", "successes": "int", "rate": "pct", "lift_rel": "change",
+          "prob_beats_control": "pct", "prob_best": "pct", "lift_abs": "points"}
 
-    Numbers stay numbers (the engine's values; lifts and losses in percentage points
-    are x100); intervals are text.
+
+def table(a: Analysis, names: dict[str, str], lang: str, part: str = "main"
+          ) -> tuple[pd.DataFrame, dict]:
+    """The variant table (labelled columns) and its st.column_config: `part` "main" for the
+    columns read at a glance, "details" for the rest.
+
+    Numbers stay numbers (the engine's values; the relative lift in percent, lifts and
+    losses in percentage points are x100); intervals and p-values are text (p-values
+    '<0.0001', never '0.0000').
     """
     v = a.result.variants
     status = {r["variant"]: r["status"] for r in a.verdict["variants"]}
@@ -218,14 +231,16 @@ def table(a: Analysis, names: dict[str, str], lang: str) -> tuple[pd.DataFrame, 
         "lift_abs": v["lift_abs"] * 100,
         "lift_abs_ci": [_range(lo, hi, lambda x: _signed(x, 2, "")) for lo, hi in
                         zip(v["lift_abs_ci_low"], v["lift_abs_ci_high"], strict=True)],
-        "p_value": v["p_value"],
-        "p_value_holm": v["p_value_holm"],
+        "p_value": [numbers.fmt_p(x) for x in v["p_value"]],
+        "p_value_holm": [numbers.fmt_p(x) for x in v["p_value_holm"]],
         "prob_beats_control": v["prob_beats_control"],
         "prob_best": v["prob_best"],
         "expected_loss": v["expected_loss"] * 100,
     })
-    if not names:
-        rows = rows.drop(columns="name")
+    rows = tables.rounded(rows, _KINDS)
+    cols = [c for c in (MAIN_COLUMNS if part == "main" else DETAIL_COLUMNS)
+            if c != "name" or names]
+    rows = rows[cols]
     heads = {
         "variant": t("ab.col_variant", lang), "name": t("ab.col_name", lang),
         "status": t("ab.col_status", lang), "trials": t(f"ab.col_trials_{m}", lang),
@@ -236,19 +251,20 @@ def table(a: Analysis, names: dict[str, str], lang: str) -> tuple[pd.DataFrame, 
         "p_value_holm": t("ab.col_p_holm", lang), "prob_beats_control": t("ab.col_beats", lang),
         "prob_best": t("ab.col_best", lang), "expected_loss": t("ab.col_loss", lang),
     }
-    nc = st.column_config.NumberColumn
-    config = {
-        heads["trials"]: nc(format="localized"),
-        heads["successes"]: nc(format="localized"),
-        heads["rate"]: nc(format="percent"),
-        heads["lift_rel"]: nc(format="percent"),
-        heads["lift_abs"]: nc(format="%+.2f"),
-        heads["p_value"]: nc(format="%.4f"),
-        heads["p_value_holm"]: nc(format="%.4f", help=t("ab.col_p_holm_help", lang)),
-        heads["prob_beats_control"]: nc(format="percent"),
-        heads["prob_best"]: nc(format="percent"),
-        heads["expected_loss"]: nc(format="%.3f", help=t("ab.col_loss_help", lang)),
-    }
+    helps = {"lift_rel_ci": "ab.col_lift_rel_ci_help", "p_value_holm": "ab.col_p_holm_help",
+             "prob_beats_control": "ab.col_beats_help", "expected_loss": "ab.col_loss_help",
+             "lift_abs": "ab.col_lift_abs_help", "p_value": "ab.col_p_help"}
+    config: dict = {}
+    for c in cols:
+        help_ = t(helps[c], lang) if c in helps else None
+        if c == "variant":
+            config[heads[c]] = tables.key(help=help_)
+        elif c == "expected_loss":
+            config[heads[c]] = tables.number("ratio", decimals=3, help=help_)
+        elif c in _KINDS:
+            config[heads[c]] = tables.number(_KINDS[c], help=help_)
+        elif help_:
+            config[heads[c]] = tables.text(help=help_)
     return rows.rename(columns=heads), config
 
 
@@ -675,13 +691,11 @@ def comparison_table(a: Analysis, names: dict[str, str], lang: str) -> tuple[pd.
                 fixed.get(r["variant"], "inconclusive"), lang),
             t("ab.col_fixed_ci", lang): _range(r["lift_rel_ci_low"], r["lift_rel_ci_high"],
                                                _signed),
-            t("ab.col_fixed_p", lang): r["p_value_holm"],
+            t("ab.col_fixed_p", lang): numbers.fmt_p(r["p_value_holm"]),
             t("ab.col_seq_status", lang): t(f"ab.seq_status_{s['decision'] or 'pending'}", lang),
             t("ab.col_seq_cs", lang): _range(s["lift_cs"][0], s["lift_cs"][1], _signed),
-            t("ab.col_seq_p", lang): s["p_value"],
+            t("ab.col_seq_p", lang): numbers.fmt_p(s["p_value"]),
             t("ab.col_seq_decided", lang): s["decided_on"] or numbers.NONE,
         })
-    nc = st.column_config.NumberColumn
-    config = {t("ab.col_fixed_p", lang): nc(format="%.4f"),
-              t("ab.col_seq_p", lang): nc(format="%.4f")}
+    config = {t("ab.col_variant", lang): tables.key()}
     return pd.DataFrame(rows), config

@@ -16,7 +16,7 @@ import streamlit as st
 
 from shopsight import customers, forecast, metrics, numbers
 from shopsight.i18n import t
-from shopsight.ui import charts, data, session
+from shopsight.ui import charts, data, session, tables
 from shopsight.ui.filters import Filters
 
 NEW_COLOR = charts.CURRENT_COLOR
@@ -77,24 +77,32 @@ def cohort_label(cohort: dt.date, size: int, lang: str) -> str:
     return f"{cohort:%Y-%m} ({numbers.fmt_int(size, lang)})"
 
 
+_RFM_COLUMNS = {  # column -> (header key, number kind of numbers.column_format)
+    "buyers": ("customers.col_buyers", "int"),
+    "share_buyers": ("customers.col_share_buyers", "pct"),
+    "paid_amount": ("customers.col_paid", "money"),
+    "share_paid_amount": ("customers.col_share_paid", "pct"),
+    "avg_recency_days": ("customers.col_recency", "int"),
+    "avg_frequency": ("customers.col_frequency", "ratio"),
+    "avg_monetary": ("customers.col_monetary", "money"),
+}
+
+
 def rfm_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The segments table with translated headers and formatted values."""
-    def money(v):
-        return metrics.fmt("paid_amount", v, lang)
+    """The segments table with translated headers; numbers stay numbers (they sort), rates
+    rounded to the decimals the grid shows."""
+    out = pd.DataFrame({t("customers.col_segment", lang): [segment_label(s, lang)
+                                                           for s in df["segment"]]})
+    for col, (key, kind) in _RFM_COLUMNS.items():
+        values = pd.to_numeric(df[col], errors="coerce").astype("float64")
+        out[t(key, lang)] = numbers.grid_round(values, kind)
+    return out
 
-    def pct(v):
-        return numbers.fmt_pct(v, lang)
 
-    return pd.DataFrame({
-        t("customers.col_segment", lang): [segment_label(s, lang) for s in df["segment"]],
-        t("customers.col_buyers", lang): [numbers.fmt_int(v, lang) for v in df["buyers"]],
-        t("customers.col_share_buyers", lang): [pct(v) for v in df["share_buyers"]],
-        t("customers.col_paid", lang): [money(v) for v in df["paid_amount"]],
-        t("customers.col_share_paid", lang): [pct(v) for v in df["share_paid_amount"]],
-        t("customers.col_recency", lang): [f"{v:.0f}" for v in df["avg_recency_days"]],
-        t("customers.col_frequency", lang): [f"{v:.2f}" for v in df["avg_frequency"]],
-        t("customers.col_monetary", lang): [money(v) for v in df["avg_monetary"]],
-    })
+def rfm_config(lang: str) -> dict:
+    """The grid formats of rfm_display: the segment pinned."""
+    return {t("customers.col_segment", lang): tables.key(),
+            **{t(key, lang): tables.number(kind) for key, kind in _RFM_COLUMNS.values()}}
 
 
 # ------------------------------------------------------------------------ charts
@@ -230,14 +238,15 @@ def forecast_chart(fc: forecast.Forecast, lang: str) -> alt.Chart:
 
 def forecast_table(fc: forecast.Forecast, lang: str) -> pd.DataFrame:
     fmt = metrics.get(fc.metric).fmt
-
-    def f(v):
-        return numbers.fmt(v, fmt, lang)
-
     p = fc.points
+    n = len(p)
+    # one unit for the forecast and both bands, so no row reads ¥9,800.00 ~ ¥10.2万
+    text = numbers.fmt_column([*p["value"], *p["lo80"], *p["hi80"], *p["lo95"], *p["hi95"]],
+                              fmt, lang)
+    value, lo80, hi80, lo95, hi95 = (text[i * n:(i + 1) * n] for i in range(5))
     return pd.DataFrame({
         t("customers.forecast_chart_day", lang): [d.isoformat() for d in p["date"]],
-        t("customers.forecast_chart_forecast", lang): [f(v) for v in p["value"]],
-        t("customers.band80", lang): [f"{f(lo)} ~ {f(hi)}" for lo, hi in zip(p["lo80"], p["hi80"], strict=True)],
-        t("customers.band95", lang): [f"{f(lo)} ~ {f(hi)}" for lo, hi in zip(p["lo95"], p["hi95"], strict=True)],
+        t("customers.forecast_chart_forecast", lang): value,
+        t("customers.band80", lang): [f"{lo} ~ {hi}" for lo, hi in zip(lo80, hi80, strict=True)],
+        t("customers.band95", lang): [f"{lo} ~ {hi}" for lo, hi in zip(lo95, hi95, strict=True)],
     })

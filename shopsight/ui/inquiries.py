@@ -7,11 +7,10 @@ import html
 
 import altair as alt
 import pandas as pd
-import streamlit as st
 
 from shopsight import inquiries, metrics, numbers, regions
 from shopsight.i18n import t
-from shopsight.ui import charts, data
+from shopsight.ui import charts, data, tables
 from shopsight.ui import regions as region_view
 from shopsight.ui.filters import Filters
 
@@ -171,18 +170,27 @@ def rate_table(rows: pd.DataFrame, title: str, lang: str) -> pd.DataFrame:
         title: [inquiries.value_label(v, lang) for v in rows["value"]],
         metrics.label("inquiries", lang): pd.to_numeric(rows["count_inquiries"]).astype("int64"),
         metrics.label("closed_inquiries", lang): pd.to_numeric(rows["count_closed"]).astype("int64"),
-        metrics.label("close_rate", lang): pd.to_numeric(rows["close_rate"],
-                                                         errors="coerce").astype("float64"),
+        metrics.label("close_rate", lang): numbers.grid_round(
+            pd.to_numeric(rows["close_rate"], errors="coerce").astype("float64"), "pct"),
         metrics.label("deal_amount", lang): pd.to_numeric(rows["amount"],
                                                           errors="coerce").astype("float64"),
     })
 
 
-def rate_config(lang: str) -> dict:
+def rate_glance(lang: str) -> list[str]:
+    """rate_table's number columns read at a glance where room is short (beside a map)."""
+    return [metrics.label(m, lang) for m in ("inquiries", "close_rate", "deal_amount")]
+
+
+def rate_config(lang: str, title: str | None = None) -> dict:
+    """The grid formats of rate_table (`title`: its first column, pinned)."""
     return {
-        metrics.label("close_rate", lang): st.column_config.NumberColumn(
-            format="percent", help=metrics.help_text("close_rate", lang)),
-        metrics.label("deal_amount", lang): st.column_config.NumberColumn(format="¥%,.2f"),
+        **({title: tables.key()} if title else {}),
+        metrics.label("inquiries", lang): tables.number("int"),
+        metrics.label("closed_inquiries", lang): tables.number("int"),
+        metrics.label("close_rate", lang): tables.number(
+            "pct", help=metrics.help_text("close_rate", lang)),
+        metrics.label("deal_amount", lang): tables.number("money"),
     }
 
 

@@ -12,16 +12,14 @@ from shopsight import metrics, numbers
 from shopsight.i18n import t
 from shopsight.ui import session
 
-# Cards show full numbers up to a million (operators compare exact visitor counts).
-CARD_COMPACT_FROM = 1e6
+# Cards follow the one rule of numbers.py: compact from 10万 / 100K on.
+CARD_COMPACT_FROM = numbers.COMPACT_FROM
 
 
 def card_value(name: str, value: object, lang: str, currency: str | None = None) -> str:
     """The text a card shows for a value (tests compare against this); money in
     `currency` (an ISO code) gets that currency's symbol."""
-    if currency is not None and metrics.get(name).fmt == "money":
-        return numbers.fmt_money(value, lang, compact_from=CARD_COMPACT_FROM, currency=currency)
-    return metrics.fmt(name, value, lang, compact_from=CARD_COMPACT_FROM)
+    return metrics.fmt(name, value, lang, compact_from=CARD_COMPACT_FROM, currency=currency)
 
 
 def delta_args(delta: str | None, color: str) -> dict:

@@ -8,19 +8,15 @@ from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
+import streamlit as st
 
 from shopsight import metrics, numbers, products
 from shopsight.i18n import t
-from shopsight.ui import charts, data
+from shopsight.ui import charts, data, tables
 from shopsight.ui.filters import Filters
 
 TABLE_LIMIT = 200
 PARETO_LIMIT = 60
-# st.column_config number formats per metric format and language (sprintf-js; ',' groups)
-NUMBER_FORMATS = {
-    "zh": {"int": "%,d", "money": "¥%,.2f", "pct": "percent", "ratio": "%,.2f", "days": "%,.1f 天"},
-    "en": {"int": "%,d", "money": "¥%,.2f", "pct": "percent", "ratio": "%,.2f", "days": "%,.1f d"},
-}
 CLASS_COLORS = {"A": "#e4393c", "B": "#f5a623", "C": "#bfbfbf"}
 
 
@@ -112,26 +108,54 @@ def _missing(v) -> bool:
         return False
 
 
-def column_config(metric: str, shown: list[str], lang: str) -> dict:
-    import streamlit as st
+# what an owner reads at a glance besides the ranked metric; the toggle above the table
+# shows the rest (ids, other metrics, orders, velocity, stock, the compare value)
+GLANCE_METRICS = ("paid_amount", "units_sold", "conversion")
 
-    fmts = NUMBER_FORMATS[lang]
-    cfg: dict = {t("products.col_rank", lang): st.column_config.NumberColumn(width="small")}
-    for m in [metric, *shown, "orders"]:
-        cfg[metrics.label(m, lang)] = st.column_config.NumberColumn(
-            format=fmts[metric_fmt(m)], help=metrics.help_text(m, lang))
-    cfg[t("products.col_velocity", lang)] = st.column_config.NumberColumn(
-        format="%,.2f", help=t("products.col_velocity_help", lang))
-    cfg[t("col.stock", lang)] = st.column_config.NumberColumn(format=fmts["int"])
+
+def glance(table: pd.DataFrame, metric: str, lang: str, everything: bool) -> list[str]:
+    """The column order the grid shows: every column, or the ones read at a glance."""
+    if everything:
+        return list(table.columns)
+    keep = {t("products.col_rank", lang), t("products.col_item", lang),
+            t("products.col_abc", lang), metrics.label(metric, lang),
+            t("products.col_change", lang), t("products.col_trend", lang),
+            *(metrics.label(m, lang) for m in GLANCE_METRICS)}
+    return [c for c in table.columns if c in keep]
+
+
+def _kinds(metric: str, shown: list[str], lang: str) -> dict[str, str]:
+    """Column label -> number kind of the ranking's metric columns."""
+    out = {metrics.label(m, lang): metric_fmt(m) for m in [metric, *shown, "orders"]}
+    out[t("products.col_compare", lang, metric=metrics.label(metric, lang))] = metric_fmt(metric)
+    out[t("products.col_change", lang)] = "change"
+    return out
+
+
+def grid(table: pd.DataFrame, metric: str, shown: list[str], lang: str) -> pd.DataFrame:
+    """The ranking as the grid shows it: rates rounded to the decimals shown."""
+    return tables.rounded(table, _kinds(metric, shown, lang))
+
+
+def column_config(metric: str, shown: list[str], lang: str, currency: str | None = None) -> dict:
+    """Short, fixed formats (numbers.column_format); the item pinned, ids narrow."""
+    cfg: dict = {t("products.col_rank", lang): tables.number("int", width="small", pinned=True),
+                 t("products.col_item", lang): tables.key(width="medium"),
+                 t("col.product_id", lang): tables.text(width="small"),
+                 t("col.sku_id", lang): tables.text(width="small")}
+    helps = {metrics.label(m, lang): metrics.help_text(m, lang) for m in [metric, *shown, "orders"]}
+    for label, kind in _kinds(metric, shown, lang).items():
+        cfg[label] = tables.number(kind, help=helps.get(label), currency=currency)
+    cfg[t("products.col_velocity", lang)] = tables.number(
+        "ratio", help=t("products.col_velocity_help", lang))
+    cfg[t("col.stock", lang)] = tables.number("int")
     cfg[t("products.col_cover", lang)] = st.column_config.NumberColumn(
-        format=fmts["days"], help=t("products.col_cover_help", lang, days=products.COVER_DAYS))
-    cfg[t("products.col_compare", lang, metric=metrics.label(metric, lang))] = (
-        st.column_config.NumberColumn(format=fmts[metric_fmt(metric)]))
-    cfg[t("products.col_change", lang)] = st.column_config.NumberColumn(format="percent")
-    cfg[t("products.col_abc", lang)] = st.column_config.TextColumn(
+        format="%,.1f " + t("products.days_unit", lang),
+        help=t("products.col_cover_help", lang, days=products.COVER_DAYS))
+    cfg[t("products.col_abc", lang)] = tables.text(
         width="small", help=t("products.col_abc_help", lang))
     cfg[t("products.col_trend", lang)] = st.column_config.LineChartColumn(
-        width="medium", y_min=0, help=t("products.col_trend_help", lang))
+        width="small", y_min=0, help=t("products.col_trend_help", lang))
     return cfg
 
 
@@ -142,13 +166,19 @@ def short_list(rows: pd.DataFrame, columns: dict[str, str], lang: str) -> pd.Dat
     for col, kind in columns.items():
         values = rows[col] if col in rows else pd.Series([None] * len(rows))
         if kind == "velocity":
-            text = [numbers.fmt_ratio(v, lang) for v in values]
+            text = numbers.fmt_column(values, "ratio", lang)
         elif kind in ("int", "money", "pct", "ratio"):
-            text = [numbers.fmt(v, kind, lang) for v in values]
+            text = numbers.fmt_column(values, kind, lang)
         else:
-            text = [numbers.fmt(v, metric_fmt(kind), lang) for v in values]
+            text = numbers.fmt_column(values, metric_fmt(kind), lang)
         out[_short_title(col, lang)] = text
     return out
+
+
+def short_config(lang: str) -> dict:
+    """short_list's grid: the item pinned and of medium width (a long name is cut, its
+    numbers stay in view)."""
+    return {t("products.col_item", lang): tables.key(width="medium")}
 
 
 def _short_title(col: str, lang: str) -> str:
@@ -234,8 +264,9 @@ def funnel_chart(steps: list[tuple[str, float]], lang: str) -> alt.Chart:
     base = alt.Chart(frame).encode(y=alt.Y("step:N", sort=order, title=None))
     bars = base.mark_bar(color=charts.CURRENT_COLOR).encode(
         x=alt.X("count:Q", title=None, axis=alt.Axis(format=",.0f")),
-        tooltip=[alt.Tooltip("step:N", title=" "), alt.Tooltip("count:Q", format=",.0f"),
-                 alt.Tooltip("rate:Q", format=".2%")])
+        tooltip=[alt.Tooltip("step:N", title=" "),
+                 alt.Tooltip("count:Q", title=t("funnel.col_users", lang), format=",.0f"),
+                 alt.Tooltip("rate:Q", title=t("funnel.col_from_first", lang), format=".2%")])
     text = base.mark_text(align="left", dx=4).encode(
         x="count:Q", text=alt.Text("rate:Q", format=".1%"))
     return (bars + text).properties(height=36 * len(frame) + 20)
@@ -295,7 +326,7 @@ def image_tests_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("products.col_days", lang): [f"{a} ~ {b}" for a, b in zip(
             pd.to_datetime(frame["first_day"]).dt.strftime("%Y-%m-%d"),
             pd.to_datetime(frame["last_day"]).dt.strftime("%Y-%m-%d"), strict=False)],
-        t("col.impressions", lang): [numbers.fmt_int(v, lang) for v in frame["impressions"]],
-        t("col.clicks", lang): [numbers.fmt_int(v, lang) for v in frame["clicks"]],
-        metrics.label("ctr", lang): [numbers.fmt_pct(v, lang) for v in frame["ctr"]],
+        t("col.impressions", lang): numbers.fmt_column(frame["impressions"], "int", lang),
+        t("col.clicks", lang): numbers.fmt_column(frame["clicks"], "int", lang),
+        metrics.label("ctr", lang): numbers.fmt_column(frame["ctr"], "pct", lang),
     })

@@ -19,12 +19,13 @@ import json
 import altair as alt
 import pandas as pd
 import pydeck as pdk
+import streamlit as st
 
 from shopsight import metrics, numbers, regions
 from shopsight.geo import boundaries
 from shopsight.i18n import t
 from shopsight.regions import RegionTable
-from shopsight.ui import charts, data
+from shopsight.ui import charts, data, tables
 from shopsight.ui.filters import Filters
 
 ORIGINS = ("orders", "regions")
@@ -170,13 +171,16 @@ def clicked_region(state) -> str | None:
     return None
 
 
-def legend_label(metric: str, value: float, lang: str) -> str:
-    """A class edge as the legend shows it: short (¥33万, 1.2K, 12.5%)."""
+def legend_labels(metric: str, values: list[float], lang: str) -> list[str]:
+    """The class edges as the legend shows them: one unit and one decimal count for the
+    whole legend (¥33.0万 – ¥120.5万, or ¥1,048 – ¥22,000; 12.5%), never mixed."""
     kind = regions.fmt_of(metric)
     if kind == "pct":
-        return f"{value * 100:.1f}%"
-    text = numbers.fmt_int(value, lang, compact_from=1_000)
-    return numbers.CURRENCY + text if kind == "money" else text
+        return numbers.fmt_column(values, "pct", lang, decimals=1)
+    if kind == "money":  # whole yuan below 10万: class edges, not amounts to the cent
+        compact = all(abs(v) >= numbers.COMPACT_FROM for v in values if v)
+        return numbers.fmt_column(values, "money", lang, decimals=None if compact else 0)
+    return numbers.fmt_column(values, kind, lang)
 
 
 def legend(scale: regions.ColorScale, metric: str, lang: str,
@@ -184,10 +188,12 @@ def legend(scale: regions.ColorScale, metric: str, lang: str,
     """The colour classes, low to high, as swatches with their value ranges (`metric` gives
     the number format; `title` replaces its label, e.g. for inquiry counts)."""
     rows = []
-    for color, low, high in regions.legend_stops(scale):
-        text = legend_label(metric, low, lang)
+    stops = regions.legend_stops(scale)
+    edges = legend_labels(metric, [x for _, low, high in stops for x in (low, high)], lang)
+    for i, (color, low, high) in enumerate(stops):
+        text = edges[2 * i]
         if low != high:
-            text = f"{text} – {legend_label(metric, high, lang)}"
+            text = f"{text} – {edges[2 * i + 1]}"
         rows.append({"color": color, "label": text})
     rows.append({"color": regions.NO_DATA_COLOR, "label": t("regions.no_data", lang)})
     frame = pd.DataFrame(rows)
@@ -231,28 +237,57 @@ def _table_metrics(rt: RegionTable, metric: str) -> list[str]:
     return [m for m in shown if m in rt.metrics]
 
 
-def column_config(rt: RegionTable, metric: str, lang: str) -> dict:
-    import streamlit as st
-
-    cfg = {}
+def column_config(rt: RegionTable, metric: str, lang: str, currency: str | None = None) -> dict:
+    """Fixed formats (numbers.column_format), the region pinned, every metric with its help."""
+    level_title = t(f"regions.level_{rt.level}", lang)
+    cfg: dict = {t("regions.col_rank", lang): tables.number("int", width="small", pinned=True),
+                 level_title: tables.key()}
     for m in _table_metrics(rt, metric):
-        cfg[metric_label(m, lang)] = st.column_config.NumberColumn(
-            format=NUMBER_FORMATS[regions.fmt_of(m)], help=_help(m, lang))
-    cfg[t("regions.col_compare", lang, metric=metric_label(metric, lang))] = (
-        st.column_config.NumberColumn(format=NUMBER_FORMATS[regions.fmt_of(metric)]))
-    cfg[t("regions.col_change", lang)] = st.column_config.NumberColumn(format="percent")
+        cfg[metric_label(m, lang)] = tables.number(regions.fmt_of(m), help=_help(m, lang),
+                                                   currency=currency)
+    cfg[t("regions.col_compare", lang, metric=metric_label(metric, lang))] = tables.number(
+        regions.fmt_of(metric), currency=currency)
+    cfg[t("regions.col_change", lang)] = tables.number("change")
     cfg[t("regions.col_on_map", lang)] = st.column_config.CheckboxColumn(
-        help=t("regions.col_on_map_help", lang))
+        help=t("regions.col_on_map_help", lang), width="small")
     return cfg
+
+
+def glance_config(rt: RegionTable, metric: str, lang: str, currency: str | None = None) -> dict:
+    """column_config for the table beside the map: the share's header short ('占比'), its
+    full name in the help."""
+    cfg = column_config(rt, metric, lang, currency)
+    share = metric_label(regions.SHARE, lang)
+    if share in cfg:
+        cfg[share] = tables.number("pct", t("regions.col_share_short", lang),
+                                   help=f"{share}：{_help(regions.SHARE, lang)}" if lang == "zh"
+                                   else f"{share}: {_help(regions.SHARE, lang)}")
+    return cfg
+
+
+def glance(rt: RegionTable, metric: str, lang: str) -> list[str]:
+    """The columns of the table beside the map (the rest, rank included, are in the full
+    table below it; the rows are in rank order): region, the chosen metric, its share or
+    the paid amount, and the change."""
+    second = regions.SHARE if metric != regions.SHARE else "paid_amount"
+    cols = [t(f"regions.level_{rt.level}", lang), metric_label(metric, lang)]
+    if second in rt.metrics:
+        cols.append(metric_label(second, lang))
+    return [*cols, t("regions.col_change", lang)]
+
+
+def grid(table: pd.DataFrame, rt: RegionTable, metric: str, lang: str) -> pd.DataFrame:
+    """The table as the grid shows it: rates rounded to the decimals shown."""
+    kinds = {metric_label(m, lang): regions.fmt_of(m) for m in _table_metrics(rt, metric)}
+    kinds[t("regions.col_compare", lang, metric=metric_label(metric, lang))] = regions.fmt_of(metric)
+    kinds[t("regions.col_change", lang)] = "change"
+    return tables.rounded(table, kinds)
 
 
 def _help(metric: str, lang: str) -> str:
     if metric == regions.SHARE:
         return t("regions.metric_share_help", lang)
     return metrics.help_text(metric, lang)
-
-
-NUMBER_FORMATS = {"int": "%,d", "money": "¥%,.2f", "pct": "percent", "ratio": "%,.2f"}
 
 
 def bars(rt: RegionTable, metric: str, lang: str, compare_label: str | None) -> alt.Chart:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from shopsight import metrics, numbers, sources
 from shopsight.i18n import t
-from shopsight.ui import charts, data, kpi, session
+from shopsight.ui import charts, data, kpi, session, tables
 from shopsight.ui.filters import Filters
 
 TREND_METRICS = ("visitors", "paying_buyers", "conversion", "paid_amount", "uv_value", "aov",
@@ -59,34 +59,38 @@ def daily(f: Filters, names: list[str]) -> pd.DataFrame:
 
 # ---------- tables
 
-TABLE_COLUMNS = {  # column -> (header key, st.column_config format)
+TABLE_COLUMNS = {  # column -> (header key, number kind of numbers.column_format)
     "source": ("col.source", None),
     "group": ("sources.col_group", None),
-    "visitors": ("metric.visitors", "%,.0f"),
-    "visitor_share": ("sources.col_visitor_share", "%.2f%%"),
-    "paying_buyers": ("metric.paying_buyers", "%,.0f"),
-    "conversion": ("metric.conversion", "%.2f%%"),
-    "aov": ("metric.aov", "¥%.2f"),
-    "uv_value": ("metric.uv_value", "¥%.2f"),
-    "paid_amount": ("metric.paid_amount", "¥%,.2f"),
-    "spend": ("metric.spend", "¥%,.2f"),
-    "cost_per_visitor": ("metric.cost_per_visitor", "¥%.2f"),
-    "roi": ("metric.roi", "%.2f"),
+    "visitors": ("metric.visitors", "int"),
+    "visitor_share": ("sources.col_visitor_share", "pct_x100"),
+    "paying_buyers": ("metric.paying_buyers", "int"),
+    "conversion": ("metric.conversion", "pct_x100"),
+    "aov": ("metric.aov", "money"),
+    "uv_value": ("metric.uv_value", "money"),
+    "paid_amount": ("metric.paid_amount", "money"),
+    "spend": ("metric.spend", "money"),
+    "cost_per_visitor": ("metric.cost_per_visitor", "money"),
+    "roi": ("metric.roi", "ratio"),
 }
-CHANGE_COLUMNS = {
-    "visitors_change": ("sources.col_visitors_change", "%+.1f%%"),
-    "conversion_change": ("sources.col_conversion_change", "%+.2f pt"),
-    "paid_amount_change": ("sources.col_amount_change", "%+.1f%%"),
-    "uv_value_change": ("sources.col_uv_change", "%+.1f%%"),
+CHANGE_COLUMNS = {  # relative changes in percent, conversion's in percentage points
+    "visitors_change": ("sources.col_visitors_change", "change_x100"),
+    "conversion_change": ("sources.col_conversion_change", "points"),
+    "paid_amount_change": ("sources.col_amount_change", "change_x100"),
+    "uv_value_change": ("sources.col_uv_change", "change_x100"),
 }
+# what an owner reads at a glance; the toggle above the table shows the rest
+GLANCE = ("source", "group", "visitors", "conversion", "paid_amount", "uv_value", "roi",
+          "visitors_change", "paid_amount_change")
+_SHORT = {"roi": "sources.col_roi_short", "uv_value": "sources.col_uv_short"}
+_HELP = {"visitor_share": "sources.col_visitor_share_help",
+         "conversion_change": "sources.col_conversion_change_help"}
 
-PERCENT_COLUMNS = ("visitor_share", "conversion", "visitors_change", "conversion_change",
-                   "paid_amount_change", "uv_value_change")
 
-
-def display(tbl: pd.DataFrame, lang: str, *, compare: bool) -> tuple[pd.DataFrame, dict]:
-    """The per-source table with translated headers (numbers stay numbers, so it sorts) and
-    its column_config.  Conversion change is shown in points."""
+def display(tbl: pd.DataFrame, lang: str, *, compare: bool, everything: bool = True
+            ) -> tuple[pd.DataFrame, dict, list[str]]:
+    """The per-source table with translated headers (numbers stay numbers, so it sorts), its
+    column_config and the column order shown (`everything` False: the GLANCE columns)."""
     spec = dict(TABLE_COLUMNS)
     if not tbl["spend"].notna().any():
         for c in ("spend", "cost_per_visitor", "roi"):
@@ -97,12 +101,17 @@ def display(tbl: pd.DataFrame, lang: str, *, compare: bool) -> tuple[pd.DataFram
     out["group"] = [t(f"sources.group_{g}", lang) for g in out["group"]]
     for c in out.columns[2:]:
         out[c] = pd.to_numeric(out[c]).astype("float64")
-        if c in PERCENT_COLUMNS:  # shown as 12.34% / +0.50 pt
+        if spec[c][1] in ("pct_x100", "change_x100", "points"):  # 12.34% / +12.3% / +0.50 pt
             out[c] = out[c] * 100
     headers = {c: t(key, lang) for c, (key, _) in spec.items()}
-    config = {headers[c]: st.column_config.NumberColumn(format=fmt)
-              for c, (_, fmt) in spec.items() if fmt}
-    return out.rename(columns=headers), config
+    config: dict = {headers["source"]: tables.key()}
+    for c, (_, kind) in spec.items():
+        help_ = t(_HELP[c], lang) if c in _HELP else metrics.help_text(c, lang) if c in metrics.METRICS else None
+        if kind is not None:
+            label = t(_SHORT[c], lang) if c in _SHORT else None  # the long name is in help
+            config[headers[c]] = tables.number(kind, label, help=help_)
+    order = [headers[c] for c in spec if everything or c in GLANCE]
+    return out.rename(columns=headers), config, order
 
 
 def group_cards(g: pd.DataFrame, lang: str, *, compare: bool) -> None:

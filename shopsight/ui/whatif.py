@@ -177,8 +177,11 @@ def summary_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
     for r in summary.itertuples(index=False):
         rows.append({
             t("whatif.col_metric", lang): t(f"metric.{r.metric}", lang),
-            t("whatif.col_baseline", lang): numbers.fmt(r.baseline, r.fmt, lang),
-            t("whatif.col_scenario", lang): numbers.fmt(r.scenario, r.fmt, lang),
+            # full numbers: a table never mixes ¥98,000.00 with ¥12.3万
+            t("whatif.col_baseline", lang): numbers.fmt(r.baseline, r.fmt, lang,
+                                                        compact_from=math.inf),
+            t("whatif.col_scenario", lang): numbers.fmt(r.scenario, r.fmt, lang,
+                                                        compact_from=math.inf),
             t("whatif.col_change", lang): sources.change_text(r.change, r.fmt, lang) or numbers.NONE,
         })
     return pd.DataFrame(rows)
@@ -201,9 +204,14 @@ def source_table(projection: whatif.Projection, lang: str) -> pd.DataFrame:
     return f[list(cols)].rename(columns=cols)
 
 
-SOURCE_TABLE_FORMATS = {"visitors": "%,.0f", "buyers": "%,.0f", "revenue_base": "¥%,.2f",
-                        "revenue": "¥%,.2f", "revenue_change": "%+,.2f", "spend": "¥%,.2f",
-                        "roi": "%.2f", "uv_value": "¥%.2f"}
+SOURCE_TABLE_FORMATS = {"visitors": numbers.column_format("int"),
+                        "buyers": numbers.column_format("int"),
+                        "revenue_base": numbers.column_format("money"),
+                        "revenue": numbers.column_format("money"),
+                        "revenue_change": {"format": "%+,.2f"},  # a change of money, signed
+                        "spend": numbers.column_format("money"),
+                        "roi": numbers.column_format("ratio"),
+                        "uv_value": numbers.column_format("money")}
 
 
 def waterfall_frame(projection: whatif.Projection, lang: str,
@@ -312,7 +320,7 @@ def panel(tbl: pd.DataFrame, lang: str) -> None:
     for col, name in zip(cards, ("paid_amount", "roi", "uv_value", "paying_buyers"), strict=True):
         r = by_metric.loc[name]
         col.metric(t("whatif.card", lang, metric=t(f"metric.{name}", lang)),
-                   numbers.fmt(r.scenario, r.fmt, lang, compact_from=1e6),
+                   numbers.fmt(r.scenario, r.fmt, lang),
                    **kpi.delta_args(sources.change_text(r.change, r.fmt, lang),
                                    metrics.delta_color("paid_amount", session.colour_convention())),
                    border=True)
@@ -328,6 +336,7 @@ def panel(tbl: pd.DataFrame, lang: str) -> None:
     right.caption(t("whatif.waterfall_caption", lang))
     table = source_table(projection, lang)
     st.dataframe(table, hide_index=True, placeholder=numbers.NONE, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format=fmt) for c, fmt
-                                in zip(table.columns[1:], SOURCE_TABLE_FORMATS.values(),
-                                       strict=True)})
+                 column_config={table.columns[0]: st.column_config.TextColumn(pinned=True),
+                                **{c: st.column_config.NumberColumn(**fmt) for c, fmt
+                                   in zip(table.columns[1:], SOURCE_TABLE_FORMATS.values(),
+                                          strict=True)}})

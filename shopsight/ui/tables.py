@@ -1,0 +1,45 @@
+"""Grid columns in the one number style (shopsight.numbers), so every page's tables read alike.
+
+A column of numbers stays numbers (it sorts as numbers) with a fixed format: full values
+with separators, fixed decimals, money with its currency's symbol.  The key column of a
+table is pinned so it stays in view when a narrow screen scrolls the rest.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from shopsight import numbers
+
+
+def number(kind: str, label: str | None = None, *, help: str | None = None,
+           currency: str | None = None, decimals: int | None = None,
+           width: str | None = None, pinned: bool | None = None):
+    """A NumberColumn of `kind` ('int' | 'money' | 'pct' | 'ratio' | 'points', or 'change':
+    a 0..1 relative change that `rounded` turned into percent, shown signed: +12.3%)."""
+    fmt = numbers.column_format("change_x100" if kind == "change" else kind, currency=currency,
+                                decimals=decimals)
+    return st.column_config.NumberColumn(label, help=help, width=width, pinned=pinned, **fmt)
+
+
+def key(label: str | None = None, *, help: str | None = None, width: str | None = None):
+    """The column that names a row (version, source, province, product): pinned."""
+    return st.column_config.TextColumn(label, help=help, width=width, pinned=True)
+
+
+def text(label: str | None = None, *, help: str | None = None, width: str | None = None):
+    return st.column_config.TextColumn(label, help=help, width=width)
+
+
+def rounded(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """`frame` as a grid shows it: pct columns rounded to the decimals shown (the grid cuts
+    them off rather than rounding), 'change' columns x100 (the grid's percent format has no
+    sign); `kinds` maps a column to its kind."""
+    out = frame.copy()
+    for col, kind in kinds.items():
+        if col in out.columns and kind == "pct":
+            out[col] = numbers.grid_round(out[col], kind)
+        elif col in out.columns and kind == "change":
+            out[col] = pd.to_numeric(out[col], errors="coerce") * 100
+    return out
