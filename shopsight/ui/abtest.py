@@ -37,7 +37,7 @@ import streamlit as st
 from shopsight import abtest, numbers, verdict
 from shopsight.i18n import t
 from shopsight.mdtext import plain
-from shopsight.ui import data, session, url_state
+from shopsight.ui import charts, data, session, url_state
 
 METRICS = ("ctr", "cvr")  # clicks / impressions; orders / clicks (when the sheet has orders)
 NAME_COLUMN = "variant_name"  # older workspaces' image_tests tables may lack it
@@ -288,7 +288,8 @@ def ci_chart(frame: pd.DataFrame, metric: str, lang: str) -> alt.Chart:
     rate_title = t(f"ab.metric_{metric}", lang)
     y = alt.Y("label:N", sort=frame["label"].tolist(), title=t("ab.col_variant", lang))
     color = alt.Color("status:N", scale=_status_scale(lang), title=None,
-                      legend=alt.Legend(orient="top"))
+                      legend=charts.top_legend(_status_scale(lang).domain,
+                                               width_px=charts.HALF_WIDTH_PX))
     tooltip = [alt.Tooltip("label:N", title=t("ab.col_variant", lang)),
                alt.Tooltip("rate:Q", title=rate_title, format=".2%"),
                alt.Tooltip("ci_low:Q", title=t("ab.ci_low", lang), format=".2%"),
@@ -340,7 +341,8 @@ def cumulative_chart(frame: pd.DataFrame, metric: str, lang: str) -> alt.Chart:
     rate_title = t(f"ab.metric_{metric}", lang)
     x = alt.X("date:T", title=t("col.date", lang), axis=alt.Axis(format="%m-%d"))
     order = list(dict.fromkeys(frame["label"]))  # control first
-    color = alt.Color("label:N", title=None, legend=alt.Legend(orient="top"),
+    # band and line share the legend: a line swatch per version, not the band's faint square
+    color = alt.Color("label:N", title=None, legend=charts.top_legend(order, line=True),
                       scale=alt.Scale(domain=order, range=_variant_colors(len(order))))
     band = alt.Chart(frame).mark_area(opacity=0.15).encode(
         x=x, y=alt.Y("ci_low:Q"), y2="ci_high:Q", color=color)
@@ -623,7 +625,8 @@ def sequential_chart(frame: pd.DataFrame, control_label: str, lang: str) -> alt.
     and a vertical rule on each version's decision day."""
     x = alt.X("date:T", title=t("col.date", lang), axis=alt.Axis(format="%m-%d"))
     order = list(dict.fromkeys(frame["label"]))
-    color = alt.Color("label:N", title=None, legend=alt.Legend(orient="top"),
+    color = alt.Color("label:N", title=None,
+                      legend=charts.top_legend(order, width_px=charts.HALF_WIDTH_PX, line=True),
                       scale=alt.Scale(domain=order, range=_variant_colors(len(order) + 1)[1:]))
     y_title = t("ab.seq_axis", lang, control=control_label)
     # the first days' sequences are very wide; cap the axis at -50%..+100% so the narrowing

@@ -234,8 +234,9 @@ def funnel_chart(steps: list[tuple[str, float]], lang: str) -> alt.Chart:
     base = alt.Chart(frame).encode(y=alt.Y("step:N", sort=order, title=None))
     bars = base.mark_bar(color=charts.CURRENT_COLOR).encode(
         x=alt.X("count:Q", title=None, axis=alt.Axis(format=",.0f")),
-        tooltip=[alt.Tooltip("step:N", title=" "), alt.Tooltip("count:Q", format=",.0f"),
-                 alt.Tooltip("rate:Q", format=".2%")])
+        tooltip=[alt.Tooltip("step:N", title=" "),
+                 alt.Tooltip("count:Q", title=t("funnel.col_users", lang), format=",.0f"),
+                 alt.Tooltip("rate:Q", title=t("funnel.col_from_first", lang), format=".2%")])
     text = base.mark_text(align="left", dx=4).encode(
         x="count:Q", text=alt.Text("rate:Q", format=".1%"))
     return (bars + text).properties(height=36 * len(frame) + 20)
