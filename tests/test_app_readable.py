@@ -179,12 +179,13 @@ def small_shop_words() -> set[str]:
 
 
 @pytest.mark.parametrize("lang", list(LOCALES))
-def test_chart_texts_have_no_missing_values_and_speak_the_language(app, small_ws, lang):
+def test_small_shop_sections_and_chart_texts_read_well(app, small_ws, lang):
     data_words = small_shop_words()
     problems = []
     for page in PAGES:
         at = app("small", page, locale=LOCALES[lang])
         assert not at.exception, (page, at.exception)
+        problems += [f"{lang} {page}: nothing under {h!r}" for h in blank_headings(flat(at.main))]
         texts = shown_in_charts(at)
         assert texts or page == "views/report.py", f"{page} drew no chart"
         if nullish(texts):

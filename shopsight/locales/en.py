@@ -841,6 +841,7 @@ TEXT: dict[str, str] = {
     'products.detail': 'Product detail',
     'products.pick': 'Product',
     'products.pick_none': '(pick one)',
+    'products.pick_hint': 'Pick a product above to see its daily paid amount and units, its conversion funnel and the main-image tests it took part in.',
     'products.detail_no_daily': 'This product has no daily rows in the selected range.',
     'products.detail_no_funnel': 'This data has no visitors or add-to-cart counts, so there is no funnel.',
     'products.image_tests': '**Main-image tests** (statistics on the Main-image A/B page)',

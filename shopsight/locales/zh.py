@@ -842,6 +842,7 @@ TEXT: dict[str, str] = {
     'products.detail': '单品详情',
     'products.pick': '选择商品',
     'products.pick_none': '（请选择）',
+    'products.pick_hint': '在上面选一个商品，查看它的每日支付金额和件数、转化漏斗，以及它参加过的主图测试。',
     'products.detail_no_daily': '所选范围内这个商品没有按天的数据。',
     'products.detail_no_funnel': '这份数据没有访客和加购，无法画出转化漏斗。',
     'products.image_tests': '**主图测试**（统计检验见“主图测试”页）',

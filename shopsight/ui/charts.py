@@ -138,7 +138,8 @@ def diverging_bars(frame: pd.DataFrame, *, item: str, value: str, fmt: str, item
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y(f"{item}:N", sort=order, title=item_title),
+            # long product names: 240 px of the name on the axis, all of it on hover
+            y=alt.Y(f"{item}:N", sort=order, title=item_title, axis=alt.Axis(labelLimit=240)),
             x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=AXIS_FORMATS[fmt])),
             color=alt.condition(alt.datum[value] >= 0, alt.value(p.good), alt.value(p.bad)),
             tooltip=tooltip or [alt.Tooltip(f"{item}:N", title=item_title),
