@@ -13,6 +13,7 @@ ZH_ALLOWED = {
     "UV", "PV", "ROI", "GMV", "SKU", "ID", "KPI", "PC", "App", "pt", "CSV", "Excel", "XLSX",
     "XLS", "HTML", "Shopify", "RFM", "ABC", "MAE", "MAPE", "Wilson", "Holm", "Beta", "English",
     "Customer",  # Shopify's "Customer ID" header, named as the file has it
+    "Johari", "Howard", "SPRT",  # the sequential test's authors and name, as cited
 }
 NULLISH = re.compile(r"(?<![A-Za-z])(None|nan|NaN|NaT|undefined|null|Infinity|inf)(?![A-Za-z])")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
