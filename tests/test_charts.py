@@ -89,3 +89,18 @@ def test_ab_charts_legends_fit_and_match_their_lines():
         assert legends[0]["labelLimit"] == 0 and legends[0]["symbolOpacity"] == 1
         widest = max(charts.label_px(x) for x in names) + charts._SWATCH_PX
         assert legends[0]["columns"] * widest <= charts.FULL_WIDTH_PX
+
+
+def test_ab_decision_day_is_labelled_once_per_day():
+    from shopsight.ui import abtest
+
+    frame = pd.DataFrame([{"date": pd.Timestamp(2026, 11, d), "label": x, "lift": 0.1,
+                           "cs_low": -0.1, "cs_high": 0.3, "decided": d == 2}
+                          for d, x in itertools.product((1, 2), ["甲", "乙"])])
+    chart = spec(abtest.sequential_chart(frame, "对照", "zh"))
+    texts = [layer for layer in chart["layer"] if layer["mark"]["type"] == "text"]
+    assert len(texts) == 1
+    rows = chart["datasets"][texts[0]["data"]["name"]]
+    assert len(rows) == 1 and rows[0]["text"] == "判定日"
+    rules = [layer for layer in chart["layer"] if layer["mark"].get("strokeDash") == [2, 2]]
+    assert len(chart["datasets"][rules[0]["data"]["name"]]) == 2  # a rule per version

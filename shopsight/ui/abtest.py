@@ -655,7 +655,9 @@ def sequential_chart(frame: pd.DataFrame, control_label: str, lang: str) -> alt.
         x=x, color=color,
         tooltip=[alt.Tooltip("label:N", title=t("ab.col_variant", lang)),
                  alt.Tooltip("date:T", title=t("ab.seq_decided", lang), format="%Y-%m-%d")])
-    labels_ = alt.Chart(decided.assign(text=t("ab.seq_decided", lang))).mark_text(
+    # one 判定日 label per day: versions decided on the same day wrote it over one another
+    once = decided.drop_duplicates("date").assign(text=t("ab.seq_decided", lang))
+    labels_ = alt.Chart(once).mark_text(
         align="left", dx=4, dy=-6, baseline="bottom", clip=True).encode(
         x=x, y=alt.Y("cs_high:Q", scale=y_scale), text="text:N", color=color)
     return alt.layer(band, zero, line, marks, labels_).properties(height=300)
