@@ -91,6 +91,21 @@ def test_ab_charts_legends_fit_and_match_their_lines():
         assert legends[0]["columns"] * widest <= charts.FULL_WIDTH_PX
 
 
+def test_ab_interval_chart_keeps_a_versions_id_and_name_on_its_axis():
+    from shopsight.ui import abtest
+
+    name = "1180042231（白底正面）"
+    frame = pd.DataFrame({"label": [name], "rate": [0.02], "ci_low": [0.01], "ci_high": [0.03],
+                          "status": ["对照"], "is_control": [True]})
+    layer = spec(abtest.ci_chart(frame, "ctr", "zh"))["layer"][0]
+    limit = layer["encoding"]["y"]["axis"]["labelLimit"]
+    assert limit >= charts.label_px(name)
+    # the legend fits beside the names: the chart's width less the label column and title
+    statuses = layer["encoding"]["color"]["scale"]["domain"]
+    widest = max(charts.label_px(x) for x in statuses) + charts._SWATCH_PX
+    assert layer["encoding"]["color"]["legend"]["columns"] * widest <= charts.HALF_WIDTH_PX - limit
+
+
 def test_ab_decision_day_is_labelled_once_per_day():
     from shopsight.ui import abtest
 

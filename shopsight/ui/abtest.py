@@ -283,13 +283,19 @@ def _status_scale(lang: str) -> alt.Scale:
                      range=list(colors.values()))
 
 
+CI_LABEL_PX = 160
+
+
 def ci_chart(frame: pd.DataFrame, metric: str, lang: str) -> alt.Chart:
     """Each variant's rate with its 95% interval; a dashed line at the control's rate."""
     rate_title = t(f"ab.metric_{metric}", lang)
-    y = alt.Y("label:N", sort=frame["label"].tolist(), title=t("ab.col_variant", lang))
+    # a version's id and 创意名称 (~150 px): the theme's short label limit cut the name off
+    y = alt.Y("label:N", sort=frame["label"].tolist(), title=t("ab.col_variant", lang),
+              axis=alt.Axis(labelLimit=CI_LABEL_PX))
+    # the legend starts where the plot does, right of those names and the axis title
     color = alt.Color("status:N", scale=_status_scale(lang), title=None,
                       legend=charts.top_legend(_status_scale(lang).domain,
-                                               width_px=charts.HALF_WIDTH_PX))
+                                               width_px=charts.HALF_WIDTH_PX - CI_LABEL_PX - 30))
     tooltip = [alt.Tooltip("label:N", title=t("ab.col_variant", lang)),
                alt.Tooltip("rate:Q", title=rate_title, format=".2%"),
                alt.Tooltip("ci_low:Q", title=t("ab.ci_low", lang), format=".2%"),
