@@ -91,10 +91,14 @@ if view == "shop":
     st.subheader(t("funnel.split", lang))
     split = url_state.segmented(t("funnel.split_by", lang), fn.SPLITS[kind], key="fn_split",
                                 default="none", format_func=lambda d: t(f"funnel.by_{d}", lang))
-    if split != "none":
+    if split == "none":
+        st.info(t("funnel.split_pick", lang, names=" / ".join(
+            t(f"funnel.by_{d}", lang) for d in fn.SPLITS[kind] if d != "none")),
+            icon=":material/call_split:")
+    else:
         long, left_out = fn.segments_frame(fn.shop_rows(kind, f, split))
         if long.empty:
-            st.info(t("funnel.split_empty", lang))
+            st.info(t("funnel.split_empty", lang, by=t(f"funnel.by_{split}", lang)))
         else:
             long["label"] = [fn.step_label(s, lang) for s in long["step"]]
             title = t(f"funnel.by_{split}", lang)
@@ -152,7 +156,7 @@ else:
         st.subheader(t("funnel.split", lang))
         seg, left_out = fn.event_segments(fn.event_rows(steps, window, by, f))
         if seg.empty:
-            st.info(t("funnel.split_empty", lang))
+            st.info(t("funnel.split_empty", lang, by=t(f"funnel.by_{by}", lang)))
         else:
             seg["label"] = [labels[i - 1] for i in seg["step_index"]]
             title = t(f"funnel.by_{by}", lang)

@@ -152,7 +152,9 @@ choices = view.product_choices(origin, f, level, slow_days, rows)
 picked = url_state.selectbox(t("products.pick", lang), ["", *choices], key="pr_product",
                              default="", format_func=lambda p: choices.get(p) or
                              t("products.pick_none", lang))
-if picked:
+if not picked:
+    st.info(t("products.pick_hint", lang), icon=":material/touch_app:")
+else:
     detail = view.detail(origin, f, level, slow_days, rows, picked)
     cards = st.columns(4)
     for col, name in zip(cards, ("paid_amount", "units_sold", "conversion", "refund_rate"),

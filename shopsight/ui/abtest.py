@@ -37,7 +37,7 @@ import streamlit as st
 from shopsight import abtest, numbers, verdict
 from shopsight.i18n import t
 from shopsight.mdtext import plain
-from shopsight.ui import data, session, tables, url_state
+from shopsight.ui import charts, data, session, tables, url_state
 
 METRICS = ("ctr", "cvr")  # clicks / impressions; orders / clicks (when the sheet has orders)
 NAME_COLUMN = "variant_name"  # older workspaces' image_tests tables may lack it
@@ -299,12 +299,19 @@ def _status_scale(lang: str) -> alt.Scale:
                      range=list(colors.values()))
 
 
+CI_LABEL_PX = 160
+
+
 def ci_chart(frame: pd.DataFrame, metric: str, lang: str) -> alt.Chart:
     """Each variant's rate with its 95% interval; a dashed line at the control's rate."""
     rate_title = t(f"ab.metric_{metric}", lang)
-    y = alt.Y("label:N", sort=frame["label"].tolist(), title=t("ab.col_variant", lang))
+    # a version's id and 创意名称 (~150 px): the theme's short label limit cut the name off
+    y = alt.Y("label:N", sort=frame["label"].tolist(), title=t("ab.col_variant", lang),
+              axis=alt.Axis(labelLimit=CI_LABEL_PX))
+    # the legend starts where the plot does, right of those names and the axis title
     color = alt.Color("status:N", scale=_status_scale(lang), title=None,
-                      legend=alt.Legend(orient="top"))
+                      legend=charts.top_legend(_status_scale(lang).domain,
+                                               width_px=charts.HALF_WIDTH_PX - CI_LABEL_PX - 30))
     tooltip = [alt.Tooltip("label:N", title=t("ab.col_variant", lang)),
                alt.Tooltip("rate:Q", title=rate_title, format=".2%"),
                alt.Tooltip("ci_low:Q", title=t("ab.ci_low", lang), format=".2%"),
@@ -356,7 +363,8 @@ def cumulative_chart(frame: pd.DataFrame, metric: str, lang: str) -> alt.Chart:
     rate_title = t(f"ab.metric_{metric}", lang)
     x = alt.X("date:T", title=t("col.date", lang), axis=alt.Axis(format="%m-%d"))
     order = list(dict.fromkeys(frame["label"]))  # control first
-    color = alt.Color("label:N", title=None, legend=alt.Legend(orient="top"),
+    # band and line share the legend: a line swatch per version, not the band's faint square
+    color = alt.Color("label:N", title=None, legend=charts.top_legend(order, line=True),
                       scale=alt.Scale(domain=order, range=_variant_colors(len(order))))
     band = alt.Chart(frame).mark_area(opacity=0.15).encode(
         x=x, y=alt.Y("ci_low:Q"), y2="ci_high:Q", color=color)
@@ -639,7 +647,8 @@ def sequential_chart(frame: pd.DataFrame, control_label: str, lang: str) -> alt.
     and a vertical rule on each version's decision day."""
     x = alt.X("date:T", title=t("col.date", lang), axis=alt.Axis(format="%m-%d"))
     order = list(dict.fromkeys(frame["label"]))
-    color = alt.Color("label:N", title=None, legend=alt.Legend(orient="top"),
+    color = alt.Color("label:N", title=None,
+                      legend=charts.top_legend(order, width_px=charts.HALF_WIDTH_PX, line=True),
                       scale=alt.Scale(domain=order, range=_variant_colors(len(order) + 1)[1:]))
     y_title = t("ab.seq_axis", lang, control=control_label)
     # the first days' sequences are very wide; cap the axis at -50%..+100% so the narrowing
@@ -668,7 +677,9 @@ def sequential_chart(frame: pd.DataFrame, control_label: str, lang: str) -> alt.
         x=x, color=color,
         tooltip=[alt.Tooltip("label:N", title=t("ab.col_variant", lang)),
                  alt.Tooltip("date:T", title=t("ab.seq_decided", lang), format="%Y-%m-%d")])
-    labels_ = alt.Chart(decided.assign(text=t("ab.seq_decided", lang))).mark_text(
+    # one 判定日 label per day: versions decided on the same day wrote it over one another
+    once = decided.drop_duplicates("date").assign(text=t("ab.seq_decided", lang))
+    labels_ = alt.Chart(once).mark_text(
         align="left", dx=4, dy=-6, baseline="bottom", clip=True).encode(
         x=x, y=alt.Y("cs_high:Q", scale=y_scale), text="text:N", color=color)
     return alt.layer(band, zero, line, marks, labels_).properties(height=300)

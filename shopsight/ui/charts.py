@@ -6,18 +6,55 @@ Axis formats follow the metric format: int, money (¥), pct, ratio.
 from __future__ import annotations
 
 import threading
+import unicodedata
+from collections.abc import Iterable
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from shopsight import periods
+from shopsight.i18n import t
 from shopsight.ui import session
 
 AXIS_FORMATS = {"int": ",.0f", "money": ",.0f", "pct": ".1%", "ratio": ",.2f"}
 TOOLTIP_FORMATS = {"int": ",.0f", "money": ",.2f", "pct": ".2%", "ratio": ",.2f"}
 CURRENT_COLOR = "#e4393c"
 COMPARE_COLOR = "#8c8c8c"
+
+# Legends: Vega cuts a label at 160 px and never wraps a legend, so a top legend of long
+# names ran past a half-width chart and was clipped.  Labels are measured roughly (a CJK
+# character ~12 px, others ~7 px at the theme's 12 px font) to pick how many columns fit.
+HALF_WIDTH_PX = 440  # a chart in one of two columns at 1440 px, less some slack
+FULL_WIDTH_PX = 900
+_SWATCH_PX = 36  # the symbol, its gap and the space between entries
+
+
+def label_px(text: str) -> int:
+    return sum(12 if unicodedata.east_asian_width(c) in "WF" else 7 for c in str(text))
+
+
+def legend_columns(labels: Iterable[str], width_px: int) -> int:
+    """How many legend entries fit side by side in `width_px` (at least one)."""
+    labels = [str(x) for x in labels]
+    if not labels:
+        return 1
+    widest = max(label_px(x) for x in labels) + _SWATCH_PX
+    return max(1, min(len(labels), width_px // widest))
+
+
+def top_legend(labels: Iterable[str], *, width_px: int = FULL_WIDTH_PX, line: bool = False,
+               **kwargs) -> alt.Legend:
+    """A legend above the chart whose labels are never cut short and whose entries wrap
+    into as many columns as fit.  `line`: a series drawn as a line (perhaps with a faint
+    band around it) gets a full-strength line as its swatch, not the band's square."""
+    labels = list(labels)
+    if line:
+        kwargs = {"symbolType": "stroke", "symbolStrokeWidth": 2, "symbolOpacity": 1,
+                  **kwargs}
+    return alt.Legend(orient="top", labelLimit=0, columns=legend_columns(labels, width_px),
+                      **kwargs)
+
 
 # Altair's to_dict is not thread-safe (vega/altair#3554): under many sessions a chart
 # failed once in ~500 reruns with "dictionary changed size during iteration".
@@ -65,7 +102,9 @@ def trend_frame(current: pd.DataFrame, compare: pd.DataFrame | None, metric: str
 
 def trend(frame: pd.DataFrame, *, fmt: str, y_title: str, labels: tuple[str, str],
           day_title: str, height: int = 300) -> alt.Chart:
-    """Daily line: the current period solid, the compare period dashed."""
+    """Daily line: the current period solid, the compare period dashed; one legend for
+    colour and dash, so its swatches are drawn as the lines are."""
+    legend = top_legend(labels, line=True)
     return (
         alt.Chart(frame)
         .mark_line(point=alt.OverlayMarkDef(size=18))
@@ -74,10 +113,10 @@ def trend(frame: pd.DataFrame, *, fmt: str, y_title: str, labels: tuple[str, str
             y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=AXIS_FORMATS[fmt])),
             color=alt.Color("series:N", title=None,
                             scale=alt.Scale(domain=list(labels), range=[CURRENT_COLOR, COMPARE_COLOR]),
-                            legend=alt.Legend(orient="top")),
+                            legend=legend),
             strokeDash=alt.StrokeDash("series:N", title=None,
                                       scale=alt.Scale(domain=list(labels), range=[[1, 0], [5, 4]]),
-                                      legend=None),
+                                      legend=legend),
             tooltip=[
                 alt.Tooltip("series:N", title=" "),
                 alt.Tooltip("actual_day:T", title=day_title, format="%Y-%m-%d"),
@@ -99,7 +138,8 @@ def diverging_bars(frame: pd.DataFrame, *, item: str, value: str, fmt: str, item
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y(f"{item}:N", sort=order, title=item_title),
+            # long product names: 240 px of the name on the axis, all of it on hover
+            y=alt.Y(f"{item}:N", sort=order, title=item_title, axis=alt.Axis(labelLimit=240)),
             x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=AXIS_FORMATS[fmt])),
             color=alt.condition(alt.datum[value] >= 0, alt.value(p.good), alt.value(p.bad)),
             tooltip=tooltip or [alt.Tooltip(f"{item}:N", title=item_title),
@@ -126,7 +166,8 @@ def coverage_strip(frame: pd.DataFrame, *, day_title: str, load_title: str,
             tooltip=[alt.Tooltip("load:N", title=load_title),
                      alt.Tooltip("platform:N", title=platform_title),
                      alt.Tooltip("start:T", title=day_title, format="%Y-%m-%d"),
-                     alt.Tooltip("days:Q", format=",.0f")],
+                     alt.Tooltip("days:Q", title=t("data.ld_days", session.lang()),
+                                 format=",.0f")],
         )
         .properties(height=alt.Step(height_per_load))
     )

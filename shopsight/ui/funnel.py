@@ -378,7 +378,7 @@ def segment_chart(long: pd.DataFrame, *, step_order: Sequence[str], segment_titl
             xOffset=alt.XOffset("segment:N", sort=segments),
             y=alt.Y("conversion_from_previous:Q", title=rate_title, axis=alt.Axis(format=".0%")),
             color=alt.Color("segment:N", title=segment_title, sort=segments,
-                            legend=alt.Legend(orient="top")),
+                            legend=charts.top_legend(segments)),
             tooltip=[alt.Tooltip("segment:N", title=segment_title),
                      alt.Tooltip("label:N", title=" "),
                      alt.Tooltip("conversion_from_previous:Q", title=rate_title, format=".2%")],

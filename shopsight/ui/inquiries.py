@@ -53,7 +53,7 @@ def daily_chart(daily: pd.DataFrame, lang: str) -> alt.Chart:
         x=alt.X("yearmonthdate(day):T", title=title_day, axis=alt.Axis(format="%m-%d")),
         y=alt.Y("sum(count_inquiries):Q", title=title_n),
         color=alt.Color("channel:N", title=title_channel, sort=top,
-                        legend=alt.Legend(orient="top")),
+                        legend=charts.top_legend([*top, other])),
         tooltip=[alt.Tooltip("yearmonthdate(day):T", title=title_day, format="%Y-%m-%d"),
                  alt.Tooltip("channel:N", title=title_channel),
                  alt.Tooltip("sum(count_inquiries):Q", title=title_n)],

@@ -309,7 +309,9 @@ def bars(rt: RegionTable, metric: str, lang: str, compare_label: str | None) -> 
                alt.Tooltip("value:Q", title=title, format=charts.TOOLTIP_FORMATS[f])]
     if compare_label:
         tooltip.append(alt.Tooltip("cmp:Q", title=compare_label, format=charts.TOOLTIP_FORMATS[f]))
-    base = alt.Chart(frame).encode(y=alt.Y("name:N", sort=order, title=None))
+    # every region keeps its name: Vega drops overlapping names and cuts long ones at 180 px
+    base = alt.Chart(frame).encode(y=alt.Y("name:N", sort=order, title=None,
+                                           axis=alt.Axis(labelOverlap=False, labelLimit=0)))
     bar = base.mark_bar(color=charts.CURRENT_COLOR).encode(
         x=alt.X("value:Q", title=title, axis=alt.Axis(format=charts.AXIS_FORMATS[f])),
         opacity=alt.condition(alt.datum.on_map, alt.value(1.0), alt.value(0.55)),

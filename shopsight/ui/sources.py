@@ -188,7 +188,8 @@ def trend_chart(df: pd.DataFrame, metric: str, lang: str, order: list[str]) -> a
         .encode(
             x=alt.X("day:T", title=t("col.date", lang), axis=alt.Axis(format="%m-%d")),
             y=alt.Y("value:Q", title=title, axis=alt.Axis(format=charts.AXIS_FORMATS[fmt])),
-            color=alt.Color("source:N", title=None, sort=order, legend=alt.Legend(orient="top")),
+            color=alt.Color("source:N", title=None, sort=order,
+                            legend=charts.top_legend(order, line=True)),
             tooltip=[alt.Tooltip("source:N", title=t("col.source", lang)),
                      alt.Tooltip("day:T", title=t("col.date", lang), format="%Y-%m-%d"),
                      alt.Tooltip("value:Q", title=title, format=charts.TOOLTIP_FORMATS[fmt])],

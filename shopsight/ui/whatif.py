@@ -250,6 +250,14 @@ def waterfall_domain(frame: pd.DataFrame) -> tuple[float, float]:
     return max(lo - pad, 0.0), hi + pad
 
 
+def waterfall_axis(labels: list[str], width_px: int = charts.HALF_WIDTH_PX) -> alt.Axis:
+    """Every bar keeps its name: level while the names fit side by side, else slanted.
+    Vega would otherwise drop every other overlapping name (or cut it at 180 px)."""
+    per_bar = width_px / max(len(labels), 1)
+    level = max((charts.label_px(x) for x in labels), default=0) + 6 <= per_bar
+    return alt.Axis(labelAngle=0 if level else -40, labelOverlap=False, labelLimit=0)
+
+
 def waterfall_chart(frame: pd.DataFrame, *, amount_title: str) -> alt.Chart:
     order = frame["label"].tolist()
     lo, hi = waterfall_domain(frame)
@@ -257,7 +265,7 @@ def waterfall_chart(frame: pd.DataFrame, *, amount_title: str) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar(clip=True)
         .encode(
-            x=alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
+            x=alt.X("label:N", sort=order, title=None, axis=waterfall_axis(order)),
             y=alt.Y("start:Q", title=amount_title, axis=alt.Axis(format=",.0f"),
                     scale=alt.Scale(domain=[lo, hi], zero=False, nice=False)),
             y2=alt.Y2("end:Q"),
