@@ -34,7 +34,7 @@ DEFAULT_PARAMS = {
     "slow_days": 14, "cover_days": 14, "limit": 8, "undated": True, "grain": "month",
     "as_of": date(2026, 11, 30), "lost": ["已流失"],
 }
-NOT_PAGE_QUERIES = {"ingest_macros"}  # macro definitions for the upload parser
+NOT_PAGE_QUERIES = {"ingest_macros", "macros"}  # macro definitions, not queries
 
 
 @pytest.fixture(scope="module")

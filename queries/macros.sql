@@ -1,0 +1,66 @@
+-- macros: the rules the page queries share, written once (filters, the whole-period rule,
+--   the blocks several queries open with).
+-- params: none. shopsight.queries.install_macros runs this file on every connection that
+-- runs queries, into the in-memory catalog `ss`: attached databases are seen by every cursor
+-- of the instance (temp macros are not), it works on read-only files and on DuckLake, and
+-- nothing is stored in the workspace (so nothing to rebuild when a rule changes).
+-- Macros are expanded when a query is bound: they cost nothing at run time.
+
+-- A multi-choice filter (varchar[]): nothing picked (null) lets every row through.
+create or replace macro ss.picked(sel, v) as
+    sel is null or list_contains(sel, v);
+
+-- The whole-period rule (DESIGN §2): a row of day d, or of the period d..d_end, counts in
+-- the range s..e only when its whole period lies inside it.
+create or replace macro ss.inside(d, d_end, s, e) as
+    d >= s and coalesce(d_end, d) <= e;
+
+-- The row's period touches s..e (rows that touch but are not inside are "left out").
+create or replace macro ss.overlaps(d, d_end, s, e) as
+    d <= e and coalesce(d_end, d) >= s;
+
+-- The first and last day a dataset covers, and its row count (date_bounds).
+create or replace macro ss.span(kind, first_day, last_day) as table
+    select
+        kind as kind,
+        cast(min(first_day) as date) as first_day,
+        cast(max(last_day) as date) as last_day,
+        count(*) as count_rows
+    from query_table(kind);
+
+-- Rows of a dated dataset (traffic, products, regions) touching the range s..e or the
+-- compare range cmp_s..cmp_e (null = no compare range), with their period and where they
+-- count: is_current / is_compare (whole period inside), overlaps_current (touches s..e).
+create or replace macro ss.period_rows(kind, s, e, cmp_s, cmp_e) as table
+    select
+        *,
+        date as first_day,
+        coalesce(date_end, date) as last_day,
+        ss.inside(date, date_end, s, e) as is_current,
+        coalesce(ss.inside(date, date_end, cmp_s, cmp_e), false) as is_compare,
+        ss.overlaps(date, date_end, s, e) as overlaps_current
+    from query_table(kind)
+    where ss.overlaps(date, date_end, least(s, cmp_s), greatest(e, cmp_e));
+
+-- Days of rollup_orders_daily_region in s..e that pass the order filters.
+-- (A table named in a macro must exist when the macro is created; a table given as a
+-- parameter, as here, is looked up when a query uses it.)
+create or replace macro ss.order_days(
+    s, e, src, dev, prov, rollup := 'rollup_orders_daily_region'
+) as table
+    select *
+    from query_table(rollup)
+    where day between s and e
+      and ss.picked(src, source)
+      and ss.picked(dev, device)
+      and ss.picked(prov, province);
+
+-- Rows of one main-image test (null = every test) in start_date..end_date (null = open).
+create or replace macro ss.image_test_rows(
+    test, start_date, end_date, tests := 'image_tests'
+) as table
+    select *
+    from query_table(tests)
+    where (test is null or test_id = test)
+      and (start_date is null or "date" >= cast(start_date as date))
+      and (end_date is null or "date" <= cast(end_date as date));
