@@ -15,27 +15,15 @@ source as (
         case $by
             when 'category' then category
         end as segment,
-        date as first_day,
-        coalesce(date_end, date) as last_day,
+        is_current,
+        is_compare,
+        overlaps_current,
         visitors,
         add_to_cart_buyers,
         paying_buyers,
         paid_amount
-    from products
-    where date <= greatest($end, $cmp_end)
-      and coalesce(date_end, date) >= least($start, $cmp_start)
-      and ($cat is null or list_contains($cat, category))
-
-),
-
-flagged as (
-
-    select
-        *,
-        first_day >= $start and last_day <= $end as is_current,
-        first_day >= $cmp_start and last_day <= $cmp_end as is_compare,
-        first_day <= $end and last_day >= $start as overlaps_current
-    from source
+    from ss.period_rows('products', $start, $end, $cmp_start, $cmp_end)
+    where ss.picked($cat, category)
 
 ),
 
@@ -55,7 +43,7 @@ sums as (
         cast(null as hugeint) as cmp_order_buyers,
         sum(paying_buyers) filter (where is_compare) as cmp_paying_buyers,
         sum(paid_amount) filter (where is_compare) as cmp_paid_amount
-    from flagged
+    from source
     group by all
 
 )

@@ -19,12 +19,17 @@ create or replace macro ss.inside(d, d_end, s, e) as
 create or replace macro ss.overlaps(d, d_end, s, e) as
     d <= e and coalesce(d_end, d) >= s;
 
--- The first and last day a dataset covers, and its row count (date_bounds).
-create or replace macro ss.span(kind, first_day, last_day) as table
+-- A one-day row (not a period total, which cannot be split by day) of a day in s..e.
+create or replace macro ss.day_inside(d, d_end, s, e) as
+    d between s and e and coalesce(d_end, d) = d;
+
+-- The first and last day a dataset covers (rows of day or time d, or of the period
+-- d..d_end), and its row count (date_bounds).
+create or replace macro ss.span(kind, d, d_end) as table
     select
         kind as kind,
-        cast(min(first_day) as date) as first_day,
-        cast(max(last_day) as date) as last_day,
+        cast(min(d) as date) as first_day,
+        cast(max(coalesce(d_end, d)) as date) as last_day,
         count(*) as count_rows
     from query_table(kind);
 
@@ -37,17 +42,16 @@ create or replace macro ss.period_rows(kind, s, e, cmp_s, cmp_e) as table
         date as first_day,
         coalesce(date_end, date) as last_day,
         ss.inside(date, date_end, s, e) as is_current,
-        coalesce(ss.inside(date, date_end, cmp_s, cmp_e), false) as is_compare,
+        ss.inside(date, date_end, cmp_s, cmp_e) as is_compare,
         ss.overlaps(date, date_end, s, e) as overlaps_current
     from query_table(kind)
     where ss.overlaps(date, date_end, least(s, cmp_s), greatest(e, cmp_e));
 
--- Days of rollup_orders_daily_region in s..e that pass the order filters.
--- (A table named in a macro must exist when the macro is created; a table given as a
--- parameter, as here, is looked up when a query uses it.)
-create or replace macro ss.order_days(
-    s, e, src, dev, prov, rollup := 'rollup_orders_daily_region'
-) as table
+-- Rows of an order rollup (rollup_orders_daily_region, rollup_orders_region_buyers) of
+-- the days s..e that pass the order filters. The rollup is a parameter: a table named in a
+-- macro must exist when the macro is created, one given as a parameter is looked up when a
+-- query uses it.
+create or replace macro ss.order_rollup(rollup, s, e, src, dev, prov) as table
     select *
     from query_table(rollup)
     where day between s and e
@@ -55,7 +59,8 @@ create or replace macro ss.order_days(
       and ss.picked(dev, device)
       and ss.picked(prov, province);
 
--- Rows of one main-image test (null = every test) in start_date..end_date (null = open).
+-- Rows of one main-image test (null = every test) in start_date..end_date (null = open);
+-- the table is a parameter for the reason above.
 create or replace macro ss.image_test_rows(
     test, start_date, end_date, tests := 'image_tests'
 ) as table

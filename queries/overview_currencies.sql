@@ -15,9 +15,9 @@ orders_money as (
         sum(refund_amount) as refund_amount
     from orders
     where cast(order_time as date) between $start and $end
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
+      and ss.picked($src, source)
+      and ss.picked($dev, device)
+      and ss.picked($prov, province)
     group by all
 
 ),
@@ -30,9 +30,8 @@ products_money as (
         sum(paid_amount) as paid_amount,
         sum(refund_amount) as refund_amount
     from products
-    where date >= $start
-      and coalesce(date_end, date) <= $end
-      and ($cat is null or list_contains($cat, category))
+    where ss.inside(date, date_end, $start, $end)
+      and ss.picked($cat, category)
     group by all
 
 )

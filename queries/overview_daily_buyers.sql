@@ -22,12 +22,8 @@ filtered as (
     select day, count(*) as paying_buyers
     from (
         select day, buyer_key
-        from rollup_orders_region_buyers
+        from ss.order_rollup('rollup_orders_region_buyers', $start, $end, $src, $dev, $prov)
         where not ($src is null and $dev is null and $prov is null)
-          and day between $start and $end
-          and ($src is null or list_contains($src, source))
-          and ($dev is null or list_contains($dev, device))
-          and ($prov is null or list_contains($prov, province))
         group by all
     )
     group by day

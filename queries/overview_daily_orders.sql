@@ -8,11 +8,7 @@ with
 source as (
 
     select *
-    from rollup_orders_daily_region
-    where day between $start and $end
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
+    from ss.order_rollup('rollup_orders_daily_region', $start, $end, $src, $dev, $prov)
 
 ),
 

@@ -8,9 +8,8 @@ source as (
 
     select *
     from products
-    where date between $start and $end
-      and coalesce(date_end, date) = date
-      and ($cat is null or list_contains($cat, category))
+    where ss.day_inside(date, date_end, $start, $end)
+      and ss.picked($cat, category)
 
 ),
 

@@ -10,11 +10,7 @@ with
 daily as (
 
     select *
-    from rollup_orders_daily_region
-    where day between $start and $end
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
+    from ss.order_rollup('rollup_orders_daily_region', $start, $end, $src, $dev, $prov)
 
 ),
 
@@ -30,12 +26,8 @@ buyers_by_first_day as (
 buyers_distinct as (
 
     select count(distinct buyer_key) as paying_buyers
-    from rollup_orders_region_buyers
+    from ss.order_rollup('rollup_orders_region_buyers', $start, $end, $src, $dev, $prov)
     where not ($src is null and $dev is null and $prov is null)
-      and day between $start and $end
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
 
 ),
 

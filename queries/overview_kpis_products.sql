@@ -8,19 +8,15 @@ with
 
 source as (
 
-    select
-        *,
-        coalesce(date_end, date) as last_day
-    from products
-    where date <= $end
-      and coalesce(date_end, date) >= $start
-      and ($cat is null or list_contains($cat, category))
+    select *
+    from ss.period_rows('products', $start, $end, null, null)
+    where ss.picked($cat, category)
 
 ),
 
 inside as (
 
-    select * from source where date >= $start and last_day <= $end
+    select * from source where is_current
 
 ),
 

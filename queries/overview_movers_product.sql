@@ -12,13 +12,11 @@ product_rows as (
     select
         product_id,
         product_name,
-        date as first_day,
-        coalesce(date_end, date) as last_day,
+        first_day,
+        last_day,
         paid_amount
-    from products
-    where date <= greatest($end, $cmp_end)
-      and coalesce(date_end, date) >= least($start, $cmp_start)
-      and ($cat is null or list_contains($cat, category))
+    from ss.period_rows('products', $start, $end, $cmp_start, $cmp_end)
+    where ss.picked($cat, category)
 
 ),
 
@@ -48,9 +46,9 @@ order_rows as (
       and product_id is not null
       and order_time >= cast(least($start, $cmp_start) as timestamp)
       and order_time < cast(cast(greatest($end, $cmp_end) as date) + 1 as timestamp)
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
+      and ss.picked($src, source)
+      and ss.picked($dev, device)
+      and ss.picked($prov, province)
 
 ),
 
@@ -76,9 +74,11 @@ by_item as (
         origin,
         product_id,
         coalesce(max(product_name), product_id) as item,
-        sum(paid_amount) filter (where first_day >= $start and last_day <= $end) as paid_amount,
         sum(paid_amount) filter (
-            where first_day >= $cmp_start and last_day <= $cmp_end
+            where ss.inside(first_day, last_day, $start, $end)
+        ) as paid_amount,
+        sum(paid_amount) filter (
+            where ss.inside(first_day, last_day, $cmp_start, $cmp_end)
         ) as cmp_paid_amount
     from chosen
     group by origin, product_id

@@ -21,10 +21,8 @@ product_rows as (
     from products
     where $origin = 'products'
       and product_id = $product_id
-      and date >= cast($start as date)
-      and coalesce(date_end, date) = date
-      and date <= cast($end as date)
-      and ($cat is null or list_contains($cat, category))
+      and ss.day_inside(date, date_end, cast($start as date), cast($end as date))
+      and ss.picked($cat, category)
     group by date
 
 ),
@@ -66,9 +64,9 @@ line_rows as (
       and product_id = $product_id
       and order_time >= cast($start as timestamp)
       and order_time < cast(cast($end as date) + 1 as timestamp)
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
+      and ss.picked($src, source)
+      and ss.picked($dev, device)
+      and ss.picked($prov, province)
     group by 1
 
 )

@@ -23,12 +23,8 @@ sums as (
         sum(refund_amount) as refund_amount,
         cast(sum(count_paid_lines) as bigint) as count_paid_lines,
         cast(sum(count_buyer_lines) as bigint) as count_buyer_lines
-    from rollup_orders_daily_region
-    where day between $start and $end
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
-      and ($province is null or province = $province)
+    from ss.order_rollup('rollup_orders_daily_region', $start, $end, $src, $dev, $prov)
+    where $province is null or province = $province
     group by all
 
 ),
@@ -42,7 +38,7 @@ buyers_by_first_day as (
     from rollup_orders_region_buyers
     where $src is null and $dev is null and $province is null
       and day between $start and $end
-      and ($prov is null or list_contains($prov, province))
+      and ss.picked($prov, province)
     group by province
 
 ),
@@ -56,12 +52,8 @@ buyers_distinct as (
             province,
             case when $province is null then null else city end as city,
             buyer_key
-        from rollup_orders_region_buyers
+        from ss.order_rollup('rollup_orders_region_buyers', $start, $end, $src, $dev, $prov)
         where not ($src is null and $dev is null and $province is null)
-          and day between $start and $end
-          and ($src is null or list_contains($src, source))
-          and ($dev is null or list_contains($dev, device))
-          and ($prov is null or list_contains($prov, province))
           and ($province is null or province = $province)
         group by all
     )

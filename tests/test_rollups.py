@@ -68,6 +68,7 @@ def random_lines(n: int = 3000, seed: int = 7) -> list[dict]:
 def con():
     """An in-memory database with the orders table and its rollups, as a load leaves it."""
     c = duckdb.connect()
+    queries.install_macros(c)  # what workspace connections get
     for kind in schema.KINDS:  # the other datasets exist, empty, as in a workspace
         c.execute(schema.create_table_sql(kind))
     c.register("incoming", pa.Table.from_pylist(random_lines()))
@@ -200,6 +201,7 @@ def test_distinct_buyers_per_city_equal_count_distinct(con):
 
 def test_no_buyer_ids_means_unknown_buyers_not_zero():
     c = duckdb.connect()
+    queries.install_macros(c)  # what workspace connections get
     c.execute(schema.create_table_sql("orders"))
     c.execute("""insert into orders (order_id, order_time, paid, paid_amount, province)
                  values ('o1', timestamp '2026-11-01 10:00', true, 10.0, '广东省')""")
