@@ -1,6 +1,7 @@
 -- funnel_steps_products: 访客 -> 加购 -> 支付 sums from product rows, for the shop or per
 --   category, in the range and in the compare range (product exports have no 下单买家数).
--- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $cat (varchar[]; null = all),
+-- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $cat, $plat (varchar[]; null =
+--   all),
 --   $by ('category' | null = the whole shop)
 -- grain: one row per segment (segment is null when $by is null); no rows when nothing matches.
 -- Visitors and buyers summed over products count a person once per product and day. A row
@@ -24,6 +25,7 @@ source as (
         paid_amount
     from ss.period_rows('products', $start, $end, $cmp_start, $cmp_end)
     where ss.picked($cat, category)
+      and ss.picked($plat, platform)
 
 ),
 

@@ -51,13 +51,14 @@ create or replace macro ss.period_rows(kind, s, e, cmp_s, cmp_e) as table
 -- the days s..e that pass the order filters. The rollup is a parameter: a table named in a
 -- macro must exist when the macro is created, one given as a parameter is looked up when a
 -- query uses it.
-create or replace macro ss.order_rollup(rollup, s, e, src, dev, prov) as table
+create or replace macro ss.order_rollup(rollup, s, e, src, dev, prov, plat) as table
     select *
     from query_table(rollup)
     where day between s and e
       and ss.picked(src, source)
       and ss.picked(dev, device)
-      and ss.picked(prov, province);
+      and ss.picked(prov, province)
+      and ss.picked(plat, platform);
 
 -- Rows of one main-image test (null = every test) in start_date..end_date (null = open);
 -- the table is a parameter for the reason above.

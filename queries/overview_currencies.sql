@@ -1,5 +1,6 @@
 -- overview_currencies: money of orders and products inside a date range, per currency.
--- params: $start, $end (date, inclusive), $src, $dev, $prov, $cat (varchar[]; null = all)
+-- params: $start, $end (date, inclusive), $src, $dev, $prov, $cat, $plat
+--         (varchar[]; null = all)
 -- grain: one row per (kind, currency); currency is null where a row names none (CNY).
 -- Period rows of products count when their whole period lies in the range, as in
 -- overview_kpis_products. Run only when a load of the kind is not in CNY.
@@ -18,6 +19,7 @@ orders_money as (
       and ss.picked($src, source)
       and ss.picked($dev, device)
       and ss.picked($prov, province)
+      and ss.picked($plat, platform)
     group by all
 
 ),
@@ -32,6 +34,7 @@ products_money as (
     from products
     where ss.inside(date, date_end, $start, $end)
       and ss.picked($cat, category)
+      and ss.picked($plat, platform)
     group by all
 
 )

@@ -1,5 +1,6 @@
 -- overview_daily_orders: order sums per day inside a date range, for the trend chart.
--- params: $start, $end (date, inclusive), $src, $dev, $prov (varchar[]; null = all)
+-- params: $start, $end (date, inclusive), $src, $dev, $prov, $plat (varchar[];
+--         null = all)
 -- grain: one row per day, from rollup_orders_daily_region. Buyers per day come from
 -- overview_daily_buyers (asked only when the chosen metric needs them).
 -- used by: views/overview.py
@@ -8,7 +9,9 @@ with
 source as (
 
     select *
-    from ss.order_rollup('rollup_orders_daily_region', $start, $end, $src, $dev, $prov)
+    from ss.order_rollup(
+        'rollup_orders_daily_region', $start, $end, $src, $dev, $prov, $plat
+    )
 
 ),
 

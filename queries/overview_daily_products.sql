@@ -1,5 +1,5 @@
 -- overview_daily_products: product sums per day inside a date range, for the trend chart.
--- params: $start, $end (date, inclusive), $cat (varchar[]; null = all)
+-- params: $start, $end (date, inclusive), $cat, $plat (varchar[]; null = all)
 -- grain: one row per day. Only one-day rows: a period total cannot be split by day.
 -- used by: views/overview.py
 with
@@ -10,6 +10,7 @@ source as (
     from products
     where ss.day_inside(date, date_end, $start, $end)
       and ss.picked($cat, category)
+      and ss.picked($plat, platform)
 
 ),
 

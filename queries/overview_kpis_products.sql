@@ -1,5 +1,5 @@
 -- overview_kpis_products: the shop's KPI sums from product rows inside a date range.
--- params: $start, $end (date, inclusive), $cat (varchar[]; null = all)
+-- params: $start, $end (date, inclusive), $cat, $plat (varchar[]; null = all)
 -- grain: one row. A row counts only when its whole period (date..date_end) lies inside
 -- the range; rows that overlap it but stick out are counted in count_rows_left_out.
 -- Visitors and buyers summed over products count a person once per product and day.
@@ -11,6 +11,7 @@ source as (
     select *
     from ss.period_rows('products', $start, $end, null, null)
     where ss.picked($cat, category)
+      and ss.picked($plat, platform)
 
 ),
 

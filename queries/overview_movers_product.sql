@@ -1,6 +1,6 @@
 -- overview_movers_product: products whose paid amount changed most vs the compare period.
--- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov, $cat
---         (varchar[]; null = all), $limit (int)
+-- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov, $cat,
+--         $plat (varchar[]; null = all), $limit (int)
 -- grain: one row per product. From the products dataset when it has rows, else from
 -- orders (origin says which): rollup_orders_daily_product, or the order lines when a
 -- source/device/province filter is set (the rollup does not keep those columns). A period
@@ -17,6 +17,7 @@ product_rows as (
         paid_amount
     from ss.period_rows('products', $start, $end, $cmp_start, $cmp_end)
     where ss.picked($cat, category)
+      and ss.picked($plat, platform)
 
 ),
 
@@ -31,6 +32,7 @@ order_rows as (
     from rollup_orders_daily_product
     where $src is null and $dev is null and $prov is null
       and day between least($start, $cmp_start) and greatest($end, $cmp_end)
+      and ss.picked($plat, platform)
 
     union all
 
@@ -49,6 +51,7 @@ order_rows as (
       and ss.picked($src, source)
       and ss.picked($dev, device)
       and ss.picked($prov, province)
+      and ss.picked($plat, platform)
 
 ),
 

@@ -1,5 +1,5 @@
 -- overview_movers_province: provinces whose paid amount changed most vs the compare period.
--- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov
+-- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov, $plat
 --         (varchar[]; null = all), $limit (int)
 -- grain: one row per province. From orders (rollup_orders_daily_region) when they have
 -- dated lines with provinces, else from the regions dataset (origin says which); region
@@ -15,7 +15,7 @@ order_rows as (
         paid_amount
     from ss.order_rollup(
         'rollup_orders_daily_region',
-        least($start, $cmp_start), greatest($end, $cmp_end), $src, $dev, $prov
+        least($start, $cmp_start), greatest($end, $cmp_end), $src, $dev, $prov, $plat
     )
     where province is not null
 

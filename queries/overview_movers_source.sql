@@ -1,6 +1,6 @@
 -- overview_movers_source: traffic sources whose paid amount changed most vs the compare period.
--- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov (varchar[];
---         null = all), $limit (int)
+-- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov, $plat
+--         (varchar[]; null = all), $limit (int)
 -- grain: one row per source. From traffic when it has paid amounts by source, else from
 -- orders via rollup_orders_daily_region (origin says which). A traffic row counts in a
 -- period only when its whole period (date..date_end) lies inside it. used by: views/overview.py
@@ -39,7 +39,7 @@ order_rows as (
         paid_amount
     from ss.order_rollup(
         'rollup_orders_daily_region',
-        least($start, $cmp_start), greatest($end, $cmp_end), $src, $dev, $prov
+        least($start, $cmp_start), greatest($end, $cmp_end), $src, $dev, $prov, $plat
     )
     where source is not null
 

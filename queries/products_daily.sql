@@ -1,7 +1,8 @@
 -- products_daily: one product's day-by-day sums, for its detail view (trend and funnel).
 -- params: $origin (varchar: 'products' | 'orders', the dataset the ranking came from),
---         $product_id (varchar), $start, $end (date, inclusive), $cat, $src, $dev, $prov
---         (varchar[]; null = all; $cat applies to products, the others to orders)
+--         $product_id (varchar), $start, $end (date, inclusive), $cat, $src, $dev, $prov,
+--         $plat (varchar[]; null = all; $cat applies to products, $plat to both, the
+--         others to orders)
 -- grain: one row per day with data. Products: daily rows only (a period row cannot be
 -- placed on a day). Orders: from rollup_orders_daily_product, or from the order lines
 -- when a source/device/province filter is set. used by: views/products.py
@@ -23,6 +24,7 @@ product_rows as (
       and product_id = $product_id
       and ss.day_inside(date, date_end, cast($start as date), cast($end as date))
       and ss.picked($cat, category)
+      and ss.picked($plat, platform)
     group by date
 
 ),
@@ -43,6 +45,7 @@ rollup_rows as (
       and $src is null and $dev is null and $prov is null
       and day between $start and $end
       and product_id = $product_id
+      and ss.picked($plat, platform)
     group by day
 
 ),
@@ -67,6 +70,7 @@ line_rows as (
       and ss.picked($src, source)
       and ss.picked($dev, device)
       and ss.picked($prov, province)
+      and ss.picked($plat, platform)
     group by 1
 
 )

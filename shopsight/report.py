@@ -114,7 +114,7 @@ def last_day(bounds: pd.DataFrame) -> date | None:
 
 def params(p: Period) -> tuple[dict, dict]:
     """Query params for the period and for the previous one: the whole shop, no filter."""
-    none = {"src": None, "dev": None, "prov": None, "cat": None}
+    none = {"src": None, "dev": None, "prov": None, "cat": None, "plat": None}
     now = {"start": p.start, "end": p.end, "cmp_start": p.cmp_start, "cmp_end": p.cmp_end,
            **none}
     before = {**now, "start": p.cmp_start, "end": p.cmp_end}

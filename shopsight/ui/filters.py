@@ -1,9 +1,9 @@
-"""Global filters (date range, compare period, source, device, province, category),
-kept in the link so a copied URL reproduces the view.
+"""Global filters (date range, compare period, source, device, province, category,
+platform), kept in the link so a copied URL reproduces the view.
 
-Link keys: start, end (YYYY-MM-DD), cmp (prev | yoy | none), src, dev, prov, cat
+Link keys: start, end (YYYY-MM-DD), cmp (prev | yoy | none), src, dev, prov, cat, plat
 (repeated for several values: ?src=直通车&src=手淘搜索).  Widget keys: sb_dates,
-sb_cmp, sb_src, sb_dev, sb_prov, sb_cat.
+sb_cmp, sb_src, sb_dev, sb_prov, sb_cat, sb_plat.
 
 The link seeds the widgets once per session (or after a workspace switch); from then
 on the widgets are the truth and every run writes them back to the link.  Values
@@ -30,9 +30,10 @@ from shopsight.i18n import t
 from shopsight.ui import data, session
 
 # link key -> canonical column it filters
-DIMS: dict[str, str] = {"src": "source", "dev": "device", "prov": "province", "cat": "category"}
+DIMS: dict[str, str] = {"src": "source", "dev": "device", "prov": "province", "cat": "category",
+                        "plat": "platform"}
 DIM_LABELS = {"src": "filters.source", "dev": "filters.device", "prov": "filters.province",
-              "cat": "filters.category"}
+              "cat": "filters.category", "plat": "filters.platform"}
 DATES_KEY = "sb_dates"
 CMP_KEY = "sb_cmp"
 _STATE_KEY = "filters"
@@ -58,7 +59,7 @@ class Filters:
         return list(self.selected.get(dim, ())) or None
 
     def params(self) -> dict:
-        """$start, $end, $src, $dev, $prov, $cat for queries; also $cmp_start/$cmp_end
+        """$start, $end, $src, $dev, $prov, $cat, $plat for queries; also $cmp_start/$cmp_end
         (the compare range, or the current one when not comparing)."""
         cmp_start, cmp_end = self.compare or (self.start, self.end)
         out = {"start": self.start, "end": self.end, "cmp_start": cmp_start, "cmp_end": cmp_end}
