@@ -3,6 +3,7 @@
 -- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $cat, $plat (varchar[]; null =
 --   all),
 --   $by ('category' | null = the whole shop)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per segment (segment is null when $by is null); no rows when nothing matches.
 -- Visitors and buyers summed over products count a person once per product and day. A row
 -- counts in a range only when its whole period (date..date_end) lies inside it; rows that
@@ -26,6 +27,7 @@ source as (
     from ss.period_rows('products', $start, $end, $cmp_start, $cmp_end)
     where ss.picked($cat, category)
       and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
 
 ),
 

@@ -10,6 +10,11 @@
 create or replace macro ss.picked(sel, v) as
     sel is null or list_contains(sel, v);
 
+-- Money of one currency: rows that name none are CNY (every load's default); a null cur
+-- keeps every row (one currency loaded, or amounts converted after).
+create or replace macro ss.in_currency(cur, c) as
+    cur is null or coalesce(c, 'CNY') = cur;
+
 -- The whole-period rule (DESIGN §2): a row of day d, or of the period d..d_end, counts in
 -- the range s..e only when its whole period lies inside it.
 create or replace macro ss.inside(d, d_end, s, e) as
@@ -48,17 +53,18 @@ create or replace macro ss.period_rows(kind, s, e, cmp_s, cmp_e) as table
     where ss.overlaps(date, date_end, least(s, cmp_s), greatest(e, cmp_e));
 
 -- Rows of an order rollup (rollup_orders_daily_region, rollup_orders_region_buyers) of
--- the days s..e that pass the order filters. The rollup is a parameter: a table named in a
+-- the days s..e that pass the order filters and are in the currency cur. The rollup is a parameter: a table named in a
 -- macro must exist when the macro is created, one given as a parameter is looked up when a
 -- query uses it.
-create or replace macro ss.order_rollup(rollup, s, e, src, dev, prov, plat) as table
+create or replace macro ss.order_rollup(rollup, s, e, src, dev, prov, plat, cur) as table
     select *
     from query_table(rollup)
     where day between s and e
       and ss.picked(src, source)
       and ss.picked(dev, device)
       and ss.picked(prov, province)
-      and ss.picked(plat, platform);
+      and ss.picked(plat, platform)
+      and ss.in_currency(cur, currency);
 
 -- Rows of one main-image test (null = every test) in start_date..end_date (null = open);
 -- the table is a parameter for the reason above.

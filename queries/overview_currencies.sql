@@ -1,6 +1,7 @@
 -- overview_currencies: money of orders and products inside a date range, per currency.
 -- params: $start, $end (date, inclusive), $src, $dev, $prov, $cat, $plat
 --         (varchar[]; null = all)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per (kind, currency); currency is null where a row names none (CNY).
 -- Period rows of products count when their whole period lies in the range, as in
 -- overview_kpis_products. Run only when a load of the kind is not in CNY.
@@ -20,6 +21,7 @@ orders_money as (
       and ss.picked($dev, device)
       and ss.picked($prov, province)
       and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
     group by all
 
 ),
@@ -35,6 +37,7 @@ products_money as (
     where ss.inside(date, date_end, $start, $end)
       and ss.picked($cat, category)
       and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
     group by all
 
 )

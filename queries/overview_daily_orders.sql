@@ -1,6 +1,7 @@
 -- overview_daily_orders: order sums per day inside a date range, for the trend chart.
 -- params: $start, $end (date, inclusive), $src, $dev, $prov, $plat (varchar[];
 --         null = all)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per day, from rollup_orders_daily_region. Buyers per day come from
 -- overview_daily_buyers (asked only when the chosen metric needs them).
 -- used by: views/overview.py
@@ -10,7 +11,7 @@ source as (
 
     select *
     from ss.order_rollup(
-        'rollup_orders_daily_region', $start, $end, $src, $dev, $prov, $plat
+        'rollup_orders_daily_region', $start, $end, $src, $dev, $prov, $plat, $cur
     )
 
 ),

@@ -1,5 +1,6 @@
 -- overview_kpis_products: the shop's KPI sums from product rows inside a date range.
 -- params: $start, $end (date, inclusive), $cat, $plat (varchar[]; null = all)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row. A row counts only when its whole period (date..date_end) lies inside
 -- the range; rows that overlap it but stick out are counted in count_rows_left_out.
 -- Visitors and buyers summed over products count a person once per product and day.
@@ -12,6 +13,7 @@ source as (
     from ss.period_rows('products', $start, $end, null, null)
     where ss.picked($cat, category)
       and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
 
 ),
 

@@ -1,6 +1,7 @@
 -- overview_movers_product: products whose paid amount changed most vs the compare period.
 -- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov, $cat,
 --         $plat (varchar[]; null = all), $limit (int)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per product. From the products dataset when it has rows, else from
 -- orders (origin says which): rollup_orders_daily_product, or the order lines when a
 -- source/device/province filter is set (the rollup does not keep those columns). A period
@@ -18,6 +19,7 @@ product_rows as (
     from ss.period_rows('products', $start, $end, $cmp_start, $cmp_end)
     where ss.picked($cat, category)
       and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
 
 ),
 
@@ -33,6 +35,7 @@ order_rows as (
     where $src is null and $dev is null and $prov is null
       and day between least($start, $cmp_start) and greatest($end, $cmp_end)
       and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
 
     union all
 
@@ -52,6 +55,7 @@ order_rows as (
       and ss.picked($dev, device)
       and ss.picked($prov, province)
       and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
 
 ),
 

@@ -1,6 +1,7 @@
 -- overview_movers_province: provinces whose paid amount changed most vs the compare period.
 -- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov, $plat
 --         (varchar[]; null = all), $limit (int)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per province. From orders (rollup_orders_daily_region) when they have
 -- dated lines with provinces, else from the regions dataset (origin says which); region
 -- rows without dates are not placed in any period. used by: views/overview.py
@@ -15,7 +16,7 @@ order_rows as (
         paid_amount
     from ss.order_rollup(
         'rollup_orders_daily_region',
-        least($start, $cmp_start), greatest($end, $cmp_end), $src, $dev, $prov, $plat
+        least($start, $cmp_start), greatest($end, $cmp_end), $src, $dev, $prov, $plat, $cur
     )
     where province is not null
 

@@ -1,6 +1,7 @@
 -- overview_movers_source: traffic sources whose paid amount changed most vs the compare period.
 -- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov, $plat
 --         (varchar[]; null = all), $limit (int)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per source. From traffic when it has paid amounts by source, else from
 -- orders via rollup_orders_daily_region (origin says which). A traffic row counts in a
 -- period only when its whole period (date..date_end) lies inside it. used by: views/overview.py
@@ -39,7 +40,7 @@ order_rows as (
         paid_amount
     from ss.order_rollup(
         'rollup_orders_daily_region',
-        least($start, $cmp_start), greatest($end, $cmp_end), $src, $dev, $prov, $plat
+        least($start, $cmp_start), greatest($end, $cmp_end), $src, $dev, $prov, $plat, $cur
     )
     where source is not null
 

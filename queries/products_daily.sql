@@ -3,6 +3,7 @@
 --         $product_id (varchar), $start, $end (date, inclusive), $cat, $src, $dev, $prov,
 --         $plat (varchar[]; null = all; $cat applies to products, $plat to both, the
 --         others to orders)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per day with data. Products: daily rows only (a period row cannot be
 -- placed on a day). Orders: from rollup_orders_daily_product, or from the order lines
 -- when a source/device/province filter is set. used by: views/products.py
@@ -25,6 +26,7 @@ product_rows as (
       and ss.day_inside(date, date_end, cast($start as date), cast($end as date))
       and ss.picked($cat, category)
       and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
     group by date
 
 ),
@@ -46,6 +48,7 @@ rollup_rows as (
       and day between $start and $end
       and product_id = $product_id
       and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
     group by day
 
 ),
@@ -71,6 +74,7 @@ line_rows as (
       and ss.picked($dev, device)
       and ss.picked($prov, province)
       and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
     group by 1
 
 )

@@ -12,7 +12,7 @@ import pytest
 from shopsight import queries, workspace
 
 START, END = date(2026, 11, 1), date(2026, 11, 20)
-NO_FILTER = {"src": None, "dev": None, "prov": None, "cat": None, "plat": None}
+NO_FILTER = {"src": None, "dev": None, "prov": None, "cat": None, "plat": None, "cur": None}
 PLATFORMS = ("淘宝", "京东")
 
 

@@ -1,9 +1,12 @@
 """Global filters (date range, compare period, source, device, province, category,
-platform), kept in the link so a copied URL reproduces the view.
+platform, currency), kept in the link so a copied URL reproduces the view.
 
 Link keys: start, end (YYYY-MM-DD), cmp (prev | yoy | none), src, dev, prov, cat, plat
-(repeated for several values: ?src=直通车&src=手淘搜索).  Widget keys: sb_dates,
-sb_cmp, sb_src, sb_dev, sb_prov, sb_cat, sb_plat.
+(repeated for several values: ?src=直通车&src=手淘搜索), cur (one ISO code).  Widget keys:
+sb_dates, sb_cmp, sb_src, sb_dev, sb_prov, sb_cat, sb_plat, sb_cur.
+
+Money is never added across currencies: when the order and product rows hold several,
+the currency choice appears and every query gets the one chosen ($cur).
 
 The link seeds the widgets once per session (or after a workspace switch); from then
 on the widgets are the truth and every run writes them back to the link.  Values
@@ -25,7 +28,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from shopsight import coverage, periods, schema
+from shopsight import coverage, currency, periods, schema
 from shopsight.i18n import t
 from shopsight.ui import data, session
 
@@ -36,6 +39,7 @@ DIM_LABELS = {"src": "filters.source", "dev": "filters.device", "prov": "filters
               "cat": "filters.category", "plat": "filters.platform"}
 DATES_KEY = "sb_dates"
 CMP_KEY = "sb_cmp"
+CUR_KEY = "sb_cur"
 _STATE_KEY = "filters"
 _SEEDED_FOR = "_filters_seeded_for"
 WIDGET_KEYS = {dim: f"sb_{dim}" for dim in DIMS}
@@ -49,6 +53,7 @@ class Filters:
     end: date
     cmp: str = periods.DEFAULT_COMPARE
     selected: dict[str, tuple[str, ...]] = field(default_factory=dict)  # dim -> values; empty = all
+    currency: str | None = None  # the one currency of money rows; None = only one is loaded
 
     @property
     def compare(self) -> periods.Range | None:
@@ -64,6 +69,7 @@ class Filters:
         cmp_start, cmp_end = self.compare or (self.start, self.end)
         out = {"start": self.start, "end": self.end, "cmp_start": cmp_start, "cmp_end": cmp_end}
         out.update({dim: self.values(dim) for dim in DIMS})
+        out["cur"] = self.currency
         return out
 
     def compare_params(self) -> dict | None:
@@ -87,6 +93,11 @@ def options() -> dict[str, list[str]]:
     return {dim: df.loc[df["dim"] == dim, "value"].tolist() for dim in DIMS}
 
 
+def currencies() -> list[str]:
+    """The currencies of the loaded order and product rows, CNY first."""
+    return data.query("currencies")["currency"].tolist()
+
+
 def bounds() -> pd.DataFrame:
     """data.query("date_bounds"): first/last day and rows per dataset kind."""
     return data.query("date_bounds")
@@ -97,7 +108,7 @@ def default_range() -> periods.Range:
     return coverage.default_range(coverage.covered_days(data.query("load_coverage"), RANGE_KINDS))
 
 
-def _seed_from_link(opts: dict[str, list[str]], lang: str) -> None:
+def _seed_from_link(opts: dict[str, list[str]], codes: list[str], lang: str) -> None:
     """Put the link's filters into the widgets' state; bad values -> defaults + notice."""
     ss, qp = st.session_state, st.query_params
     start, end = qp.get("start"), qp.get("end")
@@ -119,6 +130,10 @@ def _seed_from_link(opts: dict[str, list[str]], lang: str) -> None:
             session.notice(t("notice.unknown_values", lang, name=t(DIM_LABELS[dim], lang),
                              values="、".join(unknown)))
         ss[key] = [v for v in asked if v in opts[dim]]
+    cur = qp.get("cur")
+    if cur is not None and cur not in codes:
+        session.notice(t("notice.unknown_values", lang, name=t("filters.currency", lang), values=cur))
+    ss[CUR_KEY] = cur if cur in codes else currency.shown(codes)
 
 
 def _write_link(f: Filters) -> None:
@@ -128,6 +143,7 @@ def _write_link(f: Filters) -> None:
         "end": [f.end.isoformat()],
         "cmp": [f.cmp],
         **{dim: list(f.selected.get(dim, ())) for dim in DIMS},
+        "cur": [f.currency] if f.currency else [],
     }
     for key, values in want.items():
         if qp.get_all(key) == values:
@@ -141,7 +157,7 @@ def _write_link(f: Filters) -> None:
 def reset() -> None:
     """Forget the filters (e.g. after a load changed the data's dates): the next run
     starts from the defaults, not from the link."""
-    for key in ("start", "end", *DIMS):
+    for key in ("start", "end", *DIMS, "cur"):
         if key in st.query_params:
             del st.query_params[key]
     st.session_state.pop(_SEEDED_FOR, None)
@@ -155,9 +171,10 @@ def render(lang: str, container=None) -> Filters:
     box = container or st.sidebar
     ss = st.session_state
     opts = options()
+    codes = currencies()
     ws_dir = session.workspace_dir()
     if ss.get(_SEEDED_FOR) != ws_dir:
-        _seed_from_link(opts, lang)
+        _seed_from_link(opts, codes, lang)
         ss[_SEEDED_FOR] = ws_dir
 
     box.date_input(t("filters.dates", lang), key=DATES_KEY, format="YYYY-MM-DD",
@@ -186,10 +203,27 @@ def render(lang: str, container=None) -> Filters:
                             placeholder=t("filters.all", lang))
         selected[dim] = tuple(ss.get(key, []))
 
-    f = Filters(start, end, f_cmp, {d: v for d, v in selected.items() if v})
+    f_cur = _currency_choice(box, codes, lang)
+    f = Filters(start, end, f_cmp, {d: v for d, v in selected.items() if v}, f_cur)
     ss[_STATE_KEY] = f
     _write_link(f)
     return f
+
+
+def _currency_choice(box, codes: list[str], lang: str) -> str | None:
+    """One currency at a time when the money rows hold several (amounts of different
+    currencies are never added); the others are named so nothing is left out silently."""
+    ss = st.session_state
+    if len(codes) <= 1:
+        ss.pop(CUR_KEY, None)
+        return None
+    if ss.get(CUR_KEY) not in codes:
+        ss[CUR_KEY] = currency.shown(codes)
+    box.selectbox(t("filters.currency", lang), codes, key=CUR_KEY)
+    cur = ss[CUR_KEY]
+    box.caption(t("filters.currency_others", lang, cur=cur,
+                  codes="、".join(c for c in codes if c != cur)))
+    return cur
 
 
 def current() -> Filters:
