@@ -22,6 +22,7 @@ Pages read the result with `filters.current()`:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -208,6 +209,27 @@ def render(lang: str, container=None) -> Filters:
     ss[_STATE_KEY] = f
     _write_link(f)
     return f
+
+
+def without_thin_compare(f: Filters, kind: str, lang: str) -> Filters:
+    """对比期数据不全 (the Overview's rule, for any page): when `kind` covers the compare
+    period markedly less than the current one, say which days (or platforms) are missing
+    and return the filters without the comparison, so no change percentage is shown."""
+    if f.compare is None:
+        return f
+    cov = coverage.compare_coverage(data.query("load_coverage"), kind, (f.start, f.end),
+                                    f.compare)
+    if cov.complete:
+        return f
+    label = t(f"kind.{kind}", lang)
+    if cov.missing:
+        st.warning(t("overview.compare_incomplete_days", lang, start=f.compare[0].isoformat(),
+                     end=f.compare[1].isoformat(), count=len(cov.missing), kind=label,
+                     days=coverage.runs_text(cov.missing)), icon=":material/event_busy:")
+    if cov.missing_platforms:
+        st.warning(t("overview.compare_incomplete_platforms", lang, kind=label,
+                     platforms="、".join(cov.missing_platforms)), icon=":material/event_busy:")
+    return dataclasses.replace(f, cmp="none")
 
 
 def _currency_choice(box, codes: list[str], lang: str) -> str | None:
