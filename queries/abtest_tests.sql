@@ -6,9 +6,7 @@ with
 
 source as (
 
-    select * from image_tests
-    where ($start_date is null or "date" >= cast($start_date as date))
-      and ($end_date is null or "date" <= cast($end_date as date))
+    select * from ss.image_test_rows(null, $start_date, $end_date)
 
 ),
 

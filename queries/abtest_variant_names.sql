@@ -7,9 +7,8 @@ with
 source as (
 
     select test_id, variant, "date", variant_name
-    from image_tests
-    where ($test_id is null or test_id = $test_id)
-      and variant_name is not null
+    from ss.image_test_rows($test_id, null, null)
+    where variant_name is not null
       and trim(variant_name) <> ''
 
 ),

@@ -7,10 +7,7 @@ with
 
 source as (
 
-    select * from image_tests
-    where ($test_id is null or test_id = $test_id)
-      and ($start_date is null or "date" >= cast($start_date as date))
-      and ($end_date is null or "date" <= cast($end_date as date))
+    select * from ss.image_test_rows($test_id, $start_date, $end_date)
 
 ),
 

@@ -1,6 +1,6 @@
 -- filter_options: the values each global filter can take, from every dataset with that column.
 -- params: none
--- grain: one row per (dim, value); dim is src | dev | prov | cat (the link's keys).
+-- grain: one row per (dim, value); dim is src | dev | prov | cat | plat (the link's keys).
 -- Orders are read through rollup_orders_daily_region (far fewer rows; its dated rows, the
 -- order lines with a time).
 -- '全部' is the traffic default for "not broken down", so it is not a choice.
@@ -10,7 +10,7 @@ order_groups as (
 
     -- one row per combination first: the unions below then see hundreds of rows, not
     -- the rollup's hundreds of thousands
-    select source, device, province
+    select source, device, province, platform
     from rollup_orders_daily_region
     where day is not null
     group by all
@@ -48,12 +48,20 @@ categories as (
 
 ),
 
+platforms as (
+
+    select platform as value from order_groups
+    union select platform from products
+
+),
+
 options as (
 
     select 'src' as dim, value from sources
     union all select 'dev' as dim, value from devices
     union all select 'prov' as dim, value from provinces
     union all select 'cat' as dim, value from categories
+    union all select 'plat' as dim, value from platforms
 
 )
 

@@ -1,7 +1,9 @@
 -- funnel_steps_products: 访客 -> 加购 -> 支付 sums from product rows, for the shop or per
 --   category, in the range and in the compare range (product exports have no 下单买家数).
--- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $cat (varchar[]; null = all),
+-- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $cat, $plat (varchar[]; null =
+--   all),
 --   $by ('category' | null = the whole shop)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per segment (segment is null when $by is null); no rows when nothing matches.
 -- Visitors and buyers summed over products count a person once per product and day. A row
 -- counts in a range only when its whole period (date..date_end) lies inside it; rows that
@@ -15,27 +17,17 @@ source as (
         case $by
             when 'category' then category
         end as segment,
-        date as first_day,
-        coalesce(date_end, date) as last_day,
+        is_current,
+        is_compare,
+        overlaps_current,
         visitors,
         add_to_cart_buyers,
         paying_buyers,
         paid_amount
-    from products
-    where date <= greatest($end, $cmp_end)
-      and coalesce(date_end, date) >= least($start, $cmp_start)
-      and ($cat is null or list_contains($cat, category))
-
-),
-
-flagged as (
-
-    select
-        *,
-        first_day >= $start and last_day <= $end as is_current,
-        first_day >= $cmp_start and last_day <= $cmp_end as is_compare,
-        first_day <= $end and last_day >= $start as overlaps_current
-    from source
+    from ss.period_rows('products', $start, $end, $cmp_start, $cmp_end)
+    where ss.picked($cat, category)
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
 
 ),
 
@@ -55,7 +47,7 @@ sums as (
         cast(null as hugeint) as cmp_order_buyers,
         sum(paying_buyers) filter (where is_compare) as cmp_paying_buyers,
         sum(paid_amount) filter (where is_compare) as cmp_paid_amount
-    from flagged
+    from source
     group by all
 
 )

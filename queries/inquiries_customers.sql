@@ -23,7 +23,7 @@ source as (
     from inquiries as i
     inner join first_seen as f on i.customer_id = f.customer_id
     where i.date between $start and $end
-      and ($prov is null or list_contains($prov, i.province))
+      and ss.picked($prov, i.province)
 
 ),
 

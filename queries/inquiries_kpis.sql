@@ -9,7 +9,7 @@ source as (
 
     select * from inquiries
     where date between $start and $end
-      and ($prov is null or list_contains($prov, province))
+      and ss.picked($prov, province)
 
 ),
 

@@ -11,7 +11,7 @@ source as (
 
     select * from inquiries
     where date between $start and $end
-      and ($prov is null or list_contains($prov, province))
+      and ss.picked($prov, province)
       and not coalesce(closed, false)
       and (follow_up is null or $lost is null or not list_contains($lost, trim(follow_up)))
 

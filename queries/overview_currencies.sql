@@ -1,5 +1,7 @@
 -- overview_currencies: money of orders and products inside a date range, per currency.
--- params: $start, $end (date, inclusive), $src, $dev, $prov, $cat (varchar[]; null = all)
+-- params: $start, $end (date, inclusive), $src, $dev, $prov, $cat, $plat
+--         (varchar[]; null = all)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per (kind, currency); currency is null where a row names none (CNY).
 -- Period rows of products count when their whole period lies in the range, as in
 -- overview_kpis_products. Run only when a load of the kind is not in CNY.
@@ -15,9 +17,11 @@ orders_money as (
         sum(refund_amount) as refund_amount
     from orders
     where cast(order_time as date) between $start and $end
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
+      and ss.picked($src, source)
+      and ss.picked($dev, device)
+      and ss.picked($prov, province)
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
     group by all
 
 ),
@@ -30,9 +34,10 @@ products_money as (
         sum(paid_amount) as paid_amount,
         sum(refund_amount) as refund_amount
     from products
-    where date >= $start
-      and coalesce(date_end, date) <= $end
-      and ($cat is null or list_contains($cat, category))
+    where ss.inside(date, date_end, $start, $end)
+      and ss.picked($cat, category)
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
     group by all
 
 )

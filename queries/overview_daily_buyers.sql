@@ -1,5 +1,7 @@
 -- overview_daily_buyers: distinct paying buyers per day from orders, for the trend chart.
--- params: $start, $end (date, inclusive), $src, $dev, $prov (varchar[]; null = all)
+-- params: $start, $end (date, inclusive), $src, $dev, $prov, $plat (varchar[];
+--         null = all)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per day with paying buyers (buyers are distinct within the day, so they
 -- do not add up over days). From rollup_orders_region_buyers: with no filter the rows
 -- marked once per buyer and day are counted, else buyers are deduplicated per day.
@@ -10,7 +12,7 @@ marked as (
 
     select day, count(previous_shop_paid_day) as paying_buyers
     from rollup_orders_region_buyers
-    where $src is null and $dev is null and $prov is null
+    where $src is null and $dev is null and $prov is null and $plat is null and $cur is null
       and day between $start and $end
     group by day
 
@@ -22,12 +24,10 @@ filtered as (
     select day, count(*) as paying_buyers
     from (
         select day, buyer_key
-        from rollup_orders_region_buyers
-        where not ($src is null and $dev is null and $prov is null)
-          and day between $start and $end
-          and ($src is null or list_contains($src, source))
-          and ($dev is null or list_contains($dev, device))
-          and ($prov is null or list_contains($prov, province))
+        from ss.order_rollup(
+            'rollup_orders_region_buyers', $start, $end, $src, $dev, $prov, $plat, $cur
+        )
+        where not ($src is null and $dev is null and $prov is null and $plat is null and $cur is null)
         group by all
     )
     group by day

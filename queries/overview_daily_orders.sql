@@ -1,5 +1,7 @@
 -- overview_daily_orders: order sums per day inside a date range, for the trend chart.
--- params: $start, $end (date, inclusive), $src, $dev, $prov (varchar[]; null = all)
+-- params: $start, $end (date, inclusive), $src, $dev, $prov, $plat (varchar[];
+--         null = all)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per day, from rollup_orders_daily_region. Buyers per day come from
 -- overview_daily_buyers (asked only when the chosen metric needs them).
 -- used by: views/overview.py
@@ -8,11 +10,9 @@ with
 source as (
 
     select *
-    from rollup_orders_daily_region
-    where day between $start and $end
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
+    from ss.order_rollup(
+        'rollup_orders_daily_region', $start, $end, $src, $dev, $prov, $plat, $cur
+    )
 
 ),
 

@@ -1,5 +1,6 @@
 -- overview_daily_products: product sums per day inside a date range, for the trend chart.
--- params: $start, $end (date, inclusive), $cat (varchar[]; null = all)
+-- params: $start, $end (date, inclusive), $cat, $plat (varchar[]; null = all)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per day. Only one-day rows: a period total cannot be split by day.
 -- used by: views/overview.py
 with
@@ -8,9 +9,10 @@ source as (
 
     select *
     from products
-    where date between $start and $end
-      and coalesce(date_end, date) = date
-      and ($cat is null or list_contains($cat, category))
+    where ss.day_inside(date, date_end, $start, $end)
+      and ss.picked($cat, category)
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
 
 ),
 

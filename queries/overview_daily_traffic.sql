@@ -8,10 +8,9 @@ source as (
 
     select *
     from traffic
-    where date between $start and $end
-      and coalesce(date_end, date) = date
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
+    where ss.day_inside(date, date_end, $start, $end)
+      and ss.picked($src, source)
+      and ss.picked($dev, device)
 
 ),
 

@@ -1,5 +1,7 @@
 -- overview_kpis_orders: the shop's KPI sums from order lines paid inside a date range.
--- params: $start, $end (date, inclusive), $src, $dev, $prov (varchar[]; null = all)
+-- params: $start, $end (date, inclusive), $src, $dev, $prov, $plat (varchar[];
+--         null = all)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row. Sums from rollup_orders_daily_region; distinct paying buyers from
 -- rollup_orders_region_buyers: with no filter a count of the rows marked as a buyer's
 -- first paid day in the range (see that file), else a distinct count over the filtered
@@ -10,11 +12,9 @@ with
 daily as (
 
     select *
-    from rollup_orders_daily_region
-    where day between $start and $end
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
+    from ss.order_rollup(
+        'rollup_orders_daily_region', $start, $end, $src, $dev, $prov, $plat, $cur
+    )
 
 ),
 
@@ -22,7 +22,7 @@ buyers_by_first_day as (
 
     select count(*) filter (where previous_shop_paid_day < $start) as paying_buyers
     from rollup_orders_region_buyers
-    where $src is null and $dev is null and $prov is null
+    where $src is null and $dev is null and $prov is null and $plat is null and $cur is null
       and day between $start and $end
 
 ),
@@ -30,19 +30,17 @@ buyers_by_first_day as (
 buyers_distinct as (
 
     select count(distinct buyer_key) as paying_buyers
-    from rollup_orders_region_buyers
-    where not ($src is null and $dev is null and $prov is null)
-      and day between $start and $end
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
+    from ss.order_rollup(
+        'rollup_orders_region_buyers', $start, $end, $src, $dev, $prov, $plat, $cur
+    )
+    where not ($src is null and $dev is null and $prov is null and $plat is null and $cur is null)
 
 ),
 
 buyers as (
 
     select
-        case when $src is null and $dev is null and $prov is null
+        case when $src is null and $dev is null and $prov is null and $plat is null and $cur is null
             then buyers_by_first_day.paying_buyers
             else buyers_distinct.paying_buyers
         end as paying_buyers

@@ -1,5 +1,6 @@
 -- overview_kpis_products: the shop's KPI sums from product rows inside a date range.
--- params: $start, $end (date, inclusive), $cat (varchar[]; null = all)
+-- params: $start, $end (date, inclusive), $cat, $plat (varchar[]; null = all)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row. A row counts only when its whole period (date..date_end) lies inside
 -- the range; rows that overlap it but stick out are counted in count_rows_left_out.
 -- Visitors and buyers summed over products count a person once per product and day.
@@ -8,19 +9,17 @@ with
 
 source as (
 
-    select
-        *,
-        coalesce(date_end, date) as last_day
-    from products
-    where date <= $end
-      and coalesce(date_end, date) >= $start
-      and ($cat is null or list_contains($cat, category))
+    select *
+    from ss.period_rows('products', $start, $end, null, null)
+    where ss.picked($cat, category)
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
 
 ),
 
 inside as (
 
-    select * from source where date >= $start and last_day <= $end
+    select * from source where is_current
 
 ),
 

@@ -8,20 +8,16 @@ with
 
 source as (
 
-    select
-        *,
-        coalesce(date_end, date) as last_day
-    from traffic
-    where date <= $end
-      and coalesce(date_end, date) >= $start
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
+    select *
+    from ss.period_rows('traffic', $start, $end, null, null)
+    where ss.picked($src, source)
+      and ss.picked($dev, device)
 
 ),
 
 inside as (
 
-    select * from source where date >= $start and last_day <= $end
+    select * from source where is_current
 
 ),
 

@@ -1,6 +1,7 @@
 -- overview_movers_product: products whose paid amount changed most vs the compare period.
--- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov, $cat
---         (varchar[]; null = all), $limit (int)
+-- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov, $cat,
+--         $plat (varchar[]; null = all), $limit (int)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per product. From the products dataset when it has rows, else from
 -- orders (origin says which): rollup_orders_daily_product, or the order lines when a
 -- source/device/province filter is set (the rollup does not keep those columns). A period
@@ -12,13 +13,13 @@ product_rows as (
     select
         product_id,
         product_name,
-        date as first_day,
-        coalesce(date_end, date) as last_day,
+        first_day,
+        last_day,
         paid_amount
-    from products
-    where date <= greatest($end, $cmp_end)
-      and coalesce(date_end, date) >= least($start, $cmp_start)
-      and ($cat is null or list_contains($cat, category))
+    from ss.period_rows('products', $start, $end, $cmp_start, $cmp_end)
+    where ss.picked($cat, category)
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
 
 ),
 
@@ -33,6 +34,8 @@ order_rows as (
     from rollup_orders_daily_product
     where $src is null and $dev is null and $prov is null
       and day between least($start, $cmp_start) and greatest($end, $cmp_end)
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
 
     union all
 
@@ -48,9 +51,11 @@ order_rows as (
       and product_id is not null
       and order_time >= cast(least($start, $cmp_start) as timestamp)
       and order_time < cast(cast(greatest($end, $cmp_end) as date) + 1 as timestamp)
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
+      and ss.picked($src, source)
+      and ss.picked($dev, device)
+      and ss.picked($prov, province)
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
 
 ),
 
@@ -76,9 +81,11 @@ by_item as (
         origin,
         product_id,
         coalesce(max(product_name), product_id) as item,
-        sum(paid_amount) filter (where first_day >= $start and last_day <= $end) as paid_amount,
         sum(paid_amount) filter (
-            where first_day >= $cmp_start and last_day <= $cmp_end
+            where ss.inside(first_day, last_day, $start, $end)
+        ) as paid_amount,
+        sum(paid_amount) filter (
+            where ss.inside(first_day, last_day, $cmp_start, $cmp_end)
         ) as cmp_paid_amount
     from chosen
     group by origin, product_id

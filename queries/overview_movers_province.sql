@@ -1,6 +1,7 @@
 -- overview_movers_province: provinces whose paid amount changed most vs the compare period.
--- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov
+-- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov, $plat
 --         (varchar[]; null = all), $limit (int)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per province. From orders (rollup_orders_daily_region) when they have
 -- dated lines with provinces, else from the regions dataset (origin says which); region
 -- rows without dates are not placed in any period. used by: views/overview.py
@@ -13,12 +14,11 @@ order_rows as (
         day as first_day,
         day as last_day,
         paid_amount
-    from rollup_orders_daily_region
+    from ss.order_rollup(
+        'rollup_orders_daily_region',
+        least($start, $cmp_start), greatest($end, $cmp_end), $src, $dev, $prov, $plat, $cur
+    )
     where province is not null
-      and day between least($start, $cmp_start) and greatest($end, $cmp_end)
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
 
 ),
 
@@ -35,11 +35,11 @@ region_rows as (
     select
         province as item,
         date as first_day,
-        coalesce(date_end, date) as last_day,
+        date_end as last_day,
         paid_amount
     from regions
     where date is not null
-      and ($prov is null or list_contains($prov, province))
+      and ss.picked($prov, province)
 
 ),
 
@@ -57,9 +57,11 @@ by_item as (
     select
         origin,
         item,
-        sum(paid_amount) filter (where first_day >= $start and last_day <= $end) as paid_amount,
         sum(paid_amount) filter (
-            where first_day >= $cmp_start and last_day <= $cmp_end
+            where ss.inside(first_day, last_day, $start, $end)
+        ) as paid_amount,
+        sum(paid_amount) filter (
+            where ss.inside(first_day, last_day, $cmp_start, $cmp_end)
         ) as cmp_paid_amount
     from chosen
     group by all

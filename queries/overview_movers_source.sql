@@ -1,6 +1,7 @@
 -- overview_movers_source: traffic sources whose paid amount changed most vs the compare period.
--- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov (varchar[];
---         null = all), $limit (int)
+-- params: $start, $end, $cmp_start, $cmp_end (date, inclusive), $src, $dev, $prov, $plat
+--         (varchar[]; null = all), $limit (int)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per source. From traffic when it has paid amounts by source, else from
 -- orders via rollup_orders_daily_region (origin says which). A traffic row counts in a
 -- period only when its whole period (date..date_end) lies inside it. used by: views/overview.py
@@ -11,14 +12,14 @@ traffic_rows as (
     select
         source as item,
         date as first_day,
-        coalesce(date_end, date) as last_day,
+        date_end as last_day,
         paid_amount
     from traffic
     where paid_amount is not null
       and source is not null
       and source <> '全部'
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
+      and ss.picked($src, source)
+      and ss.picked($dev, device)
 
 ),
 
@@ -37,12 +38,11 @@ order_rows as (
         day as first_day,
         day as last_day,
         paid_amount
-    from rollup_orders_daily_region
+    from ss.order_rollup(
+        'rollup_orders_daily_region',
+        least($start, $cmp_start), greatest($end, $cmp_end), $src, $dev, $prov, $plat, $cur
+    )
     where source is not null
-      and day between least($start, $cmp_start) and greatest($end, $cmp_end)
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
 
 ),
 
@@ -61,9 +61,11 @@ by_item as (
     select
         origin,
         item,
-        sum(paid_amount) filter (where first_day >= $start and last_day <= $end) as paid_amount,
         sum(paid_amount) filter (
-            where first_day >= $cmp_start and last_day <= $cmp_end
+            where ss.inside(first_day, last_day, $start, $end)
+        ) as paid_amount,
+        sum(paid_amount) filter (
+            where ss.inside(first_day, last_day, $cmp_start, $cmp_end)
         ) as cmp_paid_amount
     from chosen
     group by all

@@ -1,7 +1,9 @@
 -- products_daily: one product's day-by-day sums, for its detail view (trend and funnel).
 -- params: $origin (varchar: 'products' | 'orders', the dataset the ranking came from),
---         $product_id (varchar), $start, $end (date, inclusive), $cat, $src, $dev, $prov
---         (varchar[]; null = all; $cat applies to products, the others to orders)
+--         $product_id (varchar), $start, $end (date, inclusive), $cat, $src, $dev, $prov,
+--         $plat (varchar[]; null = all; $cat applies to products, $plat to both, the
+--         others to orders)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per day with data. Products: daily rows only (a period row cannot be
 -- placed on a day). Orders: from rollup_orders_daily_product, or from the order lines
 -- when a source/device/province filter is set. used by: views/products.py
@@ -21,10 +23,10 @@ product_rows as (
     from products
     where $origin = 'products'
       and product_id = $product_id
-      and date >= cast($start as date)
-      and coalesce(date_end, date) = date
-      and date <= cast($end as date)
-      and ($cat is null or list_contains($cat, category))
+      and ss.day_inside(date, date_end, cast($start as date), cast($end as date))
+      and ss.picked($cat, category)
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
     group by date
 
 ),
@@ -45,6 +47,8 @@ rollup_rows as (
       and $src is null and $dev is null and $prov is null
       and day between $start and $end
       and product_id = $product_id
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
     group by day
 
 ),
@@ -66,9 +70,11 @@ line_rows as (
       and product_id = $product_id
       and order_time >= cast($start as timestamp)
       and order_time < cast(cast($end as date) + 1 as timestamp)
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
+      and ss.picked($src, source)
+      and ss.picked($dev, device)
+      and ss.picked($prov, province)
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
     group by 1
 
 )

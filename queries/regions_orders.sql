@@ -1,6 +1,8 @@
 -- regions_orders: order sums and paying buyers per province (or per city of one province).
--- params: $start, $end (date, inclusive), $src, $dev, $prov (varchar[]; null = all),
+-- params: $start, $end (date, inclusive), $src, $dev, $prov, $plat (varchar[];
+--         null = all),
 --         $province (varchar; null = one row per province, else one row per city of it)
+--         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per province (city null), or per city within $province. Names are as
 -- stored (ingest normalises them; NULL = unknown or masked, kept as its own row).
 -- Sums come from rollup_orders_daily_region. Buyers are exact distinct counts from
@@ -23,12 +25,10 @@ sums as (
         sum(refund_amount) as refund_amount,
         cast(sum(count_paid_lines) as bigint) as count_paid_lines,
         cast(sum(count_buyer_lines) as bigint) as count_buyer_lines
-    from rollup_orders_daily_region
-    where day between $start and $end
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
-      and ($province is null or province = $province)
+    from ss.order_rollup(
+        'rollup_orders_daily_region', $start, $end, $src, $dev, $prov, $plat, $cur
+    )
+    where $province is null or province = $province
     group by all
 
 ),
@@ -40,9 +40,9 @@ buyers_by_first_day as (
         cast(null as varchar) as city,
         count(*) filter (where previous_paid_day < $start) as paying_buyers
     from rollup_orders_region_buyers
-    where $src is null and $dev is null and $province is null
+    where $src is null and $dev is null and $province is null and $plat is null and $cur is null
       and day between $start and $end
-      and ($prov is null or list_contains($prov, province))
+      and ss.picked($prov, province)
     group by province
 
 ),
@@ -56,12 +56,10 @@ buyers_distinct as (
             province,
             case when $province is null then null else city end as city,
             buyer_key
-        from rollup_orders_region_buyers
-        where not ($src is null and $dev is null and $province is null)
-          and day between $start and $end
-          and ($src is null or list_contains($src, source))
-          and ($dev is null or list_contains($dev, device))
-          and ($prov is null or list_contains($prov, province))
+        from ss.order_rollup(
+            'rollup_orders_region_buyers', $start, $end, $src, $dev, $prov, $plat, $cur
+        )
+        where not ($src is null and $dev is null and $province is null and $plat is null and $cur is null)
           and ($province is null or province = $province)
         group by all
     )

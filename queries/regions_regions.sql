@@ -14,11 +14,9 @@ with
 
 source as (
 
-    select
-        *,
-        coalesce(date_end, date) as last_day
+    select *
     from regions
-    where ($prov is null or list_contains($prov, province))
+    where ss.picked($prov, province)
       and ($province is null or province = $province)
 
 ),
@@ -27,8 +25,8 @@ placed as (
 
     select
         *,
-        date is not null and date >= $start and last_day <= $end as is_inside,
-        date is not null and date <= $end and last_day >= $start as is_overlapping
+        date is not null and ss.inside(date, date_end, $start, $end) as is_inside,
+        date is not null and ss.overlaps(date, date_end, $start, $end) as is_overlapping
     from source
 
 ),

@@ -1,7 +1,9 @@
--- rollup_orders_daily_product: order lines summed per day × product × SKU.
+-- rollup_orders_daily_product: order lines summed per day × product × SKU × platform
+--   × currency.
 -- params: none (built at load time by workspace.rebuild_rollups, inside the load transaction)
--- grain: one row per (day, product_id, sku_id); lines without a product key are left out
--- (they cannot be ranked; a load gives every line one: product id, else SKU, else name).
+-- grain: one row per (day, product_id, sku_id, platform, currency); lines without a product
+-- key are left out (they cannot be ranked; a load gives every line one: product id, else
+-- SKU, else name). An order's platform and currency are set per load, one per order.
 -- Only paid orders sell: paid_amount is the paid lines' own sales (line_amount), never the
 -- order's amount, which would count an order's shipping and discounts once per line.
 -- day is the payment day (order_time). Orders are counted per group (an order is paid on
@@ -18,6 +20,8 @@ source as (
         cast(order_time as date) as day,
         product_id,
         sku_id,
+        platform,
+        currency,
         product_name,
         order_id,
         paid,
@@ -35,6 +39,8 @@ daily as (
         day,
         product_id,
         sku_id,
+        platform,
+        currency,
         max(product_name) as product_name,
         count(*) as count_lines,
         count(distinct order_id) filter (where paid) as orders,
@@ -42,7 +48,7 @@ daily as (
         sum(line_amount) filter (where paid) as paid_amount,
         sum(refund_amount) filter (where paid) as refund_amount
     from source
-    group by day, product_id, sku_id
+    group by day, product_id, sku_id, platform, currency
 
 )
 

@@ -1,8 +1,11 @@
--- rollup_orders_daily_region: order lines summed per day × province × city × source × device.
+-- rollup_orders_daily_region: order lines summed per day × province × city × source × device
+--   × platform × currency.
 -- params: none (built at load time by workspace.rebuild_rollups, inside the load transaction)
--- grain: one row per (day, province, city, source, device); NULLs are kept as their own group
+-- grain: one row per (day, province, city, source, device, platform, currency); NULLs are
+-- kept as their own group
 -- (an unknown province is still counted). Orders are counted per group: an order's lines
--- share its province, city, source and device (order-level fields), so these counts add up
+-- share its province, city, source, device, platform and currency (order-level fields, the
+-- last two set per load), so these counts add up
 -- across groups and days. Distinct buyers do not add up: see rollup_orders_region_buyers.
 -- Only paid orders (paid) count as 支付: their orders, units and paid_amount (the order's
 -- amount, on its lines so that it adds up once per order); unpaid orders are only lines.
@@ -25,6 +28,8 @@ source as (
         city,
         source,
         device,
+        platform,
+        currency,
         order_id,
         buyer_id,
         paid,
@@ -43,6 +48,8 @@ daily as (
         city,
         source,
         device,
+        platform,
+        currency,
         count(*) as count_lines,
         count(distinct order_id) filter (where paid) as orders,
         sum(quantity) filter (where paid) as units_sold,

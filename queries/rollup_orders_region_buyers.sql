@@ -1,8 +1,10 @@
--- rollup_orders_region_buyers: paying buyers per day × province × city × source × device,
+-- rollup_orders_region_buyers: paying buyers per day × province × city × source × device
+--   × platform × currency,
 -- deduplicated, so distinct buyers can be counted exactly for any date range, per
 -- province or for the whole shop.
 -- params: none (built at load time by workspace.rebuild_rollups, inside the load transaction)
--- grain: one row per distinct (day, province, city, source, device, buyer) among lines of
+-- grain: one row per distinct (day, province, city, source, device, platform, currency,
+-- buyer) among lines of
 -- paid orders (paid; unpaid orders have buyers who ordered, not paying buyers).
 --
 -- Why: distinct buyers cannot be summed across days, and count(distinct buyer_id) over
@@ -21,7 +23,7 @@
 -- is the distinct count per province, and the same with previous_shop_paid_day the
 -- shop's; count(previous_shop_paid_day) per day is the buyers of each day. Which row of a
 -- group carries the mark does not matter (rows of a group share day and province), so
--- the windows sort by numbers only. With source/device filters, or per city, queries
+-- the windows sort by numbers only. With source/device/platform filters, or per city, queries
 -- fall back to distinct counts over the (smaller) filtered rows.
 -- Sorted by day so a date range reads only its own row groups.
 -- used by: queries/regions_orders.sql, overview_kpis_orders.sql, overview_daily_buyers.sql
@@ -37,6 +39,8 @@ paid as (
         city,
         source,
         device,
+        platform,
+        currency,
         hash(buyer_id) as buyer_key
     from orders
     where paid
@@ -62,6 +66,8 @@ select
     city,
     source,
     device,
+    platform,
+    currency,
     buyer_key,
     case
         when previous_row_day is null then date '0001-01-01'

@@ -12,31 +12,19 @@ source as (
 
     select
         source,
-        date as first_day,
-        coalesce(date_end, date) as last_day,
+        is_current,
+        is_compare,
+        overlaps_current,
         visitors,
         add_to_cart_buyers,
         paying_buyers,
         paid_amount,
         spend
-    from traffic
+    from ss.period_rows('traffic', $start, $end, $cmp_start, $cmp_end)
     where source is not null
       and source <> '全部'
-      and date <= greatest($end, $cmp_end)
-      and coalesce(date_end, date) >= least($start, $cmp_start)
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-
-),
-
-flagged as (
-
-    select
-        *,
-        first_day >= $start and last_day <= $end as is_current,
-        first_day >= $cmp_start and last_day <= $cmp_end as is_compare,
-        first_day <= $end and last_day >= $start as overlaps_current
-    from source
+      and ss.picked($src, source)
+      and ss.picked($dev, device)
 
 ),
 
@@ -56,7 +44,7 @@ sums as (
         sum(paying_buyers) filter (where is_compare) as cmp_paying_buyers,
         sum(paid_amount) filter (where is_compare) as cmp_paid_amount,
         sum(spend) filter (where is_compare) as cmp_spend
-    from flagged
+    from source
     group by all
 
 )

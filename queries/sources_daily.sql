@@ -8,12 +8,11 @@ source as (
 
     select *
     from traffic
-    where date between $start and $end
-      and coalesce(date_end, date) = date
+    where ss.day_inside(date, date_end, $start, $end)
       and source is not null
       and source <> '全部'
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
+      and ss.picked($src, source)
+      and ss.picked($dev, device)
 
 ),
 

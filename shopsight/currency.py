@@ -14,6 +14,15 @@ FX_SETTING = "fx_rates"  # workspace setting: {"USD": 7.1, ...}, CNY per unit
 BASE = "CNY"
 
 
+def shown(codes: list[str]) -> str | None:
+    """The one currency money is shown in when the rows hold several (CNY when loaded, else
+    the first), so that amounts are never added across currencies; None when there is
+    at most one (nothing to keep apart)."""
+    if len(codes) <= 1:
+        return None
+    return BASE if BASE in codes else sorted(codes)[0]
+
+
 def convert(amounts: Mapping[str | None, float], rates: Mapping[str, float]
             ) -> tuple[float | None, list[str]]:
     """(the amounts in CNY added up, or None; the currencies that have no rate).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from pathlib import Path
 
 import duckdb
@@ -16,10 +17,33 @@ import pandas as pd
 QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
+MACROS = "macros"  # queries/macros.sql: the shared rules, in the catalog below
+MACRO_CATALOG = "ss"
+_install_guard = threading.Lock()
 
 
 def names(prefix: str = "") -> list[str]:
     return sorted(p.stem for p in QUERY_DIR.glob(f"{prefix}*.sql"))
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Make the shared macros (queries/macros.sql) callable as `ss.<name>` on `con`.
+
+    They go into an in-memory catalog attached to the database instance, so every cursor
+    of it sees them, also after the configuration is locked (attaching `:memory:` reads
+    no file). Once per instance: a second connection to an open file shares it.
+    """
+    with _install_guard:  # two threads replacing one macro at once conflict
+        found = con.execute(
+            "select count(*) from duckdb_databases() where database_name = $name",
+            {"name": MACRO_CATALOG},
+        ).fetchone()[0]
+        if found:
+            return
+        # writable even on a read-only instance (it would inherit read-only, and a macro
+        # cannot be created); it holds macros only, never workspace data
+        con.execute(f"attach ':memory:' as {MACRO_CATALOG} (read_only false)")
+        con.execute(sql(MACROS))
 
 
 @functools.cache

@@ -20,6 +20,7 @@ the data covers.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -28,6 +29,7 @@ import pandas as pd
 
 from shopsight import (
     abtest,
+    currency,
     funnel,
     inquiries,
     kpis,
@@ -62,6 +64,7 @@ class Period:
     end: date
     cmp_start: date
     cmp_end: date
+    currency: str | None = None  # the one currency money counts in; None = only one loaded
 
     @property
     def days(self) -> int:
@@ -113,8 +116,10 @@ def last_day(bounds: pd.DataFrame) -> date | None:
 
 
 def params(p: Period) -> tuple[dict, dict]:
-    """Query params for the period and for the previous one: the whole shop, no filter."""
-    none = {"src": None, "dev": None, "prov": None, "cat": None}
+    """Query params for the period and for the previous one: the whole shop, no filter
+    (money in the period's one currency)."""
+    none = {"src": None, "dev": None, "prov": None, "cat": None, "plat": None,
+            "cur": p.currency}
     now = {"start": p.start, "end": p.end, "cmp_start": p.cmp_start, "cmp_end": p.cmp_end,
            **none}
     before = {**now, "start": p.cmp_start, "end": p.cmp_end}
@@ -546,6 +551,9 @@ def build(run: Run, p: Period, lang: str, datasets: Sequence[Mapping]) -> Report
     which kinds are loaded and which extra columns they kept."""
     loaded = {d["kind"] for d in datasets if d.get("rows")}
     columns = {d["kind"]: list(d.get("columns") or ()) for d in datasets}
+    # several currencies: the pages' rule, one currency (CNY when loaded), the others named
+    codes = run("currencies")["currency"].tolist()
+    p = dataclasses.replace(p, currency=currency.shown(codes))
     makers = {
         "kpis": lambda: kpi_section(run, p, loaded, lang),
         "funnel": lambda: funnel_section(run, p, lang),
@@ -560,4 +568,7 @@ def build(run: Run, p: Period, lang: str, datasets: Sequence[Mapping]) -> Report
     title = t(f"rep.title_{p.kind}", lang)
     subtitle = t("rep.subtitle", lang, start=p.start.isoformat(), end=p.end.isoformat(),
                  cmp_start=p.cmp_start.isoformat(), cmp_end=p.cmp_end.isoformat())
+    if p.currency is not None:
+        subtitle += " " + t("rep.currency_only", lang, cur=p.currency,
+                            codes="、".join(c for c in codes if c != p.currency))
     return Report(p, lang, title, subtitle, sections)

@@ -208,6 +208,7 @@ class Workspace:
             from shopsight import backends
 
             con = backends.connect_lake(self, read_only=read_only)
+            queries.install_macros(con)
             if not read_only:
                 with self.write_lock():  # a rollup rebuild must not race a load
                     ensure_schema(con, lake=True)
@@ -235,6 +236,7 @@ class Workspace:
             with self.write_lock():  # a rollup rebuild must not race a load
                 ensure_schema(con)
         _lockdown(con)
+        queries.install_macros(con)
         return con
 
     def write_lock(self) -> threading.Lock:

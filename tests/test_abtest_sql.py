@@ -31,6 +31,7 @@ ALL = {"test_id": None, "start_date": None, "end_date": None}
 @pytest.fixture
 def con():
     c = duckdb.connect()
+    queries.install_macros(c)  # what workspace connections get
     c.execute(schema.create_table_sql("image_tests"))
     c.executemany(
         "insert into image_tests (test_id, variant, date, impressions, clicks, product_id, spend,"

@@ -16,7 +16,7 @@ from shopsight.ui import funnel as fn
 PAGE = "views/funnel.py"
 NOV = {"start": date(2026, 11, 1), "end": date(2026, 11, 30)}
 OCT = {"cmp_start": date(2026, 10, 2), "cmp_end": date(2026, 10, 31)}
-NO_FILTERS = {"src": None, "dev": None, "prov": None, "cat": None}
+NO_FILTERS = {"src": None, "dev": None, "prov": None, "plat": None, "cur": None, "cat": None}
 T0 = datetime(2026, 11, 10, 10, 0)
 
 

@@ -12,7 +12,7 @@ from shopsight.ui import kpi
 PAGE = "views/overview.py"
 NOV = {"start": date(2026, 11, 1), "end": date(2026, 11, 30)}
 OCT = {"start": date(2026, 10, 2), "end": date(2026, 10, 31)}  # previous 30 days
-NO_FILTERS = {"src": None, "dev": None, "prov": None, "cat": None}
+NO_FILTERS = {"src": None, "dev": None, "prov": None, "plat": None, "cur": None, "cat": None}
 
 
 def shown(at, lang="zh") -> dict[str, tuple[str, str]]:

@@ -28,7 +28,7 @@ CORE = [
     "overview_movers_source", "abtest_tests", "abtest_variants", "abtest_daily", "event_funnel",
     "abtest_variant_names", "products_daily",
 ]
-SKIP = {"ingest_macros"}  # not a page query: run on the private parsing connection
+SKIP = {"ingest_macros", "macros"}  # macro definitions, not page queries
 
 
 def page_queries() -> list[str]:

@@ -24,7 +24,7 @@ from shopsight.ui.downloads import safe_csv
 
 PAID = ("paid", "partially_refunded", "refunded")
 MAY = {"start": dt.date(2019, 5, 1), "end": dt.date(2019, 5, 31)}
-NO_FILTER = {"src": None, "dev": None, "prov": None}
+NO_FILTER = {"src": None, "dev": None, "prov": None, "plat": None, "cur": None}
 
 
 def raw(path, encoding="utf-8") -> pd.DataFrame:

@@ -170,6 +170,7 @@ def product_rows() -> list[dict]:
 @pytest.fixture(scope="module")
 def pcon():
     c = duckdb.connect()
+    queries.install_macros(c)  # what workspace connections get
     c.execute(schema.create_table_sql("products"))
     c.register("incoming", pa.Table.from_pylist(product_rows()))
     c.execute("insert into products by name select * from incoming")

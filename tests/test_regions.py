@@ -14,7 +14,7 @@ from shopsight import regions, workspace
 from shopsight.geo.names import PROVINCES
 
 NOV = {"start": date(2026, 11, 1), "end": date(2026, 11, 10), "src": None, "dev": None,
-       "prov": None}
+       "prov": None, "plat": None, "cur": None}
 OCT = {**NOV, "start": date(2026, 10, 22), "end": date(2026, 10, 31)}
 
 # (order, day, buyer, province, city, paid, source, device)
@@ -154,7 +154,7 @@ def test_drillable_provinces_have_city_data(geo_ws, run_query):
 
 def test_regions_dataset_rules(geo_ws, run_query):
     raw = run_query(geo_ws, "regions_regions", start=date(2026, 11, 1), end=date(2026, 11, 30),
-                    prov=None, province=None, undated=True)
+                    prov=None, plat=None, cur=None, province=None, undated=True)
     t = regions.normalise(raw, "province")
     by = t.set_index("name")
     assert by.at["广东省", "paid_amount"] == 3000.0  # the province row, not + its cities
@@ -164,10 +164,10 @@ def test_regions_dataset_rules(geo_ws, run_query):
     assert raw["count_rows_left_out"].iloc[0] == 1
     assert raw["count_undated_rows"].sum() == 1
     cmp_ = run_query(geo_ws, "regions_regions", start=date(2026, 11, 1),
-                     end=date(2026, 11, 30), prov=None, province=None, undated=False)
+                     end=date(2026, 11, 30), prov=None, plat=None, cur=None, province=None, undated=False)
     assert "四川省" not in set(cmp_["province"])
     cities = run_query(geo_ws, "regions_regions", start=date(2026, 11, 1),
-                       end=date(2026, 11, 30), prov=None, province="广东省", undated=True)
+                       end=date(2026, 11, 30), prov=None, plat=None, cur=None, province="广东省", undated=True)
     assert dict(zip(cities["city"], cities["paid_amount"], strict=True)) == {
         "深圳市": 2000.0, "广州市": 1000.0}
     m = regions.add_metrics(t).set_index("name")

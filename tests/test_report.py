@@ -79,16 +79,16 @@ def test_every_section_of_the_small_shop_is_there(con):
 def test_kpis_equal_the_overview_queries(con):
     r = build(con)
     now = queries.run(con, "overview_kpis_traffic", start=date(2026, 11, 1), end=NOV, src=None,
-                      dev=None, prov=None, cat=None).iloc[0]
+                      dev=None, prov=None, plat=None, cur=None, cat=None).iloc[0]
     before = queries.run(con, "overview_kpis_traffic", start=date(2026, 10, 1),
-                         end=date(2026, 10, 31), src=None, dev=None, prov=None,
+                         end=date(2026, 10, 31), src=None, dev=None, prov=None, plat=None, cur=None,
                          cat=None).iloc[0]
     fig = r.section("kpis").figures
     for name in ("visitors", "paying_buyers", "conversion", "aov", "paid_amount"):
         assert fig[name] == pytest.approx(metrics.value(name, now)), name
         assert fig[f"cmp_{name}"] == pytest.approx(metrics.value(name, before)), name
     refunds = queries.run(con, "overview_kpis_products", start=date(2026, 11, 1), end=NOV,
-                          src=None, dev=None, prov=None, cat=None).iloc[0]
+                          src=None, dev=None, prov=None, plat=None, cur=None, cat=None).iloc[0]
     assert fig["refund_rate"] == pytest.approx(refunds["refund_amount"] / refunds["paid_amount"])
     assert fig["roi"] == pytest.approx(now["spend_paid_amount"] / now["spend"])
     # the traffic rows summed by hand: the query is right too
@@ -101,7 +101,7 @@ def test_kpis_equal_the_overview_queries(con):
 def test_funnel_sources_products_regions_equal_their_queries(con):
     r = build(con)
     p = {"start": date(2026, 11, 1), "end": NOV, "cmp_start": date(2026, 10, 1),
-         "cmp_end": date(2026, 10, 31), "src": None, "dev": None, "prov": None, "cat": None}
+         "cmp_end": date(2026, 10, 31), "src": None, "dev": None, "prov": None, "plat": None, "cur": None, "cat": None}
     steps = queries.run(con, "funnel_steps_traffic", **p, by=None).iloc[0]
     fun = r.section("funnel").figures
     assert fun["users_visitors"] == steps["visitors"]
@@ -151,7 +151,7 @@ def test_image_test_verdict_equals_the_ab_page(con):
 def test_inquiries_equal_their_queries(con):
     r = build(con)
     sums = queries.run(con, "inquiries_kpis", start=date(2026, 11, 1), end=NOV,
-                       prov=None).iloc[0]
+                       prov=None, plat=None, cur=None).iloc[0]
     fig = r.section("inquiries").figures
     assert fig["inquiries"] == sums["count_inquiries"] == 12
     assert fig["closed_inquiries"] == sums["count_closed"] == 4  # days 0, 3, 6, 9

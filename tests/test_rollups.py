@@ -68,6 +68,7 @@ def random_lines(n: int = 3000, seed: int = 7) -> list[dict]:
 def con():
     """An in-memory database with the orders table and its rollups, as a load leaves it."""
     c = duckdb.connect()
+    queries.install_macros(c)  # what workspace connections get
     for kind in schema.KINDS:  # the other datasets exist, empty, as in a workspace
         c.execute(schema.create_table_sql(kind))
     c.register("incoming", pa.Table.from_pylist(random_lines()))
@@ -147,7 +148,7 @@ DIRECT_BY_PROVINCE = """
 
 
 def _query_by_province(con, **params) -> dict:
-    df = queries.run(con, "regions_orders", **{"src": None, "dev": None, "prov": None,
+    df = queries.run(con, "regions_orders", **{"src": None, "dev": None, "prov": None, "plat": None, "cur": None,
                                                "province": None, **params})
     return {_none(r.province): (int(r.paying_buyers), round(r.paid_amount, 6), int(r.count_lines))
             for r in df.itertuples()}
@@ -158,7 +159,7 @@ def _none(v):
 
 
 def _direct(con, sql: str, **params) -> dict:
-    bind = {"src": None, "dev": None, "prov": None, **params}
+    bind = {"src": None, "dev": None, "prov": None, "plat": None, "cur": None, **params}
     used = {k: v for k, v in bind.items() if f"${k}" in sql}
     return {r[0]: (r[1], round(r[2], 6), r[3]) for r in con.execute(sql, used).fetchall()}
 
@@ -184,7 +185,7 @@ def test_distinct_buyers_per_city_equal_count_distinct(con):
     start, end = FIRST + timedelta(days=5), FIRST + timedelta(days=30)
     for src in (None, ["直通车"]):
         df = queries.run(con, "regions_orders", start=start, end=end, src=src, dev=None,
-                         prov=None, province="广东省")
+                         prov=None, plat=None, cur=None, province="广东省")
         got = {_none(r.city): (int(r.paying_buyers), round(r.paid_amount, 6))
                for r in df.itertuples()}
         rows = con.execute("""
@@ -200,13 +201,14 @@ def test_distinct_buyers_per_city_equal_count_distinct(con):
 
 def test_no_buyer_ids_means_unknown_buyers_not_zero():
     c = duckdb.connect()
+    queries.install_macros(c)  # what workspace connections get
     c.execute(schema.create_table_sql("orders"))
     c.execute("""insert into orders (order_id, order_time, paid, paid_amount, province)
                  values ('o1', timestamp '2026-11-01 10:00', true, 10.0, '广东省')""")
     for name in ROLLUPS:
         c.execute(queries.sql(name))
     df = queries.run(c, "regions_orders", start=date(2026, 11, 1), end=date(2026, 11, 1),
-                     src=None, dev=None, prov=None, province=None)
+                     src=None, dev=None, prov=None, plat=None, cur=None, province=None)
     assert df["paid_amount"].tolist() == [10.0]
     assert df["paying_buyers"].isna().all()
 
@@ -215,7 +217,7 @@ def test_product_ranking_reads_the_same_from_rollup_and_from_lines(con):
     """With a filter the query reads order lines; the filter that keeps everything must give
     what the rollup gives."""
     base = {"start": FIRST + timedelta(days=10), "end": FIRST + timedelta(days=35),
-            "level": "sku", "slow_days": 7, "cover_days": 14, "prov": None}
+            "level": "sku", "slow_days": 7, "cover_days": 14, "prov": None, "plat": None, "cur": None}
     from_rollup = queries.run(con, "products_ranking_orders", **base, src=None, dev=None)
     from_lines = queries.run(con, "products_ranking_orders", **base, src=None,
                              dev=list(DEVICES))
@@ -283,6 +285,10 @@ def _params(**kw) -> dict:
     return {"src": None, "dev": None, "prov": None, **kw}
 
 
+# the platform and currency filters, off: the direct SQL below does not take them
+ALL_ROWS = {"plat": None, "cur": None}
+
+
 def test_shop_mark_is_on_one_row_per_buyer_and_day(con):
     marked = con.execute("select count(previous_shop_paid_day) "
                          "from rollup_orders_region_buyers").fetchone()[0]
@@ -303,7 +309,7 @@ def test_shop_mark_is_on_one_row_per_buyer_and_day(con):
 def test_overview_kpis_equal_the_order_lines_for_any_range(con, filters):
     for start, end in _ranges():
         params = _params(start=start, end=end, **filters)
-        got = queries.run(con, "overview_kpis_orders", **params).iloc[0]
+        got = queries.run(con, "overview_kpis_orders", **params, **ALL_ROWS).iloc[0]
         want = con.execute(f"""
             select count(*), sum(quantity) filter (where paid),
                    (sum(paid_amount) filter (where paid))::double,
@@ -326,8 +332,8 @@ def test_overview_kpis_equal_the_order_lines_for_any_range(con, filters):
 def test_overview_daily_sums_and_buyers_equal_the_order_lines(con, filters):
     start, end = FIRST + timedelta(days=3), FIRST + timedelta(days=33)
     params = _params(start=start, end=end, **filters)
-    sums = queries.run(con, "overview_daily_orders", **params)
-    buyers = queries.run(con, "overview_daily_buyers", **params)
+    sums = queries.run(con, "overview_daily_orders", **params, **ALL_ROWS)
+    buyers = queries.run(con, "overview_daily_buyers", **params, **ALL_ROWS)
     want = con.execute(f"""
         select cast(order_time as date) as day, sum(quantity) filter (where paid),
                round(sum(paid_amount) filter (where paid), 6)::double,
@@ -349,7 +355,7 @@ def test_overview_movers_equal_the_order_lines(con, dim, filters):
     cmp = (FIRST, FIRST + timedelta(days=19))
     params = _params(start=cur[0], end=cur[1], cmp_start=cmp[0], cmp_end=cmp[1], cat=None,
                      limit=50, **filters)
-    got = queries.run(con, f"overview_movers_{dim}", **params)
+    got = queries.run(con, f"overview_movers_{dim}", **params, **ALL_ROWS)
     assert set(got["origin"]) == {"orders"}
     column = "product_id" if dim == "product" else dim
     name = "coalesce(max(product_name), item)" if dim == "product" else "item"
@@ -401,7 +407,7 @@ def test_a_new_workspace_has_its_rollups_and_answers_the_cli(data_dir):
     con = ws.connect(read_only=True)
     try:
         assert {n: h for n, (h, _) in _built(con).items()} == _current_hashes()
-        row = queries.run(con, "overview_kpis_orders", **_params(**NOVEMBER)).iloc[0]
+        row = queries.run(con, "overview_kpis_orders", **_params(**NOVEMBER), **ALL_ROWS).iloc[0]
         assert (row["count_rows"], row["paying_buyers"]) == (0, 0)
     finally:
         con.close()
@@ -451,7 +457,7 @@ def test_rollups_left_by_older_sql_are_rebuilt_on_connect(data_dir, monkeypatch,
         con.execute("create table rollup_orders_daily as select 1 as count_lines")
         con.execute("insert into _rollups values ('rollup_orders_daily', 'older', null)")
         with pytest.raises(duckdb.BinderException):
-            queries.run(con, "overview_kpis_orders", **params)
+            queries.run(con, "overview_kpis_orders", **params, **ALL_ROWS)
     finally:
         con.close()
 
@@ -462,7 +468,7 @@ def test_rollups_left_by_older_sql_are_rebuilt_on_connect(data_dir, monkeypatch,
             "where table_catalog = current_database()").fetchall()}
         assert "rollup_orders_daily" not in tables
         assert {n: h for n, (h, _) in _built(con).items()} == _current_hashes()
-        got = queries.run(con, "overview_kpis_orders", **params).iloc[0]
+        got = queries.run(con, "overview_kpis_orders", **params, **ALL_ROWS).iloc[0]
         buyers = {r["buyer_id"] for r in lines if r["paid"] and r["buyer_id"]}
         assert int(got["paying_buyers"]) == len(buyers)
         assert int(got["count_rows"]) == len(lines)

@@ -27,14 +27,14 @@ DEFAULT_PARAMS = {
     "cmp_start": date(2026, 10, 2), "cmp_end": date(2026, 10, 31),
     "start_date": None, "end_date": None,
     "cmp_start_date": date(2026, 10, 2), "cmp_end_date": date(2026, 10, 31),
-    "src": None, "dev": None, "prov": None, "cat": None,
+    "src": None, "dev": None, "prov": None, "cat": None, "plat": None, "cur": None,
     "source": None, "device": None, "province": None, "by": None,
     "steps": ["浏览商品", "加入购物车", "提交订单", "支付成功"], "window_seconds": 86_400,
     "test_id": None, "product_id": None, "origin": "orders", "level": "product",
     "slow_days": 14, "cover_days": 14, "limit": 8, "undated": True, "grain": "month",
     "as_of": date(2026, 11, 30), "lost": ["已流失"],
 }
-NOT_PAGE_QUERIES = {"ingest_macros"}  # macro definitions for the upload parser
+NOT_PAGE_QUERIES = {"ingest_macros", "macros"}  # macro definitions, not queries
 
 
 @pytest.fixture(scope="module")

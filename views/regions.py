@@ -26,6 +26,7 @@ if len(origins) > 1:
     origin = url_state.segmented(t("regions.origin", lang), origins, key="rg_origin",
                                  default=origins[0], container=cols[0],
                                  format_func=lambda o: t(f"kind.{o}", lang))
+f = filters.without_thin_compare(f, origin, lang)
 national = view.table(origin, f)
 metric = url_state.selectbox(t("regions.metric", lang), national.metrics, key="rg_metric",
                              default="paid_amount", container=cols[1],

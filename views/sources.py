@@ -12,6 +12,7 @@ from shopsight.ui import sources as src
 lang = session.lang()
 f = filters.current()
 st.title(t("sources.title", lang))
+f = filters.without_thin_compare(f, "traffic", lang)
 
 tbl = src.table(f)
 if tbl.empty:

@@ -39,6 +39,9 @@ TEXT: dict[str, str] = {
     "filters.province": "Province",
     "filters.category": "Category",
     "filters.platform": "Platform",
+    # the currency choice (money is never added across currencies)
+    "filters.currency": "Currency",
+    "filters.currency_others": "Money in {cur} only; choose another currency to see {codes} (amounts in different currencies are never added up).",
     "filters.all": "All",
     "filters.data_covers": "Data covers {start} – {end}",
     "filters.compare_range": "Compared with {start} – {end}",
@@ -757,6 +760,7 @@ TEXT: dict[str, str] = {
     'rep.title_week': 'Weekly shop report',
     'rep.title_month': 'Monthly shop report',
     'rep.subtitle': 'This period {start} ~ {end}, compared with {cmp_start} ~ {cmp_end}. The whole shop, without sidebar filters.',
+    'rep.currency_only': 'Money in {cur} only; the {codes} rows are left out (amounts in different currencies are never added up).',
     'rep.empty': 'There is no data at all for this period, so the report is empty. Pick a week or month the data covers, or upload data on the Data page first.',
     'rep.footer': 'Made by ShopSight. The sentences opening each section are generated from the numbers by fixed rules.',
     'rep.prev_week': 'last week',

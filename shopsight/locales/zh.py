@@ -40,6 +40,9 @@ TEXT: dict[str, str] = {
     "filters.province": "省份",
     "filters.category": "类目",
     "filters.platform": "平台",
+    # the currency choice (money is never added across currencies)
+    "filters.currency": "币种",
+    "filters.currency_others": "金额只计 {cur}；{codes} 的数据请切换币种查看（不同币种的金额不相加）。",
     "filters.all": "全部",
     "filters.data_covers": "数据覆盖 {start} ~ {end}",
     "filters.compare_range": "对比 {start} ~ {end}",
@@ -758,6 +761,7 @@ TEXT: dict[str, str] = {
     'rep.title_week': '店铺周报',
     'rep.title_month': '店铺月报',
     'rep.subtitle': '本期 {start} ~ {end}，对比上期 {cmp_start} ~ {cmp_end}。全店数据，不含侧栏筛选。',
+    'rep.currency_only': '金额只计 {cur}；{codes} 的数据未计入（不同币种的金额不相加）。',
     'rep.empty': '这一期没有任何数据，报告为空。请选择数据覆盖的周或月，或先在“数据管理”上传数据。',
     'rep.footer': '由 ShopSight 店铺经营看板生成。每段开头的文字由固定规则根据数字生成。',
     'rep.prev_week': '上周',

@@ -1,9 +1,12 @@
-"""Global filters (date range, compare period, source, device, province, category),
-kept in the link so a copied URL reproduces the view.
+"""Global filters (date range, compare period, source, device, province, category,
+platform, currency), kept in the link so a copied URL reproduces the view.
 
-Link keys: start, end (YYYY-MM-DD), cmp (prev | yoy | none), src, dev, prov, cat
-(repeated for several values: ?src=直通车&src=手淘搜索).  Widget keys: sb_dates,
-sb_cmp, sb_src, sb_dev, sb_prov, sb_cat.
+Link keys: start, end (YYYY-MM-DD), cmp (prev | yoy | none), src, dev, prov, cat, plat
+(repeated for several values: ?src=直通车&src=手淘搜索), cur (one ISO code).  Widget keys:
+sb_dates, sb_cmp, sb_src, sb_dev, sb_prov, sb_cat, sb_plat, sb_cur.
+
+Money is never added across currencies: when the order and product rows hold several,
+the currency choice appears and every query gets the one chosen ($cur).
 
 The link seeds the widgets once per session (or after a workspace switch); from then
 on the widgets are the truth and every run writes them back to the link.  Values
@@ -19,22 +22,25 @@ Pages read the result with `filters.current()`:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from shopsight import coverage, periods, schema
+from shopsight import coverage, currency, periods, schema
 from shopsight.i18n import t
 from shopsight.ui import data, session
 
 # link key -> canonical column it filters
-DIMS: dict[str, str] = {"src": "source", "dev": "device", "prov": "province", "cat": "category"}
+DIMS: dict[str, str] = {"src": "source", "dev": "device", "prov": "province", "cat": "category",
+                        "plat": "platform"}
 DIM_LABELS = {"src": "filters.source", "dev": "filters.device", "prov": "filters.province",
-              "cat": "filters.category"}
+              "cat": "filters.category", "plat": "filters.platform"}
 DATES_KEY = "sb_dates"
 CMP_KEY = "sb_cmp"
+CUR_KEY = "sb_cur"
 _STATE_KEY = "filters"
 _SEEDED_FOR = "_filters_seeded_for"
 WIDGET_KEYS = {dim: f"sb_{dim}" for dim in DIMS}
@@ -48,6 +54,7 @@ class Filters:
     end: date
     cmp: str = periods.DEFAULT_COMPARE
     selected: dict[str, tuple[str, ...]] = field(default_factory=dict)  # dim -> values; empty = all
+    currency: str | None = None  # the one currency of money rows; None = only one is loaded
 
     @property
     def compare(self) -> periods.Range | None:
@@ -58,11 +65,12 @@ class Filters:
         return list(self.selected.get(dim, ())) or None
 
     def params(self) -> dict:
-        """$start, $end, $src, $dev, $prov, $cat for queries; also $cmp_start/$cmp_end
+        """$start, $end, $src, $dev, $prov, $cat, $plat for queries; also $cmp_start/$cmp_end
         (the compare range, or the current one when not comparing)."""
         cmp_start, cmp_end = self.compare or (self.start, self.end)
         out = {"start": self.start, "end": self.end, "cmp_start": cmp_start, "cmp_end": cmp_end}
         out.update({dim: self.values(dim) for dim in DIMS})
+        out["cur"] = self.currency
         return out
 
     def compare_params(self) -> dict | None:
@@ -86,6 +94,11 @@ def options() -> dict[str, list[str]]:
     return {dim: df.loc[df["dim"] == dim, "value"].tolist() for dim in DIMS}
 
 
+def currencies() -> list[str]:
+    """The currencies of the loaded order and product rows, CNY first."""
+    return data.query("currencies")["currency"].tolist()
+
+
 def bounds() -> pd.DataFrame:
     """data.query("date_bounds"): first/last day and rows per dataset kind."""
     return data.query("date_bounds")
@@ -96,7 +109,7 @@ def default_range() -> periods.Range:
     return coverage.default_range(coverage.covered_days(data.query("load_coverage"), RANGE_KINDS))
 
 
-def _seed_from_link(opts: dict[str, list[str]], lang: str) -> None:
+def _seed_from_link(opts: dict[str, list[str]], codes: list[str], lang: str) -> None:
     """Put the link's filters into the widgets' state; bad values -> defaults + notice."""
     ss, qp = st.session_state, st.query_params
     start, end = qp.get("start"), qp.get("end")
@@ -118,6 +131,10 @@ def _seed_from_link(opts: dict[str, list[str]], lang: str) -> None:
             session.notice(t("notice.unknown_values", lang, name=t(DIM_LABELS[dim], lang),
                              values="、".join(unknown)))
         ss[key] = [v for v in asked if v in opts[dim]]
+    cur = qp.get("cur")
+    if cur is not None and cur not in codes:
+        session.notice(t("notice.unknown_values", lang, name=t("filters.currency", lang), values=cur))
+    ss[CUR_KEY] = cur if cur in codes else currency.shown(codes)
 
 
 def _write_link(f: Filters) -> None:
@@ -127,6 +144,7 @@ def _write_link(f: Filters) -> None:
         "end": [f.end.isoformat()],
         "cmp": [f.cmp],
         **{dim: list(f.selected.get(dim, ())) for dim in DIMS},
+        "cur": [f.currency] if f.currency else [],
     }
     for key, values in want.items():
         if qp.get_all(key) == values:
@@ -140,7 +158,7 @@ def _write_link(f: Filters) -> None:
 def reset() -> None:
     """Forget the filters (e.g. after a load changed the data's dates): the next run
     starts from the defaults, not from the link."""
-    for key in ("start", "end", *DIMS):
+    for key in ("start", "end", *DIMS, "cur"):
         if key in st.query_params:
             del st.query_params[key]
     st.session_state.pop(_SEEDED_FOR, None)
@@ -154,9 +172,10 @@ def render(lang: str, container=None) -> Filters:
     box = container or st.sidebar
     ss = st.session_state
     opts = options()
+    codes = currencies()
     ws_dir = session.workspace_dir()
     if ss.get(_SEEDED_FOR) != ws_dir:
-        _seed_from_link(opts, lang)
+        _seed_from_link(opts, codes, lang)
         ss[_SEEDED_FOR] = ws_dir
 
     box.date_input(t("filters.dates", lang), key=DATES_KEY, format="YYYY-MM-DD",
@@ -185,10 +204,48 @@ def render(lang: str, container=None) -> Filters:
                             placeholder=t("filters.all", lang))
         selected[dim] = tuple(ss.get(key, []))
 
-    f = Filters(start, end, f_cmp, {d: v for d, v in selected.items() if v})
+    f_cur = _currency_choice(box, codes, lang)
+    f = Filters(start, end, f_cmp, {d: v for d, v in selected.items() if v}, f_cur)
     ss[_STATE_KEY] = f
     _write_link(f)
     return f
+
+
+def without_thin_compare(f: Filters, kind: str, lang: str) -> Filters:
+    """对比期数据不全 (the Overview's rule, for any page): when `kind` covers the compare
+    period markedly less than the current one, say which days (or platforms) are missing
+    and return the filters without the comparison, so no change percentage is shown."""
+    if f.compare is None:
+        return f
+    cov = coverage.compare_coverage(data.query("load_coverage"), kind, (f.start, f.end),
+                                    f.compare)
+    if cov.complete:
+        return f
+    label = t(f"kind.{kind}", lang)
+    if cov.missing:
+        st.warning(t("overview.compare_incomplete_days", lang, start=f.compare[0].isoformat(),
+                     end=f.compare[1].isoformat(), count=len(cov.missing), kind=label,
+                     days=coverage.runs_text(cov.missing)), icon=":material/event_busy:")
+    if cov.missing_platforms:
+        st.warning(t("overview.compare_incomplete_platforms", lang, kind=label,
+                     platforms="、".join(cov.missing_platforms)), icon=":material/event_busy:")
+    return dataclasses.replace(f, cmp="none")
+
+
+def _currency_choice(box, codes: list[str], lang: str) -> str | None:
+    """One currency at a time when the money rows hold several (amounts of different
+    currencies are never added); the others are named so nothing is left out silently."""
+    ss = st.session_state
+    if len(codes) <= 1:
+        ss.pop(CUR_KEY, None)
+        return None
+    if ss.get(CUR_KEY) not in codes:
+        ss[CUR_KEY] = currency.shown(codes)
+    box.selectbox(t("filters.currency", lang), codes, key=CUR_KEY)
+    cur = ss[CUR_KEY]
+    box.caption(t("filters.currency_others", lang, cur=cur,
+                  codes="、".join(c for c in codes if c != cur)))
+    return cur
 
 
 def current() -> Filters:

@@ -182,7 +182,7 @@ def _cards_from_catalog(team, url: str, shown: dict) -> dict[str, str]:
         sums = queries.run(con.cursor(), "overview_kpis_orders",
                            start=date.fromisoformat(period["start"][0]),
                            end=date.fromisoformat(period["end"][0]),
-                           src=None, dev=None, prov=None).iloc[0]
+                           src=None, dev=None, prov=None, plat=None, cur=None).iloc[0]
     finally:
         con.close()
     by_label = {metrics.label(n, "zh"): n for n in metrics.METRICS}

@@ -1,0 +1,78 @@
+-- macros: the rules the page queries share, written once (filters, the whole-period rule,
+--   the blocks several queries open with).
+-- params: none. shopsight.queries.install_macros runs this file on every connection that
+-- runs queries, into the in-memory catalog `ss`: attached databases are seen by every cursor
+-- of the instance (temp macros are not), it works on read-only files and on DuckLake, and
+-- nothing is stored in the workspace (so nothing to rebuild when a rule changes).
+-- Macros are expanded when a query is bound: they cost nothing at run time.
+
+-- A multi-choice filter (varchar[]): nothing picked (null) lets every row through.
+create or replace macro ss.picked(sel, v) as
+    sel is null or list_contains(sel, v);
+
+-- Money of one currency: rows that name none are CNY (every load's default); a null cur
+-- keeps every row (one currency loaded, or amounts converted after).
+create or replace macro ss.in_currency(cur, c) as
+    cur is null or coalesce(c, 'CNY') = cur;
+
+-- The whole-period rule (DESIGN §2): a row of day d, or of the period d..d_end, counts in
+-- the range s..e only when its whole period lies inside it.
+create or replace macro ss.inside(d, d_end, s, e) as
+    d >= s and coalesce(d_end, d) <= e;
+
+-- The row's period touches s..e (rows that touch but are not inside are "left out").
+create or replace macro ss.overlaps(d, d_end, s, e) as
+    d <= e and coalesce(d_end, d) >= s;
+
+-- A one-day row (not a period total, which cannot be split by day) of a day in s..e.
+create or replace macro ss.day_inside(d, d_end, s, e) as
+    d between s and e and coalesce(d_end, d) = d;
+
+-- The first and last day a dataset covers (rows of day or time d, or of the period
+-- d..d_end), and its row count (date_bounds).
+create or replace macro ss.span(kind, d, d_end) as table
+    select
+        kind as kind,
+        cast(min(d) as date) as first_day,
+        cast(max(coalesce(d_end, d)) as date) as last_day,
+        count(*) as count_rows
+    from query_table(kind);
+
+-- Rows of a dated dataset (traffic, products, regions) touching the range s..e or the
+-- compare range cmp_s..cmp_e (null = no compare range), with their period and where they
+-- count: is_current / is_compare (whole period inside), overlaps_current (touches s..e).
+create or replace macro ss.period_rows(kind, s, e, cmp_s, cmp_e) as table
+    select
+        *,
+        date as first_day,
+        coalesce(date_end, date) as last_day,
+        ss.inside(date, date_end, s, e) as is_current,
+        ss.inside(date, date_end, cmp_s, cmp_e) as is_compare,
+        ss.overlaps(date, date_end, s, e) as overlaps_current
+    from query_table(kind)
+    where ss.overlaps(date, date_end, least(s, cmp_s), greatest(e, cmp_e));
+
+-- Rows of an order rollup (rollup_orders_daily_region, rollup_orders_region_buyers) of
+-- the days s..e that pass the order filters and are in the currency cur. The rollup is a parameter: a table named in a
+-- macro must exist when the macro is created, one given as a parameter is looked up when a
+-- query uses it.
+create or replace macro ss.order_rollup(rollup, s, e, src, dev, prov, plat, cur) as table
+    select *
+    from query_table(rollup)
+    where day between s and e
+      and ss.picked(src, source)
+      and ss.picked(dev, device)
+      and ss.picked(prov, province)
+      and ss.picked(plat, platform)
+      and ss.in_currency(cur, currency);
+
+-- Rows of one main-image test (null = every test) in start_date..end_date (null = open);
+-- the table is a parameter for the reason above.
+create or replace macro ss.image_test_rows(
+    test, start_date, end_date, tests := 'image_tests'
+) as table
+    select *
+    from query_table(tests)
+    where (test is null or test_id = test)
+      and (start_date is null or "date" >= cast(start_date as date))
+      and (end_date is null or "date" <= cast(end_date as date));

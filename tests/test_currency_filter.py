@@ -1,0 +1,114 @@
+"""Two currencies are never added up: queries take one ($cur), the sidebar offers the
+choice (CNY first, the others named), the report counts CNY and says so."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from shopsight import currency, queries, report, workspace
+
+START, END = date(2026, 11, 1), date(2026, 11, 30)
+NO_FILTER = {"src": None, "dev": None, "prov": None, "cat": None, "plat": None,
+             "start": START, "end": END}
+LOADS = (("淘宝", None), ("Shopify", "USD"))  # a load without a currency is CNY
+
+
+def _orders(prefix: str, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = 300
+    return pd.DataFrame({
+        "order_id": [f"{prefix}-{i}" for i in range(n)],
+        "order_time": [datetime(2026, 11, 1) + timedelta(hours=int(h))
+                       for h in rng.integers(0, 24 * 30, n)],
+        "buyer_id": [f"b{b}" for b in rng.integers(0, 50, n)],
+        "product_id": [f"p{p}" for p in rng.integers(0, 5, n)],
+        "quantity": rng.integers(1, 3, n),
+        "paid_amount": np.round(rng.uniform(10, 300, n), 2),
+        "line_amount": np.round(rng.uniform(10, 300, n), 2),
+        "paid": np.ones(n, dtype=bool),
+        "province": rng.choice(["广东省", "浙江省"], n),
+    })
+
+
+def _build(ws: workspace.Workspace) -> pd.DataFrame:
+    raw = []
+    for i, (plat, cur) in enumerate(LOADS):
+        df = _orders(plat, seed=i)
+        workspace.write_dataset(ws, "orders", pa.Table.from_pandas(df, preserve_index=False),
+                                mode="append", file=f"{plat}.csv", platform=plat, currency=cur)
+        raw.append(df.assign(currency=cur or "CNY"))
+    return pd.concat(raw, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    ws = workspace.open_workspace(tmp_path_factory.mktemp("cur") / "ws")
+    raw = _build(ws)
+    con = ws.connect(read_only=True)
+    yield con, raw
+    con.close()
+
+
+def test_currencies_are_listed_cny_first(shop):
+    con, _ = shop
+    codes = queries.run(con, "currencies")["currency"].tolist()
+    assert codes == ["CNY", "USD"]
+    assert currency.shown(codes) == "CNY"
+    assert currency.shown(["USD"]) is None and currency.shown(["JPY", "USD"]) == "JPY"
+
+
+@pytest.mark.parametrize("cur", ["CNY", "USD"])
+def test_money_queries_count_one_currency(shop, cur):
+    con, raw = shop
+    rows = raw[raw["currency"] == cur]
+    params = {**NO_FILTER, "cur": cur}
+    kpis = queries.run(con, "overview_kpis_orders", **params).iloc[0]
+    assert float(kpis["paid_amount"]) == pytest.approx(rows["paid_amount"].sum())
+    assert kpis["paying_buyers"] == rows["buyer_id"].nunique()
+    regions = queries.run(con, "regions_orders", **params, province=None).set_index("province")
+    for prov, amount in rows.groupby("province")["paid_amount"].sum().items():
+        assert float(regions.loc[prov, "paid_amount"]) == pytest.approx(amount)
+    daily = queries.run(con, "overview_daily_orders", **params)
+    assert float(daily["paid_amount"].sum()) == pytest.approx(rows["paid_amount"].sum())
+    product = queries.run(con, "products_daily", **params, origin="orders", product_id="p1")
+    assert float(product["paid_amount"].sum()) == pytest.approx(
+        rows.loc[rows["product_id"] == "p1", "line_amount"].sum())
+    split = queries.run(con, "overview_currencies", **params)
+    assert split["currency"].fillna("CNY").unique().tolist() == [cur]
+
+
+def test_report_counts_cny_and_names_the_other_currency(shop):
+    con, raw = shop
+
+    def run(name, **params):
+        return queries.run(con, name, **params)
+
+    r = report.build(run, report.period("month", END), "zh", workspace.datasets(con))
+    assert r.period.currency == "CNY"
+    assert "USD" in r.subtitle
+    cny = raw[raw["currency"] == "CNY"]
+    assert r.section("regions").figures["paid_amount"] == pytest.approx(cny["paid_amount"].sum())
+
+
+def test_sidebar_offers_one_currency_at_a_time(app, small_ws):
+    usd = _orders("us", seed=7)
+    workspace.write_dataset(small_ws, "orders", pa.Table.from_pandas(usd, preserve_index=False),
+                            mode="append", file="shopify.csv", platform="Shopify",
+                            currency="USD")
+    at = app("small")
+    assert not at.exception
+    box = at.selectbox(key="sb_cur")
+    assert box.options == ["CNY", "USD"] and box.value == "CNY"
+    assert any("USD" in c.value for c in at.sidebar.caption)
+    assert at.query_params["cur"] == "CNY"
+    box.set_value("USD").run()
+    assert not at.exception
+    assert at.query_params["cur"] == "USD"
+    for page in ("views/regions.py", "views/products.py", "views/sources.py"):
+        at.switch_page(page).run()
+        assert not at.exception, page
