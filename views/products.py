@@ -80,7 +80,9 @@ if unapplied:
 ranked = products.ranked(rows, metric)
 classes = products.abc(rows)
 table = view.table(ranked, classes, previous, metric, shown, level, lang)
-st.dataframe(table.head(view.TABLE_LIMIT), hide_index=True, placeholder=numbers.NONE, width="stretch",
+top = ranked.head(view.TABLE_LIMIT)
+st.dataframe(view.with_trend(table.head(view.TABLE_LIMIT), view.sparks(origin, f, level, top), lang),
+             hide_index=True, placeholder=numbers.NONE, width="stretch",
              column_config=view.column_config(metric, shown, lang), key="pr_table")
 if len(table) > view.TABLE_LIMIT:
     st.caption(t("products.table_capped", lang, n=view.TABLE_LIMIT, total=len(table)))
