@@ -141,7 +141,7 @@ def page_view(con, last: date, runs: int) -> None:
 
     start = last - timedelta(days=29)
     params = {"start": start, "end": last, "src": None, "dev": None, "prov": None,
-              "grain": "week"}
+              "plat": None, "cur": None, "grain": "week"}
     before = {**params, "start": start - timedelta(days=30), "end": start - timedelta(days=1)}
     steps = [
         ("customers_summary", lambda: queries.run(con, "customers_summary", **params)),
