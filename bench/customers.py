@@ -203,7 +203,8 @@ def main() -> None:
     print(f"{'question':<10}{'range':<14}{'app s':>8}{'cpu':>7}{'naive s':>9}{'cpu':>7}"
           f"{'pandas s':>10}{'cpu':>7}{'pandas/app':>12}{'naive/app':>11}  check")
     for label, (start, end) in views.items():
-        params = {"start": start, "end": end, "src": None, "dev": None, "prov": None}
+        params = {"start": start, "end": end, "src": None, "dev": None, "prov": None,
+                  "plat": None, "cur": None}
         for question, name, pandas_fn in (("cohorts", "customers_cohorts", pandas_cohorts),
                                           ("rfm", "customers_rfm", pandas_rfm)):
             app = timed(lambda n=name, p=params: queries.run(app_con, n, **p), args.runs)
