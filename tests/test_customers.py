@@ -276,6 +276,25 @@ def test_summary_cohorts_and_rfm_match_brute_force(generated, start, end, f):
     assert rfm["buyers"].sum() == ref_summary["buyers"]
 
 
+@pytest.mark.parametrize("f", [{}, {"src": ["直通车"]}, {"prov": ["广东省"], "dev": ["PC"]}])
+def test_daily_history_matches_brute_force(generated, f):
+    """The forecast's daily amounts: from the per-day rollup without filters, from the
+    orders with one; orders without a buyer id count."""
+    lines, con = generated
+    end = date(2026, 10, 31)
+    df = queries.run(con, "customers_daily", end=end, src=f.get("src"), dev=f.get("dev"),
+                     prov=f.get("prov"))
+    want: dict[date, list] = defaultdict(lambda: [0.0, 0])
+    for o in paid_orders(lines).values():
+        if o["day"] <= end and picked(o, f):
+            want[o["day"]][0] += o["paid"]
+            want[o["day"]][1] += 1
+    assert [d.date() for d in df["day"]] == sorted(want)
+    assert df["orders"].tolist() == [want[d][1] for d in sorted(want)]
+    assert [float(v) for v in df["paid_amount"]] == pytest.approx(
+        [want[d][0] for d in sorted(want)])
+
+
 @pytest.mark.parametrize("grain", customers.GRAINS)
 @pytest.mark.parametrize(("start", "end", "f"), [
     (date(2026, 7, 5), date(2026, 11, 20), {}),  # cut first and last periods
