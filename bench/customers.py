@@ -141,7 +141,7 @@ def page_view(con, last: date, runs: int) -> None:
 
     start = last - timedelta(days=29)
     params = {"start": start, "end": last, "src": None, "dev": None, "prov": None,
-              "grain": "week"}
+              "plat": None, "cur": None, "grain": "week"}
     before = {**params, "start": start - timedelta(days=30), "end": start - timedelta(days=1)}
     steps = [
         ("customers_summary", lambda: queries.run(con, "customers_summary", **params)),
@@ -203,7 +203,8 @@ def main() -> None:
     print(f"{'question':<10}{'range':<14}{'app s':>8}{'cpu':>7}{'naive s':>9}{'cpu':>7}"
           f"{'pandas s':>10}{'cpu':>7}{'pandas/app':>12}{'naive/app':>11}  check")
     for label, (start, end) in views.items():
-        params = {"start": start, "end": end, "src": None, "dev": None, "prov": None}
+        params = {"start": start, "end": end, "src": None, "dev": None, "prov": None,
+                  "plat": None, "cur": None}
         for question, name, pandas_fn in (("cohorts", "customers_cohorts", pandas_cohorts),
                                           ("rfm", "customers_rfm", pandas_rfm)):
             app = timed(lambda n=name, p=params: queries.run(app_con, n, **p), args.runs)

@@ -54,6 +54,7 @@ PAGE_VIEWS: list[tuple[str, str, dict]] = [
     ("regions", "regions", {}),
     ("products", "products", {}),
     ("abtest", "abtest", {}),
+    ("customers", "customers", {}),
     # other views a session reaches in a click or two: filters, drill-downs, other datasets
     ("overview/src", "overview", {"src": "直通车"}),
     ("funnel/events", "funnel", {"fn_view": "events"}),
@@ -223,12 +224,27 @@ def pandas_daily(df, p):
     return out
 
 
-# (title, app queries answering it (all run), extra params, naive SQL, pandas function)
+def app_sku_ranking(cur, p):
+    """What the Products page asks: every SKU ranked, then the sparklines of the rows the
+    table shows."""
+    from shopsight import products, queries
+    from shopsight.ui.products import TABLE_LIMIT
+
+    rows = products.prepare(queries.run(cur, "products_ranking_orders", **p))
+    shown = products.ranked(rows, "paid_amount").head(TABLE_LIMIT)
+    spark = queries.run(cur, "products_ranking_orders_spark", **{"plat": None, "cur": None, **p},
+                        product_ids=sorted(shown["product_id"].dropna().astype(str).unique()))
+    return products.sparks(shown, spark)
+
+
+# (title, app queries answering it (all run, or the function that runs them), extra params,
+# naive SQL, pandas function)
 HEAVY = [
     ("KPI sums", ["overview_kpis_orders"], {}, NAIVE_KPIS, pandas_kpis),
     ("distinct buyers by province", ["regions_orders"], {"province": None},
      NAIVE_BUYERS_BY_PROVINCE, pandas_buyers_by_province),
-    ("SKU ranking top-50", ["products_ranking_orders"],
+    ("SKU ranking top-50", ["products_ranking_orders", "products_ranking_orders_spark",
+                            app_sku_ranking],
      {"level": "sku", "slow_days": 7, "cover_days": 7}, NAIVE_SKU_TOP50, pandas_sku_top50),
     ("daily trend", ["overview_daily_orders", "overview_daily_buyers"], {}, NAIVE_DAILY,
      pandas_daily),
@@ -323,14 +339,15 @@ def worker(rows: int, out: Path, runs: int, json_path: Path, pages: list[str] | 
     heavy_runs = []
     for title, names, extra, naive_sql, pandas_fn in HEAVY:
         params = {**base, **extra}
-        names = [n for n in names if n in queries.names()]
+        app_fn = next((n for n in names if callable(n)), None)
+        names = [n for n in names if not callable(n) and n in queries.names()]
         entry = {"title": title, "app_queries": names, "app": [], "app_cpu": [], "naive": [],
                  "naive_cpu": [], "pandas": [], "pandas_cpu": []}
         for _ in range(runs):
             if names:
                 with con.cursor() as cur:
-                    w, c, _ = timed(lambda cur=cur, ns=names, p=params:
-                                    [queries.run(cur, n, **p) for n in ns])
+                    w, c, _ = timed(lambda cur=cur, ns=names, p=params, f=app_fn:
+                                    f(cur, p) if f else [queries.run(cur, n, **p) for n in ns])
                 entry["app"].append(w)
                 entry["app_cpu"].append(c)
             with con.cursor() as cur:

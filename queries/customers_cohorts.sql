@@ -1,5 +1,6 @@
 -- customers_cohorts: buyers of each first-purchase month still buying 1, 2, … months later.
--- params: $start, $end (date, inclusive), $src, $dev, $prov (varchar[]; null = all)
+-- params: $start, $end (date, inclusive), $src, $dev, $prov, $plat (varchar[]; null = all),
+--         $cur (varchar; orders without a currency count as 'CNY'; null = all)
 -- grain: one row per (cohort, month_offset) with buyers > 0; month_offset 0 is the cohort's
 -- size. A cohort is the buyers whose first paid order in the shop is in the range, by its
 -- month; with source / device / province filters, those with a selected order in that
@@ -22,6 +23,8 @@ selected as (
       and ($src is null or list_contains($src, source))
       and ($dev is null or list_contains($dev, device))
       and ($prov is null or list_contains($prov, province))
+      and ($plat is null or list_contains($plat, platform))
+      and ($cur is null or coalesce(currency, 'CNY') = $cur)
 
 ),
 

@@ -4,15 +4,26 @@
 -- grain: one row per day with a paid order (days without are absent: shopsight.forecast
 -- fills them with 0); orders without a buyer id count too. Paying buyers per day are in
 -- customers_daily_buyers (distinct counts cost ~30x these sums at 10M lines, so they are
--- asked only for a buyers forecast). From rollup_orders_buyer_orders (paid orders only).
+-- asked only for a buyers forecast). Without filters from rollup_orders_buyer_orders_days
+-- (summed per day at load time); with one, from rollup_orders_buyer_orders (paid orders only).
 -- used by: views/customers.py, `python -m shopsight forecast`
 with
 
-selected as (
+from_days as (
 
-    select day, paid_amount
+    select day, paid_amount, orders
+    from rollup_orders_buyer_orders_days
+    where $src is null and $dev is null and $prov is null
+      and day <= $end
+
+),
+
+from_orders as (
+
+    select day, paid_amount, 1 as orders
     from rollup_orders_buyer_orders
-    where day <= $end
+    where not ($src is null and $dev is null and $prov is null)
+      and day <= $end
       and ($src is null or list_contains($src, source))
       and ($dev is null or list_contains($dev, device))
       and ($prov is null or list_contains($prov, province))
@@ -22,7 +33,11 @@ selected as (
 select
     day,
     sum(paid_amount) as paid_amount,
-    count(*) as orders
-from selected
+    cast(sum(orders) as bigint) as orders
+from (
+    select * from from_days
+    union all
+    select * from from_orders
+)
 group by day
 order by day

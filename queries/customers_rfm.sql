@@ -1,5 +1,6 @@
 -- customers_rfm: RFM segments of the range's paying buyers: size, paid amount, buyer ids.
--- params: $start, $end (date, inclusive), $src, $dev, $prov (varchar[]; null = all)
+-- params: $start, $end (date, inclusive), $src, $dev, $prov, $plat (varchar[]; null = all),
+--         $cur (varchar; orders without a currency count as 'CNY'; null = all)
 -- grain: one row per segment that has buyers. Per buyer, over the selected paid orders
 -- in the range: recency_days = $end - last paid day, frequency = paid orders, monetary =
 -- paid amount. Scores 1-5: R and M by the quintiles of the range's buyers (quantile_cont
@@ -28,6 +29,8 @@ selected as (
       and ($src is null or list_contains($src, source))
       and ($dev is null or list_contains($dev, device))
       and ($prov is null or list_contains($prov, province))
+      and ($plat is null or list_contains($plat, platform))
+      and ($cur is null or coalesce(currency, 'CNY') = $cur)
 
 ),
 

@@ -29,10 +29,12 @@
 --     the chain.
 --   segment = the $by value of the anchor; when several step-1 events tie at the anchor
 --     instant, the smallest non-null value among them.
--- how: both periods' chains go through one pass: a group by user per period finds the
---   anchors, then one hash join per step against the chains still going (keyed by period and
---   user), so repeated events never multiply rows; the time buckets are counted from the
---   finished chains. Inside, the period is a boolean (cmp): under the workspace's 1 GB memory
+-- how: reads rollup_events_funnel (integer user keys, sorted by event and time). Both
+--   periods' chains go through one pass: without filters or a split, each user's first
+--   step-1 event in a period is the one whose previous_time is before the period (a
+--   filter, no group by); else a group by user per period finds them. Then one hash join
+--   per step against the chains still going (keyed by period and user), so repeated events
+--   never multiply rows; the time buckets are counted from the finished chains. Inside, the period is a boolean (cmp): under the workspace's 1 GB memory
 --   limit a (varchar, user) key made the whole query 1.3x slower (10M events split by
 --   source). The steps are unrolled up to 6; a step past len($steps) matches nothing.
 
@@ -41,16 +43,16 @@ with
 anchor_events as not materialized (
 
     select
-        user_id,
+        user_key,
         event_time,
         case $by
             when 'source' then source
             when 'device' then device
             when 'province' then province
         end as segment
-    from events
+    from rollup_events_funnel
     where event = $steps[1]
-      and user_id is not null
+      and user_key is not null
       and event_time is not null
       and ($source is null or source = $source)
       and ($device is null or device = $device)
@@ -64,38 +66,56 @@ anchor_events as not materialized (
 -- hence "smallest non-null").
 anchors as (
 
-    select false as cmp, user_id, min(event_time) as t1, null as segment
-    from anchor_events
-    where $by is null
+    -- no filter and no split: a user's first step-1 event at or after the start is the one
+    -- whose previous event of that name (previous_time) came before it; no group by
+    select false as cmp, user_key, event_time as t1, null as segment
+    from rollup_events_funnel
+    where $by is null and $source is null and $device is null and $province is null
+      and event = $steps[1]
       and ($start_date is null or event_time >= $start_date::date)
       and ($end_date is null or event_time < $end_date::date + 1)
-    group by user_id
+      and (previous_time is null or previous_time < $start_date::date)
     union all
-    select true, user_id, min(event_time), null
-    from anchor_events
-    where $by is null
+    select true, user_key, event_time, null
+    from rollup_events_funnel
+    where $by is null and $source is null and $device is null and $province is null
+      and event = $steps[1]
       and event_time >= $cmp_start_date::date
       and event_time < $cmp_end_date::date + 1
-    group by user_id
+      and (previous_time is null or previous_time < $cmp_start_date::date)
     union all
-    select false, user_id, anchor.t, anchor.v
+    select false as cmp, user_key, min(event_time) as t1, null as segment
+    from anchor_events
+    where $by is null and not ($source is null and $device is null and $province is null)
+      and ($start_date is null or event_time >= $start_date::date)
+      and ($end_date is null or event_time < $end_date::date + 1)
+    group by user_key
+    union all
+    select true, user_key, min(event_time), null
+    from anchor_events
+    where $by is null and not ($source is null and $device is null and $province is null)
+      and event_time >= $cmp_start_date::date
+      and event_time < $cmp_end_date::date + 1
+    group by user_key
+    union all
+    select false, user_key, anchor.t, anchor.v
     from (
-        select user_id, min({'t': event_time, 'v': segment}) as anchor
+        select user_key, min({'t': event_time, 'v': segment}) as anchor
         from anchor_events
         where $by is not null
           and ($start_date is null or event_time >= $start_date::date)
           and ($end_date is null or event_time < $end_date::date + 1)
-        group by user_id
+        group by user_key
     )
     union all
-    select true, user_id, anchor.t, anchor.v
+    select true, user_key, anchor.t, anchor.v
     from (
-        select user_id, min({'t': event_time, 'v': segment}) as anchor
+        select user_key, min({'t': event_time, 'v': segment}) as anchor
         from anchor_events
         where $by is not null
           and event_time >= $cmp_start_date::date
           and event_time < $cmp_end_date::date + 1
-        group by user_id
+        group by user_key
     )
 
 ),
@@ -104,8 +124,8 @@ anchors as (
 -- end plus the window (each step adds its name)
 step_events as not materialized (
 
-    select user_id, event, event_time
-    from events
+    select user_key, event, event_time
+    from rollup_events_funnel
     where ($start_date is null
            or event_time >= least($start_date, $cmp_start_date)::date)
       and ($end_date is null
@@ -122,7 +142,7 @@ step1 as (
 
     select
         cmp,
-        user_id,
+        user_key,
         segment,
         t1 + to_seconds($window_seconds::bigint) as deadline,
         t1
@@ -134,7 +154,7 @@ step2 as (
 
     select
         chain.cmp,
-        chain.user_id,
+        chain.user_key,
         any_value(chain.segment) as segment,
         any_value(chain.deadline) as deadline,
         any_value(chain.t1) as t1,
@@ -146,10 +166,10 @@ step2 as (
         end as t2
     from step1 as chain
     inner join step_events as e
-        on e.user_id = chain.user_id
+        on e.user_key = chain.user_key
         and e.event = $steps[2]
         and e.event_time between chain.t1 and chain.deadline
-    group by chain.cmp, chain.user_id
+    group by chain.cmp, chain.user_key
     having t2 is not null
 
 ),
@@ -158,7 +178,7 @@ step3 as (
 
     select
         chain.cmp,
-        chain.user_id,
+        chain.user_key,
         any_value(chain.segment) as segment,
         any_value(chain.deadline) as deadline,
         any_value(chain.t1) as t1,
@@ -174,10 +194,10 @@ step3 as (
         end as t3
     from step2 as chain
     inner join step_events as e
-        on e.user_id = chain.user_id
+        on e.user_key = chain.user_key
         and e.event = $steps[3]
         and e.event_time between chain.t2 and chain.deadline
-    group by chain.cmp, chain.user_id
+    group by chain.cmp, chain.user_key
     having t3 is not null
 
 ),
@@ -186,7 +206,7 @@ step4 as (
 
     select
         chain.cmp,
-        chain.user_id,
+        chain.user_key,
         any_value(chain.segment) as segment,
         any_value(chain.deadline) as deadline,
         any_value(chain.t1) as t1,
@@ -204,10 +224,10 @@ step4 as (
         end as t4
     from step3 as chain
     inner join step_events as e
-        on e.user_id = chain.user_id
+        on e.user_key = chain.user_key
         and e.event = $steps[4]
         and e.event_time between chain.t3 and chain.deadline
-    group by chain.cmp, chain.user_id
+    group by chain.cmp, chain.user_key
     having t4 is not null
 
 ),
@@ -216,7 +236,7 @@ step5 as (
 
     select
         chain.cmp,
-        chain.user_id,
+        chain.user_key,
         any_value(chain.segment) as segment,
         any_value(chain.deadline) as deadline,
         any_value(chain.t1) as t1,
@@ -236,10 +256,10 @@ step5 as (
         end as t5
     from step4 as chain
     inner join step_events as e
-        on e.user_id = chain.user_id
+        on e.user_key = chain.user_key
         and e.event = $steps[5]
         and e.event_time between chain.t4 and chain.deadline
-    group by chain.cmp, chain.user_id
+    group by chain.cmp, chain.user_key
     having t5 is not null
 
 ),
@@ -248,7 +268,7 @@ step6 as (
 
     select
         chain.cmp,
-        chain.user_id,
+        chain.user_key,
         any_value(chain.segment) as segment,
         any_value(chain.deadline) as deadline,
         any_value(chain.t1) as t1,
@@ -270,10 +290,10 @@ step6 as (
         end as t6
     from step5 as chain
     inner join step_events as e
-        on e.user_id = chain.user_id
+        on e.user_key = chain.user_key
         and e.event = $steps[6]
         and e.event_time between chain.t5 and chain.deadline
-    group by chain.cmp, chain.user_id
+    group by chain.cmp, chain.user_key
     having t6 is not null
 
 ),

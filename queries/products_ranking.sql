@@ -1,5 +1,5 @@
 -- products_ranking: per product (or SKU) sums from the products dataset, with what the
--- 热销/滞销 lists and stock cover need, and the daily paid amount as a list (sparkline).
+-- 热销/滞销 lists and stock cover need (the sparkline of the rows shown: products_ranking_spark).
 -- params: $start, $end (date, inclusive), $cat (varchar[]; null = all),
 --         $level (varchar: 'product' | 'sku'), $slow_days (int: the 滞销 window, the last
 --         N days up to $end), $cover_days (int: the window for average daily units)
@@ -9,8 +9,7 @@
 -- windows. gross_margin = paid - refunds - units × unit_cost per row; count_rows_no_cost
 -- says how many rows lacked a cost (the page shows no margin then). stock: each SKU's
 -- latest stock on or before $end, summed. days_listed: days in the range on which the
--- item had visitors, sales or stock. spark: paid amount per day of the range (daily rows
--- only; 0 on days without a row). count_rows_left_out: period rows sticking out.
+-- item had visitors, sales or stock. count_rows_left_out: period rows sticking out.
 -- used by: views/products.py
 with
 
@@ -105,49 +104,13 @@ stock as (
     from sku_stock
     group by all
 
-),
-
-days as (
-
-    select cast(unnest(generate_series(range_start, range_end, interval 1 day)) as date) as day
-    from bounds
-
-),
-
-daily as (
-
-    select product_id, sku_key, date as day, sum(paid_amount) as paid_amount
-    from placed
-    where is_inside and date = last_day
-    group by all
-
-),
-
-spark as (
-
-    select
-        keys.product_id,
-        keys.sku_key,
-        list(coalesce(daily.paid_amount, 0) order by days.day) as spark
-    from (select distinct product_id, sku_key from daily) as keys
-    cross join days
-    left join daily
-        on daily.product_id = keys.product_id
-       and daily.sku_key is not distinct from keys.sku_key
-       and daily.day = days.day
-    group by all
-
 )
 
 select
     items.*,
-    stock.stock,
-    spark.spark
+    stock.stock
 from items
 left join stock
     on stock.product_id = items.product_id
    and stock.sku_key is not distinct from items.sku_id
-left join spark
-    on spark.product_id = items.product_id
-   and spark.sku_key is not distinct from items.sku_id
 order by items.paid_amount desc nulls last, items.product_id, items.sku_id

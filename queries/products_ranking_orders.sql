@@ -1,5 +1,5 @@
 -- products_ranking_orders: per product (or SKU) sums from order lines, with what the
--- 热销/滞销 lists and stock cover need, and the daily paid amount as a list (sparkline).
+-- 热销/滞销 lists and stock cover need (the sparkline of the rows shown: products_ranking_spark).
 -- params: $start, $end (date, inclusive), $src, $dev, $prov (varchar[]; null = all),
 --         $level (varchar: 'product' | 'sku'), $slow_days (int: the 滞销 window, the last
 --         N days up to $end), $cover_days (int: the window for average daily units)
@@ -9,7 +9,7 @@
 -- With no source/device/province filter the days come from rollup_orders_daily_product;
 -- with one, from the order lines (the rollup does not keep those columns). Same columns
 -- as products_ranking; those orders cannot give are NULL. days_listed: days from the
--- item's first sale in the range to $end. spark: paid amount per day of the range.
+-- item's first sale in the range to $end.
 -- paid_amount is the paid lines' own sales (line_amount), as in the rollup.
 -- used by: views/products.py
 with
@@ -100,47 +100,10 @@ items as (
     group by product_id, sku_key
     having bool_or((is_inside or is_before_slow) and paid_amount > 0)
 
-),
-
-days as (
-
-    select cast(unnest(generate_series(
-        cast($start as date), cast($end as date), interval 1 day
-    )) as date) as day
-
-),
-
-daily as (
-
-    select product_id, sku_key, day, sum(paid_amount) as paid_amount
-    from placed
-    where is_inside
-    group by all
-
-),
-
-spark as (
-
-    select
-        keys.product_id,
-        keys.sku_key,
-        list(coalesce(daily.paid_amount, 0) order by days.day) as spark
-    from (select distinct product_id, sku_key from daily) as keys
-    cross join days
-    left join daily
-        on daily.product_id = keys.product_id
-       and daily.sku_key is not distinct from keys.sku_key
-       and daily.day = days.day
-    group by all
-
 )
 
 select
     items.*,
-    cast(null as bigint) as stock,
-    spark.spark
+    cast(null as bigint) as stock
 from items
-left join spark
-    on spark.product_id = items.product_id
-   and spark.sku_key is not distinct from items.sku_id
 order by items.paid_amount desc nulls last, items.product_id, items.sku_id

@@ -9,10 +9,11 @@
 -- (orders.paid, as rollup_orders_daily_region counts 支付); an order's paid_amount is
 -- spread over its lines so that their sum is the order's amount, counted once.
 -- first_paid_day is the buyer's first paid day over all their orders (whatever the
--- filters), so "new" means new to the shop. province / source / device are order-level
--- fields (an order's lines share them).
+-- filters), so "new" means new to the shop. province / source / device / platform /
+-- currency are order-level fields (an order's lines share them).
 -- Sorted by day so a date range reads only its own row groups.
--- used by: queries/customers_*.sql, shopsight/forecast.py (via customers_daily.sql)
+-- used by: queries/customers_*.sql, rollup_orders_buyer_orders_marks.sql,
+-- shopsight/forecast.py (via customers_daily.sql)
 create or replace table rollup_orders_buyer_orders as
 
 with
@@ -33,6 +34,8 @@ paid_orders as (
         any_value(province) as province,
         any_value(source) as source,
         any_value(device) as device,
+        any_value(platform) as platform,
+        any_value(currency) as currency,
         sum(paid_amount) as paid_amount
     from paid_lines
     group by order_id, buyer_id

@@ -135,7 +135,7 @@ def report(con: duckdb.DuckDBPyConnection, start: dt.date | None = None,
     if start > end:
         raise ValueError(f"start {start} is after end {end}")
     params = {"start": start, "end": end, "src": dims.get("src"), "dev": dims.get("dev"),
-              "prov": dims.get("prov")}
+              "prov": dims.get("prov"), "plat": dims.get("plat"), "cur": dims.get("cur")}
     s = summary(queries.run(con, "customers_summary", **params))
     rfm = segments(queries.run(con, "customers_rfm", **params))
     return {

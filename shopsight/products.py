@@ -3,7 +3,8 @@ days of stock cover and movers against the compare period.
 
 An item is a product (level "product") or a product × SKU (level "sku"); its rows come
 from queries/products_ranking.sql (the products dataset) or
-queries/products_ranking_orders.sql (order lines), which return the same columns.
+queries/products_ranking_orders.sql (order lines), which return the same columns; the
+sparklines of the rows shown come from queries/products_ranking[_orders]_spark.sql.
 
 ABC, precisely: items sorted by paid amount, largest first (ties by product id, then SKU
 id); `cum_share_before` is the share of the total held by the items above. An item is
@@ -70,6 +71,15 @@ def prepare(df: pd.DataFrame) -> pd.DataFrame:
     out["label"] = item_label(out)
     out["key"] = item_key(out)
     return out
+
+
+def sparks(rows: pd.DataFrame, spark_rows: pd.DataFrame) -> pd.Series:
+    """Each row's sparkline (paid amount per day of the range) from the rows of
+    products_ranking_spark, matched on the item key; [] for an item without a day row."""
+    by_key = dict(zip(item_key(spark_rows), spark_rows["spark"], strict=True)) \
+        if len(spark_rows) else {}
+    return pd.Series([list(by_key[k]) if k in by_key else [] for k in rows["key"]],
+                     index=rows.index, dtype=object)
 
 
 def available_metrics(df: pd.DataFrame) -> list[str]:

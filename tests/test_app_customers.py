@@ -24,7 +24,7 @@ def test_page_shows_the_customer_numbers(app, small_ws, run_query):
     at = app("small", PAGE, **ALL, cmp="none")
     assert not at.exception
     params = {"start": date(2026, 10, 1), "end": date(2026, 11, 30), "src": None, "dev": None,
-              "prov": None}
+              "prov": None, "plat": None, "cur": None}
     s = customers.summary(run_query(small_ws, "customers_summary", **params))
     cards = metric_values(at)
     assert cards[metrics.label("paying_buyers", "zh")] == kpi.card_value("paying_buyers", s["buyers"], "zh")
@@ -84,7 +84,8 @@ def test_filters_apply(app, small_ws, run_query, prov):
     at = app("small", PAGE, **ALL, prov=prov, cmp="none")
     assert not at.exception
     s = customers.summary(run_query(small_ws, "customers_summary", start=date(2026, 10, 1),
-                                    end=date(2026, 11, 30), src=None, dev=None, prov=[prov]))
+                                    end=date(2026, 11, 30), src=None, dev=None, prov=[prov],
+                                    plat=None, cur=None))
     assert metric_values(at)[metrics.label("paying_buyers", "zh")] == kpi.card_value(
         "paying_buyers", s["buyers"], "zh")
     assert s["buyers"] < 40

@@ -21,6 +21,8 @@ from shopsight.ui import downloads
 SOURCES = ("手淘搜索", "直通车", "直接访问")
 DEVICES = ("无线", "PC")
 PROVINCES = ("浙江省", "广东省", "北京市")
+PLATFORMS = ("taobao", "shopify", None)
+CURRENCIES = {"taobao": ("CNY", None), "shopify": ("USD", "CNY"), None: (None,)}
 
 
 def write_orders(ws: workspace.Workspace, lines: list[dict]) -> None:
@@ -35,7 +37,8 @@ def write_orders(ws: workspace.Workspace, lines: list[dict]) -> None:
 def line(order_id, when, buyer, paid, **kw) -> dict:
     return {"order_id": order_id, "order_time": when, "buyer_id": buyer, "paid_amount": paid,
             "quantity": 1, "province": kw.get("province", "浙江省"),
-            "source": kw.get("source", "手淘搜索"), "device": kw.get("device", "无线")}
+            "source": kw.get("source", "手淘搜索"), "device": kw.get("device", "无线"),
+            "platform": kw.get("platform"), "currency": kw.get("currency")}
 
 
 # ------------------------------------------------------------------ hand-made orders
@@ -60,7 +63,7 @@ def test_repurchase_rate_on_constructed_orders(data_dir):
     con = ws.connect(read_only=True)
     try:
         params = {"start": date(2026, 11, 1), "end": date(2026, 11, 30),
-                  "src": None, "dev": None, "prov": None}
+                  "src": None, "dev": None, "prov": None, "plat": None, "cur": None}
         s = customers.summary(queries.run(con, "customers_summary", **params))
         daily = queries.run(con, "customers_daily", end=date(2026, 11, 30), src=None,
                             dev=None, prov=None)
@@ -123,8 +126,10 @@ def generated_lines(seed: int = 7, n_orders: int = 1500) -> list[dict]:
         when = start + timedelta(minutes=rng.randrange(0, 160 * 24 * 60))
         buyer = rng.choices(buyers, weights)[0] if rng.random() > 0.03 else None
         unpaid = rng.random() < 0.08
+        platform = rng.choice(PLATFORMS)
         order = {"province": rng.choice(PROVINCES), "source": rng.choice(SOURCES),
-                 "device": rng.choice(DEVICES)}
+                 "device": rng.choice(DEVICES), "platform": platform,
+                 "currency": rng.choice(CURRENCIES[platform])}
         for _ in range(rng.choice((1, 1, 1, 2, 3))):
             paid = 0.0 if unpaid else round(rng.uniform(5, 300), 2)
             out.append(line(f"o{k:05d}", when, buyer, paid, **order))
@@ -140,7 +145,9 @@ def paid_orders(lines: list[dict]) -> dict[tuple, dict]:
         key = (r["order_id"], r["buyer_id"])
         o = orders.setdefault(key, {"buyer": r["buyer_id"], "day": r["order_time"].date(),
                                     "paid": 0.0, "province": r["province"],
-                                    "source": r["source"], "device": r["device"]})
+                                    "source": r["source"], "device": r["device"],
+                                    "platform": r.get("platform"),
+                                    "currency": r.get("currency") or "CNY"})
         o["day"] = min(o["day"], r["order_time"].date())
         o["paid"] += r["paid_amount"]
     return orders
@@ -148,7 +155,9 @@ def paid_orders(lines: list[dict]) -> dict[tuple, dict]:
 
 def picked(o: dict, f: dict) -> bool:
     return all(f.get(dim) is None or o[col] in f[dim]
-               for dim, col in (("src", "source"), ("dev", "device"), ("prov", "province")))
+               for dim, col in (("src", "source"), ("dev", "device"), ("prov", "province"),
+                                ("plat", "platform"))) \
+        and f.get("cur") in (None, o["currency"])
 
 
 def reference(lines, start, end, f):
@@ -219,6 +228,12 @@ CASES = [
     (date(2026, 8, 10), date(2026, 10, 20), {}),
     (date(2026, 7, 1), date(2026, 11, 15), {"src": ["直通车", "直接访问"]}),
     (date(2026, 9, 1), date(2026, 11, 30), {"prov": ["广东省"], "dev": ["无线"]}),
+    # a few days: buyers whose previous orders fall just before the start
+    (date(2026, 9, 9), date(2026, 9, 15), {}),
+    (date(2026, 10, 3), date(2026, 10, 3), {}),
+    (date(2026, 7, 1), date(2026, 11, 15), {"plat": ["shopify"]}),
+    (date(2026, 8, 1), date(2026, 10, 31), {"cur": "CNY"}),
+    (date(2026, 8, 1), date(2026, 10, 31), {"plat": ["taobao", "shopify"], "cur": "USD"}),
 ]
 
 
@@ -226,7 +241,7 @@ CASES = [
 def test_summary_cohorts_and_rfm_match_brute_force(generated, start, end, f):
     lines, con = generated
     params = {"start": start, "end": end, "src": f.get("src"), "dev": f.get("dev"),
-              "prov": f.get("prov")}
+              "prov": f.get("prov"), "plat": f.get("plat"), "cur": f.get("cur")}
     ref_summary, ref_cohorts, ref_segs, ref_mon = reference(lines, start, end, f)
 
     s = customers.summary(queries.run(con, "customers_summary", **params))
@@ -261,16 +276,42 @@ def test_summary_cohorts_and_rfm_match_brute_force(generated, start, end, f):
     assert rfm["buyers"].sum() == ref_summary["buyers"]
 
 
-@pytest.mark.parametrize("grain", customers.GRAINS)
-def test_trend_matches_brute_force(generated, grain):
+@pytest.mark.parametrize("f", [{}, {"src": ["直通车"]}, {"prov": ["广东省"], "dev": ["PC"]}])
+def test_daily_history_matches_brute_force(generated, f):
+    """The forecast's daily amounts: from the per-day rollup without filters, from the
+    orders with one; orders without a buyer id count."""
     lines, con = generated
-    start, end = date(2026, 7, 5), date(2026, 11, 20)
-    df = customers.trend(queries.run(con, "customers_trend", start=start, end=end, src=None,
-                                     dev=None, prov=None, grain=grain))
+    end = date(2026, 10, 31)
+    df = queries.run(con, "customers_daily", end=end, src=f.get("src"), dev=f.get("dev"),
+                     prov=f.get("prov"))
+    want: dict[date, list] = defaultdict(lambda: [0.0, 0])
+    for o in paid_orders(lines).values():
+        if o["day"] <= end and picked(o, f):
+            want[o["day"]][0] += o["paid"]
+            want[o["day"]][1] += 1
+    assert [d.date() for d in df["day"]] == sorted(want)
+    assert df["orders"].tolist() == [want[d][1] for d in sorted(want)]
+    assert [float(v) for v in df["paid_amount"]] == pytest.approx(
+        [want[d][0] for d in sorted(want)])
+
+
+@pytest.mark.parametrize("grain", customers.GRAINS)
+@pytest.mark.parametrize(("start", "end", "f"), [
+    (date(2026, 7, 5), date(2026, 11, 20), {}),  # cut first and last periods
+    (date(2026, 9, 10), date(2026, 10, 14), {}),
+    (date(2026, 7, 5), date(2026, 11, 20), {"src": ["直通车"]}),
+    (date(2026, 7, 5), date(2026, 11, 20), {"plat": ["taobao"], "cur": "CNY"}),
+])
+def test_trend_matches_brute_force(generated, grain, start, end, f):
+    lines, con = generated
+    df = customers.trend(queries.run(
+        con, "customers_trend", start=start, end=end, src=f.get("src"), dev=None, prov=None,
+        plat=f.get("plat"), cur=f.get("cur"), grain=grain))
     orders = [o for o in paid_orders(lines).values() if o["buyer"] is not None]
     first = {}
     for o in orders:
         first[o["buyer"]] = min(first.get(o["buyer"], o["day"]), o["day"])
+    orders = [o for o in orders if picked(o, f)]
 
     def period(d: date) -> date:
         return d - timedelta(days=d.weekday()) if grain == "week" else d.replace(day=1)

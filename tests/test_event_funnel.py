@@ -38,6 +38,7 @@ def at(minutes: float) -> dt.datetime:
 def con():
     c = duckdb.connect()
     c.execute(schema.create_table_sql("events"))
+    c.execute(queries.sql("rollup_events_funnel"))
     yield c
     c.close()
 
@@ -50,6 +51,7 @@ def load(con, events: list[Event]) -> None:
             "values (?, ?, ?, ?, ?, ?)",
             [tuple(e) for e in events],
         )
+    con.execute(queries.sql("rollup_events_funnel"))  # as a load of events does
 
 
 def users(result: dict) -> list[int]:
@@ -644,3 +646,27 @@ def test_rows_without_user_or_time_never_anchor(con):
         ],
     )
     assert users(funnel.event_funnel(con, ["view", "cart"], "1h")) == [1, 0]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_unfiltered_funnel_finds_anchors_without_grouping(con, seed):
+    """Without filters or a split the anchors come from previous_time in the rollup (each
+    user's first step-1 event at or after the start): same users as the reference, also with
+    many events tied at one minute and repeated step names."""
+    rng = random.Random(100 + seed)
+    events = random_log(rng, 300)
+    load(con, events)
+    for _ in range(12):
+        steps = rng.choices(NAMES, k=rng.randint(2, 5))
+        window = rng.choice([60, 1800, 86400])
+        dates = {"start_date": rng.choice([None, dt.date(2026, 11, 2), dt.date(2026, 11, 3)]),
+                 "end_date": rng.choice([None, dt.date(2026, 11, 3)])}
+        cmp = rng.choice(COMPARE_PERIODS[1:])
+        case = f"steps={steps} window={window} {dates} compare {cmp}"
+        rows = funnel.funnel_rows(con, steps, window, **dates, cmp_start_date=cmp[0],
+                                  cmp_end_date=cmp[1])
+        ref = reference(events, steps, window, **dates)
+        assert_steps(funnel.step_rows(rows), ref, None, case)
+        assert_times(funnel.time_rows(rows), ref, window, case)
+        cmp_ref = reference(events, steps, window, start_date=cmp[0], end_date=cmp[1])
+        assert_steps(funnel.step_rows(rows, "compare"), cmp_ref, None, case)

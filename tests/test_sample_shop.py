@@ -33,6 +33,7 @@ DEFAULT_PARAMS = {
     "test_id": None, "product_id": None, "origin": "orders", "level": "product",
     "slow_days": 14, "cover_days": 14, "limit": 8, "undated": True, "grain": "month",
     "as_of": date(2026, 11, 30), "lost": ["已流失"],
+    "product_ids": ["P1001", "P1002"],
 }
 NOT_PAGE_QUERIES = {"ingest_macros", "macros"}  # macro definitions, not queries
 

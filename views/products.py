@@ -80,11 +80,13 @@ if unapplied:
 ranked = products.ranked(rows, metric)
 classes = products.abc(rows)
 table = view.table(ranked, classes, previous, metric, shown, level, lang)
+top = ranked.head(view.TABLE_LIMIT)
+grid = view.with_trend(view.grid(table.head(view.TABLE_LIMIT), metric, shown, lang),
+                       view.sparks(origin, f, level, top), lang)
 everything = st.toggle(t("products.all_columns", lang), key="pr_all_columns")
-st.dataframe(view.grid(table.head(view.TABLE_LIMIT), metric, shown, lang), hide_index=True,
-             placeholder=numbers.NONE, width="stretch",
-             column_config=view.column_config(metric, shown, lang),
-             column_order=view.glance(table, metric, lang, everything), key="pr_table")
+st.dataframe(grid, hide_index=True, placeholder=numbers.NONE, width="stretch",
+             column_config=view.column_config(metric, shown, lang, f.currency),
+             column_order=view.glance(grid, metric, lang, everything), key="pr_table")
 if len(table) > view.TABLE_LIMIT:
     st.caption(t("products.table_capped", lang, n=view.TABLE_LIMIT, total=len(table)))
 export = view.download_frame(table, lang)

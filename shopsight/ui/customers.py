@@ -26,7 +26,8 @@ HISTORY_SHOWN_DAYS = 8 * 7  # days of actuals drawn before the forecast
 
 
 def _params(f: Filters) -> dict:
-    return f.params()
+    # $plat / $cur default to all until the sidebar passes them
+    return {"plat": None, "cur": None, **f.params()}
 
 
 def summary(f: Filters) -> dict:
@@ -35,7 +36,9 @@ def summary(f: Filters) -> dict:
 
 def compare_summary(f: Filters) -> dict | None:
     params = f.compare_params()
-    return customers.summary(data.query("customers_summary", **params)) if params else None
+    if params is None:
+        return None
+    return customers.summary(data.query("customers_summary", plat=None, cur=None, **params))
 
 
 def trend(f: Filters, grain: str) -> pd.DataFrame:

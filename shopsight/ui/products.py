@@ -96,16 +96,23 @@ def table(ranked: pd.DataFrame, classes: pd.DataFrame, previous: pd.DataFrame | 
         now = pd.to_numeric(ranked[metric], errors="coerce").astype("float64")
         out[t("products.col_compare", lang, metric=metrics.label(metric, lang))] = cmp_.to_numpy()
         out[t("products.col_change", lang)] = (now / cmp_.where(cmp_ != 0) - 1).to_numpy()
-    out[t("products.col_trend", lang)] = [list(v) if v is not None and not _missing(v) else []
-                                         for v in ranked["spark"]]
     return out
 
 
-def _missing(v) -> bool:
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
+def sparks(origin: str, f: Filters, level: str, shown: pd.DataFrame) -> pd.Series:
+    """The sparkline of each ranked row in `shown` (the rows the table shows: building one
+    for every item cost more than the ranking)."""
+    ids = sorted(shown["product_id"].dropna().astype(str).unique())
+    # $plat / $cur default to all until the sidebar passes them
+    params = {"plat": None, "cur": None, **f.params()}
+    name = "products_ranking_spark" if origin == "products" else "products_ranking_orders_spark"
+    rows = data.query(name, **params, level=level, product_ids=ids)
+    return products.sparks(shown, rows)
+
+
+def with_trend(table_frame: pd.DataFrame, spark: pd.Series, lang: str) -> pd.DataFrame:
+    """The table's rows with their sparkline as the last column (`spark` in row order)."""
+    return table_frame.assign(**{t("products.col_trend", lang): spark.to_numpy()})
 
 
 # what an owner reads at a glance besides the ranked metric; the toggle above the table
@@ -274,7 +281,7 @@ def funnel_chart(steps: list[tuple[str, float]], lang: str) -> alt.Chart:
 
 def download_frame(table_frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The table without the sparkline column (a list does not fit in a CSV/XLSX cell)."""
-    return table_frame.drop(columns=[t("products.col_trend", lang)])
+    return table_frame.drop(columns=[t("products.col_trend", lang)], errors="ignore")
 
 
 def slow_columns(origin: str) -> dict[str, str]:
