@@ -55,6 +55,24 @@ _PROBLEM = {
 }
 # schema.ID and schema.TEXT are both varchar: ids are told apart by name
 _ID_COLUMNS = {"order_id", "buyer_id", "product_id", "sku_id", "customer_id", "user_id"}
+# DuckDB's own cast of a cell: the first thing the parser's macro tries (ingest_macros.sql).
+# It runs once over the whole column; the macro runs only for cells it cannot read
+# (empty, placeholders, 1.2万, ¥1,234.50, 2026年11月1日 …), so a clean column costs one cast.
+_CAST = {
+    "ss_num": "try_cast({c} as double)",
+    "ss_int": "try_cast({c} as double)",
+    "ss_money": "try_cast({c} as double)",
+    "ss_ts": "case when length({c}) in (10, 19) then try_cast({c} as timestamp) end",
+    "ss_date": "case when length({c}) in (10, 19) then try_cast({c} as date) end",
+}
+# (the cast read the cell, the typed value from the cast d): the macro would give the same
+_FROM_CAST = {
+    "ss_num": ("isfinite({d})", "{d}"),
+    "ss_int": ("isfinite({d})", "try_cast(round({d}) as bigint)"),
+    "ss_money": ("isfinite({d})", "try_cast({d} as decimal(18, 2))"),
+    "ss_ts": ("{d} is not null", "{d}"),
+    "ss_date": ("{d} is not null", "{d}"),
+}
 # parsers that read any text (a placeholder is no value, never a bad cell)
 _TEXT_PARSERS = ("ss_text", "ss_event_code")
 # the behaviour column of the Tianchi logs: codes 1-4 or pv/cart/fav/buy; elsewhere an
@@ -124,19 +142,21 @@ def _sql_text(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def paid_sql(status: str | None, paid_time: str | None, amount: str | None = None) -> str:
+def paid_sql(status: str | None, paid_time: str | None, amount: str | None = None,
+             low: str | None = None) -> str:
     """Whether an order was paid, from its status and payment time (SQL over our names).
 
     A status that says paid or unpaid decides; else the payment time does when the file
     has one (交易关闭 after a payment is a refunded order, before one a cancelled order);
     else a closed or cancelled order is unpaid and any other counts as paid.  A file with
-    neither says it only by the amount: an order of 0.00 was not paid.
+    neither says it only by the amount: an order of 0.00 was not paid.  `low`: the
+    status already as lower(trim(status)), when the caller has worked it out once.
     """
     if not status and not paid_time:
         return f"coalesce({amount} > 0, true)" if amount else "true"
     parts = []
     if status:
-        low = f"lower(trim({status}))"
+        low = low or f"lower(trim({status}))"
         parts += [f"when {low} in ({', '.join(map(_sql_text, PAID_STATUSES))}) then true",
                   f"when {low} in ({', '.join(map(_sql_text, UNPAID_STATUSES))}) then false"]
     if paid_time:
@@ -186,6 +206,7 @@ class _Plan:
                        if mapping.get(h) == detect.KEEP and h not in skipped]
         self.hidden: dict[str, str] = {}  # our own helper columns: name -> SQL over v_*
         self.line_from_paid = False
+        self.paid: str | None = None  # orders: whether paid, as SQL over v_* and _low
         self.parsers = {canon: _parser_for(canon, kind) for canon in self.mapped}
         if ("event" in self.mapped and synonyms.header_key(headers[self.mapped["event"]])
                 in _TIANCHI_EVENT_HEADERS):
@@ -197,6 +218,9 @@ class _Plan:
                              if (how := placeholder_reads_as(canon, kind))}
         self.params: dict = {}
         self.derived: list[str] = []
+        # columns read by DuckDB's cast first (FAST_PATHS off: every cell by its macro)
+        self.casts = {j: self.parsers[canon] for canon, j in self.mapped.items()
+                      if FAST_PATHS and self.parsers[canon] in _CAST}
         self.out = self._outputs(period, device)
         missing = [c for c in self.k.required if not self.out.get(c) and not self._from_geo(c)]
         if missing:
@@ -280,8 +304,12 @@ class _Plan:
         if paid_time:
             self.hidden["_paid_time"] = paid_time
         out["created_time"] = created
-        out["paid"] = paid_sql(status, paid_time,
-                               "v_paid_amount" if "paid_amount" in present else None)
+        # payment is worked out once per row (order_time needs it too) in a step of its
+        # own, from the status lowered once (_low): see sql()
+        self.paid = paid_sql(status, paid_time,
+                             "v_paid_amount" if "paid_amount" in present else None,
+                             "_low" if status else None)
+        out["paid"] = "_paid"
         out["order_time"] = order_time_sql(out["paid"], paid_time, created)
         if "unit_price" in present and "quantity" in present:
             discount = " - coalesce(v_line_discount, 0)" if "line_discount" in present else ""
@@ -322,14 +350,18 @@ class _Plan:
             "else 0 end as _skip",
             "_problem",
         ]
+        read = [f"{_CAST[fn].format(c=f'c{j}')} as d{j}" for j, fn in self.casts.items()]
         for canon, j in self.mapped.items():
             alias = canon.replace(":", "__")
-            typed.append(f"{self.parsers[canon]}(c{j}) as v_{alias}")
+            typed.append(f"{self._typed(canon, j)} as v_{alias}")
             if canon == "date" and self.kind in _PERIOD_KINDS:
                 typed.append(f"ss_date(ss_range_end(c{j})) as _range_end")
         typed += [f"c{j}" for j in sorted({j for _, j, _ in self.checks})]
         typed += [f"ss_extra(c{j}) as x{j}" for j, _ in self.extras]
-        typed += [f"ss_is_null(c{j}) as n{j}" for j, _ in self.placeholders.values()]
+        # a cell the cast read is never a placeholder
+        typed += [f"case when {self._cast_read(j)} then false else ss_is_null(c{j}) end as n{j}"
+                  if j in self.casts else f"ss_is_null(c{j}) as n{j}"
+                  for j, _ in self.placeholders.values()]
         if self.address is not None and "province" in self.geo_columns and "province" not in self.mapped:
             a = self.address
             typed += [f"regexp_extract(c{a}, '^ *[^ ]+ +[^ ]+ +[^ ]+') as _k", f"c{a} as _a"]
@@ -357,9 +389,29 @@ class _Plan:
             final.append("case when length(_k) between 1 and 40 then _k else left(_a, 40) end as _addr")
         return (
             f"with cells as (select {', '.join(raw_select)} from {source}), "
-            f"typed as (select {', '.join(typed)} from cells) "
-            f"select {', '.join(final)} from typed"
+            f"cast_cells as (select *{''.join(', ' + r for r in read)} from cells), "
+            f"typed as (select {', '.join(typed)} from cast_cells) "
+            f"select {', '.join(final)} from {self._paid_step()}"
         )
+
+    def _paid_step(self) -> str:
+        if self.paid is None:
+            return "typed"
+        low = "lower(trim(v_status))" if "status" in self.mapped else "null::varchar"
+        return (f"(select *, {self.paid} as _paid from "
+                f"(select *, {low} as _low from typed))")
+
+    def _cast_read(self, j: int) -> str:
+        return _FROM_CAST[self.casts[j]][0].format(d=f"d{j}")
+
+    def _typed(self, canon: str, j: int) -> str:
+        """The typed value of column j: from DuckDB's cast where it read the cell, else
+        from the parser's macro (the same value where both read it)."""
+        fn = self.parsers[canon]
+        if j not in self.casts:
+            return f"{fn}(c{j})"
+        value = _FROM_CAST[fn][1].format(d=f"d{j}")
+        return f"case when {self._cast_read(j)} then {value} else {fn}(c{j}) end"
 
 
 def _rows_table(rows: list[list[str | None]], first: int, width: int,
