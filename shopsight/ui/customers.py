@@ -38,7 +38,7 @@ def compare_summary(f: Filters) -> dict | None:
     params = f.compare_params()
     if params is None:
         return None
-    return customers.summary(data.query("customers_summary", plat=None, cur=None, **params))
+    return customers.summary(data.query("customers_summary", **params))
 
 
 def trend(f: Filters, grain: str) -> pd.DataFrame:
