@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 import duckdb
 import pandas as pd
 
-from shopsight import numbers, queries
+from shopsight import metrics, numbers, queries
 
 MIN_STEPS, MAX_STEPS = 2, 6
 SEGMENT_COLUMNS = ("source", "device", "province")
@@ -253,10 +253,6 @@ def _step_num(v: object) -> float | None:
     return None if numbers.is_missing(v) else float(v)  # type: ignore[arg-type]
 
 
-def _step_ratio(a: float | None, b: float | None) -> float | None:
-    return None if a is None or not b else a / b
-
-
 def shop_sums(run, params: dict) -> tuple[str | None, pd.Series]:
     """The shop funnel's dataset (traffic when it has rows in the range, else products) and
     its sums row (funnel_steps_<kind>, no split); run(name, **params) runs a named query."""
@@ -288,9 +284,9 @@ def steps_frame(sums: Mapping, compare: Mapping | None = None,
         cmp_users = _step_num(compare.get(f"cmp_{col}")) if compare is not None else None
         if i == 0:
             first, cmp_first = users, cmp_users
-        from_first = _step_ratio(users, first)
-        cmp_from_first = _step_ratio(cmp_users, cmp_first)
-        from_prev = _step_ratio(users, prev) if i else None
+        from_first = metrics.ratio(users, first)
+        cmp_from_first = metrics.ratio(cmp_users, cmp_first)
+        from_prev = metrics.ratio(users, prev) if i else None
         bench = benchmarks.get(BENCHMARK_OF.get(col, ""))
         rows.append({
             "step": col,
@@ -301,7 +297,7 @@ def steps_frame(sums: Mapping, compare: Mapping | None = None,
             "drop_off_rate": (1 - from_prev) if from_prev is not None else None,
             "cmp_users": cmp_users,
             "cmp_conversion_from_first": cmp_from_first,
-            "cmp_conversion_from_previous": _step_ratio(cmp_users, cmp_prev) if i else None,
+            "cmp_conversion_from_previous": metrics.ratio(cmp_users, cmp_prev) if i else None,
             "change_points": (from_first - cmp_from_first
                               if i and from_first is not None and cmp_from_first is not None
                               else None),

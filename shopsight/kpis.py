@@ -24,7 +24,7 @@ Run = Callable[..., pd.DataFrame]
 KPI_KINDS = ("traffic", "products", "orders")
 REFUND_KINDS = ("products", "orders")
 CORE_KPIS = ("visitors", "paying_buyers", "conversion", "aov", "uv_value", "paid_amount")
-SPEND_KPIS = ("roi", "cost_per_visitor")
+SPEND_KPIS = metrics.SPEND_RATES
 
 
 @dataclass
@@ -57,10 +57,8 @@ class Kpis:
         if refunds is not None:
             out["refund_rate"] = metrics.value("refund_rate", refunds)
         if "roi" in out:
-            paid = {"visitors": sums.get("spend_visitors"), "spend": sums.get("spend"),
-                    "paid_amount": sums.get("spend_paid_amount")}
-            out["roi"] = metrics.value("roi", paid)
-            out["cost_per_visitor"] = metrics.value("cost_per_visitor", paid)
+            out.update(metrics.spend_rates(sums.get("spend"), sums.get("spend_paid_amount"),
+                                           sums.get("spend_visitors")))
         return out
 
 

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from shopsight import colours, numbers
@@ -124,6 +125,31 @@ def _num(value: object) -> float | None:
     return None if numbers.is_missing(value) else float(value)  # type: ignore[arg-type]
 
 
+def _floats(a: object) -> np.ndarray:
+    s = pd.to_numeric(pd.Series(np.atleast_1d(np.asarray(a, dtype=object))), errors="coerce")
+    return s.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def ratio(num: object, den: object) -> float | None:
+    """num / den as a float; None when either is missing (None, NaN, <NA>) or den is 0.
+
+    The one scalar division of the package: every rate, share and per-unit figure goes
+    through here (or `ratios` for arrays), so "no value" means the same thing everywhere.
+    """
+    n, d = _num(num), _num(den)
+    if n is None or not d:
+        return None
+    return n / d
+
+
+def ratios(num: object, den: object) -> np.ndarray:
+    """Element-wise `ratio` over arrays (or Series) as float64, NaN where `ratio` gives None."""
+    n, d = np.broadcast_arrays(_floats(num), _floats(den))
+    out = np.full(n.shape, np.nan)
+    np.divide(n, d, out=out, where=(d != 0) & ~np.isnan(d))
+    return out
+
+
 def value(name: str, sums: Mapping | pd.Series) -> float | None:
     """A metric from one row of sums (a dict, Series, or the first row of a DataFrame)."""
     if isinstance(sums, pd.DataFrame):
@@ -131,13 +157,25 @@ def value(name: str, sums: Mapping | pd.Series) -> float | None:
             return None
         sums = sums.iloc[0]
     m = METRICS[name]
-    num = _num(sums.get(m.numerator))
     if m.denominator is None:
-        return num
-    den = _num(sums.get(m.denominator))
-    if num is None or not den:
-        return None
-    return num / den
+        return _num(sums.get(m.numerator))
+    return ratio(sums.get(m.numerator), sums.get(m.denominator))
+
+
+# 投入产出比 and 访客成本 count only the rows that carry spend (the paid sources): a shop's
+# free traffic would otherwise inflate ROI and dilute the cost per visitor.
+SPEND_RATES = ("roi", "cost_per_visitor")
+
+
+def spend_rates(spend: object, spend_paid_amount: object,
+                spend_visitors: object = None) -> dict[str, float | None]:
+    """ROI and cost per visitor over the spend-carrying rows only.
+
+    `spend_paid_amount` / `spend_visitors` are the paid amount and visitors summed over the
+    rows with spend > 0 (queries/overview_kpis_traffic.sql makes them; pandas callers sum
+    the same rows)."""
+    sums = {"spend": spend, "paid_amount": spend_paid_amount, "visitors": spend_visitors}
+    return {name: value(name, sums) for name in SPEND_RATES}
 
 
 def available(name: str, columns: Iterable[str]) -> bool:

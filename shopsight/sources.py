@@ -57,13 +57,6 @@ def _numbers(rows: pd.DataFrame, name: str) -> np.ndarray:
     return pd.to_numeric(rows[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """num / den per row; NaN where den is 0 or missing (DESIGN §4: no value, not inf)."""
-    out = np.full(len(num), np.nan)
-    np.divide(num, den, out=out, where=(den != 0) & ~np.isnan(den))
-    return out
-
-
 def _total(a: np.ndarray) -> float:
     """Sum ignoring missing values; NaN when every value is missing."""
     return float("nan") if np.isnan(a).all() else float(np.nansum(a))
@@ -84,7 +77,7 @@ def table(rows: pd.DataFrame) -> pd.DataFrame:
     for sums in (now, before):  # rates from the row's sums (metrics.py's definitions)
         for name in RATES:
             m = metrics.get(name)
-            sums[name] = _div(sums[m.numerator], sums[m.denominator])
+            sums[name] = metrics.ratios(sums[m.numerator], sums[m.denominator])
     names = rows["source"].astype(str).tolist()
     cols: dict[str, object] = {
         "source": names,
@@ -94,10 +87,10 @@ def table(rows: pd.DataFrame) -> pd.DataFrame:
         **{f"cmp_{c}": v for c, v in before.items()},
     }
     total_visitors, total_amount = _total(now["visitors"]), _total(now["paid_amount"])
-    cols["visitor_share"] = _div(now["visitors"], np.full(len(names), total_visitors))
-    cols["amount_share"] = _div(now["paid_amount"], np.full(len(names), total_amount))
+    cols["visitor_share"] = metrics.ratios(now["visitors"], np.full(len(names), total_visitors))
+    cols["amount_share"] = metrics.ratios(now["paid_amount"], np.full(len(names), total_amount))
     for c in ("visitors", "paying_buyers", "paid_amount", "spend", "aov", "uv_value", "roi"):
-        cols[f"{c}_change"] = _div(now[c], before[c]) - 1
+        cols[f"{c}_change"] = metrics.ratios(now[c], before[c]) - 1
     for c in ("conversion", "add_to_cart_rate"):
         cols[f"{c}_change"] = now[c] - before[c]
     out = pd.DataFrame(cols)
@@ -119,16 +112,10 @@ def _sums(tbl: pd.DataFrame, prefix: str = "", rows: np.ndarray | None = None) -
     return sums
 
 
-def _ratio(num: float, den: float) -> float | None:
-    return None if np.isnan(num) or np.isnan(den) or not den else num / den
-
-
 def _rates_of(sums: dict) -> dict:
     out = {c: metrics.value(c, sums) for c in RATES}
-    paid = {"visitors": sums["spend_visitors"], "paid_amount": sums["spend_paid_amount"],
-            "spend": sums["spend"]}
-    out["roi"] = metrics.value("roi", paid)
-    out["cost_per_visitor"] = metrics.value("cost_per_visitor", paid)
+    out.update(metrics.spend_rates(sums["spend"], sums["spend_paid_amount"],
+                                   sums["spend_visitors"]))
     return out
 
 
@@ -153,8 +140,8 @@ def groups(tbl: pd.DataFrame) -> pd.DataFrame:
             continue
         now, before = _sums(tbl, rows=mask), _sums(tbl, "cmp_", rows=mask)
         row = {"group": g, "count_sources": int(mask.sum()), **{c: now[c] for c in SUMS}}
-        row["visitor_share"] = _ratio(now["visitors"], total["visitors"])
-        row["amount_share"] = _ratio(now["paid_amount"], total["paid_amount"])
+        row["visitor_share"] = metrics.ratio(now["visitors"], total["visitors"])
+        row["amount_share"] = metrics.ratio(now["paid_amount"], total["paid_amount"])
         row.update(_rates_of(now))
         row.update({f"cmp_{c}": v for c, v in _rates_of(before).items()})
         row["visitors_change"] = numbers.change(now["visitors"], before["visitors"])
@@ -350,10 +337,9 @@ def scenario_summary(projection) -> pd.DataFrame:
     for name in SCENARIO_METRICS:
         key = _PROJECTION_NAMES.get(name, name)
         if name == "roi":
-            before = metrics.value("roi", {"paid_amount": paid["revenue_base"].sum(),
-                                           "spend": paid["spend_base"].sum()})
-            after = metrics.value("roi", {"paid_amount": paid["revenue"].sum(),
-                                          "spend": paid["spend"].sum()})
+            before = metrics.spend_rates(paid["spend_base"].sum(),
+                                         paid["revenue_base"].sum())["roi"]
+            after = metrics.spend_rates(paid["spend"].sum(), paid["revenue"].sum())["roi"]
         else:
             before, after = _num(total[f"{key}_base"]), _num(total[key])
         fmt = metrics.get(name).fmt

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from shopsight import metrics
+
 BASELINE_COLUMNS = ("visitors", "paying_buyers", "paid_amount", "spend")
 
 
@@ -70,13 +72,6 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """num / den, NaN where den is 0."""
-    out = np.full(len(num), np.nan)
-    np.divide(num, den, out=out, where=den != 0)
-    return out
-
-
 def _baseline(baseline: pd.DataFrame) -> pd.DataFrame:
     missing = {"source", "visitors", "paying_buyers", "paid_amount"} - set(baseline.columns)
     if missing:
@@ -116,8 +111,8 @@ def project(
     b0 = base["paying_buyers"].to_numpy()
     r0 = base["paid_amount"].to_numpy()
     s0 = base["spend"].to_numpy()
-    conv0, aov0 = _div(b0, v0), _div(r0, b0)
-    shop_aov = r0.sum() / b0.sum() if b0.sum() else 0.0
+    conv0, aov0 = metrics.ratios(b0, v0), metrics.ratios(r0, b0)
+    shop_aov = metrics.ratio(r0.sum(), b0.sum()) or 0.0
 
     traffic = 1 + _lever(changes, "traffic_pct") / 100
     pts = _lever(changes, "conversion_pts") / 100
@@ -133,7 +128,7 @@ def project(
     # gained buyers are valued at the shop's (and any recorded revenue follows the traffic)
     r1 = np.where(
         b0 > 0,
-        r0 * _div(b1, b0) * aov_factor,
+        r0 * metrics.ratios(b1, b0) * aov_factor,
         (r0 * traffic + b1 * shop_aov) * aov_factor,
     )
     s1 = s0 * (1 + _lever(changes, "spend_pct") / 100)
@@ -143,20 +138,16 @@ def project(
             "source": base.index,
             "visitors_base": v0, "visitors": v1,
             "buyers_base": b0, "buyers": b1,
-            "conversion_base": conv0, "conversion": _div(b1, v1),
-            "aov_base": aov0, "aov": _div(r1, b1),
+            "conversion_base": conv0, "conversion": metrics.ratios(b1, v1),
+            "aov_base": aov0, "aov": metrics.ratios(r1, b1),
             "revenue_base": r0, "revenue": r1,
             "spend_base": s0, "spend": s1,
-            "roi_base": _div(r0, s0), "roi": _div(r1, s1),
-            "uv_value_base": _div(r0, v0), "uv_value": _div(r1, v1),
+            "roi_base": metrics.ratios(r0, s0), "roi": metrics.ratios(r1, s1),
+            "uv_value_base": metrics.ratios(r0, v0), "uv_value": metrics.ratios(r1, v1),
             "revenue_change": r1 - r0,
         }
     )  # fmt: skip
     return Projection(frame, _totals(frame))
-
-
-def _ratio(num: float, den: float) -> float | None:
-    return num / den if den else None
 
 
 def _totals(frame: pd.DataFrame) -> dict[str, float | None]:
@@ -168,12 +159,12 @@ def _totals(frame: pd.DataFrame) -> dict[str, float | None]:
         total |= {
             f"visitors{suffix}": v,
             f"buyers{suffix}": b,
-            f"conversion{suffix}": _ratio(b, v),
-            f"aov{suffix}": _ratio(r, b),
+            f"conversion{suffix}": metrics.ratio(b, v),
+            f"aov{suffix}": metrics.ratio(r, b),
             f"revenue{suffix}": r,
             f"spend{suffix}": s,
-            f"roi{suffix}": _ratio(r, s),
-            f"uv_value{suffix}": _ratio(r, v),
+            f"roi{suffix}": metrics.ratio(r, s),
+            f"uv_value{suffix}": metrics.ratio(r, v),
         }
     total["revenue_change"] = total["revenue"] - total["revenue_base"]
     return total

@@ -92,3 +92,59 @@ def test_formatting_by_metric():
     assert metrics.fmt("paid_amount", 123_000, "zh") == "¥12.3万"
     assert metrics.fmt("roi", 2.5, "en") == "2.50"
     assert metrics.label("uv_value", "zh") == "UV价值"
+
+
+# ---------- the one ratio helper
+
+
+@pytest.mark.parametrize(("num", "den", "want"), [
+    (3, 4, 0.75),
+    (0, 5, 0.0),  # a zero numerator is a real 0, not "no value"
+    (3, 0, None),  # division by zero: no value (shown as —)
+    (3, 0.0, None),
+    (None, 4, None),
+    (3, None, None),
+    (float("nan"), 4, None),
+    (3, float("nan"), None),
+    (pd.NA, 4, None),
+    (3, pd.NA, None),
+])
+def test_ratio_missing_and_zero(num, den, want):
+    got = metrics.ratio(num, den)
+    assert got == (None if want is None else pytest.approx(want))
+    assert got is None or isinstance(got, float)
+
+
+def test_ratios_matches_ratio_element_by_element():
+    import numpy as np
+
+    num = [3, 0, 3, None, float("nan"), 7, 1.5]
+    den = [4, 5, 0, 4, 4, float("nan"), -3]
+    got = metrics.ratios(num, den)
+    assert got.dtype == np.float64
+    want = [metrics.ratio(n, d) for n, d in zip(num, den, strict=True)]
+    for g, w in zip(got, want, strict=True):
+        assert np.isnan(g) if w is None else g == pytest.approx(w)
+    # nullable pandas columns and a scalar denominator broadcast
+    s = pd.Series([1, None, 4], dtype="Float64")
+    np.testing.assert_allclose(metrics.ratios(s, 2), [0.5, np.nan, 2.0])
+
+
+def test_value_uses_the_same_rule_as_ratio():
+    assert metrics.value("conversion", {"paying_buyers": 5, "visitors": 0}) is None
+    assert metrics.value("conversion", {"paying_buyers": float("nan"), "visitors": 10}) is None
+    assert metrics.value("conversion", {"paying_buyers": 0, "visitors": 10}) == 0.0
+    assert metrics.value("paid_amount", {"paid_amount": pd.NA}) is None
+
+
+def test_spend_rates_count_only_spend_rows():
+    # two sources: 直通车 spent 200 and brought 100 visitors / ¥500; 手淘搜索 is free traffic
+    rows = pd.DataFrame({"source": ["直通车", "手淘搜索"], "visitors": [100, 900],
+                         "paid_amount": [500.0, 4500.0], "spend": [200.0, 0.0]})
+    spent = rows[rows["spend"] > 0]
+    got = metrics.spend_rates(rows["spend"].sum(), spent["paid_amount"].sum(),
+                              spent["visitors"].sum())
+    assert got == {"roi": pytest.approx(500 / 200), "cost_per_visitor": pytest.approx(200 / 100)}
+    # no spend at all: neither rate exists
+    assert metrics.spend_rates(0.0, 0.0, 0) == {"roi": None, "cost_per_visitor": None}
+    assert metrics.spend_rates(200.0, 500.0)["cost_per_visitor"] is None

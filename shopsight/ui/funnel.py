@@ -49,10 +49,6 @@ def _num(v: object) -> float | None:
     return None if numbers.is_missing(v) else float(v)  # type: ignore[arg-type]
 
 
-def _ratio(a: float | None, b: float | None) -> float | None:
-    return None if a is None or not b else a / b
-
-
 def segments_frame(rows: pd.DataFrame, limit: int = SEGMENT_LIMIT) -> tuple[pd.DataFrame, int]:
     """Per-segment funnels (long: segment, step, users, conversion_from_first,
     conversion_from_previous) for the `limit` segments with most visitors; and how many
