@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import json
@@ -9,12 +10,13 @@ import math
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 import duckdb
 
-from shopsight import queries, workspace
+from shopsight import queries, schema, workspace
 
 WORKSPACE_HELP = ("Workspace name under $SHOPSIGHT_DATA_DIR, or an explicit path (absolute or "
                   "starting with ./); default: the sample shop.")
@@ -61,28 +63,38 @@ def _workspace(ws_arg: str | None) -> workspace.Workspace:
         raise click.BadParameter(str(e), param_hint="--workspace") from None
 
 
-def _connect(ws: workspace.Workspace, read_only: bool):
+@contextlib.contextmanager
+def _connected(ws: workspace.Workspace, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     """ws.connect, waiting up to BUSY_WAIT_S while another process holds the file, then
-    saying which one does."""
+    saying which one does; closed when the block ends."""
     deadline = time.monotonic() + BUSY_WAIT_S
     while True:
         try:
-            return ws.connect(read_only=read_only)
+            con = ws.connect(read_only=read_only)
+            break
         except workspace.WorkspaceBusyError as e:
             if time.monotonic() >= deadline:
                 raise click.ClickException(f"{e} (waited {BUSY_WAIT_S:g} s)") from None
             time.sleep(0.2)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
-def _open(ws_arg: str | None, read_only: bool):
+@contextlib.contextmanager
+def _opened(ws_arg: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the -w workspace (the sample shop, built on first use,
+    when none is given), closed when the block ends."""
     ws = _workspace(ws_arg)
     if ws_arg is None:
         from shopsight import sample
 
         sample.ensure_sample(ws)
-    if read_only and not ws.exists():
+    if not ws.exists():
         raise click.ClickException(f"no workspace at {ws.path}")
-    return ws, _connect(ws, read_only)
+    with _connected(ws, read_only=True) as con:
+        yield con
 
 
 @click.group()
@@ -93,7 +105,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
-@click.option("--kind", type=click.Choice(list(workspace.schema.KINDS)), default=None,
+@click.option("--kind", type=click.Choice(list(schema.KINDS)), default=None,
               help="Dataset kind (default: detected from the headers).")
 @click.option("--sheet", default=None, help="Sheet to load (default: the best-matching sheet).")
 @click.option("--mode", type=click.Choice(list(workspace.MODES)), default="merge", show_default=True,
@@ -119,15 +131,19 @@ def ingest(files, ws_arg, kind, sheet, mode, period, platform, currency, as_json
     that cannot be loaded at all leaves the workspace as it was, gets one line on
     stderr, and makes the exit status 1.
 
-    Example: python -m shopsight ingest 商品_全部_2026-11-01_2026-11-30.xls -w myshop --json
+    Examples:
+
+    
+    python -m shopsight ingest sample_data/主图测试记录.csv -w myshop
+    python -m shopsight ingest sample_data/【生意参谋平台】地域分布-2026-11-01_2026-11-30.csv -w myshop --json
+    python -m shopsight ingest sample_data/1688询盘统计_20260902-20261130.csv -w myshop --mode replace
     """
     from shopsight.ingest import IngestError, load_file
 
     days = _period(period) if period else None
     ws = _workspace(ws_arg)
     reports, failed, replaced = [], [], set()
-    con = _connect(ws, read_only=False)
-    try:
+    with _connected(ws, read_only=False) as con:
         for f in files:
             path = Path(f)
             try:
@@ -141,8 +157,6 @@ def ingest(files, ws_arg, kind, sheet, mode, period, platform, currency, as_json
             else:
                 replaced.add(report.kind)
                 reports.append(report.as_json())
-    finally:
-        con.close()
     for reason in failed:
         click.echo(f"error: {reason}", err=True)
     if as_json:
@@ -190,10 +204,13 @@ def datasets(ws_arg, as_json) -> None:
     last day, the number of days and the runs of consecutive days ("ranges"; a gap
     between runs is a day no load covers). Its load_id is what `unload` takes.
 
-    Example: python -m shopsight datasets --json
+    Examples:
+
+    
+    python -m shopsight datasets
+    python -m shopsight datasets -w myshop --json
     """
-    _, con = _open(ws_arg, read_only=True)
-    try:
+    with _opened(ws_arg) as con:
         by_kind: dict[str, list] = {}
         for load in workspace.loads(con):
             load["ranges"] = [list(r) for r in load["ranges"]]
@@ -201,8 +218,6 @@ def datasets(ws_arg, as_json) -> None:
         items = [{"kind": d["kind"], "rows": d["rows"], "columns": d["columns"], "files": d["files"],
                   "loads": by_kind.get(d["kind"], [])}
                  for d in workspace.datasets(con)]
-    finally:
-        con.close()
     if as_json:
         _echo_json(items)
     else:
@@ -224,7 +239,10 @@ def unload(load_id, ws_arg) -> None:
     Rows it replaced when it was loaded do not come back; load their file again.
     The load ids are listed by `datasets`.
 
-    Example: python -m shopsight unload 7 -w myshop
+    Examples:
+
+    
+    python -m shopsight unload 7 -w myshop
     """
     ws = workspace.open_workspace(ws_arg)
     if not ws.exists():
@@ -249,7 +267,11 @@ def unload(load_id, ws_arg) -> None:
 def sql(statement, ws_arg, as_json, timeout, max_rows) -> None:
     """Run one SQL statement on a read-only, locked-down connection.
 
-    Example: python -m shopsight sql "select province, sum(paid_amount) from orders group by 1" --json
+    Examples:
+
+    
+    python -m shopsight sql "select province, sum(paid_amount) from orders group by 1" --json
+    python -m shopsight sql "select kind, count(*) from _loads group by 1" -w myshop
     """
     try:
         count = len(duckdb.extract_statements(statement))
@@ -259,10 +281,9 @@ def sql(statement, ws_arg, as_json, timeout, max_rows) -> None:
         raise click.ClickException(
             "give one SQL statement, e.g. \"select count(*) from orders\"" if count == 0 else
             f"give one SQL statement at a time (this text holds {count})")
-    _, con = _open(ws_arg, read_only=True)
-    timer = threading.Timer(timeout, con.interrupt)
-    timer.start()
-    try:
+    with _opened(ws_arg) as con:
+        timer = threading.Timer(timeout, con.interrupt)
+        timer.start()
         try:
             cursor = con.execute(statement)
             names = [d[0] for d in cursor.description or []]
@@ -272,9 +293,8 @@ def sql(statement, ws_arg, as_json, timeout, max_rows) -> None:
                                        "(--timeout) and was stopped") from None
         except Exception as e:  # DuckDB error classes vary; the message is what matters
             raise click.ClickException(str(e).splitlines()[0]) from None
-    finally:
-        timer.cancel()
-        con.close()
+        finally:
+            timer.cancel()
     if len(got) > max_rows:
         got = got[:max_rows]
         click.echo(f"note: only the first {max_rows:,} rows are shown (--max-rows)", err=True)
@@ -324,7 +344,11 @@ def _param_value(v: str):
 def query(name, params, ws_arg, as_json) -> None:
     """Run a named query from queries/NAME.sql; missing parameters are null.
 
-    Example: python -m shopsight query overview_kpis --param start=2026-11-01 --param end=2026-11-30 --json
+    Examples:
+
+    
+    python -m shopsight query overview_kpis_traffic -p start=2026-11-01 -p end=2026-11-30 --json
+    python -m shopsight query sources_by_source -p start=2026-11-01 -p end=2026-11-30 -p cmp_start=2026-10-01 -p cmp_end=2026-10-31
     """
     try:
         wanted = queries.params_of(name)
@@ -338,14 +362,11 @@ def query(name, params, ws_arg, as_json) -> None:
             f"query {name} has no parameter(s) {', '.join(sorted(unknown))}; it takes: "
             f"{', '.join(sorted(wanted)) or 'none'}"
         )
-    _, con = _open(ws_arg, read_only=True)
-    try:
+    with _opened(ws_arg) as con:
         try:
             rows = _rows(con.execute(queries.sql(name), bound))
         except Exception as e:
             raise click.ClickException(str(e).splitlines()[0]) from None
-    finally:
-        con.close()
     _print_rows(rows, as_json)
 
 
@@ -371,9 +392,12 @@ def abtest_command(test_id, all_tests, control, ws_arg, lang, as_json) -> None:
     confidence sequence of its relative CTR lift today; with no decision, the variant with
     the largest lift. With --all: a list of {"test", "control", "variants", "sequential"}.
 
-    Example: python -m shopsight abtest hoodie-main-1105 --control v2 --json
+    Examples:
 
-    Example: python -m shopsight abtest --all --json
+    
+    python -m shopsight abtest 羽绒服主图-白底vs模特 --control A-白底平铺 --json
+    python -m shopsight abtest 阔腿裤主图-文案测试 --lang en
+    python -m shopsight abtest --all --json
     """
     from shopsight import abtest, verdict
 
@@ -381,8 +405,7 @@ def abtest_command(test_id, all_tests, control, ws_arg, lang, as_json) -> None:
         raise click.UsageError("give a TEST_ID or --all (not both)")
     if all_tests and control is not None:
         raise click.UsageError("--control applies to one test; leave it out with --all")
-    _, con = _open(ws_arg, read_only=True)
-    try:
+    with _opened(ws_arg) as con:
         known = queries.run(con, "abtest_tests", start_date=None, end_date=None)["test_id"].tolist()
         if test_id is not None and test_id not in known:
             listed = ", ".join(known) if known else "none (load a main-image test sheet first)"
@@ -391,8 +414,6 @@ def abtest_command(test_id, all_tests, control, ws_arg, lang, as_json) -> None:
         everything = {"test_id": test_id, "start_date": None, "end_date": None}
         totals = queries.run(con, "abtest_variants", **everything)
         daily = queries.run(con, "abtest_daily", **everything)
-    finally:
-        con.close()
     if all_tests:
         _echo_all(totals, daily, as_json)
         return
@@ -477,18 +498,20 @@ def funnel_cmd(steps, window, by, ws_arg, as_json) -> None:
     JSON: {"steps": [{"step", "users", "conversion_from_first", "conversion_from_previous"}]};
     with --by also {"segments": {value: [...the same per segment...]}} (null: no value).
 
-    Example: python -m shopsight funnel --steps 浏览商品,加入购物车,提交订单,支付成功 --window 1d --json
+    Examples:
+
+    
+    python -m shopsight funnel --steps 浏览商品,加入购物车,提交订单,支付成功 --window 1d --json
+    python -m shopsight funnel --steps 浏览商品,支付成功 --window 7d --by device
     """
     from shopsight import funnel
 
     names = [s.strip() for s in steps.split(",") if s.strip()]
-    _, con = _open(ws_arg, read_only=True)
-    try:
-        result = funnel.event_funnel(con, names, window, by)
-    except ValueError as e:
-        raise click.ClickException(str(e)) from None
-    finally:
-        con.close()
+    with _opened(ws_arg) as con:
+        try:
+            result = funnel.event_funnel(con, names, window, by)
+        except ValueError as e:
+            raise click.ClickException(str(e)) from None
     if as_json:
         _echo_json(result)
         return
@@ -519,18 +542,19 @@ def customers_cmd(start, end, ws_arg, as_json) -> None:
     "rfm": [{"segment", "buyers", "paid_amount"}]}; segments: champions, loyal,
     promising, new, at_risk, win_back, lost.
 
-    Example: python -m shopsight customers --start 2026-09-01 --end 2026-11-30 --json
+    Examples:
+
+    
+    python -m shopsight customers --start 2026-09-01 --end 2026-11-30 --json
     """
     from shopsight import customers
 
-    _, con = _open(ws_arg, read_only=True)
-    try:
-        result = customers.report(con, start.date() if start else None,
-                                  end.date() if end else None)
-    except ValueError as e:
-        raise click.ClickException(str(e)) from None
-    finally:
-        con.close()
+    with _opened(ws_arg) as con:
+        try:
+            result = customers.report(con, start.date() if start else None,
+                                      end.date() if end else None)
+        except ValueError as e:
+            raise click.ClickException(str(e)) from None
     if as_json:
         _echo_json(result)
         return
@@ -559,17 +583,19 @@ def forecast_cmd(metric, days, ws_arg, as_json) -> None:
     "baseline_mape"}, "points": [{"date", "value", "lo80", "hi80", "lo95", "hi95"}]};
     model is "ets", "ets+<signal>" (加购 / 收藏 kept because it helped) or "seasonal_naive".
 
-    Example: python -m shopsight forecast --metric paid_amount --days 30 --json
+    Examples:
+
+    
+    python -m shopsight forecast --metric paid_amount --days 30 --json
+    python -m shopsight forecast --metric paying_buyers --days 7
     """
     from shopsight import forecast
 
-    _, con = _open(ws_arg, read_only=True)
-    try:
-        result = forecast.from_workspace(con, metric, int(days))
-    except forecast.ShortHistory as e:
-        raise click.ClickException(str(e)) from None
-    finally:
-        con.close()
+    with _opened(ws_arg) as con:
+        try:
+            result = forecast.from_workspace(con, metric, int(days))
+        except forecast.ShortHistory as e:
+            raise click.ClickException(str(e)) from None
     if as_json:
         _echo_json(result.as_json())
         return
@@ -580,6 +606,8 @@ def forecast_cmd(metric, days, ws_arg, as_json) -> None:
     for p in result.as_json()["points"]:
         click.echo(f"{p['date']}\t{p['value']}\t80% {p['lo80']}~{p['hi80']}"
                    f"\t95% {p['lo95']}~{p['hi95']}")
+
+
 @cli.command("report")
 @click.option("--period", "kind", type=click.Choice(["week", "month"]), required=True,
               help="A weekly (7 days) or monthly report, compared with the period before.")
@@ -600,7 +628,11 @@ def report_command(kind, end, fmt, out, lang, ws_arg) -> None:
     traffic sources, best and slow sellers, regions, main-image tests, 1688 inquiries.
     A period without data gives a short report that says so.
 
-    Example: python -m shopsight report --period week --format html --out 周报.html
+    Examples:
+
+    
+    python -m shopsight report --period week --format html --out 周报.html
+    python -m shopsight report --period month --end 2026-11-30 --format xlsx --out 月报.xlsx --lang en
     """
     from shopsight import report, report_export
 
@@ -611,16 +643,13 @@ def report_command(kind, end, fmt, out, lang, ws_arg) -> None:
         except ValueError:
             raise click.BadParameter(f"expected YYYY-MM-DD, got {end!r}",
                                      param_hint="--end") from None
-    _, con = _open(ws_arg, read_only=True)
-    try:
+    with _opened(ws_arg) as con:
         def run(name, **params):
             return queries.run(con, name, **params)
 
         if end_day is None:
             end_day = report.default_end(kind, report.last_day(run("date_bounds")))
         built = report.build(run, report.period(kind, end_day), lang, workspace.datasets(con))
-    finally:
-        con.close()
     if fmt == "html":
         Path(out).write_text(report_export.to_html(built), encoding="utf-8")
     else:
@@ -639,7 +668,10 @@ def report_command(kind, end, fmt, out, lang, ws_arg) -> None:
 def sample(ws_arg, prebuilt) -> None:
     """(Re)build the sample shop workspace from sample_data/.
 
-    Example: python -m shopsight sample -w demo
+    Examples:
+
+    
+    python -m shopsight sample -w demo
     """
     from shopsight import sample as sample_mod
 
@@ -658,7 +690,10 @@ def hash_password() -> None:
     Reads the password from stdin (first line), never from the command line, and prints
     a salted scrypt hash.
 
-    Example: python -m shopsight hash-password < password.txt
+    Examples:
+
+    
+    python -m shopsight hash-password < password.txt
     """
     from shopsight import access
 

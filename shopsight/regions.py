@@ -97,7 +97,7 @@ def add_metrics(df: pd.DataFrame) -> pd.DataFrame:
     names = [m for m in ("conversion", "aov", "refund_rate") if metrics.available(m, df.columns)]
     out = metrics.compute(df, names)
     total = pd.to_numeric(df["paid_amount"], errors="coerce").sum()
-    out[SHARE] = (pd.to_numeric(df["paid_amount"], errors="coerce") / total) if total else np.nan
+    out[SHARE] = metrics.ratios(df["paid_amount"], total)
     return out
 
 

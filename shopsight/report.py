@@ -373,7 +373,7 @@ def products_section(run: Run, p: Period, lang: str) -> Section | None:
     first = top.iloc[0]
     said.append(t("rep.say_top_product", lang, name=str(first["label"]),
                   amount=metrics.fmt("paid_amount", first["paid_amount"], lang),
-                  share=numbers.fmt_pct(_num(first["paid_amount"]) / total, lang)))
+                  share=numbers.fmt_pct(metrics.ratio(first["paid_amount"], total), lang)))
     summary = {s.cls: s for s in products.abc_summary(classes)}
     if "A" in summary:
         said.append(t("rep.say_abc", lang, n=summary["A"].count_items,

@@ -27,7 +27,7 @@ PREBUILT_FINGERPRINT = PREBUILT.with_suffix(".fingerprint")
 _NOT_DATA = {".py", ".md", ".json"}
 # what decides the sample's tables: the code that reads, types, maps and stores an upload
 _BUILT_BY = ("shopsight/ingest/**/*.py", "shopsight/geo/**/*", "shopsight/schema.py",
-             "shopsight/workspace/*.py", "shopsight/backends.py", "shopsight/sample.py",
+             "shopsight/workspace/*.py", "shopsight/sample.py",
              "queries/ingest_*.sql", "queries/rollup_*.sql")
 
 

@@ -3,7 +3,7 @@
 Layout under SHOPSIGHT_DATA_DIR:
 
     teams/<id>/team.json    the registry entry: display name, created time
-    teams/<id>/shop.duckdb  the data (or the DuckLake catalog and files, see backends.py)
+    teams/<id>/shop.duckdb  the data (or the DuckLake catalog and files, see workspace/lake.py)
 
 The id is the secret: 24 random bytes (192 bits), URL-safe base64, 32 characters.  It is
 never written to logs; `log_tag(id)` gives a short hash to log instead.  Anyone who may
@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from shopsight import workspace
+from shopsight.workspace import lake
 
 TEAMS_DIR = "teams"
 REGISTRY_FILE = "team.json"
@@ -168,12 +169,10 @@ def delete_team(team_id: str) -> None:
     path = _dir(team_id)
     (path / REGISTRY_FILE).unlink()
     if team.workspace.backend == workspace.DUCKLAKE:
-        from shopsight import backends
-
-        if backends.self_contained(team.workspace):
-            backends.forget(team.workspace)
+        if lake.self_contained(team.workspace):
+            lake.forget(team.workspace)
         else:
-            backends.purge(team.workspace)
+            lake.purge(team.workspace)
     # move aside first so a crash mid-delete leaves no half-deleted team under its id
     grave = teams_dir() / f".deleted-{secrets.token_hex(8)}"
     os.replace(path, grave)

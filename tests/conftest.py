@@ -255,7 +255,7 @@ def postgres():
 
     import duckdb
 
-    from shopsight import backends
+    from shopsight.workspace import lake as backends
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
     import pg_cluster

@@ -117,4 +117,4 @@ def test_by_must_be_a_known_dimension(ws_dir):
 def test_help_has_an_example():
     r = CliRunner().invoke(cli, ["funnel", "--help"])
     assert r.exit_code == 0
-    assert "Example: python -m shopsight funnel --steps" in r.output
+    assert "Examples:" in r.output and "python -m shopsight funnel --steps" in r.output

@@ -9,7 +9,8 @@ import pyarrow as pa
 import pytest
 from conftest import small_tables
 
-from shopsight import backends, queries, teams, workspace
+from shopsight import queries, teams, workspace
+from shopsight.workspace import lake as backends
 
 # Values for the $params the queries use; anything not listed is bound as null (= all).
 PARAMS = {

@@ -135,7 +135,7 @@ def test_a_file_that_fails_leaves_the_workspace_as_it_was(tmp_path, monkeypatch)
     # a crash inside the write transaction (after the new table was created) rolls back
     def boom(con, kind):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(workspace.core, "rebuild_rollups", boom)
+    monkeypatch.setattr(workspace.rollups, "rebuild_rollups", boom)
     with pytest.raises(RuntimeError):
         f.load(tmp_path, orders(tmp_path, "b.csv", ["9", "q", "1", "2026-11-05", "s"]), ws=ws)
     assert f.snapshot(ws) == before

@@ -36,7 +36,7 @@ while not go.exists():
 con = ws.connect()
 if table is not None:
     workspace.write_dataset(ws, kind, table, file=kind + ".csv", con=con.cursor())
-print(json.dumps(sorted(workspace._table_names(con))), flush=True)
+print(json.dumps(sorted(workspace.table_names(con))), flush=True)
 con.close()
 """
 
@@ -77,7 +77,7 @@ def test_two_processes_opening_a_new_workspace_at_once_both_get_it(lake):
     assert first == second
     con = workspace.Workspace(path, workspace.DUCKLAKE).connect(read_only=True)
     try:
-        tables = workspace._table_names(con)
+        tables = workspace.table_names(con)
     finally:
         con.close()
     assert set(workspace.schema.KINDS) | {"_loads", "_mappings", "_settings", "_rollups"} <= tables

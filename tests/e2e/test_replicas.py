@@ -34,9 +34,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from shopsight import backends, metrics, queries, teams
+from shopsight import metrics, queries, teams
 from shopsight.ui.kpi import card_value
 from shopsight.ui.upload import file_slug
+from shopsight.workspace import lake as backends
 from tests.e2e.conftest import ROOT, _free_port, shot
 from tests.e2e.streamlit_page import metric_values, no_exception, wait_for_change, wait_idle
 

@@ -18,6 +18,9 @@ catalog schemas and object keys never reveal a team link):
                                                duckdb-extension-httpfs)
   SHOPSIGHT_DUCKLAKE_INIT     a .sql file run before the lockdown (e.g. CREATE SECRET for S3)
 
+LakeBackend has the methods of file.FileBackend, so the write paths (core.py) run the
+same steps on either backend; what a lake does differently is in its methods.
+
 Extensions cannot be downloaded at run time: they are loaded by file path from the
 `duckdb-extension-<name>` wheels.  After attaching, the connection is locked down like
 a file workspace, except that `allowed_directories` lets it reach the lake's data path
@@ -33,10 +36,18 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from shopsight import workspace
+from shopsight import schema
+from shopsight.workspace import metadata, rollups
+from shopsight.workspace.errors import WorkspaceBusyError
+from shopsight.workspace.paths import DUCKLAKE, data_dir, duckdb_config
+from shopsight.workspace.sql import add_extra_columns, quote_ident, sql_literal, table_columns
+
+if TYPE_CHECKING:
+    from shopsight.workspace.core import Workspace
 
 LAKE = "lake"  # the attached catalog's name in every lake connection
 CATALOG_FILE = "catalog.ducklake"
@@ -67,13 +78,6 @@ def extension_path(name: str) -> Path:
     return path
 
 
-def sql_literal(text: str) -> str:
-    """A single-quoted SQL string: ATTACH and LOAD take no bound parameters."""
-    if "\x00" in text:
-        raise ValueError("NUL in a path")
-    return "'" + text.replace("'", "''") + "'"
-
-
 @dataclass(frozen=True)
 class LakeSettings:
     catalog: str = ""
@@ -90,11 +94,11 @@ class LakeSettings:
         )
 
 
-def lake_name(ws: workspace.Workspace) -> str:
+def lake_name(ws: Workspace) -> str:
     """Stable per workspace across replicas (its path under the data dir), and opaque."""
     path = ws.path.resolve()
     try:
-        ident = path.relative_to(workspace.data_dir().resolve()).as_posix()
+        ident = path.relative_to(data_dir().resolve()).as_posix()
     except ValueError:
         ident = path.as_posix()
     return "ws_" + hashlib.sha256(ident.encode("utf-8")).hexdigest()[:24]
@@ -109,7 +113,7 @@ class LakeLocation:
     extensions: tuple[str, ...]
 
 
-def location(ws: workspace.Workspace, settings: LakeSettings | None = None) -> LakeLocation:
+def location(ws: Workspace, settings: LakeSettings | None = None) -> LakeLocation:
     s = settings or LakeSettings.from_env()
     name = lake_name(ws)
     exts = ["ducklake"]
@@ -140,14 +144,14 @@ def location(ws: workspace.Workspace, settings: LakeSettings | None = None) -> L
     return LakeLocation(attach, tuple(options), data, local, tuple(exts))
 
 
-def lake_exists(ws: workspace.Workspace) -> bool:
+def lake_exists(ws: Workspace) -> bool:
     """Whether the lake's catalog is there; a remote catalog cannot be checked cheaply, so
     team existence is decided by the team registry (shopsight/teams.py) instead."""
     loc = location(ws)
     return loc.local_catalog.exists() if loc.local_catalog is not None else True
 
 
-def self_contained(ws: workspace.Workspace) -> bool:
+def self_contained(ws: Workspace) -> bool:
     """Catalog and data both inside the workspace directory: deleting it deletes the lake."""
     loc = location(ws)
     inside = ws.path.resolve()
@@ -176,7 +180,7 @@ def _attach(con: duckdb.DuckDBPyConnection, statement: str) -> None:
             time.sleep(0.2 * attempt)
 
 
-def _open_root(ws: workspace.Workspace, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _open_root(ws: Workspace, read_only: bool) -> duckdb.DuckDBPyConnection:
     loc = location(ws)
     settings = LakeSettings.from_env()
     if loc.local_catalog is not None:
@@ -185,7 +189,7 @@ def _open_root(ws: workspace.Workspace, read_only: bool) -> duckdb.DuckDBPyConne
         loc.local_catalog.parent.mkdir(parents=True, exist_ok=True)
     if not read_only and loc.data_path.startswith("/"):
         Path(loc.data_path).mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(config=workspace.duckdb_config(read_only))
+    con = duckdb.connect(config=duckdb_config(read_only))
     try:
         for ext in loc.extensions:
             con.execute(f"load {sql_literal(str(extension_path(ext)))}")
@@ -203,7 +207,7 @@ def _open_root(ws: workspace.Workspace, read_only: bool) -> duckdb.DuckDBPyConne
     except duckdb.IOException as e:
         con.close()
         if "lock" in str(e).lower():
-            raise workspace.WorkspaceBusyError(
+            raise WorkspaceBusyError(
                 f"the workspace {ws.path} is open in another process; a DuckDB-file catalog "
                 f"allows one writer process (use a postgres: catalog for several replicas). "
                 f"DuckDB said: {str(e).splitlines()[0]}"
@@ -264,14 +268,14 @@ class LakeConnection:
         self.close()
 
 
-def connect_lake(ws: workspace.Workspace, read_only: bool = False) -> LakeConnection:
+def connect_lake(ws: Workspace, read_only: bool = False) -> LakeConnection:
     with _roots_guard:
         root = _roots.get(ws.key)
         if root is None:
             root = _Root(_open_root(ws, read_only), read_only)
             _roots[ws.key] = root
         elif root.read_only != read_only:
-            raise workspace.WorkspaceBusyError(
+            raise WorkspaceBusyError(
                 f"the workspace {ws.path} is already open "
                 f"{'read-only' if root.read_only else 'read-write'} in this process"
             )
@@ -287,7 +291,7 @@ def _release(key: str, root: _Root) -> None:
             root.con.close()
 
 
-def purge(ws: workspace.Workspace) -> None:
+def purge(ws: Workspace) -> None:
     """Drop every table of a lake and delete its data files (a team being deleted).
 
     Files under the workspace directory go with it anyway; this matters for a data path
@@ -300,7 +304,7 @@ def purge(ws: workspace.Workspace) -> None:
             "where table_catalog = current_database() and table_schema = current_schema()"
         ).fetchall()]
         for t in tables:  # one by one: no DDL in a multi-statement lake transaction
-            con.execute(f"drop table if exists {workspace.quote_ident(t)}")
+            con.execute(f"drop table if exists {quote_ident(t)}")
         con.execute(f"call ducklake_expire_snapshots({sql_literal(LAKE)}, older_than => now())")
         con.execute(f"call ducklake_cleanup_old_files({sql_literal(LAKE)}, cleanup_all => true)")
     finally:
@@ -308,9 +312,69 @@ def purge(ws: workspace.Workspace) -> None:
     forget(ws)
 
 
-def forget(ws: workspace.Workspace) -> None:
+def forget(ws: Workspace) -> None:
     """Detach a workspace's lake in this process even if connections remain (after a delete)."""
     with _roots_guard:
         root = _roots.pop(ws.key, None)
     if root is not None:
         root.con.close()
+
+
+# DuckLake 1.5.5 crashes (or fails the commit) when a multi-statement transaction
+# changes a table's schema while other connections in the process read it.  Lake
+# loads therefore keep DDL out of the transaction: columns and stale rollup tables
+# are created before it (sync_rollups), data and rollups are replaced with delete +
+# insert inside it, and extra columns the new data lacks are dropped after it.
+
+
+def _after_lake_change(con: duckdb.DuckDBPyConnection, kind: str, keep: list[str] | None) -> None:
+    """Drop extra columns the new data does not have (keep=None: keep all)."""
+    if keep is None:
+        return
+    canonical = set(schema.KINDS[kind].column_names)
+    for name in table_columns(con, kind):
+        if name not in canonical and name not in keep and not name.startswith("_"):
+            con.execute(f"alter table {quote_ident(kind)} drop column {quote_ident(name)}")
+
+
+class LakeBackend:
+    name = DUCKLAKE
+
+    def exists(self, ws: Workspace) -> bool:
+        return lake_exists(ws)
+
+    def connect(self, ws: Workspace, read_only: bool = False) -> LakeConnection:
+        """Attach the lake (locked down in _open_root); creates it when writable."""
+        con = connect_lake(ws, read_only=read_only)
+        if not read_only:
+            with ws.write_lock():  # a rollup rebuild must not race a load
+                metadata.ensure_schema(con, lake=True)
+        return con
+
+    # The write paths' steps, in the order core._transaction runs them.
+
+    def before_write(self, con: duckdb.DuckDBPyConnection, kind: str,
+                     columns: list[str]) -> None:
+        """Outside the transaction: the DDL a lake cannot take inside one (new extra
+        columns, stale rollup tables)."""
+        add_extra_columns(con, kind, columns)
+        rollups.sync_rollups(con, lake=True)
+
+    def replace_rows(self, con: duckdb.DuckDBPyConnection, kind: str, rows: str,
+                     params: dict) -> None:
+        con.execute(f"delete from {quote_ident(kind)}")
+        con.execute(f"insert into {quote_ident(kind)} by name {rows}", params)
+
+    def add_columns(self, con: duckdb.DuckDBPyConnection, kind: str, columns: list[str]) -> None:
+        """Inside the transaction: nothing (before_write added them)."""
+
+    def empty(self, con: duckdb.DuckDBPyConnection, kind: str) -> None:
+        con.execute(f"delete from {quote_ident(kind)}")
+
+    def refill_rollups(self, con: duckdb.DuckDBPyConnection, kind: str) -> None:
+        rollups.refill_rollups(con, kind)
+
+    def after_change(self, con: duckdb.DuckDBPyConnection, kind: str,
+                     keep: list[str] | None) -> None:
+        """After the commit: drop the extra columns the kind no longer keeps."""
+        _after_lake_change(con, kind, keep)
