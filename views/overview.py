@@ -54,12 +54,13 @@ if incomplete:
         st.warning(t("overview.compare_incomplete_platforms", lang, kind=kind_label,
                      platforms="、".join(cmp_cov.missing_platforms)), icon=":material/event_busy:")
 if money and money.mode == "split":
-    st.warning(t("overview.currency_split", lang, kind=kind_label,
+    st.warning(t("overview.currency_split", lang, kind=kind_label, cur=money.currency,
                  amounts=currency.amounts_text(money.amounts, lang)) + " "
                + t("overview.currency_no_rate", lang, codes="、".join(money.missing)),
                icon=":material/currency_exchange:")
 elif money and money.mode == "converted":
-    st.caption(t("overview.currency_converted", lang,
+    st.caption(t("overview.currency_converted", lang, cur=money.currency,
+                 total=numbers.fmt_money(money.total, lang),
                  rates=currency.rates_text(rates, sorted(c for c in money.amounts if c != currency.BASE)),
                  amounts=currency.amounts_text(money.amounts, lang)))
 

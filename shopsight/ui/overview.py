@@ -73,58 +73,39 @@ def compare_coverage(kind: str, f: Filters) -> coverage.CompareCoverage | None:
     return coverage.compare_coverage(data.query("load_coverage"), kind, (f.start, f.end), f.compare)
 
 
-MONEY_SUMS = ("paid_amount", "refund_amount")
-
-
 @dataclass
 class Money:
-    """The currencies behind the KPI dataset's money in the range.
+    """The currencies behind the KPI dataset's money in the range, whatever the currency
+    filter picks.
 
-    single: one currency, shown with its symbol; converted: several, converted to CNY at
-    the owner's rates; split: several without rates, so money KPIs are not added up.
+    single: one currency, shown with its symbol; converted: several, whose sum in CNY at the
+    owner's rates is `total`; split: several, some without a rate, so no sum at all. The
+    cards always show one currency (the filter's pick): amounts are never added on them.
     """
     mode: str
-    currency: str | None  # the cards' currency (single, or CNY when converted)
+    currency: str | None  # the cards' currency
     amounts: dict[str | None, float] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
-
-
-def _currency_sums(kind: str, params: dict) -> pd.DataFrame:
-    df = data.query("overview_currencies", **params)
-    df = df[df["kind"] == kind].copy()
-    df["currency"] = df["currency"].where(df["currency"].notna(), currency.BASE)
-    return df.groupby("currency", as_index=False)[list(MONEY_SUMS)].sum(min_count=1)
-
-
-def _converted(df: pd.DataFrame, col: str, rates: dict) -> float | None:
-    amounts = {c: v for c, v in zip(df["currency"], df[col], strict=True) if pd.notna(v)}
-    if not amounts:
-        return None
-    return currency.convert(amounts, rates)[0]
+    total: float | None = None  # every currency in CNY (converted only)
 
 
 def money(k: Kpis, f: Filters, rates: dict) -> Money | None:
-    """Look at the currencies of the KPI rows and make the money KPIs honest: converted at
-    the entered rates, or not added up at all (None: everything is CNY).  Changes k."""
+    """What the KPI rows hold in each currency (None: everything is CNY)."""
     if k.kind not in schema.PLATFORM_KINDS:
         return None
     codes = {x["currency"] or currency.BASE for x in data.loads() if x["kind"] == k.kind}
     if codes <= {currency.BASE}:
         return None
-    cur = _currency_sums(k.kind, f.params())
-    amounts = {c: v for c, v in zip(cur["currency"], cur["paid_amount"], strict=True) if pd.notna(v)}
+    df = data.query("overview_currencies", **{**f.params(), "cur": None})
+    df = df[df["kind"] == k.kind]
+    amounts: dict[str | None, float] = {}
+    for code, value in zip(df["currency"], df["paid_amount"], strict=True):
+        if pd.notna(value):
+            code = code or currency.BASE
+            amounts[code] = amounts.get(code, 0.0) + float(value)
     if len(amounts) <= 1:
-        return Money("single", next(iter(amounts), currency.BASE), amounts)
-    _, missing = currency.convert(amounts, rates)
-    frames = [(k.sums, cur)]
-    if k.compare_sums is not None:
-        frames.append((k.compare_sums, _currency_sums(k.kind, f.compare_params())))
-    for sums, df in frames:
-        for col in MONEY_SUMS:
-            if col in sums.index:
-                sums[col] = float("nan") if missing else _converted(df, col, rates)
-    if k.refund_kind == k.kind:
-        k.refund_sums, k.refund_compare_sums = k.sums, k.compare_sums
+        return Money("single", f.currency or next(iter(amounts), currency.BASE), amounts)
+    total, missing = currency.convert(amounts, rates)
     if missing:
-        return Money("split", None, amounts, missing)
-    return Money("converted", currency.BASE, amounts)
+        return Money("split", f.currency, amounts, missing)
+    return Money("converted", f.currency, amounts, total=total)
