@@ -103,10 +103,8 @@ def sparks(origin: str, f: Filters, level: str, shown: pd.DataFrame) -> pd.Serie
     """The sparkline of each ranked row in `shown` (the rows the table shows: building one
     for every item cost more than the ranking)."""
     ids = sorted(shown["product_id"].dropna().astype(str).unique())
-    # $plat / $cur default to all until the sidebar passes them
-    params = {"plat": None, "cur": None, **f.params()}
     name = "products_ranking_spark" if origin == "products" else "products_ranking_orders_spark"
-    rows = data.query(name, **params, level=level, product_ids=ids)
+    rows = data.query(name, **f.params(), level=level, product_ids=ids)
     return products.sparks(shown, rows)
 
 
