@@ -3,6 +3,7 @@ choice (CNY first, the others named), the report counts CNY and says so."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -11,7 +12,7 @@ import pyarrow as pa
 import pytest
 from brute_orders import customers_summary, daily_history, product_sales
 
-from shopsight import currency, queries, report, workspace
+from shopsight import currency, metrics, queries, report, workspace
 
 START, END = date(2026, 11, 1), date(2026, 11, 30)
 NO_FILTER = {"src": None, "dev": None, "prov": None, "cat": None, "plat": None,
@@ -186,3 +187,48 @@ def test_sidebar_offers_one_currency_at_a_time(app, small_ws):
     for page in ("views/regions.py", "views/products.py", "views/sources.py"):
         at.switch_page(page).run()
         assert not at.exception, page
+
+
+def _page_texts(at) -> list[str]:
+    """What a page writes: cards, captions, text cells of grids and their column formats,
+    the map's features and tooltip, chart specs and data (JSON decoded, so that a symbol
+    is not hidden as a \\u escape)."""
+    def plain(text: str) -> str:
+        return json.dumps(json.loads(text), ensure_ascii=False) if text else ""
+
+    texts = [m.value for m in at.metric]
+    texts += [e.value for e in (*at.caption, *at.markdown, *at.info, *at.warning)]
+    for d in at.dataframe:
+        texts.append(plain(d.proto.columns))
+        for col in d.value.columns:
+            texts += [v for v in d.value[col].tolist() if isinstance(v, str)]
+    for deck in at.get("deck_gl_json_chart"):
+        texts += [plain(deck.proto.json), plain(deck.proto.tooltip)]
+    for chart in at.get("vega_lite_chart"):
+        texts.append(plain(chart.proto.spec))
+        for ds in chart.proto.datasets:
+            rows = pa.ipc.open_stream(ds.data.data).read_all().to_pylist()
+            texts.append(json.dumps(rows, ensure_ascii=False, default=str))
+    return texts
+
+
+def test_products_and_regions_show_the_chosen_currency(app, small_ws):
+    usd = _orders("us", seed=7)
+    workspace.write_dataset(small_ws, "orders", pa.Table.from_pandas(usd, preserve_index=False),
+                            mode="append", file="shopify.csv", platform="Shopify",
+                            currency="USD")
+    at = app("small", start="2026-11-01", end="2026-11-30")
+    at.selectbox(key="sb_cur").set_value("USD").run()
+    assert not at.exception
+    for page in ("views/products.py", "views/regions.py"):
+        at.switch_page(page).run()
+        assert not at.exception, page
+        if page == "views/products.py":  # the orders' ranking, and one product's cards
+            at.segmented_control(key="pr_origin").set_value("orders").run()
+            at.selectbox(key="pr_product").set_value("p1").run()
+            assert not at.exception
+            card = {m.label: m.value for m in at.metric}[metrics.label("paid_amount", "zh")]
+            assert card.startswith("US$")
+        texts = _page_texts(at)
+        assert any("US$" in x for x in texts), page
+        assert not [x for x in texts if "¥" in x], page
