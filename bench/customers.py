@@ -150,7 +150,7 @@ def page_view(con, last: date, runs: int) -> None:
         ("customers_cohorts", lambda: queries.run(con, "customers_cohorts", **params)),
         ("customers_rfm", lambda: queries.run(con, "customers_rfm", **params)),
         ("customers_daily + signals", lambda: (
-            queries.run(con, "customers_daily", end=last, src=None, dev=None, prov=None),
+            queries.run(con, "customers_daily", **params),
             queries.run(con, "customers_signals", end=last, src=None, dev=None))),
         ("forecast (fits, backtest)", lambda: forecast.from_workspace(con, "paid_amount", 30,
                                                                       end=last)),

@@ -232,7 +232,7 @@ def app_sku_ranking(cur, p):
 
     rows = products.prepare(queries.run(cur, "products_ranking_orders", **p))
     shown = products.ranked(rows, "paid_amount").head(TABLE_LIMIT)
-    spark = queries.run(cur, "products_ranking_orders_spark", **{"plat": None, "cur": None, **p},
+    spark = queries.run(cur, "products_ranking_orders_spark", **p,
                         product_ids=sorted(shown["product_id"].dropna().astype(str).unique()))
     return products.sparks(shown, spark)
 

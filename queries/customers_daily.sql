@@ -1,11 +1,13 @@
 -- customers_daily: paid amount and paid orders per day, the history a paid-amount
 -- forecast is fitted on.
--- params: $end (date, inclusive; history up to it), $src, $dev, $prov (varchar[]; null = all)
+-- params: $end (date, inclusive; history up to it), $src, $dev, $prov, $plat (varchar[];
+--         null = all), $cur (varchar; orders without a currency count as 'CNY'; null = all)
 -- grain: one row per day with a paid order (days without are absent: shopsight.forecast
 -- fills them with 0); orders without a buyer id count too. Paying buyers per day are in
 -- customers_daily_buyers (distinct counts cost ~30x these sums at 10M lines, so they are
--- asked only for a buyers forecast). Without filters from rollup_orders_buyer_orders_days
--- (summed per day at load time); with one, from rollup_orders_buyer_orders (paid orders only).
+-- asked only for a buyers forecast). Without a source / device / province filter from
+-- rollup_orders_buyer_orders_days (summed per day, platform and currency at load time);
+-- with one, from rollup_orders_buyer_orders (paid orders only).
 -- used by: views/customers.py, `python -m shopsight forecast`
 with
 
@@ -15,6 +17,8 @@ from_days as (
     from rollup_orders_buyer_orders_days
     where $src is null and $dev is null and $prov is null
       and day <= $end
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
 
 ),
 
@@ -24,9 +28,11 @@ from_orders as (
     from rollup_orders_buyer_orders
     where not ($src is null and $dev is null and $prov is null)
       and day <= $end
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
+      and ss.picked($src, source)
+      and ss.picked($dev, device)
+      and ss.picked($prov, province)
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
 
 )
 

@@ -9,10 +9,9 @@ source as (
 
     select *
     from traffic
-    where date <= $end
-      and coalesce(date_end, date) = date
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
+    where ss.day_inside(date, date_end, date, $end)  -- one-day rows up to $end
+      and ss.picked($src, source)
+      and ss.picked($dev, device)
 
 )
 

@@ -52,11 +52,11 @@ selected as (
                and $cur is null)
       and day between $start and $end
       and buyer_id is not null
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
-      and ($plat is null or list_contains($plat, platform))
-      and ($cur is null or coalesce(currency, 'CNY') = $cur)
+      and ss.picked($src, source)
+      and ss.picked($dev, device)
+      and ss.picked($prov, province)
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
 
 ),
 

@@ -1,6 +1,7 @@
 -- products_ranking: per product (or SKU) sums from the products dataset, with what the
 -- 热销/滞销 lists and stock cover need (the sparkline of the rows shown: products_ranking_spark).
--- params: $start, $end (date, inclusive), $cat (varchar[]; null = all),
+-- params: $start, $end (date, inclusive), $cat, $plat (varchar[]; null = all), $cur
+--         (varchar; rows without a currency count as 'CNY'; null = all),
 --         $level (varchar: 'product' | 'sku'), $slow_days (int: the 滞销 window, the last
 --         N days up to $end), $cover_days (int: the window for average daily units)
 -- grain: one row per product (sku_id null) or per (product, SKU), for items with a row
@@ -30,9 +31,10 @@ source as (
         coalesce(date_end, date) as last_day,
         case when $level = 'sku' then sku_id end as sku_key
     from products, bounds
-    where date <= range_end
-      and coalesce(date_end, date) >= least(range_start, slow_start, cover_start)
-      and ($cat is null or list_contains($cat, category))
+    where ss.overlaps(date, date_end, least(range_start, slow_start, cover_start), range_end)
+      and ss.picked($cat, category)
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
 
 ),
 
@@ -40,10 +42,10 @@ placed as (
 
     select
         source.*,
-        date >= range_start and last_day <= range_end as is_inside,
-        date >= slow_start and last_day <= range_end as is_slow_window,
-        date >= cover_start and last_day <= range_end as is_cover_window,
-        date <= range_end and last_day >= range_start as is_overlapping,
+        ss.inside(date, date_end, range_start, range_end) as is_inside,
+        ss.inside(date, date_end, slow_start, range_end) as is_slow_window,
+        ss.inside(date, date_end, cover_start, range_end) as is_cover_window,
+        ss.overlaps(date, date_end, range_start, range_end) as is_overlapping,
         coalesce(visitors, 0) > 0 or coalesce(units_sold, 0) > 0 or coalesce(stock, 0) > 0
             as is_listed
     from source, bounds

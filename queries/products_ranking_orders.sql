@@ -1,13 +1,15 @@
 -- products_ranking_orders: per product (or SKU) sums from order lines, with what the
 -- 热销/滞销 lists and stock cover need (the sparkline of the rows shown: products_ranking_spark).
--- params: $start, $end (date, inclusive), $src, $dev, $prov (varchar[]; null = all),
+-- params: $start, $end (date, inclusive), $src, $dev, $prov, $plat (varchar[]; null = all),
+--         $cur (varchar; lines without a currency count as 'CNY'; null = all),
 --         $level (varchar: 'product' | 'sku'), $slow_days (int: the 滞销 window, the last
 --         N days up to $end), $cover_days (int: the window for average daily units)
 -- grain: one row per product (sku_id null) or per (product, SKU), for items sold in the
 -- range or in the N days before the 滞销 window (units_before_slow: orders carry no
 -- visitors or stock, so an item counts as on sale when it sold just before the window).
--- With no source/device/province filter the days come from rollup_orders_daily_product;
--- with one, from the order lines (the rollup does not keep those columns). Same columns
+-- With no source/device/province filter the days come from rollup_orders_daily_product
+-- (which keeps platform and currency); with one, from the order lines (the rollup does not
+-- keep those columns). Same columns
 -- as products_ranking; those orders cannot give are NULL. days_listed: days from the
 -- item's first sale in the range to $end.
 -- paid_amount is the paid lines' own sales (line_amount), as in the rollup.
@@ -19,6 +21,8 @@ from_rollup as (
     select day, product_id, sku_id, product_name, orders, units_sold, paid_amount, refund_amount
     from rollup_orders_daily_product
     where $src is null and $dev is null and $prov is null
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
       and day <= cast($end as date)
       and day >= least(
           cast($start as date),
@@ -48,9 +52,11 @@ from_lines as (
           cast($end as date) - (2 * cast($slow_days as integer) - 1),
           cast($end as date) - (cast($cover_days as integer) - 1)
       ) as timestamp)
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
+      and ss.picked($src, source)
+      and ss.picked($dev, device)
+      and ss.picked($prov, province)
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
     group by 1, 2, 3
 
 ),

@@ -8,8 +8,8 @@
 -- grain: one row per product (sku_id null) or per (product, SKU) of $product_ids with a
 -- line paid in the range; spark has one value per day of the range, 0 on days without
 -- one. Same amounts as products_ranking_orders.sql: the paid lines' own sales, from
--- rollup_orders_daily_product when no filter is set (it keeps no source, device, province,
--- platform or currency), else from the order lines.
+-- rollup_orders_daily_product when no source / device / province filter is set (it keeps
+-- platform and currency, not those), else from the order lines.
 -- used by: views/products.py
 with
 
@@ -21,7 +21,9 @@ from_rollup as (
         case when $level = 'sku' then sku_id end as sku_key,
         paid_amount
     from rollup_orders_daily_product
-    where $src is null and $dev is null and $prov is null and $plat is null and $cur is null
+    where $src is null and $dev is null and $prov is null
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
       and list_contains($product_ids, product_id)
       and day between cast($start as date) and cast($end as date)
 
@@ -35,17 +37,16 @@ from_lines as (
         case when $level = 'sku' then sku_id end as sku_key,
         line_amount as paid_amount
     from orders
-    where not ($src is null and $dev is null and $prov is null and $plat is null
-               and $cur is null)
+    where not ($src is null and $dev is null and $prov is null)
       and paid
       and list_contains($product_ids, product_id)
       and order_time >= cast(cast($start as date) as timestamp)
       and order_time < cast(cast($end as date) + 1 as timestamp)
-      and ($src is null or list_contains($src, source))
-      and ($dev is null or list_contains($dev, device))
-      and ($prov is null or list_contains($prov, province))
-      and ($plat is null or list_contains($plat, platform))
-      and ($cur is null or coalesce(currency, 'CNY') = $cur)
+      and ss.picked($src, source)
+      and ss.picked($dev, device)
+      and ss.picked($prov, province)
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
 
 ),
 

@@ -21,11 +21,10 @@ from_products as (
         paid_amount
     from products
     where list_contains($product_ids, product_id)
-      and date between cast($start as date) and cast($end as date)
-      and coalesce(date_end, date) = date
-      and ($cat is null or list_contains($cat, category))
-      and ($plat is null or list_contains($plat, platform))
-      and ($cur is null or coalesce(currency, 'CNY') = $cur)
+      and ss.day_inside(date, date_end, cast($start as date), cast($end as date))
+      and ss.picked($cat, category)
+      and ss.picked($plat, platform)
+      and ss.in_currency($cur, currency)
 
 ),
 

@@ -295,17 +295,19 @@ def forecast(y: pd.Series, horizon: int, *, metric: str = "paid_amount",
 
 def from_workspace(con, metric: str, horizon: int, *, end: dt.date | None = None,
                    src: list[str] | None = None, dev: list[str] | None = None,
-                   prov: list[str] | None = None) -> Forecast:
+                   prov: list[str] | None = None, plat: list[str] | None = None,
+                   cur: str | None = None) -> Forecast:
     """The forecast of a metric over the workspace's paid orders up to `end` (default:
-    all), with the source / device / province filters. Signals come from traffic, which
-    has no province: with a province filter none are tried."""
+    all), with the source / device / province / platform filters, money in the currency
+    `cur` (None = all). Signals come from traffic, which has no province: with a province
+    filter none are tried."""
     from shopsight import queries
 
     if metric not in TARGETS:
         raise ValueError(f"metric must be one of {', '.join(TARGETS)}, not {metric!r}")
     last = end or dt.date.max
     name = "customers_daily_buyers" if metric == "paying_buyers" else "customers_daily"
-    daily = queries.run(con, name, end=last, src=src, dev=dev, prov=prov)
+    daily = queries.run(con, name, end=last, src=src, dev=dev, prov=prov, plat=plat, cur=cur)
     y = daily_series(daily, metric)
     signals = None
     if prov is None and len(y):

@@ -52,7 +52,8 @@ def test_ranking_equals_the_query(app, small_ws, run_query):
     assert not at.exception
     df = ranking_table(at)
     q = run_query(small_ws, "products_ranking", start=date(2026, 11, 1), end=date(2026, 11, 30),
-                  cat=None, level="product", slow_days=14, cover_days=14)
+                  cat=None, plat=None, cur=None, level="product", slow_days=14,
+                  cover_days=14)
     ids = df[t("col.product_id", "zh")].tolist()
     assert ids == q["product_id"].tolist() == ["p4", "p3", "p2", "p1"]
     paid = df[metrics.label("paid_amount", "zh")]

@@ -3,14 +3,16 @@ choice (CNY first, the others named), the report counts CNY and says so."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from brute_orders import customers_summary, daily_history, product_sales
 
-from shopsight import currency, queries, report, workspace
+from shopsight import currency, metrics, queries, report, workspace
 
 START, END = date(2026, 11, 1), date(2026, 11, 30)
 NO_FILTER = {"src": None, "dev": None, "prov": None, "cat": None, "plat": None,
@@ -82,6 +84,79 @@ def test_money_queries_count_one_currency(shop, cur):
     assert split["currency"].fillna("CNY").unique().tolist() == [cur]
 
 
+def _products(seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = [(START + timedelta(days=d), f"p{p}") for d in range(30) for p in range(3)]
+    return pd.DataFrame({
+        "date": [r[0] for r in rows],
+        "product_id": [r[1] for r in rows],
+        "visitors": rng.integers(0, 200, len(rows)),
+        "units_sold": rng.integers(0, 20, len(rows)),
+        "paid_amount": np.round(rng.uniform(0, 800, len(rows)), 2),
+    })
+
+
+@pytest.fixture(scope="module")
+def products_shop(tmp_path_factory):
+    """The same orders, and a products report per load in its currency."""
+    ws = workspace.open_workspace(tmp_path_factory.mktemp("cur_products") / "ws")
+    orders = _build(ws)
+    raw = []
+    for i, (plat, cur) in enumerate(LOADS):
+        df = _products(seed=20 + i)
+        workspace.write_dataset(ws, "products", pa.Table.from_pandas(df, preserve_index=False),
+                                mode="append", file=f"{plat}_products.csv", platform=plat,
+                                currency=cur)
+        raw.append(df.assign(currency=cur or "CNY"))
+    con = ws.connect(read_only=True)
+    yield con, orders, pd.concat(raw, ignore_index=True)
+    con.close()
+
+
+def _by_product(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    got = got[got["paid_amount"].notna()].set_index("product_id")
+    assert sorted(got.index) == sorted(want.index)
+    for col in want:
+        assert got.loc[want.index, col].astype(float).tolist() == pytest.approx(
+            want[col].astype(float).tolist()), col
+
+
+@pytest.mark.parametrize("cur", ["CNY", "USD", None])
+def test_product_rankings_count_one_currency(products_shop, cur):
+    con, orders, prods = products_shop
+    params = {**NO_FILTER, "cur": cur, "level": "product", "slow_days": 7, "cover_days": 7}
+    p = prods if cur is None else prods[prods["currency"] == cur]
+    want = p.groupby("product_id")[["paid_amount", "visitors", "units_sold"]].sum()
+    _by_product(queries.run(con, "products_ranking", **params), want)
+    lines = orders if cur is None else orders[orders["currency"] == cur]
+    for prov in (None, ["广东省"]):  # the daily rollup, then the order lines
+        picked = lines if prov is None else lines[lines["province"].isin(prov)]
+        got = queries.run(con, "products_ranking_orders", **{**params, "prov": prov})
+        _by_product(got, product_sales(picked, START, END))
+
+
+@pytest.mark.parametrize("cur", ["CNY", "USD", None])
+@pytest.mark.parametrize("prov", [None, ["广东省"]])  # the marks rollup, then per buyer
+def test_customers_count_one_currency(shop, cur, prov):
+    con, raw = shop
+    lines = raw if cur is None else raw[raw["currency"] == cur]
+    if prov:
+        lines = lines[lines["province"].isin(prov)]
+    params = {**NO_FILTER, "cur": cur, "prov": prov}
+    want = customers_summary(raw, lines, START, END)
+    got = queries.run(con, "customers_summary", **params).iloc[0]
+    for key, value in want.items():
+        assert float(got[key]) == pytest.approx(value), key
+
+    history = daily_history(lines, END)
+    daily = queries.run(con, "customers_daily", **params)
+    assert {pd.Timestamp(r.day).date(): (pytest.approx(r.paid_amount), r.orders)
+            for r in daily.itertuples()} == {d: (a, o) for d, (a, o, _) in history.items()}
+    buyers = queries.run(con, "customers_daily_buyers", **params)
+    assert {pd.Timestamp(r.day).date(): r.paying_buyers for r in buyers.itertuples()} == {
+        d: b for d, (_, _, b) in history.items()}
+
+
 def test_report_counts_cny_and_names_the_other_currency(shop):
     con, raw = shop
 
@@ -112,3 +187,48 @@ def test_sidebar_offers_one_currency_at_a_time(app, small_ws):
     for page in ("views/regions.py", "views/products.py", "views/sources.py"):
         at.switch_page(page).run()
         assert not at.exception, page
+
+
+def _page_texts(at) -> list[str]:
+    """What a page writes: cards, captions, text cells of grids and their column formats,
+    the map's features and tooltip, chart specs and data (JSON decoded, so that a symbol
+    is not hidden as a \\u escape)."""
+    def plain(text: str) -> str:
+        return json.dumps(json.loads(text), ensure_ascii=False) if text else ""
+
+    texts = [m.value for m in at.metric]
+    texts += [e.value for e in (*at.caption, *at.markdown, *at.info, *at.warning)]
+    for d in at.dataframe:
+        texts.append(plain(d.proto.columns))
+        for col in d.value.columns:
+            texts += [v for v in d.value[col].tolist() if isinstance(v, str)]
+    for deck in at.get("deck_gl_json_chart"):
+        texts += [plain(deck.proto.json), plain(deck.proto.tooltip)]
+    for chart in at.get("vega_lite_chart"):
+        texts.append(plain(chart.proto.spec))
+        for ds in chart.proto.datasets:
+            rows = pa.ipc.open_stream(ds.data.data).read_all().to_pylist()
+            texts.append(json.dumps(rows, ensure_ascii=False, default=str))
+    return texts
+
+
+def test_products_and_regions_show_the_chosen_currency(app, small_ws):
+    usd = _orders("us", seed=7)
+    workspace.write_dataset(small_ws, "orders", pa.Table.from_pandas(usd, preserve_index=False),
+                            mode="append", file="shopify.csv", platform="Shopify",
+                            currency="USD")
+    at = app("small", start="2026-11-01", end="2026-11-30")
+    at.selectbox(key="sb_cur").set_value("USD").run()
+    assert not at.exception
+    for page in ("views/products.py", "views/regions.py"):
+        at.switch_page(page).run()
+        assert not at.exception, page
+        if page == "views/products.py":  # the orders' ranking, and one product's cards
+            at.segmented_control(key="pr_origin").set_value("orders").run()
+            at.selectbox(key="pr_product").set_value("p1").run()
+            assert not at.exception
+            card = {m.label: m.value for m in at.metric}[metrics.label("paid_amount", "zh")]
+            assert card.startswith("US$")
+        texts = _page_texts(at)
+        assert any("US$" in x for x in texts), page
+        assert not [x for x in texts if "¥" in x], page

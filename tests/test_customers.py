@@ -65,10 +65,8 @@ def test_repurchase_rate_on_constructed_orders(data_dir):
         params = {"start": date(2026, 11, 1), "end": date(2026, 11, 30),
                   "src": None, "dev": None, "prov": None, "plat": None, "cur": None}
         s = customers.summary(queries.run(con, "customers_summary", **params))
-        daily = queries.run(con, "customers_daily", end=date(2026, 11, 30), src=None,
-                            dev=None, prov=None)
-        buyers = queries.run(con, "customers_daily_buyers", end=date(2026, 11, 30), src=None,
-                             dev=None, prov=None)
+        daily = queries.run(con, "customers_daily", **params)
+        buyers = queries.run(con, "customers_daily_buyers", **params)
     finally:
         con.close()
     assert (s["buyers"], s["repeat_buyers"]) == (4, 1)
@@ -283,7 +281,7 @@ def test_daily_history_matches_brute_force(generated, f):
     lines, con = generated
     end = date(2026, 10, 31)
     df = queries.run(con, "customers_daily", end=end, src=f.get("src"), dev=f.get("dev"),
-                     prov=f.get("prov"))
+                     prov=f.get("prov"), plat=None, cur=None)
     want: dict[date, list] = defaultdict(lambda: [0.0, 0])
     for o in paid_orders(lines).values():
         if o["day"] <= end and picked(o, f):

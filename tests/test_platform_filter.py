@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from brute_orders import customers_summary, daily_history, product_sales
 
 from shopsight import queries, workspace
 
@@ -140,6 +141,65 @@ def test_order_lines_path_follows_the_platform(shop):
     jd = _paid_in_range(raw["orders"], START, END)
     jd = jd[(jd["platform"] == "京东") & (jd["product_id"] == "p3")]
     assert float(rollup["paid_amount"].sum()) == pytest.approx(jd["line_amount"].sum())
+
+
+PICKS = [["京东"], ["淘宝"], ["淘宝", "京东"], None]
+
+
+def _picked(df: pd.DataFrame, plat: list[str] | None) -> pd.DataFrame:
+    return df if plat is None else df[df["platform"].isin(plat)]
+
+
+@pytest.mark.parametrize("plat", PICKS)
+def test_product_ranking_follows_the_platform(shop, plat):
+    con, raw = shop
+    p = _picked(raw["products"], plat)
+    p = p[(p["date"] >= START) & (p["date"] <= END)]
+    want = p.groupby("product_id")[["paid_amount", "visitors", "units_sold"]].sum()
+    got = _run(con, "products_ranking", plat=plat, level="product", slow_days=7,
+               cover_days=7).set_index("product_id")
+    assert sorted(got.index) == sorted(want.index)
+    for col in want:
+        assert got.loc[want.index, col].astype(float).tolist() == pytest.approx(
+            want[col].astype(float).tolist()), col
+
+
+@pytest.mark.parametrize("plat", PICKS)
+@pytest.mark.parametrize("src", [None, ["直通车"]])  # the daily rollup, then the lines
+def test_order_ranking_follows_the_platform(shop, plat, src):
+    con, raw = shop
+    lines = _picked(raw["orders"], plat)
+    if src:
+        lines = lines[lines["source"].isin(src)]
+    want = product_sales(lines, START, END)
+    got = _run(con, "products_ranking_orders", plat=plat, src=src, level="product",
+               slow_days=7, cover_days=7).set_index("product_id")
+    got = got[got["paid_amount"].notna()]
+    assert sorted(got.index) == sorted(want.index)
+    for col in want:
+        assert got.loc[want.index, col].astype(float).tolist() == pytest.approx(
+            want[col].astype(float).tolist()), col
+
+
+@pytest.mark.parametrize("plat", PICKS)
+@pytest.mark.parametrize("dev", [None, ["无线"]])  # the marks rollup, then per buyer
+def test_customers_follow_the_platform(shop, plat, dev):
+    con, raw = shop
+    lines = _picked(raw["orders"], plat)
+    if dev:
+        lines = lines[lines["device"].isin(dev)]
+    want = customers_summary(raw["orders"], lines, START, END)
+    got = _run(con, "customers_summary", plat=plat, dev=dev).iloc[0]
+    for key, value in want.items():
+        assert float(got[key]) == pytest.approx(value), key
+
+    history = daily_history(lines, END)
+    daily = _run(con, "customers_daily", plat=plat, dev=dev)
+    assert {pd.Timestamp(r.day).date(): (pytest.approx(r.paid_amount), r.orders)
+            for r in daily.itertuples()} == {d: (a, o) for d, (a, o, _) in history.items()}
+    buyers = _run(con, "customers_daily_buyers", plat=plat, dev=dev)
+    assert {pd.Timestamp(r.day).date(): r.paying_buyers for r in buyers.itertuples()} == {
+        d: b for d, (_, _, b) in history.items()}
 
 
 def test_platforms_are_filter_options(shop):

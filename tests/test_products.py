@@ -179,8 +179,8 @@ def pcon():
 
 
 def ranking(con, **params) -> pd.DataFrame:
-    base = {"start": date(2026, 11, 1), "end": END, "cat": None, "level": "product",
-            "slow_days": 14, "cover_days": 14}
+    base = {"start": date(2026, 11, 1), "end": END, "cat": None, "plat": None, "cur": None,
+            "level": "product", "slow_days": 14, "cover_days": 14}
     df = queries.run(con, "products_ranking", **{**base, **params})
     return products.prepare(df).set_index("product_id", drop=False)
 

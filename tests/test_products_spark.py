@@ -67,6 +67,7 @@ def product_rows(seed: int = 12) -> list[dict]:
 @pytest.fixture(scope="module")
 def con():
     c = duckdb.connect()
+    queries.install_macros(c)  # what workspace connections get
     for kind in schema.KINDS:
         c.execute(schema.create_table_sql(kind))
     for kind, rows in (("orders", order_lines()), ("products", product_rows())):
@@ -136,7 +137,7 @@ def test_products_sparklines_count_day_rows_only(con, filters):
 
 def test_sparks_follow_the_ranked_rows(con):
     rows = products.prepare(queries.run(
-        con, "products_ranking_orders", start=START, end=END, **ORDER_DIMS, level="sku",
+        con, "products_ranking_orders", **BASE, **ORDER_DIMS, level="sku",
         slow_days=7, cover_days=7))
     shown = rows.head(5)
     spark_rows = queries.run(con, "products_ranking_orders_spark", **BASE, **ORDER_DIMS,

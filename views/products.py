@@ -117,7 +117,7 @@ with hot_col:
     tab_units, tab_velocity = st.tabs([t("products.hot_by_units", lang),
                                        t("products.hot_by_velocity", lang)])
     tab_units.dataframe(view.short_list(hot_units, {"units_sold": "int", "paid_amount": "money"},
-                                        lang), hide_index=True, placeholder=numbers.NONE, width="stretch",
+                                        lang, f.currency), hide_index=True, placeholder=numbers.NONE, width="stretch",
                         column_config=view.short_config(lang))
     tab_velocity.dataframe(view.short_list(hot_velocity, {"velocity": "velocity",
                                                           "units_sold": "int"}, lang),
@@ -142,10 +142,7 @@ else:
     if moved.empty:
         st.info(t("overview.movers_none", lang))
     else:
-        charts.show(charts.diverging_bars(
-            moved, item="label", value="change", fmt="money",
-            item_title=t("products.col_item", lang),
-            value_title=t("overview.movers_change", lang)))
+        charts.show(view.movers_chart(moved, lang, f.currency))
         st.caption(t("products.movers_caption", lang, n=products.MOVERS_N))
 
 # ---------- one product
@@ -161,14 +158,15 @@ else:
     cards = st.columns(4)
     for col, name in zip(cards, ("paid_amount", "units_sold", "conversion", "refund_rate"),
                          strict=False):
-        col.metric(metrics.label(name, lang), metrics.fmt(name, detail.sums.get(name), lang),
+        col.metric(metrics.label(name, lang),
+                   metrics.fmt(name, detail.sums.get(name), lang, currency=f.currency),
                    border=True)
     trend_col, funnel_col = st.columns([3, 2])
     with trend_col:
         if detail.daily.empty:
             st.info(t("products.detail_no_daily", lang))
         else:
-            charts.show(view.daily_chart(detail.daily, lang))
+            charts.show(view.daily_chart(detail.daily, lang, f.currency))
     with funnel_col:
         if len(detail.funnel) >= 2:
             charts.show(view.funnel_chart(detail.funnel, lang))

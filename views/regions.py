@@ -41,6 +41,7 @@ if drill:
         help=t("regions.province_help", lang))
 rt = view.table(origin, f, province) if province else national
 compare_label = t("regions.compare_period", lang) if f.compare else None
+cur = view.currency_of(origin, f)
 
 # ---------- where the numbers come from
 notes = [t("regions.source_caption", lang, kind=t(f"kind.{origin}", lang),
@@ -71,14 +72,14 @@ if rt.rows.empty or not regions.totals(rt.rows).get("paid_amount"):
 share = regions.top_share(rt.rows, metric)
 level_word = t(f"regions.level_{rt.level}", lang)
 table = view.display(rt, metric, lang)
-config = view.column_config(rt, metric, lang)
+config = view.column_config(rt, metric, lang, cur)
 shown = view.grid(table, rt, metric, lang)
 if china:
     if province:
         st.button(t("regions.back", lang), key="rg_back", icon=":material/arrow_back:",
                   on_click=lambda: st.session_state.update(rg_province=""))
     map_col, legend_col, table_col = st.columns([6, 2, 5])
-    deck, scale = view.deck(rt, metric, lang)
+    deck, scale = view.deck(rt, metric, lang, cur)
     if rt.level == "province":
         def _drill():
             name = view.clicked_region(st.session_state.get("rg_map"))
@@ -92,9 +93,9 @@ if china:
     else:
         map_col.pydeck_chart(deck, key="rg_map_city", height=view.MAP_HEIGHT)
     if scale is not None:
-        charts.show(view.legend(scale, metric, lang), legend_col, width="content")
+        charts.show(view.legend(scale, metric, lang, currency=cur), legend_col, width="content")
     table_col.dataframe(shown, hide_index=True, placeholder=numbers.NONE, width="stretch", height=view.MAP_HEIGHT,
-                        column_config=view.glance_config(rt, metric, lang),
+                        column_config=view.glance_config(rt, metric, lang, cur),
                         column_order=view.glance(rt, metric, lang))
     with st.expander(t("regions.all_columns", lang), icon=":material/table_view:"):
         st.dataframe(shown, hide_index=True, placeholder=numbers.NONE, width="stretch",
@@ -109,14 +110,14 @@ if share:
                   metric=view.metric_label(metric if regions.is_additive(metric) else "paid_amount",
                                            lang)))
 st.subheader(t("regions.ranking", lang, level=level_word))
-charts.show(view.bars(rt, metric, lang, compare_label))
+charts.show(view.bars(rt, metric, lang, compare_label, cur))
 if regions.count_named(rt.rows) > view.BARS_LIMIT:
     st.caption(t("regions.bars_capped", lang, n=view.BARS_LIMIT))
 
 # ---------- what the map could not place
 unknown = regions.unknown_totals(rt.rows)
 if unknown:
-    st.caption(t("regions.unknown_caption", lang, paid=view.fmt("paid_amount", unknown[0], lang),
+    st.caption(t("regions.unknown_caption", lang, paid=view.fmt("paid_amount", unknown[0], lang, cur),
                  share=view.fmt(regions.SHARE, unknown[1], lang)))
 unmatched = regions.unmatched_names(rt.rows)
 if unmatched:

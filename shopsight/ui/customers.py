@@ -25,13 +25,8 @@ ACTUAL_COLOR = "#595959"
 HISTORY_SHOWN_DAYS = 8 * 7  # days of actuals drawn before the forecast
 
 
-def _params(f: Filters) -> dict:
-    # $plat / $cur default to all until the sidebar passes them
-    return {"plat": None, "cur": None, **f.params()}
-
-
 def summary(f: Filters) -> dict:
-    return customers.summary(data.query("customers_summary", **_params(f)))
+    return customers.summary(data.query("customers_summary", **f.params()))
 
 
 def compare_summary(f: Filters) -> dict | None:
@@ -42,32 +37,33 @@ def compare_summary(f: Filters) -> dict | None:
 
 
 def trend(f: Filters, grain: str) -> pd.DataFrame:
-    return customers.trend(data.query("customers_trend", **_params(f), grain=grain))
+    return customers.trend(data.query("customers_trend", **f.params(), grain=grain))
 
 
 def cohorts(f: Filters) -> pd.DataFrame:
-    return customers.cohort_frame(data.query("customers_cohorts", **_params(f)), f.end)
+    return customers.cohort_frame(data.query("customers_cohorts", **f.params()), f.end)
 
 
 def rfm(f: Filters) -> pd.DataFrame:
-    return customers.segments(data.query("customers_rfm", **_params(f)))
+    return customers.segments(data.query("customers_rfm", **f.params()))
 
 
 @st.cache_data(ttl=data.QUERY_TTL_S, max_entries=64, show_spinner=False)
 def _forecast(ws_dir: str, version: tuple[int, int], metric: str, horizon: int,
-              end: dt.date, src, dev, prov) -> forecast.Forecast | int:
+              end: dt.date, src, dev, prov, plat, currency) -> forecast.Forecast | int:
     """The forecast, or the days of history when there are too few."""
     with data.cursor(ws_dir) as cur:
         try:
             return forecast.from_workspace(cur, metric, horizon, end=end, src=src, dev=dev,
-                                           prov=prov)
+                                           prov=prov, plat=plat, cur=currency)
         except forecast.ShortHistory as e:
             return e.days
 
 
 def forecast_for(f: Filters, metric: str, horizon: int) -> forecast.Forecast | int:
     return _forecast(session.workspace_dir(), data.version(), metric, horizon, f.end,
-                     f.values("src"), f.values("dev"), f.values("prov"))
+                     f.values("src"), f.values("dev"), f.values("prov"), f.values("plat"),
+                     f.currency)
 
 
 # ------------------------------------------------------------------------ labels

@@ -103,10 +103,8 @@ def sparks(origin: str, f: Filters, level: str, shown: pd.DataFrame) -> pd.Serie
     """The sparkline of each ranked row in `shown` (the rows the table shows: building one
     for every item cost more than the ranking)."""
     ids = sorted(shown["product_id"].dropna().astype(str).unique())
-    # $plat / $cur default to all until the sidebar passes them
-    params = {"plat": None, "cur": None, **f.params()}
     name = "products_ranking_spark" if origin == "products" else "products_ranking_orders_spark"
-    rows = data.query(name, **params, level=level, product_ids=ids)
+    rows = data.query(name, **f.params(), level=level, product_ids=ids)
     return products.sparks(shown, rows)
 
 
@@ -166,18 +164,19 @@ def column_config(metric: str, shown: list[str], lang: str, currency: str | None
     return cfg
 
 
-def short_list(rows: pd.DataFrame, columns: dict[str, str], lang: str) -> pd.DataFrame:
+def short_list(rows: pd.DataFrame, columns: dict[str, str], lang: str,
+               currency: str | None = None) -> pd.DataFrame:
     """A small list (热销/滞销) with values formatted for the language: column -> metric or
-    "velocity"/"stock"/"days"."""
+    "velocity"/"stock"/"days"; money with `currency`'s symbol."""
     out = pd.DataFrame({t("products.col_item", lang): rows["label"]})
     for col, kind in columns.items():
         values = rows[col] if col in rows else pd.Series([None] * len(rows))
         if kind == "velocity":
             text = numbers.fmt_column(values, "ratio", lang)
         elif kind in ("int", "money", "pct", "ratio"):
-            text = numbers.fmt_column(values, kind, lang)
+            text = numbers.fmt_column(values, kind, lang, currency=currency)
         else:
-            text = numbers.fmt_column(values, metric_fmt(kind), lang)
+            text = numbers.fmt_column(values, metric_fmt(kind), lang, currency=currency)
         out[_short_title(col, lang)] = text
     return out
 
@@ -238,17 +237,19 @@ def pareto(classes: pd.DataFrame, lang: str) -> alt.Chart:
         height=280)
 
 
-def daily_chart(frame: pd.DataFrame, lang: str) -> alt.Chart:
-    """The product's paid amount (bars) and units sold (line) per day."""
+def daily_chart(frame: pd.DataFrame, lang: str, currency: str | None = None) -> alt.Chart:
+    """The product's paid amount (bars) and units sold (line) per day; the tooltip's amount
+    in `currency` (a d3 format has no currency symbol, so it shows the text)."""
     df = pd.DataFrame({
         "day": pd.to_datetime(frame["day"]),
         "paid_amount": pd.to_numeric(frame["paid_amount"], errors="coerce").astype("float64"),
         "units_sold": pd.to_numeric(frame["units_sold"], errors="coerce").astype("float64"),
     })
+    df["paid_text"] = numbers.fmt_column(df["paid_amount"], "money", lang, currency=currency)
     day_title = t("col.date", lang)
     paid_title, units_title = metrics.label("paid_amount", lang), metrics.label("units_sold", lang)
     tooltip = [alt.Tooltip("day:T", title=day_title, format="%Y-%m-%d"),
-               alt.Tooltip("paid_amount:Q", title=paid_title, format=",.2f"),
+               alt.Tooltip("paid_text:N", title=paid_title),
                alt.Tooltip("units_sold:Q", title=units_title, format=",.0f")]
     base = alt.Chart(df).encode(x=alt.X("day:T", title=day_title, axis=alt.Axis(format="%m-%d")))
     bars = base.mark_bar(color=charts.CURRENT_COLOR, opacity=0.8).encode(
@@ -256,6 +257,19 @@ def daily_chart(frame: pd.DataFrame, lang: str) -> alt.Chart:
     line = base.mark_line(color="#333333").encode(
         y=alt.Y("units_sold:Q", title=units_title), tooltip=tooltip)
     return alt.layer(bars, line).resolve_scale(y="independent").properties(height=260)
+
+
+def movers_chart(moved: pd.DataFrame, lang: str, currency: str | None = None) -> alt.Chart:
+    """The items whose paid amount moved most against the compare period (products.movers
+    rows), the change in `currency` in the tooltip."""
+    frame = moved.assign(change_text=numbers.fmt_column(moved["change"], "money", lang,
+                                                        currency=currency))
+    item_title, value_title = t("products.col_item", lang), t("overview.movers_change", lang)
+    return charts.diverging_bars(
+        frame, item="label", value="change", fmt="money", item_title=item_title,
+        value_title=value_title,
+        tooltip=[alt.Tooltip("label:N", title=item_title),
+                 alt.Tooltip("change_text:N", title=value_title)])
 
 
 def funnel_chart(steps: list[tuple[str, float]], lang: str) -> alt.Chart:

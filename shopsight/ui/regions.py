@@ -54,8 +54,14 @@ def metric_label(metric: str, lang: str) -> str:
     return metrics.label(metric, lang)
 
 
-def fmt(metric: str, value: object, lang: str) -> str:
-    return numbers.fmt(value, regions.fmt_of(metric), lang)
+def fmt(metric: str, value: object, lang: str, currency: str | None = None) -> str:
+    return numbers.fmt(value, regions.fmt_of(metric), lang, currency=currency)
+
+
+def currency_of(origin: str, f: Filters) -> str | None:
+    """The currency the page's money is in: the one chosen for order rows; the 生意参谋
+    region report is always CNY."""
+    return f.currency if origin == "orders" else None
 
 
 def display_name(row_name: object, status: str, lang: str) -> str:
@@ -112,9 +118,10 @@ def province_deck(features: dict[str, dict], tooltip_html: str) -> PrerenderedDe
 
 
 def map_features(rt: RegionTable, metric: str, scale: regions.ColorScale | None,
-                 lang: str) -> dict[str, dict]:
-    """name -> the properties a feature carries: fill, formatted values for the tooltip,
-    and the raw paid amount (what tests add up). Regions without rows get "—"."""
+                 lang: str, currency: str | None = None) -> dict[str, dict]:
+    """name -> the properties a feature carries: fill, formatted values for the tooltip
+    (money in `currency`), and the raw paid amount (what tests add up). Regions without
+    rows get "—"."""
     rows = rt.rows[rt.rows["status"] == regions.MATCHED].set_index("name")
     names = regions.known_names(rt.level, rt.province)
     out = {}
@@ -126,20 +133,20 @@ def map_features(rt: RegionTable, metric: str, scale: regions.ColorScale | None,
         color = scale.color(value) if scale is not None else regions.NO_DATA_COLOR
         out[name] = {
             "fill": regions.rgba(color),
-            "value_text": fmt(metric, value, lang),
-            "paid_text": fmt("paid_amount", paid, lang),
+            "value_text": fmt(metric, value, lang, currency),
+            "paid_text": fmt("paid_amount", paid, lang, currency),
             "share_text": fmt(regions.SHARE, share, lang),
             "paid_amount": None if paid is None or pd.isna(paid) else float(paid),
         }
     return out
 
 
-def deck(rt: RegionTable, metric: str,
-         lang: str) -> tuple[PrerenderedDeck, regions.ColorScale | None]:
+def deck(rt: RegionTable, metric: str, lang: str, currency: str | None = None
+         ) -> tuple[PrerenderedDeck, regions.ColorScale | None]:
     """The choropleth of the table's metric, and the colour scale its legend shows."""
     matched = rt.rows[rt.rows["status"] == regions.MATCHED]
     scale = regions.color_scale(matched[metric])
-    props = map_features(rt, metric, scale, lang)
+    props = map_features(rt, metric, scale, lang, currency)
     bbox = regions.CHINA_BBOX if rt.level == "province" else boundaries.bbox(rt.province)
     view = regions.view_for_bbox(bbox, MAP_WIDTH, MAP_HEIGHT)
     features = tuple((name, tuple((k, _hashable(v)) for k, v in p.items()))
@@ -171,7 +178,8 @@ def clicked_region(state) -> str | None:
     return None
 
 
-def legend_labels(metric: str, values: list[float], lang: str) -> list[str]:
+def legend_labels(metric: str, values: list[float], lang: str,
+                  currency: str | None = None) -> list[str]:
     """The class edges as the legend shows them: one unit and one decimal count for the
     whole legend (¥33.0万 – ¥120.5万, or ¥1,048 – ¥22,000; 12.5%), never mixed."""
     kind = regions.fmt_of(metric)
@@ -179,17 +187,20 @@ def legend_labels(metric: str, values: list[float], lang: str) -> list[str]:
         return numbers.fmt_column(values, "pct", lang, decimals=1)
     if kind == "money":  # whole yuan below 10万: class edges, not amounts to the cent
         compact = all(abs(v) >= numbers.COMPACT_FROM for v in values if v)
-        return numbers.fmt_column(values, "money", lang, decimals=None if compact else 0)
+        return numbers.fmt_column(values, "money", lang, currency=currency,
+                                  decimals=None if compact else 0)
     return numbers.fmt_column(values, kind, lang)
 
 
 def legend(scale: regions.ColorScale, metric: str, lang: str,
-           title: str | None = None) -> alt.Chart:
+           title: str | None = None, currency: str | None = None) -> alt.Chart:
     """The colour classes, low to high, as swatches with their value ranges (`metric` gives
-    the number format; `title` replaces its label, e.g. for inquiry counts)."""
+    the number format, money in `currency`; `title` replaces its label, e.g. for inquiry
+    counts)."""
     rows = []
     stops = regions.legend_stops(scale)
-    edges = legend_labels(metric, [x for _, low, high in stops for x in (low, high)], lang)
+    edges = legend_labels(metric, [x for _, low, high in stops for x in (low, high)], lang,
+                          currency)
     for i, (color, low, high) in enumerate(stops):
         text = edges[2 * i]
         if low != high:
@@ -290,9 +301,10 @@ def _help(metric: str, lang: str) -> str:
     return metrics.help_text(metric, lang)
 
 
-def bars(rt: RegionTable, metric: str, lang: str, compare_label: str | None) -> alt.Chart:
+def bars(rt: RegionTable, metric: str, lang: str, compare_label: str | None,
+         currency: str | None = None) -> alt.Chart:
     """Ranked horizontal bars of the named regions (top BARS_LIMIT), the compare period's
-    value as a tick on each bar."""
+    value as a tick on each bar; money tooltips in `currency`."""
     rows = regions.ranked(rt.rows, metric)
     rows = rows[rows["status"] != regions.UNKNOWN].head(BARS_LIMIT)
     f = regions.fmt_of(metric)
@@ -305,10 +317,17 @@ def bars(rt: RegionTable, metric: str, lang: str, compare_label: str | None) -> 
     order = frame["name"].tolist()
     title = metric_label(metric, lang)
     level_title = t(f"regions.level_{rt.level}", lang)
-    tooltip = [alt.Tooltip("name:N", title=level_title),
-               alt.Tooltip("value:Q", title=title, format=charts.TOOLTIP_FORMATS[f])]
+
+    def tip(col: str, col_title: str) -> alt.Tooltip:
+        if f != "money":
+            return alt.Tooltip(f"{col}:Q", title=col_title, format=charts.TOOLTIP_FORMATS[f])
+        # a d3 format has no currency symbol of its own: the tooltip shows the text
+        frame[f"{col}_text"] = numbers.fmt_column(frame[col], "money", lang, currency=currency)
+        return alt.Tooltip(f"{col}_text:N", title=col_title)
+
+    tooltip = [alt.Tooltip("name:N", title=level_title), tip("value", title)]
     if compare_label:
-        tooltip.append(alt.Tooltip("cmp:Q", title=compare_label, format=charts.TOOLTIP_FORMATS[f]))
+        tooltip.append(tip("cmp", compare_label))
     # every region keeps its name: Vega drops overlapping names and cuts long ones at 180 px
     base = alt.Chart(frame).encode(y=alt.Y("name:N", sort=order, title=None,
                                            axis=alt.Axis(labelOverlap=False, labelLimit=0)))
