@@ -38,7 +38,7 @@ from statsmodels.stats.proportion import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from shopsight import abtest  # noqa: E402
+from shopsight import abtest_stats  # noqa: E402
 
 
 def make_daily(tests: int, variants: int, days: int, seed: int = 1) -> pd.DataFrame:
@@ -64,8 +64,8 @@ def make_daily(tests: int, variants: int, days: int, seed: int = 1) -> pd.DataFr
     )
 
 
-def engine(daily: pd.DataFrame) -> abtest.ABBatch:
-    return abtest.analyze_tests(abtest.totals_from_daily(daily))
+def engine(daily: pd.DataFrame) -> abtest_stats.ABBatch:
+    return abtest_stats.analyze_tests(abtest_stats.totals_from_daily(daily))
 
 
 def naive_metric(x: np.ndarray, n: np.ndarray, timers: dict) -> dict:
@@ -87,9 +87,9 @@ def naive_metric(x: np.ndarray, n: np.ndarray, timers: dict) -> dict:
         a, b = c.ppf(1e-12), c.isf(1e-12)
         beats.append(integrate.quad(lambda s, c=c, v=v: c.pdf(s) * v.sf(s), a, b, limit=200)[0])
     t2 = time.perf_counter()
-    rng = np.random.default_rng(abtest.MC_SEED)
-    draws = rng.beta(x[:, None] + 1, (n - x)[:, None] + 1, size=(len(x), abtest.MC_DRAWS))
-    best = np.bincount(draws.argmax(0), minlength=len(x)) / abtest.MC_DRAWS
+    rng = np.random.default_rng(abtest_stats.MC_SEED)
+    draws = rng.beta(x[:, None] + 1, (n - x)[:, None] + 1, size=(len(x), abtest_stats.MC_DRAWS))
+    best = np.bincount(draws.argmax(0), minlength=len(x)) / abtest_stats.MC_DRAWS
     loss = (draws.max(0) - draws).mean(1)
     t3 = time.perf_counter()
     timers["frequentist"] += t1 - t0
@@ -132,12 +132,12 @@ def per_click(daily: pd.DataFrame) -> pd.DataFrame:
     return daily.assign(impressions=daily["clicks"], clicks=daily["orders"])
 
 
-def sequential_engine(daily: pd.DataFrame) -> tuple[abtest.SeqBatch, abtest.SeqBatch]:
-    return abtest.sequential(daily), abtest.sequential(per_click(daily))
+def sequential_engine(daily: pd.DataFrame) -> tuple[abtest_stats.SeqBatch, abtest_stats.SeqBatch]:
+    return abtest_stats.sequential(daily), abtest_stats.sequential(per_click(daily))
 
 
-def naive_sequential(daily: pd.DataFrame, alpha: float = abtest.ALPHA,
-                     tau: float = abtest.SEQ_TAU) -> dict:
+def naive_sequential(daily: pd.DataFrame, alpha: float = abtest_stats.ALPHA,
+                     tau: float = abtest_stats.SEQ_TAU) -> dict:
     """The sequential analysis of one metric written as plain loops (control = "v0")."""
     counts: dict = {}
     for t, v, d, n, x in zip(daily["test_id"].tolist(), daily["variant"].tolist(),
@@ -164,7 +164,7 @@ def naive_sequential(daily: pd.DataFrame, alpha: float = abtest.ALPHA,
             theta = {}
             for v in others:
                 n, x = cum[v]
-                if min(n, nc) < abtest.MIN_IMPRESSIONS or min(x, xc) < abtest.MIN_CLICKS:
+                if min(n, nc) < abtest_stats.MIN_IMPRESSIONS or min(x, xc) < abtest_stats.MIN_CLICKS:
                     continue
                 th = math.log(x / n) - math.log(xc / nc)
                 var = 1 / x - 1 / n + 1 / xc - 1 / nc

@@ -161,9 +161,9 @@ def run_page(page: str, ws_name: str | None, params: dict, runs: int) -> dict:
 
 def bare_sql(ws, recorded: list[tuple[str, dict]], runs: int) -> list[float]:
     from shopsight import queries
-    from shopsight.ui import data
+    from shopsight.ui import query_cache
 
-    con = data._database(str(ws.path.resolve()))  # the connection the app holds
+    con = query_cache._database(str(ws.path.resolve()))  # the connection the app holds
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()

@@ -227,14 +227,14 @@ def pandas_daily(df, p):
 def app_sku_ranking(cur, p):
     """What the Products page asks: every SKU ranked, then the sparklines of the rows the
     table shows."""
-    from shopsight import products, queries
-    from shopsight.ui.products import TABLE_LIMIT
+    from shopsight import queries, sku_ranking
+    from shopsight.ui.products_page import TABLE_LIMIT
 
-    rows = products.prepare(queries.run(cur, "products_ranking_orders", **p))
-    shown = products.ranked(rows, "paid_amount").head(TABLE_LIMIT)
+    rows = sku_ranking.prepare(queries.run(cur, "products_ranking_orders", **p))
+    shown = sku_ranking.ranked(rows, "paid_amount").head(TABLE_LIMIT)
     spark = queries.run(cur, "products_ranking_orders_spark", **p,
                         product_ids=sorted(shown["product_id"].dropna().astype(str).unique()))
-    return products.sparks(shown, spark)
+    return sku_ranking.sparks(shown, spark)
 
 
 # (title, app queries answering it (all run, or the function that runs them), extra params,
@@ -280,7 +280,7 @@ def worker(rows: int, out: Path, runs: int, json_path: Path, pages: list[str] | 
     import streamlit  # noqa: F401 (its loggers exist from here on)
 
     from shopsight import queries
-    from shopsight.ui import data
+    from shopsight.ui import query_cache
 
     for name in list(logging.root.manager.loggerDict):  # "no runtime" notes outside AppTest
         if name.startswith("streamlit"):
@@ -312,7 +312,7 @@ def worker(rows: int, out: Path, runs: int, json_path: Path, pages: list[str] | 
     result["pages"] = {label: [list(k) for k in ks] for label, ks in keys.items()}
     result["shell"] = [list(k) for k in common]
 
-    con = data._database(str(ws_dir.resolve()))  # the connection the app holds
+    con = query_cache._database(str(ws_dir.resolve()))  # the connection the app holds
     timings = {key: {"app": [], "app_cpu": [], "bare": [], "bare_cpu": [], "rows": 0}
                for key in unique}
     for _ in range(runs):

@@ -1,4 +1,4 @@
--- abtest_variants: per-variant totals of a main-image test, the input of shopsight.abtest.
+-- abtest_variants: per-variant totals of a main-image test, the input of shopsight.abtest_stats.
 -- params: $test_id (varchar, null = every test), $start_date (date, inclusive, null = all),
 --         $end_date (date, inclusive, null = all)
 -- grain: one row per (test_id, variant). used by: the main-image A/B page, the CLI.

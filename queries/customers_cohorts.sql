@@ -5,7 +5,7 @@
 -- size. A cohort is the buyers whose first paid order in the shop is in the range, by its
 -- month; with source / device / province filters, those with a selected order in that
 -- month. Later months count selected orders up to $end; months with no buyer are absent
--- (shopsight.customers fills them with 0 up to $end's month).
+-- (shopsight.customer_analysis fills them with 0 up to $end's month).
 -- From rollup_orders_buyer_orders (paid orders with a buyer id).
 -- used by: views/customers.py, `python -m shopsight customers`
 with

@@ -1,7 +1,7 @@
 -- data_version: a value that changes whenever a dataset is loaded, appended or deleted,
 -- or a load's platform or currency is corrected.
 -- params: none
--- grain: one row. Part of every cached query's key (shopsight/ui/data.py), so a load in
+-- grain: one row. Part of every cached query's key (shopsight/ui/query_cache.py), so a load in
 -- any session shows up on the next rerun of every other session.
 with
 

@@ -2,7 +2,7 @@
 -- params: $start, $end (date, inclusive), $prov (varchar[]; null = all)
 -- grain: one row per (dim, value); dim is channel | customer_type | province, value null =
 -- not given (its own row). Close rate is count_closed / count_inquiries (shopsight.metrics).
--- used by: views/inquiries.py, shopsight/report.py (inquiries section)
+-- used by: views/inquiries.py, shopsight/period_report.py (inquiries section)
 with
 
 source as (

@@ -2,7 +2,7 @@
 -- params: $start, $end (date, inclusive), $prov (varchar[]; null = all)
 -- grain: one row. closed counts rows with closed = true (null = not closed); amount sums the
 -- deal amount of closed inquiries (null when no closed row carries one).
--- used by: views/inquiries.py, shopsight/report.py (inquiries section)
+-- used by: views/inquiries.py, shopsight/period_report.py (inquiries section)
 with
 
 source as (

@@ -4,7 +4,7 @@
 --         values that mean the customer is gone, e.g. 已流失; such rows are left out;
 --         null = none)
 -- grain: one row per open inquiry. age_days = $as_of - date.
--- used by: views/inquiries.py, shopsight/report.py (inquiries section)
+-- used by: views/inquiries.py, shopsight/period_report.py (inquiries section)
 with
 
 source as (

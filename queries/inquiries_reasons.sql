@@ -1,7 +1,7 @@
 -- inquiries_reasons: why 1688 询盘 did not close (未成交原因), for a Pareto chart.
 -- params: $start, $end (date, inclusive), $prov (varchar[]; null = all)
 -- grain: one row per reason of the inquiries not closed; reason null = not given.
--- used by: views/inquiries.py, shopsight/report.py (inquiries section)
+-- used by: views/inquiries.py, shopsight/period_report.py (inquiries section)
 with
 
 source as (

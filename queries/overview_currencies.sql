@@ -5,7 +5,7 @@
 -- grain: one row per (kind, currency); currency is null where a row names none (CNY).
 -- Period rows of products count when their whole period lies in the range, as in
 -- overview_kpis_products. Run only when a load of the kind is not in CNY.
--- used by: views/overview.py (shopsight/ui/overview.py money)
+-- used by: views/overview.py (shopsight/ui/overview_page.py money)
 with
 
 orders_money as (

@@ -399,7 +399,7 @@ def abtest_command(test_id, all_tests, control, ws_arg, lang, as_json) -> None:
     python -m shopsight abtest 阔腿裤主图-文案测试 --lang en
     python -m shopsight abtest --all --json
     """
-    from shopsight import abtest, verdict
+    from shopsight import abtest_sentences, abtest_stats
 
     if all_tests == (test_id is not None):
         raise click.UsageError("give a TEST_ID or --all (not both)")
@@ -421,17 +421,17 @@ def abtest_command(test_id, all_tests, control, ws_arg, lang, as_json) -> None:
     if control is not None and control not in variants:
         raise click.ClickException(f"test {test_id} has no variant {control!r}. "
                                    f"Variants: {', '.join(variants)}")
-    result = abtest.analyze(totals, control=control)
-    seq = abtest.sequential_verdict(abtest.sequential(daily, control=result.control))
+    result = abtest_stats.analyze(totals, control=control)
+    seq = abtest_stats.sequential_verdict(abtest_stats.sequential(daily, control=result.control))
     if as_json:
-        _echo_json({**abtest.to_json(result), "sequential": abtest.sequential_json(seq)})
+        _echo_json({**abtest_stats.to_json(result), "sequential": abtest_stats.sequential_json(seq)})
         return
     click.echo(f"{result.test}: control {result.control}, {result.days} days, "
                f"SRM p {_fmt_num(result.srm_p_value, '.4f')}, "
                f"{_fmt_num(result.sample_size_per_arm, ',')} impressions per arm for +10%")
     click.echo(f"{'variant':<16}{'impressions':>12}{'clicks':>9}{'ctr':>8}{'95% CI':>17}"
                f"{'lift':>8}{'p (Holm)':>10}{'P(best)':>9}")
-    for r in abtest.to_json(result)["variants"]:
+    for r in abtest_stats.to_json(result)["variants"]:
         ci = f"{_fmt_num(r['ci_low'], '.2%')}~{_fmt_num(r['ci_high'], '.2%')}"
         click.echo(f"{r['variant']:<16}{_fmt_num(r['impressions'], ','):>12}"
                    f"{_fmt_num(r['clicks'], ','):>9}{_fmt_num(r['ctr'], '.2%'):>8}{ci:>17}"
@@ -439,8 +439,8 @@ def abtest_command(test_id, all_tests, control, ws_arg, lang, as_json) -> None:
                    f"{_fmt_num(r['prob_best'], '.1%'):>9}")
     # the sequential sentence says whether stopping is safe, which the old peeking warning
     # only hinted at; the fixed-horizon verdict follows, valid at the planned sample
-    click.echo(verdict.sequential_headline(seq, lang))
-    said = verdict.explain(abtest.verdict(result), lang, days=result.days,
+    click.echo(abtest_sentences.sequential_headline(seq, lang))
+    said = abtest_sentences.explain(abtest_stats.verdict(result), lang, days=result.days,
                            srm_p_value=result.srm_p_value)
     for line in (said.headline, *said.guardrails):
         click.echo(line)
@@ -448,7 +448,7 @@ def abtest_command(test_id, all_tests, control, ws_arg, lang, as_json) -> None:
 
 def _echo_all(totals, daily, as_json: bool) -> None:
     """Every test of the workspace: the fixed-horizon variants and the sequential object."""
-    from shopsight import abtest
+    from shopsight import abtest_stats
 
     if totals.empty:
         if as_json:
@@ -456,15 +456,15 @@ def _echo_all(totals, daily, as_json: bool) -> None:
         else:
             click.echo("no main-image tests in this workspace")
         return
-    batch = abtest.analyze_tests(totals)
-    seq = abtest.sequential(daily, control=dict(zip(batch.tests["test_id"],
+    batch = abtest_stats.analyze_tests(totals)
+    seq = abtest_stats.sequential(daily, control=dict(zip(batch.tests["test_id"],
                                                     batch.tests["control"], strict=True)))
     out = []
     for test in batch:
-        fixed = abtest.to_json(batch[test])
+        fixed = abtest_stats.to_json(batch[test])
         out.append({"test": fixed["test"], "control": fixed["control"],
                     "variants": fixed["variants"],
-                    "sequential": abtest.sequential_json(abtest.sequential_verdict(seq, test))})
+                    "sequential": abtest_stats.sequential_json(abtest_stats.sequential_verdict(seq, test))})
     if as_json:
         _echo_json(out)
         return
@@ -504,12 +504,12 @@ def funnel_cmd(steps, window, by, ws_arg, as_json) -> None:
     python -m shopsight funnel --steps 浏览商品,加入购物车,提交订单,支付成功 --window 1d --json
     python -m shopsight funnel --steps 浏览商品,支付成功 --window 7d --by device
     """
-    from shopsight import funnel
+    from shopsight import event_funnel
 
     names = [s.strip() for s in steps.split(",") if s.strip()]
     with _opened(ws_arg) as con:
         try:
-            result = funnel.event_funnel(con, names, window, by)
+            result = event_funnel.event_funnel(con, names, window, by)
         except ValueError as e:
             raise click.ClickException(str(e)) from None
     if as_json:
@@ -547,11 +547,11 @@ def customers_cmd(start, end, ws_arg, as_json) -> None:
     
     python -m shopsight customers --start 2026-09-01 --end 2026-11-30 --json
     """
-    from shopsight import customers
+    from shopsight import customer_analysis
 
     with _opened(ws_arg) as con:
         try:
-            result = customers.report(con, start.date() if start else None,
+            result = customer_analysis.report(con, start.date() if start else None,
                                       end.date() if end else None)
         except ValueError as e:
             raise click.ClickException(str(e)) from None
@@ -634,7 +634,7 @@ def report_command(kind, end, fmt, out, lang, ws_arg) -> None:
     python -m shopsight report --period week --format html --out 周报.html
     python -m shopsight report --period month --end 2026-11-30 --format xlsx --out 月报.xlsx --lang en
     """
-    from shopsight import report, report_export
+    from shopsight import period_report, report_files
 
     end_day = None
     if end is not None:
@@ -648,12 +648,12 @@ def report_command(kind, end, fmt, out, lang, ws_arg) -> None:
             return queries.run(con, name, **params)
 
         if end_day is None:
-            end_day = report.default_end(kind, report.last_day(run("date_bounds")))
-        built = report.build(run, report.period(kind, end_day), lang, workspace.datasets(con))
+            end_day = period_report.default_end(kind, period_report.last_day(run("date_bounds")))
+        built = period_report.build(run, period_report.period(kind, end_day), lang, workspace.datasets(con))
     if fmt == "html":
-        Path(out).write_text(report_export.to_html(built), encoding="utf-8")
+        Path(out).write_text(report_files.to_html(built), encoding="utf-8")
     else:
-        Path(out).write_bytes(report_export.to_xlsx(built))
+        Path(out).write_bytes(report_files.to_xlsx(built))
     p = built.period
     click.echo(f"{out}: {kind} {p.start}~{p.end} vs {p.cmp_start}~{p.cmp_end}, "
                f"{len(built.sections)} sections"

@@ -22,6 +22,11 @@ from shopsight import metrics
 Run = Callable[..., pd.DataFrame]
 
 KPI_KINDS = ("traffic", "products", "orders")
+# query names written out, so a search for a query finds every user of it
+KPI_QUERIES = {"traffic": "overview_kpis_traffic", "products": "overview_kpis_products",
+               "orders": "overview_kpis_orders"}
+DAILY_QUERIES = {"traffic": "overview_daily_traffic", "products": "overview_daily_products",
+                 "orders": "overview_daily_orders"}
 REFUND_KINDS = ("products", "orders")
 CORE_KPIS = ("visitors", "paying_buyers", "conversion", "aov", "uv_value", "paid_amount")
 SPEND_KPIS = metrics.SPEND_RATES
@@ -65,7 +70,7 @@ class Kpis:
 def _sums(run: Run, kind: str, params: Mapping | None) -> pd.Series | None:
     if params is None:
         return None
-    return run(f"overview_kpis_{kind}", **params).iloc[0]
+    return run(KPI_QUERIES[kind], **params).iloc[0]
 
 
 def select(run: Run, params: Mapping, compare_params: Mapping | None,

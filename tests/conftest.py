@@ -229,10 +229,10 @@ def run_query():
     """Run a named query on a workspace through the connection the app holds for it
     (a process can open a database file with one configuration only)."""
     from shopsight import queries
-    from shopsight.ui import data
+    from shopsight.ui import query_cache
 
     def run(ws: workspace.Workspace, name: str, **params):
-        with data._database(str(ws.path.resolve())).cursor() as cur:
+        with query_cache._database(str(ws.path.resolve())).cursor() as cur:
             return queries.run(cur, name, **params)
 
     return run

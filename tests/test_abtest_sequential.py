@@ -12,10 +12,10 @@ import pytest
 from scipy import integrate, optimize, stats
 from statsmodels.stats.multitest import multipletests
 
-from shopsight import abtest
+from shopsight import abtest_stats
 
 EXAMPLE = Path(__file__).resolve().parent / "fixtures" / "examples" / "main_image_ab_test.csv"
-TAU = abtest.SEQ_TAU
+TAU = abtest_stats.SEQ_TAU
 
 
 def example_daily() -> pd.DataFrame:
@@ -40,13 +40,13 @@ def test_mixture_likelihood_ratio_is_the_integral(theta, var):
         epsrel=1e-12,
     )
     want = math.log(num / stats.norm.pdf(theta, 0, sd))
-    assert abtest.msprt_log_lr(theta, var) == pytest.approx(want, rel=1e-8, abs=1e-10)
+    assert abtest_stats.msprt_log_lr(theta, var) == pytest.approx(want, rel=1e-8, abs=1e-10)
 
 
 @pytest.mark.parametrize("var", [1e-4, 3e-3, 0.02])
 @pytest.mark.parametrize("alpha", [0.05, 0.0125])
 def test_confidence_sequence_is_howards_boundary_and_the_inverted_test(var, alpha):
-    half = float(abtest.cs_half_width(var, alpha))
+    half = float(abtest_stats.cs_half_width(var, alpha))
     # Howard et al. eq. 14 in sum units: |S_t| <= sqrt((V_t + rho) log((V_t + rho) / (rho a^2)))
     v_t, rho = 1 / var, 1 / TAU**2
     assert half == pytest.approx(
@@ -54,7 +54,7 @@ def test_confidence_sequence_is_howards_boundary_and_the_inverted_test(var, alph
     )
     # and the edge is where the mixture LR of (theta_hat - theta_0) reaches 1 / alpha
     edge = optimize.brentq(
-        lambda d: abtest.msprt_log_lr(d, var) - math.log(1 / alpha), 0, 5, xtol=1e-14
+        lambda d: abtest_stats.msprt_log_lr(d, var) - math.log(1 / alpha), 0, 5, xtol=1e-14
     )
     assert half == pytest.approx(edge, rel=1e-9)
 
@@ -115,7 +115,7 @@ def reference(daily: pd.DataFrame, control: str, alpha: float = 0.05) -> dict:
         thetas = {}
         for v in variants:
             x, n = cum[v]
-            if min(n, nc) >= abtest.MIN_IMPRESSIONS and min(x, xc) >= abtest.MIN_CLICKS:
+            if min(n, nc) >= abtest_stats.MIN_IMPRESSIONS and min(x, xc) >= abtest_stats.MIN_CLICKS:
                 theta = math.log(x / n) - math.log(xc / nc)
                 var = 1 / x - 1 / n + 1 / xc - 1 / nc
                 lr = math.sqrt(var / (var + TAU**2)) * math.exp(
@@ -125,7 +125,7 @@ def reference(daily: pd.DataFrame, control: str, alpha: float = 0.05) -> dict:
                 level = math.log(1 / alpha)
 
                 def excess(t0, theta=theta, var=var, level=level):
-                    return abtest.msprt_log_lr(theta - t0, var) - level
+                    return abtest_stats.msprt_log_lr(theta - t0, var) - level
 
                 lows[v] = max(lows[v], optimize.brentq(excess, theta - 5, theta, xtol=1e-13))
                 highs[v] = min(highs[v], optimize.brentq(excess, theta, theta + 5, xtol=1e-13))
@@ -170,7 +170,7 @@ def random_daily(seed: int, days: int = 20, lifts=(0.0, 0.12, -0.1)) -> pd.DataF
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_against_the_reference(seed):
     daily = random_daily(seed)
-    seq = abtest.sequential(daily, control="v0")
+    seq = abtest_stats.sequential(daily, control="v0")
     ref = reference(daily, "v0")
     for v, want in ref["days"].items():
         got = seq.daily.loc[seq.daily["variant"] == v].reset_index(drop=True)
@@ -201,10 +201,10 @@ def test_many_tests_at_once_equal_one_at_a_time():
     for seed in range(4):
         d = random_daily(seed, days=10 + 3 * seed)
         parts.append(d.assign(test_id=f"t{seed}", date=d["date"] + pd.Timedelta(days=5 * seed)))
-    both = abtest.sequential(pd.concat(parts), control="v0")
+    both = abtest_stats.sequential(pd.concat(parts), control="v0")
     assert len(both) == 4
     for part in parts:
-        alone = abtest.sequential(part, control="v0")
+        alone = abtest_stats.sequential(part, control="v0")
         got = both[part["test_id"].iloc[0]]
         pd.testing.assert_frame_equal(got.daily, alone.daily)
         pd.testing.assert_frame_equal(got.variants, alone.variants)
@@ -231,11 +231,11 @@ def test_aa_tests_looked_at_daily_are_rarely_ever_declared(arms):
     rng = np.random.default_rng(20261203 + arms)
     tests = 3000
     x, n = simulate(rng, tests, arms, 28, 0.0)
-    res = abtest.sequential_cube(x, n)
+    res = abtest_stats.sequential_cube(x, n)
     ever = (res["decision_day"][:, 1:] >= 0).any(axis=1).mean()
     assert ever <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / tests)
-    z_p = abtest.holm(
-        abtest.ztest_pooled(x, n, x[:, :1], n[:, :1])
+    z_p = abtest_stats.holm(
+        abtest_stats.ztest_pooled(x, n, x[:, :1], n[:, :1])
         * np.where(np.arange(arms) == 0, np.nan, 1)[None, :, None],
         axis=1,
     )
@@ -252,7 +252,7 @@ def test_real_lifts_are_found_with_the_right_sign(lift, found, median_day):
     -10% day 16)."""
     rng = np.random.default_rng(7)
     x, n = simulate(rng, 1000, 2, 60, lift)
-    res = abtest.sequential_cube(x, n)
+    res = abtest_stats.sequential_cube(x, n)
     day = res["decision_day"][:, 1]
     sign = res["decision"][:, 1, -1]
     assert (day >= 0).mean() >= found
@@ -265,7 +265,7 @@ def test_real_lifts_are_found_with_the_right_sign(lift, found, median_day):
 def test_decisions_stay_and_sequences_only_narrow():
     rng = np.random.default_rng(3)
     x, n = simulate(rng, 300, 3, 40, 0.08)
-    res = abtest.sequential_cube(x, n)
+    res = abtest_stats.sequential_cube(x, n)
     p = res["p_value"][:, 1:]
     assert np.all(np.diff(p, axis=-1) <= 0)
     assert np.all(np.diff(res["p_value_holm"][:, 1:], axis=-1) <= 1e-15)
@@ -287,11 +287,11 @@ def test_decisions_stay_and_sequences_only_narrow():
 
 
 def test_example_v2_wins_on_its_sixth_day():
-    seq = abtest.sequential(example_daily())
+    seq = abtest_stats.sequential(example_daily())
     ref = reference(example_daily(), "control")
     assert ref["decided_on"] == {"v2": (pd.Timestamp("2026-11-10"), "winner")}
-    v = abtest.sequential_verdict(seq)
-    assert abtest.sequential_json(v) == {
+    v = abtest_stats.sequential_verdict(seq)
+    assert abtest_stats.sequential_json(v) == {
         "decision": "winner",
         "variant": "v2",
         "decided_on": "2026-11-10",
@@ -306,7 +306,7 @@ def test_example_v2_wins_on_its_sixth_day():
     assert v["lift_rel"] == pytest.approx(1692 / 46893 / (1444 / 46874) - 1, rel=1e-12)
     assert [r["decision"] for r in v["variants"]] == ["winner", None]
     # the fixed-horizon figures of the same test are untouched by the sequential path
-    fixed = abtest.analyze(abtest.totals_from_daily(example_daily()))
+    fixed = abtest_stats.analyze(abtest_stats.totals_from_daily(example_daily()))
     assert fixed.variants.loc[1, "p_value_holm"] == pytest.approx(
         multipletests([v_p for v_p in fixed.variants["p_value"][1:]], method="holm")[1][0]
     )
@@ -330,9 +330,9 @@ def daily_frame(counts: dict[str, list[tuple[int, int]]], test: str = "t") -> pd
 
 def test_verdict_statuses():
     early = daily_frame({"a": [(800, 20)] * 2, "b": [(800, 30)] * 2})
-    v = abtest.sequential_verdict(abtest.sequential(early, control="a"))
+    v = abtest_stats.sequential_verdict(abtest_stats.sequential(early, control="a"))
     assert v["status"] == "not_enough_data" and not v["safe_to_stop"]
-    assert abtest.sequential_json(v) == {
+    assert abtest_stats.sequential_json(v) == {
         "decision": None,
         "variant": None,
         "decided_on": None,
@@ -341,12 +341,12 @@ def test_verdict_statuses():
     }
 
     going = daily_frame({"a": [(3000, 90)] * 5, "b": [(3000, 95)] * 5})
-    v = abtest.sequential_verdict(abtest.sequential(going, control="a"))
+    v = abtest_stats.sequential_verdict(abtest_stats.sequential(going, control="a"))
     assert v["status"] == "continue" and not v["safe_to_stop"] and v["variant"] == "b"
     assert v["decision"] is None and v["decided_on"] is None and 0.05 < v["p_value"] <= 1
 
     worse = daily_frame({"a": [(5000, 200)] * 10, "b": [(5000, 140)] * 10, "c": [(5000, 150)] * 10})
-    v = abtest.sequential_verdict(abtest.sequential(worse, control="a"))
+    v = abtest_stats.sequential_verdict(abtest_stats.sequential(worse, control="a"))
     assert v["status"] == "loser" and v["safe_to_stop"]
     days = {r["variant"]: r["decided_day"] for r in v["variants"]}
     assert v["variant"] == max(days, key=lambda k: (days[k], k == "c"))
@@ -356,7 +356,7 @@ def test_verdict_statuses():
     )
 
     same = daily_frame({"a": [(200_000, 6000)] * 30, "b": [(200_000, 6010)] * 30})
-    v = abtest.sequential_verdict(abtest.sequential(same, control="a"))
+    v = abtest_stats.sequential_verdict(abtest_stats.sequential(same, control="a"))
     assert v["status"] == "no_difference" and v["safe_to_stop"] and v["decision"] is None
     assert -0.05 < v["lift_cs"][0] < 0 < v["lift_cs"][1] < 0.05
 
@@ -365,7 +365,7 @@ def test_gaps_bad_rows_and_a_missing_control():
     d = daily_frame({"a": [(3000, 90)] * 6, "b": [(3000, 120)] * 6, "c": [(3000, 100)] * 6})
     d = d.drop(index=d.index[(d["variant"] == "b") & (d["date"] == "2026-11-03")])
     d.loc[(d["variant"] == "c") & (d["date"] == "2026-11-04"), "clicks"] = 4000  # > impressions
-    seq = abtest.sequential(d, control="a")
+    seq = abtest_stats.sequential(d, control="a")
     s = seq.variants.set_index("variant")
     assert not s.loc["c", "valid"] and pd.isna(s.loc["c", "p_value"])
     b = seq.daily.loc[seq.daily["variant"] == "b"]
@@ -376,6 +376,6 @@ def test_gaps_bad_rows_and_a_missing_control():
 
     # a control with a bad row leaves nothing to compare
     d.loc[(d["variant"] == "a") & (d["date"] == "2026-11-02"), "clicks"] = -1
-    seq = abtest.sequential(d, control="a")
+    seq = abtest_stats.sequential(d, control="a")
     assert seq.variants["p_value"].isna().all()
-    assert abtest.sequential_verdict(seq)["status"] == "not_enough_data"
+    assert abtest_stats.sequential_verdict(seq)["status"] == "not_enough_data"

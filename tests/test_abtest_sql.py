@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from shopsight import abtest, queries, schema
+from shopsight import abtest_stats, queries, schema
 
 D = dt.date
 ROWS = [
@@ -115,7 +115,7 @@ def test_daily(con):
 
 def test_sql_feeds_the_engine(con):
     totals = queries.run(con, "abtest_variants", **ALL)
-    batch = abtest.analyze_tests(totals)
+    batch = abtest_stats.analyze_tests(totals)
     assert batch["ztc-0101"].control == "B"  # flagged, although A started earlier
     assert batch["hoodie"].control == "control"
     hoodie = batch["hoodie"].variants.set_index("variant")
@@ -127,9 +127,9 @@ def test_sql_feeds_the_engine(con):
     assert batch["ztc-0101"].days == 2
 
     daily = queries.run(con, "abtest_daily", **ALL)
-    cum = abtest.cumulative_daily(daily)
+    cum = abtest_stats.cumulative_daily(daily)
     last = cum.loc[(cum["test_id"] == "hoodie") & (cum["variant"] == "v2")].iloc[-1]
     assert last["cum_impressions"] == 3090 and last["cum_clicks"] == 122
-    verdict = abtest.verdict(batch["hoodie"], daily)
+    verdict = abtest_stats.verdict(batch["hoodie"], daily)
     assert verdict["status"] == "winner" and verdict["variant"] == "v2"
     assert verdict["guardrails"] == ["too_short", "peeking"]  # significant only on day 3

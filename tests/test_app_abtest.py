@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from shopsight import abtest, numbers, verdict, workspace
+from shopsight import abtest_sentences, abtest_stats, numbers, workspace
 from shopsight.i18n import t
 from shopsight.ingest import load_file
-from shopsight.ui import abtest as ab_ui
+from shopsight.ui import abtest_page as ab_ui
 
 PAGE = "views/abtest.py"
 EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "examples"
@@ -87,10 +87,10 @@ def engine(run_query, ws, test, control=None, **dates):
     params = {**ALL, **dates}
     totals = run_query(ws, "abtest_variants", test_id=test, **params)
     daily = run_query(ws, "abtest_daily", test_id=test, **params)
-    return abtest.analyze(totals, control=control), totals, daily
+    return abtest_stats.analyze(totals, control=control), totals, daily
 
 
-def assert_table_is(table: pd.DataFrame, result: abtest.ABResult, prefix: str = "",
+def assert_table_is(table: pd.DataFrame, result: abtest_stats.ABResult, prefix: str = "",
                     lang: str = "zh", metric: str = "ctr"):
     """Every figure of the shown table equals the engine's (prefix "cvr_" for orders/clicks)."""
     v = result.variants
@@ -126,7 +126,7 @@ def assert_table_is(table: pd.DataFrame, result: abtest.ABResult, prefix: str = 
 def seq_verdict(daily: pd.DataFrame, control: str, metric: str = "ctr") -> dict:
     rows = daily if metric == "ctr" else daily.assign(
         impressions=daily["clicks"], clicks=daily["orders"]).drop(columns="orders")
-    return abtest.sequential_verdict(abtest.sequential(rows, control=control))
+    return abtest_stats.sequential_verdict(abtest_stats.sequential(rows, control=control))
 
 
 def headline_of(at) -> str:
@@ -153,7 +153,7 @@ def test_default_view_is_the_newest_test_with_the_engines_figures(app, ab_ws, ru
     # the verdict is the engine's, in words, with the creatives named
     names = {"90001": "90001（白底正面）", "90002": "90002（模特街拍）"}
     sv = seq_verdict(daily, "90001")
-    want = verdict.explain_sequential(sv, "zh", names=names)
+    want = abtest_sentences.explain_sequential(sv, "zh", names=names)
     assert headline_of(at) == want.headline
     assert sv["status"] == "winner" and sv["variant"] == "90002"
     assert want.headline.startswith("90002（模特街拍） 的点击率比 90001（白底正面） 高")
@@ -209,17 +209,17 @@ def test_metric_switch_to_orders_per_click(app, ab_ws, run_query):
     assert_table_is(table, result, prefix="cvr_", metric="cvr")  # the engine's cvr_* columns
     assert table[t("ab.col_successes_cvr", "zh")].tolist() == [74, 75, 50]  # 成交笔数 summed
     # the verdict judges orders per click: clicks are its trials, orders its successes
-    per_click = abtest.analyze(totals.assign(impressions=totals["clicks"], clicks=totals["orders"])
+    per_click = abtest_stats.analyze(totals.assign(impressions=totals["clicks"], clicks=totals["orders"])
                                .drop(columns="orders"), control="control")
-    vd = abtest.verdict(per_click)
+    vd = abtest_stats.verdict(per_click)
     sv = seq_verdict(daily, "control", "cvr")
-    want = verdict.explain_sequential(sv, "zh", metric="cvr")
+    want = abtest_sentences.explain_sequential(sv, "zh", metric="cvr")
     assert headline_of(at) == want.headline
     assert sv["status"] == "continue" and "点击转化率" in want.headline
     # clicks differ by image, so their split is no sample-ratio check: the impressions' is
     assert "srm" in vd["guardrails"] and result.srm_p_value > 0.9
     assert [w.value for w in at.warning] == [
-        verdict.guardrail(g, "zh", metric="cvr", days=9) for g in vd["guardrails"] if g != "srm"]
+        abtest_sentences.guardrail(g, "zh", metric="cvr", days=9) for g in vd["guardrails"] if g != "srm"]
 
     # a test without 成交笔数 offers the click rate only
     at.selectbox(key="ab_test").set_value(CREATIVE).run()
@@ -235,14 +235,14 @@ def test_guardrails_low_data_too_short_and_srm(app, ab_ws, run_query):
     at = app("ab", PAGE, ab_test=SHORT)
     assert not at.exception
     result, _, daily = engine(run_query, ab_ws, SHORT)
-    vd = abtest.verdict(result, daily)
+    vd = abtest_stats.verdict(result, daily)
     assert vd["status"] == "not_enough_data"
     assert vd["guardrails"] == ["low_data", "too_short"]
     assert seq_verdict(daily, "B")["status"] == "not_enough_data"
-    assert headline_of(at) == verdict.sequential_headline(seq_verdict(daily, "B"), "zh")
+    assert headline_of(at) == abtest_sentences.sequential_headline(seq_verdict(daily, "B"), "zh")
     assert headline_of(at).startswith("数据还不够比较")
-    assert [w.value for w in at.warning] == [verdict.guardrail("low_data", "zh"),
-                                            verdict.guardrail("too_short", "zh", days=3)]
+    assert [w.value for w in at.warning] == [abtest_sentences.guardrail("low_data", "zh"),
+                                            abtest_sentences.guardrail("too_short", "zh", days=3)]
     # the fixed-horizon verdict says how much more is needed
     fixed = app("ab", PAGE, ab_test=SHORT, ab_method="fixed")
     more = numbers.fmt_int(vd["more_impressions_needed"], "zh")
@@ -250,8 +250,8 @@ def test_guardrails_low_data_too_short_and_srm(app, ab_ws, run_query):
 
     srm = app("ab", PAGE, ab_test=SRM)
     result, _, _ = engine(run_query, ab_ws, SRM)
-    assert result.srm_p_value < abtest.SRM_ALPHA
-    assert verdict.guardrail("srm", "zh", srm_p_value=result.srm_p_value) in [
+    assert result.srm_p_value < abtest_stats.SRM_ALPHA
+    assert abtest_sentences.guardrail("srm", "zh", srm_p_value=result.srm_p_value) in [
         w.value for w in srm.warning]
 
 
@@ -283,7 +283,7 @@ def test_fixed_horizon_for_a_planned_test(app, ab_ws, run_query):
     assert t("ab.method_why_fixed", "zh", n=f"{per_arm:,}", baseline="3.08%",
              mde="10%", alpha=0.05, power="80%") in captions
     flags = [b.value for b in at.info if b.icon == ":material/flag:"]
-    assert flags == [verdict.fixed_stop(per_arm, 46874, "zh")]
+    assert flags == [abtest_sentences.fixed_stop(per_arm, 46874, "zh")]
     assert "还不安全" in flags[0]
     # plan for +20%: a smaller sample, already reached
     at.number_input(key="ab_calc_mde").set_value(20.0).run()
@@ -291,7 +291,7 @@ def test_fixed_horizon_for_a_planned_test(app, ab_ws, run_query):
     small = ab_ui.plan(0.0308, 0.20, 0.05, 0.8, 1, 3)["per_arm"]
     assert small < 46874
     flags = [b.value for b in at.info if b.icon == ":material/flag:"]
-    assert flags == [verdict.fixed_stop(small, 46874, "zh")] and "可以停止" in flags[0]
+    assert flags == [abtest_sentences.fixed_stop(small, 46874, "zh")] and "可以停止" in flags[0]
     # back to sequential: no plan box
     at.segmented_control(key="ab_method").set_value("sequential").run()
     assert not [b for b in at.info if b.icon == ":material/flag:"]
@@ -334,7 +334,7 @@ def test_calculator_equals_the_engine(app, ab_ws, run_query):
     at.number_input(key="ab_calc_daily").set_value(20_000).run()
     at.number_input(key="ab_calc_arms").set_value(2).run()
     assert not at.exception
-    per_arm = math.ceil(float(abtest.sample_size_per_arm(0.02, 0.15, 0.01, 0.9)))
+    per_arm = math.ceil(float(abtest_stats.sample_size_per_arm(0.02, 0.15, 0.01, 0.9)))
     from statsmodels.stats.power import NormalIndPower
     from statsmodels.stats.proportion import proportion_effectsize
 
@@ -399,7 +399,7 @@ def test_empty_workspace_says_what_to_upload(app, empty_ws):
 def test_orders_per_click_through_the_ctr_path_equals_the_engines_cvr_columns():
     rows = pd.read_csv(EXAMPLES / "main_image_ab_test.csv").rename(columns=str.lower)
     rows = rows.rename(columns={"test": "test_id"})
-    totals = abtest.totals_from_daily(rows)
+    totals = abtest_stats.totals_from_daily(rows)
     a = ab_ui.analyse(totals, rows, metric="cvr")
     both = a.ctr.variants
     for key in ("ci_low", "ci_high", "lift_rel", "lift_rel_ci_low", "lift_abs_ci_high", "p_value",
@@ -411,7 +411,7 @@ def test_orders_per_click_through_the_ctr_path_equals_the_engines_cvr_columns():
 
 
 def test_plan():
-    n = math.ceil(float(abtest.sample_size_per_arm(0.03, 0.1)))
+    n = math.ceil(float(abtest_stats.sample_size_per_arm(0.03, 0.1)))
     assert ab_ui.plan(0.03, 0.1, 0.05, 0.8, 10_000, 2) == {
         "per_arm": n, "total": 2 * n, "days": math.ceil(2 * n / 10_000)}
     assert ab_ui.plan(0.95, 0.1, 0.05, 0.8, 10_000, 2) == {
@@ -423,9 +423,9 @@ def test_run_time_key_families_are_translated():
 
     keys = [f"ab.metric_{m}" for m in ab_ui.METRICS] + [f"ab.unit_{m}" for m in ab_ui.METRICS]
     keys += [f"ab.col_{k}_{m}" for k in ("trials", "successes") for m in ab_ui.METRICS]
-    keys += [f"verdict.metric_{m}" for m in verdict.METRICS]
-    keys += [f"verdict.need_more_{m}" for m in verdict.METRICS]
-    keys += [f"verdict.guard_low_data_{m}" for m in verdict.METRICS]
+    keys += [f"verdict.metric_{m}" for m in abtest_sentences.METRICS]
+    keys += [f"verdict.need_more_{m}" for m in abtest_sentences.METRICS]
+    keys += [f"verdict.guard_low_data_{m}" for m in abtest_sentences.METRICS]
     keys += [f"verdict.status_{s}" for s in ("control", "winner", "loser", "inconclusive")]
     keys += [f"ab.error_{code}" for code in ("missing_count", "negative_count",
                                              "clicks_gt_impressions", "orders_gt_clicks",
@@ -436,7 +436,7 @@ def test_run_time_key_families_are_translated():
 def test_chart_frames_are_small_and_match_the_totals():
     rows = pd.read_csv(EXAMPLES / "main_image_ab_test.csv").rename(columns=str.lower)
     rows = rows.rename(columns={"test": "test_id"})
-    a = ab_ui.analyse(abtest.totals_from_daily(rows), rows, control="v2")
+    a = ab_ui.analyse(abtest_stats.totals_from_daily(rows), rows, control="v2")
     ci = ab_ui.ci_frame(a, {}, "zh")
     assert ci["label"].tolist() == ["v2", "control", "v3"]
     assert ci["status"].tolist() == ["对照", "显著更差", "显著更差"]
@@ -450,7 +450,7 @@ def test_chart_frames_are_small_and_match_the_totals():
     # the confidence-sequence chart: compared versions only, one decision day marked each
     seq = ab_ui.sequential_frame(a, {"v2": "模特"}, "zh")
     assert len(seq) == 18 and seq["label"].drop_duplicates().tolist() == ["control", "v3"]
-    want = abtest.sequential(rows, control="v2").daily
+    want = abtest_stats.sequential(rows, control="v2").daily
     want = want.loc[~want["is_control"]]
     assert seq["cs_low"].tolist() == pytest.approx(want["cs_low"].tolist(), nan_ok=True)
     assert seq["lift"].tolist() == pytest.approx(want["lift_rel"].tolist(), nan_ok=True)

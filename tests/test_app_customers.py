@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from shopsight import customers, metrics
+from shopsight import customer_analysis, metrics
 from shopsight.i18n import t
-from shopsight.ui import kpi
+from shopsight.ui import kpi_cards
 
 PAGE = "views/customers.py"
 ALL = {"start": "2026-10-01", "end": "2026-11-30"}
@@ -25,17 +25,17 @@ def test_page_shows_the_customer_numbers(app, small_ws, run_query):
     assert not at.exception
     params = {"start": date(2026, 10, 1), "end": date(2026, 11, 30), "src": None, "dev": None,
               "prov": None, "plat": None, "cur": None}
-    s = customers.summary(run_query(small_ws, "customers_summary", **params))
+    s = customer_analysis.summary(run_query(small_ws, "customers_summary", **params))
     cards = metric_values(at)
-    assert cards[metrics.label("paying_buyers", "zh")] == kpi.card_value("paying_buyers", s["buyers"], "zh")
-    assert cards[t("customers.new_buyers", "zh")] == kpi.card_value("paying_buyers", s["new_buyers"], "zh")
-    assert cards[metrics.label("repurchase_rate", "zh")] == kpi.card_value(
+    assert cards[metrics.label("paying_buyers", "zh")] == kpi_cards.card_value("paying_buyers", s["buyers"], "zh")
+    assert cards[t("customers.new_buyers", "zh")] == kpi_cards.card_value("paying_buyers", s["new_buyers"], "zh")
+    assert cards[metrics.label("repurchase_rate", "zh")] == kpi_cards.card_value(
         "repurchase_rate", s["repurchase_rate"], "zh")
     assert s["buyers"] == 40 and s["repeat_buyers"] == 40  # 40 buyers over 61 days
     # new vs returning (2), 复购率, heatmap, forecast
     assert len(at.get("vega_lite_chart")) == 5
     table = at.dataframe[0].value
-    rfm = customers.segments(run_query(small_ws, "customers_rfm", **params))
+    rfm = customer_analysis.segments(run_query(small_ws, "customers_rfm", **params))
     assert table[t("customers.col_buyers", "zh")].astype(int).sum() == s["buyers"]
     assert list(table[t("customers.col_segment", "zh")]) == [
         t(f"customers.seg_{k}", "zh") for k in rfm["segment"]]
@@ -83,9 +83,9 @@ def test_empty_workspace_and_english(app, empty_ws, small_ws):
 def test_filters_apply(app, small_ws, run_query, prov):
     at = app("small", PAGE, **ALL, prov=prov, cmp="none")
     assert not at.exception
-    s = customers.summary(run_query(small_ws, "customers_summary", start=date(2026, 10, 1),
+    s = customer_analysis.summary(run_query(small_ws, "customers_summary", start=date(2026, 10, 1),
                                     end=date(2026, 11, 30), src=None, dev=None, prov=[prov],
                                     plat=None, cur=None))
-    assert metric_values(at)[metrics.label("paying_buyers", "zh")] == kpi.card_value(
+    assert metric_values(at)[metrics.label("paying_buyers", "zh")] == kpi_cards.card_value(
         "paying_buyers", s["buyers"], "zh")
     assert s["buyers"] < 40

@@ -1,4 +1,4 @@
-"""Funnel page under AppTest: the numbers shown equal the queries (and shopsight.funnel)."""
+"""Funnel page under AppTest: the numbers shown equal the queries (and shopsight.event_funnel)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pyarrow as pa
 import pytest
 from conftest import shown, small_tables
 
-from shopsight import funnel, numbers, workspace
+from shopsight import event_funnel, numbers, workspace
 from shopsight.i18n import t
-from shopsight.ui import data
-from shopsight.ui import funnel as fn
+from shopsight.ui import funnel_page as fn
+from shopsight.ui import query_cache
 
 PAGE = "views/funnel.py"
 NOV = {"start": date(2026, 11, 1), "end": date(2026, 11, 30)}
@@ -97,7 +97,7 @@ def test_benchmarks_are_saved_per_workspace_and_shown(app, small_ws):
     at.number_input(key="fn_bench_add_to_cart_rate").set_value(9.5).run()
     at.button(key="fn_bench_save").click().run()
     assert not at.exception
-    with data.cursor(str(small_ws.path.resolve())) as cur:
+    with query_cache.cursor(str(small_ws.path.resolve())) as cur:
         saved = workspace.get_setting(cur, "benchmarks")
     assert saved == {"conversion": pytest.approx(0.05), "add_to_cart_rate": pytest.approx(0.095)}
     shown = table(at).set_index(t("funnel.col_step", "zh"))
@@ -157,8 +157,8 @@ def events_ws(data_dir):
 
 
 def expected(ws, steps, window, by=None, dates=EV_RANGE, **filters):
-    with data._database(str(ws.path.resolve())).cursor() as cur:
-        return funnel.event_funnel(cur, steps, window, by, **dates, **filters)
+    with query_cache._database(str(ws.path.resolve())).cursor() as cur:
+        return event_funnel.event_funnel(cur, steps, window, by, **dates, **filters)
 
 
 def event_cards(at):

@@ -15,7 +15,7 @@ import pytest
 from shopsight import metrics, teams, workspace
 from shopsight.i18n import t
 from shopsight.ui import downloads
-from shopsight.ui import inquiries as view
+from shopsight.ui import inquiries_page as view
 
 PAGE = "views/inquiries.py"
 LINK = {"start": "2026-11-01", "end": "2026-11-30"}

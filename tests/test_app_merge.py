@@ -10,7 +10,7 @@ from conftest import shown
 from shopsight import numbers, workspace
 from shopsight.i18n import t
 from shopsight.ingest import load_file
-from shopsight.ui import data as ui_data
+from shopsight.ui import query_cache as ui_data
 from shopsight.ui.upload import file_slug
 
 DATA, OVERVIEW = "views/data.py", "views/overview.py"

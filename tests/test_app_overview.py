@@ -7,7 +7,7 @@ import pytest
 
 from shopsight import metrics, numbers, workspace
 from shopsight.i18n import t
-from shopsight.ui import kpi
+from shopsight.ui import kpi_cards
 
 PAGE = "views/overview.py"
 NOV = {"start": date(2026, 11, 1), "end": date(2026, 11, 30)}
@@ -41,7 +41,7 @@ def expected_traffic_cards(run_query, ws, cur_params, cmp_params, lang="zh"):
     now = values(cur, refunds)
     before = values(prev, prev_refunds) if prev is not None else {}
     return {
-        n: (kpi.card_value(n, v, lang), numbers.fmt_change(numbers.change(v, before.get(n)), lang) or "")
+        n: (kpi_cards.card_value(n, v, lang), numbers.fmt_change(numbers.change(v, before.get(n)), lang) or "")
         for n, v in now.items()
     }
 
@@ -137,7 +137,7 @@ def test_benchmark_is_saved_per_workspace_and_shown(app, small_ws, run_query):
     at.number_input(key="ov_bench_conversion").set_value(3.5).run()
     at.button(key="ov_bench_save").click().run()
     assert not at.exception
-    with __import__("shopsight.ui.data", fromlist=["x"])._database(str(small_ws.path.resolve())).cursor() as cur:
+    with __import__("shopsight.ui.query_cache", fromlist=["x"])._database(str(small_ws.path.resolve())).cursor() as cur:
         assert workspace.get_setting(cur, "benchmarks") == {"conversion": pytest.approx(0.035)}
     conv = metrics.value("conversion", run_query(small_ws, "overview_kpis_traffic", **NOV, **NO_FILTERS))
     gap = numbers.fmt_change(numbers.change(conv, 0.035), "zh")
@@ -206,9 +206,9 @@ def test_order_kpis_from_rollups_equal_the_raw_lines(app, small_ws, run_query, s
     app("small")  # opens the workspace the way the app does
     params = {**NOV, **NO_FILTERS, "src": src}
     got = run_query(small_ws, "overview_kpis_orders", **params).iloc[0]
-    from shopsight.ui import data
+    from shopsight.ui import query_cache
 
-    with data._database(str(small_ws.path.resolve())).cursor() as cur:
+    with query_cache._database(str(small_ws.path.resolve())).cursor() as cur:
         raw = cur.execute(
             """select count(*), count(distinct buyer_id) filter (where paid_amount > 0),
                       sum(paid_amount), sum(refund_amount), sum(quantity) filter (where paid_amount > 0)
@@ -226,12 +226,12 @@ def test_order_kpis_from_rollups_equal_the_raw_lines(app, small_ws, run_query, s
 
 
 def test_benchmark_on_a_read_only_workspace_is_an_error_not_a_traceback(app, small_ws, monkeypatch):
-    from shopsight.ui import data
+    from shopsight.ui import query_cache
 
     def refuse(key, value):
         raise PermissionError("read-only")
 
-    monkeypatch.setattr(data, "set_setting", refuse)
+    monkeypatch.setattr(query_cache, "set_setting", refuse)
     at = app("small", PAGE)
     at.number_input(key="ov_bench_aov").set_value(90.0).run()
     at.button(key="ov_bench_save").click().run()

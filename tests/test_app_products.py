@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 from test_products import product_rows
 
-from shopsight import metrics, products, workspace
+from shopsight import metrics, sku_ranking, workspace
 from shopsight.i18n import t
 
 PAGE = "views/products.py"
@@ -114,7 +114,7 @@ def test_slow_movers_and_settings_from_link(app, sku_ws):
     assert slow[0][item_col()].tolist() == ["外套"]
     assert at.query_params["pr_slow_days"] == "25"
     bad = app("sku", PAGE, **NOV, pr_slow_days="abc")
-    assert not bad.exception and bad.number_input(key="pr_slow_days").value == products.SLOW_DAYS
+    assert not bad.exception and bad.number_input(key="pr_slow_days").value == sku_ranking.SLOW_DAYS
 
 
 def test_orders_only_shop(app, data_dir):

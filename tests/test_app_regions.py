@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from test_regions import NOV, build_geo
 
-from shopsight import regions
+from shopsight import region_metrics
 from shopsight.i18n import t
 
 PAGE = "views/regions.py"
@@ -72,7 +72,7 @@ def test_metric_switch_recolours_and_reorders(app, geo_ws):
     features = deck_features(at)
     assert features["广东省"]["value_text"] == "3"
     assert features["浙江省"]["fill"] != before or features["广东省"]["fill"] != before
-    at.selectbox(key="rg_metric").set_value(regions.SHARE).run()
+    at.selectbox(key="rg_metric").set_value(region_metrics.SHARE).run()
     assert deck_features(at)["广东省"]["value_text"] == "56.94%"
 
 
@@ -148,7 +148,7 @@ def test_empty_workspace(app, empty_ws):
 
 
 def test_a_map_click_names_the_region():
-    from shopsight.ui import regions as view
+    from shopsight.ui import regions_page as view
 
     state = {"selection": {"indices": {view.LAYER_ID: [3]}, "objects": {view.LAYER_ID: [
         {"type": "Feature", "properties": {"name": "广东省", "paid_text": "¥1"}}]}}}
@@ -159,11 +159,11 @@ def test_a_map_click_names_the_region():
 
 @pytest.mark.parametrize("values", [[97657.9, 112732.0, 120553.35], list(range(1, 40))])
 def test_legend_rows_keep_their_height_whatever_their_number(values):
-    from shopsight.ui import regions as view
+    from shopsight.ui import regions_page as view
 
-    scale = regions.color_scale(values)
+    scale = region_metrics.color_scale(values)
     spec = view.legend(scale, "paid_amount", "zh").to_dict(validate=False)
-    rows = len(regions.legend_stops(scale)) + 1  # and 无数据
+    rows = len(region_metrics.legend_stops(scale)) + 1  # and 无数据
     # the title comes on top of the rows' height instead of out of it
     assert spec["autosize"] == {"type": "pad"}
     assert spec["height"] == 24 * rows

@@ -302,11 +302,11 @@ def test_rename_the_workspace(app, small_ws):
 
 
 def test_delete_the_workspace_after_confirming(app, small_ws, empty_ws, built_sample):
-    from shopsight.ui import data
+    from shopsight.ui import query_cache
 
     team_id = small_ws.path.name
     at = app("small")
-    con = data._database(str(small_ws.path.resolve()))  # the connection the app holds
+    con = query_cache._database(str(small_ws.path.resolve()))  # the connection the app holds
     at.button(key="sb_ws_delete").click().run()
     assert [w.value for w in at.sidebar.warning] == [
         t("sidebar.delete_workspace_confirm", "zh", name="small")]
@@ -338,10 +338,10 @@ def test_the_sample_shop_cannot_be_renamed_or_deleted(app, built_sample):
 
 
 def test_a_workspace_deleted_elsewhere_closes_and_the_sample_opens(app, small_ws, built_sample):
-    from shopsight.ui import data
+    from shopsight.ui import query_cache
 
     at = app("small")
-    data.release(str(small_ws.path))
+    query_cache.release(str(small_ws.path))
     teams.delete_team(small_ws.path.name)  # a colleague deletes it
     del at.query_params["ws"]  # as after a page switch: the session still remembers the id
     at.run()

@@ -1,5 +1,5 @@
 """Traffic sources page and its what-if panel under AppTest: shown values equal the query,
-shopsight.sources and shopsight.whatif; the scenario survives a shared link."""
+shopsight.traffic_sources and shopsight.whatif; the scenario survives a shared link."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from conftest import shown
 
-from shopsight import numbers, sources, whatif
+from shopsight import numbers, traffic_sources, whatif
 from shopsight.i18n import t
 
 PAGE = "views/sources.py"
@@ -70,13 +70,13 @@ def test_source_table_equals_the_query(app, small_ws, run_query):
 
 def test_findings_are_the_numbers_in_words(app, small_ws, run_query):
     at = app("small", PAGE)
-    tbl = sources.table(query_rows(run_query, small_ws))
-    said = sources.insights(tbl, "zh", has_compare=True)
+    tbl = traffic_sources.table(query_rows(run_query, small_ws))
+    said = traffic_sources.insights(tbl, "zh", has_compare=True)
     assert said
     assert shown(at.markdown[0].value) == "\n".join(f"- {s}" for s in said)
     en = app("small", PAGE, lang="en")
     assert shown(en.markdown[0].value) == "\n".join(
-        f"- {s}" for s in sources.insights(tbl, "en", has_compare=True))
+        f"- {s}" for s in traffic_sources.insights(tbl, "en", has_compare=True))
     assert en.title[0].value == "Traffic sources"
     assert scenario_cards(en, "en")["Paid amount"] == numbers.fmt(
         tbl["paid_amount"].sum(), "money", "en")
@@ -84,7 +84,7 @@ def test_findings_are_the_numbers_in_words(app, small_ws, run_query):
 
 def test_paid_and_free_cards(app, small_ws, run_query):
     at = app("small", PAGE)
-    g = sources.groups(sources.table(query_rows(run_query, small_ws))).set_index("group")
+    g = traffic_sources.groups(traffic_sources.table(query_rows(run_query, small_ws))).set_index("group")
     conv = [m for m in at.metric if m.label == "支付转化率"]
     assert [m.value for m in conv] == [numbers.fmt_pct(g.loc["paid", "conversion"], "zh"),
                                        numbers.fmt_pct(g.loc["free", "conversion"], "zh")]
@@ -184,7 +184,7 @@ def test_whatif_bad_link_values_fall_back(app, small_ws):
 
 
 def test_whatif_link_codec():
-    from shopsight.ui import whatif as panel
+    from shopsight.ui import whatif_panel as panel
 
     scenario = {"直通车": whatif.Change(20, 0.5, 0, 10), "*": whatif.Change(traffic_pct=-5),
                 "手淘搜索": whatif.Change()}
@@ -223,7 +223,7 @@ def test_empty_workspace(app, empty_ws):
 
 
 def test_waterfall_frame_and_axis():
-    from shopsight.ui import whatif as panel
+    from shopsight.ui import whatif_panel as panel
 
     base = pd.DataFrame({"source": ["a", "b", "c"], "visitors": [100.0, 100.0, 100.0],
                          "paying_buyers": [10.0, 10.0, 10.0],

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from shopsight.ui import charts
-from shopsight.ui import whatif as panel
+from shopsight.ui import whatif_panel as panel
 
 
 def spec(chart) -> dict:
@@ -72,7 +72,7 @@ def test_waterfall_keeps_every_name_level_or_slanted(n, angle):
 
 
 def test_ab_charts_legends_fit_and_match_their_lines():
-    from shopsight.ui import abtest
+    from shopsight.ui import abtest_page
 
     names = ["1180042231（白底正面）", "1180042232（模特街拍）", "1180042234（双11价格标签）"]
     rows = [{"date": pd.Timestamp(2026, 11, d), "label": x, "rate": 0.02, "ci_low": 0.01,
@@ -80,8 +80,8 @@ def test_ab_charts_legends_fit_and_match_their_lines():
              "cs_high": 0.3, "decided": d == 2}
             for d, x in itertools.product((1, 2), names)]
     frame = pd.DataFrame(rows)
-    for chart in (abtest.cumulative_chart(frame, "ctr", "zh"),
-                  abtest.sequential_chart(frame, "1180042231（白底正面）", "zh")):
+    for chart in (abtest_page.cumulative_chart(frame, "ctr", "zh"),
+                  abtest_page.sequential_chart(frame, "1180042231（白底正面）", "zh")):
         legends = [layer["encoding"]["color"]["legend"] for layer in spec(chart)["layer"]
                    if "color" in layer.get("encoding", {})
                    and layer["encoding"]["color"].get("legend") is not None]
@@ -92,12 +92,12 @@ def test_ab_charts_legends_fit_and_match_their_lines():
 
 
 def test_ab_interval_chart_keeps_a_versions_id_and_name_on_its_axis():
-    from shopsight.ui import abtest
+    from shopsight.ui import abtest_page
 
     name = "1180042231（白底正面）"
     frame = pd.DataFrame({"label": [name], "rate": [0.02], "ci_low": [0.01], "ci_high": [0.03],
                           "status": ["对照"], "is_control": [True]})
-    layer = spec(abtest.ci_chart(frame, "ctr", "zh"))["layer"][0]
+    layer = spec(abtest_page.ci_chart(frame, "ctr", "zh"))["layer"][0]
     limit = layer["encoding"]["y"]["axis"]["labelLimit"]
     assert limit >= charts.label_px(name)
     # the legend fits beside the names: the chart's width less the label column and title
@@ -107,12 +107,12 @@ def test_ab_interval_chart_keeps_a_versions_id_and_name_on_its_axis():
 
 
 def test_ab_decision_day_is_labelled_once_per_day():
-    from shopsight.ui import abtest
+    from shopsight.ui import abtest_page
 
     frame = pd.DataFrame([{"date": pd.Timestamp(2026, 11, d), "label": x, "lift": 0.1,
                            "cs_low": -0.1, "cs_high": 0.3, "decided": d == 2}
                           for d, x in itertools.product((1, 2), ["甲", "乙"])])
-    chart = spec(abtest.sequential_chart(frame, "对照", "zh"))
+    chart = spec(abtest_page.sequential_chart(frame, "对照", "zh"))
     texts = [layer for layer in chart["layer"] if layer["mark"]["type"] == "text"]
     assert len(texts) == 1
     rows = chart["datasets"][texts[0]["data"]["name"]]

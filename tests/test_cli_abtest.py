@@ -21,7 +21,7 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
-from shopsight import abtest
+from shopsight import abtest_stats
 from shopsight.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,12 +54,12 @@ def csv_rows() -> pd.DataFrame:
 
 def from_csv(control=None) -> dict:
     """The engine on the CSV read by pandas (no SQL involved)."""
-    return abtest.to_json(abtest.analyze(abtest.totals_from_daily(csv_rows()), control=control))
+    return abtest_stats.to_json(abtest_stats.analyze(abtest_stats.totals_from_daily(csv_rows()), control=control))
 
 
 def sequential_from_csv(control=None) -> dict:
-    seq = abtest.sequential(csv_rows(), control=control)
-    return abtest.sequential_json(abtest.sequential_verdict(seq))
+    seq = abtest_stats.sequential(csv_rows(), control=control)
+    return abtest_stats.sequential_json(abtest_stats.sequential_verdict(seq))
 
 
 def assert_same(got, want, where) -> None:
@@ -212,7 +212,7 @@ def test_all_tests(ws_dir, tmp_path):
     assert by_test[TEST] == single["sequential"]
     assert by_test["hoodie-copy"]["variant"] == "v3"
     assert by_test["hoodie-copy"]["decision"] == "winner"
-    want = abtest.sequential_verdict(abtest.sequential(rows))
+    want = abtest_stats.sequential_verdict(abtest_stats.sequential(rows))
     assert by_test["hoodie-copy"]["decided_on"] == want["decided_on"]
 
     code, out, _ = run("--all", "-w", str(ws))

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 from brute_orders import customers_summary, daily_history, product_sales
 
-from shopsight import currency, metrics, queries, report, workspace
+from shopsight import currency, metrics, period_report, queries, workspace
 
 START, END = date(2026, 11, 1), date(2026, 11, 30)
 NO_FILTER = {"src": None, "dev": None, "prov": None, "cat": None, "plat": None,
@@ -163,7 +163,7 @@ def test_report_counts_cny_and_names_the_other_currency(shop):
     def run(name, **params):
         return queries.run(con, name, **params)
 
-    r = report.build(run, report.period("month", END), "zh", workspace.datasets(con))
+    r = period_report.build(run, period_report.period("month", END), "zh", workspace.datasets(con))
     assert r.period.currency == "CNY"
     assert "USD" in r.subtitle
     cny = raw[raw["currency"] == "CNY"]

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pytest
 from click.testing import CliRunner
 
-from shopsight import customers, queries, workspace
+from shopsight import customer_analysis, queries, workspace
 from shopsight.cli import cli
 from shopsight.ui import downloads
 
@@ -64,7 +64,7 @@ def test_repurchase_rate_on_constructed_orders(data_dir):
     try:
         params = {"start": date(2026, 11, 1), "end": date(2026, 11, 30),
                   "src": None, "dev": None, "prov": None, "plat": None, "cur": None}
-        s = customers.summary(queries.run(con, "customers_summary", **params))
+        s = customer_analysis.summary(queries.run(con, "customers_summary", **params))
         daily = queries.run(con, "customers_daily", **params)
         buyers = queries.run(con, "customers_daily_buyers", **params)
     finally:
@@ -102,14 +102,14 @@ def test_repurchase_rate_on_constructed_orders(data_dir):
 
 
 def test_segment_download_is_escaped():
-    rfm = customers.segments(__import__("pandas").DataFrame({
+    rfm = customer_analysis.segments(__import__("pandas").DataFrame({
         "segment": ["lost", "champions"], "buyers": [2, 1], "paid_amount": [5.0, 50.0],
         "buyer_ids": [["=HYPERLINK(1)", "b2"], ["@c"]]}))
     assert list(rfm["segment"]) == ["champions", "lost"]  # best first
     assert rfm["share_buyers"].tolist() == pytest.approx([1 / 3, 2 / 3])
-    csv = downloads.safe_csv(customers.segment_buyers(rfm, "lost")).decode("utf-8-sig")
+    csv = downloads.safe_csv(customer_analysis.segment_buyers(rfm, "lost")).decode("utf-8-sig")
     assert csv.splitlines() == ["buyer_id", "'=HYPERLINK(1)", "b2"]
-    assert customers.segment_buyers(rfm, "new").empty
+    assert customer_analysis.segment_buyers(rfm, "new").empty
 
 
 # ------------------------------------------------------------------ generated orders
@@ -242,7 +242,7 @@ def test_summary_cohorts_and_rfm_match_brute_force(generated, start, end, f):
               "prov": f.get("prov"), "plat": f.get("plat"), "cur": f.get("cur")}
     ref_summary, ref_cohorts, ref_segs, ref_mon = reference(lines, start, end, f)
 
-    s = customers.summary(queries.run(con, "customers_summary", **params))
+    s = customer_analysis.summary(queries.run(con, "customers_summary", **params))
     for k in ("buyers", "repeat_buyers", "new_buyers"):
         assert s[k] == ref_summary[k], k
     assert s["returning_buyers"] == ref_summary["buyers"] - ref_summary["new_buyers"]
@@ -254,16 +254,16 @@ def test_summary_cohorts_and_rfm_match_brute_force(generated, start, end, f):
     got = {(c.date() if hasattr(c, "date") else c, int(o)): int(b)
            for c, o, b in zip(raw["cohort"], raw["month_offset"], raw["buyers"], strict=True)}
     assert got == dict(ref_cohorts)
-    matrix = customers.cohorts(raw, end)
+    matrix = customer_analysis.cohorts(raw, end)
     for c in matrix:
         cohort = date.fromisoformat(c["cohort"] + "-01")
         size = ref_cohorts[(cohort, 0)]
         assert c["size"] == size
-        assert len(c["retention"]) == customers.months_between(cohort, end)
+        assert len(c["retention"]) == customer_analysis.months_between(cohort, end)
         assert c["retention"] == pytest.approx(
             [ref_cohorts.get((cohort, k), 0) / size for k in range(1, len(c["retention"]) + 1)])
 
-    rfm = customers.segments(queries.run(con, "customers_rfm", **params))
+    rfm = customer_analysis.segments(queries.run(con, "customers_rfm", **params))
     assert set(rfm["segment"]) == set(ref_segs)
     for r in rfm.itertuples():
         assert sorted(r.buyer_ids) == sorted(ref_segs[r.segment]), r.segment
@@ -293,7 +293,7 @@ def test_daily_history_matches_brute_force(generated, f):
         [want[d][0] for d in sorted(want)])
 
 
-@pytest.mark.parametrize("grain", customers.GRAINS)
+@pytest.mark.parametrize("grain", customer_analysis.GRAINS)
 @pytest.mark.parametrize(("start", "end", "f"), [
     (date(2026, 7, 5), date(2026, 11, 20), {}),  # cut first and last periods
     (date(2026, 9, 10), date(2026, 10, 14), {}),
@@ -302,7 +302,7 @@ def test_daily_history_matches_brute_force(generated, f):
 ])
 def test_trend_matches_brute_force(generated, grain, start, end, f):
     lines, con = generated
-    df = customers.trend(queries.run(
+    df = customer_analysis.trend(queries.run(
         con, "customers_trend", start=start, end=end, src=f.get("src"), dev=None, prov=None,
         plat=f.get("plat"), cur=f.get("cur"), grain=grain))
     orders = [o for o in paid_orders(lines).values() if o["buyer"] is not None]
@@ -337,10 +337,10 @@ def test_cohort_frame_fills_empty_months():
 
     raw = pd.DataFrame({"cohort": [date(2026, 9, 1)] * 2 + [date(2026, 11, 1)],
                         "month_offset": [0, 2, 0], "buyers": [10, 3, 4]})
-    frame = customers.cohort_frame(raw, date(2026, 11, 30))
+    frame = customer_analysis.cohort_frame(raw, date(2026, 11, 30))
     assert frame["buyers"].tolist() == [10, 0, 3, 4]
     assert frame["retention"].tolist() == pytest.approx([1.0, 0.0, 0.3, 1.0])
-    assert customers.cohorts(raw, date(2026, 11, 30)) == [
+    assert customer_analysis.cohorts(raw, date(2026, 11, 30)) == [
         {"cohort": "2026-09", "size": 10, "retention": [0.0, 0.3]},
         {"cohort": "2026-11", "size": 4, "retention": []}]
 

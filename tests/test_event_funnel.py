@@ -1,4 +1,4 @@
-"""Event funnel: queries/event_funnel.sql and shopsight/funnel.py.
+"""Event funnel: queries/event_funnel.sql and shopsight/event_funnel.py.
 
 Hand-computed cases pin the rules; a seeded property test compares the SQL with a brute-force,
 row-by-row reference of the same rules on random logs (ties, repeats, events outside the
@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from shopsight import funnel, queries, schema
+from shopsight import event_funnel, queries, schema
 
 T0 = dt.datetime(2026, 11, 1, 10, 0, 0)
 
@@ -138,7 +138,7 @@ def test_basic_funnel_counts_and_conversions(con):
             Event("d", "cart", at(0)),  # never viewed: not in the funnel
         ],
     )
-    result = funnel.event_funnel(con, ["view", "cart", "pay"], "1h")
+    result = event_funnel.event_funnel(con, ["view", "cart", "pay"], "1h")
     assert result == {
         "steps": [
             {
@@ -175,7 +175,7 @@ def test_window_end_is_inclusive_and_measured_from_the_anchor(con):
             Event("b", "pay", at(60) + dt.timedelta(seconds=1)),
         ],
     )
-    assert users(funnel.event_funnel(con, ["view", "cart", "pay"], 3600)) == [2, 2, 1]
+    assert users(event_funnel.event_funnel(con, ["view", "cart", "pay"], 3600)) == [2, 2, 1]
 
 
 def test_equal_times_count_but_earlier_events_do_not(con):
@@ -188,7 +188,7 @@ def test_equal_times_count_but_earlier_events_do_not(con):
             Event("before", "view", at(1)),
         ],
     )
-    assert users(funnel.event_funnel(con, ["view", "cart"], "1d")) == [2, 1]
+    assert users(event_funnel.event_funnel(con, ["view", "cart"], "1d")) == [2, 1]
 
 
 def test_repeated_step_needs_a_second_event(con):
@@ -204,8 +204,8 @@ def test_repeated_step_needs_a_second_event(con):
             Event("too_late", "view", at(31)),
         ],
     )
-    assert users(funnel.event_funnel(con, ["view", "view"], "30m")) == [4, 2]
-    assert users(funnel.event_funnel(con, ["view", "view", "view"], "30m")) == [4, 2, 0]
+    assert users(event_funnel.event_funnel(con, ["view", "view"], "30m")) == [4, 2]
+    assert users(event_funnel.event_funnel(con, ["view", "view", "view"], "30m")) == [4, 2, 0]
 
 
 def test_repeated_name_apart_in_the_steps_takes_a_distinct_event(con):
@@ -223,7 +223,7 @@ def test_repeated_name_apart_in_the_steps_takes_a_distinct_event(con):
             Event("c", "view", at(1)),
         ],
     )
-    assert users(funnel.event_funnel(con, ["view", "cart", "view"], "1h")) == [3, 3, 1]
+    assert users(event_funnel.event_funnel(con, ["view", "cart", "view"], "1h")) == [3, 3, 1]
 
 
 def test_greedy_chain_takes_the_earliest_next_step(con):
@@ -237,13 +237,13 @@ def test_greedy_chain_takes_the_earliest_next_step(con):
             Event("a", "pay", at(20)),
         ],
     )
-    assert users(funnel.event_funnel(con, ["view", "cart", "pay"], "1h")) == [1, 1, 1]
+    assert users(event_funnel.event_funnel(con, ["view", "cart", "pay"], "1h")) == [1, 1, 1]
 
 
 def test_only_the_first_anchor_is_tried(con):
     # the first view has no cart within 1h; a later view does, but chains start at the first
     load(con, [Event("a", "view", at(0)), Event("a", "view", at(120)), Event("a", "cart", at(125))])
-    assert users(funnel.event_funnel(con, ["view", "cart"], "1h")) == [1, 0]
+    assert users(event_funnel.event_funnel(con, ["view", "cart"], "1h")) == [1, 0]
 
 
 def test_dates_select_the_anchor_and_later_steps_may_fall_after(con):
@@ -258,9 +258,9 @@ def test_dates_select_the_anchor_and_later_steps_may_fall_after(con):
             Event("b", "cart", at(-24 * 60 + 1)),
         ],
     )
-    result = funnel.event_funnel(con, ["view", "cart"], "2d", start_date=day1, end_date=day1)
+    result = event_funnel.event_funnel(con, ["view", "cart"], "2d", start_date=day1, end_date=day1)
     assert users(result) == [1, 1]
-    result = funnel.event_funnel(con, ["view", "cart"], "1h", start_date=day1, end_date=day2)
+    result = event_funnel.event_funnel(con, ["view", "cart"], "1h", start_date=day1, end_date=day2)
     assert users(result) == [1, 0]
 
 
@@ -276,10 +276,10 @@ def test_filters_select_the_anchor_and_later_steps_may_differ(con):
         ],
     )
     # the anchor is a's view at 5 (the first from search); its cart is the one at 6
-    assert users(funnel.event_funnel(con, ["view", "cart"], "1h", source="search")) == [1, 1]
-    assert users(funnel.event_funnel(con, ["view", "cart"], "1h", source="ads")) == [2, 1]
-    assert users(funnel.event_funnel(con, ["view", "cart"], "1h", device="pc")) == [1, 0]
-    assert users(funnel.event_funnel(con, ["view", "cart"], "1h", province="浙江")) == [0, 0]
+    assert users(event_funnel.event_funnel(con, ["view", "cart"], "1h", source="search")) == [1, 1]
+    assert users(event_funnel.event_funnel(con, ["view", "cart"], "1h", source="ads")) == [2, 1]
+    assert users(event_funnel.event_funnel(con, ["view", "cart"], "1h", device="pc")) == [1, 0]
+    assert users(event_funnel.event_funnel(con, ["view", "cart"], "1h", province="浙江")) == [0, 0]
 
 
 def test_segments_come_from_the_anchor_and_add_up(con):
@@ -298,13 +298,13 @@ def test_segments_come_from_the_anchor_and_add_up(con):
             Event("d", "view", at(0), device=None),
         ],
     )
-    result = funnel.event_funnel(con, ["view", "cart"], "1h", by="device")
+    result = event_funnel.event_funnel(con, ["view", "cart"], "1h", by="device")
     assert {k: [s["users"] for s in v] for k, v in result["segments"].items()} == {
         "mobile": [2, 1],
         "pc": [1, 1],
         None: [1, 0],
     }
-    assert result["steps"] == funnel.event_funnel(con, ["view", "cart"], "1h")["steps"]
+    assert result["steps"] == event_funnel.event_funnel(con, ["view", "cart"], "1h")["steps"]
     assert result["segments"]["mobile"][1]["conversion_from_previous"] == 0.5
 
 
@@ -317,7 +317,7 @@ def test_segment_with_no_later_steps_reports_zero_rows(con):
             Event("b", "cart", at(1)),
         ],
     )
-    result = funnel.event_funnel(con, ["view", "cart", "pay"], "1h", by="source")
+    result = event_funnel.event_funnel(con, ["view", "cart", "pay"], "1h", by="source")
     assert result["segments"]["ads"] == [
         {
             "step": "view",
@@ -331,7 +331,7 @@ def test_segment_with_no_later_steps_reports_zero_rows(con):
 
 
 def test_empty_log_gives_zero_users_and_no_conversions(con):
-    result = funnel.event_funnel(con, ["view", "cart"], "1d")
+    result = event_funnel.event_funnel(con, ["view", "cart"], "1d")
     assert result == {
         "steps": [
             {
@@ -348,7 +348,7 @@ def test_empty_log_gives_zero_users_and_no_conversions(con):
             },
         ]
     }
-    by = funnel.event_funnel(con, ["view", "cart"], "1d", by="source")
+    by = event_funnel.event_funnel(con, ["view", "cart"], "1d", by="source")
     assert by["segments"] == {} and users(by) == [0, 0]
 
 
@@ -359,7 +359,7 @@ def test_six_steps(con):
         [Event("a", n, at(i)) for i, n in enumerate(names)]
         + [Event("b", n, at(0)) for n in names[:4]],
     )
-    assert users(funnel.event_funnel(con, names, "1h")) == [2, 2, 2, 2, 1, 1]
+    assert users(event_funnel.event_funnel(con, names, "1h")) == [2, 2, 2, 2, 1, 1]
 
 
 def test_time_to_convert_buckets(con):
@@ -375,7 +375,7 @@ def test_time_to_convert_buckets(con):
             Event("d", "view", at(0)),  # not converted
         ],
     )
-    df = funnel.time_to_convert(con, ["view", "cart"], "1h")
+    df = event_funnel.time_to_convert(con, ["view", "cart"], "1h")
     assert df["start_seconds"].tolist() == [0, 60, 300, 900]
     assert df["end_seconds"].tolist() == [60, 300, 900, 3600]
     assert df["users"].tolist() == [1, 0, 1, 1]
@@ -416,35 +416,35 @@ def test_compare_period_comes_in_the_same_rows(con):
             Event("c", "view", at(0)),  # day 1: c only views
         ],
     )
-    rows = funnel.funnel_rows(
+    rows = event_funnel.funnel_rows(
         con, ["view", "cart"], "1h", start_date=day2, end_date=day2,
         cmp_start_date=day1, cmp_end_date=day1,
     )
     assert rows[["period", "part"]].drop_duplicates().values.tolist() == [
         ["current", "steps"], ["current", "times"], ["compare", "steps"], ["compare", "times"],
     ]
-    assert funnel.step_rows(rows)["users"].tolist() == [2, 1]
-    assert funnel.step_rows(rows, "compare")["users"].tolist() == [2, 1]
-    assert funnel.step_rows(rows, "compare")["conversion_from_previous"].tolist()[1] == 0.5
-    assert funnel.time_rows(rows)["users"].tolist() == [0, 1, 0, 0]  # 60 s: [1m, 5m)
-    assert funnel.time_rows(rows, "compare")["users"].tolist() == [0, 0, 1, 0]  # 300 s
+    assert event_funnel.step_rows(rows)["users"].tolist() == [2, 1]
+    assert event_funnel.step_rows(rows, "compare")["users"].tolist() == [2, 1]
+    assert event_funnel.step_rows(rows, "compare")["conversion_from_previous"].tolist()[1] == 0.5
+    assert event_funnel.time_rows(rows)["users"].tolist() == [0, 1, 0, 0]  # 60 s: [1m, 5m)
+    assert event_funnel.time_rows(rows, "compare")["users"].tolist() == [0, 0, 1, 0]  # 300 s
 
     # each period's rows are those of a query for that period alone
     for period, day in (("current", day2), ("compare", day1)):
-        alone = funnel.funnel_rows(con, ["view", "cart"], "1h", start_date=day, end_date=day)
+        alone = event_funnel.funnel_rows(con, ["view", "cart"], "1h", start_date=day, end_date=day)
         assert set(alone["period"]) == {"current"}
-        pd.testing.assert_frame_equal(funnel.step_rows(rows, period), funnel.step_rows(alone))
-        pd.testing.assert_frame_equal(funnel.time_rows(rows, period), funnel.time_rows(alone))
+        pd.testing.assert_frame_equal(event_funnel.step_rows(rows, period), event_funnel.step_rows(alone))
+        pd.testing.assert_frame_equal(event_funnel.time_rows(rows, period), event_funnel.time_rows(alone))
 
 
 def test_step_and_time_rows_keep_the_old_shapes(con):
     load(con, [Event("a", "view", at(0)), Event("a", "cart", at(2))])
-    rows = funnel.funnel_rows(con, ["view", "cart"], "1h", by="device")
-    steps = funnel.step_rows(rows)
-    assert steps.columns.tolist() == funnel.STEP_COLUMNS
+    rows = event_funnel.funnel_rows(con, ["view", "cart"], "1h", by="device")
+    steps = event_funnel.step_rows(rows)
+    assert steps.columns.tolist() == event_funnel.STEP_COLUMNS
     assert steps.dtypes["step_index"] == "int64" and steps.dtypes["users"] == "int64"
-    times = funnel.time_to_convert(con, ["view", "cart"], "1h")
-    assert times.columns.tolist() == funnel.TIME_COLUMNS
+    times = event_funnel.time_to_convert(con, ["view", "cart"], "1h")
+    assert times.columns.tolist() == event_funnel.TIME_COLUMNS
     assert times["start_seconds"].tolist() == [0, 60, 300, 900]
     assert times.dtypes["start_seconds"] == "int64"
 
@@ -502,29 +502,29 @@ def test_sql_matches_reference_on_random_logs(con, seed):
         case = f"steps={steps} window={window} by={by} {filters}"
 
         ref = reference(events, steps, window, by=by, **filters)
-        got = funnel.event_funnel(con, steps, window, by=by, **filters)
+        got = event_funnel.event_funnel(con, steps, window, by=by, **filters)
         total = [sum(counts[k] for counts, _ in ref.values()) for k in range(len(steps))]
         assert got["steps"] == expected_steps(steps, total), case
         if by is not None:
             assert got["segments"] == {
                 seg: expected_steps(steps, counts) for seg, (counts, _) in ref.items()
             }, case
-        assert_times(funnel.time_to_convert(con, steps, window, by=by, **filters), ref, window,
+        assert_times(event_funnel.time_to_convert(con, steps, window, by=by, **filters), ref, window,
                      case)
 
         # the same funnel with a compare period (overlapping or not) in the same pass
         cmp = rng.choice(COMPARE_PERIODS)
-        rows = funnel.funnel_rows(con, steps, window, by=by, **filters,
+        rows = event_funnel.funnel_rows(con, steps, window, by=by, **filters,
                                   cmp_start_date=cmp[0], cmp_end_date=cmp[1])
-        assert_steps(funnel.step_rows(rows), ref, by, case)
-        assert_times(funnel.time_rows(rows), ref, window, case)
+        assert_steps(event_funnel.step_rows(rows), ref, by, case)
+        assert_times(event_funnel.time_rows(rows), ref, window, case)
         if cmp[0] is None:
             assert set(rows["period"]) == {"current"}, case
             continue
         dates = {"start_date": cmp[0], "end_date": cmp[1]}
         cmp_ref = reference(events, steps, window, by=by, **{**filters, **dates})
-        assert_steps(funnel.step_rows(rows, "compare"), cmp_ref, by, f"{case} compare {cmp}")
-        assert_times(funnel.time_rows(rows, "compare"), cmp_ref, window, f"{case} compare {cmp}")
+        assert_steps(event_funnel.step_rows(rows, "compare"), cmp_ref, by, f"{case} compare {cmp}")
+        assert_times(event_funnel.time_rows(rows, "compare"), cmp_ref, window, f"{case} compare {cmp}")
 
 
 COMPARE_PERIODS = [
@@ -576,13 +576,13 @@ def assert_times(times, ref, window, case):
     ],
 )
 def test_parse_duration(text, seconds):
-    assert funnel.parse_duration(text) == seconds
+    assert event_funnel.parse_duration(text) == seconds
 
 
 @pytest.mark.parametrize("text", ["", "30", "m", "1.5h", "-1h", "0m", "1y", "1 h 2m", None, 30])
 def test_parse_duration_rejects(text):
     with pytest.raises(ValueError):
-        funnel.parse_duration(text)
+        event_funnel.parse_duration(text)
 
 
 @pytest.mark.parametrize(
@@ -601,12 +601,12 @@ def test_parse_duration_rejects(text):
 )
 def test_bad_arguments_are_refused(con, steps, window, by, message):
     with pytest.raises(ValueError, match=message):
-        funnel.event_funnel(con, steps, window, by=by)
+        event_funnel.event_funnel(con, steps, window, by=by)
 
 
 def test_start_after_end_is_refused(con):
     with pytest.raises(ValueError, match="after end_date"):
-        funnel.event_funnel(
+        event_funnel.event_funnel(
             con,
             ["view", "cart"],
             "1d",
@@ -625,13 +625,13 @@ def test_start_after_end_is_refused(con):
 )
 def test_bad_compare_period_is_refused(con, cmp, message):
     with pytest.raises(ValueError, match=message):
-        funnel.funnel_rows(con, ["view", "cart"], "1d", cmp_start_date=cmp[0],
+        event_funnel.funnel_rows(con, ["view", "cart"], "1d", cmp_start_date=cmp[0],
                            cmp_end_date=cmp[1])
 
 
 def test_unknown_filter_is_refused(con):
     with pytest.raises(TypeError):
-        funnel.event_funnel(con, ["view", "cart"], "1d", city="杭州")
+        event_funnel.event_funnel(con, ["view", "cart"], "1d", city="杭州")
 
 
 def test_rows_without_user_or_time_never_anchor(con):
@@ -645,7 +645,7 @@ def test_rows_without_user_or_time_never_anchor(con):
             Event("b", "cart", None),
         ],
     )
-    assert users(funnel.event_funnel(con, ["view", "cart"], "1h")) == [1, 0]
+    assert users(event_funnel.event_funnel(con, ["view", "cart"], "1h")) == [1, 0]
 
 
 @pytest.mark.parametrize("seed", range(2))
@@ -663,10 +663,10 @@ def test_unfiltered_funnel_finds_anchors_without_grouping(con, seed):
                  "end_date": rng.choice([None, dt.date(2026, 11, 3)])}
         cmp = rng.choice(COMPARE_PERIODS[1:])
         case = f"steps={steps} window={window} {dates} compare {cmp}"
-        rows = funnel.funnel_rows(con, steps, window, **dates, cmp_start_date=cmp[0],
+        rows = event_funnel.funnel_rows(con, steps, window, **dates, cmp_start_date=cmp[0],
                                   cmp_end_date=cmp[1])
         ref = reference(events, steps, window, **dates)
-        assert_steps(funnel.step_rows(rows), ref, None, case)
-        assert_times(funnel.time_rows(rows), ref, window, case)
+        assert_steps(event_funnel.step_rows(rows), ref, None, case)
+        assert_times(event_funnel.time_rows(rows), ref, window, case)
         cmp_ref = reference(events, steps, window, start_date=cmp[0], end_date=cmp[1])
-        assert_steps(funnel.step_rows(rows, "compare"), cmp_ref, None, case)
+        assert_steps(event_funnel.step_rows(rows, "compare"), cmp_ref, None, case)

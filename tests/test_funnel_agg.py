@@ -1,5 +1,5 @@
 """The shop funnel (访客 → 加购 → 下单 → 支付) and the event-funnel shaping in
-shopsight/ui/funnel.py, and queries/funnel_steps_*.sql, against hand-computed values."""
+shopsight/ui/funnel_page.py, and queries/funnel_steps_*.sql, against hand-computed values."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from conftest import small_tables
 
-from shopsight.ui import funnel as fn
+from shopsight.ui import funnel_page as fn
 
 NOV = {"start": date(2026, 11, 1), "end": date(2026, 11, 30)}
 OCT = {"cmp_start": date(2026, 10, 2), "cmp_end": date(2026, 10, 31)}

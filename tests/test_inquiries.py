@@ -1,4 +1,4 @@
-"""1688 inquiries: every figure of shopsight.inquiries (through queries/inquiries_*.sql)
+"""1688 inquiries: every figure of shopsight.inquiry_analysis (through queries/inquiries_*.sql)
 against a brute-force count over the rows written, and the sample shop's file against the
 generator's own truth."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from shopsight import inquiries, queries, sample, workspace
+from shopsight import inquiry_analysis, queries, sample, workspace
 
 START, END = date(2026, 11, 1), date(2026, 11, 30)
 CHANNELS = ("旺旺", "微信", "电话", None)
@@ -74,7 +74,7 @@ def in_range(rows, start=START, end=END, prov=None):
 
 def test_totals_equal_brute_force(inq):
     con, rows = inq
-    q = inquiries.load(runner(con), PARAMS, BEFORE)
+    q = inquiry_analysis.load(runner(con), PARAMS, BEFORE)
     mine = in_range(rows)
     closed = [r for r in mine if r["closed"]]
     v = q.values()
@@ -88,10 +88,10 @@ def test_totals_equal_brute_force(inq):
     assert q.values("compare")["closed_inquiries"] == sum(1 for r in before if r["closed"])
 
 
-@pytest.mark.parametrize("dim", inquiries.DIMS)
+@pytest.mark.parametrize("dim", inquiry_analysis.DIMS)
 def test_close_rate_by_dimension_equals_brute_force(inq, dim):
     con, rows = inq
-    got = inquiries.load(runner(con), PARAMS).by(dim)
+    got = inquiry_analysis.load(runner(con), PARAMS).by(dim)
     mine = in_range(rows)
     count = Counter(r[dim] for r in mine)
     closed = Counter(r[dim] for r in mine if r["closed"])
@@ -101,7 +101,7 @@ def test_close_rate_by_dimension_equals_brute_force(inq, dim):
         assert r["count_inquiries"] == count[key], (dim, key)
         assert r["count_closed"] == closed[key], (dim, key)
         assert r["close_rate"] == pytest.approx(closed[key] / count[key])
-        assert r["is_small"] == (count[key] < inquiries.SMALL_GROUP)
+        assert r["is_small"] == (count[key] < inquiry_analysis.SMALL_GROUP)
     named = got[got["value"].notna()]["count_inquiries"].tolist()
     assert named == sorted(named, reverse=True)  # most inquiries first
     if None in count:
@@ -111,7 +111,7 @@ def test_close_rate_by_dimension_equals_brute_force(inq, dim):
 def test_province_filter_applies(inq):
     con, rows = inq
     prov = ["浙江省", "山东省"]
-    q = inquiries.load(runner(con), {**PARAMS, "prov": prov})
+    q = inquiry_analysis.load(runner(con), {**PARAMS, "prov": prov})
     mine = in_range(rows, prov=prov)
     assert q.values()["inquiries"] == len(mine)
     assert set(q.by("province")["value"]) == set(prov)
@@ -120,19 +120,19 @@ def test_province_filter_applies(inq):
 
 def test_daily_per_channel_equals_brute_force(inq):
     con, rows = inq
-    q = inquiries.load(runner(con), PARAMS)
+    q = inquiry_analysis.load(runner(con), PARAMS)
     want = Counter((r["date"], r["channel"]) for r in in_range(rows))
     got = {(d.date() if hasattr(d, "date") else d, None if c is None or c != c else c): n
            for d, c, n in zip(q.daily["day"], q.daily["channel"], q.daily["count_inquiries"],
                               strict=True)}
     assert got == dict(want)
-    totals = inquiries.daily_totals(q.daily)
+    totals = inquiry_analysis.daily_totals(q.daily)
     assert int(totals["count_inquiries"].sum()) == len(in_range(rows))
 
 
 def test_reasons_pareto_equals_brute_force(inq):
     con, rows = inq
-    q = inquiries.load(runner(con), PARAMS)
+    q = inquiry_analysis.load(runner(con), PARAMS)
     open_rows = [r for r in in_range(rows) if not r["closed"]]
     want = Counter(r["reason_not_closed"] for r in open_rows)
     got = dict(zip([None if r != r else r for r in q.reasons["reason"]],
@@ -145,9 +145,9 @@ def test_reasons_pareto_equals_brute_force(inq):
 
 def test_open_inquiries_oldest_first_with_age(inq):
     con, rows = inq
-    q = inquiries.load(runner(con), PARAMS)
+    q = inquiry_analysis.load(runner(con), PARAMS)
     want = [r for r in in_range(rows) if not r["closed"]
-            and r["follow_up"] not in inquiries.LOST_FOLLOW_UPS]
+            and r["follow_up"] not in inquiry_analysis.LOST_FOLLOW_UPS]
     assert len(q.open) == len(want)
     days = [d.date() if hasattr(d, "date") else d for d in q.open["date"]]
     assert days == sorted(days)
@@ -158,7 +158,7 @@ def test_open_inquiries_oldest_first_with_age(inq):
 
 def test_new_and_returning_customers_per_week(inq):
     con, rows = inq
-    q = inquiries.load(runner(con), PARAMS)
+    q = inquiry_analysis.load(runner(con), PARAMS)
     first = {}
     for r in sorted(rows, key=lambda r: r["date"]):
         first.setdefault(r["customer_id"], r["date"])
@@ -185,16 +185,16 @@ def test_new_and_returning_customers_per_week(inq):
 
 def test_sentences_say_the_numbers(inq):
     con, rows = inq
-    q = inquiries.load(runner(con), PARAMS, BEFORE)
-    said = inquiries.sentences(q, "zh", period_word="上月")
+    q = inquiry_analysis.load(runner(con), PARAMS, BEFORE)
+    said = inquiry_analysis.sentences(q, "zh", period_word="上月")
     assert 2 <= len(said) <= 4
     assert f"询盘 {len(in_range(rows))} 条" in said[0]
     assert "上月" in said[0]
-    en = inquiries.sentences(q, "en")
+    en = inquiry_analysis.sentences(q, "en")
     assert en[0].startswith(f"{len(in_range(rows))} inquiries")
-    empty = inquiries.load(runner(con), {**PARAMS, "start": date(2020, 1, 1),
+    empty = inquiry_analysis.load(runner(con), {**PARAMS, "start": date(2020, 1, 1),
                                          "end": date(2020, 1, 7)})
-    assert empty.empty and inquiries.sentences(empty, "en") == ["No inquiries in this period."]
+    assert empty.empty and inquiry_analysis.sentences(empty, "en") == ["No inquiries in this period."]
 
 
 def test_sample_shop_matches_the_generator_truth(tmp_path):
@@ -207,7 +207,7 @@ def test_sample_shop_matches_the_generator_truth(tmp_path):
     load_file(ws, path, path.name)
     con = ws.connect(read_only=True)
     try:
-        q = inquiries.load(runner(con), {"start": date(2026, 9, 1), "end": date(2026, 11, 30),
+        q = inquiry_analysis.load(runner(con), {"start": date(2026, 9, 1), "end": date(2026, 11, 30),
                                          "prov": None})
     finally:
         con.close()
@@ -222,5 +222,5 @@ def test_sample_shop_matches_the_generator_truth(tmp_path):
     by_type = q.by("customer_type").set_index("value")
     for kind, c in checks["checks"]["by_customer_type"].items():
         assert by_type.at[kind, "count_closed"] == c["closed"]
-    provinces = inquiries.province_rows(q.groups).set_index("name")["count_inquiries"]
+    provinces = inquiry_analysis.province_rows(q.groups).set_index("name")["count_inquiries"]
     assert provinces.to_dict() == checks["checks"]["inquiries_by_province"]

@@ -83,11 +83,11 @@ def test_changes_that_round_to_zero_read_as_flat(change, text, flat):
 
 
 def test_rate_changes_in_points_never_show_minus_zero():
-    from shopsight import sources
+    from shopsight import traffic_sources
 
-    assert sources.change_text(-1e-12, "pct", "zh") == "0.00 pt"
+    assert traffic_sources.change_text(-1e-12, "pct", "zh") == "0.00 pt"
     assert numbers.is_flat("0.00 pt")
-    assert sources.change_text(-0.0004, "pct", "zh") == "-0.04 pt"
+    assert traffic_sources.change_text(-0.0004, "pct", "zh") == "-0.04 pt"
     assert not numbers.is_flat("-0.04 pt")
     assert not numbers.is_flat(None)
 
@@ -191,7 +191,7 @@ def test_grid_round_rounds_what_the_grid_would_cut():
 
 
 def test_region_legend_never_mixes_units():
-    from shopsight.ui import regions as view
+    from shopsight.ui import regions_page as view
 
     # the legend of the issue: '¥1,048.05 – ¥2.2万' must not happen
     assert view.legend_labels("paid_amount", [1_048.05, 22_195.4, 22_195.4, 330_943.25], "zh") == [

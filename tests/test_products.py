@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from shopsight import products, queries, schema
+from shopsight import queries, schema, sku_ranking
 
 
 def items(paid, **cols) -> pd.DataFrame:
@@ -26,14 +26,14 @@ def items(paid, **cols) -> pd.DataFrame:
         "units_before_slow": [0] * n, "days_listed": [1] * n, "stock": [None] * n,
     }
     base.update(cols)
-    return products.prepare(pd.DataFrame(base))
+    return sku_ranking.prepare(pd.DataFrame(base))
 
 
 # ------------------------------------------------------------------------------- ABC
 
 def test_abc_boundaries_follow_the_cumulative_share_before_each_item():
     # shares 50, 30, 10, 5, 3, 2 %: cumulative before 0, 50, 80, 90, 95, 98 %
-    got = products.abc(items([50.0, 30.0, 10.0, 5.0, 3.0, 2.0]))
+    got = sku_ranking.abc(items([50.0, 30.0, 10.0, 5.0, 3.0, 2.0]))
     assert got["product_id"].tolist() == ["p0", "p1", "p2", "p3", "p4", "p5"]
     assert got["cum_share_before"].round(4).tolist() == [0.0, 0.5, 0.8, 0.9, 0.95, 0.98]
     # exactly 80% before p2: p1 reached 80% and is the last A; 95% before p4: C
@@ -41,34 +41,34 @@ def test_abc_boundaries_follow_the_cumulative_share_before_each_item():
 
 
 def test_the_item_that_crosses_80_percent_is_a():
-    got = products.abc(items([29.0, 50.0, 21.0]))  # sorted: 50, 29 (79% before 3rd), 21
+    got = sku_ranking.abc(items([29.0, 50.0, 21.0]))  # sorted: 50, 29 (79% before 3rd), 21
     assert got["product_id"].tolist() == ["p1", "p0", "p2"]
     assert got["abc_class"].tolist() == ["A", "A", "A"]
-    got = products.abc(items([60.0, 30.0, 6.0, 4.0]))  # before: 0, 60, 90, 96
+    got = sku_ranking.abc(items([60.0, 30.0, 6.0, 4.0]))  # before: 0, 60, 90, 96
     assert got["abc_class"].tolist() == ["A", "A", "B", "C"]
 
 
 def test_abc_zero_sales_are_c_and_ties_break_by_id():
-    got = products.abc(items([10.0, 10.0, 0.0]))
+    got = sku_ranking.abc(items([10.0, 10.0, 0.0]))
     assert got["product_id"].tolist() == ["p0", "p1", "p2"]
     assert got["abc_class"].tolist() == ["A", "A", "C"]
-    assert products.abc(items([0.0, 0.0]))["abc_class"].tolist() == ["C", "C"]
-    summary = products.abc_summary(products.abc(items([50.0, 30.0, 10.0, 5.0, 3.0, 2.0])))
+    assert sku_ranking.abc(items([0.0, 0.0]))["abc_class"].tolist() == ["C", "C"]
+    summary = sku_ranking.abc_summary(sku_ranking.abc(items([50.0, 30.0, 10.0, 5.0, 3.0, 2.0])))
     assert [(s.cls, s.count_items, round(s.share, 2)) for s in summary] == [
         ("A", 2, 0.8), ("B", 2, 0.15), ("C", 2, 0.05)]
 
 
 def test_items_outside_the_range_are_not_classed_or_ranked():
     df = items([50.0, 40.0, 10.0], is_in_range=[True, False, True])
-    assert products.abc(df)["product_id"].tolist() == ["p0", "p2"]
-    assert products.ranked(df, "paid_amount")["product_id"].tolist() == ["p0", "p2"]
+    assert sku_ranking.abc(df)["product_id"].tolist() == ["p0", "p2"]
+    assert sku_ranking.ranked(df, "paid_amount")["product_id"].tolist() == ["p0", "p2"]
 
 
 # --------------------------------------------------------------------- 热销 / 滞销
 
 def test_hot_by_units_and_by_velocity():
     df = items([10.0, 10.0, 10.0, 10.0], units_sold=[30, 20, 9, 0], days_listed=[30, 10, 3, 5])
-    by_units, by_velocity = products.hot(df, n=2)
+    by_units, by_velocity = sku_ranking.hot(df, n=2)
     assert by_units["product_id"].tolist() == ["p0", "p1"]
     # velocity 1.0, 2.0, 3.0; p3 sold nothing and is never hot
     assert by_velocity["product_id"].tolist() == ["p2", "p1"]
@@ -80,22 +80,22 @@ def test_slow_movers_in_products_data_need_visitors_or_stock():
                units_slow=[0, 0, 0, 3, 1],
                visitors_slow=[40, 0, 0, 50, 10],
                stock=[None, 25, None, 100, None])
-    got = products.slow(df, "products")
+    got = sku_ranking.slow(df, "products")
     # p0: no sales, visitors; p1: no sales, in stock; p2: no sales but not visible nor
     # stocked (delisted); p3 sold 3; p4 sold 1 (> threshold 0)
     assert got["product_id"].tolist() == ["p0", "p1"]
-    assert products.slow(df, "products", max_units=1)["product_id"].tolist() == ["p0", "p4", "p1"]
+    assert sku_ranking.slow(df, "products", max_units=1)["product_id"].tolist() == ["p0", "p4", "p1"]
 
 
 def test_slow_movers_in_order_data_sold_before_the_window():
     df = items([1.0] * 3, units_slow=[0, 0, 2], units_before_slow=[5, 0, 4])
-    assert products.slow(df, "orders")["product_id"].tolist() == ["p0"]
-    assert products.slow(df, "orders", max_units=2)["product_id"].tolist() == ["p0", "p2"]
+    assert sku_ranking.slow(df, "orders")["product_id"].tolist() == ["p0"]
+    assert sku_ranking.slow(df, "orders", max_units=2)["product_id"].tolist() == ["p0", "p2"]
 
 
 def test_stock_cover_is_stock_over_average_daily_units_of_14_days():
     df = items([1.0] * 3, stock=[140, 10, None], units_cover=[28, 0, 14])
-    cover = products.stock_cover(df)
+    cover = sku_ranking.stock_cover(df)
     assert cover.iloc[0] == pytest.approx(70.0)  # 28 units / 14 days = 2 a day
     assert pd.isna(cover.iloc[1]) and pd.isna(cover.iloc[2])
 
@@ -104,18 +104,18 @@ def test_gross_margin_only_when_every_row_had_a_cost():
     df = items([100.0, 100.0], gross_margin=[40.0, 30.0], count_rows_no_cost=[0, 2])
     assert df["gross_margin"].iloc[0] == 40.0
     assert pd.isna(df["gross_margin"].iloc[1])
-    assert "gross_margin" in products.available_metrics(df)
-    assert "gross_margin" not in products.available_metrics(items([1.0]))
+    assert "gross_margin" in sku_ranking.available_metrics(df)
+    assert "gross_margin" not in sku_ranking.available_metrics(items([1.0]))
 
 
 def test_movers_vs_the_compare_period():
     now = items([100.0, 50.0, 30.0])
     before = items([40.0, 80.0, 30.0, 20.0])  # p3 sold only before
-    got = products.movers(now, before)
+    got = sku_ranking.movers(now, before)
     assert got["key"].str.split("\x1f").str[0].tolist() == ["p0", "p1", "p3"]
     assert got["change"].tolist() == [60.0, -30.0, -20.0]
     assert got["change_pct"].round(4).tolist() == [1.5, -0.375, -1.0]
-    assert products.movers(now, None).empty
+    assert sku_ranking.movers(now, None).empty
 
 
 def test_labels_and_keys_at_sku_level():
@@ -125,9 +125,9 @@ def test_labels_and_keys_at_sku_level():
 
 
 def test_funnel_steps_with_data():
-    assert products.funnel({"visitors": 100, "add_to_cart_buyers": 12, "paying_buyers": 3}) == [
+    assert sku_ranking.funnel({"visitors": 100, "add_to_cart_buyers": 12, "paying_buyers": 3}) == [
         ("visitors", 100.0), ("add_to_cart_buyers", 12.0), ("paying_buyers", 3.0)]
-    assert products.funnel({"visitors": None, "paying_buyers": 3}) == [("paying_buyers", 3.0)]
+    assert sku_ranking.funnel({"visitors": None, "paying_buyers": 3}) == [("paying_buyers", 3.0)]
 
 
 # ------------------------------------------------------------- the ranking queries
@@ -182,7 +182,7 @@ def ranking(con, **params) -> pd.DataFrame:
     base = {"start": date(2026, 11, 1), "end": END, "cat": None, "plat": None, "cur": None,
             "level": "product", "slow_days": 14, "cover_days": 14}
     df = queries.run(con, "products_ranking", **{**base, **params})
-    return products.prepare(df).set_index("product_id", drop=False)
+    return sku_ranking.prepare(df).set_index("product_id", drop=False)
 
 
 def test_ranking_sums_follow_the_whole_period_rule(pcon):
@@ -207,21 +207,21 @@ def test_ranking_margin_stock_cover_and_listing_days(pcon):
     # each SKU's latest stock (day 29: 300 - 29 = 271), summed over the two SKUs
     assert df.at["p1", "stock"] == 2 * 271
     assert df.at["p1", "units_cover"] == 14 * 3
-    assert products.stock_cover(df).at["p1"] == pytest.approx(542 / 3)
+    assert sku_ranking.stock_cover(df).at["p1"] == pytest.approx(542 / 3)
     # p3 is listed (stock) every day; p4 the 5 days it had visitors
     assert df.at["p3", "days_listed"] == 30
     assert df.at["p4", "days_listed"] == 5
-    assert products.velocity(df).at["p1"] == pytest.approx(3.0)
+    assert sku_ranking.velocity(df).at["p1"] == pytest.approx(3.0)
 
 
 def test_ranking_slow_movers_from_the_window(pcon):
     df = ranking(pcon)
     assert df.at["p2", "units_slow"] == 0 and df.at["p2", "visitors_slow"] == 14 * 20
     assert df.at["p3", "visitors_slow"] == 0 and df.at["p3", "stock"] == 12
-    slow = products.slow(df, "products")
+    slow = sku_ranking.slow(df, "products")
     # p2 visible, p3 in stock; p4 gone (no visitors, no stock); p1 sells
     assert slow["product_id"].tolist() == ["p2", "p3"]
-    assert products.slow(ranking(pcon, slow_days=25), "products")["product_id"].tolist() == ["p3"]
+    assert sku_ranking.slow(ranking(pcon, slow_days=25), "products")["product_id"].tolist() == ["p3"]
 
 
 def test_ranking_at_sku_level_and_sparkline(pcon):
@@ -240,7 +240,7 @@ def sparks(con, rows: pd.DataFrame, level: str) -> pd.Series:
     spark_rows = queries.run(
         con, "products_ranking_spark", start=date(2026, 11, 1), end=END, level=level,
         product_ids=sorted(rows["product_id"].unique()), cat=None, plat=None, cur=None)
-    return products.sparks(rows, spark_rows)
+    return sku_ranking.sparks(rows, spark_rows)
 
 
 def test_ranking_category_filter(pcon):

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from shopsight import products, queries, schema
+from shopsight import queries, schema, sku_ranking
 
 FIRST = date(2026, 10, 1)
 DAYS = 30
@@ -136,15 +136,15 @@ def test_products_sparklines_count_day_rows_only(con, filters):
 
 
 def test_sparks_follow_the_ranked_rows(con):
-    rows = products.prepare(queries.run(
+    rows = sku_ranking.prepare(queries.run(
         con, "products_ranking_orders", **BASE, **ORDER_DIMS, level="sku",
         slow_days=7, cover_days=7))
     shown = rows.head(5)
     spark_rows = queries.run(con, "products_ranking_orders_spark", **BASE, **ORDER_DIMS,
                              level="sku", product_ids=sorted(shown["product_id"].unique()))
-    got_sparks = products.sparks(shown, spark_rows)
+    got_sparks = sku_ranking.sparks(shown, spark_rows)
     want = brute(order_frame(), "sku", list(shown["product_id"]))
     keys = zip(shown["product_id"], shown["sku_id"], strict=True)
     assert [[round(x, 6) for x in v] for v in got_sparks] == [want[k] for k in keys]
     # an item without a day row in the range gets an empty line
-    assert products.sparks(shown, spark_rows.head(0)).tolist() == [[]] * len(shown)
+    assert sku_ranking.sparks(shown, spark_rows.head(0)).tolist() == [[]] * len(shown)

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from shopsight import regions, workspace
+from shopsight import region_metrics, workspace
 from shopsight.geo.names import PROVINCES
 
 NOV = {"start": date(2026, 11, 1), "end": date(2026, 11, 10), "src": None, "dev": None,
@@ -81,7 +81,7 @@ def geo_ws(data_dir):
 def province_table(run_query, ws, params=NOV, province=None) -> pd.DataFrame:
     raw = run_query(ws, "regions_orders", **params, province=province)
     level = "city" if province else "province"
-    return regions.add_metrics(regions.normalise(raw, level, province))
+    return region_metrics.add_metrics(region_metrics.normalise(raw, level, province))
 
 
 # ------------------------------------------------------------------ queries on a shop
@@ -90,9 +90,9 @@ def test_map_total_table_total_and_direct_sql_agree(geo_ws, run_query):
     t = province_table(run_query, geo_ws)
     direct = run_query(geo_ws, "regions_orders", **NOV, province=None)  # warm the connection
     assert len(direct) == 6
-    from shopsight.ui import data
+    from shopsight.ui import query_cache
 
-    with data._database(str(geo_ws.path.resolve())).cursor() as cur:
+    with query_cache._database(str(geo_ws.path.resolve())).cursor() as cur:
         total = cur.execute("select sum(paid_amount) from orders where order_time >= $s "
                             "and order_time < $e", {"s": datetime(2026, 11, 1),
                                                     "e": datetime(2026, 11, 11)}).fetchone()[0]
@@ -100,26 +100,26 @@ def test_map_total_table_total_and_direct_sql_agree(geo_ws, run_query):
                              "and order_time < $e and list_contains($p, province)",
                              {"s": datetime(2026, 11, 1), "e": datetime(2026, 11, 11),
                               "p": list(PROVINCES)}).fetchone()[0]
-    assert regions.totals(t)["paid_amount"] == total == 360.0
-    assert regions.map_totals(t)["paid_amount"] == on_map == 205 + 80 + 40
+    assert region_metrics.totals(t)["paid_amount"] == total == 360.0
+    assert region_metrics.map_totals(t)["paid_amount"] == on_map == 205 + 80 + 40
     by = t.set_index(t["name"].fillna("<unknown>"))
     assert by.at["广东省", "paid_amount"] == 205.0
     assert by.at["广东省", "paying_buyers"] == 3  # b1 twice, b2 (its unpaid order not), b7
-    assert by.at["<unknown>", "status"] == regions.UNKNOWN
+    assert by.at["<unknown>", "status"] == region_metrics.UNKNOWN
     assert by.at["<unknown>", "paid_amount"] == 20.0
-    assert by.at["广东省", regions.SHARE] == pytest.approx(205 / 360)
+    assert by.at["广东省", region_metrics.SHARE] == pytest.approx(205 / 360)
 
 
 def test_unmatched_names_are_listed_and_counted(geo_ws, run_query):
     t = province_table(run_query, geo_ws)
-    assert regions.unmatched_names(t) == ["海外", "Atlantis"]
-    assert t.loc[t["status"] == regions.UNMATCHED, "paid_amount"].sum() == 15.0
-    paid, share = regions.unknown_totals(t)
+    assert region_metrics.unmatched_names(t) == ["海外", "Atlantis"]
+    assert t.loc[t["status"] == region_metrics.UNMATCHED, "paid_amount"].sum() == 15.0
+    paid, share = region_metrics.unknown_totals(t)
     assert (paid, share) == (20.0, pytest.approx(20 / 360))
-    assert regions.is_china(t)
+    assert region_metrics.is_china(t)
     # the five largest named regions: 205 + 80 + 40 + 10 + 5 of 360
-    assert regions.top_share(t, "paid_amount") == (5, pytest.approx(340 / 360))
-    assert regions.top_share(t, "paid_amount", n=1) == (1, pytest.approx(205 / 360))
+    assert region_metrics.top_share(t, "paid_amount") == (5, pytest.approx(340 / 360))
+    assert region_metrics.top_share(t, "paid_amount", n=1) == (1, pytest.approx(205 / 360))
 
 
 def test_city_level_merges_spellings_and_keeps_unknown(geo_ws, run_query):
@@ -129,18 +129,18 @@ def test_city_level_merges_spellings_and_keeps_unknown(geo_ws, run_query):
     assert by.at["深圳市", "paying_buyers"] == 2
     assert by.at["广州市", "paid_amount"] == 30.0
     assert by.at["<unknown>", "paid_amount"] == 25.0
-    assert set(t["status"]) == {regions.MATCHED, regions.UNKNOWN}
-    assert regions.totals(t)["paid_amount"] == 205.0
+    assert set(t["status"]) == {region_metrics.MATCHED, region_metrics.UNKNOWN}
+    assert region_metrics.totals(t)["paid_amount"] == 205.0
 
 
 def test_filters_and_compare_period(geo_ws, run_query):
     t = province_table(run_query, geo_ws, {**NOV, "src": ["直通车"]})
     by = t.set_index(t["name"].fillna("<unknown>"))
     assert by.at["广东省", "paid_amount"] == 100.0 and by.at["广东省", "paying_buyers"] == 1
-    assert regions.totals(t)["paid_amount"] == 100 + 80 + 10 + 5
+    assert region_metrics.totals(t)["paid_amount"] == 100 + 80 + 10 + 5
     now = province_table(run_query, geo_ws)
     before = province_table(run_query, geo_ws, OCT)
-    both = regions.with_compare(now, before, ["paid_amount"]).set_index("name")
+    both = region_metrics.with_compare(now, before, ["paid_amount"]).set_index("name")
     assert both.at["广东省", "cmp_paid_amount"] == 60.0
     assert both.at["广东省", "change_paid_amount"] == pytest.approx(205 / 60 - 1)
     assert pd.isna(both.at["北京市", "cmp_paid_amount"])
@@ -149,13 +149,13 @@ def test_filters_and_compare_period(geo_ws, run_query):
 def test_drillable_provinces_have_city_data(geo_ws, run_query):
     t = province_table(run_query, geo_ws)
     # 北京市 is one unit on the city map: nothing to drill into
-    assert regions.drillable(t) == ["广东省", "浙江省"]
+    assert region_metrics.drillable(t) == ["广东省", "浙江省"]
 
 
 def test_regions_dataset_rules(geo_ws, run_query):
     raw = run_query(geo_ws, "regions_regions", start=date(2026, 11, 1), end=date(2026, 11, 30),
                     prov=None, plat=None, cur=None, province=None, undated=True)
-    t = regions.normalise(raw, "province")
+    t = region_metrics.normalise(raw, "province")
     by = t.set_index("name")
     assert by.at["广东省", "paid_amount"] == 3000.0  # the province row, not + its cities
     assert by.at["浙江省", "paid_amount"] == 900.0  # short name normalised
@@ -170,9 +170,9 @@ def test_regions_dataset_rules(geo_ws, run_query):
                        end=date(2026, 11, 30), prov=None, plat=None, cur=None, province="广东省", undated=True)
     assert dict(zip(cities["city"], cities["paid_amount"], strict=True)) == {
         "深圳市": 2000.0, "广州市": 1000.0}
-    m = regions.add_metrics(t).set_index("name")
+    m = region_metrics.add_metrics(t).set_index("name")
     assert m.at["广东省", "conversion"] == pytest.approx(30 / 1000)
-    assert "conversion" in regions.available_metrics(regions.add_metrics(t))
+    assert "conversion" in region_metrics.available_metrics(region_metrics.add_metrics(t))
 
 
 def test_sources_query_lists_both_datasets(geo_ws, run_query):
@@ -188,66 +188,66 @@ def frame(names, paid, level="province", province=None, **cols) -> pd.DataFrame:
     raw = pd.DataFrame({"province": names if level == "province" else [province] * len(names),
                         "city": names if level == "city" else [None] * len(names),
                         "paid_amount": paid, **cols})
-    return regions.normalise(raw, level, province)
+    return region_metrics.normalise(raw, level, province)
 
 
 def test_normalise_statuses_and_spellings():
     t = frame(["广东", "广东省", "GD", None, "****", "火星", "Guangxi"], [1, 2, 4, 8, 16, 32, 64])
     by = {n: (s, p) for n, s, p in zip(t["name"], t["status"], t["paid_amount"], strict=True)}
-    assert by["广东省"] == (regions.MATCHED, 7.0)
-    assert by[None] == (regions.UNKNOWN, 24.0)  # NULL and masked
-    assert by["火星"] == (regions.UNMATCHED, 32.0)
-    assert by["广西壮族自治区"] == (regions.MATCHED, 64.0)
+    assert by["广东省"] == (region_metrics.MATCHED, 7.0)
+    assert by[None] == (region_metrics.UNKNOWN, 24.0)  # NULL and masked
+    assert by["火星"] == (region_metrics.UNMATCHED, 32.0)
+    assert by["广西壮族自治区"] == (region_metrics.MATCHED, 64.0)
 
 
 def test_us_state_codes_are_not_china():
     codes = ["CA", "NY", "TX", "FL", "WA", "IL", "SC", "MA"]
     t = frame(codes, [900, 800, 700, 600, 500, 400, 300, 200])
     # SC reads as ISO 3166-2:CN 四川 (the codes collide), but the rest is not China
-    assert regions.MATCHED in set(t["status"])
-    assert not regions.is_china(t)
-    assert regions.is_china(frame(["广东省", "浙江省", "CA"], [10, 10, 5]))
-    assert regions.is_china(frame([None], [10]))  # nothing named: the map is the default
+    assert region_metrics.MATCHED in set(t["status"])
+    assert not region_metrics.is_china(t)
+    assert region_metrics.is_china(frame(["广东省", "浙江省", "CA"], [10, 10, 5]))
+    assert region_metrics.is_china(frame([None], [10]))  # nothing named: the map is the default
 
 
 def test_ranked_puts_unknown_last_and_numbers_named_rows():
-    t = regions.ranked(regions.add_metrics(frame([None, "浙江省", "广东省"], [50, 10, 20])),
+    t = region_metrics.ranked(region_metrics.add_metrics(frame([None, "浙江省", "广东省"], [50, 10, 20])),
                        "paid_amount")
     assert t["name"].tolist() == ["广东省", "浙江省", None]
     assert t["rank"].tolist()[:2] == [1, 2] and pd.isna(t["rank"].iloc[2])
 
 
 def test_top_share_of_a_ratio_metric_uses_paid_amount():
-    t = regions.add_metrics(frame(["广东省", "浙江省"], [30.0, 10.0], paying_buyers=[3, 1]))
-    assert regions.top_share(t, "aov", n=1) == (1, pytest.approx(0.75))
-    assert regions.top_share(t, "paying_buyers", n=1) == (1, pytest.approx(0.75))
+    t = region_metrics.add_metrics(frame(["广东省", "浙江省"], [30.0, 10.0], paying_buyers=[3, 1]))
+    assert region_metrics.top_share(t, "aov", n=1) == (1, pytest.approx(0.75))
+    assert region_metrics.top_share(t, "paying_buyers", n=1) == (1, pytest.approx(0.75))
 
 
 def test_colour_scale_quantile_classes():
     values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
-    scale = regions.color_scale(values)
+    scale = region_metrics.color_scale(values)
     assert scale.breaks == pytest.approx((2.8, 4.6, 6.4, 8.2))
     assert [scale.color(v) for v in (1, 2.8, 3, 10)] == [
-        regions.RAMP[0], regions.RAMP[0], regions.RAMP[1], regions.RAMP[4]]
-    assert scale.color(None) == regions.NO_DATA_COLOR
-    stops = regions.legend_stops(scale)
-    assert [s[0] for s in stops] == list(regions.RAMP)
+        region_metrics.RAMP[0], region_metrics.RAMP[0], region_metrics.RAMP[1], region_metrics.RAMP[4]]
+    assert scale.color(None) == region_metrics.NO_DATA_COLOR
+    stops = region_metrics.legend_stops(scale)
+    assert [s[0] for s in stops] == list(region_metrics.RAMP)
     assert stops[0][1:] == pytest.approx((1.0, 2.8)) and stops[-1][1:] == pytest.approx((8.2, 10.0))
 
 
 def test_colour_scale_with_few_values():
-    scale = regions.color_scale([5, 5, 9])
+    scale = region_metrics.color_scale([5, 5, 9])
     assert scale.breaks == (5.0,)
-    assert scale.colors == (regions.RAMP[0], regions.RAMP[4])
-    assert regions.legend_stops(scale) == [(regions.RAMP[0], 5.0, 5.0), (regions.RAMP[4], 9.0, 9.0)]
-    assert regions.color_scale([None]) is None
-    assert regions.color_scale([7]).color(7) == regions.RAMP[-1]
+    assert scale.colors == (region_metrics.RAMP[0], region_metrics.RAMP[4])
+    assert region_metrics.legend_stops(scale) == [(region_metrics.RAMP[0], 5.0, 5.0), (region_metrics.RAMP[4], 9.0, 9.0)]
+    assert region_metrics.color_scale([None]) is None
+    assert region_metrics.color_scale([7]).color(7) == region_metrics.RAMP[-1]
 
 
 def test_rgba_and_view():
-    assert regions.rgba("#a50f15") == [165, 15, 21, 230]
-    view = regions.view_for_bbox(regions.CHINA_BBOX, 720, 520)
+    assert region_metrics.rgba("#a50f15") == [165, 15, 21, 230]
+    view = region_metrics.view_for_bbox(region_metrics.CHINA_BBOX, 720, 520)
     assert 100 < view["longitude"] < 108 and 33 < view["latitude"] < 40
     assert 2.5 < view["zoom"] < 4.5
-    small = regions.view_for_bbox((113.0, 22.0, 114.0, 23.0), 720, 520)
+    small = region_metrics.view_for_bbox((113.0, 22.0, 114.0, 23.0), 720, 520)
     assert small["zoom"] > view["zoom"] + 3

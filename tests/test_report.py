@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
-from shopsight import metrics, queries, report, report_export, workspace
+from shopsight import metrics, period_report, queries, report_files, workspace
 from shopsight.cli import cli
 from shopsight.i18n import t
 
@@ -33,7 +33,7 @@ def runner(c):
 
 
 def build(c, kind="month", end=NOV, lang="zh"):
-    return report.build(runner(c), report.period(kind, end), lang, workspace.datasets(c))
+    return period_report.build(runner(c), period_report.period(kind, end), lang, workspace.datasets(c))
 
 
 # ---------------------------------------------------------------------------- periods
@@ -51,7 +51,7 @@ def build(c, kind="month", end=NOV, lang="zh"):
                                    date(2026, 9, 16), date(2026, 10, 15))),
 ])
 def test_period_and_the_one_before(kind, end, want):
-    p = report.period(kind, end)
+    p = period_report.period(kind, end)
     assert (p.start, p.end, p.cmp_start, p.cmp_end) == want
 
 
@@ -64,16 +64,16 @@ def test_period_and_the_one_before(kind, end, want):
     ("month", date(2026, 1, 10), date(2025, 12, 31)),
 ])
 def test_default_end_is_the_last_complete_period(kind, last, want):
-    assert report.default_end(kind, last) == want
+    assert period_report.default_end(kind, last) == want
 
 
 # ---------------------------------------------------------------------------- figures
 
 def test_every_section_of_the_small_shop_is_there(con):
     r = build(con)
-    assert [s.key for s in r.sections] == list(report.SECTIONS)
+    assert [s.key for s in r.sections] == list(period_report.SECTIONS)
     for s in r.sections:
-        assert 2 <= len(s.sentences) <= report.SENTENCES_MAX, s.key
+        assert 2 <= len(s.sentences) <= period_report.SENTENCES_MAX, s.key
 
 
 def test_kpis_equal_the_overview_queries(con):
@@ -135,7 +135,7 @@ def test_funnel_sources_products_regions_equal_their_queries(con):
 
 
 def test_image_test_verdict_equals_the_ab_page(con):
-    from shopsight.ui import abtest as ab_page
+    from shopsight.ui import abtest_page as ab_page
 
     r = build(con)
     totals = queries.run(con, "abtest_variants", test_id="t1", start_date=date(2026, 11, 1),
@@ -175,7 +175,7 @@ def test_a_week_report_compares_with_the_week_before(con):
 
 def test_xlsx_reads_back_with_sheets_and_numbers(con):
     r = build(con)
-    data = report_export.to_xlsx(r)
+    data = report_files.to_xlsx(r)
     wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     assert wb.sheet_names == [s.title for s in r.sections]
     kpi_rows = wb.get_sheet_by_name(t("rep.sec_kpis", "zh")).to_python()
@@ -204,7 +204,7 @@ def test_xlsx_reads_back_with_sheets_and_numbers(con):
 def test_xlsx_text_is_never_a_formula():
     cell = "=HYPERLINK(\"http://x\",\"y\")"
     r = _crafted(cell)
-    data = report_export.to_xlsx(r)
+    data = report_files.to_xlsx(r)
     wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     rows = wb.get_sheet_by_index(0).to_python()
     assert any(cell in row for row in rows)
@@ -243,10 +243,10 @@ def parse(html: str) -> Parsed:
 
 def test_html_has_every_section_and_nothing_from_outside(con):
     r = build(con)
-    html = report_export.to_html(r)
+    html = report_files.to_html(r)
     p = parse(html)
     assert [i for i in p.ids if i.startswith("section-")] == [f"section-{k}"
-                                                              for k in report.SECTIONS]
+                                                              for k in period_report.SECTIONS]
     assert not {"script", "link", "img", "iframe", "object", "embed"} & set(p.tags)
     assert not [u for u in p.links if "http://" in u or "https://" in u or u.startswith("//")]
     assert "http://" not in html and "https://" not in html and "@import" not in html
@@ -261,19 +261,19 @@ def test_html_has_every_section_and_nothing_from_outside(con):
 
 def test_html_escapes_data_values():
     r = _crafted('<script>alert("x")</script>')
-    html = report_export.to_html(r)
+    html = report_files.to_html(r)
     p = parse(html)
     assert "script" not in p.tags
     assert '<script>alert("x")</script>' in "".join(p.text)
 
 
-def _crafted(value: str) -> report.Report:
+def _crafted(value: str) -> period_report.Report:
     frame = pd.DataFrame({"name": [value], "n": [1]})
-    chart = report.Chart(value, [value], [1.0], "int")
-    section = report.Section("sources", value, [value, value],
-                             [report.Table("sources", frame, {"name": "text", "n": "int"})],
+    chart = period_report.Chart(value, [value], [1.0], "int")
+    section = period_report.Section("sources", value, [value, value],
+                             [period_report.Table("sources", frame, {"name": "text", "n": "int"})],
                              [chart])
-    return report.Report(report.period("week", NOV), "zh", "t", "s", [section])
+    return period_report.Report(period_report.period("week", NOV), "zh", "t", "s", [section])
 
 
 # ---------------------------------------------------------------------------- no data
@@ -281,10 +281,10 @@ def _crafted(value: str) -> report.Report:
 def test_a_period_without_data_gives_a_short_report(con):
     r = build(con, "week", date(2020, 1, 5), lang="en")
     assert r.empty
-    html = report_export.to_html(r)
+    html = report_files.to_html(r)
     assert t("rep.empty", "en") in "".join(parse(html).text)
     assert len(html) < 5000
-    wb = CalamineWorkbook.from_filelike(io.BytesIO(report_export.to_xlsx(r)))
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(report_files.to_xlsx(r)))
     assert len(wb.sheet_names) == 1
     cells = [c for row in wb.get_sheet_by_index(0).to_python() for c in row]
     assert t("rep.empty", "en") in cells
@@ -299,7 +299,7 @@ def test_cli_writes_html_and_xlsx(small_ws, tmp_path):
     assert result.exit_code == 0, result.output
     assert "2026-11-01~2026-11-30" in result.output
     p = parse(out.read_text(encoding="utf-8"))
-    assert len([i for i in p.ids if i.startswith("section-")]) == len(report.SECTIONS)
+    assert len([i for i in p.ids if i.startswith("section-")]) == len(period_report.SECTIONS)
 
     xlsx = tmp_path / "week.xlsx"
     result = CliRunner().invoke(cli, ["report", "--period", "week", "--end", "2026-11-29",

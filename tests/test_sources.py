@@ -1,4 +1,4 @@
-"""shopsight/sources.py and queries/sources_*.sql: numbers equal hand-computed values."""
+"""shopsight/traffic_sources.py and queries/sources_*.sql: numbers equal hand-computed values."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from shopsight import sources, whatif
+from shopsight import traffic_sources, whatif
 from shopsight.i18n import t
 
 NOV = {"start": date(2026, 11, 1), "end": date(2026, 11, 30)}
@@ -37,20 +37,20 @@ def by_source(tbl) -> dict:
 
 
 def test_paid_rule():
-    assert sources.is_paid("直通车")
-    assert sources.is_paid("淘宝客")  # by name, even without a spend column
-    assert sources.is_paid("付费流量")
-    assert sources.is_paid("淘内付费其他")
-    assert sources.is_paid("Paid search")
-    assert not sources.is_paid("手淘搜索")
-    assert not sources.is_paid("手淘搜索", None, float("nan"))
-    assert sources.is_paid("自定义渠道", 12.0)  # any source with spend
-    assert sources.is_paid("自定义渠道", None, 5.0)  # spend in the compare period only
-    assert not sources.is_paid("自定义渠道", 0.0, 0.0)
+    assert traffic_sources.is_paid("直通车")
+    assert traffic_sources.is_paid("淘宝客")  # by name, even without a spend column
+    assert traffic_sources.is_paid("付费流量")
+    assert traffic_sources.is_paid("淘内付费其他")
+    assert traffic_sources.is_paid("Paid search")
+    assert not traffic_sources.is_paid("手淘搜索")
+    assert not traffic_sources.is_paid("手淘搜索", None, float("nan"))
+    assert traffic_sources.is_paid("自定义渠道", 12.0)  # any source with spend
+    assert traffic_sources.is_paid("自定义渠道", None, 5.0)  # spend in the compare period only
+    assert not traffic_sources.is_paid("自定义渠道", 0.0, 0.0)
 
 
 def test_table_hand_computed():
-    tbl = sources.table(rows())
+    tbl = traffic_sources.table(rows())
     assert tbl["source"].tolist() == ["手淘搜索", "直通车", "淘宝客", "直接访问"]  # by visitors
     s = by_source(tbl)
     ztc = s["直通车"]
@@ -80,22 +80,22 @@ def test_table_without_compare_has_no_changes():
     r = rows()
     for c in [c for c in r.columns if c.startswith("cmp_")]:
         r[c] = None
-    tbl = sources.table(r)
+    tbl = traffic_sources.table(r)
     assert tbl["visitors_change"].isna().all()
     assert tbl["conversion_change"].isna().all()
-    assert sources.table(r.head(0)).empty
+    assert traffic_sources.table(r.head(0)).empty
 
 
 def test_zero_visitors_give_no_rates():
     r = rows()
     r.loc[0, ["visitors", "paying_buyers", "paid_amount", "spend"]] = [0, 0, 0.0, 0.0]
-    ztc = by_source(sources.table(r))["直通车"]
+    ztc = by_source(traffic_sources.table(r))["直通车"]
     assert pd.isna(ztc["conversion"]) and pd.isna(ztc["uv_value"]) and pd.isna(ztc["roi"])
 
 
 def test_groups_and_totals():
-    tbl = sources.table(rows())
-    g = sources.groups(tbl).set_index("group")
+    tbl = traffic_sources.table(rows())
+    g = traffic_sources.groups(tbl).set_index("group")
     assert g.index.tolist() == ["paid", "free"]
     paid, free = g.loc["paid"], g.loc["free"]
     assert paid["count_sources"] == 2
@@ -109,7 +109,7 @@ def test_groups_and_totals():
     assert paid["visitors_change"] == pytest.approx(1500 / 1300 - 1)
     assert free["visitors"] == 3500
     assert pd.isna(free["roi"])
-    tot = sources.totals(tbl)
+    tot = traffic_sources.totals(tbl)
     assert tot["uv_value"] == pytest.approx(17000 / 5000)
     assert tot["conversion"] == pytest.approx(150 / 5000)
     assert tot["cmp_conversion"] == pytest.approx(136 / 4900)
@@ -117,7 +117,7 @@ def test_groups_and_totals():
 
 
 def test_quadrant_medians():
-    q = sources.quadrant(sources.table(rows()))
+    q = traffic_sources.quadrant(traffic_sources.table(rows()))
     assert q.median_visitors == 750  # median of 3000, 1000, 500, 500
     assert q.median_conversion == pytest.approx(0.025)  # of 3%, 2%, 2%, 6%
     quad = dict(zip(q.frame["source"], q.frame["quadrant"], strict=True))
@@ -125,21 +125,21 @@ def test_quadrant_medians():
 
 
 def test_findings_hand_computed_in_both_languages():
-    tbl = sources.table(rows())
-    found = sources.findings(tbl, has_compare=True)
+    tbl = traffic_sources.table(rows())
+    found = traffic_sources.findings(tbl, has_compare=True)
     assert [f.key.removeprefix("sources.finding_") for f in found] == [
         "conv_up", "down", "up_conv_down", "roi_loss", "best_uv", "paid_share_roi",
         "volume_low_conv",
     ]
-    said = sources.insights(tbl, "zh", has_compare=True)
-    assert len(said) == sources.FINDINGS_LIMIT
+    said = traffic_sources.insights(tbl, "zh", has_compare=True)
+    assert len(said) == traffic_sources.FINDINGS_LIMIT
     assert said[0] == "手淘搜索 支付转化率 +0.6 个百分点，支付金额 +25%。"
     assert said[1] == "直接访问 访客 −17%（占全店访客 10.00%），支付金额 +0%。"
     assert said[2] == ("直通车 访客 +25%，但支付转化率 −1.0 个百分点："
                        "新增的流量没有带来相应的买家。")
     assert said[3] == "直通车 投入产出比只有 0.80：花费 ¥2,500.00，带来支付金额 ¥2,000.00。"
     assert said[4] == "直接访问 的 UV价值 ¥9.00 最高，是全店 ¥3.40 的 2.6 倍。"
-    en = sources.insights(tbl, "en", has_compare=True, limit=7)
+    en = traffic_sources.insights(tbl, "en", has_compare=True, limit=7)
     assert en[2] == ("直通车 visitors +25%, but conversion −1.0 points: the extra traffic is "
                      "not bringing matching buyers.")
     assert en[5] == ("Paid sources bring 30.00% of visitors and 20.59% of the paid amount, "
@@ -149,43 +149,43 @@ def test_findings_hand_computed_in_both_languages():
 
 
 def test_findings_without_compare_are_standing_facts_only():
-    tbl = sources.table(rows())
-    keys = [f.key for f in sources.findings(tbl, has_compare=False)]
+    tbl = traffic_sources.table(rows())
+    keys = [f.key for f in traffic_sources.findings(tbl, has_compare=False)]
     assert keys == ["sources.finding_roi_loss", "sources.finding_best_uv",
                     "sources.finding_paid_share_roi", "sources.finding_volume_low_conv"]
-    assert sources.findings(tbl.head(0), has_compare=True) == []
+    assert traffic_sources.findings(tbl.head(0), has_compare=True) == []
 
 
 def test_best_uv_is_said_only_when_the_multiple_says_something():
     near = rows()
     near.loc[near["source"] == "直接访问", "paid_amount"] = 1466.48
-    tbl = sources.table(near)
+    tbl = traffic_sources.table(near)
     shop = near["paid_amount"].sum() / near["visitors"].sum()
     best = max(tbl["uv_value"]) / shop
-    assert 1.0 < best < sources.TIMES_WORTH_SAYING  # "1.1 倍" at most: it would say nothing
-    assert "sources.finding_best_uv" not in [f.key for f in sources.findings(tbl, has_compare=False)]
+    assert 1.0 < best < traffic_sources.TIMES_WORTH_SAYING  # "1.1 倍" at most: it would say nothing
+    assert "sources.finding_best_uv" not in [f.key for f in traffic_sources.findings(tbl, has_compare=False)]
 
 
 def test_sentence_formats_follow_the_placeholder_names():
-    f = sources.Finding("sources.finding_paid_share", {"visitor_share": 0.25,
+    f = traffic_sources.Finding("sources.finding_paid_share", {"visitor_share": 0.25,
                                                        "amount_share": 0.5}, 0)
-    assert sources.sentence(f, "zh") == "付费来源带来 25.00% 的访客和 50.00% 的支付金额。"
-    assert sources.signed_pct(-0.184, "zh") == "−18%"
-    assert sources.signed_points(0.0123, "en") == "+1.2"
-    assert sources.change_of(0.03, 0.02, "pct") == pytest.approx(0.01)
-    assert sources.change_of(120, 100, "money") == pytest.approx(0.2)
-    assert sources.change_of(None, 100, "int") is None
-    assert sources.change_text(0.0123, "pct", "zh") == "+1.23 pt"
-    assert sources.change_text(-0.05, "money", "zh") == "-5.0%"
+    assert traffic_sources.sentence(f, "zh") == "付费来源带来 25.00% 的访客和 50.00% 的支付金额。"
+    assert traffic_sources.signed_pct(-0.184, "zh") == "−18%"
+    assert traffic_sources.signed_points(0.0123, "en") == "+1.2"
+    assert traffic_sources.change_of(0.03, 0.02, "pct") == pytest.approx(0.01)
+    assert traffic_sources.change_of(120, 100, "money") == pytest.approx(0.2)
+    assert traffic_sources.change_of(None, 100, "int") is None
+    assert traffic_sources.change_text(0.0123, "pct", "zh") == "+1.23 pt"
+    assert traffic_sources.change_text(-0.05, "money", "zh") == "-5.0%"
 
 
 def test_scenario_summary_matches_whatif():
-    tbl = sources.table(rows())
+    tbl = traffic_sources.table(rows())
     base = tbl[["source", "visitors", "paying_buyers", "paid_amount", "spend"]].astype(
         {"visitors": float, "paying_buyers": float, "paid_amount": float, "spend": float})
     p = whatif.project(base.fillna(0.0), whatif.Change(),
                        {"直通车": whatif.Change(traffic_pct=20, conversion_pts=0.5)})
-    s = sources.scenario_summary(p).set_index("metric")
+    s = traffic_sources.scenario_summary(p).set_index("metric")
     # 直通车: 1200 visitors at 2.5% = 30 buyers at ¥100 = ¥3000 (was 20 buyers, ¥2000)
     assert s.loc["visitors", "scenario"] == pytest.approx(5200)
     assert s.loc["paying_buyers", "scenario"] == pytest.approx(160)
@@ -213,7 +213,7 @@ def test_sources_by_source_on_the_small_shop(small_ws, run_query):
     assert r.loc["淘宝客", "visitors"] == 700
     assert pd.isna(r.loc["淘宝客", "cmp_visitors"])
     assert df["count_rows_left_out"].sum() == 0
-    tbl = sources.table(df)
+    tbl = traffic_sources.table(df)
     assert by_source(tbl)["淘宝客"]["group"] == "paid"
     assert by_source(tbl)["直通车"]["roi"] == pytest.approx(r.loc["直通车", "paid_amount"] / 5730)
 
@@ -241,7 +241,7 @@ def test_finding_keys_exist_in_both_languages():
                 "paid_share", "paid_share_roi"):
         for lang in ("zh", "en"):
             assert t(f"sources.finding_{key}", lang)
-    for q in sources.QUADRANTS:
+    for q in traffic_sources.QUADRANTS:
         assert t(f"sources.quadrant_{q}", "en")
-    for g in sources.GROUPS:
+    for g in traffic_sources.GROUPS:
         assert t(f"sources.group_{g}", "zh")

@@ -3,16 +3,15 @@ cohorts, RFM segments with their buyer ids, and a forecast of the coming days.""
 
 import streamlit as st
 
-from shopsight import customers, forecast, metrics, numbers
+from shopsight import customer_analysis, forecast, metrics, numbers
 from shopsight.i18n import t
-from shopsight.ui import charts, downloads, filters, kpi, session, url_state
-from shopsight.ui import customers as view
+from shopsight.ui import charts, customers_page, downloads, filters, kpi_cards, session, url_state
 
 lang = session.lang()
 f = filters.current()
 st.title(t("customers.title", lang))
 
-s = view.summary(f)
+s = customers_page.summary(f)
 if not s["buyers"]:
     st.info(t("customers.no_buyers", lang, start=f.start.isoformat(), end=f.end.isoformat()),
             icon=":material/group:")
@@ -30,57 +29,57 @@ if unapplied:
                  names="、".join(t(filters.DIM_LABELS[d], lang) for d in unapplied)))
 
 # ---------- cards: buyers, new / returning, 复购率, paid amount
-before = view.compare_summary(f) or {}
+before = customers_page.compare_summary(f) or {}
 cols = st.columns(5)
-kpi.card("paying_buyers", s["buyers"], lang, previous=before.get("buyers"), container=cols[0])
-kpi.card("paying_buyers", s["new_buyers"], lang, previous=before.get("new_buyers"),
+kpi_cards.card("paying_buyers", s["buyers"], lang, previous=before.get("buyers"), container=cols[0])
+kpi_cards.card("paying_buyers", s["new_buyers"], lang, previous=before.get("new_buyers"),
          container=cols[1], label=t("customers.new_buyers", lang))
-kpi.card("paying_buyers", s["returning_buyers"], lang, previous=before.get("returning_buyers"),
+kpi_cards.card("paying_buyers", s["returning_buyers"], lang, previous=before.get("returning_buyers"),
          container=cols[2], label=t("customers.returning_buyers", lang))
-kpi.card("repurchase_rate", s["repurchase_rate"], lang, previous=before.get("repurchase_rate"),
+kpi_cards.card("repurchase_rate", s["repurchase_rate"], lang, previous=before.get("repurchase_rate"),
          container=cols[3])
-kpi.card("paid_amount", s["paid_amount"], lang, previous=before.get("paid_amount"),
+kpi_cards.card("paid_amount", s["paid_amount"], lang, previous=before.get("paid_amount"),
          container=cols[4])
 st.caption(t("customers.new_help", lang))
 
 # ---------- new vs returning over time, and 复购率 by period
 st.subheader(t("customers.trend_header", lang))
-grain = url_state.segmented(t("customers.grain", lang), list(customers.GRAINS), key="cu_grain",
-                            default=customers.default_grain(f.start, f.end),
+grain = url_state.segmented(t("customers.grain", lang), list(customer_analysis.GRAINS), key="cu_grain",
+                            default=customer_analysis.default_grain(f.start, f.end),
                             format_func=lambda g: t(f"customers.grain_{g}", lang))
-tr = view.trend(f, grain)
+tr = customers_page.trend(f, grain)
 left, right = st.columns(2)
-charts.show(view.new_returning_chart(tr, value="buyers", fmt="int", grain=grain, lang=lang,
+charts.show(customers_page.new_returning_chart(tr, value="buyers", fmt="int", grain=grain, lang=lang,
                                      y_title=metrics.label("paying_buyers", lang)), left)
-charts.show(view.new_returning_chart(tr, value="paid_amount", fmt="money", grain=grain, lang=lang,
+charts.show(customers_page.new_returning_chart(tr, value="paid_amount", fmt="money", grain=grain, lang=lang,
                                      y_title=metrics.label("paid_amount", lang)), right)
 st.markdown(f"**{t('customers.repurchase_header', lang)}**")
-charts.show(view.repurchase_chart(tr, lang, grain))
+charts.show(customers_page.repurchase_chart(tr, lang, grain))
 st.caption(t("customers.repurchase_caption", lang, grain=t(f"customers.grain_{grain}", lang),
              rate=metrics.fmt("repurchase_rate", s["repurchase_rate"], lang)))
 
 # ---------- cohorts by first-purchase month
 st.subheader(t("customers.cohort_header", lang))
-cohort = view.cohorts(f)
+cohort = customers_page.cohorts(f)
 if cohort.empty:
     st.info(t("customers.cohort_empty", lang))
 elif cohort["month_offset"].max() < 1:
     st.info(t("customers.cohort_one_month", lang))
 else:
-    charts.show(view.cohort_heatmap(cohort, lang))
+    charts.show(customers_page.cohort_heatmap(cohort, lang))
 st.caption(t("customers.cohort_caption", lang))
 
 # ---------- RFM segments and their buyer ids
 st.subheader(t("customers.rfm_header", lang))
-segs = view.rfm(f)
-st.dataframe(view.rfm_display(segs, lang), hide_index=True, width="stretch",
-             placeholder=numbers.NONE, column_config=view.rfm_config(lang))
+segs = customers_page.rfm(f)
+st.dataframe(customers_page.rfm_display(segs, lang), hide_index=True, width="stretch",
+             placeholder=numbers.NONE, column_config=customers_page.rfm_config(lang))
 st.caption(t("customers.rfm_caption", lang, end=f.end.isoformat()))
 pick_col, button_col = st.columns([2, 3], vertical_alignment="bottom")
 segment = url_state.selectbox(t("customers.download_segment", lang), list(segs["segment"]),
                               key="cu_segment", default=segs["segment"].iloc[0],
-                              container=pick_col, format_func=lambda k: view.segment_label(k, lang))
-ids = customers.segment_buyers(segs, segment)
+                              container=pick_col, format_func=lambda k: customers_page.segment_label(k, lang))
+ids = customer_analysis.segment_buyers(segs, segment)
 button_col.download_button(
     t("customers.download", lang, count=numbers.fmt_int(len(ids), lang)), downloads.safe_csv(ids),
     file_name=f"buyers_{segment}_{f.start}_{f.end}.csv", mime="text/csv", key="cu_download",
@@ -95,7 +94,7 @@ metric = url_state.segmented(t("customers.forecast_metric", lang), list(forecast
 days = url_state.segmented(t("customers.forecast_days", lang), [str(h) for h in forecast.HORIZONS],
                            key="cu_fc_days", default="30", container=dcol,
                            format_func=lambda d: t("customers.forecast_days_n", lang, n=d))
-fc = view.forecast_for(f, metric, int(days))
+fc = customers_page.forecast_for(f, metric, int(days))
 if isinstance(fc, int):
     st.info(t("customers.forecast_short", lang, days=fc, need=forecast.MIN_DAYS),
             icon=":material/hourglass_empty:")
@@ -115,7 +114,7 @@ if fc.beats_baseline:
 else:
     st.warning(t("customers.forecast_fallback", lang, model=model_name, mape=pct(bt.model_mape),
                  base_mape=pct(bt.baseline_mape)), icon=":material/info:")
-charts.show(view.forecast_chart(fc, lang))
+charts.show(customers_page.forecast_chart(fc, lang))
 lines = [t("customers.forecast_backtest", lang, days=bt.days, model=model_name,
            mape=pct(bt.model_mape), mae=amount(bt.model_mae), base_mape=pct(bt.baseline_mape),
            base_mae=amount(bt.baseline_mae))]
@@ -130,4 +129,4 @@ if len(promo):
                    days="、".join(d.isoformat() for d in promo["date"][:8])))
 st.caption(" ".join(lines))
 with st.expander(t("customers.forecast_table", lang)):
-    st.dataframe(view.forecast_table(fc, lang), hide_index=True, width="stretch")
+    st.dataframe(customers_page.forecast_table(fc, lang), hide_index=True, width="stretch")

@@ -9,7 +9,7 @@ from shopsight import coverage, currency, numbers, schema, workspace
 from shopsight.i18n import t
 from shopsight.ingest import platforms
 from shopsight.mdtext import plain
-from shopsight.ui import charts, data, filters, session, sidebar, upload
+from shopsight.ui import charts, filters, query_cache, session, sidebar, upload
 
 lang = session.lang()
 ss = st.session_state
@@ -27,7 +27,7 @@ def kind_label(kind: str | None) -> str:
 
 def datasets_section() -> None:
     st.header(t("data.datasets", lang), divider="gray")
-    sets = data.datasets()
+    sets = query_cache.datasets()
     if not sets:
         st.info(t("data.no_datasets", lang))
         return
@@ -62,14 +62,14 @@ def datasets_section() -> None:
         yes, no, _ = st.columns([1, 1, 4])
         if yes.button(t("data.delete_yes", lang), key="data_delete_yes", type="primary"):
             try:
-                with data.cursor() as cur:
+                with query_cache.cursor() as cur:
                     workspace.delete_dataset(ws, confirm, con=cur)
             except workspace.ReadOnlyWorkspaceError:  # the shared sample shop
                 ss.pop("_data_confirm_delete", None)
                 st.error(t("common.read_only", lang), icon=":material/lock:")
                 return
             ss.pop("_data_confirm_delete", None)
-            data.refresh()
+            query_cache.refresh()
             filters.reset()
             st.toast(t("data.deleted", lang, kind=kind_label(confirm)), icon=":material/delete:")
             st.rerun()
@@ -81,7 +81,7 @@ def datasets_section() -> None:
 def loads_section(sets: list[dict]) -> None:
     """Per dataset: its loads, the days each still covers (a strip; gaps stay blank),
     removing one load, correcting a load's platform; then the exchange rates."""
-    loads = data.loads()
+    loads = query_cache.loads()
     if not loads:
         return
     st.subheader(t("data.loads", lang))
@@ -129,10 +129,10 @@ def loads_section(sets: list[dict]) -> None:
         st.warning(t("data.unload_confirm", lang, id=confirm, file=plain(x["file"]), rows=x["rows"]))
         yes, no, _ = st.columns([1, 1, 4])
         if yes.button(t("data.unload_yes", lang), key="data_unload_yes", type="primary"):
-            with data.cursor() as cur:
+            with query_cache.cursor() as cur:
                 removed = workspace.unload(ws, confirm, con=cur)
             ss.pop("_data_confirm_unload", None)
-            data.refresh()
+            query_cache.refresh()
             filters.reset()
             st.toast(t("data.unloaded", lang, id=confirm, rows=removed), icon=":material/remove:")
             st.rerun()
@@ -157,9 +157,9 @@ def loads_section(sets: list[dict]) -> None:
                                          key=f"data_edit_currency_{which}",
                                          disabled=x["kind"] not in schema.PLATFORM_KINDS)
         if cols[3].button(t("data.edit_save", lang), key="data_edit_save"):
-            with data.cursor() as cur:
+            with query_cache.cursor() as cur:
                 workspace.set_load_platform(ws, which, new_platform, new_currency, con=cur)
-            data.refresh()
+            query_cache.refresh()
             st.toast(t("data.edit_saved", lang, id=which), icon=":material/check:")
             st.rerun()
     rates_section()
@@ -167,11 +167,11 @@ def loads_section(sets: list[dict]) -> None:
 
 def rates_section() -> None:
     """Exchange rates to CNY for the currencies the data holds (a workspace setting)."""
-    codes = sorted({x["currency"] for x in data.loads()
+    codes = sorted({x["currency"] for x in query_cache.loads()
                     if x["currency"] and x["currency"] != platforms.DEFAULT_CURRENCY})
     if not codes:
         return
-    saved = data.get_setting(currency.FX_SETTING, {}) or {}
+    saved = query_cache.get_setting(currency.FX_SETTING, {}) or {}
     with st.expander(t("data.fx_title", lang), icon=":material/currency_exchange:"):
         st.caption(t("data.fx_help", lang))
         cols = st.columns(4)
@@ -186,7 +186,7 @@ def rates_section() -> None:
                 entered[code] = float(value)
         if st.button(t("data.fx_save", lang), key="data_fx_save"):
             try:
-                data.set_setting(currency.FX_SETTING, {**saved, **entered})
+                query_cache.set_setting(currency.FX_SETTING, {**saved, **entered})
             except PermissionError:  # the shared sample shop is read-only
                 st.error(t("common.read_only", lang))
             else:

@@ -5,20 +5,18 @@ import math
 
 import streamlit as st
 
-from shopsight import funnel as event_rules
-from shopsight import metrics, numbers
+from shopsight import event_funnel, metrics, numbers
 from shopsight.i18n import t
-from shopsight.ui import charts, filters, session, tables, url_state
-from shopsight.ui import funnel as fn
+from shopsight.ui import charts, filters, funnel_page, session, tables, url_state
 
 lang = session.lang()
 f = filters.current()
 st.title(t("funnel.title", lang))
 
-kind = fn.shop_kind(f)
-names = fn.event_names(f)
+kind = funnel_page.shop_kind(f)
+names = funnel_page.event_names(f)
 if kind is None and not names:
-    covered = fn.coverage()
+    covered = funnel_page.coverage()
     if covered:
         st.info(t("funnel.no_rows_in_range", lang, start=covered[0].isoformat(),
                   end=covered[1].isoformat()))
@@ -37,11 +35,11 @@ compare_note = (t("filters.compare_range", lang, start=f.compare[0].isoformat(),
 # ---------- the shop funnel: summed traffic (or product) rows
 if view == "shop":
     kind_label = t(f"kind.{kind}", lang)
-    bench = fn.benchmarks()
-    sums = fn.shop_sums(kind, f)
-    frame = fn.steps_frame(sums, sums if f.compare else None, bench)
-    labels = [fn.step_label(s, lang) for s in frame["step"]]
-    fn.step_cards(frame, labels, lang, compare=bool(f.compare))
+    bench = funnel_page.benchmarks()
+    sums = funnel_page.shop_sums(kind, f)
+    frame = funnel_page.steps_frame(sums, sums if f.compare else None, bench)
+    labels = [funnel_page.step_label(s, lang) for s in frame["step"]]
+    funnel_page.step_cards(frame, labels, lang, compare=bool(f.compare))
 
     notes = [t("funnel.shop_caption", lang, kind=kind_label, start=f.start.isoformat(),
                end=f.end.isoformat())]
@@ -55,22 +53,22 @@ if view == "shop":
         st.warning(t("overview.period_rows_left_out", lang,
                      count=int(sums["count_rows_left_out"]), kind=kind_label),
                    icon=":material/date_range:")
-    unapplied = [d for d in f.active() if d not in fn.FILTER_DIMS[kind]]
+    unapplied = [d for d in f.active() if d not in funnel_page.FILTER_DIMS[kind]]
     if unapplied:
         st.caption(t("overview.filters_not_applied", lang, kind=kind_label,
                      names="、".join(t(filters.DIM_LABELS[d], lang) for d in unapplied)))
 
     # chart above the table: beside it, the table's compare and 同行 columns were cut at 1440 px
-    charts.show(fn.funnel_chart(frame, step_title=t("funnel.col_step", lang),
+    charts.show(funnel_page.funnel_chart(frame, step_title=t("funnel.col_step", lang),
                                 users_title=t("funnel.col_users", lang), labels=labels))
-    st.dataframe(fn.step_table(frame, labels, lang, compare=bool(f.compare)),
+    st.dataframe(funnel_page.step_table(frame, labels, lang, compare=bool(f.compare)),
                  hide_index=True, placeholder=numbers.NONE, width="stretch",
                  column_config={t("funnel.col_step", lang): tables.key()})
 
     with st.expander(t("funnel.benchmark_edit", lang), icon=":material/groups:"):
         st.caption(t("funnel.benchmark_help", lang))
         entered = {}
-        for col, name in zip(st.columns(len(fn.BENCHMARK_OF)), fn.BENCHMARK_OF.values(),
+        for col, name in zip(st.columns(len(funnel_page.BENCHMARK_OF)), funnel_page.BENCHMARK_OF.values(),
                              strict=True):
             key = f"fn_bench_{name}"
             if key not in st.session_state:  # rates are typed as percentages
@@ -81,7 +79,7 @@ if view == "shop":
                 entered[name] = value / 100
         if st.button(t("funnel.benchmark_save", lang), key="fn_bench_save"):
             try:
-                fn.save_benchmarks(entered)
+                funnel_page.save_benchmarks(entered)
             except PermissionError:  # the shared sample shop is read-only
                 st.error(t("common.read_only", lang))
             else:
@@ -89,46 +87,46 @@ if view == "shop":
                 st.rerun()
 
     st.subheader(t("funnel.split", lang))
-    split = url_state.segmented(t("funnel.split_by", lang), fn.SPLITS[kind], key="fn_split",
+    split = url_state.segmented(t("funnel.split_by", lang), funnel_page.SPLITS[kind], key="fn_split",
                                 default="none", format_func=lambda d: t(f"funnel.by_{d}", lang))
     if split == "none":
         st.info(t("funnel.split_pick", lang, names=" / ".join(
-            t(f"funnel.by_{d}", lang) for d in fn.SPLITS[kind] if d != "none")),
+            t(f"funnel.by_{d}", lang) for d in funnel_page.SPLITS[kind] if d != "none")),
             icon=":material/call_split:")
     else:
-        long, left_out = fn.segments_frame(fn.shop_rows(kind, f, split))
+        long, left_out = funnel_page.segments_frame(funnel_page.shop_rows(kind, f, split))
         if long.empty:
             st.info(t("funnel.split_empty", lang, by=t(f"funnel.by_{split}", lang)))
         else:
-            long["label"] = [fn.step_label(s, lang) for s in long["step"]]
+            long["label"] = [funnel_page.step_label(s, lang) for s in long["step"]]
             title = t(f"funnel.by_{split}", lang)
-            charts.show(fn.segment_chart(long, step_order=labels, segment_title=title,
+            charts.show(funnel_page.segment_chart(long, step_order=labels, segment_title=title,
                                          rate_title=t("funnel.col_step_conversion", lang)))
-            st.dataframe(fn.segment_table(long, lang, segment_title=title), hide_index=True,
+            st.dataframe(funnel_page.segment_table(long, lang, segment_title=title), hide_index=True,
                          placeholder=numbers.NONE, width="stretch")
             if left_out:
-                st.caption(t("funnel.segments_capped", lang, n=fn.SEGMENT_LIMIT, count=left_out))
+                st.caption(t("funnel.segments_capped", lang, n=funnel_page.SEGMENT_LIMIT, count=left_out))
 
 # ---------- the event funnel: ordered user actions within a window
 else:
     st.caption(t("funnel.events_help", lang))
-    steps = fn.step_pickers(names, lang)
+    steps = funnel_page.step_pickers(names, lang)
     c1, c2 = st.columns(2)
-    window = url_state.segmented(t("funnel.window", lang), fn.WINDOWS, key="fn_window",
-                                 default=fn.DEFAULT_WINDOW, container=c1,
+    window = url_state.segmented(t("funnel.window", lang), funnel_page.WINDOWS, key="fn_window",
+                                 default=funnel_page.DEFAULT_WINDOW, container=c1,
                                  format_func=lambda w: t(f"funnel.window_{w}", lang))
-    by = url_state.segmented(t("funnel.split_by", lang), fn.EVENT_SPLITS, key="fn_by",
+    by = url_state.segmented(t("funnel.split_by", lang), funnel_page.EVENT_SPLITS, key="fn_by",
                              default="none", container=c2,
                              format_func=lambda d: t(f"funnel.by_{d}", lang))
-    if len(steps) < event_rules.MIN_STEPS:
+    if len(steps) < event_funnel.MIN_STEPS:
         st.info(t("funnel.pick_steps", lang))
         st.stop()
 
-    cmp_rows = fn.event_rows(steps, window, "none", f, compare=True) if f.compare else None
-    frame = fn.event_frame(fn.event_rows(steps, window, "none", f), cmp_rows)
+    cmp_rows = funnel_page.event_rows(steps, window, "none", f, compare=True) if f.compare else None
+    frame = funnel_page.event_frame(funnel_page.event_rows(steps, window, "none", f), cmp_rows)
     labels = [f"{i + 1}. {s}" for i, s in enumerate(frame["step"])]
-    fn.step_cards(frame, labels, lang, compare=bool(f.compare))
-    _, left_out = fn.event_filters(f)
+    funnel_page.step_cards(frame, labels, lang, compare=bool(f.compare))
+    _, left_out = funnel_page.event_filters(f)
     notes = [t("funnel.events_caption", lang, start=f.start.isoformat(), end=f.end.isoformat(),
                window=t(f"funnel.window_{window}", lang))]
     if left_out:
@@ -136,33 +134,33 @@ else:
                        names="、".join(t(filters.DIM_LABELS[d], lang) for d in left_out)))
     st.caption(" ".join([*notes, compare_note]))
 
-    charts.show(fn.funnel_chart(frame, step_title=t("funnel.col_step", lang),
+    charts.show(funnel_page.funnel_chart(frame, step_title=t("funnel.col_step", lang),
                                 users_title=t("funnel.col_event_users", lang), labels=labels))
-    st.dataframe(fn.step_table(frame, labels, lang, compare=bool(f.compare)),
+    st.dataframe(funnel_page.step_table(frame, labels, lang, compare=bool(f.compare)),
                  hide_index=True, placeholder=numbers.NONE, width="stretch",
                  column_config={t("funnel.col_step", lang): tables.key()})
 
     st.subheader(t("funnel.time_to_convert", lang))
-    times = fn.time_frame(fn.event_times(steps, window, f), lang)
+    times = funnel_page.time_frame(funnel_page.event_times(steps, window, f), lang)
     if times["users"].sum() == 0:
         st.info(t("funnel.no_conversions", lang))
     else:
-        charts.show(fn.time_chart(times, bucket_title=t("funnel.time_bucket", lang),
+        charts.show(funnel_page.time_chart(times, bucket_title=t("funnel.time_bucket", lang),
                                   share_title=t("funnel.time_share", lang),
                                   users_title=t("funnel.col_event_users", lang)))
         st.caption(t("funnel.time_caption", lang, users=int(times["users"].sum())))
 
     if by != "none":
         st.subheader(t("funnel.split", lang))
-        seg, left_out = fn.event_segments(fn.event_rows(steps, window, by, f))
+        seg, left_out = funnel_page.event_segments(funnel_page.event_rows(steps, window, by, f))
         if seg.empty:
             st.info(t("funnel.split_empty", lang, by=t(f"funnel.by_{by}", lang)))
         else:
             seg["label"] = [labels[i - 1] for i in seg["step_index"]]
             title = t(f"funnel.by_{by}", lang)
-            charts.show(fn.segment_chart(seg, step_order=labels, segment_title=title,
+            charts.show(funnel_page.segment_chart(seg, step_order=labels, segment_title=title,
                                          rate_title=t("funnel.col_step_conversion", lang)))
-            st.dataframe(fn.segment_table(seg, lang, segment_title=title), hide_index=True,
+            st.dataframe(funnel_page.segment_table(seg, lang, segment_title=title), hide_index=True,
                          placeholder=numbers.NONE, width="stretch")
             if left_out:
-                st.caption(t("funnel.segments_capped", lang, n=fn.SEGMENT_LIMIT, count=left_out))
+                st.caption(t("funnel.segments_capped", lang, n=funnel_page.SEGMENT_LIMIT, count=left_out))

@@ -4,19 +4,28 @@ import math
 
 import streamlit as st
 
-from shopsight import coverage, currency, metrics, numbers
+from shopsight import coverage, currency, metrics, numbers, workspace
 from shopsight.i18n import t
-from shopsight.ui import charts, data, filters, kpi, overview, session, tables, url_state
+from shopsight.ui import (
+    charts,
+    filters,
+    kpi_cards,
+    overview_page,
+    query_cache,
+    session,
+    tables,
+    url_state,
+)
 
 lang = session.lang()
 f = filters.current()
 st.title(t("overview.title", lang))
 
-loaded = overview.loaded_kinds()
-if not loaded & set(overview.KPI_KINDS):
+loaded = overview_page.loaded_kinds()
+if not loaded & set(overview_page.KPI_KINDS):
     st.info(t("overview.empty_body", lang), icon=":material/upload_file:")
     cols = st.columns([1, 1, 3])
-    if not data.is_sample(session.current_workspace()) and cols[0].button(
+    if not workspace.is_read_only(session.current_workspace()) and cols[0].button(
         t("overview.load_sample", lang), key="ov_load_sample", type="primary"
     ):
         session.open_sample()
@@ -25,23 +34,23 @@ if not loaded & set(overview.KPI_KINDS):
     cols[1].page_link("views/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
     st.stop()
 
-k = overview.kpis(f, loaded)
+k = overview_page.kpis(f, loaded)
 if k.kind is None:
     bounds = filters.bounds()
-    bounds = bounds[bounds["kind"].isin(overview.KPI_KINDS) & (bounds["count_rows"] > 0)]
+    bounds = bounds[bounds["kind"].isin(overview_page.KPI_KINDS) & (bounds["count_rows"] > 0)]
     st.info(t("overview.no_rows_in_range", lang, start=str(bounds["first_day"].min().date()),
               end=str(bounds["last_day"].max().date())))
     st.stop()
 
 # ---------- KPI cards
 kind_label = t(f"kind.{k.kind}", lang)
-benchmarks = data.get_setting("benchmarks", {}) or {}
-rates = data.get_setting(currency.FX_SETTING, {}) or {}
-money = overview.money(k, f, rates)
+benchmarks = query_cache.get_setting("benchmarks", {}) or {}
+rates = query_cache.get_setting(currency.FX_SETTING, {}) or {}
+money = overview_page.money(k, f, rates)
 names = k.names()
-cmp_cov = overview.compare_coverage(k.kind, f)
+cmp_cov = overview_page.compare_coverage(k.kind, f)
 incomplete = cmp_cov is not None and not cmp_cov.complete
-kpi.cards(names, k.values(), lang,
+kpi_cards.cards(names, k.values(), lang,
           previous=k.values("compare") if f.compare and not incomplete else None,
           benchmarks=benchmarks, note=t("overview.compare_incomplete", lang) if incomplete else None,
           currency=money.currency if money else None)
@@ -101,7 +110,7 @@ with st.expander(t("overview.benchmark_edit", lang), icon=":material/groups:"):
             entered[name] = value / scale
     if st.button(t("overview.benchmark_save", lang), key="ov_bench_save"):
         try:
-            data.set_setting("benchmarks", {**{n: v for n, v in benchmarks.items() if n not in names},
+            query_cache.set_setting("benchmarks", {**{n: v for n, v in benchmarks.items() if n not in names},
                                             **entered})
         except PermissionError:  # the shared sample shop is read-only
             st.error(t("common.read_only", lang))
@@ -111,16 +120,16 @@ with st.expander(t("overview.benchmark_edit", lang), icon=":material/groups:"):
 
 # ---------- daily trend
 st.subheader(t("overview.trend", lang))
-current = overview.daily(k.kind, f)
+current = overview_page.daily(k.kind, f)
 if current is None or current.empty:
     st.info(t("overview.trend_period_only", lang, kind=kind_label))
 else:
-    options = overview.trend_metrics(k.kind, current)
+    options = overview_page.trend_metrics(k.kind, current)
     metric = url_state.selectbox(t("overview.trend_metric", lang), options, key="ov_metric",
                                  default="paid_amount" if "paid_amount" in options else options[0],
                                  format_func=lambda n: metrics.label(n, lang))
-    current = overview.with_metric(k.kind, current, metric, f)
-    compare = overview.with_metric(k.kind, overview.daily(k.kind, f, compare=True), metric, f,
+    current = overview_page.with_metric(k.kind, current, metric, f)
+    compare = overview_page.with_metric(k.kind, overview_page.daily(k.kind, f, compare=True), metric, f,
                                    compare=True)
     labels = (t("overview.trend_current", lang), t("overview.trend_compare", lang))
     frame = charts.trend_frame(current, compare, metric, start=f.start,
@@ -135,9 +144,9 @@ st.subheader(t("overview.movers", lang))
 if not f.compare:
     st.info(t("overview.movers_need_compare", lang))
 else:
-    dim = url_state.segmented(t("overview.movers_by", lang), overview.MOVER_DIMS, key="ov_movers",
+    dim = url_state.segmented(t("overview.movers_by", lang), overview_page.MOVER_DIMS, key="ov_movers",
                               default="product", format_func=lambda d: t(f"overview.movers_{d}", lang))
-    moved = overview.movers(dim, f)
+    moved = overview_page.movers(dim, f)
     if moved.empty:
         st.info(t("overview.movers_none", lang))
     else:
@@ -162,4 +171,4 @@ else:
                      column_config={item_title: tables.key(),
                                     **{c: tables.number("money", currency=code, help=h)
                                        for c, h in zip(table.columns[1:], helps, strict=True)}})
-        st.caption(t("overview.movers_caption", lang, n=overview.MOVERS_LIMIT, kind=origin))
+        st.caption(t("overview.movers_caption", lang, n=overview_page.MOVERS_LIMIT, kind=origin))

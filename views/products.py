@@ -5,16 +5,15 @@ from functools import partial
 
 import streamlit as st
 
-from shopsight import metrics, numbers, products
+from shopsight import metrics, numbers, sku_ranking
 from shopsight.i18n import t
-from shopsight.ui import charts, downloads, filters, session, url_state
-from shopsight.ui import products as view
+from shopsight.ui import charts, downloads, filters, products_page, session, url_state
 
 lang = session.lang()
 f = filters.current()
 st.title(t("products.title", lang))
 
-sources = view.sources()
+sources = products_page.sources()
 if not sources:
     st.info(t("products.empty", lang), icon=":material/inventory_2:")
     st.page_link("views/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
@@ -31,30 +30,30 @@ if len(sources) > 1:
 source = by_origin[origin]
 level = "product"
 if source.has_sku:
-    level = url_state.segmented(t("products.level", lang), products.LEVELS, key="pr_level",
+    level = url_state.segmented(t("products.level", lang), sku_ranking.LEVELS, key="pr_level",
                                 default="product", container=cols[1],
                                 format_func=lambda v: t(f"products.level_{v}", lang))
-url_state.seed("pr_slow_days", default=products.SLOW_DAYS, parse=int, valid=lambda v: 1 <= v <= 90)
+url_state.seed("pr_slow_days", default=sku_ranking.SLOW_DAYS, parse=int, valid=lambda v: 1 <= v <= 90)
 slow_days = cols[3].number_input(t("products.slow_days", lang), min_value=1, max_value=90,
                                  step=1, key="pr_slow_days",
                                  help=t("products.slow_days_help", lang))
-url_state.store("pr_slow_days", default=products.SLOW_DAYS)
-url_state.seed("pr_slow_units", default=products.SLOW_UNITS, parse=int,
+url_state.store("pr_slow_days", default=sku_ranking.SLOW_DAYS)
+url_state.seed("pr_slow_units", default=sku_ranking.SLOW_UNITS, parse=int,
                valid=lambda v: 0 <= v <= 100_000)
 slow_units = cols[4].number_input(t("products.slow_units", lang), min_value=0, step=1,
                                   key="pr_slow_units", help=t("products.slow_units_help", lang))
-url_state.store("pr_slow_units", default=products.SLOW_UNITS)
+url_state.store("pr_slow_units", default=sku_ranking.SLOW_UNITS)
 
-rows = view.ranking(origin, f, level, slow_days)
-in_range = products.in_range(rows)
+rows = products_page.ranking(origin, f, level, slow_days)
+in_range = sku_ranking.in_range(rows)
 if in_range.empty:
     st.info(t("products.no_rows", lang, kind=t(f"kind.{origin}", lang)))
     st.stop()
-shown = products.available_metrics(in_range)
+shown = sku_ranking.available_metrics(in_range)
 metric = url_state.selectbox(t("products.metric", lang), shown, key="pr_metric",
                              default="paid_amount", container=cols[2],
                              format_func=lambda m: metrics.label(m, lang))
-previous = view.ranking(origin, f, level, slow_days, compare=True) if f.compare else None
+previous = products_page.ranking(origin, f, level, slow_days, compare=True) if f.compare else None
 
 kind_label = t(f"kind.{origin}", lang)
 notes = [t("overview.source_caption", lang, kind=kind_label, start=f.start.isoformat(),
@@ -67,7 +66,7 @@ if f.compare:
     notes.append(t("filters.compare_range", lang, start=f.compare[0].isoformat(),
                    end=f.compare[1].isoformat()))
 st.caption(" ".join(notes))
-left_out = products.count_left_out(rows)
+left_out = sku_ranking.count_left_out(rows)
 if left_out:
     st.warning(t("overview.period_rows_left_out", lang, count=left_out, kind=kind_label),
                icon=":material/date_range:")
@@ -77,19 +76,19 @@ if unapplied:
                  names="、".join(t(filters.DIM_LABELS[d], lang) for d in unapplied)))
 
 # ---------- the ranking
-ranked = products.ranked(rows, metric)
-classes = products.abc(rows)
-table = view.table(ranked, classes, previous, metric, shown, level, lang)
-top = ranked.head(view.TABLE_LIMIT)
-grid = view.with_trend(view.grid(table.head(view.TABLE_LIMIT), metric, shown, lang),
-                       view.sparks(origin, f, level, top), lang)
+ranked = sku_ranking.ranked(rows, metric)
+classes = sku_ranking.abc(rows)
+table = products_page.table(ranked, classes, previous, metric, shown, level, lang)
+top = ranked.head(products_page.TABLE_LIMIT)
+grid = products_page.with_trend(products_page.grid(table.head(products_page.TABLE_LIMIT), metric, shown, lang),
+                       products_page.sparks(origin, f, level, top), lang)
 everything = st.toggle(t("products.all_columns", lang), key="pr_all_columns")
 st.dataframe(grid, hide_index=True, placeholder=numbers.NONE, width="stretch",
-             column_config=view.column_config(metric, shown, lang, f.currency),
-             column_order=view.glance(grid, metric, lang, everything), key="pr_table")
-if len(table) > view.TABLE_LIMIT:
-    st.caption(t("products.table_capped", lang, n=view.TABLE_LIMIT, total=len(table)))
-export = view.download_frame(table, lang)
+             column_config=products_page.column_config(metric, shown, lang, f.currency),
+             column_order=products_page.glance(grid, metric, lang, everything), key="pr_table")
+if len(table) > products_page.TABLE_LIMIT:
+    st.caption(t("products.table_capped", lang, n=products_page.TABLE_LIMIT, total=len(table)))
+export = products_page.download_frame(table, lang)
 # files are built on click, not on every rerun
 dl = st.columns([1, 1, 4])
 dl[0].download_button(t("products.download_csv", lang), partial(downloads.safe_csv, export),
@@ -102,35 +101,35 @@ dl[1].download_button(t("products.download_xlsx", lang), partial(downloads.safe_
 
 # ---------- ABC / Pareto
 st.subheader(t("products.abc_title", lang))
-summary = products.abc_summary(classes)
+summary = sku_ranking.abc_summary(classes)
 st.markdown(" · ".join(t("products.abc_class", lang, cls=s.cls, n=s.count_items,
                          share=f"{s.share * 100:.1f}%") for s in summary))
-charts.show(view.pareto(classes, lang))
-st.caption(t("products.abc_rule", lang, n=view.PARETO_LIMIT))
+charts.show(products_page.pareto(classes, lang))
+st.caption(t("products.abc_rule", lang, n=products_page.PARETO_LIMIT))
 
 # ---------- 热销 / 滞销
-hot_units, hot_velocity = products.hot(rows)
-slow = products.slow(rows, origin, slow_units)
+hot_units, hot_velocity = sku_ranking.hot(rows)
+slow = sku_ranking.slow(rows, origin, slow_units)
 hot_col, slow_col = st.columns(2)
 with hot_col:
     st.subheader(t("products.hot_title", lang))
     tab_units, tab_velocity = st.tabs([t("products.hot_by_units", lang),
                                        t("products.hot_by_velocity", lang)])
-    tab_units.dataframe(view.short_list(hot_units, {"units_sold": "int", "paid_amount": "money"},
+    tab_units.dataframe(products_page.short_list(hot_units, {"units_sold": "int", "paid_amount": "money"},
                                         lang, f.currency), hide_index=True, placeholder=numbers.NONE, width="stretch",
-                        column_config=view.short_config(lang))
-    tab_velocity.dataframe(view.short_list(hot_velocity, {"velocity": "velocity",
+                        column_config=products_page.short_config(lang))
+    tab_velocity.dataframe(products_page.short_list(hot_velocity, {"velocity": "velocity",
                                                           "units_sold": "int"}, lang),
                            hide_index=True, placeholder=numbers.NONE, width="stretch",
-                           column_config=view.short_config(lang))
-    st.caption(t("products.hot_rule", lang, n=products.HOT_N))
+                           column_config=products_page.short_config(lang))
+    st.caption(t("products.hot_rule", lang, n=sku_ranking.HOT_N))
 with slow_col:
     st.subheader(t("products.slow_title", lang))
     if slow.empty:
         st.info(t("products.slow_none", lang, days=slow_days))
     else:
-        st.dataframe(view.short_list(slow, view.slow_columns(origin), lang), hide_index=True, placeholder=numbers.NONE,
-                     width="stretch", column_config=view.short_config(lang))
+        st.dataframe(products_page.short_list(slow, products_page.slow_columns(origin), lang), hide_index=True, placeholder=numbers.NONE,
+                     width="stretch", column_config=products_page.short_config(lang))
     st.caption(t(f"products.slow_rule_{origin}", lang, days=slow_days, units=slow_units))
 
 # ---------- movers
@@ -138,23 +137,23 @@ st.subheader(t("products.movers", lang))
 if previous is None:
     st.info(t("overview.movers_need_compare", lang))
 else:
-    moved = products.movers(rows, previous)
+    moved = sku_ranking.movers(rows, previous)
     if moved.empty:
         st.info(t("overview.movers_none", lang))
     else:
-        charts.show(view.movers_chart(moved, lang, f.currency))
-        st.caption(t("products.movers_caption", lang, n=products.MOVERS_N))
+        charts.show(products_page.movers_chart(moved, lang, f.currency))
+        st.caption(t("products.movers_caption", lang, n=sku_ranking.MOVERS_N))
 
 # ---------- one product
 st.subheader(t("products.detail", lang))
-choices = view.product_choices(origin, f, level, slow_days, rows)
+choices = products_page.product_choices(origin, f, level, slow_days, rows)
 picked = url_state.selectbox(t("products.pick", lang), ["", *choices], key="pr_product",
                              default="", format_func=lambda p: choices.get(p) or
                              t("products.pick_none", lang))
 if not picked:
     st.info(t("products.pick_hint", lang), icon=":material/touch_app:")
 else:
-    detail = view.detail(origin, f, level, slow_days, rows, picked)
+    detail = products_page.detail(origin, f, level, slow_days, rows, picked)
     cards = st.columns(4)
     for col, name in zip(cards, ("paid_amount", "units_sold", "conversion", "refund_rate"),
                          strict=False):
@@ -166,13 +165,13 @@ else:
         if detail.daily.empty:
             st.info(t("products.detail_no_daily", lang))
         else:
-            charts.show(view.daily_chart(detail.daily, lang, f.currency))
+            charts.show(products_page.daily_chart(detail.daily, lang, f.currency))
     with funnel_col:
         if len(detail.funnel) >= 2:
-            charts.show(view.funnel_chart(detail.funnel, lang))
+            charts.show(products_page.funnel_chart(detail.funnel, lang))
         else:
             st.info(t("products.detail_no_funnel", lang))
     if not detail.image_tests.empty:
         st.markdown(t("products.image_tests", lang))
-        st.dataframe(view.image_tests_table(detail.image_tests, lang), hide_index=True, placeholder=numbers.NONE,
+        st.dataframe(products_page.image_tests_table(detail.image_tests, lang), hide_index=True, placeholder=numbers.NONE,
                      width="stretch")

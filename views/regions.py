@@ -3,17 +3,16 @@ and bars, with the top-5 share and the compare period."""
 
 import streamlit as st
 
-from shopsight import numbers, regions
+from shopsight import numbers, region_metrics
 from shopsight.i18n import t
 from shopsight.mdtext import plain
-from shopsight.ui import charts, downloads, filters, session, url_state
-from shopsight.ui import regions as view
+from shopsight.ui import charts, downloads, filters, regions_page, session, url_state
 
 lang = session.lang()
 f = filters.current()
 st.title(t("regions.title", lang))
 
-origins = view.origins()
+origins = regions_page.origins()
 if not origins:
     st.info(t("regions.empty", lang), icon=":material/map:")
     st.page_link("views/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
@@ -27,21 +26,21 @@ if len(origins) > 1:
                                  default=origins[0], container=cols[0],
                                  format_func=lambda o: t(f"kind.{o}", lang))
 f = filters.without_thin_compare(f, origin, lang)
-national = view.table(origin, f)
+national = regions_page.table(origin, f)
 metric = url_state.selectbox(t("regions.metric", lang), national.metrics, key="rg_metric",
                              default="paid_amount", container=cols[1],
-                             format_func=lambda m: view.metric_label(m, lang))
-china = regions.is_china(national.rows)
-drill = regions.drillable(national.rows) if china else []
+                             format_func=lambda m: regions_page.metric_label(m, lang))
+china = region_metrics.is_china(national.rows)
+drill = region_metrics.drillable(national.rows) if china else []
 province = ""
 if drill:
     province = url_state.selectbox(
         t("regions.province", lang), ["", *drill], key="rg_province", default="",
         container=cols[2], format_func=lambda p: p or t("regions.national", lang),
         help=t("regions.province_help", lang))
-rt = view.table(origin, f, province) if province else national
+rt = regions_page.table(origin, f, province) if province else national
 compare_label = t("regions.compare_period", lang) if f.compare else None
-cur = view.currency_of(origin, f)
+cur = regions_page.currency_of(origin, f)
 
 # ---------- where the numbers come from
 notes = [t("regions.source_caption", lang, kind=t(f"kind.{origin}", lang),
@@ -64,39 +63,39 @@ if rt.count_rows_left_out:
 if rt.count_undated_rows:
     st.caption(t("regions.undated", lang, count=rt.count_undated_rows))
 
-if rt.rows.empty or not regions.totals(rt.rows).get("paid_amount"):
+if rt.rows.empty or not region_metrics.totals(rt.rows).get("paid_amount"):
     st.info(t("regions.no_rows", lang))
     st.stop()
 
 # ---------- map (China) or bars (anything else), table beside it
-share = regions.top_share(rt.rows, metric)
+share = region_metrics.top_share(rt.rows, metric)
 level_word = t(f"regions.level_{rt.level}", lang)
-table = view.display(rt, metric, lang)
-config = view.column_config(rt, metric, lang, cur)
-shown = view.grid(table, rt, metric, lang)
+table = regions_page.display(rt, metric, lang)
+config = regions_page.column_config(rt, metric, lang, cur)
+shown = regions_page.grid(table, rt, metric, lang)
 if china:
     if province:
         st.button(t("regions.back", lang), key="rg_back", icon=":material/arrow_back:",
                   on_click=lambda: st.session_state.update(rg_province=""))
     map_col, legend_col, table_col = st.columns([6, 2, 5])
-    deck, scale = view.deck(rt, metric, lang, cur)
+    deck, scale = regions_page.deck(rt, metric, lang, cur)
     if rt.level == "province":
         def _drill():
-            name = view.clicked_region(st.session_state.get("rg_map"))
+            name = regions_page.clicked_region(st.session_state.get("rg_map"))
             if name in drill:
                 st.session_state["rg_province"] = name
 
-        map_col.pydeck_chart(deck, key="rg_map", height=view.MAP_HEIGHT, on_select=_drill,
+        map_col.pydeck_chart(deck, key="rg_map", height=regions_page.MAP_HEIGHT, on_select=_drill,
                              selection_mode="single-object")
         if drill:
             map_col.caption(t("regions.click_to_drill", lang))
     else:
-        map_col.pydeck_chart(deck, key="rg_map_city", height=view.MAP_HEIGHT)
+        map_col.pydeck_chart(deck, key="rg_map_city", height=regions_page.MAP_HEIGHT)
     if scale is not None:
-        charts.show(view.legend(scale, metric, lang, currency=cur), legend_col, width="content")
-    table_col.dataframe(shown, hide_index=True, placeholder=numbers.NONE, width="stretch", height=view.MAP_HEIGHT,
-                        column_config=view.glance_config(rt, metric, lang, cur),
-                        column_order=view.glance(rt, metric, lang))
+        charts.show(regions_page.legend(scale, metric, lang, currency=cur), legend_col, width="content")
+    table_col.dataframe(shown, hide_index=True, placeholder=numbers.NONE, width="stretch", height=regions_page.MAP_HEIGHT,
+                        column_config=regions_page.glance_config(rt, metric, lang, cur),
+                        column_order=regions_page.glance(rt, metric, lang))
     with st.expander(t("regions.all_columns", lang), icon=":material/table_view:"):
         st.dataframe(shown, hide_index=True, placeholder=numbers.NONE, width="stretch",
                      column_config=config, key="rg_table_all")
@@ -107,21 +106,21 @@ else:
 if share:
     st.markdown(t("regions.top_share", lang, n=share[0], level=level_word,
                   share=f"{share[1] * 100:.0f}%",
-                  metric=view.metric_label(metric if regions.is_additive(metric) else "paid_amount",
+                  metric=regions_page.metric_label(metric if region_metrics.is_additive(metric) else "paid_amount",
                                            lang)))
 st.subheader(t("regions.ranking", lang, level=level_word))
-charts.show(view.bars(rt, metric, lang, compare_label, cur))
-if regions.count_named(rt.rows) > view.BARS_LIMIT:
-    st.caption(t("regions.bars_capped", lang, n=view.BARS_LIMIT))
+charts.show(regions_page.bars(rt, metric, lang, compare_label, cur))
+if region_metrics.count_named(rt.rows) > regions_page.BARS_LIMIT:
+    st.caption(t("regions.bars_capped", lang, n=regions_page.BARS_LIMIT))
 
 # ---------- what the map could not place
-unknown = regions.unknown_totals(rt.rows)
+unknown = region_metrics.unknown_totals(rt.rows)
 if unknown:
-    st.caption(t("regions.unknown_caption", lang, paid=view.fmt("paid_amount", unknown[0], lang, cur),
-                 share=view.fmt(regions.SHARE, unknown[1], lang)))
-unmatched = regions.unmatched_names(rt.rows)
+    st.caption(t("regions.unknown_caption", lang, paid=regions_page.fmt("paid_amount", unknown[0], lang, cur),
+                 share=regions_page.fmt(region_metrics.SHARE, unknown[1], lang)))
+unmatched = region_metrics.unmatched_names(rt.rows)
 if unmatched:
-    shown = unmatched[:view.UNMATCHED_LIMIT]
+    shown = unmatched[:regions_page.UNMATCHED_LIMIT]
     more = len(unmatched) - len(shown)
     st.warning(t("regions.unmatched", lang, count=len(unmatched), names="、".join(map(plain, shown)))
                + (t("regions.unmatched_more", lang, count=more) if more else ""),

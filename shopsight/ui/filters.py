@@ -31,7 +31,7 @@ import streamlit as st
 
 from shopsight import coverage, currency, periods, schema
 from shopsight.i18n import t
-from shopsight.ui import data, session
+from shopsight.ui import query_cache, session
 
 # link key -> canonical column it filters
 DIMS: dict[str, str] = {"src": "source", "dev": "device", "prov": "province", "cat": "category",
@@ -90,23 +90,23 @@ class Filters:
 
 def options() -> dict[str, list[str]]:
     """The values each filter can take in the open workspace."""
-    df = data.query("filter_options")
+    df = query_cache.query("filter_options")
     return {dim: df.loc[df["dim"] == dim, "value"].tolist() for dim in DIMS}
 
 
 def currencies() -> list[str]:
     """The currencies of the loaded order and product rows, CNY first."""
-    return data.query("currencies")["currency"].tolist()
+    return query_cache.query("currencies")["currency"].tolist()
 
 
 def bounds() -> pd.DataFrame:
     """data.query("date_bounds"): first/last day and rows per dataset kind."""
-    return data.query("date_bounds")
+    return query_cache.query("date_bounds")
 
 
 def default_range() -> periods.Range:
     """The last full 30 (else 7) days the loaded data covers; a loaded month whole."""
-    return coverage.default_range(coverage.covered_days(data.query("load_coverage"), RANGE_KINDS))
+    return coverage.default_range(coverage.covered_days(query_cache.query("load_coverage"), RANGE_KINDS))
 
 
 def _seed_from_link(opts: dict[str, list[str]], codes: list[str], lang: str) -> None:
@@ -217,7 +217,7 @@ def without_thin_compare(f: Filters, kind: str, lang: str) -> Filters:
     and return the filters without the comparison, so no change percentage is shown."""
     if f.compare is None:
         return f
-    cov = coverage.compare_coverage(data.query("load_coverage"), kind, (f.start, f.end),
+    cov = coverage.compare_coverage(query_cache.query("load_coverage"), kind, (f.start, f.end),
                                     f.compare)
     if cov.complete:
         return f

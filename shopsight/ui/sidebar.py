@@ -14,7 +14,7 @@ import streamlit as st
 from shopsight import colours, i18n, teams, workspace
 from shopsight.i18n import t
 from shopsight.mdtext import plain
-from shopsight.ui import auth, data, filters, session
+from shopsight.ui import auth, filters, query_cache, session
 
 PICK_KEY = "sb_ws_pick"
 NAME_KEY = "sb_ws_name"
@@ -124,10 +124,10 @@ def _delete(team_id: str, lang: str) -> None:
         st.session_state[_MSG_KEY] = t("sidebar.workspace_gone", lang)
         return
     ws_dir = str(team.workspace.path.resolve())
-    data.release(ws_dir)  # close the shared connection before its files go
+    query_cache.release(ws_dir)  # close the shared connection before its files go
     with contextlib.suppress(teams.TeamError):  # deleted by someone else a moment ago
         teams.delete_team(team_id)
-    data.release(ws_dir)  # and drop one a session may have opened meanwhile
+    query_cache.release(ws_dir)  # and drop one a session may have opened meanwhile
     if session.team_id() == team_id:
         session.open_sample()
         filters.reset()
@@ -139,7 +139,7 @@ def _delete(team_id: str, lang: str) -> None:
 
 def _default_label(lang: str) -> str:
     default = workspace.open_workspace(session.default_dir())
-    return t("sidebar.workspace_sample" if data.is_sample(default) else "sidebar.workspace_default",
+    return t("sidebar.workspace_sample" if workspace.is_read_only(default) else "sidebar.workspace_default",
              lang)
 
 
@@ -191,8 +191,8 @@ def _manage(team: teams.Team, lang: str) -> None:
 def render() -> tuple[str, filters.Filters]:
     """Draw the sidebar; returns (language, filters) for this run."""
     lang = language()
-    data.prepare(lang)
-    data.refresh()
+    query_cache.prepare(lang)
+    query_cache.refresh()
     workspace_box(lang)
     st.sidebar.subheader(t("sidebar.filters", lang))
     return lang, filters.render(lang)

@@ -34,7 +34,7 @@ from shopsight.i18n import t
 from shopsight.ingest import IngestError, messages, platforms
 from shopsight.ingest.detect import KEEP, kind_inputs
 from shopsight.mdtext import plain
-from shopsight.ui import data, filters
+from shopsight.ui import filters, query_cache
 from shopsight.ui.downloads import safe_csv
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ def inspect(upload: UploadedFile, lang: str, *, sheet: str | None, kind: str | N
     memo = st.session_state.setdefault(f"_data_insp_{file_slug(upload.name, upload.size)}", {})
     if (sheet, kind, period) not in memo:
         def run():
-            with data.cursor() as cur:
+            with query_cache.cursor() as cur:
                 return ingest.inspect_file(spooled_path(upload), upload.name, con=cur,
                                            sheet=sheet, kind=kind, period=period)
         found = _attempt("inspecting", upload.name, lang, run)
@@ -160,7 +160,7 @@ def load(ws: workspace.Workspace, upload: UploadedFile, lang: str, **options
          ) -> ingest.LoadReport | Failure:
     """load_file on the upload's temp copy (whose read the inspection already made)."""
     def run():
-        with data.cursor() as cur:
+        with query_cache.cursor() as cur:
             return ingest.load_file(ws, spooled_path(upload), upload.name, con=cur, **options)
     return _attempt("loading", upload.name, lang, run)
 
@@ -244,7 +244,7 @@ def section(ws: workspace.Workspace, upload: UploadedFile, lang: str) -> None:
                                   kind=kind_label(report.kind, lang)), state="complete")
         ss[f"_data_report_{slug}"] = report
         ss.pop(f"_data_insp_{slug}", None)  # the saved mapping changed
-        data.refresh()
+        query_cache.refresh()
         filters.reset()
         st.rerun()
     if f"_data_report_{slug}" in ss:
@@ -344,7 +344,7 @@ def _load_options(insp: ingest.FileInspection, kind: str, slug: str, lang: str):
 
 
 def _rows_of(kind: str) -> int:
-    return next((d["rows"] for d in data.datasets() if d["kind"] == kind), 0)
+    return next((d["rows"] for d in query_cache.datasets() if d["kind"] == kind), 0)
 
 
 def _load_clicked(where, name: str, kind: str, slug: str, mode: str, lang: str) -> bool:

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from shopsight import metrics
-from shopsight.ui.kpi import card_value
+from shopsight.ui.kpi_cards import card_value
 from tests.e2e.conftest import shot
 from tests.e2e.streamlit_page import metric_values, no_exception, wait_for_change, wait_idle
 

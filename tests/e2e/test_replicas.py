@@ -35,7 +35,7 @@ import pandas as pd
 import pytest
 
 from shopsight import metrics, queries, teams
-from shopsight.ui.kpi import card_value
+from shopsight.ui.kpi_cards import card_value
 from shopsight.ui.upload import file_slug
 from shopsight.workspace import lake as backends
 from tests.e2e.conftest import ROOT, _free_port, shot

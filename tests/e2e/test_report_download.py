@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from shopsight import report
+from shopsight import period_report
 from shopsight.i18n import t
 from tests.e2e.conftest import shot
 from tests.e2e.streamlit_page import no_exception, wait_idle
@@ -35,7 +35,7 @@ def test_download_the_html_report(app_url, context_factory, tmp_path):
     wait_idle(page, timeout_s=240)  # the first visit may build the sample shop
     no_exception(page)
     headers = [h.inner_text().strip() for h in page.locator("h2").all()]
-    shown = [k for k in report.SECTIONS if t(f"rep.sec_{k}", "zh") in headers]
+    shown = [k for k in period_report.SECTIONS if t(f"rep.sec_{k}", "zh") in headers]
     assert shown, headers
     button = page.locator(".st-key-rep_download_html button")
     button.wait_for(state="visible", timeout=60_000)

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from shopsight import metrics
-from shopsight.ui.kpi import card_value
+from shopsight.ui.kpi_cards import card_value
 from shopsight.ui.upload import file_slug
 from tests.e2e.conftest import ROOT, shot
 from tests.e2e.streamlit_page import metric_values, no_exception, wait_idle

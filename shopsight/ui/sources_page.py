@@ -1,4 +1,4 @@
-"""The Traffic sources page's data, tables and charts (the logic is shopsight.sources)."""
+"""The Traffic sources page's data, tables and charts (the logic is shopsight.traffic_sources)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from shopsight import metrics, numbers, sources
+from shopsight import metrics, numbers, traffic_sources
 from shopsight.i18n import t
-from shopsight.ui import charts, data, kpi, session, tables
+from shopsight.ui import charts, kpi_cards, query_cache, session, tables
 from shopsight.ui.filters import Filters
 
 TREND_METRICS = ("visitors", "paying_buyers", "conversion", "paid_amount", "uv_value", "aov",
@@ -21,7 +21,7 @@ GROUP_COLORS = {"paid": charts.CURRENT_COLOR, "free": "#3b7dd8"}
 
 
 def rows(f: Filters) -> pd.DataFrame:
-    return data.query("sources_by_source", **f.params())
+    return query_cache.query("sources_by_source", **f.params())
 
 
 def table(f: Filters) -> pd.DataFrame:
@@ -29,18 +29,18 @@ def table(f: Filters) -> pd.DataFrame:
     r = rows(f)
     if not f.compare:
         r = r.assign(**{c: pd.NA for c in r.columns if c.startswith("cmp_")})
-    return sources.table(r[r["count_rows"] > 0].reset_index(drop=True))
+    return traffic_sources.table(r[r["count_rows"] > 0].reset_index(drop=True))
 
 
 def coverage() -> tuple[date, date] | None:
     """First and last day of the traffic broken down by source, whatever the filters; None
     when there is none (nothing loaded, or only shop totals with source 全部)."""
-    b = data.query("date_bounds")
+    b = query_cache.query("date_bounds")
     b = b[(b["kind"] == "traffic") & (b["count_rows"] > 0)]
     if b.empty:
         return None
     first, last = (pd.Timestamp(b.iloc[0][c]).date() for c in ("first_day", "last_day"))
-    r = data.query("sources_by_source", start=first, end=last, cmp_start=first, cmp_end=last,
+    r = query_cache.query("sources_by_source", start=first, end=last, cmp_start=first, cmp_end=last,
                    src=None, dev=None)
     return (first, last) if (r["count_rows"] > 0).any() else None
 
@@ -52,7 +52,7 @@ def left_out(f: Filters) -> int:
 
 def daily(f: Filters, names: list[str]) -> pd.DataFrame:
     """Per day and source (only `names`), with every TREND_METRICS column."""
-    df = data.query("sources_daily", **f.params())
+    df = query_cache.query("sources_daily", **f.params())
     df = df[df["source"].isin(names)]
     return metrics.compute(df, [m for m in TREND_METRICS if metrics.available(m, df.columns)])
 
@@ -128,16 +128,16 @@ def group_cards(g: pd.DataFrame, lang: str, *, compare: bool) -> None:
             inner = st.columns(len(names))
             for c, name in zip(inner, names, strict=True):
                 fmt = metrics.get(name).fmt
-                change = sources.change_of(r[name], r.get(f"cmp_{name}"), fmt) if compare else None
+                change = traffic_sources.change_of(r[name], r.get(f"cmp_{name}"), fmt) if compare else None
                 c.metric(metrics.label(name, lang), metrics.fmt(name, r[name], lang),
-                         **kpi.delta_args(sources.change_text(change, fmt, lang),
+                         **kpi_cards.delta_args(traffic_sources.change_text(change, fmt, lang),
                                           metrics.delta_color(name, session.colour_convention())))
 
 
 # ---------- charts
 
 
-def quadrant_chart(q: sources.Quadrant, lang: str) -> alt.Chart:
+def quadrant_chart(q: traffic_sources.Quadrant, lang: str) -> alt.Chart:
     """Visitors (log) vs conversion, bubble = paid amount, colour = paid/free, median rules."""
     df = q.frame.copy()
     for c in ("visitors", "conversion", "paid_amount"):
@@ -146,7 +146,7 @@ def quadrant_chart(q: sources.Quadrant, lang: str) -> alt.Chart:
     df["quadrant_label"] = [t(f"sources.quadrant_{x}", lang) for x in df["quadrant"]]
     v_title, c_title = metrics.label("visitors", lang), metrics.label("conversion", lang)
     a_title = metrics.label("paid_amount", lang)
-    groups = [t(f"sources.group_{g}", lang) for g in sources.GROUPS]
+    groups = [t(f"sources.group_{g}", lang) for g in traffic_sources.GROUPS]
     base = alt.Chart(df).encode(
         x=alt.X("visitors:Q", title=v_title, scale=alt.Scale(type="log"),
                 axis=alt.Axis(format="~s")),
@@ -157,7 +157,7 @@ def quadrant_chart(q: sources.Quadrant, lang: str) -> alt.Chart:
                       legend=None),
         color=alt.Color("group_label:N", title=None, legend=alt.Legend(orient="top"),
                         scale=alt.Scale(domain=groups, range=[GROUP_COLORS[g]
-                                                              for g in sources.GROUPS])),
+                                                              for g in traffic_sources.GROUPS])),
         tooltip=[alt.Tooltip("source:N", title=t("col.source", lang)),
                  alt.Tooltip("quadrant_label:N", title=" "),
                  alt.Tooltip("visitors:Q", title=v_title, format=",.0f"),

@@ -34,10 +34,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from shopsight import abtest, numbers, verdict
+from shopsight import abtest_sentences, abtest_stats, numbers
 from shopsight.i18n import t
 from shopsight.mdtext import plain
-from shopsight.ui import charts, data, session, tables, url_state
+from shopsight.ui import charts, query_cache, session, tables, url_state
 
 METRICS = ("ctr", "cvr")  # clicks / impressions; orders / clicks (when the sheet has orders)
 NAME_COLUMN = "variant_name"  # older workspaces' image_tests tables may lack it
@@ -62,23 +62,23 @@ def status_colors() -> dict[str, str]:
 
 def tests(start: date | None = None, end: date | None = None) -> pd.DataFrame:
     """One row per test with data in [start, end] (None = all), newest first."""
-    return data.query("abtest_tests", start_date=start, end_date=end)
+    return query_cache.query("abtest_tests", start_date=start, end_date=end)
 
 
 def totals(test: str, start: date | None = None, end: date | None = None) -> pd.DataFrame:
-    return data.query("abtest_variants", test_id=test, start_date=start, end_date=end)
+    return query_cache.query("abtest_variants", test_id=test, start_date=start, end_date=end)
 
 
 def daily(test: str, start: date | None = None, end: date | None = None) -> pd.DataFrame:
-    return data.query("abtest_daily", test_id=test, start_date=start, end_date=end)
+    return query_cache.query("abtest_daily", test_id=test, start_date=start, end_date=end)
 
 
 def creative_names(test: str) -> dict[str, str]:
     """variant -> 创意名称 / 创意标题, when the uploaded creative report had one."""
-    cols = next((d["columns"] for d in data.datasets() if d["kind"] == "image_tests"), [])
+    cols = next((d["columns"] for d in query_cache.datasets() if d["kind"] == "image_tests"), [])
     if NAME_COLUMN not in cols:
         return {}
-    df = data.query("abtest_variant_names", test_id=test)
+    df = query_cache.query("abtest_variant_names", test_id=test)
     return dict(zip(df["variant"], df["variant_name"], strict=True))
 
 
@@ -93,11 +93,11 @@ def has_orders(totals_: pd.DataFrame) -> bool:
 @dataclass(frozen=True)
 class Analysis:
     metric: str
-    result: abtest.ABResult  # of the metric: for cvr, impressions/clicks hold clicks/orders
-    ctr: abtest.ABResult  # the click-rate analysis: SRM, data errors, planning
+    result: abtest_stats.ABResult  # of the metric: for cvr, impressions/clicks hold clicks/orders
+    ctr: abtest_stats.ABResult  # the click-rate analysis: SRM, data errors, planning
     verdict: dict  # abtest.verdict() of `result`; its srm guardrail is the CTR's
     cumulative: pd.DataFrame  # abtest.cumulative_daily() of the metric
-    seq: abtest.SeqBatch  # abtest.sequential() of the metric's daily rows
+    seq: abtest_stats.SeqBatch  # abtest.sequential() of the metric's daily rows
     seq_verdict: dict  # abtest.sequential_verdict() of `seq`
 
 
@@ -116,23 +116,23 @@ def as_metric(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 def analyse(totals_: pd.DataFrame, daily_: pd.DataFrame, control: str | None = None,
             metric: str = "ctr") -> Analysis:
-    ctr = abtest.analyze(totals_, control=control)
-    result = ctr if metric == "ctr" else abtest.analyze(as_metric(totals_, metric),
+    ctr = abtest_stats.analyze(totals_, control=control)
+    result = ctr if metric == "ctr" else abtest_stats.analyze(as_metric(totals_, metric),
                                                         control=ctr.control)
     days = as_metric(daily_, metric)
     # no peeking check: the sequential verdict is what makes daily looks safe
-    v = abtest.verdict(result)
+    v = abtest_stats.verdict(result)
     if metric != "ctr":
         # the impressions split is what can be broken, whatever the metric compared
-        srm = "srm" in abtest.verdict(ctr)["guardrails"]
+        srm = "srm" in abtest_stats.verdict(ctr)["guardrails"]
         v["guardrails"] = [g for g in ("low_data", "srm", "too_short")
                            if (srm if g == "srm" else g in v["guardrails"])]
-    cumulative = abtest.cumulative_daily(days, control=result.control)
-    seq = abtest.sequential(days, control=result.control)
-    return Analysis(metric, result, ctr, v, cumulative, seq, abtest.sequential_verdict(seq))
+    cumulative = abtest_stats.cumulative_daily(days, control=result.control)
+    seq = abtest_stats.sequential(days, control=result.control)
+    return Analysis(metric, result, ctr, v, cumulative, seq, abtest_stats.sequential_verdict(seq))
 
 
-@st.cache_data(ttl=data.QUERY_TTL_S, max_entries=256, show_spinner=False)
+@st.cache_data(ttl=query_cache.QUERY_TTL_S, max_entries=256, show_spinner=False)
 def analysis(totals_: pd.DataFrame, daily_: pd.DataFrame, control: str | None,
              metric: str) -> Analysis:
     """analyse(), cached on the frames' contents (a new upload gives new frames)."""
@@ -145,7 +145,7 @@ def plan(baseline: float, mde_rel: float, alpha: float, power: float,
 
     None where the engine cannot plan (baseline not in (0, 1), or the lifted rate > 100%).
     """
-    n = float(abtest.sample_size_per_arm(baseline, mde_rel, alpha, power))
+    n = float(abtest_stats.sample_size_per_arm(baseline, mde_rel, alpha, power))
     if math.isnan(n):
         return {"per_arm": None, "total": None, "days": None}
     per_arm = math.ceil(n)
@@ -163,9 +163,9 @@ def calc_defaults(a: Analysis) -> dict[str, float | int]:
     days = a.ctr.days or 1
     return {
         "ab_calc_baseline": min(max(round(rate * 100, 2), 0.01), 99.0),
-        "ab_calc_mde": round(abtest.MDE_REL * 100, 1),
-        "ab_calc_alpha": abtest.ALPHA,
-        "ab_calc_power": abtest.POWER,
+        "ab_calc_mde": round(abtest_stats.MDE_REL * 100, 1),
+        "ab_calc_alpha": abtest_stats.ALPHA,
+        "ab_calc_power": abtest_stats.POWER,
         "ab_calc_daily": max(int(round(usable["impressions"].sum() / days)), 1),
         "ab_calc_arms": max(len(usable), 2),
     }
@@ -219,7 +219,7 @@ def table(a: Analysis, names: dict[str, str], lang: str, part: str = "main"
     rows = pd.DataFrame({
         "variant": v["variant"],
         "name": [names.get(x) for x in v["variant"]],
-        "status": [verdict.variant_status("control" if c else status.get(x, "inconclusive"), lang)
+        "status": [abtest_sentences.variant_status("control" if c else status.get(x, "inconclusive"), lang)
                    for x, c in zip(v["variant"], v["is_control"], strict=True)],
         "trials": v["impressions"].astype("Int64"),
         "successes": v["clicks"].astype("Int64"),
@@ -288,14 +288,14 @@ def ci_frame(a: Analysis, names: dict[str, str], lang: str) -> pd.DataFrame:
         "rate": v["ctr"].to_numpy(float),
         "ci_low": v["ci_low"].to_numpy(float),
         "ci_high": v["ci_high"].to_numpy(float),
-        "status": [verdict.variant_status(status[x], lang) for x in v["variant"]],
+        "status": [abtest_sentences.variant_status(status[x], lang) for x in v["variant"]],
         "is_control": v["is_control"].to_numpy(bool),
     })
 
 
 def _status_scale(lang: str) -> alt.Scale:
     colors = status_colors()
-    return alt.Scale(domain=[verdict.variant_status(s, lang) for s in colors],
+    return alt.Scale(domain=[abtest_sentences.variant_status(s, lang) for s in colors],
                      range=list(colors.values()))
 
 
@@ -500,8 +500,8 @@ def calculator(a: Analysis, lang: str) -> dict[str, int | None]:
                                                              compact_from=math.inf), border=True)
     cards[2].metric(t("ab.calc_days", lang), numbers.fmt_int(out["days"], lang), border=True)
     note = t("ab.calc_caption", lang)
-    if out["days"] is not None and out["days"] < abtest.MIN_DAYS:
-        note += t("ab.calc_week", lang, min_days=abtest.MIN_DAYS)
+    if out["days"] is not None and out["days"] < abtest_stats.MIN_DAYS:
+        note += t("ab.calc_week", lang, min_days=abtest_stats.MIN_DAYS)
     st.caption(note)
     return out
 
@@ -588,7 +588,7 @@ def pick_method(lang: str, container=None) -> str:
 def method_caption(method: str, plan_: dict, lang: str) -> str:
     """Which method the verdict uses and why."""
     if method == "sequential":
-        return t("ab.method_why_sequential", lang, tau=f"{abtest.SEQ_TAU:.2f}")
+        return t("ab.method_why_sequential", lang, tau=f"{abtest_stats.SEQ_TAU:.2f}")
     if plan_["per_arm"] is None:
         return t("ab.method_why_fixed_no_plan", lang)
     return t("ab.method_why_fixed", lang,
@@ -604,18 +604,18 @@ def smallest_arm(a: Analysis) -> float:
 
 
 def show_verdict(a: Analysis, names: dict[str, str], lang: str, method: str = "sequential",
-                 plan_: dict | None = None) -> verdict.Explanation:
+                 plan_: dict | None = None) -> abtest_sentences.Explanation:
     """The verdict sentence of the method (success / warning / info box), for a planned
     fixed-horizon test whether its sample is reached, and one warning per guardrail."""
     shown = {v: plain(x) for v, x in labels(a.result.variants["variant"], names, lang).items()}
-    fixed = verdict.explain(a.verdict, lang, metric=a.metric, names=shown, days=a.ctr.days,
+    fixed = abtest_sentences.explain(a.verdict, lang, metric=a.metric, names=shown, days=a.ctr.days,
                             srm_p_value=a.ctr.srm_p_value)
     e = fixed
     if method == "sequential":
-        e = verdict.explain_sequential(a.seq_verdict, lang, metric=a.metric, names=shown)
+        e = abtest_sentences.explain_sequential(a.seq_verdict, lang, metric=a.metric, names=shown)
     getattr(st, e.level)(e.headline, icon=":material/lightbulb:")
     if method == "fixed" and plan_ and plan_["per_arm"] is not None:
-        st.info(verdict.fixed_stop(plan_["per_arm"], smallest_arm(a), lang), icon=":material/flag:")
+        st.info(abtest_sentences.fixed_stop(plan_["per_arm"], smallest_arm(a), lang), icon=":material/flag:")
     for text in fixed.guardrails:
         st.warning(text, icon=":material/warning:")
     return e
@@ -698,7 +698,7 @@ def comparison_table(a: Analysis, names: dict[str, str], lang: str) -> tuple[pd.
                                    "decided_on": None})
         rows.append({
             t("ab.col_variant", lang): shown[r["variant"]],
-            t("ab.col_fixed_status", lang): verdict.variant_status(
+            t("ab.col_fixed_status", lang): abtest_sentences.variant_status(
                 fixed.get(r["variant"], "inconclusive"), lang),
             t("ab.col_fixed_ci", lang): _range(r["lift_rel_ci_low"], r["lift_rel_ci_high"],
                                                _signed),

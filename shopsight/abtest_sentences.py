@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from shopsight import numbers
-from shopsight.abtest import MIN_CLICKS, MIN_DAYS, MIN_IMPRESSIONS, SEQ_EQUIVALENCE
+from shopsight.abtest_stats import MIN_CLICKS, MIN_DAYS, MIN_IMPRESSIONS, SEQ_EQUIVALENCE
 from shopsight.i18n import t
 
 METRICS = ("ctr", "cvr")

@@ -21,11 +21,11 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from shopsight import metrics, numbers, regions
+from shopsight import metrics, numbers, region_metrics
 from shopsight.geo import boundaries
 from shopsight.i18n import t
-from shopsight.regions import RegionTable
-from shopsight.ui import charts, data, tables
+from shopsight.region_metrics import RegionTable
+from shopsight.ui import charts, query_cache, tables
 from shopsight.ui.filters import Filters
 
 ORIGINS = ("orders", "regions")
@@ -38,24 +38,24 @@ UNMATCHED_LIMIT = 50
 
 def origins() -> list[str]:
     """Datasets with region names, orders first (they can be filtered by source/device)."""
-    df = data.query("regions_sources")
+    df = query_cache.query("regions_sources")
     have = set(df.loc[df["count_named_rows"] > 0, "origin"])
     return [o for o in ORIGINS if o in have]
 
 
 def table(origin: str, f: Filters, province: str | None = None) -> RegionTable:
     """The region rows for the filters (and the compare period, as cmp_*/change_*)."""
-    return regions.region_table(data.query, origin, f.params(), f.compare_params(), province)
+    return region_metrics.region_table(query_cache.query, origin, f.params(), f.compare_params(), province)
 
 
 def metric_label(metric: str, lang: str) -> str:
-    if metric == regions.SHARE:
+    if metric == region_metrics.SHARE:
         return t("regions.metric_share", lang)
     return metrics.label(metric, lang)
 
 
 def fmt(metric: str, value: object, lang: str, currency: str | None = None) -> str:
-    return numbers.fmt(value, regions.fmt_of(metric), lang, currency=currency)
+    return numbers.fmt(value, region_metrics.fmt_of(metric), lang, currency=currency)
 
 
 def currency_of(origin: str, f: Filters) -> str | None:
@@ -65,7 +65,7 @@ def currency_of(origin: str, f: Filters) -> str | None:
 
 
 def display_name(row_name: object, status: str, lang: str) -> str:
-    if status == regions.UNKNOWN:
+    if status == region_metrics.UNKNOWN:
         return t("regions.unknown", lang)
     return str(row_name)
 
@@ -110,52 +110,52 @@ def province_deck(features: dict[str, dict], tooltip_html: str) -> PrerenderedDe
     """A province choropleth of other figures (e.g. inquiry counts) drawn like the regions
     map: features maps each province to its properties ("fill" as regions.rgba gives it,
     plus the texts the tooltip names)."""
-    view = regions.view_for_bbox(regions.CHINA_BBOX, MAP_WIDTH, MAP_HEIGHT)
+    view = region_metrics.view_for_bbox(region_metrics.CHINA_BBOX, MAP_WIDTH, MAP_HEIGHT)
     frozen = tuple((name, tuple((k, _hashable(v)) for k, v in props.items()))
                    for name, props in sorted(features.items()))
     spec = _spec("province", None, frozen, tuple(sorted(view.items())))
     return PrerenderedDeck(spec, {"html": tooltip_html})
 
 
-def map_features(rt: RegionTable, metric: str, scale: regions.ColorScale | None,
+def map_features(rt: RegionTable, metric: str, scale: region_metrics.ColorScale | None,
                  lang: str, currency: str | None = None) -> dict[str, dict]:
     """name -> the properties a feature carries: fill, formatted values for the tooltip
     (money in `currency`), and the raw paid amount (what tests add up). Regions without
     rows get "—"."""
-    rows = rt.rows[rt.rows["status"] == regions.MATCHED].set_index("name")
-    names = regions.known_names(rt.level, rt.province)
+    rows = rt.rows[rt.rows["status"] == region_metrics.MATCHED].set_index("name")
+    names = region_metrics.known_names(rt.level, rt.province)
     out = {}
     for name in sorted(names):
         has = name in rows.index
         value = rows.at[name, metric] if has else None
         paid = rows.at[name, "paid_amount"] if has else None
-        share = rows.at[name, regions.SHARE] if has else None
-        color = scale.color(value) if scale is not None else regions.NO_DATA_COLOR
+        share = rows.at[name, region_metrics.SHARE] if has else None
+        color = scale.color(value) if scale is not None else region_metrics.NO_DATA_COLOR
         out[name] = {
-            "fill": regions.rgba(color),
+            "fill": region_metrics.rgba(color),
             "value_text": fmt(metric, value, lang, currency),
             "paid_text": fmt("paid_amount", paid, lang, currency),
-            "share_text": fmt(regions.SHARE, share, lang),
+            "share_text": fmt(region_metrics.SHARE, share, lang),
             "paid_amount": None if paid is None or pd.isna(paid) else float(paid),
         }
     return out
 
 
 def deck(rt: RegionTable, metric: str, lang: str, currency: str | None = None
-         ) -> tuple[PrerenderedDeck, regions.ColorScale | None]:
+         ) -> tuple[PrerenderedDeck, region_metrics.ColorScale | None]:
     """The choropleth of the table's metric, and the colour scale its legend shows."""
-    matched = rt.rows[rt.rows["status"] == regions.MATCHED]
-    scale = regions.color_scale(matched[metric])
+    matched = rt.rows[rt.rows["status"] == region_metrics.MATCHED]
+    scale = region_metrics.color_scale(matched[metric])
     props = map_features(rt, metric, scale, lang, currency)
-    bbox = regions.CHINA_BBOX if rt.level == "province" else boundaries.bbox(rt.province)
-    view = regions.view_for_bbox(bbox, MAP_WIDTH, MAP_HEIGHT)
+    bbox = region_metrics.CHINA_BBOX if rt.level == "province" else boundaries.bbox(rt.province)
+    view = region_metrics.view_for_bbox(bbox, MAP_WIDTH, MAP_HEIGHT)
     features = tuple((name, tuple((k, _hashable(v)) for k, v in p.items()))
                      for name, p in props.items())
     spec = _spec(rt.level, rt.province, features, tuple(sorted(view.items())))
     lines = ["<b>{name}</b>", f"{html.escape(metric_label(metric, lang))}: {{value_text}}"]
     if metric != "paid_amount":
         lines.append(f"{html.escape(metrics.label('paid_amount', lang))}: {{paid_text}}")
-    if metric != regions.SHARE:
+    if metric != region_metrics.SHARE:
         lines.append(f"{html.escape(t('regions.metric_share', lang))}: {{share_text}}")
     tip = "<br/>".join(lines)
     return PrerenderedDeck(spec, {"html": tip}), scale
@@ -182,7 +182,7 @@ def legend_labels(metric: str, values: list[float], lang: str,
                   currency: str | None = None) -> list[str]:
     """The class edges as the legend shows them: one unit and one decimal count for the
     whole legend (¥33.0万 – ¥120.5万, or ¥1,048 – ¥22,000; 12.5%), never mixed."""
-    kind = regions.fmt_of(metric)
+    kind = region_metrics.fmt_of(metric)
     if kind == "pct":
         return numbers.fmt_column(values, "pct", lang, decimals=1)
     if kind == "money":  # whole yuan below 10万: class edges, not amounts to the cent
@@ -192,13 +192,13 @@ def legend_labels(metric: str, values: list[float], lang: str,
     return numbers.fmt_column(values, kind, lang)
 
 
-def legend(scale: regions.ColorScale, metric: str, lang: str,
+def legend(scale: region_metrics.ColorScale, metric: str, lang: str,
            title: str | None = None, currency: str | None = None) -> alt.Chart:
     """The colour classes, low to high, as swatches with their value ranges (`metric` gives
     the number format, money in `currency`; `title` replaces its label, e.g. for inquiry
     counts)."""
     rows = []
-    stops = regions.legend_stops(scale)
+    stops = region_metrics.legend_stops(scale)
     edges = legend_labels(metric, [x for _, low, high in stops for x in (low, high)], lang,
                           currency)
     for i, (color, low, high) in enumerate(stops):
@@ -206,7 +206,7 @@ def legend(scale: regions.ColorScale, metric: str, lang: str,
         if low != high:
             text = f"{text} – {edges[2 * i + 1]}"
         rows.append({"color": color, "label": text})
-    rows.append({"color": regions.NO_DATA_COLOR, "label": t("regions.no_data", lang)})
+    rows.append({"color": region_metrics.NO_DATA_COLOR, "label": t("regions.no_data", lang)})
     frame = pd.DataFrame(rows)
     frame["order"] = range(len(frame))
     base = alt.Chart(frame).encode(y=alt.Y("order:O", axis=None))
@@ -225,7 +225,7 @@ def legend(scale: regions.ColorScale, metric: str, lang: str,
 
 def display(rt: RegionTable, metric: str, lang: str, limit: int | None = None) -> pd.DataFrame:
     """The ranked table as shown (and downloaded): translated headers, unknown as 未知."""
-    rows = regions.ranked(rt.rows, metric)
+    rows = region_metrics.ranked(rt.rows, metric)
     if limit is not None:
         rows = rows.head(limit)
     level_title = t(f"regions.level_{rt.level}", lang)
@@ -238,12 +238,12 @@ def display(rt: RegionTable, metric: str, lang: str, limit: int | None = None) -
         out[metric_label(m, lang)] = pd.to_numeric(rows[m], errors="coerce").astype("float64")
     out[t("regions.col_compare", lang, metric=metric_label(metric, lang))] = rows[f"cmp_{metric}"]
     out[t("regions.col_change", lang)] = rows[f"change_{metric}"]
-    out[t("regions.col_on_map", lang)] = rows["status"] == regions.MATCHED
+    out[t("regions.col_on_map", lang)] = rows["status"] == region_metrics.MATCHED
     return out
 
 
 def _table_metrics(rt: RegionTable, metric: str) -> list[str]:
-    shown = [metric] + [m for m in ("paid_amount", regions.SHARE, "paying_buyers", "orders",
+    shown = [metric] + [m for m in ("paid_amount", region_metrics.SHARE, "paying_buyers", "orders",
                                      "visitors", "conversion", "aov") if m != metric]
     return [m for m in shown if m in rt.metrics]
 
@@ -254,10 +254,10 @@ def column_config(rt: RegionTable, metric: str, lang: str, currency: str | None 
     cfg: dict = {t("regions.col_rank", lang): tables.number("int", width="small", pinned=True),
                  level_title: tables.key()}
     for m in _table_metrics(rt, metric):
-        cfg[metric_label(m, lang)] = tables.number(regions.fmt_of(m), help=_help(m, lang),
+        cfg[metric_label(m, lang)] = tables.number(region_metrics.fmt_of(m), help=_help(m, lang),
                                                    currency=currency)
     cfg[t("regions.col_compare", lang, metric=metric_label(metric, lang))] = tables.number(
-        regions.fmt_of(metric), currency=currency)
+        region_metrics.fmt_of(metric), currency=currency)
     cfg[t("regions.col_change", lang)] = tables.number("change")
     cfg[t("regions.col_on_map", lang)] = st.column_config.CheckboxColumn(
         help=t("regions.col_on_map_help", lang), width="small")
@@ -268,11 +268,11 @@ def glance_config(rt: RegionTable, metric: str, lang: str, currency: str | None 
     """column_config for the table beside the map: the share's header short ('占比'), its
     full name in the help."""
     cfg = column_config(rt, metric, lang, currency)
-    share = metric_label(regions.SHARE, lang)
+    share = metric_label(region_metrics.SHARE, lang)
     if share in cfg:
         cfg[share] = tables.number("pct", t("regions.col_share_short", lang),
-                                   help=f"{share}：{_help(regions.SHARE, lang)}" if lang == "zh"
-                                   else f"{share}: {_help(regions.SHARE, lang)}")
+                                   help=f"{share}：{_help(region_metrics.SHARE, lang)}" if lang == "zh"
+                                   else f"{share}: {_help(region_metrics.SHARE, lang)}")
     return cfg
 
 
@@ -280,7 +280,7 @@ def glance(rt: RegionTable, metric: str, lang: str) -> list[str]:
     """The columns of the table beside the map (the rest, rank included, are in the full
     table below it; the rows are in rank order): region, the chosen metric, its share or
     the paid amount, and the change."""
-    second = regions.SHARE if metric != regions.SHARE else "paid_amount"
+    second = region_metrics.SHARE if metric != region_metrics.SHARE else "paid_amount"
     cols = [t(f"regions.level_{rt.level}", lang), metric_label(metric, lang)]
     if second in rt.metrics:
         cols.append(metric_label(second, lang))
@@ -289,14 +289,14 @@ def glance(rt: RegionTable, metric: str, lang: str) -> list[str]:
 
 def grid(table: pd.DataFrame, rt: RegionTable, metric: str, lang: str) -> pd.DataFrame:
     """The table as the grid shows it: rates rounded to the decimals shown."""
-    kinds = {metric_label(m, lang): regions.fmt_of(m) for m in _table_metrics(rt, metric)}
-    kinds[t("regions.col_compare", lang, metric=metric_label(metric, lang))] = regions.fmt_of(metric)
+    kinds = {metric_label(m, lang): region_metrics.fmt_of(m) for m in _table_metrics(rt, metric)}
+    kinds[t("regions.col_compare", lang, metric=metric_label(metric, lang))] = region_metrics.fmt_of(metric)
     kinds[t("regions.col_change", lang)] = "change"
     return tables.rounded(table, kinds)
 
 
 def _help(metric: str, lang: str) -> str:
-    if metric == regions.SHARE:
+    if metric == region_metrics.SHARE:
         return t("regions.metric_share_help", lang)
     return metrics.help_text(metric, lang)
 
@@ -305,14 +305,14 @@ def bars(rt: RegionTable, metric: str, lang: str, compare_label: str | None,
          currency: str | None = None) -> alt.Chart:
     """Ranked horizontal bars of the named regions (top BARS_LIMIT), the compare period's
     value as a tick on each bar; money tooltips in `currency`."""
-    rows = regions.ranked(rt.rows, metric)
-    rows = rows[rows["status"] != regions.UNKNOWN].head(BARS_LIMIT)
-    f = regions.fmt_of(metric)
+    rows = region_metrics.ranked(rt.rows, metric)
+    rows = rows[rows["status"] != region_metrics.UNKNOWN].head(BARS_LIMIT)
+    f = region_metrics.fmt_of(metric)
     frame = pd.DataFrame({
         "name": rows["name"].astype(str),
         "value": pd.to_numeric(rows[metric], errors="coerce").astype("float64"),
         "cmp": pd.to_numeric(rows[f"cmp_{metric}"], errors="coerce").astype("float64"),
-        "on_map": rows["status"] == regions.MATCHED,
+        "on_map": rows["status"] == region_metrics.MATCHED,
     })
     order = frame["name"].tolist()
     title = metric_label(metric, lang)

@@ -20,10 +20,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from shopsight import metrics, numbers, sources, whatif
+from shopsight import metrics, numbers, traffic_sources, whatif
 from shopsight.i18n import t
 from shopsight.mdtext import plain
-from shopsight.ui import charts, kpi, session
+from shopsight.ui import charts, kpi_cards, session
 
 ALL = "*"
 PARAM = "wi"
@@ -182,7 +182,7 @@ def summary_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
                                                         compact_from=math.inf),
             t("whatif.col_scenario", lang): numbers.fmt(r.scenario, r.fmt, lang,
                                                         compact_from=math.inf),
-            t("whatif.col_change", lang): sources.change_text(r.change, r.fmt, lang) or numbers.NONE,
+            t("whatif.col_change", lang): traffic_sources.change_text(r.change, r.fmt, lang) or numbers.NONE,
         })
     return pd.DataFrame(rows)
 
@@ -322,14 +322,14 @@ def panel(tbl: pd.DataFrame, lang: str) -> None:
         st.caption(t("whatif.overrides", lang, names="、".join(map(plain, overrides))))
 
     projection = project(tbl, scenario)
-    summary = sources.scenario_summary(projection)
+    summary = traffic_sources.scenario_summary(projection)
     by_metric = summary.set_index("metric")
     cards = st.columns(4)
     for col, name in zip(cards, ("paid_amount", "roi", "uv_value", "paying_buyers"), strict=True):
         r = by_metric.loc[name]
         col.metric(t("whatif.card", lang, metric=t(f"metric.{name}", lang)),
                    numbers.fmt(r.scenario, r.fmt, lang),
-                   **kpi.delta_args(sources.change_text(r.change, r.fmt, lang),
+                   **kpi_cards.delta_args(traffic_sources.change_text(r.change, r.fmt, lang),
                                    metrics.delta_color("paid_amount", session.colour_convention())),
                    border=True)
     if not by_metric.loc["roi"].notna()["baseline"]:

@@ -10,9 +10,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from shopsight import metrics, numbers, products
+from shopsight import metrics, numbers, sku_ranking
 from shopsight.i18n import t
-from shopsight.ui import charts, data, tables
+from shopsight.ui import charts, query_cache, tables
 from shopsight.ui.filters import Filters
 
 TABLE_LIMIT = 200
@@ -28,12 +28,12 @@ class Source:
 
 def sources() -> list[Source]:
     """Datasets that can feed the ranking: the products report first (it has visitors)."""
-    df = data.query("products_sources")
+    df = query_cache.query("products_sources")
     out = []
     for _, r in df.iterrows():
         out.append(Source(r["origin"], bool(r["count_sku_rows"] > 0
                                             and r["count_items"] > r["count_products"])))
-    return sorted(out, key=lambda s: products.ORIGINS.index(s.origin))
+    return sorted(out, key=lambda s: sku_ranking.ORIGINS.index(s.origin))
 
 
 def _params(f: Filters, level: str, slow_days: int, compare: bool) -> dict | None:
@@ -41,7 +41,7 @@ def _params(f: Filters, level: str, slow_days: int, compare: bool) -> dict | Non
     if params is None:
         return None
     return {**params, "level": level, "slow_days": int(slow_days),
-            "cover_days": products.COVER_DAYS}
+            "cover_days": sku_ranking.COVER_DAYS}
 
 
 def ranking(origin: str, f: Filters, level: str, slow_days: int,
@@ -52,15 +52,15 @@ def ranking(origin: str, f: Filters, level: str, slow_days: int,
     if params is None:
         return None
     name = "products_ranking" if origin == "products" else "products_ranking_orders"
-    return products.prepare(data.query(name, **params))
+    return sku_ranking.prepare(query_cache.query(name, **params))
 
 
 def daily(origin: str, f: Filters, product_id: str) -> pd.DataFrame:
-    return data.query("products_daily", **f.params(), origin=origin, product_id=product_id)
+    return query_cache.query("products_daily", **f.params(), origin=origin, product_id=product_id)
 
 
 def image_tests(product_id: str) -> pd.DataFrame:
-    return data.query("products_image_tests", product_id=product_id)
+    return query_cache.query("products_image_tests", product_id=product_id)
 
 
 def metric_fmt(name: str) -> str:
@@ -85,10 +85,10 @@ def table(ranked: pd.DataFrame, classes: pd.DataFrame, previous: pd.DataFrame | 
         out[metrics.label(m, lang)] = pd.to_numeric(ranked[m], errors="coerce").astype("float64")
     if "orders" in ranked and ranked["orders"].notna().any():
         out[metrics.label("orders", lang)] = pd.to_numeric(ranked["orders"], errors="coerce")
-    out[t("products.col_velocity", lang)] = products.velocity(ranked).astype("float64")
+    out[t("products.col_velocity", lang)] = sku_ranking.velocity(ranked).astype("float64")
     if ranked["stock"].notna().any():
         out[t("col.stock", lang)] = pd.to_numeric(ranked["stock"], errors="coerce")
-        out[t("products.col_cover", lang)] = products.stock_cover(ranked).astype("float64")
+        out[t("products.col_cover", lang)] = sku_ranking.stock_cover(ranked).astype("float64")
     if previous is not None:
         before = dict(zip(previous["key"], pd.to_numeric(previous[metric], errors="coerce"),
                           strict=False))
@@ -104,8 +104,8 @@ def sparks(origin: str, f: Filters, level: str, shown: pd.DataFrame) -> pd.Serie
     for every item cost more than the ranking)."""
     ids = sorted(shown["product_id"].dropna().astype(str).unique())
     name = "products_ranking_spark" if origin == "products" else "products_ranking_orders_spark"
-    rows = data.query(name, **f.params(), level=level, product_ids=ids)
-    return products.sparks(shown, rows)
+    rows = query_cache.query(name, **f.params(), level=level, product_ids=ids)
+    return sku_ranking.sparks(shown, rows)
 
 
 def with_trend(table_frame: pd.DataFrame, spark: pd.Series, lang: str) -> pd.DataFrame:
@@ -156,7 +156,7 @@ def column_config(metric: str, shown: list[str], lang: str, currency: str | None
     cfg[t("col.stock", lang)] = tables.number("int")
     cfg[t("products.col_cover", lang)] = st.column_config.NumberColumn(
         format="%,.1f " + t("products.days_unit", lang),
-        help=t("products.col_cover_help", lang, days=products.COVER_DAYS))
+        help=t("products.col_cover_help", lang, days=sku_ranking.COVER_DAYS))
     cfg[t("products.col_abc", lang)] = tables.text(
         width="small", help=t("products.col_abc_help", lang))
     cfg[t("products.col_trend", lang)] = st.column_config.LineChartColumn(
@@ -231,7 +231,7 @@ def pareto(classes: pd.DataFrame, lang: str) -> alt.Chart:
                 axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
         tooltip=tooltip,
     )
-    marks = alt.Chart(pd.DataFrame({"y": [products.A_SHARE, products.B_SHARE]})).mark_rule(
+    marks = alt.Chart(pd.DataFrame({"y": [sku_ranking.A_SHARE, sku_ranking.B_SHARE]})).mark_rule(
         strokeDash=[4, 4], color="#8c8c8c").encode(y="y:Q")
     return alt.layer(bars, alt.layer(line, marks)).resolve_scale(y="independent").properties(
         height=280)
@@ -315,7 +315,7 @@ def _product_rows(origin: str, f: Filters, level: str, slow_days: int,
 def product_choices(origin: str, f: Filters, level: str, slow_days: int,
                     rows: pd.DataFrame) -> dict[str, str]:
     """product_id -> label of the products in the range, largest paid amount first."""
-    by_product = products.ranked(_product_rows(origin, f, level, slow_days, rows), "paid_amount")
+    by_product = sku_ranking.ranked(_product_rows(origin, f, level, slow_days, rows), "paid_amount")
     return dict(zip(by_product["product_id"].astype(str), by_product["label"], strict=False))
 
 
@@ -333,7 +333,7 @@ def detail(origin: str, f: Filters, level: str, slow_days: int, rows: pd.DataFra
     row = by_product[by_product["product_id"].astype(str) == product_id]
     sums = row.iloc[0].to_dict() if len(row) else {}
     values = {m: sums.get(m) for m in ("paid_amount", "units_sold", "conversion", "refund_rate")}
-    return Detail(values, daily(origin, f, product_id), products.funnel(sums),
+    return Detail(values, daily(origin, f, product_id), sku_ranking.funnel(sums),
                   image_tests(product_id))
 
 

@@ -30,14 +30,10 @@ QUERY_MAX_ENTRIES = 1024
 _VERSION_KEY = "_data_version"
 
 
-def is_sample(ws: workspace.Workspace) -> bool:
-    return ws.path.resolve() == workspace.resolve(None).resolve()
-
-
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _database(ws_dir: str) -> duckdb.DuckDBPyConnection:
     ws = workspace.open_workspace(ws_dir)
-    if is_sample(ws):
+    if workspace.is_read_only(ws):
         # Built from sample_data/ on first use; before the shared connection opens,
         # because a process can hold only one connection configuration per file.
         from shopsight.sample import ensure_sample
@@ -49,14 +45,14 @@ def _database(ws_dir: str) -> duckdb.DuckDBPyConnection:
         raise FileNotFoundError("this team workspace was deleted")
     # connect() also rebuilds rollups missing or older than their SQL; the shared sample
     # is opened read-only, so no write of any session can reach its file
-    return ws.connect(read_only=is_sample(ws))
+    return ws.connect(read_only=workspace.is_read_only(ws))
 
 
 def prepare(lang: str) -> None:
     """On a server's first visit the sample shop is put in place (copied, or built when the
     shipped copy is out of date): say so meanwhile instead of a blank page."""
     ws = workspace.open_workspace(session.workspace_dir())
-    if is_sample(ws) and not ws.exists():
+    if workspace.is_read_only(ws) and not ws.exists():
         with st.spinner(t("app.preparing_sample", lang)):
             _database(session.workspace_dir())
 

@@ -14,9 +14,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from shopsight import customers, forecast, metrics, numbers
+from shopsight import customer_analysis, forecast, metrics, numbers
 from shopsight.i18n import t
-from shopsight.ui import charts, data, session, tables
+from shopsight.ui import charts, query_cache, session, tables
 from shopsight.ui.filters import Filters
 
 NEW_COLOR = charts.CURRENT_COLOR
@@ -26,33 +26,33 @@ HISTORY_SHOWN_DAYS = 8 * 7  # days of actuals drawn before the forecast
 
 
 def summary(f: Filters) -> dict:
-    return customers.summary(data.query("customers_summary", **f.params()))
+    return customer_analysis.summary(query_cache.query("customers_summary", **f.params()))
 
 
 def compare_summary(f: Filters) -> dict | None:
     params = f.compare_params()
     if params is None:
         return None
-    return customers.summary(data.query("customers_summary", **params))
+    return customer_analysis.summary(query_cache.query("customers_summary", **params))
 
 
 def trend(f: Filters, grain: str) -> pd.DataFrame:
-    return customers.trend(data.query("customers_trend", **f.params(), grain=grain))
+    return customer_analysis.trend(query_cache.query("customers_trend", **f.params(), grain=grain))
 
 
 def cohorts(f: Filters) -> pd.DataFrame:
-    return customers.cohort_frame(data.query("customers_cohorts", **f.params()), f.end)
+    return customer_analysis.cohort_frame(query_cache.query("customers_cohorts", **f.params()), f.end)
 
 
 def rfm(f: Filters) -> pd.DataFrame:
-    return customers.segments(data.query("customers_rfm", **f.params()))
+    return customer_analysis.segments(query_cache.query("customers_rfm", **f.params()))
 
 
-@st.cache_data(ttl=data.QUERY_TTL_S, max_entries=64, show_spinner=False)
+@st.cache_data(ttl=query_cache.QUERY_TTL_S, max_entries=64, show_spinner=False)
 def _forecast(ws_dir: str, version: tuple[int, int], metric: str, horizon: int,
               end: dt.date, src, dev, prov, plat, currency) -> forecast.Forecast | int:
     """The forecast, or the days of history when there are too few."""
-    with data.cursor(ws_dir) as cur:
+    with query_cache.cursor(ws_dir) as cur:
         try:
             return forecast.from_workspace(cur, metric, horizon, end=end, src=src, dev=dev,
                                            prov=prov, plat=plat, cur=currency)
@@ -61,7 +61,7 @@ def _forecast(ws_dir: str, version: tuple[int, int], metric: str, horizon: int,
 
 
 def forecast_for(f: Filters, metric: str, horizon: int) -> forecast.Forecast | int:
-    return _forecast(session.workspace_dir(), data.version(), metric, horizon, f.end,
+    return _forecast(session.workspace_dir(), query_cache.version(), metric, horizon, f.end,
                      f.values("src"), f.values("dev"), f.values("prov"), f.values("plat"),
                      f.currency)
 

@@ -8,10 +8,10 @@ import html
 import altair as alt
 import pandas as pd
 
-from shopsight import inquiries, metrics, numbers, regions
+from shopsight import inquiry_analysis, metrics, numbers, region_metrics
 from shopsight.i18n import t
-from shopsight.ui import charts, data, tables
-from shopsight.ui import regions as region_view
+from shopsight.ui import charts, query_cache, tables
+from shopsight.ui import regions_page as region_view
 from shopsight.ui.filters import Filters
 
 TABLE_LIMIT = 200  # open inquiries shown; the download has them all
@@ -19,12 +19,12 @@ CHANNEL_LIMIT = 8  # channels drawn on the daily chart; the rest are added up as
 
 
 def has_rows() -> bool:
-    b = data.query("date_bounds")
+    b = query_cache.query("date_bounds")
     return bool((b.loc[b["kind"] == "inquiries", "count_rows"] > 0).any())
 
 
 def coverage() -> tuple[str, str] | None:
-    b = data.query("date_bounds")
+    b = query_cache.query("date_bounds")
     b = b[(b["kind"] == "inquiries") & (b["count_rows"] > 0)]
     if b.empty:
         return None
@@ -32,15 +32,15 @@ def coverage() -> tuple[str, str] | None:
         pd.Timestamp(b["last_day"].iloc[0]).date())
 
 
-def load(f: Filters) -> inquiries.Inquiries:
-    return inquiries.load(data.query, f.params(), f.compare_params())
+def load(f: Filters) -> inquiry_analysis.Inquiries:
+    return inquiry_analysis.load(query_cache.query, f.params(), f.compare_params())
 
 
 # ------------------------------------------------------------------------------ charts
 
 def daily_chart(daily: pd.DataFrame, lang: str) -> alt.Chart:
     """Stacked columns: inquiries per day by channel (the smaller channels as one)."""
-    frame = daily.assign(channel=[inquiries.value_label(c, lang) for c in daily["channel"]])
+    frame = daily.assign(channel=[inquiry_analysis.value_label(c, lang) for c in daily["channel"]])
     top = (frame.groupby("channel")["count_inquiries"].sum().sort_values(ascending=False)
            .index[:CHANNEL_LIMIT].tolist())
     other = t("inq.other", lang)
@@ -63,7 +63,7 @@ def daily_chart(daily: pd.DataFrame, lang: str) -> alt.Chart:
 def rate_bars(rows: pd.DataFrame, lang: str, title: str) -> alt.Chart:
     """Close rate per group as bars, the inquiry count in the label; small groups faded."""
     frame = pd.DataFrame({
-        "name": [inquiries.value_label(v, lang) for v in rows["value"]],
+        "name": [inquiry_analysis.value_label(v, lang) for v in rows["value"]],
         "rate": pd.to_numeric(rows["close_rate"], errors="coerce").astype("float64"),
         "count": pd.to_numeric(rows["count_inquiries"]).astype("int64"),
         "closed": pd.to_numeric(rows["count_closed"]).astype("int64"),
@@ -89,7 +89,7 @@ def rate_bars(rows: pd.DataFrame, lang: str, title: str) -> alt.Chart:
 def pareto_chart(reasons: pd.DataFrame, lang: str) -> alt.Chart:
     """Bars of inquiries per reason, most first, and the cumulative share as a line."""
     frame = pd.DataFrame({
-        "reason": [inquiries.value_label(r, lang) for r in reasons["reason"]],
+        "reason": [inquiry_analysis.value_label(r, lang) for r in reasons["reason"]],
         "count": pd.to_numeric(reasons["count_inquiries"]).astype("int64"),
         "cum": pd.to_numeric(reasons["cum_share"]).astype("float64"),
     })
@@ -135,19 +135,19 @@ def customers_chart(weekly: pd.DataFrame, lang: str) -> alt.Chart:
 def province_deck(groups: pd.DataFrame, lang: str):
     """The province choropleth of inquiry counts, drawn with the Regions page's deck code;
     returns (deck, colour scale) or (None, None) when no province can be placed."""
-    rows = inquiries.province_rows(groups)
-    known = regions.known_names("province")
+    rows = inquiry_analysis.province_rows(groups)
+    known = region_metrics.known_names("province")
     placed = rows[rows["name"].isin(known)].set_index("name")
     if placed.empty:
         return None, None
-    scale = regions.color_scale(placed["count_inquiries"])
+    scale = region_metrics.color_scale(placed["count_inquiries"])
     features = {}
     for name in known:
         has = name in placed.index
         count = placed.at[name, "count_inquiries"] if has else None
         rate = placed.at[name, "close_rate"] if has else None
-        color = scale.color(count) if scale is not None else regions.NO_DATA_COLOR
-        features[name] = {"fill": regions.rgba(color),
+        color = scale.color(count) if scale is not None else region_metrics.NO_DATA_COLOR
+        features[name] = {"fill": region_metrics.rgba(color),
                           "value_text": metrics.fmt("inquiries", count, lang),
                           "rate_text": metrics.fmt("close_rate", rate, lang)}
     tip = "<br/>".join(["<b>{name}</b>",
@@ -158,8 +158,8 @@ def province_deck(groups: pd.DataFrame, lang: str):
 
 def unplaced(groups: pd.DataFrame) -> int:
     """Inquiries whose province is missing or matches no boundary (in tables, not on the map)."""
-    rows = inquiries.province_rows(groups)
-    known = regions.known_names("province")
+    rows = inquiry_analysis.province_rows(groups)
+    known = region_metrics.known_names("province")
     return int(rows.loc[~rows["name"].isin(known), "count_inquiries"].sum())
 
 
@@ -167,7 +167,7 @@ def unplaced(groups: pd.DataFrame) -> int:
 
 def rate_table(rows: pd.DataFrame, title: str, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
-        title: [inquiries.value_label(v, lang) for v in rows["value"]],
+        title: [inquiry_analysis.value_label(v, lang) for v in rows["value"]],
         metrics.label("inquiries", lang): pd.to_numeric(rows["count_inquiries"]).astype("int64"),
         metrics.label("closed_inquiries", lang): pd.to_numeric(rows["count_closed"]).astype("int64"),
         metrics.label("close_rate", lang): numbers.grid_round(

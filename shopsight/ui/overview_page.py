@@ -10,28 +10,31 @@ import pandas as pd
 from shopsight import coverage, currency, metrics, schema
 from shopsight.kpis import (  # noqa: F401 - the page reads these names from here
     CORE_KPIS,
+    DAILY_QUERIES,
     KPI_KINDS,
     REFUND_KINDS,
     SPEND_KPIS,
     Kpis,
     select,
 )
-from shopsight.ui import data
+from shopsight.ui import query_cache
 from shopsight.ui.filters import Filters
 
 TREND_METRICS = ("paid_amount", "visitors", "paying_buyers", "conversion", "aov", "uv_value",
                  "orders", "units_sold", "add_to_cart_rate", "refund_rate", "spend")
 MOVER_DIMS = ("source", "product", "province")
+MOVERS_QUERIES = {"source": "overview_movers_source", "product": "overview_movers_product",
+                  "province": "overview_movers_province"}
 MOVERS_LIMIT = 8
 
 
 def loaded_kinds() -> set[str]:
-    b = data.query("date_bounds")
+    b = query_cache.query("date_bounds")
     return set(b.loc[b["count_rows"] > 0, "kind"])
 
 
 def kpis(f: Filters, loaded: set[str]) -> Kpis:
-    return select(data.query, f.params(), f.compare_params(), loaded)
+    return select(query_cache.query, f.params(), f.compare_params(), loaded)
 
 
 def daily(kind: str, f: Filters, compare: bool = False) -> pd.DataFrame | None:
@@ -39,7 +42,7 @@ def daily(kind: str, f: Filters, compare: bool = False) -> pd.DataFrame | None:
     params = f.compare_params() if compare else f.params()
     if params is None:
         return None
-    return data.query(f"overview_daily_{kind}", **params)
+    return query_cache.query(DAILY_QUERIES[kind], **params)
 
 
 def trend_metrics(kind: str, df: pd.DataFrame) -> list[str]:
@@ -58,19 +61,19 @@ def with_metric(kind: str, df: pd.DataFrame | None, metric: str, f: Filters,
         return None
     if kind == "orders" and "paying_buyers" in metrics.get(metric).inputs:
         params = f.compare_params() if compare else f.params()
-        df = df.merge(data.query("overview_daily_buyers", **params), on="day", how="left")
+        df = df.merge(query_cache.query("overview_daily_buyers", **params), on="day", how="left")
     return metrics.compute(df, [metric])
 
 
 def movers(dim: str, f: Filters) -> pd.DataFrame:
-    return data.query(f"overview_movers_{dim}", **f.params(), limit=MOVERS_LIMIT)
+    return query_cache.query(MOVERS_QUERIES[dim], **f.params(), limit=MOVERS_LIMIT)
 
 
 def compare_coverage(kind: str, f: Filters) -> coverage.CompareCoverage | None:
     """How well the compare period is covered by the KPI dataset (None: no comparison)."""
     if f.compare is None:
         return None
-    return coverage.compare_coverage(data.query("load_coverage"), kind, (f.start, f.end), f.compare)
+    return coverage.compare_coverage(query_cache.query("load_coverage"), kind, (f.start, f.end), f.compare)
 
 
 @dataclass
@@ -93,10 +96,10 @@ def money(k: Kpis, f: Filters, rates: dict) -> Money | None:
     """What the KPI rows hold in each currency (None: everything is CNY)."""
     if k.kind not in schema.PLATFORM_KINDS:
         return None
-    codes = {x["currency"] or currency.BASE for x in data.loads() if x["kind"] == k.kind}
+    codes = {x["currency"] or currency.BASE for x in query_cache.loads() if x["kind"] == k.kind}
     if codes <= {currency.BASE}:
         return None
-    df = data.query("overview_currencies", **{**f.params(), "cur": None})
+    df = query_cache.query("overview_currencies", **{**f.params(), "cur": None})
     df = df[df["kind"] == k.kind]
     amounts: dict[str | None, float] = {}
     for code, value in zip(df["currency"], df["paid_amount"], strict=True):

@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from shopsight import numbers
 from shopsight.i18n import t
-from shopsight.report import Chart, Report, Table
+from shopsight.period_report import Chart, Report, Table
 
 # ---------------------------------------------------------------------------- cells
 

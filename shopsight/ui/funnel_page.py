@@ -9,7 +9,7 @@ Two funnels:
   the period, the compare period and the time to convert.
 
 The shaping functions (`segments_frame`, `event_frame`, `duration_label`, and
-shopsight.funnel.steps_frame) are pure: frames in, frames out.  The loaders go through
+shopsight.event_funnel.steps_frame) are pure: frames in, frames out.  The loaders go through
 ui.data.query (cached).
 """
 
@@ -23,11 +23,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from shopsight import funnel, metrics, numbers
-from shopsight.funnel import BENCHMARK_OF, SHOP_KINDS, STEPS, steps_frame  # noqa: F401
+from shopsight import event_funnel, metrics, numbers
+from shopsight.event_funnel import BENCHMARK_OF, SHOP_KINDS, STEPS, steps_frame  # noqa: F401
 from shopsight.i18n import t
 from shopsight.mdtext import plain
-from shopsight.ui import charts, data, kpi, session
+from shopsight.ui import charts, kpi_cards, query_cache, session
 from shopsight.ui.filters import Filters
 
 SPLITS = {"traffic": ("none", "source", "device"), "products": ("none", "category")}
@@ -35,7 +35,7 @@ FILTER_DIMS = {"traffic": ("src", "dev"), "products": ("cat",)}
 BENCHMARK_SETTING = "benchmarks"
 WINDOWS = ("30m", "1h", "1d", "7d")
 DEFAULT_WINDOW = "1d"
-EVENT_SPLITS = ("none", *funnel.SEGMENT_COLUMNS)
+EVENT_SPLITS = ("none", *event_funnel.SEGMENT_COLUMNS)
 EVENT_FILTERS = {"source": "src", "device": "dev", "province": "prov"}
 DEFAULT_STEP_COUNT = 4
 SEGMENT_LIMIT = 10
@@ -146,12 +146,12 @@ def step_label(step: str, lang: str) -> str:
 
 def shop_kind(f: Filters) -> str | None:
     """traffic when it has rows in the range, else products, else None (funnel.shop_sums)."""
-    return funnel.shop_sums(data.query, f.params())[0]
+    return event_funnel.shop_sums(query_cache.query, f.params())[0]
 
 
 def coverage() -> tuple[date, date] | None:
     """First and last day of the traffic, product and event data (None when none is loaded)."""
-    b = data.query("date_bounds")
+    b = query_cache.query("date_bounds")
     b = b[b["kind"].isin((*SHOP_KINDS, "events")) & (b["count_rows"] > 0)]
     if b.empty:
         return None
@@ -159,7 +159,7 @@ def coverage() -> tuple[date, date] | None:
 
 
 def shop_rows(kind: str, f: Filters, split: str) -> pd.DataFrame:
-    return data.query(f"funnel_steps_{kind}", **f.params(), by=None if split == "none" else split)
+    return query_cache.query(event_funnel.STEP_QUERIES[kind], **f.params(), by=None if split == "none" else split)
 
 
 def shop_sums(kind: str, f: Filters) -> pd.Series:
@@ -168,18 +168,18 @@ def shop_sums(kind: str, f: Filters) -> pd.Series:
 
 
 def benchmarks() -> dict[str, float]:
-    return data.get_setting(BENCHMARK_SETTING, {}) or {}
+    return query_cache.get_setting(BENCHMARK_SETTING, {}) or {}
 
 
 def save_benchmarks(entered: Mapping[str, float]) -> None:
     """Store the funnel's 同行平均 rates next to the Overview's (same setting, same names)."""
     saved = benchmarks()
-    data.set_setting(BENCHMARK_SETTING, {**{k: v for k, v in saved.items()
+    query_cache.set_setting(BENCHMARK_SETTING, {**{k: v for k, v in saved.items()
                                             if k not in BENCHMARK_OF.values()}, **entered})
 
 
 def event_names(f: Filters) -> list[str]:
-    df = data.query("event_names", start_date=f.start, end_date=f.end)
+    df = query_cache.query("event_names", start_date=f.start, end_date=f.end)
     return df["event"].tolist()
 
 
@@ -199,7 +199,7 @@ def _event_params(steps: Sequence[str], window: str, by: str, f: Filters) -> dic
     filt, _ = event_filters(f)
     # the whole funnel carries the compare period (same pass); the split shows none
     cmp_start, cmp_end = f.compare if by == "none" and f.compare else (None, None)
-    return {"steps": list(steps), "window_seconds": funnel.parse_duration(window),
+    return {"steps": list(steps), "window_seconds": event_funnel.parse_duration(window),
             "by": None if by == "none" else by, "start_date": f.start, "end_date": f.end,
             "cmp_start_date": cmp_start, "cmp_end_date": cmp_end, **filt}
 
@@ -207,18 +207,18 @@ def _event_params(steps: Sequence[str], window: str, by: str, f: Filters) -> dic
 def event_report(steps: Sequence[str], window: str, by: str, f: Filters) -> pd.DataFrame:
     """Every row of event_funnel.sql for these steps: steps and time to convert, for the
     period and (without a split) the compare period; one cached query for the whole view."""
-    return data.query("event_funnel", **_event_params(steps, window, by, f))
+    return query_cache.query("event_funnel", **_event_params(steps, window, by, f))
 
 
 def event_rows(steps: Sequence[str], window: str, by: str, f: Filters,
                compare: bool = False) -> pd.DataFrame:
     """The step rows of the period, or of the compare period (only without a split)."""
-    return funnel.step_rows(event_report(steps, window, by, f),
+    return event_funnel.step_rows(event_report(steps, window, by, f),
                             "compare" if compare else "current")
 
 
 def event_times(steps: Sequence[str], window: str, f: Filters) -> pd.DataFrame:
-    return funnel.time_rows(event_report(steps, window, "none", f))
+    return event_funnel.time_rows(event_report(steps, window, "none", f))
 
 
 # ---------- display
@@ -241,8 +241,8 @@ def step_cards(frame: pd.DataFrame, labels: Sequence[str], lang: str, *, compare
     cols = st.columns(len(frame))
     for col, row, label in zip(cols, frame.itertuples(index=False), labels, strict=True):
         change = numbers.change(row.users, row.cmp_users) if compare else None
-        col.metric(plain(label), numbers.fmt(row.users, "int", lang, compact_from=kpi.CARD_COMPACT_FROM),
-                   **kpi.delta_args(numbers.fmt_change(change, lang),
+        col.metric(plain(label), numbers.fmt(row.users, "int", lang, compact_from=kpi_cards.CARD_COMPACT_FROM),
+                   **kpi_cards.delta_args(numbers.fmt_change(change, lang),
                                   metrics.delta_color("conversion", session.colour_convention())),
                    border=True)
         if not numbers.is_missing(row.conversion_from_previous):
@@ -301,14 +301,14 @@ def step_pickers(names: list[str], lang: str) -> list[str]:
     """funnel.MAX_STEPS ordered selectboxes (keys fn_steps_1..), seeded once from the link's
     ?fn_steps=a&fn_steps=b...; blanks are skipped.  Returns the steps in order."""
     ss, qp = st.session_state, st.query_params
-    keys = [f"{STEPS_PARAM}_{i + 1}" for i in range(funnel.MAX_STEPS)]
-    default = funnel.default_steps(names, DEFAULT_STEP_COUNT)
+    keys = [f"{STEPS_PARAM}_{i + 1}" for i in range(event_funnel.MAX_STEPS)]
+    default = event_funnel.default_steps(names, DEFAULT_STEP_COUNT)
     if keys[0] not in ss:
         asked = qp.get_all(STEPS_PARAM)
         chosen = default
         if asked:
             unknown = [s for s in asked if s not in names]
-            if unknown or not funnel.MIN_STEPS <= len(asked) <= funnel.MAX_STEPS:
+            if unknown or not event_funnel.MIN_STEPS <= len(asked) <= event_funnel.MAX_STEPS:
                 session.notice(t("notice.bad_param", lang, param=STEPS_PARAM,
                                  value=",".join(asked)))
             else:
@@ -316,7 +316,7 @@ def step_pickers(names: list[str], lang: str) -> list[str]:
         for i, key in enumerate(keys):
             ss[key] = chosen[i] if i < len(chosen) else ""
     options = ["", *names]
-    cols = st.columns(funnel.MAX_STEPS)
+    cols = st.columns(event_funnel.MAX_STEPS)
     for i, (col, key) in enumerate(zip(cols, keys, strict=True)):
         if ss.get(key) not in options:
             ss[key] = ""

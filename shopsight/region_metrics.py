@@ -328,18 +328,22 @@ class RegionTable:
     count_undated_rows: int
 
 
+# the datasets that can feed a region table (regions_sources lists which have rows)
+ORIGIN_QUERIES = {"orders": "regions_orders", "regions": "regions_regions"}
+
+
 def region_table(run: Callable[..., pd.DataFrame], origin: str, params: Mapping,
                  compare_params: Mapping | None, province: str | None = None) -> RegionTable:
     """The region rows of queries/regions_<origin>.sql for a range (and its compare range, as
     cmp_*/change_*). run(name, **params) runs a named query: ui.data.query on the Regions
     page, queries.run in the report, so both show the same figures."""
     level = "city" if province else "province"
-    raw = run(f"regions_{origin}", **params, province=province, undated=True)
+    raw = run(ORIGIN_QUERIES[origin], **params, province=province, undated=True)
     rows = add_metrics(normalise(raw, level, province))
     names = available_metrics(rows)
     previous = None
     if compare_params is not None:
-        before = run(f"regions_{origin}", **compare_params, province=province, undated=False)
+        before = run(ORIGIN_QUERIES[origin], **compare_params, province=province, undated=False)
         previous = add_metrics(normalise(before, level, province))
     rows = with_compare(rows, previous, names)
     has_periods = "count_rows_left_out" in raw and len(raw)

@@ -35,6 +35,7 @@ STEPS = {
 # the 同行平均 rate (conversion from visitors) that applies to a step; shared with the Overview
 BENCHMARK_OF = {"add_to_cart_buyers": "add_to_cart_rate", "paying_buyers": "conversion"}
 SHOP_KINDS = ("traffic", "products")
+STEP_QUERIES = {"traffic": "funnel_steps_traffic", "products": "funnel_steps_products"}
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")
@@ -257,7 +258,7 @@ def shop_sums(run, params: dict) -> tuple[str | None, pd.Series]:
     """The shop funnel's dataset (traffic when it has rows in the range, else products) and
     its sums row (funnel_steps_<kind>, no split); run(name, **params) runs a named query."""
     for kind in SHOP_KINDS:
-        rows = run(f"funnel_steps_{kind}", **params, by=None)
+        rows = run(STEP_QUERIES[kind], **params, by=None)
         if not rows.empty and rows["count_rows"].sum() > 0:
             return kind, rows.iloc[0]
     return None, pd.Series(dtype="object")

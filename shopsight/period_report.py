@@ -10,7 +10,7 @@ runs a named query (ui.data.query on the Report page, queries.run on a connectio
 CLI); KPIs through shopsight.kpis.select, the funnel through funnel.shop_sums/steps_frame,
 sources through sources.table/insights, products through products.prepare/ranked/hot/slow,
 regions through regions.region_table, image tests through abtest.analyze/verdict and
-verdict.explain, inquiries through inquiries.load.  Export: shopsight.report_export.
+verdict.explain, inquiries through inquiries.load.  Export: shopsight.report_files.
 
 Periods: a week is 7 days, a month is the month-long span ending on `end` (a calendar
 month when `end` is a month's last day); the previous period is the one of the same kind
@@ -28,17 +28,17 @@ from datetime import date, timedelta
 import pandas as pd
 
 from shopsight import (
-    abtest,
+    abtest_sentences,
+    abtest_stats,
     currency,
-    funnel,
-    inquiries,
+    event_funnel,
+    inquiry_analysis,
     kpis,
     metrics,
     numbers,
-    products,
-    regions,
-    sources,
-    verdict,
+    region_metrics,
+    sku_ranking,
+    traffic_sources,
 )
 from shopsight.i18n import t
 
@@ -186,7 +186,7 @@ def _change_words(name: str, now: object, before: object) -> str:
     """A rate's change in points (2.94% -> 3.10%: +0.16 pt), anything else relative."""
     if metrics.get(name).fmt != "pct":
         return _signed(_change(now, before))
-    change = sources.change_of(_num(now), _num(before), "pct")
+    change = traffic_sources.change_of(_num(now), _num(before), "pct")
     return numbers.NONE if change is None else numbers.fmt_signed(change, 2, " pt")
 
 
@@ -241,7 +241,7 @@ def kpi_section(run: Run, p: Period, loaded: set[str], lang: str) -> Section | N
                           change=_change_words(n, now[n], before.get(n))))
     said.append(t("rep.say_source", lang, kind=t(f"kind.{k.kind}", lang)))
     charts = []
-    daily = run(f"overview_daily_{k.kind}", **now_p)
+    daily = run(kpis.DAILY_QUERIES[k.kind], **now_p)
     if not daily.empty and "paid_amount" in daily:
         charts.append(Chart(metrics.label("paid_amount", lang),
                             [pd.Timestamp(d).strftime("%m-%d") for d in daily["day"]],
@@ -257,17 +257,17 @@ def _signed_money(v: float, lang: str) -> str:
 
 def funnel_section(run: Run, p: Period, lang: str) -> Section | None:
     now_p, _ = params(p)
-    kind, sums = funnel.shop_sums(run, now_p)
+    kind, sums = event_funnel.shop_sums(run, now_p)
     if kind is None:
         return None
-    frame = funnel.steps_frame(sums, sums)
+    frame = event_funnel.steps_frame(sums, sums)
     if len(frame) < 2:
         return None
     said = []
     first, last = frame.iloc[0], frame.iloc[-1]
 
     def step(column: str) -> str:
-        return t(funnel.STEPS[column], lang)
+        return t(event_funnel.STEPS[column], lang)
 
     overall = _num(last["conversion_from_first"])
     cmp_overall = _num(last["cmp_conversion_from_first"])
@@ -305,7 +305,7 @@ def funnel_section(run: Run, p: Period, lang: str) -> Section | None:
 
 def _sources_table(run: Run, now_p: Mapping) -> pd.DataFrame:
     r = run("sources_by_source", **now_p)
-    return sources.table(r[r["count_rows"] > 0].reset_index(drop=True))
+    return traffic_sources.table(r[r["count_rows"] > 0].reset_index(drop=True))
 
 
 def sources_section(run: Run, p: Period, lang: str) -> Section | None:
@@ -313,7 +313,7 @@ def sources_section(run: Run, p: Period, lang: str) -> Section | None:
     tbl = _sources_table(run, now_p)
     if tbl.empty or not pd.to_numeric(tbl["visitors"]).fillna(0).sum():
         return None
-    said = sources.insights(tbl, lang, has_compare=True, limit=SENTENCES_MAX)
+    said = traffic_sources.insights(tbl, lang, has_compare=True, limit=SENTENCES_MAX)
     if len(said) < 2:
         top = tbl.sort_values("paid_amount", ascending=False, kind="stable").iloc[0]
         said.append(t("rep.say_top_source", lang, source=str(top["source"]),
@@ -346,14 +346,14 @@ def sources_section(run: Run, p: Period, lang: str) -> Section | None:
 def _product_origin(run: Run) -> str | None:
     df = run("products_sources")
     have = set(df.loc[df["count_rows"] > 0, "origin"])
-    return next((o for o in products.ORIGINS if o in have), None)
+    return next((o for o in sku_ranking.ORIGINS if o in have), None)
 
 
 def product_rows(run: Run, origin: str, now_p: Mapping) -> pd.DataFrame:
     """The Products page's ranking rows (product level, its default 滞销 window)."""
     name = "products_ranking" if origin == "products" else "products_ranking_orders"
-    return products.prepare(run(name, **now_p, level="product", slow_days=products.SLOW_DAYS,
-                                cover_days=products.COVER_DAYS))
+    return sku_ranking.prepare(run(name, **now_p, level="product", slow_days=sku_ranking.SLOW_DAYS,
+                                cover_days=sku_ranking.COVER_DAYS))
 
 
 def products_section(run: Run, p: Period, lang: str) -> Section | None:
@@ -362,29 +362,29 @@ def products_section(run: Run, p: Period, lang: str) -> Section | None:
         return None
     now_p, _ = params(p)
     rows = product_rows(run, origin, now_p)
-    in_range = products.in_range(rows)
+    in_range = sku_ranking.in_range(rows)
     total = pd.to_numeric(in_range["paid_amount"], errors="coerce").sum() if len(in_range) else 0
     if in_range.empty or not total:
         return None
-    top = products.ranked(rows, "paid_amount").head(TOP_N)
-    slow = products.slow(rows, origin, products.SLOW_UNITS)
-    classes = products.abc(rows)
+    top = sku_ranking.ranked(rows, "paid_amount").head(TOP_N)
+    slow = sku_ranking.slow(rows, origin, sku_ranking.SLOW_UNITS)
+    classes = sku_ranking.abc(rows)
     said = []
     first = top.iloc[0]
     said.append(t("rep.say_top_product", lang, name=str(first["label"]),
                   amount=metrics.fmt("paid_amount", first["paid_amount"], lang),
                   share=numbers.fmt_pct(metrics.ratio(first["paid_amount"], total), lang)))
-    summary = {s.cls: s for s in products.abc_summary(classes)}
+    summary = {s.cls: s for s in sku_ranking.abc_summary(classes)}
     if "A" in summary:
         said.append(t("rep.say_abc", lang, n=summary["A"].count_items,
                       share=numbers.fmt_pct(summary["A"].share, lang)))
-    said.append(t("rep.say_slow", lang, count=len(slow), days=products.SLOW_DAYS)
-                if len(slow) else t("rep.say_no_slow", lang, days=products.SLOW_DAYS))
+    said.append(t("rep.say_slow", lang, count=len(slow), days=sku_ranking.SLOW_DAYS)
+                if len(slow) else t("rep.say_no_slow", lang, days=sku_ranking.SLOW_DAYS))
     item, amount = t("rep.col_product", lang), metrics.label("paid_amount", lang)
     units = metrics.label("units_sold", lang)
     shown_top = pd.DataFrame({item: top["label"].astype(str), amount: top["paid_amount"],
                               units: top["units_sold"]})
-    slow_units = t("rep.col_units_slow", lang, days=products.SLOW_DAYS)
+    slow_units = t("rep.col_units_slow", lang, days=sku_ranking.SLOW_DAYS)
     shown_slow = pd.DataFrame({item: slow["label"].astype(str).head(TOP_N),
                                slow_units: slow["units_slow"].head(TOP_N),
                                amount: slow["paid_amount"].head(TOP_N)})
@@ -407,14 +407,14 @@ def regions_section(run: Run, p: Period, lang: str) -> Section | None:
     if origin is None:
         return None
     now_p, before_p = params(p)
-    rt = regions.region_table(run, origin, now_p, before_p)
-    total = regions.totals(rt.rows).get("paid_amount") or 0
+    rt = region_metrics.region_table(run, origin, now_p, before_p)
+    total = region_metrics.totals(rt.rows).get("paid_amount") or 0
     if rt.rows.empty or not total:
         return None
-    ranked = regions.ranked(rt.rows, "paid_amount")
-    named = ranked[ranked["status"] != regions.UNKNOWN].head(TOP_N)
+    ranked = region_metrics.ranked(rt.rows, "paid_amount")
+    named = ranked[ranked["status"] != region_metrics.UNKNOWN].head(TOP_N)
     said = []
-    share = regions.top_share(rt.rows, "paid_amount")
+    share = region_metrics.top_share(rt.rows, "paid_amount")
     if share:
         said.append(t("rep.say_top_regions", lang, n=share[0],
                       share=numbers.fmt_pct(share[1], lang)))
@@ -428,7 +428,7 @@ def regions_section(run: Run, p: Period, lang: str) -> Section | None:
     name, amount = t("rep.col_province", lang), metrics.label("paid_amount", lang)
     share_col, change = t("rep.col_share", lang), t("rep.col_change", lang)
     shown = pd.DataFrame({name: named["name"].astype(str), amount: named["paid_amount"],
-                          share_col: named[regions.SHARE],
+                          share_col: named[region_metrics.SHARE],
                           change: named["change_paid_amount"]})
     chart = Chart(amount, list(shown[name]), [_num(v) for v in named["paid_amount"]], "money")
     figures = {f"paid_{n}": _num(v) for n, v in zip(named["name"], named["paid_amount"],
@@ -454,9 +454,9 @@ def image_tests_section(run: Run, p: Period, lang: str,
         if NAME_COLUMN in columns.get("image_tests", ()):
             df = run("abtest_variant_names", test_id=test)
             names = dict(zip(df["variant"], df["variant_name"], strict=True))
-        result = abtest.analyze(totals)
-        v = abtest.verdict(result, daily)
-        said_test = verdict.explain(v, lang, names=names or None, days=result.days,
+        result = abtest_stats.analyze(totals)
+        v = abtest_stats.verdict(result, daily)
+        said_test = abtest_sentences.explain(v, lang, names=names or None, days=result.days,
                                     srm_p_value=result.srm_p_value)
         said.append(t("rep.say_test", lang, test=test, headline=said_test.headline))
         shown_variant = v.get("variant")
@@ -496,16 +496,16 @@ def _verdict_label(status: str, lang: str) -> str:
 
 def inquiries_section(run: Run, p: Period, lang: str) -> Section | None:
     now_p, before_p = params(p)
-    q = inquiries.load(run, now_p, before_p)
+    q = inquiry_analysis.load(run, now_p, before_p)
     if q.empty:
         return None
-    said = inquiries.sentences(q, lang, period_word=_prev_word(p, lang))
+    said = inquiry_analysis.sentences(q, lang, period_word=_prev_word(p, lang))
     tables = []
     for dim in ("channel", "customer_type", "province"):
         rows = q.by(dim)
         title = t(f"inq.col_{dim}", lang)
         frame = pd.DataFrame({
-            title: [inquiries.value_label(v, lang) for v in rows["value"]],
+            title: [inquiry_analysis.value_label(v, lang) for v in rows["value"]],
             metrics.label("inquiries", lang): rows["count_inquiries"],
             metrics.label("closed_inquiries", lang): rows["count_closed"],
             metrics.label("close_rate", lang): rows["close_rate"],
@@ -520,7 +520,7 @@ def inquiries_section(run: Run, p: Period, lang: str) -> Section | None:
         reason, count = t("inq.col_reason", lang), metrics.label("inquiries", lang)
         share, cum = t("rep.col_share", lang), t("inq.cum_share", lang)
         tables.append(Table("inq_reasons", pd.DataFrame({
-            reason: [inquiries.value_label(r, lang) for r in q.reasons["reason"]],
+            reason: [inquiry_analysis.value_label(r, lang) for r in q.reasons["reason"]],
             count: q.reasons["count_inquiries"], share: q.reasons["share"],
             cum: q.reasons["cum_share"]}), {reason: "text", count: "int", share: "pct",
                                              cum: "pct"}))
@@ -532,13 +532,13 @@ def inquiries_section(run: Run, p: Period, lang: str) -> Section | None:
             cols["date"]: [pd.Timestamp(d).date() for d in shown["date"]],
             cols["age_days"]: shown["age_days"],
             cols["customer_id"]: shown["customer_id"].astype(str),
-            cols["channel"]: [inquiries.value_label(v, lang) for v in shown["channel"]],
-            cols["follow_up"]: [inquiries.value_label(v, lang) for v in shown["follow_up"]]}),
+            cols["channel"]: [inquiry_analysis.value_label(v, lang) for v in shown["channel"]],
+            cols["follow_up"]: [inquiry_analysis.value_label(v, lang) for v in shown["follow_up"]]}),
             {cols["date"]: "date", cols["age_days"]: "int", cols["customer_id"]: "text",
              cols["channel"]: "text", cols["follow_up"]: "text"}))
     channels = q.by("channel")
     chart = Chart(metrics.label("close_rate", lang),
-                  [inquiries.value_label(v, lang) for v in channels["value"]],
+                  [inquiry_analysis.value_label(v, lang) for v in channels["value"]],
                   [_num(v) for v in channels["close_rate"]], "pct")
     figures = {**q.values(), "count_open": float(len(q.open))}
     return Section("inquiries", t("rep.sec_inquiries", lang), said, tables, [chart], figures)
