@@ -36,10 +36,18 @@ def page_groups(lang: str) -> dict[str, list]:
         t("nav.group_reports", lang): REPORT_PAGES,
     }
     pages = {
-        name: [st.Page(path, title=t(title, lang), icon=icon, default=path == DEFAULT_PAGE,
-                       url_path="" if path == DEFAULT_PAGE else None)
-               for path, title, icon in entries]
-        for name, entries in groups.items() if entries
+        name: [
+            st.Page(
+                path,
+                title=t(title, lang),
+                icon=icon,
+                default=path == DEFAULT_PAGE,
+                url_path="" if path == DEFAULT_PAGE else None,
+            )
+            for path, title, icon in entries
+        ]
+        for name, entries in groups.items()
+        if entries
     }
     files = [path for entries in groups.values() for path, _, _ in entries]
     hidden = routes.hidden_pages(DEFAULT_PAGE, files, t("nav.overview", lang))
@@ -52,8 +60,9 @@ def page_groups(lang: str) -> dict[str, list]:
 # page list is registered first, hidden until then, so the address's page (/sources)
 # is still the one shown after signing in.
 ws_id = session.link_id()
-nav = st.navigation(page_groups(session.lang()),
-                    position="sidebar" if auth.lets_in(ws_id) else "hidden")
+nav = st.navigation(
+    page_groups(session.lang()), position="sidebar" if auth.lets_in(ws_id) else "hidden"
+)
 session.open_link(ws_id, auth.workspace_from_link(ws_id))
 
 routes.say_if_lost(session.lang())

@@ -136,13 +136,19 @@ def sequential_engine(daily: pd.DataFrame) -> tuple[abtest_stats.SeqBatch, abtes
     return abtest_stats.sequential(daily), abtest_stats.sequential(per_click(daily))
 
 
-def naive_sequential(daily: pd.DataFrame, alpha: float = abtest_stats.ALPHA,
-                     tau: float = abtest_stats.SEQ_TAU) -> dict:
+def naive_sequential(
+    daily: pd.DataFrame, alpha: float = abtest_stats.ALPHA, tau: float = abtest_stats.SEQ_TAU
+) -> dict:
     """The sequential analysis of one metric written as plain loops (control = "v0")."""
     counts: dict = {}
-    for t, v, d, n, x in zip(daily["test_id"].tolist(), daily["variant"].tolist(),
-                             daily["date"].tolist(), daily["impressions"].tolist(),
-                             daily["clicks"].tolist(), strict=True):
+    for t, v, d, n, x in zip(
+        daily["test_id"].tolist(),
+        daily["variant"].tolist(),
+        daily["date"].tolist(),
+        daily["impressions"].tolist(),
+        daily["clicks"].tolist(),
+        strict=True,
+    ):
         counts.setdefault(t, {}).setdefault(v, {})[d] = (n, x)
     out = {}
     for t, arms in counts.items():
@@ -164,7 +170,10 @@ def naive_sequential(daily: pd.DataFrame, alpha: float = abtest_stats.ALPHA,
             theta = {}
             for v in others:
                 n, x = cum[v]
-                if min(n, nc) < abtest_stats.MIN_IMPRESSIONS or min(x, xc) < abtest_stats.MIN_CLICKS:
+                if (
+                    min(n, nc) < abtest_stats.MIN_IMPRESSIONS
+                    or min(x, xc) < abtest_stats.MIN_CLICKS
+                ):
                     continue
                 th = math.log(x / n) - math.log(xc / nc)
                 var = 1 / x - 1 / n + 1 / xc - 1 / nc
@@ -185,15 +194,23 @@ def naive_sequential(daily: pd.DataFrame, alpha: float = abtest_stats.ALPHA,
             for rank, v in enumerate(order):
                 running = max(running, min(1.0, (len(others) - rank) * p[v]))
                 holm[v] = running
-        out[t] = {v: {"p_value_holm": holm[v], "cs_low": math.expm1(lo[v]),
-                      "decided_day": (decided[v] or (None,))[0]} for v in others}
+        out[t] = {
+            v: {
+                "p_value_holm": holm[v],
+                "cs_low": math.expm1(lo[v]),
+                "decided_day": (decided[v] or (None,))[0],
+            }
+            for v in others
+        }
     return out
 
 
 def sequential_main(args) -> None:
     daily = make_daily(args.tests, args.variants, args.days)
-    print(f"{args.tests} tests x {args.variants} variants x {args.days} days = {len(daily):,} rows,"
-          " CTR and conversion after the click")
+    print(
+        f"{args.tests} tests x {args.variants} variants x {args.days} days = {len(daily):,} rows,"
+        " CTR and conversion after the click"
+    )
     sequential_engine(daily.head(args.variants * args.days))  # warm-up
 
     t0, c0 = time.perf_counter(), time.process_time()
@@ -208,7 +225,11 @@ def sequential_main(args) -> None:
     for batch, ref in zip(batches, refs, strict=True):
         v = batch.variants.loc[~batch.variants["is_control"]]
         for test_id, variant, p, cs, day in zip(
-            v["test_id"], v["variant"], v["p_value_holm"], v["cs_low"], v["decided_day"],
+            v["test_id"],
+            v["variant"],
+            v["p_value_holm"],
+            v["cs_low"],
+            v["decided_day"],
             strict=True,
         ):
             r = ref[test_id][variant]
@@ -221,9 +242,11 @@ def sequential_main(args) -> None:
     print(f"abtest.sequential, 2 calls {t_engine:8.3f}s {c_engine:8.3f}s")
     print(f"plain Python loop          {t_naive:8.3f}s {c_naive:8.3f}s")
     print(f"ratio loop / engine        {t_naive / t_engine:8.1f}x {c_naive / c_engine:8.1f}x")
-    print(f"max |difference|: Holm p {worst_p:.1e}, CS low {worst_cs:.1e}; decision days "
-          f"{'identical' if same_day else 'DIFFER'}; decided variants CTR {decided[0]}, "
-          f"conversion {decided[1]}")
+    print(
+        f"max |difference|: Holm p {worst_p:.1e}, CS low {worst_cs:.1e}; decision days "
+        f"{'identical' if same_day else 'DIFFER'}; decided variants CTR {decided[0]}, "
+        f"conversion {decided[1]}"
+    )
 
 
 def main() -> None:

@@ -71,25 +71,35 @@ def naive_sql(name: str) -> str:
 
 # ------------------------------------------------------------------ pandas
 
+
 def pandas_orders(lines: pd.DataFrame) -> pd.DataFrame:
     """Paid lines with a buyer, summed per order: buyer_id, day, paid, first_paid_day."""
     paid = lines[lines["paid"] & lines["buyer_id"].notna()]
-    orders = (paid.groupby(["order_id", "buyer_id"], sort=False, observed=True)
-              .agg(day=("order_time", "min"), paid=("paid_amount", "sum")).reset_index())
+    orders = (
+        paid.groupby(["order_id", "buyer_id"], sort=False, observed=True)
+        .agg(day=("order_time", "min"), paid=("paid_amount", "sum"))
+        .reset_index()
+    )
     orders["day"] = orders["day"].dt.normalize()
-    orders["first_paid_day"] = orders.groupby("buyer_id", sort=False, observed=True)["day"].transform("min")
+    orders["first_paid_day"] = orders.groupby("buyer_id", sort=False, observed=True)[
+        "day"
+    ].transform("min")
     return orders
 
 
 def pandas_cohorts(lines: pd.DataFrame, start: date, end: date) -> dict:
     o = pandas_orders(lines)
     s, e = pd.Timestamp(start), pd.Timestamp(end)
-    sel = o[(o["day"] >= s) & (o["day"] <= e) & (o["first_paid_day"] >= s) & (o["first_paid_day"] <= e)]
-    act = pd.DataFrame({
-        "buyer_id": sel["buyer_id"],
-        "cohort": sel["first_paid_day"].dt.year * 12 + sel["first_paid_day"].dt.month - 1,
-        "month": sel["day"].dt.year * 12 + sel["day"].dt.month - 1,
-    }).drop_duplicates()
+    sel = o[
+        (o["day"] >= s) & (o["day"] <= e) & (o["first_paid_day"] >= s) & (o["first_paid_day"] <= e)
+    ]
+    act = pd.DataFrame(
+        {
+            "buyer_id": sel["buyer_id"],
+            "cohort": sel["first_paid_day"].dt.year * 12 + sel["first_paid_day"].dt.month - 1,
+            "month": sel["day"].dt.year * 12 + sel["day"].dt.month - 1,
+        }
+    ).drop_duplicates()
     members = act.loc[act["cohort"] == act["month"], "buyer_id"].unique()
     act = act[act["buyer_id"].isin(members)]
     counts = act.groupby([act["cohort"], act["month"] - act["cohort"]]).size()
@@ -99,8 +109,11 @@ def pandas_cohorts(lines: pd.DataFrame, start: date, end: date) -> dict:
 def pandas_rfm(lines: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     o = pandas_orders(lines)
     o = o[(o["day"] >= pd.Timestamp(start)) & (o["day"] <= pd.Timestamp(end))]
-    b = o.groupby("buyer_id", sort=False, observed=True).agg(
-        last=("day", "max"), frequency=("day", "size"), monetary=("paid", "sum")).reset_index()
+    b = (
+        o.groupby("buyer_id", sort=False, observed=True)
+        .agg(last=("day", "max"), frequency=("day", "size"), monetary=("paid", "sum"))
+        .reset_index()
+    )
     recency = (pd.Timestamp(end) - b["last"]).dt.days.to_numpy()
     monetary = b["monetary"].to_numpy()
     r_cuts, m_cuts = np.quantile(recency, QUARTILES), np.quantile(monetary, QUARTILES)
@@ -110,20 +123,34 @@ def pandas_rfm(lines: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     r_hi, f_hi, m_hi = r >= 4, f >= 2, m >= 4
     b["segment"] = np.select(
         [r_hi & f_hi & m_hi, r_hi & f_hi, r_hi & m_hi, r_hi, f_hi, m_hi],
-        ["champions", "loyal", "promising", "new", "at_risk", "win_back"], "lost")
+        ["champions", "loyal", "promising", "new", "at_risk", "win_back"],
+        "lost",
+    )
     b["recency_days"] = recency
     b = b.sort_values(["monetary", "buyer_id"], ascending=[False, True])
-    return b.groupby("segment").agg(
-        buyers=("buyer_id", "size"), orders=("frequency", "sum"), paid_amount=("monetary", "sum"),
-        avg_recency_days=("recency_days", "mean"), avg_frequency=("frequency", "mean"),
-        avg_monetary=("monetary", "mean"), buyer_ids=("buyer_id", list)).reset_index()
+    return (
+        b.groupby("segment")
+        .agg(
+            buyers=("buyer_id", "size"),
+            orders=("frequency", "sum"),
+            paid_amount=("monetary", "sum"),
+            avg_recency_days=("recency_days", "mean"),
+            avg_frequency=("frequency", "mean"),
+            avg_monetary=("monetary", "mean"),
+            buyer_ids=("buyer_id", list),
+        )
+        .reset_index()
+    )
 
 
 # ------------------------------------------------------------------ checks
 
+
 def cohort_dict(df: pd.DataFrame) -> dict:
-    return {(pd.Timestamp(c).date(), int(k)): int(n)
-            for c, k, n in zip(df["cohort"], df["month_offset"], df["buyers"], strict=True)}
+    return {
+        (pd.Timestamp(c).date(), int(k)): int(n)
+        for c, k, n in zip(df["cohort"], df["month_offset"], df["buyers"], strict=True)
+    }
 
 
 def check(question: str, app_out, pd_out) -> str:
@@ -140,8 +167,16 @@ def page_view(con, last: date, runs: int) -> None:
     from shopsight import forecast
 
     start = last - timedelta(days=29)
-    params = {"start": start, "end": last, "src": None, "dev": None, "prov": None,
-              "plat": None, "cur": None, "grain": "week"}
+    params = {
+        "start": start,
+        "end": last,
+        "src": None,
+        "dev": None,
+        "prov": None,
+        "plat": None,
+        "cur": None,
+        "grain": "week",
+    }
     before = {**params, "start": start - timedelta(days=30), "end": start - timedelta(days=1)}
     steps = [
         ("customers_summary", lambda: queries.run(con, "customers_summary", **params)),
@@ -149,11 +184,17 @@ def page_view(con, last: date, runs: int) -> None:
         ("customers_trend", lambda: queries.run(con, "customers_trend", **params)),
         ("customers_cohorts", lambda: queries.run(con, "customers_cohorts", **params)),
         ("customers_rfm", lambda: queries.run(con, "customers_rfm", **params)),
-        ("customers_daily + signals", lambda: (
-            queries.run(con, "customers_daily", **params),
-            queries.run(con, "customers_signals", end=last, src=None, dev=None))),
-        ("forecast (fits, backtest)", lambda: forecast.from_workspace(con, "paid_amount", 30,
-                                                                      end=last)),
+        (
+            "customers_daily + signals",
+            lambda: (
+                queries.run(con, "customers_daily", **params),
+                queries.run(con, "customers_signals", end=last, src=None, dev=None),
+            ),
+        ),
+        (
+            "forecast (fits, backtest)",
+            lambda: forecast.from_workspace(con, "paid_amount", 30, end=last),
+        ),
     ]
     print(f"page view, last 30 days ({start} ~ {last}):")
     total_w = total_c = 0.0
@@ -169,8 +210,11 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--out", type=Path, default=datagen.OUT)
-    ap.add_argument("--page-only", action="store_true",
-                    help="only the page's default view (its queries and the forecast)")
+    ap.add_argument(
+        "--page-only",
+        action="store_true",
+        help="only the page's default view (its queries and the forecast)",
+    )
     args = ap.parse_args()
 
     ws_dir = datagen.ensure(args.rows, out=args.out)
@@ -181,8 +225,10 @@ def main() -> None:
     first = app_con.execute(f"select min(day) from {ROLLUP}").fetchone()[0]
     n_lines = app_con.execute("select count(*) from orders").fetchone()[0]
     n_orders = app_con.execute(f"select count(*) from {ROLLUP}").fetchone()[0]
-    print(f"{n_lines:,} order lines, {n_orders:,} paid orders in {ROLLUP}; "
-          f"load average {load_average()}")
+    print(
+        f"{n_lines:,} order lines, {n_orders:,} paid orders in {ROLLUP}; "
+        f"load average {load_average()}"
+    )
 
     page_view(app_con, last, args.runs)
     if args.page_only:
@@ -195,28 +241,43 @@ def main() -> None:
     t0 = time.perf_counter()
     lines = app_con.execute(
         "select order_id, buyer_id, order_time, paid, paid_amount::double as paid_amount "
-        "from orders").to_arrow_table()
+        "from orders"
+    ).to_arrow_table()
     lines = lines.to_pandas()  # text as pandas' default (pyarrow-backed) str dtype
     print(f"pandas: {len(lines):,} lines loaded untimed in {time.perf_counter() - t0:.1f} s\n")
 
     views = {"90 days": (first, last), "last 30 days": (last - timedelta(days=29), last)}
-    print(f"{'question':<10}{'range':<14}{'app s':>8}{'cpu':>7}{'naive s':>9}{'cpu':>7}"
-          f"{'pandas s':>10}{'cpu':>7}{'pandas/app':>12}{'naive/app':>11}  check")
+    print(
+        f"{'question':<10}{'range':<14}{'app s':>8}{'cpu':>7}{'naive s':>9}{'cpu':>7}"
+        f"{'pandas s':>10}{'cpu':>7}{'pandas/app':>12}{'naive/app':>11}  check"
+    )
     for label, (start, end) in views.items():
-        params = {"start": start, "end": end, "src": None, "dev": None, "prov": None,
-                  "plat": None, "cur": None}
-        for question, name, pandas_fn in (("cohorts", "customers_cohorts", pandas_cohorts),
-                                          ("rfm", "customers_rfm", pandas_rfm)):
+        params = {
+            "start": start,
+            "end": end,
+            "src": None,
+            "dev": None,
+            "prov": None,
+            "plat": None,
+            "cur": None,
+        }
+        for question, name, pandas_fn in (
+            ("cohorts", "customers_cohorts", pandas_cohorts),
+            ("rfm", "customers_rfm", pandas_rfm),
+        ):
             app = timed(lambda n=name, p=params: queries.run(app_con, n, **p), args.runs)
             naive_text = naive_sql(name)
             bound = queries.bind(name, params)
             naive = timed(lambda t=naive_text, b=bound: bare.execute(t, b).fetchall(), args.runs)
-            pd_run = timed(lambda f=pandas_fn, s=start, e=end: f(lines, s, e),
-                           max(1, args.runs // 2))
-            print(f"{question:<10}{label:<14}{app[0]:>8.3f}{app[1]:>7.2f}{naive[0]:>9.3f}"
-                  f"{naive[1]:>7.2f}{pd_run[0]:>10.3f}{pd_run[1]:>7.2f}"
-                  f"{pd_run[0] / app[0]:>11.1f}x{naive[0] / app[0]:>10.1f}x  "
-                  f"{check(question, app[2], pd_run[2])}")
+            pd_run = timed(
+                lambda f=pandas_fn, s=start, e=end: f(lines, s, e), max(1, args.runs // 2)
+            )
+            print(
+                f"{question:<10}{label:<14}{app[0]:>8.3f}{app[1]:>7.2f}{naive[0]:>9.3f}"
+                f"{naive[1]:>7.2f}{pd_run[0]:>10.3f}{pd_run[1]:>7.2f}"
+                f"{pd_run[0] / app[0]:>11.1f}x{naive[0] / app[0]:>10.1f}x  "
+                f"{check(question, app[2], pd_run[2])}"
+            )
     print(f"\nload average {load_average()}")
 
 

@@ -69,34 +69,108 @@ DEVICES = ("无线", "PC")
 PC_SHARE = 0.08
 # provincial units by weight of a typical Taobao clothing shop; the rest share what is left
 PROVINCE_WEIGHTS = {
-    "广东省": 13.0, "浙江省": 10.5, "江苏省": 10.0, "山东省": 6.5, "上海市": 5.2, "河南省": 5.0,
-    "北京市": 4.6, "四川省": 4.5, "福建省": 4.4, "湖北省": 3.8, "河北省": 3.7, "湖南省": 3.5,
-    "安徽省": 3.4, "辽宁省": 2.4, "陕西省": 2.2, "江西省": 2.2, "广西壮族自治区": 2.1,
-    "重庆市": 2.0, "云南省": 1.8, "天津市": 1.6, "山西省": 1.6, "黑龙江省": 1.4, "贵州省": 1.3,
-    "吉林省": 1.1, "内蒙古自治区": 1.0, "新疆维吾尔自治区": 0.8, "甘肃省": 0.8, "海南省": 0.7,
-    "宁夏回族自治区": 0.35, "青海省": 0.22, "西藏自治区": 0.1, "香港特别行政区": 0.15,
-    "澳门特别行政区": 0.03, "台湾省": 0.05,
+    "广东省": 13.0,
+    "浙江省": 10.5,
+    "江苏省": 10.0,
+    "山东省": 6.5,
+    "上海市": 5.2,
+    "河南省": 5.0,
+    "北京市": 4.6,
+    "四川省": 4.5,
+    "福建省": 4.4,
+    "湖北省": 3.8,
+    "河北省": 3.7,
+    "湖南省": 3.5,
+    "安徽省": 3.4,
+    "辽宁省": 2.4,
+    "陕西省": 2.2,
+    "江西省": 2.2,
+    "广西壮族自治区": 2.1,
+    "重庆市": 2.0,
+    "云南省": 1.8,
+    "天津市": 1.6,
+    "山西省": 1.6,
+    "黑龙江省": 1.4,
+    "贵州省": 1.3,
+    "吉林省": 1.1,
+    "内蒙古自治区": 1.0,
+    "新疆维吾尔自治区": 0.8,
+    "甘肃省": 0.8,
+    "海南省": 0.7,
+    "宁夏回族自治区": 0.35,
+    "青海省": 0.22,
+    "西藏自治区": 0.1,
+    "香港特别行政区": 0.15,
+    "澳门特别行政区": 0.03,
+    "台湾省": 0.05,
 }
 CATEGORIES = ("T恤", "卫衣", "衬衫", "休闲裤", "牛仔裤", "夹克", "羽绒服", "毛衣", "连衣裙", "配饰")
-STYLES = ("纯棉", "宽松", "修身", "加绒", "oversize", "复古", "基础款", "情侣", "商务", "国潮",
-          "轻薄", "加厚", "速干", "水洗", "刺绣", "印花")
+STYLES = (
+    "纯棉",
+    "宽松",
+    "修身",
+    "加绒",
+    "oversize",
+    "复古",
+    "基础款",
+    "情侣",
+    "商务",
+    "国潮",
+    "轻薄",
+    "加厚",
+    "速干",
+    "水洗",
+    "刺绣",
+    "印花",
+)
 COLORS = ("黑色", "白色", "灰色", "藏青", "卡其", "米白", "酒红", "军绿")
 SIZES = ("S", "M", "L", "XL", "2XL", "3XL")
-HOURS = np.array([2.6, 1.2, .6, .3, .25, .3, .6, 1.2, 2.2, 3.2, 3.9, 4.1, 3.9, 3.6, 3.5, 3.4,
-                  3.3, 3.4, 3.7, 4.3, 5.3, 5.9, 5.6, 4.2])
+HOURS = np.array(
+    [
+        2.6,
+        1.2,
+        0.6,
+        0.3,
+        0.25,
+        0.3,
+        0.6,
+        1.2,
+        2.2,
+        3.2,
+        3.9,
+        4.1,
+        3.9,
+        3.6,
+        3.5,
+        3.4,
+        3.3,
+        3.4,
+        3.7,
+        4.3,
+        5.3,
+        5.9,
+        5.6,
+        4.2,
+    ]
+)
 PAID_STATUSES = ("交易成功", "卖家已发货，等待买家确认", "买家已付款,等待卖家发货")
 UNPAID_STATUSES = ("等待买家付款", "交易关闭")
 EVENTS = ("浏览商品", "搜索", "收藏商品", "加入购物车", "提交订单", "支付成功")
-TESTS = (("主图测试-羽绒服", 3, (0.021, 0.026, 0.019)), ("主图测试-卫衣", 2, (0.030, 0.031)),
-         ("主图测试-T恤", 4, (0.018, 0.024, 0.020, 0.022)))
+TESTS = (
+    ("主图测试-羽绒服", 3, (0.021, 0.026, 0.019)),
+    ("主图测试-卫衣", 2, (0.030, 0.031)),
+    ("主图测试-T恤", 4, (0.018, 0.024, 0.020, 0.022)),
+)
 
 
 def cache_key(buyers: int = BUYERS, seed: int = SEED) -> str:
     """Changes with VERSION (bump it when the data changes), the schema, the rollups and
     the parameters."""
     h = hashlib.sha1(f"{VERSION}/{buyers}/{seed}".encode())
-    for path in [ROOT / "shopsight" / "schema.py",
-                 *sorted((ROOT / "queries").glob("rollup_*.sql"))]:
+    for path in [
+        ROOT / "shopsight" / "schema.py",
+        *sorted((ROOT / "queries").glob("rollup_*.sql")),
+    ]:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:10]
@@ -115,7 +189,9 @@ def workspace_path(rows: int, out: Path = OUT, buyers: int = BUYERS, seed: int =
 
 
 def _dict(indices: np.ndarray, values) -> pa.DictionaryArray:
-    return pa.DictionaryArray.from_arrays(pa.array(indices.astype(np.int32)), pa.array(list(values)))
+    return pa.DictionaryArray.from_arrays(
+        pa.array(indices.astype(np.int32)), pa.array(list(values))
+    )
 
 
 def _ids(prefix: str, numbers: np.ndarray) -> pa.Array:
@@ -129,10 +205,13 @@ def _weights(w: np.ndarray) -> np.ndarray:
 def catalogue(rng: np.random.Generator) -> dict[str, np.ndarray | list]:
     """~2k SKUs of 500 products: ids, names, category, price and popularity per SKU."""
     cat = rng.integers(0, len(CATEGORIES), PRODUCTS)
-    names = [f"{STYLES[rng.integers(len(STYLES))]}{STYLES[rng.integers(len(STYLES))]}"
-             f"{CATEGORIES[c]} {i:03d}款" for i, c in enumerate(cat)]
+    names = [
+        f"{STYLES[rng.integers(len(STYLES))]}{STYLES[rng.integers(len(STYLES))]}"
+        f"{CATEGORIES[c]} {i:03d}款"
+        for i, c in enumerate(cat)
+    ]
     base_price = np.round(rng.lognormal(np.log(159), 0.55, PRODUCTS), 0) + 0.9
-    n_skus = rng.choice([2, 3, 4, 5, 6], PRODUCTS, p=[.2, .25, .25, .15, .15])
+    n_skus = rng.choice([2, 3, 4, 5, 6], PRODUCTS, p=[0.2, 0.25, 0.25, 0.15, 0.15])
     product_of = np.repeat(np.arange(PRODUCTS), n_skus)
     n = len(product_of)
     color = rng.integers(0, len(COLORS), n)
@@ -160,15 +239,18 @@ def day_weights() -> np.ndarray:
     return _weights(w)
 
 
-def orders_table(rows: int, rng: np.random.Generator, cat: dict,
-                 buyers: int) -> tuple[pa.Table, dict[str, np.ndarray]]:
+def orders_table(
+    rows: int, rng: np.random.Generator, cat: dict, buyers: int
+) -> tuple[pa.Table, dict[str, np.ndarray]]:
     """The order lines, and per order (first line, time, buyer, ...) for the events."""
     # buyers: home province and city, preferred device; a few buy very often
     prov_names = list(PROVINCE_WEIGHTS)
     cities = cities_by_province()
     city_names = [c for p in prov_names for c in cities[p]]
     city_start = np.cumsum([0] + [len(cities[p]) for p in prov_names])
-    buyer_prov = rng.choice(len(prov_names), buyers, p=_weights(np.array(list(PROVINCE_WEIGHTS.values()))))
+    buyer_prov = rng.choice(
+        len(prov_names), buyers, p=_weights(np.array(list(PROVINCE_WEIGHTS.values())))
+    )
     n_cities = np.diff(city_start)[buyer_prov]
     # the capital (first city) is most common: a geometric-ish pick inside the province
     buyer_city = city_start[buyer_prov] + np.minimum(rng.geometric(0.35, buyers) - 1, n_cities - 1)
@@ -176,7 +258,7 @@ def orders_table(rows: int, rng: np.random.Generator, cat: dict,
     buyer_w = _weights(rng.pareto(1.6, buyers) + 1.0)
 
     # orders of 1-4 lines, exactly `rows` lines
-    lines_per = rng.choice([1, 2, 3, 4], int(rows / 1.25) + 64, p=[.74, .17, .06, .03])
+    lines_per = rng.choice([1, 2, 3, 4], int(rows / 1.25) + 64, p=[0.74, 0.17, 0.06, 0.03])
     ends = np.cumsum(lines_per)
     n_orders = int(np.searchsorted(ends, rows) + 1)
     lines_per = lines_per[:n_orders]
@@ -184,7 +266,9 @@ def orders_table(rows: int, rng: np.random.Generator, cat: dict,
 
     day = np.sort(rng.choice(DAYS, n_orders, p=day_weights()))
     second = rng.choice(24, n_orders, p=_weights(HOURS)) * 3600 + rng.integers(0, 3600, n_orders)
-    order_time = (np.datetime64(START.isoformat(), "s") + (day * 86400 + second).astype("timedelta64[s]"))
+    order_time = np.datetime64(START.isoformat(), "s") + (day * 86400 + second).astype(
+        "timedelta64[s]"
+    )
     order_time.sort()  # an export is in time order; so are the order ids below
     buyer = rng.choice(buyers, n_orders, p=buyer_w)
     pc = np.where(rng.random(n_orders) < 0.9, buyer_pc[buyer], ~buyer_pc[buyer])
@@ -192,36 +276,48 @@ def orders_table(rows: int, rng: np.random.Generator, cat: dict,
     src_pc = rng.choice(len(SOURCES), n_orders, p=_weights(np.array([s[2] for s in SOURCES])))
     source = np.where(pc, src_pc, src_mobile)
     unpaid = rng.random(n_orders) < 0.08
-    status = np.where(unpaid, len(PAID_STATUSES) + rng.choice(2, n_orders, p=[.4, .6]),
-                      rng.choice(len(PAID_STATUSES), n_orders, p=[.85, .10, .05]))
-    discount = rng.choice([1.0, 0.95, 0.9, 0.85], n_orders, p=[.5, .2, .2, .1])
+    status = np.where(
+        unpaid,
+        len(PAID_STATUSES) + rng.choice(2, n_orders, p=[0.4, 0.6]),
+        rng.choice(len(PAID_STATUSES), n_orders, p=[0.85, 0.10, 0.05]),
+    )
+    discount = rng.choice([1.0, 0.95, 0.9, 0.85], n_orders, p=[0.5, 0.2, 0.2, 0.1])
 
     o = np.repeat(np.arange(n_orders), lines_per)  # order of each line
     sku = rng.choice(len(cat["sku_id"]), rows, p=cat["popularity"])
-    qty = rng.choice([1, 2, 3], rows, p=[.86, .10, .04])
+    qty = rng.choice([1, 2, 3], rows, p=[0.86, 0.10, 0.04])
     paid = np.where(unpaid[o], 0.0, np.round(cat["price"][sku] * qty * discount[o], 2))
     refunded = (rng.random(rows) < 0.06) & ~unpaid[o]
     refund = np.where(refunded, np.where(rng.random(rows) < 0.7, paid, np.round(paid / 2, 2)), 0.0)
     product = cat["product_of"][sku]
     first_line = np.r_[0, np.cumsum(lines_per)[:-1]]
-    per_order = {"time": order_time.astype(np.int64), "buyer": buyer, "pc": pc, "source": source,
-                 "province": buyer_prov[buyer], "paid": ~unpaid, "product": product[first_line]}
-    table = pa.table({
-        "order_id": _ids("", 3_100_000_000_000_000_000 // 1000 + np.arange(n_orders)[o] * 37),
-        "order_time": pa.array(order_time[o]),
-        "buyer_id": _dict(buyer[o], [f"tb{1000003 * i % 99999989:08d}" for i in range(buyers)]),
-        "product_id": _dict(product, cat["product_id"]),
-        "product_name": _dict(product, cat["product_name"]),
-        "sku_id": _dict(sku, cat["sku_id"]),
-        "quantity": qty.astype(np.int64),
-        "paid_amount": paid,
-        "refund_amount": refund,
-        "status": _dict(status[o], PAID_STATUSES + UNPAID_STATUSES),
-        "province": _dict(buyer_prov[buyer[o]], prov_names),
-        "city": _dict(buyer_city[buyer[o]], city_names),
-        "source": _dict(source[o], [s[0] for s in SOURCES]),
-        "device": _dict(pc[o].astype(np.int8), DEVICES),
-    })
+    per_order = {
+        "time": order_time.astype(np.int64),
+        "buyer": buyer,
+        "pc": pc,
+        "source": source,
+        "province": buyer_prov[buyer],
+        "paid": ~unpaid,
+        "product": product[first_line],
+    }
+    table = pa.table(
+        {
+            "order_id": _ids("", 3_100_000_000_000_000_000 // 1000 + np.arange(n_orders)[o] * 37),
+            "order_time": pa.array(order_time[o]),
+            "buyer_id": _dict(buyer[o], [f"tb{1000003 * i % 99999989:08d}" for i in range(buyers)]),
+            "product_id": _dict(product, cat["product_id"]),
+            "product_name": _dict(product, cat["product_name"]),
+            "sku_id": _dict(sku, cat["sku_id"]),
+            "quantity": qty.astype(np.int64),
+            "paid_amount": paid,
+            "refund_amount": refund,
+            "status": _dict(status[o], PAID_STATUSES + UNPAID_STATUSES),
+            "province": _dict(buyer_prov[buyer[o]], prov_names),
+            "city": _dict(buyer_city[buyer[o]], city_names),
+            "source": _dict(source[o], [s[0] for s in SOURCES]),
+            "device": _dict(pc[o].astype(np.int8), DEVICES),
+        }
+    )
     return table, per_order
 
 
@@ -251,36 +347,45 @@ def traffic_table(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> p
     for i, s in enumerate(cells["source"]):
         model = spend_of[s]
         if model:
-            spend[i] = round(visitors[i] * model[1] if model[0] == "cpc"
-                             else cells["paid_amount"][i] * model[1], 2)
-    return pa.table({
-        "date": pa.array(cells["date"]).cast(pa.date32()),
-        "date_end": pa.array(cells["date"]).cast(pa.date32()),
-        "source": cells["source"],
-        "device": cells["device"],
-        "visitors": visitors,
-        "page_views": np.round(visitors * rng.uniform(2.2, 3.4, n)).astype(np.int64),
-        "add_to_cart_buyers": np.round(visitors * rng.uniform(0.07, 0.12, n)).astype(np.int64),
-        "favorite_buyers": np.round(visitors * rng.uniform(0.03, 0.06, n)).astype(np.int64),
-        "order_buyers": cells["order_buyers"],
-        "paying_buyers": cells["paying_buyers"],
-        "paid_amount": cells["paid_amount"],
-        "orders": cells["orders"],
-        "spend": pa.array(spend, from_pandas=True),
-        "new_visitors": np.round(visitors * rng.uniform(0.5, 0.7, n)).astype(np.int64),
-        "bounce_visitors": np.round(visitors * rng.uniform(0.35, 0.5, n)).astype(np.int64),
-    })
+            spend[i] = round(
+                visitors[i] * model[1] if model[0] == "cpc" else cells["paid_amount"][i] * model[1],
+                2,
+            )
+    return pa.table(
+        {
+            "date": pa.array(cells["date"]).cast(pa.date32()),
+            "date_end": pa.array(cells["date"]).cast(pa.date32()),
+            "source": cells["source"],
+            "device": cells["device"],
+            "visitors": visitors,
+            "page_views": np.round(visitors * rng.uniform(2.2, 3.4, n)).astype(np.int64),
+            "add_to_cart_buyers": np.round(visitors * rng.uniform(0.07, 0.12, n)).astype(np.int64),
+            "favorite_buyers": np.round(visitors * rng.uniform(0.03, 0.06, n)).astype(np.int64),
+            "order_buyers": cells["order_buyers"],
+            "paying_buyers": cells["paying_buyers"],
+            "paid_amount": cells["paid_amount"],
+            "orders": cells["orders"],
+            "spend": pa.array(spend, from_pandas=True),
+            "new_visitors": np.round(visitors * rng.uniform(0.5, 0.7, n)).astype(np.int64),
+            "bounce_visitors": np.round(visitors * rng.uniform(0.35, 0.5, n)).astype(np.int64),
+        }
+    )
 
 
 def products_table(con: duckdb.DuckDBPyConnection, rng: np.random.Generator, cat: dict) -> pa.Table:
     """Day x SKU summed from the orders, with category, cost and stock from the catalogue."""
-    con.register("_skus", pa.table({
-        "sku_id": cat["sku_id"],
-        "sku_name": cat["sku_name"],
-        "category": [cat["category"][p] for p in cat["product_of"]],
-        "unit_cost": np.round(cat["price"] * rng.uniform(0.3, 0.45, len(cat["sku_id"])), 2),
-        "stock": rng.integers(0, 800, len(cat["sku_id"])),
-    }))
+    con.register(
+        "_skus",
+        pa.table(
+            {
+                "sku_id": cat["sku_id"],
+                "sku_name": cat["sku_name"],
+                "category": [cat["category"][p] for p in cat["product_of"]],
+                "unit_cost": np.round(cat["price"] * rng.uniform(0.3, 0.45, len(cat["sku_id"])), 2),
+                "stock": rng.integers(0, 800, len(cat["sku_id"])),
+            }
+        ),
+    )
     rows = con.sql("""
         with
 
@@ -310,14 +415,16 @@ def products_table(con: duckdb.DuckDBPyConnection, rng: np.random.Generator, cat
     payers = rows["paying_buyers"].to_numpy().astype(np.float64)
     visitors = np.maximum(np.round(payers / rng.uniform(0.02, 0.08, n)), payers).astype(np.int64)
     carts = np.round(visitors * rng.uniform(0.06, 0.12, n)).astype(np.int64)
-    return (rows
-            .append_column("date_end", rows["date"])
-            .append_column("visitors", pa.array(visitors))
-            .append_column("page_views", pa.array(np.round(visitors * rng.uniform(1.3, 2.0, n))
-                                                  .astype(np.int64)))
-            .append_column("add_to_cart_buyers", pa.array(carts))
-            .append_column("add_to_cart_units", pa.array(np.round(carts * 1.2).astype(np.int64)))
-            .append_column("favorite_buyers", pa.array(np.round(visitors * 0.04).astype(np.int64))))
+    return (
+        rows.append_column("date_end", rows["date"])
+        .append_column("visitors", pa.array(visitors))
+        .append_column(
+            "page_views", pa.array(np.round(visitors * rng.uniform(1.3, 2.0, n)).astype(np.int64))
+        )
+        .append_column("add_to_cart_buyers", pa.array(carts))
+        .append_column("add_to_cart_units", pa.array(np.round(carts * 1.2).astype(np.int64)))
+        .append_column("favorite_buyers", pa.array(np.round(visitors * 0.04).astype(np.int64)))
+    )
 
 
 def regions_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -352,8 +459,13 @@ def regions_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """).to_arrow_table()
 
 
-def events_table(per_order: dict[str, np.ndarray], buyer_ids: list[str], n_events: int,
-                 rng: np.random.Generator, cat: dict) -> pa.Table:
+def events_table(
+    per_order: dict[str, np.ndarray],
+    buyer_ids: list[str],
+    n_events: int,
+    rng: np.random.Generator,
+    cat: dict,
+) -> pa.Table:
     """Buyers' view -> cart -> order -> pay before some orders, plus browsing by everyone."""
     n_events = max(n_events, 8)
     paid = np.flatnonzero(per_order["paid"])
@@ -364,8 +476,15 @@ def events_table(per_order: dict[str, np.ndarray], buyer_ids: list[str], n_event
     pc, source = per_order["pc"][chosen], per_order["source"][chosen]
     province = per_order["province"][chosen]
     n_buyers = len(buyer_ids)
-    chain_t = np.stack([t - rng.integers(600, 7200, n_chain), t - rng.integers(30, 600, n_chain),
-                        t, t + rng.integers(5, 300, n_chain)], axis=1).ravel()
+    chain_t = np.stack(
+        [
+            t - rng.integers(600, 7200, n_chain),
+            t - rng.integers(30, 600, n_chain),
+            t,
+            t + rng.integers(5, 300, n_chain),
+        ],
+        axis=1,
+    ).ravel()
     chain_e = np.tile(np.array([0, 3, 4, 5]), n_chain)
     rep = np.repeat(np.arange(n_chain), 4)
 
@@ -373,25 +492,44 @@ def events_table(per_order: dict[str, np.ndarray], buyer_ids: list[str], n_event
     visitors = max(n_events // 8, 1000)
     user = rng.integers(0, n_buyers + visitors, n_browse)
     start = np.datetime64(START.isoformat(), "s").astype(np.int64)
-    browse_t = start + rng.choice(DAYS, n_browse, p=day_weights()) * 86400 + rng.integers(0, 86400, n_browse)
-    browse_e = rng.choice([0, 1, 2, 3], n_browse, p=[.75, .10, .07, .08])
+    browse_t = (
+        start
+        + rng.choice(DAYS, n_browse, p=day_weights()) * 86400
+        + rng.integers(0, 86400, n_browse)
+    )
+    browse_e = rng.choice([0, 1, 2, 3], n_browse, p=[0.75, 0.10, 0.07, 0.08])
     prov_names = list(PROVINCE_WEIGHTS)
-    browse_prov = rng.choice(len(prov_names), n_browse,
-                             p=_weights(np.array(list(PROVINCE_WEIGHTS.values()))))
+    browse_prov = rng.choice(
+        len(prov_names), n_browse, p=_weights(np.array(list(PROVINCE_WEIGHTS.values())))
+    )
     users = [*buyer_ids, *(f"v{i:08d}" for i in range(visitors))]
     when = np.concatenate([chain_t, browse_t]).astype("datetime64[s]")
     order = np.argsort(when, kind="stable")
     col = {
         "user_id": (np.concatenate([buyer_idx[rep], user]), users),
         "event": (np.concatenate([chain_e, browse_e]), EVENTS),
-        "source": (np.concatenate([source[rep], rng.integers(0, len(SOURCES), n_browse)]),
-                   [s[0] for s in SOURCES]),
-        "device": (np.concatenate([pc[rep], (rng.random(n_browse) < PC_SHARE).astype(np.int8)]),
-                   DEVICES),
+        "source": (
+            np.concatenate([source[rep], rng.integers(0, len(SOURCES), n_browse)]),
+            [s[0] for s in SOURCES],
+        ),
+        "device": (
+            np.concatenate([pc[rep], (rng.random(n_browse) < PC_SHARE).astype(np.int8)]),
+            DEVICES,
+        ),
         "province": (np.concatenate([province[rep], browse_prov]), prov_names),
-        "product_id": (np.concatenate([product[rep], rng.choice(
-            PRODUCTS, n_browse, p=_weights(np.bincount(cat["product_of"], cat["popularity"])))]),
-            cat["product_id"]),
+        "product_id": (
+            np.concatenate(
+                [
+                    product[rep],
+                    rng.choice(
+                        PRODUCTS,
+                        n_browse,
+                        p=_weights(np.bincount(cat["product_of"], cat["popularity"])),
+                    ),
+                ]
+            ),
+            cat["product_id"],
+        ),
     }
     out = {k: _dict(idx[order], values) for k, (idx, values) in col.items()}
     out["event_time"] = pa.array(when[order])
@@ -407,32 +545,53 @@ def image_tests_table(rng: np.random.Generator, cat: dict) -> pa.Table:
                 imp = int(rng.poisson(5200))
                 clicks = int(rng.binomial(imp, ctrs[v]))
                 orders = int(rng.binomial(clicks, 0.03))
-                rows.append({
-                    "test_id": test, "variant": "原图" if v == 0 else f"新图{v}",
-                    "date": first + timedelta(days=d), "impressions": imp, "clicks": clicks,
-                    "product_id": cat["product_id"][k], "spend": round(clicks * 1.1, 2),
-                    "orders": orders, "paid_amount": round(orders * 399.0, 2), "is_control": v == 0,
-                })
+                rows.append(
+                    {
+                        "test_id": test,
+                        "variant": "原图" if v == 0 else f"新图{v}",
+                        "date": first + timedelta(days=d),
+                        "impressions": imp,
+                        "clicks": clicks,
+                        "product_id": cat["product_id"][k],
+                        "spend": round(clicks * 1.1, 2),
+                        "orders": orders,
+                        "paid_amount": round(orders * 399.0, 2),
+                        "is_control": v == 0,
+                    }
+                )
     return pa.Table.from_pylist(rows)
 
 
 def inquiries_table(rng: np.random.Generator, n: int = 3000) -> pa.Table:
     prov_names = list(PROVINCE_WEIGHTS)
     closed = rng.random(n) < 0.3
-    return pa.table({
-        "date": pa.array(np.datetime64(START.isoformat(), "D")
-                         + rng.integers(0, DAYS, n).astype("timedelta64[D]")),
-        "customer_id": [f"b2b{i % 1700:05d}" for i in range(n)],
-        "customer_type": rng.choice(["新客", "老客"], n, p=[.7, .3]),
-        "channel": rng.choice(["旺旺", "电话", "询价单"], n, p=[.6, .1, .3]),
-        "closed": closed,
-        "province": rng.choice(prov_names, n, p=_weights(np.array(list(PROVINCE_WEIGHTS.values())))),
-        "amount": np.where(closed, np.round(rng.lognormal(8, 1, n), 2), 0.0),
-    })
+    return pa.table(
+        {
+            "date": pa.array(
+                np.datetime64(START.isoformat(), "D")
+                + rng.integers(0, DAYS, n).astype("timedelta64[D]")
+            ),
+            "customer_id": [f"b2b{i % 1700:05d}" for i in range(n)],
+            "customer_type": rng.choice(["新客", "老客"], n, p=[0.7, 0.3]),
+            "channel": rng.choice(["旺旺", "电话", "询价单"], n, p=[0.6, 0.1, 0.3]),
+            "closed": closed,
+            "province": rng.choice(
+                prov_names, n, p=_weights(np.array(list(PROVINCE_WEIGHTS.values())))
+            ),
+            "amount": np.where(closed, np.round(rng.lognormal(8, 1, n), 2), 0.0),
+        }
+    )
 
 
-def build(path: Path, rows: int, *, buyers: int = BUYERS, events: int | None = None,
-          seed: int = SEED, verbose: bool = False) -> dict[str, float]:
+def build(
+    path: Path,
+    rows: int,
+    *,
+    buyers: int = BUYERS,
+    events: int | None = None,
+    seed: int = SEED,
+    verbose: bool = False,
+) -> dict[str, float]:
     """Write every dataset into a new workspace at `path`; seconds per step."""
     rng = np.random.default_rng(seed)
     timings: dict[str, float] = {}
@@ -452,9 +611,13 @@ def build(path: Path, rows: int, *, buyers: int = BUYERS, events: int | None = N
             "traffic": lambda: traffic_table(scratch, rng),
             "products": lambda: products_table(scratch, rng, cat),
             "regions": lambda: regions_table(scratch),
-            "events": lambda: events_table(per_order, orders["buyer_id"].chunk(0).dictionary
-                                           .to_pylist(), rows // 2 if events is None else events,
-                                           rng, cat),
+            "events": lambda: events_table(
+                per_order,
+                orders["buyer_id"].chunk(0).dictionary.to_pylist(),
+                rows // 2 if events is None else events,
+                rng,
+                cat,
+            ),
             "image_tests": lambda: image_tests_table(rng, cat),
             "inquiries": lambda: inquiries_table(rng),
         }
@@ -473,8 +636,15 @@ def build(path: Path, rows: int, *, buyers: int = BUYERS, events: int | None = N
     return timings
 
 
-def ensure(rows: int, *, out: Path = OUT, buyers: int = BUYERS, seed: int = SEED,
-           force: bool = False, verbose: bool = True) -> Path:
+def ensure(
+    rows: int,
+    *,
+    out: Path = OUT,
+    buyers: int = BUYERS,
+    seed: int = SEED,
+    force: bool = False,
+    verbose: bool = True,
+) -> Path:
     """The cached workspace directory for `rows` order lines, built when missing.
 
     Built under a temporary name and renamed, so an interrupted build is never used.
@@ -495,10 +665,15 @@ def ensure(rows: int, *, out: Path = OUT, buyers: int = BUYERS, seed: int = SEED
         print(f"building {rows:,} order lines -> {path}")
     build(tmp, rows, buyers=buyers, seed=seed, verbose=verbose)
     # the registry entry makes it a team the app opens by `?ws=<id>` (shopsight/teams.py)
-    (tmp / teams.REGISTRY_FILE).write_text(json.dumps({
-        "name": f"bench {rows:,} order lines",
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }), encoding="utf-8")
+    (tmp / teams.REGISTRY_FILE).write_text(
+        json.dumps(
+            {
+                "name": f"bench {rows:,} order lines",
+                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        ),
+        encoding="utf-8",
+    )
     tmp.rename(path)
     if verbose:
         size = sum(f.stat().st_size for f in path.iterdir()) / 2**20

@@ -80,8 +80,12 @@ def generate(con: duckdb.DuckDBPyConnection, n_events: int, n_users: int, seed: 
     con.unregister("codes")
 
 
-def pandas_funnel(events: pd.DataFrame, steps: list[str], window_seconds: int,
-                  dates: tuple[dt.date, dt.date] | None = None) -> list[int]:
+def pandas_funnel(
+    events: pd.DataFrame,
+    steps: list[str],
+    window_seconds: int,
+    dates: tuple[dt.date, dt.date] | None = None,
+) -> list[int]:
     """The rules of queries/event_funnel.sql in pandas (anchors inside `dates`, inclusive; no
     other filters): users reaching each step."""
     ev = events[["user_id", "event", "event_time"]]
@@ -163,8 +167,13 @@ def run(con: duckdb.DuckDBPyConnection, threads: int) -> None:
         province=None,
     )
     six = ["view", "search", "cart", "favorite", "order", "pay"]
-    two_periods = {**params, "start_date": PERIOD[0], "end_date": PERIOD[1],
-                   "cmp_start_date": COMPARE[0], "cmp_end_date": COMPARE[1]}
+    two_periods = {
+        **params,
+        "start_date": PERIOD[0],
+        "end_date": PERIOD[1],
+        "cmp_start_date": COMPARE[0],
+        "cmp_end_date": COMPARE[1],
+    }
     cases = [
         (f"event_funnel {len(STEPS)} steps", "event_funnel", params),
         ("event_funnel by source", "event_funnel", {**params, "by": "source"}),
@@ -192,7 +201,8 @@ def run(con: duckdb.DuckDBPyConnection, threads: int) -> None:
     ]
     for label, funnels in checks:
         wall, cpu, pd_users = timed(
-            lambda fs=funnels: [pandas_funnel(events, s, WINDOW_SECONDS, d) for s, d, _ in fs], 1)
+            lambda fs=funnels: [pandas_funnel(events, s, WINDOW_SECONDS, d) for s, d, _ in fs], 1
+        )
         got = [sql_users(label, period) for _, _, period in funnels]
         if got != pd_users:
             raise SystemExit(f"mismatch for {label}: sql {got} vs pandas {pd_users}")
@@ -200,8 +210,10 @@ def run(con: duckdb.DuckDBPyConnection, threads: int) -> None:
             f"pandas {label:<22}{wall:8.3f}{cpu:8.3f}   pandas / sql = "
             f"{wall / results[label][0]:.1f}x   users per step {got}"
         )
-    print(f"threads={threads}; cpu s = process CPU time over all threads (robust to a busy box); "
-          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(
+        f"threads={threads}; cpu s = process CPU time over all threads (robust to a busy box); "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
 
 
 if __name__ == "__main__":

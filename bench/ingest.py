@@ -37,20 +37,55 @@ OUT = Path(__file__).resolve().parent / "out"
 THREADS = 2
 
 HEADER = [
-    "订单编号", "买家会员名", "买家应付货款", "买家应付邮费", "总金额", "买家实付金额", "订单状态",
-    "收货人姓名", "收货地址", "联系手机", "订单创建时间", "订单付款时间", "商品标题", "宝贝种类",
-    "宝贝总数量", "商家编码", "退款金额", "店铺名称",
+    "订单编号",
+    "买家会员名",
+    "买家应付货款",
+    "买家应付邮费",
+    "总金额",
+    "买家实付金额",
+    "订单状态",
+    "收货人姓名",
+    "收货地址",
+    "联系手机",
+    "订单创建时间",
+    "订单付款时间",
+    "商品标题",
+    "宝贝种类",
+    "宝贝总数量",
+    "商家编码",
+    "退款金额",
+    "店铺名称",
 ]
 PROVINCES = [
-    "广东省 深圳市 南山区", "浙江省 杭州市 西湖区", "江苏省 南京市 建邺区", "山东省 青岛市 市南区",
-    "上海 上海市 浦东新区", "北京 北京市 朝阳区", "四川省 成都市 武侯区", "河南省 郑州市 金水区",
-    "湖北省 武汉市 洪山区", "福建省 厦门市 思明区", "广西壮族自治区 南宁市 青秀区",
-    "新疆维吾尔自治区 乌鲁木齐市 天山区", "内蒙古自治区 呼和浩特市 新城区", "重庆 重庆市 渝中区",
+    "广东省 深圳市 南山区",
+    "浙江省 杭州市 西湖区",
+    "江苏省 南京市 建邺区",
+    "山东省 青岛市 市南区",
+    "上海 上海市 浦东新区",
+    "北京 北京市 朝阳区",
+    "四川省 成都市 武侯区",
+    "河南省 郑州市 金水区",
+    "湖北省 武汉市 洪山区",
+    "福建省 厦门市 思明区",
+    "广西壮族自治区 南宁市 青秀区",
+    "新疆维吾尔自治区 乌鲁木齐市 天山区",
+    "内蒙古自治区 呼和浩特市 新城区",
+    "重庆 重庆市 渝中区",
 ]
-STATUSES = ["交易成功", "卖家已发货，等待买家确认", "买家已付款,等待卖家发货", "交易关闭", "等待买家付款"]
+STATUSES = [
+    "交易成功",
+    "卖家已发货，等待买家确认",
+    "买家已付款,等待卖家发货",
+    "交易关闭",
+    "等待买家付款",
+]
 TITLES = [
-    "男士连帽卫衣秋冬加绒宽松外套", "纯棉短袖T恤男夏季圆领打底衫", "休闲裤男直筒宽松长裤",
-    "羽绒服男短款冬季保暖外套", "牛仔裤男修身小脚弹力", "衬衫男长袖商务免烫白衬衣",
+    "男士连帽卫衣秋冬加绒宽松外套",
+    "纯棉短袖T恤男夏季圆领打底衫",
+    "休闲裤男直筒宽松长裤",
+    "羽绒服男短款冬季保暖外套",
+    "牛仔裤男修身小脚弹力",
+    "衬衫男长袖商务免烫白衬衣",
 ]
 
 
@@ -165,6 +200,7 @@ def _count_parts() -> None:
             finally:
                 PARTS[part][0] += time.perf_counter() - wall
                 PARTS[part][1] += _cpu() - cpu
+
         return wrapper
 
     load_module.isolated.read_workbook = timed(load_module.isolated.read_workbook, "read + type")
@@ -208,10 +244,13 @@ def typed_floor(path: Path) -> int:
     plan = parse._Plan(choice.headers, mapping, choice.kind, choice.period, None)
     tmp = Path(tempfile.mkdtemp(prefix="bench_floor_"))
     try:
-        source, _ = parse._csv_source(choice.sheet.body, choice.header_index, plan, str(tmp),
-                                      plan.width)
-        con = duckdb.connect(str(tmp / "floor.duckdb"),
-                             config={"threads": THREADS, "preserve_insertion_order": False})
+        source, _ = parse._csv_source(
+            choice.sheet.body, choice.header_index, plan, str(tmp), plan.width
+        )
+        con = duckdb.connect(
+            str(tmp / "floor.duckdb"),
+            config={"threads": THREADS, "preserve_insertion_order": False},
+        )
         con.execute("set disabled_optimizers = 'common_subexpressions,in_clause'")
         con.execute(queries.sql("ingest_macros"))
         con.execute(f"create table orders as {plan.sql(source.sql)}", plan.params)
@@ -262,10 +301,14 @@ def report(title: str, best: dict, base: str) -> None:
             continue
         for part in PARTS:
             w, c = w_parts[part], c_parts[part]
-            print(f"    of which {part:<16} {w:7.2f} s {c:7.2f} s   {w / bw:5.2f}x    {c / bc:5.2f}x")
+            print(
+                f"    of which {part:<16} {w:7.2f} s {c:7.2f} s   {w / bw:5.2f}x    {c / bc:5.2f}x"
+            )
         w_rest, c_rest = wall - sum(w_parts.values()), cpu - sum(c_parts.values())
-        print(f"    of which table write     {w_rest:7.2f} s {c_rest:7.2f} s   "
-              f"{w_rest / bw:5.2f}x    {c_rest / bc:5.2f}x   (transaction, checkpoint)")
+        print(
+            f"    of which table write     {w_rest:7.2f} s {c_rest:7.2f} s   "
+            f"{w_rest / bw:5.2f}x    {c_rest / bc:5.2f}x   (transaction, checkpoint)"
+        )
 
 
 def main() -> None:
@@ -279,9 +322,11 @@ def main() -> None:
     csv_path = make_csv(args.rows)
     xlsx_path = make_xlsx(args.xlsx_rows)
     mb = csv_path.stat().st_size / 1e6
-    print(f"CSV  {csv_path.name}: {args.rows:,} rows, {mb:,.0f} MB; "
-          f"XLSX {xlsx_path.name}: {args.xlsx_rows:,} rows, "
-          f"{xlsx_path.stat().st_size / 1e6:,.0f} MB; {THREADS} threads, best of {args.repeat}")
+    print(
+        f"CSV  {csv_path.name}: {args.rows:,} rows, {mb:,.0f} MB; "
+        f"XLSX {xlsx_path.name}: {args.xlsx_rows:,} rows, "
+        f"{xlsx_path.stat().st_size / 1e6:,.0f} MB; {THREADS} threads, best of {args.repeat}"
+    )
 
     _count_parts()
     if args.only in (None, "csv"):
@@ -290,18 +335,25 @@ def main() -> None:
         _xlsx(xlsx_path, args.repeat)
     if args.only in (None, "merge"):
         _merge(csv_path, args.repeat)
-    print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
-          "(wall ratios swing with it; CPU ratios much less)")
-    print(f"peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:,.0f} MB")
+    print(
+        f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+        "(wall ratios swing with it; CPU ratios much less)"
+    )
+    print(
+        f"peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:,.0f} MB"
+    )
 
 
 def _csv(csv_path: Path, repeat: int) -> None:
-    csv_best = run({
-        "duckdb read_csv -> table": lambda: bare_duckdb(csv_path),
-        "pandas read_csv": lambda: bare_pandas(csv_path),
-        "floor: read_csv + typing only": lambda: typed_floor(csv_path),
-        "shopsight load_file (csv)": lambda: shopsight(csv_path),
-    }, repeat)
+    csv_best = run(
+        {
+            "duckdb read_csv -> table": lambda: bare_duckdb(csv_path),
+            "pandas read_csv": lambda: bare_pandas(csv_path),
+            "floor: read_csv + typing only": lambda: typed_floor(csv_path),
+            "shopsight load_file (csv)": lambda: shopsight(csv_path),
+        },
+        repeat,
+    )
     report("CSV", csv_best, "duckdb read_csv -> table")
     print("  target: shopsight <= 2.0x duckdb")
 
@@ -316,23 +368,30 @@ def _merge(csv_path: Path, repeat: int) -> None:
             ws = workspace.open_workspace(tmp)
             wall, cpu, _ = _timed(lambda ws=ws: load_file(ws, csv_path, csv_path.name).rows_loaded)
             fresh = [min(fresh[0], wall), min(fresh[1], cpu)]
-            wall, cpu, _ = _timed(lambda ws=ws: load_file(ws, csv_path, csv_path.name).rows_replaced)
+            wall, cpu, _ = _timed(
+                lambda ws=ws: load_file(ws, csv_path, csv_path.name).rows_replaced
+            )
             again = [min(again[0], wall), min(again[1], cpu)]
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     print("\nMerge by coverage                        wall       cpu")
     print(f"  load_file into an empty workspace  {fresh[0]:7.2f} s {fresh[1]:7.2f} s")
     print(f"  the same file again (merge)        {again[0]:7.2f} s {again[1]:7.2f} s")
-    print(f"  merge adds                         {again[0] - fresh[0]:7.2f} s "
-          f"{again[1] - fresh[1]:7.2f} s   {(again[1] - fresh[1]) / fresh[1]:5.2f}x of the load (CPU)")
+    print(
+        f"  merge adds                         {again[0] - fresh[0]:7.2f} s "
+        f"{again[1] - fresh[1]:7.2f} s   {(again[1] - fresh[1]) / fresh[1]:5.2f}x of the load (CPU)"
+    )
     print("  target: <= 0.3x")
 
 
 def _xlsx(xlsx_path: Path, repeat: int) -> None:
-    xlsx_best = run({
-        "calamine to_python": lambda: bare_calamine(xlsx_path),
-        "shopsight load_file (xlsx)": lambda: shopsight(xlsx_path),
-    }, repeat)
+    xlsx_best = run(
+        {
+            "calamine to_python": lambda: bare_calamine(xlsx_path),
+            "shopsight load_file (xlsx)": lambda: shopsight(xlsx_path),
+        },
+        repeat,
+    )
     report("XLSX", xlsx_best, "calamine to_python")
     print("  target: shopsight <= 1.3x calamine")
 

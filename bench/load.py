@@ -71,9 +71,16 @@ sys.path.insert(0, str(ROOT / "bench"))
 import datagen  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PAGES = ("", "funnel", "sources", "regions", "products", "abtest")  # url paths of the pages
 COMPARE_OPTIONS = 3  # prev | yoy | none
 FILTER_KEYS = ("sb_src", "sb_dev", "sb_prov")  # sidebar multiselects a session changes
@@ -81,8 +88,11 @@ COMPARE_KEY = "sb_cmp"
 ACTIONS = ("page", "page", "compare", "pick", "pick")  # what a session does, by weight
 DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
 # sidebar multiselects by their position (source, device, province) and values to type
-PICKS = {0: [s[0] for s in datagen.SOURCES], 1: list(datagen.DEVICES),
-         2: list(datagen.PROVINCE_WEIGHTS)[:12]}
+PICKS = {
+    0: [s[0] for s in datagen.SOURCES],
+    1: list(datagen.DEVICES),
+    2: list(datagen.PROVINCE_WEIGHTS)[:12],
+}
 TARGET_P95_S = 1.0
 TARGET_RSS_MIB = 1536
 
@@ -135,19 +145,45 @@ def free_port() -> int:
 class Server:
     """`streamlit run app.py` on 127.0.0.1, its RSS sampled until stopped."""
 
-    def __init__(self, data_dir: Path, log_path: Path, options: list[str] = (),
-                 app_root: Path = ROOT, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        data_dir: Path,
+        log_path: Path,
+        options: list[str] = (),
+        app_root: Path = ROOT,
+        env: dict[str, str] | None = None,
+    ):
         self.port = free_port()
         self.log = open(log_path, "w")  # noqa: SIM115 (closed in stop())
         env = {**os.environ, **(env or {}), "SHOPSIGHT_DATA_DIR": str(data_dir)}
         env.pop("SHOPSIGHT_WORKSPACE", None)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-             *(arg for opt in options for arg in (f"--{opt.split('=', 1)[0]}",
-                                                   opt.split("=", 1)[1]))],
-            cwd=app_root, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+                *(
+                    arg
+                    for opt in options
+                    for arg in (f"--{opt.split('=', 1)[0]}", opt.split("=", 1)[1])
+                ),
+            ],
+            cwd=app_root,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self.peak_rss = 0
@@ -236,8 +272,9 @@ class WsSession:
         self.errors: list[str] = []
 
     async def __aenter__(self):
-        self.ws = await websockets.connect(self.url, subprotocols=["streamlit"],
-                                           origin=self.origin, max_size=None)
+        self.ws = await websockets.connect(
+            self.url, subprotocols=["streamlit"], origin=self.origin, max_size=None
+        )
         return self
 
     async def __aexit__(self, *exc):
@@ -265,8 +302,9 @@ class WsSession:
                 if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                     self._element(fwd.delta.new_element)
                 elif kind == "navigation":
-                    self.pages = {p.url_pathname: p.page_script_hash
-                                  for p in fwd.navigation.app_pages}
+                    self.pages = {
+                        p.url_pathname: p.page_script_hash for p in fwd.navigation.app_pages
+                    }
                     self.page_hash = fwd.navigation.page_script_hash
                 elif kind == "page_info_changed":
                     self.query = fwd.page_info_changed.query_string
@@ -294,7 +332,9 @@ class WsSession:
         if kind == "compare" and COMPARE_KEY in self.widgets:
             w = self.widgets[COMPARE_KEY]
             current = self.values.get(COMPARE_KEY)
-            taken = current.string_value if current else w.options[w.default[0]] if w.default else ""
+            taken = (
+                current.string_value if current else w.options[w.default[0]] if w.default else ""
+            )
             choice = rng.choice([o for o in w.options[:COMPARE_OPTIONS] if o != taken])
             self.values[COMPARE_KEY] = WidgetState(id=w.id, string_value=choice)
             return "compare", await self.rerun()
@@ -315,8 +355,15 @@ class WsSession:
         return action, await self.rerun()
 
 
-async def ws_session(port: int, query: str, start: Start, rng: random.Random, stats: Stats,
-                     think: tuple[float, float], timeout_s: float) -> None:
+async def ws_session(
+    port: int,
+    query: str,
+    start: Start,
+    rng: random.Random,
+    stats: Stats,
+    think: tuple[float, float],
+    timeout_s: float,
+) -> None:
     arrived = False
     try:
         async with WsSession(port, query, timeout_s) as s:
@@ -346,16 +393,33 @@ async def ws_session(port: int, query: str, start: Start, rng: random.Random, st
             start.arrived()
 
 
-async def run_ws_level(ports: list[int], query: str, sessions: int, seconds: float,
-                       think: tuple[float, float], timeout_s: float, seed: int) -> Stats:
+async def run_ws_level(
+    ports: list[int],
+    query: str,
+    sessions: int,
+    seconds: float,
+    think: tuple[float, float],
+    timeout_s: float,
+    seed: int,
+) -> Stats:
     """Sessions take the servers in turn, as a sticky proxy spreads browsers."""
     stats = Stats()
     start = Start(sessions, seconds)
     tasks = []
     for i in range(sessions):
-        tasks.append(asyncio.create_task(ws_session(ports[i % len(ports)], query, start,
-                                                    random.Random(seed + i), stats, think,
-                                                    timeout_s)))
+        tasks.append(
+            asyncio.create_task(
+                ws_session(
+                    ports[i % len(ports)],
+                    query,
+                    start,
+                    random.Random(seed + i),
+                    stats,
+                    think,
+                    timeout_s,
+                )
+            )
+        )
         await asyncio.sleep(2.0 / sessions)
     await asyncio.gather(*tasks)
     return stats
@@ -429,8 +493,15 @@ async def _act(page, rng: random.Random, current: list[str]) -> str:
     return "filter add"
 
 
-async def session(browser, url: str, start: Start, rng: random.Random, stats: Stats,
-                  think: tuple[float, float], timeout_s: float) -> None:
+async def session(
+    browser,
+    url: str,
+    start: Start,
+    rng: random.Random,
+    stats: Stats,
+    think: tuple[float, float],
+    timeout_s: float,
+) -> None:
     ctx = await browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
     await ctx.add_init_script(PROBE_JS)
     page = await ctx.new_page()
@@ -438,8 +509,9 @@ async def session(browser, url: str, start: Start, rng: random.Random, stats: St
     try:
         t0 = time.perf_counter()
         await page.goto(url)
-        await page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",
-                                     timeout=timeout_s * 1000)
+        await page.wait_for_selector(
+            "[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout_s * 1000
+        )
         stats.loads.append(time.perf_counter() - t0)
         start.arrived()
         arrived = True
@@ -475,8 +547,9 @@ async def session(browser, url: str, start: Start, rng: random.Random, stats: St
         await ctx.close()
 
 
-async def run_level(url: str, sessions: int, seconds: float, think: tuple[float, float],
-                    timeout_s: float, seed: int) -> Stats:
+async def run_level(
+    url: str, sessions: int, seconds: float, think: tuple[float, float], timeout_s: float, seed: int
+) -> Stats:
     from playwright.async_api import async_playwright
 
     stats = Stats()
@@ -488,8 +561,13 @@ async def run_level(url: str, sessions: int, seconds: float, think: tuple[float,
             start = Start(sessions, seconds)
             tasks = []
             for i in range(sessions):
-                tasks.append(asyncio.create_task(session(
-                    browser, url, start, random.Random(seed + i), stats, think, timeout_s)))
+                tasks.append(
+                    asyncio.create_task(
+                        session(
+                            browser, url, start, random.Random(seed + i), stats, think, timeout_s
+                        )
+                    )
+                )
                 await asyncio.sleep(2.0 / sessions)
             await asyncio.gather(*tasks)
         finally:
@@ -500,8 +578,10 @@ async def run_level(url: str, sessions: int, seconds: float, think: tuple[float,
 async def service_times(server: Server, query: str, rounds: int, timeout_s: float) -> None:
     """One session alone: each page opened (cold query cache), then rerun `rounds` times
     with nothing changed (cached queries): the wall time and the server CPU of a rerun."""
-    print(f"\none session alone, each page opened then rerun {rounds}x unchanged "
-          f"(p50; server CPU from psutil):")
+    print(
+        f"\none session alone, each page opened then rerun {rounds}x unchanged "
+        f"(p50; server CPU from psutil):"
+    )
     print(f"  {'page':<12}{'open s':>8}{'cpu s':>8}{'rerun s':>9}{'cpu s':>8}")
     async with WsSession(server.port, query, timeout_s) as s:
         c0 = server.cpu_seconds()
@@ -518,8 +598,10 @@ async def service_times(server: Server, query: str, rounds: int, timeout_s: floa
                 c0 = server.cpu_seconds()
                 walls.append(await s.rerun())
                 cpus.append(server.cpu_seconds() - c0)
-            print(f"  {page or 'overview':<12}{opened:>8.3f}{opened_cpu:>8.2f}"
-                  f"{statistics.median(walls):>9.3f}{statistics.median(cpus):>8.2f}")
+            print(
+                f"  {page or 'overview':<12}{opened:>8.3f}{opened_cpu:>8.2f}"
+                f"{statistics.median(walls):>9.3f}{statistics.median(cpus):>8.2f}"
+            )
         if s.errors:
             print("  errors: " + "; ".join(s.errors[:5]))
 
@@ -533,33 +615,50 @@ def percentile(xs: list[float], q: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
-def report(sessions: int, seconds: float, stats: Stats, peak_rss: int, idle_rss: int,
-           cpu_s: float, load: str) -> bool:
+def report(
+    sessions: int,
+    seconds: float,
+    stats: Stats,
+    peak_rss: int,
+    idle_rss: int,
+    cpu_s: float,
+    load: str,
+) -> bool:
     times = [s for _, s in stats.updates]
     p50, p95 = statistics.median(times) if times else float("nan"), percentile(times, 0.95)
     rss_mib = peak_rss / 2**20
-    print(f"\n{sessions} sessions, {seconds:.0f} s: {len(times)} page updates "
-          f"({len(times) / seconds:.1f}/s); server CPU {cpu_s:.0f} s "
-          f"({cpu_s / max(len(times) + len(stats.loads), 1):.2f} s per update or first load); "
-          f"load average {load}")
-    print(f"  page update p50 {p50:.3f} s, p95 {p95:.3f} s, max {max(times, default=0):.3f} s"
-          f"   (target p95 <= {TARGET_P95_S} s)")
+    print(
+        f"\n{sessions} sessions, {seconds:.0f} s: {len(times)} page updates "
+        f"({len(times) / seconds:.1f}/s); server CPU {cpu_s:.0f} s "
+        f"({cpu_s / max(len(times) + len(stats.loads), 1):.2f} s per update or first load); "
+        f"load average {load}"
+    )
+    print(
+        f"  page update p50 {p50:.3f} s, p95 {p95:.3f} s, max {max(times, default=0):.3f} s"
+        f"   (target p95 <= {TARGET_P95_S} s)"
+    )
     by_action: dict[str, list[float]] = {}
     for action, s in stats.updates:
         by_action.setdefault(action, []).append(s)
     for action, xs in sorted(by_action.items()):
-        print(f"    {action:<18}{len(xs):>5}  p50 {statistics.median(xs):.3f} s  "
-              f"p95 {percentile(xs, 0.95):.3f} s")
+        print(
+            f"    {action:<18}{len(xs):>5}  p50 {statistics.median(xs):.3f} s  "
+            f"p95 {percentile(xs, 0.95):.3f} s"
+        )
     if stats.loads:
-        print(f"  first run p50 {statistics.median(stats.loads):.2f} s, "
-              f"max {max(stats.loads):.2f} s (opening the app, before the measured window)")
+        print(
+            f"  first run p50 {statistics.median(stats.loads):.2f} s, "
+            f"max {max(stats.loads):.2f} s (opening the app, before the measured window)"
+        )
     print(f"  errors {len(stats.errors)}; driver misses {len(stats.driver_errors)}")
     for e in sorted(set(stats.errors))[:8]:
         print(f"    error: {e}")
     for e in sorted(set(stats.driver_errors))[:4]:
         print(f"    driver: {e}")
-    print(f"  server RSS peak {rss_mib:,.0f} MiB (idle after start {idle_rss / 2**20:,.0f} MiB;"
-          f" target <= {TARGET_RSS_MIB} MiB)")
+    print(
+        f"  server RSS peak {rss_mib:,.0f} MiB (idle after start {idle_rss / 2**20:,.0f} MiB;"
+        f" target <= {TARGET_RSS_MIB} MiB)"
+    )
     ok = p95 <= TARGET_P95_S and not stats.errors and rss_mib <= TARGET_RSS_MIB
     print(f"  {'ok' if ok else 'MISS'}")
     return ok
@@ -591,9 +690,11 @@ def lake_copy(file_ws: Path, root: Path):
     from shopsight import schema, teams, workspace
 
     with pg_cluster.Cluster() as cluster:
-        env = {"SHOPSIGHT_BACKEND": "ducklake",
-               "SHOPSIGHT_DUCKLAKE_CATALOG": f"postgres:{cluster.dsn}",
-               "SHOPSIGHT_DUCKLAKE_DATA": str(root / "lakes")}
+        env = {
+            "SHOPSIGHT_BACKEND": "ducklake",
+            "SHOPSIGHT_DUCKLAKE_CATALOG": f"postgres:{cluster.dsn}",
+            "SHOPSIGHT_DUCKLAKE_DATA": str(root / "lakes"),
+        }
         data_dir = root / "data"
         target = data_dir / teams.TEAMS_DIR / file_ws.name
         target.mkdir(parents=True)
@@ -606,10 +707,13 @@ def lake_copy(file_ws: Path, root: Path):
             dst = lake.connect()
             try:
                 for kind in schema.KINDS:
-                    table = src.execute(f"select * from {workspace.quote_ident(kind)}").to_arrow_table()
+                    table = src.execute(
+                        f"select * from {workspace.quote_ident(kind)}"
+                    ).to_arrow_table()
                     if table.num_rows:
-                        workspace.write_dataset(lake, kind, table, file=f"{kind}.csv",
-                                                con=dst.cursor())
+                        workspace.write_dataset(
+                            lake, kind, table, file=f"{kind}.csv", con=dst.cursor()
+                        )
             finally:
                 dst.close()
                 src.close()
@@ -620,19 +724,29 @@ def lake_copy(file_ws: Path, root: Path):
                 else:
                     os.environ[k] = v
         shutil.copy(file_ws / teams.REGISTRY_FILE, target / teams.REGISTRY_FILE)
-        print(f"copied into a DuckLake with a PostgreSQL catalog in "
-              f"{time.perf_counter() - t0:.1f} s ({time.process_time() - c0:.1f} s CPU here)")
+        print(
+            f"copied into a DuckLake with a PostgreSQL catalog in "
+            f"{time.perf_counter() - t0:.1f} s ({time.process_time() - c0:.1f} s CPU here)"
+        )
         yield data_dir, env
 
 
-def run_setup(setup: tuple[str, int], data_dir: Path, env: dict[str, str], name: str,
-              args: argparse.Namespace, tmp: Path) -> bool:
+def run_setup(
+    setup: tuple[str, int],
+    data_dir: Path,
+    env: dict[str, str],
+    name: str,
+    args: argparse.Namespace,
+    tmp: Path,
+) -> bool:
     backend, replicas = setup
     ok = True
     for n in args.sessions:
         label = f"{backend}_{replicas}_{n}"
-        servers = [Server(data_dir, tmp / f"server_{label}_{i}.log", args.set, args.app_root, env)
-                   for i in range(replicas)]
+        servers = [
+            Server(data_dir, tmp / f"server_{label}_{i}.log", args.set, args.app_root, env)
+            for i in range(replicas)
+        ]
         try:
             for server in servers:
                 server.wait_ready()
@@ -640,27 +754,51 @@ def run_setup(setup: tuple[str, int], data_dir: Path, env: dict[str, str], name:
             cpu0 = sum(server.cpu_seconds() for server in servers)
             think = tuple(args.think)
             if args.client == "ws":
-                stats = asyncio.run(run_ws_level([server.port for server in servers],
-                                                 f"ws={name}", n, args.seconds, think,
-                                                 args.timeout, args.seed))
+                stats = asyncio.run(
+                    run_ws_level(
+                        [server.port for server in servers],
+                        f"ws={name}",
+                        n,
+                        args.seconds,
+                        think,
+                        args.timeout,
+                        args.seed,
+                    )
+                )
             else:
-                stats = asyncio.run(run_level(f"http://127.0.0.1:{servers[0].port}/?ws={name}",
-                                              n, args.seconds, think, args.timeout, args.seed))
+                stats = asyncio.run(
+                    run_level(
+                        f"http://127.0.0.1:{servers[0].port}/?ws={name}",
+                        n,
+                        args.seconds,
+                        think,
+                        args.timeout,
+                        args.seed,
+                    )
+                )
             cpu = sum(server.cpu_seconds() for server in servers) - cpu0
         finally:
             for server in servers:
                 server.stop()
         load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(f"\n== {SETUPS[backend]}, {replicas} server process{'es' if replicas > 1 else ''}"
-              + (f" (peak RSS each: {', '.join(f'{s.peak_rss / 2**20:,.0f}' for s in servers)} MiB)"
-                 if replicas > 1 else ""))
+        print(
+            f"\n== {SETUPS[backend]}, {replicas} server process{'es' if replicas > 1 else ''}"
+            + (
+                f" (peak RSS each: {', '.join(f'{s.peak_rss / 2**20:,.0f}' for s in servers)} MiB)"
+                if replicas > 1
+                else ""
+            )
+        )
         ok &= report(n, args.seconds, stats, sum(s.peak_rss for s in servers), idle, cpu, load)
         for i in range(replicas):
             log = (tmp / f"server_{label}_{i}.log").read_text(errors="replace")
             if "Traceback" in log:  # the first one, its last frames
-                first = log[log.index("Traceback"):]
+                first = log[log.index("Traceback") :]
                 end = first.find("\n20", 1)  # the next log line starts with a date
-                print("  the server log has a traceback:\n" + first[:end if end > 0 else None][-3000:])
+                print(
+                    "  the server log has a traceback:\n"
+                    + first[: end if end > 0 else None][-3000:]
+                )
             retried = log.count("lost a commit race")
             if retried:
                 print(f"  server {i}: {retried} write(s) lost a commit race and ran again")
@@ -671,38 +809,76 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--sessions", type=int, nargs="+", default=[10, 25])
-    ap.add_argument("--setup", type=parse_setup, nargs="+", default=[("file", 1)],
-                    metavar="BACKEND:SERVERS",
-                    help="file:1 (default), lake:1, lake:2 ... (lake: a DuckLake catalog in a "
-                         "throwaway PostgreSQL; sessions take the servers in turn)")
+    ap.add_argument(
+        "--setup",
+        type=parse_setup,
+        nargs="+",
+        default=[("file", 1)],
+        metavar="BACKEND:SERVERS",
+        help="file:1 (default), lake:1, lake:2 ... (lake: a DuckLake catalog in a "
+        "throwaway PostgreSQL; sessions take the servers in turn)",
+    )
     ap.add_argument("--seconds", type=float, default=60)
-    ap.add_argument("--think", type=float, nargs=2, default=[0.5, 1.5],
-                    help="seconds a user waits between actions (uniform)")
+    ap.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=[0.5, 1.5],
+        help="seconds a user waits between actions (uniform)",
+    )
     ap.add_argument("--timeout", type=float, default=60, help="seconds before a rerun is an error")
     ap.add_argument("--out", type=Path, default=datagen.OUT, help="directory of the workspaces")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--rounds", type=int, default=5,
-                    help="reruns per page in the one-session pass first (0: skip it)")
-    ap.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
-                    help="a streamlit config option for the server, e.g. runner.postScriptGC=false")
-    ap.add_argument("--app-root", type=Path, default=ROOT,
-                    help="serve app.py from this checkout (e.g. `git archive HEAD` unpacked) "
-                         "rather than the working tree others may be editing")
-    ap.add_argument("--client", choices=["ws", "browser"], default="ws",
-                    help="ws: Streamlit's websocket protocol (no rendering); browser: chromium")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="reruns per page in the one-session pass first (0: skip it)",
+    )
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="OPTION=VALUE",
+        help="a streamlit config option for the server, e.g. runner.postScriptGC=false",
+    )
+    ap.add_argument(
+        "--app-root",
+        type=Path,
+        default=ROOT,
+        help="serve app.py from this checkout (e.g. `git archive HEAD` unpacked) "
+        "rather than the working tree others may be editing",
+    )
+    ap.add_argument(
+        "--client",
+        choices=["ws", "browser"],
+        default="ws",
+        help="ws: Streamlit's websocket protocol (no rendering); browser: chromium",
+    )
     args = ap.parse_args()
     if args.client == "browser" and not Path(CHROMIUM).exists():
         raise SystemExit(f"no {CHROMIUM}: apt-get install chromium (never a downloaded browser)")
     if args.client == "browser" and any(r > 1 for _, r in args.setup):
         raise SystemExit("--client browser drives one server; use the ws client for several")
-    subprocess.run([sys.executable, str(ROOT / "bench" / "datagen.py"), "--rows", str(args.rows),
-                    "--out", str(args.out)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "datagen.py"),
+            "--rows",
+            str(args.rows),
+            "--out",
+            str(args.out),
+        ],
+        check=True,
+    )
     name = datagen.workspace_name(args.rows)
-    print(f"workspace {name}: {args.rows:,} order lines; {os.cpu_count()} cores; client "
-          f"{args.client}; think {args.think[0]}-{args.think[1]} s; "
-          f"{'server options ' + ' '.join(args.set) + '; ' if args.set else ''}"
-          f"{f'app from {args.app_root}; ' if args.app_root != ROOT else ''}"
-          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(
+        f"workspace {name}: {args.rows:,} order lines; {os.cpu_count()} cores; client "
+        f"{args.client}; think {args.think[0]}-{args.think[1]} s; "
+        f"{'server options ' + ' '.join(args.set) + '; ' if args.set else ''}"
+        f"{f'app from {args.app_root}; ' if args.app_root != ROOT else ''}"
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
     ok = True
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         tmp = Path(tmp)
@@ -719,8 +895,9 @@ def main() -> None:
                 ok &= run_setup(setup, args.out, {}, name, args, tmp)
                 continue
             if lake is None:
-                lake = stack.enter_context(lake_copy(datagen.workspace_path(args.rows, args.out),
-                                                     tmp / "lake"))
+                lake = stack.enter_context(
+                    lake_copy(datagen.workspace_path(args.rows, args.out), tmp / "lake")
+                )
             ok &= run_setup(setup, *lake, name, args, tmp)
     print("\nall targets met" if ok else "\nsome targets missed (MISS above)")
 

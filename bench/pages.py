@@ -177,16 +177,25 @@ def bare_sql(ws, recorded: list[tuple[str, dict]], runs: int) -> list[float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workspace", choices=["small", "sample"], default="small")
-    ap.add_argument("--orders", type=int, default=0, help="add N synthetic order lines (small only)")
-    ap.add_argument("--only-orders", action="store_true",
-                    help="no traffic or products: the KPIs come from the orders (distinct buyers)")
+    ap.add_argument(
+        "--orders", type=int, default=0, help="add N synthetic order lines (small only)"
+    )
+    ap.add_argument(
+        "--only-orders",
+        action="store_true",
+        help="no traffic or products: the KPIs come from the orders (distinct buyers)",
+    )
     ap.add_argument("--runs", type=int, default=9)
     args = ap.parse_args()
     ws, ws_name = build_workspace(args.workspace, args.orders, args.only_orders)
-    print(f"workspace: {args.workspace}{f' + {args.orders:,} orders' if args.orders else ''}; "
-          f"p50 of {args.runs} runs")
-    print(f"{'page':<22}{'link':<28}{'warm rerun':>11}{'cold rerun':>11}{'bare SQL':>10}"
-          f"{'queries':>8}{'cold/SQL':>9}")
+    print(
+        f"workspace: {args.workspace}{f' + {args.orders:,} orders' if args.orders else ''}; "
+        f"p50 of {args.runs} runs"
+    )
+    print(
+        f"{'page':<22}{'link':<28}{'warm rerun':>11}{'cold rerun':>11}{'bare SQL':>10}"
+        f"{'queries':>8}{'cold/SQL':>9}"
+    )
     for page, params in PAGES:
         if not (ROOT / page).exists():
             continue
@@ -197,8 +206,10 @@ def main() -> None:
             print(f"{page:<22}{link:<28}failed: {e}")
             continue
         sql = bare_sql(ws, r["queries"], args.runs)
-        print(f"{page:<22}{link:<28}{p50(r['warm']):>10.3f}s{p50(r['cold']):>10.3f}s"
-              f"{p50(sql):>9.3f}s{len(r['queries']):>8}{p50(r['cold']) / max(p50(sql), 1e-9):>8.1f}x")
+        print(
+            f"{page:<22}{link:<28}{p50(r['warm']):>10.3f}s{p50(r['cold']):>10.3f}s"
+            f"{p50(sql):>9.3f}s{len(r['queries']):>8}{p50(r['cold']) / max(p50(sql), 1e-9):>8.1f}x"
+        )
 
 
 if __name__ == "__main__":

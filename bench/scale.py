@@ -197,23 +197,28 @@ def _in_range(df, p):
 def pandas_kpis(df, p):
     sub = _in_range(df, p)
     paid = sub[sub["paid_amount"] > 0]
-    return {"count_lines": len(sub), "paid_amount": sub["paid_amount"].sum(),
-            "refund_amount": sub["refund_amount"].sum(), "units_sold": paid["quantity"].sum(),
-            "paying_buyers": paid["buyer_id"].nunique()}
+    return {
+        "count_lines": len(sub),
+        "paid_amount": sub["paid_amount"].sum(),
+        "refund_amount": sub["refund_amount"].sum(),
+        "units_sold": paid["quantity"].sum(),
+        "paying_buyers": paid["buyer_id"].nunique(),
+    }
 
 
 def pandas_buyers_by_province(df, p):
     sub = _in_range(df, p)
     sub = sub[sub["paid_amount"] > 0]
-    return (sub.groupby("province", dropna=False)
-            .agg(paying_buyers=("buyer_id", "nunique"), paid_amount=("paid_amount", "sum"))
-            .sort_values("paid_amount", ascending=False))
+    return (
+        sub.groupby("province", dropna=False)
+        .agg(paying_buyers=("buyer_id", "nunique"), paid_amount=("paid_amount", "sum"))
+        .sort_values("paid_amount", ascending=False)
+    )
 
 
 def pandas_sku_top50(df, p):
     sub = _in_range(df, p)
-    return (sub.groupby(["product_id", "sku_id"])["paid_amount"].sum()
-            .nlargest(50).reset_index())
+    return sub.groupby(["product_id", "sku_id"])["paid_amount"].sum().nlargest(50).reset_index()
 
 
 def pandas_daily(df, p):
@@ -232,8 +237,12 @@ def app_sku_ranking(cur, p):
 
     rows = sku_ranking.prepare(queries.run(cur, "products_ranking_orders", **p))
     shown = sku_ranking.ranked(rows, "paid_amount").head(TABLE_LIMIT)
-    spark = queries.run(cur, "products_ranking_orders_spark", **p,
-                        product_ids=sorted(shown["product_id"].dropna().astype(str).unique()))
+    spark = queries.run(
+        cur,
+        "products_ranking_orders_spark",
+        **p,
+        product_ids=sorted(shown["product_id"].dropna().astype(str).unique()),
+    )
     return sku_ranking.sparks(shown, spark)
 
 
@@ -241,13 +250,27 @@ def app_sku_ranking(cur, p):
 # naive SQL, pandas function)
 HEAVY = [
     ("KPI sums", ["overview_kpis_orders"], {}, NAIVE_KPIS, pandas_kpis),
-    ("distinct buyers by province", ["regions_orders"], {"province": None},
-     NAIVE_BUYERS_BY_PROVINCE, pandas_buyers_by_province),
-    ("SKU ranking top-50", ["products_ranking_orders", "products_ranking_orders_spark",
-                            app_sku_ranking],
-     {"level": "sku", "slow_days": 7, "cover_days": 7}, NAIVE_SKU_TOP50, pandas_sku_top50),
-    ("daily trend", ["overview_daily_orders", "overview_daily_buyers"], {}, NAIVE_DAILY,
-     pandas_daily),
+    (
+        "distinct buyers by province",
+        ["regions_orders"],
+        {"province": None},
+        NAIVE_BUYERS_BY_PROVINCE,
+        pandas_buyers_by_province,
+    ),
+    (
+        "SKU ranking top-50",
+        ["products_ranking_orders", "products_ranking_orders_spark", app_sku_ranking],
+        {"level": "sku", "slow_days": 7, "cover_days": 7},
+        NAIVE_SKU_TOP50,
+        pandas_sku_top50,
+    ),
+    (
+        "daily trend",
+        ["overview_daily_orders", "overview_daily_buyers"],
+        {},
+        NAIVE_DAILY,
+        pandas_daily,
+    ),
 ]
 
 
@@ -285,8 +308,15 @@ def worker(rows: int, out: Path, runs: int, json_path: Path, pages: list[str] | 
     for name in list(logging.root.manager.loggerDict):  # "no runtime" notes outside AppTest
         if name.startswith("streamlit"):
             logging.getLogger(name).setLevel(logging.ERROR)
-    result: dict = {"rows": rows, "runs": runs, "load_before": load_average(), "pages": {},
-                    "failed": {}, "queries": [], "heavy": []}
+    result: dict = {
+        "rows": rows,
+        "runs": runs,
+        "load_before": load_average(),
+        "pages": {},
+        "failed": {},
+        "queries": [],
+        "heavy": [],
+    }
     t0 = time.perf_counter()
     recorded: dict[str, list[tuple[str, dict]]] = {}
     for label, page, params in PAGE_VIEWS:
@@ -300,8 +330,10 @@ def worker(rows: int, out: Path, runs: int, json_path: Path, pages: list[str] | 
     result["record_s"] = time.perf_counter() - t0
 
     # the shell's queries are the ones every recorded page ran with the same values
-    keys = {label: [(n, json.dumps(p, default=str, sort_keys=True)) for n, p in qs]
-            for label, qs in recorded.items()}
+    keys = {
+        label: [(n, json.dumps(p, default=str, sort_keys=True)) for n, p in qs]
+        for label, qs in recorded.items()
+    }
     common = set.intersection(*(set(k) for k in keys.values())) if len(keys) > 1 else set()
     unique: dict[tuple[str, str], tuple[str, dict]] = {}
     owners: dict[tuple[str, str], str] = {}
@@ -313,8 +345,9 @@ def worker(rows: int, out: Path, runs: int, json_path: Path, pages: list[str] | 
     result["shell"] = [list(k) for k in common]
 
     con = query_cache._database(str(ws_dir.resolve()))  # the connection the app holds
-    timings = {key: {"app": [], "app_cpu": [], "bare": [], "bare_cpu": [], "rows": 0}
-               for key in unique}
+    timings = {
+        key: {"app": [], "app_cpu": [], "bare": [], "bare_cpu": [], "rows": 0} for key in unique
+    }
     for _ in range(runs):
         for key, (name, params) in unique.items():
             with con.cursor() as cur:
@@ -329,10 +362,15 @@ def worker(rows: int, out: Path, runs: int, json_path: Path, pages: list[str] | 
             timings[key]["bare_cpu"].append(c)
     for key, (name, _) in unique.items():
         t = timings[key]
-        result["queries"].append({
-            "owner": owners[key], "key": list(key), "name": name, "rows": t["rows"],
-            **{k: p50(t[k]) for k in ("app", "app_cpu", "bare", "bare_cpu")},
-        })
+        result["queries"].append(
+            {
+                "owner": owners[key],
+                "key": list(key),
+                "name": name,
+                "rows": t["rows"],
+                **{k: p50(t[k]) for k in ("app", "app_cpu", "bare", "bare_cpu")},
+            }
+        )
 
     # heavy questions: app query vs naive SQL on order lines, then pandas
     base = default_params(recorded)
@@ -341,18 +379,31 @@ def worker(rows: int, out: Path, runs: int, json_path: Path, pages: list[str] | 
         params = {**base, **extra}
         app_fn = next((n for n in names if callable(n)), None)
         names = [n for n in names if not callable(n) and n in queries.names()]
-        entry = {"title": title, "app_queries": names, "app": [], "app_cpu": [], "naive": [],
-                 "naive_cpu": [], "pandas": [], "pandas_cpu": []}
+        entry = {
+            "title": title,
+            "app_queries": names,
+            "app": [],
+            "app_cpu": [],
+            "naive": [],
+            "naive_cpu": [],
+            "pandas": [],
+            "pandas_cpu": [],
+        }
         for _ in range(runs):
             if names:
                 with con.cursor() as cur:
-                    w, c, _ = timed(lambda cur=cur, ns=names, p=params, f=app_fn:
-                                    f(cur, p) if f else [queries.run(cur, n, **p) for n in ns])
+                    w, c, _ = timed(
+                        lambda cur=cur, ns=names, p=params, f=app_fn: (
+                            f(cur, p) if f else [queries.run(cur, n, **p) for n in ns]
+                        )
+                    )
                 entry["app"].append(w)
                 entry["app_cpu"].append(c)
             with con.cursor() as cur:
                 bound = {k: v for k, v in params.items() if k in ("start", "end")}
-                w, c, naive = timed(lambda cur=cur, s=naive_sql, b=bound: cur.execute(s, b).fetchall())
+                w, c, naive = timed(
+                    lambda cur=cur, s=naive_sql, b=bound: cur.execute(s, b).fetchall()
+                )
             entry["naive"].append(w)
             entry["naive_cpu"].append(c)
         entry["naive_result"] = naive
@@ -360,9 +411,12 @@ def worker(rows: int, out: Path, runs: int, json_path: Path, pages: list[str] | 
     result["rss_sql_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     with con.cursor() as cur:
-        w, c, orders = timed(lambda: cur.sql(
-            "select order_time, buyer_id, product_id, sku_id, quantity, paid_amount, "
-            "refund_amount, province from orders").df())
+        w, c, orders = timed(
+            lambda: cur.sql(
+                "select order_time, buyer_id, product_id, sku_id, quantity, paid_amount, "
+                "refund_amount, province from orders"
+            ).df()
+        )
     result["pandas_load_s"] = w
     for entry, params, pandas_fn in heavy_runs:
         for _ in range(runs):
@@ -408,65 +462,110 @@ def page_totals(r: dict) -> dict[str, dict[str, float]]:
 
 
 def print_size(r: dict) -> None:
-    print(f"\n=== {r['rows']:,} order lines — p50 of {r['runs']} runs; load average "
-          f"{r['load_before']} before, {r['load_after']} after (2 cores)")
+    print(
+        f"\n=== {r['rows']:,} order lines — p50 of {r['runs']} runs; load average "
+        f"{r['load_before']} before, {r['load_after']} after (2 cores)"
+    )
     for label, err in r["failed"].items():
         print(f"  page {label}: FAILED under AppTest: {err}")
-    print(f"\n{'page view':<20}{'query':<30}{'rows':>6}{'app s':>8}{'cpu s':>8}{'bare s':>8}"
-          f"{'app/bare':>9}")
+    print(
+        f"\n{'page view':<20}{'query':<30}{'rows':>6}{'app s':>8}{'cpu s':>8}{'bare s':>8}"
+        f"{'app/bare':>9}"
+    )
     order = [SHELL, *r["pages"]]
     for owner in order:
         for q in (q for q in r["queries"] if q["owner"] == owner):
-            print(f"{owner:<20}{q['name']:<30}{q['rows']:>6}{q['app']:>8.3f}{q['app_cpu']:>8.3f}"
-                  f"{q['bare']:>8.3f}{_ratio(q['app'], q['bare']):>9}")
-    print(f"\n{'page view':<22}{'queries':>8}{'own s':>8}{'+shell s':>9}{'cpu s':>8}"
-          f"{'bare s':>8}  target <= {PAGE_TARGET_S} s")
+            print(
+                f"{owner:<20}{q['name']:<30}{q['rows']:>6}{q['app']:>8.3f}{q['app_cpu']:>8.3f}"
+                f"{q['bare']:>8.3f}{_ratio(q['app'], q['bare']):>9}"
+            )
+    print(
+        f"\n{'page view':<22}{'queries':>8}{'own s':>8}{'+shell s':>9}{'cpu s':>8}"
+        f"{'bare s':>8}  target <= {PAGE_TARGET_S} s"
+    )
     for label, t in page_totals(r).items():
         ok = "ok" if t["total"] <= PAGE_TARGET_S else "MISS"
-        print(f"{label:<22}{t['n']:>8}{t['own']:>8.3f}{t['total']:>9.3f}{t['total_cpu']:>8.3f}"
-              f"{t['bare']:>8.3f}  {ok}")
-    print(f"\n{'heavy question':<30}{'app s':>8}{'cpu s':>8}{'naive SQL':>10}{'pandas s':>9}"
-          f"{'cpu s':>8}{'pandas/app':>11}{'naive/app':>10}  pandas = SQL?")
+        print(
+            f"{label:<22}{t['n']:>8}{t['own']:>8.3f}{t['total']:>9.3f}{t['total_cpu']:>8.3f}"
+            f"{t['bare']:>8.3f}  {ok}"
+        )
+    print(
+        f"\n{'heavy question':<30}{'app s':>8}{'cpu s':>8}{'naive SQL':>10}{'pandas s':>9}"
+        f"{'cpu s':>8}{'pandas/app':>11}{'naive/app':>10}  pandas = SQL?"
+    )
     for h in r["heavy"]:
-        print(f"{h['title']:<30}{_fmt(h['app']):>8}{_fmt(h['app_cpu']):>8}{_fmt(h['naive']):>10}"
-              f"{_fmt(h['pandas']):>9}{_fmt(h['pandas_cpu']):>8}"
-              f"{_ratio(h['pandas'], h['app']):>11}{_ratio(h['naive'], h['app']):>10}  {h['check']}")
+        print(
+            f"{h['title']:<30}{_fmt(h['app']):>8}{_fmt(h['app_cpu']):>8}{_fmt(h['naive']):>10}"
+            f"{_fmt(h['pandas']):>9}{_fmt(h['pandas_cpu']):>8}"
+            f"{_ratio(h['pandas'], h['app']):>11}{_ratio(h['naive'], h['app']):>10}  {h['check']}"
+        )
     used = [f"{h['title']} = {' + '.join(h['app_queries']) or '—'}" for h in r["heavy"]]
     print("  app queries: " + "; ".join(used))
-    print(f"\npeak RSS: {r['rss_sql_mib']:,.0f} MiB with the workspace open, every page run under "
-          f"AppTest and all queries timed; {r['rss_pandas_mib']:,.0f} MiB once pandas held the "
-          f"order lines (loading them took {r['pandas_load_s']:.1f} s, untimed)")
+    print(
+        f"\npeak RSS: {r['rss_sql_mib']:,.0f} MiB with the workspace open, every page run under "
+        f"AppTest and all queries timed; {r['rss_pandas_mib']:,.0f} MiB once pandas held the "
+        f"order lines (loading them took {r['pandas_load_s']:.1f} s, untimed)"
+    )
 
 
 def print_growth(small: dict, large: dict) -> None:
     factor = large["rows"] / small["rows"]
-    print(f"\n=== growth {small['rows']:,} -> {large['rows']:,} lines ({factor:.0f}x the data); "
-          f"target <= {GROWTH_TARGET:.0f}x")
+    print(
+        f"\n=== growth {small['rows']:,} -> {large['rows']:,} lines ({factor:.0f}x the data); "
+        f"target <= {GROWTH_TARGET:.0f}x"
+    )
     a, b = page_totals(small), page_totals(large)
     print(f"{'page':<22}{'small s':>9}{'large s':>9}{'growth':>8}{'cpu growth':>11}")
     for label in b:
         if label in a:
-            print(f"{label:<22}{a[label]['total']:>9.3f}{b[label]['total']:>9.3f}"
-                  f"{_ratio(b[label]['total'], a[label]['total']):>8}"
-                  f"{_ratio(b[label]['total_cpu'], a[label]['total_cpu']):>11}")
+            print(
+                f"{label:<22}{a[label]['total']:>9.3f}{b[label]['total']:>9.3f}"
+                f"{_ratio(b[label]['total'], a[label]['total']):>8}"
+                f"{_ratio(b[label]['total_cpu'], a[label]['total_cpu']):>11}"
+            )
     ha = {h["title"]: h for h in small["heavy"]}
     for h in large["heavy"]:
         s = ha.get(h["title"])
         if s:
-            print(f"{h['title']:<22}{_fmt(s['app']):>9}{_fmt(h['app']):>9}"
-                  f"{_ratio(h['app'], s['app']):>8}{_ratio(h['app_cpu'], s['app_cpu']):>11}"
-                  f"   (pandas {_ratio(h['pandas'], s['pandas'])})")
+            print(
+                f"{h['title']:<22}{_fmt(s['app']):>9}{_fmt(h['app']):>9}"
+                f"{_ratio(h['app'], s['app']):>8}{_ratio(h['app_cpu'], s['app_cpu']):>11}"
+                f"   (pandas {_ratio(h['pandas'], s['pandas'])})"
+            )
 
 
 def run_size(rows: int, out: Path, runs: int, pages: list[str] | None) -> dict:
     # built in its own process, so the worker's peak RSS is the app's, not the generator's
-    subprocess.run([sys.executable, str(ROOT / "bench" / "datagen.py"), "--rows", str(rows),
-                    "--out", str(out)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "datagen.py"),
+            "--rows",
+            str(rows),
+            "--out",
+            str(out),
+        ],
+        check=True,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         json_path = Path(tmp) / "result.json"
-        subprocess.run([sys.executable, __file__, "--worker", "--rows", str(rows), "--out",
-                        str(out), "--runs", str(runs), "--json", str(json_path),
-                        *(["--pages", *pages] if pages else [])], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--worker",
+                "--rows",
+                str(rows),
+                "--out",
+                str(out),
+                "--runs",
+                str(runs),
+                "--json",
+                str(json_path),
+                *(["--pages", *pages] if pages else []),
+            ],
+            check=True,
+        )
         return json.loads(json_path.read_text())
 
 
@@ -475,8 +574,12 @@ def main() -> None:
     ap.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--out", type=Path, default=datagen.OUT, help="directory of the workspaces")
-    ap.add_argument("--pages", nargs="+", choices=[v[0] for v in PAGE_VIEWS],
-                    help="only these page views (the Overview always runs: it gives the filters)")
+    ap.add_argument(
+        "--pages",
+        nargs="+",
+        choices=[v[0] for v in PAGE_VIEWS],
+        help="only these page views (the Overview always runs: it gives the filters)",
+    )
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--json", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()

@@ -110,12 +110,27 @@ def new_workbook(path: Path) -> xlsxwriter.Workbook:
 # regions: full official name, short name (生意参谋 地域), address token, weight, cities
 
 PROVINCES = [
-    ("广东省", "广东", "广东省", 13.0, {"广州市": ["天河区", "白云区"], "深圳市": ["南山区", "宝安区"],
-                                   "东莞市": ["南城街道"]}),
-    ("浙江省", "浙江", "浙江省", 10.5, {"杭州市": ["西湖区", "余杭区"], "宁波市": ["鄞州区"],
-                                   "温州市": ["鹿城区"]}),
-    ("江苏省", "江苏", "江苏省", 10.0, {"南京市": ["建邺区", "鼓楼区"], "苏州市": ["吴中区"],
-                                   "无锡市": ["梁溪区"]}),
+    (
+        "广东省",
+        "广东",
+        "广东省",
+        13.0,
+        {"广州市": ["天河区", "白云区"], "深圳市": ["南山区", "宝安区"], "东莞市": ["南城街道"]},
+    ),
+    (
+        "浙江省",
+        "浙江",
+        "浙江省",
+        10.5,
+        {"杭州市": ["西湖区", "余杭区"], "宁波市": ["鄞州区"], "温州市": ["鹿城区"]},
+    ),
+    (
+        "江苏省",
+        "江苏",
+        "江苏省",
+        10.0,
+        {"南京市": ["建邺区", "鼓楼区"], "苏州市": ["吴中区"], "无锡市": ["梁溪区"]},
+    ),
     ("山东省", "山东", "山东省", 6.5, {"济南市": ["历下区"], "青岛市": ["市南区", "黄岛区"]}),
     ("上海市", "上海", "上海", 5.2, {"上海市": ["浦东新区", "闵行区", "徐汇区"]}),
     ("河南省", "河南", "河南省", 5.0, {"郑州市": ["金水区", "二七区"]}),
@@ -137,7 +152,13 @@ PROVINCES = [
     ("黑龙江省", "黑龙江", "黑龙江省", 1.4, {"哈尔滨市": ["南岗区"]}),
     ("贵州省", "贵州", "贵州省", 1.3, {"贵阳市": ["观山湖区"]}),
     ("吉林省", "吉林", "吉林省", 1.1, {"长春市": ["朝阳区"]}),
-    ("内蒙古自治区", "内蒙古", "内蒙古自治区", 1.0, {"呼和浩特市": ["赛罕区"], "包头市": ["昆都仑区"]}),
+    (
+        "内蒙古自治区",
+        "内蒙古",
+        "内蒙古自治区",
+        1.0,
+        {"呼和浩特市": ["赛罕区"], "包头市": ["昆都仑区"]},
+    ),
     ("新疆维吾尔自治区", "新疆", "新疆维吾尔自治区", 0.8, {"乌鲁木齐市": ["天山区"]}),
     ("甘肃省", "甘肃", "甘肃省", 0.8, {"兰州市": ["城关区"]}),
     ("海南省", "海南", "海南省", 0.7, {"海口市": ["龙华区"]}),
@@ -150,17 +171,109 @@ REMOTE = {"新疆维吾尔自治区", "西藏自治区", "青海省"}  # these p
 SHIPPING_FEN = 1800
 PROV_W = np.array([p[3] for p in PROVINCES]) / sum(p[3] for p in PROVINCES)
 
-ROADS = ["人民路", "解放路", "中山路", "建设路", "文化路", "长江路", "新华路", "和平路", "学府路",
-         "科技路", "滨河路", "友谊路", "光明街", "青年路", "东风路", "胜利街", "花园路", "振兴路"]
-ESTATES = ["阳光花园", "锦绣家园", "翠湖小区", "金色港湾", "华府公寓", "东方名苑", "世纪新城",
-           "幸福里", "绿地中心", "万科城", "碧桂园", "保利花园", "湖畔雅苑", "星河湾"]
+ROADS = [
+    "人民路",
+    "解放路",
+    "中山路",
+    "建设路",
+    "文化路",
+    "长江路",
+    "新华路",
+    "和平路",
+    "学府路",
+    "科技路",
+    "滨河路",
+    "友谊路",
+    "光明街",
+    "青年路",
+    "东风路",
+    "胜利街",
+    "花园路",
+    "振兴路",
+]
+ESTATES = [
+    "阳光花园",
+    "锦绣家园",
+    "翠湖小区",
+    "金色港湾",
+    "华府公寓",
+    "东方名苑",
+    "世纪新城",
+    "幸福里",
+    "绿地中心",
+    "万科城",
+    "碧桂园",
+    "保利花园",
+    "湖畔雅苑",
+    "星河湾",
+]
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾")
-GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "军", "洋", "婷", "杰", "涛", "明", "霞", "浩", "宇",
-         "晨", "丽", "建国", "志强", "子涵", "俊杰", "欣怡", "晓东", "雨桐", "思远", "一鸣", "佳怡"]
-NICK_WORDS = ["xiaoyu", "lucky", "ahao", "mumu", "kevin", "dawei", "sunny", "leo", "ajie", "coco",
-              "qingfeng", "momo", "jack", "wenwen", "chenchen", "bobo", "yoyo", "nana"]
-NICK_CN = ["阿杰", "小鱼儿", "风一样的男子", "大白", "路人甲", "木子", "晴天", "老王", "阿飞",
-           "小胖", "喵小姐", "柠檬不酸", "一只小熊", "南风", "糖糖"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "磊",
+    "军",
+    "洋",
+    "婷",
+    "杰",
+    "涛",
+    "明",
+    "霞",
+    "浩",
+    "宇",
+    "晨",
+    "丽",
+    "建国",
+    "志强",
+    "子涵",
+    "俊杰",
+    "欣怡",
+    "晓东",
+    "雨桐",
+    "思远",
+    "一鸣",
+    "佳怡",
+]
+NICK_WORDS = [
+    "xiaoyu",
+    "lucky",
+    "ahao",
+    "mumu",
+    "kevin",
+    "dawei",
+    "sunny",
+    "leo",
+    "ajie",
+    "coco",
+    "qingfeng",
+    "momo",
+    "jack",
+    "wenwen",
+    "chenchen",
+    "bobo",
+    "yoyo",
+    "nana",
+]
+NICK_CN = [
+    "阿杰",
+    "小鱼儿",
+    "风一样的男子",
+    "大白",
+    "路人甲",
+    "木子",
+    "晴天",
+    "老王",
+    "阿飞",
+    "小胖",
+    "喵小姐",
+    "柠檬不酸",
+    "一只小熊",
+    "南风",
+    "糖糖",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,8 +334,16 @@ PRODUCTS = [
 ]
 LAUNCH = {48: dt.date(2026, 10, 20), 49: dt.date(2026, 11, 5)}  # new listings (0-based index)
 DELISTED = {35: dt.date(2026, 10, 15)}  # last day on sale
-COLORS = [("黑色", "BK"), ("白色", "WH"), ("灰色", "GY"), ("藏青", "NV"), ("卡其", "KH"),
-          ("燕麦色", "OT"), ("酒红", "WR"), ("杏色", "AP")]
+COLORS = [
+    ("黑色", "BK"),
+    ("白色", "WH"),
+    ("灰色", "GY"),
+    ("藏青", "NV"),
+    ("卡其", "KH"),
+    ("燕麦色", "OT"),
+    ("酒红", "WR"),
+    ("杏色", "AP"),
+]
 SIZES_M = ["M", "L", "XL", "2XL", "3XL"]
 SIZES_W = ["S", "M", "L", "XL"]
 SKU_SHAPES = [(1, 3), (1, 3), (1, 2), (2, 2), (1, 4), (2, 2)]  # (colors, sizes)
@@ -230,8 +351,12 @@ SKU_SHAPES = [(1, 3), (1, 3), (1, 2), (2, 2), (1, 4), (2, 2)]  # (colors, sizes)
 
 def season_factor(season: str, d: dt.date) -> float:
     t = (d - START).days / (len(DAYS) - 1)
-    return {"warm": 1.5 - 1.1 * t, "cold": 0.35 + 1.3 * t, "mid": 0.9 + 0.5 * np.sin(np.pi * t),
-            "all": 1.0}[season]
+    return {
+        "warm": 1.5 - 1.1 * t,
+        "cold": 0.35 + 1.3 * t,
+        "mid": 0.9 + 0.5 * np.sin(np.pi * t),
+        "all": 1.0,
+    }[season]
 
 
 def on_sale(p: dict, d: dt.date) -> bool:
@@ -256,22 +381,35 @@ def make_catalogue(rng) -> list[dict]:
         cols = [COLORS[int(j)] for j in rng.choice(len(COLORS), size=n_col, replace=False)]
         cost_ratio = float(rng.uniform(0.32, 0.48))
         p = dict(
-            idx=i, product_id=fresh(600_000_000_000, 999_999_999_999), name=f"栖木 {name}",
-            code=code, category=cat, price=price * 100, pop=pop, season=season,
-            launch=LAUNCH.get(i, START), delisted=DELISTED.get(i, END), skus=[],
+            idx=i,
+            product_id=fresh(600_000_000_000, 999_999_999_999),
+            name=f"栖木 {name}",
+            code=code,
+            category=cat,
+            price=price * 100,
+            pop=pop,
+            season=season,
+            launch=LAUNCH.get(i, START),
+            delisted=DELISTED.get(i, END),
+            skus=[],
         )
         for cname, ccode in cols:
-            for size in sizes[first:first + n_size]:
+            for size in sizes[first : first + n_size]:
                 stock = int(rng.integers(0, 900)) if rng.random() > 0.06 else 0
                 if i in DELISTED:
                     stock = 0
-                p["skus"].append(dict(
-                    sku_id=fresh(5_000_000_000_000, 5_999_999_999_999),
-                    code=f"{code}-{ccode}-{size}", attrs=f"颜色分类:{cname};尺码:{size}",
-                    color=cname, size=size, stock=stock,
-                    # cost to 0.50 yuan, like a supplier quote
-                    cost=int(round(price * cost_ratio * 2)) * 50,
-                ))
+                p["skus"].append(
+                    dict(
+                        sku_id=fresh(5_000_000_000_000, 5_999_999_999_999),
+                        code=f"{code}-{ccode}-{size}",
+                        attrs=f"颜色分类:{cname};尺码:{size}",
+                        color=cname,
+                        size=size,
+                        stock=stock,
+                        # cost to 0.50 yuan, like a supplier quote
+                        cost=int(round(price * cost_ratio * 2)) * 50,
+                    )
+                )
         sw = np.array([1.0 + (0.8 if s["size"] in ("L", "XL", "M") else 0) for s in p["skus"]])
         p["sku_w"] = sw / sw.sum()
         products.append(p)
@@ -308,8 +446,34 @@ STATUS_UNPAID = "等待买家付款"
 REFUND_NONE = "没有申请退款"
 REFUND_DONE = "退款成功"
 REFUND_OPEN = "买家已经申请退款，等待卖家同意"
-HOURS = np.array([2.6, 1.2, .6, .3, .25, .3, .6, 1.2, 2.2, 3.2, 3.9, 4.1, 3.9, 3.6, 3.5, 3.4, 3.3,
-                  3.4, 3.7, 4.3, 5.3, 5.9, 5.6, 4.2])
+HOURS = np.array(
+    [
+        2.6,
+        1.2,
+        0.6,
+        0.3,
+        0.25,
+        0.3,
+        0.6,
+        1.2,
+        2.2,
+        3.2,
+        3.9,
+        4.1,
+        3.9,
+        3.6,
+        3.5,
+        3.4,
+        3.3,
+        3.4,
+        3.7,
+        4.3,
+        5.3,
+        5.9,
+        5.6,
+        4.2,
+    ]
+)
 HOURS_D11 = HOURS.copy()
 HOURS_D11[[0, 1, 20, 21, 22, 23]] *= [6.0, 3.0, 1.6, 2.2, 1.8, 1.4]
 
@@ -355,7 +519,10 @@ def make_buyer(rng, nicks: set[str]) -> dict:
     )
     phone_prefix = int(rng.choice([138, 139, 158, 159, 186, 187, 188, 135, 136, 177]))
     return dict(
-        nick=nick, province=full, city=city, address=f"{token} {city} {district} {street}",
+        nick=nick,
+        province=full,
+        city=city,
+        address=f"{token} {city} {district} {street}",
         name=SURNAMES[int(rng.integers(len(SURNAMES)))] + GIVEN[int(rng.integers(len(GIVEN)))],
         phone=f"{phone_prefix}****{int(rng.integers(0, 10000)):04d}",
     )
@@ -371,15 +538,17 @@ class IdMaker:
     def __call__(self) -> str:
         while True:
             s = str(int(self.rng.choice([2, 3, 4]))) + "".join(
-                str(int(x)) for x in self.rng.integers(0, 10, size=18))
+                str(int(x)) for x in self.rng.integers(0, 10, size=18)
+            )
             if s not in self.seen:
                 self.seen.add(s)
                 return s
 
 
 def product_weights(products: list[dict], d: dt.date) -> np.ndarray:
-    w = np.array([p["pop"] * season_factor(p["season"], d) if on_sale(p, d) else 0.0
-                  for p in products])
+    w = np.array(
+        [p["pop"] * season_factor(p["season"], d) if on_sale(p, d) else 0.0 for p in products]
+    )
     for p in products:  # a new listing sells hard for its first two weeks
         if p["launch"] > START and 0 <= (d - p["launch"]).days < 14 and on_sale(p, d):
             w[p["idx"]] *= 1.8
@@ -484,8 +653,15 @@ def make_orders(rng, products: list[dict]) -> tuple[list[dict], list[dict]]:
             p_pay = min(conv * cf * float(rng.lognormal(0, 0.1)), 0.5)
             payers = int(rng.binomial(visitors, p_pay))
             quitters = int(rng.binomial(payers, 0.1)) + int(rng.random() < 0.3)
-            cell = dict(date=d, device=device, source=source, visitors=visitors,
-                        spend_kind=spend_kind, rate=rate, orders=[])
+            cell = dict(
+                date=d,
+                device=device,
+                source=source,
+                visitors=visitors,
+                spend_kind=spend_kind,
+                rate=rate,
+                orders=[],
+            )
             for n in range(payers + quitters):
                 if buyers and rng.random() < back:
                     buyer = buyers[int(rng.integers(len(buyers)))]
@@ -498,24 +674,35 @@ def make_orders(rng, products: list[dict]) -> tuple[list[dict], list[dict]]:
                     total = price_order(rng, lines, d, buyer["province"] in REMOTE)
                     t = random_time(rng, d)
                     if pays:
-                        lag = int(rng.integers(5, 900)) if rng.random() < 0.9 else int(
-                            rng.integers(900, 4 * 3600))
+                        lag = (
+                            int(rng.integers(5, 900))
+                            if rng.random() < 0.9
+                            else int(rng.integers(900, 4 * 3600))
+                        )
                         created = max(t - dt.timedelta(seconds=lag), START_AT)
                         if created == t:
                             t += dt.timedelta(seconds=5)
                     else:
                         created = t
-                    order = dict(order_id=new_id(), buyer=buyer, created=created,
-                                 paid_at=t if pays else None, lines=lines, source=source,
-                                 device=device, total=total if pays else 0)
+                    order = dict(
+                        order_id=new_id(),
+                        buyer=buyer,
+                        created=created,
+                        paid_at=t if pays else None,
+                        lines=lines,
+                        source=source,
+                        device=device,
+                        total=total if pays else 0,
+                    )
                     if pays:
                         settle(rng, order)
                     else:
                         waiting = created > EXPORT_AT - dt.timedelta(days=1)
                         order["status"] = STATUS_UNPAID if waiting else STATUS_CLOSED
                         for ln in order["lines"]:
-                            ln.update(paid=0, ship=0, refund=0, refund_status=REFUND_NONE,
-                                      refund_at=None)
+                            ln.update(
+                                paid=0, ship=0, refund=0, refund_status=REFUND_NONE, refund_at=None
+                            )
                     # multi-line orders get their own sub-order ids; single lines reuse the id
                     for ln in lines:
                         ln["sub_id"] = order["order_id"] if len(lines) == 1 else new_id()
@@ -529,8 +716,22 @@ def make_orders(rng, products: list[dict]) -> tuple[list[dict], list[dict]]:
 # (1) traffic: 生意参谋 店铺流量来源, daily, GBK CSV
 
 TRAFFIC_HEADER = [
-    "统计日期", "终端", "流量来源", "访客数", "访客数变化", "浏览量", "加购人数", "收藏人数",
-    "下单买家数", "支付买家数", "支付金额", "支付金额变化", "支付转化率", "客单价", "UV价值", "花费",
+    "统计日期",
+    "终端",
+    "流量来源",
+    "访客数",
+    "访客数变化",
+    "浏览量",
+    "加购人数",
+    "收藏人数",
+    "下单买家数",
+    "支付买家数",
+    "支付金额",
+    "支付金额变化",
+    "支付转化率",
+    "客单价",
+    "UV价值",
+    "花费",
 ]
 
 
@@ -573,34 +774,62 @@ def write_traffic(path: Path, cells: list[dict]) -> None:
             key = (c["device"], c["source"])
             p = prev.get(key)
             v, b, fen = c["visitors"], c["paying_buyers"], c["paid_amount"]
-            rows.append([
-                d.isoformat(), c["device"], c["source"], fmt_int(v),
-                fmt_change(v, p and p["visitors"]), fmt_int(c["page_views"]),
-                fmt_int(c["add_to_cart_buyers"]), fmt_int(c["favorite_buyers"]),
-                fmt_int(c["order_buyers"]), fmt_int(b), fmt_money(fen),
-                fmt_change(fen, p and p["paid_amount"]), fmt_pct(b, v),
-                fmt_money(int(round(fen / b))) if b else "-",
-                fmt_money(int(round(fen / v))) if v else "-",
-                fmt_money(c["spend"]) if c["spend"] is not None else "-",
-            ])
+            rows.append(
+                [
+                    d.isoformat(),
+                    c["device"],
+                    c["source"],
+                    fmt_int(v),
+                    fmt_change(v, p and p["visitors"]),
+                    fmt_int(c["page_views"]),
+                    fmt_int(c["add_to_cart_buyers"]),
+                    fmt_int(c["favorite_buyers"]),
+                    fmt_int(c["order_buyers"]),
+                    fmt_int(b),
+                    fmt_money(fen),
+                    fmt_change(fen, p and p["paid_amount"]),
+                    fmt_pct(b, v),
+                    fmt_money(int(round(fen / b))) if b else "-",
+                    fmt_money(int(round(fen / v))) if v else "-",
+                    fmt_money(c["spend"]) if c["spend"] is not None else "-",
+                ]
+            )
             prev[key] = c
     tv = sum(c["visitors"] for c in cells)
     tb = sum(c["paying_buyers"] for c in cells)
     tp = sum(c["paid_amount"] for c in cells)
-    rows.append([
-        "合计", "-", "-", fmt_int(tv), "-", fmt_int(sum(c["page_views"] for c in cells)),
-        fmt_int(sum(c["add_to_cart_buyers"] for c in cells)),
-        fmt_int(sum(c["favorite_buyers"] for c in cells)),
-        fmt_int(sum(c["order_buyers"] for c in cells)), fmt_int(tb), fmt_money(tp), "-",
-        fmt_pct(tb, tv), fmt_money(int(round(tp / tb))), fmt_money(int(round(tp / tv))),
-        fmt_money(sum(c["spend"] or 0 for c in cells)),
-    ])
+    rows.append(
+        [
+            "合计",
+            "-",
+            "-",
+            fmt_int(tv),
+            "-",
+            fmt_int(sum(c["page_views"] for c in cells)),
+            fmt_int(sum(c["add_to_cart_buyers"] for c in cells)),
+            fmt_int(sum(c["favorite_buyers"] for c in cells)),
+            fmt_int(sum(c["order_buyers"] for c in cells)),
+            fmt_int(tb),
+            fmt_money(tp),
+            "-",
+            fmt_pct(tb, tv),
+            fmt_money(int(round(tp / tb))),
+            fmt_money(int(round(tp / tv))),
+            fmt_money(sum(c["spend"] or 0 for c in cells)),
+        ]
+    )
     write_csv(path, rows, "gbk")
 
 
 def truth_traffic(cells: list[dict]) -> dict:
-    keys = ["visitors", "page_views", "add_to_cart_buyers", "favorite_buyers", "order_buyers",
-            "paying_buyers"]
+    keys = [
+        "visitors",
+        "page_views",
+        "add_to_cart_buyers",
+        "favorite_buyers",
+        "order_buyers",
+        "paying_buyers",
+    ]
 
     def total(sub: list[dict]) -> dict:
         s: dict[str, object] = {k: sum(c[k] for c in sub) for k in keys}
@@ -612,8 +841,11 @@ def truth_traffic(cells: list[dict]) -> dict:
     by_source: dict[str, dict] = {}
     for src in dict.fromkeys(s[1] for s in SOURCES):
         sub = [c for c in cells if c["source"] == src]
-        by_source[src] = {k: v for k, v in total(sub).items()
-                          if k in ("visitors", "paying_buyers", "paid_amount", "spend")}
+        by_source[src] = {
+            k: v
+            for k, v in total(sub).items()
+            if k in ("visitors", "paying_buyers", "paid_amount", "spend")
+        }
     d11 = [c for c in cells if c["date"] == DOUBLE11]
     return {
         "kind": "traffic",
@@ -627,8 +859,9 @@ def truth_traffic(cells: list[dict]) -> dict:
             "total_row": "合计 (last row; must be dropped)",
             "date_column": "统计日期 (daily rows: date_end = date)",
             "sources": len(by_source),
-            "by_device": {dev: total([c for c in cells if c["device"] == dev])
-                          for dev in ("无线", "PC")},
+            "by_device": {
+                dev: total([c for c in cells if c["device"] == dev]) for dev in ("无线", "PC")
+            },
             "paid_amount_by_source": {k: v["paid_amount"] for k, v in by_source.items()},
             "by_source": by_source,
             "spend_sources": sorted({c["source"] for c in cells if c["spend"] is not None}),
@@ -646,20 +879,48 @@ def truth_traffic(cells: list[dict]) -> dict:
 # (2) products: 生意参谋 商品效果, daily per product, XLSX
 
 PRODUCT_HEADER = [
-    "统计日期", "商品ID", "商品名称", "类目", "货号", "商品状态", "商品访客数", "商品浏览量",
-    "平均停留时长", "商品加购人数", "商品加购件数", "商品收藏人数", "下单买家数", "下单件数",
-    "下单金额", "支付买家数", "支付件数", "支付金额", "商品支付转化率", "老买家支付金额",
-    "成功退款金额", "访客平均价值",
+    "统计日期",
+    "商品ID",
+    "商品名称",
+    "类目",
+    "货号",
+    "商品状态",
+    "商品访客数",
+    "商品浏览量",
+    "平均停留时长",
+    "商品加购人数",
+    "商品加购件数",
+    "商品收藏人数",
+    "下单买家数",
+    "下单件数",
+    "下单金额",
+    "支付买家数",
+    "支付件数",
+    "支付金额",
+    "商品支付转化率",
+    "老买家支付金额",
+    "成功退款金额",
+    "访客平均价值",
 ]
 
 
-def make_product_days(rng, products: list[dict], cells: list[dict],
-                      orders: list[dict]) -> list[dict]:
+def make_product_days(
+    rng, products: list[dict], cells: list[dict], orders: list[dict]
+) -> list[dict]:
     """Daily product rows rolled up from the order lines (paid by payment day, ordered by
     creation day, refunds by refund day); visitors spread from the day's shop visitors."""
-    agg: dict[tuple[dt.date, int], dict] = defaultdict(lambda: dict(
-        order_buyers=set(), order_units=0, order_amount=0, buyers=set(), units=0, paid=0,
-        old_paid=0, refund=0))
+    agg: dict[tuple[dt.date, int], dict] = defaultdict(
+        lambda: dict(
+            order_buyers=set(),
+            order_units=0,
+            order_amount=0,
+            buyers=set(),
+            units=0,
+            paid=0,
+            old_paid=0,
+            refund=0,
+        )
+    )
     first_order: dict[str, dt.datetime] = {}
     for o in sorted(orders, key=lambda o: o["created"]):
         first_order.setdefault(o["buyer"]["nick"], o["created"])
@@ -699,17 +960,27 @@ def make_product_days(rng, products: list[dict], cells: list[dict],
             ob = len(a["order_buyers"])
             v = max(v, int(np.ceil(ob / 0.35)))  # nobody orders without visiting
             cart_b = max(ob, int(rng.binomial(v, 0.08)))
-            rows.append(dict(
-                date=d, product=p, status="已下架" if d > p["delisted"] else "出售中",
-                visitors=v, page_views=int(round(v * float(rng.uniform(1.3, 2.4)))),
-                stay=round(float(rng.uniform(18, 65)), 2) if v else 0.0,
-                add_to_cart_buyers=cart_b,
-                add_to_cart_units=cart_b + int(rng.binomial(cart_b, 0.2)),
-                favorite_buyers=int(rng.binomial(v, 0.04)), order_buyers=ob,
-                order_units=a["order_units"], order_amount=a["order_amount"],
-                paying_buyers=len(a["buyers"]), units_sold=a["units"], paid_amount=a["paid"],
-                old_paid=a["old_paid"], refund_amount=a["refund"],
-            ))
+            rows.append(
+                dict(
+                    date=d,
+                    product=p,
+                    status="已下架" if d > p["delisted"] else "出售中",
+                    visitors=v,
+                    page_views=int(round(v * float(rng.uniform(1.3, 2.4)))),
+                    stay=round(float(rng.uniform(18, 65)), 2) if v else 0.0,
+                    add_to_cart_buyers=cart_b,
+                    add_to_cart_units=cart_b + int(rng.binomial(cart_b, 0.2)),
+                    favorite_buyers=int(rng.binomial(v, 0.04)),
+                    order_buyers=ob,
+                    order_units=a["order_units"],
+                    order_amount=a["order_amount"],
+                    paying_buyers=len(a["buyers"]),
+                    units_sold=a["units"],
+                    paid_amount=a["paid"],
+                    old_paid=a["old_paid"],
+                    refund_amount=a["refund"],
+                )
+            )
     return rows
 
 
@@ -730,11 +1001,26 @@ def write_products(path: Path, rows: list[dict]) -> None:
     for i, r in enumerate(rows, start=6):
         p, v = r["product"], r["visitors"]
         cells: list[object] = [
-            r["date"].isoformat(), p["product_id"], p["name"], p["category"], p["code"],
-            r["status"], v, r["page_views"], r["stay"], r["add_to_cart_buyers"],
-            r["add_to_cart_units"], r["favorite_buyers"], r["order_buyers"], r["order_units"],
-            r["order_amount"], r["paying_buyers"], r["units_sold"], r["paid_amount"],
-            fmt_pct(r["paying_buyers"], v), r["old_paid"] if r["old_paid"] else "-",
+            r["date"].isoformat(),
+            p["product_id"],
+            p["name"],
+            p["category"],
+            p["code"],
+            r["status"],
+            v,
+            r["page_views"],
+            r["stay"],
+            r["add_to_cart_buyers"],
+            r["add_to_cart_units"],
+            r["favorite_buyers"],
+            r["order_buyers"],
+            r["order_units"],
+            r["order_amount"],
+            r["paying_buyers"],
+            r["units_sold"],
+            r["paid_amount"],
+            fmt_pct(r["paying_buyers"], v),
+            r["old_paid"] if r["old_paid"] else "-",
             r["refund_amount"] if r["refund_amount"] else "-",
             round(r["paid_amount"] / v / 100, 2) if v else "-",
         ]
@@ -751,8 +1037,15 @@ def write_products(path: Path, rows: list[dict]) -> None:
 
 
 def truth_products(rows: list[dict], products: list[dict]) -> dict:
-    keys = ["visitors", "page_views", "add_to_cart_buyers", "add_to_cart_units",
-            "favorite_buyers", "paying_buyers", "units_sold"]
+    keys = [
+        "visitors",
+        "page_views",
+        "add_to_cart_buyers",
+        "add_to_cart_units",
+        "favorite_buyers",
+        "paying_buyers",
+        "units_sold",
+    ]
     sums: dict[str, object] = {k: sum(r[k] for r in rows) for k in keys}
     sums["paid_amount"] = yuan(sum(r["paid_amount"] for r in rows))
     sums["refund_amount"] = yuan(sum(r["refund_amount"] for r in rows))
@@ -768,8 +1061,10 @@ def truth_products(rows: list[dict], products: list[dict]) -> dict:
         "kind": "products",
         "rows": len(rows),
         "sums": sums,
-        "date_range": {"start": min(r["date"] for r in rows).isoformat(),
-                       "end": max(r["date"] for r in rows).isoformat()},
+        "date_range": {
+            "start": min(r["date"] for r in rows).isoformat(),
+            "end": max(r["date"] for r in rows).isoformat(),
+        },
         "checks": {
             "sheet": "商品效果",
             "title_rows": 4,
@@ -779,8 +1074,9 @@ def truth_products(rows: list[dict], products: list[dict]) -> dict:
             "sell_through": ratio(len(sold), len(listed)),
             "top_product": {"product_id": top, "paid_amount": yuan(by_pid[top])},
             "paid_amount_by_category": {k: yuan(by_cat[k]) for k in sorted(by_cat)},
-            "paid_amount_on_2026-11-11": yuan(sum(r["paid_amount"] for r in rows
-                                                  if r["date"] == DOUBLE11)),
+            "paid_amount_on_2026-11-11": yuan(
+                sum(r["paid_amount"] for r in rows if r["date"] == DOUBLE11)
+            ),
             "launched": {products[i]["product_id"]: d.isoformat() for i, d in LAUNCH.items()},
             "delisted": {products[i]["product_id"]: d.isoformat() for i, d in DELISTED.items()},
             "dash_means_no_value": ["老买家支付金额", "成功退款金额", "访客平均价值"],
@@ -792,17 +1088,38 @@ def truth_products(rows: list[dict], products: list[dict]) -> dict:
 
 # SKU cost and stock: the operator's own sheet, exported from Excel as "CSV UTF-8" (with BOM)
 
-SKU_HEADER = ["商品ID", "商品名称", "类目", "SKU ID", "商家编码", "颜色分类", "尺码", "吊牌价",
-              "成本价", "库存"]
+SKU_HEADER = [
+    "商品ID",
+    "商品名称",
+    "类目",
+    "SKU ID",
+    "商家编码",
+    "颜色分类",
+    "尺码",
+    "吊牌价",
+    "成本价",
+    "库存",
+]
 
 
 def write_skus(path: Path, products: list[dict]) -> None:
     rows: list[list[object]] = [SKU_HEADER]
     for p in products:
         for s in p["skus"]:
-            rows.append([p["product_id"], p["name"], p["category"], s["sku_id"], s["code"],
-                         s["color"], s["size"], fmt_money(p["price"], sep=False),
-                         fmt_money(s["cost"], sep=False), s["stock"]])
+            rows.append(
+                [
+                    p["product_id"],
+                    p["name"],
+                    p["category"],
+                    s["sku_id"],
+                    s["code"],
+                    s["color"],
+                    s["size"],
+                    fmt_money(p["price"], sep=False),
+                    fmt_money(s["cost"], sep=False),
+                    s["stock"],
+                ]
+            )
     write_csv(path, rows, "utf-8-sig")
 
 
@@ -811,13 +1128,15 @@ def truth_skus(products: list[dict]) -> dict:
     return {
         "kind": None,
         "rows": len(skus),
-        "sums": {"stock": sum(s["stock"] for s in skus),
-                 "unit_cost": yuan(sum(s["cost"] for s in skus))},
+        "sums": {
+            "stock": sum(s["stock"] for s in skus),
+            "unit_cost": yuan(sum(s["cost"] for s in skus)),
+        },
         "date_range": None,
         "checks": {
             "encoding": "utf-8-sig",
             "what": "lookup for products.unit_cost / products.stock (no canonical kind of its own);"
-                    " keyed by 商品ID, SKU by 商家编码 (the orders file's 商家编码)",
+            " keyed by 商品ID, SKU by 商家编码 (the orders file's 商家编码)",
             "products": len(products),
             "skus_out_of_stock": sum(1 for s in skus if s["stock"] == 0),
         },
@@ -828,10 +1147,29 @@ def truth_skus(products: list[dict]) -> dict:
 # (3) orders: 千牛 ExportOrderList, one row per order line, XLSX
 
 ORDER_HEADER = [
-    "订单编号", "子订单编号", "买家会员名", "订单状态", "订单创建时间", "订单付款时间", "商品标题",
-    "商品ID", "商家编码", "商品属性", "商品价格", "购买数量", "买家应付货款", "买家应付邮费",
-    "买家实付金额", "退款状态", "退款金额", "收货地址 ", "收货人姓名", "联系手机", "流量来源",
-    "终端", "店铺名称",
+    "订单编号",
+    "子订单编号",
+    "买家会员名",
+    "订单状态",
+    "订单创建时间",
+    "订单付款时间",
+    "商品标题",
+    "商品ID",
+    "商家编码",
+    "商品属性",
+    "商品价格",
+    "购买数量",
+    "买家应付货款",
+    "买家应付邮费",
+    "买家实付金额",
+    "退款状态",
+    "退款金额",
+    "收货地址 ",
+    "收货人姓名",
+    "联系手机",
+    "流量来源",
+    "终端",
+    "店铺名称",
 ]
 
 
@@ -913,24 +1251,30 @@ def truth_orders(orders: list[dict]) -> dict:
     return {
         "kind": "orders",
         "rows": len(lines),
-        "sums": {"paid_amount": yuan(paid), "refund_amount": yuan(refund),
-                 "quantity": sum(ln["qty"] for _, ln in lines)},
-        "date_range": {"start": ts(min(o["created"] for o in orders)),
-                       "end": ts(max(o["created"] for o in orders))},
+        "sums": {
+            "paid_amount": yuan(paid),
+            "refund_amount": yuan(refund),
+            "quantity": sum(ln["qty"] for _, ln in lines),
+        },
+        "date_range": {
+            "start": ts(min(o["created"] for o in orders)),
+            "end": ts(max(o["created"] for o in orders)),
+        },
         "checks": {
             "sheet": "Sheet1",
             "header_row": 1,
             "grain": "one row per order line (子订单); order fields repeat on every line",
             "money_on_lines": "商品价格/买家应付货款 are the line's price and goods value; 买家实付金额 is "
-                              "the line's share of the order payment (order discount spread by goods "
-                              "value, fen remainder on the last line, 买家应付邮费 on the first line "
-                              "only), so summing lines gives the order total; unpaid orders hold 0.00; "
-                              "退款金额 is the line's refund, the text 无退款申请 when none was asked",
+            "the line's share of the order payment (order discount spread by goods "
+            "value, fen remainder on the last line, 买家应付邮费 on the first line "
+            "only), so summing lines gives the order total; unpaid orders hold 0.00; "
+            "退款金额 is the line's refund, the text 无退款申请 when none was asked",
             "quantity_is": "购买数量 (line quantity)",
             "orders": len(orders),
             "paid_orders": len(paid_orders),
             "paid_orders_paid_on_a_later_day": sum(
-                1 for o in paid_orders if o["paid_at"].date() != o["created"].date()),
+                1 for o in paid_orders if o["paid_at"].date() != o["created"].date()
+            ),
             "orders_without_payment_time": len(orders) - len(paid_orders),
             "multi_line_orders": sum(1 for o in orders if len(o["lines"]) > 1),
             "order_id_digits": 19,
@@ -942,8 +1286,9 @@ def truth_orders(orders: list[dict]) -> dict:
             "paying_buyers_with_2plus_paid_orders": repeat_paid,
             "aov": ratio(paid / 100, len(paid_orders), 2),
             "orders_by_status": dict(sorted(Counter(o["status"] for o in orders).items())),
-            "lines_by_refund_status": dict(sorted(Counter(ln["refund_status"]
-                                                          for _, ln in lines).items())),
+            "lines_by_refund_status": dict(
+                sorted(Counter(ln["refund_status"] for _, ln in lines).items())
+            ),
             "paid_amount_by_province": {p: yuan(by_prov[p]) for p in provs},
             "orders_by_province": {p: orders_by_prov[p] for p in provs},
             "provinces": len(provs),
@@ -953,8 +1298,13 @@ def truth_orders(orders: list[dict]) -> dict:
             "median_day_paid_amount": yuan(day_values[len(day_values) // 2]),
             "refund_rate": ratio(refund, paid),
             "pii_columns_not_stored": ["收货人姓名", "联系手机", "收货地址 (street part)"],
-            "address_first_token_examples": {"北京": "北京市", "上海": "上海市", "天津": "天津市",
-                                             "重庆": "重庆市", "广西壮族自治区": "广西壮族自治区"},
+            "address_first_token_examples": {
+                "北京": "北京市",
+                "上海": "上海市",
+                "天津": "天津市",
+                "重庆": "重庆市",
+                "广西壮族自治区": "广西壮族自治区",
+            },
             "header_with_trailing_space": "收货地址 ",
         },
     }
@@ -963,8 +1313,17 @@ def truth_orders(orders: list[dict]) -> dict:
 # ---------------------------------------------------------------------------------------------
 # (4) regions: 生意参谋 地域分布, 30-day period rows, UTF-8 with BOM
 
-REGION_HEADER = ["省份", "访客数", "访客数占比", "下单买家数", "下单转化率", "支付买家数",
-                 "支付金额", "支付转化率", "客单价"]
+REGION_HEADER = [
+    "省份",
+    "访客数",
+    "访客数占比",
+    "下单买家数",
+    "下单转化率",
+    "支付买家数",
+    "支付金额",
+    "支付转化率",
+    "客单价",
+]
 
 
 def make_regions(rng, cells: list[dict], orders: list[dict]) -> list[dict]:
@@ -988,10 +1347,16 @@ def make_regions(rng, cells: list[dict], orders: list[dict]) -> list[dict]:
     rows = []
     for (full, short, *_), share in zip(PROVINCES, w, strict=True):
         ob = len(order_b[full])
-        rows.append(dict(province=full, short=short,
-                         visitors=max(int(round(total * share)), ob * 12),
-                         order_buyers=ob, paying_buyers=len(pay_b[full]),
-                         paid_amount=paid[full]))
+        rows.append(
+            dict(
+                province=full,
+                short=short,
+                visitors=max(int(round(total * share)), ob * 12),
+                order_buyers=ob,
+                paying_buyers=len(pay_b[full]),
+                paid_amount=paid[full],
+            )
+        )
     rows.sort(key=lambda r: (-r["visitors"], r["short"]))
     return rows
 
@@ -1006,9 +1371,19 @@ def write_regions(path: Path, rows: list[dict]) -> None:
     ]
     for r in rows:
         v, b, fen = r["visitors"], r["paying_buyers"], r["paid_amount"]
-        out.append([r["short"], fmt_int(v), fmt_pct(v, tv), r["order_buyers"],
-                    fmt_pct(r["order_buyers"], v), b, fmt_money(fen), fmt_pct(b, v),
-                    fmt_money(int(round(fen / b))) if b else "-"])
+        out.append(
+            [
+                r["short"],
+                fmt_int(v),
+                fmt_pct(v, tv),
+                r["order_buyers"],
+                fmt_pct(r["order_buyers"], v),
+                b,
+                fmt_money(fen),
+                fmt_pct(b, v),
+                fmt_money(int(round(fen / b))) if b else "-",
+            ]
+        )
     write_csv(path, out, "utf-8-sig")
 
 
@@ -1016,10 +1391,12 @@ def truth_regions(rows: list[dict]) -> dict:
     return {
         "kind": "regions",
         "rows": len(rows),
-        "sums": {"visitors": sum(r["visitors"] for r in rows),
-                 "paying_buyers": sum(r["paying_buyers"] for r in rows),
-                 "order_buyers": sum(r["order_buyers"] for r in rows),
-                 "paid_amount": yuan(sum(r["paid_amount"] for r in rows))},
+        "sums": {
+            "visitors": sum(r["visitors"] for r in rows),
+            "paying_buyers": sum(r["paying_buyers"] for r in rows),
+            "order_buyers": sum(r["order_buyers"] for r in rows),
+            "paid_amount": yuan(sum(r["paid_amount"] for r in rows)),
+        },
         "date_range": {"start": NOV[0].isoformat(), "end": NOV[1].isoformat()},
         "checks": {
             "encoding": "utf-8-sig",
@@ -1028,12 +1405,14 @@ def truth_regions(rows: list[dict]) -> dict:
             "date_column_present": False,
             "period": {"date": NOV[0].isoformat(), "date_end": NOV[1].isoformat()},
             "province_names": "short (浙江, 广西, 新疆, 内蒙古); breakdowns below use full names",
-            "paid_amount_by_province": {r["province"]: yuan(r["paid_amount"]) for r in
-                                        sorted(rows, key=lambda r: (-r["paid_amount"],
-                                                                    r["province"]))},
+            "paid_amount_by_province": {
+                r["province"]: yuan(r["paid_amount"])
+                for r in sorted(rows, key=lambda r: (-r["paid_amount"], r["province"]))
+            },
             "visitors_by_province": {r["province"]: r["visitors"] for r in rows},
-            "provinces_without_buyers": sorted(r["province"] for r in rows
-                                               if r["paying_buyers"] == 0),
+            "provinces_without_buyers": sorted(
+                r["province"] for r in rows if r["paying_buyers"] == 0
+            ),
             "matches_orders": "paid_amount and paying_buyers = November-paid orders by province",
         },
     }
@@ -1046,19 +1425,49 @@ IMAGE_HEADER = ["测试名称", "版本", "是否对照", "日期", "展现量",
 # test name, first day, days, [(variant, is control, ctr, share of impressions)],
 # impressions per day, order rate per click, expected outcome
 IMAGE_TESTS = [
-    ("羽绒服主图-白底vs模特", dt.date(2026, 10, 12), 14,
-     [("A-白底平铺", True, 0.032, 1 / 3), ("B-模特上身", False, 0.041, 1 / 3),
-      ("C-场景街拍", False, 0.0315, 1 / 3)], 15000, 0.05, "clear winner: B-模特上身"),
-    ("阔腿裤主图-文案测试", dt.date(2026, 9, 20), 7,
-     [("对照-原图", True, 0.031, 0.25), ("卖点文案", False, 0.0296, 0.25),
-      ("价格标签", False, 0.0287, 0.25), ("尺码表", False, 0.0301, 0.25)], 3600, 0.045,
-     "inconclusive: no variant differs from control"),
-    ("卫衣主图-颜色顺序", dt.date(2026, 11, 14), 10,
-     [("黑色首图", True, 0.035, 0.56), ("燕麦色首图", False, 0.037, 0.44)], 12000, 0.05,
-     "sample-ratio mismatch: planned 50/50, served 56/44"),
+    (
+        "羽绒服主图-白底vs模特",
+        dt.date(2026, 10, 12),
+        14,
+        [
+            ("A-白底平铺", True, 0.032, 1 / 3),
+            ("B-模特上身", False, 0.041, 1 / 3),
+            ("C-场景街拍", False, 0.0315, 1 / 3),
+        ],
+        15000,
+        0.05,
+        "clear winner: B-模特上身",
+    ),
+    (
+        "阔腿裤主图-文案测试",
+        dt.date(2026, 9, 20),
+        7,
+        [
+            ("对照-原图", True, 0.031, 0.25),
+            ("卖点文案", False, 0.0296, 0.25),
+            ("价格标签", False, 0.0287, 0.25),
+            ("尺码表", False, 0.0301, 0.25),
+        ],
+        3600,
+        0.045,
+        "inconclusive: no variant differs from control",
+    ),
+    (
+        "卫衣主图-颜色顺序",
+        dt.date(2026, 11, 14),
+        10,
+        [("黑色首图", True, 0.035, 0.56), ("燕麦色首图", False, 0.037, 0.44)],
+        12000,
+        0.05,
+        "sample-ratio mismatch: planned 50/50, served 56/44",
+    ),
 ]
-CREATIVES = [("1180042231", "白底正面"), ("1180042232", "模特街拍"), ("1180042233", "细节特写"),
-             ("1180042234", "双11价格标")]
+CREATIVES = [
+    ("1180042231", "白底正面"),
+    ("1180042232", "模特街拍"),
+    ("1180042233", "细节特写"),
+    ("1180042234", "双11价格标"),
+]
 CREATIVE_CTR = [0.021, 0.026, 0.019, 0.024]
 
 
@@ -1071,9 +1480,17 @@ def make_image_tests(rng) -> list[dict]:
             for variant, control, ctr, share in variants:
                 imp = int(rng.poisson(per_day * share * vf))
                 clicks = int(rng.binomial(imp, ctr))
-                rows.append(dict(test=name, variant=variant, control=control, date=d,
-                                 impressions=imp, clicks=clicks,
-                                 orders=int(rng.binomial(clicks, cvr))))
+                rows.append(
+                    dict(
+                        test=name,
+                        variant=variant,
+                        control=control,
+                        date=d,
+                        impressions=imp,
+                        clicks=clicks,
+                        orders=int(rng.binomial(clicks, cvr)),
+                    )
+                )
     return rows
 
 
@@ -1085,8 +1502,18 @@ def write_image_tests(path: Path, rows: list[dict]) -> None:
             note = "双11当天"
         elif r["control"] and r["date"].day % 7 == 0:
             note = "换过一次标题"
-        out.append([r["test"], r["variant"], "是" if r["control"] else "否",
-                    slash_date(r["date"]), r["impressions"], r["clicks"], r["orders"], note])
+        out.append(
+            [
+                r["test"],
+                r["variant"],
+                "是" if r["control"] else "否",
+                slash_date(r["date"]),
+                r["impressions"],
+                r["clicks"],
+                r["orders"],
+                note,
+            ]
+        )
     write_csv(path, out, "utf-8")
 
 
@@ -1098,23 +1525,40 @@ def truth_image_tests(rows: list[dict]) -> dict:
             sub = [r for r in rows if r["test"] == name and r["variant"] == variant]
             imp = sum(r["impressions"] for r in sub)
             clk = sum(r["clicks"] for r in sub)
-            per[variant] = {"is_control": control, "days": len(sub), "impressions": imp,
-                            "clicks": clk, "orders": sum(r["orders"] for r in sub),
-                            "ctr": ratio(clk, imp), "planned_share": round(1 / len(variants), 4)}
-        tests[name] = {"start": first.isoformat(),
-                       "end": (first + dt.timedelta(days=days - 1)).isoformat(),
-                       "expected": outcome, "variants": per}
+            per[variant] = {
+                "is_control": control,
+                "days": len(sub),
+                "impressions": imp,
+                "clicks": clk,
+                "orders": sum(r["orders"] for r in sub),
+                "ctr": ratio(clk, imp),
+                "planned_share": round(1 / len(variants), 4),
+            }
+        tests[name] = {
+            "start": first.isoformat(),
+            "end": (first + dt.timedelta(days=days - 1)).isoformat(),
+            "expected": outcome,
+            "variants": per,
+        }
     return {
         "kind": "image_tests",
         "rows": len(rows),
         "sums": {k: sum(r[k] for r in rows) for k in ("impressions", "clicks", "orders")},
-        "date_range": {"start": min(r["date"] for r in rows).isoformat(),
-                       "end": max(r["date"] for r in rows).isoformat()},
+        "date_range": {
+            "start": min(r["date"] for r in rows).isoformat(),
+            "end": max(r["date"] for r in rows).isoformat(),
+        },
         "checks": {
             "encoding": "utf-8",
-            "columns": {"测试名称": "test_id", "版本": "variant", "是否对照": "is_control (是/否)",
-                        "日期": "date (YYYY/M/D)", "展现量": "impressions", "点击量": "clicks",
-                        "成交笔数": "orders"},
+            "columns": {
+                "测试名称": "test_id",
+                "版本": "variant",
+                "是否对照": "is_control (是/否)",
+                "日期": "date (YYYY/M/D)",
+                "展现量": "impressions",
+                "点击量": "clicks",
+                "成交笔数": "orders",
+            },
             "tests": tests,
         },
     }
@@ -1131,27 +1575,59 @@ def make_creatives(rng, products: list[dict]) -> list[dict]:
             spend = int(round(clicks * float(rng.uniform(0.95, 1.45)) * 100))
             n = int(rng.binomial(clicks, 0.03))
             amount = sum(int(round(69900 * float(rng.choice([1.0, 0.95, 0.9])))) for _ in range(n))
-            rows.append(dict(date=d, product_id=pid, creative_id=cid, creative=cname,
-                             impressions=imp, clicks=clicks, spend=spend, orders=n,
-                             paid_amount=amount))
+            rows.append(
+                dict(
+                    date=d,
+                    product_id=pid,
+                    creative_id=cid,
+                    creative=cname,
+                    impressions=imp,
+                    clicks=clicks,
+                    spend=spend,
+                    orders=n,
+                    paid_amount=amount,
+                )
+            )
     return rows
 
 
-CREATIVE_HEADER = ["日期", "宝贝ID", "创意ID", "创意名称", "展现量", "点击量", "点击率", "花费",
-                   "平均点击花费", "总成交笔数", "总成交金额", "投入产出比"]
+CREATIVE_HEADER = [
+    "日期",
+    "宝贝ID",
+    "创意ID",
+    "创意名称",
+    "展现量",
+    "点击量",
+    "点击率",
+    "花费",
+    "平均点击花费",
+    "总成交笔数",
+    "总成交金额",
+    "投入产出比",
+]
 
 
 def write_creatives(path: Path, rows: list[dict]) -> None:
     out: list[list[object]] = [CREATIVE_HEADER]
     for r in rows:
-        out.append([
-            r["date"].isoformat(), r["product_id"], r["creative_id"], r["creative"],
-            r["impressions"], r["clicks"], f"{r['clicks'] / r['impressions']:.4f}",
-            fmt_money(r["spend"], sep=False),
-            fmt_money(int(round(r["spend"] / r["clicks"])), sep=False) if r["clicks"] else "0.00",
-            r["orders"], fmt_money(r["paid_amount"], sep=False),
-            f"{r['paid_amount'] / r['spend']:.2f}" if r["spend"] else "0.00",
-        ])
+        out.append(
+            [
+                r["date"].isoformat(),
+                r["product_id"],
+                r["creative_id"],
+                r["creative"],
+                r["impressions"],
+                r["clicks"],
+                f"{r['clicks'] / r['impressions']:.4f}",
+                fmt_money(r["spend"], sep=False),
+                fmt_money(int(round(r["spend"] / r["clicks"])), sep=False)
+                if r["clicks"]
+                else "0.00",
+                r["orders"],
+                fmt_money(r["paid_amount"], sep=False),
+                f"{r['paid_amount'] / r['spend']:.2f}" if r["spend"] else "0.00",
+            ]
+        )
     write_csv(path, out, "gb18030")
 
 
@@ -1161,17 +1637,25 @@ def truth_creatives(rows: list[dict]) -> dict:
         sub = [r for r in rows if r["creative_id"] == cid]
         imp = sum(r["impressions"] for r in sub)
         clk = sum(r["clicks"] for r in sub)
-        per[cname] = {"creative_id": cid, "days": len(sub), "impressions": imp, "clicks": clk,
-                      "spend": yuan(sum(r["spend"] for r in sub)),
-                      "orders": sum(r["orders"] for r in sub), "ctr": ratio(clk, imp)}
+        per[cname] = {
+            "creative_id": cid,
+            "days": len(sub),
+            "impressions": imp,
+            "clicks": clk,
+            "spend": yuan(sum(r["spend"] for r in sub)),
+            "orders": sum(r["orders"] for r in sub),
+            "ctr": ratio(clk, imp),
+        }
     return {
         "kind": "image_tests",
         "rows": len(rows),
-        "sums": {"impressions": sum(r["impressions"] for r in rows),
-                 "clicks": sum(r["clicks"] for r in rows),
-                 "spend": yuan(sum(r["spend"] for r in rows)),
-                 "orders": sum(r["orders"] for r in rows),
-                 "paid_amount": yuan(sum(r["paid_amount"] for r in rows))},
+        "sums": {
+            "impressions": sum(r["impressions"] for r in rows),
+            "clicks": sum(r["clicks"] for r in rows),
+            "spend": yuan(sum(r["spend"] for r in rows)),
+            "orders": sum(r["orders"] for r in rows),
+            "paid_amount": yuan(sum(r["paid_amount"] for r in rows)),
+        },
         "date_range": {"start": rows[0]["date"].isoformat(), "end": rows[-1]["date"].isoformat()},
         "checks": {
             "encoding": "gb18030",
@@ -1186,21 +1670,66 @@ def truth_creatives(rows: list[dict]) -> dict:
 # ---------------------------------------------------------------------------------------------
 # (6) inquiries: 1688 询盘 log, GB18030, CRLF
 
-INQ_HEADER = ["日期", "客户ID", "客户名称", "客户类型", "询盘渠道", "是否成交", "成交类型",
-              "未成交原因", "跟进情况", "地区", "成交金额"]
-INQ_CHANNELS = [("旺旺", 0.42, 0.28), ("询价单", 0.22, 0.17), ("电话", 0.12, 0.40),
-                ("微信", 0.16, 0.46), ("1688直播", 0.08, 0.24)]
-INQ_REGIONS = [("浙江", 16), ("广东", 14), ("江苏", 10), ("福建", 7), ("山东", 6), ("河北", 5),
-               ("河南", 5), ("湖南", 3), ("四川", 3), ("上海", 4), ("北京", 3), ("广西", 2),
-               ("新疆", 1), ("内蒙古", 1), ("宁夏", 1), ("辽宁", 2)]
+INQ_HEADER = [
+    "日期",
+    "客户ID",
+    "客户名称",
+    "客户类型",
+    "询盘渠道",
+    "是否成交",
+    "成交类型",
+    "未成交原因",
+    "跟进情况",
+    "地区",
+    "成交金额",
+]
+INQ_CHANNELS = [
+    ("旺旺", 0.42, 0.28),
+    ("询价单", 0.22, 0.17),
+    ("电话", 0.12, 0.40),
+    ("微信", 0.16, 0.46),
+    ("1688直播", 0.08, 0.24),
+]
+INQ_REGIONS = [
+    ("浙江", 16),
+    ("广东", 14),
+    ("江苏", 10),
+    ("福建", 7),
+    ("山东", 6),
+    ("河北", 5),
+    ("河南", 5),
+    ("湖南", 3),
+    ("四川", 3),
+    ("上海", 4),
+    ("北京", 3),
+    ("广西", 2),
+    ("新疆", 1),
+    ("内蒙古", 1),
+    ("宁夏", 1),
+    ("辽宁", 2),
+]
 FULL_OF = {p[1]: p[0] for p in PROVINCES}
 REASONS = ["价格偏高", "起订量不满足", "交期太长", "款式不合适", "客户未回复", "仅比价"]
 FOLLOW_OPEN = ["已报价待回复", "已寄样待反馈", "持续跟进", "已流失"]
 FOLLOW_DONE = ["已付款待发货", "已发货", "已签收"]
-CITY_WORDS = {"浙江": "杭州", "广东": "广州", "江苏": "苏州", "福建": "泉州", "山东": "临沂",
-              "河北": "石家庄", "河南": "郑州", "湖南": "长沙", "四川": "成都", "上海": "上海",
-              "北京": "北京", "广西": "南宁", "新疆": "乌鲁木齐", "内蒙古": "呼和浩特",
-              "宁夏": "银川", "辽宁": "沈阳"}
+CITY_WORDS = {
+    "浙江": "杭州",
+    "广东": "广州",
+    "江苏": "苏州",
+    "福建": "泉州",
+    "山东": "临沂",
+    "河北": "石家庄",
+    "河南": "郑州",
+    "湖南": "长沙",
+    "四川": "成都",
+    "上海": "上海",
+    "北京": "北京",
+    "广西": "南宁",
+    "新疆": "乌鲁木齐",
+    "内蒙古": "呼和浩特",
+    "宁夏": "银川",
+    "辽宁": "沈阳",
+}
 FIRM_WORDS = ["衣品", "潮搭", "优选", "锦程", "美衣", "尚品", "恒通", "佳禾", "星辰", "汇鑫"]
 FIRM_KINDS = ["服饰有限公司", "服装店", "商贸有限公司", "电子商务有限公司", "服饰工作室"]
 
@@ -1215,27 +1744,39 @@ def make_inquiries(rng, n: int = 420) -> list[dict]:
             c = customers[int(rng.integers(len(customers)))]
         else:
             short = INQ_REGIONS[int(rng.choice(len(INQ_REGIONS), p=rw / rw.sum()))][0]
-            firm = (f"{CITY_WORDS[short]}{FIRM_WORDS[int(rng.integers(len(FIRM_WORDS)))]}"
-                    f"{FIRM_KINDS[int(rng.integers(len(FIRM_KINDS)))]}")
-            c = dict(customer_id=f"b2b-{int(rng.integers(10**9, 10**10))}", customer=firm,
-                     customer_type=str(rng.choice(["新客户", "老客户", "分销商"],
-                                                  p=[0.58, 0.27, 0.15])),
-                     short=short)
+            firm = (
+                f"{CITY_WORDS[short]}{FIRM_WORDS[int(rng.integers(len(FIRM_WORDS)))]}"
+                f"{FIRM_KINDS[int(rng.integers(len(FIRM_KINDS)))]}"
+            )
+            c = dict(
+                customer_id=f"b2b-{int(rng.integers(10**9, 10**10))}",
+                customer=firm,
+                customer_type=str(rng.choice(["新客户", "老客户", "分销商"], p=[0.58, 0.27, 0.15])),
+                short=short,
+            )
             customers.append(c)
         ch = INQ_CHANNELS[int(rng.choice(len(INQ_CHANNELS), p=cw / cw.sum()))]
         closed = bool(rng.random() < ch[2] * (1.4 if c["customer_type"] == "老客户" else 1.0))
         d = DAYS[int(rng.integers(len(DAYS)))]
         row = dict(date=d, channel=ch[0], closed=closed, **c)
         if closed:
-            row["ttype"] = "一件代发" if c["customer_type"] == "分销商" else str(
-                rng.choice(["现货批发", "拿样", "来样定制"], p=[0.6, 0.25, 0.15]))
+            row["ttype"] = (
+                "一件代发"
+                if c["customer_type"] == "分销商"
+                else str(rng.choice(["现货批发", "拿样", "来样定制"], p=[0.6, 0.25, 0.15]))
+            )
             row.update(reason="", follow=str(rng.choice(FOLLOW_DONE)))
             units = {"拿样": int(rng.integers(1, 6)), "一件代发": int(rng.integers(1, 4))}.get(
-                row["ttype"], int(rng.integers(30, 400)))
+                row["ttype"], int(rng.integers(30, 400))
+            )
             row["amount"] = units * int(rng.choice([4500, 5800, 6900, 8800, 12800]))
         else:
-            row.update(ttype="", reason=str(rng.choice(REASONS)),
-                       follow=str(rng.choice(FOLLOW_OPEN)), amount=None)
+            row.update(
+                ttype="",
+                reason=str(rng.choice(REASONS)),
+                follow=str(rng.choice(FOLLOW_OPEN)),
+                amount=None,
+            )
         rows.append(row)
     rows.sort(key=lambda r: (r["date"], r["customer_id"], r["channel"]))
     # one note holds 𠮷 (outside GBK), so only a GB18030 decode reads the file
@@ -1247,10 +1788,21 @@ def make_inquiries(rng, n: int = 420) -> list[dict]:
 def write_inquiries(path: Path, rows: list[dict]) -> None:
     out: list[list[object]] = [INQ_HEADER]
     for r in rows:
-        out.append([slash_date(r["date"]), r["customer_id"], r["customer"], r["customer_type"],
-                    r["channel"], "成交" if r["closed"] else "未成交", r["ttype"], r["reason"],
-                    r["follow"], r["short"],
-                    fmt_money(r["amount"], sep=False) if r["amount"] is not None else ""])
+        out.append(
+            [
+                slash_date(r["date"]),
+                r["customer_id"],
+                r["customer"],
+                r["customer_type"],
+                r["channel"],
+                "成交" if r["closed"] else "未成交",
+                r["ttype"],
+                r["reason"],
+                r["follow"],
+                r["short"],
+                fmt_money(r["amount"], sep=False) if r["amount"] is not None else "",
+            ]
+        )
     write_csv(path, out, "gb18030")
 
 
@@ -1294,8 +1846,9 @@ EV_VIEW, EV_CART, EV_ORDER, EV_PAY = "浏览商品", "加入购物车", "提交�
 SOURCE_W = np.array([s[2] for s in SOURCES], dtype=float) / sum(s[2] for s in SOURCES)
 
 
-def make_session(rng, u: dict, d: dt.date, pw: np.ndarray, cf: float,
-                 products: list[dict]) -> list[tuple]:
+def make_session(
+    rng, u: dict, d: dt.date, pw: np.ndarray, cf: float, products: list[dict]
+) -> list[tuple]:
     """One visit: views (some fired twice), maybe carts, maybe an order and its payment."""
     device, source = SOURCES[int(rng.choice(len(SOURCES), p=SOURCE_W))][:2]
     t = random_time(rng, d)
@@ -1424,8 +1977,8 @@ def build(out: Path) -> dict:
         "shop": SHOP,
         "period": {"start": START.isoformat(), "end": END.isoformat()},
         "notes": "Money in yuan rounded to 2 decimals; rates are sums over sums rounded to 6 "
-                 "decimals; rows = data rows only (no title, header, blank or 合计 rows); "
-                 "provinces use full official names; kind null = no canonical table of its own.",
+        "decimals; rows = data rows only (no title, header, blank or 合计 rows); "
+        "provinces use full official names; kind null = no canonical table of its own.",
         "files": {
             F_TRAFFIC: truth_traffic(cells),
             F_PRODUCTS: truth_products(pdays, products),
@@ -1439,8 +1992,8 @@ def build(out: Path) -> dict:
         },
         "cross_checks": {
             "paid_amount": "traffic = products = orders (every paid order is paid inside the "
-                           "90 days, and the traffic and product reports count it on its payment "
-                           "day)",
+            "90 days, and the traffic and product reports count it on its payment "
+            "day)",
             "refund_amount": "products = orders (refunds completed by 2026-11-30 23:59:59)",
             "units_sold": "products.units_sold = orders 购买数量 on paid lines",
             "paid_units": sum(ln["qty"] for ln in paid_lines),
@@ -1448,7 +2001,8 @@ def build(out: Path) -> dict:
         },
     }
     (out / "truth.json").write_text(
-        json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     return truth
 
 

@@ -27,7 +27,9 @@ DATABASE = "postgres"
 SERVER_USER = "nobody"  # runs the server when we are root
 SETTINGS = {
     "listen_addresses": "''",
-    "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
     "max_connections": "200",
 }
 
@@ -37,8 +39,10 @@ def binary(name: str) -> Path | None:
     found = shutil.which(name)
     if found:
         return Path(found)
-    versions = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
-                      key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
     return versions[-1] if versions else None
 
 
@@ -62,26 +66,49 @@ class Cluster:
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         as_user = ["runuser", "-u", SERVER_USER, "--"] if os.geteuid() == 0 else []
-        return subprocess.run([*as_user, *args], capture_output=True, text=True, check=check,
-                              timeout=120)
+        return subprocess.run(
+            [*as_user, *args], capture_output=True, text=True, check=check, timeout=120
+        )
 
     def start(self) -> str:
         initdb, pg_ctl = binary("initdb"), binary("pg_ctl")
         if initdb is None or pg_ctl is None:
-            raise FileNotFoundError("PostgreSQL server binaries not found "
-                                    "(apt-get install postgresql)")
+            raise FileNotFoundError(
+                "PostgreSQL server binaries not found (apt-get install postgresql)"
+            )
         self.root.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             who = pwd.getpwnam(SERVER_USER)
             os.chown(self.root, who.pw_uid, who.pw_gid)
         if not (self.data / "PG_VERSION").exists():
-            self._run(str(initdb), "-D", str(self.data), "-U", USER, "--auth=trust",
-                      "-E", "UTF8", "--no-locale", "--no-sync")
+            self._run(
+                str(initdb),
+                "-D",
+                str(self.data),
+                "-U",
+                USER,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+            )
         options = " ".join(f"-c {k}={v}" for k, v in SETTINGS.items())
         options += f" -c unix_socket_directories='{self.root}'"
         try:
-            self._run(str(pg_ctl), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
-                      "-o", options, "start")
+            self._run(
+                str(pg_ctl),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                options,
+                "start",
+            )
         except subprocess.CalledProcessError as e:
             log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
             raise RuntimeError(f"pg_ctl start failed: {e.stderr.strip()}\n{log}") from e

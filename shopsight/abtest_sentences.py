@@ -28,7 +28,12 @@ STATUSES = ("winner", "loser", "inconclusive", "not_enough_data")
 GUARDRAILS = ("low_data", "srm", "too_short", "peeking")
 # how the page shows the headline (st.success / st.warning / st.info)
 MAX_DAYS = 365  # beyond that the count of days means "not with this traffic"
-LEVELS = {"winner": "success", "loser": "warning", "inconclusive": "info", "not_enough_data": "info"}
+LEVELS = {
+    "winner": "success",
+    "loser": "warning",
+    "inconclusive": "info",
+    "not_enough_data": "info",
+}
 
 
 @dataclass(frozen=True)
@@ -49,14 +54,14 @@ def fmt_lift(value: float, signed: bool = False) -> str:
 
 
 def fmt_interval(low: float | None, high: float | None, lang: str) -> str:
-    """"+9%~+25%" (zh) / "+9% to +25%" (en); "—" when either end is unknown."""
+    """ "+9%~+25%" (zh) / "+9% to +25%" (en); "—" when either end is unknown."""
     if numbers.is_missing(low) or numbers.is_missing(high):
         return numbers.NONE
     return t("verdict.interval", lang, low=fmt_lift(low, True), high=fmt_lift(high, True))
 
 
 def fmt_p(p: float) -> str:
-    """"= 0.0123" / "< 0.0001", to follow a "p"."""
+    """ "= 0.0123" / "< 0.0001", to follow a "p"."""
     return "< 0.0001" if p < 0.0001 else f"= {p:.4f}"
 
 
@@ -77,8 +82,9 @@ def _still_needed(v: Mapping, lang: str, metric: str) -> str | None:
     return text
 
 
-def headline(v: Mapping, lang: str, *, metric: str = "ctr",
-             names: Mapping[str, str] | None = None) -> str:
+def headline(
+    v: Mapping, lang: str, *, metric: str = "ctr", names: Mapping[str, str] | None = None
+) -> str:
     """The one sentence that answers "can I switch the image?"."""
     status = v["status"]
     if status == "not_enough_data" or v.get("lift_rel") is None:
@@ -106,18 +112,32 @@ def headline(v: Mapping, lang: str, *, metric: str = "ctr",
     return t("verdict.inconclusive", lang, more=more, **fields)
 
 
-def guardrail(code: str, lang: str, *, metric: str = "ctr", days: int | None = None,
-              srm_p_value: float | None = None) -> str:
+def guardrail(
+    code: str,
+    lang: str,
+    *,
+    metric: str = "ctr",
+    days: int | None = None,
+    srm_p_value: float | None = None,
+) -> str:
     """The warning for one guardrail code of the engine's verdict."""
     if code == "low_data":
-        return t(f"verdict.guard_low_data_{metric}", lang, min_trials=numbers.fmt_int(MIN_IMPRESSIONS, lang),
-                 min_successes=MIN_CLICKS)
+        return t(
+            f"verdict.guard_low_data_{metric}",
+            lang,
+            min_trials=numbers.fmt_int(MIN_IMPRESSIONS, lang),
+            min_successes=MIN_CLICKS,
+        )
     if code == "srm":
         p = numbers.NONE if numbers.is_missing(srm_p_value) else fmt_p(float(srm_p_value))
         return t("verdict.guard_srm", lang, p=p)
     if code == "too_short":
-        return t("verdict.guard_too_short", lang, days=numbers.NONE if days is None else days,
-                 min_days=MIN_DAYS)
+        return t(
+            "verdict.guard_too_short",
+            lang,
+            days=numbers.NONE if days is None else days,
+            min_days=MIN_DAYS,
+        )
     if code == "peeking":
         return t("verdict.guard_peeking", lang)
     raise ValueError(f"unknown guardrail {code!r}")
@@ -128,8 +148,15 @@ def variant_status(status: str, lang: str) -> str:
     return t(f"verdict.status_{status}", lang)
 
 
-def explain(v: Mapping, lang: str, *, metric: str = "ctr", names: Mapping[str, str] | None = None,
-            days: int | None = None, srm_p_value: float | None = None) -> Explanation:
+def explain(
+    v: Mapping,
+    lang: str,
+    *,
+    metric: str = "ctr",
+    names: Mapping[str, str] | None = None,
+    days: int | None = None,
+    srm_p_value: float | None = None,
+) -> Explanation:
     """Headline, its display level and the guardrail warnings of a structured verdict.
 
     `days` (the test's calendar days) and `srm_p_value` fill the too-short and SRM warnings.
@@ -139,25 +166,37 @@ def explain(v: Mapping, lang: str, *, metric: str = "ctr", names: Mapping[str, s
     return Explanation(
         level=LEVELS[v["status"]],
         headline=headline(v, lang, metric=metric, names=names),
-        guardrails=tuple(guardrail(g, lang, metric=metric, days=days, srm_p_value=srm_p_value)
-                         for g in v.get("guardrails", ())),
+        guardrails=tuple(
+            guardrail(g, lang, metric=metric, days=days, srm_p_value=srm_p_value)
+            for g in v.get("guardrails", ())
+        ),
     )
 
 
 # ---------------------------------------------------------------- sequential verdict
 
 SEQ_STATUSES = ("winner", "loser", "no_difference", "continue", "not_enough_data")
-SEQ_LEVELS = {"winner": "success", "loser": "warning", "no_difference": "info",
-              "continue": "info", "not_enough_data": "info"}
+SEQ_LEVELS = {
+    "winner": "success",
+    "loser": "warning",
+    "no_difference": "info",
+    "continue": "info",
+    "not_enough_data": "info",
+}
 
 
-def sequential_headline(v: Mapping, lang: str, *, metric: str = "ctr",
-                        names: Mapping[str, str] | None = None) -> str:
+def sequential_headline(
+    v: Mapping, lang: str, *, metric: str = "ctr", names: Mapping[str, str] | None = None
+) -> str:
     """`abtest.sequential_verdict()` in one sentence that says whether stopping is safe now."""
     status = v["status"]
     if status == "not_enough_data" or v.get("lift_rel") is None:
-        return t(f"verdict.seq_not_enough_{metric}", lang,
-                 min_trials=numbers.fmt_int(MIN_IMPRESSIONS, lang), min_successes=MIN_CLICKS)
+        return t(
+            f"verdict.seq_not_enough_{metric}",
+            lang,
+            min_trials=numbers.fmt_int(MIN_IMPRESSIONS, lang),
+            min_successes=MIN_CLICKS,
+        )
     low, high = v["lift_cs"]
     lift = v["lift_rel"]
     fields = {
@@ -169,22 +208,30 @@ def sequential_headline(v: Mapping, lang: str, *, metric: str = "ctr",
         "interval": fmt_interval(low, high, lang),
     }
     if status in ("winner", "loser"):
-        return t(f"verdict.seq_{status}", lang, decided_on=v["decided_on"],
-                 day=v["decided_day"], **fields)
+        return t(
+            f"verdict.seq_{status}",
+            lang,
+            decided_on=v["decided_on"],
+            day=v["decided_day"],
+            **fields,
+        )
     if status == "no_difference":
         return t("verdict.seq_no_difference", lang, margin=fmt_lift(SEQ_EQUIVALENCE), **fields)
     return t("verdict.seq_continue", lang, **fields)
 
 
-def explain_sequential(v: Mapping, lang: str, *, metric: str = "ctr",
-                       names: Mapping[str, str] | None = None) -> Explanation:
+def explain_sequential(
+    v: Mapping, lang: str, *, metric: str = "ctr", names: Mapping[str, str] | None = None
+) -> Explanation:
     """Level and headline of a sequential verdict; its guardrails come from the engine's
     fixed-horizon verdict (low data, SRM, too short) and are passed in by the caller."""
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}")
-    return Explanation(level=SEQ_LEVELS[v["status"]],
-                       headline=sequential_headline(v, lang, metric=metric, names=names),
-                       guardrails=())
+    return Explanation(
+        level=SEQ_LEVELS[v["status"]],
+        headline=sequential_headline(v, lang, metric=metric, names=names),
+        guardrails=(),
+    )
 
 
 def fixed_stop(planned_per_arm: int, smallest_arm: float, lang: str) -> str:
@@ -193,5 +240,6 @@ def fixed_stop(planned_per_arm: int, smallest_arm: float, lang: str) -> str:
     n = numbers.fmt_int(planned_per_arm, lang, **exact)
     if smallest_arm >= planned_per_arm:
         return t("verdict.fixed_reached", lang, n=n)
-    return t("verdict.fixed_not_reached", lang, n=n,
-             have=numbers.fmt_int(smallest_arm, lang, **exact))
+    return t(
+        "verdict.fixed_not_reached", lang, n=n, have=numbers.fmt_int(smallest_arm, lang, **exact)
+    )

@@ -47,13 +47,22 @@ def _unb64(s: str) -> bytes:
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     return hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=KEY_BYTES,
+        password.encode("utf-8"),
+        salt=salt,
+        n=n,
+        r=r,
+        p=p,
+        dklen=KEY_BYTES,
         maxmem=2 * 128 * r * n * p + 2**20,
     )
 
 
 def hash_password(
-    password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P,
+    password: str,
+    *,
+    n: int = SCRYPT_N,
+    r: int = SCRYPT_R,
+    p: int = SCRYPT_P,
     salt: bytes | None = None,
 ) -> str:
     """`scrypt$N$r$p$<salt b64>$<key b64>`: the parameters travel with the hash."""
@@ -95,7 +104,12 @@ def verify_password(password: str, encoded: str) -> bool:
     if not password:
         return False
     got = hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=len(key),
+        password.encode("utf-8"),
+        salt=salt,
+        n=n,
+        r=r,
+        p=p,
+        dklen=len(key),
         maxmem=2 * 128 * r * n * p + 2**20,
     )
     return hmac.compare_digest(got, key)
@@ -164,12 +178,17 @@ class RateLimiter:
             self._records.clear()
 
     def _prune(self, now: float) -> None:
-        stale = [k for k, r in self._records.items()
-                 if now - r.first > self.window and r.locked_until <= now]
+        stale = [
+            k
+            for k, r in self._records.items()
+            if now - r.first > self.window and r.locked_until <= now
+        ]
         for k in stale:
             del self._records[k]
         if len(self._records) >= self.max_keys:  # still full: drop the oldest
-            for k in sorted(self._records, key=lambda k: self._records[k].first)[: self.max_keys // 10]:
+            for k in sorted(self._records, key=lambda k: self._records[k].first)[
+                : self.max_keys // 10
+            ]:
                 del self._records[k]
 
 
@@ -244,7 +263,9 @@ def parse_config(secrets_map: Mapping) -> AccessConfig:
     access = _plain(secrets_map.get("access"))
     auth = _plain(secrets_map.get("auth"))
     allow = {
-        str(k): tuple(str(e).strip().casefold() for e in (v if isinstance(v, list | tuple) else [v]))
+        str(k): tuple(
+            str(e).strip().casefold() for e in (v if isinstance(v, list | tuple) else [v])
+        )
         for k, v in _plain(access.get("allow")).items()
     }
     password_hash = access.get("password_hash") or None
@@ -265,7 +286,7 @@ def parse_config(secrets_map: Mapping) -> AccessConfig:
         if len(named) != 1:
             raise ValueError(
                 "[auth] has no client_id and not exactly one [auth.<provider>] section: "
-                "set [access] provider = \"<name>\""
+                'set [access] provider = "<name>"'
             )
         provider = named[0]
     return AccessConfig(mode, password_hash, provider, allow)
@@ -289,8 +310,14 @@ def email_allowed(email: str | None, entries: tuple[str, ...] | None) -> bool:
     return any(e == email or (e.startswith("@") and e == domain) for e in folded)
 
 
-def may_open(config: AccessConfig, ws_id: str | None, *, signed_in: bool,
-             email: str | None = None, email_verified: bool | None = None) -> bool:
+def may_open(
+    config: AccessConfig,
+    ws_id: str | None,
+    *,
+    signed_in: bool,
+    email: str | None = None,
+    email_verified: bool | None = None,
+) -> bool:
     """The whole rule: is this visitor allowed to see this workspace (None = the sample)?
 
     Allow-lists need an identity, so they apply in OIDC mode only; an address passes a

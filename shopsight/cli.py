@@ -18,8 +18,10 @@ import duckdb
 
 from shopsight import queries, schema, workspace
 
-WORKSPACE_HELP = ("Workspace name under $SHOPSIGHT_DATA_DIR, or an explicit path (absolute or "
-                  "starting with ./); default: the sample shop.")
+WORKSPACE_HELP = (
+    "Workspace name under $SHOPSIGHT_DATA_DIR, or an explicit path (absolute or "
+    "starting with ./); default: the sample shop."
+)
 BUSY_WAIT_S = 5.0  # how long a command waits for a workspace another process holds
 SQL_TIMEOUT_S = 30.0
 SQL_MAX_ROWS = 10_000
@@ -105,20 +107,39 @@ def cli() -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
-@click.option("--kind", type=click.Choice(list(schema.KINDS)), default=None,
-              help="Dataset kind (default: detected from the headers).")
+@click.option(
+    "--kind",
+    type=click.Choice(list(schema.KINDS)),
+    default=None,
+    help="Dataset kind (default: detected from the headers).",
+)
 @click.option("--sheet", default=None, help="Sheet to load (default: the best-matching sheet).")
-@click.option("--mode", type=click.Choice(list(workspace.MODES)), default="merge", show_default=True,
-              help="merge: replace the rows a file covers again (same platform and days; for "
-                   "orders the same order ids) and add the rest; replace: the whole dataset; "
-                   "append: add every row.")
-@click.option("--period", default=None, metavar="START..END",
-              help="The days a sheet without a date column covers, when its title rows and name "
-                   "do not say, e.g. 2019-07-01..2019-07-30.")
-@click.option("--platform", default=None,
-              help="Platform of the files (default: detected from the layout), e.g. 京东, Shopify.")
-@click.option("--currency", default=None,
-              help="Currency of rows that name none (default: the file's Currency column, else CNY).")
+@click.option(
+    "--mode",
+    type=click.Choice(list(workspace.MODES)),
+    default="merge",
+    show_default=True,
+    help="merge: replace the rows a file covers again (same platform and days; for "
+    "orders the same order ids) and add the rest; replace: the whole dataset; "
+    "append: add every row.",
+)
+@click.option(
+    "--period",
+    default=None,
+    metavar="START..END",
+    help="The days a sheet without a date column covers, when its title rows and name "
+    "do not say, e.g. 2019-07-01..2019-07-30.",
+)
+@click.option(
+    "--platform",
+    default=None,
+    help="Platform of the files (default: detected from the layout), e.g. 京东, Shopify.",
+)
+@click.option(
+    "--currency",
+    default=None,
+    help="Currency of rows that name none (default: the file's Currency column, else CNY).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
 def ingest(files, ws_arg, kind, sheet, mode, period, platform, currency, as_json) -> None:
     """Load export files into the workspace, one transaction per file.
@@ -147,9 +168,19 @@ def ingest(files, ws_arg, kind, sheet, mode, period, platform, currency, as_json
         for f in files:
             path = Path(f)
             try:
-                report = load_file(ws, path, path.name, kind=kind, sheet=sheet, mode=mode,
-                                   append_to=replaced if mode == "replace" else (), con=con,
-                                   period=days, platform=platform, currency=currency)
+                report = load_file(
+                    ws,
+                    path,
+                    path.name,
+                    kind=kind,
+                    sheet=sheet,
+                    mode=mode,
+                    append_to=replaced if mode == "replace" else (),
+                    con=con,
+                    period=days,
+                    platform=platform,
+                    currency=currency,
+                )
             except IngestError as e:
                 failed.append(_one_line(str(e)))
             except Exception as e:  # noqa: BLE001 - one bad file must not stop the others
@@ -163,9 +194,11 @@ def ingest(files, ws_arg, kind, sheet, mode, period, platform, currency, as_json
         _echo_json({"files": reports})
     else:
         for r in reports:
-            click.echo(f"{r['file']}: {r['rows_loaded']} rows -> {r['kind']}"
-                       f" (load {r['load_id']}, {r['mode']}, {r['rows_replaced']} replaced,"
-                       f" {r['rows_rejected']} rejected)")
+            click.echo(
+                f"{r['file']}: {r['rows_loaded']} rows -> {r['kind']}"
+                f" (load {r['load_id']}, {r['mode']}, {r['rows_replaced']} replaced,"
+                f" {r['rows_rejected']} rejected)"
+            )
             for e in r["errors"][:20]:
                 click.echo(f"  row {e['row']}: {e['message']}")
             for w in r["warnings"][:20]:
@@ -185,8 +218,10 @@ def _period(text: str) -> tuple[dt.date, dt.date]:
     parts = [p.strip() for p in text.replace("~", "..").replace(",", "..").split("..")]
     days = periods.parse_range(*parts) if len(parts) == 2 else None
     if days is None:
-        raise click.BadParameter(f"{text!r}: give the first and last day as 2019-07-01..2019-07-30",
-                                 param_hint="--period")
+        raise click.BadParameter(
+            f"{text!r}: give the first and last day as 2019-07-01..2019-07-30",
+            param_hint="--period",
+        )
     return days
 
 
@@ -215,19 +250,33 @@ def datasets(ws_arg, as_json) -> None:
         for load in workspace.loads(con):
             load["ranges"] = [list(r) for r in load["ranges"]]
             by_kind.setdefault(load["kind"], []).append(load)
-        items = [{"kind": d["kind"], "rows": d["rows"], "columns": d["columns"], "files": d["files"],
-                  "loads": by_kind.get(d["kind"], [])}
-                 for d in workspace.datasets(con)]
+        items = [
+            {
+                "kind": d["kind"],
+                "rows": d["rows"],
+                "columns": d["columns"],
+                "files": d["files"],
+                "loads": by_kind.get(d["kind"], []),
+            }
+            for d in workspace.datasets(con)
+        ]
     if as_json:
         _echo_json(items)
     else:
         for d in items:
             click.echo(f"{d['kind']:12} {d['rows']:>10,} rows  {', '.join(d['files'])}")
             for x in d["loads"]:
-                runs = ", ".join(a.isoformat() if a == b else f"{a.isoformat()}~{b.isoformat()}"
-                                 for a, b in x["ranges"]) or "-"
-                click.echo(f"  load {x['load_id']:<5} {x['rows']:>10,} rows  "
-                           f"{x['platform'] or '-'} {x['currency'] or ''}  {x['file']}  {runs}")
+                runs = (
+                    ", ".join(
+                        a.isoformat() if a == b else f"{a.isoformat()}~{b.isoformat()}"
+                        for a, b in x["ranges"]
+                    )
+                    or "-"
+                )
+                click.echo(
+                    f"  load {x['load_id']:<5} {x['rows']:>10,} rows  "
+                    f"{x['platform'] or '-'} {x['currency'] or ''}  {x['file']}  {runs}"
+                )
 
 
 @cli.command()
@@ -260,10 +309,20 @@ def unload(load_id, ws_arg) -> None:
 @click.argument("statement")
 @click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print rows as JSON objects.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=SQL_TIMEOUT_S,
-              show_default=True, help="Stop the statement after this many seconds.")
-@click.option("--max-rows", type=click.IntRange(min=1), default=SQL_MAX_ROWS, show_default=True,
-              help="Print at most this many rows (a note on stderr says when more were left out).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=SQL_TIMEOUT_S,
+    show_default=True,
+    help="Stop the statement after this many seconds.",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=SQL_MAX_ROWS,
+    show_default=True,
+    help="Print at most this many rows (a note on stderr says when more were left out).",
+)
 def sql(statement, ws_arg, as_json, timeout, max_rows) -> None:
     """Run one SQL statement on a read-only, locked-down connection.
 
@@ -279,8 +338,10 @@ def sql(statement, ws_arg, as_json, timeout, max_rows) -> None:
         raise click.ClickException(str(e).splitlines()[0]) from None
     if count != 1:
         raise click.ClickException(
-            "give one SQL statement, e.g. \"select count(*) from orders\"" if count == 0 else
-            f"give one SQL statement at a time (this text holds {count})")
+            'give one SQL statement, e.g. "select count(*) from orders"'
+            if count == 0
+            else f"give one SQL statement at a time (this text holds {count})"
+        )
     with _opened(ws_arg) as con:
         timer = threading.Timer(timeout, con.interrupt)
         timer.start()
@@ -289,8 +350,9 @@ def sql(statement, ws_arg, as_json, timeout, max_rows) -> None:
             names = [d[0] for d in cursor.description or []]
             got = cursor.fetchmany(max_rows + 1) if names else []
         except duckdb.InterruptException:
-            raise click.ClickException(f"the statement took longer than {timeout:g} s "
-                                       "(--timeout) and was stopped") from None
+            raise click.ClickException(
+                f"the statement took longer than {timeout:g} s (--timeout) and was stopped"
+            ) from None
         except Exception as e:  # DuckDB error classes vary; the message is what matters
             raise click.ClickException(str(e).splitlines()[0]) from None
         finally:
@@ -373,11 +435,20 @@ def query(name, params, ws_arg, as_json) -> None:
 @cli.command("abtest")
 @click.argument("test_id", required=False)
 @click.option("--all", "all_tests", is_flag=True, help="Analyse every test in the workspace.")
-@click.option("--control", default=None, metavar="VARIANT",
-              help="Variant to compare against (default: the one marked 对照, else the oldest).")
+@click.option(
+    "--control",
+    default=None,
+    metavar="VARIANT",
+    help="Variant to compare against (default: the one marked 对照, else the oldest).",
+)
 @click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the verdict sentences (text output).")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the verdict sentences (text output).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the analysis as JSON.")
 def abtest_command(test_id, all_tests, control, ws_arg, lang, as_json) -> None:
     """Analyse main-image A/B tests: CTR with 95% CI, lifts, p-values, Bayesian odds, and the
@@ -409,8 +480,9 @@ def abtest_command(test_id, all_tests, control, ws_arg, lang, as_json) -> None:
         known = queries.run(con, "abtest_tests", start_date=None, end_date=None)["test_id"].tolist()
         if test_id is not None and test_id not in known:
             listed = ", ".join(known) if known else "none (load a main-image test sheet first)"
-            raise click.ClickException(f"no test {test_id!r} in {ws_arg or 'the sample shop'}. "
-                                       f"Known tests: {listed}")
+            raise click.ClickException(
+                f"no test {test_id!r} in {ws_arg or 'the sample shop'}. Known tests: {listed}"
+            )
         everything = {"test_id": test_id, "start_date": None, "end_date": None}
         totals = queries.run(con, "abtest_variants", **everything)
         daily = queries.run(con, "abtest_daily", **everything)
@@ -419,29 +491,39 @@ def abtest_command(test_id, all_tests, control, ws_arg, lang, as_json) -> None:
         return
     variants = totals["variant"].tolist()
     if control is not None and control not in variants:
-        raise click.ClickException(f"test {test_id} has no variant {control!r}. "
-                                   f"Variants: {', '.join(variants)}")
+        raise click.ClickException(
+            f"test {test_id} has no variant {control!r}. Variants: {', '.join(variants)}"
+        )
     result = abtest_stats.analyze(totals, control=control)
     seq = abtest_stats.sequential_verdict(abtest_stats.sequential(daily, control=result.control))
     if as_json:
-        _echo_json({**abtest_stats.to_json(result), "sequential": abtest_stats.sequential_json(seq)})
+        _echo_json(
+            {**abtest_stats.to_json(result), "sequential": abtest_stats.sequential_json(seq)}
+        )
         return
-    click.echo(f"{result.test}: control {result.control}, {result.days} days, "
-               f"SRM p {_fmt_num(result.srm_p_value, '.4f')}, "
-               f"{_fmt_num(result.sample_size_per_arm, ',')} impressions per arm for +10%")
-    click.echo(f"{'variant':<16}{'impressions':>12}{'clicks':>9}{'ctr':>8}{'95% CI':>17}"
-               f"{'lift':>8}{'p (Holm)':>10}{'P(best)':>9}")
+    click.echo(
+        f"{result.test}: control {result.control}, {result.days} days, "
+        f"SRM p {_fmt_num(result.srm_p_value, '.4f')}, "
+        f"{_fmt_num(result.sample_size_per_arm, ',')} impressions per arm for +10%"
+    )
+    click.echo(
+        f"{'variant':<16}{'impressions':>12}{'clicks':>9}{'ctr':>8}{'95% CI':>17}"
+        f"{'lift':>8}{'p (Holm)':>10}{'P(best)':>9}"
+    )
     for r in abtest_stats.to_json(result)["variants"]:
         ci = f"{_fmt_num(r['ci_low'], '.2%')}~{_fmt_num(r['ci_high'], '.2%')}"
-        click.echo(f"{r['variant']:<16}{_fmt_num(r['impressions'], ','):>12}"
-                   f"{_fmt_num(r['clicks'], ','):>9}{_fmt_num(r['ctr'], '.2%'):>8}{ci:>17}"
-                   f"{_fmt_num(r['lift_rel'], '+.1%'):>8}{_fmt_num(r['p_value_holm'], '.4f'):>10}"
-                   f"{_fmt_num(r['prob_best'], '.1%'):>9}")
+        click.echo(
+            f"{r['variant']:<16}{_fmt_num(r['impressions'], ','):>12}"
+            f"{_fmt_num(r['clicks'], ','):>9}{_fmt_num(r['ctr'], '.2%'):>8}{ci:>17}"
+            f"{_fmt_num(r['lift_rel'], '+.1%'):>8}{_fmt_num(r['p_value_holm'], '.4f'):>10}"
+            f"{_fmt_num(r['prob_best'], '.1%'):>9}"
+        )
     # the sequential sentence says whether stopping is safe, which the old peeking warning
     # only hinted at; the fixed-horizon verdict follows, valid at the planned sample
     click.echo(abtest_sentences.sequential_headline(seq, lang))
-    said = abtest_sentences.explain(abtest_stats.verdict(result), lang, days=result.days,
-                           srm_p_value=result.srm_p_value)
+    said = abtest_sentences.explain(
+        abtest_stats.verdict(result), lang, days=result.days, srm_p_value=result.srm_p_value
+    )
     for line in (said.headline, *said.guardrails):
         click.echo(line)
 
@@ -457,25 +539,37 @@ def _echo_all(totals, daily, as_json: bool) -> None:
             click.echo("no main-image tests in this workspace")
         return
     batch = abtest_stats.analyze_tests(totals)
-    seq = abtest_stats.sequential(daily, control=dict(zip(batch.tests["test_id"],
-                                                    batch.tests["control"], strict=True)))
+    seq = abtest_stats.sequential(
+        daily, control=dict(zip(batch.tests["test_id"], batch.tests["control"], strict=True))
+    )
     out = []
     for test in batch:
         fixed = abtest_stats.to_json(batch[test])
-        out.append({"test": fixed["test"], "control": fixed["control"],
-                    "variants": fixed["variants"],
-                    "sequential": abtest_stats.sequential_json(abtest_stats.sequential_verdict(seq, test))})
+        out.append(
+            {
+                "test": fixed["test"],
+                "control": fixed["control"],
+                "variants": fixed["variants"],
+                "sequential": abtest_stats.sequential_json(
+                    abtest_stats.sequential_verdict(seq, test)
+                ),
+            }
+        )
     if as_json:
         _echo_json(out)
         return
-    click.echo(f"{'test':<24}{'control':<12}{'decision':<10}{'variant':<12}{'decided on':<12}"
-               f"{'p (Holm)':>9}{'lift sequence':>18}")
+    click.echo(
+        f"{'test':<24}{'control':<12}{'decision':<10}{'variant':<12}{'decided on':<12}"
+        f"{'p (Holm)':>9}{'lift sequence':>18}"
+    )
     for r in out:
         s = r["sequential"]
         cs = f"{_fmt_num(s['lift_cs'][0], '+.1%')}~{_fmt_num(s['lift_cs'][1], '+.1%')}"
-        click.echo(f"{r['test']:<24}{r['control'] or '—':<12}{s['decision'] or '—':<10}"
-                   f"{s['variant'] or '—':<12}{s['decided_on'] or '—':<12}"
-                   f"{_fmt_num(s['p_value'], '.4f'):>9}{cs:>18}")
+        click.echo(
+            f"{r['test']:<24}{r['control'] or '—':<12}{s['decision'] or '—':<10}"
+            f"{s['variant'] or '—':<12}{s['decided_on'] or '—':<12}"
+            f"{_fmt_num(s['p_value'], '.4f'):>9}{cs:>18}"
+        )
 
 
 def _fmt_num(v, spec: str) -> str:
@@ -484,12 +578,22 @@ def _fmt_num(v, spec: str) -> str:
 
 
 @cli.command("funnel")
-@click.option("--steps", required=True,
-              help="Event names in order, comma-separated (2 to 6), e.g. 浏览商品,加入购物车,支付成功.")
-@click.option("--window", required=True,
-              help="Conversion window from the first step: 30m, 1h, 1d, 7d (units s/m/h/d/w).")
-@click.option("--by", type=click.Choice(["source", "device", "province"]), default=None,
-              help="Also split the funnel by the first step's source, device or province.")
+@click.option(
+    "--steps",
+    required=True,
+    help="Event names in order, comma-separated (2 to 6), e.g. 浏览商品,加入购物车,支付成功.",
+)
+@click.option(
+    "--window",
+    required=True,
+    help="Conversion window from the first step: 30m, 1h, 1d, 7d (units s/m/h/d/w).",
+)
+@click.option(
+    "--by",
+    type=click.Choice(["source", "device", "province"]),
+    default=None,
+    help="Also split the funnel by the first step's source, device or province.",
+)
 @click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def funnel_cmd(steps, window, by, ws_arg, as_json) -> None:
@@ -521,16 +625,26 @@ def funnel_cmd(steps, window, by, ws_arg, as_json) -> None:
         if title:
             click.echo(f"\n{title}")
         for r in rows:
-            pct = [("" if v is None else f"{v:.2%}")
-                   for v in (r["conversion_from_first"], r["conversion_from_previous"])]
+            pct = [
+                ("" if v is None else f"{v:.2%}")
+                for v in (r["conversion_from_first"], r["conversion_from_previous"])
+            ]
             click.echo(f"{r['step']}\t{r['users']}\t{pct[0]}\t{pct[1]}")
 
 
 @cli.command("customers")
-@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="First day (default: the first day of the orders).")
-@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Last day, inclusive (default: the last day of the orders).")
+@click.option(
+    "--start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="First day (default: the first day of the orders).",
+)
+@click.option(
+    "--end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Last day, inclusive (default: the last day of the orders).",
+)
 @click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def customers_cmd(start, end, ws_arg, as_json) -> None:
@@ -551,15 +665,18 @@ def customers_cmd(start, end, ws_arg, as_json) -> None:
 
     with _opened(ws_arg) as con:
         try:
-            result = customer_analysis.report(con, start.date() if start else None,
-                                      end.date() if end else None)
+            result = customer_analysis.report(
+                con, start.date() if start else None, end.date() if end else None
+            )
         except ValueError as e:
             raise click.ClickException(str(e)) from None
     if as_json:
         _echo_json(result)
         return
-    click.echo(f"buyers {result['buyers']}, repeat buyers {result['repeat_buyers']}, "
-               f"repurchase rate {_fmt_num(result['repurchase_rate'], '.2%')}")
+    click.echo(
+        f"buyers {result['buyers']}, repeat buyers {result['repeat_buyers']}, "
+        f"repurchase rate {_fmt_num(result['repurchase_rate'], '.2%')}"
+    )
     for c in result["cohorts"]:
         shares = " ".join(f"{r:.1%}" for r in c["retention"])
         click.echo(f"{c['cohort']}\t{c['size']}\t{shares}")
@@ -568,10 +685,18 @@ def customers_cmd(start, end, ws_arg, as_json) -> None:
 
 
 @cli.command("forecast")
-@click.option("--metric", type=click.Choice(["paid_amount", "paying_buyers"]), required=True,
-              help="Daily paid amount or paying buyers (paid orders).")
-@click.option("--days", type=click.Choice(["7", "30"]), required=True,
-              help="Days to forecast after the last day of the orders.")
+@click.option(
+    "--metric",
+    type=click.Choice(["paid_amount", "paying_buyers"]),
+    required=True,
+    help="Daily paid amount or paying buyers (paid orders).",
+)
+@click.option(
+    "--days",
+    type=click.Choice(["7", "30"]),
+    required=True,
+    help="Days to forecast after the last day of the orders.",
+)
 @click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def forecast_cmd(metric, days, ws_arg, as_json) -> None:
@@ -600,25 +725,48 @@ def forecast_cmd(metric, days, ws_arg, as_json) -> None:
         _echo_json(result.as_json())
         return
     bt = result.backtest
-    click.echo(f"model {result.model}: backtest MAPE {_fmt_num(bt.mape, '.1%')}, "
-               f"MAE {_fmt_num(bt.mae, ',.2f')}; seasonal naive MAPE "
-               f"{_fmt_num(bt.baseline_mape, '.1%')}")
+    click.echo(
+        f"model {result.model}: backtest MAPE {_fmt_num(bt.mape, '.1%')}, "
+        f"MAE {_fmt_num(bt.mae, ',.2f')}; seasonal naive MAPE "
+        f"{_fmt_num(bt.baseline_mape, '.1%')}"
+    )
     for p in result.as_json()["points"]:
-        click.echo(f"{p['date']}\t{p['value']}\t80% {p['lo80']}~{p['hi80']}"
-                   f"\t95% {p['lo95']}~{p['hi95']}")
+        click.echo(
+            f"{p['date']}\t{p['value']}\t80% {p['lo80']}~{p['hi80']}\t95% {p['lo95']}~{p['hi95']}"
+        )
 
 
 @cli.command("report")
-@click.option("--period", "kind", type=click.Choice(["week", "month"]), required=True,
-              help="A weekly (7 days) or monthly report, compared with the period before.")
-@click.option("--end", "end", default=None, metavar="DATE",
-              help="Last day of the period, YYYY-MM-DD (default: the last complete week, "
-                   "Monday to Sunday, or calendar month the data covers).")
-@click.option("--format", "fmt", type=click.Choice(["html", "xlsx"]), required=True,
-              help="html: one self-contained page (offline, prints on A4); xlsx: a workbook, "
-                   "one sheet per section.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="File to write.")
+@click.option(
+    "--period",
+    "kind",
+    type=click.Choice(["week", "month"]),
+    required=True,
+    help="A weekly (7 days) or monthly report, compared with the period before.",
+)
+@click.option(
+    "--end",
+    "end",
+    default=None,
+    metavar="DATE",
+    help="Last day of the period, YYYY-MM-DD (default: the last complete week, "
+    "Monday to Sunday, or calendar month the data covers).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "xlsx"]),
+    required=True,
+    help="html: one self-contained page (offline, prints on A4); xlsx: a workbook, "
+    "one sheet per section.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="File to write.",
+)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
 def report_command(kind, end, fmt, out, lang, ws_arg) -> None:
@@ -641,30 +789,38 @@ def report_command(kind, end, fmt, out, lang, ws_arg) -> None:
         try:
             end_day = dt.date.fromisoformat(end)
         except ValueError:
-            raise click.BadParameter(f"expected YYYY-MM-DD, got {end!r}",
-                                     param_hint="--end") from None
+            raise click.BadParameter(
+                f"expected YYYY-MM-DD, got {end!r}", param_hint="--end"
+            ) from None
     with _opened(ws_arg) as con:
+
         def run(name, **params):
             return queries.run(con, name, **params)
 
         if end_day is None:
             end_day = period_report.default_end(kind, period_report.last_day(run("date_bounds")))
-        built = period_report.build(run, period_report.period(kind, end_day), lang, workspace.datasets(con))
+        built = period_report.build(
+            run, period_report.period(kind, end_day), lang, workspace.datasets(con)
+        )
     if fmt == "html":
         Path(out).write_text(report_files.to_html(built), encoding="utf-8")
     else:
         Path(out).write_bytes(report_files.to_xlsx(built))
     p = built.period
-    click.echo(f"{out}: {kind} {p.start}~{p.end} vs {p.cmp_start}~{p.cmp_end}, "
-               f"{len(built.sections)} sections"
-               + ("" if built.sections else " (no data in this period)"))
+    click.echo(
+        f"{out}: {kind} {p.start}~{p.end} vs {p.cmp_start}~{p.cmp_end}, "
+        f"{len(built.sections)} sections" + ("" if built.sections else " (no data in this period)")
+    )
 
 
 @cli.command()
 @click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
-@click.option("--prebuilt", is_flag=True,
-              help="Refresh the copy shipped in sample_data/prebuilt/ (after changing the "
-                   "sample files or the ingest) instead of a workspace.")
+@click.option(
+    "--prebuilt",
+    is_flag=True,
+    help="Refresh the copy shipped in sample_data/prebuilt/ (after changing the "
+    "sample files or the ingest) instead of a workspace.",
+)
 def sample(ws_arg, prebuilt) -> None:
     """(Re)build the sample shop workspace from sample_data/.
 
@@ -699,8 +855,7 @@ def hash_password() -> None:
 
     stream = sys.stdin  # CliRunner swaps it in tests
     if stream.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True,
-                                err=True)
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
     else:
         password = stream.readline().rstrip("\r\n")
     if not password:

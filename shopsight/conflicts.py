@@ -50,8 +50,13 @@ def retry_conflicts(fn):
                         f"times in a row; nothing of this write was kept. "
                         f"DuckDB said: {str(e).splitlines()[-1]}"
                     ) from e
-                log.warning("%s lost a commit race (attempt %d of %d), running it again: %s",
-                            fn.__name__, attempt, ATTEMPTS, str(e).splitlines()[-1])
+                log.warning(
+                    "%s lost a commit race (attempt %d of %d), running it again: %s",
+                    fn.__name__,
+                    attempt,
+                    ATTEMPTS,
+                    str(e).splitlines()[-1],
+                )
                 time.sleep(BACKOFF_S * attempt * random.uniform(0.5, 1.5))
         raise AssertionError("unreachable")
 

@@ -46,10 +46,20 @@ def strip_frame(loads: list[dict]) -> pd.DataFrame:
     for x in loads:
         label = f"#{x['load_id']} {x['file'] or ''}".strip()
         for a, b in x["ranges"]:
-            rows.append({"kind": x["kind"], "load_id": x["load_id"], "load": label,
-                         "platform": x["platform"] or "—", "start": pd.Timestamp(a),
-                         "end": pd.Timestamp(b + timedelta(days=1)), "days": (b - a).days + 1})
-    return pd.DataFrame(rows, columns=["kind", "load_id", "load", "platform", "start", "end", "days"])
+            rows.append(
+                {
+                    "kind": x["kind"],
+                    "load_id": x["load_id"],
+                    "load": label,
+                    "platform": x["platform"] or "—",
+                    "start": pd.Timestamp(a),
+                    "end": pd.Timestamp(b + timedelta(days=1)),
+                    "days": (b - a).days + 1,
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["kind", "load_id", "load", "platform", "start", "end", "days"]
+    )
 
 
 @dataclass(frozen=True)
@@ -74,8 +84,11 @@ def gaps(loads: list[dict]) -> list[Gap]:
         if not days:
             continue
         first, last = min(days), max(days)
-        missing = tuple(first + timedelta(days=i) for i in range((last - first).days + 1)
-                        if first + timedelta(days=i) not in days)
+        missing = tuple(
+            first + timedelta(days=i)
+            for i in range((last - first).days + 1)
+            if first + timedelta(days=i) not in days
+        )
         if missing:
             out.append(Gap(kind, platform, first, last, missing))
     return out
@@ -110,6 +123,7 @@ def default_range(days: set[date], today: date | None = None) -> periods.Range:
 @dataclass
 class CompareCoverage:
     """How much of the compare period has data, against the current period."""
+
     complete: bool
     current_days: int
     compare_days: int
@@ -119,16 +133,19 @@ class CompareCoverage:
 
 def _days_by_platform(cov: pd.DataFrame, kind: str, start: date, end: date) -> dict:
     sub = cov[(cov["kind"] == kind) & cov["day"].notna()]
-    sub = sub[(pd.to_datetime(sub["day"]) >= pd.Timestamp(start))
-              & (pd.to_datetime(sub["day"]) <= pd.Timestamp(end))]
+    sub = sub[
+        (pd.to_datetime(sub["day"]) >= pd.Timestamp(start))
+        & (pd.to_datetime(sub["day"]) <= pd.Timestamp(end))
+    ]
     out: dict[str | None, set[date]] = {}
     for platform, day in zip(sub["platform"], sub["day"], strict=True):
         out.setdefault(None if pd.isna(platform) else platform, set()).add(pd.Timestamp(day).date())
     return out
 
 
-def compare_coverage(cov: pd.DataFrame, kind: str, current: periods.Range,
-                     compare: periods.Range) -> CompareCoverage:
+def compare_coverage(
+    cov: pd.DataFrame, kind: str, current: periods.Range, compare: periods.Range
+) -> CompareCoverage:
     """Is the compare period covered about as well as the current one: at least
     MIN_COVERED_SHARE of its days with data, and every platform of the current period?"""
     cur = _days_by_platform(cov, kind, *current)
@@ -137,9 +154,13 @@ def compare_coverage(cov: pd.DataFrame, kind: str, current: periods.Range,
     cmp_days = set().union(*cmp_.values()) if cmp_ else set()
     # the current period's share of days with data sets the bar, scaled to the compare length
     want = len(cur_days) * periods.days(*compare) / periods.days(*current)
-    missing = [compare[0] + timedelta(days=i) for i in range(periods.days(*compare))
-               if compare[0] + timedelta(days=i) not in cmp_days]
+    missing = [
+        compare[0] + timedelta(days=i)
+        for i in range(periods.days(*compare))
+        if compare[0] + timedelta(days=i) not in cmp_days
+    ]
     lost = sorted((p for p in cur if p not in cmp_), key=str)
     complete = len(cmp_days) >= MIN_COVERED_SHARE * want and not lost
-    return CompareCoverage(complete, len(cur_days), len(cmp_days), missing,
-                           [p or "—" for p in lost])
+    return CompareCoverage(
+        complete, len(cur_days), len(cmp_days), missing, [p or "—" for p in lost]
+    )

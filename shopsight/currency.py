@@ -23,8 +23,9 @@ def shown(codes: list[str]) -> str | None:
     return BASE if BASE in codes else sorted(codes)[0]
 
 
-def convert(amounts: Mapping[str | None, float], rates: Mapping[str, float]
-            ) -> tuple[float | None, list[str]]:
+def convert(
+    amounts: Mapping[str | None, float], rates: Mapping[str, float]
+) -> tuple[float | None, list[str]]:
     """(the amounts in CNY added up, or None; the currencies that have no rate).
     A row with no currency is CNY (the default of every load)."""
     total, missing = 0.0, []
@@ -43,8 +44,10 @@ def convert(amounts: Mapping[str | None, float], rates: Mapping[str, float]
 
 def amounts_text(amounts: Mapping[str | None, float], lang: str) -> str:
     """'¥12,345.00 + US$1,234.50': each currency with its own symbol."""
-    return " + ".join(numbers.fmt_money(v, lang, currency=c or BASE)
-                      for c, v in sorted(amounts.items(), key=lambda kv: (kv[0] or BASE) != BASE))
+    return " + ".join(
+        numbers.fmt_money(v, lang, currency=c or BASE)
+        for c, v in sorted(amounts.items(), key=lambda kv: (kv[0] or BASE) != BASE)
+    )
 
 
 def rates_text(rates: Mapping[str, float], codes: list[str]) -> str:

@@ -63,8 +63,10 @@ def cohort_frame(df: pd.DataFrame, end: dt.date) -> pd.DataFrame:
     cols = ["cohort", "month_offset", "buyers", "size", "retention"]
     if df.empty:
         return pd.DataFrame(columns=cols)
-    counts = {(_date(c), int(o)): int(b)
-              for c, o, b in zip(df["cohort"], df["month_offset"], df["buyers"], strict=True)}
+    counts = {
+        (_date(c), int(o)): int(b)
+        for c, o, b in zip(df["cohort"], df["month_offset"], df["buyers"], strict=True)
+    }
     rows = []
     for cohort in sorted({c for c, _ in counts}):
         size = counts.get((cohort, 0), 0)
@@ -82,8 +84,13 @@ def cohorts(df: pd.DataFrame, end: dt.date) -> list[dict]:
     out = []
     for cohort, rows in frame.groupby("cohort", sort=True):
         rows = rows.sort_values("month_offset")
-        out.append({"cohort": cohort.isoformat()[:7], "size": int(rows["size"].iloc[0]),
-                    "retention": [float(r) for r in rows["retention"].iloc[1:]]})
+        out.append(
+            {
+                "cohort": cohort.isoformat()[:7],
+                "size": int(rows["size"].iloc[0]),
+                "retention": [float(r) for r in rows["retention"].iloc[1:]],
+            }
+        )
     return out
 
 
@@ -91,8 +98,9 @@ def segments(df: pd.DataFrame) -> pd.DataFrame:
     """customers_rfm rows in SEGMENTS order, with each segment's share of buyers and of
     the paid amount; segments without buyers are left out."""
     if df.empty:
-        return df.assign(share_buyers=pd.Series(dtype="float64"),
-                         share_paid_amount=pd.Series(dtype="float64"))
+        return df.assign(
+            share_buyers=pd.Series(dtype="float64"), share_paid_amount=pd.Series(dtype="float64")
+        )
     order = {s: i for i, s in enumerate(SEGMENTS)}
     out = df.assign(_o=df["segment"].map(order)).sort_values("_o").drop(columns="_o")
     out = out.reset_index(drop=True)
@@ -119,8 +127,9 @@ def data_days(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
     return _date(row["first_day"].iloc[0]), _date(row["last_day"].iloc[0])
 
 
-def report(con: duckdb.DuckDBPyConnection, start: dt.date | None = None,
-           end: dt.date | None = None, **dims) -> dict:
+def report(
+    con: duckdb.DuckDBPyConnection, start: dt.date | None = None, end: dt.date | None = None, **dims
+) -> dict:
     """The `customers --json` answer for a range (default: all the orders' days).
 
     {"buyers", "repeat_buyers", "repurchase_rate", "cohorts": [{"cohort", "size",
@@ -134,8 +143,15 @@ def report(con: duckdb.DuckDBPyConnection, start: dt.date | None = None,
         start, end = start or days[0], end or days[1]
     if start > end:
         raise ValueError(f"start {start} is after end {end}")
-    params = {"start": start, "end": end, "src": dims.get("src"), "dev": dims.get("dev"),
-              "prov": dims.get("prov"), "plat": dims.get("plat"), "cur": dims.get("cur")}
+    params = {
+        "start": start,
+        "end": end,
+        "src": dims.get("src"),
+        "dev": dims.get("dev"),
+        "prov": dims.get("prov"),
+        "plat": dims.get("plat"),
+        "cur": dims.get("cur"),
+    }
     s = summary(queries.run(con, "customers_summary", **params))
     rfm = segments(queries.run(con, "customers_rfm", **params))
     return {
@@ -143,8 +159,10 @@ def report(con: duckdb.DuckDBPyConnection, start: dt.date | None = None,
         "repeat_buyers": s["repeat_buyers"],
         "repurchase_rate": s["repurchase_rate"],
         "cohorts": cohorts(queries.run(con, "customers_cohorts", **params), end),
-        "rfm": [{"segment": r.segment, "buyers": int(r.buyers), "paid_amount": _money(r.paid_amount)}
-                for r in rfm.itertuples()],
+        "rfm": [
+            {"segment": r.segment, "buyers": int(r.buyers), "paid_amount": _money(r.paid_amount)}
+            for r in rfm.itertuples()
+        ],
     }
 
 

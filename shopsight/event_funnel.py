@@ -145,13 +145,20 @@ def _with_conversions(steps: list[str], users: list[int]) -> list[dict]:
     ]
 
 
-STEP_COLUMNS = ["segment", "step_index", "step", "users", "conversion_from_first",
-                "conversion_from_previous"]
+STEP_COLUMNS = [
+    "segment",
+    "step_index",
+    "step",
+    "users",
+    "conversion_from_first",
+    "conversion_from_previous",
+]
 TIME_COLUMNS = ["segment", "bucket_index", "start_seconds", "end_seconds", "users", "share"]
 
 
-def _part(rows: pd.DataFrame, part: str, period: str, columns: list[str],
-          whole: list[str]) -> pd.DataFrame:
+def _part(
+    rows: pd.DataFrame, part: str, period: str, columns: list[str], whole: list[str]
+) -> pd.DataFrame:
     out = rows.loc[(rows["period"] == period) & (rows["part"] == part), columns]
     return out.astype({c: "int64" for c in whole}).reset_index(drop=True)
 
@@ -165,8 +172,13 @@ def step_rows(rows: pd.DataFrame, period: str = "current") -> pd.DataFrame:
 def time_rows(rows: pd.DataFrame, period: str = "current") -> pd.DataFrame:
     """One period's time-to-convert rows of `funnel_rows`: segment, bucket_index,
     start_seconds, end_seconds, users, share."""
-    return _part(rows, "times", period, TIME_COLUMNS,
-                 ["bucket_index", "start_seconds", "end_seconds", "users"])
+    return _part(
+        rows,
+        "times",
+        period,
+        TIME_COLUMNS,
+        ["bucket_index", "start_seconds", "end_seconds", "users"],
+    )
 
 
 def funnel_rows(
@@ -185,8 +197,18 @@ def funnel_rows(
 ) -> pd.DataFrame:
     """All rows of queries/event_funnel.sql (steps and time to convert, for the period and
     the compare period when both its dates are given), for `step_rows` and `time_rows`."""
-    params = _params(steps, window, by, start_date, end_date, source, device, province,
-                     cmp_start_date, cmp_end_date)
+    params = _params(
+        steps,
+        window,
+        by,
+        start_date,
+        end_date,
+        source,
+        device,
+        province,
+        cmp_start_date,
+        cmp_end_date,
+    )
     return queries.run(con, "event_funnel", **params)
 
 
@@ -264,8 +286,9 @@ def shop_sums(run, params: dict) -> tuple[str | None, pd.Series]:
     return None, pd.Series(dtype="object")
 
 
-def steps_frame(sums: Mapping, compare: Mapping | None = None,
-                benchmarks: Mapping[str, float] | None = None) -> pd.DataFrame:
+def steps_frame(
+    sums: Mapping, compare: Mapping | None = None, benchmarks: Mapping[str, float] | None = None
+) -> pd.DataFrame:
     """One row per step the sums have a value for, in funnel order.
 
     Columns: step (column name), users, conversion_from_previous (step conversion),
@@ -289,26 +312,45 @@ def steps_frame(sums: Mapping, compare: Mapping | None = None,
         cmp_from_first = metrics.ratio(cmp_users, cmp_first)
         from_prev = metrics.ratio(users, prev) if i else None
         bench = benchmarks.get(BENCHMARK_OF.get(col, ""))
-        rows.append({
-            "step": col,
-            "users": users,
-            "conversion_from_previous": from_prev,
-            "conversion_from_first": from_first,
-            "drop_off": (prev - users) if i and prev is not None and users is not None else None,
-            "drop_off_rate": (1 - from_prev) if from_prev is not None else None,
-            "cmp_users": cmp_users,
-            "cmp_conversion_from_first": cmp_from_first,
-            "cmp_conversion_from_previous": metrics.ratio(cmp_users, cmp_prev) if i else None,
-            "change_points": (from_first - cmp_from_first
-                              if i and from_first is not None and cmp_from_first is not None
-                              else None),
-            "benchmark": bench,
-            "benchmark_gap": (from_first - bench
-                              if bench is not None and from_first is not None else None),
-        })
+        rows.append(
+            {
+                "step": col,
+                "users": users,
+                "conversion_from_previous": from_prev,
+                "conversion_from_first": from_first,
+                "drop_off": (prev - users)
+                if i and prev is not None and users is not None
+                else None,
+                "drop_off_rate": (1 - from_prev) if from_prev is not None else None,
+                "cmp_users": cmp_users,
+                "cmp_conversion_from_first": cmp_from_first,
+                "cmp_conversion_from_previous": metrics.ratio(cmp_users, cmp_prev) if i else None,
+                "change_points": (
+                    from_first - cmp_from_first
+                    if i and from_first is not None and cmp_from_first is not None
+                    else None
+                ),
+                "benchmark": bench,
+                "benchmark_gap": (
+                    from_first - bench if bench is not None and from_first is not None else None
+                ),
+            }
+        )
         prev, cmp_prev = users, cmp_users
-    return pd.DataFrame(rows, columns=[
-        "step", "users", "conversion_from_previous", "conversion_from_first", "drop_off",
-        "drop_off_rate", "cmp_users", "cmp_conversion_from_first", "cmp_conversion_from_previous",
-        "change_points", "benchmark", "benchmark_gap",
-    ])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "step",
+            "users",
+            "conversion_from_previous",
+            "conversion_from_first",
+            "drop_off",
+            "drop_off_rate",
+            "cmp_users",
+            "cmp_conversion_from_first",
+            "cmp_conversion_from_previous",
+            "change_points",
+            "benchmark",
+            "benchmark_gap",
+        ],
+    )

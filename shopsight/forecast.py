@@ -84,14 +84,25 @@ class Forecast:
 
     def as_json(self) -> dict:
         """{"model", "backtest": {"mape", "mae", "baseline_mape"}, "points": [...]}"""
-        points = [{"date": r.date.isoformat(), **{k: round(float(getattr(r, k)), 2)
-                   for k in ("value", "lo80", "hi80", "lo95", "hi95")}}
-                  for r in self.points.itertuples()]
-        return {"model": self.model,
-                "backtest": {"mape": _round(self.backtest.mape, 4),
-                             "mae": _round(self.backtest.mae, 2),
-                             "baseline_mape": _round(self.backtest.baseline_mape, 4)},
-                "points": points}
+        points = [
+            {
+                "date": r.date.isoformat(),
+                **{
+                    k: round(float(getattr(r, k)), 2)
+                    for k in ("value", "lo80", "hi80", "lo95", "hi95")
+                },
+            }
+            for r in self.points.itertuples()
+        ]
+        return {
+            "model": self.model,
+            "backtest": {
+                "mape": _round(self.backtest.mape, 4),
+                "mae": _round(self.backtest.mae, 2),
+                "baseline_mape": _round(self.backtest.baseline_mape, 4),
+            },
+            "points": points,
+        }
 
 
 def _round(v: float | None, digits: int) -> float | None:
@@ -100,14 +111,16 @@ def _round(v: float | None, digits: int) -> float | None:
 
 # ------------------------------------------------------------------------ the series
 
+
 def daily_series(df: pd.DataFrame, column: str, end: dt.date | None = None) -> pd.Series:
     """A column of per-day rows as a gap-free daily series (missing days are 0) from the
     first day to `end` (default: the last day)."""
     if df.empty:
         return pd.Series(dtype="float64", index=pd.DatetimeIndex([], freq="D"))
     days = pd.to_datetime(df["day"])
-    values = pd.Series(pd.to_numeric(df[column], errors="coerce").astype("float64").to_numpy(),
-                       index=days)
+    values = pd.Series(
+        pd.to_numeric(df[column], errors="coerce").astype("float64").to_numpy(), index=days
+    )
     last = pd.Timestamp(end) if end is not None else days.max()
     index = pd.date_range(days.min(), last, freq="D")
     return values.groupby(level=0).sum().reindex(index, fill_value=0.0).fillna(0.0)
@@ -119,8 +132,11 @@ def _neighbour_median(y: np.ndarray, skip: np.ndarray | None = None) -> np.ndarr
     n = len(y)
     out = np.empty(n)
     for i in range(n):
-        idx = [i + k * SEASON for k in range(-_WINDOW_WEEKS, _WINDOW_WEEKS + 1)
-               if k and 0 <= i + k * SEASON < n]
+        idx = [
+            i + k * SEASON
+            for k in range(-_WINDOW_WEEKS, _WINDOW_WEEKS + 1)
+            if k and 0 <= i + k * SEASON < n
+        ]
         if skip is not None:
             idx = [j for j in idx if not skip[j]]
         out[i] = np.median(y[idx]) if idx else y[i]
@@ -150,6 +166,7 @@ def clean(y: pd.Series, mask: np.ndarray) -> pd.Series:
 
 # ------------------------------------------------------------------------ the models
 
+
 def _ets(y: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """ETS(A,Ad,A) forecast mean, its standard error per step, and the in-sample
     one-step errors."""
@@ -158,8 +175,15 @@ def _ets(y: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     series = pd.Series(y, index=pd.RangeIndex(len(y)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter on short series
-        res = ETSModel(series, error="add", trend="add", damped_trend=True, seasonal="add",
-                       seasonal_periods=SEASON, initialization_method="heuristic").fit(disp=False)
+        res = ETSModel(
+            series,
+            error="add",
+            trend="add",
+            damped_trend=True,
+            seasonal="add",
+            seasonal_periods=SEASON,
+            initialization_method="heuristic",
+        ).fit(disp=False)
         pred = res.get_prediction(start=len(y), end=len(y) + horizon - 1)
         mean = np.asarray(pred.predicted_mean, dtype="float64")
         se = np.sqrt(np.asarray(pred.forecast_variance, dtype="float64"))
@@ -185,8 +209,9 @@ def _lagged(signal: np.ndarray, lag: int, start: int, count: int) -> np.ndarray:
     return out
 
 
-def _signal_shift(resid: np.ndarray, signal: np.ndarray, lag: int, ahead: int,
-                  horizon: int) -> np.ndarray:
+def _signal_shift(
+    resid: np.ndarray, signal: np.ndarray, lag: int, ahead: int, horizon: int
+) -> np.ndarray:
     """The forecast's correction from a lagged signal: the least-squares slope of the
     model's one-step errors on the signal `lag` days earlier, times the signal's
     deviation from its mean, for the `horizon` days after `ahead` history days."""
@@ -200,7 +225,9 @@ def _signal_shift(resid: np.ndarray, signal: np.ndarray, lag: int, ahead: int,
     return np.nan_to_num(slope * (future - xm))
 
 
-def _errors(actual: np.ndarray, predicted: np.ndarray, keep: np.ndarray) -> tuple[float | None, float | None]:
+def _errors(
+    actual: np.ndarray, predicted: np.ndarray, keep: np.ndarray
+) -> tuple[float | None, float | None]:
     a, p = actual[keep], predicted[keep]
     if a.size == 0:
         return None, None
@@ -210,8 +237,9 @@ def _errors(actual: np.ndarray, predicted: np.ndarray, keep: np.ndarray) -> tupl
     return mape, mae
 
 
-def _better(mape: float | None, mae: float | None, other_mape: float | None,
-            other_mae: float | None) -> bool:
+def _better(
+    mape: float | None, mae: float | None, other_mape: float | None, other_mae: float | None
+) -> bool:
     if mape is not None and other_mape is not None:
         return mape < other_mape
     return mae is not None and other_mae is not None and mae < other_mae
@@ -230,8 +258,14 @@ def bands(mean: np.ndarray, se: np.ndarray) -> dict[str, np.ndarray]:
 
 # ------------------------------------------------------------------------ the forecast
 
-def forecast(y: pd.Series, horizon: int, *, metric: str = "paid_amount",
-             signals: Mapping[str, pd.Series] | None = None) -> Forecast:
+
+def forecast(
+    y: pd.Series,
+    horizon: int,
+    *,
+    metric: str = "paid_amount",
+    signals: Mapping[str, pd.Series] | None = None,
+) -> Forecast:
     """Forecast the `horizon` days after a daily series (gap-free, see daily_series).
 
     Raises ShortHistory below MIN_DAYS days. `signals`: daily series of 加购 / 收藏
@@ -244,9 +278,11 @@ def forecast(y: pd.Series, horizon: int, *, metric: str = "paid_amount",
     base = clean(y, mask)
     v, b = y.to_numpy(dtype="float64"), base.to_numpy(dtype="float64")
     n = len(v)
-    aligned = {name: s.reindex(y.index).to_numpy(dtype="float64")
-               for name, s in (signals or {}).items()
-               if s is not None and s.reindex(y.index).notna().mean() >= 0.9}
+    aligned = {
+        name: s.reindex(y.index).to_numpy(dtype="float64")
+        for name, s in (signals or {}).items()
+        if s is not None and s.reindex(y.index).notna().mean() >= 0.9
+    }
 
     # backtest: the last BACKTEST_DAYS days in folds as long as the horizon
     fold = min(horizon, BACKTEST_DAYS)
@@ -285,18 +321,36 @@ def forecast(y: pd.Series, horizon: int, *, metric: str = "paid_amount",
         chosen = (naive_mape, naive_mae)
     dates = pd.date_range(y.index[-1] + pd.Timedelta(days=1), periods=horizon, freq="D")
     points = pd.DataFrame({"date": [d.date() for d in dates], **bands(mean, se)})
-    history = pd.DataFrame({"date": [d.date() for d in y.index], "value": v, "baseline": b,
-                            "is_promo": mask})
-    backtest = Backtest(chosen[0], chosen[1], best_mape, best_mae, naive_mape, naive_mae,
-                        int(keep.sum()))
-    return Forecast(metric, horizon, model, beats, backtest, points, history,
-                    {name: mape for name, (mape, _) in tried.items()})
+    history = pd.DataFrame(
+        {"date": [d.date() for d in y.index], "value": v, "baseline": b, "is_promo": mask}
+    )
+    backtest = Backtest(
+        chosen[0], chosen[1], best_mape, best_mae, naive_mape, naive_mae, int(keep.sum())
+    )
+    return Forecast(
+        metric,
+        horizon,
+        model,
+        beats,
+        backtest,
+        points,
+        history,
+        {name: mape for name, (mape, _) in tried.items()},
+    )
 
 
-def from_workspace(con, metric: str, horizon: int, *, end: dt.date | None = None,
-                   src: list[str] | None = None, dev: list[str] | None = None,
-                   prov: list[str] | None = None, plat: list[str] | None = None,
-                   cur: str | None = None) -> Forecast:
+def from_workspace(
+    con,
+    metric: str,
+    horizon: int,
+    *,
+    end: dt.date | None = None,
+    src: list[str] | None = None,
+    dev: list[str] | None = None,
+    prov: list[str] | None = None,
+    plat: list[str] | None = None,
+    cur: str | None = None,
+) -> Forecast:
     """The forecast of a metric over the workspace's paid orders up to `end` (default:
     all), with the source / device / province / platform filters, money in the currency
     `cur` (None = all). Signals come from traffic, which has no province: with a province
@@ -313,6 +367,9 @@ def from_workspace(con, metric: str, horizon: int, *, end: dt.date | None = None
     if prov is None and len(y):
         traffic = queries.run(con, "customers_signals", end=last, src=src, dev=dev)
         if not traffic.empty:
-            signals = {name: daily_series(traffic.dropna(subset=[name]), name)
-                       for name in SIGNALS if traffic[name].notna().any()}
+            signals = {
+                name: daily_series(traffic.dropna(subset=[name]), name)
+                for name in SIGNALS
+                if traffic[name].notna().any()
+            }
     return forecast(y, horizon, metric=metric, signals=signals)

@@ -65,8 +65,11 @@ def kpi_values(sums: pd.Series | Mapping | None) -> dict[str, float | None]:
     out = {n: metrics.value(n, sums) for n in KPI_NAMES}
     if not int(sums.get("count_amount_rows") or 0):
         out["deal_amount"] = None  # no closed inquiry carries an amount: unknown, not 0
-    out["customers"] = None if numbers.is_missing(sums.get("count_customers")) else float(
-        sums.get("count_customers"))
+    out["customers"] = (
+        None
+        if numbers.is_missing(sums.get("count_customers"))
+        else float(sums.get("count_customers"))
+    )
     return out
 
 
@@ -111,16 +114,22 @@ def rates(groups: pd.DataFrame, dim: str) -> pd.DataFrame:
         raise ValueError(f"dim must be one of {DIMS}, not {dim!r}")
     rows = groups[groups["dim"] == dim].drop(columns=["dim"])
     rows = rows.assign(_u=rows["value"].isna().astype(int))
-    rows = rows.sort_values(["_u", "count_inquiries", "value"], ascending=[True, False, True],
-                            kind="stable")
+    rows = rows.sort_values(
+        ["_u", "count_inquiries", "value"], ascending=[True, False, True], kind="stable"
+    )
     return rows.drop(columns=["_u"]).reset_index(drop=True)
 
 
 def pareto(reasons: pd.DataFrame) -> pd.DataFrame:
     """Reasons most frequent first (not given last), with share and cumulative share."""
     rows = reasons.assign(_u=reasons["reason"].isna().astype(int))
-    rows = rows.sort_values(["_u", "count_inquiries", "reason"], ascending=[True, False, True],
-                            kind="stable").drop(columns=["_u"]).reset_index(drop=True)
+    rows = (
+        rows.sort_values(
+            ["_u", "count_inquiries", "reason"], ascending=[True, False, True], kind="stable"
+        )
+        .drop(columns=["_u"])
+        .reset_index(drop=True)
+    )
     total = float(pd.to_numeric(rows["count_inquiries"]).sum())
     share = pd.to_numeric(rows["count_inquiries"]).astype("float64") / total if total else None
     rows["share"] = share if share is not None else pd.Series(dtype="float64")
@@ -143,12 +152,16 @@ def province_rows(groups: pd.DataFrame) -> pd.DataFrame:
     rows = rates(groups, "province")
     names = [None if numbers.is_missing(v) else normalize_province(str(v)) for v in rows["value"]]
     rows = rows.assign(name=names)
-    out = rows.groupby("name", dropna=False, sort=False)[
-        ["count_inquiries", "count_closed"]].sum().reset_index()
+    out = (
+        rows.groupby("name", dropna=False, sort=False)[["count_inquiries", "count_closed"]]
+        .sum()
+        .reset_index()
+    )
     return metrics.compute(out, ["close_rate"])
 
 
 # ------------------------------------------------------------------------------ sentences
+
 
 def value_label(value: object, lang: str) -> str:
     """A channel / type / reason as shown: the value, or 未填写 when not given."""
@@ -165,32 +178,64 @@ def sentences(q: Inquiries, lang: str, *, period_word: str | None = None) -> lis
     said = []
     change = numbers.change(now["inquiries"], before.get("inquiries"))
     rate_before = before.get("close_rate")
-    said.append(t("inq.say_total", lang,
-                  count=metrics.fmt("inquiries", now["inquiries"], lang),
-                  closed=metrics.fmt("closed_inquiries", now["closed_inquiries"], lang),
-                  rate=metrics.fmt("close_rate", now["close_rate"], lang))
-                + (t("inq.say_vs", lang, period=period_word or t("inq.prev_period", lang),
-                     change=numbers.fmt_signed(change, 1, "%"),
-                     points=("" if rate_before is None or now["close_rate"] is None else
-                             t("inq.say_points", lang, points=numbers.fmt_signed(
-                                 now["close_rate"] - rate_before, 1, " pt"))))
-                   if change is not None else t("inq.say_end", lang)))
+    said.append(
+        t(
+            "inq.say_total",
+            lang,
+            count=metrics.fmt("inquiries", now["inquiries"], lang),
+            closed=metrics.fmt("closed_inquiries", now["closed_inquiries"], lang),
+            rate=metrics.fmt("close_rate", now["close_rate"], lang),
+        )
+        + (
+            t(
+                "inq.say_vs",
+                lang,
+                period=period_word or t("inq.prev_period", lang),
+                change=numbers.fmt_signed(change, 1, "%"),
+                points=(
+                    ""
+                    if rate_before is None or now["close_rate"] is None
+                    else t(
+                        "inq.say_points",
+                        lang,
+                        points=numbers.fmt_signed(now["close_rate"] - rate_before, 1, " pt"),
+                    )
+                ),
+            )
+            if change is not None
+            else t("inq.say_end", lang)
+        )
+    )
     channels = q.by("channel")
-    big = channels[~channels["is_small"] & channels["value"].notna()
-                   & channels["close_rate"].notna()]
+    big = channels[
+        ~channels["is_small"] & channels["value"].notna() & channels["close_rate"].notna()
+    ]
     if len(big) >= 2:
         best = big.sort_values("close_rate", ascending=False, kind="stable").iloc[0]
         worst = big.sort_values("close_rate", ascending=True, kind="stable").iloc[0]
-        said.append(t("inq.say_channels", lang, best=value_label(best["value"], lang),
-                      best_rate=metrics.fmt("close_rate", best["close_rate"], lang),
-                      best_n=int(best["count_inquiries"]), worst=value_label(worst["value"], lang),
-                      worst_rate=metrics.fmt("close_rate", worst["close_rate"], lang),
-                      worst_n=int(worst["count_inquiries"])))
+        said.append(
+            t(
+                "inq.say_channels",
+                lang,
+                best=value_label(best["value"], lang),
+                best_rate=metrics.fmt("close_rate", best["close_rate"], lang),
+                best_n=int(best["count_inquiries"]),
+                worst=value_label(worst["value"], lang),
+                worst_rate=metrics.fmt("close_rate", worst["close_rate"], lang),
+                worst_n=int(worst["count_inquiries"]),
+            )
+        )
     if not q.reasons.empty:
         top = q.reasons.iloc[0]
-        said.append(t("inq.say_reason", lang, reason=value_label(top["reason"], lang),
-                      count=int(top["count_inquiries"]), share=f"{top['share'] * 100:.0f}%"))
+        said.append(
+            t(
+                "inq.say_reason",
+                lang,
+                reason=value_label(top["reason"], lang),
+                count=int(top["count_inquiries"]),
+                share=f"{top['share'] * 100:.0f}%",
+            )
+        )
     if not q.open.empty:
-        said.append(t("inq.say_open", lang, count=len(q.open),
-                      days=int(q.open["age_days"].max())))
+        said.append(t("inq.say_open", lang, count=len(q.open), days=int(q.open["age_days"].max())))
     return said[:4]

@@ -23,10 +23,16 @@ Run = Callable[..., pd.DataFrame]
 
 KPI_KINDS = ("traffic", "products", "orders")
 # query names written out, so a search for a query finds every user of it
-KPI_QUERIES = {"traffic": "overview_kpis_traffic", "products": "overview_kpis_products",
-               "orders": "overview_kpis_orders"}
-DAILY_QUERIES = {"traffic": "overview_daily_traffic", "products": "overview_daily_products",
-                 "orders": "overview_daily_orders"}
+KPI_QUERIES = {
+    "traffic": "overview_kpis_traffic",
+    "products": "overview_kpis_products",
+    "orders": "overview_kpis_orders",
+}
+DAILY_QUERIES = {
+    "traffic": "overview_daily_traffic",
+    "products": "overview_daily_products",
+    "orders": "overview_daily_orders",
+}
 REFUND_KINDS = ("products", "orders")
 CORE_KPIS = ("visitors", "paying_buyers", "conversion", "aov", "uv_value", "paid_amount")
 SPEND_KPIS = metrics.SPEND_RATES
@@ -62,8 +68,11 @@ class Kpis:
         if refunds is not None:
             out["refund_rate"] = metrics.value("refund_rate", refunds)
         if "roi" in out:
-            out.update(metrics.spend_rates(sums.get("spend"), sums.get("spend_paid_amount"),
-                                           sums.get("spend_visitors")))
+            out.update(
+                metrics.spend_rates(
+                    sums.get("spend"), sums.get("spend_paid_amount"), sums.get("spend_visitors")
+                )
+            )
         return out
 
 
@@ -73,8 +82,7 @@ def _sums(run: Run, kind: str, params: Mapping | None) -> pd.Series | None:
     return run(KPI_QUERIES[kind], **params).iloc[0]
 
 
-def select(run: Run, params: Mapping, compare_params: Mapping | None,
-           loaded: set[str]) -> Kpis:
+def select(run: Run, params: Mapping, compare_params: Mapping | None, loaded: set[str]) -> Kpis:
     kind, sums = None, None
     for k in KPI_KINDS:
         if k in loaded:
@@ -91,8 +99,10 @@ def select(run: Run, params: Mapping, compare_params: Mapping | None,
                     refund_kind, refund_sums = k, s
                     break
     return Kpis(
-        kind, sums,
+        kind,
+        sums,
         _sums(run, kind, compare_params) if kind else None,
-        refund_kind, refund_sums,
+        refund_kind,
+        refund_sums,
         _sums(run, refund_kind, compare_params) if refund_kind else None,
     )

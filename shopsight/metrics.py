@@ -46,12 +46,24 @@ METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
         # sums
-        Metric("visitors", "visitors", None, "int", "up",
-               "访客数; summed over days it counts visitor-days, not unique people."),
+        Metric(
+            "visitors",
+            "visitors",
+            None,
+            "int",
+            "up",
+            "访客数; summed over days it counts visitor-days, not unique people.",
+        ),
         Metric("page_views", "page_views", None, "int", "up", "浏览量."),
         Metric("paying_buyers", "paying_buyers", None, "int", "up", "支付买家数."),
-        Metric("paid_amount", "paid_amount", None, "money", "up",
-               "支付金额: paid value, before refunds."),
+        Metric(
+            "paid_amount",
+            "paid_amount",
+            None,
+            "money",
+            "up",
+            "支付金额: paid value, before refunds.",
+        ),
         Metric("refund_amount", "refund_amount", None, "money", "down", "退款金额."),
         Metric("orders", "orders", None, "int", "up", "订单数."),
         Metric("units_sold", "units_sold", None, "int", "up", "支付件数."),
@@ -59,36 +71,104 @@ METRICS: dict[str, Metric] = {
         Metric("add_to_cart_buyers", "add_to_cart_buyers", None, "int", "up", "加购人数."),
         Metric("impressions", "impressions", None, "int", "up", "曝光量."),
         Metric("clicks", "clicks", None, "int", "up", "点击量."),
-        Metric("gross_margin", "gross_margin", None, "money", "up",
-               "毛利 = paid_amount - refund_amount - units_sold * unit_cost."),
+        Metric(
+            "gross_margin",
+            "gross_margin",
+            None,
+            "money",
+            "up",
+            "毛利 = paid_amount - refund_amount - units_sold * unit_cost.",
+        ),
         # ratios of sums
-        Metric("conversion", "paying_buyers", "visitors", "pct", "up",
-               "支付转化率: paying buyers per visitor."),
-        Metric("aov", "paid_amount", "paying_buyers", "money", "up",
-               "客单价: paid amount per paying buyer."),
-        Metric("uv_value", "paid_amount", "visitors", "money", "up",
-               "UV价值 = 客单价 × 支付转化率: paid amount per visitor."),
-        Metric("cost_per_visitor", "spend", "visitors", "money", "down",
-               "访客成本: spend per visitor."),
-        Metric("roi", "paid_amount", "spend", "ratio", "up",
-               "投入产出比: paid amount per yuan spent."),
-        Metric("add_to_cart_rate", "add_to_cart_buyers", "visitors", "pct", "up",
-               "加购率: add-to-cart buyers per visitor."),
-        Metric("refund_rate", "refund_amount", "paid_amount", "pct", "down",
-               "退款率: refunded share of the paid amount."),
-        Metric("repurchase_rate", "repeat_buyers", "buyers", "pct", "up",
-               "复购率: buyers with ≥ 2 distinct orders in the period / buyers."),
+        Metric(
+            "conversion",
+            "paying_buyers",
+            "visitors",
+            "pct",
+            "up",
+            "支付转化率: paying buyers per visitor.",
+        ),
+        Metric(
+            "aov",
+            "paid_amount",
+            "paying_buyers",
+            "money",
+            "up",
+            "客单价: paid amount per paying buyer.",
+        ),
+        Metric(
+            "uv_value",
+            "paid_amount",
+            "visitors",
+            "money",
+            "up",
+            "UV价值 = 客单价 × 支付转化率: paid amount per visitor.",
+        ),
+        Metric(
+            "cost_per_visitor", "spend", "visitors", "money", "down", "访客成本: spend per visitor."
+        ),
+        Metric(
+            "roi", "paid_amount", "spend", "ratio", "up", "投入产出比: paid amount per yuan spent."
+        ),
+        Metric(
+            "add_to_cart_rate",
+            "add_to_cart_buyers",
+            "visitors",
+            "pct",
+            "up",
+            "加购率: add-to-cart buyers per visitor.",
+        ),
+        Metric(
+            "refund_rate",
+            "refund_amount",
+            "paid_amount",
+            "pct",
+            "down",
+            "退款率: refunded share of the paid amount.",
+        ),
+        Metric(
+            "repurchase_rate",
+            "repeat_buyers",
+            "buyers",
+            "pct",
+            "up",
+            "复购率: buyers with ≥ 2 distinct orders in the period / buyers.",
+        ),
         Metric("ctr", "clicks", "impressions", "pct", "up", "点击率: clicks per impression."),
-        Metric("sell_through", "products_sold", "products_listed", "pct", "up",
-               "动销率: products with units sold / products listed."),
+        Metric(
+            "sell_through",
+            "products_sold",
+            "products_listed",
+            "pct",
+            "up",
+            "动销率: products with units sold / products listed.",
+        ),
         # 1688 询盘 (inquiries): counts made by queries/inquiries_*.sql
         Metric("inquiries", "count_inquiries", None, "int", "up", "询盘数: 1688 inquiries."),
-        Metric("closed_inquiries", "count_closed", None, "int", "up",
-               "成交询盘数: inquiries that closed."),
-        Metric("close_rate", "count_closed", "count_inquiries", "pct", "up",
-               "成交率: closed inquiries / inquiries."),
-        Metric("deal_amount", "amount", None, "money", "up",
-               "成交金额: deal amount of the closed inquiries."),
+        Metric(
+            "closed_inquiries",
+            "count_closed",
+            None,
+            "int",
+            "up",
+            "成交询盘数: inquiries that closed.",
+        ),
+        Metric(
+            "close_rate",
+            "count_closed",
+            "count_inquiries",
+            "pct",
+            "up",
+            "成交率: closed inquiries / inquiries.",
+        ),
+        Metric(
+            "deal_amount",
+            "amount",
+            None,
+            "money",
+            "up",
+            "成交金额: deal amount of the closed inquiries.",
+        ),
     )
 }
 
@@ -167,8 +247,9 @@ def value(name: str, sums: Mapping | pd.Series) -> float | None:
 SPEND_RATES = ("roi", "cost_per_visitor")
 
 
-def spend_rates(spend: object, spend_paid_amount: object,
-                spend_visitors: object = None) -> dict[str, float | None]:
+def spend_rates(
+    spend: object, spend_paid_amount: object, spend_visitors: object = None
+) -> dict[str, float | None]:
     """ROI and cost per visitor over the spend-carrying rows only.
 
     `spend_paid_amount` / `spend_visitors` are the paid amount and visitors summed over the
@@ -200,8 +281,14 @@ def compute(df: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
     return out
 
 
-def fmt(name: str, v: object, lang: str, *, compact_from: float = numbers.COMPACT_FROM,
-        currency: str | None = None) -> str:
+def fmt(
+    name: str,
+    v: object,
+    lang: str,
+    *,
+    compact_from: float = numbers.COMPACT_FROM,
+    currency: str | None = None,
+) -> str:
     return numbers.fmt(v, METRICS[name].fmt, lang, compact_from=compact_from, currency=currency)
 
 

@@ -20,9 +20,21 @@ import pandas as pd
 NONE = "—"
 CURRENCY = "¥"
 # symbols of other currencies (ISO code -> symbol); an unknown code is written before the number
-SYMBOLS = {"CNY": "¥", "USD": "US$", "HKD": "HK$", "TWD": "NT$", "EUR": "€", "GBP": "£",
-           "JPY": "JP¥", "KRW": "₩", "THB": "฿", "SGD": "S$", "AUD": "A$", "CAD": "C$",
-           "MYR": "RM"}
+SYMBOLS = {
+    "CNY": "¥",
+    "USD": "US$",
+    "HKD": "HK$",
+    "TWD": "NT$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "JP¥",
+    "KRW": "₩",
+    "THB": "฿",
+    "SGD": "S$",
+    "AUD": "A$",
+    "CAD": "C$",
+    "MYR": "RM",
+}
 COMPACT_FROM = 100_000  # 10万 / 100K: the one threshold of compact numbers
 PCT_DECIMALS = 2
 P_DECIMALS = 4
@@ -61,8 +73,9 @@ def fmt_int(value: object, lang: str, *, compact_from: float = COMPACT_FROM) -> 
     return f"{round(v):,}" if abs(v) < compact_from else compact(v, lang)
 
 
-def fmt_money(value: object, lang: str, *, compact_from: float = COMPACT_FROM,
-              currency: str | None = None) -> str:
+def fmt_money(
+    value: object, lang: str, *, compact_from: float = COMPACT_FROM, currency: str | None = None
+) -> str:
     """¥1,234.50; with an ISO currency code, that currency's symbol (US$1,234.50)."""
     if is_missing(value):
         return NONE
@@ -77,8 +90,9 @@ def symbol(currency: str | None) -> str:
     return CURRENCY if currency is None else SYMBOLS.get(currency, f"{currency} ")
 
 
-def fmt_pct(value: object, lang: str, *, compact_from: float = COMPACT_FROM,
-            decimals: int = PCT_DECIMALS) -> str:
+def fmt_pct(
+    value: object, lang: str, *, compact_from: float = COMPACT_FROM, decimals: int = PCT_DECIMALS
+) -> str:
     """0.0355 -> '3.55%': always `decimals` decimals, so a column never mixes 3% and 3.55%."""
     if is_missing(value):
         return NONE
@@ -96,15 +110,21 @@ def fmt_p(value: object) -> str:
     if is_missing(value):
         return NONE
     v = float(value)  # type: ignore[arg-type]
-    floor = 10.0 ** -P_DECIMALS
+    floor = 10.0**-P_DECIMALS
     return f"<{floor:.{P_DECIMALS}f}" if v < floor / 2 else f"{v:.{P_DECIMALS}f}"
 
 
 FORMATTERS = {"int": fmt_int, "money": fmt_money, "pct": fmt_pct, "ratio": fmt_ratio}
 
 
-def fmt(value: object, kind: str, lang: str, *, compact_from: float = COMPACT_FROM,
-        currency: str | None = None) -> str:
+def fmt(
+    value: object,
+    kind: str,
+    lang: str,
+    *,
+    compact_from: float = COMPACT_FROM,
+    currency: str | None = None,
+) -> str:
     """Format a value by format kind ('int' | 'money' | 'pct' | 'ratio').
 
     Counts and money from `compact_from` on are shown compactly (12.3万 / 123.5K);
@@ -129,15 +149,23 @@ def column_unit(values: Iterable[object], lang: str) -> tuple[float, str]:
     return 1.0, ""
 
 
-def fmt_column(values: Iterable[object], kind: str, lang: str, *, currency: str | None = None,
-               decimals: int | None = None) -> list[str]:
+def fmt_column(
+    values: Iterable[object],
+    kind: str,
+    lang: str,
+    *,
+    currency: str | None = None,
+    decimals: int | None = None,
+) -> list[str]:
     """Text of a whole column (a legend, a report table, a grid of text): one unit and one
     decimal count for every value.  Money gets its currency's symbol; pct `decimals`
     (default 2); counts and money in a compact unit get one decimal."""
     values = list(values)
     if kind == "pct":
-        return [fmt_pct(v, lang, decimals=PCT_DECIMALS if decimals is None else decimals)
-                for v in values]
+        return [
+            fmt_pct(v, lang, decimals=PCT_DECIMALS if decimals is None else decimals)
+            for v in values
+        ]
     if kind == "ratio":
         places = 2 if decimals is None else decimals
         return [NONE if is_missing(v) else f"{float(v):,.{places}f}" for v in values]  # type: ignore[arg-type]
@@ -158,8 +186,9 @@ def fmt_column(values: Iterable[object], kind: str, lang: str, *, currency: str 
     return out
 
 
-def column_format(kind: str, *, currency: str | None = None, decimals: int | None = None
-                  ) -> dict[str, object]:
+def column_format(
+    kind: str, *, currency: str | None = None, decimals: int | None = None
+) -> dict[str, object]:
     """Keyword arguments of st.column_config.NumberColumn for a column of `kind`: full numbers
     with separators (a grid column never switches unit), fixed decimals, money with its
     currency's symbol.  The values stay numbers, so the column still sorts as numbers.

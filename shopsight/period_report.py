@@ -57,6 +57,7 @@ FORMATS = ("text", "int", "money", "pct", "change", "ratio", "points", "date", "
 
 # ------------------------------------------------------------------------------ periods
 
+
 @dataclass(frozen=True)
 class Period:
     kind: str  # "week" | "month"
@@ -118,15 +119,14 @@ def last_day(bounds: pd.DataFrame) -> date | None:
 def params(p: Period) -> tuple[dict, dict]:
     """Query params for the period and for the previous one: the whole shop, no filter
     (money in the period's one currency)."""
-    none = {"src": None, "dev": None, "prov": None, "cat": None, "plat": None,
-            "cur": p.currency}
-    now = {"start": p.start, "end": p.end, "cmp_start": p.cmp_start, "cmp_end": p.cmp_end,
-           **none}
+    none = {"src": None, "dev": None, "prov": None, "cat": None, "plat": None, "cur": p.currency}
+    now = {"start": p.start, "end": p.end, "cmp_start": p.cmp_start, "cmp_end": p.cmp_end, **none}
     before = {**now, "start": p.cmp_start, "end": p.cmp_end}
     return now, before
 
 
 # ------------------------------------------------------------------------------ content
+
 
 @dataclass
 class Table:
@@ -200,16 +200,27 @@ def _metric_table(names: Sequence[str], now: Mapping, before: Mapping, lang: str
     rows = []
     for n in names:
         fmt = metrics.get(n).fmt
-        rows.append({col["metric"]: metrics.label(n, lang), col["current"]: _num(now.get(n)),
-                     col["previous"]: _num(before.get(n)),
-                     col["change"]: _change(now.get(n), before.get(n)), "_fmt": fmt})
+        rows.append(
+            {
+                col["metric"]: metrics.label(n, lang),
+                col["current"]: _num(now.get(n)),
+                col["previous"]: _num(before.get(n)),
+                col["change"]: _change(now.get(n), before.get(n)),
+                "_fmt": fmt,
+            }
+        )
     frame = pd.DataFrame(rows)
-    formats = {col["metric"]: "text", col["current"]: "row", col["previous"]: "row",
-               col["change"]: "change"}
+    formats = {
+        col["metric"]: "text",
+        col["current"]: "row",
+        col["previous"]: "row",
+        col["change"]: "change",
+    }
     return Table("kpis", frame, formats)
 
 
 # ------------------------------------------------------------------------------ sections
+
 
 def kpi_section(run: Run, p: Period, loaded: set[str], lang: str) -> Section | None:
     now_p, before_p = params(p)
@@ -219,36 +230,67 @@ def kpi_section(run: Run, p: Period, loaded: set[str], lang: str) -> Section | N
     names = k.names()
     now, before = k.values(), k.values("compare")
     said = []
-    paid, paid_chg = now.get("paid_amount"), _change(now.get("paid_amount"),
-                                                    before.get("paid_amount"))
+    paid, paid_chg = (
+        now.get("paid_amount"),
+        _change(now.get("paid_amount"), before.get("paid_amount")),
+    )
     driver = ""
     if "traffic" in loaded:
         tbl = _sources_table(run, now_p)
         if not tbl.empty and paid_chg is not None:
-            delta = (pd.to_numeric(tbl["paid_amount"]) - pd.to_numeric(tbl["cmp_paid_amount"]))
+            delta = pd.to_numeric(tbl["paid_amount"]) - pd.to_numeric(tbl["cmp_paid_amount"])
             delta = delta.astype("float64")
             if delta.notna().any():
                 i = delta.abs().idxmax()
-                driver = t("rep.say_driver", lang, source=str(tbl.at[i, "source"]),
-                           delta=_signed_money(delta[i], lang))
+                driver = t(
+                    "rep.say_driver",
+                    lang,
+                    source=str(tbl.at[i, "source"]),
+                    delta=_signed_money(delta[i], lang),
+                )
     if paid is not None:
-        said.append(t("rep.say_paid", lang, amount=metrics.fmt("paid_amount", paid, lang),
-                      period=_prev_word(p, lang), change=_signed(paid_chg), driver=driver))
+        said.append(
+            t(
+                "rep.say_paid",
+                lang,
+                amount=metrics.fmt("paid_amount", paid, lang),
+                period=_prev_word(p, lang),
+                change=_signed(paid_chg),
+                driver=driver,
+            )
+        )
     for n in ("visitors", "conversion", "aov", "refund_rate"):
         if n in names and now.get(n) is not None and len(said) < SENTENCES_MAX - 1:
-            said.append(t("rep.say_metric", lang, metric=metrics.label(n, lang),
-                          value=metrics.fmt(n, now[n], lang),
-                          change=_change_words(n, now[n], before.get(n))))
+            said.append(
+                t(
+                    "rep.say_metric",
+                    lang,
+                    metric=metrics.label(n, lang),
+                    value=metrics.fmt(n, now[n], lang),
+                    change=_change_words(n, now[n], before.get(n)),
+                )
+            )
     said.append(t("rep.say_source", lang, kind=t(f"kind.{k.kind}", lang)))
     charts = []
     daily = run(kpis.DAILY_QUERIES[k.kind], **now_p)
     if not daily.empty and "paid_amount" in daily:
-        charts.append(Chart(metrics.label("paid_amount", lang),
-                            [pd.Timestamp(d).strftime("%m-%d") for d in daily["day"]],
-                            [_num(v) for v in daily["paid_amount"]], "money", "columns"))
-    return Section("kpis", t("rep.sec_kpis", lang), said[:SENTENCES_MAX],
-                   [_metric_table(names, now, before, lang)], charts,
-                   {n: now.get(n) for n in names} | {f"cmp_{n}": before.get(n) for n in names})
+        charts.append(
+            Chart(
+                metrics.label("paid_amount", lang),
+                [pd.Timestamp(d).strftime("%m-%d") for d in daily["day"]],
+                [_num(v) for v in daily["paid_amount"]],
+                "money",
+                "columns",
+            )
+        )
+    return Section(
+        "kpis",
+        t("rep.sec_kpis", lang),
+        said[:SENTENCES_MAX],
+        [_metric_table(names, now, before, lang)],
+        charts,
+        {n: now.get(n) for n in names} | {f"cmp_{n}": before.get(n) for n in names},
+    )
 
 
 def _signed_money(v: float, lang: str) -> str:
@@ -271,36 +313,69 @@ def funnel_section(run: Run, p: Period, lang: str) -> Section | None:
 
     overall = _num(last["conversion_from_first"])
     cmp_overall = _num(last["cmp_conversion_from_first"])
-    said.append(t("rep.say_funnel", lang, first=step(first["step"]), last=step(last["step"]),
-                  rate=numbers.fmt_pct(overall, lang),
-                  points=numbers.NONE if overall is None or cmp_overall is None
-                  else numbers.fmt_signed(overall - cmp_overall, 2, " pt"),
-                  period=_prev_word(p, lang)))
+    said.append(
+        t(
+            "rep.say_funnel",
+            lang,
+            first=step(first["step"]),
+            last=step(last["step"]),
+            rate=numbers.fmt_pct(overall, lang),
+            points=numbers.NONE
+            if overall is None or cmp_overall is None
+            else numbers.fmt_signed(overall - cmp_overall, 2, " pt"),
+            period=_prev_word(p, lang),
+        )
+    )
     steps = frame.iloc[1:]
     rates = pd.to_numeric(steps["conversion_from_previous"], errors="coerce")
     if rates.notna().any():
         worst = steps.loc[rates.idxmin()]
         prev_step = frame.iloc[frame.index.get_loc(worst.name) - 1]["step"]
-        said.append(t("rep.say_funnel_drop", lang, step_from=step(prev_step),
-                      step_to=step(worst["step"]),
-                      rate=numbers.fmt_pct(worst["conversion_from_previous"], lang)))
+        said.append(
+            t(
+                "rep.say_funnel_drop",
+                lang,
+                step_from=step(prev_step),
+                step_to=step(worst["step"]),
+                rate=numbers.fmt_pct(worst["conversion_from_previous"], lang),
+            )
+        )
     said.append(t("rep.say_source", lang, kind=t(f"kind.{kind}", lang)))
-    col = {k: t(f"rep.col_{k}", lang) for k in
-           ("step", "users", "from_previous", "from_first", "cmp_users", "points")}
-    shown = pd.DataFrame({
-        col["step"]: [step(s) for s in frame["step"]],
-        col["users"]: frame["users"], col["from_previous"]: frame["conversion_from_previous"],
-        col["from_first"]: frame["conversion_from_first"], col["cmp_users"]: frame["cmp_users"],
-        col["points"]: frame["change_points"],
-    })
-    formats = {col["step"]: "text", col["users"]: "int", col["from_previous"]: "pct",
-               col["from_first"]: "pct", col["cmp_users"]: "int", col["points"]: "points"}
-    chart = Chart(t("rep.col_users", lang), list(shown[col["step"]]),
-                  [_num(v) for v in frame["users"]], "int")
+    col = {
+        k: t(f"rep.col_{k}", lang)
+        for k in ("step", "users", "from_previous", "from_first", "cmp_users", "points")
+    }
+    shown = pd.DataFrame(
+        {
+            col["step"]: [step(s) for s in frame["step"]],
+            col["users"]: frame["users"],
+            col["from_previous"]: frame["conversion_from_previous"],
+            col["from_first"]: frame["conversion_from_first"],
+            col["cmp_users"]: frame["cmp_users"],
+            col["points"]: frame["change_points"],
+        }
+    )
+    formats = {
+        col["step"]: "text",
+        col["users"]: "int",
+        col["from_previous"]: "pct",
+        col["from_first"]: "pct",
+        col["cmp_users"]: "int",
+        col["points"]: "points",
+    }
+    chart = Chart(
+        t("rep.col_users", lang), list(shown[col["step"]]), [_num(v) for v in frame["users"]], "int"
+    )
     figures = {f"users_{s}": _num(u) for s, u in zip(frame["step"], frame["users"], strict=True)}
     figures["conversion_from_first"] = overall
-    return Section("funnel", t("rep.sec_funnel", lang), said[:SENTENCES_MAX],
-                   [Table("funnel", shown, formats)], [chart], figures)
+    return Section(
+        "funnel",
+        t("rep.sec_funnel", lang),
+        said[:SENTENCES_MAX],
+        [Table("funnel", shown, formats)],
+        [chart],
+        figures,
+    )
 
 
 def _sources_table(run: Run, now_p: Mapping) -> pd.DataFrame:
@@ -316,31 +391,53 @@ def sources_section(run: Run, p: Period, lang: str) -> Section | None:
     said = traffic_sources.insights(tbl, lang, has_compare=True, limit=SENTENCES_MAX)
     if len(said) < 2:
         top = tbl.sort_values("paid_amount", ascending=False, kind="stable").iloc[0]
-        said.append(t("rep.say_top_source", lang, source=str(top["source"]),
-                      share=numbers.fmt_pct(top["amount_share"], lang)))
-    ranked = tbl.sort_values(["paid_amount", "source"], ascending=[False, True],
-                             na_position="last", kind="stable").head(TOP_N)
+        said.append(
+            t(
+                "rep.say_top_source",
+                lang,
+                source=str(top["source"]),
+                share=numbers.fmt_pct(top["amount_share"], lang),
+            )
+        )
+    ranked = tbl.sort_values(
+        ["paid_amount", "source"], ascending=[False, True], na_position="last", kind="stable"
+    ).head(TOP_N)
     col = {k: t(f"rep.col_{k}", lang) for k in ("source", "change")}
-    shown = pd.DataFrame({
-        col["source"]: ranked["source"].astype(str),
-        metrics.label("visitors", lang): ranked["visitors"],
-        metrics.label("paying_buyers", lang): ranked["paying_buyers"],
-        metrics.label("conversion", lang): ranked["conversion"],
-        metrics.label("paid_amount", lang): ranked["paid_amount"],
-        t("rep.col_share", lang): ranked["amount_share"],
-        col["change"]: ranked["paid_amount_change"],
-    })
-    formats = {col["source"]: "text", metrics.label("visitors", lang): "int",
-               metrics.label("paying_buyers", lang): "int",
-               metrics.label("conversion", lang): "pct",
-               metrics.label("paid_amount", lang): "money", t("rep.col_share", lang): "pct",
-               col["change"]: "change"}
-    chart = Chart(metrics.label("paid_amount", lang), list(shown[col["source"]]),
-                  [_num(v) for v in ranked["paid_amount"]], "money")
-    figures = {f"paid_{s}": _num(v) for s, v in zip(tbl["source"], tbl["paid_amount"],
-                                                     strict=True)}
-    return Section("sources", t("rep.sec_sources", lang), said[:SENTENCES_MAX],
-                   [Table("sources", shown, formats)], [chart], figures)
+    shown = pd.DataFrame(
+        {
+            col["source"]: ranked["source"].astype(str),
+            metrics.label("visitors", lang): ranked["visitors"],
+            metrics.label("paying_buyers", lang): ranked["paying_buyers"],
+            metrics.label("conversion", lang): ranked["conversion"],
+            metrics.label("paid_amount", lang): ranked["paid_amount"],
+            t("rep.col_share", lang): ranked["amount_share"],
+            col["change"]: ranked["paid_amount_change"],
+        }
+    )
+    formats = {
+        col["source"]: "text",
+        metrics.label("visitors", lang): "int",
+        metrics.label("paying_buyers", lang): "int",
+        metrics.label("conversion", lang): "pct",
+        metrics.label("paid_amount", lang): "money",
+        t("rep.col_share", lang): "pct",
+        col["change"]: "change",
+    }
+    chart = Chart(
+        metrics.label("paid_amount", lang),
+        list(shown[col["source"]]),
+        [_num(v) for v in ranked["paid_amount"]],
+        "money",
+    )
+    figures = {f"paid_{s}": _num(v) for s, v in zip(tbl["source"], tbl["paid_amount"], strict=True)}
+    return Section(
+        "sources",
+        t("rep.sec_sources", lang),
+        said[:SENTENCES_MAX],
+        [Table("sources", shown, formats)],
+        [chart],
+        figures,
+    )
 
 
 def _product_origin(run: Run) -> str | None:
@@ -352,8 +449,15 @@ def _product_origin(run: Run) -> str | None:
 def product_rows(run: Run, origin: str, now_p: Mapping) -> pd.DataFrame:
     """The Products page's ranking rows (product level, its default 滞销 window)."""
     name = "products_ranking" if origin == "products" else "products_ranking_orders"
-    return sku_ranking.prepare(run(name, **now_p, level="product", slow_days=sku_ranking.SLOW_DAYS,
-                                cover_days=sku_ranking.COVER_DAYS))
+    return sku_ranking.prepare(
+        run(
+            name,
+            **now_p,
+            level="product",
+            slow_days=sku_ranking.SLOW_DAYS,
+            cover_days=sku_ranking.COVER_DAYS,
+        )
+    )
 
 
 def products_section(run: Run, p: Period, lang: str) -> Section | None:
@@ -371,33 +475,61 @@ def products_section(run: Run, p: Period, lang: str) -> Section | None:
     classes = sku_ranking.abc(rows)
     said = []
     first = top.iloc[0]
-    said.append(t("rep.say_top_product", lang, name=str(first["label"]),
-                  amount=metrics.fmt("paid_amount", first["paid_amount"], lang),
-                  share=numbers.fmt_pct(metrics.ratio(first["paid_amount"], total), lang)))
+    said.append(
+        t(
+            "rep.say_top_product",
+            lang,
+            name=str(first["label"]),
+            amount=metrics.fmt("paid_amount", first["paid_amount"], lang),
+            share=numbers.fmt_pct(metrics.ratio(first["paid_amount"], total), lang),
+        )
+    )
     summary = {s.cls: s for s in sku_ranking.abc_summary(classes)}
     if "A" in summary:
-        said.append(t("rep.say_abc", lang, n=summary["A"].count_items,
-                      share=numbers.fmt_pct(summary["A"].share, lang)))
-    said.append(t("rep.say_slow", lang, count=len(slow), days=sku_ranking.SLOW_DAYS)
-                if len(slow) else t("rep.say_no_slow", lang, days=sku_ranking.SLOW_DAYS))
+        said.append(
+            t(
+                "rep.say_abc",
+                lang,
+                n=summary["A"].count_items,
+                share=numbers.fmt_pct(summary["A"].share, lang),
+            )
+        )
+    said.append(
+        t("rep.say_slow", lang, count=len(slow), days=sku_ranking.SLOW_DAYS)
+        if len(slow)
+        else t("rep.say_no_slow", lang, days=sku_ranking.SLOW_DAYS)
+    )
     item, amount = t("rep.col_product", lang), metrics.label("paid_amount", lang)
     units = metrics.label("units_sold", lang)
-    shown_top = pd.DataFrame({item: top["label"].astype(str), amount: top["paid_amount"],
-                              units: top["units_sold"]})
+    shown_top = pd.DataFrame(
+        {item: top["label"].astype(str), amount: top["paid_amount"], units: top["units_sold"]}
+    )
     slow_units = t("rep.col_units_slow", lang, days=sku_ranking.SLOW_DAYS)
-    shown_slow = pd.DataFrame({item: slow["label"].astype(str).head(TOP_N),
-                               slow_units: slow["units_slow"].head(TOP_N),
-                               amount: slow["paid_amount"].head(TOP_N)})
+    shown_slow = pd.DataFrame(
+        {
+            item: slow["label"].astype(str).head(TOP_N),
+            slow_units: slow["units_slow"].head(TOP_N),
+            amount: slow["paid_amount"].head(TOP_N),
+        }
+    )
     chart = Chart(amount, list(shown_top[item]), [_num(v) for v in top["paid_amount"]], "money")
-    figures = {f"paid_{k}": _num(v) for k, v in zip(top["product_id"], top["paid_amount"],
-                                                     strict=True)}
+    figures = {
+        f"paid_{k}": _num(v) for k, v in zip(top["product_id"], top["paid_amount"], strict=True)
+    }
     figures["count_slow"] = float(len(slow))
-    return Section("products", t("rep.sec_products", lang), said[:SENTENCES_MAX],
-                   [Table("top_products", shown_top, {item: "text", amount: "money",
-                                                      units: "int"})]
-                   + ([Table("slow_products", shown_slow, {item: "text", slow_units: "int",
-                                                           amount: "money"})] if len(slow) else []),
-                   [chart], figures)
+    return Section(
+        "products",
+        t("rep.sec_products", lang),
+        said[:SENTENCES_MAX],
+        [Table("top_products", shown_top, {item: "text", amount: "money", units: "int"})]
+        + (
+            [Table("slow_products", shown_slow, {item: "text", slow_units: "int", amount: "money"})]
+            if len(slow)
+            else []
+        ),
+        [chart],
+        figures,
+    )
 
 
 def regions_section(run: Run, p: Period, lang: str) -> Section | None:
@@ -416,37 +548,64 @@ def regions_section(run: Run, p: Period, lang: str) -> Section | None:
     said = []
     share = region_metrics.top_share(rt.rows, "paid_amount")
     if share:
-        said.append(t("rep.say_top_regions", lang, n=share[0],
-                      share=numbers.fmt_pct(share[1], lang)))
+        said.append(
+            t("rep.say_top_regions", lang, n=share[0], share=numbers.fmt_pct(share[1], lang))
+        )
     if not named.empty:
         first = named.iloc[0]
-        said.append(t("rep.say_first_region", lang, name=str(first["name"]),
-                      amount=metrics.fmt("paid_amount", first["paid_amount"], lang),
-                      change=_signed(_num(first["change_paid_amount"])),
-                      period=_prev_word(p, lang)))
+        said.append(
+            t(
+                "rep.say_first_region",
+                lang,
+                name=str(first["name"]),
+                amount=metrics.fmt("paid_amount", first["paid_amount"], lang),
+                change=_signed(_num(first["change_paid_amount"])),
+                period=_prev_word(p, lang),
+            )
+        )
     said.append(t("rep.say_source", lang, kind=t(f"kind.{origin}", lang)))
     name, amount = t("rep.col_province", lang), metrics.label("paid_amount", lang)
     share_col, change = t("rep.col_share", lang), t("rep.col_change", lang)
-    shown = pd.DataFrame({name: named["name"].astype(str), amount: named["paid_amount"],
-                          share_col: named[region_metrics.SHARE],
-                          change: named["change_paid_amount"]})
+    shown = pd.DataFrame(
+        {
+            name: named["name"].astype(str),
+            amount: named["paid_amount"],
+            share_col: named[region_metrics.SHARE],
+            change: named["change_paid_amount"],
+        }
+    )
     chart = Chart(amount, list(shown[name]), [_num(v) for v in named["paid_amount"]], "money")
-    figures = {f"paid_{n}": _num(v) for n, v in zip(named["name"], named["paid_amount"],
-                                                     strict=True)}
+    figures = {
+        f"paid_{n}": _num(v) for n, v in zip(named["name"], named["paid_amount"], strict=True)
+    }
     figures["paid_amount"] = total
-    return Section("regions", t("rep.sec_regions", lang), said[:SENTENCES_MAX],
-                   [Table("regions", shown, {name: "text", amount: "money", share_col: "pct",
-                                             change: "change"})], [chart], figures)
+    return Section(
+        "regions",
+        t("rep.sec_regions", lang),
+        said[:SENTENCES_MAX],
+        [
+            Table(
+                "regions",
+                shown,
+                {name: "text", amount: "money", share_col: "pct", change: "change"},
+            )
+        ],
+        [chart],
+        figures,
+    )
 
 
-def image_tests_section(run: Run, p: Period, lang: str,
-                        columns: Mapping[str, Sequence[str]]) -> Section | None:
+def image_tests_section(
+    run: Run, p: Period, lang: str, columns: Mapping[str, Sequence[str]]
+) -> Section | None:
     listed = run("abtest_tests", start_date=p.start, end_date=p.end)
     if listed.empty:
         return None
     said, rows, figures = [], [], {}
-    col = {k: t(f"rep.col_{k}", lang) for k in
-           ("test", "control", "variant", "ctr", "lift", "p_value", "verdict", "days")}
+    col = {
+        k: t(f"rep.col_{k}", lang)
+        for k in ("test", "control", "variant", "ctr", "lift", "p_value", "verdict", "days")
+    }
     for test in listed["test_id"].astype(str):
         totals = run("abtest_variants", test_id=test, start_date=p.start, end_date=p.end)
         daily = run("abtest_daily", test_id=test, start_date=p.start, end_date=p.end)
@@ -456,34 +615,61 @@ def image_tests_section(run: Run, p: Period, lang: str,
             names = dict(zip(df["variant"], df["variant_name"], strict=True))
         result = abtest_stats.analyze(totals)
         v = abtest_stats.verdict(result, daily)
-        said_test = abtest_sentences.explain(v, lang, names=names or None, days=result.days,
-                                    srm_p_value=result.srm_p_value)
+        said_test = abtest_sentences.explain(
+            v, lang, names=names or None, days=result.days, srm_p_value=result.srm_p_value
+        )
         said.append(t("rep.say_test", lang, test=test, headline=said_test.headline))
         shown_variant = v.get("variant")
         lift = v.get("lift_rel")
         row_v = result.variants.set_index("variant")
-        ctr = (row_v.at[shown_variant, "ctr"]
-               if shown_variant is not None and shown_variant in row_v.index else None)
-        rows.append({col["test"]: test, col["days"]: result.days, col["control"]:
-                     names.get(result.control, result.control),
-                     col["variant"]: (names.get(shown_variant, shown_variant)
-                                      if shown_variant is not None else numbers.NONE),
-                     col["ctr"]: _num(ctr), col["lift"]: _num(lift),
-                     col["p_value"]: _num(v.get("p_value")),
-                     col["verdict"]: _verdict_label(v["status"], lang)})
+        ctr = (
+            row_v.at[shown_variant, "ctr"]
+            if shown_variant is not None and shown_variant in row_v.index
+            else None
+        )
+        rows.append(
+            {
+                col["test"]: test,
+                col["days"]: result.days,
+                col["control"]: names.get(result.control, result.control),
+                col["variant"]: (
+                    names.get(shown_variant, shown_variant)
+                    if shown_variant is not None
+                    else numbers.NONE
+                ),
+                col["ctr"]: _num(ctr),
+                col["lift"]: _num(lift),
+                col["p_value"]: _num(v.get("p_value")),
+                col["verdict"]: _verdict_label(v["status"], lang),
+            }
+        )
         figures[f"lift_{test}"] = _num(lift)
         figures[f"status_{test}"] = v["status"]
     winners = sum(1 for k, v in figures.items() if k.startswith("status_") and v == "winner")
     said.insert(0, t("rep.say_tests", lang, count=len(rows), winners=winners))
     frame = pd.DataFrame(rows)
-    formats = {col["test"]: "text", col["days"]: "int", col["control"]: "text",
-               col["variant"]: "text", col["ctr"]: "pct", col["lift"]: "change",
-               col["p_value"]: "ratio", col["verdict"]: "text"}
+    formats = {
+        col["test"]: "text",
+        col["days"]: "int",
+        col["control"]: "text",
+        col["variant"]: "text",
+        col["ctr"]: "pct",
+        col["lift"]: "change",
+        col["p_value"]: "ratio",
+        col["verdict"]: "text",
+    }
     if len(said) > SENTENCES_MAX:
-        said = said[:SENTENCES_MAX - 1] + [t("rep.say_more_tests", lang,
-                                             count=len(said) - SENTENCES_MAX + 1)]
-    return Section("image_tests", t("rep.sec_image_tests", lang), said,
-                   [Table("image_tests", frame, formats)], [], figures)
+        said = said[: SENTENCES_MAX - 1] + [
+            t("rep.say_more_tests", lang, count=len(said) - SENTENCES_MAX + 1)
+        ]
+    return Section(
+        "image_tests",
+        t("rep.sec_image_tests", lang),
+        said,
+        [Table("image_tests", frame, formats)],
+        [],
+        figures,
+    )
 
 
 VERDICTS = ("winner", "loser", "inconclusive", "not_enough_data")
@@ -504,47 +690,91 @@ def inquiries_section(run: Run, p: Period, lang: str) -> Section | None:
     for dim in ("channel", "customer_type", "province"):
         rows = q.by(dim)
         title = t(f"inq.col_{dim}", lang)
-        frame = pd.DataFrame({
-            title: [inquiry_analysis.value_label(v, lang) for v in rows["value"]],
-            metrics.label("inquiries", lang): rows["count_inquiries"],
-            metrics.label("closed_inquiries", lang): rows["count_closed"],
-            metrics.label("close_rate", lang): rows["close_rate"],
-            metrics.label("deal_amount", lang): rows["amount"],
-        })
-        tables.append(Table(f"inq_{dim}", frame, {
-            title: "text", metrics.label("inquiries", lang): "int",
-            metrics.label("closed_inquiries", lang): "int",
-            metrics.label("close_rate", lang): "pct",
-            metrics.label("deal_amount", lang): "money"}))
+        frame = pd.DataFrame(
+            {
+                title: [inquiry_analysis.value_label(v, lang) for v in rows["value"]],
+                metrics.label("inquiries", lang): rows["count_inquiries"],
+                metrics.label("closed_inquiries", lang): rows["count_closed"],
+                metrics.label("close_rate", lang): rows["close_rate"],
+                metrics.label("deal_amount", lang): rows["amount"],
+            }
+        )
+        tables.append(
+            Table(
+                f"inq_{dim}",
+                frame,
+                {
+                    title: "text",
+                    metrics.label("inquiries", lang): "int",
+                    metrics.label("closed_inquiries", lang): "int",
+                    metrics.label("close_rate", lang): "pct",
+                    metrics.label("deal_amount", lang): "money",
+                },
+            )
+        )
     if not q.reasons.empty:
         reason, count = t("inq.col_reason", lang), metrics.label("inquiries", lang)
         share, cum = t("rep.col_share", lang), t("inq.cum_share", lang)
-        tables.append(Table("inq_reasons", pd.DataFrame({
-            reason: [inquiry_analysis.value_label(r, lang) for r in q.reasons["reason"]],
-            count: q.reasons["count_inquiries"], share: q.reasons["share"],
-            cum: q.reasons["cum_share"]}), {reason: "text", count: "int", share: "pct",
-                                             cum: "pct"}))
+        tables.append(
+            Table(
+                "inq_reasons",
+                pd.DataFrame(
+                    {
+                        reason: [
+                            inquiry_analysis.value_label(r, lang) for r in q.reasons["reason"]
+                        ],
+                        count: q.reasons["count_inquiries"],
+                        share: q.reasons["share"],
+                        cum: q.reasons["cum_share"],
+                    }
+                ),
+                {reason: "text", count: "int", share: "pct", cum: "pct"},
+            )
+        )
     if not q.open.empty:
         shown = q.open.head(TOP_N * 2)
-        cols = {c: t(f"inq.open_{c}", lang) for c in
-                ("date", "age_days", "customer_id", "channel", "follow_up")}
-        tables.append(Table("inq_open", pd.DataFrame({
-            cols["date"]: [pd.Timestamp(d).date() for d in shown["date"]],
-            cols["age_days"]: shown["age_days"],
-            cols["customer_id"]: shown["customer_id"].astype(str),
-            cols["channel"]: [inquiry_analysis.value_label(v, lang) for v in shown["channel"]],
-            cols["follow_up"]: [inquiry_analysis.value_label(v, lang) for v in shown["follow_up"]]}),
-            {cols["date"]: "date", cols["age_days"]: "int", cols["customer_id"]: "text",
-             cols["channel"]: "text", cols["follow_up"]: "text"}))
+        cols = {
+            c: t(f"inq.open_{c}", lang)
+            for c in ("date", "age_days", "customer_id", "channel", "follow_up")
+        }
+        tables.append(
+            Table(
+                "inq_open",
+                pd.DataFrame(
+                    {
+                        cols["date"]: [pd.Timestamp(d).date() for d in shown["date"]],
+                        cols["age_days"]: shown["age_days"],
+                        cols["customer_id"]: shown["customer_id"].astype(str),
+                        cols["channel"]: [
+                            inquiry_analysis.value_label(v, lang) for v in shown["channel"]
+                        ],
+                        cols["follow_up"]: [
+                            inquiry_analysis.value_label(v, lang) for v in shown["follow_up"]
+                        ],
+                    }
+                ),
+                {
+                    cols["date"]: "date",
+                    cols["age_days"]: "int",
+                    cols["customer_id"]: "text",
+                    cols["channel"]: "text",
+                    cols["follow_up"]: "text",
+                },
+            )
+        )
     channels = q.by("channel")
-    chart = Chart(metrics.label("close_rate", lang),
-                  [inquiry_analysis.value_label(v, lang) for v in channels["value"]],
-                  [_num(v) for v in channels["close_rate"]], "pct")
+    chart = Chart(
+        metrics.label("close_rate", lang),
+        [inquiry_analysis.value_label(v, lang) for v in channels["value"]],
+        [_num(v) for v in channels["close_rate"]],
+        "pct",
+    )
     figures = {**q.values(), "count_open": float(len(q.open))}
     return Section("inquiries", t("rep.sec_inquiries", lang), said, tables, [chart], figures)
 
 
 # ------------------------------------------------------------------------------ the report
+
 
 def build(run: Run, p: Period, lang: str, datasets: Sequence[Mapping]) -> Report:
     """The report for period `p`. `datasets` is workspace.datasets() (kind, rows, columns):
@@ -560,15 +790,26 @@ def build(run: Run, p: Period, lang: str, datasets: Sequence[Mapping]) -> Report
         "sources": lambda: sources_section(run, p, lang) if "traffic" in loaded else None,
         "products": lambda: products_section(run, p, lang),
         "regions": lambda: regions_section(run, p, lang),
-        "image_tests": lambda: (image_tests_section(run, p, lang, columns)
-                                if "image_tests" in loaded else None),
+        "image_tests": lambda: (
+            image_tests_section(run, p, lang, columns) if "image_tests" in loaded else None
+        ),
         "inquiries": lambda: inquiries_section(run, p, lang) if "inquiries" in loaded else None,
     }
     sections = [s for s in (makers[k]() for k in SECTIONS) if s is not None]
     title = t(f"rep.title_{p.kind}", lang)
-    subtitle = t("rep.subtitle", lang, start=p.start.isoformat(), end=p.end.isoformat(),
-                 cmp_start=p.cmp_start.isoformat(), cmp_end=p.cmp_end.isoformat())
+    subtitle = t(
+        "rep.subtitle",
+        lang,
+        start=p.start.isoformat(),
+        end=p.end.isoformat(),
+        cmp_start=p.cmp_start.isoformat(),
+        cmp_end=p.cmp_end.isoformat(),
+    )
     if p.currency is not None:
-        subtitle += " " + t("rep.currency_only", lang, cur=p.currency,
-                            codes="、".join(c for c in codes if c != p.currency))
+        subtitle += " " + t(
+            "rep.currency_only",
+            lang,
+            cur=p.currency,
+            codes="、".join(c for c in codes if c != p.currency),
+        )
     return Report(p, lang, title, subtitle, sections)

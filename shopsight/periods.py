@@ -22,8 +22,12 @@ def days(start: date, end: date) -> int:
     return (end - start).days + 1
 
 
-def default_range(max_date: date | None, min_date: date | None = None,
-                  length: int = DEFAULT_DAYS, today: date | None = None) -> Range:
+def default_range(
+    max_date: date | None,
+    min_date: date | None = None,
+    length: int = DEFAULT_DAYS,
+    today: date | None = None,
+) -> Range:
     """The last `length` days present in the data: ending on its latest day.
 
     Clipped to the first day with data; with no data at all, the last `length`

@@ -82,4 +82,3 @@ def bind(name: str, params: dict) -> dict:
 
 def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
     return con.execute(sql(name), bind(name, params)).df()
-

@@ -33,8 +33,17 @@ MATCHED, UNMATCHED, UNKNOWN = "matched", "unmatched", "unknown"
 SHARE = "share"  # 支付金额占比: a page metric, not a shop metric (metrics.py)
 # Map metrics in menu order; each is offered when the data can give it.
 MAP_METRICS = ("paid_amount", "paying_buyers", "orders", "visitors", "conversion", "aov", SHARE)
-SUM_COLUMNS = ("count_lines", "count_rows", "count_city_lines", "orders", "units_sold",
-               "paid_amount", "refund_amount", "visitors", "paying_buyers")
+SUM_COLUMNS = (
+    "count_lines",
+    "count_rows",
+    "count_city_lines",
+    "orders",
+    "units_sold",
+    "paid_amount",
+    "refund_amount",
+    "visitors",
+    "paying_buyers",
+)
 TOP_N = 5
 # China when names that are provinces carry at least this share of the named paid amount.
 CHINA_MIN_SHARE = 0.5
@@ -87,8 +96,9 @@ def normalise(df: pd.DataFrame, level: str, province: str | None = None) -> pd.D
     out = work.groupby("name", dropna=False, sort=False)[sums].sum(min_count=1).reset_index()
     out["name"] = out["name"].astype(object).where(out["name"].notna(), None)
     known = known_names(level, province)
-    out["status"] = [UNKNOWN if n is None else MATCHED if n in known else UNMATCHED
-                     for n in out["name"]]
+    out["status"] = [
+        UNKNOWN if n is None else MATCHED if n in known else UNMATCHED for n in out["name"]
+    ]
     return out[["name", "status", *sums]]
 
 
@@ -125,8 +135,9 @@ def _metric_columns(df: pd.DataFrame) -> set[str]:
     return have
 
 
-def with_compare(current: pd.DataFrame, previous: pd.DataFrame | None,
-                 names: Iterable[str]) -> pd.DataFrame:
+def with_compare(
+    current: pd.DataFrame, previous: pd.DataFrame | None, names: Iterable[str]
+) -> pd.DataFrame:
     """Add cmp_<metric> and change_<metric> (relative) for each metric, matched by name."""
     out = current.copy()
     for m in names:
@@ -152,8 +163,9 @@ def ranked(df: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Rows by the metric, largest first; the unknown row last; rank 1.. for named rows."""
     value = pd.to_numeric(df[metric], errors="coerce").astype("float64")
     out = df.assign(_v=value, _u=(df["status"] == UNKNOWN).astype(int))
-    out = out.sort_values(["_u", "_v", "name"], ascending=[True, False, True],
-                          na_position="last", kind="stable").drop(columns=["_v", "_u"])
+    out = out.sort_values(
+        ["_u", "_v", "name"], ascending=[True, False, True], na_position="last", kind="stable"
+    ).drop(columns=["_v", "_u"])
     named = (out["status"] != UNKNOWN).to_numpy()
     out["rank"] = pd.array([i + 1 if named[i] else pd.NA for i in range(len(out))], dtype="Int64")
     return out.reset_index(drop=True)
@@ -161,8 +173,11 @@ def ranked(df: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 def totals(df: pd.DataFrame) -> dict[str, float]:
     """Sums over every row (matched, unmatched and unknown): the table's total line."""
-    return {c: float(pd.to_numeric(df[c], errors="coerce").sum())
-            for c in SUM_COLUMNS if c in df.columns}
+    return {
+        c: float(pd.to_numeric(df[c], errors="coerce").sum())
+        for c in SUM_COLUMNS
+        if c in df.columns
+    }
 
 
 def map_totals(df: pd.DataFrame) -> dict[str, float]:
@@ -230,13 +245,16 @@ def drillable(df: pd.DataFrame) -> list[str]:
     """Provinces of a province-level table that have city data and more than one city."""
     if "count_city_lines" not in df.columns:
         return []
-    rows = df[(df["status"] == MATCHED)
-              & (pd.to_numeric(df["count_city_lines"], errors="coerce").fillna(0) > 0)]
+    rows = df[
+        (df["status"] == MATCHED)
+        & (pd.to_numeric(df["count_city_lines"], errors="coerce").fillna(0) > 0)
+    ]
     rows = rows.sort_values("paid_amount", ascending=False, na_position="last", kind="stable")
     return [n for n in rows["name"] if n not in SINGLE_CITY]
 
 
 # ------------------------------------------------------------------------- colour scale
+
 
 @dataclass(frozen=True)
 class ColorScale:
@@ -294,11 +312,12 @@ def legend_stops(scale: ColorScale) -> list[tuple[str, float, float]]:
 def rgba(color: str, alpha: int = 230) -> list[int]:
     """'#a50f15' -> [165, 15, 21, alpha] for pydeck."""
     h = color.lstrip("#")
-    return [int(h[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
+    return [int(h[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
 
 
-def view_for_bbox(bbox: Sequence[float], width: int = 720, height: int = 520,
-                  padding: float = 0.85) -> dict[str, float]:
+def view_for_bbox(
+    bbox: Sequence[float], width: int = 720, height: int = 520, padding: float = 0.85
+) -> dict[str, float]:
     """longitude, latitude, zoom that fit a (min_lon, min_lat, max_lon, max_lat) box in a
     width × height pixel map (Web Mercator, 512-px world at zoom 0, as deck.gl)."""
     min_lon, min_lat, max_lon, max_lat = bbox
@@ -311,11 +330,15 @@ def view_for_bbox(bbox: Sequence[float], width: int = 720, height: int = 520,
     zoom = math.log2(min(width * padding / (512 * span_x), height * padding / (512 * span_y)))
     mid_y = (merc_y(max_lat) + merc_y(min_lat)) / 2
     lat = math.degrees(2 * math.atan(math.exp(mid_y)) - math.pi / 2)
-    return {"longitude": round((min_lon + max_lon) / 2, 4), "latitude": round(lat, 4),
-            "zoom": round(max(min(zoom, 9.0), 1.0), 2)}
+    return {
+        "longitude": round((min_lon + max_lon) / 2, 4),
+        "latitude": round(lat, 4),
+        "zoom": round(max(min(zoom, 9.0), 1.0), 2),
+    }
 
 
 # ------------------------------------------------------------------------- the page's table
+
 
 @dataclass
 class RegionTable:
@@ -332,8 +355,13 @@ class RegionTable:
 ORIGIN_QUERIES = {"orders": "regions_orders", "regions": "regions_regions"}
 
 
-def region_table(run: Callable[..., pd.DataFrame], origin: str, params: Mapping,
-                 compare_params: Mapping | None, province: str | None = None) -> RegionTable:
+def region_table(
+    run: Callable[..., pd.DataFrame],
+    origin: str,
+    params: Mapping,
+    compare_params: Mapping | None,
+    province: str | None = None,
+) -> RegionTable:
     """The region rows of queries/regions_<origin>.sql for a range (and its compare range, as
     cmp_*/change_*). run(name, **params) runs a named query: ui.data.query on the Regions
     page, queries.run in the report, so both show the same figures."""

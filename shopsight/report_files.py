@@ -73,8 +73,14 @@ def _labels(values: list, fmt: str, lang: str) -> list[str]:
     """A chart's value labels: one unit and one decimal count for the whole chart."""
     kind = fmt if fmt in ("int", "money", "pct", "ratio") else "int"
     if kind == "money":  # whole yuan: a label beside a bar, the table has the cents
-        return numbers.fmt_column(values, "money", lang, decimals=None if any(
-            v is not None and abs(v) >= numbers.COMPACT_FROM for v in values) else 0)
+        return numbers.fmt_column(
+            values,
+            "money",
+            lang,
+            decimals=None
+            if any(v is not None and abs(v) >= numbers.COMPACT_FROM for v in values)
+            else 0,
+        )
     return numbers.fmt_column(values, kind, lang, decimals=1 if kind == "pct" else None)
 
 
@@ -91,22 +97,26 @@ def _bars(chart: Chart, values, top: float, lang: str, width: int) -> str:
     row, label_w, value_w = 22, 150, 80
     height = row * len(values) + 26
     plot = width - label_w - value_w
-    parts = [f'<svg role="img" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" font-size="11" '
-             f'font-family="sans-serif"><title>{escape(chart.title)}</title>',
-             f'<text x="0" y="13" font-weight="bold">{escape(chart.title)}</text>']
+    parts = [
+        f'<svg role="img" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" font-size="11" '
+        f'font-family="sans-serif"><title>{escape(chart.title)}</title>',
+        f'<text x="0" y="13" font-weight="bold">{escape(chart.title)}</text>',
+    ]
     shown = _labels(values, chart.fmt, lang)
     for i, (label, text_v) in enumerate(zip(chart.labels, shown, strict=True)):
         v = values[i]
         y = 22 + i * row
         w = 0 if not top or v is None or v <= 0 else plot * v / top
         text = label if len(label) <= 14 else label[:13] + "…"
-        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">'
-                     f'{escape(text)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 7}" '
-                     f'fill="{BAR_COLOR}"/>')
-        parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + 14}">'
-                     f'{escape(text_v)}</text>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{escape(text)}</text>'
+        )
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 7}" '
+            f'fill="{BAR_COLOR}"/>'
+        )
+        parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + 14}">{escape(text_v)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -117,28 +127,32 @@ def _columns(chart: Chart, values, top: float, lang: str, width: int) -> str:
     n = max(len(values), 1)
     step = plot_w / n
     shown = _labels([top, *values], chart.fmt, lang)  # the axis top shares the bars' unit
-    parts = [f'<svg role="img" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" font-size="10" '
-             f'font-family="sans-serif"><title>{escape(chart.title)}</title>',
-             f'<text x="0" y="13" font-size="11" font-weight="bold">'
-             f'{escape(chart.title)}</text>',
-             f'<line x1="{left}" y1="{head + plot_h}" x2="{width - 10}" y2="{head + plot_h}" '
-             f'stroke="{AXIS_COLOR}"/>',
-             f'<text x="{left - 4}" y="{head + 8}" text-anchor="end">'
-             f'{escape(shown[0])}</text>',
-             f'<text x="{left - 4}" y="{head + plot_h}" text-anchor="end">0</text>']
+    parts = [
+        f'<svg role="img" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" font-size="10" '
+        f'font-family="sans-serif"><title>{escape(chart.title)}</title>',
+        f'<text x="0" y="13" font-size="11" font-weight="bold">{escape(chart.title)}</text>',
+        f'<line x1="{left}" y1="{head + plot_h}" x2="{width - 10}" y2="{head + plot_h}" '
+        f'stroke="{AXIS_COLOR}"/>',
+        f'<text x="{left - 4}" y="{head + 8}" text-anchor="end">{escape(shown[0])}</text>',
+        f'<text x="{left - 4}" y="{head + plot_h}" text-anchor="end">0</text>',
+    ]
     every = max(1, math.ceil(n / 12))  # at most ~12 day labels
     for i, (label, v) in enumerate(zip(chart.labels, values, strict=True)):
         text_v = shown[i + 1]
         h = 0 if not top or v is None or v <= 0 else plot_h * v / top
         x = left + i * step
-        parts.append(f'<rect x="{x + step * 0.15:.1f}" y="{head + plot_h - h:.1f}" '
-                     f'width="{step * 0.7:.1f}" height="{h:.1f}" fill="{BAR_COLOR}">'
-                     f'<title>{escape(label)}: {escape(text_v)}</title>'
-                     f'</rect>')
+        parts.append(
+            f'<rect x="{x + step * 0.15:.1f}" y="{head + plot_h - h:.1f}" '
+            f'width="{step * 0.7:.1f}" height="{h:.1f}" fill="{BAR_COLOR}">'
+            f"<title>{escape(label)}: {escape(text_v)}</title>"
+            f"</rect>"
+        )
         if i % every == 0:
-            parts.append(f'<text x="{x + step / 2:.1f}" y="{height - 10}" '
-                         f'text-anchor="middle">{escape(label)}</text>')
+            parts.append(
+                f'<text x="{x + step / 2:.1f}" y="{height - 10}" '
+                f'text-anchor="middle">{escape(label)}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -213,29 +227,48 @@ def to_html(report: Report) -> str:
         tables = []
         for tb in s.tables:
             cols, rows = cells(tb)
-            tables.append({
-                "caption": t(f"rep.table_{tb.key}", lang),
-                "columns": cols,
-                "rows": [[(cell_text(v, f, lang), f not in ("text", "date")) for v, f in r]
-                         for r in rows],
-            })
-        sections.append({
-            "key": s.key, "title": s.title, "sentences": s.sentences, "tables": tables,
-            # the SVG is built here from numbers, with every label escaped
-            "charts": [Markup(svg(c, lang)) for c in s.charts],
-            "small": sum(len(tb.frame) for tb in s.tables) <= 12,
-        })
+            tables.append(
+                {
+                    "caption": t(f"rep.table_{tb.key}", lang),
+                    "columns": cols,
+                    "rows": [
+                        [(cell_text(v, f, lang), f not in ("text", "date")) for v, f in r]
+                        for r in rows
+                    ],
+                }
+            )
+        sections.append(
+            {
+                "key": s.key,
+                "title": s.title,
+                "sentences": s.sentences,
+                "tables": tables,
+                # the SVG is built here from numbers, with every label escaped
+                "charts": [Markup(svg(c, lang)) for c in s.charts],
+                "small": sum(len(tb.frame) for tb in s.tables) <= 12,
+            }
+        )
     return _TEMPLATE.render(
-        report=report, sections=sections, css=Markup(CSS),
+        report=report,
+        sections=sections,
+        css=Markup(CSS),
         html_lang="zh-CN" if lang == "zh" else "en",
-        empty_text=t("rep.empty", lang), footer=t("rep.footer", lang),
+        empty_text=t("rep.empty", lang),
+        footer=t("rep.footer", lang),
     )
 
 
 # ---------------------------------------------------------------------------- XLSX
 
-NUM_FORMATS = {"int": "#,##0", "money": "¥#,##0.00", "pct": "0.00%", "change": "+0.0%;-0.0%;0.0%",
-               "points": "+0.00%;-0.00%;0.00%", "ratio": "0.00", "date": "yyyy-mm-dd"}
+NUM_FORMATS = {
+    "int": "#,##0",
+    "money": "¥#,##0.00",
+    "pct": "0.00%",
+    "change": "+0.0%;-0.0%;0.0%",
+    "points": "+0.00%;-0.00%;0.00%",
+    "ratio": "0.00",
+    "date": "yyyy-mm-dd",
+}
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -245,7 +278,7 @@ def sheet_name(title: str, used: set[str]) -> str:
     name, n = base, 2
     while name.lower() in used:
         suffix = f" ({n})"
-        name, n = base[:31 - len(suffix)] + suffix, n + 1
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
     used.add(name.lower())
     return name
 
@@ -255,11 +288,19 @@ def to_xlsx(report: Report) -> bytes:
 
     lang = report.lang
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                     "strings_to_urls": False, "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
     title_f = book.add_format({"bold": True, "font_size": 14})
-    head_f = book.add_format({"bold": True, "bg_color": "#F3F3F3", "border": 1,
-                              "text_wrap": True, "valign": "top"})
+    head_f = book.add_format(
+        {"bold": True, "bg_color": "#F3F3F3", "border": 1, "text_wrap": True, "valign": "top"}
+    )
     caption_f = book.add_format({"bold": True})
     text_f = book.add_format({"border": 1})
     num_f = {k: book.add_format({"num_format": v, "border": 1}) for k, v in NUM_FORMATS.items()}
@@ -275,7 +316,7 @@ def to_xlsx(report: Report) -> bytes:
             ws.write_string(row, 0, line)
             row += 1
         widths: dict[int, int] = {}
-        for tb in (s.tables if s else []):
+        for tb in s.tables if s else []:
             row += 1
             ws.write_string(row, 0, t(f"rep.table_{tb.key}", lang), caption_f)
             row += 1

@@ -26,9 +26,15 @@ PREBUILT = SAMPLE_DIR / "prebuilt" / "shop.duckdb"
 PREBUILT_FINGERPRINT = PREBUILT.with_suffix(".fingerprint")
 _NOT_DATA = {".py", ".md", ".json"}
 # what decides the sample's tables: the code that reads, types, maps and stores an upload
-_BUILT_BY = ("shopsight/ingest/**/*.py", "shopsight/geo/**/*", "shopsight/schema.py",
-             "shopsight/workspace/*.py", "shopsight/sample.py",
-             "queries/ingest_*.sql", "queries/rollup_*.sql")
+_BUILT_BY = (
+    "shopsight/ingest/**/*.py",
+    "shopsight/geo/**/*",
+    "shopsight/schema.py",
+    "shopsight/workspace/*.py",
+    "shopsight/sample.py",
+    "queries/ingest_*.sql",
+    "queries/rollup_*.sql",
+)
 
 
 def sample_files() -> list[Path]:
@@ -48,8 +54,11 @@ def fingerprint() -> str:
 
 
 def prebuilt_is_current() -> bool:
-    return (PREBUILT.is_file() and PREBUILT_FINGERPRINT.is_file()
-            and PREBUILT_FINGERPRINT.read_text(encoding="utf-8").strip() == fingerprint())
+    return (
+        PREBUILT.is_file()
+        and PREBUILT_FINGERPRINT.is_file()
+        and PREBUILT_FINGERPRINT.read_text(encoding="utf-8").strip() == fingerprint()
+    )
 
 
 def write_prebuilt() -> list[LoadReport]:

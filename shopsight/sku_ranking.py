@@ -25,8 +25,15 @@ from shopsight import metrics
 LEVELS = ("product", "sku")
 ORIGINS = ("products", "orders")
 # Ranking metrics in menu order; each is offered when the data can give it.
-RANK_METRICS = ("paid_amount", "units_sold", "visitors", "conversion", "add_to_cart_rate",
-                "refund_rate", "gross_margin")
+RANK_METRICS = (
+    "paid_amount",
+    "units_sold",
+    "visitors",
+    "conversion",
+    "add_to_cart_rate",
+    "refund_rate",
+    "gross_margin",
+)
 A_SHARE, B_SHARE = 0.80, 0.95
 SLOW_DAYS = 14  # 滞销: no sales in the last N days (pr_slow_days)
 SLOW_UNITS = 0  # ... or at most this many units (pr_slow_units)
@@ -56,18 +63,31 @@ def item_label(df: pd.DataFrame) -> pd.Series:
     """The item's name as shown: product name (or id), with the SKU after a ·."""
     name = df["product_name"].astype(object).where(df["product_name"].notna(), df["product_id"])
     sku = df["sku_id"].astype(object)
-    return pd.Series([f"{n} · {s}" if s is not None and not pd.isna(s) else str(n)
-                      for n, s in zip(name, sku, strict=False)], index=df.index, dtype=object)
+    return pd.Series(
+        [
+            f"{n} · {s}" if s is not None and not pd.isna(s) else str(n)
+            for n, s in zip(name, sku, strict=False)
+        ],
+        index=df.index,
+        dtype=object,
+    )
 
 
 def prepare(df: pd.DataFrame) -> pd.DataFrame:
     """The query rows with ratio metrics, gross margin only where every row had a cost,
     and the item's label and key."""
-    out = metrics.compute(df, [m for m in ("conversion", "add_to_cart_rate", "refund_rate")
-                               if metrics.available(m, df.columns)])
+    out = metrics.compute(
+        df,
+        [
+            m
+            for m in ("conversion", "add_to_cart_rate", "refund_rate")
+            if metrics.available(m, df.columns)
+        ],
+    )
     no_cost = pd.to_numeric(out["count_rows_no_cost"], errors="coerce").fillna(0) > 0
-    out["gross_margin"] = pd.to_numeric(out["gross_margin"], errors="coerce").astype(
-        "Float64").mask(no_cost)
+    out["gross_margin"] = (
+        pd.to_numeric(out["gross_margin"], errors="coerce").astype("Float64").mask(no_cost)
+    )
     out["label"] = item_label(out)
     out["key"] = item_key(out)
     return out
@@ -76,10 +96,14 @@ def prepare(df: pd.DataFrame) -> pd.DataFrame:
 def sparks(rows: pd.DataFrame, spark_rows: pd.DataFrame) -> pd.Series:
     """Each row's sparkline (paid amount per day of the range) from the rows of
     products_ranking_spark, matched on the item key; [] for an item without a day row."""
-    by_key = dict(zip(item_key(spark_rows), spark_rows["spark"], strict=True)) \
-        if len(spark_rows) else {}
-    return pd.Series([list(by_key[k]) if k in by_key else [] for k in rows["key"]],
-                     index=rows.index, dtype=object)
+    by_key = (
+        dict(zip(item_key(spark_rows), spark_rows["spark"], strict=True)) if len(spark_rows) else {}
+    )
+    return pd.Series(
+        [list(by_key[k]) if k in by_key else [] for k in rows["key"]],
+        index=rows.index,
+        dtype=object,
+    )
 
 
 def available_metrics(df: pd.DataFrame) -> list[str]:
@@ -97,17 +121,24 @@ def ranked(df: pd.DataFrame, metric: str) -> pd.DataFrame:
     rows = in_range(df)
     value = pd.to_numeric(rows[metric], errors="coerce").astype("float64")
     paid = pd.to_numeric(rows["paid_amount"], errors="coerce").astype("float64")
-    out = rows.assign(_v=value, _p=paid).sort_values(
-        ["_v", "_p", "key"], ascending=[False, False, True], na_position="last", kind="stable"
-    ).drop(columns=["_v", "_p"]).reset_index(drop=True)
+    out = (
+        rows.assign(_v=value, _p=paid)
+        .sort_values(
+            ["_v", "_p", "key"], ascending=[False, False, True], na_position="last", kind="stable"
+        )
+        .drop(columns=["_v", "_p"])
+        .reset_index(drop=True)
+    )
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out
 
 
 # ------------------------------------------------------------------------------- ABC
 
-def abc(df: pd.DataFrame, value: str = "paid_amount", a: float = A_SHARE,
-        b: float = B_SHARE) -> pd.DataFrame:
+
+def abc(
+    df: pd.DataFrame, value: str = "paid_amount", a: float = A_SHARE, b: float = B_SHARE
+) -> pd.DataFrame:
     """Items (in the range) sorted by `value` with share, cum_share_before, cum_share and
     abc_class ("A" | "B" | "C") by the rule in the module docstring."""
     rows = in_range(df)
@@ -150,6 +181,7 @@ def abc_summary(classes: pd.DataFrame) -> list[AbcSummary]:
 
 # -------------------------------------------------------------------- 热销 / 滞销 / cover
 
+
 def velocity(df: pd.DataFrame) -> pd.Series:
     """Sales velocity: units sold per day listed (NULL when never listed)."""
     units = pd.to_numeric(df["units_sold"], errors="coerce").astype("float64")
@@ -162,14 +194,18 @@ def hot(df: pd.DataFrame, n: int = HOT_N) -> tuple[pd.DataFrame, pd.DataFrame]:
     listed, so a product launched mid-range is not buried). Items that sold nothing are
     never hot."""
     rows = in_range(df)
-    rows = rows.assign(velocity=velocity(rows),
-                       _u=pd.to_numeric(rows["units_sold"], errors="coerce").fillna(0))
+    rows = rows.assign(
+        velocity=velocity(rows), _u=pd.to_numeric(rows["units_sold"], errors="coerce").fillna(0)
+    )
     rows = rows[rows["_u"] > 0]
     by_units = rows.sort_values(["_u", "key"], ascending=[False, True], kind="stable").head(n)
-    by_velocity = rows.sort_values(["velocity", "key"], ascending=[False, True],
-                                   na_position="last", kind="stable").head(n)
-    return (by_units.drop(columns="_u").reset_index(drop=True),
-            by_velocity.drop(columns="_u").reset_index(drop=True))
+    by_velocity = rows.sort_values(
+        ["velocity", "key"], ascending=[False, True], na_position="last", kind="stable"
+    ).head(n)
+    return (
+        by_units.drop(columns="_u").reset_index(drop=True),
+        by_velocity.drop(columns="_u").reset_index(drop=True),
+    )
 
 
 def slow(df: pd.DataFrame, origin: str, max_units: float = SLOW_UNITS) -> pd.DataFrame:
@@ -190,7 +226,8 @@ def slow(df: pd.DataFrame, origin: str, max_units: float = SLOW_UNITS) -> pd.Dat
     rows = df[(units <= max_units) & on_sale]
     asc = [False] * (len(order) - 1) + [True]
     return rows.sort_values(order, ascending=asc, na_position="last", kind="stable").reset_index(
-        drop=True)
+        drop=True
+    )
 
 
 def stock_cover(df: pd.DataFrame, cover_days: int = COVER_DAYS) -> pd.Series:
@@ -203,8 +240,13 @@ def stock_cover(df: pd.DataFrame, cover_days: int = COVER_DAYS) -> pd.Series:
 
 # ---------------------------------------------------------------------------- movers
 
-def movers(current: pd.DataFrame, previous: pd.DataFrame | None, n: int = MOVERS_N,
-           value: str = "paid_amount") -> pd.DataFrame:
+
+def movers(
+    current: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    n: int = MOVERS_N,
+    value: str = "paid_amount",
+) -> pd.DataFrame:
     """Items whose `value` changed most vs the compare period: key, label, value,
     cmp_value, change (absolute) and change_pct, largest |change| first."""
     cols = ["key", "label", "value", "cmp_value", "change", "change_pct"]
@@ -222,7 +264,8 @@ def movers(current: pd.DataFrame, previous: pd.DataFrame | None, n: int = MOVERS
     both["change_pct"] = now / was.where(was != 0) - 1
     both = both[both["change"] != 0]
     both = both.assign(_a=both["change"].abs()).sort_values(
-        ["_a", "key"], ascending=[False, True], kind="stable")
+        ["_a", "key"], ascending=[False, True], kind="stable"
+    )
     return both[cols].head(n).reset_index(drop=True)
 
 

@@ -29,8 +29,9 @@ def safe_suffix(filename: str | None) -> str:
     return "." + m.group(1).lower() if m else ""
 
 
-def spool_upload(uploaded: BinaryIO, *, max_bytes: int | None = None,
-                 filename: str | None = None) -> Path:
+def spool_upload(
+    uploaded: BinaryIO, *, max_bytes: int | None = None, filename: str | None = None
+) -> Path:
     """Copy a file-like (e.g. st.file_uploader's UploadedFile) into a private temp dir.
 
     Returns the file's path; remove it with `discard(path)` (or use `spooled`).  The
@@ -65,8 +66,9 @@ def discard(path: Path) -> None:
 
 
 @contextmanager
-def spooled(uploaded: BinaryIO, *, max_bytes: int | None = None,
-            filename: str | None = None) -> Iterator[Path]:
+def spooled(
+    uploaded: BinaryIO, *, max_bytes: int | None = None, filename: str | None = None
+) -> Iterator[Path]:
     path = spool_upload(uploaded, max_bytes=max_bytes, filename=filename)
     try:
         yield path

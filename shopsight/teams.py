@@ -97,7 +97,11 @@ def _read(team_id: str) -> Team | None:
         return Team(team_id, entry["name"], entry["created_at"], _workspace(team_id))
     except (FileNotFoundError, NotADirectoryError):
         return None
-    except (ValueError, KeyError, TypeError):  # a damaged entry hides the team, never crashes a page
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+    ):  # a damaged entry hides the team, never crashes a page
         return None
 
 

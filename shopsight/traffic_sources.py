@@ -25,7 +25,16 @@ import pandas as pd
 from shopsight import metrics, numbers
 from shopsight.i18n import t
 
-PAID_NAMES = ("直通车", "引力魔方", "万相台", "淘宝客", "付费流量", "超级推荐", "钻石展位", "品销宝")
+PAID_NAMES = (
+    "直通车",
+    "引力魔方",
+    "万相台",
+    "淘宝客",
+    "付费流量",
+    "超级推荐",
+    "钻石展位",
+    "品销宝",
+)
 _PAID_WORDS = re.compile(r"付费|\bpaid\b", re.IGNORECASE)
 GROUPS = ("paid", "free")
 SUMS = ("visitors", "add_to_cart_buyers", "paying_buyers", "paid_amount", "spend")
@@ -81,8 +90,10 @@ def table(rows: pd.DataFrame) -> pd.DataFrame:
     names = rows["source"].astype(str).tolist()
     cols: dict[str, object] = {
         "source": names,
-        "group": ["paid" if is_paid(n, a, b) else "free"
-                  for n, a, b in zip(names, now["spend"], before["spend"], strict=True)],
+        "group": [
+            "paid" if is_paid(n, a, b) else "free"
+            for n, a, b in zip(names, now["spend"], before["spend"], strict=True)
+        ],
         **now,
         **{f"cmp_{c}": v for c, v in before.items()},
     }
@@ -114,8 +125,9 @@ def _sums(tbl: pd.DataFrame, prefix: str = "", rows: np.ndarray | None = None) -
 
 def _rates_of(sums: dict) -> dict:
     out = {c: metrics.value(c, sums) for c in RATES}
-    out.update(metrics.spend_rates(sums["spend"], sums["spend_paid_amount"],
-                                   sums["spend_visitors"]))
+    out.update(
+        metrics.spend_rates(sums["spend"], sums["spend_paid_amount"], sums["spend_visitors"])
+    )
     return out
 
 
@@ -173,8 +185,10 @@ def quadrant(tbl: pd.DataFrame) -> Quadrant:
         return Quadrant(frame.assign(quadrant=pd.Series(dtype="object")), None, None)
     v, c = visitors[keep], conversion[keep]
     mv, mc = float(np.median(v)), float(np.median(c))
-    frame["quadrant"] = [("star" if hc else "volume") if hv else ("niche" if hc else "weak")
-                         for hv, hc in zip(v >= mv, c >= mc, strict=True)]
+    frame["quadrant"] = [
+        ("star" if hc else "volume") if hv else ("niche" if hc else "weak")
+        for hv, hc in zip(v >= mv, c >= mc, strict=True)
+    ]
     frame["paid_amount"] = frame["paid_amount"].fillna(0)
     return Quadrant(frame, mv, mc)
 
@@ -252,8 +266,10 @@ def findings(tbl: pd.DataFrame, *, has_compare: bool) -> list[Finding]:
     out: list[Finding] = []
     if tbl.empty:
         return out
-    rows = [{k: (None if numbers.is_missing(v) else v) for k, v in r.items()}
-            for r in tbl.to_dict("records")]  # sorted by visitors, largest first
+    rows = [
+        {k: (None if numbers.is_missing(v) else v) for k, v in r.items()}
+        for r in tbl.to_dict("records")
+    ]  # sorted by visitors, largest first
     shop_uv = _num(totals(tbl)["uv_value"])
     q = quadrant(tbl)
     quad = dict(zip(q.frame["source"], q.frame["quadrant"], strict=True))
@@ -264,44 +280,93 @@ def findings(tbl: pd.DataFrame, *, has_compare: bool) -> list[Finding]:
         if has_compare and v_chg is not None and c_chg is not None and share >= MIN_SHARE:
             # more visitors but each converts worse: the new traffic is not buying
             if v_chg >= MIN_CHANGE and c_chg <= -MIN_POINTS:
-                out.append(Finding("sources.finding_up_conv_down",
-                                   {"source": r["source"], "visitors_pct": v_chg,
-                                    "conversion_pts": c_chg}, amount))
+                out.append(
+                    Finding(
+                        "sources.finding_up_conv_down",
+                        {"source": r["source"], "visitors_pct": v_chg, "conversion_pts": c_chg},
+                        amount,
+                    )
+                )
             elif v_chg <= -MIN_CHANGE:
-                out.append(Finding("sources.finding_down",
-                                   {"source": r["source"], "visitors_pct": v_chg,
-                                    "visitor_share": share, "amount_pct": a_chg}, amount))
+                out.append(
+                    Finding(
+                        "sources.finding_down",
+                        {
+                            "source": r["source"],
+                            "visitors_pct": v_chg,
+                            "visitor_share": share,
+                            "amount_pct": a_chg,
+                        },
+                        amount,
+                    )
+                )
             elif c_chg >= MIN_POINTS:
-                out.append(Finding("sources.finding_conv_up",
-                                   {"source": r["source"], "conversion_pts": c_chg,
-                                    "amount_pct": a_chg}, amount))
+                out.append(
+                    Finding(
+                        "sources.finding_conv_up",
+                        {"source": r["source"], "conversion_pts": c_chg, "amount_pct": a_chg},
+                        amount,
+                    )
+                )
         if r["roi"] is not None and r["spend"] and r["roi"] < 1:
             # a paid source that does not earn back its spend, even before costs of goods
-            out.append(Finding("sources.finding_roi_loss",
-                               {"source": r["source"], "roi_ratio": r["roi"],
-                                "spend_money": r["spend"], "amount_money": amount},
-                               r["spend"], 1))
-    volume = [r for r in rows
-              if quad.get(r["source"]) == "volume" and (r["visitor_share"] or 0) >= MIN_SHARE]
+            out.append(
+                Finding(
+                    "sources.finding_roi_loss",
+                    {
+                        "source": r["source"],
+                        "roi_ratio": r["roi"],
+                        "spend_money": r["spend"],
+                        "amount_money": amount,
+                    },
+                    r["spend"],
+                    1,
+                )
+            )
+    volume = [
+        r
+        for r in rows
+        if quad.get(r["source"]) == "volume" and (r["visitor_share"] or 0) >= MIN_SHARE
+    ]
     if volume:
         r = volume[0]
-        out.append(Finding("sources.finding_volume_low_conv",
-                           {"source": r["source"], "visitor_share": r["visitor_share"],
-                            "conversion_rate": r["conversion"],
-                            "median_rate": q.median_conversion}, r["paid_amount"] or 0.0, 2))
+        out.append(
+            Finding(
+                "sources.finding_volume_low_conv",
+                {
+                    "source": r["source"],
+                    "visitor_share": r["visitor_share"],
+                    "conversion_rate": r["conversion"],
+                    "median_rate": q.median_conversion,
+                },
+                r["paid_amount"] or 0.0,
+                2,
+            )
+        )
     ranked = [r for r in rows if (r["visitor_share"] or 0) >= MIN_SHARE and r["uv_value"]]
     if shop_uv and len(ranked) >= 2:
         best = max(ranked, key=lambda r: r["uv_value"])
         if best["uv_value"] >= TIMES_WORTH_SAYING * shop_uv:
-            out.append(Finding("sources.finding_best_uv",
-                               {"source": best["source"], "uv_money": best["uv_value"],
-                                "shop_money": shop_uv, "uv_times": best["uv_value"] / shop_uv},
-                               best["paid_amount"] or 0.0, 2))
+            out.append(
+                Finding(
+                    "sources.finding_best_uv",
+                    {
+                        "source": best["source"],
+                        "uv_money": best["uv_value"],
+                        "shop_money": shop_uv,
+                        "uv_times": best["uv_value"] / shop_uv,
+                    },
+                    best["paid_amount"] or 0.0,
+                    2,
+                )
+            )
     by_group = {g["group"]: g for g in groups(tbl).to_dict("records")}
     if set(by_group) == set(GROUPS):
         p = by_group["paid"]
-        values = {"visitor_share": _num(p["visitor_share"]) or 0.0,
-                  "amount_share": _num(p["amount_share"]) or 0.0}
+        values = {
+            "visitor_share": _num(p["visitor_share"]) or 0.0,
+            "amount_share": _num(p["amount_share"]) or 0.0,
+        }
         key = "sources.finding_paid_share"
         if _num(p["roi"]) is not None:
             key = "sources.finding_paid_share_roi"
@@ -310,16 +375,25 @@ def findings(tbl: pd.DataFrame, *, has_compare: bool) -> list[Finding]:
     return sorted(out, key=lambda f: (f.rank, -f.weight))
 
 
-def insights(tbl: pd.DataFrame, lang: str, *, has_compare: bool,
-             limit: int = FINDINGS_LIMIT) -> list[str]:
+def insights(
+    tbl: pd.DataFrame, lang: str, *, has_compare: bool, limit: int = FINDINGS_LIMIT
+) -> list[str]:
     """Up to `limit` plain sentences about the sources (in the order of `findings`)."""
     return [sentence(f, lang) for f in findings(tbl, has_compare=has_compare)[:limit]]
 
 
 # ---------- what-if summary
 
-SCENARIO_METRICS = ("visitors", "paying_buyers", "conversion", "aov", "paid_amount", "spend",
-                    "roi", "uv_value")
+SCENARIO_METRICS = (
+    "visitors",
+    "paying_buyers",
+    "conversion",
+    "aov",
+    "paid_amount",
+    "spend",
+    "roi",
+    "uv_value",
+)
 _PROJECTION_NAMES = {"paying_buyers": "buyers", "paid_amount": "revenue"}
 
 
@@ -337,12 +411,20 @@ def scenario_summary(projection) -> pd.DataFrame:
     for name in SCENARIO_METRICS:
         key = _PROJECTION_NAMES.get(name, name)
         if name == "roi":
-            before = metrics.spend_rates(paid["spend_base"].sum(),
-                                         paid["revenue_base"].sum())["roi"]
+            before = metrics.spend_rates(paid["spend_base"].sum(), paid["revenue_base"].sum())[
+                "roi"
+            ]
             after = metrics.spend_rates(paid["spend"].sum(), paid["revenue"].sum())["roi"]
         else:
             before, after = _num(total[f"{key}_base"]), _num(total[key])
         fmt = metrics.get(name).fmt
-        rows.append({"metric": name, "fmt": fmt, "baseline": before, "scenario": after,
-                     "change": change_of(after, before, fmt)})
+        rows.append(
+            {
+                "metric": name,
+                "fmt": fmt,
+                "baseline": before,
+                "scenario": after,
+                "change": change_of(after, before, fmt),
+            }
+        )
     return pd.DataFrame(rows)

@@ -16,15 +16,15 @@ def _paid(lines: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def customers_summary(all_lines: pd.DataFrame, lines: pd.DataFrame, start: date,
-                      end: date) -> dict:
+def customers_summary(all_lines: pd.DataFrame, lines: pd.DataFrame, start: date, end: date) -> dict:
     """customers_summary of the filtered `lines`; "new" is new to the shop, so a buyer's
     first paid day is taken over `all_lines` (every platform and currency)."""
     first = _paid(all_lines).groupby("buyer_id")["day"].min()
     paid = _paid(lines)
     paid = paid[(paid["day"] >= start) & (paid["day"] <= end) & paid["buyer_id"].notna()]
-    per_buyer = paid.groupby("buyer_id").agg(orders=("order_id", "nunique"),
-                                             paid_amount=("paid_amount", "sum"))
+    per_buyer = paid.groupby("buyer_id").agg(
+        orders=("order_id", "nunique"), paid_amount=("paid_amount", "sum")
+    )
     is_new = first.reindex(per_buyer.index) >= start
     return {
         "buyers": len(per_buyer),
@@ -42,9 +42,11 @@ def daily_history(lines: pd.DataFrame, end: date) -> dict[date, tuple[float, int
     orders, distinct paying buyers)."""
     paid = _paid(lines)
     paid = paid[paid["day"] <= end]
-    g = paid.groupby("day").agg(paid_amount=("paid_amount", "sum"),
-                                orders=("order_id", "nunique"),
-                                buyers=("buyer_id", "nunique"))
+    g = paid.groupby("day").agg(
+        paid_amount=("paid_amount", "sum"),
+        orders=("order_id", "nunique"),
+        buyers=("buyer_id", "nunique"),
+    )
     return {d: (float(r.paid_amount), int(r.orders), int(r.buyers)) for d, r in g.iterrows()}
 
 
@@ -53,6 +55,8 @@ def product_sales(lines: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     sales (line_amount), units and orders."""
     paid = _paid(lines)
     paid = paid[(paid["day"] >= start) & (paid["day"] <= end)]
-    return paid.groupby("product_id").agg(paid_amount=("line_amount", "sum"),
-                                          units_sold=("quantity", "sum"),
-                                          orders=("order_id", "nunique"))
+    return paid.groupby("product_id").agg(
+        paid_amount=("line_amount", "sum"),
+        units_sold=("quantity", "sum"),
+        orders=("order_id", "nunique"),
+    )

@@ -56,10 +56,16 @@ def small_tables() -> dict[str, pa.Table]:
                 paying = 2 + s + (i % 5) + (1 - k) + i // 15
                 traffic.append(
                     {
-                        "date": d, "date_end": d, "source": src, "device": dev,
-                        "visitors": visitors, "page_views": 3 * visitors,
-                        "add_to_cart_buyers": visitors // 10, "paying_buyers": paying,
-                        "paid_amount": paying * (80.0 + 5 * s + k), "orders": paying,
+                        "date": d,
+                        "date_end": d,
+                        "source": src,
+                        "device": dev,
+                        "visitors": visitors,
+                        "page_views": 3 * visitors,
+                        "add_to_cart_buyers": visitors // 10,
+                        "paying_buyers": paying,
+                        "paid_amount": paying * (80.0 + 5 * s + k),
+                        "orders": paying,
                         "spend": (50.0 + i) if src == "直通车" else None,
                     }
                 )
@@ -67,59 +73,110 @@ def small_tables() -> dict[str, pa.Table]:
             units = 1 + (i + j) % 4
             products.append(
                 {
-                    "date": d, "date_end": d, "product_id": pid, "product_name": name,
-                    "category": cat, "visitors": 50 + 5 * j + i, "paying_buyers": units,
-                    "units_sold": units, "paid_amount": units * (60.0 + 30 * j),
-                    "refund_amount": 60.0 if (i + j) % 7 == 0 else 0.0, "unit_cost": 25.0 + 10 * j,
+                    "date": d,
+                    "date_end": d,
+                    "product_id": pid,
+                    "product_name": name,
+                    "category": cat,
+                    "visitors": 50 + 5 * j + i,
+                    "paying_buyers": units,
+                    "units_sold": units,
+                    "paid_amount": units * (60.0 + 30 * j),
+                    "refund_amount": 60.0 if (i + j) % 7 == 0 else 0.0,
+                    "unit_cost": 25.0 + 10 * j,
                 }
             )
         for n in range(3):
             pid, name, _ = PRODUCTS[(i + n) % 4]
             orders.append(
                 {
-                    "order_id": f"o{i:03d}{n}", "order_time": datetime(d.year, d.month, d.day, 9 + 4 * n),
-                    "buyer_id": f"b{(i * 3 + n) % 40:02d}", "product_id": pid, "product_name": name,
-                    "quantity": 1 + n, "paid_amount": 0.0 if (i + n) % 11 == 0 else 99.0 + 20 * n,
-                    "refund_amount": 99.0 if (i + n) % 13 == 0 else 0.0, "status": "交易成功",
-                    "province": PROVINCES[(i + n) % 4], "city": None,
-                    "source": SOURCES[n], "device": DEVICES[(i + n) % 2],
+                    "order_id": f"o{i:03d}{n}",
+                    "order_time": datetime(d.year, d.month, d.day, 9 + 4 * n),
+                    "buyer_id": f"b{(i * 3 + n) % 40:02d}",
+                    "product_id": pid,
+                    "product_name": name,
+                    "quantity": 1 + n,
+                    "paid_amount": 0.0 if (i + n) % 11 == 0 else 99.0 + 20 * n,
+                    "refund_amount": 99.0 if (i + n) % 13 == 0 else 0.0,
+                    "status": "交易成功",
+                    "province": PROVINCES[(i + n) % 4],
+                    "city": None,
+                    "source": SOURCES[n],
+                    "device": DEVICES[(i + n) % 2],
                 }
             )
         if d.day == 1:
             for p, prov in enumerate(PROVINCES):
                 regions.append(
                     {
-                        "date": d, "date_end": (d.replace(day=28) + timedelta(days=4)).replace(day=1)
-                        - timedelta(days=1), "province": prov, "visitors": 1000 - 100 * p,
-                        "paying_buyers": 30 - 3 * p, "paid_amount": 3000.0 - 200 * p, "orders": 31 - 3 * p,
+                        "date": d,
+                        "date_end": (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+                        - timedelta(days=1),
+                        "province": prov,
+                        "visitors": 1000 - 100 * p,
+                        "paying_buyers": 30 - 3 * p,
+                        "paid_amount": 3000.0 - 200 * p,
+                        "orders": 31 - 3 * p,
                     }
                 )
         events.append(
-            {"user_id": f"u{i % 9}", "event": "visit", "event_time": datetime(d.year, d.month, d.day, 10),
-             "source": SOURCES[i % 3], "device": DEVICES[i % 2], "province": PROVINCES[i % 4], "product_id": "p1"}
+            {
+                "user_id": f"u{i % 9}",
+                "event": "visit",
+                "event_time": datetime(d.year, d.month, d.day, 10),
+                "source": SOURCES[i % 3],
+                "device": DEVICES[i % 2],
+                "province": PROVINCES[i % 4],
+                "product_id": "p1",
+            }
         )
     # one 7-day total, as period exports have it
     traffic.append(
         {
-            "date": date(2026, 11, 1), "date_end": date(2026, 11, 7), "source": "淘宝客", "device": "无线",
-            "visitors": 700, "page_views": 2100, "add_to_cart_buyers": 70, "paying_buyers": 21,
-            "paid_amount": 2100.0, "orders": 21, "spend": 300.0,
+            "date": date(2026, 11, 1),
+            "date_end": date(2026, 11, 7),
+            "source": "淘宝客",
+            "device": "无线",
+            "visitors": 700,
+            "page_views": 2100,
+            "add_to_cart_buyers": 70,
+            "paying_buyers": 21,
+            "paid_amount": 2100.0,
+            "orders": 21,
+            "spend": 300.0,
         }
     )
     image_tests = [
-        {"test_id": "t1", "variant": v, "date": date(2026, 11, 5) + timedelta(days=n),
-         "impressions": 1000 + 10 * n, "clicks": 30 + 5 * c + n, "is_control": v == "control"}
+        {
+            "test_id": "t1",
+            "variant": v,
+            "date": date(2026, 11, 5) + timedelta(days=n),
+            "impressions": 1000 + 10 * n,
+            "clicks": 30 + 5 * c + n,
+            "is_control": v == "control",
+        }
         for n in range(7)
         for c, v in enumerate(("control", "v2"))
     ]
     inquiries = [
-        {"date": date(2026, 11, 1) + timedelta(days=n), "customer_id": f"c{n}", "channel": "旺旺",
-         "closed": n % 3 == 0, "province": PROVINCES[n % 4], "amount": 500.0 * (n % 3 == 0)}
+        {
+            "date": date(2026, 11, 1) + timedelta(days=n),
+            "customer_id": f"c{n}",
+            "channel": "旺旺",
+            "closed": n % 3 == 0,
+            "province": PROVINCES[n % 4],
+            "amount": 500.0 * (n % 3 == 0),
+        }
         for n in range(12)
     ]
     rows = {
-        "traffic": traffic, "products": products, "orders": orders, "regions": regions,
-        "image_tests": image_tests, "inquiries": inquiries, "events": events,
+        "traffic": traffic,
+        "products": products,
+        "orders": orders,
+        "regions": regions,
+        "image_tests": image_tests,
+        "inquiries": inquiries,
+        "events": events,
     }
     return {kind: pa.Table.from_pylist(r) for kind, r in rows.items()}
 
@@ -183,8 +240,12 @@ def team_link(ws: str) -> str:
     if named:
         return named[-1].id
     path = workspace.data_dir() / ws
-    if (re.fullmatch(r"[A-Za-z0-9_-]{1,64}", ws) and ws != workspace.SAMPLE
-            and not teams.is_valid_id(ws) and (path / workspace.DB_FILE).is_file()):
+    if (
+        re.fullmatch(r"[A-Za-z0-9_-]{1,64}", ws)
+        and ws != workspace.SAMPLE
+        and not teams.is_valid_id(ws)
+        and (path / workspace.DB_FILE).is_file()
+    ):
         return adopt(path).id
     return ws
 
@@ -205,8 +266,14 @@ def app():
     password hash), run once (and switched to `page` and run again when given)."""
     from streamlit.testing.v1 import AppTest
 
-    def make(ws: str | None, page: str | None = None, *, locale: str | None = None,
-             secrets: dict | None = None, **params):
+    def make(
+        ws: str | None,
+        page: str | None = None,
+        *,
+        locale: str | None = None,
+        secrets: dict | None = None,
+        **params,
+    ):
         at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT_S)
         for key, value in (secrets or {}).items():
             at.secrets[key] = value
@@ -260,8 +327,9 @@ def postgres():
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
     import pg_cluster
 
-    _require_postgres("PostgreSQL (apt-get install postgresql: initdb, pg_ctl)",
-                      pg_cluster.available())
+    _require_postgres(
+        "PostgreSQL (apt-get install postgresql: initdb, pg_ctl)", pg_cluster.available()
+    )
     try:
         backends.extension_path("postgres_scanner")
         found = True

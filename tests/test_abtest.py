@@ -145,7 +145,9 @@ def test_ztest_degenerate_pooled_rate_is_one():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         assert np.isnan(proportions_ztest([0, 0], [100, 50])[1])
-    np.testing.assert_array_equal(abtest_stats.ztest_pooled([0, 80], [100, 80], [0, 50], [50, 50]), 1.0)
+    np.testing.assert_array_equal(
+        abtest_stats.ztest_pooled([0, 80], [100, 80], [0, 50], [50, 50]), 1.0
+    )
 
 
 @pytest.mark.parametrize("xv,nv,xc,nc", PAIRS)

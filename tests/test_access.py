@@ -53,8 +53,16 @@ def test_stronger_parameters_verify_and_weak_ones_are_refused():
         access.verify_password("x", weak)
 
 
-@pytest.mark.parametrize("bad", ["", "plaintext", "bcrypt$10$abc", "scrypt$16384$8$1$!!$??",
-                                 "scrypt$16385$8$1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAA"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "plaintext",
+        "bcrypt$10$abc",
+        "scrypt$16384$8$1$!!$??",
+        "scrypt$16385$8$1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ],
+)
 def test_malformed_hashes_raise(bad):
     with pytest.raises(access.HashFormatError):
         access.verify_password("x", bad)
@@ -124,35 +132,53 @@ def test_parse_config_modes():
     assert access.parse_config({}).mode == access.OPEN
     h = access.hash_password("pw")
     assert access.parse_config({"access": {"password_hash": h}}).mode == access.PASSWORD
-    auth = {"redirect_uri": "https://x/oauth2callback", "cookie_secret": "c", "client_id": "i",
-            "client_secret": "s", "server_metadata_url": "https://idp/.well-known/openid-configuration"}
+    auth = {
+        "redirect_uri": "https://x/oauth2callback",
+        "cookie_secret": "c",
+        "client_id": "i",
+        "client_secret": "s",
+        "server_metadata_url": "https://idp/.well-known/openid-configuration",
+    }
     cfg = access.parse_config({"auth": auth, "access": {"password_hash": h}})
     assert (cfg.mode, cfg.provider) == (access.OIDC, None)
     forced = access.parse_config({"auth": auth, "access": {"password_hash": h, "mode": "password"}})
     assert forced.mode == access.PASSWORD
-    named = access.parse_config({"auth": {"redirect_uri": "r", "cookie_secret": "c",
-                                          "okta": {"client_id": "i"}}})
+    named = access.parse_config(
+        {"auth": {"redirect_uri": "r", "cookie_secret": "c", "okta": {"client_id": "i"}}}
+    )
     assert named.provider == "okta"
 
 
-@pytest.mark.parametrize("secrets_map", [
-    {"access": {"mode": "password"}},
-    {"access": {"password_hash": "not-a-hash"}},
-    {"access": {"mode": "oidc"}},
-    {"access": {"mode": "everyone"}},
-    {"auth": {"redirect_uri": "r", "cookie_secret": "c", "a": {"client_id": "1"},
-              "b": {"client_id": "2"}}},
-])
+@pytest.mark.parametrize(
+    "secrets_map",
+    [
+        {"access": {"mode": "password"}},
+        {"access": {"password_hash": "not-a-hash"}},
+        {"access": {"mode": "oidc"}},
+        {"access": {"mode": "everyone"}},
+        {
+            "auth": {
+                "redirect_uri": "r",
+                "cookie_secret": "c",
+                "a": {"client_id": "1"},
+                "b": {"client_id": "2"},
+            }
+        },
+    ],
+)
 def test_parse_config_rejects_incomplete_settings(secrets_map):
     with pytest.raises(ValueError):
         access.parse_config(secrets_map)
 
 
 def test_allow_lists_per_workspace_then_default():
-    cfg = access.AccessConfig(access.OIDC, allow={
-        "*": ("@shop.example",),
-        "T" * 32: ("Boss@Partner.example", "ann@shop.example"),
-    })
+    cfg = access.AccessConfig(
+        access.OIDC,
+        allow={
+            "*": ("@shop.example",),
+            "T" * 32: ("Boss@Partner.example", "ann@shop.example"),
+        },
+    )
     ok = dict(signed_in=True, email_verified=True)
     assert access.may_open(cfg, None, email="bob@shop.example", **ok)
     assert access.may_open(cfg, "x" * 32, email="bob@SHOP.example", **ok)
@@ -163,13 +189,15 @@ def test_allow_lists_per_workspace_then_default():
     assert access.may_open(cfg, "T" * 32, email="ann@shop.example", **ok)
     assert not access.may_open(cfg, "T" * 32, email="bob@shop.example", **ok)
     assert not access.may_open(cfg, "T" * 32, email=None, **ok)
-    assert not access.may_open(cfg, None, email="bob@shop.example", signed_in=True,
-                               email_verified=False)
+    assert not access.may_open(
+        cfg, None, email="bob@shop.example", signed_in=True, email_verified=False
+    )
     assert not access.may_open(cfg, None, email="bob@shop.example", signed_in=False)
     # a provider that sends no email_verified claim does not vouch for the address
     assert not access.may_open(cfg, None, email="bob@shop.example", signed_in=True)
-    assert not access.may_open(cfg, None, email="bob@shop.example", signed_in=True,
-                               email_verified="true")
+    assert not access.may_open(
+        cfg, None, email="bob@shop.example", signed_in=True, email_verified="true"
+    )
 
 
 def test_without_allow_list_any_signed_in_user_may_open():
@@ -181,10 +209,18 @@ def test_without_allow_list_any_signed_in_user_may_open():
     assert access.may_open(access.AccessConfig(access.OPEN), None, signed_in=False)
 
 
-@pytest.mark.parametrize("host,local", [
-    (None, True), ("localhost:8501", True), ("127.0.0.1:8501", True), ("[::1]:8501", True),
-    ("LOCALHOST", True), ("shop.example.com", False), ("10.0.0.5:8501", False),
-])
+@pytest.mark.parametrize(
+    "host,local",
+    [
+        (None, True),
+        ("localhost:8501", True),
+        ("127.0.0.1:8501", True),
+        ("[::1]:8501", True),
+        ("LOCALHOST", True),
+        ("shop.example.com", False),
+        ("10.0.0.5:8501", False),
+    ],
+)
 def test_is_local_host(host, local):
     assert access.is_local_host(host) is local
 

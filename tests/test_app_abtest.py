@@ -90,42 +90,70 @@ def engine(run_query, ws, test, control=None, **dates):
     return abtest_stats.analyze(totals, control=control), totals, daily
 
 
-def assert_table_is(table: pd.DataFrame, result: abtest_stats.ABResult, prefix: str = "",
-                    lang: str = "zh", metric: str = "ctr"):
+def assert_table_is(
+    table: pd.DataFrame,
+    result: abtest_stats.ABResult,
+    prefix: str = "",
+    lang: str = "zh",
+    metric: str = "ctr",
+):
     """Every figure of the shown table equals the engine's (prefix "cvr_" for orders/clicks)."""
     v = result.variants
-    col = {k: t(f"ab.col_{k}", lang) for k in ("variant", "lift_rel", "lift_abs", "p", "p_holm",
-                                                "beats", "best", "loss", "rate_ci")}
+    col = {
+        k: t(f"ab.col_{k}", lang)
+        for k in (
+            "variant",
+            "lift_rel",
+            "lift_abs",
+            "p",
+            "p_holm",
+            "beats",
+            "best",
+            "loss",
+            "rate_ci",
+        )
+    }
     rate = "ctr" if not prefix else "cvr"
     trials, successes = ("impressions", "clicks") if not prefix else ("clicks", "orders")
     assert table[col["variant"]].tolist() == v["variant"].tolist()
     assert table[t(f"ab.col_trials_{metric}", lang)].tolist() == v[trials].astype(int).tolist()
-    assert table[t(f"ab.col_successes_{metric}", lang)].tolist() == v[successes].astype(int).tolist()
+    assert (
+        table[t(f"ab.col_successes_{metric}", lang)].tolist() == v[successes].astype(int).tolist()
+    )
 
     def same(shown, key, scale=1.0):
         want = (v[prefix + key] * scale).tolist()
         assert shown.tolist() == pytest.approx(want, rel=1e-12, abs=1e-15, nan_ok=True)
 
     assert table[t(f"ab.metric_{metric}", lang)].tolist() == pytest.approx(
-        v[rate].round(4).tolist(), abs=1e-12)
+        v[rate].round(4).tolist(), abs=1e-12
+    )
     same(table[col["lift_rel"]], "lift_rel", 100)  # shown signed, in percent: +25.9%
     same(table[col["lift_abs"]], "lift_abs", 100)
     assert table[col["p"]].tolist() == [numbers.fmt_p(x) for x in v[prefix + "p_value"]]
     assert table[col["p_holm"]].tolist() == [numbers.fmt_p(x) for x in v[prefix + "p_value_holm"]]
     # rates shown to 2 decimals of a percent are rounded to them (the grid would cut them off)
     assert table[col["beats"]].tolist() == pytest.approx(
-        v[prefix + "prob_beats_control"].round(4).tolist(), abs=1e-12, nan_ok=True)
+        v[prefix + "prob_beats_control"].round(4).tolist(), abs=1e-12, nan_ok=True
+    )
     assert table[col["best"]].tolist() == pytest.approx(
-        v[prefix + "prob_best"].round(4).tolist(), abs=1e-12, nan_ok=True)
+        v[prefix + "prob_best"].round(4).tolist(), abs=1e-12, nan_ok=True
+    )
     same(table[col["loss"]], "expected_loss", 100)
     lo, hi = v[f"{prefix}ci_low"], v[f"{prefix}ci_high"]
     assert table[col["rate_ci"]].tolist() == [
-        f"{a * 100:.2f}%~{b * 100:.2f}%" for a, b in zip(lo, hi, strict=True)]
+        f"{a * 100:.2f}%~{b * 100:.2f}%" for a, b in zip(lo, hi, strict=True)
+    ]
 
 
 def seq_verdict(daily: pd.DataFrame, control: str, metric: str = "ctr") -> dict:
-    rows = daily if metric == "ctr" else daily.assign(
-        impressions=daily["clicks"], clicks=daily["orders"]).drop(columns="orders")
+    rows = (
+        daily
+        if metric == "ctr"
+        else daily.assign(impressions=daily["clicks"], clicks=daily["orders"]).drop(
+            columns="orders"
+        )
+    )
     return abtest_stats.sequential_verdict(abtest_stats.sequential(rows, control=control))
 
 
@@ -177,8 +205,10 @@ def test_switching_test_and_control(app, ab_ws, run_query):
     assert at.selectbox(key="ab_control").value == "control"
     assert at.query_params["ab_control"] == "control"
     assert_table_is(shown_table(at), result)
-    assert headline_of(at) == ("v2 的点击率比 control 高 17%（置信序列 +5%~+30%），2026-11-10"
-                               "（第 6 天）已判定更好：现在停止测试、换成 v2 是安全的")
+    assert headline_of(at) == (
+        "v2 的点击率比 control 高 17%（置信序列 +5%~+30%），2026-11-10"
+        "（第 6 天）已判定更好：现在停止测试、换成 v2 是安全的"
+    )
     assert not at.warning  # 9 days, even split, enough data
 
     at.selectbox(key="ab_control").set_value("v2").run()
@@ -209,8 +239,10 @@ def test_metric_switch_to_orders_per_click(app, ab_ws, run_query):
     assert_table_is(table, result, prefix="cvr_", metric="cvr")  # the engine's cvr_* columns
     assert table[t("ab.col_successes_cvr", "zh")].tolist() == [74, 75, 50]  # 成交笔数 summed
     # the verdict judges orders per click: clicks are its trials, orders its successes
-    per_click = abtest_stats.analyze(totals.assign(impressions=totals["clicks"], clicks=totals["orders"])
-                               .drop(columns="orders"), control="control")
+    per_click = abtest_stats.analyze(
+        totals.assign(impressions=totals["clicks"], clicks=totals["orders"]).drop(columns="orders"),
+        control="control",
+    )
     vd = abtest_stats.verdict(per_click)
     sv = seq_verdict(daily, "control", "cvr")
     want = abtest_sentences.explain_sequential(sv, "zh", metric="cvr")
@@ -219,7 +251,10 @@ def test_metric_switch_to_orders_per_click(app, ab_ws, run_query):
     # clicks differ by image, so their split is no sample-ratio check: the impressions' is
     assert "srm" in vd["guardrails"] and result.srm_p_value > 0.9
     assert [w.value for w in at.warning] == [
-        abtest_sentences.guardrail(g, "zh", metric="cvr", days=9) for g in vd["guardrails"] if g != "srm"]
+        abtest_sentences.guardrail(g, "zh", metric="cvr", days=9)
+        for g in vd["guardrails"]
+        if g != "srm"
+    ]
 
     # a test without 成交笔数 offers the click rate only
     at.selectbox(key="ab_test").set_value(CREATIVE).run()
@@ -241,8 +276,10 @@ def test_guardrails_low_data_too_short_and_srm(app, ab_ws, run_query):
     assert seq_verdict(daily, "B")["status"] == "not_enough_data"
     assert headline_of(at) == abtest_sentences.sequential_headline(seq_verdict(daily, "B"), "zh")
     assert headline_of(at).startswith("数据还不够比较")
-    assert [w.value for w in at.warning] == [abtest_sentences.guardrail("low_data", "zh"),
-                                            abtest_sentences.guardrail("too_short", "zh", days=3)]
+    assert [w.value for w in at.warning] == [
+        abtest_sentences.guardrail("low_data", "zh"),
+        abtest_sentences.guardrail("too_short", "zh", days=3),
+    ]
     # the fixed-horizon verdict says how much more is needed
     fixed = app("ab", PAGE, ab_test=SHORT, ab_method="fixed")
     more = numbers.fmt_int(vd["more_impressions_needed"], "zh")
@@ -252,7 +289,8 @@ def test_guardrails_low_data_too_short_and_srm(app, ab_ws, run_query):
     result, _, _ = engine(run_query, ab_ws, SRM)
     assert result.srm_p_value < abtest_stats.SRM_ALPHA
     assert abtest_sentences.guardrail("srm", "zh", srm_p_value=result.srm_p_value) in [
-        w.value for w in srm.warning]
+        w.value for w in srm.warning
+    ]
 
 
 def test_english(app, ab_ws):
@@ -261,7 +299,8 @@ def test_english(app, ab_ws):
     assert at.title[0].value == "Main-image A/B tests"
     assert headline_of(at) == (
         "v2's click rate is 17% higher than control's (confidence sequence +5% to +30%), decided "
-        "better on 2026-11-10 (day 6): it is safe to stop the test now and switch to v2")
+        "better on 2026-11-10 (day 6): it is safe to stop the test now and switch to v2"
+    )
     assert list(shown_table(at).columns[:4]) == ["Version", "Result", "Click rate", "Relative lift"]
 
 
@@ -280,8 +319,18 @@ def test_fixed_horizon_for_a_planned_test(app, ab_ws, run_query):
     per_arm = ab_ui.plan(round(1444 / 46874 * 100, 2) / 100, 0.10, 0.05, 0.8, 1, 3)["per_arm"]
     assert per_arm > 46874  # not reached: every arm has about 46,900 impressions
     captions = [c.value for c in at.caption]
-    assert t("ab.method_why_fixed", "zh", n=f"{per_arm:,}", baseline="3.08%",
-             mde="10%", alpha=0.05, power="80%") in captions
+    assert (
+        t(
+            "ab.method_why_fixed",
+            "zh",
+            n=f"{per_arm:,}",
+            baseline="3.08%",
+            mde="10%",
+            alpha=0.05,
+            power="80%",
+        )
+        in captions
+    )
     flags = [b.value for b in at.info if b.icon == ":material/flag:"]
     assert flags == [abtest_sentences.fixed_stop(per_arm, 46874, "zh")]
     assert "还不安全" in flags[0]
@@ -309,10 +358,13 @@ def test_both_methods_side_by_side(app, ab_ws, run_query):
     assert both[t("ab.col_seq_decided", "zh")].tolist() == ["2026-11-10", numbers.NONE]
     v = result.variants.set_index("variant")
     assert both[t("ab.col_fixed_p", "zh")].tolist() == [
-        numbers.fmt_p(x) for x in v.loc[["v2", "v3"], "p_value_holm"]]
+        numbers.fmt_p(x) for x in v.loc[["v2", "v3"], "p_value_holm"]
+    ]
     sv = {r["variant"]: r for r in seq_verdict(daily, "control")["variants"]}
     assert both[t("ab.col_seq_p", "zh")].tolist() == [
-        numbers.fmt_p(sv["v2"]["p_value"]), numbers.fmt_p(sv["v3"]["p_value"])]
+        numbers.fmt_p(sv["v2"]["p_value"]),
+        numbers.fmt_p(sv["v3"]["p_value"]),
+    ]
     # the sequential interval is wider: it holds on every daily look
     for name in ("v2", "v3"):
         lo, hi = sv[name]["lift_cs"]
@@ -338,8 +390,9 @@ def test_calculator_equals_the_engine(app, ab_ws, run_query):
     from statsmodels.stats.power import NormalIndPower
     from statsmodels.stats.proportion import proportion_effectsize
 
-    ref = NormalIndPower().solve_power(effect_size=proportion_effectsize(0.023, 0.02), alpha=0.01,
-                                       power=0.9, ratio=1)
+    ref = NormalIndPower().solve_power(
+        effect_size=proportion_effectsize(0.023, 0.02), alpha=0.01, power=0.9, ratio=1
+    )
     assert per_arm == math.ceil(ref)
     cards = {m.label: m.value for m in at.metric}
     assert cards[t("ab.calc_per_arm", "zh")] == f"{per_arm:,}"
@@ -369,16 +422,26 @@ def test_date_range_toggle(app, ab_ws, run_query):
     result, _, _ = engine(run_query, ab_ws, CREATIVE, **part)
     assert result.days == 4
     assert_table_is(shown_table(at), result)
-    assert t("ab.in_range", "zh", start="2026-11-18", end="2026-11-21", first="2026-11-18",
-             last="2026-11-21", days=4) in [c.value for c in at.caption]
+    assert t(
+        "ab.in_range",
+        "zh",
+        start="2026-11-18",
+        end="2026-11-21",
+        first="2026-11-18",
+        last="2026-11-21",
+        days=4,
+    ) in [c.value for c in at.caption]
     # tests with no day in the range are not offered
-    assert at.selectbox(key="ab_test").options == [f"{CREATIVE}（2 个版本，11-18 ~ 11-21）",
-                                                    f"{SHORT}（2 个版本，11-20 ~ 11-21）"]
+    assert at.selectbox(key="ab_test").options == [
+        f"{CREATIVE}（2 个版本，11-18 ~ 11-21）",
+        f"{SHORT}（2 个版本，11-20 ~ 11-21）",
+    ]
 
 
 def test_bad_link_values_fall_back(app, ab_ws):
-    at = app("ab", PAGE, ab_test="'; drop table image_tests; --", ab_control="nope",
-             ab_metric="gmv")
+    at = app(
+        "ab", PAGE, ab_test="'; drop table image_tests; --", ab_control="nope", ab_metric="gmv"
+    )
     assert not at.exception
     assert at.selectbox(key="ab_test").value == CREATIVE
     assert at.selectbox(key="ab_control").value == "90001"
@@ -402,10 +465,21 @@ def test_orders_per_click_through_the_ctr_path_equals_the_engines_cvr_columns():
     totals = abtest_stats.totals_from_daily(rows)
     a = ab_ui.analyse(totals, rows, metric="cvr")
     both = a.ctr.variants
-    for key in ("ci_low", "ci_high", "lift_rel", "lift_rel_ci_low", "lift_abs_ci_high", "p_value",
-                "p_value_holm", "prob_beats_control", "prob_best", "expected_loss"):
+    for key in (
+        "ci_low",
+        "ci_high",
+        "lift_rel",
+        "lift_rel_ci_low",
+        "lift_abs_ci_high",
+        "p_value",
+        "p_value_holm",
+        "prob_beats_control",
+        "prob_best",
+        "expected_loss",
+    ):
         assert a.result.variants[key].tolist() == pytest.approx(
-            both[f"cvr_{key}"].tolist(), rel=1e-9, abs=1e-14, nan_ok=True), key
+            both[f"cvr_{key}"].tolist(), rel=1e-9, abs=1e-14, nan_ok=True
+        ), key
     assert a.result.variants["ctr"].tolist() == pytest.approx(both["cvr"].tolist(), rel=1e-12)
     assert a.result.control == a.ctr.control == "control"
 
@@ -413,9 +487,15 @@ def test_orders_per_click_through_the_ctr_path_equals_the_engines_cvr_columns():
 def test_plan():
     n = math.ceil(float(abtest_stats.sample_size_per_arm(0.03, 0.1)))
     assert ab_ui.plan(0.03, 0.1, 0.05, 0.8, 10_000, 2) == {
-        "per_arm": n, "total": 2 * n, "days": math.ceil(2 * n / 10_000)}
+        "per_arm": n,
+        "total": 2 * n,
+        "days": math.ceil(2 * n / 10_000),
+    }
     assert ab_ui.plan(0.95, 0.1, 0.05, 0.8, 10_000, 2) == {
-        "per_arm": None, "total": None, "days": None}
+        "per_arm": None,
+        "total": None,
+        "days": None,
+    }
 
 
 def test_run_time_key_families_are_translated():
@@ -427,9 +507,16 @@ def test_run_time_key_families_are_translated():
     keys += [f"verdict.need_more_{m}" for m in abtest_sentences.METRICS]
     keys += [f"verdict.guard_low_data_{m}" for m in abtest_sentences.METRICS]
     keys += [f"verdict.status_{s}" for s in ("control", "winner", "loser", "inconclusive")]
-    keys += [f"ab.error_{code}" for code in ("missing_count", "negative_count",
-                                             "clicks_gt_impressions", "orders_gt_clicks",
-                                             "control_not_found")]
+    keys += [
+        f"ab.error_{code}"
+        for code in (
+            "missing_count",
+            "negative_count",
+            "clicks_gt_impressions",
+            "orders_gt_clicks",
+            "control_not_found",
+        )
+    ]
     assert [k for k in keys if k not in zh.TEXT or k not in en.TEXT] == []
 
 

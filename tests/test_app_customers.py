@@ -23,14 +23,26 @@ def metric_values(at) -> dict[str, str]:
 def test_page_shows_the_customer_numbers(app, small_ws, run_query):
     at = app("small", PAGE, **ALL, cmp="none")
     assert not at.exception
-    params = {"start": date(2026, 10, 1), "end": date(2026, 11, 30), "src": None, "dev": None,
-              "prov": None, "plat": None, "cur": None}
+    params = {
+        "start": date(2026, 10, 1),
+        "end": date(2026, 11, 30),
+        "src": None,
+        "dev": None,
+        "prov": None,
+        "plat": None,
+        "cur": None,
+    }
     s = customer_analysis.summary(run_query(small_ws, "customers_summary", **params))
     cards = metric_values(at)
-    assert cards[metrics.label("paying_buyers", "zh")] == kpi_cards.card_value("paying_buyers", s["buyers"], "zh")
-    assert cards[t("customers.new_buyers", "zh")] == kpi_cards.card_value("paying_buyers", s["new_buyers"], "zh")
+    assert cards[metrics.label("paying_buyers", "zh")] == kpi_cards.card_value(
+        "paying_buyers", s["buyers"], "zh"
+    )
+    assert cards[t("customers.new_buyers", "zh")] == kpi_cards.card_value(
+        "paying_buyers", s["new_buyers"], "zh"
+    )
     assert cards[metrics.label("repurchase_rate", "zh")] == kpi_cards.card_value(
-        "repurchase_rate", s["repurchase_rate"], "zh")
+        "repurchase_rate", s["repurchase_rate"], "zh"
+    )
     assert s["buyers"] == 40 and s["repeat_buyers"] == 40  # 40 buyers over 61 days
     # new vs returning (2), 复购率, heatmap, forecast
     assert len(at.get("vega_lite_chart")) == 5
@@ -38,10 +50,12 @@ def test_page_shows_the_customer_numbers(app, small_ws, run_query):
     rfm = customer_analysis.segments(run_query(small_ws, "customers_rfm", **params))
     assert table[t("customers.col_buyers", "zh")].astype(int).sum() == s["buyers"]
     assert list(table[t("customers.col_segment", "zh")]) == [
-        t(f"customers.seg_{k}", "zh") for k in rfm["segment"]]
+        t(f"customers.seg_{k}", "zh") for k in rfm["segment"]
+    ]
     first = rfm.iloc[0]
     assert at.get("download_button")[0].proto.label == t(
-        "customers.download", "zh", count=str(int(first["buyers"])))
+        "customers.download", "zh", count=str(int(first["buyers"]))
+    )
     # the forecast: 61 days of history, the backtest said
     assert any("MAPE" in c.value for c in at.caption)
     assert len(at.success) + len(at.warning) == 1
@@ -83,9 +97,20 @@ def test_empty_workspace_and_english(app, empty_ws, small_ws):
 def test_filters_apply(app, small_ws, run_query, prov):
     at = app("small", PAGE, **ALL, prov=prov, cmp="none")
     assert not at.exception
-    s = customer_analysis.summary(run_query(small_ws, "customers_summary", start=date(2026, 10, 1),
-                                    end=date(2026, 11, 30), src=None, dev=None, prov=[prov],
-                                    plat=None, cur=None))
+    s = customer_analysis.summary(
+        run_query(
+            small_ws,
+            "customers_summary",
+            start=date(2026, 10, 1),
+            end=date(2026, 11, 30),
+            src=None,
+            dev=None,
+            prov=[prov],
+            plat=None,
+            cur=None,
+        )
+    )
     assert metric_values(at)[metrics.label("paying_buyers", "zh")] == kpi_cards.card_value(
-        "paying_buyers", s["buyers"], "zh")
+        "paying_buyers", s["buyers"], "zh"
+    )
     assert s["buyers"] < 40

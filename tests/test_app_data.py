@@ -45,8 +45,12 @@ def test_upload_detects_kind_and_mapping(app, empty_ws):
     assert any("置信度" in c.value for c in at.caption)
     mapping = frame(at, f"data_map_{slug}_traffic")
     assert dict(zip(mapping["header"], mapping["target"], strict=True)) == {
-        "日期": "date", "流量来源": "source", "终端": "device", "访客数": "visitors",
-        "支付买家数": "paying_buyers", "支付金额": "paid_amount",
+        "日期": "date",
+        "流量来源": "source",
+        "终端": "device",
+        "访客数": "visitors",
+        "支付买家数": "paying_buyers",
+        "支付金额": "paid_amount",
     }
     # unparseable cells in the preview are counted per column
     assert dict(zip(mapping["header"], mapping["errors"], strict=True))["访客数"] == 1
@@ -59,7 +63,9 @@ def test_load_reports_rows_and_rejects_with_safe_download(app, empty_ws, run_que
     assert not at.exception
     assert not at.error
     assert at.success[0].value.startswith(t("data.loaded", "zh", rows=2, kind="流量"))
-    assert t("data.rejected", "zh", rows=2, file="traffic.csv") in [shown(w.value) for w in at.warning]
+    assert t("data.rejected", "zh", rows=2, file="traffic.csv") in [
+        shown(w.value) for w in at.warning
+    ]
     rejected = table_with(at, t("data.rt_message", "zh"))
     assert sorted(set(rejected[t("data.rt_column", "zh")])) == ["支付买家数", "访客数"]
     assert set(rejected[t("data.rt_value", "zh")]) == {"abc", "=1+2"}
@@ -96,7 +102,9 @@ def test_delete_needs_confirmation(app, small_ws, run_query):
     at.selectbox(key="data_delete_kind").set_value("events").run()
     at.button(key="data_delete").click().run()
     assert not at.exception
-    assert t("data.delete_confirm", "zh", kind="用户行为", rows=61) in [shown(w.value) for w in at.warning]
+    assert t("data.delete_confirm", "zh", kind="用户行为", rows=61) in [
+        shown(w.value) for w in at.warning
+    ]
     at.button(key="data_delete_no").click().run()
     assert run_query(small_ws, "date_bounds").set_index("kind").loc["events", "count_rows"] == 61
     at.button(key="data_delete").click().run()
@@ -153,15 +161,15 @@ def test_team_upload_is_seen_by_another_session_with_the_link(app, built_sample,
     assert traffic_rows(run_query, built_sample) == sample_rows  # the sample did not change
 
 
-def test_uploads_are_spooled_once_and_removed_with_the_upload(app, empty_ws, tmp_path,
-                                                              monkeypatch):
+def test_uploads_are_spooled_once_and_removed_with_the_upload(app, empty_ws, tmp_path, monkeypatch):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     monkeypatch.setattr(spool.tempfile, "tempdir", str(tmp))
     reads = []
     real_read = spool.spool_upload
-    monkeypatch.setattr(spool, "spool_upload", lambda up, **kw: reads.append(up.name)
-                        or real_read(up, **kw))
+    monkeypatch.setattr(
+        spool, "spool_upload", lambda up, **kw: reads.append(up.name) or real_read(up, **kw)
+    )
     at = app("empty", PAGE)
     slug = upload(at, "traffic.csv", TRAFFIC_CSV)
     copies = list(tmp.glob("shopsight-upload-*/upload.csv"))
@@ -218,6 +226,6 @@ def test_formula_cells_are_escaped(cell):
 
 
 def test_safe_csv_escapes_text_but_not_numbers():
-    df = pd.DataFrame({"row": [3, 4], "value": ["=HYPERLINK(\"x\")", "ok"], "n": [-1.5, 2.0]})
+    df = pd.DataFrame({"row": [3, 4], "value": ['=HYPERLINK("x")', "ok"], "n": [-1.5, 2.0]})
     text = safe_csv(df).decode("utf-8-sig")
-    assert text.splitlines() == ["row,value,n", "3,\"'=HYPERLINK(\"\"x\"\")\",-1.5", "4,ok,2.0"]
+    assert text.splitlines() == ["row,value,n", '3,"\'=HYPERLINK(""x"")",-1.5', "4,ok,2.0"]

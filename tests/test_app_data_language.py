@@ -17,8 +17,10 @@ PAGE = "views/data.py"
 LOCALE = {"zh": "zh-CN", "en": "en-US"}
 HEADER = "日期,流量来源,终端,访客数,支付买家数,支付金额\n"
 GOOD = (HEADER + "2026-12-01,直通车,无线,100,5,500\n2026-12-02,手淘搜索,无线,120,6,700\n").encode()
-BAD = (HEADER + "2026-12-01,直通车,无线,100,5,500\n2026-12-02,直通车,无线,abc,6,600\n"
-       "2026-13-45,手淘搜索,无线,120,4,700\n").encode()
+BAD = (
+    HEADER + "2026-12-01,直通车,无线,100,5,500\n2026-12-02,直通车,无线,abc,6,600\n"
+    "2026-13-45,手淘搜索,无线,120,4,700\n"
+).encode()
 # technical words the Chinese page may write: formats, units, encodings, platform names
 ALLOWED = {"csv", "xlsx", "xls", "mb", "utf", "gb", "id", "sku", "uv", "pc", "shopify"}
 
@@ -34,15 +36,22 @@ def upload(at, name, data, mime="text/csv"):
 
 
 def page_messages(at) -> list[str]:
-    return [shown(e.value) for kind in ("error", "warning", "info", "success", "caption")
-            for e in getattr(at, kind)]
+    return [
+        shown(e.value)
+        for kind in ("error", "warning", "info", "success", "caption")
+        for e in getattr(at, kind)
+    ]
 
 
 def english_words(texts, *allowed_texts) -> set[str]:
     """ASCII words in `texts` that are neither technical nor from the file (its name, headers, cells)."""
     own = {w.lower() for a in allowed_texts for w in re.findall(r"[A-Za-z]+", a)}
-    return {w for text in texts for w in re.findall(r"[A-Za-z]{2,}", text)
-            if w.lower() not in ALLOWED | own}
+    return {
+        w
+        for text in texts
+        for w in re.findall(r"[A-Za-z]{2,}", text)
+        if w.lower() not in ALLOWED | own
+    }
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -71,17 +80,38 @@ def test_rejected_rows_are_listed_in_the_users_language(app, empty_ws, lang):
     visitors = messages.field_name("visitors", lang)
     date = messages.field_name("date", lang)
     want = [
-        (3, "访客数", "abc", t("ingest.bad_number", lang, where="访客数" if lang == "zh" else
-                                t("ingest.header_field", lang, header="访客数", field=visitors),
-                                value="abc")),
-        (4, "日期", "2026-13-45", t("ingest.bad_date", lang, where="日期" if lang == "zh" else
-                                   t("ingest.header_field", lang, header="日期", field=date),
-                                   value="2026-13-45")),
+        (
+            3,
+            "访客数",
+            "abc",
+            t(
+                "ingest.bad_number",
+                lang,
+                where="访客数"
+                if lang == "zh"
+                else t("ingest.header_field", lang, header="访客数", field=visitors),
+                value="abc",
+            ),
+        ),
+        (
+            4,
+            "日期",
+            "2026-13-45",
+            t(
+                "ingest.bad_date",
+                lang,
+                where="日期"
+                if lang == "zh"
+                else t("ingest.header_field", lang, header="日期", field=date),
+                value="2026-13-45",
+            ),
+        ),
     ]
     assert [tuple(r) for r in table.itertuples(index=False)] == want
     if lang == "zh":
-        assert not english_words([*page_messages(at), *table[cols[3]]], "bad.csv", HEADER,
-                                 "2026-13-45 abc")
+        assert not english_words(
+            [*page_messages(at), *table[cols[3]]], "bad.csv", HEADER, "2026-13-45 abc"
+        )
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -89,8 +119,9 @@ def test_a_header_only_file_says_why_it_cannot_load(app, empty_ws, lang):
     at = open_page(app, lang)
     slug = upload(at, "header_only.csv", HEADER.encode())
     assert not at.error  # never an empty red box: a warning that says why
-    assert shown(at.warning[0].value) == t("ingest.in_file", lang, file="header_only.csv",
-                                           message=t("ingest.header_only", lang, row=1))
+    assert shown(at.warning[0].value) == t(
+        "ingest.in_file", lang, file="header_only.csv", message=t("ingest.header_only", lang, row=1)
+    )
     assert not [b for b in at.button if b.key == f"data_load_{slug}"]
     if lang == "zh":
         assert not english_words(page_messages(at), "header_only.csv", HEADER)
@@ -103,8 +134,12 @@ def test_a_file_matching_no_kind_lists_what_each_kind_needs(app, empty_ws, lang)
     slug = upload(at, "colours.csv", body)
     assert at.selectbox(key=f"data_kind_{slug}").value is None
     info = shown(at.info[0].value)
-    assert info == t("ingest.in_file", lang, file="colours.csv", message=messages.text(
-        "no_kind_match", {"headers": ["颜色", "尺码", "款式"]}, lang))
+    assert info == t(
+        "ingest.in_file",
+        lang,
+        file="colours.csv",
+        message=messages.text("no_kind_match", {"headers": ["颜色", "尺码", "款式"]}, lang),
+    )
     assert messages.kind_needs(lang) in info
     if lang == "zh":
         assert not english_words(page_messages(at), "colours.csv", "颜色,尺码,款式")
@@ -115,9 +150,14 @@ def test_a_refused_file_says_why_in_the_users_language(app, empty_ws, tmp_path, 
     path = hostile.spreadsheetml_index(tmp_path / "far.xls")  # an .xls that is XML, rows to 10^8
     at = open_page(app, lang)
     upload(at, "far.xls", path.read_bytes(), "application/vnd.ms-excel")
-    assert [shown(e.value) for e in at.error] == [t(
-        "ingest.in_file", lang, file="far.xls",
-        message=t("ingest.sheet_rows", lang, rows=100_000_000, limit=1_048_576))]
+    assert [shown(e.value) for e in at.error] == [
+        t(
+            "ingest.in_file",
+            lang,
+            file="far.xls",
+            message=t("ingest.sheet_rows", lang, rows=100_000_000, limit=1_048_576),
+        )
+    ]
     if lang == "zh":
         assert not english_words(page_messages(at), "far.xls")
 

@@ -40,12 +40,20 @@ def test_shop_funnel_equals_the_query(app, small_ws, run_query):
     assert not at.exception
     r = run_query(small_ws, "funnel_steps_traffic", **NOV, **OCT, **NO_FILTERS, by=None).iloc[0]
     want = {
-        "访客": (count(r["visitors"]), numbers.fmt_change(
-            numbers.change(r["visitors"], r["cmp_visitors"]), "zh")),
-        "加购": (count(r["add_to_cart_buyers"]), numbers.fmt_change(
-            numbers.change(r["add_to_cart_buyers"], r["cmp_add_to_cart_buyers"]), "zh")),
-        "支付": (count(r["paying_buyers"]), numbers.fmt_change(
-            numbers.change(r["paying_buyers"], r["cmp_paying_buyers"]), "zh")),
+        "访客": (
+            count(r["visitors"]),
+            numbers.fmt_change(numbers.change(r["visitors"], r["cmp_visitors"]), "zh"),
+        ),
+        "加购": (
+            count(r["add_to_cart_buyers"]),
+            numbers.fmt_change(
+                numbers.change(r["add_to_cart_buyers"], r["cmp_add_to_cart_buyers"]), "zh"
+            ),
+        ),
+        "支付": (
+            count(r["paying_buyers"]),
+            numbers.fmt_change(numbers.change(r["paying_buyers"], r["cmp_paying_buyers"]), "zh"),
+        ),
     }
     assert cards(at) == want
     assert cards(at)["访客"][0] == "32,290"  # hand check, as on the Overview
@@ -53,10 +61,15 @@ def test_shop_funnel_equals_the_query(app, small_ws, run_query):
     assert shown.index.tolist() == ["访客", "加购", "支付"]
     pay = shown.loc["支付"]
     assert pay[t("funnel.col_from_first", "zh")] == numbers.fmt_pct(
-        r["paying_buyers"] / r["visitors"], "zh")
+        r["paying_buyers"] / r["visitors"], "zh"
+    )
     assert pay[t("funnel.col_step_conversion", "zh")] == numbers.fmt_pct(
-        r["paying_buyers"] / r["add_to_cart_buyers"], "zh")
-    assert pay[t("funnel.col_drop_off", "zh")] == f"{int(r['add_to_cart_buyers'] - r['paying_buyers']):,}"
+        r["paying_buyers"] / r["add_to_cart_buyers"], "zh"
+    )
+    assert (
+        pay[t("funnel.col_drop_off", "zh")]
+        == f"{int(r['add_to_cart_buyers'] - r['paying_buyers']):,}"
+    )
     change = r["paying_buyers"] / r["visitors"] - r["cmp_paying_buyers"] / r["cmp_visitors"]
     assert pay[t("funnel.col_change_points", "zh")] == f"{change * 100:+.2f} pt"
     captions = " ".join(c.value for c in at.caption)
@@ -74,8 +87,9 @@ def test_split_by_device_and_link(app, small_ws, run_query):
     assert seg.index.tolist() == rows["segment"].tolist() == ["无线", "PC"]
     for r in rows.to_dict("records"):
         assert seg.loc[r["segment"], "访客"] == f"{int(r['visitors']):,}"
-        assert seg.loc[r["segment"], f"支付 · {t('funnel.col_from_first', 'zh')}"] == \
-            numbers.fmt_pct(r["paying_buyers"] / r["visitors"], "zh")
+        assert seg.loc[
+            r["segment"], f"支付 · {t('funnel.col_from_first', 'zh')}"
+        ] == numbers.fmt_pct(r["paying_buyers"] / r["visitors"], "zh")
     assert len(at.get("vega_lite_chart")) == 2
     again = app("small", PAGE, fn_split="device")
     assert again.segmented_control(key="fn_split").value == "device"
@@ -86,8 +100,9 @@ def test_split_by_device_and_link(app, small_ws, run_query):
 def test_source_filter_applies(app, small_ws, run_query):
     at = app("small", PAGE, src="直通车")
     assert not at.exception
-    r = run_query(small_ws, "funnel_steps_traffic", **NOV, **OCT,
-                  **{**NO_FILTERS, "src": ["直通车"]}, by=None).iloc[0]
+    r = run_query(
+        small_ws, "funnel_steps_traffic", **NOV, **OCT, **{**NO_FILTERS, "src": ["直通车"]}, by=None
+    ).iloc[0]
     assert cards(at)["访客"][0] == count(r["visitors"]) == "10,530"
 
 
@@ -115,8 +130,10 @@ def test_products_when_no_traffic(app, data_dir):
     assert list(cards(at)) == ["访客", "支付"]  # the fixture has no 加购 for products
     captions = " ".join(c.value for c in at.caption)
     assert t("funnel.products_caption", "zh") in captions
-    assert t("funnel.shop_caption", "zh", kind="商品", start="2026-11-01",
-             end="2026-11-30") in captions
+    assert (
+        t("funnel.shop_caption", "zh", kind="商品", start="2026-11-01", end="2026-11-30")
+        in captions
+    )
     at.segmented_control(key="fn_split").set_value("category").run()
     assert set(table(at, 1)[t("funnel.by_category", "zh")]) == {"T恤", "卫衣"}
 
@@ -131,19 +148,33 @@ def test_empty_workspace(app, empty_ws):
 
 
 def ev(user, event, minutes, source="手淘搜索", device="无线", day=T0):
-    return {"user_id": user, "event": event, "event_time": day + timedelta(minutes=minutes),
-            "source": source, "device": device, "province": "浙江省", "product_id": "p1"}
+    return {
+        "user_id": user,
+        "event": event,
+        "event_time": day + timedelta(minutes=minutes),
+        "source": source,
+        "device": device,
+        "province": "浙江省",
+        "product_id": "p1",
+    }
 
 
 EVENTS = [
-    ev("u1", "view", 0), ev("u1", "cart", 10), ev("u1", "pay", 25),
-    ev("u2", "view", 0, device="PC"), ev("u2", "cart", 40, device="PC"),
+    ev("u1", "view", 0),
+    ev("u1", "cart", 10),
+    ev("u1", "pay", 25),
+    ev("u2", "view", 0, device="PC"),
+    ev("u2", "cart", 40, device="PC"),
     ev("u2", "pay", 120, device="PC"),
-    ev("u3", "view", 5, source="直通车"), ev("u3", "cart", 6, source="直通车"),
-    ev("u4", "view", 0, source="直通车"), ev("u4", "pay", 3, source="直通车"),
-    ev("u5", "cart", 0), ev("u5", "view", 1),
+    ev("u3", "view", 5, source="直通车"),
+    ev("u3", "cart", 6, source="直通车"),
+    ev("u4", "view", 0, source="直通车"),
+    ev("u4", "pay", 3, source="直通车"),
+    ev("u5", "cart", 0),
+    ev("u5", "view", 1),
     # the compare period (the view is 2026-10-12..11-10, compared with 09-12..10-11)
-    ev("u9", "view", 0, day=datetime(2026, 10, 1, 9)), ev("u9", "cart", 5, day=datetime(2026, 10, 1, 9)),
+    ev("u9", "view", 0, day=datetime(2026, 10, 1, 9)),
+    ev("u9", "cart", 5, day=datetime(2026, 10, 1, 9)),
 ]
 EV_RANGE = {"start_date": date(2026, 10, 12), "end_date": date(2026, 11, 10)}
 EV_COMPARE = {"start_date": date(2026, 9, 12), "end_date": date(2026, 10, 11)}
@@ -170,8 +201,12 @@ def test_event_funnel_default_steps_equal_shopsight_funnel(app, events_ws):
     assert not at.exception
     assert at.segmented_control(key="fn_view").value == "events"  # no traffic or products
     # default steps: the most frequent events in the range first (view 5, cart 4, pay 3)
-    assert [at.selectbox(key=f"fn_steps_{i}").value for i in range(1, 5)] == ["view", "cart",
-                                                                              "pay", ""]
+    assert [at.selectbox(key=f"fn_steps_{i}").value for i in range(1, 5)] == [
+        "view",
+        "cart",
+        "pay",
+        "",
+    ]
     want = expected(events_ws, ["view", "cart", "pay"], "1d")["steps"]
     assert event_cards(at) == {s["step"]: count(s["users"]) for s in want}
     assert [s["users"] for s in want] == [5, 3, 2]  # hand check (see tests/test_cli_funnel.py)
@@ -212,8 +247,7 @@ def test_window_steps_and_split_follow_the_widgets(app, events_ws):
 
 
 def test_event_link_round_trip(app, events_ws):
-    at = app("ev", PAGE, fn_view="events", fn_steps=["cart", "pay"], fn_window="7d",
-             fn_by="device")
+    at = app("ev", PAGE, fn_view="events", fn_steps=["cart", "pay"], fn_window="7d", fn_by="device")
     assert not at.exception
     assert [at.selectbox(key=f"fn_steps_{i}").value for i in range(1, 4)] == ["cart", "pay", ""]
     assert at.segmented_control(key="fn_window").value == "7d"
@@ -222,8 +256,11 @@ def test_event_link_round_trip(app, events_ws):
     assert at.query_params["fn_steps"] == ["cart", "pay"]
     bad = app("ev", PAGE, fn_steps=["view", "'; drop table events; --"])
     assert not bad.exception
-    assert [bad.selectbox(key=f"fn_steps_{i}").value for i in range(1, 4)] == ["view", "cart",
-                                                                               "pay"]
+    assert [bad.selectbox(key=f"fn_steps_{i}").value for i in range(1, 4)] == [
+        "view",
+        "cart",
+        "pay",
+    ]
     assert len(bad.toast) == 1
 
 
@@ -239,8 +276,9 @@ def test_filters_with_several_values_are_named(app, events_ws):
     at = app("ev", PAGE, src=["手淘搜索", "直通车"])
     assert not at.exception
     names = t("filters.source", "zh")
-    assert any(t("funnel.events_filters_left_out", "zh", names=names) in c.value
-               for c in at.caption)
+    assert any(
+        t("funnel.events_filters_left_out", "zh", names=names) in c.value for c in at.caption
+    )
     one = app("ev", PAGE, src="直通车")
     want = expected(events_ws, ["view", "cart", "pay"], "1d", source="直通车")["steps"]
     assert event_cards(one) == {s["step"]: count(s["users"]) for s in want}
@@ -252,8 +290,13 @@ def test_english(app, events_ws):
     assert not at.exception
     assert at.title[0].value == "Funnel"
     assert at.segmented_control(key="fn_window").value == fn.DEFAULT_WINDOW
-    caption = t("funnel.events_caption", "en", start="2026-10-12", end="2026-11-10",
-                window=t("funnel.window_1d", "en"))
+    caption = t(
+        "funnel.events_caption",
+        "en",
+        start="2026-10-12",
+        end="2026-11-10",
+        window=t("funnel.window_1d", "en"),
+    )
     assert any(c.value.startswith(caption) for c in at.caption)
     assert t("funnel.col_step_conversion", "en") in table(at).columns
 
@@ -261,5 +304,6 @@ def test_english(app, events_ws):
 def test_dates_without_data_say_what_the_data_covers(app, small_ws):
     at = app("small", PAGE, start="2025-01-01", end="2025-01-31")
     assert not at.exception
-    assert at.info[0].value == t("funnel.no_rows_in_range", "zh", start="2026-10-01",
-                                 end="2026-11-30")
+    assert at.info[0].value == t(
+        "funnel.no_rows_in_range", "zh", start="2026-10-01", end="2026-11-30"
+    )

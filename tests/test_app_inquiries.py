@@ -40,14 +40,25 @@ def test_small_shop_cards_tables_and_map(app, small_ws):
     assert shown[metrics.label("close_rate", "zh")] == "33.33%"
     assert shown[metrics.label("deal_amount", "zh")] == "¥2,000.00"
     by_channel = frame(at, t("inq.col_channel", "zh"))
-    assert by_channel.iloc[0].tolist()[:4] == ["旺旺", 12, 4, pytest.approx(0.3333)]  # the grid shows 33.33%
+    assert by_channel.iloc[0].tolist()[:4] == [
+        "旺旺",
+        12,
+        4,
+        pytest.approx(0.3333),
+    ]  # the grid shows 33.33%
     provinces = frame(at, t("inq.col_province", "zh"))
-    counts = dict(zip(provinces[t("inq.col_province", "zh")],
-                      provinces[metrics.label("inquiries", "zh")], strict=True))
+    counts = dict(
+        zip(
+            provinces[t("inq.col_province", "zh")],
+            provinces[metrics.label("inquiries", "zh")],
+            strict=True,
+        )
+    )
     assert counts == {"浙江省": 3, "广东省": 3, "北京市": 3, "四川省": 3}
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    features = {f["properties"]["name"]: f["properties"]
-                for f in deck["layers"][0]["data"]["features"]}
+    features = {
+        f["properties"]["name"]: f["properties"] for f in deck["layers"][0]["data"]["features"]
+    }
     assert features["浙江省"]["value_text"] == "3"
     assert features["西藏自治区"]["value_text"] == "—"
     opened = frame(at, t("inq.open_age_days", "zh"))
@@ -89,13 +100,23 @@ def test_without_inquiries_the_page_points_to_the_data_page(app, empty_ws):
 def risky_ws(data_dir):
     """Inquiries whose text cells start like spreadsheet formulas."""
     team = teams.create_team("risky")
-    rows = [{"date": date(2026, 11, 1) + timedelta(days=n), "customer_id": f"=c{n}",
-             "channel": "+旺旺", "closed": False, "follow_up": "=HYPERLINK(\"http://x\")",
-             "province": "浙江省", "reason_not_closed": "@价格"} for n in range(3)]
+    rows = [
+        {
+            "date": date(2026, 11, 1) + timedelta(days=n),
+            "customer_id": f"=c{n}",
+            "channel": "+旺旺",
+            "closed": False,
+            "follow_up": '=HYPERLINK("http://x")',
+            "province": "浙江省",
+            "reason_not_closed": "@价格",
+        }
+        for n in range(3)
+    ]
     con = team.workspace.connect()
     try:
-        workspace.write_dataset(team.workspace, "inquiries", pa.Table.from_pylist(rows),
-                                file="inq.csv", con=con)
+        workspace.write_dataset(
+            team.workspace, "inquiries", pa.Table.from_pylist(rows), file="inq.csv", con=con
+        )
     finally:
         con.close()
     return team.workspace
@@ -105,11 +126,15 @@ def test_open_inquiries_download_is_formula_escaped(app, risky_ws):
     at = app("risky", PAGE, **LINK)
     assert not at.exception
     opened = frame(at, t("inq.open_age_days", "zh"))
-    assert opened[t("inq.open_follow_up", "zh")].iloc[0] == "=HYPERLINK(\"http://x\")"
+    assert opened[t("inq.open_follow_up", "zh")].iloc[0] == '=HYPERLINK("http://x")'
     csv = downloads.safe_csv(opened).decode("utf-8-sig")
     back = pd.read_csv(io.StringIO(csv), dtype=str)
-    for col in (t("inq.open_customer_id", "zh"), t("inq.open_channel", "zh"),
-                t("inq.open_follow_up", "zh"), t("inq.open_reason_not_closed", "zh")):
+    for col in (
+        t("inq.open_customer_id", "zh"),
+        t("inq.open_channel", "zh"),
+        t("inq.open_follow_up", "zh"),
+        t("inq.open_reason_not_closed", "zh"),
+    ):
         assert all(v.startswith("'") for v in back[col]), col
     # the page's table is the download's frame: view.open_table of the query rows
     assert list(opened.columns) == [t(f"inq.open_{c}", "zh") for c in view.OPEN_COLUMNS]

@@ -60,8 +60,9 @@ def test_two_overlapping_uploads_merge_and_one_load_can_go(app, empty_ws):
     # removing load 1 asks first, then takes exactly its 4 rows
     at.selectbox(key="data_unload_pick").set_value(1).run()
     at.button(key="data_unload").click().run()
-    assert t("data.unload_confirm", "zh", id=1, file="生意参谋_w1.csv", rows=4) in \
-        [shown(w.value) for w in at.warning]
+    assert t("data.unload_confirm", "zh", id=1, file="生意参谋_w1.csv", rows=4) in [
+        shown(w.value) for w in at.warning
+    ]
     at.button(key="data_unload_yes").click().run()
     assert not at.exception
     assert stored(empty_ws, "select count(*), sum(visitors) from traffic") == [(10, 3000)]
@@ -74,8 +75,9 @@ def test_replacing_a_dataset_asks_with_its_row_count(app, empty_ws):
     slug = upload_and_load(at, "b.csv", body, mode="replace")
     # nothing happened yet: the warning says how many rows go
     assert stored(empty_ws, "select count(*) from traffic") == [(30,)]
-    assert t("data.replace_confirm", "zh", file="b.csv", kind="流量", rows=30) in \
-        [shown(w.value) for w in at.warning]
+    assert t("data.replace_confirm", "zh", file="b.csv", kind="流量", rows=30) in [
+        shown(w.value) for w in at.warning
+    ]
     at.button(key=f"data_replace_yes_{slug}").click().run()
     assert not at.exception
     assert stored(empty_ws, "select count(*), min(date) from traffic") == [(6, date(2026, 12, 1))]
@@ -83,7 +85,9 @@ def test_replacing_a_dataset_asks_with_its_row_count(app, empty_ws):
 
 def test_overview_right_after_one_month_upload(app, empty_ws):
     at = app("empty", DATA)
-    upload_and_load(at, "生意参谋_10月.csv", traffic_csv(date(2026, 10, 1), date(2026, 10, 31), 200))
+    upload_and_load(
+        at, "生意参谋_10月.csv", traffic_csv(date(2026, 10, 1), date(2026, 10, 31), 200)
+    )
     at.switch_page(OVERVIEW).run()
     assert not at.exception
     # the whole month, not 10-02~10-31
@@ -91,20 +95,33 @@ def test_overview_right_after_one_month_upload(app, empty_ws):
     # September holds nothing: no percentage on any card, the notice names the days
     deltas = {m.label: m.delta for m in at.metric}
     assert deltas and set(deltas.values()) == {t("overview.compare_incomplete", "zh")}
-    assert t("overview.compare_incomplete_days", "zh", start="2026-08-31", end="2026-09-30",
-             count=31, kind="流量", days="08-31~09-30") in [w.value for w in at.warning]
+    assert t(
+        "overview.compare_incomplete_days",
+        "zh",
+        start="2026-08-31",
+        end="2026-09-30",
+        count=31,
+        kind="流量",
+        days="08-31~09-30",
+    ) in [w.value for w in at.warning]
     assert {m.label: m.value for m in at.metric}["访客数"] == f"{31 * 200:,}"
 
 
 def orders_files(tmp_path):
     taobao = tmp_path / "ExportOrderList_11.csv"
-    taobao.write_text("订单编号,买家会员名,订单付款时间,买家实付金额,订单状态\n"
-                      "T1,b1,2026-11-01 10:00:00,100.00,交易成功\n"
-                      "T2,b2,2026-11-02 10:00:00,250.50,交易成功\n", encoding="utf-8")
+    taobao.write_text(
+        "订单编号,买家会员名,订单付款时间,买家实付金额,订单状态\n"
+        "T1,b1,2026-11-01 10:00:00,100.00,交易成功\n"
+        "T2,b2,2026-11-02 10:00:00,250.50,交易成功\n",
+        encoding="utf-8",
+    )
     shopify = tmp_path / "orders_export_1.csv"
-    shopify.write_text("Name,Financial Status,Paid at,Currency,Lineitem name,Total\n"
-                       "#1001,paid,2026-11-01 09:00:00,USD,Hoodie,40.00\n"
-                       "#1002,paid,2026-11-02 09:00:00,USD,Cap,12.25\n", encoding="utf-8")
+    shopify.write_text(
+        "Name,Financial Status,Paid at,Currency,Lineitem name,Total\n"
+        "#1001,paid,2026-11-01 09:00:00,USD,Hoodie,40.00\n"
+        "#1002,paid,2026-11-02 09:00:00,USD,Cap,12.25\n",
+        encoding="utf-8",
+    )
     return taobao, shopify
 
 
@@ -163,7 +180,8 @@ def test_data_page_edits_a_load_platform_and_saves_rates(app, two_currencies):
     at.selectbox(key="data_edit_platform_1").set_value("京东").run()
     at.button(key="data_edit_save").click().run()
     assert not at.exception
-    assert stored(two_currencies, "select platform, count(*) from orders group by 1 order by 1") == [
-        ("Shopify", 2), ("京东", 2)]
+    assert stored(
+        two_currencies, "select platform, count(*) from orders group by 1 order by 1"
+    ) == [("Shopify", 2), ("京东", 2)]
     loads = next(d.value for d in at.dataframe if t("data.ld_ranges", "zh") in d.value.columns)
     assert loads[t("data.ld_platform", "zh")].tolist() == ["京东", "Shopify"]

@@ -18,22 +18,32 @@ NO_FILTERS = {"src": None, "dev": None, "prov": None, "plat": None, "cur": None,
 def shown(at, lang="zh") -> dict[str, tuple[str, str]]:
     """metric name -> (value text, delta text) of the cards on screen."""
     by_label = {m.label: (m.value, m.delta) for m in at.metric}
-    return {n: by_label[metrics.label(n, lang)] for n in metrics.METRICS
-            if metrics.label(n, lang) in by_label}
+    return {
+        n: by_label[metrics.label(n, lang)]
+        for n in metrics.METRICS
+        if metrics.label(n, lang) in by_label
+    }
 
 
 def expected_traffic_cards(run_query, ws, cur_params, cmp_params, lang="zh"):
     cur = run_query(ws, "overview_kpis_traffic", **cur_params).iloc[0]
     refunds = run_query(ws, "overview_kpis_products", **cur_params).iloc[0]
     prev = run_query(ws, "overview_kpis_traffic", **cmp_params).iloc[0] if cmp_params else None
-    prev_refunds = run_query(ws, "overview_kpis_products", **cmp_params).iloc[0] if cmp_params else None
+    prev_refunds = (
+        run_query(ws, "overview_kpis_products", **cmp_params).iloc[0] if cmp_params else None
+    )
 
     def values(sums, refund_sums):
-        out = {n: metrics.value(n, sums) for n in
-               ("visitors", "paying_buyers", "conversion", "aov", "uv_value", "paid_amount")}
+        out = {
+            n: metrics.value(n, sums)
+            for n in ("visitors", "paying_buyers", "conversion", "aov", "uv_value", "paid_amount")
+        }
         out["refund_rate"] = metrics.value("refund_rate", refund_sums)
-        paid = {"visitors": sums["spend_visitors"], "paid_amount": sums["spend_paid_amount"],
-                "spend": sums["spend"]}
+        paid = {
+            "visitors": sums["spend_visitors"],
+            "paid_amount": sums["spend_paid_amount"],
+            "spend": sums["spend"],
+        }
         out["roi"] = metrics.value("roi", paid)
         out["cost_per_visitor"] = metrics.value("cost_per_visitor", paid)
         return out
@@ -41,7 +51,10 @@ def expected_traffic_cards(run_query, ws, cur_params, cmp_params, lang="zh"):
     now = values(cur, refunds)
     before = values(prev, prev_refunds) if prev is not None else {}
     return {
-        n: (kpi_cards.card_value(n, v, lang), numbers.fmt_change(numbers.change(v, before.get(n)), lang) or "")
+        n: (
+            kpi_cards.card_value(n, v, lang),
+            numbers.fmt_change(numbers.change(v, before.get(n)), lang) or "",
+        )
         for n, v in now.items()
     }
 
@@ -54,7 +67,10 @@ def test_default_view_cards_equal_the_queries(app, small_ws, run_query):
     assert shown(at)["visitors"][0] == "32,290"  # hand check: the fixture's November visitors
     captions = " ".join(c.value for c in at.caption)
     assert t("overview.visitor_days", "zh") in captions
-    assert t("overview.source_caption", "zh", kind="流量", start="2026-11-01", end="2026-11-30") in captions
+    assert (
+        t("overview.source_caption", "zh", kind="流量", start="2026-11-01", end="2026-11-30")
+        in captions
+    )
     assert len(at.get("vega_lite_chart")) == 2  # trend + movers
 
 
@@ -94,8 +110,15 @@ def test_compare_mode_none_and_yoy(app, small_ws):
     # nothing a year earlier: no percentages but 对比期数据不全 and the days missing
     assert all(delta == t("overview.compare_incomplete", "zh") for _, delta in shown(at).values())
     assert any("2025-11-01" in c.value for c in at.caption)
-    assert t("overview.compare_incomplete_days", "zh", start="2025-11-01", end="2025-11-30",
-             count=30, kind="流量", days="11-01~11-30") in [w.value for w in at.warning]
+    assert t(
+        "overview.compare_incomplete_days",
+        "zh",
+        start="2025-11-01",
+        end="2025-11-30",
+        count=30,
+        kind="流量",
+        days="11-01~11-30",
+    ) in [w.value for w in at.warning]
 
 
 def test_switching_language_translates_cards_and_numbers(app, small_ws, run_query):
@@ -103,8 +126,9 @@ def test_switching_language_translates_cards_and_numbers(app, small_ws, run_quer
     at.segmented_control(key="sb_lang").set_value("en").run()
     assert not at.exception
     assert at.query_params["lang"] == "en"
-    want = expected_traffic_cards(run_query, small_ws, {**NOV, **NO_FILTERS}, {**OCT, **NO_FILTERS},
-                                  lang="en")
+    want = expected_traffic_cards(
+        run_query, small_ws, {**NOV, **NO_FILTERS}, {**OCT, **NO_FILTERS}, lang="en"
+    )
     assert shown(at, "en") == want
     assert at.title[0].value == "Overview"
 
@@ -125,8 +149,15 @@ def test_movers_by_province_from_orders(app, small_ws, run_query):
     at = app("small", PAGE)
     at.segmented_control(key="ov_movers").set_value("province").run()
     assert not at.exception
-    want = run_query(small_ws, "overview_movers_province", **NOV, cmp_start=OCT["start"],
-                     cmp_end=OCT["end"], **NO_FILTERS, limit=8)
+    want = run_query(
+        small_ws,
+        "overview_movers_province",
+        **NOV,
+        cmp_start=OCT["start"],
+        cmp_end=OCT["end"],
+        **NO_FILTERS,
+        limit=8,
+    )
     table = at.dataframe[0].value
     assert table.iloc[:, 0].tolist() == want["item"].tolist()
     assert table.iloc[:, 3].tolist() == pytest.approx(want["change_paid_amount"].tolist())
@@ -137,9 +168,15 @@ def test_benchmark_is_saved_per_workspace_and_shown(app, small_ws, run_query):
     at.number_input(key="ov_bench_conversion").set_value(3.5).run()
     at.button(key="ov_bench_save").click().run()
     assert not at.exception
-    with __import__("shopsight.ui.query_cache", fromlist=["x"])._database(str(small_ws.path.resolve())).cursor() as cur:
+    with (
+        __import__("shopsight.ui.query_cache", fromlist=["x"])
+        ._database(str(small_ws.path.resolve()))
+        .cursor() as cur
+    ):
         assert workspace.get_setting(cur, "benchmarks") == {"conversion": pytest.approx(0.035)}
-    conv = metrics.value("conversion", run_query(small_ws, "overview_kpis_traffic", **NOV, **NO_FILTERS))
+    conv = metrics.value(
+        "conversion", run_query(small_ws, "overview_kpis_traffic", **NOV, **NO_FILTERS)
+    )
     gap = numbers.fmt_change(numbers.change(conv, 0.035), "zh")
     assert any(c.value == t("kpi.vs_benchmark", "zh", value="3.50%", gap=gap) for c in at.caption)
 
@@ -161,13 +198,33 @@ def _only(data_dir, name, kind, rows):
 def test_orders_only_workspace_uses_orders(app, data_dir, run_query):
     from datetime import datetime
 
-    ws = _only(data_dir, "ordersonly", "orders", [
-        {"order_id": "a", "order_time": datetime(2026, 11, 2, 10), "buyer_id": "x", "paid_amount": 100.0,
-         "refund_amount": 0.0},
-        {"order_id": "b", "order_time": datetime(2026, 11, 3, 10), "buyer_id": "x", "paid_amount": 50.0,
-         "refund_amount": 50.0},
-        {"order_id": "c", "order_time": datetime(2026, 11, 3, 11), "buyer_id": "y", "paid_amount": 0.0},
-    ])
+    ws = _only(
+        data_dir,
+        "ordersonly",
+        "orders",
+        [
+            {
+                "order_id": "a",
+                "order_time": datetime(2026, 11, 2, 10),
+                "buyer_id": "x",
+                "paid_amount": 100.0,
+                "refund_amount": 0.0,
+            },
+            {
+                "order_id": "b",
+                "order_time": datetime(2026, 11, 3, 10),
+                "buyer_id": "x",
+                "paid_amount": 50.0,
+                "refund_amount": 50.0,
+            },
+            {
+                "order_id": "c",
+                "order_time": datetime(2026, 11, 3, 11),
+                "buyer_id": "y",
+                "paid_amount": 0.0,
+            },
+        ],
+    )
     at = app("ordersonly", PAGE)
     assert not at.exception
     cards = shown(at)
@@ -175,18 +232,30 @@ def test_orders_only_workspace_uses_orders(app, data_dir, run_query):
     assert cards["paying_buyers"][0] == "1"  # y never paid
     assert cards["aov"][0] == "¥150.00"
     assert cards["refund_rate"][0] == "33.33%"
-    sums = run_query(ws, "overview_kpis_orders", start=date(2026, 11, 2), end=date(2026, 11, 3),
-                     **NO_FILTERS).iloc[0]
+    sums = run_query(
+        ws, "overview_kpis_orders", start=date(2026, 11, 2), end=date(2026, 11, 3), **NO_FILTERS
+    ).iloc[0]
     assert (sums["paying_buyers"], sums["paid_amount"], sums["count_rows"]) == (1, 150.0, 3)
     at.selectbox(key="ov_metric").set_value("aov").run()  # buyers per day are joined in
     assert not at.exception
 
 
 def test_period_only_traffic_says_it_cannot_chart_by_day(app, data_dir):
-    _only(data_dir, "weekly", "traffic", [
-        {"date": date(2026, 11, 1), "date_end": date(2026, 11, 7), "source": "手淘搜索",
-         "visitors": 700, "paying_buyers": 21, "paid_amount": 2100.0},
-    ])
+    _only(
+        data_dir,
+        "weekly",
+        "traffic",
+        [
+            {
+                "date": date(2026, 11, 1),
+                "date_end": date(2026, 11, 7),
+                "source": "手淘搜索",
+                "visitors": 700,
+                "paying_buyers": 21,
+                "paid_amount": 2100.0,
+            },
+        ],
+    )
     at = app("weekly", PAGE)
     assert not at.exception
     assert shown(at)["visitors"][0] == "700"

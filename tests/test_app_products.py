@@ -19,12 +19,30 @@ NOV = {"start": "2026-11-01", "end": "2026-11-30"}
 
 def build_sku_shop(name: str = "sku") -> workspace.Workspace:
     ws = workspace.open_workspace(name)
-    tests = [{"test_id": "主图A/B", "variant": v, "date": date(2026, 11, 3 + d),
-              "impressions": 1000, "clicks": 30 + 10 * (v == "B") + d, "product_id": "p1",
-              "is_control": v == "A"}
-             for d in range(3) for v in ("A", "B")]
-    tests.append({"test_id": "other", "variant": "A", "date": date(2026, 11, 3),
-                  "impressions": 10, "clicks": 1, "product_id": "p9", "is_control": True})
+    tests = [
+        {
+            "test_id": "主图A/B",
+            "variant": v,
+            "date": date(2026, 11, 3 + d),
+            "impressions": 1000,
+            "clicks": 30 + 10 * (v == "B") + d,
+            "product_id": "p1",
+            "is_control": v == "A",
+        }
+        for d in range(3)
+        for v in ("A", "B")
+    ]
+    tests.append(
+        {
+            "test_id": "other",
+            "variant": "A",
+            "date": date(2026, 11, 3),
+            "impressions": 10,
+            "clicks": 1,
+            "product_id": "p9",
+            "is_control": True,
+        }
+    )
     con = ws.connect()
     try:
         workspace.write_dataset(ws, "products", pa.Table.from_pylist(product_rows()), con=con)
@@ -51,9 +69,18 @@ def test_ranking_equals_the_query(app, small_ws, run_query):
     at = app("small", PAGE, **NOV)
     assert not at.exception
     df = ranking_table(at)
-    q = run_query(small_ws, "products_ranking", start=date(2026, 11, 1), end=date(2026, 11, 30),
-                  cat=None, plat=None, cur=None, level="product", slow_days=14,
-                  cover_days=14)
+    q = run_query(
+        small_ws,
+        "products_ranking",
+        start=date(2026, 11, 1),
+        end=date(2026, 11, 30),
+        cat=None,
+        plat=None,
+        cur=None,
+        level="product",
+        slow_days=14,
+        cover_days=14,
+    )
     ids = df[t("col.product_id", "zh")].tolist()
     assert ids == q["product_id"].tolist() == ["p4", "p3", "p2", "p1"]
     paid = df[metrics.label("paid_amount", "zh")]
@@ -163,7 +190,8 @@ def test_shopify_upload_fills_the_products_page(app, empty_ws, tmp_path):
     df = ranking_table(at)
     lines, _ = shopify_truth(path)
     want = lines[lines["paid"]].groupby("key")["sales"].sum()
-    got = dict(zip(df[t("col.product_id", "zh")], df[metrics.label("paid_amount", "zh")],
-                   strict=True))
+    got = dict(
+        zip(df[t("col.product_id", "zh")], df[metrics.label("paid_amount", "zh")], strict=True)
+    )
     assert got == pytest.approx({k: float(v) for k, v in want.items()})
     assert {"Canvas Tote", "LS-M"} <= set(got)

@@ -18,18 +18,42 @@ from ui_words import CJK, WORD, english_words, nullish
 
 from shopsight import teams, workspace
 
-PAGES = ["views/overview.py", "views/funnel.py", "views/sources.py", "views/regions.py",
-         "views/products.py", "views/customers.py", "views/abtest.py", "views/inquiries.py",
-         "views/report.py"]
+PAGES = [
+    "views/overview.py",
+    "views/funnel.py",
+    "views/sources.py",
+    "views/regions.py",
+    "views/products.py",
+    "views/customers.py",
+    "views/abtest.py",
+    "views/inquiries.py",
+    "views/report.py",
+]
 LOCALES = {"zh": "zh-CN", "en": "en-US"}
 # with traffic alone these pages draw their own numbers; every other page says what is missing
-DRAWN_FROM_TRAFFIC = {"views/overview.py", "views/funnel.py", "views/sources.py",
-                      "views/report.py"}
+DRAWN_FROM_TRAFFIC = {"views/overview.py", "views/funnel.py", "views/sources.py", "views/report.py"}
 MESSAGES = ("info", "warning", "error")
 # elements that show something (a widget alone does not fill a section)
-CONTENT = {"info", "warning", "error", "success", "caption", "markdown", "metric", "dataframe",
-           "table", "vega_lite_chart", "arrow_vega_lite_chart", "deck_gl_json_chart",
-           "plotly_chart", "json", "text", "code", "page_link", "download_button"}
+CONTENT = {
+    "info",
+    "warning",
+    "error",
+    "success",
+    "caption",
+    "markdown",
+    "metric",
+    "dataframe",
+    "table",
+    "vega_lite_chart",
+    "arrow_vega_lite_chart",
+    "deck_gl_json_chart",
+    "plotly_chart",
+    "json",
+    "text",
+    "code",
+    "page_link",
+    "download_button",
+}
 
 
 @pytest.fixture
@@ -117,8 +141,14 @@ def test_the_check_finds_a_heading_with_nothing_under_it():
         def __init__(self, type_, value=""):
             self.type, self.value = type_, value
 
-    page = [El("title", "转化漏斗"), El("metric"), El("subheader", "分组对比"),
-            El("button_group"), El("subheader", "时间"), El("caption", "x")]
+    page = [
+        El("title", "转化漏斗"),
+        El("metric"),
+        El("subheader", "分组对比"),
+        El("button_group"),
+        El("subheader", "时间"),
+        El("caption", "x"),
+    ]
     assert blank_headings(page) == ["分组对比"]
     assert blank_headings([*page, El("subheader", "末尾")]) == ["分组对比", "末尾"]
 
@@ -174,8 +204,14 @@ def shown_in_charts(at) -> list[str]:
 
 def small_shop_words() -> set[str]:
     """Latin words the small shop's own data brings (a test variant named "control")."""
-    return {w for table in small_tables().values() for col in table.columns
-            for x in col.to_pylist() if isinstance(x, str) for w in WORD.findall(x)}
+    return {
+        w
+        for table in small_tables().values()
+        for col in table.columns
+        for x in col.to_pylist()
+        if isinstance(x, str)
+        for w in WORD.findall(x)
+    }
 
 
 @pytest.mark.parametrize("lang", list(LOCALES))
@@ -197,14 +233,27 @@ def test_small_shop_sections_and_chart_texts_read_well(app, small_ws, lang):
 
 
 def test_chart_texts_reads_titles_shown_legends_and_hover_fields():
-    spec = {"layer": [{"encoding": {
-        "x": {"field": "label", "type": "nominal", "title": "来源"},
-        "y": {"field": "v", "type": "quantitative", "title": "金额"},
-        "color": {"field": "kind", "type": "nominal", "legend": None,
-                  "scale": {"domain": ["up", "down"]}},
-        "tooltip": [{"field": "name", "type": "nominal", "title": "商品"}]}}],
-        "title": "标题"}
-    data = pa.table({"label": ["直通车", None], "v": [1.0, 2.0], "kind": ["up", "down"],
-                     "name": ["T恤", "nan"]})
+    spec = {
+        "layer": [
+            {
+                "encoding": {
+                    "x": {"field": "label", "type": "nominal", "title": "来源"},
+                    "y": {"field": "v", "type": "quantitative", "title": "金额"},
+                    "color": {
+                        "field": "kind",
+                        "type": "nominal",
+                        "legend": None,
+                        "scale": {"domain": ["up", "down"]},
+                    },
+                    "tooltip": [{"field": "name", "type": "nominal", "title": "商品"}],
+                }
+            }
+        ],
+        "title": "标题",
+    }
+    data = pa.table(
+        {"label": ["直通车", None], "v": [1.0, 2.0], "kind": ["up", "down"], "name": ["T恤", "nan"]}
+    )
     assert sorted(chart_texts(spec, [data])) == sorted(
-        ["来源", "金额", "商品", "标题", "直通车", "T恤", "nan"])
+        ["来源", "金额", "商品", "标题", "直通车", "T恤", "nan"]
+    )

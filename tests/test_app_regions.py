@@ -87,8 +87,9 @@ def test_drill_down_to_cities_and_back(app, geo_ws):
     assert len(features) == 21  # 广东's cities
     assert features["深圳市"]["paid_amount"] == 150.0  # 深圳 and 深圳市
     df = table(at)
-    cities = dict(zip(df[t("regions.level_city", "zh")], df[t("metric.paid_amount", "zh")],
-                      strict=True))
+    cities = dict(
+        zip(df[t("regions.level_city", "zh")], df[t("metric.paid_amount", "zh")], strict=True)
+    )
     assert cities == {"深圳市": 150.0, "广州市": 30.0, t("regions.unknown", "zh"): 25.0}
     at.button(key="rg_back").click().run()
     assert not at.exception
@@ -116,14 +117,15 @@ def test_regions_dataset_with_visitors(app, geo_ws):
     assert any(w.value == left_out for w in at.warning)
     assert any(t("regions.undated", "zh", count=1) in c.value for c in at.caption)
     # filters the regions dataset has no column for are said not to apply
-    at2 = app("geo", PAGE, start="2026-11-01", end="2026-11-30", rg_origin="regions",
-              src="直通车")
+    at2 = app("geo", PAGE, start="2026-11-01", end="2026-11-30", rg_origin="regions", src="直通车")
     assert any("流量来源" in c.value for c in at2.caption)
 
 
 def test_non_china_data_gets_bars_not_a_map(app, data_dir):
-    lines = [(f"o{i}", date(2026, 11, 1 + i % 5), f"b{i}", code, None, 100.0 - i, "Online", "web")
-             for i, code in enumerate(["CA", "NY", "TX", "FL", "WA", "CA", "SC", "IL"])]
+    lines = [
+        (f"o{i}", date(2026, 11, 1 + i % 5), f"b{i}", code, None, 100.0 - i, "Online", "web")
+        for i, code in enumerate(["CA", "NY", "TX", "FL", "WA", "CA", "SC", "IL"])
+    ]
     build_geo("usa", lines, with_regions=False)
     at = app("usa", PAGE, start="2026-11-01", end="2026-11-05")
     assert not at.exception
@@ -150,8 +152,16 @@ def test_empty_workspace(app, empty_ws):
 def test_a_map_click_names_the_region():
     from shopsight.ui import regions_page as view
 
-    state = {"selection": {"indices": {view.LAYER_ID: [3]}, "objects": {view.LAYER_ID: [
-        {"type": "Feature", "properties": {"name": "广东省", "paid_text": "¥1"}}]}}}
+    state = {
+        "selection": {
+            "indices": {view.LAYER_ID: [3]},
+            "objects": {
+                view.LAYER_ID: [
+                    {"type": "Feature", "properties": {"name": "广东省", "paid_text": "¥1"}}
+                ]
+            },
+        }
+    }
     assert view.clicked_region(state) == "广东省"
     assert view.clicked_region({"selection": {"indices": {}, "objects": {}}}) is None
     assert view.clicked_region(None) is None

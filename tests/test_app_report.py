@@ -29,9 +29,12 @@ def test_tables_equal_the_report_functions(app, small_ws):
     assert at.text[0].value.startswith("本期 2026-11-01 ~ 2026-11-30")
     # the app's own connection (a process opens a file with one configuration only)
     with query_cache._database(str(small_ws.path.resolve())).cursor() as con:
-        built = period_report.build(lambda n, **p: queries.run(con, n, **p),
-                             period_report.period("month", date(2026, 11, 30)), "zh",
-                             workspace.datasets(con))
+        built = period_report.build(
+            lambda n, **p: queries.run(con, n, **p),
+            period_report.period("month", date(2026, 11, 30)),
+            "zh",
+            workspace.datasets(con),
+        )
     assert [h.value for h in at.header] == [t(f"rep.sec_{k}", "zh") for k in period_report.SECTIONS]
     # sentences on the page are the report's
     shown = [x.value for x in at.text[1:]]

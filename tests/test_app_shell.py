@@ -30,7 +30,10 @@ def test_every_page_runs(app, request, page, ws_fixture):
 def test_first_run_writes_the_whole_view_into_the_link(app, small_ws):
     at = app("small")
     assert dict(at.query_params) == {
-        "ws": small_ws.path.name, "lang": "zh", "start": "2026-11-01", "end": "2026-11-30",
+        "ws": small_ws.path.name,
+        "lang": "zh",
+        "start": "2026-11-01",
+        "end": "2026-11-30",
         "cmp": "prev",
     }
     assert at.date_input(key="sb_dates").value == (date(2026, 11, 1), date(2026, 11, 30))
@@ -70,8 +73,14 @@ def test_copied_link_reproduces_the_view(app, small_ws):
 
 
 def test_bad_link_values_fall_back_with_notices(app, small_ws):
-    at = app("small", start="2026-13-45", end="yesterday", cmp="weekly",
-             src=["直通车", "不存在的来源"], lang="klingon")
+    at = app(
+        "small",
+        start="2026-13-45",
+        end="yesterday",
+        cmp="weekly",
+        src=["直通车", "不存在的来源"],
+        lang="klingon",
+    )
     assert not at.exception
     notes = [shown(x.value) for x in at.toast]
     assert t("notice.bad_param", "zh", param="start/end", value="2026-13-45~yesterday") in notes
@@ -106,8 +115,9 @@ def test_workspace_from_session_state_path(app, small_ws):
     assert "ws" not in at.query_params
 
 
-@pytest.mark.parametrize(("locale", "title"), [("en-US", "Overview"), ("zh-CN", "经营概况"),
-                                                (None, "经营概况")])
+@pytest.mark.parametrize(
+    ("locale", "title"), [("en-US", "Overview"), ("zh-CN", "经营概况"), (None, "经营概况")]
+)
 def test_language_defaults_to_the_browser_locale(app, small_ws, locale, title):
     at = app("small", locale=locale)
     assert at.title[0].value == title
@@ -154,8 +164,16 @@ SMALL_VISITORS = "32,290"  # the small shop's 访客数 card in November
 
 def shows_nothing(at) -> bool:
     """Nothing of any workspace: no page title, cards, tables, charts or sidebar widgets."""
-    return not (at.title or at.metric or at.dataframe or at.selectbox or at.multiselect
-                or at.date_input or at.get("arrow_vega_lite_chart") or at.sidebar.button)
+    return not (
+        at.title
+        or at.metric
+        or at.dataframe
+        or at.selectbox
+        or at.multiselect
+        or at.date_input
+        or at.get("arrow_vega_lite_chart")
+        or at.sidebar.button
+    )
 
 
 def visitors(at) -> str:
@@ -213,8 +231,9 @@ def test_sign_in_form_speaks_the_links_language(app, small_ws):
 
 
 @pytest.mark.parametrize("guess", ["small", "sample", "../sample", "teams", "A" * 32, "x" * 80])
-def test_a_guessed_link_shows_nothing_of_any_workspace(small_ws, built_sample, data_dir,
-                                                       small_template, guess):
+def test_a_guessed_link_shows_nothing_of_any_workspace(
+    small_ws, built_sample, data_dir, small_template, guess
+):
     shutil.copytree(small_template, data_dir / "small")  # a workspace named like the old links
     at = raw_link(guess)
     assert not at.exception
@@ -229,8 +248,13 @@ def test_a_guessed_link_shows_nothing_of_any_workspace(small_ws, built_sample, d
 
 def test_a_near_miss_of_a_real_id_shows_nothing(small_ws):
     real = small_ws.path.name
-    for guess in (real[:-1] + ("A" if real[-1] != "A" else "B"), real[:-1], real + "A",
-                  real.lower() if real.lower() != real else real.upper(), f"teams/{real}"):
+    for guess in (
+        real[:-1] + ("A" if real[-1] != "A" else "B"),
+        real[:-1],
+        real + "A",
+        real.lower() if real.lower() != real else real.upper(),
+        f"teams/{real}",
+    ):
         at = raw_link(guess)
         assert shows_nothing(at), guess
         assert [e.value for e in at.error] == [t("auth.no_workspace", "zh")]
@@ -278,7 +302,10 @@ def test_signed_in_session_lists_only_the_teams_it_opened(app, small_ws, empty_w
     new = at.query_params["ws"]
     assert at.selectbox(key="sb_ws_pick").value == new
     assert at.selectbox(key="sb_ws_pick").options == [
-        t("sidebar.workspace_sample", "zh"), "small", t("team.default_name", "zh", n=2)]
+        t("sidebar.workspace_sample", "zh"),
+        "small",
+        t("team.default_name", "zh", n=2),
+    ]
 
 
 def test_rename_the_workspace(app, small_ws):
@@ -292,12 +319,14 @@ def test_rename_the_workspace(app, small_ws):
     assert at.text_input(key="sb_ws_name").value == "东区旗舰店 *粗体*"
     assert "东区旗舰店 *粗体*" in at.selectbox(key="sb_ws_pick").options
     assert [x.value for x in at.toast] == [
-        t("sidebar.renamed", "zh", name=r"东区旗舰店 \*粗体\*")]  # shown literally
+        t("sidebar.renamed", "zh", name=r"东区旗舰店 \*粗体\*")
+    ]  # shown literally
     assert at.query_params["ws"] == team_id  # the name changes, the link does not
     at.text_input(key="sb_ws_name").set_value("   ")
     at.button(key="sb_ws_rename").click().run()
     assert [e.value for e in at.sidebar.error] == [
-        t("sidebar.rename_invalid", "zh", max=teams.NAME_MAX)]
+        t("sidebar.rename_invalid", "zh", max=teams.NAME_MAX)
+    ]
     assert teams.get_team(team_id).name == "东区旗舰店 *粗体*"
 
 
@@ -309,7 +338,8 @@ def test_delete_the_workspace_after_confirming(app, small_ws, empty_ws, built_sa
     con = query_cache._database(str(small_ws.path.resolve()))  # the connection the app holds
     at.button(key="sb_ws_delete").click().run()
     assert [w.value for w in at.sidebar.warning] == [
-        t("sidebar.delete_workspace_confirm", "zh", name="small")]
+        t("sidebar.delete_workspace_confirm", "zh", name="small")
+    ]
     at.button(key="sb_ws_delete_no").click().run()
     assert not at.sidebar.warning
     assert teams.get_team(team_id) is not None

@@ -24,8 +24,9 @@ def query_rows(run_query, ws, **filters):
 
 
 def baseline(rows: pd.DataFrame) -> pd.DataFrame:
-    base = rows[rows["count_rows"] > 0][["source", "visitors", "paying_buyers", "paid_amount",
-                                         "spend"]]
+    base = rows[rows["count_rows"] > 0][
+        ["source", "visitors", "paying_buyers", "paid_amount", "spend"]
+    ]
     return base.astype({c: "float64" for c in base.columns[1:]}).fillna(0.0)
 
 
@@ -33,8 +34,11 @@ def scenario_cards(at, lang="zh") -> dict[str, str]:
     """metric label -> the value its scenario card shows."""
     by_label = {m.label: m.value for m in at.metric}
     labels = [t(f"metric.{n}", lang) for n in ("paid_amount", "roi", "uv_value", "paying_buyers")]
-    return {label: by_label[t("whatif.card", lang, metric=label)] for label in labels
-            if t("whatif.card", lang, metric=label) in by_label}
+    return {
+        label: by_label[t("whatif.card", lang, metric=label)]
+        for label in labels
+        if t("whatif.card", lang, metric=label) in by_label
+    }
 
 
 def money(v) -> str:
@@ -55,14 +59,16 @@ def test_source_table_equals_the_query(app, small_ws, run_query):
         s = shown.loc[r["source"]]
         assert s[t("metric.visitors", "zh")] == r["visitors"]
         assert s[t("metric.conversion", "zh")] == pytest.approx(
-            100 * r["paying_buyers"] / r["visitors"])
+            100 * r["paying_buyers"] / r["visitors"]
+        )
         assert s[t("metric.uv_value", "zh")] == pytest.approx(r["paid_amount"] / r["visitors"])
     ztc = shown.loc["直通车"]
     assert ztc[t("sources.col_group", "zh")] == "付费"
     assert ztc[t("metric.roi", "zh")] == pytest.approx(41367 / 5730)  # November, by hand
     assert ztc[t("metric.cost_per_visitor", "zh")] == pytest.approx(5730 / 10530)
     assert ztc[t("sources.col_visitors_change", "zh")] == pytest.approx(
-        100 * (10530 / sum(260 + 2 * i for i in range(1, 31)) - 1))
+        100 * (10530 / sum(260 + 2 * i for i in range(1, 31)) - 1)
+    )
     assert shown.loc["淘宝客", t("sources.col_group", "zh")] == "付费"
     assert shown.loc["手淘搜索", t("sources.col_group", "zh")] == "免费"
     assert len(at.get("vega_lite_chart")) == 3  # quadrant, trend, waterfall
@@ -76,18 +82,24 @@ def test_findings_are_the_numbers_in_words(app, small_ws, run_query):
     assert shown(at.markdown[0].value) == "\n".join(f"- {s}" for s in said)
     en = app("small", PAGE, lang="en")
     assert shown(en.markdown[0].value) == "\n".join(
-        f"- {s}" for s in traffic_sources.insights(tbl, "en", has_compare=True))
+        f"- {s}" for s in traffic_sources.insights(tbl, "en", has_compare=True)
+    )
     assert en.title[0].value == "Traffic sources"
     assert scenario_cards(en, "en")["Paid amount"] == numbers.fmt(
-        tbl["paid_amount"].sum(), "money", "en")
+        tbl["paid_amount"].sum(), "money", "en"
+    )
 
 
 def test_paid_and_free_cards(app, small_ws, run_query):
     at = app("small", PAGE)
-    g = traffic_sources.groups(traffic_sources.table(query_rows(run_query, small_ws))).set_index("group")
+    g = traffic_sources.groups(traffic_sources.table(query_rows(run_query, small_ws))).set_index(
+        "group"
+    )
     conv = [m for m in at.metric if m.label == "支付转化率"]
-    assert [m.value for m in conv] == [numbers.fmt_pct(g.loc["paid", "conversion"], "zh"),
-                                       numbers.fmt_pct(g.loc["free", "conversion"], "zh")]
+    assert [m.value for m in conv] == [
+        numbers.fmt_pct(g.loc["paid", "conversion"], "zh"),
+        numbers.fmt_pct(g.loc["free", "conversion"], "zh"),
+    ]
     roi = [m for m in at.metric if m.label == "投入产出比"]
     assert len(roi) == 1  # free sources have no spend
     # paid: 直通车 (¥41,367 for ¥5,730) and the 7-day 淘宝客 row (¥2,100 for ¥300)
@@ -123,15 +135,17 @@ def test_whatif_one_source_meeting_question(app, small_ws, run_query):
     at.slider(key="wi_conv").set_value(0.5).run()
     assert not at.exception
     base = baseline(query_rows(run_query, small_ws))
-    p = whatif.project(base, whatif.Change(),
-                       {"直通车": whatif.Change(traffic_pct=20, conversion_pts=0.5)})
+    p = whatif.project(
+        base, whatif.Change(), {"直通车": whatif.Change(traffic_pct=20, conversion_pts=0.5)}
+    )
     assert scenario_cards(at)["支付金额"] == money(p.total["revenue"])
     ztc = p.by_source.set_index("source").loc["直通车"]
     assert ztc["visitors"] == pytest.approx(10530 * 1.2)
     assert ztc["buyers"] == pytest.approx(10530 * 1.2 * (ztc["buyers_base"] / 10530 + 0.005))
     per_source = at.dataframe[2].value.set_index(t("col.source", "zh"))
     assert per_source.loc["直通车", t("whatif.revenue_scenario", "zh")] == pytest.approx(
-        ztc["revenue"])
+        ztc["revenue"]
+    )
     assert per_source.loc["手淘搜索", t("whatif.revenue_change", "zh")] == 0
     assert at.query_params["wi"] == "直通车:20,0.5,0,0"
     assert at.query_params["wi_scope"] == "直通车"
@@ -150,8 +164,9 @@ def test_whatif_link_round_trip(app, small_ws, run_query):
     assert at.selectbox(key="wi_scope").value == "直通车"
     assert sliders(at) == [20, 0.5, 0, 10]
     base = baseline(query_rows(run_query, small_ws))
-    p = whatif.project(base, whatif.Change(traffic_pct=10, aov_pct=5),
-                       {"直通车": whatif.Change(20, 0.5, 0, 10)})
+    p = whatif.project(
+        base, whatif.Change(traffic_pct=10, aov_pct=5), {"直通车": whatif.Change(20, 0.5, 0, 10)}
+    )
     assert scenario_cards(at)["支付金额"] == money(p.total["revenue"])
     assert at.query_params["wi"] == link["wi"]  # written back unchanged
     at.selectbox(key="wi_scope").set_value("*").run()
@@ -174,8 +189,12 @@ def test_whatif_reset(app, small_ws, run_query):
 
 
 def test_whatif_bad_link_values_fall_back(app, small_ws):
-    at = app("small", PAGE, wi=["*:999,0,0,0", "不存在:1,0,0,0", "garbage", "直通车:5,0,0,0"],
-             wi_scope="nowhere")
+    at = app(
+        "small",
+        PAGE,
+        wi=["*:999,0,0,0", "不存在:1,0,0,0", "garbage", "直通车:5,0,0,0"],
+        wi_scope="nowhere",
+    )
     assert not at.exception
     assert len(at.toast) == 4  # three bad scenario values and the scope
     assert at.selectbox(key="wi_scope").value == "*"
@@ -186,15 +205,19 @@ def test_whatif_bad_link_values_fall_back(app, small_ws):
 def test_whatif_link_codec():
     from shopsight.ui import whatif_panel as panel
 
-    scenario = {"直通车": whatif.Change(20, 0.5, 0, 10), "*": whatif.Change(traffic_pct=-5),
-                "手淘搜索": whatif.Change()}
+    scenario = {
+        "直通车": whatif.Change(20, 0.5, 0, 10),
+        "*": whatif.Change(traffic_pct=-5),
+        "手淘搜索": whatif.Change(),
+    }
     values = panel.encode(scenario)
     assert values == ["*:-5,0,0,0", "直通车:20,0.5,0,10"]  # no-change scopes are left out
     decoded, bad = panel.decode(values, ["直通车", "手淘搜索"])
     assert decoded == {"*": whatif.Change(traffic_pct=-5), "直通车": whatif.Change(20, 0.5, 0, 10)}
     assert bad == []
-    _, bad = panel.decode(["a:b:1,2,3,4", "直通车:1,2,3", "直通车:nan,0,0,0", "直通车:0,3,0,0"],
-                          ["直通车", "a:b"])
+    _, bad = panel.decode(
+        ["a:b:1,2,3,4", "直通车:1,2,3", "直通车:nan,0,0,0", "直通车:0,3,0,0"], ["直通车", "a:b"]
+    )
     assert bad == ["直通车:1,2,3", "直通车:nan,0,0,0", "直通车:0,3,0,0"]  # a:b is a source name
 
 
@@ -225,11 +248,18 @@ def test_empty_workspace(app, empty_ws):
 def test_waterfall_frame_and_axis():
     from shopsight.ui import whatif_panel as panel
 
-    base = pd.DataFrame({"source": ["a", "b", "c"], "visitors": [100.0, 100.0, 100.0],
-                         "paying_buyers": [10.0, 10.0, 10.0],
-                         "paid_amount": [1000.0, 1000.0, 1000.0], "spend": [0.0, 0.0, 0.0]})
-    p = whatif.project(base, whatif.Change(),
-                       {"a": whatif.Change(traffic_pct=10), "c": whatif.Change(aov_pct=-20)})
+    base = pd.DataFrame(
+        {
+            "source": ["a", "b", "c"],
+            "visitors": [100.0, 100.0, 100.0],
+            "paying_buyers": [10.0, 10.0, 10.0],
+            "paid_amount": [1000.0, 1000.0, 1000.0],
+            "spend": [0.0, 0.0, 0.0],
+        }
+    )
+    p = whatif.project(
+        base, whatif.Change(), {"a": whatif.Change(traffic_pct=10), "c": whatif.Change(aov_pct=-20)}
+    )
     wf = panel.waterfall_frame(p, "zh")
     assert wf["label"].tolist() == ["当前", "a", "c", "情景"]  # b did not change
     assert wf["kind"].tolist() == ["total", "up", "down", "total"]
@@ -237,8 +267,10 @@ def test_waterfall_frame_and_axis():
     assert wf["end"].tolist() == [3000, 3100, 2900, 2900]
     lo, hi = panel.waterfall_domain(wf)
     assert lo == pytest.approx(2900 - 120) and hi == pytest.approx(3100 + 120)
-    many = whatif.project(pd.concat([base.assign(source=[f"s{i}{j}" for j in "abc"])
-                                     for i in range(6)]), whatif.Change(traffic_pct=10))
+    many = whatif.project(
+        pd.concat([base.assign(source=[f"s{i}{j}" for j in "abc"]) for i in range(6)]),
+        whatif.Change(traffic_pct=10),
+    )
     wf = panel.waterfall_frame(many, "zh", limit=4)
     assert len(wf) == 2 + 4 and wf["label"].iloc[-2] == t("whatif.others", "zh", n=15)
     assert wf["end"].iloc[-2] == pytest.approx(wf["end"].iloc[-1])
@@ -257,5 +289,6 @@ def test_override_of_a_filtered_out_source_waits(app, small_ws, run_query):
 def test_dates_without_data_say_what_the_data_covers(app, small_ws):
     at = app("small", PAGE, start="2025-01-01", end="2025-01-31")
     assert not at.exception
-    assert at.info[0].value == t("sources.no_rows_in_range", "zh", start="2026-10-01",
-                                 end="2026-11-30")
+    assert at.info[0].value == t(
+        "sources.no_rows_in_range", "zh", start="2026-10-01", end="2026-11-30"
+    )

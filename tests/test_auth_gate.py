@@ -51,8 +51,9 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
-def gated(secrets: dict | None = None, *, script: str = GATED, locale: str = "en-US",
-          **params) -> AppTest:
+def gated(
+    secrets: dict | None = None, *, script: str = GATED, locale: str = "en-US", **params
+) -> AppTest:
     at = AppTest.from_string(script, default_timeout=30)
     for k, v in (secrets or {}).items():
         at.secrets[k] = v
@@ -171,10 +172,13 @@ def test_a_new_password_signs_sessions_out():
     assert CONTENT not in texts(at)
 
 
-@pytest.mark.parametrize("secrets", [
-    {"access": {"password_hash": "plaintext-password"}},
-    {"access": {"mode": "oidc"}},
-])
+@pytest.mark.parametrize(
+    "secrets",
+    [
+        {"access": {"password_hash": "plaintext-password"}},
+        {"access": {"mode": "oidc"}},
+    ],
+)
 def test_broken_configuration_closes_the_app(secrets):
     at = gated(secrets)
     assert CONTENT not in texts(at)
@@ -200,8 +204,9 @@ def test_oidc_signed_out_sees_only_the_sign_in_button():
     assert CONTENT not in texts(at)
 
 
-def oidc(email: str, ws: str | None = None, verified: bool | None = True,
-         allow: dict | None = None) -> AppTest:
+def oidc(
+    email: str, ws: str | None = None, verified: bool | None = True, allow: dict | None = None
+) -> AppTest:
     at = AppTest.from_string(GATED, default_timeout=30)
     at.secrets["auth"] = OIDC_AUTH
     if allow is not None:
@@ -230,7 +235,9 @@ def test_oidc_allow_lists():
     assert "unverified" in texts(unverified)
     missing = oidc("ann@shop.example", verified=None, allow=allow)  # no email_verified claim
     assert CONTENT not in texts(missing) and "unverified" in texts(missing)
-    assert CONTENT in texts(oidc("anyone@anywhere.example", verified=None))  # no list: no claim needed
+    assert CONTENT in texts(
+        oidc("anyone@anywhere.example", verified=None)
+    )  # no list: no claim needed
     assert CONTENT in texts(oidc("anyone@anywhere.example"))  # no list: any signed-in user
 
 
@@ -264,8 +271,9 @@ def test_an_unreadable_secrets_file_closes_the_app(tmp_path, monkeypatch):
     broken = tmp_path / "secrets.toml"
     broken.write_text('[access]\npassword_hash = "scrypt$16384$8$1$ unterminated\n')
     real = streamlit.get_option
-    monkeypatch.setattr(streamlit, "get_option",
-                        lambda key: [str(broken)] if key == "secrets.files" else real(key))
+    monkeypatch.setattr(
+        streamlit, "get_option", lambda key: [str(broken)] if key == "secrets.files" else real(key)
+    )
     at = gated()
     assert CONTENT not in texts(at)
     assert "cannot be read as TOML" in texts(at)

@@ -32,8 +32,9 @@ def out(tmp_path_factory) -> Path:
 
 
 def run(*args: str, timeout: int = 180) -> str:
-    proc = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     return proc.stdout
 
@@ -45,20 +46,27 @@ def test_datagen_builds_a_consistent_workspace_and_caches_it(out, monkeypatch):
     assert teams.resolve_team(datagen.workspace_name(ROWS)).path == path
     con = workspace.open_workspace(path).connect(read_only=True)
     try:
-        counts = dict(con.execute(
-            "select 'orders', count(*) from orders union all "
-            "select 'events', count(*) from events union all "
-            "select 'image_tests', count(distinct test_id) from image_tests"
-        ).fetchall())
+        counts = dict(
+            con.execute(
+                "select 'orders', count(*) from orders union all "
+                "select 'events', count(*) from events union all "
+                "select 'image_tests', count(distinct test_id) from image_tests"
+            ).fetchall()
+        )
         assert counts == {"orders": ROWS, "events": ROWS // 2, "image_tests": 3}
         provinces, sources, devices = con.execute(
             "select count(distinct province), count(distinct source), count(distinct device) "
-            "from orders").fetchone()
+            "from orders"
+        ).fetchone()
         assert provinces <= 34 and provinces >= 20
         assert sources == 10 and devices == 2
-        assert con.execute("select count(*) from orders where province not in "
-                           "(select unnest($p))", {"p": list(datagen.PROVINCE_WEIGHTS)}
-                           ).fetchone()[0] == 0
+        assert (
+            con.execute(
+                "select count(*) from orders where province not in (select unnest($p))",
+                {"p": list(datagen.PROVINCE_WEIGHTS)},
+            ).fetchone()[0]
+            == 0
+        )
         # traffic and products are sums of the order lines
         order_paid, traffic_paid, product_paid, region_paid = con.execute("""
             select (select sum(paid_amount) from orders), (select sum(paid_amount) from traffic),
@@ -75,18 +83,24 @@ def test_datagen_builds_a_consistent_workspace_and_caches_it(out, monkeypatch):
                     select distinct cast(order_time as date), source, device, buyer_id
                     from orders where paid_amount > 0))
         """).fetchone()
-        assert units == con.execute(
-            "select sum(quantity) from orders where paid_amount > 0").fetchone()[0]
+        assert (
+            units
+            == con.execute("select sum(quantity) from orders where paid_amount > 0").fetchone()[0]
+        )
         assert traffic_buyers == order_buyers
         # every order's lines share its time, buyer and place
-        assert con.execute("""
+        assert (
+            con.execute("""
             select count(*) from (
                 select order_id from orders group by order_id
                 having count(distinct (order_time, buyer_id, province, source, device)) > 1)
-        """).fetchone()[0] == 0
+        """).fetchone()[0]
+            == 0
+        )
         # the rollups were built by write_dataset, one table per queries/rollup_*.sql
-        built = {r[0] for r in con.execute("select table_name from information_schema.tables")
-                 .fetchall()}
+        built = {
+            r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()
+        }
         assert set(queries.names("rollup_")) <= built
     finally:
         con.close()
@@ -103,17 +117,35 @@ def test_datagen_is_deterministic(tmp_path):
     sums = []
     for name in ("a", "b"):
         con = workspace.open_workspace(tmp_path / name).connect(read_only=True)
-        sums.append(con.execute("select sum(paid_amount), string_agg(order_id, ',') from orders")
-                    .fetchone())
+        sums.append(
+            con.execute("select sum(paid_amount), string_agg(order_id, ',') from orders").fetchone()
+        )
         con.close()
     assert sums[0] == sums[1]
 
 
 def test_scale_script_runs_two_sizes(out):
-    stdout = run(str(BENCH / "scale.py"), "--rows", "2000", str(ROWS), "--runs", "1",
-                 "--pages", "regions", "--out", str(out))
-    for text in ("=== 2,000 order lines", f"=== {ROWS:,} order lines", "page view",
-                 "heavy question", "distinct buyers by province", "=== growth", "peak RSS"):
+    stdout = run(
+        str(BENCH / "scale.py"),
+        "--rows",
+        "2000",
+        str(ROWS),
+        "--runs",
+        "1",
+        "--pages",
+        "regions",
+        "--out",
+        str(out),
+    )
+    for text in (
+        "=== 2,000 order lines",
+        f"=== {ROWS:,} order lines",
+        "page view",
+        "heavy question",
+        "distinct buyers by province",
+        "=== growth",
+        "peak RSS",
+    ):
         assert text in stdout, stdout
     assert "FAILED" not in stdout, stdout
     # pandas and the naive SQL agree on every heavy question, at both sizes
@@ -132,8 +164,20 @@ def test_customers_script_runs(out):
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
 def test_load_script_runs_a_short_session(out):
     pytest.importorskip("playwright")
-    stdout = run(str(BENCH / "load.py"), "--rows", "2000", "--sessions", "1", "--seconds", "2",
-                 "--think", "0.1", "0.2", "--out", str(out))
+    stdout = run(
+        str(BENCH / "load.py"),
+        "--rows",
+        "2000",
+        "--sessions",
+        "1",
+        "--seconds",
+        "2",
+        "--think",
+        "0.1",
+        "0.2",
+        "--out",
+        str(out),
+    )
     updates = re.search(r"1 sessions, 2 s: (\d+) page updates", stdout)
     assert updates and int(updates.group(1)) >= 1, stdout
     assert "errors 0;" in stdout, stdout

@@ -17,12 +17,15 @@ def spec(chart) -> dict:
     return chart.to_dict(validate=False)
 
 
-@pytest.mark.parametrize(("labels", "width"), [
-    (["付费", "免费"], 440),
-    (["1180042232（模特街拍）", "1180042233（细节特写）", "1180042234（双11价格标签）"], 440),
-    ([f"source {i}" for i in range(11)], 900),
-    (["a very long English source name that alone is wider than the chart"], 200),
-])
+@pytest.mark.parametrize(
+    ("labels", "width"),
+    [
+        (["付费", "免费"], 440),
+        (["1180042232（模特街拍）", "1180042233（细节特写）", "1180042234（双11价格标签）"], 440),
+        ([f"source {i}" for i in range(11)], 900),
+        (["a very long English source name that alone is wider than the chart"], 200),
+    ],
+)
 def test_legend_columns_are_as_many_as_fit(labels, width):
     cols = charts.legend_columns(labels, width)
     widest = max(charts.label_px(x) for x in labels) + charts._SWATCH_PX
@@ -48,11 +51,19 @@ def test_top_legend_never_cuts_labels_and_a_line_gets_a_line_swatch():
 
 def test_trend_draws_the_compare_period_dashed_in_its_legend_too():
     days = pd.DataFrame({"day": [date(2026, 11, 1), date(2026, 11, 2)], "v": [1.0, 2.0]})
-    frame = charts.trend_frame(days, days.assign(day=[date(2026, 10, 1), date(2026, 10, 2)]), "v",
-                               start=date(2026, 11, 1), compare_start=date(2026, 10, 1),
-                               labels=("本期", "对比期"))
-    enc = spec(charts.trend(frame, fmt="int", y_title="访客数", labels=("本期", "对比期"),
-                            day_title="日期"))["encoding"]
+    frame = charts.trend_frame(
+        days,
+        days.assign(day=[date(2026, 10, 1), date(2026, 10, 2)]),
+        "v",
+        start=date(2026, 11, 1),
+        compare_start=date(2026, 10, 1),
+        labels=("本期", "对比期"),
+    )
+    enc = spec(
+        charts.trend(
+            frame, fmt="int", y_title="访客数", labels=("本期", "对比期"), day_title="日期"
+        )
+    )["encoding"]
     # one legend for colour and dash (Vega-Lite merges them): dashed swatch for the dashed line
     assert enc["color"]["legend"] == enc["strokeDash"]["legend"]
     assert enc["color"]["legend"]["symbolType"] == "stroke"
@@ -75,16 +86,33 @@ def test_ab_charts_legends_fit_and_match_their_lines():
     from shopsight.ui import abtest_page
 
     names = ["1180042231（白底正面）", "1180042232（模特街拍）", "1180042234（双11价格标签）"]
-    rows = [{"date": pd.Timestamp(2026, 11, d), "label": x, "rate": 0.02, "ci_low": 0.01,
-             "ci_high": 0.03, "trials": 100.0, "successes": 2.0, "lift": 0.1, "cs_low": -0.1,
-             "cs_high": 0.3, "decided": d == 2}
-            for d, x in itertools.product((1, 2), names)]
+    rows = [
+        {
+            "date": pd.Timestamp(2026, 11, d),
+            "label": x,
+            "rate": 0.02,
+            "ci_low": 0.01,
+            "ci_high": 0.03,
+            "trials": 100.0,
+            "successes": 2.0,
+            "lift": 0.1,
+            "cs_low": -0.1,
+            "cs_high": 0.3,
+            "decided": d == 2,
+        }
+        for d, x in itertools.product((1, 2), names)
+    ]
     frame = pd.DataFrame(rows)
-    for chart in (abtest_page.cumulative_chart(frame, "ctr", "zh"),
-                  abtest_page.sequential_chart(frame, "1180042231（白底正面）", "zh")):
-        legends = [layer["encoding"]["color"]["legend"] for layer in spec(chart)["layer"]
-                   if "color" in layer.get("encoding", {})
-                   and layer["encoding"]["color"].get("legend") is not None]
+    for chart in (
+        abtest_page.cumulative_chart(frame, "ctr", "zh"),
+        abtest_page.sequential_chart(frame, "1180042231（白底正面）", "zh"),
+    ):
+        legends = [
+            layer["encoding"]["color"]["legend"]
+            for layer in spec(chart)["layer"]
+            if "color" in layer.get("encoding", {})
+            and layer["encoding"]["color"].get("legend") is not None
+        ]
         assert legends and all(lg == legends[0] for lg in legends)  # one merged legend
         assert legends[0]["labelLimit"] == 0 and legends[0]["symbolOpacity"] == 1
         widest = max(charts.label_px(x) for x in names) + charts._SWATCH_PX
@@ -95,8 +123,16 @@ def test_ab_interval_chart_keeps_a_versions_id_and_name_on_its_axis():
     from shopsight.ui import abtest_page
 
     name = "1180042231（白底正面）"
-    frame = pd.DataFrame({"label": [name], "rate": [0.02], "ci_low": [0.01], "ci_high": [0.03],
-                          "status": ["对照"], "is_control": [True]})
+    frame = pd.DataFrame(
+        {
+            "label": [name],
+            "rate": [0.02],
+            "ci_low": [0.01],
+            "ci_high": [0.03],
+            "status": ["对照"],
+            "is_control": [True],
+        }
+    )
     layer = spec(abtest_page.ci_chart(frame, "ctr", "zh"))["layer"][0]
     limit = layer["encoding"]["y"]["axis"]["labelLimit"]
     assert limit >= charts.label_px(name)
@@ -109,9 +145,19 @@ def test_ab_interval_chart_keeps_a_versions_id_and_name_on_its_axis():
 def test_ab_decision_day_is_labelled_once_per_day():
     from shopsight.ui import abtest_page
 
-    frame = pd.DataFrame([{"date": pd.Timestamp(2026, 11, d), "label": x, "lift": 0.1,
-                           "cs_low": -0.1, "cs_high": 0.3, "decided": d == 2}
-                          for d, x in itertools.product((1, 2), ["甲", "乙"])])
+    frame = pd.DataFrame(
+        [
+            {
+                "date": pd.Timestamp(2026, 11, d),
+                "label": x,
+                "lift": 0.1,
+                "cs_low": -0.1,
+                "cs_high": 0.3,
+                "decided": d == 2,
+            }
+            for d, x in itertools.product((1, 2), ["甲", "乙"])
+        ]
+    )
     chart = spec(abtest_page.sequential_chart(frame, "对照", "zh"))
     texts = [layer for layer in chart["layer"] if layer["mark"]["type"] == "text"]
     assert len(texts) == 1

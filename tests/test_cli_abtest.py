@@ -30,8 +30,20 @@ TEST = "hoodie-main-1105"
 COUNTS = {"control": (46874, 1444), "v2": (46893, 1692), "v3": (46991, 1328)}
 TOP_KEYS = ["test", "control", "variants", "srm_p_value", "sample_size_per_arm", "sequential"]
 SEQ_KEYS = ["decision", "variant", "decided_on", "p_value", "lift_cs"]
-VARIANT_KEYS = ["variant", "impressions", "clicks", "ctr", "ci_low", "ci_high", "lift_abs",
-                "lift_rel", "p_value", "p_value_holm", "prob_beats_control", "prob_best"]
+VARIANT_KEYS = [
+    "variant",
+    "impressions",
+    "clicks",
+    "ctr",
+    "ci_low",
+    "ci_high",
+    "lift_abs",
+    "lift_rel",
+    "p_value",
+    "p_value_holm",
+    "prob_beats_control",
+    "prob_best",
+]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +66,9 @@ def csv_rows() -> pd.DataFrame:
 
 def from_csv(control=None) -> dict:
     """The engine on the CSV read by pandas (no SQL involved)."""
-    return abtest_stats.to_json(abtest_stats.analyze(abtest_stats.totals_from_daily(csv_rows()), control=control))
+    return abtest_stats.to_json(
+        abtest_stats.analyze(abtest_stats.totals_from_daily(csv_rows()), control=control)
+    )
 
 
 def sequential_from_csv(control=None) -> dict:
@@ -78,7 +92,8 @@ def test_json_keys_and_values(ws_dir):
     assert got["test"] == TEST and got["control"] == "control"
     assert [list(v) for v in got["variants"]] == [VARIANT_KEYS] * 3
     assert [(v["variant"], v["impressions"], v["clicks"]) for v in got["variants"]] == [
-        (name, n, x) for name, (n, x) in COUNTS.items()]
+        (name, n, x) for name, (n, x) in COUNTS.items()
+    ]
     # the same numbers as the engine on the file read without SQL
     want = from_csv()
     assert got["sample_size_per_arm"] == want["sample_size_per_arm"]
@@ -88,8 +103,9 @@ def test_json_keys_and_values(ws_dir):
             assert_same(g[key], w[key], (g["variant"], key))
     # the control row has no comparison
     ctl = got["variants"][0]
-    assert [ctl[k] for k in ("lift_abs", "lift_rel", "p_value", "p_value_holm",
-                             "prob_beats_control")] == [None] * 5
+    assert [
+        ctl[k] for k in ("lift_abs", "lift_rel", "p_value", "p_value_holm", "prob_beats_control")
+    ] == [None] * 5
 
 
 def test_json_values_against_reference_implementations(ws_dir):
@@ -115,8 +131,9 @@ def test_json_values_against_reference_implementations(ws_dir):
     assert rows["v2"]["prob_beats_control"] > 0.999 and rows["v3"]["prob_beats_control"] < 0.05
     # impressions per arm for +10% relative CTR over the control, alpha 0.05, power 0.8
     base = x_c / n_c
-    n_req = NormalIndPower().solve_power(effect_size=proportion_effectsize(base * 1.1, base),
-                                         alpha=0.05, power=0.8, ratio=1)
+    n_req = NormalIndPower().solve_power(
+        effect_size=proportion_effectsize(base * 1.1, base), alpha=0.05, power=0.8, ratio=1
+    )
     assert got["sample_size_per_arm"] == math.ceil(n_req) == 51746
 
 
@@ -148,12 +165,16 @@ def test_text_output_has_the_table_and_the_verdict(ws_dir):
     code, out, _ = run(TEST, "--workspace", str(ws_dir))
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == f"{TEST}: control control, 9 days, SRM p 0.9194, 51,746 impressions per arm for +10%"
+    assert (
+        lines[0]
+        == f"{TEST}: control control, 9 days, SRM p 0.9194, 51,746 impressions per arm for +10%"
+    )
     assert lines[2].split()[:4] == ["control", "46,874", "1,444", "3.08%"]
     assert lines[-1] == "v2 的点击率比 control 高 17%（95% 区间 +9%~+25%），可以换图"
     code, out, _ = run(TEST, "--workspace", str(ws_dir), "--lang", "en")
     assert out.splitlines()[-1] == (
-        "v2's click rate is 17% higher than control's (95% interval +9% to +25%): switch to v2")
+        "v2's click rate is 17% higher than control's (95% interval +9% to +25%): switch to v2"
+    )
 
 
 def test_the_real_command_line(ws_dir):
@@ -161,7 +182,12 @@ def test_the_real_command_line(ws_dir):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-m", "shopsight", "abtest", TEST, "--workspace", str(ws_dir), "--json"],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == json.loads(run(TEST, "--workspace", str(ws_dir), "--json")[1])
@@ -183,7 +209,8 @@ def test_sequential_object(ws_dir):
     other = json.loads(run(TEST, "--control", "v2", "-w", str(ws_dir), "--json")[1])["sequential"]
     want = sequential_from_csv(control="v2")
     assert [other[k] for k in ("decision", "variant", "decided_on")] == [
-        want[k] for k in ("decision", "variant", "decided_on")]
+        want[k] for k in ("decision", "variant", "decided_on")
+    ]
     assert other["decision"] == "loser"
 
 

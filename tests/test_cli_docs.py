@@ -41,10 +41,14 @@ EXAMPLES = [(name, ex) for name in COMMANDS for ex in examples(_help(name))]
 
 
 def test_examples_are_parsed_from_the_help():
-    text = "Does it.\n\n  Examples:\n\n  python -m shopsight sql \"select 1\"\n" \
-           "  python -m shopsight sql \"select 2\" --json\n\nOptions:\n"
-    assert examples(text) == ['python -m shopsight sql "select 1"',
-                              'python -m shopsight sql "select 2" --json']
+    text = (
+        'Does it.\n\n  Examples:\n\n  python -m shopsight sql "select 1"\n'
+        '  python -m shopsight sql "select 2" --json\n\nOptions:\n'
+    )
+    assert examples(text) == [
+        'python -m shopsight sql "select 1"',
+        'python -m shopsight sql "select 2" --json',
+    ]
     assert examples("Does it.\n\nExample: python -m shopsight sql x\n") == []
 
 
@@ -73,10 +77,10 @@ def shop(tmp_path_factory) -> Path:
 
 
 def _split(example: str) -> tuple[list[str], str | None]:
-    args = shlex.split(example)[len(PROG):]
+    args = shlex.split(example)[len(PROG) :]
     if "<" in args:
         i = args.index("<")
-        return args[:i] + args[i + 2:], args[i + 1]
+        return args[:i] + args[i + 2 :], args[i + 1]
     return args, None
 
 

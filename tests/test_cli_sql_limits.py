@@ -29,12 +29,15 @@ def ws(data_dir, small_template):
     return workspace.open_workspace("shop")
 
 
-@pytest.mark.parametrize(("statement", "said"), [
-    ("", "give one SQL statement, e.g."),
-    ("   ;  ", "give one SQL statement, e.g."),
-    ("select 1; select 2", "give one SQL statement at a time (this text holds 2)"),
-    ("select 1; drop table orders", "give one SQL statement at a time (this text holds 2)"),
-])
+@pytest.mark.parametrize(
+    ("statement", "said"),
+    [
+        ("", "give one SQL statement, e.g."),
+        ("   ;  ", "give one SQL statement, e.g."),
+        ("select 1; select 2", "give one SQL statement at a time (this text holds 2)"),
+        ("select 1; drop table orders", "give one SQL statement at a time (this text holds 2)"),
+    ],
+)
 def test_sql_takes_exactly_one_statement(ws, statement, said):
     code, out, err = run("sql", statement, "-w", "shop")
     assert code == 1 and out == "" and said in err
@@ -43,15 +46,23 @@ def test_sql_takes_exactly_one_statement(ws, statement, said):
 
 def test_sql_stops_at_its_time_limit(ws):
     start = time.monotonic()
-    code, out, err = run("sql", "select sum(a.range * b.range) from range(200000) a, "
-                         "range(200000) b", "-w", "shop", "--timeout", "0.5")
+    code, out, err = run(
+        "sql",
+        "select sum(a.range * b.range) from range(200000) a, range(200000) b",
+        "-w",
+        "shop",
+        "--timeout",
+        "0.5",
+    )
     took = time.monotonic() - start
     assert code == 1 and "took longer than 0.5 s (--timeout) and was stopped" in err
     assert took < 10
 
 
 def test_sql_caps_the_rows_it_prints(ws):
-    code, out, err = run("sql", "select range as n from range(25)", "-w", "shop", "--max-rows", "10")
+    code, out, err = run(
+        "sql", "select range as n from range(25)", "-w", "shop", "--max-rows", "10"
+    )
     assert code == 0 and out.split() == [str(i) for i in range(10)]
     assert "only the first 10 rows are shown (--max-rows)" in err
     code, out, err = run("sql", "select range as n from range(25)", "-w", "shop")
@@ -83,13 +94,17 @@ time.sleep(60)
 
 def test_a_busy_workspace_waits_then_names_the_holder(ws, monkeypatch):
     monkeypatch.setattr(cli_mod, "BUSY_WAIT_S", 0.6)
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(ws.db_path)], stdout=subprocess.PIPE,
-                              text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(ws.db_path)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         start = time.monotonic()
-        for args in (("datasets", "-w", "shop"), ("sql", "select 1", "-w", "shop"),
-                     ("ingest", __file__, "-w", "shop")):
+        for args in (
+            ("datasets", "-w", "shop"),
+            ("sql", "select 1", "-w", "shop"),
+            ("ingest", __file__, "-w", "shop"),
+        ):
             code, _, err = run(*args)
             assert code == 1, err
             assert f"is open in process {holder.pid} (" in err and "waited 0.6 s" in err

@@ -10,12 +10,15 @@ from shopsight import colours, metrics
 PAGE = "views/overview.py"
 
 
-@pytest.mark.parametrize(("convention", "better", "want"), [
-    ("red_up", "up", "inverse"),     # Streamlit's inverse draws a positive delta red
-    ("red_up", "down", "normal"),    # 退款率 up: bad news, green in the Chinese convention
-    ("green_up", "up", "normal"),
-    ("green_up", "down", "inverse"),
-])
+@pytest.mark.parametrize(
+    ("convention", "better", "want"),
+    [
+        ("red_up", "up", "inverse"),  # Streamlit's inverse draws a positive delta red
+        ("red_up", "down", "normal"),  # 退款率 up: bad news, green in the Chinese convention
+        ("green_up", "up", "normal"),
+        ("green_up", "down", "inverse"),
+    ],
+)
 def test_delta_color(convention, better, want):
     assert colours.delta_color(better, convention) == want
 
@@ -35,8 +38,9 @@ def test_every_metric_has_a_good_direction():
 def _card_colours(at) -> dict[str, str]:
     from streamlit.proto.Metric_pb2 import Metric
 
-    return {m.proto.label: Metric.MetricColor.Name(m.proto.color) for m in at.metric
-            if m.proto.delta}
+    return {
+        m.proto.label: Metric.MetricColor.Name(m.proto.color) for m in at.metric if m.proto.delta
+    }
 
 
 @pytest.mark.parametrize(("locale", "rise"), [("zh-CN", "RED"), ("en-US", "GREEN")])
@@ -45,8 +49,9 @@ def test_cards_follow_the_languages_convention(app, small_ws, locale, rise):
     assert not at.exception
     shown = _card_colours(at)
     paid = next(label for label in shown if label in ("支付金额", "Paid amount"))
-    assert at.segmented_control(key="sb_colors").value == ("red_up" if locale == "zh-CN"
-                                                           else "green_up")
+    assert at.segmented_control(key="sb_colors").value == (
+        "red_up" if locale == "zh-CN" else "green_up"
+    )
     # which colour the card shows depends on the sign of its change: compare with the rule
     delta = next(m.proto.delta for m in at.metric if m.proto.label == paid)
     up = not delta.startswith("-")

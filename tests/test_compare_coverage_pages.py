@@ -12,8 +12,9 @@ def _columns(at) -> list[str]:
     return list(at.dataframe[0].value.columns)
 
 
-@pytest.mark.parametrize("page, kind", [("views/sources.py", "traffic"),
-                                        ("views/regions.py", None)])
+@pytest.mark.parametrize(
+    "page, kind", [("views/sources.py", "traffic"), ("views/regions.py", None)]
+)
 def test_a_thin_compare_period_shows_no_change_and_names_the_days(app, small_ws, page, kind):
     full = app("small", page, cmp="prev")  # October is loaded: changes are shown
     plain = app("small", page, cmp="none")
@@ -31,7 +32,13 @@ def test_a_thin_compare_period_shows_no_change_and_names_the_days(app, small_ws,
     warned = [w.value for w in thin.warning if w.value.startswith("对比期数据不全")]
     assert warned and "2025-11-01" in warned[0]
     if kind:
-        assert warned[0] == t("overview.compare_incomplete_days", "zh", start="2025-11-01",
-                              end="2025-11-30", count=30, kind=t(f"kind.{kind}", "zh"),
-                              days="11-01~11-30")
+        assert warned[0] == t(
+            "overview.compare_incomplete_days",
+            "zh",
+            start="2025-11-01",
+            end="2025-11-30",
+            count=30,
+            kind=t(f"kind.{kind}", "zh"),
+            days="11-01~11-30",
+        )
     assert thin.query_params["cmp"] == "yoy"  # the link keeps what the owner chose

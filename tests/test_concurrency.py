@@ -26,12 +26,16 @@ MAX_READS = 4000  # per reader: the loops are bounded even if a writer stalls
 def version_table(k: int) -> pa.Table:
     """Version k: 500 + 97k order lines of amount k + 1, so (count, sum) differs per version."""
     n = 500 + 97 * k
-    table = pa.table({
-        "order_id": [f"v{k}-{i}" for i in range(n)],
-        "order_time": pa.array([1_793_000_000_000_000 + i for i in range(n)], pa.timestamp("us")),
-        "paid_amount": pa.array([float(k + 1)] * n),
-        "province": ["浙江省"] * n,
-    })
+    table = pa.table(
+        {
+            "order_id": [f"v{k}-{i}" for i in range(n)],
+            "order_time": pa.array(
+                [1_793_000_000_000_000 + i for i in range(n)], pa.timestamp("us")
+            ),
+            "paid_amount": pa.array([float(k + 1)] * n),
+            "province": ["浙江省"] * n,
+        }
+    )
     # every third version carries an extra column, so loads also change the table's columns
     return table.append_column("备注", pa.array(["x"] * n)) if k % 3 == 0 else table
 
@@ -78,7 +82,7 @@ def test_readers_see_whole_versions_while_loads_replace_the_dataset(shared):
                 assert loaded == count and rolled == count  # load record and rollup move with it
                 if reads[i] % 25 == 0:  # a named page query on the same cursor
                     bounds = queries.run(cur, "date_bounds").set_index("kind")
-                    assert (int(bounds.loc["orders", "count_rows"]), ) in {(a,) for a, _ in allowed}
+                    assert (int(bounds.loc["orders", "count_rows"]),) in {(a,) for a, _ in allowed}
                 reads[i] += 1
                 time.sleep(0.001)  # leave the 2 cores some room for the loaders
         except BaseException as e:
@@ -91,8 +95,9 @@ def test_readers_see_whole_versions_while_loads_replace_the_dataset(shared):
         try:
             start.wait()
             for k in range(1 + offset, 2 * versions + 1, 2):
-                workspace.write_dataset(ws, "orders", version_table(k), mode="replace",
-                                        file=f"v{k}.csv", con=cur)
+                workspace.write_dataset(
+                    ws, "orders", version_table(k), mode="replace", file=f"v{k}.csv", con=cur
+                )
         except BaseException as e:
             errors.append(e)
         finally:
@@ -114,10 +119,14 @@ def test_readers_see_whole_versions_while_loads_replace_the_dataset(shared):
     assert len(set().union(*seen)) >= 2
     cur = con.cursor()
     final = cur.execute("select count(*), sum(paid_amount) from orders").fetchone()
-    loads = cur.execute("select count(*), count(*) filter (where active) from _loads "
-                        "where kind = 'orders'").fetchone()
+    loads = cur.execute(
+        "select count(*), count(*) filter (where active) from _loads where kind = 'orders'"
+    ).fetchone()
     cur.close()
-    assert final in {expected(2 * versions - 1), expected(2 * versions)}  # the last of either writer
+    assert final in {
+        expected(2 * versions - 1),
+        expected(2 * versions),
+    }  # the last of either writer
     assert loads == (2 * versions + 1, 1)  # every load recorded, exactly one active
 
 
@@ -126,12 +135,15 @@ def test_second_process_cannot_open_a_workspace_held_for_writing(tmp_path, monke
     ws = workspace.open_workspace(tmp_path / "held")
     con = ws.connect()
     try:
-        code = ("from shopsight import workspace\n"
-                f"ws = workspace.open_workspace({str(ws.path)!r})\n"
-                "try:\n    ws.connect()\n"
-                "except workspace.WorkspaceBusyError as e:\n    print('busy:', e)\n")
-        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                             text=True, timeout=60)
+        code = (
+            "from shopsight import workspace\n"
+            f"ws = workspace.open_workspace({str(ws.path)!r})\n"
+            "try:\n    ws.connect()\n"
+            "except workspace.WorkspaceBusyError as e:\n    print('busy:', e)\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
     finally:
         con.close()
     assert out.stdout.startswith("busy: the workspace"), out.stdout + out.stderr
@@ -147,6 +159,8 @@ def test_a_failed_load_reports_its_own_error_and_changes_nothing(tmp_path, monke
         workspace.write_dataset(ws, "orders", bad)
     con = ws.connect(read_only=True)
     try:
-        assert con.execute("select count(*), sum(paid_amount) from orders").fetchone() == expected(1)
+        assert con.execute("select count(*), sum(paid_amount) from orders").fetchone() == expected(
+            1
+        )
     finally:
         con.close()

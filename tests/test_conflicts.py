@@ -7,9 +7,11 @@ import pytest
 
 from shopsight import conflicts
 
-CONFLICT = ("TransactionContext Error: Failed to commit: Failed to commit DuckLake transaction.\n"
-            'Transaction conflict - attempting to insert into table with index "3" - but '
-            "another transaction has deleted from it")  # DuckLake 1.5.5, two replicas loading
+CONFLICT = (
+    "TransactionContext Error: Failed to commit: Failed to commit DuckLake transaction.\n"
+    'Transaction conflict - attempting to insert into table with index "3" - but '
+    "another transaction has deleted from it"
+)  # DuckLake 1.5.5, two replicas loading
 
 
 @pytest.fixture(autouse=True)
@@ -44,11 +46,14 @@ def test_it_gives_up_with_a_clear_error_after_the_last_attempt():
     assert isinstance(e.value.__cause__, duckdb.TransactionException)
 
 
-@pytest.mark.parametrize("error", [
-    duckdb.TransactionException("Catalog write-write conflict on create with \"orders\""),
-    duckdb.ConversionException("Could not convert string 'x' to INT32"),
-    ValueError("transaction conflict"),  # not from DuckDB
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        duckdb.TransactionException('Catalog write-write conflict on create with "orders"'),
+        duckdb.ConversionException("Could not convert string 'x' to INT32"),
+        ValueError("transaction conflict"),  # not from DuckDB
+    ],
+)
 def test_other_errors_are_not_retried(error):
     write, calls = failing(1, error)
     with pytest.raises(type(error)):

@@ -51,9 +51,20 @@ def _state(ws_dir: Path) -> tuple[int, float]:
 
 def _ingest(ws_dir: Path, path: Path, mode: str = "replace") -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "shopsight", "ingest", str(path), "--workspace", str(ws_dir),
-         "--mode", mode],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "shopsight",
+            "ingest",
+            str(path),
+            "--workspace",
+            str(ws_dir),
+            "--mode",
+            mode,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 

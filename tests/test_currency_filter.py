@@ -15,34 +15,51 @@ from brute_orders import customers_summary, daily_history, product_sales
 from shopsight import currency, metrics, period_report, queries, workspace
 
 START, END = date(2026, 11, 1), date(2026, 11, 30)
-NO_FILTER = {"src": None, "dev": None, "prov": None, "cat": None, "plat": None,
-             "start": START, "end": END}
+NO_FILTER = {
+    "src": None,
+    "dev": None,
+    "prov": None,
+    "cat": None,
+    "plat": None,
+    "start": START,
+    "end": END,
+}
 LOADS = (("淘宝", None), ("Shopify", "USD"))  # a load without a currency is CNY
 
 
 def _orders(prefix: str, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     n = 300
-    return pd.DataFrame({
-        "order_id": [f"{prefix}-{i}" for i in range(n)],
-        "order_time": [datetime(2026, 11, 1) + timedelta(hours=int(h))
-                       for h in rng.integers(0, 24 * 30, n)],
-        "buyer_id": [f"b{b}" for b in rng.integers(0, 50, n)],
-        "product_id": [f"p{p}" for p in rng.integers(0, 5, n)],
-        "quantity": rng.integers(1, 3, n),
-        "paid_amount": np.round(rng.uniform(10, 300, n), 2),
-        "line_amount": np.round(rng.uniform(10, 300, n), 2),
-        "paid": np.ones(n, dtype=bool),
-        "province": rng.choice(["广东省", "浙江省"], n),
-    })
+    return pd.DataFrame(
+        {
+            "order_id": [f"{prefix}-{i}" for i in range(n)],
+            "order_time": [
+                datetime(2026, 11, 1) + timedelta(hours=int(h)) for h in rng.integers(0, 24 * 30, n)
+            ],
+            "buyer_id": [f"b{b}" for b in rng.integers(0, 50, n)],
+            "product_id": [f"p{p}" for p in rng.integers(0, 5, n)],
+            "quantity": rng.integers(1, 3, n),
+            "paid_amount": np.round(rng.uniform(10, 300, n), 2),
+            "line_amount": np.round(rng.uniform(10, 300, n), 2),
+            "paid": np.ones(n, dtype=bool),
+            "province": rng.choice(["广东省", "浙江省"], n),
+        }
+    )
 
 
 def _build(ws: workspace.Workspace) -> pd.DataFrame:
     raw = []
     for i, (plat, cur) in enumerate(LOADS):
         df = _orders(plat, seed=i)
-        workspace.write_dataset(ws, "orders", pa.Table.from_pandas(df, preserve_index=False),
-                                mode="append", file=f"{plat}.csv", platform=plat, currency=cur)
+        workspace.write_dataset(
+            ws,
+            "orders",
+            pa.Table.from_pandas(df, preserve_index=False),
+            mode="append",
+            file=f"{plat}.csv",
+            platform=plat,
+            currency=cur,
+        )
         raw.append(df.assign(currency=cur or "CNY"))
     return pd.concat(raw, ignore_index=True)
 
@@ -79,7 +96,8 @@ def test_money_queries_count_one_currency(shop, cur):
     assert float(daily["paid_amount"].sum()) == pytest.approx(rows["paid_amount"].sum())
     product = queries.run(con, "products_daily", **params, origin="orders", product_id="p1")
     assert float(product["paid_amount"].sum()) == pytest.approx(
-        rows.loc[rows["product_id"] == "p1", "line_amount"].sum())
+        rows.loc[rows["product_id"] == "p1", "line_amount"].sum()
+    )
     split = queries.run(con, "overview_currencies", **params)
     assert split["currency"].fillna("CNY").unique().tolist() == [cur]
 
@@ -87,13 +105,15 @@ def test_money_queries_count_one_currency(shop, cur):
 def _products(seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = [(START + timedelta(days=d), f"p{p}") for d in range(30) for p in range(3)]
-    return pd.DataFrame({
-        "date": [r[0] for r in rows],
-        "product_id": [r[1] for r in rows],
-        "visitors": rng.integers(0, 200, len(rows)),
-        "units_sold": rng.integers(0, 20, len(rows)),
-        "paid_amount": np.round(rng.uniform(0, 800, len(rows)), 2),
-    })
+    return pd.DataFrame(
+        {
+            "date": [r[0] for r in rows],
+            "product_id": [r[1] for r in rows],
+            "visitors": rng.integers(0, 200, len(rows)),
+            "units_sold": rng.integers(0, 20, len(rows)),
+            "paid_amount": np.round(rng.uniform(0, 800, len(rows)), 2),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +124,15 @@ def products_shop(tmp_path_factory):
     raw = []
     for i, (plat, cur) in enumerate(LOADS):
         df = _products(seed=20 + i)
-        workspace.write_dataset(ws, "products", pa.Table.from_pandas(df, preserve_index=False),
-                                mode="append", file=f"{plat}_products.csv", platform=plat,
-                                currency=cur)
+        workspace.write_dataset(
+            ws,
+            "products",
+            pa.Table.from_pandas(df, preserve_index=False),
+            mode="append",
+            file=f"{plat}_products.csv",
+            platform=plat,
+            currency=cur,
+        )
         raw.append(df.assign(currency=cur or "CNY"))
     con = ws.connect(read_only=True)
     yield con, orders, pd.concat(raw, ignore_index=True)
@@ -118,7 +144,8 @@ def _by_product(got: pd.DataFrame, want: pd.DataFrame) -> None:
     assert sorted(got.index) == sorted(want.index)
     for col in want:
         assert got.loc[want.index, col].astype(float).tolist() == pytest.approx(
-            want[col].astype(float).tolist()), col
+            want[col].astype(float).tolist()
+        ), col
 
 
 @pytest.mark.parametrize("cur", ["CNY", "USD", None])
@@ -150,11 +177,14 @@ def test_customers_count_one_currency(shop, cur, prov):
 
     history = daily_history(lines, END)
     daily = queries.run(con, "customers_daily", **params)
-    assert {pd.Timestamp(r.day).date(): (pytest.approx(r.paid_amount), r.orders)
-            for r in daily.itertuples()} == {d: (a, o) for d, (a, o, _) in history.items()}
+    assert {
+        pd.Timestamp(r.day).date(): (pytest.approx(r.paid_amount), r.orders)
+        for r in daily.itertuples()
+    } == {d: (a, o) for d, (a, o, _) in history.items()}
     buyers = queries.run(con, "customers_daily_buyers", **params)
     assert {pd.Timestamp(r.day).date(): r.paying_buyers for r in buyers.itertuples()} == {
-        d: b for d, (_, _, b) in history.items()}
+        d: b for d, (_, _, b) in history.items()
+    }
 
 
 def test_report_counts_cny_and_names_the_other_currency(shop):
@@ -172,9 +202,15 @@ def test_report_counts_cny_and_names_the_other_currency(shop):
 
 def test_sidebar_offers_one_currency_at_a_time(app, small_ws):
     usd = _orders("us", seed=7)
-    workspace.write_dataset(small_ws, "orders", pa.Table.from_pandas(usd, preserve_index=False),
-                            mode="append", file="shopify.csv", platform="Shopify",
-                            currency="USD")
+    workspace.write_dataset(
+        small_ws,
+        "orders",
+        pa.Table.from_pandas(usd, preserve_index=False),
+        mode="append",
+        file="shopify.csv",
+        platform="Shopify",
+        currency="USD",
+    )
     at = app("small")
     assert not at.exception
     box = at.selectbox(key="sb_cur")
@@ -193,6 +229,7 @@ def _page_texts(at) -> list[str]:
     """What a page writes: cards, captions, text cells of grids and their column formats,
     the map's features and tooltip, chart specs and data (JSON decoded, so that a symbol
     is not hidden as a \\u escape)."""
+
     def plain(text: str) -> str:
         return json.dumps(json.loads(text), ensure_ascii=False) if text else ""
 
@@ -214,9 +251,15 @@ def _page_texts(at) -> list[str]:
 
 def test_products_and_regions_show_the_chosen_currency(app, small_ws):
     usd = _orders("us", seed=7)
-    workspace.write_dataset(small_ws, "orders", pa.Table.from_pandas(usd, preserve_index=False),
-                            mode="append", file="shopify.csv", platform="Shopify",
-                            currency="USD")
+    workspace.write_dataset(
+        small_ws,
+        "orders",
+        pa.Table.from_pandas(usd, preserve_index=False),
+        mode="append",
+        file="shopify.csv",
+        platform="Shopify",
+        currency="USD",
+    )
     at = app("small", start="2026-11-01", end="2026-11-30")
     at.selectbox(key="sb_cur").set_value("USD").run()
     assert not at.exception

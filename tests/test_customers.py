@@ -28,42 +28,63 @@ CURRENCIES = {"taobao": ("CNY", None), "shopify": ("USD", "CNY"), None: (None,)}
 def write_orders(ws: workspace.Workspace, lines: list[dict]) -> None:
     con = ws.connect()
     try:
-        workspace.write_dataset(ws, "orders", pa.Table.from_pylist(lines), file="orders.csv",
-                                con=con)
+        workspace.write_dataset(
+            ws, "orders", pa.Table.from_pylist(lines), file="orders.csv", con=con
+        )
     finally:
         con.close()
 
 
 def line(order_id, when, buyer, paid, **kw) -> dict:
-    return {"order_id": order_id, "order_time": when, "buyer_id": buyer, "paid_amount": paid,
-            "quantity": 1, "province": kw.get("province", "浙江省"),
-            "source": kw.get("source", "手淘搜索"), "device": kw.get("device", "无线"),
-            "platform": kw.get("platform"), "currency": kw.get("currency")}
+    return {
+        "order_id": order_id,
+        "order_time": when,
+        "buyer_id": buyer,
+        "paid_amount": paid,
+        "quantity": 1,
+        "province": kw.get("province", "浙江省"),
+        "source": kw.get("source", "手淘搜索"),
+        "device": kw.get("device", "无线"),
+        "platform": kw.get("platform"),
+        "currency": kw.get("currency"),
+    }
 
 
 # ------------------------------------------------------------------ hand-made orders
+
 
 def test_repurchase_rate_on_constructed_orders(data_dir):
     nov = datetime(2026, 11, 1, 10)
     lines = [
         # A: two paid orders in November, one of two lines -> a repeat buyer
-        line("a1", nov, "A", 10.0), line("a1", nov, "A", 5.0),
+        line("a1", nov, "A", 10.0),
+        line("a1", nov, "A", 5.0),
         line("a2", nov + timedelta(days=3), "A", 20.0),
         # B: one order of three lines -> not a repeat buyer
         *[line("b1", nov + timedelta(days=1), "B", 7.0) for _ in range(3)],
         # C: a paid order and an unpaid one (nothing paid) -> not a repeat buyer
-        line("c1", nov, "C", 30.0), line("c2", nov + timedelta(days=2), "C", 0.0),
+        line("c1", nov, "C", 30.0),
+        line("c2", nov + timedelta(days=2), "C", 0.0),
         # D: one order in October, one in November -> one order in the range
-        line("d1", datetime(2026, 10, 20), "D", 40.0), line("d2", nov, "D", 40.0),
+        line("d1", datetime(2026, 10, 20), "D", 40.0),
+        line("d2", nov, "D", 40.0),
         # E: only unpaid -> not a buyer; a paid order without buyer id -> no buyer
-        line("e1", nov, "E", 0.0), line("x1", nov, None, 99.0),
+        line("e1", nov, "E", 0.0),
+        line("x1", nov, None, 99.0),
     ]
     ws = workspace.open_workspace("rep")
     write_orders(ws, lines)
     con = ws.connect(read_only=True)
     try:
-        params = {"start": date(2026, 11, 1), "end": date(2026, 11, 30),
-                  "src": None, "dev": None, "prov": None, "plat": None, "cur": None}
+        params = {
+            "start": date(2026, 11, 1),
+            "end": date(2026, 11, 30),
+            "src": None,
+            "dev": None,
+            "prov": None,
+            "plat": None,
+            "cur": None,
+        }
         s = customer_analysis.summary(queries.run(con, "customers_summary", **params))
         daily = queries.run(con, "customers_daily", **params)
         buyers = queries.run(con, "customers_daily_buyers", **params)
@@ -81,8 +102,10 @@ def test_repurchase_rate_on_constructed_orders(data_dir):
     assert buyers.set_index("day").loc[np.datetime64("2026-11-01"), "paying_buyers"] == 3
     assert buyers["paying_buyers"].tolist() == [1, 3, 1, 1]  # D; A C D; B; A
 
-    result = CliRunner().invoke(cli, ["customers", "--start", "2026-11-01", "--end",
-                                      "2026-11-30", "-w", str(ws.path), "--json"])
+    result = CliRunner().invoke(
+        cli,
+        ["customers", "--start", "2026-11-01", "--end", "2026-11-30", "-w", str(ws.path), "--json"],
+    )
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert set(out) == {"buyers", "repeat_buyers", "repurchase_rate", "cohorts", "rfm"}
@@ -94,17 +117,25 @@ def test_repurchase_rate_on_constructed_orders(data_dir):
     assert all(set(r) == {"segment", "buyers", "paid_amount"} for r in out["rfm"])
 
     # all data by default: D now has two orders
-    out = json.loads(CliRunner().invoke(cli, ["customers", "-w", str(ws.path),
-                                              "--json"]).output)
+    out = json.loads(CliRunner().invoke(cli, ["customers", "-w", str(ws.path), "--json"]).output)
     assert (out["buyers"], out["repeat_buyers"]) == (4, 2)
-    assert out["cohorts"] == [{"cohort": "2026-10", "size": 1, "retention": [1.0]},
-                              {"cohort": "2026-11", "size": 3, "retention": []}]
+    assert out["cohorts"] == [
+        {"cohort": "2026-10", "size": 1, "retention": [1.0]},
+        {"cohort": "2026-11", "size": 3, "retention": []},
+    ]
 
 
 def test_segment_download_is_escaped():
-    rfm = customer_analysis.segments(__import__("pandas").DataFrame({
-        "segment": ["lost", "champions"], "buyers": [2, 1], "paid_amount": [5.0, 50.0],
-        "buyer_ids": [["=HYPERLINK(1)", "b2"], ["@c"]]}))
+    rfm = customer_analysis.segments(
+        __import__("pandas").DataFrame(
+            {
+                "segment": ["lost", "champions"],
+                "buyers": [2, 1],
+                "paid_amount": [5.0, 50.0],
+                "buyer_ids": [["=HYPERLINK(1)", "b2"], ["@c"]],
+            }
+        )
+    )
     assert list(rfm["segment"]) == ["champions", "lost"]  # best first
     assert rfm["share_buyers"].tolist() == pytest.approx([1 / 3, 2 / 3])
     csv = downloads.safe_csv(customer_analysis.segment_buyers(rfm, "lost")).decode("utf-8-sig")
@@ -113,6 +144,7 @@ def test_segment_download_is_escaped():
 
 
 # ------------------------------------------------------------------ generated orders
+
 
 def generated_lines(seed: int = 7, n_orders: int = 1500) -> list[dict]:
     rng = random.Random(seed)
@@ -125,9 +157,13 @@ def generated_lines(seed: int = 7, n_orders: int = 1500) -> list[dict]:
         buyer = rng.choices(buyers, weights)[0] if rng.random() > 0.03 else None
         unpaid = rng.random() < 0.08
         platform = rng.choice(PLATFORMS)
-        order = {"province": rng.choice(PROVINCES), "source": rng.choice(SOURCES),
-                 "device": rng.choice(DEVICES), "platform": platform,
-                 "currency": rng.choice(CURRENCIES[platform])}
+        order = {
+            "province": rng.choice(PROVINCES),
+            "source": rng.choice(SOURCES),
+            "device": rng.choice(DEVICES),
+            "platform": platform,
+            "currency": rng.choice(CURRENCIES[platform]),
+        }
         for _ in range(rng.choice((1, 1, 1, 2, 3))):
             paid = 0.0 if unpaid else round(rng.uniform(5, 300), 2)
             out.append(line(f"o{k:05d}", when, buyer, paid, **order))
@@ -141,21 +177,34 @@ def paid_orders(lines: list[dict]) -> dict[tuple, dict]:
         if not r["paid_amount"] > 0:
             continue
         key = (r["order_id"], r["buyer_id"])
-        o = orders.setdefault(key, {"buyer": r["buyer_id"], "day": r["order_time"].date(),
-                                    "paid": 0.0, "province": r["province"],
-                                    "source": r["source"], "device": r["device"],
-                                    "platform": r.get("platform"),
-                                    "currency": r.get("currency") or "CNY"})
+        o = orders.setdefault(
+            key,
+            {
+                "buyer": r["buyer_id"],
+                "day": r["order_time"].date(),
+                "paid": 0.0,
+                "province": r["province"],
+                "source": r["source"],
+                "device": r["device"],
+                "platform": r.get("platform"),
+                "currency": r.get("currency") or "CNY",
+            },
+        )
         o["day"] = min(o["day"], r["order_time"].date())
         o["paid"] += r["paid_amount"]
     return orders
 
 
 def picked(o: dict, f: dict) -> bool:
-    return all(f.get(dim) is None or o[col] in f[dim]
-               for dim, col in (("src", "source"), ("dev", "device"), ("prov", "province"),
-                                ("plat", "platform"))) \
-        and f.get("cur") in (None, o["currency"])
+    return all(
+        f.get(dim) is None or o[col] in f[dim]
+        for dim, col in (
+            ("src", "source"),
+            ("dev", "device"),
+            ("prov", "province"),
+            ("plat", "platform"),
+        )
+    ) and f.get("cur") in (None, o["currency"])
 
 
 def reference(lines, start, end, f):
@@ -204,9 +253,21 @@ def reference(lines, start, end, f):
         m = 1 + sum(mon[b] > c for c in m_cuts)
         fr = p["orders"]
         r_hi, f_hi, m_hi = r >= 4, fr >= 2, m >= 4
-        seg = ("champions" if r_hi and f_hi and m_hi else "loyal" if r_hi and f_hi
-               else "promising" if r_hi and m_hi else "new" if r_hi
-               else "at_risk" if f_hi else "win_back" if m_hi else "lost")
+        seg = (
+            "champions"
+            if r_hi and f_hi and m_hi
+            else "loyal"
+            if r_hi and f_hi
+            else "promising"
+            if r_hi and m_hi
+            else "new"
+            if r_hi
+            else "at_risk"
+            if f_hi
+            else "win_back"
+            if m_hi
+            else "lost"
+        )
         segs[seg].append(b)
     return summary, cohort_counts, segs, mon
 
@@ -238,8 +299,15 @@ CASES = [
 @pytest.mark.parametrize(("start", "end", "f"), CASES)
 def test_summary_cohorts_and_rfm_match_brute_force(generated, start, end, f):
     lines, con = generated
-    params = {"start": start, "end": end, "src": f.get("src"), "dev": f.get("dev"),
-              "prov": f.get("prov"), "plat": f.get("plat"), "cur": f.get("cur")}
+    params = {
+        "start": start,
+        "end": end,
+        "src": f.get("src"),
+        "dev": f.get("dev"),
+        "prov": f.get("prov"),
+        "plat": f.get("plat"),
+        "cur": f.get("cur"),
+    }
     ref_summary, ref_cohorts, ref_segs, ref_mon = reference(lines, start, end, f)
 
     s = customer_analysis.summary(queries.run(con, "customers_summary", **params))
@@ -248,11 +316,15 @@ def test_summary_cohorts_and_rfm_match_brute_force(generated, start, end, f):
     assert s["returning_buyers"] == ref_summary["buyers"] - ref_summary["new_buyers"]
     assert s["paid_amount"] == pytest.approx(ref_summary["paid_amount"])
     assert s["new_paid_amount"] == pytest.approx(ref_summary["new_paid_amount"])
-    assert s["repurchase_rate"] == pytest.approx(ref_summary["repeat_buyers"] / ref_summary["buyers"])
+    assert s["repurchase_rate"] == pytest.approx(
+        ref_summary["repeat_buyers"] / ref_summary["buyers"]
+    )
 
     raw = queries.run(con, "customers_cohorts", **params)
-    got = {(c.date() if hasattr(c, "date") else c, int(o)): int(b)
-           for c, o, b in zip(raw["cohort"], raw["month_offset"], raw["buyers"], strict=True)}
+    got = {
+        (c.date() if hasattr(c, "date") else c, int(o)): int(b)
+        for c, o, b in zip(raw["cohort"], raw["month_offset"], raw["buyers"], strict=True)
+    }
     assert got == dict(ref_cohorts)
     matrix = customer_analysis.cohorts(raw, end)
     for c in matrix:
@@ -261,7 +333,8 @@ def test_summary_cohorts_and_rfm_match_brute_force(generated, start, end, f):
         assert c["size"] == size
         assert len(c["retention"]) == customer_analysis.months_between(cohort, end)
         assert c["retention"] == pytest.approx(
-            [ref_cohorts.get((cohort, k), 0) / size for k in range(1, len(c["retention"]) + 1)])
+            [ref_cohorts.get((cohort, k), 0) / size for k in range(1, len(c["retention"]) + 1)]
+        )
 
     rfm = customer_analysis.segments(queries.run(con, "customers_rfm", **params))
     assert set(rfm["segment"]) == set(ref_segs)
@@ -280,8 +353,16 @@ def test_daily_history_matches_brute_force(generated, f):
     orders with one; orders without a buyer id count."""
     lines, con = generated
     end = date(2026, 10, 31)
-    df = queries.run(con, "customers_daily", end=end, src=f.get("src"), dev=f.get("dev"),
-                     prov=f.get("prov"), plat=None, cur=None)
+    df = queries.run(
+        con,
+        "customers_daily",
+        end=end,
+        src=f.get("src"),
+        dev=f.get("dev"),
+        prov=f.get("prov"),
+        plat=None,
+        cur=None,
+    )
     want: dict[date, list] = defaultdict(lambda: [0.0, 0])
     for o in paid_orders(lines).values():
         if o["day"] <= end and picked(o, f):
@@ -290,21 +371,36 @@ def test_daily_history_matches_brute_force(generated, f):
     assert [d.date() for d in df["day"]] == sorted(want)
     assert df["orders"].tolist() == [want[d][1] for d in sorted(want)]
     assert [float(v) for v in df["paid_amount"]] == pytest.approx(
-        [want[d][0] for d in sorted(want)])
+        [want[d][0] for d in sorted(want)]
+    )
 
 
 @pytest.mark.parametrize("grain", customer_analysis.GRAINS)
-@pytest.mark.parametrize(("start", "end", "f"), [
-    (date(2026, 7, 5), date(2026, 11, 20), {}),  # cut first and last periods
-    (date(2026, 9, 10), date(2026, 10, 14), {}),
-    (date(2026, 7, 5), date(2026, 11, 20), {"src": ["直通车"]}),
-    (date(2026, 7, 5), date(2026, 11, 20), {"plat": ["taobao"], "cur": "CNY"}),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "f"),
+    [
+        (date(2026, 7, 5), date(2026, 11, 20), {}),  # cut first and last periods
+        (date(2026, 9, 10), date(2026, 10, 14), {}),
+        (date(2026, 7, 5), date(2026, 11, 20), {"src": ["直通车"]}),
+        (date(2026, 7, 5), date(2026, 11, 20), {"plat": ["taobao"], "cur": "CNY"}),
+    ],
+)
 def test_trend_matches_brute_force(generated, grain, start, end, f):
     lines, con = generated
-    df = customer_analysis.trend(queries.run(
-        con, "customers_trend", start=start, end=end, src=f.get("src"), dev=None, prov=None,
-        plat=f.get("plat"), cur=f.get("cur"), grain=grain))
+    df = customer_analysis.trend(
+        queries.run(
+            con,
+            "customers_trend",
+            start=start,
+            end=end,
+            src=f.get("src"),
+            dev=None,
+            prov=None,
+            plat=f.get("plat"),
+            cur=f.get("cur"),
+            grain=grain,
+        )
+    )
     orders = [o for o in paid_orders(lines).values() if o["buyer"] is not None]
     first = {}
     for o in orders:
@@ -335,14 +431,20 @@ def test_trend_matches_brute_force(generated, grain, start, end, f):
 def test_cohort_frame_fills_empty_months():
     import pandas as pd
 
-    raw = pd.DataFrame({"cohort": [date(2026, 9, 1)] * 2 + [date(2026, 11, 1)],
-                        "month_offset": [0, 2, 0], "buyers": [10, 3, 4]})
+    raw = pd.DataFrame(
+        {
+            "cohort": [date(2026, 9, 1)] * 2 + [date(2026, 11, 1)],
+            "month_offset": [0, 2, 0],
+            "buyers": [10, 3, 4],
+        }
+    )
     frame = customer_analysis.cohort_frame(raw, date(2026, 11, 30))
     assert frame["buyers"].tolist() == [10, 0, 3, 4]
     assert frame["retention"].tolist() == pytest.approx([1.0, 0.0, 0.3, 1.0])
     assert customer_analysis.cohorts(raw, date(2026, 11, 30)) == [
         {"cohort": "2026-09", "size": 10, "retention": [0.0, 0.3]},
-        {"cohort": "2026-11", "size": 4, "retention": []}]
+        {"cohort": "2026-11", "size": 4, "retention": []},
+    ]
 
 
 def test_the_paid_order_rule_is_written_once():

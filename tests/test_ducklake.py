@@ -14,20 +14,40 @@ from shopsight.workspace import lake as backends
 
 # Values for the $params the queries use; anything not listed is bound as null (= all).
 PARAMS = {
-    "start": dt.date(2026, 11, 1), "end": dt.date(2026, 11, 30),
-    "cmp_start": dt.date(2026, 10, 1), "cmp_end": dt.date(2026, 10, 31),
-    "start_date": dt.date(2026, 10, 1), "end_date": dt.date(2026, 11, 30),
-    "limit": 10, "steps": ["visit", "visit"], "window_seconds": 7 * 86400,
-    "slow_days": 3, "cover_days": 30, "product_id": "p1", "origin": "orders",
+    "start": dt.date(2026, 11, 1),
+    "end": dt.date(2026, 11, 30),
+    "cmp_start": dt.date(2026, 10, 1),
+    "cmp_end": dt.date(2026, 10, 31),
+    "start_date": dt.date(2026, 10, 1),
+    "end_date": dt.date(2026, 11, 30),
+    "limit": 10,
+    "steps": ["visit", "visit"],
+    "window_seconds": 7 * 86400,
+    "slow_days": 3,
+    "cover_days": 30,
+    "product_id": "p1",
+    "origin": "orders",
 }
 # Queries the file backend must answer (the core of every page); every other query in
 # queries/ is compared too, and must at least fail or succeed alike on both backends.
 CORE = [
-    "data_version", "date_bounds", "filter_options", "overview_kpis_traffic",
-    "overview_kpis_orders", "overview_kpis_products", "overview_daily_traffic",
-    "overview_daily_orders", "overview_movers_product", "overview_movers_province",
-    "overview_movers_source", "abtest_tests", "abtest_variants", "abtest_daily", "event_funnel",
-    "abtest_variant_names", "products_daily",
+    "data_version",
+    "date_bounds",
+    "filter_options",
+    "overview_kpis_traffic",
+    "overview_kpis_orders",
+    "overview_kpis_products",
+    "overview_daily_traffic",
+    "overview_daily_orders",
+    "overview_movers_product",
+    "overview_movers_province",
+    "overview_movers_source",
+    "abtest_tests",
+    "abtest_variants",
+    "abtest_daily",
+    "event_funnel",
+    "abtest_variant_names",
+    "products_daily",
 ]
 SKIP = {"ingest_macros", "macros"}  # macro definitions, not page queries
 
@@ -40,15 +60,17 @@ def load_small(ws: workspace.Workspace) -> None:
     tables = small_tables()
     image_tests = tables["image_tests"]  # creative names, as 直通车 creative reports have
     tables["image_tests"] = image_tests.append_column(
-        "variant_name", pa.array([f"图{v}" for v in image_tests["variant"].to_pylist()]))
+        "variant_name", pa.array([f"图{v}" for v in image_tests["variant"].to_pylist()])
+    )
     con = ws.connect()
     try:
         for kind, table in tables.items():
             workspace.write_dataset(ws, kind, table, file=f"{kind}.csv", con=con.cursor())
         # an append and a delete too, so load history and rollups follow the same path
         extra = small_tables()["orders"].slice(0, 5)
-        workspace.write_dataset(ws, "orders", extra, mode="append", file="more.csv",
-                                con=con.cursor())
+        workspace.write_dataset(
+            ws, "orders", extra, mode="append", file="more.csv", con=con.cursor()
+        )
         workspace.delete_dataset(ws, "inquiries", con=con.cursor())
     finally:
         con.close()
@@ -103,19 +125,24 @@ def test_query_gives_the_same_answer_on_both_backends(both, name):
         return
     assert list(on_lake.columns) == list(on_file.columns)
     assert len(on_lake) == len(on_file)
-    pd.testing.assert_frame_equal(canonical(on_lake), canonical(on_file), check_dtype=False,
-                                  rtol=1e-9)
+    pd.testing.assert_frame_equal(
+        canonical(on_lake), canonical(on_file), check_dtype=False, rtol=1e-9
+    )
 
 
 def test_the_data_is_really_there(both):
     cons, _ = both
     for con in cons.values():
-        counts = dict(con.execute(
-            "select kind, count_rows from (" + queries.sql("date_bounds") + ")").fetchall())
+        counts = dict(
+            con.execute(
+                "select kind, count_rows from (" + queries.sql("date_bounds") + ")"
+            ).fetchall()
+        )
         assert counts["orders"] == 61 * 3 + 5 and counts["inquiries"] == 0
         assert counts["traffic"] == 61 * 6 + 1
-    assert [d["kind"] for d in workspace.datasets(cons["lake"])] == \
-        [d["kind"] for d in workspace.datasets(cons["file"])]
+    assert [d["kind"] for d in workspace.datasets(cons["lake"])] == [
+        d["kind"] for d in workspace.datasets(cons["file"])
+    ]
 
 
 def test_lake_keeps_rows_as_parquet_in_its_data_path(both):
@@ -166,17 +193,20 @@ def test_extra_columns_follow_replace_and_append(tmp_path, monkeypatch):
     monkeypatch.setenv("SHOPSIGHT_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SHOPSIGHT_BACKEND", "ducklake")
     ws = workspace.open_workspace("cols")
-    base = pa.table({"order_id": ["a"], "order_time": pa.array([0], pa.timestamp("us")),
-                     "paid_amount": [1.0]})
+    base = pa.table(
+        {"order_id": ["a"], "order_time": pa.array([0], pa.timestamp("us")), "paid_amount": [1.0]}
+    )
     workspace.write_dataset(ws, "orders", base.append_column("备注", pa.array(["x"])))
-    workspace.write_dataset(ws, "orders", base.append_column("渠道", pa.array(["y"])),
-                            mode="append")
+    workspace.write_dataset(
+        ws, "orders", base.append_column("渠道", pa.array(["y"])), mode="append"
+    )
     con = ws.connect()
     try:
         cols = workspace.table_columns(con, "orders")
         assert cols[-2:] == ["备注", "渠道"]
-        assert con.execute('select "备注", "渠道" from orders order by "渠道" nulls first'
-                           ).fetchall() == [("x", None), (None, "y")]
+        assert con.execute(
+            'select "备注", "渠道" from orders order by "渠道" nulls first'
+        ).fetchall() == [("x", None), (None, "y")]
     finally:
         con.close()
     workspace.write_dataset(ws, "orders", base, mode="replace")  # columns the new file lacks go
@@ -191,18 +221,22 @@ def test_extra_columns_follow_replace_and_append(tmp_path, monkeypatch):
 def test_lake_settings_place_catalog_and_data(tmp_path, monkeypatch):
     monkeypatch.setenv("SHOPSIGHT_DATA_DIR", str(tmp_path / "data"))
     ws = workspace.Workspace(tmp_path / "data" / "teams" / ("A" * 32), workspace.DUCKLAKE)
-    s = backends.LakeSettings(catalog="postgres:dbname=shopsight host=db",
-                              data="s3://bucket/shopsight/")
+    s = backends.LakeSettings(
+        catalog="postgres:dbname=shopsight host=db", data="s3://bucket/shopsight/"
+    )
     loc = backends.location(ws, s)
     name = backends.lake_name(ws)
     assert name.startswith("ws_") and "A" * 32 not in name  # the link id stays out of the store
     assert loc.attach == "ducklake:postgres:dbname=shopsight host=db"
-    assert dict(loc.options) == {"data_path": f"s3://bucket/shopsight/{name}/",
-                                 "metadata_schema": name}
+    assert dict(loc.options) == {
+        "data_path": f"s3://bucket/shopsight/{name}/",
+        "metadata_schema": name,
+    }
     assert loc.extensions == ("ducklake", "postgres_scanner", "httpfs")
     assert loc.local_catalog is None
-    sq = backends.location(ws, backends.LakeSettings(catalog=f"sqlite:{tmp_path}/cat",
-                                                     data=str(tmp_path / "parquet")))
+    sq = backends.location(
+        ws, backends.LakeSettings(catalog=f"sqlite:{tmp_path}/cat", data=str(tmp_path / "parquet"))
+    )
     assert sq.attach == f"ducklake:sqlite:{tmp_path}/cat/{name}.sqlite"
     assert sq.data_path == f"{tmp_path}/parquet/{name}/"
     assert sq.extensions == ("ducklake", "sqlite_scanner")

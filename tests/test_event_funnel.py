@@ -417,11 +417,19 @@ def test_compare_period_comes_in_the_same_rows(con):
         ],
     )
     rows = event_funnel.funnel_rows(
-        con, ["view", "cart"], "1h", start_date=day2, end_date=day2,
-        cmp_start_date=day1, cmp_end_date=day1,
+        con,
+        ["view", "cart"],
+        "1h",
+        start_date=day2,
+        end_date=day2,
+        cmp_start_date=day1,
+        cmp_end_date=day1,
     )
     assert rows[["period", "part"]].drop_duplicates().values.tolist() == [
-        ["current", "steps"], ["current", "times"], ["compare", "steps"], ["compare", "times"],
+        ["current", "steps"],
+        ["current", "times"],
+        ["compare", "steps"],
+        ["compare", "times"],
     ]
     assert event_funnel.step_rows(rows)["users"].tolist() == [2, 1]
     assert event_funnel.step_rows(rows, "compare")["users"].tolist() == [2, 1]
@@ -433,8 +441,12 @@ def test_compare_period_comes_in_the_same_rows(con):
     for period, day in (("current", day2), ("compare", day1)):
         alone = event_funnel.funnel_rows(con, ["view", "cart"], "1h", start_date=day, end_date=day)
         assert set(alone["period"]) == {"current"}
-        pd.testing.assert_frame_equal(event_funnel.step_rows(rows, period), event_funnel.step_rows(alone))
-        pd.testing.assert_frame_equal(event_funnel.time_rows(rows, period), event_funnel.time_rows(alone))
+        pd.testing.assert_frame_equal(
+            event_funnel.step_rows(rows, period), event_funnel.step_rows(alone)
+        )
+        pd.testing.assert_frame_equal(
+            event_funnel.time_rows(rows, period), event_funnel.time_rows(alone)
+        )
 
 
 def test_step_and_time_rows_keep_the_old_shapes(con):
@@ -509,13 +521,15 @@ def test_sql_matches_reference_on_random_logs(con, seed):
             assert got["segments"] == {
                 seg: expected_steps(steps, counts) for seg, (counts, _) in ref.items()
             }, case
-        assert_times(event_funnel.time_to_convert(con, steps, window, by=by, **filters), ref, window,
-                     case)
+        assert_times(
+            event_funnel.time_to_convert(con, steps, window, by=by, **filters), ref, window, case
+        )
 
         # the same funnel with a compare period (overlapping or not) in the same pass
         cmp = rng.choice(COMPARE_PERIODS)
-        rows = event_funnel.funnel_rows(con, steps, window, by=by, **filters,
-                                  cmp_start_date=cmp[0], cmp_end_date=cmp[1])
+        rows = event_funnel.funnel_rows(
+            con, steps, window, by=by, **filters, cmp_start_date=cmp[0], cmp_end_date=cmp[1]
+        )
         assert_steps(event_funnel.step_rows(rows), ref, by, case)
         assert_times(event_funnel.time_rows(rows), ref, window, case)
         if cmp[0] is None:
@@ -524,7 +538,9 @@ def test_sql_matches_reference_on_random_logs(con, seed):
         dates = {"start_date": cmp[0], "end_date": cmp[1]}
         cmp_ref = reference(events, steps, window, by=by, **{**filters, **dates})
         assert_steps(event_funnel.step_rows(rows, "compare"), cmp_ref, by, f"{case} compare {cmp}")
-        assert_times(event_funnel.time_rows(rows, "compare"), cmp_ref, window, f"{case} compare {cmp}")
+        assert_times(
+            event_funnel.time_rows(rows, "compare"), cmp_ref, window, f"{case} compare {cmp}"
+        )
 
 
 COMPARE_PERIODS = [
@@ -625,8 +641,9 @@ def test_start_after_end_is_refused(con):
 )
 def test_bad_compare_period_is_refused(con, cmp, message):
     with pytest.raises(ValueError, match=message):
-        event_funnel.funnel_rows(con, ["view", "cart"], "1d", cmp_start_date=cmp[0],
-                           cmp_end_date=cmp[1])
+        event_funnel.funnel_rows(
+            con, ["view", "cart"], "1d", cmp_start_date=cmp[0], cmp_end_date=cmp[1]
+        )
 
 
 def test_unknown_filter_is_refused(con):
@@ -659,12 +676,15 @@ def test_unfiltered_funnel_finds_anchors_without_grouping(con, seed):
     for _ in range(12):
         steps = rng.choices(NAMES, k=rng.randint(2, 5))
         window = rng.choice([60, 1800, 86400])
-        dates = {"start_date": rng.choice([None, dt.date(2026, 11, 2), dt.date(2026, 11, 3)]),
-                 "end_date": rng.choice([None, dt.date(2026, 11, 3)])}
+        dates = {
+            "start_date": rng.choice([None, dt.date(2026, 11, 2), dt.date(2026, 11, 3)]),
+            "end_date": rng.choice([None, dt.date(2026, 11, 3)]),
+        }
         cmp = rng.choice(COMPARE_PERIODS[1:])
         case = f"steps={steps} window={window} {dates} compare {cmp}"
-        rows = event_funnel.funnel_rows(con, steps, window, **dates, cmp_start_date=cmp[0],
-                                  cmp_end_date=cmp[1])
+        rows = event_funnel.funnel_rows(
+            con, steps, window, **dates, cmp_start_date=cmp[0], cmp_end_date=cmp[1]
+        )
         ref = reference(events, steps, window, **dates)
         assert_steps(event_funnel.step_rows(rows), ref, None, case)
         assert_times(event_funnel.time_rows(rows), ref, window, case)

@@ -60,7 +60,12 @@ def test_every_example_loads_as_its_kind_with_every_row(loaded):
     con, reports = loaded
     for name, exp in EXPECTED.items():
         r = reports[name]
-        assert (r.kind, r.rows_loaded, r.rows_rejected, r.errors) == (exp["kind"], exp["rows"], 0, [])
+        assert (r.kind, r.rows_loaded, r.rows_rejected, r.errors) == (
+            exp["kind"],
+            exp["rows"],
+            0,
+            [],
+        )
     for kind in ("traffic", "products", "orders", "inquiries", "image_tests"):
         n = one(con, f'select count(*) from "{kind}"')[0]
         assert n == next(e["rows"] for e in EXPECTED.values() if e["kind"] == kind)
@@ -72,8 +77,10 @@ def test_sums(loaded, name):
     exp = EXPECTED[name]
     for col, want in exp["sums"].items():
         if exp["kind"] == "inquiries":
-            sql = {"inquiries": "select count(*) from inquiries",
-                   "closed": "select count(*) filter (where closed) from inquiries"}[col]
+            sql = {
+                "inquiries": "select count(*) from inquiries",
+                "closed": "select count(*) filter (where closed) from inquiries",
+            }[col]
         else:
             sql = f'select sum("{col}") from "{exp["kind"]}"'
         got = one(con, sql)[0]
@@ -81,6 +88,7 @@ def test_sums(loaded, name):
 
 
 # ---------------------------------------------------------------- traffic (生意参谋 流量来源)
+
 
 def test_traffic_file_facts():
     c = EXPECTED[TRAFFIC]["checks"]
@@ -139,20 +147,29 @@ def test_traffic_by_device_source(loaded):
 def test_traffic_rates_spot_row_and_dash_aov(loaded):
     con, _ = loaded
     c = EXPECTED[TRAFFIC]["checks"]
-    conv, uv = one(con, "select sum(paying_buyers) / sum(visitors), "
-                        "sum(paid_amount) / sum(visitors) from traffic")
+    conv, uv = one(
+        con,
+        "select sum(paying_buyers) / sum(visitors), sum(paid_amount) / sum(visitors) from traffic",
+    )
     assert close(conv, c["conversion"], 6) and close(uv, c["uv_value"], 6)
     s = c["spot_row"]
-    got = one(con, "select visitors, paying_buyers, paid_amount from traffic "
-                   "where device = $d and source = $s and source_detail = $sd",
-              {"d": s["device"], "s": s["source"], "sd": s["source_detail"]})
+    got = one(
+        con,
+        "select visitors, paying_buyers, paid_amount from traffic "
+        "where device = $d and source = $s and source_detail = $sd",
+        {"d": s["device"], "s": s["source"], "sd": s["source_detail"]},
+    )
     assert got[:2] == (s["visitors"], s["paying_buyers"]) and close(got[2], s["paid_amount"])
     # 客单价 is `-` where no one paid: those rows load with zero payers and zero amount
-    assert one(con, "select count(*) from traffic where paying_buyers = 0")[0] == c["rows_with_dash_aov"]
+    assert (
+        one(con, "select count(*) from traffic where paying_buyers = 0")[0]
+        == c["rows_with_dash_aov"]
+    )
     assert one(con, "select sum(paid_amount) from traffic where paying_buyers = 0")[0] == 0
 
 
 # ---------------------------------------------------------------- products (HTML saved as .xls)
+
 
 def test_products_file_facts():
     c = EXPECTED[PRODUCTS]["checks"]
@@ -177,16 +194,24 @@ def test_products_values(loaded):
     dmin, dmax = one(con, "select min(date)::varchar, max(date)::varchar from products")
     assert (dmin, dmax) == (c["date_min"], c["date_max"])
     assert one(con, "select count(*) from products where date_end <> date")[0] == 0
-    assert one(con, "select count(distinct product_id) from products")[0] == c["distinct_product_ids"]
-    sold = one(con, "select count(distinct product_id) filter (where units_sold > 0) from products")[0]
+    assert (
+        one(con, "select count(distinct product_id) from products")[0] == c["distinct_product_ids"]
+    )
+    sold = one(
+        con, "select count(distinct product_id) filter (where units_sold > 0) from products"
+    )[0]
     assert sold == c["products_with_units_sold"]
     assert close(sold / c["distinct_product_ids"], c["sell_through"], 6)
-    types = one(con, "select typeof(any_value(product_id)), min(length(product_id)), max(length(product_id)), "
-                     "bool_and(regexp_full_match(product_id, '[0-9]+')) from products")
+    types = one(
+        con,
+        "select typeof(any_value(product_id)), min(length(product_id)), max(length(product_id)), "
+        "bool_and(regexp_full_match(product_id, '[0-9]+')) from products",
+    )
     assert c["product_id_is_12_digit_text"] and types == ("VARCHAR", 12, 12, True)
-    assert one(con, 'select count(*) from products where "主商品ID" <> product_id')[0] == c[
-        "main_product_id_differs_rows"
-    ]
+    assert (
+        one(con, 'select count(*) from products where "主商品ID" <> product_id')[0]
+        == c["main_product_id_differs_rows"]
+    )
     # `-` in 成功退款金额 is an amount of a row that exists: read as 0, and counted in the report
     reports = loaded[1]
     assert one(con, "select count(*) from products where refund_amount is null")[0] == 0
@@ -197,24 +222,35 @@ def test_products_top_product_first_row_and_rates(loaded):
     con, _ = loaded
     c = EXPECTED[PRODUCTS]["checks"]
     top = c["top_product_by_paid_amount"]
-    got = one(con, "select product_id, sum(paid_amount), sum(units_sold), sum(visitors) "
-                   "from products group by 1 order by 2 desc limit 1")
+    got = one(
+        con,
+        "select product_id, sum(paid_amount), sum(units_sold), sum(visitors) "
+        "from products group by 1 order by 2 desc limit 1",
+    )
     assert got[0] == top["product_id"] and close(got[1], top["paid_amount"])
     assert got[2:] == (top["units_sold"], top["visitors"])
     on_1111 = one(con, "select sum(paid_amount) from products where date = date '2026-11-11'")[0]
     assert close(on_1111, c["paid_amount_on_2026-11-11"])
-    conv, cart, refund = one(con, "select sum(paying_buyers) / sum(visitors), "
-                                  "sum(add_to_cart_buyers) / sum(visitors), "
-                                  "sum(refund_amount) / sum(paid_amount) from products")
+    conv, cart, refund = one(
+        con,
+        "select sum(paying_buyers) / sum(visitors), "
+        "sum(add_to_cart_buyers) / sum(visitors), "
+        "sum(refund_amount) / sum(paid_amount) from products",
+    )
     assert close(conv, c["conversion"], 6) and close(cart, c["add_to_cart_rate"], 6)
     assert close(refund, c["refund_rate"], 6)
     f = c["first_row"]
-    got = one(con, "select visitors, paying_buyers, paid_amount from products "
-                   "where date = $d::date and product_id = $p", {"d": f["date"], "p": f["product_id"]})
+    got = one(
+        con,
+        "select visitors, paying_buyers, paid_amount from products "
+        "where date = $d::date and product_id = $p",
+        {"d": f["date"], "p": f["product_id"]},
+    )
     assert got[:2] == (f["visitors"], f["paying_buyers"]) and close(got[2], f["paid_amount"])
 
 
 # ---------------------------------------------------------------- orders (千牛 xlsx)
+
 
 def test_orders_file_facts(loaded):
     con, reports = loaded
@@ -222,23 +258,34 @@ def test_orders_file_facts(loaded):
     insp = inspect_file((EXAMPLES / ORDERS).read_bytes(), ORDERS)
     assert (insp.sheet, insp.header_row) == (c["sheet"], c["header_row"])
     assert reports[ORDERS].sheet == c["sheet"]
-    ids = one(con, "select count(*), count(distinct order_id), min(length(order_id)), "
-                   "max(length(order_id)), typeof(any_value(order_id)) from orders")
-    assert ids == (c["orders"], c["distinct_order_ids"], c["order_id_digits"], c["order_id_digits"],
-                   "VARCHAR")
+    ids = one(
+        con,
+        "select count(*), count(distinct order_id), min(length(order_id)), "
+        "max(length(order_id)), typeof(any_value(order_id)) from orders",
+    )
+    assert ids == (
+        c["orders"],
+        c["distinct_order_ids"],
+        c["order_id_digits"],
+        c["order_id_digits"],
+        "VARCHAR",
+    )
     assert c["order_id_cell_type"] == "text"
     goods = one(con, 'select sum("买家应付货款"::double) from orders')[0]
     assert close(goods, c["goods_amount_买家应付货款"])
     # the file's times are creation times; a paid order's order_time is its payment time
-    tmin, tmax = one(con, "select min(created_time)::varchar, max(created_time)::varchar "
-                          "from orders")
+    tmin, tmax = one(
+        con, "select min(created_time)::varchar, max(created_time)::varchar from orders"
+    )
     assert (tmin, tmax) == (c["order_time_min"], c["order_time_max"])
-    assert one(con, "select count(*) from orders where not paid")[0] == c[
-        "orders_without_payment_time"
-    ]
+    assert (
+        one(con, "select count(*) from orders where not paid")[0]
+        == c["orders_without_payment_time"]
+    )
     assert dict(rows(con, "select status, count(*) from orders group by 1")) == c["status_counts"]
-    assert close(one(con, "select sum(refund_amount) / sum(paid_amount) from orders")[0],
-                 c["refund_rate"], 6)
+    assert close(
+        one(con, "select sum(refund_amount) / sum(paid_amount) from orders")[0], c["refund_rate"], 6
+    )
     # every row counts, whatever its status (unpaid orders hold 0.00)
     assert one(con, "select count(*) from orders where paid_amount is null")[0] == 0
 
@@ -246,8 +293,11 @@ def test_orders_file_facts(loaded):
 def test_orders_buyers_and_repurchase(loaded):
     con, _ = loaded
     c = EXPECTED[ORDERS]["checks"]
-    buyers, repeat = one(con, "with b as (select buyer_id, count(distinct order_id) n from orders "
-                              "group by 1) select count(*), count(*) filter (where n >= 2) from b")
+    buyers, repeat = one(
+        con,
+        "with b as (select buyer_id, count(distinct order_id) n from orders "
+        "group by 1) select count(*), count(*) filter (where n >= 2) from b",
+    )
     assert (buyers, repeat) == (c["distinct_buyers"], c["buyers_with_2plus_orders"])
     assert close(repeat / buyers, c["repurchase_rate"], 6)
 
@@ -255,16 +305,27 @@ def test_orders_buyers_and_repurchase(loaded):
 def test_orders_by_province(loaded):
     con, _ = loaded
     c = EXPECTED[ORDERS]["checks"]
-    by = rows(con, "select province, sum(paid_amount), count(distinct order_id), "
-                   "count(distinct buyer_id) from orders group by 1")
+    by = rows(
+        con,
+        "select province, sum(paid_amount), count(distinct order_id), "
+        "count(distinct buyer_id) from orders group by 1",
+    )
     assert len(by) == c["provinces"]
     got = {p: (round(float(s), 2), n, b) for p, s, n, b in by}
-    want = {p: (c["paid_amount_by_province"][p], c["orders_by_province"][p],
-                c["distinct_buyers_by_province"][p]) for p in c["paid_amount_by_province"]}
+    want = {
+        p: (
+            c["paid_amount_by_province"][p],
+            c["orders_by_province"][p],
+            c["distinct_buyers_by_province"][p],
+        )
+        for p in c["paid_amount_by_province"]
+    }
     assert got == want
     for short, full in c["address_first_token_examples"].items():
         assert full in got and short not in got
-    cities = one(con, "select count(*) filter (where city is null), count(distinct city) from orders")
+    cities = one(
+        con, "select count(*) filter (where city is null), count(distinct city) from orders"
+    )
     assert cities[0] == 0 and cities[1] > 29
 
 
@@ -276,17 +337,27 @@ def test_orders_personal_data_is_not_stored(loaded):
         assert h.split(" ")[0] not in cols
     assert "收货地址" not in cols
     # and no stored text carries a masked phone number or a street part of an address
-    text_cols = [r[0] for r in rows(con, "select column_name from information_schema.columns "
-                                          "where table_name = 'orders' and data_type = 'VARCHAR'")]
+    text_cols = [
+        r[0]
+        for r in rows(
+            con,
+            "select column_name from information_schema.columns "
+            "where table_name = 'orders' and data_type = 'VARCHAR'",
+        )
+    ]
     for col in text_cols:
         q = workspace.quote_ident(col)
-        leaked = one(con, f"select count(*) from orders where {q} like '%****%' "
-                          f"or {q} like '%街道%' or {q} like '%路%号%'")[0]
+        leaked = one(
+            con,
+            f"select count(*) from orders where {q} like '%****%' "
+            f"or {q} like '%街道%' or {q} like '%路%号%'",
+        )[0]
         assert leaked == 0, col
     assert "province" in json.loads(one(con, "select derived from _loads where kind = 'orders'")[0])
 
 
 # ---------------------------------------------------------------- inquiries (1688, GB18030 CSV)
+
 
 def test_inquiries_values(loaded):
     con, _ = loaded
@@ -298,26 +369,46 @@ def test_inquiries_values(loaded):
     n, closed = one(con, "select count(*), count(*) filter (where closed) from inquiries")
     assert close(closed / n, c["close_rate"], 6)
     for channel, want in c["by_channel"].items():
-        got = one(con, "select count(*), count(*) filter (where closed) from inquiries "
-                       "where channel = $c", {"c": channel})
+        got = one(
+            con,
+            "select count(*), count(*) filter (where closed) from inquiries where channel = $c",
+            {"c": channel},
+        )
         assert got == (want["inquiries"], want["closed"])
         assert close(got[1] / got[0], want["close_rate"], 6)
-    by_type = {t: {"inquiries": a, "closed": b} for t, a, b in rows(
-        con, "select customer_type, count(*), count(*) filter (where closed) from inquiries group by 1")}
+    by_type = {
+        t: {"inquiries": a, "closed": b}
+        for t, a, b in rows(
+            con,
+            "select customer_type, count(*), count(*) filter (where closed) from inquiries group by 1",
+        )
+    }
     assert by_type == c["by_customer_type"]
-    assert one(con, "select count(distinct customer_id) from inquiries")[0] == c["distinct_customers"]
-    assert dict(rows(con, "select province, count(*) from inquiries group by 1")) == c[
-        "inquiries_by_province"
-    ]
+    assert (
+        one(con, "select count(distinct customer_id) from inquiries")[0] == c["distinct_customers"]
+    )
+    assert (
+        dict(rows(con, "select province, count(*) from inquiries group by 1"))
+        == c["inquiries_by_province"]
+    )
     dmin, dmax = one(con, "select min(date)::varchar, max(date)::varchar from inquiries")
     assert (dmin, dmax) == (c["date_min"], c["date_max"])
     assert c["empty_transaction_type_when_not_closed"]
-    assert one(con, "select count(*) from inquiries where not closed and transaction_type is not null")[0] == 0
+    assert (
+        one(
+            con, "select count(*) from inquiries where not closed and transaction_type is not null"
+        )[0]
+        == 0
+    )
     # CRLF line ends leave nothing behind in the values
-    assert one(con, "select count(*) from inquiries where follow_up like '%' || chr(13) || '%'")[0] == 0
+    assert (
+        one(con, "select count(*) from inquiries where follow_up like '%' || chr(13) || '%'")[0]
+        == 0
+    )
 
 
 # ---------------------------------------------------------------- image_tests (main-image A/B)
+
 
 def test_image_tests_by_variant(loaded):
     con, _ = loaded
@@ -325,13 +416,20 @@ def test_image_tests_by_variant(loaded):
     insp = inspect_file((EXAMPLES / IMAGES).read_bytes(), IMAGES)
     assert insp.encoding == "utf-8"
     assert rows(con, "select distinct test_id from image_tests") == [(c["test_id"],)]
-    assert [r[0] for r in rows(con, "select distinct variant from image_tests order by 1")] == c["variants"]
-    assert rows(con, "select distinct variant from image_tests where is_control") == [(c["control_variant"],)]
+    assert [r[0] for r in rows(con, "select distinct variant from image_tests order by 1")] == c[
+        "variants"
+    ]
+    assert rows(con, "select distinct variant from image_tests where is_control") == [
+        (c["control_variant"],)
+    ]
     dmin, dmax = one(con, "select min(date)::varchar, max(date)::varchar from image_tests")
     assert (dmin, dmax) == (c["date_min"], c["date_max"])
     for variant, want in c["by_variant"].items():
-        got = one(con, "select count(distinct date), sum(impressions), sum(clicks), sum(orders), "
-                       "sum(clicks) / sum(impressions) from image_tests where variant = $v",
-                  {"v": variant})
+        got = one(
+            con,
+            "select count(distinct date), sum(impressions), sum(clicks), sum(orders), "
+            "sum(clicks) / sum(impressions) from image_tests where variant = $v",
+            {"v": variant},
+        )
         assert got[:4] == (want["days"], want["impressions"], want["clicks"], want["orders"])
         assert close(got[4], want["ctr"], 6)

@@ -20,8 +20,10 @@ WEEK = np.array([0.0, -8.0, -5.0, 2.0, 6.0, 14.0, 9.0])
 
 
 def series(values, start="2026-09-01") -> pd.Series:
-    return pd.Series(np.asarray(values, dtype="float64"),
-                     index=pd.date_range(start, periods=len(values), freq="D"))
+    return pd.Series(
+        np.asarray(values, dtype="float64"),
+        index=pd.date_range(start, periods=len(values), freq="D"),
+    )
 
 
 def simulate(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -47,8 +49,10 @@ def test_intervals_cover_the_truth_at_their_stated_rates():
     for _ in range(n_series):
         y = simulate(rng, history + horizon)
         truth = y[history:]
-        for kind, (mean, se) in (("ets", forecast._ets(y[:history], horizon)[:2]),
-                                 ("naive", forecast._seasonal_naive(y[:history], horizon))):
+        for kind, (mean, se) in (
+            ("ets", forecast._ets(y[:history], horizon)[:2]),
+            ("naive", forecast._seasonal_naive(y[:history], horizon)),
+        ):
             band = forecast.bands(mean, se)
             for level in forecast.LEVELS:
                 lo, hi = band[f"lo{level}"], band[f"hi{level}"]
@@ -65,8 +69,11 @@ def test_forecast_points_are_the_chosen_model_with_its_bands():
     y = series(simulate(rng, 84))
     f = forecast.forecast(y, 7)
     assert f.model in (forecast.MODEL, forecast.BASELINE)
-    mean, se = (forecast._ets(y.to_numpy(), 7)[:2] if f.model == forecast.MODEL
-                else forecast._seasonal_naive(y.to_numpy(), 7))
+    mean, se = (
+        forecast._ets(y.to_numpy(), 7)[:2]
+        if f.model == forecast.MODEL
+        else forecast._seasonal_naive(y.to_numpy(), 7)
+    )
     band = forecast.bands(mean, se)
     for col in ("value", "lo80", "hi80", "lo95", "hi95"):
         assert f.points[col].to_numpy() == pytest.approx(band[col])
@@ -92,7 +99,9 @@ def test_seasonal_naive_intervals_widen_by_week():
     mean, se = forecast._seasonal_naive(y.to_numpy(), 30)
     diffs = y.to_numpy()[7:] - y.to_numpy()[:-7]
     assert se[0] == pytest.approx(np.std(diffs, ddof=1))
-    assert se[7] == pytest.approx(se[0] * np.sqrt(2)) and se[29] == pytest.approx(se[0] * np.sqrt(5))
+    assert se[7] == pytest.approx(se[0] * np.sqrt(2)) and se[29] == pytest.approx(
+        se[0] * np.sqrt(5)
+    )
     assert mean[:7] == pytest.approx(y.to_numpy()[-7:]) and mean[7:14] == pytest.approx(mean[:7])
 
 
@@ -116,11 +125,15 @@ def test_a_promotion_does_not_poison_the_baseline():
     assert {"2026-11-10", "2026-11-11"} <= flagged
     assert len(flagged) <= 4
     assert f_spiked.points["value"].to_numpy() == pytest.approx(
-        f_plain.points["value"].to_numpy(), rel=0.05)
+        f_plain.points["value"].to_numpy(), rel=0.05
+    )
     # the cleaned value is the median of the same weekday around it
     row = f_spiked.history.set_index(f_spiked.history["date"].astype(str)).loc["2026-11-11"]
-    around = [y[d] for k in (-3, -2, -1, 1, 2, 3)
-              if (d := pd.Timestamp("2026-11-11") + pd.Timedelta(days=7 * k)) in y.index]
+    around = [
+        y[d]
+        for k in (-3, -2, -1, 1, 2, 3)
+        if (d := pd.Timestamp("2026-11-11") + pd.Timedelta(days=7 * k)) in y.index
+    ]
     assert row["baseline"] == pytest.approx(np.median(around))
 
 
@@ -130,8 +143,10 @@ def test_a_signal_is_kept_only_when_it_improves_the_backtest():
     cart = rng.uniform(100, 500, n + 7)  # 加购 swings from day to day
     y = 100 + 0.6 * cart[:n] + np.tile(WEEK, 13)[:n] + rng.normal(0, 3, n)  # cart 7 days earlier
     days = pd.date_range("2026-09-01", periods=n + 7, freq="D") - pd.Timedelta(days=7)
-    signals = {"add_to_cart_buyers": pd.Series(cart, index=days),
-               "favorite_buyers": pd.Series(rng.normal(100, 10, n + 7), index=days)}
+    signals = {
+        "add_to_cart_buyers": pd.Series(cart, index=days),
+        "favorite_buyers": pd.Series(rng.normal(100, 10, n + 7), index=days),
+    }
     f = forecast.forecast(series(y), 7, signals=signals)
     assert f.signals["add_to_cart_buyers"] < f.backtest.baseline_mape
     assert f.model == "ets+add_to_cart_buyers"
@@ -139,16 +154,22 @@ def test_a_signal_is_kept_only_when_it_improves_the_backtest():
     plain = forecast.forecast(series(y), 7)
     assert f.backtest.mape < plain.backtest.mape
     # the rule itself: a signal that does not lower the MAPE is dropped
-    only_noise = forecast.forecast(series(y), 7, signals={"favorite_buyers": signals["favorite_buyers"]})
+    only_noise = forecast.forecast(
+        series(y), 7, signals={"favorite_buyers": signals["favorite_buyers"]}
+    )
     kept = only_noise.signals["favorite_buyers"] < plain.backtest.model_mape
     assert (only_noise.model == "ets+favorite_buyers") == kept
     # a signal covering too few days is not tried
-    sparse = forecast.forecast(series(y), 7, signals={"add_to_cart_buyers": signals["add_to_cart_buyers"][-20:]})
+    sparse = forecast.forecast(
+        series(y), 7, signals={"add_to_cart_buyers": signals["add_to_cart_buyers"][-20:]}
+    )
     assert sparse.signals == {}
 
 
 def test_daily_series_fills_missing_days():
-    df = pd.DataFrame({"day": [datetime(2026, 9, 1), datetime(2026, 9, 4)], "paid_amount": [5.0, 7.0]})
+    df = pd.DataFrame(
+        {"day": [datetime(2026, 9, 1), datetime(2026, 9, 4)], "paid_amount": [5.0, 7.0]}
+    )
     y = forecast.daily_series(df, "paid_amount")
     assert y.tolist() == [5.0, 0.0, 0.0, 7.0]
     assert len(forecast.daily_series(df, "paid_amount", end=datetime(2026, 9, 6).date())) == 6
@@ -160,8 +181,14 @@ def _orders(days: int) -> pa.Table:
     start = datetime(2026, 9, 1, 12)
     for d in range(days):
         for k in range(int(20 + WEEK[d % 7] + rng.integers(0, 5))):
-            rows.append({"order_id": f"o{d}-{k}", "order_time": start + timedelta(days=d),
-                         "buyer_id": f"b{rng.integers(0, 400)}", "paid_amount": float(rng.integers(50, 150))})
+            rows.append(
+                {
+                    "order_id": f"o{d}-{k}",
+                    "order_time": start + timedelta(days=d),
+                    "buyer_id": f"b{rng.integers(0, 400)}",
+                    "paid_amount": float(rng.integers(50, 150)),
+                }
+            )
     return pa.Table.from_pylist(rows)
 
 
@@ -173,8 +200,10 @@ def test_cli_forecast(data_dir, days, horizon):
         workspace.write_dataset(ws, "orders", _orders(days), file="orders.csv", con=con)
     finally:
         con.close()
-    result = CliRunner().invoke(cli, ["forecast", "--metric", "paying_buyers", "--days", horizon,
-                                      "-w", str(ws.path), "--json"])
+    result = CliRunner().invoke(
+        cli,
+        ["forecast", "--metric", "paying_buyers", "--days", horizon, "-w", str(ws.path), "--json"],
+    )
     if days < forecast.MIN_DAYS:
         assert result.exit_code == 1
         assert "50 days of history" in result.output and "56" in result.output
@@ -184,7 +213,9 @@ def test_cli_forecast(data_dir, days, horizon):
     assert set(out) == {"model", "backtest", "points"}
     assert set(out["backtest"]) == {"mape", "mae", "baseline_mape"}
     assert len(out["points"]) == int(horizon)
-    assert out["points"][0]["date"] == (datetime(2026, 9, 1) + timedelta(days=days)).date().isoformat()
+    assert (
+        out["points"][0]["date"] == (datetime(2026, 9, 1) + timedelta(days=days)).date().isoformat()
+    )
     for p in out["points"]:
         assert set(p) == {"date", "value", "lo80", "hi80", "lo95", "hi95"}
         assert 0 <= p["lo95"] <= p["lo80"] <= p["value"] <= p["hi80"] <= p["hi95"]

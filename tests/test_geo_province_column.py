@@ -9,8 +9,16 @@ from fixtures import ingest_files as f
 from shopsight.geo.names import normalize_province, normalize_province_column
 
 US_STATES = ["CA", "NY", "TX", "WA", "SC", "HI", "SD", "NM", "MO", "FL"]
-CN_CODES = {"GD": "广东省", "ZJ": "浙江省", "SC": "四川省", "HI": "海南省", "SD": "山东省",
-            "NM": "内蒙古自治区", "MO": "澳门特别行政区", "BJ": "北京市"}
+CN_CODES = {
+    "GD": "广东省",
+    "ZJ": "浙江省",
+    "SC": "四川省",
+    "HI": "海南省",
+    "SD": "山东省",
+    "NM": "内蒙古自治区",
+    "MO": "澳门特别行政区",
+    "BJ": "北京市",
+}
 
 
 def test_a_us_states_column_keeps_its_codes():
@@ -30,17 +38,28 @@ def test_codes_shared_with_us_states_alone_are_not_read_as_china():
     assert normalize_province_column(["SC", "HI", "SC"]) == {"SC": "SC", "HI": "HI"}
     # one code only China uses settles it
     assert normalize_province_column(["SC", "HI", "GD"]) == {
-        "SC": "四川省", "HI": "海南省", "GD": "广东省"}
+        "SC": "四川省",
+        "HI": "海南省",
+        "GD": "广东省",
+    }
 
 
 def test_mostly_chinese_names_decide_for_the_codes_among_them():
     values = ["广东", "浙江省", "Sichuan", "SC", "HI"]
     assert normalize_province_column(values) == {
-        "广东": "广东省", "浙江省": "浙江省", "Sichuan": "四川省", "SC": "四川省", "HI": "海南省"}
+        "广东": "广东省",
+        "浙江省": "浙江省",
+        "Sichuan": "四川省",
+        "SC": "四川省",
+        "HI": "海南省",
+    }
     # a code from outside China among few Chinese names: the column is not read as codes,
     # and names are still names
     assert normalize_province_column(["Guangdong", "SC", "CA"]) == {
-        "Guangdong": "广东省", "SC": "SC", "CA": "CA"}
+        "Guangdong": "广东省",
+        "SC": "SC",
+        "CA": "CA",
+    }
 
 
 def test_other_values_are_normalised_as_one_by_one():
@@ -50,27 +69,60 @@ def test_other_values_are_normalised_as_one_by_one():
     assert got["海外"] == "海外" and got["未知"] is None and got[330000.0] == "浙江省"
 
 
-SHOPIFY_HEADER = ["Name", "Financial Status", "Paid at", "Lineitem quantity", "Lineitem name",
-                  "Lineitem price", "Total", "Shipping Province", "Shipping City"]
+SHOPIFY_HEADER = [
+    "Name",
+    "Financial Status",
+    "Paid at",
+    "Lineitem quantity",
+    "Lineitem name",
+    "Lineitem price",
+    "Total",
+    "Shipping Province",
+    "Shipping City",
+]
 
 
 def _shopify(path, provinces: list[tuple[str, str]]):
     rows = [SHOPIFY_HEADER]
     for i, (province, city) in enumerate(provinces):
-        rows.append([f"#{1001 + i}", "paid", f"2026-11-0{1 + i} 10:00:00 +0800", "1", "Tee",
-                     "80.00", "80.00", province, city])
+        rows.append(
+            [
+                f"#{1001 + i}",
+                "paid",
+                f"2026-11-0{1 + i} 10:00:00 +0800",
+                "1",
+                "Tee",
+                "80.00",
+                "80.00",
+                province,
+                city,
+            ]
+        )
     return f.write_csv(path, rows)
 
 
-@pytest.mark.parametrize("provinces, stored", [
-    ([("SC", "Columbia"), ("HI", "Honolulu"), ("CA", "San Jose"), ("NY", "New York")],
-     ["SC", "HI", "CA", "NY"]),
-    ([("GD", "深圳"), ("SC", "成都"), ("HI", "海口"), ("ZJ", "杭州")],
-     ["广东省", "四川省", "海南省", "浙江省"]),
-    ([("Guangdong", "Shenzhen"), ("Sichuan", "Chengdu City"), ("Hainan", "Haikou"),
-      ("Zhejiang", "hangzhou")],
-     ["广东省", "四川省", "海南省", "浙江省"]),
-])
+@pytest.mark.parametrize(
+    "provinces, stored",
+    [
+        (
+            [("SC", "Columbia"), ("HI", "Honolulu"), ("CA", "San Jose"), ("NY", "New York")],
+            ["SC", "HI", "CA", "NY"],
+        ),
+        (
+            [("GD", "深圳"), ("SC", "成都"), ("HI", "海口"), ("ZJ", "杭州")],
+            ["广东省", "四川省", "海南省", "浙江省"],
+        ),
+        (
+            [
+                ("Guangdong", "Shenzhen"),
+                ("Sichuan", "Chengdu City"),
+                ("Hainan", "Haikou"),
+                ("Zhejiang", "hangzhou"),
+            ],
+            ["广东省", "四川省", "海南省", "浙江省"],
+        ),
+    ],
+)
 def test_ingest_decides_codes_for_the_whole_column(tmp_path, provinces, stored):
     ws, report = f.load(tmp_path, _shopify(tmp_path / "orders_export_1.csv", provinces))
     assert (report.kind, report.rows_loaded) == ("orders", len(provinces))

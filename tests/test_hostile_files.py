@@ -48,8 +48,10 @@ def _outcome(ws, path):
     except IngestError as e:
         outcome = str(e)
     took = time.monotonic() - start
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    peak = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
     return outcome, took, peak
 
 
@@ -118,6 +120,7 @@ def test_a_reader_that_runs_too_long_is_stopped(ws, monkeypatch, tmp_path):
 
 def test_calamine_panic_is_a_message(monkeypatch):
     """calamine's PanicException derives from BaseException and passes `except Exception`."""
+
     class PanicException(BaseException):
         pass
 

@@ -69,7 +69,14 @@ def test_t_formats_and_raises_on_missing_key():
 
 @pytest.mark.parametrize(
     ("locale", "lang"),
-    [("zh-CN", "zh"), ("zh-TW", "zh"), ("ZH", "zh"), ("en-US", "en"), ("de-DE", "en"), (None, "zh")],
+    [
+        ("zh-CN", "zh"),
+        ("zh-TW", "zh"),
+        ("ZH", "zh"),
+        ("en-US", "en"),
+        ("de-DE", "en"),
+        (None, "zh"),
+    ],
 )
 def test_lang_from_browser_locale(locale, lang):
     assert i18n.lang_from_locale(locale) == lang

@@ -47,8 +47,14 @@ print(json.dumps(failed))
 def test_every_module_imports_alone():
     names = _module_names()
     assert "shopsight.workspace.lake" in names and "shopsight.workspace.core" in names
-    out = subprocess.run([sys.executable, "-c", _IMPORT_EACH, json.dumps(names)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=300, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _IMPORT_EACH, json.dumps(names)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     failed = json.loads(out.stdout.strip().splitlines()[-1])
     assert not failed, "\n".join(f"{n}:\n{tb}" for n, tb in failed.items())
 
@@ -71,8 +77,10 @@ def _imports(path: Path, module: str, known: set[str]) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1]
-                                + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1]
+                    + ([base] if base else [])
+                )
             for a in node.names:
                 sub = f"{base}.{a.name}"
                 if sub in known:

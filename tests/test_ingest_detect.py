@@ -20,7 +20,9 @@ LAYOUTS = [
 ]
 
 
-@pytest.mark.parametrize(("build", "name", "kind"), LAYOUTS, ids=[x[2] + ":" + x[1] for x in LAYOUTS])
+@pytest.mark.parametrize(
+    ("build", "name", "kind"), LAYOUTS, ids=[x[2] + ":" + x[1] for x in LAYOUTS]
+)
 def test_platform_layouts_detected(tmp_path, build, name, kind):
     path = build(tmp_path / name)
     insp = inspect_file(path.read_bytes(), name)
@@ -56,8 +58,20 @@ def test_period_only_files_need_the_period():
 def test_unit_suffixes_and_look_alikes():
     jd = ["日期", "访客数(UV)", "浏览量(PV)", "成交客户数", "成交金额", "同比"]
     m = detect.propose_mapping(jd, "traffic")
-    assert (m["访客数(UV)"], m["浏览量(PV)"], m["成交客户数"]) == ("visitors", "page_views", "paying_buyers")
-    sycm = ["统计日期", "商品ID", "主商品ID", "老买家支付金额", "支付金额", "月累计支付件数", "支付件数"]
+    assert (m["访客数(UV)"], m["浏览量(PV)"], m["成交客户数"]) == (
+        "visitors",
+        "page_views",
+        "paying_buyers",
+    )
+    sycm = [
+        "统计日期",
+        "商品ID",
+        "主商品ID",
+        "老买家支付金额",
+        "支付金额",
+        "月累计支付件数",
+        "支付件数",
+    ]
     m = detect.propose_mapping(sycm, "products")
     assert (m["商品ID"], m["主商品ID"], m["老买家支付金额"]) == ("product_id", "", "")
     assert (m["支付金额"], m["月累计支付件数"], m["支付件数"]) == ("paid_amount", "", "units_sold")
@@ -77,7 +91,11 @@ def test_unrelated_file_is_refused_listing_what_each_kind_needs(tmp_path):
 
 
 def test_a_mapping_given_by_hand_loads_an_unrecognised_file(tmp_path):
-    path = f.write_csv(tmp_path / "自制.csv", [["单号", "时间点", "钱"], ["A1", "2026-11-01 10:00", "12.5"]])
-    ws, r = f.load(tmp_path, path, mapping={"单号": "order_id", "时间点": "order_time", "钱": "paid_amount"})
+    path = f.write_csv(
+        tmp_path / "自制.csv", [["单号", "时间点", "钱"], ["A1", "2026-11-01 10:00", "12.5"]]
+    )
+    ws, r = f.load(
+        tmp_path, path, mapping={"单号": "order_id", "时间点": "order_time", "钱": "paid_amount"}
+    )
     assert (r.kind, r.rows_loaded) == ("orders", 1)
     assert f.table_rows(ws, "orders")[0][:1] == ("A1",)

@@ -15,21 +15,78 @@ from shopsight.ingest.readers import Sheet
 
 CLEAN_NUMBERS = ["0", "1", "12", "99.5", "1288.50", "-3", "0.25", " 56 ", "+1", "1e3", "7.0"]
 MESSY_NUMBERS = [
-    "1,234", "¥1,234.50", "￥99", "12.34%", "-4.10%", "1.2万", "3亿", "１２３．５", "(12.5)",
-    "100元", "-", "--", "—", "暂无", "null", "N/A", "nan", "inf", "-inf", "1e400", "abc", "12a",
-    "1.2.3", "1e20", "－", "****", "   ",
+    "1,234",
+    "¥1,234.50",
+    "￥99",
+    "12.34%",
+    "-4.10%",
+    "1.2万",
+    "3亿",
+    "１２３．５",
+    "(12.5)",
+    "100元",
+    "-",
+    "--",
+    "—",
+    "暂无",
+    "null",
+    "N/A",
+    "nan",
+    "inf",
+    "-inf",
+    "1e400",
+    "abc",
+    "12a",
+    "1.2.3",
+    "1e20",
+    "－",
+    "****",
+    "   ",
 ]
 CLEAN_TIMES = ["2026-11-01 10:00:00", "2026-11-30 23:59:59", "2026-11-02", "2026-02-28 00:00:00"]
 MESSY_TIMES = [
-    "2026/11/2 09:30", "2026年11月3日", "2026-11-01T10:30:00Z", "20261101", "46296.5",
-    "1700000000", "2026-13-01", "2026-11-31", "2026-11-01 25:00:00", "yesterday", "-",
-    "２０２６－１１－０１", "2026-11-01~2026-11-07", "2026-11-01 10:00:00.5", "epoch",
+    "2026/11/2 09:30",
+    "2026年11月3日",
+    "2026-11-01T10:30:00Z",
+    "20261101",
+    "46296.5",
+    "1700000000",
+    "2026-13-01",
+    "2026-11-31",
+    "2026-11-01 25:00:00",
+    "yesterday",
+    "-",
+    "２０２６－１１－０１",
+    "2026-11-01~2026-11-07",
+    "2026-11-01 10:00:00.5",
+    "epoch",
 ]
 CLEAN_DATES = ["2026-11-01", "2026-11-15", "2026-11-30"]
-MESSY_DATES = ["2026/11/2", "2026年11月3日", "20261104", "46296", "2026-11-05~2026-11-11",
-               "2026-11-40", "-", "2026-11-06 08:00:00", "11/07/2026", "x"]
-IDS = ["1234567890123456789", "42", "tb_甲", "SKU-001", "1.23457E+18", '="123456"', "'987",
-       " 77 ", "-", "123.0", "nan"]
+MESSY_DATES = [
+    "2026/11/2",
+    "2026年11月3日",
+    "20261104",
+    "46296",
+    "2026-11-05~2026-11-11",
+    "2026-11-40",
+    "-",
+    "2026-11-06 08:00:00",
+    "11/07/2026",
+    "x",
+]
+IDS = [
+    "1234567890123456789",
+    "42",
+    "tb_甲",
+    "SKU-001",
+    "1.23457E+18",
+    '="123456"',
+    "'987",
+    " 77 ",
+    "-",
+    "123.0",
+    "nan",
+]
 STATUSES = ["交易成功", "等待买家付款", "交易关闭", "Paid", " pending ", "refunded", "-"]
 
 
@@ -60,21 +117,42 @@ def assert_same(fast: parse.ParseResult, slow: parse.ParseResult) -> None:
     assert fast.rows_rejected == slow.rows_rejected
     assert (fast.cells_as_zero, fast.cells_as_empty) == (slow.cells_as_zero, slow.cells_as_empty)
     assert fast.warnings == slow.warnings
-    assert (fast.summary_rows_dropped, fast.blank_rows) == (slow.summary_rows_dropped, slow.blank_rows)
+    assert (fast.summary_rows_dropped, fast.blank_rows) == (
+        slow.summary_rows_dropped,
+        slow.blank_rows,
+    )
 
 
-ORDER_HEADERS = ["订单编号", "买家会员名", "买家实付金额", "宝贝总数量", "订单创建时间",
-                 "订单付款时间", "订单状态", "退款金额", "商品标题"]
+ORDER_HEADERS = [
+    "订单编号",
+    "买家会员名",
+    "买家实付金额",
+    "宝贝总数量",
+    "订单创建时间",
+    "订单付款时间",
+    "订单状态",
+    "退款金额",
+    "商品标题",
+]
 
 
 @pytest.mark.parametrize("seed", range(8))
 def test_orders_cast_first_equals_macros(seed):
     rng = random.Random(seed)
-    lines = [[rng.choice(IDS), rng.choice(IDS), cell(rng, CLEAN_NUMBERS, MESSY_NUMBERS),
-              cell(rng, CLEAN_NUMBERS, MESSY_NUMBERS), cell(rng, CLEAN_TIMES, MESSY_TIMES),
-              cell(rng, CLEAN_TIMES, MESSY_TIMES), rng.choice(STATUSES),
-              cell(rng, CLEAN_NUMBERS, MESSY_NUMBERS), rng.choice(["卫衣", "T恤", None])]
-             for _ in range(rng.randint(1, 40))]
+    lines = [
+        [
+            rng.choice(IDS),
+            rng.choice(IDS),
+            cell(rng, CLEAN_NUMBERS, MESSY_NUMBERS),
+            cell(rng, CLEAN_NUMBERS, MESSY_NUMBERS),
+            cell(rng, CLEAN_TIMES, MESSY_TIMES),
+            cell(rng, CLEAN_TIMES, MESSY_TIMES),
+            rng.choice(STATUSES),
+            cell(rng, CLEAN_NUMBERS, MESSY_NUMBERS),
+            rng.choice(["卫衣", "T恤", None]),
+        ]
+        for _ in range(rng.randint(1, 40))
+    ]
     fast, slow = typed_both_ways([ORDER_HEADERS, *lines], "orders")
     assert_same(fast, slow)
 
@@ -85,11 +163,17 @@ TRAFFIC_HEADERS = ["日期", "来源", "访客数", "支付买家数", "支付�
 @pytest.mark.parametrize("seed", range(8))
 def test_traffic_cast_first_equals_macros(seed):
     rng = random.Random(seed)
-    lines = [[cell(rng, CLEAN_DATES, MESSY_DATES), rng.choice(["手淘搜索", "直通车", "合计"]),
-              cell(rng, CLEAN_NUMBERS, MESSY_NUMBERS), cell(rng, CLEAN_NUMBERS, MESSY_NUMBERS),
-              cell(rng, CLEAN_NUMBERS, MESSY_NUMBERS),
-              cell(rng, CLEAN_NUMBERS + ["2.5%"], MESSY_NUMBERS)]
-             for _ in range(rng.randint(1, 40))]
+    lines = [
+        [
+            cell(rng, CLEAN_DATES, MESSY_DATES),
+            rng.choice(["手淘搜索", "直通车", "合计"]),
+            cell(rng, CLEAN_NUMBERS, MESSY_NUMBERS),
+            cell(rng, CLEAN_NUMBERS, MESSY_NUMBERS),
+            cell(rng, CLEAN_NUMBERS, MESSY_NUMBERS),
+            cell(rng, CLEAN_NUMBERS + ["2.5%"], MESSY_NUMBERS),
+        ]
+        for _ in range(rng.randint(1, 40))
+    ]
     fast, slow = typed_both_ways([TRAFFIC_HEADERS, *lines], "traffic")
     assert_same(fast, slow)
 
@@ -100,18 +184,46 @@ def test_every_listed_cell_is_typed_the_same():
     times = CLEAN_TIMES + MESSY_TIMES + [None]
     n = max(len(numbers), len(times), len(IDS))
     rows = [ORDER_HEADERS] + [
-        [IDS[i % len(IDS)], f"b{i}", numbers[i % len(numbers)], numbers[(i + 3) % len(numbers)],
-         times[i % len(times)], times[(i + 5) % len(times)], STATUSES[i % len(STATUSES)],
-         numbers[(i + 7) % len(numbers)], "卫衣"]
+        [
+            IDS[i % len(IDS)],
+            f"b{i}",
+            numbers[i % len(numbers)],
+            numbers[(i + 3) % len(numbers)],
+            times[i % len(times)],
+            times[(i + 5) % len(times)],
+            STATUSES[i % len(STATUSES)],
+            numbers[(i + 7) % len(numbers)],
+            "卫衣",
+        ]
         for i in range(n)
     ]
     fast, slow = typed_both_ways(rows, "orders")
     assert_same(fast, slow)
     # the cast path is really taken for these columns, and the mix has both outcomes
-    plan = parse._Plan(ORDER_HEADERS, {h: c for h, c in zip(
-        ORDER_HEADERS, ["order_id", "buyer_id", "paid_amount", "quantity", "created_time",
-                        "paid_time", "status", "refund_amount", "product_name"], strict=True)},
-        "orders", None, None)
+    plan = parse._Plan(
+        ORDER_HEADERS,
+        {
+            h: c
+            for h, c in zip(
+                ORDER_HEADERS,
+                [
+                    "order_id",
+                    "buyer_id",
+                    "paid_amount",
+                    "quantity",
+                    "created_time",
+                    "paid_time",
+                    "status",
+                    "refund_amount",
+                    "product_name",
+                ],
+                strict=True,
+            )
+        },
+        "orders",
+        None,
+        None,
+    )
     assert sorted(plan.casts.values()) == ["ss_int", "ss_money", "ss_money", "ss_ts", "ss_ts"]
     assert 0 < fast.rows_rejected < n
     assert fast.table.num_rows == n - fast.rows_rejected

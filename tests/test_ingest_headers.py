@@ -10,44 +10,79 @@ from shopsight.ingest import detect, headers, inspect_file, synonyms
 
 
 def test_header_row_found_below_title_and_metadata_rows():
-    rows = [["店铺名称：拾衣男装旗舰店"], ["统计日期 2026-10-01~2026-10-31"], ["下载时间：2026-11-01 09:00"],
-            [], ["统计日期", "商品ID", "商品访客数", "支付金额"], ["2026-10-01", "1", "3", "4"]]
+    rows = [
+        ["店铺名称：拾衣男装旗舰店"],
+        ["统计日期 2026-10-01~2026-10-31"],
+        ["下载时间：2026-11-01 09:00"],
+        [],
+        ["统计日期", "商品ID", "商品访客数", "支付金额"],
+        ["2026-10-01", "1", "3", "4"],
+    ]
     assert headers.find_header_row(rows) == 4
     assert headers.find_period(headers.title_lines(rows, 4), "x.csv") == (
-        dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+        dt.date(2026, 10, 1),
+        dt.date(2026, 10, 31),
+    )
 
 
 def test_period_from_title_skips_comparison_and_download_lines():
-    lines = ["对比周期：2026-10-25~2026-10-31", "下载时间：2026-11-08", "统计时间：2026-11-01~2026-11-07"]
+    lines = [
+        "对比周期：2026-10-25~2026-10-31",
+        "下载时间：2026-11-08",
+        "统计时间：2026-11-01~2026-11-07",
+    ]
     assert headers.find_period(lines, "") == (dt.date(2026, 11, 1), dt.date(2026, 11, 7))
     assert headers.find_period(["统计日期：2026-11-03"], "") == (dt.date(2026, 11, 3),) * 2
 
 
 def test_period_from_file_name_but_not_an_export_stamp():
     assert headers.find_period([], "【生意参谋平台】商品_全部_2026-11-01_2026-11-30.xls") == (
-        dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+        dt.date(2026, 11, 1),
+        dt.date(2026, 11, 30),
+    )
     assert headers.find_period([], "1688询盘统计_20260902-20261130.csv") == (
-        dt.date(2026, 9, 2), dt.date(2026, 11, 30))
+        dt.date(2026, 9, 2),
+        dt.date(2026, 11, 30),
+    )
     assert headers.find_period([], "商品报表_20260619_110309.csv") is None
 
 
 def test_device_from_sheet_or_file_name():
     assert headers.device_from_name("PC流量来源") == "PC"
     assert headers.device_from_name("无线流量来源") == "无线"
-    assert headers.device_from_name("【生意参谋平台】无线店铺流量来源-2026-11-01_2026-11-07.xls") == "无线"
+    assert (
+        headers.device_from_name("【生意参谋平台】无线店铺流量来源-2026-11-01_2026-11-07.xls")
+        == "无线"
+    )
     assert headers.device_from_name("Sheet1") is None
 
 
 def test_whitespace_duplicates_and_bom_in_headers():
     row = ["\ufeff收货地址 ", " 商品 ID", "访客数", "访客数", None, "订单付款时间\u3000"]
     assert headers.clean_headers(row, 7) == [
-        "收货地址", "商品 ID", "访客数", "访客数__2", "column_5", "订单付款时间", "column_7"]
+        "收货地址",
+        "商品 ID",
+        "访客数",
+        "访客数__2",
+        "column_5",
+        "订单付款时间",
+        "column_7",
+    ]
     assert synonyms.header_key("商品 ID") == synonyms.header_key("商品ID")
     assert synonyms.header_key("用户实付金额（元）") == synonyms.header_key("用户实付金额")
 
 
 def test_comparison_columns_are_not_the_metric():
-    names = ["来源", "访客数", "访客数变化", "支付金额", "支付金额同比", "同比", "同比__2", "支付转化率环比"]
+    names = [
+        "来源",
+        "访客数",
+        "访客数变化",
+        "支付金额",
+        "支付金额同比",
+        "同比",
+        "同比__2",
+        "支付转化率环比",
+    ]
     mapping = detect.propose_mapping(names, "traffic")
     assert mapping["访客数"] == "visitors" and mapping["支付金额"] == "paid_amount"
     assert detect.skipped_headers(names) == {h: "comparison" for h in names[2:3] + names[4:]}
@@ -57,10 +92,15 @@ def test_summary_rows_dropped_anywhere_case_and_colon_insensitive(tmp_path):
     path = sycm_regions(tmp_path / "地域-2026-11-01_2026-11-30.csv")
     ws, r = load(tmp_path, path)
     assert (r.rows_loaded, r.summary_rows_dropped) == (2, 1)
-    assert sum(x[6] for x in table_rows(ws, "regions")) == 3400.5   # 合计 not double-counted
-    rows = [["日期", "来源", "访客数", "支付买家数"], ["2026-11-01", "搜索", "10", "1"],
-            ["Total:", "", "10", "1"], ["小计", "", "10", "1"], ["2026-11-02", "搜索", "5", "0"],
-            [" 总计 ", "-", "15", "1"]]
+    assert sum(x[6] for x in table_rows(ws, "regions")) == 3400.5  # 合计 not double-counted
+    rows = [
+        ["日期", "来源", "访客数", "支付买家数"],
+        ["2026-11-01", "搜索", "10", "1"],
+        ["Total:", "", "10", "1"],
+        ["小计", "", "10", "1"],
+        ["2026-11-02", "搜索", "5", "0"],
+        [" 总计 ", "-", "15", "1"],
+    ]
     _, r = load(tmp_path / "2", write_csv(tmp_path / "t.csv", rows))
     assert (r.kind, r.rows_loaded, r.rows_rejected, r.summary_rows_dropped) == ("traffic", 2, 0, 3)
 

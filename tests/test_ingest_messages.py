@@ -16,13 +16,33 @@ from shopsight.ingest import IngestError, detect, inspect_file, load_file, messa
 from shopsight.ingest.errors import IngestError as Raised
 
 INGEST = Path(messages.__file__).parent
-SAMPLE = {"rows": 1_048_577, "cols": 1_001, "limit": 1_000, "byte": 17, "seconds": 45,
-          "memory_mb": 1024, "expanded_mb": 900, "packed_mb": 0.5, "row": 3, "rejected": 2,
-          "cells": 2, "width": 5, "column": 2, "chars": 40_000, "kind": "traffic",
-          "fields": ["visitors", "rate:conversion"], "field": "paid_time", "whole": "visitors",
-          "headers": ["访客数", "UV"], "sheets": ["PC", "无线"], "header": "访客数",
-          "error": {"code": "bad_number", "args": {"header": "访客数", "field": "visitors",
-                                                   "value": "abc"}}}
+SAMPLE = {
+    "rows": 1_048_577,
+    "cols": 1_001,
+    "limit": 1_000,
+    "byte": 17,
+    "seconds": 45,
+    "memory_mb": 1024,
+    "expanded_mb": 900,
+    "packed_mb": 0.5,
+    "row": 3,
+    "rejected": 2,
+    "cells": 2,
+    "width": 5,
+    "column": 2,
+    "chars": 40_000,
+    "kind": "traffic",
+    "fields": ["visitors", "rate:conversion"],
+    "field": "paid_time",
+    "whole": "visitors",
+    "headers": ["访客数", "UV"],
+    "sheets": ["PC", "无线"],
+    "header": "访客数",
+    "error": {
+        "code": "bad_number",
+        "args": {"header": "访客数", "field": "visitors", "value": "abc"},
+    },
+}
 
 
 def placeholders(text: str) -> set[str]:
@@ -60,13 +80,16 @@ def test_the_raise_sites_use_known_codes():
     assert set(messages.CODES) - used - line_codes - warning_codes == set()
 
 
-@pytest.mark.parametrize("text, code, args", [
-    (readers.UNCLOSED_QUOTE, "unclosed_quote", {}),
-    (readers.short_line(1, 4), "short_line", {"cells": 1, "width": 4}),
-    (readers.short_line(3, 7), "short_line", {"cells": 3, "width": 7}),
-    (readers.too_many_cells(12), "extra_cells", {"width": 12}),
-    ("something new", "other", {"detail": "something new"}),
-])
+@pytest.mark.parametrize(
+    "text, code, args",
+    [
+        (readers.UNCLOSED_QUOTE, "unclosed_quote", {}),
+        (readers.short_line(1, 4), "short_line", {"cells": 1, "width": 4}),
+        (readers.short_line(3, 7), "short_line", {"cells": 3, "width": 7}),
+        (readers.too_many_cells(12), "extra_cells", {"width": 12}),
+        ("something new", "other", {"detail": "something new"}),
+    ],
+)
 def test_a_lines_problem_is_read_back_into_its_code(text, code, args):
     assert messages.line_problem(text) == (code, args)
 
@@ -84,11 +107,19 @@ def test_every_input_field_has_a_name_in_both_languages(lang):
 def test_a_cell_message_names_the_header_and_the_field_once():
     cell = {"header": "买家实付金额", "field": "paid_amount", "value": "ten"}
     assert messages.text("bad_number", cell, "zh") == "买家实付金额（支付金额）：“ten” 不是数字"
-    assert messages.text("bad_number", {**cell, "header": "支付金额"}, "zh") == "支付金额：“ten” 不是数字"
+    assert (
+        messages.text("bad_number", {**cell, "header": "支付金额"}, "zh")
+        == "支付金额：“ten” 不是数字"
+    )
     assert messages.text("required_empty", {"header": None, "field": "order_id"}, "en") == (
-        "Order ID: a required value is empty")
-    assert messages.text("more_than", {"field": "paying_buyers", "whole": "visitors",
-                                       "sheet": "PC"}, "zh") == "工作表 PC：支付买家数多于访客数；已按原样导入，请核对原文件"
+        "Order ID: a required value is empty"
+    )
+    assert (
+        messages.text(
+            "more_than", {"field": "paying_buyers", "whole": "visitors", "sheet": "PC"}, "zh"
+        )
+        == "工作表 PC：支付买家数多于访客数；已按原样导入，请核对原文件"
+    )
 
 
 def test_the_no_kind_message_lists_what_each_kind_needs():
@@ -110,6 +141,7 @@ def test_an_error_pickles_with_its_code():
 
 # ----------------------------------------------------------------- refusals keep their code
 
+
 def refusal(path: Path) -> IngestError:
     with pytest.raises(IngestError) as caught:
         inspect_file(path, path.name)
@@ -130,11 +162,15 @@ def test_refusals_carry_code_file_and_values(tmp_path):
 def test_a_refusal_from_the_child_process_keeps_its_code_and_is_remembered(tmp_path):
     path = hostile.spreadsheetml_index(tmp_path / "far.xml")
     first = refusal(path)
-    assert (first.code, first.values) == ("sheet_rows", {"rows": 100_000_000,
-                                                        "limit": readers.MAX_ROWS})
+    assert (first.code, first.values) == (
+        "sheet_rows",
+        {"rows": 100_000_000, "limit": readers.MAX_ROWS},
+    )
     again = refusal(path)  # the remembered refusal, not a second child process
     assert (again.code, again.values, str(again)) == (first.code, first.values, str(first))
-    assert "100,000,000" in messages.error_text(again, "zh") and "已拒绝" in messages.error_text(again, "zh")
+    assert "100,000,000" in messages.error_text(again, "zh") and "已拒绝" in messages.error_text(
+        again, "zh"
+    )
 
 
 def test_load_refusals_carry_codes(tmp_path):
@@ -150,27 +186,43 @@ def test_load_refusals_carry_codes(tmp_path):
     assert not inspect_file(nokind, nokind.name).header_only
     with pytest.raises(IngestError) as caught:
         load_file(ws, nokind, nokind.name)
-    assert (caught.value.code, caught.value.values["headers"]) == ("no_kind_match", ["颜色", "尺码"])
+    assert (caught.value.code, caught.value.values["headers"]) == (
+        "no_kind_match",
+        ["颜色", "尺码"],
+    )
     bad = tmp_path / "bad.csv"
     bad.write_text("日期,流量来源,访客数,支付买家数,支付金额\nx,a,1,1,1\n", encoding="utf-8")
     with pytest.raises(IngestError) as caught:
         load_file(ws, bad, bad.name)
     e = caught.value
     assert (e.code, e.values["rejected"], e.values["row"], e.values["error"]["code"]) == (
-        "nothing_loaded", 1, 2, "bad_date")
+        "nothing_loaded",
+        1,
+        2,
+        "bad_date",
+    )
     assert messages.error_text(e, "zh") == (
         "bad.csv：没有一行能导入（1 行无法解析）。第一个问题在第 2 行："
-        "日期：“x” 不是日期（例如 2026-11-01、2026/11/1、20261101、2026年11月1日）")
+        "日期：“x” 不是日期（例如 2026-11-01、2026/11/1、20261101、2026年11月1日）"
+    )
 
 
 # ------------------------------------------------------------------------------ one read
+
 
 @pytest.mark.parametrize("name", ["traffic.csv", "traffic.xlsx"])
 def test_inspection_and_load_share_one_read(tmp_path, monkeypatch, name):
     import pandas as pd
 
-    frame = pd.DataFrame({"日期": ["2026-11-01", "2026-11-02"], "流量来源": ["直通车", "搜索"],
-                          "访客数": [10, 20], "支付买家数": [1, 2], "支付金额": [5, 6]})
+    frame = pd.DataFrame(
+        {
+            "日期": ["2026-11-01", "2026-11-02"],
+            "流量来源": ["直通车", "搜索"],
+            "访客数": [10, 20],
+            "支付买家数": [1, 2],
+            "支付金额": [5, 6],
+        }
+    )
     path = tmp_path / name
     if name.endswith(".csv"):
         frame.to_csv(path, index=False)

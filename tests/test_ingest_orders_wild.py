@@ -43,15 +43,24 @@ def wall_clock(s: str) -> dt.datetime:
 def shopify_truth(path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(lines with their product key and own sales, orders from their first lines)."""
     lines = raw(path)
-    lines["key"] = [sku or name for sku, name in zip(lines["Lineitem sku"], lines["Lineitem name"],
-                                                     strict=True)]
-    lines["sales"] = [Decimal(p) * int(q) - money(d) for p, q, d in zip(
-        lines["Lineitem price"], lines["Lineitem quantity"], lines["Lineitem discount"],
-        strict=True)]
+    lines["key"] = [
+        sku or name for sku, name in zip(lines["Lineitem sku"], lines["Lineitem name"], strict=True)
+    ]
+    lines["sales"] = [
+        Decimal(p) * int(q) - money(d)
+        for p, q, d in zip(
+            lines["Lineitem price"],
+            lines["Lineitem quantity"],
+            lines["Lineitem discount"],
+            strict=True,
+        )
+    ]
     orders = lines.drop_duplicates("Name").set_index("Name")
     orders["paid"] = orders["Financial Status"].isin(PAID)
-    orders["time"] = [wall_clock(p if paid and p else c) for p, c, paid in zip(
-        orders["Paid at"], orders["Created at"], orders["paid"], strict=True)]
+    orders["time"] = [
+        wall_clock(p if paid and p else c)
+        for p, c, paid in zip(orders["Paid at"], orders["Created at"], orders["paid"], strict=True)
+    ]
     lines["paid"] = lines["Name"].map(orders["paid"])
     lines["day"] = lines["Name"].map(orders["time"]).map(lambda t: t.date())
     return lines, orders
@@ -70,21 +79,30 @@ def shopify(tmp_path_factory):
 def test_shopify_orders_paid_once_and_by_financial_status(shopify):
     con, report, lines, orders = shopify
     assert (report.kind, report.rows_loaded, report.rows_rejected) == ("orders", len(lines), 0)
-    got = {o: (p, paid, t) for o, p, paid, t in con.execute(
-        "select order_id, sum(paid_amount), bool_and(paid), min(order_time) from orders "
-        "group by 1").fetchall()}
+    got = {
+        o: (p, paid, t)
+        for o, p, paid, t in con.execute(
+            "select order_id, sum(paid_amount), bool_and(paid), min(order_time) from orders "
+            "group by 1"
+        ).fetchall()
+    }
     # every order's paid amount is its Total, once, however many lines it has
-    assert got == {o: (Decimal(r["Total"]), bool(r["paid"]), r["time"]) for o, r in orders.iterrows()}
+    assert got == {
+        o: (Decimal(r["Total"]), bool(r["paid"]), r["time"]) for o, r in orders.iterrows()
+    }
     assert (lines.groupby("Name").size() > 1).sum() >= 10
     # cash-on-delivery orders still pending, voided and authorized ones are ordered, not paid
     unpaid = orders[~orders["paid"]]
     assert set(unpaid["Financial Status"]) == {"pending", "voided", "authorized"}
     assert (unpaid["Payment Method"] == "Cash on Delivery (COD)").sum() >= 4
-    paid_sum = con.execute("select sum(paid_amount) filter (where paid), "
-                           "count(distinct order_id) filter (where not paid) from orders").fetchone()
+    paid_sum = con.execute(
+        "select sum(paid_amount) filter (where paid), "
+        "count(distinct order_id) filter (where not paid) from orders"
+    ).fetchone()
     assert paid_sum == (sum(Decimal(t) for t in orders.loc[orders["paid"], "Total"]), len(unpaid))
-    statuses = dict(con.execute("select status, count(distinct order_id) from orders "
-                                "group by 1").fetchall())
+    statuses = dict(
+        con.execute("select status, count(distinct order_id) from orders group by 1").fetchall()
+    )
     assert statuses == orders["Financial Status"].value_counts().to_dict()
 
 
@@ -93,22 +111,44 @@ def test_shopify_times_keep_the_shops_wall_clock(shopify):
     late = orders.loc["#1004"]
     # the payment at 21:31 in New York is already 15 May in UTC: it stays on 14 May
     assert pd.Timestamp(late["Paid at"]).tz_convert("UTC").day == 15
-    row = con.execute("select order_time, created_time from orders where order_id = '#1004'").fetchone()
+    row = con.execute(
+        "select order_time, created_time from orders where order_id = '#1004'"
+    ).fetchone()
     assert row == (dt.datetime(2019, 5, 14, 21, 31, 2), dt.datetime(2019, 5, 14, 21, 30))
-    created = {o: c for o, c in con.execute("select order_id, min(created_time) from orders "
-                                            "group by 1").fetchall()}
+    created = {
+        o: c
+        for o, c in con.execute(
+            "select order_id, min(created_time) from orders group by 1"
+        ).fetchall()
+    }
     assert created == {o: wall_clock(c) for o, c in orders["Created at"].items()}
     # paid on the next day: counted on the payment day
-    assert sum(t.date() != wall_clock(c).date()
-               for t, c in zip(orders["time"], orders["Created at"], strict=True)) >= 5
+    assert (
+        sum(
+            t.date() != wall_clock(c).date()
+            for t, c in zip(orders["time"], orders["Created at"], strict=True)
+        )
+        >= 5
+    )
 
 
 def test_shopify_lines_have_a_product_key_and_their_own_sales(shopify):
     con, _, lines, _ = shopify
-    got = sorted(con.execute("select order_id, product_id, product_name, quantity, line_amount "
-                             "from orders").fetchall())
-    want = sorted(zip(lines["Name"], lines["key"], lines["Lineitem name"],
-                      lines["Lineitem quantity"].astype(int), lines["sales"], strict=True))
+    got = sorted(
+        con.execute(
+            "select order_id, product_id, product_name, quantity, line_amount from orders"
+        ).fetchall()
+    )
+    want = sorted(
+        zip(
+            lines["Name"],
+            lines["key"],
+            lines["Lineitem name"],
+            lines["Lineitem quantity"].astype(int),
+            lines["sales"],
+            strict=True,
+        )
+    )
     assert got == want
     assert (lines["Lineitem sku"] == "").sum() >= 5 and (lines["Lineitem discount"] != "0.00").any()
 
@@ -116,19 +156,32 @@ def test_shopify_lines_have_a_product_key_and_their_own_sales(shopify):
 def test_products_ranking_counts_skuless_lines_with_their_own_sales(shopify):
     con, _, lines, _ = shopify
     paid = lines[lines["paid"]]
-    want = paid.groupby("key").agg(sales=("sales", "sum"), units=("Lineitem quantity",
-                                                                  lambda q: q.astype(int).sum()),
-                                   orders=("Name", "nunique"))
+    want = paid.groupby("key").agg(
+        sales=("sales", "sum"),
+        units=("Lineitem quantity", lambda q: q.astype(int).sum()),
+        orders=("Name", "nunique"),
+    )
     for params in (NO_FILTER, {**NO_FILTER, "src": ["web", "pos"]}):  # rollup, then the lines
-        df = queries.run(con, "products_ranking_orders", **MAY, **params, level="product",
-                         slow_days=14, cover_days=14)
-        got = {r.product_id: (round(r.paid_amount, 2), int(r.units_sold), int(r.orders))
-               for r in df.itertuples()}
+        df = queries.run(
+            con,
+            "products_ranking_orders",
+            **MAY,
+            **params,
+            level="product",
+            slow_days=14,
+            cover_days=14,
+        )
+        got = {
+            r.product_id: (round(r.paid_amount, 2), int(r.units_sold), int(r.orders))
+            for r in df.itertuples()
+        }
         assert got == {k: (float(r.sales), r.units, r.orders) for k, r in want.iterrows()}
     assert {"Canvas Tote", "Gift Card $25"} <= set(got)  # products without a SKU are ranked
     # line sales leave shipping, tax and order discounts with the order
-    total = con.execute("select sum(paid_amount) filter (where paid), "
-                        "sum(line_amount) filter (where paid) from orders").fetchone()
+    total = con.execute(
+        "select sum(paid_amount) filter (where paid), "
+        "sum(line_amount) filter (where paid) from orders"
+    ).fetchone()
     assert total[1] == sum(paid["sales"]) != total[0]
 
 
@@ -136,16 +189,21 @@ def test_overview_sums_paid_orders_by_payment_day(shopify):
     con, _, _, orders = shopify
     paid = orders[orders["paid"]]
     by_day = paid.groupby(paid["time"].map(lambda t: t.date()))["Total"].agg(
-        lambda s: sum(Decimal(v) for v in s))
+        lambda s: sum(Decimal(v) for v in s)
+    )
     df = queries.run(con, "overview_daily_orders", **MAY, **NO_FILTER)
-    got = {r.day.date(): Decimal(repr(r.paid_amount)) for r in df.itertuples()
-           if pd.notna(r.paid_amount)}
+    got = {
+        r.day.date(): Decimal(repr(r.paid_amount))
+        for r in df.itertuples()
+        if pd.notna(r.paid_amount)
+    }
     assert got == by_day.to_dict()
     kpi = queries.run(con, "overview_kpis_orders", **MAY, **NO_FILTER).iloc[0]
     assert Decimal(str(kpi["paid_amount"])) == by_day.sum()
 
 
 # ---------------------------------------------------------------- Tmall report, late payments
+
 
 @pytest.fixture(scope="module")
 def tmall(tmp_path_factory):
@@ -163,19 +221,31 @@ def test_tmall_paid_amount_per_day_by_payment_time(tmall):
     by_paid = amount.groupby(paid["订单付款时间 "].str[:10]).sum()
     by_created = amount.groupby(paid["订单创建时间"].str[:10]).sum()
     # the report is meaningful: grouping by creation day would be wrong on many days
-    wrong = {d for d in set(by_paid.index) | set(by_created.index)
-             if by_paid.get(d, 0) != by_created.get(d, 0)}
+    wrong = {
+        d
+        for d in set(by_paid.index) | set(by_created.index)
+        if by_paid.get(d, 0) != by_created.get(d, 0)
+    }
     assert len(wrong) >= 10
     con = ws.connect(read_only=True)
     try:
-        got = queries.run(con, "overview_daily_orders", start=dt.date(2020, 2, 1),
-                          end=dt.date(2020, 3, 5), **NO_FILTER)
-        unpaid = con.execute("select count(*), bool_and(order_time = created_time) from orders "
-                             "where not paid").fetchone()
+        got = queries.run(
+            con,
+            "overview_daily_orders",
+            start=dt.date(2020, 2, 1),
+            end=dt.date(2020, 3, 5),
+            **NO_FILTER,
+        )
+        unpaid = con.execute(
+            "select count(*), bool_and(order_time = created_time) from orders where not paid"
+        ).fetchone()
     finally:
         con.close()
-    assert {r.day.date().isoformat(): Decimal(repr(r.paid_amount)) for r in got.itertuples()
-            if r.paid_amount} == {d: v for d, v in by_paid.items() if v}
+    assert {
+        r.day.date().isoformat(): Decimal(repr(r.paid_amount))
+        for r in got.itertuples()
+        if r.paid_amount
+    } == {d: v for d, v in by_paid.items() if v}
     assert unpaid == ((df["订单付款时间 "] == "").sum(), True)
 
 
@@ -186,13 +256,21 @@ def test_money_is_exact_in_tables_rollups_cli_and_downloads(tmall):
     assert floating != float(exact)  # binary floating point drifts on this file
     con = ws.connect(read_only=True)
     try:
-        types = dict(con.execute(
-            "select table_name || '.' || column_name, data_type from information_schema.columns "
-            "where column_name in ('paid_amount', 'refund_amount', 'line_amount', 'spend', "
-            "'unit_cost', 'amount')").fetchall())
+        types = dict(
+            con.execute(
+                "select table_name || '.' || column_name, data_type from information_schema.columns "
+                "where column_name in ('paid_amount', 'refund_amount', 'line_amount', 'spend', "
+                "'unit_cost', 'amount')"
+            ).fetchall()
+        )
         assert con.execute("select sum(paid_amount) from orders").fetchone()[0] == exact
-        daily = queries.run(con, "overview_daily_orders", start=dt.date(2020, 2, 1),
-                            end=dt.date(2020, 3, 5), **NO_FILTER)
+        daily = queries.run(
+            con,
+            "overview_daily_orders",
+            start=dt.date(2020, 2, 1),
+            end=dt.date(2020, 3, 5),
+            **NO_FILTER,
+        )
     finally:
         con.close()
     for kind, k in schema.KINDS.items():
@@ -200,8 +278,16 @@ def test_money_is_exact_in_tables_rollups_cli_and_downloads(tmall):
             if c.type == schema.MONEY:
                 assert types[f"{kind}.{c.name}"] == "DECIMAL(18,2)"
     assert {v for n, v in types.items() if n.startswith("rollup_")} == {"DECIMAL(38,2)"}
-    result = CliRunner().invoke(cli, ["sql", "select sum(paid_amount) as total from orders",
-                                      "--workspace", str(ws.path), "--json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "sql",
+            "select sum(paid_amount) as total from orders",
+            "--workspace",
+            str(ws.path),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert f'"total": {exact}' in result.stdout
     csv_text = safe_csv(daily).decode("utf-8-sig")
@@ -212,25 +298,33 @@ def test_money_is_exact_in_tables_rollups_cli_and_downloads(tmall):
 
 # ---------------------------------------------------------------- Taobao statuses
 
+
 def test_taobao_status_and_payment_time_decide_what_was_paid(tmp_path):
     path = w.taobao_statuses(tmp_path / "ExportOrderList.csv")
     ws, report = f.load(tmp_path, path)
     df = raw(path, "gbk")
     unpaid_status = df["订单状态"].isin(["等待买家付款"]) | (
-        df["订单状态"].str.contains("关闭") & (df["订单付款时间"] == ""))
+        df["订单状态"].str.contains("关闭") & (df["订单付款时间"] == "")
+    )
     want = dict(zip(df["订单编号"], ~unpaid_status, strict=True))
     con = ws.connect(read_only=True)
     try:
         got = dict(con.execute("select order_id, paid from orders").fetchall())
-        kpi = queries.run(con, "overview_kpis_orders", start=dt.date(2026, 11, 1),
-                          end=dt.date(2026, 11, 30), **NO_FILTER).iloc[0]
+        kpi = queries.run(
+            con,
+            "overview_kpis_orders",
+            start=dt.date(2026, 11, 1),
+            end=dt.date(2026, 11, 30),
+            **NO_FILTER,
+        ).iloc[0]
         first = con.execute("select order_time from orders where order_id = '9001'").fetchone()[0]
         cols = workspace.table_columns(con, "orders")
     finally:
         con.close()
     assert got == want == {"9001": True, "9002": False, "9003": False, "9004": True, "9005": True}
-    assert kpi["paid_amount"] == float(sum(Decimal(a) for a, p in zip(
-        df["买家实付金额"], ~unpaid_status, strict=True) if p))
+    assert kpi["paid_amount"] == float(
+        sum(Decimal(a) for a, p in zip(df["买家实付金额"], ~unpaid_status, strict=True) if p)
+    )
     assert kpi["paying_buyers"] == df.loc[~unpaid_status, "买家会员名"].nunique()
     assert first == dt.datetime(2026, 11, 2, 0, 10)  # created before midnight, paid after
     assert not {"买家留言", "卖家备注", "物流单号"} & set(cols)
@@ -238,9 +332,14 @@ def test_taobao_status_and_payment_time_decide_what_was_paid(tmp_path):
 
 
 def test_without_status_or_payment_time_an_order_of_nothing_was_not_paid(tmp_path):
-    path = f.write_csv(tmp_path / "o.csv", [["订单编号", "订单创建时间", "买家实付金额"],
-                                            ["1", "2026-11-01 10:00", "25.00"],
-                                            ["2", "2026-11-01 11:00", "0.00"]])
+    path = f.write_csv(
+        tmp_path / "o.csv",
+        [
+            ["订单编号", "订单创建时间", "买家实付金额"],
+            ["1", "2026-11-01 10:00", "25.00"],
+            ["2", "2026-11-01 11:00", "0.00"],
+        ],
+    )
     ws, _ = f.load(tmp_path, path)
     con = ws.connect(read_only=True)
     paid = con.execute("select order_id, paid from orders order by order_id").fetchall()
@@ -278,9 +377,14 @@ def test_personal_data_is_stored_nowhere_even_when_kept_on_purpose(tmp_path, cap
         open_files = workspace_bytes(ws)  # with the write-ahead log still there
         rows = con.execute("select * from orders").fetchall()
         cols = workspace.table_columns(con, "orders")
-        downloads = [safe_csv(queries.run(con, name, **MAY, **NO_FILTER, level="product",
-                                          slow_days=14, cover_days=14))
-                     for name in ("products_ranking_orders", "overview_daily_orders")]
+        downloads = [
+            safe_csv(
+                queries.run(
+                    con, name, **MAY, **NO_FILTER, level="product", slow_days=14, cover_days=14
+                )
+            )
+            for name in ("products_ranking_orders", "overview_daily_orders")
+        ]
         downloads.append(safe_csv(pd.DataFrame(report.errors)))
     finally:
         con.close()
@@ -295,8 +399,9 @@ def test_personal_data_is_stored_nowhere_even_when_kept_on_purpose(tmp_path, cap
     assert not leaks(caplog.text)
     assert not [d for d in downloads if leaks(d)]
     assert not leaks(insp.preview.to_csv())
-    out = CliRunner().invoke(cli, ["sql", "select * from orders", "--workspace", str(ws.path),
-                                   "--json"])
+    out = CliRunner().invoke(
+        cli, ["sql", "select * from orders", "--workspace", str(ws.path), "--json"]
+    )
     assert out.exit_code == 0 and "Maple & Thread" in out.stdout and not leaks(out.stdout)
 
 
@@ -305,24 +410,32 @@ def test_a_workspace_from_before_gets_the_new_order_columns_filled_from_its_rows
     con = ws.connect()
     try:
         # the orders table as older versions made it: no created_time, paid, line_amount
-        old = [f"{c.name} {'double' if c.type == schema.MONEY else c.type}"
-               for c in schema.KINDS["orders"].columns
-               if c.name not in ("created_time", "paid", "line_amount")]
+        old = [
+            f"{c.name} {'double' if c.type == schema.MONEY else c.type}"
+            for c in schema.KINDS["orders"].columns
+            if c.name not in ("created_time", "paid", "line_amount")
+        ]
         con.execute("drop table orders")
         con.execute(f"create table orders ({', '.join(old)})")
-        con.execute("insert into orders (order_id, order_time, paid_amount, product_id) values "
-                    "('1', '2026-11-01 10:00', 12.5, 'p'), ('2', '2026-11-02 09:00', 0, 'p')")
+        con.execute(
+            "insert into orders (order_id, order_time, paid_amount, product_id) values "
+            "('1', '2026-11-01 10:00', 12.5, 'p'), ('2', '2026-11-02 09:00', 0, 'p')"
+        )
         con.execute("update _rollups set sql_hash = 'older'")  # built by older rollup SQL
     finally:
         con.close()
     con = ws.connect()  # a writable open brings the table and its rollups up to date
     try:
-        rows = con.execute("select order_id, created_time, paid, line_amount from orders "
-                           "order by 1").fetchall()
-        day = con.execute("select sum(paid_amount), sum(orders) from rollup_orders_daily_region"
-                          ).fetchone()
+        rows = con.execute(
+            "select order_id, created_time, paid, line_amount from orders order by 1"
+        ).fetchall()
+        day = con.execute(
+            "select sum(paid_amount), sum(orders) from rollup_orders_daily_region"
+        ).fetchone()
     finally:
         con.close()
-    assert rows == [("1", dt.datetime(2026, 11, 1, 10), True, Decimal("12.50")),
-                    ("2", dt.datetime(2026, 11, 2, 9), False, Decimal("0.00"))]
+    assert rows == [
+        ("1", dt.datetime(2026, 11, 1, 10), True, Decimal("12.50")),
+        ("2", dt.datetime(2026, 11, 2, 9), False, Decimal("0.00")),
+    ]
     assert day == (12.5, 1)

@@ -25,7 +25,7 @@ JULY = (dt.date(2019, 7, 1), dt.date(2019, 7, 30))
 def _sheet(name: str) -> tuple[list[str], list[list[str]]]:
     rows = CalamineWorkbook.from_path(str(NO_PERIOD)).get_sheet_by_name(name).to_python()
     h = next(i for i, r in enumerate(rows) if r[0] == "来源")
-    return [str(c) for c in rows[h]], rows[h + 1:]
+    return [str(c) for c in rows[h]], rows[h + 1 :]
 
 
 def _count(text: str) -> int:
@@ -35,11 +35,19 @@ def _count(text: str) -> int:
 def test_inspection_says_the_period_is_missing():
     insp = inspect_file(NO_PERIOD.read_bytes(), NO_PERIOD.name)
     assert (insp.sheet, insp.kind, insp.period, insp.period_missing) == (
-        "无线流量来源", "traffic", None, True)
+        "无线流量来源",
+        "traffic",
+        None,
+        True,
+    )
     assert insp.missing_required == ["date"]
     given = inspect_file(NO_PERIOD.read_bytes(), NO_PERIOD.name, period=JULY)
     assert (given.kind, given.period, given.period_missing, given.missing_required) == (
-        "traffic", JULY, False, [])
+        "traffic",
+        JULY,
+        False,
+        [],
+    )
     assert len(given.preview) == 5
 
 
@@ -61,8 +69,10 @@ def test_load_with_period(tmp_path):
     assert (r.kind, r.rows_loaded, r.rows_rejected) == ("traffic", len(body), 0)
     con = ws.connect(read_only=True)
     try:
-        got = con.execute("select min(date), max(date_end), count(distinct date), sum(visitors), "
-                          "sum(paying_buyers) from traffic").fetchone()
+        got = con.execute(
+            "select min(date), max(date_end), count(distinct date), sum(visitors), "
+            "sum(paying_buyers) from traffic"
+        ).fetchone()
     finally:
         con.close()
     v, b = head.index("访客数"), head.index("支付买家数")
@@ -74,8 +84,10 @@ def test_cli_period(tmp_path):
     ws = tmp_path / "ws"
     res = runner.invoke(cli, ["ingest", str(NO_PERIOD), "-w", str(ws), "--json"])
     assert res.exit_code == 1 and "--period 2026-11-01..2026-11-30" in res.stderr
-    res = runner.invoke(cli, ["ingest", str(NO_PERIOD), "-w", str(ws), "--json",
-                              "--period", "2019-07-01..2019-07-30"])
+    res = runner.invoke(
+        cli,
+        ["ingest", str(NO_PERIOD), "-w", str(ws), "--json", "--period", "2019-07-01..2019-07-30"],
+    )
     assert (res.exit_code, res.stderr) == (0, "")
     report = json.loads(res.stdout)["files"][0]
     _, body = _sheet("无线流量来源")
@@ -86,10 +98,16 @@ def test_cli_period(tmp_path):
 
 
 def test_best_sheet_columns_are_listed_when_no_kind_fits(tmp_path):
-    path = f.write_xlsx(tmp_path / "报表.xlsx", {
-        "说明": [["指标说明"], ["访客数", "去重人数"]],
-        "来源": [["来源", "来源明细", "访客数", "浏览量"], ["淘内免费", "手淘搜索", "10", "20"]],
-    })
+    path = f.write_xlsx(
+        tmp_path / "报表.xlsx",
+        {
+            "说明": [["指标说明"], ["访客数", "去重人数"]],
+            "来源": [
+                ["来源", "来源明细", "访客数", "浏览量"],
+                ["淘内免费", "手淘搜索", "10", "20"],
+            ],
+        },
+    )
     ws = workspace.open_workspace(tmp_path / "ws")
     with pytest.raises(IngestError) as e:
         load_file(ws, path, path.name)
@@ -104,10 +122,13 @@ def test_data_page_asks_for_the_period(app, empty_ws, run_query):
     data = NO_PERIOD.read_bytes()
     at = app("empty", "views/data.py")
     at.file_uploader(key="data_upload").upload(
-        NO_PERIOD.name, data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").run()
+        NO_PERIOD.name, data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    ).run()
     slug = file_slug(NO_PERIOD.name, len(data))
     assert not at.exception
-    assert t("data.period_missing", "zh", file=NO_PERIOD.name) in [shown(w.value) for w in at.warning]
+    assert t("data.period_missing", "zh", file=NO_PERIOD.name) in [
+        shown(w.value) for w in at.warning
+    ]
     assert not [b for b in at.button if b.key == f"data_load_{slug}"]  # nothing to load yet
     at.date_input(key=f"data_period_{slug}").set_value(JULY).run()
     assert not at.exception

@@ -6,8 +6,23 @@ from fixtures import ingest_files as f
 
 from shopsight import workspace
 
-PII_VALUES = ("张三", "李四", "13800001111", "13900002222", "alice@example.com", "0571-88888888",
-              "文三路", "建国路", "民族大道", "Ann Li", "Main Rd", "+86 138", "1 Main", "王五", "天河路")
+PII_VALUES = (
+    "张三",
+    "李四",
+    "13800001111",
+    "13900002222",
+    "alice@example.com",
+    "0571-88888888",
+    "文三路",
+    "建国路",
+    "民族大道",
+    "Ann Li",
+    "Main Rd",
+    "+86 138",
+    "1 Main",
+    "王五",
+    "天河路",
+)
 
 
 def stored_text(ws, kind) -> str:
@@ -30,7 +45,10 @@ def test_taobao_pii_columns_absent_and_region_kept(tmp_path):
         assert header not in text.split(" ")[:30]
     assert {"province", "city"} <= set(r.derived)
     assert {(x[10], x[11]) for x in f.table_rows(ws, "orders")} == {
-        ("浙江省", "杭州市"), ("北京市", "北京市"), ("广西壮族自治区", "南宁市")}
+        ("浙江省", "杭州市"),
+        ("北京市", "北京市"),
+        ("广西壮族自治区", "南宁市"),
+    }
 
 
 def test_shopify_and_pdd_pii_absent(tmp_path):
@@ -42,10 +60,30 @@ def test_shopify_and_pdd_pii_absent(tmp_path):
 
 
 def test_every_personal_header_is_dropped_even_when_repeated_or_spaced(tmp_path):
-    head = ["订单编号", "订单创建时间", "买家实付金额", "收货人 ", "手机", "手机", "E-mail", "买家身份证号",
-            "详细地址", "邮编"]
-    row = ["1", "2026-11-01", "10", "赵六", "13700000000", "13600000000", "z@x.cn", "110101199001011234",
-           "上海市 上海市 浦东新区 世纪大道 8号", "200120"]
+    head = [
+        "订单编号",
+        "订单创建时间",
+        "买家实付金额",
+        "收货人 ",
+        "手机",
+        "手机",
+        "E-mail",
+        "买家身份证号",
+        "详细地址",
+        "邮编",
+    ]
+    row = [
+        "1",
+        "2026-11-01",
+        "10",
+        "赵六",
+        "13700000000",
+        "13600000000",
+        "z@x.cn",
+        "110101199001011234",
+        "上海市 上海市 浦东新区 世纪大道 8号",
+        "200120",
+    ]
     ws, r = f.load(tmp_path, f.write_csv(tmp_path / "o.csv", [head, row]))
     text = stored_text(ws, "orders")
     for value in row[3:]:
@@ -55,12 +93,21 @@ def test_every_personal_header_is_dropped_even_when_repeated_or_spaced(tmp_path)
 
 def test_address_read_by_its_first_parts_or_further_when_they_name_no_city(tmp_path):
     head = ["订单编号", "订单创建时间", "买家实付金额", "收货地址"]
-    rows = [["1", "2026-11-01", "1", "中国 河南省 省直辖县级行政区划 济源市 某路1号"],
-            ["2", "2026-11-01", "1", "广东省深圳市南山区科技园2号"],
-            ["3", "2026-11-01", "1", "江苏省 南京市 建邺区 沙洲街道****"],
-            ["4", "2026-11-01", "1", "海外 地址 未知 x"],
-            ["5", "2026-11-01", "1", "****"]]
+    rows = [
+        ["1", "2026-11-01", "1", "中国 河南省 省直辖县级行政区划 济源市 某路1号"],
+        ["2", "2026-11-01", "1", "广东省深圳市南山区科技园2号"],
+        ["3", "2026-11-01", "1", "江苏省 南京市 建邺区 沙洲街道****"],
+        ["4", "2026-11-01", "1", "海外 地址 未知 x"],
+        ["5", "2026-11-01", "1", "****"],
+    ]
     for fast in (True, False):
-        ws, _ = f.load(tmp_path / str(fast), f.write_csv(tmp_path / "a.csv", [head, *rows]), fast=fast)
+        ws, _ = f.load(
+            tmp_path / str(fast), f.write_csv(tmp_path / "a.csv", [head, *rows]), fast=fast
+        )
         assert [x[10:12] for x in f.table_rows(ws, "orders")] == [
-            ("河南省", "济源市"), ("广东省", "深圳市"), ("江苏省", "南京市"), (None, None), (None, None)]
+            ("河南省", "济源市"),
+            ("广东省", "深圳市"),
+            ("江苏省", "南京市"),
+            (None, None),
+            (None, None),
+        ]

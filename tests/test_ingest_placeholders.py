@@ -46,14 +46,25 @@ def _rows(ws, sql: str) -> list[tuple]:
 def test_placeholders_in_metrics_load_the_row(tmp_path):
     records = _records(SYCM, "gb18030")
     h = next(i for i, r in enumerate(records) if r and r[0] == "来源")
-    head, body = records[h], records[h + 1:]
+    head, body = records[h], records[h + 1 :]
     col = {name: head.index(name) for name in head}
     ws, r = f.load(tmp_path, SYCM)
     assert (r.kind, r.rows_loaded, r.rows_rejected, r.errors) == ("traffic", len(body), 0, [])
-    got = _rows(ws, "select source_detail, visitors, paying_buyers, paid_amount, favorite_buyers "
-                    "from traffic order by source_detail")
-    want = sorted((row[col["来源明细"]], _num(row[col["访客数"]]), _num(row[col["支付买家数"]]),
-                   _num(row[col["支付金额"]]), _num(row[col["收藏人数"]])) for row in body)
+    got = _rows(
+        ws,
+        "select source_detail, visitors, paying_buyers, paid_amount, favorite_buyers "
+        "from traffic order by source_detail",
+    )
+    want = sorted(
+        (
+            row[col["来源明细"]],
+            _num(row[col["访客数"]]),
+            _num(row[col["支付买家数"]]),
+            _num(row[col["支付金额"]]),
+            _num(row[col["收藏人数"]]),
+        )
+        for row in body
+    )
     assert [(a, float(b), float(c), float(d), float(e)) for a, b, c, d, e in got] == want
     # every placeholder cell is counted once, under its header, as 0 or as no value
     count = {name: sum(row[col[name]].strip() in PLACEHOLDERS for row in body) for name in head}
@@ -67,8 +78,9 @@ def test_the_period_and_the_placeholder_rows_count_in_the_sums(tmp_path):
     ws, r = f.load(tmp_path, SYCM)
     records = _records(SYCM, "gb18030")
     body = records[5:]
-    (visitors, buyers, first, last), = _rows(
-        ws, "select sum(visitors), sum(paying_buyers), min(date), max(date_end) from traffic")
+    ((visitors, buyers, first, last),) = _rows(
+        ws, "select sum(visitors), sum(paying_buyers), min(date), max(date_end) from traffic"
+    )
     assert visitors == sum(_num(row[2]) for row in body)
     assert buyers == sum(_num(row[10]) for row in body)
     assert (first.isoformat(), last.isoformat()) == ("2026-10-01", "2026-10-31")
@@ -83,7 +95,8 @@ def test_broken_lines_are_refused_and_impossible_values_warned(tmp_path, fast):
     # the last line opens a quote it never closes; the one before has 3 of 7 cells
     assert [(e["row"], e["message"]) for e in r.errors] == [
         (len(lines) - 1, "the line is not well-formed CSV: 3 cells where the header has 7"),
-        (len(lines), "the line is not well-formed CSV: a quote opens and never closes")]
+        (len(lines), "the line is not well-formed CSV: a quote opens and never closes"),
+    ]
     assert (r.rows_loaded, r.rows_rejected) == (len(lines) - 3, 2)
     sources = [s for (s,) in _rows(ws, "select source from traffic")]
     assert not any("," in s for s in sources)
@@ -117,9 +130,14 @@ def test_data_page_shows_warnings_and_placeholder_counts(app, empty_ws):
     assert t("data.rejected", "zh", rows=2, file=BROKEN.name) in warnings
     assert t("data.warnings", "zh", rows=2) in warnings  # rows 5 and 6
     problem = t("data.rt_message", "zh")
-    table = next(d.value for d in at.dataframe if problem in d.value.columns
-                 and d.value[problem].str.contains("请核对原文件").any())
+    table = next(
+        d.value
+        for d in at.dataframe
+        if problem in d.value.columns and d.value[problem].str.contains("请核对原文件").any()
+    )
     assert sorted(set(table[t("data.rt_row", "zh")])) == [5, 6]
-    assert t("data.cells_as_zero", "zh", cols="支付买家数 1 个、支付金额 1 个") in [c.value for c in at.caption]
+    assert t("data.cells_as_zero", "zh", cols="支付买家数 1 个、支付金额 1 个") in [
+        c.value for c in at.caption
+    ]
     assert t("data.cells_as_empty", "zh", cols="支付转化率 1 个") in [c.value for c in at.caption]
     assert {b.key for b in at.get("download_button")} >= {f"data_warnings_{slug}"}

@@ -26,7 +26,13 @@ from shopsight.ingest import IngestError, inspect_file, readers
 
 ORDERS = [
     ["订单编号", "买家会员名", "买家实付金额", "订单创建时间", "收货地址"],
-    ["1234567890123456789", "tb_甲", "1,288.50", "2026-11-01 10:00:00", "浙江省 杭州市 西湖区 文三路1号"],
+    [
+        "1234567890123456789",
+        "tb_甲",
+        "1,288.50",
+        "2026-11-01 10:00:00",
+        "浙江省 杭州市 西湖区 文三路1号",
+    ],
     ["1234567890123456790", "tb_乙", "99", "2026/11/2 09:30", "北京 北京市 朝阳区 建国路2号"],
     ["1234567890123456791", "tb_甲", "￥50.00", "2026年11月3日", "广东省 深圳市 南山区 科技园3号"],
 ]
@@ -37,15 +43,28 @@ def both(tmp_path, path, **kw):
     ws_fast, fast = load(tmp_path / "fast", path, fast=True, **kw)
     ws_ref, ref = load(tmp_path / "ref", path, fast=False, **kw)
     assert (fast.kind, fast.rows_loaded, fast.rows_rejected, fast.errors) == (
-        ref.kind, ref.rows_loaded, ref.rows_rejected, ref.errors)
+        ref.kind,
+        ref.rows_loaded,
+        ref.rows_rejected,
+        ref.errors,
+    )
     assert table_rows(ws_fast, fast.kind) == table_rows(ws_ref, ref.kind)
     return ws_fast, fast
 
 
-@pytest.mark.parametrize(("encoding", "delimiter"), [
-    ("utf-8", ","), ("utf-8-sig", ","), ("gbk", ","), ("gb18030", ","), ("utf-16", "\t"),
-    ("utf-8", ";"), ("utf-8", "|"), ("utf-8", "\t"),
-])
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [
+        ("utf-8", ","),
+        ("utf-8-sig", ","),
+        ("gbk", ","),
+        ("gb18030", ","),
+        ("utf-16", "\t"),
+        ("utf-8", ";"),
+        ("utf-8", "|"),
+        ("utf-8", "\t"),
+    ],
+)
 def test_csv_encodings_and_delimiters(tmp_path, encoding, delimiter):
     path = write_csv(tmp_path / "orders.csv", ORDERS, encoding=encoding, delimiter=delimiter)
     insp = inspect_file(path.read_bytes(), path.name)
@@ -69,16 +88,28 @@ def test_gb18030_only_character(tmp_path):
 
 
 def test_csv_row_numbers_count_title_blank_and_multiline_rows(tmp_path):
-    rows = [["店铺名称：拾衣男装"], ["统计日期 2026-11-01~2026-11-30"], [],
-            ORDERS[0], ORDERS[1], ["1234567890123456790", "tb_乙", "abc", "2026-11-02", "北京"],
-            ORDERS[3]]
+    rows = [
+        ["店铺名称：拾衣男装"],
+        ["统计日期 2026-11-01~2026-11-30"],
+        [],
+        ORDERS[0],
+        ORDERS[1],
+        ["1234567890123456790", "tb_乙", "abc", "2026-11-02", "北京"],
+        ORDERS[3],
+    ]
     path = write_csv(tmp_path / "o.csv", rows)
     ws, r = both(tmp_path, path)
     assert r.rows_loaded == 2 and r.rows_rejected == 1
-    assert r.errors == [{"row": 6, "column": "买家实付金额", "value": "abc",
-                         "message": "买家实付金额 (paid_amount): 'abc' is not a number",
-                         "code": "bad_number",
-                         "args": {"header": "买家实付金额", "field": "paid_amount", "value": "abc"}}]
+    assert r.errors == [
+        {
+            "row": 6,
+            "column": "买家实付金额",
+            "value": "abc",
+            "message": "买家实付金额 (paid_amount): 'abc' is not a number",
+            "code": "bad_number",
+            "args": {"header": "买家实付金额", "field": "paid_amount", "value": "abc"},
+        }
+    ]
     # a quoted cell over two lines is one row, as a spreadsheet shows it
     rows[4] = [ORDERS[1][0], "tb_\n甲", *ORDERS[1][2:]]
     path = write_csv(tmp_path / "o2.csv", rows)
@@ -88,8 +119,12 @@ def test_csv_row_numbers_count_title_blank_and_multiline_rows(tmp_path):
 
 def test_blank_lines_and_crlf_in_data(tmp_path):
     path = tmp_path / "o.csv"
-    text = ("\r\n".join(",".join(r) for r in (ORDERS[0], ORDERS[2])) + "\r\n\r\n"
-            + ",".join(ORDERS[3]) + "\r\n\r\n")
+    text = (
+        "\r\n".join(",".join(r) for r in (ORDERS[0], ORDERS[2]))
+        + "\r\n\r\n"
+        + ",".join(ORDERS[3])
+        + "\r\n\r\n"
+    )
     path.write_bytes(text.encode("utf-8"))
     _, r = both(tmp_path, path)
     assert (r.rows_loaded, r.rows_rejected, r.errors) == (2, 0, [])
@@ -99,12 +134,19 @@ def test_big_csv_takes_the_duckdb_reader_and_agrees(tmp_path, monkeypatch):
     random.seed(3)
     rows = [ORDERS[0]]
     for i in range(3000):
-        rows.append([str(6000000000000000000 + i), f"tb_{i % 97}", f"{random.randint(1, 99999) / 100:,.2f}",
-                     f"2026-11-{1 + i % 30:02d} {i % 24:02d}:00:00", "江苏省 南京市 建邺区 某路" + str(i)])
+        rows.append(
+            [
+                str(6000000000000000000 + i),
+                f"tb_{i % 97}",
+                f"{random.randint(1, 99999) / 100:,.2f}",
+                f"2026-11-{1 + i % 30:02d} {i % 24:02d}:00:00",
+                "江苏省 南京市 建邺区 某路" + str(i),
+            ]
+        )
     rows.insert(1500, ["合计", "", "", "", ""])
     rows[2000][2] = "n/a?"
     path = write_csv(tmp_path / "big.csv", rows)
-    monkeypatch.setattr(readers, "HEAD_BYTES", 4096)   # grows until it holds HEAD_ROWS rows
+    monkeypatch.setattr(readers, "HEAD_BYTES", 4096)  # grows until it holds HEAD_ROWS rows
     wb = readers.read_workbook(path)
     assert isinstance(wb.sheets[0].body, readers.CsvBody)
     assert len(wb.sheets[0].rows) == readers.HEAD_ROWS
@@ -114,16 +156,23 @@ def test_big_csv_takes_the_duckdb_reader_and_agrees(tmp_path, monkeypatch):
 
 
 def test_file_type_comes_from_the_bytes(tmp_path):
-    rows = [["统计日期", "商品ID", "商品名称", "支付金额", "商品访客数", "成功退款金额"],
-            ["2026-11-01", "792697457121", "卫衣", "100.5", "10", "-"],
-            ["2026-11-02", "792697457122", "T恤", "0", "3", "5"]]
+    rows = [
+        ["统计日期", "商品ID", "商品名称", "支付金额", "商品访客数", "成功退款金额"],
+        ["2026-11-01", "792697457121", "卫衣", "100.5", "10", "-"],
+        ["2026-11-02", "792697457122", "T恤", "0", "3", "5"],
+    ]
     html = write_html_xls(tmp_path / "商品_全部.xls", [["商品效果"], [], *rows])
     xml = write_spreadsheetml(tmp_path / "商品_xml.xls", {"商品": [["商品效果"], *rows]})
     xls = write_xls(tmp_path / "商品_biff.xls", {"商品": [["商品效果"], *rows]})
     xlsx = write_xlsx(tmp_path / "商品.xlsx", {"商品": [["商品效果"], *rows]}, text_cols={1})
     text_named_xlsx = write_csv(tmp_path / "really_text.xlsx", rows)
-    for path, ftype in ((html, "html"), (xml, "xml"), (xls, "xls"), (xlsx, "xlsx"),
-                        (text_named_xlsx, "csv")):
+    for path, ftype in (
+        (html, "html"),
+        (xml, "xml"),
+        (xls, "xls"),
+        (xlsx, "xlsx"),
+        (text_named_xlsx, "csv"),
+    ):
         insp = inspect_file(path.read_bytes(), path.name)
         assert (insp.file_type, insp.kind) == (ftype, "products"), path.name
         ws, r = load(tmp_path / ftype, path)
@@ -145,8 +194,9 @@ def test_every_sheet_listed_best_chosen_and_another_can_be_picked(tmp_path):
     orders = [ORDERS[0], ORDERS[1]]
     notes = [["说明"], ["这是说明页"]]
     products = [["统计日期", "商品ID", "支付金额"], ["2026-11-01", "1001", "5"]]
-    path = write_xlsx(tmp_path / "book.xlsx", {"说明": notes, "订单": orders, "商品": products},
-                      text_cols={0})
+    path = write_xlsx(
+        tmp_path / "book.xlsx", {"说明": notes, "订单": orders, "商品": products}, text_cols={0}
+    )
     insp = inspect_file(path.read_bytes(), path.name)
     assert insp.sheets == ["说明", "订单", "商品"]
     assert (insp.sheet, insp.kind) == ("订单", "orders")
@@ -159,19 +209,49 @@ def test_every_sheet_listed_best_chosen_and_another_can_be_picked(tmp_path):
 
 
 def test_pc_and_wireless_sheets_load_together_with_their_device(tmp_path):
-    path = sycm_traffic_two_sheets(tmp_path / "【生意参谋平台】无线店铺流量来源-2026-11-01_2026-11-07.xls")
+    path = sycm_traffic_two_sheets(
+        tmp_path / "【生意参谋平台】无线店铺流量来源-2026-11-01_2026-11-07.xls"
+    )
     ws, r = load(tmp_path, path)
     assert (r.kind, r.sheet, r.rows_loaded) == ("traffic", "PC流量来源, 无线流量来源", 3)
     got = {(x[4], x[3], x[5], x[10]) for x in table_rows(ws, "traffic")}
-    assert got == {("PC", "手淘搜索", 1000, 20), ("无线", "手淘搜索", 5000, 150), ("无线", "直通车", 800, 12)}
-    assert {(x[0], x[1]) for x in table_rows(ws, "traffic")} == {(dt.date(2026, 11, 1), dt.date(2026, 11, 7))}
+    assert got == {
+        ("PC", "手淘搜索", 1000, 20),
+        ("无线", "手淘搜索", 5000, 150),
+        ("无线", "直通车", 800, 12),
+    }
+    assert {(x[0], x[1]) for x in table_rows(ws, "traffic")} == {
+        (dt.date(2026, 11, 1), dt.date(2026, 11, 7))
+    }
 
 
 def test_excel_columns_give_the_same_text_as_each_cell():
-    values = [1.0, 2.5, "", "x", None, True, False, 1e15, 1e16, 123456789012345.6, 0.1 + 0.2, -0.0,
-              1.5e-7, 2.5e-5, 51882490324.074844, float("nan"), float("inf"), 7,
-              dt.datetime(2026, 11, 1, 10, 0), dt.datetime(2026, 11, 1, 10, 0, 0, 5),
-              dt.date(2026, 11, 1), dt.time(9, 30), dt.timedelta(hours=1), " 空格 "]
+    values = [
+        1.0,
+        2.5,
+        "",
+        "x",
+        None,
+        True,
+        False,
+        1e15,
+        1e16,
+        123456789012345.6,
+        0.1 + 0.2,
+        -0.0,
+        1.5e-7,
+        2.5e-5,
+        51882490324.074844,
+        float("nan"),
+        float("inf"),
+        7,
+        dt.datetime(2026, 11, 1, 10, 0),
+        dt.datetime(2026, 11, 1, 10, 0, 0, 5),
+        dt.date(2026, 11, 1),
+        dt.time(9, 30),
+        dt.timedelta(hours=1),
+        " 空格 ",
+    ]
     random.seed(1)
     values += [random.uniform(-1e6, 1e6) for _ in range(500)] + [float(i) for i in range(50)]
     want = [readers._cell_text(v) for v in values]
@@ -181,16 +261,32 @@ def test_excel_columns_give_the_same_text_as_each_cell():
     texts = ["a", "", "b"]
     assert readers.cells_to_text(texts) == pa.array(["a", None, "b"])
     # columns Arrow types by itself (text only, numbers only) take a faster path: the same text
-    for column in ([7, 2.5, 3.0, -12], [10**16 + 1, 2.5], [2**53 + 1, 0.5], [1.5, None, 2.0],
-                   [True, 1.5], ["a", None, " b "], [1.0, "1"], [1e15, 3.0], [9.99e14, 3.0]):
+    for column in (
+        [7, 2.5, 3.0, -12],
+        [10**16 + 1, 2.5],
+        [2**53 + 1, 0.5],
+        [1.5, None, 2.0],
+        [True, 1.5],
+        ["a", None, " b "],
+        [1.0, "1"],
+        [1e15, 3.0],
+        [9.99e14, 3.0],
+    ):
         assert readers.cells_to_text(column).to_pylist() == [readers._cell_text(v) for v in column]
 
 
 def test_xlsx_fast_columns_and_cell_path_agree(tmp_path):
     rows = [["说明：订单导出"], ORDERS[0]]
     for i in range(300):
-        rows.append([str(1234567890000000000 + i), f"tb_{i % 7}", round(10 + i * 1.25, 2),
-                     dt.datetime(2026, 11, 1 + i % 28, i % 24), "浙江省 杭州市 西湖区 x路"])
+        rows.append(
+            [
+                str(1234567890000000000 + i),
+                f"tb_{i % 7}",
+                round(10 + i * 1.25, 2),
+                dt.datetime(2026, 11, 1 + i % 28, i % 24),
+                "浙江省 杭州市 西湖区 x路",
+            ]
+        )
     rows.append(["合计", None, 9999, None, None])
     rows.append([1.23e18, "tb_x", 1, dt.datetime(2026, 11, 2), "广东省 深圳市"])  # id as a number
     path = write_xlsx(tmp_path / "o.xlsx", {"订单": rows})
@@ -201,8 +297,16 @@ def test_xlsx_fast_columns_and_cell_path_agree(tmp_path):
 
 
 def test_legacy_xls_values(tmp_path):
-    path = write_xls(tmp_path / "询盘.xls", {"询盘": [
-        ["日期", "客户ID", "是否成交", "询盘渠道"], ["2026-11-01", "c1", "是", "旺旺"], ["2026-11-02", "c2", "否", "电话"]]})
+    path = write_xls(
+        tmp_path / "询盘.xls",
+        {
+            "询盘": [
+                ["日期", "客户ID", "是否成交", "询盘渠道"],
+                ["2026-11-01", "c1", "是", "旺旺"],
+                ["2026-11-02", "c2", "否", "电话"],
+            ]
+        },
+    )
     ws, r = load(tmp_path, path)
     assert (r.kind, r.rows_loaded) == ("inquiries", 2)
     assert {(x[1], x[4]) for x in table_rows(ws, "inquiries")} == {("c1", True), ("c2", False)}

@@ -22,23 +22,55 @@ def _rows(ws, sql: str) -> list[tuple]:
 
 def test_1688_inquiries_province(tmp_path):
     """1688 询盘 sheets name the buyer's province 所在省份."""
-    rows = [["询盘日期", "客户名称", "客户类型", "询盘渠道", "是否成交", "所在省份"],
-            ["2026/11/3", "义乌小商品", "新客户", "旺旺", "成交", "浙江"],
-            ["2026/11/4", "广州服饰", "老客户", "电话", "未成交", "广东省"]]
+    rows = [
+        ["询盘日期", "客户名称", "客户类型", "询盘渠道", "是否成交", "所在省份"],
+        ["2026/11/3", "义乌小商品", "新客户", "旺旺", "成交", "浙江"],
+        ["2026/11/4", "广州服饰", "老客户", "电话", "未成交", "广东省"],
+    ]
     path = f.write_csv(tmp_path / "1688询盘统计_202611.csv", rows, encoding="gb18030")
     assert detect.propose_mapping(rows[0], "inquiries")["所在省份"] == "province"
     ws, r = f.load(tmp_path, path)
     assert (r.kind, r.rows_loaded) == ("inquiries", 2)
-    assert sorted(_rows(ws, "select customer_id, province from inquiries")) == sorted([
-        ("广州服饰", "广东省"), ("义乌小商品", "浙江省")])
+    assert sorted(_rows(ws, "select customer_id, province from inquiries")) == sorted(
+        [("广州服饰", "广东省"), ("义乌小商品", "浙江省")]
+    )
 
 
 def test_creative_title_names_the_variant(tmp_path):
     """直通车 创意报表: the variant is the 11-digit 创意ID, its 创意标题 is what people call it."""
     header = ["日期", "宝贝ID", "创意ID", "创意标题", "展现量", "点击量", "点击率", "花费"]
-    body = [["2026-11-01", "600123456789", "11800422310", "白底正面 纯棉T恤", "1000", "30", "3.00%", "12.5"],
-            ["2026-11-01", "600123456789", "11800422311", "模特街拍 纯棉T恤", "1000", "45", "4.50%", "13.0"],
-            ["2026-11-02", "600123456789", "11800422310", "白底正面 纯棉T恤", "900", "28", "3.11%", "11.0"]]
+    body = [
+        [
+            "2026-11-01",
+            "600123456789",
+            "11800422310",
+            "白底正面 纯棉T恤",
+            "1000",
+            "30",
+            "3.00%",
+            "12.5",
+        ],
+        [
+            "2026-11-01",
+            "600123456789",
+            "11800422311",
+            "模特街拍 纯棉T恤",
+            "1000",
+            "45",
+            "4.50%",
+            "13.0",
+        ],
+        [
+            "2026-11-02",
+            "600123456789",
+            "11800422310",
+            "白底正面 纯棉T恤",
+            "900",
+            "28",
+            "3.11%",
+            "11.0",
+        ],
+    ]
     buf = io.StringIO()
     csv.writer(buf).writerows([header, *body])
     path = tmp_path / "直通车创意报表_20261201_093015.csv"
@@ -71,11 +103,20 @@ def test_tianchi_headers():
     assert detect.detect_kind(mobile, has_period=False)[0] == "events"
     m = detect.propose_mapping(mobile, "events")
     assert (m["user_id"], m["item_id"], m["behavior_type"], m["time"]) == (
-        "user_id", "product_id", "event", "event_time")
+        "user_id",
+        "product_id",
+        "event",
+        "event_time",
+    )
     assert "user_geohash" in detect.skipped_headers(mobile)  # a location: never stored
-    m = detect.propose_mapping(["user_id", "item_id", "category_id", "behavior", "timestamp"], "events")
+    m = detect.propose_mapping(
+        ["user_id", "item_id", "category_id", "behavior", "timestamp"], "events"
+    )
     assert (m["behavior"], m["timestamp"]) == ("event", "event_time")
-    assert detect.propose_mapping(["商品ID", "item_category", "支付金额"], "products")["item_category"] == "category"
+    assert (
+        detect.propose_mapping(["商品ID", "item_category", "支付金额"], "products")["item_category"]
+        == "category"
+    )
 
 
 def test_old_workspace_without_variant_name_gets_it_on_append(tmp_path):
@@ -83,9 +124,11 @@ def test_old_workspace_without_variant_name_gets_it_on_append(tmp_path):
     ws = workspace.open_workspace(tmp_path / "ws")
     con = ws.connect()
     try:
-        con.execute("create or replace table image_tests (test_id varchar, variant varchar, "
-                    "\"date\" date, impressions bigint, clicks bigint, product_id varchar, "
-                    "spend double, orders bigint, paid_amount double, is_control boolean)")
+        con.execute(
+            "create or replace table image_tests (test_id varchar, variant varchar, "
+            '"date" date, impressions bigint, clicks bigint, product_id varchar, '
+            "spend double, orders bigint, paid_amount double, is_control boolean)"
+        )
     finally:
         con.close()
     path = f.ad_creatives(tmp_path / "直通车创意报表.csv")

@@ -56,7 +56,9 @@ def test_user_behavior_without_header(tmp_path):
     _, got = _events(ws)
     assert got == want
     # the published log covers 2017-11-25..12-03 in China time
-    assert dt.date(2017, 11, 25) <= got[0][2].date() and max(g[2] for g in got).date() <= dt.date(2017, 12, 3)
+    assert dt.date(2017, 11, 25) <= got[0][2].date() and max(g[2] for g in got).date() <= dt.date(
+        2017, 12, 3
+    )
 
 
 def test_epoch_milliseconds(tmp_path):
@@ -65,8 +67,10 @@ def test_epoch_milliseconds(tmp_path):
     path.write_text("".join(f"{a},{b},{c},{d},{int(e) * 1000 + 250}\n" for a, b, c, d, e in lines))
     ws, r = f.load(tmp_path, path)
     assert (r.rows_loaded, r.rows_rejected) == (len(lines), 0)
-    want = [(u, e, t + dt.timedelta(milliseconds=250), i)
-            for u, e, t, i in _behavior_rows(BEHAVIOR.read_text())]
+    want = [
+        (u, e, t + dt.timedelta(milliseconds=250), i)
+        for u, e, t, i in _behavior_rows(BEHAVIOR.read_text())
+    ]
     assert _events(ws)[1] == sorted(want)
 
 
@@ -94,7 +98,12 @@ def test_funnel_page_runs_browse_cart_buy(app, data_dir):
     at = app("tianchi", "views/funnel.py")
     assert not at.exception
     assert at.segmented_control(key="fn_view").value == "events"
-    assert [at.selectbox(key=f"fn_steps_{i}").value for i in range(1, 5)] == ["浏览", "加购", "购买", ""]
+    assert [at.selectbox(key=f"fn_steps_{i}").value for i in range(1, 5)] == [
+        "浏览",
+        "加购",
+        "购买",
+        "",
+    ]
     # brute force over the raw lines of the page's date range (the default: the last full
     # days the log covers): anchor = first 浏览, then the earliest next step at or after the
     # previous one, within a day of the anchor
@@ -119,5 +128,8 @@ def test_funnel_page_runs_browse_cart_buy(app, data_dir):
             prev = nxt[0]
             reached[k] += 1
     shown = {m.label.split(". ", 1)[1]: m.value for m in at.metric}
-    assert shown == {s: numbers.fmt(n, "int", "zh") for s, n in zip(("浏览", "加购", "购买"), reached, strict=True)}
+    assert shown == {
+        s: numbers.fmt(n, "int", "zh")
+        for s, n in zip(("浏览", "加购", "购买"), reached, strict=True)
+    }
     assert reached[2] > 0

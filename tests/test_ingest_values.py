@@ -20,30 +20,35 @@ def value(con, macro: str, text: str | None):
     return con.execute(f"select {macro}($s)", {"s": text}).fetchone()[0]
 
 
-@pytest.mark.parametrize(("text", "want"), [
-    ("1234.5", 1234.5),
-    ("1,234", 1234.0),
-    ("12,345,678.90", 12345678.9),
-    ("¥1,234.50", 1234.5),
-    ("￥99", 99.0),
-    ("12.34%", 0.1234),
-    ("-4.10%", -0.041),
-    ("1.2万", 12000.0),
-    ("3亿", 3e8),
-    ("１２３．５", 123.5),          # full-width digits
-    ("１，２３４", 1234.0),
-    (" 56 ", 56.0),
-    ("+1", 1.0),
-    ("(12.5)", -12.5),            # accounting negative
-    ("100元", 100.0),
-    ("1e3", 1000.0),
-])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("1234.5", 1234.5),
+        ("1,234", 1234.0),
+        ("12,345,678.90", 12345678.9),
+        ("¥1,234.50", 1234.5),
+        ("￥99", 99.0),
+        ("12.34%", 0.1234),
+        ("-4.10%", -0.041),
+        ("1.2万", 12000.0),
+        ("3亿", 3e8),
+        ("１２３．５", 123.5),  # full-width digits
+        ("１，２３４", 1234.0),
+        (" 56 ", 56.0),
+        ("+1", 1.0),
+        ("(12.5)", -12.5),  # accounting negative
+        ("100元", 100.0),
+        ("1e3", 1000.0),
+    ],
+)
 def test_numbers(con, text, want):
     assert value(con, "ss_num", text) == pytest.approx(want)
 
 
-@pytest.mark.parametrize("text", ["-", "--", "—", "", "   ", "暂无", "null", "N/A", "nan", "无退款申请",
-                                  "－", "****", None])
+@pytest.mark.parametrize(
+    "text",
+    ["-", "--", "—", "", "   ", "暂无", "null", "N/A", "nan", "无退款申请", "－", "****", None],
+)
 def test_placeholders_are_null_not_zero(con, text):
     assert value(con, "ss_num", text) is None
     assert value(con, "ss_is_null", text) is True
@@ -60,31 +65,37 @@ def test_integers_round(con):
     assert value(con, "ss_int", "2.6") == 3
 
 
-@pytest.mark.parametrize(("text", "want"), [
-    ("2026-10-01", dt.date(2026, 10, 1)),
-    ("2026/10/1", dt.date(2026, 10, 1)),
-    ("20261001", dt.date(2026, 10, 1)),
-    ("2026年10月1日", dt.date(2026, 10, 1)),
-    ("2026.10.01", dt.date(2026, 10, 1)),
-    ("46296", dt.date(2026, 10, 1)),              # Excel serial
-    ("2026-10-01 23:59:59", dt.date(2026, 10, 1)),
-    ("2026-10-01~2026-10-07", dt.date(2026, 10, 1)),
-    ("２０２６－１０－０１", dt.date(2026, 10, 1)),
-])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("2026-10-01", dt.date(2026, 10, 1)),
+        ("2026/10/1", dt.date(2026, 10, 1)),
+        ("20261001", dt.date(2026, 10, 1)),
+        ("2026年10月1日", dt.date(2026, 10, 1)),
+        ("2026.10.01", dt.date(2026, 10, 1)),
+        ("46296", dt.date(2026, 10, 1)),  # Excel serial
+        ("2026-10-01 23:59:59", dt.date(2026, 10, 1)),
+        ("2026-10-01~2026-10-07", dt.date(2026, 10, 1)),
+        ("２０２６－１０－０１", dt.date(2026, 10, 1)),
+    ],
+)
 def test_dates(con, text, want):
     assert value(con, "ss_date", text) == want
 
 
-@pytest.mark.parametrize(("text", "want"), [
-    ("2026-11-01 10:30:00", dt.datetime(2026, 11, 1, 10, 30)),
-    ("2026-11-01T10:30:00", dt.datetime(2026, 11, 1, 10, 30)),
-    ("2026/11/1 9:05", dt.datetime(2026, 11, 1, 9, 5)),
-    ("2026年11月1日 09:05:07", dt.datetime(2026, 11, 1, 9, 5, 7)),
-    ("2026-11-01 10:30:00 +0800", dt.datetime(2026, 11, 1, 10, 30)),  # Shopify: local time kept
-    ("45384.5", dt.datetime(2024, 4, 2, 12, 0)),  # Excel serial with a time
-    ("20261101103000", dt.datetime(2026, 11, 1, 10, 30)),
-    ("2026-11-01", dt.datetime(2026, 11, 1)),
-])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("2026-11-01 10:30:00", dt.datetime(2026, 11, 1, 10, 30)),
+        ("2026-11-01T10:30:00", dt.datetime(2026, 11, 1, 10, 30)),
+        ("2026/11/1 9:05", dt.datetime(2026, 11, 1, 9, 5)),
+        ("2026年11月1日 09:05:07", dt.datetime(2026, 11, 1, 9, 5, 7)),
+        ("2026-11-01 10:30:00 +0800", dt.datetime(2026, 11, 1, 10, 30)),  # Shopify: local time kept
+        ("45384.5", dt.datetime(2024, 4, 2, 12, 0)),  # Excel serial with a time
+        ("20261101103000", dt.datetime(2026, 11, 1, 10, 30)),
+        ("2026-11-01", dt.datetime(2026, 11, 1)),
+    ],
+)
 def test_timestamps(con, text, want):
     assert value(con, "ss_ts", text) == want
 
@@ -95,18 +106,21 @@ def test_bad_dates(con, text):
     assert value(con, "ss_ts", text) is None
 
 
-@pytest.mark.parametrize(("text", "want"), [
-    ("1234567890123456789", "1234567890123456789"),     # 19 digits stay exact
-    ('="1234567890123456789"', "1234567890123456789"),   # Excel text guard
-    ("\t1234567890123456789", "1234567890123456789"),    # leading tab
-    ("'1234567890123456789", "1234567890123456789"),     # apostrophe
-    ("792697457121.0", "792697457121"),
-    ("00123", "00123"),
-    ("SKU-0001", "SKU-0001"),
-    ("260517-607198974342268", "260517-607198974342268"),
-    ("#1001", "#1001"),
-    ("１２３", "123"),
-])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("1234567890123456789", "1234567890123456789"),  # 19 digits stay exact
+        ('="1234567890123456789"', "1234567890123456789"),  # Excel text guard
+        ("\t1234567890123456789", "1234567890123456789"),  # leading tab
+        ("'1234567890123456789", "1234567890123456789"),  # apostrophe
+        ("792697457121.0", "792697457121"),
+        ("00123", "00123"),
+        ("SKU-0001", "SKU-0001"),
+        ("260517-607198974342268", "260517-607198974342268"),
+        ("#1001", "#1001"),
+        ("１２３", "123"),
+    ],
+)
 def test_ids_stay_exact_text(con, text, want):
     assert value(con, "ss_id", text) == want
 
@@ -117,22 +131,36 @@ def test_ids_in_scientific_notation_are_refused(con, text):
     assert value(con, "ss_is_null", text) is False  # so the row is reported, not silently blank
 
 
-@pytest.mark.parametrize(("text", "want"), [
-    ("卖家已发货，等待买家确认", "卖家已发货，等待买家确认"),   # punctuation as written
-    ("  交易成功\u3000", "交易成功"),
-    ("=HYPERLINK(\"http://x\",\"y\")", "=HYPERLINK(\"http://x\",\"y\")"),
-    ("'); delete from traffic; --", "'); delete from traffic; --"),
-    ("@SUM(A1)", "@SUM(A1)"),
-    ("-", None),
-])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("卖家已发货，等待买家确认", "卖家已发货，等待买家确认"),  # punctuation as written
+        ("  交易成功\u3000", "交易成功"),
+        ('=HYPERLINK("http://x","y")', '=HYPERLINK("http://x","y")'),
+        ("'); delete from traffic; --", "'); delete from traffic; --"),
+        ("@SUM(A1)", "@SUM(A1)"),
+        ("-", None),
+    ],
+)
 def test_text_kept_verbatim(con, text, want):
     assert value(con, "ss_text", text) == want
 
 
-@pytest.mark.parametrize(("text", "want"), [
-    ("是", True), ("成交", True), ("已成交", True), ("yes", True), ("1", True),
-    ("否", False), ("未成交", False), ("no", False), ("0", False),
-    ("-", None), ("也许", None),
-])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("是", True),
+        ("成交", True),
+        ("已成交", True),
+        ("yes", True),
+        ("1", True),
+        ("否", False),
+        ("未成交", False),
+        ("no", False),
+        ("0", False),
+        ("-", None),
+        ("也许", None),
+    ],
+)
 def test_booleans(con, text, want):
     assert value(con, "ss_bool", text) is want

@@ -29,18 +29,20 @@ def make_rows() -> list[dict]:
     for n in range(157):
         day = date(2026, 10, 20) + timedelta(days=(n * 7) % 42)
         closed = None if n % 23 == 0 else (n % 3 == 0)
-        rows.append({
-            "date": day,
-            "customer_id": f"c{n % 61}",
-            "customer_type": TYPES[n % 4],
-            "channel": CHANNELS[(n // 2) % 4],
-            "closed": closed,
-            "transaction_type": "现货批发" if closed else None,
-            "reason_not_closed": None if closed else REASONS[n % 4],
-            "follow_up": FOLLOW_UPS[n % 4],
-            "province": PROVINCES[n % 5],
-            "amount": (100.0 + n) if closed and n % 5 else None,
-        })
+        rows.append(
+            {
+                "date": day,
+                "customer_id": f"c{n % 61}",
+                "customer_type": TYPES[n % 4],
+                "channel": CHANNELS[(n // 2) % 4],
+                "closed": closed,
+                "transaction_type": "现货批发" if closed else None,
+                "reason_not_closed": None if closed else REASONS[n % 4],
+                "follow_up": FOLLOW_UPS[n % 4],
+                "province": PROVINCES[n % 5],
+                "amount": (100.0 + n) if closed and n % 5 else None,
+            }
+        )
     return rows
 
 
@@ -50,8 +52,9 @@ def inq(tmp_path_factory):
     rows = make_rows()
     con = ws.connect()
     try:
-        workspace.write_dataset(ws, "inquiries", pa.Table.from_pylist(rows), file="inq.csv",
-                                con=con)
+        workspace.write_dataset(
+            ws, "inquiries", pa.Table.from_pylist(rows), file="inq.csv", con=con
+        )
     finally:
         con.close()
     con = ws.connect(read_only=True)
@@ -68,8 +71,9 @@ BEFORE = {"start": date(2026, 10, 1), "end": date(2026, 10, 31), "prov": None}
 
 
 def in_range(rows, start=START, end=END, prov=None):
-    return [r for r in rows if start <= r["date"] <= end
-            and (prov is None or r["province"] in prov)]
+    return [
+        r for r in rows if start <= r["date"] <= end and (prov is None or r["province"] in prov)
+    ]
 
 
 def test_totals_equal_brute_force(inq):
@@ -122,9 +126,12 @@ def test_daily_per_channel_equals_brute_force(inq):
     con, rows = inq
     q = inquiry_analysis.load(runner(con), PARAMS)
     want = Counter((r["date"], r["channel"]) for r in in_range(rows))
-    got = {(d.date() if hasattr(d, "date") else d, None if c is None or c != c else c): n
-           for d, c, n in zip(q.daily["day"], q.daily["channel"], q.daily["count_inquiries"],
-                              strict=True)}
+    got = {
+        (d.date() if hasattr(d, "date") else d, None if c is None or c != c else c): n
+        for d, c, n in zip(
+            q.daily["day"], q.daily["channel"], q.daily["count_inquiries"], strict=True
+        )
+    }
     assert got == dict(want)
     totals = inquiry_analysis.daily_totals(q.daily)
     assert int(totals["count_inquiries"].sum()) == len(in_range(rows))
@@ -135,8 +142,13 @@ def test_reasons_pareto_equals_brute_force(inq):
     q = inquiry_analysis.load(runner(con), PARAMS)
     open_rows = [r for r in in_range(rows) if not r["closed"]]
     want = Counter(r["reason_not_closed"] for r in open_rows)
-    got = dict(zip([None if r != r else r for r in q.reasons["reason"]],
-                   q.reasons["count_inquiries"], strict=True))
+    got = dict(
+        zip(
+            [None if r != r else r for r in q.reasons["reason"]],
+            q.reasons["count_inquiries"],
+            strict=True,
+        )
+    )
     assert got == dict(want)
     assert q.reasons["cum_share"].iloc[-1] == pytest.approx(1.0)
     named = q.reasons[q.reasons["reason"].notna()]["count_inquiries"].tolist()
@@ -146,8 +158,11 @@ def test_reasons_pareto_equals_brute_force(inq):
 def test_open_inquiries_oldest_first_with_age(inq):
     con, rows = inq
     q = inquiry_analysis.load(runner(con), PARAMS)
-    want = [r for r in in_range(rows) if not r["closed"]
-            and r["follow_up"] not in inquiry_analysis.LOST_FOLLOW_UPS]
+    want = [
+        r
+        for r in in_range(rows)
+        if not r["closed"] and r["follow_up"] not in inquiry_analysis.LOST_FOLLOW_UPS
+    ]
     assert len(q.open) == len(want)
     days = [d.date() if hasattr(d, "date") else d for d in q.open["date"]]
     assert days == sorted(days)
@@ -177,9 +192,15 @@ def test_new_and_returning_customers_per_week(inq):
             new[key[0]] += 1
         else:
             back[key[0]] += 1
-    got = {(w.date() if hasattr(w, "date") else w): (a, b) for w, a, b in
-           zip(q.customers["week_start"], q.customers["count_new"],
-               q.customers["count_returning"], strict=True)}
+    got = {
+        (w.date() if hasattr(w, "date") else w): (a, b)
+        for w, a, b in zip(
+            q.customers["week_start"],
+            q.customers["count_new"],
+            q.customers["count_returning"],
+            strict=True,
+        )
+    }
     assert got == {w: (new[w], back[w]) for w in set(new) | set(back)}
 
 
@@ -192,9 +213,12 @@ def test_sentences_say_the_numbers(inq):
     assert "上月" in said[0]
     en = inquiry_analysis.sentences(q, "en")
     assert en[0].startswith(f"{len(in_range(rows))} inquiries")
-    empty = inquiry_analysis.load(runner(con), {**PARAMS, "start": date(2020, 1, 1),
-                                         "end": date(2020, 1, 7)})
-    assert empty.empty and inquiry_analysis.sentences(empty, "en") == ["No inquiries in this period."]
+    empty = inquiry_analysis.load(
+        runner(con), {**PARAMS, "start": date(2020, 1, 1), "end": date(2020, 1, 7)}
+    )
+    assert empty.empty and inquiry_analysis.sentences(empty, "en") == [
+        "No inquiries in this period."
+    ]
 
 
 def test_sample_shop_matches_the_generator_truth(tmp_path):
@@ -207,8 +231,9 @@ def test_sample_shop_matches_the_generator_truth(tmp_path):
     load_file(ws, path, path.name)
     con = ws.connect(read_only=True)
     try:
-        q = inquiry_analysis.load(runner(con), {"start": date(2026, 9, 1), "end": date(2026, 11, 30),
-                                         "prov": None})
+        q = inquiry_analysis.load(
+            runner(con), {"start": date(2026, 9, 1), "end": date(2026, 11, 30), "prov": None}
+        )
     finally:
         con.close()
     assert q.values()["inquiries"] == checks["rows"]

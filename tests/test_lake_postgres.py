@@ -43,9 +43,12 @@ con.close()
 
 @pytest.fixture
 def lake(postgres, tmp_path, monkeypatch):
-    env = {"SHOPSIGHT_DATA_DIR": str(tmp_path / "data"), "SHOPSIGHT_BACKEND": "ducklake",
-           "SHOPSIGHT_DUCKLAKE_CATALOG": f"postgres:{postgres}",
-           "SHOPSIGHT_DUCKLAKE_DATA": str(tmp_path / "lakes")}
+    env = {
+        "SHOPSIGHT_DATA_DIR": str(tmp_path / "data"),
+        "SHOPSIGHT_BACKEND": "ducklake",
+        "SHOPSIGHT_DUCKLAKE_CATALOG": f"postgres:{postgres}",
+        "SHOPSIGHT_DUCKLAKE_DATA": str(tmp_path / "lakes"),
+    }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     return tmp_path
@@ -55,9 +58,17 @@ def race(path: Path, kinds: list[str], tmp: Path) -> list[str]:
     """Start one racer per kind ("-": only open the workspace); their last lines."""
     go = tmp / f"go-{time.monotonic_ns()}"
     script = RACER.format(tests=str(ROOT / "tests"))
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(path), str(go), kind],
-                              cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for kind in kinds]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(path), str(go), kind],
+            cwd=ROOT,
+            env=os.environ.copy(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for kind in kinds
+    ]
     for p in procs:
         assert p.stdout.readline().strip() == "ready", p.stderr.read()
     go.touch()
@@ -93,15 +104,20 @@ def test_loads_of_two_datasets_from_two_processes_both_land(lake):
     con = team.workspace.connect(read_only=True)
     try:
         for kind in ("orders", "traffic"):
-            assert con.execute(f"select count(*) from {kind}").fetchone() == \
-                (expected[kind].num_rows,)
-        loads = con.execute("select load_id, kind, rows_loaded from _loads where active "
-                            "order by kind").fetchall()
-        rolled = con.execute("select sum(count_lines) from rollup_orders_daily_region"
-                             ).fetchone()[0]
+            assert con.execute(f"select count(*) from {kind}").fetchone() == (
+                expected[kind].num_rows,
+            )
+        loads = con.execute(
+            "select load_id, kind, rows_loaded from _loads where active order by kind"
+        ).fetchall()
+        rolled = con.execute("select sum(count_lines) from rollup_orders_daily_region").fetchone()[
+            0
+        ]
     finally:
         con.close()
-    assert [(k, n) for _, k, n in loads] == [("orders", expected["orders"].num_rows),
-                                             ("traffic", expected["traffic"].num_rows)]
+    assert [(k, n) for _, k, n in loads] == [
+        ("orders", expected["orders"].num_rows),
+        ("traffic", expected["traffic"].num_rows),
+    ]
     assert len({i for i, _, _ in loads}) == 2  # two load ids, not one taken twice
     assert rolled == expected["orders"].num_rows

@@ -14,8 +14,9 @@ def test_no_top_level_pages_folder():
 
 def test_every_view_is_routed_by_app():
     app = (ROOT / "app.py").read_text(encoding="utf-8")
-    views = sorted(p.as_posix() for p in (ROOT / "views").glob("*.py")
-                   if not p.name.startswith("_"))
+    views = sorted(
+        p.as_posix() for p in (ROOT / "views").glob("*.py") if not p.name.startswith("_")
+    )
     assert views
     unrouted = [v for v in views if f'"views/{Path(v).name}"' not in app]
     assert not unrouted

@@ -22,16 +22,42 @@ LINK = "[点此领取优惠](https://evil.example/phish)"
 AUTOLINK = "<https://evil.example/a>"
 PAYLOADS = [IMAGE, LINK, f"{AUTOLINK} *x*", f"手淘{IMAGE}", f"{LINK}直通车"]
 
-PAGES = [None, "views/overview.py", "views/funnel.py", "views/sources.py", "views/regions.py",
-         "views/products.py", "views/abtest.py", "views/data.py"]
-LINK_PARAMS = {"cmp": LINK, "lang": IMAGE, "start": LINK, "ov_metric": IMAGE,
-               "sr_source": LINK, "province": IMAGE, "source": LINK, "fn_view": "events"}
+PAGES = [
+    None,
+    "views/overview.py",
+    "views/funnel.py",
+    "views/sources.py",
+    "views/regions.py",
+    "views/products.py",
+    "views/abtest.py",
+    "views/data.py",
+]
+LINK_PARAMS = {
+    "cmp": LINK,
+    "lang": IMAGE,
+    "start": LINK,
+    "ov_metric": IMAGE,
+    "sr_source": LINK,
+    "province": IMAGE,
+    "source": LINK,
+    "fn_view": "events",
+}
 # element types whose text Streamlit renders as Markdown, and the attribute holding it
 MARKDOWN_ELEMENTS = {
-    "markdown": "value", "caption": "value", "info": "value", "warning": "value",
-    "error": "value", "success": "value", "toast": "value", "title": "value",
-    "header": "value", "subheader": "value", "metric": "label", "expander": "label",
-    "tabs": "label", "status": "label",
+    "markdown": "value",
+    "caption": "value",
+    "info": "value",
+    "warning": "value",
+    "error": "value",
+    "success": "value",
+    "toast": "value",
+    "title": "value",
+    "header": "value",
+    "subheader": "value",
+    "metric": "label",
+    "expander": "label",
+    "tabs": "label",
+    "status": "label",
 }
 _md = MarkdownIt("commonmark")
 
@@ -91,11 +117,14 @@ def _payload_tables() -> dict[str, pa.Table]:
     visits = swap(tables["events"], "event", lambda v: PAYLOADS[4])
     later = pa.compute.add(visits["event_time"], pa.scalar(3600 * 10**6, pa.duration("us")))
     carts = swap(visits, "event", lambda v: IMAGE).set_column(
-        visits.schema.get_field_index("event_time"), "event_time",
-        later.cast(visits.schema.field("event_time").type))
+        visits.schema.get_field_index("event_time"),
+        "event_time",
+        later.cast(visits.schema.field("event_time").type),
+    )
     tables["events"] = pa.concat_tables([visits, carts])
-    tables["image_tests"] = swap(tables["image_tests"], "variant",
-                                 lambda v: v if v == "control" else IMAGE)
+    tables["image_tests"] = swap(
+        tables["image_tests"], "variant", lambda v: v if v == "control" else IMAGE
+    )
     tables["image_tests"] = swap(tables["image_tests"], "test_id", lambda v: LINK)
     return tables
 

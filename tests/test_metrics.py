@@ -35,8 +35,15 @@ def test_up_is_bad_for_refunds_and_costs():
 
 def test_sum_inputs_are_canonical_columns():
     canonical = {c for k in schema.KINDS.values() for c in k.column_names}
-    query_made = {"gross_margin", "repeat_buyers", "buyers", "products_sold", "products_listed",
-                  "count_inquiries", "count_closed"}
+    query_made = {
+        "gross_margin",
+        "repeat_buyers",
+        "buyers",
+        "products_sold",
+        "products_listed",
+        "count_inquiries",
+        "count_closed",
+    }
     for m in metrics.METRICS.values():
         assert set(m.inputs) <= canonical | query_made, m.name
 
@@ -49,7 +56,9 @@ def test_sql_is_sum_over_sum():
 def test_sql_expression_matches_python_value():
     import duckdb
 
-    df = pd.DataFrame({"visitors": [100, 300, 0], "paying_buyers": [3, 9, 0], "paid_amount": [300.0, 450.0, 0.0]})
+    df = pd.DataFrame(
+        {"visitors": [100, 300, 0], "paying_buyers": [3, 9, 0], "paid_amount": [300.0, 450.0, 0.0]}
+    )
     con = duckdb.connect()
     con.register("t", df)
     for name in ("conversion", "aov", "uv_value"):
@@ -97,18 +106,21 @@ def test_formatting_by_metric():
 # ---------- the one ratio helper
 
 
-@pytest.mark.parametrize(("num", "den", "want"), [
-    (3, 4, 0.75),
-    (0, 5, 0.0),  # a zero numerator is a real 0, not "no value"
-    (3, 0, None),  # division by zero: no value (shown as —)
-    (3, 0.0, None),
-    (None, 4, None),
-    (3, None, None),
-    (float("nan"), 4, None),
-    (3, float("nan"), None),
-    (pd.NA, 4, None),
-    (3, pd.NA, None),
-])
+@pytest.mark.parametrize(
+    ("num", "den", "want"),
+    [
+        (3, 4, 0.75),
+        (0, 5, 0.0),  # a zero numerator is a real 0, not "no value"
+        (3, 0, None),  # division by zero: no value (shown as —)
+        (3, 0.0, None),
+        (None, 4, None),
+        (3, None, None),
+        (float("nan"), 4, None),
+        (3, float("nan"), None),
+        (pd.NA, 4, None),
+        (3, pd.NA, None),
+    ],
+)
 def test_ratio_missing_and_zero(num, den, want):
     got = metrics.ratio(num, den)
     assert got == (None if want is None else pytest.approx(want))
@@ -139,11 +151,18 @@ def test_value_uses_the_same_rule_as_ratio():
 
 def test_spend_rates_count_only_spend_rows():
     # two sources: 直通车 spent 200 and brought 100 visitors / ¥500; 手淘搜索 is free traffic
-    rows = pd.DataFrame({"source": ["直通车", "手淘搜索"], "visitors": [100, 900],
-                         "paid_amount": [500.0, 4500.0], "spend": [200.0, 0.0]})
+    rows = pd.DataFrame(
+        {
+            "source": ["直通车", "手淘搜索"],
+            "visitors": [100, 900],
+            "paid_amount": [500.0, 4500.0],
+            "spend": [200.0, 0.0],
+        }
+    )
     spent = rows[rows["spend"] > 0]
-    got = metrics.spend_rates(rows["spend"].sum(), spent["paid_amount"].sum(),
-                              spent["visitors"].sum())
+    got = metrics.spend_rates(
+        rows["spend"].sum(), spent["paid_amount"].sum(), spent["visitors"].sum()
+    )
     assert got == {"roi": pytest.approx(500 / 200), "cost_per_visitor": pytest.approx(200 / 100)}
     # no spend at all: neither rate exists
     assert metrics.spend_rates(0.0, 0.0, 0) == {"roi": None, "cost_per_visitor": None}

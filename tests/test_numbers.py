@@ -69,14 +69,17 @@ def test_change():
     assert numbers.fmt_change(None, "en") is None
 
 
-@pytest.mark.parametrize(("change", "text", "flat"), [
-    (-1e-9, "0.0%", True),  # a rounding-noise fall is no fall: no "-0.0%" and no red arrow
-    (0.0004, "0.0%", True),
-    (-0.0004, "0.0%", True),
-    (-0.0006, "-0.1%", False),
-    (0.123, "+12.3%", False),
-    (1.0, "+100.0%", False),
-])
+@pytest.mark.parametrize(
+    ("change", "text", "flat"),
+    [
+        (-1e-9, "0.0%", True),  # a rounding-noise fall is no fall: no "-0.0%" and no red arrow
+        (0.0004, "0.0%", True),
+        (-0.0004, "0.0%", True),
+        (-0.0006, "-0.1%", False),
+        (0.123, "+12.3%", False),
+        (1.0, "+100.0%", False),
+    ],
+)
 def test_changes_that_round_to_zero_read_as_flat(change, text, flat):
     assert numbers.fmt_change(change, "zh") == text
     assert numbers.is_flat(text) is flat
@@ -95,13 +98,16 @@ def test_rate_changes_in_points_never_show_minus_zero():
 # ---------------------------------------------------------------- the one style
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (167_639.9, "¥16.8万"),      # cards and sentences: compact from 10万 on
-    (99_999.99, "¥99,999.99"),   # just below 10万: full, with separators
-    (100_000, "¥10万"),
-    (1_234.5, "¥1,234.50"),
-    (2.5e8, "¥2.5亿"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (167_639.9, "¥16.8万"),  # cards and sentences: compact from 10万 on
+        (99_999.99, "¥99,999.99"),  # just below 10万: full, with separators
+        (100_000, "¥10万"),
+        (1_234.5, "¥1,234.50"),
+        (2.5e8, "¥2.5亿"),
+    ],
+)
 def test_money_compacts_from_ten_wan(value, text):
     assert numbers.fmt_money(value, "zh") == text
 
@@ -112,10 +118,16 @@ def test_full_money_always_has_separators():
     assert numbers.fmt_int(267.0, "zh") == "267"  # never "267.0"
 
 
-@pytest.mark.parametrize(("code", "text"), [
-    ("CNY", "¥1,234.50"), ("USD", "US$1,234.50"), ("EUR", "€1,234.50"), ("XYZ", "XYZ 1,234.50"),
-    (None, "¥1,234.50"),
-])
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [
+        ("CNY", "¥1,234.50"),
+        ("USD", "US$1,234.50"),
+        ("EUR", "€1,234.50"),
+        ("XYZ", "XYZ 1,234.50"),
+        (None, "¥1,234.50"),
+    ],
+)
 def test_money_carries_its_currency(code, text):
     assert numbers.fmt_money(1_234.5, "en", currency=code) == text
     assert numbers.fmt(1_234.5, "money", "en", currency=code) == text
@@ -128,18 +140,33 @@ def test_usd_is_never_written_with_yuan():
     assert numbers.column_format("money", currency="USD")["format"] == "US$%,.2f"
 
 
-@pytest.mark.parametrize(("value", "decimals", "text"), [
-    (0.03, 2, "3.00%"), (0.0355, 2, "3.55%"), (0.5, 1, "50.0%"), (12.5, 2, "1,250.00%"),
-    (0.00004, 2, "0.00%"),
-])
+@pytest.mark.parametrize(
+    ("value", "decimals", "text"),
+    [
+        (0.03, 2, "3.00%"),
+        (0.0355, 2, "3.55%"),
+        (0.5, 1, "50.0%"),
+        (12.5, 2, "1,250.00%"),
+        (0.00004, 2, "0.00%"),
+    ],
+)
 def test_pct_has_fixed_decimals(value, decimals, text):
     assert numbers.fmt_pct(value, "zh", decimals=decimals) == text
 
 
-@pytest.mark.parametrize(("p", "text"), [
-    (0.0, "<0.0001"), (3e-9, "<0.0001"), (0.00004, "<0.0001"), (0.00005, "0.0001"),
-    (0.01234, "0.0123"), (1.0, "1.0000"), (None, "—"), (math.nan, "—"),
-])
+@pytest.mark.parametrize(
+    ("p", "text"),
+    [
+        (0.0, "<0.0001"),
+        (3e-9, "<0.0001"),
+        (0.00004, "<0.0001"),
+        (0.00005, "0.0001"),
+        (0.01234, "0.0123"),
+        (1.0, "1.0000"),
+        (None, "—"),
+        (math.nan, "—"),
+    ],
+)
 def test_p_values(p, text):
     assert numbers.fmt_p(p) == text
 
@@ -147,13 +174,22 @@ def test_p_values(p, text):
 def test_column_picks_one_unit_for_all_its_values():
     # a small value keeps the whole column in full numbers: never '¥1,048.05 – ¥2.2万'
     assert numbers.fmt_column([1_048.05, 22_000, 1_500_000], "money", "zh") == [
-        "¥1,048.05", "¥22,000.00", "¥1,500,000.00"]
+        "¥1,048.05",
+        "¥22,000.00",
+        "¥1,500,000.00",
+    ]
     # every value from 10万 on: one unit, the largest every value reaches, one decimal
     assert numbers.fmt_column([123_456, 2.5e8, None], "money", "zh") == [
-        "¥12.3万", "¥25,000.0万", "—"]
+        "¥12.3万",
+        "¥25,000.0万",
+        "—",
+    ]
     assert numbers.fmt_column([150_000, 2_500_000], "int", "en") == ["150.0K", "2,500.0K"]
     assert numbers.fmt_column([2e9, 3.1e9], "int", "en") == ["2.0B", "3.1B"]
-    assert numbers.fmt_column([0, 200_000], "int", "zh") == ["0.0万", "20.0万"]  # zero fits any unit
+    assert numbers.fmt_column([0, 200_000], "int", "zh") == [
+        "0.0万",
+        "20.0万",
+    ]  # zero fits any unit
 
 
 def test_column_decimals_and_signs():
@@ -195,6 +231,10 @@ def test_region_legend_never_mixes_units():
 
     # the legend of the issue: '¥1,048.05 – ¥2.2万' must not happen
     assert view.legend_labels("paid_amount", [1_048.05, 22_195.4, 22_195.4, 330_943.25], "zh") == [
-        "¥1,048", "¥22,195", "¥22,195", "¥330,943"]
+        "¥1,048",
+        "¥22,195",
+        "¥22,195",
+        "¥330,943",
+    ]
     assert view.legend_labels("paid_amount", [150_000, 2_400_000], "zh") == ["¥15.0万", "¥240.0万"]
     assert view.legend_labels("conversion", [0.03, 0.0356], "en") == ["3.0%", "3.6%"]

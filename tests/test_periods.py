@@ -15,7 +15,10 @@ def test_default_range_clipped_to_first_day_with_data():
 
 
 def test_default_range_without_data_ends_today():
-    assert periods.default_range(None, today=date(2026, 3, 10)) == (date(2026, 2, 9), date(2026, 3, 10))
+    assert periods.default_range(None, today=date(2026, 3, 10)) == (
+        date(2026, 2, 9),
+        date(2026, 3, 10),
+    )
 
 
 def test_previous_period_of_equal_length():
@@ -58,5 +61,7 @@ def test_parse_range(start, end, expected):
 
 
 def test_shift_onto_aligns_by_day_offset():
-    assert periods.shift_onto(date(2026, 10, 5), date(2026, 10, 2), date(2026, 11, 1)) == date(2026, 11, 4)
+    assert periods.shift_onto(date(2026, 10, 5), date(2026, 10, 2), date(2026, 11, 1)) == date(
+        2026, 11, 4
+    )
     assert periods.days(date(2026, 11, 1), date(2026, 11, 30)) == 30

@@ -21,20 +21,22 @@ def _orders(platform: str, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     n = 400
     base = datetime(2026, 10, 25)
-    return pd.DataFrame({
-        "order_id": [f"{platform}-{i}" for i in range(n)],  # one line per order
-        "order_time": [base + timedelta(hours=int(h)) for h in rng.integers(0, 24 * 35, n)],
-        "buyer_id": [f"b{b}" for b in rng.integers(0, 60, n)],  # buyers shop on both
-        "product_id": [f"p{p}" for p in rng.integers(0, 8, n)],
-        "quantity": rng.integers(1, 4, n),
-        "paid_amount": np.round(rng.uniform(10, 500, n), 2),
-        "line_amount": np.round(rng.uniform(10, 500, n), 2),
-        "refund_amount": np.where(rng.random(n) < 0.1, 5.0, 0.0),
-        "paid": rng.random(n) < 0.9,
-        "province": rng.choice(["广东省", "浙江省", "江苏省"], n),
-        "source": rng.choice(["直通车", "手淘搜索"], n),
-        "device": rng.choice(["无线", "PC"], n),
-    })
+    return pd.DataFrame(
+        {
+            "order_id": [f"{platform}-{i}" for i in range(n)],  # one line per order
+            "order_time": [base + timedelta(hours=int(h)) for h in rng.integers(0, 24 * 35, n)],
+            "buyer_id": [f"b{b}" for b in rng.integers(0, 60, n)],  # buyers shop on both
+            "product_id": [f"p{p}" for p in rng.integers(0, 8, n)],
+            "quantity": rng.integers(1, 4, n),
+            "paid_amount": np.round(rng.uniform(10, 500, n), 2),
+            "line_amount": np.round(rng.uniform(10, 500, n), 2),
+            "refund_amount": np.where(rng.random(n) < 0.1, 5.0, 0.0),
+            "paid": rng.random(n) < 0.9,
+            "province": rng.choice(["广东省", "浙江省", "江苏省"], n),
+            "source": rng.choice(["直通车", "手淘搜索"], n),
+            "device": rng.choice(["无线", "PC"], n),
+        }
+    )
 
 
 def _products(platform: str, seed: int) -> pd.DataFrame:
@@ -42,15 +44,17 @@ def _products(platform: str, seed: int) -> pd.DataFrame:
     days = [START - timedelta(days=5) + timedelta(days=i) for i in range(30)]
     rows = [(d, f"p{p}", "女装" if p % 2 else "男装") for d in days for p in range(4)]
     n = len(rows)
-    return pd.DataFrame({
-        "date": [r[0] for r in rows],
-        "product_id": [r[1] for r in rows],
-        "category": [r[2] for r in rows],
-        "visitors": rng.integers(0, 300, n),
-        "paying_buyers": rng.integers(0, 20, n),
-        "units_sold": rng.integers(0, 30, n),
-        "paid_amount": np.round(rng.uniform(0, 900, n), 2),
-    })
+    return pd.DataFrame(
+        {
+            "date": [r[0] for r in rows],
+            "product_id": [r[1] for r in rows],
+            "category": [r[2] for r in rows],
+            "visitors": rng.integers(0, 300, n),
+            "paying_buyers": rng.integers(0, 20, n),
+            "units_sold": rng.integers(0, 30, n),
+            "paid_amount": np.round(rng.uniform(0, 900, n), 2),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +65,15 @@ def shop(tmp_path_factory):
     for i, plat in enumerate(PLATFORMS):
         for kind, make in (("orders", _orders), ("products", _products)):
             df = make(plat, seed=10 * i + len(kind))
-            workspace.write_dataset(ws, kind, pa.Table.from_pandas(df, preserve_index=False),
-                                    mode="append", file=f"{kind}_{plat}.csv", con=con,
-                                    platform=plat)
+            workspace.write_dataset(
+                ws,
+                kind,
+                pa.Table.from_pandas(df, preserve_index=False),
+                mode="append",
+                file=f"{kind}_{plat}.csv",
+                con=con,
+                platform=plat,
+            )
             raw[kind].append(df.assign(platform=plat))
     yield con, {k: pd.concat(v, ignore_index=True) for k, v in raw.items()}
     con.close()
@@ -121,8 +131,14 @@ def test_product_kpis_follow_the_platform(shop, plat):
     kpis = _run(con, "overview_kpis_products", plat=plat).iloc[0]
     assert float(kpis["paid_amount"]) == pytest.approx(rows["paid_amount"].sum())
     assert kpis["visitors"] == rows["visitors"].sum()
-    movers = _run(con, "overview_movers_product", cmp_start=START - timedelta(days=5),
-                  cmp_end=START - timedelta(days=1), plat=plat, limit=100).set_index("item")
+    movers = _run(
+        con,
+        "overview_movers_product",
+        cmp_start=START - timedelta(days=5),
+        cmp_end=START - timedelta(days=1),
+        plat=plat,
+        limit=100,
+    ).set_index("item")
     by_product = rows.groupby("product_id")["paid_amount"].sum()
     for product_id, amount in by_product.items():
         assert float(movers.loc[product_id, "paid_amount"]) == pytest.approx(amount)
@@ -132,10 +148,12 @@ def test_order_lines_path_follows_the_platform(shop):
     # a source filter makes the product queries read the order lines, not the rollup
     con, raw = shop
     rows = _paid_in_range(raw["orders"], START, END)
-    rows = rows[(rows["platform"] == "京东") & (rows["source"] == "直通车")
-                & (rows["product_id"] == "p3")]
-    daily = _run(con, "products_daily", plat=["京东"], src=["直通车"], origin="orders",
-                 product_id="p3")
+    rows = rows[
+        (rows["platform"] == "京东") & (rows["source"] == "直通车") & (rows["product_id"] == "p3")
+    ]
+    daily = _run(
+        con, "products_daily", plat=["京东"], src=["直通车"], origin="orders", product_id="p3"
+    )
     assert float(daily["paid_amount"].sum()) == pytest.approx(rows["line_amount"].sum())
     rollup = _run(con, "products_daily", plat=["京东"], origin="orders", product_id="p3")
     jd = _paid_in_range(raw["orders"], START, END)
@@ -156,12 +174,14 @@ def test_product_ranking_follows_the_platform(shop, plat):
     p = _picked(raw["products"], plat)
     p = p[(p["date"] >= START) & (p["date"] <= END)]
     want = p.groupby("product_id")[["paid_amount", "visitors", "units_sold"]].sum()
-    got = _run(con, "products_ranking", plat=plat, level="product", slow_days=7,
-               cover_days=7).set_index("product_id")
+    got = _run(
+        con, "products_ranking", plat=plat, level="product", slow_days=7, cover_days=7
+    ).set_index("product_id")
     assert sorted(got.index) == sorted(want.index)
     for col in want:
         assert got.loc[want.index, col].astype(float).tolist() == pytest.approx(
-            want[col].astype(float).tolist()), col
+            want[col].astype(float).tolist()
+        ), col
 
 
 @pytest.mark.parametrize("plat", PICKS)
@@ -172,13 +192,21 @@ def test_order_ranking_follows_the_platform(shop, plat, src):
     if src:
         lines = lines[lines["source"].isin(src)]
     want = product_sales(lines, START, END)
-    got = _run(con, "products_ranking_orders", plat=plat, src=src, level="product",
-               slow_days=7, cover_days=7).set_index("product_id")
+    got = _run(
+        con,
+        "products_ranking_orders",
+        plat=plat,
+        src=src,
+        level="product",
+        slow_days=7,
+        cover_days=7,
+    ).set_index("product_id")
     got = got[got["paid_amount"].notna()]
     assert sorted(got.index) == sorted(want.index)
     for col in want:
         assert got.loc[want.index, col].astype(float).tolist() == pytest.approx(
-            want[col].astype(float).tolist()), col
+            want[col].astype(float).tolist()
+        ), col
 
 
 @pytest.mark.parametrize("plat", PICKS)
@@ -195,11 +223,14 @@ def test_customers_follow_the_platform(shop, plat, dev):
 
     history = daily_history(lines, END)
     daily = _run(con, "customers_daily", plat=plat, dev=dev)
-    assert {pd.Timestamp(r.day).date(): (pytest.approx(r.paid_amount), r.orders)
-            for r in daily.itertuples()} == {d: (a, o) for d, (a, o, _) in history.items()}
+    assert {
+        pd.Timestamp(r.day).date(): (pytest.approx(r.paid_amount), r.orders)
+        for r in daily.itertuples()
+    } == {d: (a, o) for d, (a, o, _) in history.items()}
     buyers = _run(con, "customers_daily_buyers", plat=plat, dev=dev)
     assert {pd.Timestamp(r.day).date(): r.paying_buyers for r in buyers.itertuples()} == {
-        d: b for d, (_, _, b) in history.items()}
+        d: b for d, (_, _, b) in history.items()
+    }
 
 
 def test_platforms_are_filter_options(shop):
@@ -209,15 +240,27 @@ def test_platforms_are_filter_options(shop):
 
 
 def test_platform_filter_is_in_the_sidebar_and_the_link(app, small_ws):
-    jd = pd.DataFrame({
-        "order_id": ["jd-1", "jd-2"],
-        "order_time": [datetime(2026, 11, 10, 9), datetime(2026, 11, 11, 9)],
-        "buyer_id": ["jb1", "jb2"], "product_id": ["p1", "p1"], "quantity": [1, 2],
-        "paid_amount": [100.0, 250.0], "line_amount": [100.0, 250.0], "paid": [True, True],
-        "province": ["广东省", "浙江省"],
-    })
-    workspace.write_dataset(small_ws, "orders", pa.Table.from_pandas(jd, preserve_index=False),
-                            mode="append", file="jd.csv", platform="京东")
+    jd = pd.DataFrame(
+        {
+            "order_id": ["jd-1", "jd-2"],
+            "order_time": [datetime(2026, 11, 10, 9), datetime(2026, 11, 11, 9)],
+            "buyer_id": ["jb1", "jb2"],
+            "product_id": ["p1", "p1"],
+            "quantity": [1, 2],
+            "paid_amount": [100.0, 250.0],
+            "line_amount": [100.0, 250.0],
+            "paid": [True, True],
+            "province": ["广东省", "浙江省"],
+        }
+    )
+    workspace.write_dataset(
+        small_ws,
+        "orders",
+        pa.Table.from_pandas(jd, preserve_index=False),
+        mode="append",
+        file="jd.csv",
+        platform="京东",
+    )
     at = app("small")
     assert at.multiselect(key="sb_plat").options == ["京东"]
     at.multiselect(key="sb_plat").select("京东").run()

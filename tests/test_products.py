@@ -17,19 +17,31 @@ def items(paid, **cols) -> pd.DataFrame:
     """Ranking rows with the given paid amounts (product ids p0, p1, ... in that order)."""
     n = len(paid)
     base = {
-        "product_id": [f"p{i}" for i in range(n)], "sku_id": [None] * n,
-        "product_name": [f"商品{i}" for i in range(n)], "is_in_range": [True] * n,
-        "paid_amount": paid, "units_sold": [1] * n, "visitors": [None] * n,
-        "paying_buyers": [None] * n, "add_to_cart_buyers": [None] * n,
-        "refund_amount": [0.0] * n, "gross_margin": [None] * n, "count_rows_no_cost": [1] * n,
-        "units_slow": [0] * n, "visitors_slow": [0] * n, "units_cover": [0] * n,
-        "units_before_slow": [0] * n, "days_listed": [1] * n, "stock": [None] * n,
+        "product_id": [f"p{i}" for i in range(n)],
+        "sku_id": [None] * n,
+        "product_name": [f"商品{i}" for i in range(n)],
+        "is_in_range": [True] * n,
+        "paid_amount": paid,
+        "units_sold": [1] * n,
+        "visitors": [None] * n,
+        "paying_buyers": [None] * n,
+        "add_to_cart_buyers": [None] * n,
+        "refund_amount": [0.0] * n,
+        "gross_margin": [None] * n,
+        "count_rows_no_cost": [1] * n,
+        "units_slow": [0] * n,
+        "visitors_slow": [0] * n,
+        "units_cover": [0] * n,
+        "units_before_slow": [0] * n,
+        "days_listed": [1] * n,
+        "stock": [None] * n,
     }
     base.update(cols)
     return sku_ranking.prepare(pd.DataFrame(base))
 
 
 # ------------------------------------------------------------------------------- ABC
+
 
 def test_abc_boundaries_follow_the_cumulative_share_before_each_item():
     # shares 50, 30, 10, 5, 3, 2 %: cumulative before 0, 50, 80, 90, 95, 98 %
@@ -55,7 +67,10 @@ def test_abc_zero_sales_are_c_and_ties_break_by_id():
     assert sku_ranking.abc(items([0.0, 0.0]))["abc_class"].tolist() == ["C", "C"]
     summary = sku_ranking.abc_summary(sku_ranking.abc(items([50.0, 30.0, 10.0, 5.0, 3.0, 2.0])))
     assert [(s.cls, s.count_items, round(s.share, 2)) for s in summary] == [
-        ("A", 2, 0.8), ("B", 2, 0.15), ("C", 2, 0.05)]
+        ("A", 2, 0.8),
+        ("B", 2, 0.15),
+        ("C", 2, 0.05),
+    ]
 
 
 def test_items_outside_the_range_are_not_classed_or_ranked():
@@ -65,6 +80,7 @@ def test_items_outside_the_range_are_not_classed_or_ranked():
 
 
 # --------------------------------------------------------------------- 热销 / 滞销
+
 
 def test_hot_by_units_and_by_velocity():
     df = items([10.0, 10.0, 10.0, 10.0], units_sold=[30, 20, 9, 0], days_listed=[30, 10, 3, 5])
@@ -76,15 +92,21 @@ def test_hot_by_units_and_by_velocity():
 
 
 def test_slow_movers_in_products_data_need_visitors_or_stock():
-    df = items([1.0] * 5,
-               units_slow=[0, 0, 0, 3, 1],
-               visitors_slow=[40, 0, 0, 50, 10],
-               stock=[None, 25, None, 100, None])
+    df = items(
+        [1.0] * 5,
+        units_slow=[0, 0, 0, 3, 1],
+        visitors_slow=[40, 0, 0, 50, 10],
+        stock=[None, 25, None, 100, None],
+    )
     got = sku_ranking.slow(df, "products")
     # p0: no sales, visitors; p1: no sales, in stock; p2: no sales but not visible nor
     # stocked (delisted); p3 sold 3; p4 sold 1 (> threshold 0)
     assert got["product_id"].tolist() == ["p0", "p1"]
-    assert sku_ranking.slow(df, "products", max_units=1)["product_id"].tolist() == ["p0", "p4", "p1"]
+    assert sku_ranking.slow(df, "products", max_units=1)["product_id"].tolist() == [
+        "p0",
+        "p4",
+        "p1",
+    ]
 
 
 def test_slow_movers_in_order_data_sold_before_the_window():
@@ -126,7 +148,10 @@ def test_labels_and_keys_at_sku_level():
 
 def test_funnel_steps_with_data():
     assert sku_ranking.funnel({"visitors": 100, "add_to_cart_buyers": 12, "paying_buyers": 3}) == [
-        ("visitors", 100.0), ("add_to_cart_buyers", 12.0), ("paying_buyers", 3.0)]
+        ("visitors", 100.0),
+        ("add_to_cart_buyers", 12.0),
+        ("paying_buyers", 3.0),
+    ]
     assert sku_ranking.funnel({"visitors": None, "paying_buyers": 3}) == [("paying_buyers", 3.0)]
 
 
@@ -142,28 +167,86 @@ def product_rows() -> list[dict]:
     for i in range(30):
         d = END - timedelta(days=29 - i)
         for sku, units in (("p1-s", 2), ("p1-m", 1)):
-            rows.append({"date": d, "date_end": d, "product_id": "p1", "product_name": "纯棉T恤",
-                         "sku_id": sku, "category": "T恤", "visitors": 50, "add_to_cart_buyers": 5,
-                         "paying_buyers": units, "units_sold": units, "paid_amount": 60.0 * units,
-                         "refund_amount": 0.0, "unit_cost": 20.0, "stock": 300 - i})
+            rows.append(
+                {
+                    "date": d,
+                    "date_end": d,
+                    "product_id": "p1",
+                    "product_name": "纯棉T恤",
+                    "sku_id": sku,
+                    "category": "T恤",
+                    "visitors": 50,
+                    "add_to_cart_buyers": 5,
+                    "paying_buyers": units,
+                    "units_sold": units,
+                    "paid_amount": 60.0 * units,
+                    "refund_amount": 0.0,
+                    "unit_cost": 20.0,
+                    "stock": 300 - i,
+                }
+            )
         # p2 sells 1 a day until 20 days before the end, then only visitors
         selling = i < 10
-        rows.append({"date": d, "date_end": d, "product_id": "p2", "product_name": "卫衣",
-                     "sku_id": None, "category": "卫衣", "visitors": 20,
-                     "paying_buyers": int(selling),
-                     "units_sold": int(selling), "paid_amount": 100.0 * selling,
-                     "refund_amount": None, "unit_cost": None, "stock": None})
+        rows.append(
+            {
+                "date": d,
+                "date_end": d,
+                "product_id": "p2",
+                "product_name": "卫衣",
+                "sku_id": None,
+                "category": "卫衣",
+                "visitors": 20,
+                "paying_buyers": int(selling),
+                "units_sold": int(selling),
+                "paid_amount": 100.0 * selling,
+                "refund_amount": None,
+                "unit_cost": None,
+                "stock": None,
+            }
+        )
         # p3 has stock and no visitors and no sales; p4 only shows before the window
-        rows.append({"date": d, "date_end": d, "product_id": "p3", "product_name": "外套",
-                     "sku_id": None, "category": "外套", "visitors": 0, "units_sold": 0,
-                     "paid_amount": 0.0, "stock": 12})
+        rows.append(
+            {
+                "date": d,
+                "date_end": d,
+                "product_id": "p3",
+                "product_name": "外套",
+                "sku_id": None,
+                "category": "外套",
+                "visitors": 0,
+                "units_sold": 0,
+                "paid_amount": 0.0,
+                "stock": 12,
+            }
+        )
         if i < 5:
-            rows.append({"date": d, "date_end": d, "product_id": "p4", "product_name": "下架款",
-                         "sku_id": None, "category": "外套", "visitors": 3, "units_sold": 1,
-                         "paid_amount": 50.0, "stock": None})
-    rows.append({"date": date(2026, 10, 28), "date_end": date(2026, 11, 3), "product_id": "p2",
-                 "product_name": "卫衣", "sku_id": None, "category": "卫衣", "visitors": 70,
-                 "units_sold": 7, "paid_amount": 700.0})
+            rows.append(
+                {
+                    "date": d,
+                    "date_end": d,
+                    "product_id": "p4",
+                    "product_name": "下架款",
+                    "sku_id": None,
+                    "category": "外套",
+                    "visitors": 3,
+                    "units_sold": 1,
+                    "paid_amount": 50.0,
+                    "stock": None,
+                }
+            )
+    rows.append(
+        {
+            "date": date(2026, 10, 28),
+            "date_end": date(2026, 11, 3),
+            "product_id": "p2",
+            "product_name": "卫衣",
+            "sku_id": None,
+            "category": "卫衣",
+            "visitors": 70,
+            "units_sold": 7,
+            "paid_amount": 700.0,
+        }
+    )
     return rows
 
 
@@ -179,8 +262,16 @@ def pcon():
 
 
 def ranking(con, **params) -> pd.DataFrame:
-    base = {"start": date(2026, 11, 1), "end": END, "cat": None, "plat": None, "cur": None,
-            "level": "product", "slow_days": 14, "cover_days": 14}
+    base = {
+        "start": date(2026, 11, 1),
+        "end": END,
+        "cat": None,
+        "plat": None,
+        "cur": None,
+        "level": "product",
+        "slow_days": 14,
+        "cover_days": 14,
+    }
     df = queries.run(con, "products_ranking", **{**base, **params})
     return sku_ranking.prepare(df).set_index("product_id", drop=False)
 
@@ -221,7 +312,9 @@ def test_ranking_slow_movers_from_the_window(pcon):
     slow = sku_ranking.slow(df, "products")
     # p2 visible, p3 in stock; p4 gone (no visitors, no stock); p1 sells
     assert slow["product_id"].tolist() == ["p2", "p3"]
-    assert sku_ranking.slow(ranking(pcon, slow_days=25), "products")["product_id"].tolist() == ["p3"]
+    assert sku_ranking.slow(ranking(pcon, slow_days=25), "products")["product_id"].tolist() == [
+        "p3"
+    ]
 
 
 def test_ranking_at_sku_level_and_sparkline(pcon):
@@ -238,8 +331,16 @@ def test_ranking_at_sku_level_and_sparkline(pcon):
 def sparks(con, rows: pd.DataFrame, level: str) -> pd.Series:
     """The sparkline of each ranked row, as the page asks for the rows it shows."""
     spark_rows = queries.run(
-        con, "products_ranking_spark", start=date(2026, 11, 1), end=END, level=level,
-        product_ids=sorted(rows["product_id"].unique()), cat=None, plat=None, cur=None)
+        con,
+        "products_ranking_spark",
+        start=date(2026, 11, 1),
+        end=END,
+        level=level,
+        product_ids=sorted(rows["product_id"].unique()),
+        cat=None,
+        plat=None,
+        cur=None,
+    )
     return sku_ranking.sparks(rows, spark_rows)
 
 
@@ -262,10 +363,15 @@ def test_xlsx_download_is_text_not_formulas():
 
     from shopsight.ui.downloads import safe_xlsx
 
-    df = pd.DataFrame({"商品": ["=HYPERLINK(\"http://x\")", "+1", "T恤"],
-                       "支付金额": [1.5, 2.0, 3.0], "每日支付金额": [[1.0, 2.0], [], [3.0]]})
+    df = pd.DataFrame(
+        {
+            "商品": ['=HYPERLINK("http://x")', "+1", "T恤"],
+            "支付金额": [1.5, 2.0, 3.0],
+            "每日支付金额": [[1.0, 2.0], [], [3.0]],
+        }
+    )
     sheet = CalamineWorkbook.from_filelike(io.BytesIO(safe_xlsx(df))).get_sheet_by_index(0)
     rows = sheet.to_python()
     assert rows[0] == ["商品", "支付金额"]  # the sparkline column is left out
-    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://x\")", "'+1", "T恤"]
+    assert [r[0] for r in rows[1:]] == ['\'=HYPERLINK("http://x")', "'+1", "T恤"]
     assert [r[1] for r in rows[1:]] == [1.5, 2.0, 3.0]

@@ -30,17 +30,30 @@ def order_lines(n: int = 2500, seed: int = 11) -> list[dict]:
         order += 1
         day = FIRST + timedelta(days=rng.randrange(DAYS))
         platform = rng.choice(PLATFORMS)
-        head = {"order_id": f"o{order}", "buyer_id": f"b{rng.randrange(80)}",
-                "order_time": datetime(day.year, day.month, day.day, rng.randrange(24)),
-                "source": rng.choice(("直通车", "手淘搜索", None)), "device": "无线",
-                "province": "广东省", "paid": rng.random() > 0.1, "platform": platform,
-                "currency": rng.choice(CURRENCIES[platform])}
+        head = {
+            "order_id": f"o{order}",
+            "buyer_id": f"b{rng.randrange(80)}",
+            "order_time": datetime(day.year, day.month, day.day, rng.randrange(24)),
+            "source": rng.choice(("直通车", "手淘搜索", None)),
+            "device": "无线",
+            "province": "广东省",
+            "paid": rng.random() > 0.1,
+            "platform": platform,
+            "currency": rng.choice(CURRENCIES[platform]),
+        }
         for _ in range(rng.choice((1, 2))):
             pid = rng.randrange(8)
-            lines.append({**head, "product_id": None if rng.random() < 0.02 else f"p{pid}",
-                          "product_name": f"商品{pid}", "sku_id": f"p{pid}-{rng.randrange(3)}",
-                          "quantity": 1, "paid_amount": 99.0,
-                          "line_amount": round(rng.uniform(5, 200), 2)})
+            lines.append(
+                {
+                    **head,
+                    "product_id": None if rng.random() < 0.02 else f"p{pid}",
+                    "product_name": f"商品{pid}",
+                    "sku_id": f"p{pid}-{rng.randrange(3)}",
+                    "quantity": 1,
+                    "paid_amount": 99.0,
+                    "line_amount": round(rng.uniform(5, 200), 2),
+                }
+            )
     return lines
 
 
@@ -54,13 +67,29 @@ def product_rows(seed: int = 12) -> list[dict]:
                 if rng.random() < 0.3:
                     continue
                 platform = rng.choice(PLATFORMS)
-                rows.append({"date": d, "date_end": d, "product_id": f"p{pid}",
-                             "sku_id": f"p{pid}-{sku}", "category": "T恤" if pid < 3 else "外套",
-                             "paid_amount": round(rng.uniform(0, 500), 2), "platform": platform,
-                             "currency": rng.choice(CURRENCIES[platform])})
+                rows.append(
+                    {
+                        "date": d,
+                        "date_end": d,
+                        "product_id": f"p{pid}",
+                        "sku_id": f"p{pid}-{sku}",
+                        "category": "T恤" if pid < 3 else "外套",
+                        "paid_amount": round(rng.uniform(0, 500), 2),
+                        "platform": platform,
+                        "currency": rng.choice(CURRENCIES[platform]),
+                    }
+                )
     # a 7-day row is no day of the sparkline
-    rows.append({"date": START, "date_end": START + timedelta(days=6), "product_id": "p0",
-                 "sku_id": "p0-s", "category": "T恤", "paid_amount": 7000.0})
+    rows.append(
+        {
+            "date": START,
+            "date_end": START + timedelta(days=6),
+            "product_id": "p0",
+            "sku_id": "p0-s",
+            "category": "T恤",
+            "paid_amount": 7000.0,
+        }
+    )
     return rows
 
 
@@ -94,8 +123,10 @@ def brute(df: pd.DataFrame, level: str, ids: list[str]) -> dict[tuple, list[floa
 def got(con, origin: str, **params) -> dict[tuple, list[float]]:
     name = "products_ranking_spark" if origin == "products" else "products_ranking_orders_spark"
     df = queries.run(con, name, **{**BASE, **params})
-    return {(r.product_id, r.sku_id if pd.notna(r.sku_id) else None):
-            [round(v, 6) for v in r.spark] for r in df.itertuples()}
+    return {
+        (r.product_id, r.sku_id if pd.notna(r.sku_id) else None): [round(v, 6) for v in r.spark]
+        for r in df.itertuples()
+    }
 
 
 def order_frame(plat=None, cur=None, src=None) -> pd.DataFrame:
@@ -111,8 +142,16 @@ def order_frame(plat=None, cur=None, src=None) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("level", ["product", "sku"])
-@pytest.mark.parametrize("filters", [{}, {"src": ["直通车"]}, {"plat": ["shopify"]},
-                                     {"cur": "CNY"}, {"plat": ["taobao", "shopify"], "cur": "USD"}])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"src": ["直通车"]},
+        {"plat": ["shopify"]},
+        {"cur": "CNY"},
+        {"plat": ["taobao", "shopify"], "cur": "USD"},
+    ],
+)
 def test_order_sparklines_equal_the_paid_lines_per_day(con, level, filters):
     ids = ["p1", "p3", "p4", "p9"]  # p9 sold nothing: no row
     want = brute(order_frame(**filters), level, ids)
@@ -136,12 +175,26 @@ def test_products_sparklines_count_day_rows_only(con, filters):
 
 
 def test_sparks_follow_the_ranked_rows(con):
-    rows = sku_ranking.prepare(queries.run(
-        con, "products_ranking_orders", **BASE, **ORDER_DIMS, level="sku",
-        slow_days=7, cover_days=7))
+    rows = sku_ranking.prepare(
+        queries.run(
+            con,
+            "products_ranking_orders",
+            **BASE,
+            **ORDER_DIMS,
+            level="sku",
+            slow_days=7,
+            cover_days=7,
+        )
+    )
     shown = rows.head(5)
-    spark_rows = queries.run(con, "products_ranking_orders_spark", **BASE, **ORDER_DIMS,
-                             level="sku", product_ids=sorted(shown["product_id"].unique()))
+    spark_rows = queries.run(
+        con,
+        "products_ranking_orders_spark",
+        **BASE,
+        **ORDER_DIMS,
+        level="sku",
+        product_ids=sorted(shown["product_id"].unique()),
+    )
     got_sparks = sku_ranking.sparks(shown, spark_rows)
     want = brute(order_frame(), "sku", list(shown["product_id"]))
     keys = zip(shown["product_id"], shown["sku_id"], strict=True)

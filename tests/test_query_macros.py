@@ -43,8 +43,9 @@ def con():
 
 def test_picked_is_no_filter_or_membership(con):
     for sel, v in itertools.product([None, [], ["a"], ["a", "b"]], ["a", "c", None]):
-        got = con.execute("select ss.picked($sel::varchar[], $v::varchar)",
-                          {"sel": sel, "v": v}).fetchone()[0]
+        got = con.execute(
+            "select ss.picked($sel::varchar[], $v::varchar)", {"sel": sel, "v": v}
+        ).fetchone()[0]
         want = True if sel is None else (v in sel if v is not None else None)
         assert got is want or (got is None and not want), (sel, v, got)
 
@@ -63,8 +64,11 @@ def test_inside_and_overlaps_match_the_period_rule(con):
         ).fetchone()
         covered = {d + timedelta(days=i) for i in range((last - d).days + 1)}
         in_range = {s + timedelta(days=i) for i in range((e - s).days + 1)}
-        assert got == (covered <= in_range, bool(covered & in_range),
-                       last == d and d in in_range), (d, d_end, s, e)
+        assert got == (
+            covered <= in_range,
+            bool(covered & in_range),
+            last == d and d in in_range,
+        ), (d, d_end, s, e)
 
 
 def test_period_rows_flags_each_range(con):
@@ -75,9 +79,14 @@ def test_period_rows_flags_each_range(con):
     rows = con.execute(
         "select visitors, is_current, is_compare, overlaps_current from ss.period_rows("
         "'traffic', date '2026-11-01', date '2026-11-07', date '2026-10-25', date '2026-10-31')"
-        " order by visitors").fetchall()
-    assert rows == [(1, True, False, True), (2, True, False, True), (3, False, False, True),
-                    (4, False, True, False)]  # 5 touches neither range
+        " order by visitors"
+    ).fetchall()
+    assert rows == [
+        (1, True, False, True),
+        (2, True, False, True),
+        (3, False, False, True),
+        (4, False, True, False),
+    ]  # 5 touches neither range
 
 
 def test_cursors_of_a_locked_read_only_workspace_see_the_macros(tmp_path):

@@ -23,14 +23,20 @@ def built_sample(data_dir, small_template):
 
 
 def _files(ws: workspace.Workspace) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(ws.path.iterdir())
-            if p.is_file()}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(ws.path.iterdir())
+        if p.is_file()
+    }
 
 
-@pytest.mark.parametrize(("page", "field", "button"), [
-    ("views/overview.py", "ov_bench_aov", "ov_bench_save"),
-    ("views/funnel.py", "fn_bench_conversion", "fn_bench_save"),
-])
+@pytest.mark.parametrize(
+    ("page", "field", "button"),
+    [
+        ("views/overview.py", "ov_bench_aov", "ov_bench_save"),
+        ("views/funnel.py", "fn_bench_conversion", "fn_bench_save"),
+    ],
+)
 def test_saving_benchmarks_on_the_sample_is_refused(app, built_sample, page, field, button):
     before = _files(built_sample)
     at = app(None, page)

@@ -13,8 +13,15 @@ import pytest
 from shopsight import region_metrics, workspace
 from shopsight.geo.names import PROVINCES
 
-NOV = {"start": date(2026, 11, 1), "end": date(2026, 11, 10), "src": None, "dev": None,
-       "prov": None, "plat": None, "cur": None}
+NOV = {
+    "start": date(2026, 11, 1),
+    "end": date(2026, 11, 10),
+    "src": None,
+    "dev": None,
+    "prov": None,
+    "plat": None,
+    "cur": None,
+}
 OCT = {**NOV, "start": date(2026, 10, 22), "end": date(2026, 10, 31)}
 
 # (order, day, buyer, province, city, paid, source, device)
@@ -45,18 +52,40 @@ REGION_ROWS = [
 
 
 def order_table(lines=ORDER_LINES) -> pa.Table:
-    return pa.Table.from_pylist([
-        {"order_id": o, "order_time": datetime(d.year, d.month, d.day, 12), "buyer_id": b,
-         "product_id": "p1", "product_name": "T恤", "sku_id": "p1-m", "quantity": 1,
-         "paid_amount": paid, "refund_amount": 0.0, "status": "交易成功", "province": prov,
-         "city": city, "source": src, "device": dev}
-        for o, d, b, prov, city, paid, src, dev in lines
-    ])
+    return pa.Table.from_pylist(
+        [
+            {
+                "order_id": o,
+                "order_time": datetime(d.year, d.month, d.day, 12),
+                "buyer_id": b,
+                "product_id": "p1",
+                "product_name": "T恤",
+                "sku_id": "p1-m",
+                "quantity": 1,
+                "paid_amount": paid,
+                "refund_amount": 0.0,
+                "status": "交易成功",
+                "province": prov,
+                "city": city,
+                "source": src,
+                "device": dev,
+            }
+            for o, d, b, prov, city, paid, src, dev in lines
+        ]
+    )
 
 
 def region_table() -> pa.Table:
-    cols = ("date", "date_end", "province", "city", "visitors", "paying_buyers", "paid_amount",
-            "orders")
+    cols = (
+        "date",
+        "date_end",
+        "province",
+        "city",
+        "visitors",
+        "paying_buyers",
+        "paid_amount",
+        "orders",
+    )
     return pa.Table.from_pylist([dict(zip(cols, r, strict=True)) for r in REGION_ROWS])
 
 
@@ -86,6 +115,7 @@ def province_table(run_query, ws, params=NOV, province=None) -> pd.DataFrame:
 
 # ------------------------------------------------------------------ queries on a shop
 
+
 def test_map_total_table_total_and_direct_sql_agree(geo_ws, run_query):
     t = province_table(run_query, geo_ws)
     direct = run_query(geo_ws, "regions_orders", **NOV, province=None)  # warm the connection
@@ -93,13 +123,15 @@ def test_map_total_table_total_and_direct_sql_agree(geo_ws, run_query):
     from shopsight.ui import query_cache
 
     with query_cache._database(str(geo_ws.path.resolve())).cursor() as cur:
-        total = cur.execute("select sum(paid_amount) from orders where order_time >= $s "
-                            "and order_time < $e", {"s": datetime(2026, 11, 1),
-                                                    "e": datetime(2026, 11, 11)}).fetchone()[0]
-        on_map = cur.execute("select sum(paid_amount) from orders where order_time >= $s "
-                             "and order_time < $e and list_contains($p, province)",
-                             {"s": datetime(2026, 11, 1), "e": datetime(2026, 11, 11),
-                              "p": list(PROVINCES)}).fetchone()[0]
+        total = cur.execute(
+            "select sum(paid_amount) from orders where order_time >= $s and order_time < $e",
+            {"s": datetime(2026, 11, 1), "e": datetime(2026, 11, 11)},
+        ).fetchone()[0]
+        on_map = cur.execute(
+            "select sum(paid_amount) from orders where order_time >= $s "
+            "and order_time < $e and list_contains($p, province)",
+            {"s": datetime(2026, 11, 1), "e": datetime(2026, 11, 11), "p": list(PROVINCES)},
+        ).fetchone()[0]
     assert region_metrics.totals(t)["paid_amount"] == total == 360.0
     assert region_metrics.map_totals(t)["paid_amount"] == on_map == 205 + 80 + 40
     by = t.set_index(t["name"].fillna("<unknown>"))
@@ -153,8 +185,17 @@ def test_drillable_provinces_have_city_data(geo_ws, run_query):
 
 
 def test_regions_dataset_rules(geo_ws, run_query):
-    raw = run_query(geo_ws, "regions_regions", start=date(2026, 11, 1), end=date(2026, 11, 30),
-                    prov=None, plat=None, cur=None, province=None, undated=True)
+    raw = run_query(
+        geo_ws,
+        "regions_regions",
+        start=date(2026, 11, 1),
+        end=date(2026, 11, 30),
+        prov=None,
+        plat=None,
+        cur=None,
+        province=None,
+        undated=True,
+    )
     t = region_metrics.normalise(raw, "province")
     by = t.set_index("name")
     assert by.at["广东省", "paid_amount"] == 3000.0  # the province row, not + its cities
@@ -163,13 +204,33 @@ def test_regions_dataset_rules(geo_ws, run_query):
     assert "北京市" not in by.index  # its 30 days stick out of November
     assert raw["count_rows_left_out"].iloc[0] == 1
     assert raw["count_undated_rows"].sum() == 1
-    cmp_ = run_query(geo_ws, "regions_regions", start=date(2026, 11, 1),
-                     end=date(2026, 11, 30), prov=None, plat=None, cur=None, province=None, undated=False)
+    cmp_ = run_query(
+        geo_ws,
+        "regions_regions",
+        start=date(2026, 11, 1),
+        end=date(2026, 11, 30),
+        prov=None,
+        plat=None,
+        cur=None,
+        province=None,
+        undated=False,
+    )
     assert "四川省" not in set(cmp_["province"])
-    cities = run_query(geo_ws, "regions_regions", start=date(2026, 11, 1),
-                       end=date(2026, 11, 30), prov=None, plat=None, cur=None, province="广东省", undated=True)
+    cities = run_query(
+        geo_ws,
+        "regions_regions",
+        start=date(2026, 11, 1),
+        end=date(2026, 11, 30),
+        prov=None,
+        plat=None,
+        cur=None,
+        province="广东省",
+        undated=True,
+    )
     assert dict(zip(cities["city"], cities["paid_amount"], strict=True)) == {
-        "深圳市": 2000.0, "广州市": 1000.0}
+        "深圳市": 2000.0,
+        "广州市": 1000.0,
+    }
     m = region_metrics.add_metrics(t).set_index("name")
     assert m.at["广东省", "conversion"] == pytest.approx(30 / 1000)
     assert "conversion" in region_metrics.available_metrics(region_metrics.add_metrics(t))
@@ -184,10 +245,16 @@ def test_sources_query_lists_both_datasets(geo_ws, run_query):
 
 # ------------------------------------------------------------------------ pure rules
 
+
 def frame(names, paid, level="province", province=None, **cols) -> pd.DataFrame:
-    raw = pd.DataFrame({"province": names if level == "province" else [province] * len(names),
-                        "city": names if level == "city" else [None] * len(names),
-                        "paid_amount": paid, **cols})
+    raw = pd.DataFrame(
+        {
+            "province": names if level == "province" else [province] * len(names),
+            "city": names if level == "city" else [None] * len(names),
+            "paid_amount": paid,
+            **cols,
+        }
+    )
     return region_metrics.normalise(raw, level, province)
 
 
@@ -211,8 +278,9 @@ def test_us_state_codes_are_not_china():
 
 
 def test_ranked_puts_unknown_last_and_numbers_named_rows():
-    t = region_metrics.ranked(region_metrics.add_metrics(frame([None, "浙江省", "广东省"], [50, 10, 20])),
-                       "paid_amount")
+    t = region_metrics.ranked(
+        region_metrics.add_metrics(frame([None, "浙江省", "广东省"], [50, 10, 20])), "paid_amount"
+    )
     assert t["name"].tolist() == ["广东省", "浙江省", None]
     assert t["rank"].tolist()[:2] == [1, 2] and pd.isna(t["rank"].iloc[2])
 
@@ -228,7 +296,11 @@ def test_colour_scale_quantile_classes():
     scale = region_metrics.color_scale(values)
     assert scale.breaks == pytest.approx((2.8, 4.6, 6.4, 8.2))
     assert [scale.color(v) for v in (1, 2.8, 3, 10)] == [
-        region_metrics.RAMP[0], region_metrics.RAMP[0], region_metrics.RAMP[1], region_metrics.RAMP[4]]
+        region_metrics.RAMP[0],
+        region_metrics.RAMP[0],
+        region_metrics.RAMP[1],
+        region_metrics.RAMP[4],
+    ]
     assert scale.color(None) == region_metrics.NO_DATA_COLOR
     stops = region_metrics.legend_stops(scale)
     assert [s[0] for s in stops] == list(region_metrics.RAMP)
@@ -239,7 +311,10 @@ def test_colour_scale_with_few_values():
     scale = region_metrics.color_scale([5, 5, 9])
     assert scale.breaks == (5.0,)
     assert scale.colors == (region_metrics.RAMP[0], region_metrics.RAMP[4])
-    assert region_metrics.legend_stops(scale) == [(region_metrics.RAMP[0], 5.0, 5.0), (region_metrics.RAMP[4], 9.0, 9.0)]
+    assert region_metrics.legend_stops(scale) == [
+        (region_metrics.RAMP[0], 5.0, 5.0),
+        (region_metrics.RAMP[4], 9.0, 9.0),
+    ]
     assert region_metrics.color_scale([None]) is None
     assert region_metrics.color_scale([7]).color(7) == region_metrics.RAMP[-1]
 

@@ -33,41 +33,66 @@ def runner(c):
 
 
 def build(c, kind="month", end=NOV, lang="zh"):
-    return period_report.build(runner(c), period_report.period(kind, end), lang, workspace.datasets(c))
+    return period_report.build(
+        runner(c), period_report.period(kind, end), lang, workspace.datasets(c)
+    )
 
 
 # ---------------------------------------------------------------------------- periods
 
-@pytest.mark.parametrize(("kind", "end", "want"), [
-    ("week", date(2026, 11, 29), (date(2026, 11, 23), date(2026, 11, 29),
-                                  date(2026, 11, 16), date(2026, 11, 22))),
-    ("month", date(2026, 11, 30), (date(2026, 11, 1), date(2026, 11, 30),
-                                   date(2026, 10, 1), date(2026, 10, 31))),
-    ("month", date(2026, 3, 31), (date(2026, 3, 1), date(2026, 3, 31),
-                                  date(2026, 2, 1), date(2026, 2, 28))),
-    ("month", date(2028, 2, 29), (date(2028, 2, 1), date(2028, 2, 29),
-                                  date(2028, 1, 1), date(2028, 1, 31))),
-    ("month", date(2026, 11, 15), (date(2026, 10, 16), date(2026, 11, 15),
-                                   date(2026, 9, 16), date(2026, 10, 15))),
-])
+
+@pytest.mark.parametrize(
+    ("kind", "end", "want"),
+    [
+        (
+            "week",
+            date(2026, 11, 29),
+            (date(2026, 11, 23), date(2026, 11, 29), date(2026, 11, 16), date(2026, 11, 22)),
+        ),
+        (
+            "month",
+            date(2026, 11, 30),
+            (date(2026, 11, 1), date(2026, 11, 30), date(2026, 10, 1), date(2026, 10, 31)),
+        ),
+        (
+            "month",
+            date(2026, 3, 31),
+            (date(2026, 3, 1), date(2026, 3, 31), date(2026, 2, 1), date(2026, 2, 28)),
+        ),
+        (
+            "month",
+            date(2028, 2, 29),
+            (date(2028, 2, 1), date(2028, 2, 29), date(2028, 1, 1), date(2028, 1, 31)),
+        ),
+        (
+            "month",
+            date(2026, 11, 15),
+            (date(2026, 10, 16), date(2026, 11, 15), date(2026, 9, 16), date(2026, 10, 15)),
+        ),
+    ],
+)
 def test_period_and_the_one_before(kind, end, want):
     p = period_report.period(kind, end)
     assert (p.start, p.end, p.cmp_start, p.cmp_end) == want
 
 
-@pytest.mark.parametrize(("kind", "last", "want"), [
-    ("week", date(2026, 11, 30), date(2026, 11, 29)),  # a Monday: the week before
-    ("week", date(2026, 11, 29), date(2026, 11, 29)),  # a Sunday: that week
-    ("week", date(2026, 12, 5), date(2026, 11, 29)),
-    ("month", date(2026, 11, 30), date(2026, 11, 30)),
-    ("month", date(2026, 11, 29), date(2026, 10, 31)),
-    ("month", date(2026, 1, 10), date(2025, 12, 31)),
-])
+@pytest.mark.parametrize(
+    ("kind", "last", "want"),
+    [
+        ("week", date(2026, 11, 30), date(2026, 11, 29)),  # a Monday: the week before
+        ("week", date(2026, 11, 29), date(2026, 11, 29)),  # a Sunday: that week
+        ("week", date(2026, 12, 5), date(2026, 11, 29)),
+        ("month", date(2026, 11, 30), date(2026, 11, 30)),
+        ("month", date(2026, 11, 29), date(2026, 10, 31)),
+        ("month", date(2026, 1, 10), date(2025, 12, 31)),
+    ],
+)
 def test_default_end_is_the_last_complete_period(kind, last, want):
     assert period_report.default_end(kind, last) == want
 
 
 # ---------------------------------------------------------------------------- figures
+
 
 def test_every_section_of_the_small_shop_is_there(con):
     r = build(con)
@@ -78,45 +103,87 @@ def test_every_section_of_the_small_shop_is_there(con):
 
 def test_kpis_equal_the_overview_queries(con):
     r = build(con)
-    now = queries.run(con, "overview_kpis_traffic", start=date(2026, 11, 1), end=NOV, src=None,
-                      dev=None, prov=None, plat=None, cur=None, cat=None).iloc[0]
-    before = queries.run(con, "overview_kpis_traffic", start=date(2026, 10, 1),
-                         end=date(2026, 10, 31), src=None, dev=None, prov=None, plat=None, cur=None,
-                         cat=None).iloc[0]
+    now = queries.run(
+        con,
+        "overview_kpis_traffic",
+        start=date(2026, 11, 1),
+        end=NOV,
+        src=None,
+        dev=None,
+        prov=None,
+        plat=None,
+        cur=None,
+        cat=None,
+    ).iloc[0]
+    before = queries.run(
+        con,
+        "overview_kpis_traffic",
+        start=date(2026, 10, 1),
+        end=date(2026, 10, 31),
+        src=None,
+        dev=None,
+        prov=None,
+        plat=None,
+        cur=None,
+        cat=None,
+    ).iloc[0]
     fig = r.section("kpis").figures
     for name in ("visitors", "paying_buyers", "conversion", "aov", "paid_amount"):
         assert fig[name] == pytest.approx(metrics.value(name, now)), name
         assert fig[f"cmp_{name}"] == pytest.approx(metrics.value(name, before)), name
-    refunds = queries.run(con, "overview_kpis_products", start=date(2026, 11, 1), end=NOV,
-                          src=None, dev=None, prov=None, plat=None, cur=None, cat=None).iloc[0]
+    refunds = queries.run(
+        con,
+        "overview_kpis_products",
+        start=date(2026, 11, 1),
+        end=NOV,
+        src=None,
+        dev=None,
+        prov=None,
+        plat=None,
+        cur=None,
+        cat=None,
+    ).iloc[0]
     assert fig["refund_rate"] == pytest.approx(refunds["refund_amount"] / refunds["paid_amount"])
     assert fig["roi"] == pytest.approx(now["spend_paid_amount"] / now["spend"])
     # the traffic rows summed by hand: the query is right too
-    raw = con.execute("select sum(visitors), sum(paid_amount) from traffic "
-                      "where date >= '2026-11-01' and date_end <= '2026-11-30'").fetchone()
+    raw = con.execute(
+        "select sum(visitors), sum(paid_amount) from traffic "
+        "where date >= '2026-11-01' and date_end <= '2026-11-30'"
+    ).fetchone()
     assert fig["visitors"] == raw[0]
     assert fig["paid_amount"] == pytest.approx(raw[1])
 
 
 def test_funnel_sources_products_regions_equal_their_queries(con):
     r = build(con)
-    p = {"start": date(2026, 11, 1), "end": NOV, "cmp_start": date(2026, 10, 1),
-         "cmp_end": date(2026, 10, 31), "src": None, "dev": None, "prov": None, "plat": None, "cur": None, "cat": None}
+    p = {
+        "start": date(2026, 11, 1),
+        "end": NOV,
+        "cmp_start": date(2026, 10, 1),
+        "cmp_end": date(2026, 10, 31),
+        "src": None,
+        "dev": None,
+        "prov": None,
+        "plat": None,
+        "cur": None,
+        "cat": None,
+    }
     steps = queries.run(con, "funnel_steps_traffic", **p, by=None).iloc[0]
     fun = r.section("funnel").figures
     assert fun["users_visitors"] == steps["visitors"]
     assert fun["users_paying_buyers"] == steps["paying_buyers"]
-    assert fun["conversion_from_first"] == pytest.approx(
-        steps["paying_buyers"] / steps["visitors"])
+    assert fun["conversion_from_first"] == pytest.approx(steps["paying_buyers"] / steps["visitors"])
 
     by_source = queries.run(con, "sources_by_source", **p)
     by_source = by_source[by_source["count_rows"] > 0]
     src = r.section("sources").figures
     assert {k[5:]: v for k, v in src.items()} == pytest.approx(
-        dict(zip(by_source["source"], by_source["paid_amount"], strict=True)))
+        dict(zip(by_source["source"], by_source["paid_amount"], strict=True))
+    )
 
-    ranking = queries.run(con, "products_ranking", **p, level="product", slow_days=14,
-                          cover_days=14)
+    ranking = queries.run(
+        con, "products_ranking", **p, level="product", slow_days=14, cover_days=14
+    )
     prod = r.section("products").figures
     paid = dict(zip(ranking["product_id"], ranking["paid_amount"], strict=True))
     top = [k for k in prod if k.startswith("paid_")]
@@ -126,9 +193,11 @@ def test_funnel_sources_products_regions_equal_their_queries(con):
     regions_rows = queries.run(con, "regions_orders", **p, province=None, undated=True)
     reg = r.section("regions").figures
     assert reg["paid_amount"] == pytest.approx(regions_rows["paid_amount"].sum())
-    lines = con.execute("select province, sum(paid_amount) from orders "
-                        "where order_time >= '2026-11-01' and order_time < '2026-12-01' "
-                        "group by 1").fetchall()
+    lines = con.execute(
+        "select province, sum(paid_amount) from orders "
+        "where order_time >= '2026-11-01' and order_time < '2026-12-01' "
+        "group by 1"
+    ).fetchall()
     assert len(lines) == 4
     for province, amount in lines:
         assert reg[f"paid_{province}"] == pytest.approx(amount)
@@ -138,10 +207,12 @@ def test_image_test_verdict_equals_the_ab_page(con):
     from shopsight.ui import abtest_page as ab_page
 
     r = build(con)
-    totals = queries.run(con, "abtest_variants", test_id="t1", start_date=date(2026, 11, 1),
-                         end_date=NOV)
-    daily = queries.run(con, "abtest_daily", test_id="t1", start_date=date(2026, 11, 1),
-                        end_date=NOV)
+    totals = queries.run(
+        con, "abtest_variants", test_id="t1", start_date=date(2026, 11, 1), end_date=NOV
+    )
+    daily = queries.run(
+        con, "abtest_daily", test_id="t1", start_date=date(2026, 11, 1), end_date=NOV
+    )
     page = ab_page.analyse(totals, daily, None, "ctr")
     fig = r.section("image_tests").figures
     assert fig["status_t1"] == page.verdict["status"]
@@ -150,8 +221,9 @@ def test_image_test_verdict_equals_the_ab_page(con):
 
 def test_inquiries_equal_their_queries(con):
     r = build(con)
-    sums = queries.run(con, "inquiries_kpis", start=date(2026, 11, 1), end=NOV,
-                       prov=None, plat=None, cur=None).iloc[0]
+    sums = queries.run(
+        con, "inquiries_kpis", start=date(2026, 11, 1), end=NOV, prov=None, plat=None, cur=None
+    ).iloc[0]
     fig = r.section("inquiries").figures
     assert fig["inquiries"] == sums["count_inquiries"] == 12
     assert fig["closed_inquiries"] == sums["count_closed"] == 4  # days 0, 3, 6, 9
@@ -162,10 +234,14 @@ def test_inquiries_equal_their_queries(con):
 def test_a_week_report_compares_with_the_week_before(con):
     r = build(con, "week", date(2026, 11, 29))
     fig = r.section("kpis").figures
-    week = con.execute("select sum(visitors) from traffic where date between "
-                       "'2026-11-23' and '2026-11-29' and date_end <= '2026-11-29'").fetchone()
-    before = con.execute("select sum(visitors) from traffic where date between "
-                         "'2026-11-16' and '2026-11-22' and date_end <= '2026-11-22'").fetchone()
+    week = con.execute(
+        "select sum(visitors) from traffic where date between "
+        "'2026-11-23' and '2026-11-29' and date_end <= '2026-11-29'"
+    ).fetchone()
+    before = con.execute(
+        "select sum(visitors) from traffic where date between "
+        "'2026-11-16' and '2026-11-22' and date_end <= '2026-11-22'"
+    ).fetchone()
     assert fig["visitors"] == week[0]
     assert fig["cmp_visitors"] == before[0]
     assert "上周" in r.section("kpis").sentences[0]
@@ -173,15 +249,17 @@ def test_a_week_report_compares_with_the_week_before(con):
 
 # ---------------------------------------------------------------------------- XLSX
 
+
 def test_xlsx_reads_back_with_sheets_and_numbers(con):
     r = build(con)
     data = report_files.to_xlsx(r)
     wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     assert wb.sheet_names == [s.title for s in r.sections]
     kpi_rows = wb.get_sheet_by_name(t("rep.sec_kpis", "zh")).to_python()
-    header = kpi_rows.index([t(f"rep.col_{c}", "zh") for c in
-                             ("metric", "current", "previous", "change")])
-    by_label = {row[0]: row for row in kpi_rows[header + 1:] if row[0]}
+    header = kpi_rows.index(
+        [t(f"rep.col_{c}", "zh") for c in ("metric", "current", "previous", "change")]
+    )
+    by_label = {row[0]: row for row in kpi_rows[header + 1 :] if row[0]}
     fig = r.section("kpis").figures
     paid = by_label[metrics.label("paid_amount", "zh")]
     assert isinstance(paid[1], float) and paid[1] == pytest.approx(fig["paid_amount"])
@@ -193,16 +271,19 @@ def test_xlsx_reads_back_with_sheets_and_numbers(con):
     inq = wb.get_sheet_by_name(t("rep.sec_inquiries", "zh")).to_python()
     title = t("inq.col_channel", "zh")
     head = next(i for i, row in enumerate(inq) if row[0] == title)
-    assert inq[head][:4] == [title, metrics.label("inquiries", "zh"),
-                             metrics.label("closed_inquiries", "zh"),
-                             metrics.label("close_rate", "zh")]
+    assert inq[head][:4] == [
+        title,
+        metrics.label("inquiries", "zh"),
+        metrics.label("closed_inquiries", "zh"),
+        metrics.label("close_rate", "zh"),
+    ]
     assert inq[head + 1][:4] == ["旺旺", 12.0, 4.0, pytest.approx(4 / 12)]
     styles = zipfile.ZipFile(io.BytesIO(data)).read("xl/styles.xml").decode()
     assert 'formatCode="0.00%"' in styles and "¥#,##0.00" in styles
 
 
 def test_xlsx_text_is_never_a_formula():
-    cell = "=HYPERLINK(\"http://x\",\"y\")"
+    cell = '=HYPERLINK("http://x","y")'
     r = _crafted(cell)
     data = report_files.to_xlsx(r)
     wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -213,6 +294,7 @@ def test_xlsx_text_is_never_a_formula():
 
 
 # ---------------------------------------------------------------------------- HTML
+
 
 class Parsed(HTMLParser):
     def __init__(self):
@@ -245,8 +327,9 @@ def test_html_has_every_section_and_nothing_from_outside(con):
     r = build(con)
     html = report_files.to_html(r)
     p = parse(html)
-    assert [i for i in p.ids if i.startswith("section-")] == [f"section-{k}"
-                                                              for k in period_report.SECTIONS]
+    assert [i for i in p.ids if i.startswith("section-")] == [
+        f"section-{k}" for k in period_report.SECTIONS
+    ]
     assert not {"script", "link", "img", "iframe", "object", "embed"} & set(p.tags)
     assert not [u for u in p.links if "http://" in u or "https://" in u or u.startswith("//")]
     assert "http://" not in html and "https://" not in html and "@import" not in html
@@ -270,13 +353,18 @@ def test_html_escapes_data_values():
 def _crafted(value: str) -> period_report.Report:
     frame = pd.DataFrame({"name": [value], "n": [1]})
     chart = period_report.Chart(value, [value], [1.0], "int")
-    section = period_report.Section("sources", value, [value, value],
-                             [period_report.Table("sources", frame, {"name": "text", "n": "int"})],
-                             [chart])
+    section = period_report.Section(
+        "sources",
+        value,
+        [value, value],
+        [period_report.Table("sources", frame, {"name": "text", "n": "int"})],
+        [chart],
+    )
     return period_report.Report(period_report.period("week", NOV), "zh", "t", "s", [section])
 
 
 # ---------------------------------------------------------------------------- no data
+
 
 def test_a_period_without_data_gives_a_short_report(con):
     r = build(con, "week", date(2020, 1, 5), lang="en")
@@ -292,24 +380,65 @@ def test_a_period_without_data_gives_a_short_report(con):
 
 # ---------------------------------------------------------------------------- CLI
 
+
 def test_cli_writes_html_and_xlsx(small_ws, tmp_path):
     out = tmp_path / "month.html"
-    result = CliRunner().invoke(cli, ["report", "--period", "month", "--format", "html",
-                                      "--out", str(out), "--workspace", str(small_ws.path)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "--period",
+            "month",
+            "--format",
+            "html",
+            "--out",
+            str(out),
+            "--workspace",
+            str(small_ws.path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "2026-11-01~2026-11-30" in result.output
     p = parse(out.read_text(encoding="utf-8"))
     assert len([i for i in p.ids if i.startswith("section-")]) == len(period_report.SECTIONS)
 
     xlsx = tmp_path / "week.xlsx"
-    result = CliRunner().invoke(cli, ["report", "--period", "week", "--end", "2026-11-29",
-                                      "--format", "xlsx", "--out", str(xlsx), "--lang", "en",
-                                      "--workspace", str(small_ws.path)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "--period",
+            "week",
+            "--end",
+            "2026-11-29",
+            "--format",
+            "xlsx",
+            "--out",
+            str(xlsx),
+            "--lang",
+            "en",
+            "--workspace",
+            str(small_ws.path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     wb = CalamineWorkbook.from_path(str(xlsx))
     assert wb.sheet_names[0] == t("rep.sec_kpis", "en")
 
-    bad = CliRunner().invoke(cli, ["report", "--period", "week", "--end", "29/11/2026",
-                                   "--format", "html", "--out", str(out),
-                                   "--workspace", str(small_ws.path)])
+    bad = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "--period",
+            "week",
+            "--end",
+            "29/11/2026",
+            "--format",
+            "html",
+            "--out",
+            str(out),
+            "--workspace",
+            str(small_ws.path),
+        ],
+    )
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output

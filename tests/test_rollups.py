@@ -18,13 +18,21 @@ from click.testing import CliRunner
 from shopsight import queries, schema, workspace
 from shopsight.cli import cli
 
-ROLLUPS = ("rollup_orders_daily_region", "rollup_orders_region_buyers",
-           "rollup_orders_daily_product")
+ROLLUPS = (
+    "rollup_orders_daily_region",
+    "rollup_orders_region_buyers",
+    "rollup_orders_daily_product",
+)
 FIRST = date(2026, 10, 1)
 DAYS = 40
 PROVINCES = ("广东省", "浙江省", "北京市", None, "海外")
-CITIES = {"广东省": ("深圳市", "广州市", None), "浙江省": ("杭州市", None), "北京市": ("北京市",),
-          None: (None,), "海外": (None,)}
+CITIES = {
+    "广东省": ("深圳市", "广州市", None),
+    "浙江省": ("杭州市", None),
+    "北京市": ("北京市",),
+    None: (None,),
+    "海外": (None,),
+}
 SOURCES = ("手淘搜索", "直通车", None)
 DEVICES = ("无线", "PC")
 
@@ -43,24 +51,31 @@ def random_lines(n: int = 3000, seed: int = 7) -> list[dict]:
         paid = rng.random() > 0.08  # unpaid orders keep the amount they would cost
         head = {
             "order_id": f"o{order}",
-            "order_time": datetime(day.year, day.month, day.day, rng.randrange(24),
-                                   rng.randrange(60)),
-            "buyer_id": buyer, "province": province, "city": rng.choice(CITIES[province]),
-            "source": rng.choice(SOURCES), "device": rng.choice(DEVICES),
-            "status": "交易成功" if paid else "等待买家付款", "paid": paid,
+            "order_time": datetime(
+                day.year, day.month, day.day, rng.randrange(24), rng.randrange(60)
+            ),
+            "buyer_id": buyer,
+            "province": province,
+            "city": rng.choice(CITIES[province]),
+            "source": rng.choice(SOURCES),
+            "device": rng.choice(DEVICES),
+            "status": "交易成功" if paid else "等待买家付款",
+            "paid": paid,
         }
         for _ in range(rng.choice((1, 1, 2, 3))):
             pid = rng.randrange(6)
-            lines.append({
-                **head,
-                "product_id": None if rng.random() < 0.02 else f"p{pid}",
-                "product_name": f"商品{pid}",
-                "sku_id": f"p{pid}-{rng.randrange(3)}",
-                "quantity": rng.randrange(1, 4),
-                "paid_amount": round(rng.uniform(10, 300), 2),
-                "line_amount": round(rng.uniform(10, 300), 2),
-                "refund_amount": round(rng.uniform(0, 10), 2) if rng.random() < 0.1 else 0.0,
-            })
+            lines.append(
+                {
+                    **head,
+                    "product_id": None if rng.random() < 0.02 else f"p{pid}",
+                    "product_name": f"商品{pid}",
+                    "sku_id": f"p{pid}-{rng.randrange(3)}",
+                    "quantity": rng.randrange(1, 4),
+                    "paid_amount": round(rng.uniform(10, 300), 2),
+                    "line_amount": round(rng.uniform(10, 300), 2),
+                    "refund_amount": round(rng.uniform(0, 10), 2) if rng.random() < 0.1 else 0.0,
+                }
+            )
     return lines
 
 
@@ -80,43 +95,59 @@ def con():
 
 
 def _rows(con, sql: str, params: dict | None = None) -> set[tuple]:
-    return {tuple(round(v, 6) if isinstance(v, float) else v for v in r)
-            for r in con.execute(sql, params or {}).fetchall()}
+    return {
+        tuple(round(v, 6) if isinstance(v, float) else v for v in r)
+        for r in con.execute(sql, params or {}).fetchall()
+    }
 
 
 def test_daily_region_rollup_equals_the_order_lines(con):
-    rollup = _rows(con, """
+    rollup = _rows(
+        con,
+        """
         select day, province, city, source, device, count_lines, orders, units_sold,
                round(paid_amount, 2), round(refund_amount, 2), count_paid_lines,
                count_buyer_lines
-        from rollup_orders_daily_region""")
-    direct = _rows(con, """
+        from rollup_orders_daily_region""",
+    )
+    direct = _rows(
+        con,
+        """
         select cast(order_time as date), province, city, source, device, count(*),
                count(distinct order_id) filter (where paid),
                sum(quantity) filter (where paid), round(sum(paid_amount) filter (where paid), 2),
                round(sum(refund_amount) filter (where paid), 2), count(*) filter (where paid),
                count(buyer_id) filter (where paid)
-        from orders group by all""")
+        from orders group by all""",
+    )
     assert rollup == direct
-    total = con.execute("select sum(paid_amount) filter (where paid), count(*) "
-                        "from orders").fetchone()
-    summed = con.execute("select sum(paid_amount), sum(count_lines) "
-                         "from rollup_orders_daily_region").fetchone()
+    total = con.execute(
+        "select sum(paid_amount) filter (where paid), count(*) from orders"
+    ).fetchone()
+    summed = con.execute(
+        "select sum(paid_amount), sum(count_lines) from rollup_orders_daily_region"
+    ).fetchone()
     assert summed[0] == pytest.approx(total[0])
     assert summed[1] == total[1]
 
 
 def test_daily_product_rollup_equals_the_order_lines(con):
-    rollup = _rows(con, """
+    rollup = _rows(
+        con,
+        """
         select day, product_id, sku_id, count_lines, orders, units_sold,
                round(paid_amount, 2), round(refund_amount, 2)
-        from rollup_orders_daily_product""")
-    direct = _rows(con, """
+        from rollup_orders_daily_product""",
+    )
+    direct = _rows(
+        con,
+        """
         select cast(order_time as date), product_id, sku_id, count(*),
                count(distinct order_id) filter (where paid),
                sum(quantity) filter (where paid), round(sum(line_amount) filter (where paid), 2),
                round(sum(refund_amount) filter (where paid), 2)
-        from orders where product_id is not null group by all""")
+        from orders where product_id is not null group by all""",
+    )
     assert rollup == direct
 
 
@@ -128,8 +159,9 @@ def test_buyer_rollup_keeps_one_row_per_buyer_day_and_place(con):
         where paid and buyer_id is not null)""").fetchone()[0]
     assert n == distinct
     # exactly one row per (province, buyer, day) carries previous_paid_day
-    marked = con.execute("select count(*) from rollup_orders_region_buyers "
-                         "where previous_paid_day is not null").fetchone()[0]
+    marked = con.execute(
+        "select count(*) from rollup_orders_region_buyers where previous_paid_day is not null"
+    ).fetchone()[0]
     buyer_days = con.execute("""
         select count(*) from (select distinct province, buyer_id, cast(order_time as date)
         from orders where paid and buyer_id is not null)""").fetchone()[0]
@@ -148,10 +180,23 @@ DIRECT_BY_PROVINCE = """
 
 
 def _query_by_province(con, **params) -> dict:
-    df = queries.run(con, "regions_orders", **{"src": None, "dev": None, "prov": None, "plat": None, "cur": None,
-                                               "province": None, **params})
-    return {_none(r.province): (int(r.paying_buyers), round(r.paid_amount, 6), int(r.count_lines))
-            for r in df.itertuples()}
+    df = queries.run(
+        con,
+        "regions_orders",
+        **{
+            "src": None,
+            "dev": None,
+            "prov": None,
+            "plat": None,
+            "cur": None,
+            "province": None,
+            **params,
+        },
+    )
+    return {
+        _none(r.province): (int(r.paying_buyers), round(r.paid_amount, 6), int(r.count_lines))
+        for r in df.itertuples()
+    }
 
 
 def _none(v):
@@ -164,14 +209,23 @@ def _direct(con, sql: str, **params) -> dict:
     return {r[0]: (r[1], round(r[2], 6), r[3]) for r in con.execute(sql, used).fetchall()}
 
 
-@pytest.mark.parametrize("filters", [
-    {}, {"src": ["直通车"]}, {"dev": ["PC"]}, {"src": ["手淘搜索", "直通车"], "dev": ["无线"]},
-    {"prov": ["广东省", "海外"]},
-])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"src": ["直通车"]},
+        {"dev": ["PC"]},
+        {"src": ["手淘搜索", "直通车"], "dev": ["无线"]},
+        {"prov": ["广东省", "海外"]},
+    ],
+)
 def test_distinct_buyers_per_province_equal_count_distinct_for_any_range(con, filters):
     rng = random.Random(11)
-    ranges = [(FIRST, FIRST + timedelta(days=DAYS - 1)), (FIRST, FIRST),
-              (FIRST + timedelta(days=39), FIRST + timedelta(days=39))]
+    ranges = [
+        (FIRST, FIRST + timedelta(days=DAYS - 1)),
+        (FIRST, FIRST),
+        (FIRST + timedelta(days=39), FIRST + timedelta(days=39)),
+    ]
     for _ in range(12):
         a, b = sorted(rng.sample(range(DAYS), 2))
         ranges.append((FIRST + timedelta(days=a), FIRST + timedelta(days=b)))
@@ -184,17 +238,31 @@ def test_distinct_buyers_per_province_equal_count_distinct_for_any_range(con, fi
 def test_distinct_buyers_per_city_equal_count_distinct(con):
     start, end = FIRST + timedelta(days=5), FIRST + timedelta(days=30)
     for src in (None, ["直通车"]):
-        df = queries.run(con, "regions_orders", start=start, end=end, src=src, dev=None,
-                         prov=None, plat=None, cur=None, province="广东省")
-        got = {_none(r.city): (int(r.paying_buyers), round(r.paid_amount, 6))
-               for r in df.itertuples()}
-        rows = con.execute("""
+        df = queries.run(
+            con,
+            "regions_orders",
+            start=start,
+            end=end,
+            src=src,
+            dev=None,
+            prov=None,
+            plat=None,
+            cur=None,
+            province="广东省",
+        )
+        got = {
+            _none(r.city): (int(r.paying_buyers), round(r.paid_amount, 6)) for r in df.itertuples()
+        }
+        rows = con.execute(
+            """
             select city, count(distinct buyer_id) filter (where paid),
                    round(sum(paid_amount) filter (where paid), 6)::double
             from orders
             where province = '广东省' and cast(order_time as date) between $start and $end
               and ($src is null or list_contains($src, source))
-            group by city""", {"start": start, "end": end, "src": src}).fetchall()
+            group by city""",
+            {"start": start, "end": end, "src": src},
+        ).fetchall()
         assert got == {r[0]: (r[1], r[2]) for r in rows}
         assert set(df["province"]) == {"广东省"}
 
@@ -207,8 +275,18 @@ def test_no_buyer_ids_means_unknown_buyers_not_zero():
                  values ('o1', timestamp '2026-11-01 10:00', true, 10.0, '广东省')""")
     for name in ROLLUPS:
         c.execute(queries.sql(name))
-    df = queries.run(c, "regions_orders", start=date(2026, 11, 1), end=date(2026, 11, 1),
-                     src=None, dev=None, prov=None, plat=None, cur=None, province=None)
+    df = queries.run(
+        c,
+        "regions_orders",
+        start=date(2026, 11, 1),
+        end=date(2026, 11, 1),
+        src=None,
+        dev=None,
+        prov=None,
+        plat=None,
+        cur=None,
+        province=None,
+    )
     assert df["paid_amount"].tolist() == [10.0]
     assert df["paying_buyers"].isna().all()
 
@@ -216,20 +294,38 @@ def test_no_buyer_ids_means_unknown_buyers_not_zero():
 def test_product_ranking_reads_the_same_from_rollup_and_from_lines(con):
     """With a filter the query reads order lines; the filter that keeps everything must give
     what the rollup gives."""
-    base = {"start": FIRST + timedelta(days=10), "end": FIRST + timedelta(days=35),
-            "level": "sku", "slow_days": 7, "cover_days": 14, "prov": None, "plat": None, "cur": None}
+    base = {
+        "start": FIRST + timedelta(days=10),
+        "end": FIRST + timedelta(days=35),
+        "level": "sku",
+        "slow_days": 7,
+        "cover_days": 14,
+        "prov": None,
+        "plat": None,
+        "cur": None,
+    }
     from_rollup = queries.run(con, "products_ranking_orders", **base, src=None, dev=None)
-    from_lines = queries.run(con, "products_ranking_orders", **base, src=None,
-                             dev=list(DEVICES))
-    cols = ["product_id", "sku_id", "units_sold", "paid_amount", "orders", "units_slow",
-            "units_cover", "units_before_slow", "days_listed"]
+    from_lines = queries.run(con, "products_ranking_orders", **base, src=None, dev=list(DEVICES))
+    cols = [
+        "product_id",
+        "sku_id",
+        "units_sold",
+        "paid_amount",
+        "orders",
+        "units_slow",
+        "units_cover",
+        "units_before_slow",
+        "days_listed",
+    ]
     a = from_rollup[cols].round(6).sort_values(["product_id", "sku_id"]).reset_index(drop=True)
     b = from_lines[cols].round(6).sort_values(["product_id", "sku_id"]).reset_index(drop=True)
     assert a.astype(str).equals(b.astype(str))
-    direct = con.execute("""
+    direct = con.execute(
+        """
         select round(sum(line_amount) filter (where paid), 6)::double from orders
         where product_id is not null and cast(order_time as date) between $start and $end""",
-                         {"start": base["start"], "end": base["end"]}).fetchone()[0]
+        {"start": base["start"], "end": base["end"]},
+    ).fetchone()[0]
     assert round(from_rollup["paid_amount"].sum(), 6) == pytest.approx(direct)
 
 
@@ -241,13 +337,17 @@ def test_loading_builds_and_append_rebuilds_the_rollups(data_dir):
         workspace.write_dataset(ws, "orders", pa.Table.from_pylist(lines[:200]), con=con)
         first = con.execute("select sum(count_lines) from rollup_orders_daily_region").fetchone()[0]
         assert first == 200
-        workspace.write_dataset(ws, "orders", pa.Table.from_pylist(lines[200:]), mode="append",
-                                con=con)
-        for table, column in (("rollup_orders_daily_region", "count_lines"),
-                              ("rollup_orders_daily_product", "count_lines")):
+        workspace.write_dataset(
+            ws, "orders", pa.Table.from_pylist(lines[200:]), mode="append", con=con
+        )
+        for table, column in (
+            ("rollup_orders_daily_region", "count_lines"),
+            ("rollup_orders_daily_product", "count_lines"),
+        ):
             n = con.execute(f"select sum({column}) from {table}").fetchone()[0]
-            expect = (len(lines) if table.endswith("region")
-                      else sum(1 for r in lines if r["product_id"]))
+            expect = (
+                len(lines) if table.endswith("region") else sum(1 for r in lines if r["product_id"])
+            )
             assert n == expect
         workspace.delete_dataset(ws, "orders", con=con)
         assert con.execute("select count(*) from rollup_orders_region_buyers").fetchone()[0] == 0
@@ -258,7 +358,10 @@ def test_loading_builds_and_append_rebuilds_the_rollups(data_dir):
 # ---------------------------------------------------------------- the Overview's questions
 
 FILTERS = [
-    {}, {"src": ["直通车"]}, {"dev": ["PC"]}, {"prov": ["广东省", "海外"]},
+    {},
+    {"src": ["直通车"]},
+    {"dev": ["PC"]},
+    {"prov": ["广东省", "海外"]},
     {"src": ["手淘搜索", "直通车"], "dev": ["无线"], "prov": ["浙江省"]},
 ]
 LINE_FILTER = """
@@ -269,8 +372,11 @@ LINE_FILTER = """
 
 def _ranges(seed: int = 5, n: int = 8) -> list[tuple[date, date]]:
     rng = random.Random(seed)
-    out = [(FIRST, FIRST + timedelta(days=DAYS - 1)), (FIRST, FIRST),
-           (FIRST + timedelta(days=12), FIRST + timedelta(days=12))]
+    out = [
+        (FIRST, FIRST + timedelta(days=DAYS - 1)),
+        (FIRST, FIRST),
+        (FIRST + timedelta(days=12), FIRST + timedelta(days=12)),
+    ]
     for _ in range(n):
         a, b = sorted(rng.sample(range(DAYS), 2))
         out.append((FIRST + timedelta(days=a), FIRST + timedelta(days=b)))
@@ -290,8 +396,9 @@ ALL_ROWS = {"plat": None, "cur": None}
 
 
 def test_shop_mark_is_on_one_row_per_buyer_and_day(con):
-    marked = con.execute("select count(previous_shop_paid_day) "
-                         "from rollup_orders_region_buyers").fetchone()[0]
+    marked = con.execute(
+        "select count(previous_shop_paid_day) from rollup_orders_region_buyers"
+    ).fetchone()[0]
     buyer_days = con.execute("""
         select count(*) from (select distinct buyer_id, cast(order_time as date)
         from orders where paid and buyer_id is not null)""").fetchone()[0]
@@ -300,8 +407,9 @@ def test_shop_mark_is_on_one_row_per_buyer_and_day(con):
     first = con.execute("""
         select count(*) from rollup_orders_region_buyers
         where previous_shop_paid_day = date '0001-01-01'""").fetchone()[0]
-    buyers = con.execute("select count(distinct buyer_id) from orders "
-                         "where paid and buyer_id is not null").fetchone()[0]
+    buyers = con.execute(
+        "select count(distinct buyer_id) from orders where paid and buyer_id is not null"
+    ).fetchone()[0]
     assert first == buyers
 
 
@@ -310,7 +418,8 @@ def test_overview_kpis_equal_the_order_lines_for_any_range(con, filters):
     for start, end in _ranges():
         params = _params(start=start, end=end, **filters)
         got = queries.run(con, "overview_kpis_orders", **params, **ALL_ROWS).iloc[0]
-        want = con.execute(f"""
+        want = con.execute(
+            f"""
             select count(*), sum(quantity) filter (where paid),
                    (sum(paid_amount) filter (where paid))::double,
                    (sum(refund_amount) filter (where paid))::double,
@@ -318,7 +427,8 @@ def test_overview_kpis_equal_the_order_lines_for_any_range(con, filters):
                    min(cast(order_time as date)), max(cast(order_time as date))
             from orders
             where cast(order_time as date) between $start and $end {LINE_FILTER}""",
-                           params).fetchone()
+            params,
+        ).fetchone()
         assert int(got["count_rows"]) == want[0], (start, end, filters)
         assert int(got["paying_buyers"]) == want[4], (start, end, filters)
         if want[0]:
@@ -334,18 +444,23 @@ def test_overview_daily_sums_and_buyers_equal_the_order_lines(con, filters):
     params = _params(start=start, end=end, **filters)
     sums = queries.run(con, "overview_daily_orders", **params, **ALL_ROWS)
     buyers = queries.run(con, "overview_daily_buyers", **params, **ALL_ROWS)
-    want = con.execute(f"""
+    want = con.execute(
+        f"""
         select cast(order_time as date) as day, sum(quantity) filter (where paid),
                round(sum(paid_amount) filter (where paid), 6)::double,
                count(distinct buyer_id) filter (where paid)
         from orders
         where cast(order_time as date) between $start and $end {LINE_FILTER}
-        group by day order by day""", params).fetchall()
-    assert [(r.day.date(), _int(r.units_sold), round(r.paid_amount, 6))
-            for r in sums.itertuples()] == [w[:3] for w in want]
+        group by day order by day""",
+        params,
+    ).fetchall()
+    assert [
+        (r.day.date(), _int(r.units_sold), round(r.paid_amount, 6)) for r in sums.itertuples()
+    ] == [w[:3] for w in want]
     # days without a paying buyer have no row
     assert [(r.day.date(), int(r.paying_buyers)) for r in buyers.itertuples()] == [
-        (w[0], w[3]) for w in want if w[3]]
+        (w[0], w[3]) for w in want if w[3]
+    ]
 
 
 @pytest.mark.parametrize("dim", ["source", "province", "product"])
@@ -353,15 +468,17 @@ def test_overview_daily_sums_and_buyers_equal_the_order_lines(con, filters):
 def test_overview_movers_equal_the_order_lines(con, dim, filters):
     cur = (FIRST + timedelta(days=20), FIRST + timedelta(days=39))
     cmp = (FIRST, FIRST + timedelta(days=19))
-    params = _params(start=cur[0], end=cur[1], cmp_start=cmp[0], cmp_end=cmp[1], cat=None,
-                     limit=50, **filters)
+    params = _params(
+        start=cur[0], end=cur[1], cmp_start=cmp[0], cmp_end=cmp[1], cat=None, limit=50, **filters
+    )
     got = queries.run(con, f"overview_movers_{dim}", **params, **ALL_ROWS)
     assert set(got["origin"]) == {"orders"}
     column = "product_id" if dim == "product" else dim
     name = "coalesce(max(product_name), item)" if dim == "product" else "item"
     # products sell their lines' own sales; sources and provinces the orders' paid amount
     amount = "line_amount" if dim == "product" else "paid_amount"
-    want = con.execute(f"""
+    want = con.execute(
+        f"""
         with lines as (
             select {column} as item, product_name, cast(order_time as date) as day,
                    {amount}::double as paid_amount
@@ -373,10 +490,13 @@ def test_overview_movers_equal_the_order_lines(con, dim, filters):
                coalesce(sum(paid_amount) filter (where day between $start and $end), 0),
                coalesce(sum(paid_amount) filter (where day between $cmp_start and $cmp_end), 0)
         from lines
-        group by item""", {k: v for k, v in params.items() if k not in ("cat", "limit")}).fetchall()
+        group by item""",
+        {k: v for k, v in params.items() if k not in ("cat", "limit")},
+    ).fetchall()
     assert want
-    assert {r.item: (round(r.paid_amount, 6), round(r.cmp_paid_amount, 6))
-            for r in got.itertuples()} == {w[0]: (round(w[1], 6), round(w[2], 6)) for w in want}
+    assert {
+        r.item: (round(r.paid_amount, 6), round(r.cmp_paid_amount, 6)) for r in got.itertuples()
+    } == {w[0]: (round(w[1], 6), round(w[2], 6)) for w in want}
 
 
 def test_filter_options_list_the_order_values(con):
@@ -393,8 +513,10 @@ NOVEMBER = {"start": date(2026, 11, 1), "end": date(2026, 11, 30)}
 
 
 def _built(con) -> dict[str, tuple]:
-    return {r[0]: (r[1], r[2]) for r in
-            con.execute("select name, sql_hash, built_at from _rollups").fetchall()}
+    return {
+        r[0]: (r[1], r[2])
+        for r in con.execute("select name, sql_hash, built_at from _rollups").fetchall()
+    }
 
 
 def _current_hashes() -> dict[str, str]:
@@ -411,8 +533,20 @@ def test_a_new_workspace_has_its_rollups_and_answers_the_cli(data_dir):
         assert (row["count_rows"], row["paying_buyers"]) == (0, 0)
     finally:
         con.close()
-    result = CliRunner().invoke(cli, ["query", "overview_kpis_orders", "-w", str(ws.path),
-                                      "-p", "start=2026-11-01", "-p", "end=2026-11-30", "--json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "query",
+            "overview_kpis_orders",
+            "-w",
+            str(ws.path),
+            "-p",
+            "start=2026-11-01",
+            "-p",
+            "end=2026-11-30",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     (row,) = json.loads(result.stdout)
     assert (row["count_rows"], row["paying_buyers"], row["paid_amount"]) == (0, 0, None)
@@ -451,8 +585,9 @@ def test_rollups_left_by_older_sql_are_rebuilt_on_connect(data_dir, monkeypatch,
                    '直通车' as source, 'PC' as device, cast(1 as ubigint) as buyer_key,
                    date '0001-01-01' as previous_paid_day""")
         con.execute("delete from _rollups where name = 'rollup_orders_region_buyers'")
-        con.execute("update _rollups set sql_hash = 'older' "
-                    "where name = 'rollup_orders_daily_product'")
+        con.execute(
+            "update _rollups set sql_hash = 'older' where name = 'rollup_orders_daily_product'"
+        )
         con.execute("delete from rollup_orders_daily_product")
         con.execute("create table rollup_orders_daily as select 1 as count_lines")
         con.execute("insert into _rollups values ('rollup_orders_daily', 'older', null)")
@@ -463,16 +598,22 @@ def test_rollups_left_by_older_sql_are_rebuilt_on_connect(data_dir, monkeypatch,
 
     con = ws.connect()
     try:
-        tables = {r[0] for r in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_catalog = current_database()").fetchall()}
+        tables = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = current_database()"
+            ).fetchall()
+        }
         assert "rollup_orders_daily" not in tables
         assert {n: h for n, (h, _) in _built(con).items()} == _current_hashes()
         got = queries.run(con, "overview_kpis_orders", **params, **ALL_ROWS).iloc[0]
         buyers = {r["buyer_id"] for r in lines if r["paid"] and r["buyer_id"]}
         assert int(got["paying_buyers"]) == len(buyers)
         assert int(got["count_rows"]) == len(lines)
-        products = con.execute("select sum(count_lines) from rollup_orders_daily_product").fetchone()
+        products = con.execute(
+            "select sum(count_lines) from rollup_orders_daily_product"
+        ).fetchone()
         assert products[0] == sum(1 for r in lines if r["product_id"])
     finally:
         con.close()
@@ -486,13 +627,26 @@ def test_the_cli_rebuilds_rollups_left_by_older_sql_before_it_reads(data_dir):
         workspace.write_dataset(ws, "orders", pa.Table.from_pylist(lines), con=con)
         # an older version's buyer rollup: other SQL, and numbers that are no longer right
         con.execute("delete from rollup_orders_region_buyers")
-        con.execute("update _rollups set sql_hash = 'older' "
-                    "where name = 'rollup_orders_region_buyers'")
+        con.execute(
+            "update _rollups set sql_hash = 'older' where name = 'rollup_orders_region_buyers'"
+        )
     finally:
         con.close()
     last = FIRST + timedelta(days=DAYS - 1)
-    result = CliRunner().invoke(cli, ["query", "overview_kpis_orders", "-w", str(ws.path),
-                                      "-p", f"start={FIRST}", "-p", f"end={last}", "--json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "query",
+            "overview_kpis_orders",
+            "-w",
+            str(ws.path),
+            "-p",
+            f"start={FIRST}",
+            "-p",
+            f"end={last}",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     (row,) = json.loads(result.stdout)
     buyers = {r["buyer_id"] for r in lines if r["paid"] and r["buyer_id"]}

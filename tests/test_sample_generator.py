@@ -39,13 +39,37 @@ F_EVENTS = "埋点事件日志_202611.csv"
 
 # short (生意参谋 地域) and address-token names -> full official names
 FULL = {
-    "北京": "北京市", "天津": "天津市", "上海": "上海市", "重庆": "重庆市", "河北": "河北省",
-    "山西": "山西省", "辽宁": "辽宁省", "吉林": "吉林省", "黑龙江": "黑龙江省", "江苏": "江苏省",
-    "浙江": "浙江省", "安徽": "安徽省", "福建": "福建省", "江西": "江西省", "山东": "山东省",
-    "河南": "河南省", "湖北": "湖北省", "湖南": "湖南省", "广东": "广东省", "海南": "海南省",
-    "四川": "四川省", "贵州": "贵州省", "云南": "云南省", "陕西": "陕西省", "甘肃": "甘肃省",
-    "青海": "青海省", "内蒙古": "内蒙古自治区", "广西": "广西壮族自治区", "西藏": "西藏自治区",
-    "宁夏": "宁夏回族自治区", "新疆": "新疆维吾尔自治区",
+    "北京": "北京市",
+    "天津": "天津市",
+    "上海": "上海市",
+    "重庆": "重庆市",
+    "河北": "河北省",
+    "山西": "山西省",
+    "辽宁": "辽宁省",
+    "吉林": "吉林省",
+    "黑龙江": "黑龙江省",
+    "江苏": "江苏省",
+    "浙江": "浙江省",
+    "安徽": "安徽省",
+    "福建": "福建省",
+    "江西": "江西省",
+    "山东": "山东省",
+    "河南": "河南省",
+    "湖北": "湖北省",
+    "湖南": "湖南省",
+    "广东": "广东省",
+    "海南": "海南省",
+    "四川": "四川省",
+    "贵州": "贵州省",
+    "云南": "云南省",
+    "陕西": "陕西省",
+    "甘肃": "甘肃省",
+    "青海": "青海省",
+    "内蒙古": "内蒙古自治区",
+    "广西": "广西壮族自治区",
+    "西藏": "西藏自治区",
+    "宁夏": "宁夏回族自治区",
+    "新疆": "新疆维吾尔自治区",
 }
 
 
@@ -92,15 +116,16 @@ def records(rows: list[list[object]], first_header: str) -> tuple[int, list[dict
     """0-based header row index and the data rows as dicts; the header is found by content."""
     h = next(i for i, r in enumerate(rows) if r and str(r[0]).strip() == first_header)
     header = [str(c).strip() for c in rows[h]]
-    data = [dict(zip(header, r, strict=False)) for r in rows[h + 1:] if any(str(c) for c in r)]
+    data = [dict(zip(header, r, strict=False)) for r in rows[h + 1 :] if any(str(c) for c in r)]
     return h, data
 
 
 @pytest.fixture(scope="module")
 def regenerated(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sample")
-    subprocess.run([sys.executable, str(SAMPLE / "generate.py"), str(out)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(SAMPLE / "generate.py"), str(out)], check=True, capture_output=True
+    )
     return out
 
 
@@ -147,15 +172,26 @@ def test_regenerating_writes_the_same_files(regenerated):
 
 
 def test_sample_data_stays_small():
-    total = sum(p.stat().st_size for p in SAMPLE.rglob("*")
-                if p.is_file() and p.relative_to(SAMPLE).as_posix() not in NOT_GENERATED)
+    total = sum(
+        p.stat().st_size
+        for p in SAMPLE.rglob("*")
+        if p.is_file() and p.relative_to(SAMPLE).as_posix() not in NOT_GENERATED
+    )
     assert total < 8 * 1024 * 1024
 
 
 def test_truth_covers_every_kind():
     kinds = {f["kind"] for f in FILES.values()}
-    assert kinds == {"traffic", "products", "orders", "regions", "image_tests", "inquiries",
-                     "events", None}
+    assert kinds == {
+        "traffic",
+        "products",
+        "orders",
+        "regions",
+        "image_tests",
+        "inquiries",
+        "events",
+        None,
+    }
     for f in FILES.values():
         assert f["rows"] > 0 and f["sums"]
 
@@ -169,9 +205,14 @@ def test_traffic_sums_match_truth(traffic):
     t = FILES[F_TRAFFIC]
     assert h + 1 == t["checks"]["header_row"] == 7
     assert len(rows) == t["rows"]
-    cols = {"visitors": "访客数", "page_views": "浏览量", "add_to_cart_buyers": "加购人数",
-            "favorite_buyers": "收藏人数", "order_buyers": "下单买家数",
-            "paying_buyers": "支付买家数"}
+    cols = {
+        "visitors": "访客数",
+        "page_views": "浏览量",
+        "add_to_cart_buyers": "加购人数",
+        "favorite_buyers": "收藏人数",
+        "order_buyers": "下单买家数",
+        "paying_buyers": "支付买家数",
+    }
     for key, col in cols.items():
         assert sum(count(r[col]) for r in rows) == t["sums"][key], key
         assert count(total[col]) == t["sums"][key], key  # the 合计 row would double it
@@ -218,9 +259,15 @@ def test_products_sums_match_truth(products):
     t = FILES[F_PRODUCTS]
     assert h + 1 == t["checks"]["header_row"]
     assert len(rows) == t["rows"]
-    cols = {"visitors": "商品访客数", "page_views": "商品浏览量", "add_to_cart_buyers": "商品加购人数",
-            "add_to_cart_units": "商品加购件数", "favorite_buyers": "商品收藏人数",
-            "paying_buyers": "支付买家数", "units_sold": "支付件数"}
+    cols = {
+        "visitors": "商品访客数",
+        "page_views": "商品浏览量",
+        "add_to_cart_buyers": "商品加购人数",
+        "add_to_cart_units": "商品加购件数",
+        "favorite_buyers": "商品收藏人数",
+        "paying_buyers": "支付买家数",
+        "units_sold": "支付件数",
+    }
     for key, col in cols.items():
         assert sum(count(r[col]) for r in rows) == t["sums"][key], key
     assert sum(fen(r["支付金额"]) for r in rows) == yuan_fen(t["sums"]["paid_amount"])
@@ -233,7 +280,8 @@ def test_products_sums_match_truth(products):
     for r in rows:
         by_cat[r["类目"]] += fen(r["支付金额"])
     assert {k: v / 100 for k, v in by_cat.items()} == pytest.approx(
-        t["checks"]["paid_amount_by_category"])
+        t["checks"]["paid_amount_by_category"]
+    )
     assert all(re.fullmatch(r"\d+\.\d\d%", r["商品支付转化率"]) for r in rows)
 
 
@@ -284,13 +332,20 @@ def test_orders_breakdowns_match_truth(orders):
 def test_orders_layout(orders):
     assert all(re.fullmatch(r"\d{19}", r["订单编号"]) for r in orders)
     unpaid = [r for r in orders if r["订单付款时间"] == ""]
-    assert len({r["订单编号"] for r in unpaid}) == FILES[F_ORDERS]["checks"][
-        "orders_without_payment_time"]
+    assert (
+        len({r["订单编号"] for r in unpaid})
+        == FILES[F_ORDERS]["checks"]["orders_without_payment_time"]
+    )
     assert all(fen(r["买家实付金额"]) == 0 for r in unpaid)
     assert all(re.fullmatch(r"1\d\d\*{4}\d{4}", r["联系手机"]) for r in orders)
     assert any(r["收货地址"].startswith("北京 北京市 ") for r in orders)
     assert {r["订单状态"] for r in orders} == {
-        "交易成功", "卖家已发货，等待买家确认", "买家已付款,等待卖家发货", "交易关闭", "等待买家付款"}
+        "交易成功",
+        "卖家已发货，等待买家确认",
+        "买家已付款,等待卖家发货",
+        "交易关闭",
+        "等待买家付款",
+    }
     # several lines per order: order fields repeat, money is per line
     lines = Counter(r["订单编号"] for r in orders)
     assert sum(1 for n in lines.values() if n > 1) == FILES[F_ORDERS]["checks"]["multi_line_orders"]
@@ -376,8 +431,11 @@ def test_image_tests_have_the_designed_outcomes():
     def z_vs_control(name: str) -> dict[str, float]:
         vs = tests[name]["variants"]
         c = next(v for v in vs.values() if v["is_control"])
-        return {k: z_two_proportions(c["clicks"], c["impressions"], v["clicks"], v["impressions"])
-                for k, v in vs.items() if not v["is_control"]}
+        return {
+            k: z_two_proportions(c["clicks"], c["impressions"], v["clicks"], v["impressions"])
+            for k, v in vs.items()
+            if not v["is_control"]
+        }
 
     def srm_chi2(name: str) -> float:
         n = [v["impressions"] for v in tests[name]["variants"].values()]
@@ -421,7 +479,9 @@ def test_inquiries_match_truth():
     closed = [r for r in rows if r["是否成交"] == "成交"]
     assert len(closed) == t["sums"]["closed"]
     assert sum(fen(r["成交金额"]) for r in rows) == yuan_fen(t["sums"]["amount"])
-    assert all(r["成交金额"] == "" and r["成交类型"] == "" for r in rows if r["是否成交"] == "未成交")
+    assert all(
+        r["成交金额"] == "" and r["成交类型"] == "" for r in rows if r["是否成交"] == "未成交"
+    )
     by_ch = Counter(r["询盘渠道"] for r in rows)
     assert {k: v["inquiries"] for k, v in t["checks"]["by_channel"].items()} == dict(by_ch)
     by_prov = Counter(full_name(r["地区"]) for r in rows)

@@ -12,7 +12,8 @@ from shopsight import sample, schema, workspace
 def test_the_shipped_sample_is_current():
     assert sample.prebuilt_is_current(), (
         "sample_data/prebuilt/ was built from other sample files or ingest code: "
-        "run `python -m shopsight sample --prebuilt` and commit the result")
+        "run `python -m shopsight sample --prebuilt` and commit the result"
+    )
 
 
 def test_the_shipped_sample_stays_small():
@@ -26,12 +27,16 @@ def test_the_shipped_sample_equals_a_fresh_build(tmp_path):
     con.execute(f"attach '{sample.PREBUILT}' as shipped (read_only)")
     con.execute(f"attach '{fresh.db_path}' as fresh (read_only)")
     for kind in schema.KINDS:
-        counts = [con.execute(f"select count(*) from {db}.{kind}").fetchone()[0]
-                  for db in ("shipped", "fresh")]
+        counts = [
+            con.execute(f"select count(*) from {db}.{kind}").fetchone()[0]
+            for db in ("shipped", "fresh")
+        ]
         assert counts[0] == counts[1], kind
         for a, b in (("shipped", "fresh"), ("fresh", "shipped")):
-            extra = con.execute(f"select count(*) from (select * from {a}.{kind} "
-                                f"except all select * from {b}.{kind})").fetchone()[0]
+            extra = con.execute(
+                f"select count(*) from (select * from {a}.{kind} "
+                f"except all select * from {b}.{kind})"
+            ).fetchone()[0]
             assert extra == 0, (kind, a)
 
 
@@ -66,6 +71,6 @@ def test_the_fingerprint_follows_files_and_code(tmp_path, monkeypatch, change):
     (root / "sample_data" / "a.csv").write_text("x\n", encoding="utf-8")
     (root / "shopsight" / "ingest" / "parse.py").write_text("x = 1\n", encoding="utf-8")
     first = sample.fingerprint()
-    target = ("sample_data/a.csv" if change == "sample file" else "shopsight/ingest/parse.py")
+    target = "sample_data/a.csv" if change == "sample file" else "shopsight/ingest/parse.py"
     (root / target).write_text("y\n", encoding="utf-8")
     assert sample.fingerprint() not in (first, before)

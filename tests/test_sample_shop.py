@@ -23,16 +23,37 @@ TRUTH = json.loads((Path(sample.SAMPLE_DIR) / "truth.json").read_text(encoding="
 # sample shop (November, no filters).  A query with a parameter missing here fails,
 # so a new parameter has to be given a sensible default.
 DEFAULT_PARAMS = {
-    "start": date(2026, 11, 1), "end": date(2026, 11, 30),
-    "cmp_start": date(2026, 10, 2), "cmp_end": date(2026, 10, 31),
-    "start_date": None, "end_date": None,
-    "cmp_start_date": date(2026, 10, 2), "cmp_end_date": date(2026, 10, 31),
-    "src": None, "dev": None, "prov": None, "cat": None, "plat": None, "cur": None,
-    "source": None, "device": None, "province": None, "by": None,
-    "steps": ["浏览商品", "加入购物车", "提交订单", "支付成功"], "window_seconds": 86_400,
-    "test_id": None, "product_id": None, "origin": "orders", "level": "product",
-    "slow_days": 14, "cover_days": 14, "limit": 8, "undated": True, "grain": "month",
-    "as_of": date(2026, 11, 30), "lost": ["已流失"],
+    "start": date(2026, 11, 1),
+    "end": date(2026, 11, 30),
+    "cmp_start": date(2026, 10, 2),
+    "cmp_end": date(2026, 10, 31),
+    "start_date": None,
+    "end_date": None,
+    "cmp_start_date": date(2026, 10, 2),
+    "cmp_end_date": date(2026, 10, 31),
+    "src": None,
+    "dev": None,
+    "prov": None,
+    "cat": None,
+    "plat": None,
+    "cur": None,
+    "source": None,
+    "device": None,
+    "province": None,
+    "by": None,
+    "steps": ["浏览商品", "加入购物车", "提交订单", "支付成功"],
+    "window_seconds": 86_400,
+    "test_id": None,
+    "product_id": None,
+    "origin": "orders",
+    "level": "product",
+    "slow_days": 14,
+    "cover_days": 14,
+    "limit": 8,
+    "undated": True,
+    "grain": "month",
+    "as_of": date(2026, 11, 30),
+    "lost": ["已流失"],
     "product_ids": ["P1001", "P1002"],
 }
 NOT_PAGE_QUERIES = {"ingest_macros", "macros"}  # macro definitions, not queries
@@ -80,8 +101,11 @@ def test_loaded_sample_equals_the_generators_truth(sample_con, kind):
 def test_sample_orders_by_province_equal_the_truth(sample_con):
     entry = next(e for e in TRUTH["files"].values() if e.get("kind") == "orders")
     want = entry["checks"]["paid_amount_by_province"]
-    got = dict(sample_con.execute(
-        "select province, sum(paid_amount) filter (where paid) from orders group by 1").fetchall())
+    got = dict(
+        sample_con.execute(
+            "select province, sum(paid_amount) filter (where paid) from orders group by 1"
+        ).fetchall()
+    )
     assert {p: got.get(p) for p in want} == {p: Decimal(repr(v)) for p, v in want.items()}
 
 
@@ -94,10 +118,13 @@ def test_sample_orders_count_on_their_payment_day(sample_con):
     assert on_1111 == Decimal(repr(c["paid_amount_on_2026-11-11"]))
     later = sample_con.execute(
         "select count(distinct order_id) from orders "
-        "where paid and order_time::date <> created_time::date").fetchone()[0]
+        "where paid and order_time::date <> created_time::date"
+    ).fetchone()[0]
     assert later == c["paid_orders_paid_on_a_later_day"] > 0
-    unpaid = sample_con.execute("select count(distinct order_id), bool_and(order_time = created_time) "
-                                "from orders where not paid").fetchone()
+    unpaid = sample_con.execute(
+        "select count(distinct order_id), bool_and(order_time = created_time) "
+        "from orders where not paid"
+    ).fetchone()
     assert unpaid == (c["orders"] - c["paid_orders"], True)
 
 
@@ -118,7 +145,8 @@ def test_every_query_runs_on_the_sample_shop(sample_con, name):
         assert sample_con.execute(f"select count(*) from {table}").fetchone()[0] > 0
         return
     if name == "abtest_variant_names" and "variant_name" not in workspace.table_columns(
-            sample_con, "image_tests"):
+        sample_con, "image_tests"
+    ):
         pytest.skip("the sample has no creative names")
     df = queries.run(sample_con, name, **DEFAULT_PARAMS)
     assert df is not None

@@ -17,19 +17,21 @@ NO_FILTERS = {"src": None, "dev": None, "prov": None, "plat": None, "cur": None,
 
 def rows() -> pd.DataFrame:
     """Four sources as sources_by_source.sql returns them (current and compare sums)."""
-    return pd.DataFrame({
-        "source": ["直通车", "手淘搜索", "淘宝客", "直接访问"],
-        "visitors": [1000, 3000, 500, 500],
-        "add_to_cart_buyers": [100, 300, 40, 60],
-        "paying_buyers": [20, 90, 10, 30],
-        "paid_amount": [2000.0, 9000.0, 1500.0, 4500.0],
-        "spend": [2500.0, None, None, None],
-        "cmp_visitors": [800, 3000, 500, 600],
-        "cmp_add_to_cart_buyers": [80, 300, 40, 60],
-        "cmp_paying_buyers": [24, 72, 10, 30],
-        "cmp_paid_amount": [2400.0, 7200.0, 1500.0, 4500.0],
-        "cmp_spend": [2000.0, None, None, None],
-    })
+    return pd.DataFrame(
+        {
+            "source": ["直通车", "手淘搜索", "淘宝客", "直接访问"],
+            "visitors": [1000, 3000, 500, 500],
+            "add_to_cart_buyers": [100, 300, 40, 60],
+            "paying_buyers": [20, 90, 10, 30],
+            "paid_amount": [2000.0, 9000.0, 1500.0, 4500.0],
+            "spend": [2500.0, None, None, None],
+            "cmp_visitors": [800, 3000, 500, 600],
+            "cmp_add_to_cart_buyers": [80, 300, 40, 60],
+            "cmp_paying_buyers": [24, 72, 10, 30],
+            "cmp_paid_amount": [2400.0, 7200.0, 1500.0, 4500.0],
+            "cmp_spend": [2000.0, None, None, None],
+        }
+    )
 
 
 def by_source(tbl) -> dict:
@@ -128,31 +130,47 @@ def test_findings_hand_computed_in_both_languages():
     tbl = traffic_sources.table(rows())
     found = traffic_sources.findings(tbl, has_compare=True)
     assert [f.key.removeprefix("sources.finding_") for f in found] == [
-        "conv_up", "down", "up_conv_down", "roi_loss", "best_uv", "paid_share_roi",
+        "conv_up",
+        "down",
+        "up_conv_down",
+        "roi_loss",
+        "best_uv",
+        "paid_share_roi",
         "volume_low_conv",
     ]
     said = traffic_sources.insights(tbl, "zh", has_compare=True)
     assert len(said) == traffic_sources.FINDINGS_LIMIT
     assert said[0] == "手淘搜索 支付转化率 +0.6 个百分点，支付金额 +25%。"
     assert said[1] == "直接访问 访客 −17%（占全店访客 10.00%），支付金额 +0%。"
-    assert said[2] == ("直通车 访客 +25%，但支付转化率 −1.0 个百分点："
-                       "新增的流量没有带来相应的买家。")
+    assert said[2] == (
+        "直通车 访客 +25%，但支付转化率 −1.0 个百分点：新增的流量没有带来相应的买家。"
+    )
     assert said[3] == "直通车 投入产出比只有 0.80：花费 ¥2,500.00，带来支付金额 ¥2,000.00。"
     assert said[4] == "直接访问 的 UV价值 ¥9.00 最高，是全店 ¥3.40 的 2.6 倍。"
     en = traffic_sources.insights(tbl, "en", has_compare=True, limit=7)
-    assert en[2] == ("直通车 visitors +25%, but conversion −1.0 points: the extra traffic is "
-                     "not bringing matching buyers.")
-    assert en[5] == ("Paid sources bring 30.00% of visitors and 20.59% of the paid amount, "
-                     "for a spend of ¥2,500.00 (ROI 0.80).")
-    assert en[6] == ("直通车 brings 20.00% of visitors, but its conversion 2.00% is below the "
-                     "median over sources (2.50%).")
+    assert en[2] == (
+        "直通车 visitors +25%, but conversion −1.0 points: the extra traffic is "
+        "not bringing matching buyers."
+    )
+    assert en[5] == (
+        "Paid sources bring 30.00% of visitors and 20.59% of the paid amount, "
+        "for a spend of ¥2,500.00 (ROI 0.80)."
+    )
+    assert en[6] == (
+        "直通车 brings 20.00% of visitors, but its conversion 2.00% is below the "
+        "median over sources (2.50%)."
+    )
 
 
 def test_findings_without_compare_are_standing_facts_only():
     tbl = traffic_sources.table(rows())
     keys = [f.key for f in traffic_sources.findings(tbl, has_compare=False)]
-    assert keys == ["sources.finding_roi_loss", "sources.finding_best_uv",
-                    "sources.finding_paid_share_roi", "sources.finding_volume_low_conv"]
+    assert keys == [
+        "sources.finding_roi_loss",
+        "sources.finding_best_uv",
+        "sources.finding_paid_share_roi",
+        "sources.finding_volume_low_conv",
+    ]
     assert traffic_sources.findings(tbl.head(0), has_compare=True) == []
 
 
@@ -163,12 +181,15 @@ def test_best_uv_is_said_only_when_the_multiple_says_something():
     shop = near["paid_amount"].sum() / near["visitors"].sum()
     best = max(tbl["uv_value"]) / shop
     assert 1.0 < best < traffic_sources.TIMES_WORTH_SAYING  # "1.1 倍" at most: it would say nothing
-    assert "sources.finding_best_uv" not in [f.key for f in traffic_sources.findings(tbl, has_compare=False)]
+    assert "sources.finding_best_uv" not in [
+        f.key for f in traffic_sources.findings(tbl, has_compare=False)
+    ]
 
 
 def test_sentence_formats_follow_the_placeholder_names():
-    f = traffic_sources.Finding("sources.finding_paid_share", {"visitor_share": 0.25,
-                                                       "amount_share": 0.5}, 0)
+    f = traffic_sources.Finding(
+        "sources.finding_paid_share", {"visitor_share": 0.25, "amount_share": 0.5}, 0
+    )
     assert traffic_sources.sentence(f, "zh") == "付费来源带来 25.00% 的访客和 50.00% 的支付金额。"
     assert traffic_sources.signed_pct(-0.184, "zh") == "−18%"
     assert traffic_sources.signed_points(0.0123, "en") == "+1.2"
@@ -182,9 +203,13 @@ def test_sentence_formats_follow_the_placeholder_names():
 def test_scenario_summary_matches_whatif():
     tbl = traffic_sources.table(rows())
     base = tbl[["source", "visitors", "paying_buyers", "paid_amount", "spend"]].astype(
-        {"visitors": float, "paying_buyers": float, "paid_amount": float, "spend": float})
-    p = whatif.project(base.fillna(0.0), whatif.Change(),
-                       {"直通车": whatif.Change(traffic_pct=20, conversion_pts=0.5)})
+        {"visitors": float, "paying_buyers": float, "paid_amount": float, "spend": float}
+    )
+    p = whatif.project(
+        base.fillna(0.0),
+        whatif.Change(),
+        {"直通车": whatif.Change(traffic_pct=20, conversion_pts=0.5)},
+    )
     s = traffic_sources.scenario_summary(p).set_index("metric")
     # 直通车: 1200 visitors at 2.5% = 30 buyers at ¥100 = ¥3000 (was 20 buyers, ¥2000)
     assert s.loc["visitors", "scenario"] == pytest.approx(5200)
@@ -220,8 +245,14 @@ def test_sources_by_source_on_the_small_shop(small_ws, run_query):
 
 def test_sources_period_rows_left_out_and_filters(small_ws, run_query):
     later = {"start": date(2026, 11, 5), "end": date(2026, 11, 30)}
-    df = run_query(small_ws, "sources_by_source", **later, cmp_start=date(2026, 10, 10),
-                   cmp_end=date(2026, 11, 4), **NO_FILTERS)
+    df = run_query(
+        small_ws,
+        "sources_by_source",
+        **later,
+        cmp_start=date(2026, 10, 10),
+        cmp_end=date(2026, 11, 4),
+        **NO_FILTERS,
+    )
     assert "淘宝客" not in set(df.loc[df["count_rows"] > 0, "source"])
     assert df["count_rows_left_out"].sum() == 1
     pc = run_query(small_ws, "sources_by_source", **NOV, **OCT, **{**NO_FILTERS, "dev": ["PC"]})
@@ -237,8 +268,16 @@ def test_sources_daily_on_the_small_shop(small_ws, run_query):
 
 
 def test_finding_keys_exist_in_both_languages():
-    for key in ("up_conv_down", "down", "conv_up", "roi_loss", "volume_low_conv", "best_uv",
-                "paid_share", "paid_share_roi"):
+    for key in (
+        "up_conv_down",
+        "down",
+        "conv_up",
+        "roi_loss",
+        "volume_low_conv",
+        "best_uv",
+        "paid_share",
+        "paid_share_roi",
+    ):
         for lang in ("zh", "en"):
             assert t(f"sources.finding_{key}", lang)
     for q in traffic_sources.QUADRANTS:

@@ -34,10 +34,18 @@ def test_copies_all_bytes_to_a_private_server_named_file():
     assert not path.parent.exists()
 
 
-@pytest.mark.parametrize("name,suffix", [
-    ("a.xlsx", ".xlsx"), ("a.tar.gz", ".gz"), ("noext", ""), ("a.c$v", ""),
-    ("a." + "x" * 9, ""), (None, ""), ("报表.XLS", ".xls"),
-])
+@pytest.mark.parametrize(
+    "name,suffix",
+    [
+        ("a.xlsx", ".xlsx"),
+        ("a.tar.gz", ".gz"),
+        ("noext", ""),
+        ("a.c$v", ""),
+        ("a." + "x" * 9, ""),
+        (None, ""),
+        ("报表.XLS", ".xls"),
+    ],
+)
 def test_suffix_is_kept_only_when_plain(name, suffix):
     assert spool.safe_suffix(name) == suffix
 

@@ -12,12 +12,15 @@ from shopsight.ingest import load_file
 
 
 def orders(ids: list[str], amount: float) -> pa.Table:
-    return pa.table({
-        "order_id": ids,
-        "order_time": pa.array([f"2026-11-0{1 + i % 9} 10:00:00" for i in range(len(ids))],
-                               pa.string()).cast(pa.timestamp("us")),
-        "paid_amount": [amount] * len(ids),
-    })
+    return pa.table(
+        {
+            "order_id": ids,
+            "order_time": pa.array(
+                [f"2026-11-0{1 + i % 9} 10:00:00" for i in range(len(ids))], pa.string()
+            ).cast(pa.timestamp("us")),
+            "paid_amount": [amount] * len(ids),
+        }
+    )
 
 
 def totals(ws: workspace.Workspace) -> tuple[int, float | None]:
@@ -56,11 +59,26 @@ def test_two_teams_never_see_each_other(data_dir):
     assert ids == ["b1"]
 
 
-@pytest.mark.parametrize("bad", [
-    None, "", "sample", "../sample", "..%2Fsample", "teams/../sample", "/etc/passwd",
-    "A" * 31, "A" * 33, "A" * 31 + "/", "A" * 31 + ".", "A" * 31 + "\n", "A" * 30 + "..",
-    "Ａ" * 32, 12345,
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        None,
+        "",
+        "sample",
+        "../sample",
+        "..%2Fsample",
+        "teams/../sample",
+        "/etc/passwd",
+        "A" * 31,
+        "A" * 33,
+        "A" * 31 + "/",
+        "A" * 31 + ".",
+        "A" * 31 + "\n",
+        "A" * 30 + "..",
+        "Ａ" * 32,
+        12345,
+    ],
+)
 def test_malformed_ids_resolve_to_nothing(data_dir, bad):
     teams.create_team("real")
     (data_dir / "sample").mkdir()
@@ -141,8 +159,11 @@ def test_sample_builder_may_still_write(data_dir, monkeypatch):
     sample.ensure_sample(ws)
     con = ws.connect(read_only=True)
     try:
-        rows = dict(con.execute("select kind, count_rows from (" + queries.sql("date_bounds") + ")")
-                    .fetchall())
+        rows = dict(
+            con.execute(
+                "select kind, count_rows from (" + queries.sql("date_bounds") + ")"
+            ).fetchall()
+        )
     finally:
         con.close()
     assert rows["inquiries"] > 0 and rows["image_tests"] > 0

@@ -10,10 +10,34 @@ from collections.abc import Iterable
 # Words the Chinese UI may show: units and metric names operators use as they are, formats,
 # brand and method names, and the language switch's own "English".
 ZH_ALLOWED = {
-    "UV", "PV", "ROI", "GMV", "SKU", "ID", "KPI", "PC", "App", "pt", "CSV", "Excel", "XLSX",
-    "XLS", "HTML", "Shopify", "RFM", "ABC", "MAE", "MAPE", "Wilson", "Holm", "Beta", "English",
+    "UV",
+    "PV",
+    "ROI",
+    "GMV",
+    "SKU",
+    "ID",
+    "KPI",
+    "PC",
+    "App",
+    "pt",
+    "CSV",
+    "Excel",
+    "XLSX",
+    "XLS",
+    "HTML",
+    "Shopify",
+    "RFM",
+    "ABC",
+    "MAE",
+    "MAPE",
+    "Wilson",
+    "Holm",
+    "Beta",
+    "English",
     "Customer",  # Shopify's "Customer ID" header, named as the file has it
-    "Johari", "Howard", "SPRT",  # the sequential test's authors and name, as cited
+    "Johari",
+    "Howard",
+    "SPRT",  # the sequential test's authors and name, as cited
 }
 NULLISH = re.compile(r"(?<![A-Za-z])(None|nan|NaN|NaT|undefined|null|Infinity|inf)(?![A-Za-z])")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
@@ -31,8 +55,11 @@ def english_words(texts: Iterable[str], data_words: Iterable[str] = ()) -> set[s
     found = set()
     for text in texts:
         for word in WORD.findall(text):
-            if (word in ZH_ALLOWED or NULLISH.fullmatch(word)  # the latter told apart
-                    or any(d.startswith(word) for d in data_words)):
+            if (
+                word in ZH_ALLOWED
+                or NULLISH.fullmatch(word)  # the latter told apart
+                or any(d.startswith(word) for d in data_words)
+            ):
                 continue
             found.add(word)
     return found

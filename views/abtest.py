@@ -35,8 +35,13 @@ if control != a.ctr.control:
 
 notes = [abtest_page.period_caption(a, in_range, f.start, f.end, lang)]
 if f.active():
-    notes.append(t("ab.filters_not_applied", lang,
-                   names="、".join(t(filters.DIM_LABELS[d], lang) for d in f.active())))
+    notes.append(
+        t(
+            "ab.filters_not_applied",
+            lang,
+            names="、".join(t(filters.DIM_LABELS[d], lang) for d in f.active()),
+        )
+    )
 st.caption(" ".join(notes))
 
 # ---------- verdict: sequential unless the test was planned for a fixed horizon
@@ -52,11 +57,14 @@ if problems:
 # ---------- variants
 st.subheader(t("ab.variants", lang))
 shown, config = abtest_page.table(a, names, lang)
-st.dataframe(shown, hide_index=True, placeholder=numbers.NONE, width="stretch", column_config=config)
+st.dataframe(
+    shown, hide_index=True, placeholder=numbers.NONE, width="stretch", column_config=config
+)
 with st.expander(t("ab.details", lang), icon=":material/table_view:"):
     more, more_config = abtest_page.table(a, names, lang, part="details")
-    st.dataframe(more, hide_index=True, placeholder=numbers.NONE, width="stretch",
-                 column_config=more_config)
+    st.dataframe(
+        more, hide_index=True, placeholder=numbers.NONE, width="stretch", column_config=more_config
+    )
 st.caption(t("ab.table_caption", lang, metric=t(f"ab.metric_{metric}", lang)))
 
 left, right = st.columns(2)
@@ -65,17 +73,22 @@ charts.show(abtest_page.ci_chart(abtest_page.ci_frame(a, names, lang), metric, l
 left.caption(t("ab.ci_caption", lang))
 right.markdown(f"**{t('ab.seq_chart', lang, metric=t(f'verdict.metric_{metric}', lang))}**")
 control_label = abtest_page.labels([a.result.control], names, lang)[a.result.control]
-charts.show(abtest_page.sequential_chart(abtest_page.sequential_frame(a, names, lang), control_label, lang),
-            right)
+charts.show(
+    abtest_page.sequential_chart(abtest_page.sequential_frame(a, names, lang), control_label, lang),
+    right,
+)
 right.caption(t("ab.seq_caption", lang))
 
 with st.expander(t("ab.compare", lang), icon=":material/compare_arrows:"):
     both, both_config = abtest_page.comparison_table(a, names, lang)
-    st.dataframe(both, hide_index=True, placeholder=numbers.NONE, width="stretch",
-                 column_config=both_config)
+    st.dataframe(
+        both, hide_index=True, placeholder=numbers.NONE, width="stretch", column_config=both_config
+    )
     st.caption(t("ab.compare_caption", lang))
     st.markdown(f"**{t('ab.cum_chart', lang, metric=t(f'verdict.metric_{metric}', lang))}**")
-    charts.show(abtest_page.cumulative_chart(abtest_page.cumulative_frame(a, names, lang), metric, lang))
+    charts.show(
+        abtest_page.cumulative_chart(abtest_page.cumulative_frame(a, names, lang), metric, lang)
+    )
     st.caption(t("ab.cum_caption", lang))
 
 # ---------- planning

@@ -35,16 +35,24 @@ def datasets_section() -> None:
     rows = []
     for d in sets:
         b = bounds.loc[d["kind"]]
-        dates = "—" if pd.isna(b["first_day"]) else (
-            f"{b['first_day'].date()} ~ {b['last_day'].date()}")
-        rows.append({
-            t("data.ds_kind", lang): kind_label(d["kind"]),
-            t("data.ds_rows", lang): d["rows"],
-            t("data.ds_dates", lang): dates,
-            t("data.ds_files", lang): "、".join(f for f in d["files"] if f),
-            t("data.ds_loaded_at", lang): d["loaded_at"] or "—",
-            t("data.ds_derived", lang): "、".join(upload.field_label(c, lang) for c in d["derived"]) or "—",
-        })
+        dates = (
+            "—"
+            if pd.isna(b["first_day"])
+            else (f"{b['first_day'].date()} ~ {b['last_day'].date()}")
+        )
+        rows.append(
+            {
+                t("data.ds_kind", lang): kind_label(d["kind"]),
+                t("data.ds_rows", lang): d["rows"],
+                t("data.ds_dates", lang): dates,
+                t("data.ds_files", lang): "、".join(f for f in d["files"] if f),
+                t("data.ds_loaded_at", lang): d["loaded_at"] or "—",
+                t("data.ds_derived", lang): "、".join(
+                    upload.field_label(c, lang) for c in d["derived"]
+                )
+                or "—",
+            }
+        )
     st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder=numbers.NONE, width="stretch")
     loads_section(sets)
     if read_only:
@@ -52,8 +60,12 @@ def datasets_section() -> None:
 
     confirm = ss.get("_data_confirm_delete")
     cols = st.columns([2, 1, 3])
-    target = cols[0].selectbox(t("data.delete_pick", lang), [d["kind"] for d in sets],
-                               key="data_delete_kind", format_func=kind_label)
+    target = cols[0].selectbox(
+        t("data.delete_pick", lang),
+        [d["kind"] for d in sets],
+        key="data_delete_kind",
+        format_func=kind_label,
+    )
     if cols[1].button(t("data.delete", lang), key="data_delete", icon=":material/delete:"):
         ss["_data_confirm_delete"] = confirm = target
     if confirm:
@@ -86,19 +98,31 @@ def loads_section(sets: list[dict]) -> None:
         return
     st.subheader(t("data.loads", lang))
     st.caption(t("data.loads_caption", lang))
-    table = pd.DataFrame([{
-        t("data.ld_id", lang): x["load_id"],
-        t("data.ld_kind", lang): kind_label(x["kind"]),
-        t("data.ld_file", lang): x["file"],
-        t("data.ld_platform", lang): platform_label(x["platform"]),
-        t("data.ld_currency", lang): x["currency"] if x["kind"] in schema.PLATFORM_KINDS else None,
-        t("data.ld_rows", lang): x["rows"],
-        t("data.ld_days", lang): x["days"],
-        t("data.ld_ranges", lang): coverage.runs_text(
-            [a + pd.Timedelta(days=i) for a, b in x["ranges"] for i in range((b - a).days + 1)]),
-        t("data.ld_replaced", lang): x["rows_replaced"],
-        t("data.ld_loaded_at", lang): x["loaded_at"],
-    } for x in loads])
+    table = pd.DataFrame(
+        [
+            {
+                t("data.ld_id", lang): x["load_id"],
+                t("data.ld_kind", lang): kind_label(x["kind"]),
+                t("data.ld_file", lang): x["file"],
+                t("data.ld_platform", lang): platform_label(x["platform"]),
+                t("data.ld_currency", lang): x["currency"]
+                if x["kind"] in schema.PLATFORM_KINDS
+                else None,
+                t("data.ld_rows", lang): x["rows"],
+                t("data.ld_days", lang): x["days"],
+                t("data.ld_ranges", lang): coverage.runs_text(
+                    [
+                        a + pd.Timedelta(days=i)
+                        for a, b in x["ranges"]
+                        for i in range((b - a).days + 1)
+                    ]
+                ),
+                t("data.ld_replaced", lang): x["rows_replaced"],
+                t("data.ld_loaded_at", lang): x["loaded_at"],
+            }
+            for x in loads
+        ]
+    )
     st.dataframe(table, hide_index=True, placeholder=numbers.NONE, width="stretch")
     strip = coverage.strip_frame(loads)
     for kind in [d["kind"] for d in sets]:
@@ -106,27 +130,44 @@ def loads_section(sets: list[dict]) -> None:
         if part.empty:
             continue
         st.caption(kind_label(kind))
-        charts.show(charts.coverage_strip(part, day_title=t("data.strip_day", lang),
-                                          load_title=t("data.strip_load", lang),
-                                          platform_title=t("data.ld_platform", lang)))
+        charts.show(
+            charts.coverage_strip(
+                part,
+                day_title=t("data.strip_day", lang),
+                load_title=t("data.strip_load", lang),
+                platform_title=t("data.ld_platform", lang),
+            )
+        )
     for gap in coverage.gaps(loads):
-        st.caption(t("data.gaps", lang, kind=kind_label(gap.kind), platform=plain(platform_label(gap.platform)),
-                     start=gap.first.isoformat(), end=gap.last.isoformat(), count=len(gap.missing),
-                     days=coverage.runs_text(gap.missing)))
+        st.caption(
+            t(
+                "data.gaps",
+                lang,
+                kind=kind_label(gap.kind),
+                platform=plain(platform_label(gap.platform)),
+                start=gap.first.isoformat(),
+                end=gap.last.isoformat(),
+                count=len(gap.missing),
+                days=coverage.runs_text(gap.missing),
+            )
+        )
     if read_only:
         return
 
     by_id = {x["load_id"]: x for x in loads}
     label = lambda i: f"#{i} {kind_label(by_id[i]['kind'])} · {by_id[i]['file']}"  # noqa: E731
     cols = st.columns([3, 1, 2])
-    pick = cols[0].selectbox(t("data.unload_pick", lang), list(by_id), key="data_unload_pick",
-                             format_func=label)
+    pick = cols[0].selectbox(
+        t("data.unload_pick", lang), list(by_id), key="data_unload_pick", format_func=label
+    )
     if cols[1].button(t("data.unload", lang), key="data_unload", icon=":material/remove:"):
         ss["_data_confirm_unload"] = pick
     confirm = ss.get("_data_confirm_unload")
     if confirm in by_id:
         x = by_id[confirm]
-        st.warning(t("data.unload_confirm", lang, id=confirm, file=plain(x["file"]), rows=x["rows"]))
+        st.warning(
+            t("data.unload_confirm", lang, id=confirm, file=plain(x["file"]), rows=x["rows"])
+        )
         yes, no, _ = st.columns([1, 1, 4])
         if yes.button(t("data.unload_yes", lang), key="data_unload_yes", type="primary"):
             with query_cache.cursor() as cur:
@@ -142,20 +183,29 @@ def loads_section(sets: list[dict]) -> None:
 
     with st.expander(t("data.edit_platform", lang), icon=":material/storefront:"):
         cols = st.columns([3, 2, 2, 1])
-        which = cols[0].selectbox(t("data.edit_load", lang), list(by_id), key="data_edit_load",
-                                  format_func=label)
+        which = cols[0].selectbox(
+            t("data.edit_load", lang), list(by_id), key="data_edit_load", format_func=label
+        )
         x = by_id[which]
         options = [None, *platforms.PLATFORMS]
         if x["platform"] not in options:
             options.append(x["platform"])
-        new_platform = cols[1].selectbox(t("data.platform", lang), options,
-                                         index=options.index(x["platform"]),
-                                         key=f"data_edit_platform_{which}", format_func=platform_label)
-        currencies = list(dict.fromkeys([x["currency"] or platforms.DEFAULT_CURRENCY,
-                                         *platforms.CURRENCIES]))
-        new_currency = cols[2].selectbox(t("data.currency", lang), currencies,
-                                         key=f"data_edit_currency_{which}",
-                                         disabled=x["kind"] not in schema.PLATFORM_KINDS)
+        new_platform = cols[1].selectbox(
+            t("data.platform", lang),
+            options,
+            index=options.index(x["platform"]),
+            key=f"data_edit_platform_{which}",
+            format_func=platform_label,
+        )
+        currencies = list(
+            dict.fromkeys([x["currency"] or platforms.DEFAULT_CURRENCY, *platforms.CURRENCIES])
+        )
+        new_currency = cols[2].selectbox(
+            t("data.currency", lang),
+            currencies,
+            key=f"data_edit_currency_{which}",
+            disabled=x["kind"] not in schema.PLATFORM_KINDS,
+        )
         if cols[3].button(t("data.edit_save", lang), key="data_edit_save"):
             with query_cache.cursor() as cur:
                 workspace.set_load_platform(ws, which, new_platform, new_currency, con=cur)
@@ -167,8 +217,13 @@ def loads_section(sets: list[dict]) -> None:
 
 def rates_section() -> None:
     """Exchange rates to CNY for the currencies the data holds (a workspace setting)."""
-    codes = sorted({x["currency"] for x in query_cache.loads()
-                    if x["currency"] and x["currency"] != platforms.DEFAULT_CURRENCY})
+    codes = sorted(
+        {
+            x["currency"]
+            for x in query_cache.loads()
+            if x["currency"] and x["currency"] != platforms.DEFAULT_CURRENCY
+        }
+    )
     if not codes:
         return
     saved = query_cache.get_setting(currency.FX_SETTING, {}) or {}
@@ -180,8 +235,9 @@ def rates_section() -> None:
             key = f"data_fx_{code}"
             if key not in ss:
                 ss[key] = saved.get(code)
-            value = cols[i % 4].number_input(t("data.fx_rate", lang, code=code), min_value=0.0,
-                                             key=key, format="%.4f")
+            value = cols[i % 4].number_input(
+                t("data.fx_rate", lang, code=code), min_value=0.0, key=key, format="%.4f"
+            )
             if value:
                 entered[code] = float(value)
         if st.button(t("data.fx_save", lang), key="data_fx_save"):
@@ -197,8 +253,14 @@ st.title(t("data.title", lang))
 st.caption(t("data.intro", lang))
 if read_only:
     st.info(t("data.sample_read_only", lang), icon=":material/lock:")
-    st.button(t("sidebar.new_workspace", lang), key="data_new_workspace", type="primary",
-              icon=":material/add:", on_click=sidebar.new_team, args=(lang,))
+    st.button(
+        t("sidebar.new_workspace", lang),
+        key="data_new_workspace",
+        type="primary",
+        icon=":material/add:",
+        on_click=sidebar.new_team,
+        args=(lang,),
+    )
 else:
     for up in upload.uploader(lang):
         upload.section(ws, up, lang)

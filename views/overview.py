@@ -31,15 +31,23 @@ if not loaded & set(overview_page.KPI_KINDS):
         session.open_sample()
         filters.reset()
         st.rerun()
-    cols[1].page_link("views/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
+    cols[1].page_link(
+        "views/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:"
+    )
     st.stop()
 
 k = overview_page.kpis(f, loaded)
 if k.kind is None:
     bounds = filters.bounds()
     bounds = bounds[bounds["kind"].isin(overview_page.KPI_KINDS) & (bounds["count_rows"] > 0)]
-    st.info(t("overview.no_rows_in_range", lang, start=str(bounds["first_day"].min().date()),
-              end=str(bounds["last_day"].max().date())))
+    st.info(
+        t(
+            "overview.no_rows_in_range",
+            lang,
+            start=str(bounds["first_day"].min().date()),
+            end=str(bounds["last_day"].max().date()),
+        )
+    )
     st.stop()
 
 # ---------- KPI cards
@@ -50,31 +58,75 @@ money = overview_page.money(k, f, rates)
 names = k.names()
 cmp_cov = overview_page.compare_coverage(k.kind, f)
 incomplete = cmp_cov is not None and not cmp_cov.complete
-kpi_cards.cards(names, k.values(), lang,
-          previous=k.values("compare") if f.compare and not incomplete else None,
-          benchmarks=benchmarks, note=t("overview.compare_incomplete", lang) if incomplete else None,
-          currency=money.currency if money else None)
+kpi_cards.cards(
+    names,
+    k.values(),
+    lang,
+    previous=k.values("compare") if f.compare and not incomplete else None,
+    benchmarks=benchmarks,
+    note=t("overview.compare_incomplete", lang) if incomplete else None,
+    currency=money.currency if money else None,
+)
 if incomplete:
     if cmp_cov.missing:
-        st.warning(t("overview.compare_incomplete_days", lang, start=f.compare[0].isoformat(),
-                     end=f.compare[1].isoformat(), count=len(cmp_cov.missing), kind=kind_label,
-                     days=coverage.runs_text(cmp_cov.missing)), icon=":material/event_busy:")
+        st.warning(
+            t(
+                "overview.compare_incomplete_days",
+                lang,
+                start=f.compare[0].isoformat(),
+                end=f.compare[1].isoformat(),
+                count=len(cmp_cov.missing),
+                kind=kind_label,
+                days=coverage.runs_text(cmp_cov.missing),
+            ),
+            icon=":material/event_busy:",
+        )
     if cmp_cov.missing_platforms:
-        st.warning(t("overview.compare_incomplete_platforms", lang, kind=kind_label,
-                     platforms="、".join(cmp_cov.missing_platforms)), icon=":material/event_busy:")
+        st.warning(
+            t(
+                "overview.compare_incomplete_platforms",
+                lang,
+                kind=kind_label,
+                platforms="、".join(cmp_cov.missing_platforms),
+            ),
+            icon=":material/event_busy:",
+        )
 if money and money.mode == "split":
-    st.warning(t("overview.currency_split", lang, kind=kind_label, cur=money.currency,
-                 amounts=currency.amounts_text(money.amounts, lang)) + " "
-               + t("overview.currency_no_rate", lang, codes="、".join(money.missing)),
-               icon=":material/currency_exchange:")
+    st.warning(
+        t(
+            "overview.currency_split",
+            lang,
+            kind=kind_label,
+            cur=money.currency,
+            amounts=currency.amounts_text(money.amounts, lang),
+        )
+        + " "
+        + t("overview.currency_no_rate", lang, codes="、".join(money.missing)),
+        icon=":material/currency_exchange:",
+    )
 elif money and money.mode == "converted":
-    st.caption(t("overview.currency_converted", lang, cur=money.currency,
-                 total=numbers.fmt_money(money.total, lang),
-                 rates=currency.rates_text(rates, sorted(c for c in money.amounts if c != currency.BASE)),
-                 amounts=currency.amounts_text(money.amounts, lang)))
+    st.caption(
+        t(
+            "overview.currency_converted",
+            lang,
+            cur=money.currency,
+            total=numbers.fmt_money(money.total, lang),
+            rates=currency.rates_text(
+                rates, sorted(c for c in money.amounts if c != currency.BASE)
+            ),
+            amounts=currency.amounts_text(money.amounts, lang),
+        )
+    )
 
-notes = [t("overview.source_caption", lang, kind=kind_label, start=str(k.sums["first_day"].date()),
-           end=str(k.sums["last_day"].date()))]
+notes = [
+    t(
+        "overview.source_caption",
+        lang,
+        kind=kind_label,
+        start=str(k.sums["first_day"].date()),
+        end=str(k.sums["last_day"].date()),
+    )
+]
 if "visitors" in names:
     notes.append(t("overview.visitor_days", lang))
 if k.refund_kind and k.refund_kind != k.kind:
@@ -82,16 +134,35 @@ if k.refund_kind and k.refund_kind != k.kind:
 if "roi" in names:
     notes.append(t("overview.spend_caption", lang))
 if f.compare:
-    notes.append(t("filters.compare_range", lang, start=f.compare[0].isoformat(),
-                   end=f.compare[1].isoformat()))
+    notes.append(
+        t(
+            "filters.compare_range",
+            lang,
+            start=f.compare[0].isoformat(),
+            end=f.compare[1].isoformat(),
+        )
+    )
 st.caption(" ".join(notes))
 if k.sums["count_rows_left_out"] > 0:
-    st.warning(t("overview.period_rows_left_out", lang, count=int(k.sums["count_rows_left_out"]),
-                 kind=kind_label), icon=":material/date_range:")
+    st.warning(
+        t(
+            "overview.period_rows_left_out",
+            lang,
+            count=int(k.sums["count_rows_left_out"]),
+            kind=kind_label,
+        ),
+        icon=":material/date_range:",
+    )
 unapplied = f.not_applicable(k.kind)
 if unapplied:
-    st.caption(t("overview.filters_not_applied", lang, kind=kind_label,
-                 names="、".join(t(filters.DIM_LABELS[d], lang) for d in unapplied)))
+    st.caption(
+        t(
+            "overview.filters_not_applied",
+            lang,
+            kind=kind_label,
+            names="、".join(t(filters.DIM_LABELS[d], lang) for d in unapplied),
+        )
+    )
 
 with st.expander(t("overview.benchmark_edit", lang), icon=":material/groups:"):
     st.caption(t("overview.benchmark_help", lang))
@@ -110,8 +181,9 @@ with st.expander(t("overview.benchmark_edit", lang), icon=":material/groups:"):
             entered[name] = value / scale
     if st.button(t("overview.benchmark_save", lang), key="ov_bench_save"):
         try:
-            query_cache.set_setting("benchmarks", {**{n: v for n, v in benchmarks.items() if n not in names},
-                                            **entered})
+            query_cache.set_setting(
+                "benchmarks", {**{n: v for n, v in benchmarks.items() if n not in names}, **entered}
+            )
         except PermissionError:  # the shared sample shop is read-only
             st.error(t("common.read_only", lang))
         else:
@@ -125,17 +197,35 @@ if current is None or current.empty:
     st.info(t("overview.trend_period_only", lang, kind=kind_label))
 else:
     options = overview_page.trend_metrics(k.kind, current)
-    metric = url_state.selectbox(t("overview.trend_metric", lang), options, key="ov_metric",
-                                 default="paid_amount" if "paid_amount" in options else options[0],
-                                 format_func=lambda n: metrics.label(n, lang))
+    metric = url_state.selectbox(
+        t("overview.trend_metric", lang),
+        options,
+        key="ov_metric",
+        default="paid_amount" if "paid_amount" in options else options[0],
+        format_func=lambda n: metrics.label(n, lang),
+    )
     current = overview_page.with_metric(k.kind, current, metric, f)
-    compare = overview_page.with_metric(k.kind, overview_page.daily(k.kind, f, compare=True), metric, f,
-                                   compare=True)
+    compare = overview_page.with_metric(
+        k.kind, overview_page.daily(k.kind, f, compare=True), metric, f, compare=True
+    )
     labels = (t("overview.trend_current", lang), t("overview.trend_compare", lang))
-    frame = charts.trend_frame(current, compare, metric, start=f.start,
-                               compare_start=f.compare[0] if f.compare else None, labels=labels)
-    charts.show(charts.trend(frame, fmt=metrics.get(metric).fmt, labels=labels,
-                             y_title=metrics.label(metric, lang), day_title=t("col.date", lang)))
+    frame = charts.trend_frame(
+        current,
+        compare,
+        metric,
+        start=f.start,
+        compare_start=f.compare[0] if f.compare else None,
+        labels=labels,
+    )
+    charts.show(
+        charts.trend(
+            frame,
+            fmt=metrics.get(metric).fmt,
+            labels=labels,
+            y_title=metrics.label(metric, lang),
+            day_title=t("col.date", lang),
+        )
+    )
     if metric in ("visitors", "conversion", "uv_value") and k.kind != "traffic":
         st.caption(t("overview.visitor_days", lang))
 
@@ -144,8 +234,13 @@ st.subheader(t("overview.movers", lang))
 if not f.compare:
     st.info(t("overview.movers_need_compare", lang))
 else:
-    dim = url_state.segmented(t("overview.movers_by", lang), overview_page.MOVER_DIMS, key="ov_movers",
-                              default="product", format_func=lambda d: t(f"overview.movers_{d}", lang))
+    dim = url_state.segmented(
+        t("overview.movers_by", lang),
+        overview_page.MOVER_DIMS,
+        key="ov_movers",
+        default="product",
+        format_func=lambda d: t(f"overview.movers_{d}", lang),
+    )
     moved = overview_page.movers(dim, f)
     if moved.empty:
         st.info(t("overview.movers_none", lang))
@@ -154,8 +249,14 @@ else:
         item_title = t(f"overview.movers_{dim}", lang)
         # chart above the table: beside it, the table's four columns were cut at 1440 px
         charts.show(
-            charts.diverging_bars(moved, item="item", value="change_paid_amount", fmt="money",
-                                  item_title=item_title, value_title=t("overview.movers_change", lang)),
+            charts.diverging_bars(
+                moved,
+                item="item",
+                value="change_paid_amount",
+                fmt="money",
+                item_title=item_title,
+                value_title=t("overview.movers_change", lang),
+            ),
         )
         table = moved[["item", "paid_amount", "cmp_paid_amount", "change_paid_amount"]].rename(
             columns={
@@ -167,8 +268,17 @@ else:
         )
         helps = [t(f"overview.movers_{k}", lang) for k in ("current", "previous", "change")]
         code = money.currency if money and money.mode == "single" else None
-        st.dataframe(table, hide_index=True, placeholder=numbers.NONE, width="stretch",
-                     column_config={item_title: tables.key(),
-                                    **{c: tables.number("money", currency=code, help=h)
-                                       for c, h in zip(table.columns[1:], helps, strict=True)}})
+        st.dataframe(
+            table,
+            hide_index=True,
+            placeholder=numbers.NONE,
+            width="stretch",
+            column_config={
+                item_title: tables.key(),
+                **{
+                    c: tables.number("money", currency=code, help=h)
+                    for c, h in zip(table.columns[1:], helps, strict=True)
+                },
+            },
+        )
         st.caption(t("overview.movers_caption", lang, n=overview_page.MOVERS_LIMIT, kind=origin))

@@ -298,14 +298,26 @@ def cities_by_province() -> dict[str, tuple[str, ...]]:
 # name (长治 is Changzhi, not Zhangzhi), and the names used in English for places whose
 # name is not Chinese (Harbin, Hohhot, Urumqi, Lhasa, Kashgar …).
 _CITY_EN = {
-    "长治市": ("changzhi",), "朝阳市": ("chaoyang",), "漯河市": ("luohe",),
-    "吕梁市": ("luliang", "lvliang", "lüliang"), "昌都市": ("changdu", "qamdo", "chamdo"),
-    "锡林郭勒盟": ("xilinguole", "xilingol"), "哈尔滨市": ("harbin",), "呼和浩特市": ("hohhot",),
-    "鄂尔多斯市": ("ordos",), "乌鲁木齐市": ("urumqi", "urumchi"), "拉萨市": ("lhasa",),
-    "日喀则市": ("shigatse", "xigaze"), "喀什地区": ("kashgar",), "和田地区": ("hotan", "khotan"),
-    "伊犁哈萨克自治州": ("ili",), "阿勒泰地区": ("aletai", "altay"),
-    "克孜勒苏柯尔克孜自治州": ("kezilesu", "kizilsu"), "博尔塔拉蒙古自治州": ("bortala",),
-    "巴音郭楞蒙古自治州": ("bayingolin",), "西双版纳傣族自治州": ("xishuangbanna", "sipsongpanna"),
+    "长治市": ("changzhi",),
+    "朝阳市": ("chaoyang",),
+    "漯河市": ("luohe",),
+    "吕梁市": ("luliang", "lvliang", "lüliang"),
+    "昌都市": ("changdu", "qamdo", "chamdo"),
+    "锡林郭勒盟": ("xilinguole", "xilingol"),
+    "哈尔滨市": ("harbin",),
+    "呼和浩特市": ("hohhot",),
+    "鄂尔多斯市": ("ordos",),
+    "乌鲁木齐市": ("urumqi", "urumchi"),
+    "拉萨市": ("lhasa",),
+    "日喀则市": ("shigatse", "xigaze"),
+    "喀什地区": ("kashgar",),
+    "和田地区": ("hotan", "khotan"),
+    "伊犁哈萨克自治州": ("ili",),
+    "阿勒泰地区": ("aletai", "altay"),
+    "克孜勒苏柯尔克孜自治州": ("kezilesu", "kizilsu"),
+    "博尔塔拉蒙古自治州": ("bortala",),
+    "巴音郭楞蒙古自治州": ("bayingolin",),
+    "西双版纳傣族自治州": ("xishuangbanna", "sipsongpanna"),
 }
 # "Shenzhen City", "Shenzhen Shi", "Aba Prefecture": the English level word is dropped
 _EN_CITY_LEVEL = re.compile(r"(city|shi|prefecture|league|meng|diqu|zizhizhou)$")

@@ -67,8 +67,9 @@ def propose_mapping(headers: list[str], kind: str) -> dict[str, str]:
     return {h: KEEP if not c and keys[h] in kept else c for h, c in mapping.items()}
 
 
-def missing_required(kind: str, mapping: dict[str, str], *, has_period: bool,
-                     has_address: bool = False) -> list[str]:
+def missing_required(
+    kind: str, mapping: dict[str, str], *, has_period: bool, has_address: bool = False
+) -> list[str]:
     mapped = set(mapping.values())
     missing = []
     for col in schema.KINDS[kind].required:
@@ -104,7 +105,9 @@ def score_kinds(headers: list[str], *, has_period: bool) -> dict[str, float]:
     return scores
 
 
-def detect_kind(headers: list[str], *, has_period: bool) -> tuple[str | None, float, dict[str, float]]:
+def detect_kind(
+    headers: list[str], *, has_period: bool
+) -> tuple[str | None, float, dict[str, float]]:
     """(kind, confidence, all scores); kind is None when no kind has its required columns."""
     scores = score_kinds(headers, has_period=has_period)
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)

@@ -12,8 +12,9 @@ class IngestError(Exception):
     `file` is the upload's name once the loader has put it in front of the text.
     """
 
-    def __init__(self, message: str, *, code: str = "other", file: str | None = None,
-                 **values: object) -> None:
+    def __init__(
+        self, message: str, *, code: str = "other", file: str | None = None, **values: object
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.file = file

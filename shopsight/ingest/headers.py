@@ -25,9 +25,7 @@ def header_score(row: list[str | None]) -> float:
     if len(cells) < 2:
         return -1.0
     keys = [synonyms.header_key(c) for c in cells]
-    known = sum(
-        1 for k in keys if k in synonyms.KNOWN_KEYS or synonyms.is_comparison(k)
-    )
+    known = sum(1 for k in keys if k in synonyms.KNOWN_KEYS or synonyms.is_comparison(k))
     numeric = sum(1 for c in cells if _is_numberish(c))
     distinct = len(set(keys))
     return known * 3 + min(distinct, 30) * 0.2 - numeric * 1.0
@@ -49,11 +47,16 @@ def find_header_row(rows: list[list[str | None]]) -> int:
 # (layout, its columns, a pattern each cell matches).  Values like pv/cart or 1-4 in the
 # behaviour column make a data line unmistakable for a header.
 HEADERLESS = (
-    ("Tianchi UserBehavior", ("user_id", "item_id", "category_id", "behavior_type", "timestamp"),
-     (r"\d+", r"\d+", r"\d+", r"(?i)pv|cart|fav|buy", r"-?\d+")),
-    ("Tianchi mobile recommendation",
-     ("user_id", "item_id", "behavior_type", "user_geohash", "item_category", "time"),
-     (r"\d+", r"\d+", r"[1-4]", r"[0-9a-z]*", r"\d+", r"\d{4}-\d{2}-\d{2} \d{1,2}")),
+    (
+        "Tianchi UserBehavior",
+        ("user_id", "item_id", "category_id", "behavior_type", "timestamp"),
+        (r"\d+", r"\d+", r"\d+", r"(?i)pv|cart|fav|buy", r"-?\d+"),
+    ),
+    (
+        "Tianchi mobile recommendation",
+        ("user_id", "item_id", "behavior_type", "user_geohash", "item_category", "time"),
+        (r"\d+", r"\d+", r"[1-4]", r"[0-9a-z]*", r"\d+", r"\d{4}-\d{2}-\d{2} \d{1,2}"),
+    ),
 )
 SHAPE_ROWS = 50
 
@@ -64,9 +67,11 @@ def headerless_layout(rows: list[list[str | None]]) -> tuple[str, list[str]] | N
     if not sample:
         return None
     for name, columns, patterns in HEADERLESS:
-        if all(len(r) == len(columns) and all(
-                re.fullmatch(p, (c or "").strip()) for p, c in zip(patterns, r, strict=True))
-               for r in sample):
+        if all(
+            len(r) == len(columns)
+            and all(re.fullmatch(p, (c or "").strip()) for p, c in zip(patterns, r, strict=True))
+            for r in sample
+        ):
             return name, list(columns)
     return None
 
@@ -89,7 +94,9 @@ def clean_headers(row: list[str | None], width: int) -> list[str]:
 _DATE = r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
 _RANGE = re.compile(_DATE + r"\s*(?:~|至|～|到|—|–|-|_)\s*" + _DATE)
 _COMPACT_RANGE = re.compile(r"(?<!\d)(20\d{6})\s*(?:~|至|～|-|_)\s*(20\d{6})(?!\d)")
-_SINGLE_DAY = re.compile(r"(?:统计日期|统计时间|日期)[:：\s]*" + _DATE + r"(?!\s*(?:~|至|～|到|-|_)\s*\d)")
+_SINGLE_DAY = re.compile(
+    r"(?:统计日期|统计时间|日期)[:：\s]*" + _DATE + r"(?!\s*(?:~|至|～|到|-|_)\s*\d)"
+)
 _NOT_PERIOD = ("对比", "上一周期", "上期", "同比", "环比", "下载时间", "导出时间", "说明")
 
 

@@ -114,10 +114,18 @@ def _run(path: Path, out: str) -> int | None:
     """Run the child; its exit code, or None when it was stopped for taking too long."""
     args = [sys.executable, *_child_args(path, out)]
     root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
-    with subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL, env=env, cwd=out) as proc:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])]),
+    }
+    with subprocess.Popen(
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=out,
+    ) as proc:
         try:
             return proc.wait(PARSE_SECONDS + 5)  # its own CPU limit usually ends it first
         except subprocess.TimeoutExpired:
@@ -128,29 +136,44 @@ def _run(path: Path, out: str) -> int | None:
 
 def _child_args(path: Path, out: str) -> list[str]:
     # the child runs in `out`: a path relative to this process's directory is made absolute
-    return ["-m", "shopsight.ingest.isolated", str(path.resolve()), out, str(PARSE_MEMORY_MB),
-            str(PARSE_SECONDS)]
+    return [
+        "-m",
+        "shopsight.ingest.isolated",
+        str(path.resolve()),
+        out,
+        str(PARSE_MEMORY_MB),
+        str(PARSE_SECONDS),
+    ]
 
 
 def _collect(out: str, code: int | None) -> Workbook:
     if code is None:
-        raise IngestError(f"reading the file took longer than {PARSE_SECONDS} s; refused "
-                          "(it may be damaged or built to exhaust the server)",
-                          code="parse_timeout", seconds=PARSE_SECONDS)
+        raise IngestError(
+            f"reading the file took longer than {PARSE_SECONDS} s; refused "
+            "(it may be damaged or built to exhaust the server)",
+            code="parse_timeout",
+            seconds=PARSE_SECONDS,
+        )
     result_path = Path(out) / "result.json"
     if code != 0 or not result_path.exists():
-        why = {signal.SIGABRT: "asked for more memory than that", signal.SIGXCPU: "took too long",
-               signal.SIGKILL: "was stopped"}.get(-code if code else 0, "failed")
+        why = {
+            signal.SIGABRT: "asked for more memory than that",
+            signal.SIGXCPU: "took too long",
+            signal.SIGKILL: "was stopped",
+        }.get(-code if code else 0, "failed")
         raise IngestError(
             f"the file cannot be read within {PARSE_MEMORY_MB:,} MB of memory and "
             f"{PARSE_SECONDS} s (the reader {why}); refused: it may be damaged or built to "
-            "exhaust the server", code="parse_limits", memory_mb=PARSE_MEMORY_MB,
+            "exhaust the server",
+            code="parse_limits",
+            memory_mb=PARSE_MEMORY_MB,
             seconds=PARSE_SECONDS,
         )
     result = json.loads(result_path.read_text(encoding="utf-8"))
     if "error" in result:
-        raise IngestError(result["error"], code=result.get("code", "other"),
-                          **result.get("values", {}))
+        raise IngestError(
+            result["error"], code=result.get("code", "other"), **result.get("values", {})
+        )
     sheets = []
     for entry in result["sheets"]:
         body = None
@@ -183,21 +206,29 @@ def _child(path: str, out: str, memory_mb: int, seconds: int) -> None:
             if isinstance(sheet.body, CellsBody):
                 entry["body"] = f"sheet{i}.arrow"
                 table = sheet.body.table
-                with pa.OSFile(os.path.join(out, entry["body"]), "wb") as f, \
-                        pa.ipc.new_file(f, table.schema) as writer:
+                with (
+                    pa.OSFile(os.path.join(out, entry["body"]), "wb") as f,
+                    pa.ipc.new_file(f, table.schema) as writer,
+                ):
                     writer.write_table(table)
             sheets.append(entry)
         result = {"file_type": wb.file_type, "encoding": wb.encoding, "sheets": sheets}
     except IngestError as e:
         result = {"error": str(e), "code": e.code, "values": e.values}
     except MemoryError:
-        result = {"error": f"reading the file needs more than {memory_mb:,} MB of memory; refused "
-                           "(it may be damaged or built to exhaust the server)",
-                  "code": "parse_memory", "values": {"memory_mb": memory_mb}}
+        result = {
+            "error": f"reading the file needs more than {memory_mb:,} MB of memory; refused "
+            "(it may be damaged or built to exhaust the server)",
+            "code": "parse_memory",
+            "values": {"memory_mb": memory_mb},
+        }
     except BaseException as e:  # noqa: BLE001 - calamine's PanicException is a BaseException
         text = " ".join(str(e).split())[:300] or type(e).__name__
-        result = {"error": f"the file cannot be read: {text}", "code": "unreadable",
-                  "values": {"detail": text}}
+        result = {
+            "error": f"the file cannot be read: {text}",
+            "code": "unreadable",
+            "values": {"detail": text},
+        }
     with open(os.path.join(out, "result.json"), "w", encoding="utf-8") as f:
         json.dump(result, f)  # ASCII: a lone surrogate in a cell cannot break it
 

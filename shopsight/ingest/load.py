@@ -120,8 +120,9 @@ def header_set_key(names: list[str]) -> str:
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()[:32]
 
 
-def _choose(sheet: Sheet, filename: str, kind: str | None,
-            period: tuple[dt.date, dt.date] | None = None) -> SheetChoice:
+def _choose(
+    sheet: Sheet, filename: str, kind: str | None, period: tuple[dt.date, dt.date] | None = None
+) -> SheetChoice:
     layout = headers.headerless_layout(sheet.rows)
     if layout:
         # data from the first line, under the layout's own column names
@@ -144,8 +145,9 @@ def _choose(sheet: Sheet, filename: str, kind: str | None,
             found, confidence, missing = want, (1.0 if kind else conf), True
     if kind:
         found, confidence = kind, 1.0
-    return SheetChoice(sheet, idx, names, period, found, confidence, scores,
-                       layout[0] if layout else None, missing)
+    return SheetChoice(
+        sheet, idx, names, period, found, confidence, scores, layout[0] if layout else None, missing
+    )
 
 
 def _read(data: Source, filename: str) -> Workbook:
@@ -154,30 +156,54 @@ def _read(data: Source, filename: str) -> Workbook:
     except IngestError as e:
         raise e.in_file(filename) from None
     except OSError as e:
-        raise IngestError(f"{filename}: cannot read the file ({e.strerror})", code="cannot_read",
-                          file=filename, detail=e.strerror) from None
+        raise IngestError(
+            f"{filename}: cannot read the file ({e.strerror})",
+            code="cannot_read",
+            file=filename,
+            detail=e.strerror,
+        ) from None
 
 
-def _pick_sheets(wb: Workbook, filename: str, sheet: str | None, kind: str | None,
-                 period: tuple[dt.date, dt.date] | None = None) -> list[SheetChoice]:
+def _pick_sheets(
+    wb: Workbook,
+    filename: str,
+    sheet: str | None,
+    kind: str | None,
+    period: tuple[dt.date, dt.date] | None = None,
+) -> list[SheetChoice]:
     """The chosen sheet first, then sheets with the same kind and header set (PC/无线 pairs)."""
     if sheet is not None:
         named = [s for s in wb.sheets if s.name == sheet]
         if not named:
-            raise IngestError(f"{filename}: no sheet named {sheet!r} (sheets: {', '.join(map(str, sheet_names(wb)))})",
-                              code="no_sheet", file=filename, sheet=sheet, sheets=sheet_names(wb))
+            raise IngestError(
+                f"{filename}: no sheet named {sheet!r} (sheets: {', '.join(map(str, sheet_names(wb)))})",
+                code="no_sheet",
+                file=filename,
+                sheet=sheet,
+                sheets=sheet_names(wb),
+            )
         return [_choose(named[0], filename, kind, period)]
     choices = [_choose(s, filename, kind, period) for s in wb.sheets if s.rows]
     if not choices:
         raise IngestError(f"{filename}: the file is empty", code="empty_file", file=filename)
     # a sheet that fits no kind is still ranked by its best score: when none fits, the
     # message lists the columns of the sheet that came closest, not of the first one
-    best = max(choices, key=lambda c: (c.kind is not None, not c.period_missing,
-                                       c.scores.get(c.kind) if c.kind else max(c.scores.values()),
-                                       c.confidence))
-    same = [c for c in choices
-            if c.kind == best.kind and c.kind is not None
-            and header_set_key(c.headers) == header_set_key(best.headers)]
+    best = max(
+        choices,
+        key=lambda c: (
+            c.kind is not None,
+            not c.period_missing,
+            c.scores.get(c.kind) if c.kind else max(c.scores.values()),
+            c.confidence,
+        ),
+    )
+    same = [
+        c
+        for c in choices
+        if c.kind == best.kind
+        and c.kind is not None
+        and header_set_key(c.headers) == header_set_key(best.headers)
+    ]
     return same or [best]
 
 
@@ -190,7 +216,9 @@ def _mapping_for(choice: SheetChoice, kind: str, con) -> tuple[dict[str, str], b
         saved = workspace.saved_mapping(con, header_set_key(choice.headers))
         if saved and saved[0] == kind:
             mapping = {h: saved[1].get(h, "") for h in choice.headers}
-            return {h: c for h, c in mapping.items() if h not in detect.skipped_headers(choice.headers)}, True
+            return {
+                h: c for h, c in mapping.items() if h not in detect.skipped_headers(choice.headers)
+            }, True
     return detect.propose_mapping(choice.headers, kind), False
 
 
@@ -215,31 +243,59 @@ def inspect_file(
         mapping, used = detect.propose_mapping(first.headers, guess), False
         missing = detect.missing_required(guess, mapping, has_period=first.period is not None)
         preview = pd.DataFrame(
-            [r[: len(first.headers)] for r in first.sheet.rows[first.header_index + 1:][:PREVIEW_ROWS]],
+            [
+                r[: len(first.headers)]
+                for r in first.sheet.rows[first.header_index + 1 :][:PREVIEW_ROWS]
+            ],
         )
         return FileInspection(
-            filename=filename, file_type=wb.file_type, encoding=wb.encoding,
-            sheets=sheet_names(wb), sheet=first.sheet.name,
+            filename=filename,
+            file_type=wb.file_type,
+            encoding=wb.encoding,
+            sheets=sheet_names(wb),
+            sheet=first.sheet.name,
             load_sheets=[first.sheet.name] if first.sheet.name else [],
-            header_row=first.header_index + 1, headers=first.headers,
-            kind=None, confidence=0.0, kind_scores=first.scores,
-            mapping=mapping, dropped=detect.skipped_headers(first.headers), period=first.period,
-            preview=preview, preview_errors={}, missing_required=missing,
-            saved_mapping_used=used, layout=first.layout, period_missing=first.period_missing,
-            platform=platforms.detect(first.headers, filename), header_only=_header_only(first),
+            header_row=first.header_index + 1,
+            headers=first.headers,
+            kind=None,
+            confidence=0.0,
+            kind_scores=first.scores,
+            mapping=mapping,
+            dropped=detect.skipped_headers(first.headers),
+            period=first.period,
+            preview=preview,
+            preview_errors={},
+            missing_required=missing,
+            saved_mapping_used=used,
+            layout=first.layout,
+            period_missing=first.period_missing,
+            platform=platforms.detect(first.headers, filename),
+            header_only=_header_only(first),
         )
     mapping, used = _mapping_for(first, found, con)
     missing = detect.missing_required(found, mapping, has_period=first.period is not None)
     preview_df, preview_errors = _preview(first, found, mapping, filename, missing)
     return FileInspection(
-        filename=filename, file_type=wb.file_type, encoding=wb.encoding,
-        sheets=sheet_names(wb), sheet=first.sheet.name,
+        filename=filename,
+        file_type=wb.file_type,
+        encoding=wb.encoding,
+        sheets=sheet_names(wb),
+        sheet=first.sheet.name,
         load_sheets=[c.sheet.name for c in picked if c.sheet.name],
-        header_row=first.header_index + 1, headers=first.headers,
-        kind=found, confidence=first.confidence, kind_scores=first.scores,
-        mapping=mapping, dropped=detect.skipped_headers(first.headers), period=first.period,
-        preview=preview_df, preview_errors=preview_errors, missing_required=missing,
-        saved_mapping_used=used, layout=first.layout, period_missing=first.period_missing,
+        header_row=first.header_index + 1,
+        headers=first.headers,
+        kind=found,
+        confidence=first.confidence,
+        kind_scores=first.scores,
+        mapping=mapping,
+        dropped=detect.skipped_headers(first.headers),
+        period=first.period,
+        preview=preview_df,
+        preview_errors=preview_errors,
+        missing_required=missing,
+        saved_mapping_used=used,
+        layout=first.layout,
+        period_missing=first.period_missing,
         platform=platforms.detect(first.headers, filename, found),
         header_only=_header_only(first),
     )
@@ -247,7 +303,7 @@ def inspect_file(
 
 def _header_only(choice: SheetChoice) -> bool:
     """No filled cell below the header (the head holds every row of so short a sheet)."""
-    below = choice.sheet.rows[choice.header_index + 1:]
+    below = choice.sheet.rows[choice.header_index + 1 :]
     short = len(choice.sheet.rows) < readers.HEAD_ROWS
     return short and not any(c is not None and c.strip() for r in below for c in r)
 
@@ -272,8 +328,15 @@ def _preview(choice, kind, mapping, filename, missing) -> tuple[pd.DataFrame, di
     if missing:
         return pd.DataFrame(), {}
     head = Sheet(choice.sheet.name, choice.sheet.rows[: choice.header_index + 1 + PREVIEW_ROWS])
-    result = parse_sheet(head, choice.header_index, choice.headers, mapping, kind,
-                         period=choice.period, device=_device(choice, filename, False))
+    result = parse_sheet(
+        head,
+        choice.header_index,
+        choice.headers,
+        mapping,
+        kind,
+        period=choice.period,
+        device=_device(choice, filename, False),
+    )
     counts: dict[str, int] = {}
     for e in result.errors:
         key = mapping.get(e["column"] or "", "") or (e["column"] or "row")
@@ -288,13 +351,20 @@ def _validate_mapping(kind: str, mapping: dict[str, str], filename: str) -> None
         raise IngestError(
             f"{filename}: column(s) {', '.join(bad)} are not part of the {kind} dataset "
             f"(allowed: {', '.join(schema.KINDS[kind].column_names)})",
-            code="not_in_kind", file=filename, fields=bad, kind=kind,
+            code="not_in_kind",
+            file=filename,
+            fields=bad,
+            kind=kind,
         )
     used = [c for c in mapping.values() if c and c != detect.KEEP]
     dup = sorted({c for c in used if used.count(c) > 1})
     if dup:
-        raise IngestError(f"{filename}: more than one header is mapped to {', '.join(dup)}",
-                          code="mapped_twice", file=filename, fields=dup)
+        raise IngestError(
+            f"{filename}: more than one header is mapped to {', '.join(dup)}",
+            code="mapped_twice",
+            file=filename,
+            fields=dup,
+        )
 
 
 def _kind_from_mapping(mapping: dict[str, str], choice: SheetChoice) -> str | None:
@@ -338,15 +408,27 @@ def load_file(
     the file's own currency column, else CNY.
     """
     if kind is not None and kind not in schema.KINDS:
-        raise IngestError(f"{filename}: unknown dataset kind {kind!r} (one of {', '.join(schema.KINDS)})",
-                          code="unknown_kind", file=filename, kind=kind)
+        raise IngestError(
+            f"{filename}: unknown dataset kind {kind!r} (one of {', '.join(schema.KINDS)})",
+            code="unknown_kind",
+            file=filename,
+            kind=kind,
+        )
     if mode not in workspace.MODES:
-        raise IngestError(f"{filename}: mode must be one of {', '.join(workspace.MODES)}, not {mode!r}",
-                          code="bad_mode", file=filename, mode=mode)
+        raise IngestError(
+            f"{filename}: mode must be one of {', '.join(workspace.MODES)}, not {mode!r}",
+            code="bad_mode",
+            file=filename,
+            mode=mode,
+        )
     if period is not None and period[0] > period[1]:
-        raise IngestError(f"{filename}: the period starts ({period[0]}) after it ends ({period[1]})",
-                          code="period_reversed", file=filename, start=period[0].isoformat(),
-                          end=period[1].isoformat())
+        raise IngestError(
+            f"{filename}: the period starts ({period[0]}) after it ends ({period[1]})",
+            code="period_reversed",
+            file=filename,
+            start=period[0].isoformat(),
+            end=period[1].isoformat(),
+        )
     wb = _read(data, filename)
     picked = _pick_sheets(wb, filename, sheet, kind, period)
     first = picked[0]
@@ -361,7 +443,9 @@ def load_file(
             f"{filename}: {where}the columns ({', '.join(first.headers[:12])}) match no dataset "
             f"kind. Each kind needs: {detect.requirements_text()}. Choose the kind and map the "
             f"columns on the Data page, or name the kind with --kind on the command line.",
-            code="no_kind_match", file=filename, headers=first.headers[:12],
+            code="no_kind_match",
+            file=filename,
+            headers=first.headers[:12],
             sheet=first.sheet.name if first.sheet.name and len(wb.sheets) > 1 else None,
         )
     own = con is None
@@ -374,15 +458,24 @@ def load_file(
         _validate_mapping(found, mapping, filename)
         missing = detect.missing_required(found, mapping, has_period=first.period is not None)
         if missing == ["date"] and found in PERIOD_KINDS:
-            raise IngestError(period_missing_text(filename, found, first), code="period_missing",
-                              file=filename, kind=found, headers=first.headers[:12],
-                              sheet=first.sheet.name)
+            raise IngestError(
+                period_missing_text(filename, found, first),
+                code="period_missing",
+                file=filename,
+                kind=found,
+                headers=first.headers[:12],
+                sheet=first.sheet.name,
+            )
         if missing:
             raise IngestError(
                 f"{filename}: required column(s) for {found} not found: {', '.join(missing)} "
                 f"(headers on row {first.header_index + 1}: {', '.join(first.headers[:15])})",
-                code="missing_required", file=filename, kind=found, fields=missing,
-                row=first.header_index + 1, headers=first.headers[:15],
+                code="missing_required",
+                file=filename,
+                kind=found,
+                fields=missing,
+                row=first.header_index + 1,
+                headers=first.headers[:15],
             )
         tables, errors, rejected, derived, summary, blank = [], [], 0, set(), 0, 0
         warnings: list[dict] = []
@@ -390,33 +483,52 @@ def load_file(
         as_empty: dict[str, int] = {}
         not_stored: dict[str, str] = {}
         for choice in picked:
-            sheet_mapping = mapping if choice is first else {
-                h: mapping.get(h, "") for h in choice.headers
-            }
+            sheet_mapping = (
+                mapping if choice is first else {h: mapping.get(h, "") for h in choice.headers}
+            )
             try:
                 result = parse_sheet(
-                    choice.sheet, choice.header_index, choice.headers, sheet_mapping, found,
-                    period=choice.period, device=_device(choice, filename, len(picked) > 1),
+                    choice.sheet,
+                    choice.header_index,
+                    choice.headers,
+                    sheet_mapping,
+                    found,
+                    period=choice.period,
+                    device=_device(choice, filename, len(picked) > 1),
                 )
             except ValueError as e:
-                raise IngestError(f"{filename}: {e}", code="other", file=filename,
-                                  detail=str(e)) from None
+                raise IngestError(
+                    f"{filename}: {e}", code="other", file=filename, detail=str(e)
+                ) from None
             except IngestError as e:
                 raise e.in_file(filename) from None
             except duckdb.Error as e:  # never the typing query's text: it is ours, not the user's
-                raise IngestError(f"{filename}: the cells cannot be typed "
-                                  f"({type(e).__name__.removesuffix('Exception')} error)",
-                                  code="cells_untyped", file=filename,
-                                  detail=type(e).__name__.removesuffix("Exception")) from None
+                raise IngestError(
+                    f"{filename}: the cells cannot be typed "
+                    f"({type(e).__name__.removesuffix('Exception')} error)",
+                    code="cells_untyped",
+                    file=filename,
+                    detail=type(e).__name__.removesuffix("Exception"),
+                ) from None
             tables.append(result.table)
             # several sheets: the sheet goes into the message, the error keeps its four keys
             if len(picked) > 1 and choice.sheet.name:
-                errors += [{**e, "message": f"sheet {choice.sheet.name}: {e['message']}",
-                            "args": {**e["args"], "sheet": choice.sheet.name}}
-                           for e in result.errors]
-                warnings += [{**w, "message": f"sheet {choice.sheet.name}: {w['message']}",
-                              "args": {**w["args"], "sheet": choice.sheet.name}}
-                             for w in result.warnings]
+                errors += [
+                    {
+                        **e,
+                        "message": f"sheet {choice.sheet.name}: {e['message']}",
+                        "args": {**e["args"], "sheet": choice.sheet.name},
+                    }
+                    for e in result.errors
+                ]
+                warnings += [
+                    {
+                        **w,
+                        "message": f"sheet {choice.sheet.name}: {w['message']}",
+                        "args": {**w["args"], "sheet": choice.sheet.name},
+                    }
+                    for w in result.warnings
+                ]
             else:
                 errors += result.errors
                 warnings += result.warnings
@@ -428,16 +540,25 @@ def load_file(
             summary += result.summary_rows_dropped
             blank += result.blank_rows
             not_stored |= result.dropped
-        table = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
+        table = (
+            pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
+        )
         if table.num_rows == 0:
             if not errors:
-                raise IngestError(f"{filename}: the file has a header (row {first.header_index + 1}) but no data rows",
-                                  code="header_only", file=filename, row=first.header_index + 1)
+                raise IngestError(
+                    f"{filename}: the file has a header (row {first.header_index + 1}) but no data rows",
+                    code="header_only",
+                    file=filename,
+                    row=first.header_index + 1,
+                )
             first_err = errors[0]
             raise IngestError(
                 f"{filename}: no row could be loaded ({rejected} rejected); first problem: "
                 f"row {first_err['row']}, {first_err['message']}",
-                code="nothing_loaded", file=filename, rejected=rejected, row=first_err["row"],
+                code="nothing_loaded",
+                file=filename,
+                rejected=rejected,
+                row=first_err["row"],
                 error=first_err,
             )
         sheets_label = ", ".join(c.sheet.name for c in picked if c.sheet.name) or None
@@ -446,18 +567,46 @@ def load_file(
         table, currency = _with_currency(table, currency)
         load_mode = "append" if found in append_to else mode
         workspace.write_dataset(
-            ws, found, table, mode=load_mode, file=filename, sheet=sheets_label, mapping=mapping,
-            derived=sorted(derived), rows_rejected=rejected, con=con, platform=platform,
+            ws,
+            found,
+            table,
+            mode=load_mode,
+            file=filename,
+            sheet=sheets_label,
+            mapping=mapping,
+            derived=sorted(derived),
+            rows_rejected=rejected,
+            con=con,
+            platform=platform,
             currency=currency,
         )
         load_id, replaced = con.execute(
             "select load_id, rows_replaced from _loads where kind = $k and file = $f "
-            "order by load_id desc limit 1", {"k": found, "f": filename},
+            "order by load_id desc limit 1",
+            {"k": found, "f": filename},
         ).fetchone()
         workspace.save_mapping(con, header_set_key(first.headers), found, mapping)
-        return LoadReport(filename, found, sheets_label, table.num_rows, rejected, errors,
-                          mapping, sorted(derived), summary, blank, as_zero, as_empty, warnings,
-                          not_stored, load_mode, platform, currency, load_id, int(replaced or 0))
+        return LoadReport(
+            filename,
+            found,
+            sheets_label,
+            table.num_rows,
+            rejected,
+            errors,
+            mapping,
+            sorted(derived),
+            summary,
+            blank,
+            as_zero,
+            as_empty,
+            warnings,
+            not_stored,
+            load_mode,
+            platform,
+            currency,
+            load_id,
+            int(replaced or 0),
+        )
     finally:
         if own:
             con.close()
@@ -468,8 +617,9 @@ def _with_currency(table: pa.Table, currency: str | None) -> tuple[pa.Table, str
     given, else the one most rows of the file name (Shopify's Currency), else CNY."""
     if "currency" in table.column_names:
         values = [platforms.normalize_currency(v) for v in table.column("currency").to_pylist()]
-        table = table.set_column(table.column_names.index("currency"), "currency",
-                                 pa.array(values, pa.string()))
+        table = table.set_column(
+            table.column_names.index("currency"), "currency", pa.array(values, pa.string())
+        )
         named = [v for v in values if v]
         if currency is None and named:
             currency = max(set(named), key=named.count)

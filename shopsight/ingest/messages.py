@@ -78,20 +78,38 @@ CODES: dict[str, tuple[str, ...]] = {
 }
 
 # the parser that failed on a cell -> what the cell is not
-VALUE_CODES = {"ss_date": "bad_date", "ss_ts": "bad_time", "ss_int": "bad_number",
-               "ss_num": "bad_number", "ss_money": "bad_number", "ss_bool": "bad_bool",
-               "ss_id": "sci_id"}
+VALUE_CODES = {
+    "ss_date": "bad_date",
+    "ss_ts": "bad_time",
+    "ss_int": "bad_number",
+    "ss_num": "bad_number",
+    "ss_money": "bad_number",
+    "ss_bool": "bad_bool",
+    "ss_id": "sci_id",
+}
 
 # A line's problem travels through the typing query as its English text (readers.short_line,
 # readers.too_many_cells, parse's cell-length note): read back into code and values here.
 _LINE_PROBLEMS = (
     (re.compile(re.escape(readers.UNCLOSED_QUOTE) + "$"), "unclosed_quote"),
-    (re.compile(r"the line is not well-formed CSV: (?P<cells>\d+) cells? where the header has "
-                r"(?P<width>\d+)$"), "short_line"),
-    (re.compile(r"the row has filled cells beyond the header's (?P<width>\d+) columns$"),
-     "extra_cells"),
-    (re.compile(r"column (?P<column>\d+): a cell of (?P<chars>[\d,]+) characters "
-                r"\(the limit is (?P<limit>[\d,]+)\)$"), "long_cell"),
+    (
+        re.compile(
+            r"the line is not well-formed CSV: (?P<cells>\d+) cells? where the header has "
+            r"(?P<width>\d+)$"
+        ),
+        "short_line",
+    ),
+    (
+        re.compile(r"the row has filled cells beyond the header's (?P<width>\d+) columns$"),
+        "extra_cells",
+    ),
+    (
+        re.compile(
+            r"column (?P<column>\d+): a cell of (?P<chars>[\d,]+) characters "
+            r"\(the limit is (?P<limit>[\d,]+)\)$"
+        ),
+        "long_cell",
+    ),
 )
 CANONICAL = frozenset(c for k in schema.KINDS.values() for c in k.column_names)
 INPUT_FIELDS = frozenset(c for v in synonyms.EXTRA_INPUTS.values() for c in v) | CANONICAL
@@ -119,13 +137,22 @@ def kind_needs(lang: str) -> str:
         fields = []
         for col in k.required:
             # the headers exports use for it; the Chinese ones only on the Chinese page
-            known = [a for a in synonyms.COLUMNS.get(col, ())
-                     if a != field_name(col, lang) and (lang != "zh" or not a.isascii())][:2]
-            fields.append(field_name(col, lang) + (
-                ("（" + " / ".join(known) + "）" if lang == "zh" else f" ({' / '.join(known)})")
-                if known else ""))
-        parts.append(t("ingest.kind_needs", lang, kind=t(f"kind.{kind}", lang),
-                       fields=_join(fields, lang)))
+            known = [
+                a
+                for a in synonyms.COLUMNS.get(col, ())
+                if a != field_name(col, lang) and (lang != "zh" or not a.isascii())
+            ][:2]
+            fields.append(
+                field_name(col, lang)
+                + (
+                    ("（" + " / ".join(known) + "）" if lang == "zh" else f" ({' / '.join(known)})")
+                    if known
+                    else ""
+                )
+            )
+        parts.append(
+            t("ingest.kind_needs", lang, kind=t(f"kind.{kind}", lang), fields=_join(fields, lang))
+        )
     return ("；" if lang == "zh" else "; ").join(parts)
 
 
@@ -154,10 +181,17 @@ def text(code: str, args: dict, lang: str) -> str:
     shown = {name: _shown(name, value, lang) for name, value in args.items()}
     if code == "no_kind_match":
         shown["needs"] = kind_needs(lang)
-    if "header" in CODES[code]:  # a cell: its header, and the field it was read as when that differs
+    if (
+        "header" in CODES[code]
+    ):  # a cell: its header, and the field it was read as when that differs
         header, field = args.get("header"), shown.get("field", "")
-        shown["where"] = (field if not header else header if header == field
-                          else t("ingest.header_field", lang, header=header, field=field))
+        shown["where"] = (
+            field
+            if not header
+            else header
+            if header == field
+            else t("ingest.header_field", lang, header=header, field=field)
+        )
     out = t(f"ingest.{code}", lang, **{k: shown.get(k, "") for k in (*CODES[code], "where")})
     if args.get("sheet") and "sheet" not in CODES[code]:
         out = t("ingest.in_sheet", lang, sheet=args["sheet"], message=out)

@@ -79,8 +79,18 @@ _TEXT_PARSERS = ("ss_text", "ss_event_code")
 # event is kept as the log names it
 _TIANCHI_EVENT_HEADERS = ("behavior_type", "behavior")
 # Order-level fields that Shopify-style exports fill only on an order's first line.
-_ORDER_LEVEL = ("order_time", "created_time", "paid", "_paid_time", "buyer_id", "status",
-                "province", "city", "source", "device")
+_ORDER_LEVEL = (
+    "order_time",
+    "created_time",
+    "paid",
+    "_paid_time",
+    "buyer_id",
+    "status",
+    "province",
+    "city",
+    "source",
+    "device",
+)
 # Blank on every line of an unpaid order, so their gaps alone do not mean continuation lines.
 _UNPAID_BLANKS = ("_paid_time", "order_time", "paid")
 # Inputs that feed a canonical column without being stored themselves, and their parsers.
@@ -90,17 +100,32 @@ _INPUT_PARSER = {"paid_time": "ss_ts", "unit_price": "ss_num", "line_discount": 
 # the payment time when the file has one.
 PAID_STATUSES = ("paid", "partially_refunded", "refunded")
 UNPAID_STATUSES = (
-    "pending", "authorized", "partially_paid", "voided", "expired", "unpaid",
-    "等待买家付款", "待付款", "待支付", "未付款", "未支付", "等待付款", "待买家付款",
+    "pending",
+    "authorized",
+    "partially_paid",
+    "voided",
+    "expired",
+    "unpaid",
+    "等待买家付款",
+    "待付款",
+    "待支付",
+    "未付款",
+    "未支付",
+    "等待付款",
+    "待买家付款",
 )
 _PERIOD_KINDS = ("traffic", "products", "regions")
 # Numbers that are a level or a price, not a count or amount of the row: a placeholder
 # (-, --, 暂无, empty) there means unknown, never 0.
 _PLACEHOLDER_IS_UNKNOWN = ("unit_cost", "stock")
 # (count, the count it cannot exceed): 支付买家数 > 访客数 and the like cannot happen
-_AT_MOST = (("paying_buyers", "visitors"), ("order_buyers", "visitors"),
-            ("add_to_cart_buyers", "visitors"), ("favorite_buyers", "visitors"),
-            ("clicks", "impressions"))
+_AT_MOST = (
+    ("paying_buyers", "visitors"),
+    ("order_buyers", "visitors"),
+    ("add_to_cart_buyers", "visitors"),
+    ("favorite_buyers", "visitors"),
+    ("clicks", "impressions"),
+)
 # rates that are a share of their base (客单价 is a rate: input too, but money)
 _SHARES = ("rate:conversion", "rate:order", "rate:add_to_cart", "rate:ctr")
 
@@ -142,8 +167,9 @@ def _sql_text(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def paid_sql(status: str | None, paid_time: str | None, amount: str | None = None,
-             low: str | None = None) -> str:
+def paid_sql(
+    status: str | None, paid_time: str | None, amount: str | None = None, low: str | None = None
+) -> str:
     """Whether an order was paid, from its status and payment time (SQL over our names).
 
     A status that says paid or unpaid decides; else the payment time does when the file
@@ -157,8 +183,10 @@ def paid_sql(status: str | None, paid_time: str | None, amount: str | None = Non
     parts = []
     if status:
         low = low or f"lower(trim({status}))"
-        parts += [f"when {low} in ({', '.join(map(_sql_text, PAID_STATUSES))}) then true",
-                  f"when {low} in ({', '.join(map(_sql_text, UNPAID_STATUSES))}) then false"]
+        parts += [
+            f"when {low} in ({', '.join(map(_sql_text, PAID_STATUSES))}) then true",
+            f"when {low} in ({', '.join(map(_sql_text, UNPAID_STATUSES))}) then false",
+        ]
     if paid_time:
         parts.append(f"when true then {paid_time} is not null")
     elif status:
@@ -188,39 +216,68 @@ def _parser_for(canonical: str, kind: str) -> str:
 class _Plan:
     """The one typing query for a sheet, built from its mapping (identifiers are ours only)."""
 
-    def __init__(self, headers: list[str], mapping: dict[str, str], kind: str,
-                 period: tuple[dt.date, dt.date] | None, device: str | None) -> None:
+    def __init__(
+        self,
+        headers: list[str],
+        mapping: dict[str, str],
+        kind: str,
+        period: tuple[dt.date, dt.date] | None,
+        device: str | None,
+    ) -> None:
         self.kind = kind
         self.k = schema.KINDS[kind]
         self.headers = headers
         self.width = len(headers)
         col_of = {h: j for j, h in enumerate(headers)}
-        self.mapped = {canon: col_of[h] for h, canon in mapping.items()
-                       if canon and canon != detect.KEEP and h in col_of}
+        self.mapped = {
+            canon: col_of[h]
+            for h, canon in mapping.items()
+            if canon and canon != detect.KEEP and h in col_of
+        }
         self.address = next((col_of[h] for h in headers if synonyms.is_address(h)), None)
-        skipped = {h for h in headers if synonyms.is_personal(h) or synonyms.is_address(h)
-                   or synonyms.is_free_text(h) or synonyms.is_comparison(h)}
+        skipped = {
+            h
+            for h in headers
+            if synonyms.is_personal(h)
+            or synonyms.is_address(h)
+            or synonyms.is_free_text(h)
+            or synonyms.is_comparison(h)
+        }
         # personal data is denied by default: a column that maps to no canonical field is
         # stored only when the owner keeps it on purpose, and never when it is free text
-        self.extras = [(j, h) for j, h in enumerate(headers)
-                       if mapping.get(h) == detect.KEEP and h not in skipped]
+        self.extras = [
+            (j, h)
+            for j, h in enumerate(headers)
+            if mapping.get(h) == detect.KEEP and h not in skipped
+        ]
         self.hidden: dict[str, str] = {}  # our own helper columns: name -> SQL over v_*
         self.line_from_paid = False
         self.paid: str | None = None  # orders: whether paid, as SQL over v_* and _low
         self.parsers = {canon: _parser_for(canon, kind) for canon in self.mapped}
-        if ("event" in self.mapped and synonyms.header_key(headers[self.mapped["event"]])
-                in _TIANCHI_EVENT_HEADERS):
+        if (
+            "event" in self.mapped
+            and synonyms.header_key(headers[self.mapped["event"]]) in _TIANCHI_EVENT_HEADERS
+        ):
             # Taobao's logged behaviours, named as the funnel shows them (pv, 1 → 浏览 …)
             self.parsers["event"] = "ss_event_code"
-        self.checks = [(canon, j, self.parsers[canon]) for canon, j in self.mapped.items()
-                       if self.parsers[canon] not in _TEXT_PARSERS]
-        self.placeholders = {canon: (j, how) for canon, j in self.mapped.items()
-                             if (how := placeholder_reads_as(canon, kind))}
+        self.checks = [
+            (canon, j, self.parsers[canon])
+            for canon, j in self.mapped.items()
+            if self.parsers[canon] not in _TEXT_PARSERS
+        ]
+        self.placeholders = {
+            canon: (j, how)
+            for canon, j in self.mapped.items()
+            if (how := placeholder_reads_as(canon, kind))
+        }
         self.params: dict = {}
         self.derived: list[str] = []
         # columns read by DuckDB's cast first (FAST_PATHS off: every cell by its macro)
-        self.casts = {j: self.parsers[canon] for canon, j in self.mapped.items()
-                      if FAST_PATHS and self.parsers[canon] in _CAST}
+        self.casts = {
+            j: self.parsers[canon]
+            for canon, j in self.mapped.items()
+            if FAST_PATHS and self.parsers[canon] in _CAST
+        }
         self.out = self._outputs(period, device)
         missing = [c for c in self.k.required if not self.out.get(c) and not self._from_geo(c)]
         if missing:
@@ -237,7 +294,11 @@ class _Plan:
         if "province" in self.mapped:
             return ("province", "city") if "city" in self.mapped else ("province",)
         if self.address is not None:
-            return ("province", "city") if "city" in names and "city" not in self.mapped else ("province",)
+            return (
+                ("province", "city")
+                if "city" in names and "city" not in self.mapped
+                else ("province",)
+            )
         return ()
 
     def _outputs(self, period, device) -> dict[str, str | None]:
@@ -306,9 +367,12 @@ class _Plan:
         out["created_time"] = created
         # payment is worked out once per row (order_time needs it too) in a step of its
         # own, from the status lowered once (_low): see sql()
-        self.paid = paid_sql(status, paid_time,
-                             "v_paid_amount" if "paid_amount" in present else None,
-                             "_low" if status else None)
+        self.paid = paid_sql(
+            status,
+            paid_time,
+            "v_paid_amount" if "paid_amount" in present else None,
+            "_low" if status else None,
+        )
         out["paid"] = "_paid"
         out["order_time"] = order_time_sql(out["paid"], paid_time, created)
         if "unit_price" in present and "quantity" in present:
@@ -324,8 +388,11 @@ class _Plan:
 
     def sql(self, source: str) -> str:
         w = self.width
-        used = sorted({j for j in self.mapped.values()} | {j for j, _ in self.extras}
-                      | ({self.address} if self.address is not None else set()))
+        used = sorted(
+            {j for j in self.mapped.values()}
+            | {j for j, _ in self.extras}
+            | ({self.address} if self.address is not None else set())
+        )
         # a cell longer than Excel allows is refused for its row (checked on byte length
         # first: strlen is free, length counts characters)
         long_note = " ".join(
@@ -337,7 +404,9 @@ class _Plan:
         first = "coalesce(" + ", ".join(f"nullif(ss_trim(c{j}), '')" for j in range(w)) + ")"
         words = ", ".join(_sql_text(s) for s in SUMMARY_WORDS)
         # the first character decides cheaply for almost every row: lower() of each is not
-        starts = ", ".join(sorted({str(ord(c)) for s in SUMMARY_WORDS for c in (s[0], s[0].upper())}))
+        starts = ", ".join(
+            sorted({str(ord(c)) for s in SUMMARY_WORDS for c in (s[0], s[0].upper())})
+        )
         raw_select = [
             f"{first} as _first",
             "_extra",
@@ -359,34 +428,53 @@ class _Plan:
         typed += [f"c{j}" for j in sorted({j for _, j, _ in self.checks})]
         typed += [f"ss_extra(c{j}) as x{j}" for j, _ in self.extras]
         # a cell the cast read is never a placeholder
-        typed += [f"case when {self._cast_read(j)} then false else ss_is_null(c{j}) end as n{j}"
-                  if j in self.casts else f"ss_is_null(c{j}) as n{j}"
-                  for j, _ in self.placeholders.values()]
-        if self.address is not None and "province" in self.geo_columns and "province" not in self.mapped:
+        typed += [
+            f"case when {self._cast_read(j)} then false else ss_is_null(c{j}) end as n{j}"
+            if j in self.casts
+            else f"ss_is_null(c{j}) as n{j}"
+            for j, _ in self.placeholders.values()
+        ]
+        if (
+            self.address is not None
+            and "province" in self.geo_columns
+            and "province" not in self.mapped
+        ):
             a = self.address
             typed += [f"regexp_extract(c{a}, '^ *[^ ]+ +[^ ]+ +[^ ]+') as _k", f"c{a} as _a"]
-        final = [f"try_cast({self.out[c.name] or 'null'} as {c.type}) as {c.name}"
-                 if c.type == schema.MONEY else f"{self.out[c.name] or 'null'}::{c.type} as {c.name}"
-                 for c in self.k.columns]
+        final = [
+            f"try_cast({self.out[c.name] or 'null'} as {c.type}) as {c.name}"
+            if c.type == schema.MONEY
+            else f"{self.out[c.name] or 'null'}::{c.type} as {c.name}"
+            for c in self.k.columns
+        ]
         final += [f"{expr} as {name}" for name, expr in self.hidden.items()]
         final += [f"x{j}" for j, _ in self.extras]
         final += [f"n{j}" for j, _ in self.placeholders.values()]
-        final += [f"v_{c.replace(':', '__')} as _{c.replace(':', '__')}"
-                  for c in self.mapped if c.startswith("rate:")]
+        final += [
+            f"v_{c.replace(':', '__')} as _{c.replace(':', '__')}"
+            for c in self.mapped
+            if c.startswith("rate:")
+        ]
         final += ["_skip", "_problem"]
         # the raw text of every cell that did not parse, for the rows that have one
-        failed = [f"(v_{canon.replace(':', '__')} is null and not ss_is_null(c{j}))"
-                  for canon, j, _fn in self.checks]
+        failed = [
+            f"(v_{canon.replace(':', '__')} is null and not ss_is_null(c{j}))"
+            for canon, j, _fn in self.checks
+        ]
         if failed:
-            texts = ", ".join(f"case when {f} then c{j} end"
-                              for f, (_, j, _) in zip(failed, self.checks, strict=True))
+            texts = ", ".join(
+                f"case when {f} then c{j} end"
+                for f, (_, j, _) in zip(failed, self.checks, strict=True)
+            )
             final.append(f"case when {' or '.join(failed)} then [{texts}] end as _failed")
         else:
             final.append("null::varchar[] as _failed")
         if "_k" in " ".join(typed):
             # 收货地址 is looked up by its first three space-separated parts (省 市 区) when
             # they lie within its first 40 characters, else by those 40 (ADDRESS_HEAD)
-            final.append("case when length(_k) between 1 and 40 then _k else left(_a, 40) end as _addr")
+            final.append(
+                "case when length(_k) between 1 and 40 then _k else left(_a, 40) end as _addr"
+            )
         return (
             f"with cells as (select {', '.join(raw_select)} from {source}), "
             f"cast_cells as (select *{''.join(', ' + r for r in read)} from cells), "
@@ -398,8 +486,7 @@ class _Plan:
         if self.paid is None:
             return "typed"
         low = "lower(trim(v_status))" if "status" in self.mapped else "null::varchar"
-        return (f"(select *, {self.paid} as _paid from "
-                f"(select *, {low} as _low from typed))")
+        return f"(select *, {self.paid} as _paid from (select *, {low} as _low from typed))"
 
     def _cast_read(self, j: int) -> str:
         return _FROM_CAST[self.casts[j]][0].format(d=f"d{j}")
@@ -414,8 +501,9 @@ class _Plan:
         return f"case when {self._cast_read(j)} then {value} else {fn}(c{j}) end"
 
 
-def _rows_table(rows: list[list[str | None]], first: int, width: int,
-                problems: list[str | None] | None = None) -> pa.Table:
+def _rows_table(
+    rows: list[list[str | None]], first: int, width: int, problems: list[str | None] | None = None
+) -> pa.Table:
     """Text columns c0.. of rows[first:], and each row's problem (the reference reader).
 
     `problems` is given for CSV lines: a line that is not well-formed (a quote that never
@@ -423,14 +511,19 @@ def _rows_table(rows: list[list[str | None]], first: int, width: int,
     rows are only its empty cells left out.
     """
     body = rows[first:]
-    cols = [pa.array([r[j] if j < len(r) else None for r in body], pa.string()) for j in range(width)]
+    cols = [
+        pa.array([r[j] if j < len(r) else None for r in body], pa.string()) for j in range(width)
+    ]
     extra = []
     for i, r in enumerate(body):
         note = problems[first + i] if problems is not None else None
         if note is None and problems is not None and 0 < len(r) < width:
             note = readers.short_line(len(r), width)
-        if note is None and len(r) > width and any(
-                c is not None and c.strip(WHITESPACE) for c in r[width:]):
+        if (
+            note is None
+            and len(r) > width
+            and any(c is not None and c.strip(WHITESPACE) for c in r[width:])
+        ):
             note = readers.too_many_cells(width)
         extra.append(note)
     return _raw(cols, pa.array(extra, pa.string()), len(body))
@@ -442,8 +535,9 @@ def _raw(cols: list[pa.Array], extra: pa.Array | None, n: int) -> pa.Table:
     return pa.table(arrays)
 
 
-def _reference_rows(sheet: Sheet, header_index: int
-                    ) -> tuple[list[list[str | None]], list[str | None] | None]:
+def _reference_rows(
+    sheet: Sheet, header_index: int
+) -> tuple[list[list[str | None]], list[str | None] | None]:
     """Every row of the sheet, and for a CSV each line's problem (None for a workbook)."""
     body = sheet.body
     if body is None:
@@ -452,8 +546,11 @@ def _reference_rows(sheet: Sheet, header_index: int
         return body.rows(), None
     rows, problems = body.python_rows()
     if rows[: header_index + 1] != sheet.rows[: header_index + 1]:
-        raise IngestError("the file mixes text encodings (its start reads differently from the "
-                          "rest); save it again as UTF-8", code="mixed_encodings")
+        raise IngestError(
+            "the file mixes text encodings (its start reads differently from the "
+            "rest); save it again as UTF-8",
+            code="mixed_encodings",
+        )
     return rows, problems
 
 
@@ -466,8 +563,9 @@ class _Source:
     reader: str
 
 
-def _csv_source(body: CsvBody, header_index: int, plan: _Plan, tmp: str,
-                read_width: int) -> tuple[_Source, int] | None:
+def _csv_source(
+    body: CsvBody, header_index: int, plan: _Plan, tmp: str, read_width: int
+) -> tuple[_Source, int] | None:
     """DuckDB's CSV reader over a UTF-8 copy, and the records it must yield; None if unusable.
 
     It reads as many columns as the widest head row; a filled cell beyond the header's
@@ -481,10 +579,15 @@ def _csv_source(body: CsvBody, header_index: int, plan: _Plan, tmp: str,
     beyond = " or ".join(f"ss_trim(c{j}) <> ''" for j in range(w, read_width))
     # empty cells read as '' (nullstr is a control character no export writes), so a
     # null is a cell the line does not have: fewer cells than the header
-    short = " ".join(f"when c{j} is null then {_sql_text(readers.short_line(j, w))}"
-                     for j in range(1, w))
-    extra = " ".join(filter(None, [
-        short, f"when {beyond} then {_sql_text(readers.too_many_cells(w))}" if beyond else ""]))
+    short = " ".join(
+        f"when c{j} is null then {_sql_text(readers.short_line(j, w))}" for j in range(1, w)
+    )
+    extra = " ".join(
+        filter(
+            None,
+            [short, f"when {beyond} then {_sql_text(readers.too_many_cells(w))}" if beyond else ""],
+        )
+    )
     extra = f"case {extra} end" if extra else "null::varchar"
     keep = ", ".join(f"c{j}" for j in range(w)) or "null as _none"
     sql = (
@@ -522,7 +625,7 @@ def parse_sheet(
             table = source = None
             if FAST_PATHS and isinstance(body, CsvBody) and body.size >= readers.FAST_CSV_MIN_BYTES:
                 top = max(header_index, 0)  # -1: a headerless log, data from the first line
-                read_width = max([plan.width, *map(len, sheet.rows[top:top + 201])])
+                read_width = max([plan.width, *map(len, sheet.rows[top : top + 201])])
                 found = _csv_source(body, header_index, plan, tmp, read_width)
                 if found is not None:
                     source, expected = found
@@ -592,8 +695,9 @@ def _regions(con, table: pa.Table, plan: _Plan, source: _Source) -> pa.Table:
             key = pc.binary_join_element_wise(pc.fill_null(prov, ""), table["city"], "\x1f")
             pairs = _lookup(pa.table({"k": key}), "k", lambda v: v.split("\x1f", 1))
             found = {k: (geo_names.normalize_city(p or None, c),) for k, (p, c) in pairs.items()}
-            table = table.set_column(table.schema.get_field_index("city"), "city",
-                                     _map_column(key, found, 0))
+            table = table.set_column(
+                table.schema.get_field_index("city"), "city", _map_column(key, found, 0)
+            )
         return table
     # from the address, by its 省 市 区 key; where that names no city, by its first 40
     # characters (read again from the source: rare, and only then worth the pass)
@@ -603,8 +707,9 @@ def _regions(con, table: pa.Table, plan: _Plan, source: _Source) -> pa.Table:
     unsure = [k for k, (p, c) in found.items() if p is None or c is None]
     if unsure:
         mask = pc.is_in(table["_addr"], value_set=pa.array(unsure, pa.string()))
-        full = con.sql(f"select left(c{plan.address}, 40) as f from {source.sql}",
-                       params=source.params).to_arrow_table()["f"]
+        full = con.sql(
+            f"select left(c{plan.address}, 40) as f from {source.sql}", params=source.params
+        ).to_arrow_table()["f"]
         full = pc.if_else(mask, full, pa.scalar(None, pa.string()))
         again = _lookup(pa.table({"f": full}), "f", geo_names.split_address)
         prov = pc.if_else(mask, _map_column(full, again, 0), prov)
@@ -622,8 +727,14 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
     # continuation lines leave order-level fields empty: without such gaps a fill-down
     # changes nothing, and the (costly) check for repeated ids can be skipped
     # (an unpaid order's blank payment time is no such gap: it is blank on all its lines)
-    gaps = [c for c in (*_ORDER_LEVEL, "paid_amount") if c in table.column_names
-            and c not in _UNPAID_BLANKS and plan.out.get(c) and table[c].null_count > 0]
+    gaps = [
+        c
+        for c in (*_ORDER_LEVEL, "paid_amount")
+        if c in table.column_names
+        and c not in _UNPAID_BLANKS
+        and plan.out.get(c)
+        and table[c].null_count > 0
+    ]
     if not gaps:
         return table
     ids = table["order_id"]
@@ -639,15 +750,21 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
         for q in table.column_names:  # canonical names and our own x0, r0, _skip …
             name = q
             if name in _ORDER_LEVEL and name != "order_id":
-                select.append(f"case when order_id is null then {q} "
-                              f"else last_value({q} ignore nulls) {w} end as {q}")
+                select.append(
+                    f"case when order_id is null then {q} "
+                    f"else last_value({q} ignore nulls) {w} end as {q}"
+                )
             elif name in ("paid_amount", "refund_amount"):
-                select.append(f"case when order_id is null or {first} then {q} "
-                              f"else coalesce({q}, 0) end as {q}")
+                select.append(
+                    f"case when order_id is null or {first} then {q} "
+                    f"else coalesce({q}, 0) end as {q}"
+                )
             elif name == "line_amount" and plan.line_from_paid and "paid_amount" in gaps:
                 # the amount is the order's, on its first line: no line has sales of its own
-                select.append(f"case when order_id is null or count(*) over (partition by "
-                              f"order_id) = 1 then {q} end as {q}")
+                select.append(
+                    f"case when order_id is null or count(*) over (partition by "
+                    f"order_id) = 1 then {q} end as {q}"
+                )
             else:
                 select.append(q)
         filled = con.sql(f"select {', '.join(select)} from t order by _pos")
@@ -656,8 +773,10 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
         status = "status" if "status" in plan.mapped else None
         created = "created_time" if plan.out.get("created_time") else None
         paid = paid_sql(status, paid_time) if status or paid_time else "paid"
-        again = {"paid": paid, "order_time": order_time_sql(paid, paid_time, created)
-                 or "order_time"}
+        again = {
+            "paid": paid,
+            "order_time": order_time_sql(paid, paid_time, created) or "order_time",
+        }
         cols = [f"{again[c]} as {c}" if c in again else c for c in filled.columns]
         return filled.select(", ".join(cols)).to_arrow_table()
     finally:
@@ -678,8 +797,7 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
     bad = _valid(table["_problem"]) | _valid(table["_failed"])
     # only what identifies a row is required of every row; a count or amount left as a
     # placeholder has been read as 0, a rate as no value
-    required = {c: ~_valid(table[c]) for c in k.required
-                if not _is_number(k.column(c).type)}
+    required = {c: ~_valid(table[c]) for c in k.required if not _is_number(k.column(c).type)}
     for missing in required.values():
         bad |= missing
     bad &= skip == 0
@@ -695,11 +813,22 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
     out = table.select([c.name for c in k.columns] + [f"x{j}" for j, _ in extras])
     if not keep.all():
         out = out.filter(pa.array(keep))
-    out = out.rename_columns([c.name for c in k.columns]
-                             + _extra_names([h for _, h in extras], k.column_names))
-    return ParseResult(out, errors, int(bad.sum()), sorted(set(plan.derived)),
-                       int((skip == 2).sum()), int((skip == 1).sum()), source.reader,
-                       as_zero, as_empty, warnings, dropped)
+    out = out.rename_columns(
+        [c.name for c in k.columns] + _extra_names([h for _, h in extras], k.column_names)
+    )
+    return ParseResult(
+        out,
+        errors,
+        int(bad.sum()),
+        sorted(set(plan.derived)),
+        int((skip == 2).sum()),
+        int((skip == 1).sum()),
+        source.reader,
+        as_zero,
+        as_empty,
+        warnings,
+        dropped,
+    )
 
 
 def _label(plan: _Plan, canonical: str) -> str:
@@ -714,29 +843,59 @@ def _warnings(table: pa.Table, plan: _Plan, keep: np.ndarray, first_row: int) ->
     checks: list[tuple[str | None, pa.ChunkedArray, pa.ChunkedArray, str, str, dict]] = []
     for c in plan.k.columns:
         if c.type == schema.INT and c.name in plan.mapped:
-            checks.append((c.name, table[c.name], pc.less(table[c.name], 0),
-                           f"{_label(plan, c.name)} is negative", "negative", {"field": c.name}))
+            checks.append(
+                (
+                    c.name,
+                    table[c.name],
+                    pc.less(table[c.name], 0),
+                    f"{_label(plan, c.name)} is negative",
+                    "negative",
+                    {"field": c.name},
+                )
+            )
     for part, whole in _AT_MOST:
         if part in names and whole in names and (part in plan.mapped or whole in plan.mapped):
-            checks.append((part, table[part], pc.greater(table[part], table[whole]),
-                           f"{_label(plan, part)} is more than {_label(plan, whole)}",
-                           "more_than", {"field": part, "whole": whole}))
+            checks.append(
+                (
+                    part,
+                    table[part],
+                    pc.greater(table[part], table[whole]),
+                    f"{_label(plan, part)} is more than {_label(plan, whole)}",
+                    "more_than",
+                    {"field": part, "whole": whole},
+                )
+            )
     for canon in plan.mapped:
         if canon in _SHARES:
             rate = table["_" + canon.replace(":", "__")]
-            checks.append((canon, rate, pc.greater(rate, 1.0),
-                           f"{_label(plan, canon)} is over 100%", "over_100", {"field": canon}))
+            checks.append(
+                (
+                    canon,
+                    rate,
+                    pc.greater(rate, 1.0),
+                    f"{_label(plan, canon)} is over 100%",
+                    "over_100",
+                    {"field": canon},
+                )
+            )
     out: list[dict] = []
     for canon, values, hit, text, code, args in checks:
         mask = pc.fill_null(hit, False).to_numpy(zero_copy_only=False) & keep
         for i in np.flatnonzero(mask)[:MAX_REPORTED_ERRORS]:
             j = plan.mapped.get(canon)
             v = values[int(i)].as_py()
-            out.append({"row": int(i) + first_row,
-                        "column": plan.headers[j] if j is not None else None,
-                        "value": None if v is None else (f"{v:.2%}" if canon.startswith("rate:") else str(v)),
-                        "message": f"{text}; loaded as written, check the file",
-                        "code": code, "args": args})
+            out.append(
+                {
+                    "row": int(i) + first_row,
+                    "column": plan.headers[j] if j is not None else None,
+                    "value": None
+                    if v is None
+                    else (f"{v:.2%}" if canon.startswith("rate:") else str(v)),
+                    "message": f"{text}; loaded as written, check the file",
+                    "code": code,
+                    "args": args,
+                }
+            )
     out.sort(key=lambda w: w["row"])
     return out[:MAX_REPORTED_ERRORS]
 
@@ -791,8 +950,16 @@ def _errors(table, plan: _Plan, bad_idx: np.ndarray, first_row: int, required) -
         problem = problems[n]
         if problem:
             code, args = messages.line_problem(problem)
-            errors.append({"row": row_no, "column": None, "value": None, "message": problem,
-                           "code": code, "args": args})
+            errors.append(
+                {
+                    "row": row_no,
+                    "column": None,
+                    "value": None,
+                    "message": problem,
+                    "code": code,
+                    "args": args,
+                }
+            )
         flagged = set()
         for (canon, j, fn), text in zip(plan.checks, failed[n] or (), strict=False):
             if text is None or (problem and problem.startswith(f"column {j + 1}: a cell of")):
@@ -801,19 +968,30 @@ def _errors(table, plan: _Plan, bad_idx: np.ndarray, first_row: int, required) -
             flagged.add(canon)
             if canon in ("created_time", "paid_time"):
                 flagged.add("order_time")  # derived from them: one message is enough
-            errors.append({
-                "row": row_no, "column": header_of[j], "value": value,
-                "message": f"{header_of[j]} ({canon}): {value!r} {_PROBLEM[fn]}",
-                "code": messages.VALUE_CODES[fn],
-                "args": {"header": header_of[j], "field": canon, "value": value},
-            })
+            errors.append(
+                {
+                    "row": row_no,
+                    "column": header_of[j],
+                    "value": value,
+                    "message": f"{header_of[j]} ({canon}): {value!r} {_PROBLEM[fn]}",
+                    "code": messages.VALUE_CODES[fn],
+                    "args": {"header": header_of[j], "field": canon, "value": value},
+                }
+            )
         for col, missing in required.items():
             if missing[i] and col not in flagged:
                 j = plan.mapped.get(col)
                 src = header_of[j] if j is not None else None
-                errors.append({"row": row_no, "column": src, "value": None,
-                               "message": f"{src or col} ({col}): a required value is empty",
-                               "code": "required_empty", "args": {"header": src, "field": col}})
+                errors.append(
+                    {
+                        "row": row_no,
+                        "column": src,
+                        "value": None,
+                        "message": f"{src or col} ({col}): a required value is empty",
+                        "code": "required_empty",
+                        "args": {"header": src, "field": col},
+                    }
+                )
         if len(errors) >= MAX_REPORTED_ERRORS:
             break
     return errors[:MAX_REPORTED_ERRORS]

@@ -11,38 +11,102 @@ from __future__ import annotations
 from shopsight.ingest import synonyms
 
 TAOBAO, JD, PDD, DOUYIN, ALIBABA, SHOPIFY = "淘宝/天猫", "京东", "拼多多", "抖店", "1688", "Shopify"
-PLATFORMS: tuple[str, ...] = (TAOBAO, JD, PDD, DOUYIN, ALIBABA, SHOPIFY, "TikTok Shop", "小红书",
-                              "WooCommerce", "Amazon")
+PLATFORMS: tuple[str, ...] = (
+    TAOBAO,
+    JD,
+    PDD,
+    DOUYIN,
+    ALIBABA,
+    SHOPIFY,
+    "TikTok Shop",
+    "小红书",
+    "WooCommerce",
+    "Amazon",
+)
 DEFAULT_CURRENCY = "CNY"
-CURRENCIES: tuple[str, ...] = ("CNY", "USD", "HKD", "EUR", "GBP", "JPY", "THB", "SGD", "AUD",
-                               "CAD", "TWD", "MYR", "KRW")
+CURRENCIES: tuple[str, ...] = (
+    "CNY",
+    "USD",
+    "HKD",
+    "EUR",
+    "GBP",
+    "JPY",
+    "THB",
+    "SGD",
+    "AUD",
+    "CAD",
+    "TWD",
+    "MYR",
+    "KRW",
+)
 
 # words in a file name -> platform (checked in this order, lower-cased)
 _NAME_WORDS: tuple[tuple[str, str], ...] = (
-    ("shopify", SHOPIFY), ("orders_export", SHOPIFY),
-    ("1688", ALIBABA), ("询盘", ALIBABA),
-    ("京东", JD), ("jd_", JD), ("拼多多", PDD), ("pdd", PDD), ("抖店", DOUYIN), ("抖音", DOUYIN),
+    ("shopify", SHOPIFY),
+    ("orders_export", SHOPIFY),
+    ("1688", ALIBABA),
+    ("询盘", ALIBABA),
+    ("京东", JD),
+    ("jd_", JD),
+    ("拼多多", PDD),
+    ("pdd", PDD),
+    ("抖店", DOUYIN),
+    ("抖音", DOUYIN),
     ("tiktok", "TikTok Shop"),
-    ("生意参谋", TAOBAO), ("千牛", TAOBAO), ("淘宝", TAOBAO), ("天猫", TAOBAO),
-    ("exportorderlist", TAOBAO), ("exportorderdetaillist", TAOBAO), ("直通车", TAOBAO),
+    ("生意参谋", TAOBAO),
+    ("千牛", TAOBAO),
+    ("淘宝", TAOBAO),
+    ("天猫", TAOBAO),
+    ("exportorderlist", TAOBAO),
+    ("exportorderdetaillist", TAOBAO),
+    ("直通车", TAOBAO),
     ("万相台", TAOBAO),
 )
 
 # headers only one platform writes (folded by synonyms.header_key)
 _HEADER_WORDS: dict[str, tuple[str, ...]] = {
-    SHOPIFY: ("financial status", "lineitem name", "lineitem quantity", "lineitem price",
-              "fulfillment status"),
+    SHOPIFY: (
+        "financial status",
+        "lineitem name",
+        "lineitem quantity",
+        "lineitem price",
+        "fulfillment status",
+    ),
     PDD: ("商家实收金额", "多多支付立减金额", "拼单成功时间", "用户实付金额", "平台优惠折扣"),
     DOUYIN: ("选购商品", "达人昵称", "达人id", "流量体裁", "订单应付金额", "商家应收金额"),
     JD: ("京东价", "商家sku", "成交客户数", "成交商品件数", "加购客户数", "父单号"),
-    TAOBAO: ("买家会员名", "宝贝标题", "买家实际支付金额", "买家实付金额", "宝贝种类", "宝贝总数量",
-             "买家应付货款", "宝贝id"),
+    TAOBAO: (
+        "买家会员名",
+        "宝贝标题",
+        "买家实际支付金额",
+        "买家实付金额",
+        "宝贝种类",
+        "宝贝总数量",
+        "买家应付货款",
+        "宝贝id",
+    ),
 }
 
-_CURRENCY_WORDS = {"人民币": "CNY", "元": "CNY", "rmb": "CNY", "¥": "CNY", "￥": "CNY",
-                   "美元": "USD", "us$": "USD", "$": "USD", "港币": "HKD", "港元": "HKD",
-                   "欧元": "EUR", "€": "EUR", "英镑": "GBP", "£": "GBP", "日元": "JPY",
-                   "泰铢": "THB", "฿": "THB", "新台币": "TWD"}
+_CURRENCY_WORDS = {
+    "人民币": "CNY",
+    "元": "CNY",
+    "rmb": "CNY",
+    "¥": "CNY",
+    "￥": "CNY",
+    "美元": "USD",
+    "us$": "USD",
+    "$": "USD",
+    "港币": "HKD",
+    "港元": "HKD",
+    "欧元": "EUR",
+    "€": "EUR",
+    "英镑": "GBP",
+    "£": "GBP",
+    "日元": "JPY",
+    "泰铢": "THB",
+    "฿": "THB",
+    "新台币": "TWD",
+}
 
 
 def detect(headers: list[str], filename: str, kind: str | None = None) -> str | None:

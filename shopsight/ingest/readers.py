@@ -102,15 +102,28 @@ def _size(src: Source) -> int:
 def check_extent(rows: int, cols: int, where: str = "the sheet") -> None:
     """Refuse a sheet whose extent (from A1) passes a bound, before it is allocated."""
     if rows > MAX_ROWS:
-        raise IngestError(f"{where} reaches row {rows:,}; more than {MAX_ROWS:,} rows is refused",
-                          code="sheet_rows", rows=rows, limit=MAX_ROWS)
+        raise IngestError(
+            f"{where} reaches row {rows:,}; more than {MAX_ROWS:,} rows is refused",
+            code="sheet_rows",
+            rows=rows,
+            limit=MAX_ROWS,
+        )
     if cols > MAX_COLUMNS:
-        raise IngestError(f"{where} reaches column {cols:,}; more than {MAX_COLUMNS:,} columns "
-                          "is refused", code="sheet_columns", cols=cols, limit=MAX_COLUMNS)
+        raise IngestError(
+            f"{where} reaches column {cols:,}; more than {MAX_COLUMNS:,} columns is refused",
+            code="sheet_columns",
+            cols=cols,
+            limit=MAX_COLUMNS,
+        )
     if rows * cols > MAX_CELLS:
-        raise IngestError(f"{where} spans {rows:,} rows x {cols:,} columns; more than "
-                          f"{MAX_CELLS:,} cells is refused", code="sheet_cells", rows=rows,
-                          cols=cols, limit=MAX_CELLS)
+        raise IngestError(
+            f"{where} spans {rows:,} rows x {cols:,} columns; more than "
+            f"{MAX_CELLS:,} cells is refused",
+            code="sheet_cells",
+            rows=rows,
+            cols=cols,
+            limit=MAX_CELLS,
+        )
 
 
 def sniff_type(data: bytes) -> str:
@@ -131,6 +144,7 @@ def sniff_type(data: bytes) -> str:
 
 # ---------------------------------------------------------------------------------------- text
 
+
 def detect_encoding(data: bytes, whole: bool = True) -> str:
     """BOMs first, then UTF-16 by its zero bytes, then strict UTF-8, then GB18030 (⊃ GBK).
 
@@ -143,7 +157,11 @@ def detect_encoding(data: bytes, whole: bool = True) -> str:
     sample = data[:4000]
     if sample and sample.count(b"\x00") > len(sample) // 4:
         # UTF-16 without a BOM: the zero bytes sit on the odd or even positions
-        return "utf-16-le" if sample[1::2].count(b"\x00") > sample[0::2].count(b"\x00") else "utf-16-be"
+        return (
+            "utf-16-le"
+            if sample[1::2].count(b"\x00") > sample[0::2].count(b"\x00")
+            else "utf-16-be"
+        )
     for enc in ("utf-8", "gb18030"):
         try:
             codecs.getincrementaldecoder(enc)("strict").decode(data, final=whole)
@@ -152,7 +170,8 @@ def detect_encoding(data: bytes, whole: bool = True) -> str:
             if enc == "gb18030":
                 raise IngestError(
                     f"cannot decode the file as UTF-8, UTF-16 or GB18030 (byte {e.start})",
-                    code="undecodable", byte=e.start,
+                    code="undecodable",
+                    byte=e.start,
                 ) from None
     raise AssertionError("unreachable")
 
@@ -181,8 +200,11 @@ def sniff_delimiter(text: str) -> str:
     """
     best, best_score = ",", -1.0
     for d in (",", "\t", ";", "|"):
-        widths = [len(rec) for rec in csv.reader(io.StringIO(text, newline=""), delimiter=d)
-                  if any(c.strip() for c in rec)][:SNIFF_RECORDS]
+        widths = [
+            len(rec)
+            for rec in csv.reader(io.StringIO(text, newline=""), delimiter=d)
+            if any(c.strip() for c in rec)
+        ][:SNIFF_RECORDS]
         top = max(widths, default=1)
         if top < 2:
             continue
@@ -202,12 +224,15 @@ UNCLOSED_QUOTE = "the line is not well-formed CSV: a quote opens and never close
 
 
 def short_line(cells: int, width: int) -> str:
-    return (f"the line is not well-formed CSV: {cells} cell{'s' if cells != 1 else ''} "
-            f"where the header has {width}")
+    return (
+        f"the line is not well-formed CSV: {cells} cell{'s' if cells != 1 else ''} "
+        f"where the header has {width}"
+    )
 
 
-def csv_records(text: str, delimiter: str,
-                final: bool = True) -> Iterator[tuple[list[str], int, str | None]]:
+def csv_records(
+    text: str, delimiter: str, final: bool = True
+) -> Iterator[tuple[list[str], int, str | None]]:
     """(cells, last physical line, problem) per record, as a spreadsheet would read them.
 
     A blank line is an empty record and a quoted multi-line cell one record, so
@@ -296,8 +321,15 @@ class CsvBody:
             chunks = _file_chunks(self.source)
         else:
             out = open(path, "wb")  # noqa: SIM115 - closed in the finally below
-            chunks = ((_file_chunks(self.source) if isinstance(self.source, Path) else iter([self.source]))
-                      if utf8 else _transcode(self.source, self.encoding))
+            chunks = (
+                (
+                    _file_chunks(self.source)
+                    if isinstance(self.source, Path)
+                    else iter([self.source])
+                )
+                if utf8
+                else _transcode(self.source, self.encoding)
+            )
         newlines = cr = crlf = tail = 0
         content = False
         prev = b""
@@ -311,7 +343,9 @@ class CsvBody:
                 crs = chunk.count(b"\r")
                 if crs or prev.endswith(b"\r"):
                     cr += crs
-                    crlf += chunk.count(b"\r\n") + (prev.endswith(b"\r") and chunk.startswith(b"\n"))
+                    crlf += chunk.count(b"\r\n") + (
+                        prev.endswith(b"\r") and chunk.startswith(b"\n")
+                    )
                 end = len(chunk)  # the run of line ends closing the chunk (no copy of it)
                 while end and chunk[end - 1] in b"\r\n":
                     end -= 1
@@ -343,8 +377,11 @@ def _transcode(src: Source, encoding: str) -> Iterator[bytes]:
             yield decoder.decode(chunk).encode("utf-8")
         yield decoder.decode(b"", final=True).encode("utf-8")
     except UnicodeDecodeError:
-        raise IngestError(f"the file is not valid {encoding} text throughout",
-                          code="not_text_throughout", encoding=encoding) from None
+        raise IngestError(
+            f"the file is not valid {encoding} text throughout",
+            code="not_text_throughout",
+            encoding=encoding,
+        ) from None
 
 
 def read_csv(src: Source) -> Workbook:
@@ -378,6 +415,7 @@ def read_csv(src: Source) -> Workbook:
 
 
 # --------------------------------------------------------------------------------------- excel
+
 
 def _cell_text(v) -> str | None:
     """The text of one calamine value; CellsBody.column() is the vectorised twin."""
@@ -443,8 +481,12 @@ def _inferred_text(values) -> pa.Array | None:
         return None
     if pa.types.is_string(arr.type):
         return _empty_to_null(arr)
-    if (pa.types.is_floating(arr.type) and arr.null_count == 0 and len(arr)
-            and pc.max(pc.abs(arr)).as_py() < 1e15):
+    if (
+        pa.types.is_floating(arr.type)
+        and arr.null_count == 0
+        and len(arr)
+        and pc.max(pc.abs(arr)).as_py() < 1e15
+    ):
         return _float_text(arr.to_numpy())
     return None
 
@@ -465,16 +507,19 @@ def cells_to_text(values) -> pa.Array:
     out = pa.nulls(n, pa.string())
     is_str = codes == _STR
     if is_str.any():
-        out = pc.replace_with_mask(out, pa.array(is_str),
-                                   _empty_to_null(pa.array(obj[is_str], pa.string())))
+        out = pc.replace_with_mask(
+            out, pa.array(is_str), _empty_to_null(pa.array(obj[is_str], pa.string()))
+        )
     is_float = codes == _FLOAT
     if is_float.any():
-        out = pc.replace_with_mask(out, pa.array(is_float),
-                                   _float_text(obj[is_float].astype(np.float64)))
+        out = pc.replace_with_mask(
+            out, pa.array(is_float), _float_text(obj[is_float].astype(np.float64))
+        )
     other = codes == _OTHER
     if other.any():
-        out = pc.replace_with_mask(out, pa.array(other),
-                                   pa.array([_cell_text(v) for v in obj[other]], pa.string()))
+        out = pc.replace_with_mask(
+            out, pa.array(other), pa.array([_cell_text(v) for v in obj[other]], pa.string())
+        )
     return out
 
 
@@ -482,9 +527,11 @@ def text_table(values: list[list]) -> pa.Table:
     """calamine's values of a whole sheet as text columns c0..cN, converted column by column."""
     n = len(values)
     full = max((len(r) for r in values), default=0)
-    padded = values if all(len(r) == full for r in values) else [
-        list(r) + [""] * (full - len(r)) for r in values
-    ]
+    padded = (
+        values
+        if all(len(r) == full for r in values)
+        else [list(r) + [""] * (full - len(r)) for r in values]
+    )
     grid = np.empty((n, full), dtype=object)  # a 2-D object array transposes cheaply
     grid[:] = padded
     return pa.table({f"c{j}": cells_to_text(grid[:, j]) for j in range(full)})
@@ -511,8 +558,10 @@ class CellsBody:
         n, full = body.num_rows, body.num_columns
         if n == 0:
             return [pa.nulls(0, pa.string()) for _ in range(width)], None
-        out = [body.column(j).combine_chunks() if j < full else pa.nulls(n, pa.string())
-               for j in range(width)]
+        out = [
+            body.column(j).combine_chunks() if j < full else pa.nulls(n, pa.string())
+            for j in range(width)
+        ]
         extra = None
         if full > width:
             filled = np.zeros(n, dtype=bool)
@@ -531,12 +580,16 @@ def too_many_cells(width: int) -> str:
 _XML_NAME = rb"(?:[A-Za-z_][\w.-]*:)?"
 _CELL_REF = re.compile(rb"<" + _XML_NAME + rb"c\s[^>]*?\br=[\"']([A-Z]+)([0-9]+)[\"']")
 _ROW_REF = re.compile(rb"<" + _XML_NAME + rb"row\s[^>]*?\br=[\"']([0-9]+)[\"']")
-_DIMENSION = re.compile(rb"<" + _XML_NAME + rb"dimension\s[^>]*?\bref=[\"']"
-                        rb"(?:[A-Z]*[0-9]*:)?([A-Z]*)([0-9]*)[\"']")
+_DIMENSION = re.compile(
+    rb"<" + _XML_NAME + rb"dimension\s[^>]*?\bref=[\"']"
+    rb"(?:[A-Z]*[0-9]*:)?([A-Z]*)([0-9]*)[\"']"
+)
 _CELL_FAST = re.compile(rb'<c r="([A-Z]+)([0-9]+)"')
 _ROW_FAST = re.compile(rb'<row r="([0-9]+)"')
-_SHEET_TARGET = re.compile(rb"Target=\"([^\"]+)\"[^>]*?Type=\"[^\"]*/worksheet\"|"
-                           rb"Type=\"[^\"]*/worksheet\"[^>]*?Target=\"([^\"]+)\"")
+_SHEET_TARGET = re.compile(
+    rb"Target=\"([^\"]+)\"[^>]*?Type=\"[^\"]*/worksheet\"|"
+    rb"Type=\"[^\"]*/worksheet\"[^>]*?Target=\"([^\"]+)\""
+)
 
 
 def _column_number(letters: bytes) -> int:
@@ -554,7 +607,9 @@ def _sheet_members(z: zipfile.ZipFile) -> list[str]:
     if rels in names and z.getinfo(rels).file_size < 1 << 20:
         for m in _SHEET_TARGET.finditer(z.read(rels)):
             target = (m.group(1) or m.group(2)).decode("utf-8", "replace")
-            path = target.lstrip("/") if target.startswith("/") else os.path.normpath(f"xl/{target}")
+            path = (
+                target.lstrip("/") if target.startswith("/") else os.path.normpath(f"xl/{target}")
+            )
             if path in names:
                 found.add(path)
     return sorted(found)
@@ -568,8 +623,11 @@ def _above(text: bytes, low: int, high: int, longer: bytes) -> bytes:
     for i, ch in enumerate(text):
         if ch < high:
             rest = len(text) - i - 1
-            alts.append(re.escape(text[:i]) + b"[%c-%c]" % (ch + 1, high)
-                        + (b"[%c-%c]{%d}" % (low, high, rest) if rest else b""))
+            alts.append(
+                re.escape(text[:i])
+                + b"[%c-%c]" % (ch + 1, high)
+                + (b"[%c-%c]{%d}" % (low, high, rest) if rest else b"")
+            )
     return b"(?:" + b"|".join(alts) + b")"
 
 
@@ -627,7 +685,11 @@ def _xlsx_extent(z: zipfile.ZipFile, member: str) -> tuple[int, int]:
                 at = chunk.find(b"sheetData")
                 see(_DIMENSION.findall(chunk[:at] if at >= 0 else chunk))
             common = chunk.count(b'<c r="') == chunk.count(b"<c ") and b":c " not in chunk
-            if common and chunk.count(b'<row r="') == chunk.count(b"<row ") and b":row " not in chunk:
+            if (
+                common
+                and chunk.count(b'<row r="') == chunk.count(b"<row ")
+                and b":row " not in chunk
+            ):
                 see([(b"", d) for d in set(_ROW_FAST.findall(chunk))])
             else:
                 see([(b"", d) for d in set(_ROW_REF.findall(chunk))])
@@ -654,7 +716,8 @@ def _guard_xlsx(data: bytes) -> None:
                 raise IngestError(
                     f"the workbook would expand to {total / 1024**2:,.0f} MB from "
                     f"{len(data) / 1024**2:,.1f} MB (compression bomb); refused",
-                    code="compression_bomb", expanded_mb=round(total / 1024**2),
+                    code="compression_bomb",
+                    expanded_mb=round(total / 1024**2),
                     packed_mb=round(len(data) / 1024**2, 1),
                 )
             for member in _sheet_members(z):
@@ -664,8 +727,9 @@ def _guard_xlsx(data: bytes) -> None:
                     continue  # calamine says what is wrong with a damaged part
                 check_extent(rows, cols, f"the sheet in {member}")
     except zipfile.BadZipFile:
-        raise IngestError("the .xlsx file is damaged or truncated (not a valid zip archive)",
-                          code="xlsx_damaged") from None
+        raise IngestError(
+            "the .xlsx file is damaged or truncated (not a valid zip archive)", code="xlsx_damaged"
+        ) from None
 
 
 def read_excel(src: Source, file_type: str) -> Workbook:
@@ -677,8 +741,11 @@ def read_excel(src: Source, file_type: str) -> Workbook:
     except BaseException as e:  # calamine's own errors, and its PanicException (a BaseException)
         if isinstance(e, KeyboardInterrupt | SystemExit | MemoryError):
             raise
-        raise IngestError(f"the workbook cannot be opened: {_calamine_text(e)}",
-                          code="workbook_unreadable", detail=_calamine_text(e)) from None
+        raise IngestError(
+            f"the workbook cannot be opened: {_calamine_text(e)}",
+            code="workbook_unreadable",
+            detail=_calamine_text(e),
+        ) from None
     sheets = []
     for name in wb.sheet_names:
         try:
@@ -691,8 +758,12 @@ def read_excel(src: Source, file_type: str) -> Workbook:
         except BaseException as e:
             if isinstance(e, KeyboardInterrupt | SystemExit | MemoryError):
                 raise
-            raise IngestError(f"sheet {name!r} cannot be read: {_calamine_text(e)}",
-                              code="sheet_unreadable", sheet=name, detail=_calamine_text(e)) from None
+            raise IngestError(
+                f"sheet {name!r} cannot be read: {_calamine_text(e)}",
+                code="sheet_unreadable",
+                sheet=name,
+                detail=_calamine_text(e),
+            ) from None
         head = [[_cell_text(v) for v in row] for row in values[:HEAD_ROWS]]
         sheets.append(Sheet(name, head, CellsBody(text_table(values))))
         del values
@@ -705,6 +776,7 @@ def _calamine_text(e: BaseException) -> str:
 
 
 # ---------------------------------------------------------------------------------- html / xml
+
 
 class _TableParser(HTMLParser):
     def __init__(self) -> None:
@@ -739,9 +811,12 @@ class _TableParser(HTMLParser):
             self.tables[-1].append(self._row)
             self._cells += len(self._row)
             if self._cells > MAX_CELLS or len(self.tables[-1]) > MAX_ROWS:
-                raise IngestError(f"the tables hold more than {min(self._cells, MAX_ROWS):,} "
-                                  f"{'cells' if self._cells > MAX_CELLS else 'rows'}; refused",
-                                  code="html_too_big", limit=min(self._cells, MAX_ROWS))
+                raise IngestError(
+                    f"the tables hold more than {min(self._cells, MAX_ROWS):,} "
+                    f"{'cells' if self._cells > MAX_CELLS else 'rows'}; refused",
+                    code="html_too_big",
+                    limit=min(self._cells, MAX_ROWS),
+                )
             self._row = None
 
     def handle_data(self, data):
@@ -770,8 +845,9 @@ def read_spreadsheetml(data: bytes) -> Workbook:
     try:
         root = ElementTree.fromstring(data)
     except ElementTree.ParseError as e:
-        raise IngestError(f"the XML spreadsheet is malformed: {e}", code="xml_malformed",
-                          detail=str(e)) from None
+        raise IngestError(
+            f"the XML spreadsheet is malformed: {e}", code="xml_malformed", detail=str(e)
+        ) from None
     sheets = []
     for ws in root.iter(f"{_SS}Worksheet"):
         rows: list[list[str | None]] = []
@@ -805,8 +881,11 @@ def _ss_index(element, default: int) -> int:
     if value is None:
         return default
     if not value.strip().isdigit() or len(value.strip()) > 12:
-        raise IngestError(f"the XML spreadsheet has a bad ss:Index {value[:20]!r}",
-                          code="xml_bad_index", value=value[:20])
+        raise IngestError(
+            f"the XML spreadsheet has a bad ss:Index {value[:20]!r}",
+            code="xml_bad_index",
+            value=value[:20],
+        )
     return max(int(value), default)
 
 

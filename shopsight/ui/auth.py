@@ -133,18 +133,27 @@ def _try_password(encoded: str) -> None:
         ss.pop(_MSG_KEY, None)
         return
     _global_brake.failure()
-    wait = max(_session_limiter.failure(sid),
-               _address_limiter.failure(address) if address else 0.0)
+    wait = max(_session_limiter.failure(sid), _address_limiter.failure(address) if address else 0.0)
     ss[_MSG_KEY] = ("locked", math.ceil(wait)) if wait else ("wrong_password", 0)
 
 
 def _password_form(cfg: access.AccessConfig, lang: str) -> None:
     st.subheader(t("auth.title", lang))
-    st.text_input(t("auth.password_label", lang), type="password", key=PASSWORD_KEY,
-                  help=t("auth.password_help", lang), on_change=_try_password,
-                  args=(cfg.password_hash,))
-    st.button(t("auth.sign_in", lang), key="auth_sign_in", type="primary",
-              on_click=_try_password, args=(cfg.password_hash,))
+    st.text_input(
+        t("auth.password_label", lang),
+        type="password",
+        key=PASSWORD_KEY,
+        help=t("auth.password_help", lang),
+        on_change=_try_password,
+        args=(cfg.password_hash,),
+    )
+    st.button(
+        t("auth.sign_in", lang),
+        key="auth_sign_in",
+        type="primary",
+        on_click=_try_password,
+        args=(cfg.password_hash,),
+    )
     msg = st.session_state.pop(_MSG_KEY, None)
     if msg and msg[0] == "locked":
         st.warning(t("auth.locked", lang, seconds=msg[1]))
@@ -197,8 +206,11 @@ def sign_out_button(container=None) -> None:
             st.session_state.pop(_OK_KEY, None)
             st.session_state.pop(_KNOWN_KEY, None)
             st.rerun()
-    elif (cfg.mode == access.OIDC and st.user.is_logged_in
-          and where.button(t("auth.sign_out", lang), key="auth_sign_out")):
+    elif (
+        cfg.mode == access.OIDC
+        and st.user.is_logged_in
+        and where.button(t("auth.sign_out", lang), key="auth_sign_out")
+    ):
         st.logout()
 
 
@@ -215,8 +227,13 @@ def can_open(ws_id: str | None) -> bool:
     if not st.user.is_logged_in:
         return False
     verified = st.user.get("email_verified")
-    return access.may_open(cfg, ws_id, signed_in=True, email=st.user.get("email"),
-                           email_verified=verified if isinstance(verified, bool) else None)
+    return access.may_open(
+        cfg,
+        ws_id,
+        signed_in=True,
+        email=st.user.get("email"),
+        email_verified=verified if isinstance(verified, bool) else None,
+    )
 
 
 def can_manage(ws: workspace.Workspace | None, ws_id: str | None) -> bool:

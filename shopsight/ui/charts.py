@@ -43,17 +43,18 @@ def legend_columns(labels: Iterable[str], width_px: int) -> int:
     return max(1, min(len(labels), width_px // widest))
 
 
-def top_legend(labels: Iterable[str], *, width_px: int = FULL_WIDTH_PX, line: bool = False,
-               **kwargs) -> alt.Legend:
+def top_legend(
+    labels: Iterable[str], *, width_px: int = FULL_WIDTH_PX, line: bool = False, **kwargs
+) -> alt.Legend:
     """A legend above the chart whose labels are never cut short and whose entries wrap
     into as many columns as fit.  `line`: a series drawn as a line (perhaps with a faint
     band around it) gets a full-strength line as its swatch, not the band's square."""
     labels = list(labels)
     if line:
-        kwargs = {"symbolType": "stroke", "symbolStrokeWidth": 2, "symbolOpacity": 1,
-                  **kwargs}
-    return alt.Legend(orient="top", labelLimit=0, columns=legend_columns(labels, width_px),
-                      **kwargs)
+        kwargs = {"symbolType": "stroke", "symbolStrokeWidth": 2, "symbolOpacity": 1, **kwargs}
+    return alt.Legend(
+        orient="top", labelLimit=0, columns=legend_columns(labels, width_px), **kwargs
+    )
 
 
 # Altair's to_dict is not thread-safe (vega/altair#3554): under many sessions a chart
@@ -74,8 +75,15 @@ def show(chart: alt.TopLevelMixin, container=None, *, width: str = "stretch") ->
     (container or st).vega_lite_chart(spec, width=width)
 
 
-def trend_frame(current: pd.DataFrame, compare: pd.DataFrame | None, metric: str, *,
-                start, compare_start, labels: tuple[str, str]) -> pd.DataFrame:
+def trend_frame(
+    current: pd.DataFrame,
+    compare: pd.DataFrame | None,
+    metric: str,
+    *,
+    start,
+    compare_start,
+    labels: tuple[str, str],
+) -> pd.DataFrame:
     """Long frame for `trend`: day, value, series, actual_day.
 
     Compare-period days are placed on the current period by day offset (day k of
@@ -89,8 +97,9 @@ def trend_frame(current: pd.DataFrame, compare: pd.DataFrame | None, metric: str
     if compare is not None and not compare.empty:
         cmp_ = compare[["day", metric]].rename(columns={metric: "value"})
         cmp_["actual_day"] = cmp_["day"]
-        cmp_["day"] = [periods.shift_onto(pd.Timestamp(d).date(), compare_start, start)
-                       for d in cmp_["day"]]
+        cmp_["day"] = [
+            periods.shift_onto(pd.Timestamp(d).date(), compare_start, start) for d in cmp_["day"]
+        ]
         cmp_["series"] = labels[1]
         parts.append(cmp_)
     out = pd.concat(parts, ignore_index=True)
@@ -100,8 +109,15 @@ def trend_frame(current: pd.DataFrame, compare: pd.DataFrame | None, metric: str
     return out
 
 
-def trend(frame: pd.DataFrame, *, fmt: str, y_title: str, labels: tuple[str, str],
-          day_title: str, height: int = 300) -> alt.Chart:
+def trend(
+    frame: pd.DataFrame,
+    *,
+    fmt: str,
+    y_title: str,
+    labels: tuple[str, str],
+    day_title: str,
+    height: int = 300,
+) -> alt.Chart:
     """Daily line: the current period solid, the compare period dashed; one legend for
     colour and dash, so its swatches are drawn as the lines are."""
     legend = top_legend(labels, line=True)
@@ -111,12 +127,18 @@ def trend(frame: pd.DataFrame, *, fmt: str, y_title: str, labels: tuple[str, str
         .encode(
             x=alt.X("day:T", title=day_title, axis=alt.Axis(format="%m-%d")),
             y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=AXIS_FORMATS[fmt])),
-            color=alt.Color("series:N", title=None,
-                            scale=alt.Scale(domain=list(labels), range=[CURRENT_COLOR, COMPARE_COLOR]),
-                            legend=legend),
-            strokeDash=alt.StrokeDash("series:N", title=None,
-                                      scale=alt.Scale(domain=list(labels), range=[[1, 0], [5, 4]]),
-                                      legend=legend),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=list(labels), range=[CURRENT_COLOR, COMPARE_COLOR]),
+                legend=legend,
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=list(labels), range=[[1, 0], [5, 4]]),
+                legend=legend,
+            ),
             tooltip=[
                 alt.Tooltip("series:N", title=" "),
                 alt.Tooltip("actual_day:T", title=day_title, format="%Y-%m-%d"),
@@ -127,9 +149,17 @@ def trend(frame: pd.DataFrame, *, fmt: str, y_title: str, labels: tuple[str, str
     )
 
 
-def diverging_bars(frame: pd.DataFrame, *, item: str, value: str, fmt: str, item_title: str,
-                   value_title: str, tooltip: list[alt.Tooltip] | None = None,
-                   height_per_bar: int = 26) -> alt.Chart:
+def diverging_bars(
+    frame: pd.DataFrame,
+    *,
+    item: str,
+    value: str,
+    fmt: str,
+    item_title: str,
+    value_title: str,
+    tooltip: list[alt.Tooltip] | None = None,
+    height_per_bar: int = 26,
+) -> alt.Chart:
     """Horizontal bars around zero, largest magnitude first; a rise in the convention's
     good-news colour (red in Chinese, green in English unless the viewer chose otherwise)."""
     p = session.palette()
@@ -142,17 +172,25 @@ def diverging_bars(frame: pd.DataFrame, *, item: str, value: str, fmt: str, item
             y=alt.Y(f"{item}:N", sort=order, title=item_title, axis=alt.Axis(labelLimit=240)),
             x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=AXIS_FORMATS[fmt])),
             color=alt.condition(alt.datum[value] >= 0, alt.value(p.good), alt.value(p.bad)),
-            tooltip=tooltip or [alt.Tooltip(f"{item}:N", title=item_title),
-                                alt.Tooltip(f"{value}:Q", title=value_title,
-                                            format=TOOLTIP_FORMATS[fmt])],
+            tooltip=tooltip
+            or [
+                alt.Tooltip(f"{item}:N", title=item_title),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=TOOLTIP_FORMATS[fmt]),
+            ],
         )
         # a height per row: a fixed total height collapses the rows under Streamlit's theme
         .properties(height=alt.Step(height_per_bar))
     )
 
 
-def coverage_strip(frame: pd.DataFrame, *, day_title: str, load_title: str,
-                   platform_title: str, height_per_load: int = 24) -> alt.Chart:
+def coverage_strip(
+    frame: pd.DataFrame,
+    *,
+    day_title: str,
+    load_title: str,
+    platform_title: str,
+    height_per_load: int = 24,
+) -> alt.Chart:
     """The days each load covers: one bar per run of consecutive days (coverage.strip_frame),
     one row per load, coloured by platform; a gap is a blank between bars."""
     return (
@@ -163,11 +201,12 @@ def coverage_strip(frame: pd.DataFrame, *, day_title: str, load_title: str,
             x2="end:T",
             y=alt.Y("load:N", title=load_title, sort=alt.EncodingSortField("load_id")),
             color=alt.Color("platform:N", title=platform_title, legend=alt.Legend(orient="top")),
-            tooltip=[alt.Tooltip("load:N", title=load_title),
-                     alt.Tooltip("platform:N", title=platform_title),
-                     alt.Tooltip("start:T", title=day_title, format="%Y-%m-%d"),
-                     alt.Tooltip("days:Q", title=t("data.ld_days", session.lang()),
-                                 format=",.0f")],
+            tooltip=[
+                alt.Tooltip("load:N", title=load_title),
+                alt.Tooltip("platform:N", title=platform_title),
+                alt.Tooltip("start:T", title=day_title, format="%Y-%m-%d"),
+                alt.Tooltip("days:Q", title=t("data.ld_days", session.lang()), format=",.0f"),
+            ],
         )
         .properties(height=alt.Step(height_per_load))
     )

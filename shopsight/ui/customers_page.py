@@ -41,7 +41,9 @@ def trend(f: Filters, grain: str) -> pd.DataFrame:
 
 
 def cohorts(f: Filters) -> pd.DataFrame:
-    return customer_analysis.cohort_frame(query_cache.query("customers_cohorts", **f.params()), f.end)
+    return customer_analysis.cohort_frame(
+        query_cache.query("customers_cohorts", **f.params()), f.end
+    )
 
 
 def rfm(f: Filters) -> pd.DataFrame:
@@ -49,24 +51,45 @@ def rfm(f: Filters) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=query_cache.QUERY_TTL_S, max_entries=64, show_spinner=False)
-def _forecast(ws_dir: str, version: tuple[int, int], metric: str, horizon: int,
-              end: dt.date, src, dev, prov, plat, currency) -> forecast.Forecast | int:
+def _forecast(
+    ws_dir: str,
+    version: tuple[int, int],
+    metric: str,
+    horizon: int,
+    end: dt.date,
+    src,
+    dev,
+    prov,
+    plat,
+    currency,
+) -> forecast.Forecast | int:
     """The forecast, or the days of history when there are too few."""
     with query_cache.cursor(ws_dir) as cur:
         try:
-            return forecast.from_workspace(cur, metric, horizon, end=end, src=src, dev=dev,
-                                           prov=prov, plat=plat, cur=currency)
+            return forecast.from_workspace(
+                cur, metric, horizon, end=end, src=src, dev=dev, prov=prov, plat=plat, cur=currency
+            )
         except forecast.ShortHistory as e:
             return e.days
 
 
 def forecast_for(f: Filters, metric: str, horizon: int) -> forecast.Forecast | int:
-    return _forecast(session.workspace_dir(), query_cache.version(), metric, horizon, f.end,
-                     f.values("src"), f.values("dev"), f.values("prov"), f.values("plat"),
-                     f.currency)
+    return _forecast(
+        session.workspace_dir(),
+        query_cache.version(),
+        metric,
+        horizon,
+        f.end,
+        f.values("src"),
+        f.values("dev"),
+        f.values("prov"),
+        f.values("plat"),
+        f.currency,
+    )
 
 
 # ------------------------------------------------------------------------ labels
+
 
 def segment_label(segment: str, lang: str) -> str:
     return t(f"customers.seg_{segment}", lang)
@@ -90,8 +113,9 @@ _RFM_COLUMNS = {  # column -> (header key, number kind of numbers.column_format)
 def rfm_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The segments table with translated headers; numbers stay numbers (they sort), rates
     rounded to the decimals the grid shows."""
-    out = pd.DataFrame({t("customers.col_segment", lang): [segment_label(s, lang)
-                                                           for s in df["segment"]]})
+    out = pd.DataFrame(
+        {t("customers.col_segment", lang): [segment_label(s, lang) for s in df["segment"]]}
+    )
     for col, (key, kind) in _RFM_COLUMNS.items():
         values = pd.to_numeric(df[col], errors="coerce").astype("float64")
         out[t(key, lang)] = numbers.grid_round(values, kind)
@@ -100,66 +124,98 @@ def rfm_display(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def rfm_config(lang: str) -> dict:
     """The grid formats of rfm_display: the segment pinned."""
-    return {t("customers.col_segment", lang): tables.key(),
-            **{t(key, lang): tables.number(kind) for key, kind in _RFM_COLUMNS.values()}}
+    return {
+        t("customers.col_segment", lang): tables.key(),
+        **{t(key, lang): tables.number(kind) for key, kind in _RFM_COLUMNS.values()},
+    }
 
 
 # ------------------------------------------------------------------------ charts
 
+
 def period_labels(periods: pd.Series, grain: str) -> list[str]:
     """Axis labels of the periods: 11-03 for a week (its Monday), 2026-11 for a month."""
-    return [f"{pd.Timestamp(p):%m-%d}" if grain == "week" else f"{pd.Timestamp(p):%Y-%m}"
-            for p in periods]
+    return [
+        f"{pd.Timestamp(p):%m-%d}" if grain == "week" else f"{pd.Timestamp(p):%Y-%m}"
+        for p in periods
+    ]
 
 
-def new_returning_chart(df: pd.DataFrame, *, value: str, fmt: str, y_title: str, lang: str,
-                        grain: str) -> alt.Chart:
+def new_returning_chart(
+    df: pd.DataFrame, *, value: str, fmt: str, y_title: str, lang: str, grain: str
+) -> alt.Chart:
     """Stacked bars per period: new and returning buyers (or their paid amount)."""
     names = (t("customers.series_new", lang), t("customers.series_returning", lang))
     cols = (f"new_{value}", f"returning_{value}")
     labels = period_labels(df["period"], grain)
-    long = pd.concat([
-        pd.DataFrame({"label": labels, "series": name,
-                      "value": pd.to_numeric(df[col]).astype("float64")})
-        for name, col in zip(names, cols, strict=True)], ignore_index=True)
+    long = pd.concat(
+        [
+            pd.DataFrame(
+                {"label": labels, "series": name, "value": pd.to_numeric(df[col]).astype("float64")}
+            )
+            for name, col in zip(names, cols, strict=True)
+        ],
+        ignore_index=True,
+    )
     period_title = t(f"customers.grain_{grain}", lang)
     return (
         alt.Chart(long)
         .mark_bar()
         .encode(
             x=alt.X("label:O", sort=labels, title=period_title, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("value:Q", title=y_title, stack="zero",
-                    axis=alt.Axis(format=charts.AXIS_FORMATS[fmt])),
-            color=alt.Color("series:N", title=None,
-                            scale=alt.Scale(domain=list(names), range=[NEW_COLOR, RETURNING_COLOR]),
-                            legend=alt.Legend(orient="top")),
+            y=alt.Y(
+                "value:Q",
+                title=y_title,
+                stack="zero",
+                axis=alt.Axis(format=charts.AXIS_FORMATS[fmt]),
+            ),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=list(names), range=[NEW_COLOR, RETURNING_COLOR]),
+                legend=alt.Legend(orient="top"),
+            ),
             order=alt.Order("series:N", sort="descending"),
-            tooltip=[alt.Tooltip("series:N", title=" "),
-                     alt.Tooltip("label:O", title=period_title),
-                     alt.Tooltip("value:Q", title=y_title, format=charts.TOOLTIP_FORMATS[fmt])],
+            tooltip=[
+                alt.Tooltip("series:N", title=" "),
+                alt.Tooltip("label:O", title=period_title),
+                alt.Tooltip("value:Q", title=y_title, format=charts.TOOLTIP_FORMATS[fmt]),
+            ],
         )
         .properties(height=260)
     )
 
 
 def repurchase_chart(df: pd.DataFrame, lang: str, grain: str) -> alt.Chart:
-    frame = pd.DataFrame({"period": df["period"],
-                          "value": pd.to_numeric(df["repurchase_rate"]).astype("float64"),
-                          "buyers": df["buyers"], "repeat_buyers": df["repeat_buyers"]})
+    frame = pd.DataFrame(
+        {
+            "period": df["period"],
+            "value": pd.to_numeric(df["repurchase_rate"]).astype("float64"),
+            "buyers": df["buyers"],
+            "repeat_buyers": df["repeat_buyers"],
+        }
+    )
     title = metrics.label("repurchase_rate", lang)
     period_title = t(f"customers.grain_{grain}", lang)
     return (
         alt.Chart(frame)
-        .mark_line(point=alt.OverlayMarkDef(size=30, color=charts.CURRENT_COLOR),
-                   color=charts.CURRENT_COLOR)
+        .mark_line(
+            point=alt.OverlayMarkDef(size=30, color=charts.CURRENT_COLOR),
+            color=charts.CURRENT_COLOR,
+        )
         .encode(
-            x=alt.X("period:T", title=period_title,
-                    axis=alt.Axis(format="%m-%d" if grain == "week" else "%Y-%m")),
+            x=alt.X(
+                "period:T",
+                title=period_title,
+                axis=alt.Axis(format="%m-%d" if grain == "week" else "%Y-%m"),
+            ),
             y=alt.Y("value:Q", title=title, axis=alt.Axis(format=charts.AXIS_FORMATS["pct"])),
-            tooltip=[alt.Tooltip("period:T", title=period_title, format="%Y-%m-%d"),
-                     alt.Tooltip("value:Q", title=title, format=charts.TOOLTIP_FORMATS["pct"]),
-                     alt.Tooltip("repeat_buyers:Q", title=t("customers.repeat_buyers", lang)),
-                     alt.Tooltip("buyers:Q", title=metrics.label("paying_buyers", lang))],
+            tooltip=[
+                alt.Tooltip("period:T", title=period_title, format="%Y-%m-%d"),
+                alt.Tooltip("value:Q", title=title, format=charts.TOOLTIP_FORMATS["pct"]),
+                alt.Tooltip("repeat_buyers:Q", title=t("customers.repeat_buyers", lang)),
+                alt.Tooltip("buyers:Q", title=metrics.label("paying_buyers", lang)),
+            ],
         )
         .properties(height=220)
     )
@@ -168,32 +224,49 @@ def repurchase_chart(df: pd.DataFrame, lang: str, grain: str) -> alt.Chart:
 def cohort_heatmap(frame: pd.DataFrame, lang: str) -> alt.Chart:
     """Cohorts (first-purchase month, with size) × months after: share buying again."""
     later = frame[frame["month_offset"] >= 1].copy()
-    later["cohort_label"] = [cohort_label(c, s, lang)
-                             for c, s in zip(later["cohort"], later["size"], strict=True)]
+    later["cohort_label"] = [
+        cohort_label(c, s, lang) for c, s in zip(later["cohort"], later["size"], strict=True)
+    ]
     later["month_label"] = [t("customers.month_n", lang, n=int(n)) for n in later["month_offset"]]
     later["text"] = [numbers.fmt_pct(v, lang) for v in later["retention"]]
-    cohort_order = [cohort_label(c, s, lang) for c, s in
-                    frame.loc[frame["month_offset"] == 0, ["cohort", "size"]].itertuples(index=False)]
-    month_order = [t("customers.month_n", lang, n=n)
-                   for n in range(1, int(frame["month_offset"].max()) + 1)]
+    cohort_order = [
+        cohort_label(c, s, lang)
+        for c, s in frame.loc[frame["month_offset"] == 0, ["cohort", "size"]].itertuples(
+            index=False
+        )
+    ]
+    month_order = [
+        t("customers.month_n", lang, n=n) for n in range(1, int(frame["month_offset"].max()) + 1)
+    ]
     top = float(later["retention"].max()) if len(later) else 0.0
     base = alt.Chart(later).encode(
-        x=alt.X("month_label:N", sort=month_order, title=t("customers.cohort_month", lang),
-                axis=alt.Axis(labelAngle=0)),
+        x=alt.X(
+            "month_label:N",
+            sort=month_order,
+            title=t("customers.cohort_month", lang),
+            axis=alt.Axis(labelAngle=0),
+        ),
         y=alt.Y("cohort_label:N", sort=cohort_order, title=t("customers.cohort", lang)),
     )
     cells = base.mark_rect().encode(
-        color=alt.Color("retention:Q", title=t("customers.retention", lang),
-                        scale=alt.Scale(scheme="reds", domain=[0, max(top, 0.01)]),
-                        legend=alt.Legend(format=".0%")),
-        tooltip=[alt.Tooltip("cohort_label:N", title=t("customers.cohort", lang)),
-                 alt.Tooltip("month_label:N", title=t("customers.cohort_month", lang)),
-                 alt.Tooltip("buyers:Q", title=t("customers.col_buyers", lang), format=",.0f"),
-                 alt.Tooltip("retention:Q", title=t("customers.retention", lang), format=".1%")],
+        color=alt.Color(
+            "retention:Q",
+            title=t("customers.retention", lang),
+            scale=alt.Scale(scheme="reds", domain=[0, max(top, 0.01)]),
+            legend=alt.Legend(format=".0%"),
+        ),
+        tooltip=[
+            alt.Tooltip("cohort_label:N", title=t("customers.cohort", lang)),
+            alt.Tooltip("month_label:N", title=t("customers.cohort_month", lang)),
+            alt.Tooltip("buyers:Q", title=t("customers.col_buyers", lang), format=",.0f"),
+            alt.Tooltip("retention:Q", title=t("customers.retention", lang), format=".1%"),
+        ],
     )
     text = base.mark_text(fontSize=11).encode(
         text="text:N",
-        color=alt.condition(alt.datum.retention > top * 0.6, alt.value("white"), alt.value("black")),
+        color=alt.condition(
+            alt.datum.retention > top * 0.6, alt.value("white"), alt.value("black")
+        ),
     )
     return (cells + text).properties(height=alt.Step(28))
 
@@ -204,34 +277,71 @@ def forecast_chart(fc: forecast.Forecast, lang: str) -> alt.Chart:
     title = metrics.label(fc.metric, lang)
     day_title = t("customers.forecast_chart_day", lang)
     hist = fc.history.tail(HISTORY_SHOWN_DAYS)
-    actual = pd.DataFrame({"date": pd.to_datetime(hist["date"]), "value": hist["value"],
-                           "series": t("customers.forecast_chart_actual", lang),
-                           "is_promo": hist["is_promo"]})
-    points = fc.points.assign(date=pd.to_datetime(fc.points["date"]),
-                              series=t("customers.forecast_chart_forecast", lang))
-    names = [t("customers.forecast_chart_actual", lang), t("customers.forecast_chart_forecast", lang)]
+    actual = pd.DataFrame(
+        {
+            "date": pd.to_datetime(hist["date"]),
+            "value": hist["value"],
+            "series": t("customers.forecast_chart_actual", lang),
+            "is_promo": hist["is_promo"],
+        }
+    )
+    points = fc.points.assign(
+        date=pd.to_datetime(fc.points["date"]), series=t("customers.forecast_chart_forecast", lang)
+    )
+    names = [
+        t("customers.forecast_chart_actual", lang),
+        t("customers.forecast_chart_forecast", lang),
+    ]
     x = alt.X("date:T", title=day_title, axis=alt.Axis(format="%m-%d"))
     y_axis = alt.Axis(format=charts.AXIS_FORMATS[fmt])
-    band95 = alt.Chart(points).mark_area(opacity=0.15, color=charts.CURRENT_COLOR).encode(
-        x=x, y=alt.Y("lo95:Q", title=title, axis=y_axis), y2="hi95:Q")
-    band80 = alt.Chart(points).mark_area(opacity=0.25, color=charts.CURRENT_COLOR).encode(
-        x=x, y="lo80:Q", y2="hi80:Q")
-    lines = alt.Chart(pd.concat([actual[["date", "value", "series"]],
-                                 points[["date", "value", "series"]]], ignore_index=True)).mark_line(
-        point=alt.OverlayMarkDef(size=14)).encode(
-        x=x, y=alt.Y("value:Q", title=title, axis=y_axis),
-        color=alt.Color("series:N", title=None,
-                        scale=alt.Scale(domain=names, range=[ACTUAL_COLOR, charts.CURRENT_COLOR]),
-                        legend=alt.Legend(orient="top")),
-        tooltip=[alt.Tooltip("series:N", title=" "),
-                 alt.Tooltip("date:T", title=day_title, format="%Y-%m-%d"),
-                 alt.Tooltip("value:Q", title=title, format=charts.TOOLTIP_FORMATS[fmt])])
-    promos = alt.Chart(actual[actual["is_promo"]]).mark_point(
-        shape="triangle-up", size=80, filled=True, color="#b8860b").encode(
-        x=x, y="value:Q",
-        tooltip=[alt.Tooltip("date:T", title=t("customers.forecast_promo_day", lang),
-                             format="%Y-%m-%d"),
-                 alt.Tooltip("value:Q", title=title, format=charts.TOOLTIP_FORMATS[fmt])])
+    band95 = (
+        alt.Chart(points)
+        .mark_area(opacity=0.15, color=charts.CURRENT_COLOR)
+        .encode(x=x, y=alt.Y("lo95:Q", title=title, axis=y_axis), y2="hi95:Q")
+    )
+    band80 = (
+        alt.Chart(points)
+        .mark_area(opacity=0.25, color=charts.CURRENT_COLOR)
+        .encode(x=x, y="lo80:Q", y2="hi80:Q")
+    )
+    lines = (
+        alt.Chart(
+            pd.concat(
+                [actual[["date", "value", "series"]], points[["date", "value", "series"]]],
+                ignore_index=True,
+            )
+        )
+        .mark_line(point=alt.OverlayMarkDef(size=14))
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title=title, axis=y_axis),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=names, range=[ACTUAL_COLOR, charts.CURRENT_COLOR]),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("series:N", title=" "),
+                alt.Tooltip("date:T", title=day_title, format="%Y-%m-%d"),
+                alt.Tooltip("value:Q", title=title, format=charts.TOOLTIP_FORMATS[fmt]),
+            ],
+        )
+    )
+    promos = (
+        alt.Chart(actual[actual["is_promo"]])
+        .mark_point(shape="triangle-up", size=80, filled=True, color="#b8860b")
+        .encode(
+            x=x,
+            y="value:Q",
+            tooltip=[
+                alt.Tooltip(
+                    "date:T", title=t("customers.forecast_promo_day", lang), format="%Y-%m-%d"
+                ),
+                alt.Tooltip("value:Q", title=title, format=charts.TOOLTIP_FORMATS[fmt]),
+            ],
+        )
+    )
     return (band95 + band80 + lines + promos).properties(height=320)
 
 
@@ -240,12 +350,19 @@ def forecast_table(fc: forecast.Forecast, lang: str) -> pd.DataFrame:
     p = fc.points
     n = len(p)
     # one unit for the forecast and both bands, so no row reads ¥9,800.00 ~ ¥10.2万
-    text = numbers.fmt_column([*p["value"], *p["lo80"], *p["hi80"], *p["lo95"], *p["hi95"]],
-                              fmt, lang)
-    value, lo80, hi80, lo95, hi95 = (text[i * n:(i + 1) * n] for i in range(5))
-    return pd.DataFrame({
-        t("customers.forecast_chart_day", lang): [d.isoformat() for d in p["date"]],
-        t("customers.forecast_chart_forecast", lang): value,
-        t("customers.band80", lang): [f"{lo} ~ {hi}" for lo, hi in zip(lo80, hi80, strict=True)],
-        t("customers.band95", lang): [f"{lo} ~ {hi}" for lo, hi in zip(lo95, hi95, strict=True)],
-    })
+    text = numbers.fmt_column(
+        [*p["value"], *p["lo80"], *p["hi80"], *p["lo95"], *p["hi95"]], fmt, lang
+    )
+    value, lo80, hi80, lo95, hi95 = (text[i * n : (i + 1) * n] for i in range(5))
+    return pd.DataFrame(
+        {
+            t("customers.forecast_chart_day", lang): [d.isoformat() for d in p["date"]],
+            t("customers.forecast_chart_forecast", lang): value,
+            t("customers.band80", lang): [
+                f"{lo} ~ {hi}" for lo, hi in zip(lo80, hi80, strict=True)
+            ],
+            t("customers.band95", lang): [
+                f"{lo} ~ {hi}" for lo, hi in zip(lo95, hi95, strict=True)
+            ],
+        }
+    )

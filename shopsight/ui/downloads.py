@@ -35,15 +35,15 @@ def safe_xlsx(df: pd.DataFrame, sheet_name: str = "data") -> bytes:
     import io
 
     out = df.copy()
-    out = out[[c for c in out.columns
-               if not out[c].map(lambda v: isinstance(v, (list, tuple))).any()]]
+    out = out[
+        [c for c in out.columns if not out[c].map(lambda v: isinstance(v, (list, tuple))).any()]
+    ]
     out.columns = [escape_cell(str(c)) for c in out.columns]
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(escape_cell)
     buf = io.BytesIO()
-    options = {"strings_to_formulas": False, "strings_to_urls": False,
-               "strings_to_numbers": False}
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": options}) as xl:
         out.to_excel(xl, index=False, sheet_name=sheet_name[:31])
     return buf.getvalue()

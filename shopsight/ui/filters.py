@@ -34,10 +34,20 @@ from shopsight.i18n import t
 from shopsight.ui import query_cache, session
 
 # link key -> canonical column it filters
-DIMS: dict[str, str] = {"src": "source", "dev": "device", "prov": "province", "cat": "category",
-                        "plat": "platform"}
-DIM_LABELS = {"src": "filters.source", "dev": "filters.device", "prov": "filters.province",
-              "cat": "filters.category", "plat": "filters.platform"}
+DIMS: dict[str, str] = {
+    "src": "source",
+    "dev": "device",
+    "prov": "province",
+    "cat": "category",
+    "plat": "platform",
+}
+DIM_LABELS = {
+    "src": "filters.source",
+    "dev": "filters.device",
+    "prov": "filters.province",
+    "cat": "filters.category",
+    "plat": "filters.platform",
+}
 DATES_KEY = "sb_dates"
 CMP_KEY = "sb_cmp"
 CUR_KEY = "sb_cur"
@@ -106,7 +116,9 @@ def bounds() -> pd.DataFrame:
 
 def default_range() -> periods.Range:
     """The last full 30 (else 7) days the loaded data covers; a loaded month whole."""
-    return coverage.default_range(coverage.covered_days(query_cache.query("load_coverage"), RANGE_KINDS))
+    return coverage.default_range(
+        coverage.covered_days(query_cache.query("load_coverage"), RANGE_KINDS)
+    )
 
 
 def _seed_from_link(opts: dict[str, list[str]], codes: list[str], lang: str) -> None:
@@ -128,12 +140,20 @@ def _seed_from_link(opts: dict[str, list[str]], codes: list[str], lang: str) -> 
         asked = list(dict.fromkeys(qp.get_all(dim)))
         unknown = [v for v in asked if v not in opts[dim]]
         if unknown:
-            session.notice(t("notice.unknown_values", lang, name=t(DIM_LABELS[dim], lang),
-                             values="、".join(unknown)))
+            session.notice(
+                t(
+                    "notice.unknown_values",
+                    lang,
+                    name=t(DIM_LABELS[dim], lang),
+                    values="、".join(unknown),
+                )
+            )
         ss[key] = [v for v in asked if v in opts[dim]]
     cur = qp.get("cur")
     if cur is not None and cur not in codes:
-        session.notice(t("notice.unknown_values", lang, name=t("filters.currency", lang), values=cur))
+        session.notice(
+            t("notice.unknown_values", lang, name=t("filters.currency", lang), values=cur)
+        )
     ss[CUR_KEY] = cur if cur in codes else currency.shown(codes)
 
 
@@ -178,21 +198,36 @@ def render(lang: str, container=None) -> Filters:
         _seed_from_link(opts, codes, lang)
         ss[_SEEDED_FOR] = ws_dir
 
-    box.date_input(t("filters.dates", lang), key=DATES_KEY, format="YYYY-MM-DD",
-                   min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
+    box.date_input(
+        t("filters.dates", lang),
+        key=DATES_KEY,
+        format="YYYY-MM-DD",
+        min_value=date(2000, 1, 1),
+        max_value=date(2100, 12, 31),
+    )
     picked = ss[DATES_KEY]
     if isinstance(picked, (tuple, list)) and len(picked) == 2:
         start, end = picked
     else:  # the second day is not picked yet: keep the range in force
         last = ss.get(_STATE_KEY)
         start, end = (last.start, last.end) if last else default_range()
-    box.selectbox(t("filters.compare", lang), periods.COMPARE_MODES, key=CMP_KEY,
-                  format_func=lambda m: t(f"cmp.{m}", lang))
+    box.selectbox(
+        t("filters.compare", lang),
+        periods.COMPARE_MODES,
+        key=CMP_KEY,
+        format_func=lambda m: t(f"cmp.{m}", lang),
+    )
     f_cmp = ss[CMP_KEY]
     compare = periods.compare_range(start, end, f_cmp)
     if compare:
-        box.caption(t("filters.compare_range", lang, start=compare[0].isoformat(),
-                      end=compare[1].isoformat()))
+        box.caption(
+            t(
+                "filters.compare_range",
+                lang,
+                start=compare[0].isoformat(),
+                end=compare[1].isoformat(),
+            )
+        )
 
     selected: dict[str, tuple[str, ...]] = {}
     for dim, key in WIDGET_KEYS.items():
@@ -200,8 +235,9 @@ def render(lang: str, container=None) -> Filters:
         if kept != ss.get(key):
             ss[key] = kept
         if opts[dim]:
-            box.multiselect(t(DIM_LABELS[dim], lang), opts[dim], key=key,
-                            placeholder=t("filters.all", lang))
+            box.multiselect(
+                t(DIM_LABELS[dim], lang), opts[dim], key=key, placeholder=t("filters.all", lang)
+            )
         selected[dim] = tuple(ss.get(key, []))
 
     f_cur = _currency_choice(box, codes, lang)
@@ -217,18 +253,35 @@ def without_thin_compare(f: Filters, kind: str, lang: str) -> Filters:
     and return the filters without the comparison, so no change percentage is shown."""
     if f.compare is None:
         return f
-    cov = coverage.compare_coverage(query_cache.query("load_coverage"), kind, (f.start, f.end),
-                                    f.compare)
+    cov = coverage.compare_coverage(
+        query_cache.query("load_coverage"), kind, (f.start, f.end), f.compare
+    )
     if cov.complete:
         return f
     label = t(f"kind.{kind}", lang)
     if cov.missing:
-        st.warning(t("overview.compare_incomplete_days", lang, start=f.compare[0].isoformat(),
-                     end=f.compare[1].isoformat(), count=len(cov.missing), kind=label,
-                     days=coverage.runs_text(cov.missing)), icon=":material/event_busy:")
+        st.warning(
+            t(
+                "overview.compare_incomplete_days",
+                lang,
+                start=f.compare[0].isoformat(),
+                end=f.compare[1].isoformat(),
+                count=len(cov.missing),
+                kind=label,
+                days=coverage.runs_text(cov.missing),
+            ),
+            icon=":material/event_busy:",
+        )
     if cov.missing_platforms:
-        st.warning(t("overview.compare_incomplete_platforms", lang, kind=label,
-                     platforms="、".join(cov.missing_platforms)), icon=":material/event_busy:")
+        st.warning(
+            t(
+                "overview.compare_incomplete_platforms",
+                lang,
+                kind=label,
+                platforms="、".join(cov.missing_platforms),
+            ),
+            icon=":material/event_busy:",
+        )
     return dataclasses.replace(f, cmp="none")
 
 
@@ -243,8 +296,9 @@ def _currency_choice(box, codes: list[str], lang: str) -> str | None:
         ss[CUR_KEY] = currency.shown(codes)
     box.selectbox(t("filters.currency", lang), codes, key=CUR_KEY)
     cur = ss[CUR_KEY]
-    box.caption(t("filters.currency_others", lang, cur=cur,
-                  codes="、".join(c for c in codes if c != cur)))
+    box.caption(
+        t("filters.currency_others", lang, cur=cur, codes="、".join(c for c in codes if c != cur))
+    )
     return cur
 
 

@@ -59,10 +59,22 @@ def segments_frame(rows: pd.DataFrame, limit: int = SEGMENT_LIMIT) -> tuple[pd.D
     for r in kept.to_dict("records"):
         frame = steps_frame(r)
         frame.insert(0, "segment", "—" if numbers.is_missing(r["segment"]) else str(r["segment"]))
-        parts.append(frame[["segment", "step", "users", "conversion_from_first",
-                            "conversion_from_previous"]])
-    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["segment", "step", "users", "conversion_from_first", "conversion_from_previous"])
+        parts.append(
+            frame[["segment", "step", "users", "conversion_from_first", "conversion_from_previous"]]
+        )
+    long = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(
+            columns=[
+                "segment",
+                "step",
+                "users",
+                "conversion_from_first",
+                "conversion_from_previous",
+            ]
+        )
+    )
     return long, len(rows) - len(kept)
 
 
@@ -79,20 +91,26 @@ def event_frame(rows: pd.DataFrame, compare: pd.DataFrame | None = None) -> pd.D
         c = cmp_rows.iloc[i] if cmp_rows is not None and i < len(cmp_rows) else None
         cmp_first = _num(c["conversion_from_first"]) if c is not None else None
         from_prev = _num(r.conversion_from_previous)
-        out.append({
-            "step": r.step,
-            "users": users,
-            "conversion_from_previous": from_prev,
-            "conversion_from_first": from_first,
-            "drop_off": prev - users if prev is not None else None,
-            "drop_off_rate": 1 - from_prev if from_prev is not None else None,
-            "cmp_users": float(c["users"]) if c is not None else None,
-            "cmp_conversion_from_first": cmp_first,
-            "cmp_conversion_from_previous": (_num(c["conversion_from_previous"])
-                                             if c is not None else None),
-            "change_points": (from_first - cmp_first
-                              if i and from_first is not None and cmp_first is not None else None),
-        })
+        out.append(
+            {
+                "step": r.step,
+                "users": users,
+                "conversion_from_previous": from_prev,
+                "conversion_from_first": from_first,
+                "drop_off": prev - users if prev is not None else None,
+                "drop_off_rate": 1 - from_prev if from_prev is not None else None,
+                "cmp_users": float(c["users"]) if c is not None else None,
+                "cmp_conversion_from_first": cmp_first,
+                "cmp_conversion_from_previous": (
+                    _num(c["conversion_from_previous"]) if c is not None else None
+                ),
+                "change_points": (
+                    from_first - cmp_first
+                    if i and from_first is not None and cmp_first is not None
+                    else None
+                ),
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -101,16 +119,21 @@ def event_segments(rows: pd.DataFrame, limit: int = SEGMENT_LIMIT) -> tuple[pd.D
     how many were left out).  The null segment (events without the value) shows as —."""
     rows = rows.copy()
     rows["segment"] = [("—" if numbers.is_missing(s) else str(s)) for s in rows["segment"]]
-    first = rows[rows["step_index"] == 1].sort_values(["users", "segment"],
-                                                       ascending=[False, True])
+    first = rows[rows["step_index"] == 1].sort_values(["users", "segment"], ascending=[False, True])
     first = first[first["users"] > 0]
     keep = first["segment"].head(limit).tolist()
     kept = rows[rows["segment"].isin(keep)].copy()
     kept["segment"] = pd.Categorical(kept["segment"], categories=keep, ordered=True)
     kept = kept.sort_values(["segment", "step_index"])
     kept["segment"] = kept["segment"].astype(str)
-    cols = ["segment", "step_index", "step", "users", "conversion_from_first",
-            "conversion_from_previous"]
+    cols = [
+        "segment",
+        "step_index",
+        "step",
+        "users",
+        "conversion_from_first",
+        "conversion_from_previous",
+    ]
     return kept[cols].reset_index(drop=True), len(first) - len(keep)
 
 
@@ -132,8 +155,10 @@ def time_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Time-to-convert buckets of the whole funnel with a label 'start–end'."""
     rows = rows[rows["segment"].isna()] if rows["segment"].isna().any() else rows
     out = rows[["bucket_index", "start_seconds", "end_seconds", "users", "share"]].copy()
-    out["bucket"] = [f"{duration_label(a, lang)}–{duration_label(b, lang)}"
-                     for a, b in zip(out["start_seconds"], out["end_seconds"], strict=True)]
+    out["bucket"] = [
+        f"{duration_label(a, lang)}–{duration_label(b, lang)}"
+        for a, b in zip(out["start_seconds"], out["end_seconds"], strict=True)
+    ]
     return out.sort_values("bucket_index").reset_index(drop=True)
 
 
@@ -159,7 +184,9 @@ def coverage() -> tuple[date, date] | None:
 
 
 def shop_rows(kind: str, f: Filters, split: str) -> pd.DataFrame:
-    return query_cache.query(event_funnel.STEP_QUERIES[kind], **f.params(), by=None if split == "none" else split)
+    return query_cache.query(
+        event_funnel.STEP_QUERIES[kind], **f.params(), by=None if split == "none" else split
+    )
 
 
 def shop_sums(kind: str, f: Filters) -> pd.Series:
@@ -174,8 +201,10 @@ def benchmarks() -> dict[str, float]:
 def save_benchmarks(entered: Mapping[str, float]) -> None:
     """Store the funnel's 同行平均 rates next to the Overview's (same setting, same names)."""
     saved = benchmarks()
-    query_cache.set_setting(BENCHMARK_SETTING, {**{k: v for k, v in saved.items()
-                                            if k not in BENCHMARK_OF.values()}, **entered})
+    query_cache.set_setting(
+        BENCHMARK_SETTING,
+        {**{k: v for k, v in saved.items() if k not in BENCHMARK_OF.values()}, **entered},
+    )
 
 
 def event_names(f: Filters) -> list[str]:
@@ -199,9 +228,16 @@ def _event_params(steps: Sequence[str], window: str, by: str, f: Filters) -> dic
     filt, _ = event_filters(f)
     # the whole funnel carries the compare period (same pass); the split shows none
     cmp_start, cmp_end = f.compare if by == "none" and f.compare else (None, None)
-    return {"steps": list(steps), "window_seconds": event_funnel.parse_duration(window),
-            "by": None if by == "none" else by, "start_date": f.start, "end_date": f.end,
-            "cmp_start_date": cmp_start, "cmp_end_date": cmp_end, **filt}
+    return {
+        "steps": list(steps),
+        "window_seconds": event_funnel.parse_duration(window),
+        "by": None if by == "none" else by,
+        "start_date": f.start,
+        "end_date": f.end,
+        "cmp_start_date": cmp_start,
+        "cmp_end_date": cmp_end,
+        **filt,
+    }
 
 
 def event_report(steps: Sequence[str], window: str, by: str, f: Filters) -> pd.DataFrame:
@@ -210,11 +246,13 @@ def event_report(steps: Sequence[str], window: str, by: str, f: Filters) -> pd.D
     return query_cache.query("event_funnel", **_event_params(steps, window, by, f))
 
 
-def event_rows(steps: Sequence[str], window: str, by: str, f: Filters,
-               compare: bool = False) -> pd.DataFrame:
+def event_rows(
+    steps: Sequence[str], window: str, by: str, f: Filters, compare: bool = False
+) -> pd.DataFrame:
     """The step rows of the period, or of the compare period (only without a split)."""
-    return event_funnel.step_rows(event_report(steps, window, by, f),
-                            "compare" if compare else "current")
+    return event_funnel.step_rows(
+        event_report(steps, window, by, f), "compare" if compare else "current"
+    )
 
 
 def event_times(steps: Sequence[str], window: str, f: Filters) -> pd.DataFrame:
@@ -241,17 +279,29 @@ def step_cards(frame: pd.DataFrame, labels: Sequence[str], lang: str, *, compare
     cols = st.columns(len(frame))
     for col, row, label in zip(cols, frame.itertuples(index=False), labels, strict=True):
         change = numbers.change(row.users, row.cmp_users) if compare else None
-        col.metric(plain(label), numbers.fmt(row.users, "int", lang, compact_from=kpi_cards.CARD_COMPACT_FROM),
-                   **kpi_cards.delta_args(numbers.fmt_change(change, lang),
-                                  metrics.delta_color("conversion", session.colour_convention())),
-                   border=True)
+        col.metric(
+            plain(label),
+            numbers.fmt(row.users, "int", lang, compact_from=kpi_cards.CARD_COMPACT_FROM),
+            **kpi_cards.delta_args(
+                numbers.fmt_change(change, lang),
+                metrics.delta_color("conversion", session.colour_convention()),
+            ),
+            border=True,
+        )
         if not numbers.is_missing(row.conversion_from_previous):
-            col.caption(t("funnel.step_caption", lang, rate=_pct(row.conversion_from_previous, lang),
-                          first=_pct(row.conversion_from_first, lang)))
+            col.caption(
+                t(
+                    "funnel.step_caption",
+                    lang,
+                    rate=_pct(row.conversion_from_previous, lang),
+                    first=_pct(row.conversion_from_first, lang),
+                )
+            )
 
 
-def step_table(frame: pd.DataFrame, labels: Sequence[str], lang: str, *,
-               compare: bool) -> pd.DataFrame:
+def step_table(
+    frame: pd.DataFrame, labels: Sequence[str], lang: str, *, compare: bool
+) -> pd.DataFrame:
     """The steps as display text: counts, rates, drop-off, compare and 同行平均 columns
     (the last two only when there is something to show)."""
     cols = {
@@ -269,8 +319,13 @@ def step_table(frame: pd.DataFrame, labels: Sequence[str], lang: str, *,
         cols["benchmark"] = t("funnel.col_benchmark", lang)
         cols["benchmark_gap"] = t("funnel.col_benchmark_gap", lang)
     shown = frame.assign(label=list(labels))
-    for c in ("conversion_from_previous", "conversion_from_first", "drop_off_rate",
-              "cmp_conversion_from_first", "benchmark"):
+    for c in (
+        "conversion_from_previous",
+        "conversion_from_first",
+        "drop_off_rate",
+        "cmp_conversion_from_first",
+        "benchmark",
+    ):
         if c in cols:
             shown[c] = shown[c].map(lambda v: _pct(v, lang))
     for c in ("change_points", "benchmark_gap"):
@@ -283,12 +338,13 @@ def step_table(frame: pd.DataFrame, labels: Sequence[str], lang: str, *,
 
 def segment_table(long: pd.DataFrame, lang: str, *, segment_title: str) -> pd.DataFrame:
     """Segments as rows: users per step, then each step's conversion from the first."""
-    users = long.pivot_table(index="segment", columns="label", values="users", sort=False,
-                             aggfunc="sum")
+    users = long.pivot_table(
+        index="segment", columns="label", values="users", sort=False, aggfunc="sum"
+    )
     out = users.map(lambda v: _count(v, lang))
     rates = long[long["label"] != long["label"].iloc[0]].pivot_table(
-        index="segment", columns="label", values="conversion_from_first", sort=False,
-        aggfunc="sum")
+        index="segment", columns="label", values="conversion_from_first", sort=False, aggfunc="sum"
+    )
     for c in rates.columns:
         out[f"{c} · {t('funnel.col_from_first', lang)}"] = rates[c].map(lambda v: _pct(v, lang))
     return out.reset_index().rename(columns={"segment": segment_title})
@@ -309,8 +365,9 @@ def step_pickers(names: list[str], lang: str) -> list[str]:
         if asked:
             unknown = [s for s in asked if s not in names]
             if unknown or not event_funnel.MIN_STEPS <= len(asked) <= event_funnel.MAX_STEPS:
-                session.notice(t("notice.bad_param", lang, param=STEPS_PARAM,
-                                 value=",".join(asked)))
+                session.notice(
+                    t("notice.bad_param", lang, param=STEPS_PARAM, value=",".join(asked))
+                )
             else:
                 chosen = asked
         for i, key in enumerate(keys):
@@ -320,8 +377,12 @@ def step_pickers(names: list[str], lang: str) -> list[str]:
     for i, (col, key) in enumerate(zip(cols, keys, strict=True)):
         if ss.get(key) not in options:
             ss[key] = ""
-        col.selectbox(t("funnel.step_n", lang, n=i + 1), options, key=key,
-                      format_func=lambda s: s or t("funnel.step_none", lang))
+        col.selectbox(
+            t("funnel.step_n", lang, n=i + 1),
+            options,
+            key=key,
+            format_func=lambda s: s or t("funnel.step_none", lang),
+        )
     steps = [ss[k] for k in keys if ss[k]]
     if steps == default:
         if STEPS_PARAM in qp:
@@ -334,8 +395,9 @@ def step_pickers(names: list[str], lang: str) -> list[str]:
 # ---------- charts (small frames only)
 
 
-def funnel_chart(frame: pd.DataFrame, *, step_title: str, users_title: str,
-                 labels: Sequence[str]) -> alt.Chart:
+def funnel_chart(
+    frame: pd.DataFrame, *, step_title: str, users_title: str, labels: Sequence[str]
+) -> alt.Chart:
     """Horizontal bars of users per step (funnel order top-down), labelled with the count
     and the step conversion."""
     df = frame[["users", "conversion_from_previous", "conversion_from_first"]].copy()
@@ -350,53 +412,64 @@ def funnel_chart(frame: pd.DataFrame, *, step_title: str, users_title: str,
         x=alt.X("users:Q", title=users_title, axis=alt.Axis(format=",.0f")),
     )
     bars = base.mark_bar(color=charts.CURRENT_COLOR).encode(
-        tooltip=[alt.Tooltip("label:N", title=step_title),
-                 alt.Tooltip("users:Q", title=users_title, format=",.0f"),
-                 alt.Tooltip("conversion_from_first:Q", format=".2%", title="%")],
+        tooltip=[
+            alt.Tooltip("label:N", title=step_title),
+            alt.Tooltip("users:Q", title=users_title, format=",.0f"),
+            alt.Tooltip("conversion_from_first:Q", format=".2%", title="%"),
+        ],
     )
     text = base.mark_text(align="left", dx=4).encode(text=alt.Text("text:N"))
     return alt.layer(bars, text).properties(height=max(120, 46 * len(df)))
 
 
-def segment_chart(long: pd.DataFrame, *, step_order: Sequence[str], segment_title: str,
-                  rate_title: str) -> alt.Chart:
+def segment_chart(
+    long: pd.DataFrame, *, step_order: Sequence[str], segment_title: str, rate_title: str
+) -> alt.Chart:
     """Step conversion per segment, bars grouped by step (the first step has none)."""
     df = long[["segment", "label", "conversion_from_previous"]].dropna().copy()
-    df["conversion_from_previous"] = pd.to_numeric(df["conversion_from_previous"]).astype(
-        "float64")
+    df["conversion_from_previous"] = pd.to_numeric(df["conversion_from_previous"]).astype("float64")
     segments = list(dict.fromkeys(long["segment"]))
     return (
         alt.Chart(df)
         .mark_bar()
         .encode(
-            x=alt.X("label:N", sort=list(step_order[1:]), title=None,
-                    axis=alt.Axis(labelAngle=0)),
+            x=alt.X("label:N", sort=list(step_order[1:]), title=None, axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("segment:N", sort=segments),
             y=alt.Y("conversion_from_previous:Q", title=rate_title, axis=alt.Axis(format=".0%")),
-            color=alt.Color("segment:N", title=segment_title, sort=segments,
-                            legend=charts.top_legend(segments)),
-            tooltip=[alt.Tooltip("segment:N", title=segment_title),
-                     alt.Tooltip("label:N", title=" "),
-                     alt.Tooltip("conversion_from_previous:Q", title=rate_title, format=".2%")],
+            color=alt.Color(
+                "segment:N", title=segment_title, sort=segments, legend=charts.top_legend(segments)
+            ),
+            tooltip=[
+                alt.Tooltip("segment:N", title=segment_title),
+                alt.Tooltip("label:N", title=" "),
+                alt.Tooltip("conversion_from_previous:Q", title=rate_title, format=".2%"),
+            ],
         )
         .properties(height=300)
     )
 
 
-def time_chart(frame: pd.DataFrame, *, bucket_title: str, share_title: str,
-               users_title: str) -> alt.Chart:
+def time_chart(
+    frame: pd.DataFrame, *, bucket_title: str, share_title: str, users_title: str
+) -> alt.Chart:
     df = frame[["bucket", "users", "share"]].copy().astype({"users": "float64"})
     df["share"] = pd.to_numeric(df["share"]).astype("float64")
     return (
         alt.Chart(df)
         .mark_bar(color=charts.CURRENT_COLOR)
         .encode(
-            x=alt.X("bucket:N", sort=frame["bucket"].tolist(), title=bucket_title,
-                    axis=alt.Axis(labelAngle=0)),
+            x=alt.X(
+                "bucket:N",
+                sort=frame["bucket"].tolist(),
+                title=bucket_title,
+                axis=alt.Axis(labelAngle=0),
+            ),
             y=alt.Y("share:Q", title=share_title, axis=alt.Axis(format=".0%")),
-            tooltip=[alt.Tooltip("bucket:N", title=bucket_title),
-                     alt.Tooltip("users:Q", title=users_title, format=",.0f"),
-                     alt.Tooltip("share:Q", title=share_title, format=".1%")],
+            tooltip=[
+                alt.Tooltip("bucket:N", title=bucket_title),
+                alt.Tooltip("users:Q", title=users_title, format=",.0f"),
+                alt.Tooltip("share:Q", title=share_title, format=".1%"),
+            ],
         )
         .properties(height=240)
     )

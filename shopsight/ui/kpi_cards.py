@@ -29,9 +29,18 @@ def delta_args(delta: str | None, color: str) -> dict:
     return {"delta": delta, "delta_color": color}
 
 
-def card(name: str, value: float | None, lang: str, *, previous: float | None = None,
-         benchmark: float | None = None, container=None, label: str | None = None,
-         note: str | None = None, currency: str | None = None) -> None:
+def card(
+    name: str,
+    value: float | None,
+    lang: str,
+    *,
+    previous: float | None = None,
+    benchmark: float | None = None,
+    container=None,
+    label: str | None = None,
+    note: str | None = None,
+    currency: str | None = None,
+) -> None:
     """One st.metric card; the delta is the relative change vs `previous` (hidden when
     there is none); delta_color is inverse where a rise is bad news (退款率, 访客成本).
     `note` replaces the change with a plain text (对比期数据不全: no percentage)."""
@@ -50,19 +59,38 @@ def card(name: str, value: float | None, lang: str, *, previous: float | None = 
     if benchmark is not None and not numbers.is_missing(benchmark):
         gap = numbers.change(value, benchmark)
         key = "kpi.vs_benchmark" if gap is not None else "kpi.benchmark_only"
-        box.caption(t(key, lang, value=card_value(name, benchmark, lang, currency),
-                      gap=numbers.fmt_change(gap, lang) or ""))
+        box.caption(
+            t(
+                key,
+                lang,
+                value=card_value(name, benchmark, lang, currency),
+                gap=numbers.fmt_change(gap, lang) or "",
+            )
+        )
 
 
-def cards(names: Sequence[str], values: Mapping[str, float | None], lang: str, *,
-          previous: Mapping[str, float | None] | None = None,
-          benchmarks: Mapping[str, float] | None = None, per_row: int = 4,
-          note: str | None = None, currency: str | None = None) -> None:
+def cards(
+    names: Sequence[str],
+    values: Mapping[str, float | None],
+    lang: str,
+    *,
+    previous: Mapping[str, float | None] | None = None,
+    benchmarks: Mapping[str, float] | None = None,
+    per_row: int = 4,
+    note: str | None = None,
+    currency: str | None = None,
+) -> None:
     """A grid of cards, `per_row` to a row (`note`, `currency`: see card)."""
     for row in range(math.ceil(len(names) / per_row)):
         cols = st.columns(per_row)
-        for col, name in zip(cols, names[row * per_row:(row + 1) * per_row], strict=False):
-            card(name, values.get(name), lang,
-                 previous=(previous or {}).get(name),
-                 benchmark=(benchmarks or {}).get(name), container=col, note=note,
-                 currency=currency)
+        for col, name in zip(cols, names[row * per_row : (row + 1) * per_row], strict=False):
+            card(
+                name,
+                values.get(name),
+                lang,
+                previous=(previous or {}).get(name),
+                benchmark=(benchmarks or {}).get(name),
+                container=col,
+                note=note,
+                currency=currency,
+            )

@@ -20,11 +20,25 @@ from shopsight.kpis import (  # noqa: F401 - the page reads these names from her
 from shopsight.ui import query_cache
 from shopsight.ui.filters import Filters
 
-TREND_METRICS = ("paid_amount", "visitors", "paying_buyers", "conversion", "aov", "uv_value",
-                 "orders", "units_sold", "add_to_cart_rate", "refund_rate", "spend")
+TREND_METRICS = (
+    "paid_amount",
+    "visitors",
+    "paying_buyers",
+    "conversion",
+    "aov",
+    "uv_value",
+    "orders",
+    "units_sold",
+    "add_to_cart_rate",
+    "refund_rate",
+    "spend",
+)
 MOVER_DIMS = ("source", "product", "province")
-MOVERS_QUERIES = {"source": "overview_movers_source", "product": "overview_movers_product",
-                  "province": "overview_movers_province"}
+MOVERS_QUERIES = {
+    "source": "overview_movers_source",
+    "product": "overview_movers_product",
+    "province": "overview_movers_province",
+}
 MOVERS_LIMIT = 8
 
 
@@ -54,8 +68,9 @@ def trend_metrics(kind: str, df: pd.DataFrame) -> list[str]:
     return [n for n in TREND_METRICS if metrics.available(n, cols)]
 
 
-def with_metric(kind: str, df: pd.DataFrame | None, metric: str, f: Filters,
-                compare: bool = False) -> pd.DataFrame | None:
+def with_metric(
+    kind: str, df: pd.DataFrame | None, metric: str, f: Filters, compare: bool = False
+) -> pd.DataFrame | None:
     """The daily frame with a `metric` column added (buyers joined in for orders)."""
     if df is None:
         return None
@@ -73,7 +88,9 @@ def compare_coverage(kind: str, f: Filters) -> coverage.CompareCoverage | None:
     """How well the compare period is covered by the KPI dataset (None: no comparison)."""
     if f.compare is None:
         return None
-    return coverage.compare_coverage(query_cache.query("load_coverage"), kind, (f.start, f.end), f.compare)
+    return coverage.compare_coverage(
+        query_cache.query("load_coverage"), kind, (f.start, f.end), f.compare
+    )
 
 
 @dataclass
@@ -85,6 +102,7 @@ class Money:
     owner's rates is `total`; split: several, some without a rate, so no sum at all. The
     cards always show one currency (the filter's pick): amounts are never added on them.
     """
+
     mode: str
     currency: str | None  # the cards' currency
     amounts: dict[str | None, float] = field(default_factory=dict)

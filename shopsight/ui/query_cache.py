@@ -99,7 +99,9 @@ def version() -> tuple[int, int, int]:
 
 
 @st.cache_data(ttl=QUERY_TTL_S, max_entries=QUERY_MAX_ENTRIES, show_spinner=False)
-def _cached_query(ws_dir: str, version: tuple[int, int, int], name: str, params: dict) -> pd.DataFrame:
+def _cached_query(
+    ws_dir: str, version: tuple[int, int, int], name: str, params: dict
+) -> pd.DataFrame:
     with cursor(ws_dir) as cur:
         return queries.run(cur, name, **params)
 

@@ -45,7 +45,9 @@ def origins() -> list[str]:
 
 def table(origin: str, f: Filters, province: str | None = None) -> RegionTable:
     """The region rows for the filters (and the compare period, as cmp_*/change_*)."""
-    return region_metrics.region_table(query_cache.query, origin, f.params(), f.compare_params(), province)
+    return region_metrics.region_table(
+        query_cache.query, origin, f.params(), f.compare_params(), province
+    )
 
 
 def metric_label(metric: str, lang: str) -> str:
@@ -72,6 +74,7 @@ def display_name(row_name: object, status: str, lang: str) -> str:
 
 # ------------------------------------------------------------------------------ map
 
+
 class PrerenderedDeck(pdk.Deck):
     """A pydeck Deck whose JSON is made already; st.pydeck_chart only calls to_json."""
 
@@ -90,18 +93,28 @@ def _spec(level: str, province: str | None, features: tuple, view: tuple) -> str
     fc = boundaries.provinces() if level == "province" else boundaries.cities(province)
     values = {name: dict(props) for name, props in features}
     layer = pdk.Layer(
-        "GeoJsonLayer", data=[], id=LAYER_ID, pickable=True, stroked=True, filled=True,
-        get_fill_color="properties.fill", get_line_color=[255, 255, 255, 255],
-        line_width_min_pixels=0.7, auto_highlight=True, highlight_color=[255, 196, 0, 140],
+        "GeoJsonLayer",
+        data=[],
+        id=LAYER_ID,
+        pickable=True,
+        stroked=True,
+        filled=True,
+        get_fill_color="properties.fill",
+        get_line_color=[255, 255, 255, 255],
+        line_width_min_pixels=0.7,
+        auto_highlight=True,
+        highlight_color=[255, 196, 0, 140],
     )
-    deck = pdk.Deck(layers=[layer], map_provider=None,
-                    initial_view_state=pdk.ViewState(**dict(view)))
+    deck = pdk.Deck(
+        layers=[layer], map_provider=None, initial_view_state=pdk.ViewState(**dict(view))
+    )
     spec = json.loads(deck.to_json())
     collection = boundaries.annotated(fc, values)
     collection.pop("metadata", None)
     for feat in collection["features"]:  # the tooltip and the fill need only these
-        feat["properties"] = {k: feat["properties"][k] for k in
-                              ("name", *next(iter(values.values())).keys())}
+        feat["properties"] = {
+            k: feat["properties"][k] for k in ("name", *next(iter(values.values())).keys())
+        }
     spec["layers"][0]["data"] = collection
     return json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
 
@@ -111,14 +124,21 @@ def province_deck(features: dict[str, dict], tooltip_html: str) -> PrerenderedDe
     map: features maps each province to its properties ("fill" as regions.rgba gives it,
     plus the texts the tooltip names)."""
     view = region_metrics.view_for_bbox(region_metrics.CHINA_BBOX, MAP_WIDTH, MAP_HEIGHT)
-    frozen = tuple((name, tuple((k, _hashable(v)) for k, v in props.items()))
-                   for name, props in sorted(features.items()))
+    frozen = tuple(
+        (name, tuple((k, _hashable(v)) for k, v in props.items()))
+        for name, props in sorted(features.items())
+    )
     spec = _spec("province", None, frozen, tuple(sorted(view.items())))
     return PrerenderedDeck(spec, {"html": tooltip_html})
 
 
-def map_features(rt: RegionTable, metric: str, scale: region_metrics.ColorScale | None,
-                 lang: str, currency: str | None = None) -> dict[str, dict]:
+def map_features(
+    rt: RegionTable,
+    metric: str,
+    scale: region_metrics.ColorScale | None,
+    lang: str,
+    currency: str | None = None,
+) -> dict[str, dict]:
     """name -> the properties a feature carries: fill, formatted values for the tooltip
     (money in `currency`), and the raw paid amount (what tests add up). Regions without
     rows get "—"."""
@@ -141,16 +161,18 @@ def map_features(rt: RegionTable, metric: str, scale: region_metrics.ColorScale 
     return out
 
 
-def deck(rt: RegionTable, metric: str, lang: str, currency: str | None = None
-         ) -> tuple[PrerenderedDeck, region_metrics.ColorScale | None]:
+def deck(
+    rt: RegionTable, metric: str, lang: str, currency: str | None = None
+) -> tuple[PrerenderedDeck, region_metrics.ColorScale | None]:
     """The choropleth of the table's metric, and the colour scale its legend shows."""
     matched = rt.rows[rt.rows["status"] == region_metrics.MATCHED]
     scale = region_metrics.color_scale(matched[metric])
     props = map_features(rt, metric, scale, lang, currency)
     bbox = region_metrics.CHINA_BBOX if rt.level == "province" else boundaries.bbox(rt.province)
     view = region_metrics.view_for_bbox(bbox, MAP_WIDTH, MAP_HEIGHT)
-    features = tuple((name, tuple((k, _hashable(v)) for k, v in p.items()))
-                     for name, p in props.items())
+    features = tuple(
+        (name, tuple((k, _hashable(v)) for k, v in p.items())) for name, p in props.items()
+    )
     spec = _spec(rt.level, rt.province, features, tuple(sorted(view.items())))
     lines = ["<b>{name}</b>", f"{html.escape(metric_label(metric, lang))}: {{value_text}}"]
     if metric != "paid_amount":
@@ -178,8 +200,9 @@ def clicked_region(state) -> str | None:
     return None
 
 
-def legend_labels(metric: str, values: list[float], lang: str,
-                  currency: str | None = None) -> list[str]:
+def legend_labels(
+    metric: str, values: list[float], lang: str, currency: str | None = None
+) -> list[str]:
     """The class edges as the legend shows them: one unit and one decimal count for the
     whole legend (¥33.0万 – ¥120.5万, or ¥1,048 – ¥22,000; 12.5%), never mixed."""
     kind = region_metrics.fmt_of(metric)
@@ -187,20 +210,27 @@ def legend_labels(metric: str, values: list[float], lang: str,
         return numbers.fmt_column(values, "pct", lang, decimals=1)
     if kind == "money":  # whole yuan below 10万: class edges, not amounts to the cent
         compact = all(abs(v) >= numbers.COMPACT_FROM for v in values if v)
-        return numbers.fmt_column(values, "money", lang, currency=currency,
-                                  decimals=None if compact else 0)
+        return numbers.fmt_column(
+            values, "money", lang, currency=currency, decimals=None if compact else 0
+        )
     return numbers.fmt_column(values, kind, lang)
 
 
-def legend(scale: region_metrics.ColorScale, metric: str, lang: str,
-           title: str | None = None, currency: str | None = None) -> alt.Chart:
+def legend(
+    scale: region_metrics.ColorScale,
+    metric: str,
+    lang: str,
+    title: str | None = None,
+    currency: str | None = None,
+) -> alt.Chart:
     """The colour classes, low to high, as swatches with their value ranges (`metric` gives
     the number format, money in `currency`; `title` replaces its label, e.g. for inquiry
     counts)."""
     rows = []
     stops = region_metrics.legend_stops(scale)
-    edges = legend_labels(metric, [x for _, low, high in stops for x in (low, high)], lang,
-                          currency)
+    edges = legend_labels(
+        metric, [x for _, low, high in stops for x in (low, high)], lang, currency
+    )
     for i, (color, low, high) in enumerate(stops):
         text = edges[2 * i]
         if low != high:
@@ -211,17 +241,21 @@ def legend(scale: region_metrics.ColorScale, metric: str, lang: str,
     frame["order"] = range(len(frame))
     base = alt.Chart(frame).encode(y=alt.Y("order:O", axis=None))
     swatch = base.mark_square(size=180).encode(
-        x=alt.value(8), color=alt.Color("color:N", scale=None, legend=None))
+        x=alt.value(8), color=alt.Color("color:N", scale=None, legend=None)
+    )
     label = base.mark_text(align="left", x=20, fontSize=11).encode(text="label:N")
     # "pad": the height is the rows'; Streamlit's default fits title and rows into it, which
     # squeezed a short legend (3 cities) into overlapping rows
     return (swatch + label).properties(
-        height=24 * len(frame), width=140, autosize=alt.AutoSizeParams(type="pad"),
-        title=alt.TitleParams(title or metric_label(metric, lang), fontSize=12,
-                              anchor="start"))
+        height=24 * len(frame),
+        width=140,
+        autosize=alt.AutoSizeParams(type="pad"),
+        title=alt.TitleParams(title or metric_label(metric, lang), fontSize=12, anchor="start"),
+    )
 
 
 # ------------------------------------------------------------------- table and bars
+
 
 def display(rt: RegionTable, metric: str, lang: str, limit: int | None = None) -> pd.DataFrame:
     """The ranked table as shown (and downloaded): translated headers, unknown as 未知."""
@@ -229,11 +263,14 @@ def display(rt: RegionTable, metric: str, lang: str, limit: int | None = None) -
     if limit is not None:
         rows = rows.head(limit)
     level_title = t(f"regions.level_{rt.level}", lang)
-    out = pd.DataFrame({
-        t("regions.col_rank", lang): rows["rank"],
-        level_title: [display_name(n, s, lang) for n, s in zip(rows["name"], rows["status"],
-                                                             strict=False)],
-    })
+    out = pd.DataFrame(
+        {
+            t("regions.col_rank", lang): rows["rank"],
+            level_title: [
+                display_name(n, s, lang) for n, s in zip(rows["name"], rows["status"], strict=False)
+            ],
+        }
+    )
     for m in _table_metrics(rt, metric):
         out[metric_label(m, lang)] = pd.to_numeric(rows[m], errors="coerce").astype("float64")
     out[t("regions.col_compare", lang, metric=metric_label(metric, lang))] = rows[f"cmp_{metric}"]
@@ -243,24 +280,40 @@ def display(rt: RegionTable, metric: str, lang: str, limit: int | None = None) -
 
 
 def _table_metrics(rt: RegionTable, metric: str) -> list[str]:
-    shown = [metric] + [m for m in ("paid_amount", region_metrics.SHARE, "paying_buyers", "orders",
-                                     "visitors", "conversion", "aov") if m != metric]
+    shown = [metric] + [
+        m
+        for m in (
+            "paid_amount",
+            region_metrics.SHARE,
+            "paying_buyers",
+            "orders",
+            "visitors",
+            "conversion",
+            "aov",
+        )
+        if m != metric
+    ]
     return [m for m in shown if m in rt.metrics]
 
 
 def column_config(rt: RegionTable, metric: str, lang: str, currency: str | None = None) -> dict:
     """Fixed formats (numbers.column_format), the region pinned, every metric with its help."""
     level_title = t(f"regions.level_{rt.level}", lang)
-    cfg: dict = {t("regions.col_rank", lang): tables.number("int", width="small", pinned=True),
-                 level_title: tables.key()}
+    cfg: dict = {
+        t("regions.col_rank", lang): tables.number("int", width="small", pinned=True),
+        level_title: tables.key(),
+    }
     for m in _table_metrics(rt, metric):
-        cfg[metric_label(m, lang)] = tables.number(region_metrics.fmt_of(m), help=_help(m, lang),
-                                                   currency=currency)
+        cfg[metric_label(m, lang)] = tables.number(
+            region_metrics.fmt_of(m), help=_help(m, lang), currency=currency
+        )
     cfg[t("regions.col_compare", lang, metric=metric_label(metric, lang))] = tables.number(
-        region_metrics.fmt_of(metric), currency=currency)
+        region_metrics.fmt_of(metric), currency=currency
+    )
     cfg[t("regions.col_change", lang)] = tables.number("change")
     cfg[t("regions.col_on_map", lang)] = st.column_config.CheckboxColumn(
-        help=t("regions.col_on_map_help", lang), width="small")
+        help=t("regions.col_on_map_help", lang), width="small"
+    )
     return cfg
 
 
@@ -270,9 +323,13 @@ def glance_config(rt: RegionTable, metric: str, lang: str, currency: str | None 
     cfg = column_config(rt, metric, lang, currency)
     share = metric_label(region_metrics.SHARE, lang)
     if share in cfg:
-        cfg[share] = tables.number("pct", t("regions.col_share_short", lang),
-                                   help=f"{share}：{_help(region_metrics.SHARE, lang)}" if lang == "zh"
-                                   else f"{share}: {_help(region_metrics.SHARE, lang)}")
+        cfg[share] = tables.number(
+            "pct",
+            t("regions.col_share_short", lang),
+            help=f"{share}：{_help(region_metrics.SHARE, lang)}"
+            if lang == "zh"
+            else f"{share}: {_help(region_metrics.SHARE, lang)}",
+        )
     return cfg
 
 
@@ -290,7 +347,9 @@ def glance(rt: RegionTable, metric: str, lang: str) -> list[str]:
 def grid(table: pd.DataFrame, rt: RegionTable, metric: str, lang: str) -> pd.DataFrame:
     """The table as the grid shows it: rates rounded to the decimals shown."""
     kinds = {metric_label(m, lang): region_metrics.fmt_of(m) for m in _table_metrics(rt, metric)}
-    kinds[t("regions.col_compare", lang, metric=metric_label(metric, lang))] = region_metrics.fmt_of(metric)
+    kinds[t("regions.col_compare", lang, metric=metric_label(metric, lang))] = (
+        region_metrics.fmt_of(metric)
+    )
     kinds[t("regions.col_change", lang)] = "change"
     return tables.rounded(table, kinds)
 
@@ -301,19 +360,22 @@ def _help(metric: str, lang: str) -> str:
     return metrics.help_text(metric, lang)
 
 
-def bars(rt: RegionTable, metric: str, lang: str, compare_label: str | None,
-         currency: str | None = None) -> alt.Chart:
+def bars(
+    rt: RegionTable, metric: str, lang: str, compare_label: str | None, currency: str | None = None
+) -> alt.Chart:
     """Ranked horizontal bars of the named regions (top BARS_LIMIT), the compare period's
     value as a tick on each bar; money tooltips in `currency`."""
     rows = region_metrics.ranked(rt.rows, metric)
     rows = rows[rows["status"] != region_metrics.UNKNOWN].head(BARS_LIMIT)
     f = region_metrics.fmt_of(metric)
-    frame = pd.DataFrame({
-        "name": rows["name"].astype(str),
-        "value": pd.to_numeric(rows[metric], errors="coerce").astype("float64"),
-        "cmp": pd.to_numeric(rows[f"cmp_{metric}"], errors="coerce").astype("float64"),
-        "on_map": rows["status"] == region_metrics.MATCHED,
-    })
+    frame = pd.DataFrame(
+        {
+            "name": rows["name"].astype(str),
+            "value": pd.to_numeric(rows[metric], errors="coerce").astype("float64"),
+            "cmp": pd.to_numeric(rows[f"cmp_{metric}"], errors="coerce").astype("float64"),
+            "on_map": rows["status"] == region_metrics.MATCHED,
+        }
+    )
     order = frame["name"].tolist()
     title = metric_label(metric, lang)
     level_title = t(f"regions.level_{rt.level}", lang)
@@ -329,8 +391,9 @@ def bars(rt: RegionTable, metric: str, lang: str, compare_label: str | None,
     if compare_label:
         tooltip.append(tip("cmp", compare_label))
     # every region keeps its name: Vega drops overlapping names and cuts long ones at 180 px
-    base = alt.Chart(frame).encode(y=alt.Y("name:N", sort=order, title=None,
-                                           axis=alt.Axis(labelOverlap=False, labelLimit=0)))
+    base = alt.Chart(frame).encode(
+        y=alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=0))
+    )
     bar = base.mark_bar(color=charts.CURRENT_COLOR).encode(
         x=alt.X("value:Q", title=title, axis=alt.Axis(format=charts.AXIS_FORMATS[f])),
         opacity=alt.condition(alt.datum.on_map, alt.value(1.0), alt.value(0.55)),
@@ -339,5 +402,6 @@ def bars(rt: RegionTable, metric: str, lang: str, compare_label: str | None,
     chart = bar
     if compare_label and frame["cmp"].notna().any():
         chart = bar + base.mark_tick(color="#333333", thickness=2, size=16).encode(
-            x="cmp:Q", tooltip=tooltip)
+            x="cmp:Q", tooltip=tooltip
+        )
     return chart.properties(height=max(80, 24 * len(frame)))

@@ -17,14 +17,17 @@ def default_end(kind: str) -> date:
 
 def build(kind: str, end: date, lang: str) -> period_report.Report:
     """The report through ui.data.query: the same cached queries the pages read."""
-    return period_report.build(query_cache.query, period_report.period(kind, end), lang, query_cache.datasets())
+    return period_report.build(
+        query_cache.query, period_report.period(kind, end), lang, query_cache.datasets()
+    )
 
 
 def shown(table: period_report.Table, lang: str) -> pd.DataFrame:
     """A report table with its cells as the HTML file prints them."""
     cols, rows = report_files.cells(table)
-    return pd.DataFrame([[report_files.cell_text(v, f, lang) for v, f in r] for r in rows],
-                        columns=cols)
+    return pd.DataFrame(
+        [[report_files.cell_text(v, f, lang) for v, f in r] for r in rows], columns=cols
+    )
 
 
 def file_name(r: period_report.Report, ext: str) -> str:

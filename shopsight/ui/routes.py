@@ -43,7 +43,7 @@ def unknown_path(url: str | None, base_path: str | None, page_files: list[str]) 
     if base:
         if path != base and not path.startswith(base + "/"):
             return None
-        path = path[len(base):].strip("/")
+        path = path[len(base) :].strip("/")
     if not path or not _PAGE_NAME.match(path):
         return None
     known = {path_of(f) for f in page_files}
@@ -72,10 +72,19 @@ def say_if_lost(lang: str) -> None:
 def hidden_pages(default_page: str, page_files: list[str], title: str) -> list:
     """The hidden pages to add to the navigation: the default page's own name, and the
     requested path when it names no page."""
-    pages = [st.Page(to_default(default_page, lost=False), title=title,
-                     url_path=path_of(default_page), visibility="hidden")]
+    pages = [
+        st.Page(
+            to_default(default_page, lost=False),
+            title=title,
+            url_path=path_of(default_page),
+            visibility="hidden",
+        )
+    ]
     lost = unknown_path(st.context.url, st.get_option("server.baseUrlPath"), page_files)
     if lost:
-        pages.append(st.Page(to_default(default_page, lost=True), title=title, url_path=lost,
-                             visibility="hidden"))
+        pages.append(
+            st.Page(
+                to_default(default_page, lost=True), title=title, url_path=lost, visibility="hidden"
+            )
+        )
     return pages

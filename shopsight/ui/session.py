@@ -33,8 +33,11 @@ def lang() -> str:
     """The session's language: the sidebar choice, else the link's ?lang=, else the browser's
     (the same choice the sidebar's switch starts from, so the sign-in form and the page
     list agree with the page)."""
-    return (st.session_state.get(LANG_KEY) or i18n.parse_lang(st.query_params.get("lang"))
-            or i18n.lang_from_locale(st.context.locale))
+    return (
+        st.session_state.get(LANG_KEY)
+        or i18n.parse_lang(st.query_params.get("lang"))
+        or i18n.lang_from_locale(st.context.locale)
+    )
 
 
 def colour_convention() -> str:

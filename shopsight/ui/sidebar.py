@@ -37,9 +37,12 @@ def language() -> str:
         ss[session.LANG_KEY] = chosen or browser
     elif ss[session.LANG_KEY] is None:  # the selected option was clicked again: keep it
         ss[session.LANG_KEY] = i18n.parse_lang(qp.get("lang")) or i18n.lang_from_locale(
-            st.context.locale)
+            st.context.locale
+        )
     st.sidebar.segmented_control(
-        t("sidebar.language", session.lang()), i18n.LANGS, key=session.LANG_KEY,
+        t("sidebar.language", session.lang()),
+        i18n.LANGS,
+        key=session.LANG_KEY,
         format_func=i18n.LANG_NAMES.get,
     )
     lang = session.lang()
@@ -55,8 +58,11 @@ def colour_setting(lang: str) -> None:
     if ss.get(_COLORS_PICKED) is None or colours.parse(ss.get(session.COLORS_KEY)) is None:
         ss[session.COLORS_KEY] = colours.default_for(lang)
     st.sidebar.segmented_control(
-        t("sidebar.colors", lang), colours.CONVENTIONS, key=session.COLORS_KEY,
-        format_func=lambda c: t(f"sidebar.colors_{c}", lang), help=t("sidebar.colors_help", lang),
+        t("sidebar.colors", lang),
+        colours.CONVENTIONS,
+        key=session.COLORS_KEY,
+        format_func=lambda c: t(f"sidebar.colors_{c}", lang),
+        help=t("sidebar.colors_help", lang),
         on_change=_colours_picked,
     )
 
@@ -139,8 +145,12 @@ def _delete(team_id: str, lang: str) -> None:
 
 def _default_label(lang: str) -> str:
     default = workspace.open_workspace(session.default_dir())
-    return t("sidebar.workspace_sample" if workspace.is_read_only(default) else "sidebar.workspace_default",
-             lang)
+    return t(
+        "sidebar.workspace_sample"
+        if workspace.is_read_only(default)
+        else "sidebar.workspace_default",
+        lang,
+    )
 
 
 def workspace_box(lang: str) -> None:
@@ -154,10 +164,22 @@ def workspace_box(lang: str) -> None:
     if team is not None:
         names.setdefault(team.id, team.name)
     ss[PICK_KEY] = team.id if team is not None else DEFAULT_OPTION
-    box.selectbox(t("sidebar.workspace", lang), list(names), key=PICK_KEY, format_func=names.get,
-                  on_change=_switch, help=t("sidebar.workspace_help", lang))
-    box.button(t("sidebar.new_workspace", lang), key="sb_new_workspace", icon=":material/add:",
-               help=t("sidebar.new_workspace_help", lang), on_click=new_team, args=(lang,))
+    box.selectbox(
+        t("sidebar.workspace", lang),
+        list(names),
+        key=PICK_KEY,
+        format_func=names.get,
+        on_change=_switch,
+        help=t("sidebar.workspace_help", lang),
+    )
+    box.button(
+        t("sidebar.new_workspace", lang),
+        key="sb_new_workspace",
+        icon=":material/add:",
+        help=t("sidebar.new_workspace_help", lang),
+        on_click=new_team,
+        args=(lang,),
+    )
     if team is not None and auth.can_manage(ws, team.id):
         _manage(team, lang)
     msg = ss.pop(_MSG_KEY, None)
@@ -172,20 +194,38 @@ def _manage(team: teams.Team, lang: str) -> None:
     if ss.get(_NAME_FOR) != team.id:
         ss[NAME_KEY] = team.name
         ss[_NAME_FOR] = team.id
-    with st.sidebar.expander(t("sidebar.manage", lang), icon=":material/settings:",
-                             expanded=confirming):
+    with st.sidebar.expander(
+        t("sidebar.manage", lang), icon=":material/settings:", expanded=confirming
+    ):
         st.text_input(t("sidebar.rename", lang), key=NAME_KEY, max_chars=teams.NAME_MAX)
-        st.button(t("sidebar.rename_save", lang), key="sb_ws_rename", on_click=_rename,
-                  args=(team.id, lang))
-        st.button(t("sidebar.delete_workspace", lang), key="sb_ws_delete",
-                  icon=":material/delete:", on_click=_ask_delete, args=(team.id,))
+        st.button(
+            t("sidebar.rename_save", lang),
+            key="sb_ws_rename",
+            on_click=_rename,
+            args=(team.id, lang),
+        )
+        st.button(
+            t("sidebar.delete_workspace", lang),
+            key="sb_ws_delete",
+            icon=":material/delete:",
+            on_click=_ask_delete,
+            args=(team.id,),
+        )
         if confirming:
             st.warning(t("sidebar.delete_workspace_confirm", lang, name=plain(team.name)))
             yes, no = st.columns(2)
-            yes.button(t("sidebar.delete_workspace_yes", lang), key="sb_ws_delete_yes",
-                       type="primary", on_click=_delete, args=(team.id, lang))
-            no.button(t("sidebar.delete_workspace_no", lang), key="sb_ws_delete_no",
-                      on_click=_cancel_delete)
+            yes.button(
+                t("sidebar.delete_workspace_yes", lang),
+                key="sb_ws_delete_yes",
+                type="primary",
+                on_click=_delete,
+                args=(team.id, lang),
+            )
+            no.button(
+                t("sidebar.delete_workspace_no", lang),
+                key="sb_ws_delete_no",
+                on_click=_cancel_delete,
+            )
 
 
 def render() -> tuple[str, filters.Filters]:

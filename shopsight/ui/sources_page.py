@@ -13,8 +13,16 @@ from shopsight.i18n import t
 from shopsight.ui import charts, kpi_cards, query_cache, session, tables
 from shopsight.ui.filters import Filters
 
-TREND_METRICS = ("visitors", "paying_buyers", "conversion", "paid_amount", "uv_value", "aov",
-                 "spend", "roi")
+TREND_METRICS = (
+    "visitors",
+    "paying_buyers",
+    "conversion",
+    "paid_amount",
+    "uv_value",
+    "aov",
+    "spend",
+    "roi",
+)
 TREND_LIMIT = 8  # lines on the trend chart: the sources with most visitors
 TABLE_LIMIT = 50
 GROUP_COLORS = {"paid": charts.CURRENT_COLOR, "free": "#3b7dd8"}
@@ -40,8 +48,15 @@ def coverage() -> tuple[date, date] | None:
     if b.empty:
         return None
     first, last = (pd.Timestamp(b.iloc[0][c]).date() for c in ("first_day", "last_day"))
-    r = query_cache.query("sources_by_source", start=first, end=last, cmp_start=first, cmp_end=last,
-                   src=None, dev=None)
+    r = query_cache.query(
+        "sources_by_source",
+        start=first,
+        end=last,
+        cmp_start=first,
+        cmp_end=last,
+        src=None,
+        dev=None,
+    )
     return (first, last) if (r["count_rows"] > 0).any() else None
 
 
@@ -80,15 +95,27 @@ CHANGE_COLUMNS = {  # relative changes in percent, conversion's in percentage po
     "uv_value_change": ("sources.col_uv_change", "change_x100"),
 }
 # what an owner reads at a glance; the toggle above the table shows the rest
-GLANCE = ("source", "group", "visitors", "conversion", "paid_amount", "uv_value", "roi",
-          "visitors_change", "paid_amount_change")
+GLANCE = (
+    "source",
+    "group",
+    "visitors",
+    "conversion",
+    "paid_amount",
+    "uv_value",
+    "roi",
+    "visitors_change",
+    "paid_amount_change",
+)
 _SHORT = {"roi": "sources.col_roi_short", "uv_value": "sources.col_uv_short"}
-_HELP = {"visitor_share": "sources.col_visitor_share_help",
-         "conversion_change": "sources.col_conversion_change_help"}
+_HELP = {
+    "visitor_share": "sources.col_visitor_share_help",
+    "conversion_change": "sources.col_conversion_change_help",
+}
 
 
-def display(tbl: pd.DataFrame, lang: str, *, compare: bool, everything: bool = True
-            ) -> tuple[pd.DataFrame, dict, list[str]]:
+def display(
+    tbl: pd.DataFrame, lang: str, *, compare: bool, everything: bool = True
+) -> tuple[pd.DataFrame, dict, list[str]]:
     """The per-source table with translated headers (numbers stay numbers, so it sorts), its
     column_config and the column order shown (`everything` False: the GLANCE columns)."""
     spec = dict(TABLE_COLUMNS)
@@ -106,7 +133,13 @@ def display(tbl: pd.DataFrame, lang: str, *, compare: bool, everything: bool = T
     headers = {c: t(key, lang) for c, (key, _) in spec.items()}
     config: dict = {headers["source"]: tables.key()}
     for c, (_, kind) in spec.items():
-        help_ = t(_HELP[c], lang) if c in _HELP else metrics.help_text(c, lang) if c in metrics.METRICS else None
+        help_ = (
+            t(_HELP[c], lang)
+            if c in _HELP
+            else metrics.help_text(c, lang)
+            if c in metrics.METRICS
+            else None
+        )
         if kind is not None:
             label = t(_SHORT[c], lang) if c in _SHORT else None  # the long name is in help
             config[headers[c]] = tables.number(kind, label, help=help_)
@@ -121,17 +154,33 @@ def group_cards(g: pd.DataFrame, lang: str, *, compare: bool) -> None:
         with col.container(border=True):
             name = t("sources.group_" + r["group"], lang)
             st.markdown(f"**{name}** · " + t("sources.group_count", lang, n=r["count_sources"]))
-            st.caption(t("sources.group_shares", lang,
-                         visitors=metrics.fmt("conversion", r["visitor_share"], lang),
-                         amount=metrics.fmt("conversion", r["amount_share"], lang)))
-            names = ["conversion", "uv_value"] + ([] if numbers.is_missing(r.get("roi")) else ["roi"])
+            st.caption(
+                t(
+                    "sources.group_shares",
+                    lang,
+                    visitors=metrics.fmt("conversion", r["visitor_share"], lang),
+                    amount=metrics.fmt("conversion", r["amount_share"], lang),
+                )
+            )
+            names = ["conversion", "uv_value"] + (
+                [] if numbers.is_missing(r.get("roi")) else ["roi"]
+            )
             inner = st.columns(len(names))
             for c, name in zip(inner, names, strict=True):
                 fmt = metrics.get(name).fmt
-                change = traffic_sources.change_of(r[name], r.get(f"cmp_{name}"), fmt) if compare else None
-                c.metric(metrics.label(name, lang), metrics.fmt(name, r[name], lang),
-                         **kpi_cards.delta_args(traffic_sources.change_text(change, fmt, lang),
-                                          metrics.delta_color(name, session.colour_convention())))
+                change = (
+                    traffic_sources.change_of(r[name], r.get(f"cmp_{name}"), fmt)
+                    if compare
+                    else None
+                )
+                c.metric(
+                    metrics.label(name, lang),
+                    metrics.fmt(name, r[name], lang),
+                    **kpi_cards.delta_args(
+                        traffic_sources.change_text(change, fmt, lang),
+                        metrics.delta_color(name, session.colour_convention()),
+                    ),
+                )
 
 
 # ---------- charts
@@ -148,31 +197,42 @@ def quadrant_chart(q: traffic_sources.Quadrant, lang: str) -> alt.Chart:
     a_title = metrics.label("paid_amount", lang)
     groups = [t(f"sources.group_{g}", lang) for g in traffic_sources.GROUPS]
     base = alt.Chart(df).encode(
-        x=alt.X("visitors:Q", title=v_title, scale=alt.Scale(type="log"),
-                axis=alt.Axis(format="~s")),
+        x=alt.X(
+            "visitors:Q", title=v_title, scale=alt.Scale(type="log"), axis=alt.Axis(format="~s")
+        ),
         y=alt.Y("conversion:Q", title=c_title, axis=alt.Axis(format=".1%")),
     )
     points = base.mark_circle(opacity=0.7, stroke="white", strokeWidth=1).encode(
-        size=alt.Size("paid_amount:Q", title=a_title, scale=alt.Scale(range=[60, 2000]),
-                      legend=None),
-        color=alt.Color("group_label:N", title=None, legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=groups, range=[GROUP_COLORS[g]
-                                                              for g in traffic_sources.GROUPS])),
-        tooltip=[alt.Tooltip("source:N", title=t("col.source", lang)),
-                 alt.Tooltip("quadrant_label:N", title=" "),
-                 alt.Tooltip("visitors:Q", title=v_title, format=",.0f"),
-                 alt.Tooltip("conversion:Q", title=c_title, format=".2%"),
-                 alt.Tooltip("paid_amount:Q", title=a_title, format=",.2f")],
+        size=alt.Size(
+            "paid_amount:Q", title=a_title, scale=alt.Scale(range=[60, 2000]), legend=None
+        ),
+        color=alt.Color(
+            "group_label:N",
+            title=None,
+            legend=alt.Legend(orient="top"),
+            scale=alt.Scale(domain=groups, range=[GROUP_COLORS[g] for g in traffic_sources.GROUPS]),
+        ),
+        tooltip=[
+            alt.Tooltip("source:N", title=t("col.source", lang)),
+            alt.Tooltip("quadrant_label:N", title=" "),
+            alt.Tooltip("visitors:Q", title=v_title, format=",.0f"),
+            alt.Tooltip("conversion:Q", title=c_title, format=".2%"),
+            alt.Tooltip("paid_amount:Q", title=a_title, format=",.2f"),
+        ],
     )
     labels = base.mark_text(align="left", dx=8, dy=-6, fontSize=11).encode(
-        text=alt.Text("source:N"))
+        text=alt.Text("source:N")
+    )
     # median lines; channel objects, not "field:Q" shorthands (those cost ~30 ms each)
-    rules = alt.Chart(pd.DataFrame({"visitors": [q.median_visitors],
-                                    "conversion": [q.median_conversion]}))
+    rules = alt.Chart(
+        pd.DataFrame({"visitors": [q.median_visitors], "conversion": [q.median_conversion]})
+    )
     vrule = rules.mark_rule(strokeDash=[4, 4], color=charts.COMPARE_COLOR).encode(
-        x=alt.X("visitors:Q"))
+        x=alt.X("visitors:Q")
+    )
     hrule = rules.mark_rule(strokeDash=[4, 4], color=charts.COMPARE_COLOR).encode(
-        y=alt.Y("conversion:Q"))
+        y=alt.Y("conversion:Q")
+    )
     return alt.layer(points, labels, vrule, hrule).properties(height=380)
 
 
@@ -188,11 +248,14 @@ def trend_chart(df: pd.DataFrame, metric: str, lang: str, order: list[str]) -> a
         .encode(
             x=alt.X("day:T", title=t("col.date", lang), axis=alt.Axis(format="%m-%d")),
             y=alt.Y("value:Q", title=title, axis=alt.Axis(format=charts.AXIS_FORMATS[fmt])),
-            color=alt.Color("source:N", title=None, sort=order,
-                            legend=charts.top_legend(order, line=True)),
-            tooltip=[alt.Tooltip("source:N", title=t("col.source", lang)),
-                     alt.Tooltip("day:T", title=t("col.date", lang), format="%Y-%m-%d"),
-                     alt.Tooltip("value:Q", title=title, format=charts.TOOLTIP_FORMATS[fmt])],
+            color=alt.Color(
+                "source:N", title=None, sort=order, legend=charts.top_legend(order, line=True)
+            ),
+            tooltip=[
+                alt.Tooltip("source:N", title=t("col.source", lang)),
+                alt.Tooltip("day:T", title=t("col.date", lang), format="%Y-%m-%d"),
+                alt.Tooltip("value:Q", title=title, format=charts.TOOLTIP_FORMATS[fmt]),
+            ],
         )
         .properties(height=300)
     )

@@ -13,13 +13,21 @@ import streamlit as st
 from shopsight import numbers
 
 
-def number(kind: str, label: str | None = None, *, help: str | None = None,
-           currency: str | None = None, decimals: int | None = None,
-           width: str | None = None, pinned: bool | None = None):
+def number(
+    kind: str,
+    label: str | None = None,
+    *,
+    help: str | None = None,
+    currency: str | None = None,
+    decimals: int | None = None,
+    width: str | None = None,
+    pinned: bool | None = None,
+):
     """A NumberColumn of `kind` ('int' | 'money' | 'pct' | 'ratio' | 'points', or 'change':
     a 0..1 relative change that `rounded` turned into percent, shown signed: +12.3%)."""
-    fmt = numbers.column_format("change_x100" if kind == "change" else kind, currency=currency,
-                                decimals=decimals)
+    fmt = numbers.column_format(
+        "change_x100" if kind == "change" else kind, currency=currency, decimals=decimals
+    )
     return st.column_config.NumberColumn(label, help=help, width=width, pinned=pinned, **fmt)
 
 

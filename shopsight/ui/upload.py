@@ -40,12 +40,18 @@ from shopsight.ui.downloads import safe_csv
 log = logging.getLogger(__name__)
 KINDS = list(schema.KINDS)
 MODES = ["merge", "append", "replace"]
-DROP_REASONS = {"personal": "data.reason_personal", "address": "data.reason_address",
-                "comparison": "data.reason_comparison", "free_text": "data.reason_free_text"}
+DROP_REASONS = {
+    "personal": "data.reason_personal",
+    "address": "data.reason_address",
+    "comparison": "data.reason_comparison",
+    "free_text": "data.reason_free_text",
+}
 PREVIEW_VALUES = 3
 # the headerless logs known by their shape (ingest.headers.HEADERLESS), by name
-LAYOUTS = {"Tianchi UserBehavior": "data.layout_tianchi_behavior",
-           "Tianchi mobile recommendation": "data.layout_tianchi_mobile"}
+LAYOUTS = {
+    "Tianchi UserBehavior": "data.layout_tianchi_behavior",
+    "Tianchi mobile recommendation": "data.layout_tianchi_mobile",
+}
 PERSONAL_SEEN = ("email", "phone", "id_card", "address", "ip")  # synonyms.PERSONAL_VALUE_PATTERNS
 T = TypeVar("T")
 
@@ -87,12 +93,13 @@ def discard_gone(uploads: Iterable[UploadedFile]) -> None:
         spool.discard(files.pop(file_id))
 
 
-
 # ------------------------------------------------------------------------------ the upload flow
+
 
 @dataclass(frozen=True)
 class Failure:
     """Why a file could not be inspected or loaded, as the page shows it."""
+
     text: str
     icon: str = ":material/error:"
 
@@ -140,15 +147,24 @@ def col_label(col: str, lang: str) -> str:
     return f"{col} · {messages.field_name(col, lang)}" if col in messages.INPUT_FIELDS else col
 
 
-def inspect(upload: UploadedFile, lang: str, *, sheet: str | None, kind: str | None,
-            period) -> ingest.FileInspection | Failure:
+def inspect(
+    upload: UploadedFile, lang: str, *, sheet: str | None, kind: str | None, period
+) -> ingest.FileInspection | Failure:
     """inspect_file, remembered per (file, sheet, kind, period) so reruns do not re-read it."""
     memo = st.session_state.setdefault(f"_data_insp_{file_slug(upload.name, upload.size)}", {})
     if (sheet, kind, period) not in memo:
+
         def run():
             with query_cache.cursor() as cur:
-                return ingest.inspect_file(spooled_path(upload), upload.name, con=cur,
-                                           sheet=sheet, kind=kind, period=period)
+                return ingest.inspect_file(
+                    spooled_path(upload),
+                    upload.name,
+                    con=cur,
+                    sheet=sheet,
+                    kind=kind,
+                    period=period,
+                )
+
         found = _attempt("inspecting", upload.name, lang, run)
         if isinstance(found, Failure):
             return found  # not remembered: the next rerun tries again
@@ -156,12 +172,15 @@ def inspect(upload: UploadedFile, lang: str, *, sheet: str | None, kind: str | N
     return memo[(sheet, kind, period)]
 
 
-def load(ws: workspace.Workspace, upload: UploadedFile, lang: str, **options
-         ) -> ingest.LoadReport | Failure:
+def load(
+    ws: workspace.Workspace, upload: UploadedFile, lang: str, **options
+) -> ingest.LoadReport | Failure:
     """load_file on the upload's temp copy (whose read the inspection already made)."""
+
     def run():
         with query_cache.cursor() as cur:
             return ingest.load_file(ws, spooled_path(upload), upload.name, con=cur, **options)
+
     return _attempt("loading", upload.name, lang, run)
 
 
@@ -177,14 +196,18 @@ def mapping_table(insp: ingest.FileInspection, targets: list[str]) -> pd.DataFra
             target = ""
         values = []
         if target and target in insp.preview.columns:
-            values = [numbers.NONE if numbers.is_missing(v) else str(v)
-                      for v in insp.preview[target].head(PREVIEW_VALUES).tolist()]
-        rows.append({
-            "header": header,
-            "target": target,
-            "preview": "，".join(values),
-            "errors": int(insp.preview_errors.get(target, 0)) if target else 0,
-        })
+            values = [
+                numbers.NONE if numbers.is_missing(v) else str(v)
+                for v in insp.preview[target].head(PREVIEW_VALUES).tolist()
+            ]
+        rows.append(
+            {
+                "header": header,
+                "target": target,
+                "preview": "，".join(values),
+                "errors": int(insp.preview_errors.get(target, 0)) if target else 0,
+            }
+        )
     return pd.DataFrame(rows, columns=["header", "target", "preview", "errors"])
 
 
@@ -192,8 +215,15 @@ def uploader(lang: str) -> list[UploadedFile]:
     """The file picker under our own label, and a caption in the user's language: the drop
     zone's own lines (Drag and drop files here, Limit 200MB per file, Browse files) are
     Streamlit's, in English whatever the language (README, Language)."""
-    uploads = st.file_uploader(t("data.upload", lang), type=["csv", "xlsx", "xls"],
-                               accept_multiple_files=True, key="data_upload") or []
+    uploads = (
+        st.file_uploader(
+            t("data.upload", lang),
+            type=["csv", "xlsx", "xls"],
+            accept_multiple_files=True,
+            key="data_upload",
+        )
+        or []
+    )
     st.caption(t("data.upload_caption", lang, mb=st.get_option("server.maxUploadSize")))
     discard_gone(uploads)
     return uploads
@@ -207,25 +237,32 @@ def section(ws: workspace.Workspace, upload: UploadedFile, lang: str) -> None:
     picked = ss.get(period_key) or ()
     period = tuple(picked) if len(picked) == 2 else None  # a range being picked has one day
     st.subheader(plain(upload.name), divider="gray")
-    insp = inspect(upload, lang, sheet=ss.get(sheet_key), kind=ss.get(f"data_kind_{slug}"),
-                   period=period)
+    insp = inspect(
+        upload, lang, sheet=ss.get(sheet_key), kind=ss.get(f"data_kind_{slug}"), period=period
+    )
     if isinstance(insp, Failure):
         st.error(insp.text, icon=insp.icon)
         return
     if insp.header_only:  # nothing to map or load: say so before anything is picked
-        st.warning(file_message(upload.name, "header_only", {"row": insp.header_row}, lang),
-                   icon=":material/draft:")
+        st.warning(
+            file_message(upload.name, "header_only", {"row": insp.header_row}, lang),
+            icon=":material/draft:",
+        )
         return
     kind = _file_facts(insp, slug, lang)
     if kind is None:  # what each kind needs, so the owner can pick one and map by hand
-        st.info(file_message(upload.name, "no_kind_match", {"headers": insp.headers[:12]}, lang),
-                icon=":material/help:")
+        st.info(
+            file_message(upload.name, "no_kind_match", {"headers": insp.headers[:12]}, lang),
+            icon=":material/help:",
+        )
         return
     if insp.period_missing or period_key in ss:
         # a sheet with no dates of its own: the owner says which days it covers
         if insp.period_missing:
-            st.warning(t("data.period_missing", lang, file=plain(upload.name)),
-                       icon=":material/date_range:")
+            st.warning(
+                t("data.period_missing", lang, file=plain(upload.name)),
+                icon=":material/date_range:",
+            )
         st.date_input(t("data.period_input", lang), value=(), key=period_key, format="YYYY-MM-DD")
         if insp.period_missing:
             return
@@ -233,15 +270,28 @@ def section(ws: workspace.Workspace, upload: UploadedFile, lang: str) -> None:
     options, button_column = _load_options(insp, kind, slug, lang)
     if _load_clicked(button_column, upload.name, kind, slug, options["mode"], lang):
         with st.status(t("data.loading", lang, file=plain(upload.name)), expanded=True) as status:
-            report = load(ws, upload, lang, kind=kind, sheet=ss.get(sheet_key), mapping=mapping,
-                          period=period, **options)
+            report = load(
+                ws,
+                upload,
+                lang,
+                kind=kind,
+                sheet=ss.get(sheet_key),
+                mapping=mapping,
+                period=period,
+                **options,
+            )
             if isinstance(report, Failure):
-                status.update(label=t("data.load_failed", lang, file=plain(upload.name)),
-                              state="error")
+                status.update(
+                    label=t("data.load_failed", lang, file=plain(upload.name)), state="error"
+                )
                 st.error(report.text, icon=report.icon)
                 return
-            status.update(label=t("data.loaded", lang, rows=report.rows_loaded,
-                                  kind=kind_label(report.kind, lang)), state="complete")
+            status.update(
+                label=t(
+                    "data.loaded", lang, rows=report.rows_loaded, kind=kind_label(report.kind, lang)
+                ),
+                state="complete",
+            )
         ss[f"_data_report_{slug}"] = report
         ss.pop(f"_data_insp_{slug}", None)  # the saved mapping changed
         query_cache.refresh()
@@ -258,12 +308,18 @@ def _file_facts(insp: ingest.FileInspection, slug: str, lang: str) -> str | None
     cols = st.columns([2, 2, 3])
     if kind_key not in ss:
         ss[kind_key] = insp.kind
-    kind = cols[0].selectbox(t("data.kind", lang), KINDS, key=kind_key,
-                             format_func=lambda k: kind_label(k, lang),
-                             index=None, placeholder=t("data.kind_pick", lang))
+    kind = cols[0].selectbox(
+        t("data.kind", lang),
+        KINDS,
+        key=kind_key,
+        format_func=lambda k: kind_label(k, lang),
+        index=None,
+        placeholder=t("data.kind_pick", lang),
+    )
     if insp.kind:
-        cols[0].caption(t("data.detected", lang, kind=kind_label(insp.kind, lang),
-                          pct=f"{insp.confidence:.0%}"))
+        cols[0].caption(
+            t("data.detected", lang, kind=kind_label(insp.kind, lang), pct=f"{insp.confidence:.0%}")
+        )
     else:
         cols[0].caption(t("data.kind_unknown", lang))
     if len(insp.sheets) > 1:
@@ -271,52 +327,85 @@ def _file_facts(insp: ingest.FileInspection, slug: str, lang: str) -> str | None
             ss[sheet_key] = insp.sheet
         cols[1].selectbox(t("data.sheet", lang), insp.sheets, key=sheet_key)
     layout = t(LAYOUTS[insp.layout], lang) if insp.layout in LAYOUTS else insp.layout
-    facts = [t("data.headerless", lang, layout=layout, type=insp.file_type) if insp.layout
-             else t("data.header_row", lang, row=insp.header_row, type=insp.file_type)]
+    facts = [
+        t("data.headerless", lang, layout=layout, type=insp.file_type)
+        if insp.layout
+        else t("data.header_row", lang, row=insp.header_row, type=insp.file_type)
+    ]
     if insp.encoding:
         facts.append(insp.encoding)
     if insp.period:
-        facts.append(t("data.period", lang, start=insp.period[0].isoformat(),
-                       end=insp.period[1].isoformat()))
+        facts.append(
+            t("data.period", lang, start=insp.period[0].isoformat(), end=insp.period[1].isoformat())
+        )
     if len(insp.load_sheets) > 1:
         facts.append(t("data.load_sheets", lang, sheets="、".join(map(plain, insp.load_sheets))))
     cols[2].caption(" · ".join(facts))
     return kind
 
 
-def _mapping_editor(insp: ingest.FileInspection, kind: str, slug: str, lang: str
-                    ) -> dict[str, str]:
+def _mapping_editor(insp: ingest.FileInspection, kind: str, slug: str, lang: str) -> dict[str, str]:
     """The header mapping, editable; the mapping the owner settled on."""
     if insp.saved_mapping_used:
         st.caption(t("data.saved_mapping", lang))
     if insp.dropped:
-        st.caption(t("data.dropped", lang, cols="、".join(
-            f"{plain(h)}（{t(DROP_REASONS[r], lang) if r in DROP_REASONS else r}）"
-            for h, r in insp.dropped.items())))
+        st.caption(
+            t(
+                "data.dropped",
+                lang,
+                cols="、".join(
+                    f"{plain(h)}（{t(DROP_REASONS[r], lang) if r in DROP_REASONS else r}）"
+                    for h, r in insp.dropped.items()
+                ),
+            )
+        )
     targets = ["", *kind_inputs(kind), KEEP]
     edited = st.data_editor(
-        mapping_table(insp, targets), key=f"data_map_{slug}_{kind}", hide_index=True, width="stretch",
+        mapping_table(insp, targets),
+        key=f"data_map_{slug}_{kind}",
+        hide_index=True,
+        width="stretch",
         disabled=["header", "preview", "errors"],
         column_config={
             "header": st.column_config.TextColumn(t("data.col_header", lang)),
             "target": st.column_config.SelectboxColumn(
-                t("data.col_target", lang), options=targets,
-                format_func=lambda c: (t("data.keep", lang) if c == KEEP else col_label(c, lang))
-                if c else t("data.not_mapped", lang)),
+                t("data.col_target", lang),
+                options=targets,
+                format_func=lambda c: (
+                    (t("data.keep", lang) if c == KEEP else col_label(c, lang))
+                    if c
+                    else t("data.not_mapped", lang)
+                ),
+            ),
             "preview": st.column_config.TextColumn(t("data.col_preview", lang)),
             "errors": st.column_config.NumberColumn(t("data.col_errors", lang)),
         },
     )
     bad_preview = {c: n for c, n in insp.preview_errors.items() if n}
     if bad_preview:
-        st.caption(t("data.preview_errors", lang, cols="、".join(
-            f"{field_label(c, lang)}: {n}" for c, n in bad_preview.items())))
+        st.caption(
+            t(
+                "data.preview_errors",
+                lang,
+                cols="、".join(f"{field_label(c, lang)}: {n}" for c, n in bad_preview.items()),
+            )
+        )
     if insp.missing_required:
-        st.warning(t("data.missing_required", lang, file=plain(insp.filename),
-                     cols="、".join(field_label(c, lang) for c in insp.missing_required)))
+        st.warning(
+            t(
+                "data.missing_required",
+                lang,
+                file=plain(insp.filename),
+                cols="、".join(field_label(c, lang) for c in insp.missing_required),
+            )
+        )
     with st.expander(t("data.preview", lang, n=len(insp.preview))):
-        st.dataframe(insp.preview.rename(columns=lambda c: field_label(c, lang)),
-                     hide_index=True, placeholder=numbers.NONE, width="stretch")
+        st.dataframe(
+            insp.preview.rename(columns=lambda c: field_label(c, lang)),
+            hide_index=True,
+            placeholder=numbers.NONE,
+            width="stretch",
+        )
     return {r.header: (r.target or "") for r in edited.itertuples()}
 
 
@@ -329,15 +418,24 @@ def _load_options(insp: ingest.FileInspection, kind: str, slug: str, lang: str):
     platform_key = f"data_platform_{slug}"
     if platform_key not in st.session_state:
         st.session_state[platform_key] = insp.platform
-    platform = cols[0].selectbox(t("data.platform", lang), options, key=platform_key,
-                                 format_func=lambda p: platform_label(p, lang))
+    platform = cols[0].selectbox(
+        t("data.platform", lang),
+        options,
+        key=platform_key,
+        format_func=lambda p: platform_label(p, lang),
+    )
     currency = cols[1].selectbox(
-        t("data.currency", lang), [None, *platforms.CURRENCIES], key=f"data_currency_{slug}",
-        format_func=lambda c: c or t("data.currency_auto", lang))
+        t("data.currency", lang),
+        [None, *platforms.CURRENCIES],
+        key=f"data_currency_{slug}",
+        format_func=lambda c: c or t("data.currency_auto", lang),
+    )
     existing = _rows_of(kind)
     cols = st.columns([3, 1])
     mode = cols[0].radio(
-        t("data.mode", lang), MODES, key=f"data_mode_{slug}",
+        t("data.mode", lang),
+        MODES,
+        key=f"data_mode_{slug}",
         format_func=lambda m: t(f"data.mode_{m}", lang, rows=existing, kind=kind_label(kind, lang)),
     )
     return {"platform": platform, "currency": currency, "mode": mode}, cols[1]
@@ -360,8 +458,16 @@ def _load_clicked(where, name: str, kind: str, slug: str, mode: str, lang: str) 
     if mode != "replace":
         ss.pop(confirm_key, None)
     if ss.get(confirm_key):
-        st.warning(t("data.replace_confirm", lang, file=plain(name), kind=kind_label(kind, lang),
-                     rows=existing), icon=":material/warning:")
+        st.warning(
+            t(
+                "data.replace_confirm",
+                lang,
+                file=plain(name),
+                kind=kind_label(kind, lang),
+                rows=existing,
+            ),
+            icon=":material/warning:",
+        )
         yes, no, _ = st.columns([1, 1, 4])
         go = yes.button(t("data.replace_yes", lang), key=f"data_replace_yes_{slug}", type="primary")
         if no.button(t("data.replace_no", lang), key=f"data_replace_no_{slug}"):
@@ -380,25 +486,45 @@ def show_report(slug: str, report: ingest.LoadReport, lang: str) -> None:
     if report.rows_replaced:
         st.info(t("data.replaced", lang, rows=report.rows_replaced), icon=":material/sync:")
     if report.derived:
-        st.caption(t("data.derived", lang, cols="、".join(field_label(c, lang)
-                                                         for c in report.derived)))
+        st.caption(
+            t("data.derived", lang, cols="、".join(field_label(c, lang) for c in report.derived))
+        )
     for header, what in report.not_stored.items():
         seen = t(f"data.seen_{what}", lang) if what in PERSONAL_SEEN else what
         st.caption(f"{plain(header)}: {t('data.reason_values', lang, what=seen)}")
     if report.rows_rejected:
         st.warning(t("data.rejected", lang, rows=report.rows_rejected, file=plain(report.file)))
-        _row_table(row_frame(report.errors, lang), f"{report.file}.rejected.csv",
-                   t("data.download_rejected", lang), f"data_rejected_{slug}")
-    for key, cells in (("data.cells_as_zero", report.cells_as_zero),
-                       ("data.cells_as_empty", report.cells_as_empty)):
+        _row_table(
+            row_frame(report.errors, lang),
+            f"{report.file}.rejected.csv",
+            t("data.download_rejected", lang),
+            f"data_rejected_{slug}",
+        )
+    for key, cells in (
+        ("data.cells_as_zero", report.cells_as_zero),
+        ("data.cells_as_empty", report.cells_as_empty),
+    ):
         if cells:
-            st.caption(t(key, lang, cols="、".join(
-                t("data.cells_count", lang, header=plain(h), n=n) for h, n in cells.items())))
+            st.caption(
+                t(
+                    key,
+                    lang,
+                    cols="、".join(
+                        t("data.cells_count", lang, header=plain(h), n=n) for h, n in cells.items()
+                    ),
+                )
+            )
     if report.warnings:
-        st.warning(t("data.warnings", lang, rows=len({w["row"] for w in report.warnings})),
-                   icon=":material/fact_check:")
-        _row_table(row_frame(report.warnings, lang), f"{report.file}.check.csv", t("data.download_warnings", lang),
-                   f"data_warnings_{slug}")
+        st.warning(
+            t("data.warnings", lang, rows=len({w["row"] for w in report.warnings})),
+            icon=":material/fact_check:",
+        )
+        _row_table(
+            row_frame(report.warnings, lang),
+            f"{report.file}.check.csv",
+            t("data.download_warnings", lang),
+            f"data_warnings_{slug}",
+        )
 
 
 def row_frame(entries: list[dict], lang: str) -> pd.DataFrame:
@@ -411,7 +537,18 @@ def row_frame(entries: list[dict], lang: str) -> pd.DataFrame:
 
 
 def _row_table(rows: pd.DataFrame, file_name: str, label: str, key: str) -> None:
-    st.dataframe(rows, hide_index=True, placeholder=numbers.NONE, width="stretch",
-                 height=min(35 * (len(rows) + 1) + 3, 300))
-    st.download_button(label, safe_csv(rows), file_name=file_name, mime="text/csv", key=key,
-                       icon=":material/download:")
+    st.dataframe(
+        rows,
+        hide_index=True,
+        placeholder=numbers.NONE,
+        width="stretch",
+        height=min(35 * (len(rows) + 1) + 3, 300),
+    )
+    st.download_button(
+        label,
+        safe_csv(rows),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+    )

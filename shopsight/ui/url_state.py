@@ -20,8 +20,13 @@ from shopsight.i18n import t
 from shopsight.ui import session
 
 
-def seed(key: str, *, default, parse: Callable[[str], object] = str,
-         valid: Callable[[object], bool] = lambda v: True) -> None:
+def seed(
+    key: str,
+    *,
+    default,
+    parse: Callable[[str], object] = str,
+    valid: Callable[[object], bool] = lambda v: True,
+) -> None:
     """Initialise st.session_state[key] from ?key= once (invalid -> default + notice)."""
     if key in st.session_state:
         return
@@ -50,8 +55,9 @@ def store(key: str, *, default, dump: Callable[[object], str] = str) -> None:
         st.query_params[key] = dump(value)
 
 
-def selectbox(label: str, options: Sequence[str], *, key: str, default: str,
-              container=None, **kwargs) -> str:
+def selectbox(
+    label: str, options: Sequence[str], *, key: str, default: str, container=None, **kwargs
+) -> str:
     """st.selectbox bound to ?key=; options are strings (they go in the link as is)."""
     box = container or st
     seed(key, default=default, valid=lambda v: v in options)
@@ -62,8 +68,9 @@ def selectbox(label: str, options: Sequence[str], *, key: str, default: str,
     return value
 
 
-def segmented(label: str, options: Sequence[str], *, key: str, default: str,
-              container=None, **kwargs) -> str:
+def segmented(
+    label: str, options: Sequence[str], *, key: str, default: str, container=None, **kwargs
+) -> str:
     """st.segmented_control bound to ?key= (one choice always selected)."""
     box = container or st
     seed(key, default=default, valid=lambda v: v in options)

@@ -81,8 +81,10 @@ def decode(values: Iterable[str], known: Iterable[str]) -> tuple[Scenario, list[
         try:
             nums = [float(x) for x in body.split(",")]
             ok = bool(sep) and len(nums) == len(LEVERS) and (scope == ALL or scope in known)
-            ok = ok and all(math.isfinite(v) and lv.low <= v <= lv.high
-                            for v, lv in zip(nums, LEVERS, strict=True))
+            ok = ok and all(
+                math.isfinite(v) and lv.low <= v <= lv.high
+                for v, lv in zip(nums, LEVERS, strict=True)
+            )
         except ValueError:
             ok = False
         if ok:
@@ -110,8 +112,9 @@ def project(tbl: pd.DataFrame, scenario: Mapping[str, whatif.Change]) -> whatif.
     in the scenario (and the link) until those sources are back."""
     change, per_source = split(scenario)
     names = set(tbl["source"])
-    return whatif.project(baseline(tbl), change,
-                          {s: c for s, c in per_source.items() if s in names})
+    return whatif.project(
+        baseline(tbl), change, {s: c for s, c in per_source.items() if s in names}
+    )
 
 
 # ---------- state
@@ -175,15 +178,20 @@ def summary_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
     """sources.scenario_summary as display text: metric, baseline, scenario, change."""
     rows = []
     for r in summary.itertuples(index=False):
-        rows.append({
-            t("whatif.col_metric", lang): t(f"metric.{r.metric}", lang),
-            # full numbers: a table never mixes ¥98,000.00 with ¥12.3万
-            t("whatif.col_baseline", lang): numbers.fmt(r.baseline, r.fmt, lang,
-                                                        compact_from=math.inf),
-            t("whatif.col_scenario", lang): numbers.fmt(r.scenario, r.fmt, lang,
-                                                        compact_from=math.inf),
-            t("whatif.col_change", lang): traffic_sources.change_text(r.change, r.fmt, lang) or numbers.NONE,
-        })
+        rows.append(
+            {
+                t("whatif.col_metric", lang): t(f"metric.{r.metric}", lang),
+                # full numbers: a table never mixes ¥98,000.00 with ¥12.3万
+                t("whatif.col_baseline", lang): numbers.fmt(
+                    r.baseline, r.fmt, lang, compact_from=math.inf
+                ),
+                t("whatif.col_scenario", lang): numbers.fmt(
+                    r.scenario, r.fmt, lang, compact_from=math.inf
+                ),
+                t("whatif.col_change", lang): traffic_sources.change_text(r.change, r.fmt, lang)
+                or numbers.NONE,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -204,18 +212,21 @@ def source_table(projection: whatif.Projection, lang: str) -> pd.DataFrame:
     return f[list(cols)].rename(columns=cols)
 
 
-SOURCE_TABLE_FORMATS = {"visitors": numbers.column_format("int"),
-                        "buyers": numbers.column_format("int"),
-                        "revenue_base": numbers.column_format("money"),
-                        "revenue": numbers.column_format("money"),
-                        "revenue_change": {"format": "%+,.2f"},  # a change of money, signed
-                        "spend": numbers.column_format("money"),
-                        "roi": numbers.column_format("ratio"),
-                        "uv_value": numbers.column_format("money")}
+SOURCE_TABLE_FORMATS = {
+    "visitors": numbers.column_format("int"),
+    "buyers": numbers.column_format("int"),
+    "revenue_base": numbers.column_format("money"),
+    "revenue": numbers.column_format("money"),
+    "revenue_change": {"format": "%+,.2f"},  # a change of money, signed
+    "spend": numbers.column_format("money"),
+    "roi": numbers.column_format("ratio"),
+    "uv_value": numbers.column_format("money"),
+}
 
 
-def waterfall_frame(projection: whatif.Projection, lang: str,
-                    limit: int = BAR_LIMIT) -> pd.DataFrame:
+def waterfall_frame(
+    projection: whatif.Projection, lang: str, limit: int = BAR_LIMIT
+) -> pd.DataFrame:
     """whatif.waterfall with labels, sources without change left out, and beyond `limit`
     changed sources the smallest summed into one bar."""
     wf = whatif.waterfall(projection)
@@ -223,21 +234,54 @@ def waterfall_frame(projection: whatif.Projection, lang: str,
     moves = wf[(wf["kind"] == "change") & (wf["amount"].abs() > 1e-9)]
     if len(moves) > limit:
         order = moves["amount"].abs().sort_values(ascending=False).index
-        keep, rest = moves.loc[order[:limit - 1]], moves.loc[order[limit - 1:]]
-        moves = pd.concat([keep, pd.DataFrame([{
-            "label": t("whatif.others", lang, n=len(rest)), "kind": "change",
-            "amount": rest["amount"].sum()}])], ignore_index=True)
+        keep, rest = moves.loc[order[: limit - 1]], moves.loc[order[limit - 1 :]]
+        moves = pd.concat(
+            [
+                keep,
+                pd.DataFrame(
+                    [
+                        {
+                            "label": t("whatif.others", lang, n=len(rest)),
+                            "kind": "change",
+                            "amount": rest["amount"].sum(),
+                        }
+                    ]
+                ),
+            ],
+            ignore_index=True,
+        )
     # rebuild the running total over the kept bars (their order may have changed)
     start = float(totals.iloc[0]["amount"])
-    rows = [{"label": t("whatif.baseline", lang), "kind": "total", "amount": start,
-             "start": 0.0, "end": start}]
+    rows = [
+        {
+            "label": t("whatif.baseline", lang),
+            "kind": "total",
+            "amount": start,
+            "start": 0.0,
+            "end": start,
+        }
+    ]
     for r in moves.itertuples(index=False):
-        rows.append({"label": r.label, "kind": "up" if r.amount >= 0 else "down",
-                     "amount": float(r.amount), "start": start, "end": start + r.amount})
+        rows.append(
+            {
+                "label": r.label,
+                "kind": "up" if r.amount >= 0 else "down",
+                "amount": float(r.amount),
+                "start": start,
+                "end": start + r.amount,
+            }
+        )
         start += r.amount
     end = float(totals.iloc[1]["amount"])
-    rows.append({"label": t("whatif.scenario", lang), "kind": "total", "amount": end,
-                 "start": 0.0, "end": end})
+    rows.append(
+        {
+            "label": t("whatif.scenario", lang),
+            "kind": "total",
+            "amount": end,
+            "start": 0.0,
+            "end": end,
+        }
+    )
     return pd.DataFrame(rows)
 
 
@@ -266,14 +310,25 @@ def waterfall_chart(frame: pd.DataFrame, *, amount_title: str) -> alt.Chart:
         .mark_bar(clip=True)
         .encode(
             x=alt.X("label:N", sort=order, title=None, axis=waterfall_axis(order)),
-            y=alt.Y("start:Q", title=amount_title, axis=alt.Axis(format=",.0f"),
-                    scale=alt.Scale(domain=[lo, hi], zero=False, nice=False)),
+            y=alt.Y(
+                "start:Q",
+                title=amount_title,
+                axis=alt.Axis(format=",.0f"),
+                scale=alt.Scale(domain=[lo, hi], zero=False, nice=False),
+            ),
             y2=alt.Y2("end:Q"),
-            color=alt.Color("kind:N", legend=None, scale=alt.Scale(
-                domain=["total", "up", "down"],
-                range=[charts.COMPARE_COLOR, session.palette().good, session.palette().bad])),
-            tooltip=[alt.Tooltip("label:N", title=" "),
-                     alt.Tooltip("amount:Q", title=amount_title, format=",.2f")],
+            color=alt.Color(
+                "kind:N",
+                legend=None,
+                scale=alt.Scale(
+                    domain=["total", "up", "down"],
+                    range=[charts.COMPARE_COLOR, session.palette().good, session.palette().bad],
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title=" "),
+                alt.Tooltip("amount:Q", title=amount_title, format=",.2f"),
+            ],
         )
         .properties(height=300)
     )
@@ -294,11 +349,19 @@ def panel(tbl: pd.DataFrame, lang: str) -> None:
 
     st.caption(t("whatif.help", lang))
     top = st.columns([3, 1])
-    scope = top[0].selectbox(t("whatif.scope", lang), [ALL, *names], key=SCOPE_PARAM,
-                             format_func=lambda s: t("whatif.all_sources", lang) if s == ALL
-                             else s)
-    top[1].button(t("whatif.reset", lang), key="wi_reset", on_click=_reset,
-                  icon=":material/restart_alt:", width="stretch")
+    scope = top[0].selectbox(
+        t("whatif.scope", lang),
+        [ALL, *names],
+        key=SCOPE_PARAM,
+        format_func=lambda s: t("whatif.all_sources", lang) if s == ALL else s,
+    )
+    top[1].button(
+        t("whatif.reset", lang),
+        key="wi_reset",
+        on_click=_reset,
+        icon=":material/restart_alt:",
+        width="stretch",
+    )
     if ss.get(_SHOWN) != scope or any(lv.key not in ss for lv in LEVERS):
         _load_sliders(_levers_of(scenario, scope))  # a new scope shows its own levers
     ss[_SHOWN] = scope
@@ -306,8 +369,9 @@ def panel(tbl: pd.DataFrame, lang: str) -> None:
     cols = st.columns(len(LEVERS))
     values = {}
     for col, lv in zip(cols, LEVERS, strict=True):
-        values[lv.field] = col.slider(t(lv.label, lang), lv.low, lv.high, step=lv.step,
-                                      key=lv.key, format=lv.fmt)
+        values[lv.field] = col.slider(
+            t(lv.label, lang), lv.low, lv.high, step=lv.step, key=lv.key, format=lv.fmt
+        )
     change = whatif.Change(**values)
     if scope == ALL:
         scenario[ALL] = change
@@ -327,24 +391,38 @@ def panel(tbl: pd.DataFrame, lang: str) -> None:
     cards = st.columns(4)
     for col, name in zip(cards, ("paid_amount", "roi", "uv_value", "paying_buyers"), strict=True):
         r = by_metric.loc[name]
-        col.metric(t("whatif.card", lang, metric=t(f"metric.{name}", lang)),
-                   numbers.fmt(r.scenario, r.fmt, lang),
-                   **kpi_cards.delta_args(traffic_sources.change_text(r.change, r.fmt, lang),
-                                   metrics.delta_color("paid_amount", session.colour_convention())),
-                   border=True)
+        col.metric(
+            t("whatif.card", lang, metric=t(f"metric.{name}", lang)),
+            numbers.fmt(r.scenario, r.fmt, lang),
+            **kpi_cards.delta_args(
+                traffic_sources.change_text(r.change, r.fmt, lang),
+                metrics.delta_color("paid_amount", session.colour_convention()),
+            ),
+            border=True,
+        )
     if not by_metric.loc["roi"].notna()["baseline"]:
         st.caption(t("whatif.no_spend", lang))
     else:
         st.caption(t("whatif.roi_caption", lang))
 
     left, right = st.columns([2, 3])
-    left.dataframe(summary_table(summary, lang), hide_index=True, placeholder=numbers.NONE, width="stretch")
+    left.dataframe(
+        summary_table(summary, lang), hide_index=True, placeholder=numbers.NONE, width="stretch"
+    )
     wf = waterfall_frame(projection, lang)
     charts.show(waterfall_chart(wf, amount_title=t("metric.paid_amount", lang)), right)
     right.caption(t("whatif.waterfall_caption", lang))
     table = source_table(projection, lang)
-    st.dataframe(table, hide_index=True, placeholder=numbers.NONE, width="stretch",
-                 column_config={table.columns[0]: st.column_config.TextColumn(pinned=True),
-                                **{c: st.column_config.NumberColumn(**fmt) for c, fmt
-                                   in zip(table.columns[1:], SOURCE_TABLE_FORMATS.values(),
-                                          strict=True)}})
+    st.dataframe(
+        table,
+        hide_index=True,
+        placeholder=numbers.NONE,
+        width="stretch",
+        column_config={
+            table.columns[0]: st.column_config.TextColumn(pinned=True),
+            **{
+                c: st.column_config.NumberColumn(**fmt)
+                for c, fmt in zip(table.columns[1:], SOURCE_TABLE_FORMATS.values(), strict=True)
+            },
+        },
+    )

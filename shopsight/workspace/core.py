@@ -93,8 +93,9 @@ def open_workspace(workspace: str | os.PathLike | None = None) -> Workspace:
     return Workspace(path, FILE if on_sample else backend_name())
 
 
-def connect(workspace: str | os.PathLike | Workspace | None = None,
-            read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    workspace: str | os.PathLike | Workspace | None = None, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
     """`open_workspace(...).connect(...)`: the connection a process shares between sessions."""
     ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace)
     return ws.connect(read_only=read_only)
@@ -170,9 +171,14 @@ def write_dataset(
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     view = f"_incoming_{threading.get_ident()}"
     columns = table.column_names
-    with _transaction(ws, con, kind, columns=columns,
-                      keep=columns if mode == "replace" else None,
-                      incoming=(view, table)) as (con, _):
+    with _transaction(
+        ws,
+        con,
+        kind,
+        columns=columns,
+        keep=columns if mode == "replace" else None,
+        incoming=(view, table),
+    ) as (con, _):
         typed = f"select {_select_canonical(kind, columns)} from {view}"
         load_id = claim_load_id(con)  # replicas loading at once conflict here and retry
         rows = _rows_sql(kind, f"select {_select_canonical(kind, columns, True)} from {view}")
@@ -225,13 +231,17 @@ def _rows_sql(kind: str, typed: str) -> str:
     none ($platform, $currency)."""
     if kind not in schema.PLATFORM_KINDS:
         return typed
-    return (f"select * replace (coalesce(platform, $platform) as platform, "
-            f"coalesce(currency, $currency) as currency) from ({typed})")
+    return (
+        f"select * replace (coalesce(platform, $platform) as platform, "
+        f"coalesce(currency, $currency) as currency) from ({typed})"
+    )
 
 
 def _same_platform_loads(kind: str) -> str:
-    return (f"{schema.LOAD_ID} in (select load_id from _loads where kind = {_sql_text(kind)} "
-            f"and platform is not distinct from $platform)")
+    return (
+        f"{schema.LOAD_ID} in (select load_id from _loads where kind = {_sql_text(kind)} "
+        f"and platform is not distinct from $platform)"
+    )
 
 
 def _sql_text(kind: str) -> str:
@@ -243,44 +253,70 @@ def _sql_text(kind: str) -> str:
 def _holds_platform(con: duckdb.DuckDBPyConnection, kind: str, platform: str | None) -> bool:
     """Whether any active load of this kind and platform exists (else nothing to replace:
     a first upload skips the delete scan)."""
-    return con.execute("select count(*) from _loads where kind = $k and active "
-                       "and platform is not distinct from $p",
-                       {"k": kind, "p": platform}).fetchone()[0] > 0
+    return (
+        con.execute(
+            "select count(*) from _loads where kind = $k and active "
+            "and platform is not distinct from $p",
+            {"k": kind, "p": platform},
+        ).fetchone()[0]
+        > 0
+    )
 
 
-def _delete_covered(con: duckdb.DuckDBPyConnection, kind: str, typed: str,
-                    platform: str | None, days: list, undated: bool) -> int:
+def _delete_covered(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    typed: str,
+    platform: str | None,
+    days: list,
+    undated: bool,
+) -> int:
     """Delete the rows the incoming rows cover again (`days`, `undated`: see _days);
     returns how many went."""
     table = quote_ident(kind)
     same = _same_platform_loads(kind)
     if kind == "orders":  # an order re-exported counts once: the newer export wins
-        sql = (f"delete from {table} where {same} "
-               f"and order_id in (select order_id from ({typed}) where order_id is not null)")
+        sql = (
+            f"delete from {table} where {same} "
+            f"and order_id in (select order_id from ({typed}) where order_id is not null)"
+        )
         return con.execute(sql, {"platform": platform}).fetchone()[0]
     if kind == "image_tests":  # another test on the same days is not covered again
-        sql = (f"delete from {table} where {same} and exists (select 1 from ({typed}) n "
-               f"where n.test_id = {table}.test_id and n.date = {table}.date)")
+        sql = (
+            f"delete from {table} where {same} and exists (select 1 from ({typed}) n "
+            f"where n.test_id = {table}.test_id and n.date = {table}.date)"
+        )
         return con.execute(sql, {"platform": platform}).fetchone()[0]
     start, end = DAY_SPAN[kind]
     # a PC流量来源 file does not cover the 无线 rows of its days (the device comes from
     # the file or sheet name when the rows have none)
-    device = (f" and coalesce(device, '全部') in (select distinct coalesce(device, '全部') "
-              f"from ({typed}))") if kind == "traffic" else ""
-    sql = (f"delete from {table} where {same}{device} and (({start} is null and $undated) "
-           f"or exists (select 1 from (select unnest(cast($days as date[])) as day) d "
-           f"where d.day between {start} and {end}))")
+    device = (
+        (
+            f" and coalesce(device, '全部') in (select distinct coalesce(device, '全部') "
+            f"from ({typed}))"
+        )
+        if kind == "traffic"
+        else ""
+    )
+    sql = (
+        f"delete from {table} where {same}{device} and (({start} is null and $undated) "
+        f"or exists (select 1 from (select unnest(cast($days as date[])) as day) d "
+        f"where d.day between {start} and {end}))"
+    )
     return con.execute(sql, {"platform": platform, "days": days, "undated": undated}).fetchone()[0]
 
 
 def _days(con: duckdb.DuckDBPyConnection, kind: str, typed: str) -> tuple[list, bool]:
     """The distinct days the rows of `typed` cover, and whether some rows have no day."""
     start, end = DAY_SPAN[kind]
-    days = [r[0] for r in con.execute(
-        f"select distinct cast(unnest(generate_series(cast(s as timestamp), cast(e as timestamp), "
-        f"interval 1 day)) as date) as day from (select distinct {start} as s, {end} as e "
-        f"from ({typed}) where {start} is not null) order by day"
-    ).fetchall()]
+    days = [
+        r[0]
+        for r in con.execute(
+            f"select distinct cast(unnest(generate_series(cast(s as timestamp), cast(e as timestamp), "
+            f"interval 1 day)) as date) as day from (select distinct {start} as s, {end} as e "
+            f"from ({typed}) where {start} is not null) order by day"
+        ).fetchall()
+    ]
     undated = con.execute(f"select count(*) from ({typed}) where {start} is null").fetchone()[0] > 0
     return days, undated
 
@@ -391,17 +427,23 @@ def unload(ws: Workspace, load_id: int, con: duckdb.DuckDBPyConnection | None = 
 
 
 @retry_conflicts
-def set_load_platform(ws: Workspace, load_id: int, platform: str | None,
-                      currency: str | None = None,
-                      con: duckdb.DuckDBPyConnection | None = None) -> None:
+def set_load_platform(
+    ws: Workspace,
+    load_id: int,
+    platform: str | None,
+    currency: str | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> None:
     """Correct the platform (and, when given, the currency) of one load and its rows."""
     with _changing_load(ws, load_id, con) as (cur, kind):
-        cur.execute("update _loads set platform = $p, currency = coalesce($c, currency) "
-                    "where load_id = $id", {"p": platform, "c": currency, "id": load_id})
+        cur.execute(
+            "update _loads set platform = $p, currency = coalesce($c, currency) "
+            "where load_id = $id",
+            {"p": platform, "c": currency, "id": load_id},
+        )
         if kind in schema.PLATFORM_KINDS:
             cur.execute(
                 f"update {quote_ident(kind)} set platform = $p, "
                 f"currency = coalesce($c, currency) where {schema.LOAD_ID} = $id",
                 {"p": platform, "c": currency, "id": load_id},
             )
-

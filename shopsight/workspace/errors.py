@@ -11,6 +11,5 @@ class WorkspaceBusyError(RuntimeError):
     """Another process holds the workspace file open read-write (DuckDB allows one)."""
 
 
-
 class WorkspaceNameError(ValueError):
     """A workspace name that would lead outside the data directory."""

@@ -80,12 +80,12 @@ class FileBackend:
 
     # The write paths' steps, in the order core._transaction runs them.
 
-    def before_write(self, con: duckdb.DuckDBPyConnection, kind: str,
-                     columns: list[str]) -> None:
+    def before_write(self, con: duckdb.DuckDBPyConnection, kind: str, columns: list[str]) -> None:
         """Outside the transaction: nothing (DuckDB files take DDL inside one)."""
 
-    def replace_rows(self, con: duckdb.DuckDBPyConnection, kind: str, rows: str,
-                     params: dict) -> None:
+    def replace_rows(
+        self, con: duckdb.DuckDBPyConnection, kind: str, rows: str, params: dict
+    ) -> None:
         con.execute(f"create or replace table {quote_ident(kind)} as {rows}", params)
 
     def add_columns(self, con: duckdb.DuckDBPyConnection, kind: str, columns: list[str]) -> None:
@@ -99,6 +99,7 @@ class FileBackend:
     def refill_rollups(self, con: duckdb.DuckDBPyConnection, kind: str) -> None:
         rollups.rebuild_rollups(con, kind)
 
-    def after_change(self, con: duckdb.DuckDBPyConnection, kind: str,
-                     keep: list[str] | None) -> None:
+    def after_change(
+        self, con: duckdb.DuckDBPyConnection, kind: str, keep: list[str] | None
+    ) -> None:
         """After the commit: nothing (a replaced table already has only the new columns)."""

@@ -52,7 +52,17 @@ if TYPE_CHECKING:
 LAKE = "lake"  # the attached catalog's name in every lake connection
 CATALOG_FILE = "catalog.ducklake"
 DATA_DIR = "lake"
-_REMOTE_DATA = ("s3://", "s3a://", "gs://", "gcs://", "r2://", "az://", "abfss://", "https://", "http://")
+_REMOTE_DATA = (
+    "s3://",
+    "s3a://",
+    "gs://",
+    "gcs://",
+    "r2://",
+    "az://",
+    "abfss://",
+    "https://",
+    "http://",
+)
 
 
 class LakeConfigError(RuntimeError):
@@ -155,9 +165,11 @@ def self_contained(ws: Workspace) -> bool:
     """Catalog and data both inside the workspace directory: deleting it deletes the lake."""
     loc = location(ws)
     inside = ws.path.resolve()
-    return (loc.local_catalog is not None
-            and loc.local_catalog.resolve().is_relative_to(inside)
-            and Path(loc.data_path).resolve().is_relative_to(inside))
+    return (
+        loc.local_catalog is not None
+        and loc.local_catalog.resolve().is_relative_to(inside)
+        and Path(loc.data_path).resolve().is_relative_to(inside)
+    )
 
 
 # Two processes attaching a new lake at the same moment both initialise it; with a
@@ -174,8 +186,11 @@ def _attach(con: duckdb.DuckDBPyConnection, statement: str) -> None:
             return
         except duckdb.Error as e:
             text = str(e)
-            if (attempt == INIT_ATTEMPTS or "Failed to initialize DuckLake" not in text
-                    or not any(m in text for m in _INIT_RACE)):
+            if (
+                attempt == INIT_ATTEMPTS
+                or "Failed to initialize DuckLake" not in text
+                or not any(m in text for m in _INIT_RACE)
+            ):
                 raise
             time.sleep(0.2 * attempt)
 
@@ -299,10 +314,13 @@ def purge(ws: Workspace) -> None:
     """
     con = ws.connect()
     try:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_catalog = current_database() and table_schema = current_schema()"
-        ).fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = current_database() and table_schema = current_schema()"
+            ).fetchall()
+        ]
         for t in tables:  # one by one: no DDL in a multi-statement lake transaction
             con.execute(f"drop table if exists {quote_ident(t)}")
         con.execute(f"call ducklake_expire_snapshots({sql_literal(LAKE)}, older_than => now())")
@@ -353,15 +371,15 @@ class LakeBackend:
 
     # The write paths' steps, in the order core._transaction runs them.
 
-    def before_write(self, con: duckdb.DuckDBPyConnection, kind: str,
-                     columns: list[str]) -> None:
+    def before_write(self, con: duckdb.DuckDBPyConnection, kind: str, columns: list[str]) -> None:
         """Outside the transaction: the DDL a lake cannot take inside one (new extra
         columns, stale rollup tables)."""
         add_extra_columns(con, kind, columns)
         rollups.sync_rollups(con, lake=True)
 
-    def replace_rows(self, con: duckdb.DuckDBPyConnection, kind: str, rows: str,
-                     params: dict) -> None:
+    def replace_rows(
+        self, con: duckdb.DuckDBPyConnection, kind: str, rows: str, params: dict
+    ) -> None:
         con.execute(f"delete from {quote_ident(kind)}")
         con.execute(f"insert into {quote_ident(kind)} by name {rows}", params)
 
@@ -374,7 +392,8 @@ class LakeBackend:
     def refill_rollups(self, con: duckdb.DuckDBPyConnection, kind: str) -> None:
         rollups.refill_rollups(con, kind)
 
-    def after_change(self, con: duckdb.DuckDBPyConnection, kind: str,
-                     keep: list[str] | None) -> None:
+    def after_change(
+        self, con: duckdb.DuckDBPyConnection, kind: str, keep: list[str] | None
+    ) -> None:
         """After the commit: drop the extra columns the kind no longer keeps."""
         _after_lake_change(con, kind, keep)

@@ -85,18 +85,28 @@ def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
 
 
 # _loads columns added after the first release, with their types
-_LOADS_ADDED = {"platform": "varchar", "currency": "varchar", "first_day": "date",
-                "last_day": "date", "count_days": "bigint", "rows_replaced": "bigint"}
+_LOADS_ADDED = {
+    "platform": "varchar",
+    "currency": "varchar",
+    "first_day": "date",
+    "last_day": "date",
+    "count_days": "bigint",
+    "rows_replaced": "bigint",
+}
 
 
 def columns_missing(con: duckdb.DuckDBPyConnection) -> bool:
     """True when a table lacks a column this version adds (reads only)."""
-    have = {(r[0], r[1]) for r in con.execute(
-        "select table_name, column_name from information_schema.columns "
-        "where table_catalog = current_database() and table_schema = current_schema()"
-    ).fetchall()}
-    wanted = [(kind, c) for kind, k in schema.KINDS.items()
-              for c in (*k.column_names, schema.LOAD_ID)]
+    have = {
+        (r[0], r[1])
+        for r in con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_catalog = current_database() and table_schema = current_schema()"
+        ).fetchall()
+    }
+    wanted = [
+        (kind, c) for kind, k in schema.KINDS.items() for c in (*k.column_names, schema.LOAD_ID)
+    ]
     wanted += [("_loads", c) for c in _LOADS_ADDED]
     return any(w not in have for w in wanted)
 
@@ -120,7 +130,9 @@ def _add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
         cols = have.get(kind, set())
         for c in k.columns:
             if c.name not in cols:
-                con.execute(f"alter table {quote_ident(kind)} add column {quote_ident(c.name)} {c.type}")
+                con.execute(
+                    f"alter table {quote_ident(kind)} add column {quote_ident(c.name)} {c.type}"
+                )
         if schema.LOAD_ID not in cols:
             con.execute(f"alter table {quote_ident(kind)} add column {schema.LOAD_ID} bigint")
             con.execute(
@@ -142,17 +154,24 @@ def _backfill_platforms(con: duckdb.DuckDBPyConnection) -> None:
         "select load_id, kind, file, mapping from _loads"
     ).fetchall():
         headers = list(json.loads(mapping or "{}"))
-        con.execute("update _loads set platform = $p, currency = $c where load_id = $id",
-                    {"p": platforms.detect(headers, file or "", kind),
-                     "c": platforms.DEFAULT_CURRENCY, "id": load_id})
+        con.execute(
+            "update _loads set platform = $p, currency = $c where load_id = $id",
+            {
+                "p": platforms.detect(headers, file or "", kind),
+                "c": platforms.DEFAULT_CURRENCY,
+                "id": load_id,
+            },
+        )
 
 
 # Load ids are max + 1 over the snapshot a load reads, so two processes loading into one
 # lake at once would take the same id when neither deletes from a table the other writes
 # (two first loads, two appends). Every load therefore rewrites the one `load_seq` row of
 # _settings: DuckLake then fails the later commit, and it runs again with the next id.
-_SEED_LOAD_SEQ = ("insert into _settings select 'load_seq', cast('0' as json) "
-                  "where not exists (select 1 from _settings where key = 'load_seq')")
+_SEED_LOAD_SEQ = (
+    "insert into _settings select 'load_seq', cast('0' as json) "
+    "where not exists (select 1 from _settings where key = 'load_seq')"
+)
 
 
 def claim_load_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -166,8 +185,9 @@ def refuse_read_only_connection(con: duckdb.DuckDBPyConnection) -> None:
     """Refuse a write through a connection opened read-only (the app opens the sample shop
     so): writes that get only a connection (settings, saved mappings) check it here, and
     say so clearly instead of with DuckDB's error."""
-    row = con.execute("select readonly from duckdb_databases() "
-                      "where database_name = current_database()").fetchone()
+    row = con.execute(
+        "select readonly from duckdb_databases() where database_name = current_database()"
+    ).fetchone()
     if row and row[0]:
         raise ReadOnlyWorkspaceError(
             "this workspace is open read-only (the shared sample shop): nothing can be saved in it"
@@ -197,21 +217,31 @@ def loads(con: duckdb.DuckDBPyConnection, active_only: bool = True) -> list[dict
     for r in con.execute(
         "select load_id, kind, file, sheet, mode, platform, currency, rows_loaded, rows_rejected, "
         "rows_replaced, loaded_at, active from _loads "
-        + ("where active " if active_only else "") + "order by kind, load_id"
+        + ("where active " if active_only else "")
+        + "order by kind, load_id"
     ).fetchall():
         days = sorted(d for d in cov.get(r[0], []) if d is not None)
-        out.append({
-            "load_id": r[0], "kind": r[1], "file": r[2], "sheet": r[3], "mode": r[4],
-            "platform": r[5], "currency": r[6], "rows_loaded": r[7], "rows_rejected": r[8],
-            "rows_replaced": r[9] or 0,
-            "loaded_at": r[10].isoformat(sep=" ", timespec="seconds") if r[10] else None,
-            "active": bool(r[11]),
-            "rows": int(held.get(r[0], 0)),
-            "first_day": days[0] if days else None,
-            "last_day": days[-1] if days else None,
-            "days": len(days),
-            "ranges": coverage_mod.runs(days),
-        })
+        out.append(
+            {
+                "load_id": r[0],
+                "kind": r[1],
+                "file": r[2],
+                "sheet": r[3],
+                "mode": r[4],
+                "platform": r[5],
+                "currency": r[6],
+                "rows_loaded": r[7],
+                "rows_rejected": r[8],
+                "rows_replaced": r[9] or 0,
+                "loaded_at": r[10].isoformat(sep=" ", timespec="seconds") if r[10] else None,
+                "active": bool(r[11]),
+                "rows": int(held.get(r[0], 0)),
+                "first_day": days[0] if days else None,
+                "last_day": days[-1] if days else None,
+                "days": len(days),
+                "ranges": coverage_mod.runs(days),
+            }
+        )
     return out
 
 

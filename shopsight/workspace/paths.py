@@ -43,8 +43,11 @@ def resolve(workspace: str | os.PathLike | None) -> Path:
         return data_dir() / SAMPLE
     text = os.fspath(workspace)
     p = Path(text)
-    if p.is_absolute() or text.startswith(("./", "../", "~", f".{os.sep}", f"..{os.sep}")) \
-            or p.is_dir():
+    if (
+        p.is_absolute()
+        or text.startswith(("./", "../", "~", f".{os.sep}", f"..{os.sep}"))
+        or p.is_dir()
+    ):
         return p.expanduser()
     root = os.path.abspath(data_dir())
     target = os.path.abspath(os.path.join(root, text))

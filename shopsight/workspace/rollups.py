@@ -20,7 +20,7 @@ def _rollup_parts(name: str) -> tuple[str, str] | None:
     """(table, query) of a rollup file written as `create or replace table T as <query>`."""
     text = re.sub(r"--[^\n]*", "", queries.sql(name))
     m = _CREATE_AS.match(text.strip())
-    return (m.group(1), text.strip()[m.end():]) if m else None
+    return (m.group(1), text.strip()[m.end() :]) if m else None
 
 
 # Which SQL built each rollup table: a workspace keeps its tables across upgrades, so a
@@ -88,17 +88,22 @@ def sync_rollups(con: duckdb.DuckDBPyConnection, lake: bool = False) -> list[str
 def stale_rollups(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Rollups whose table is missing or was built by other SQL than its file's (reads only)."""
     tables = table_names(con)
-    built = dict(con.execute("select name, sql_hash from _rollups").fetchall()) \
-        if "_rollups" in tables else {}
+    built = (
+        dict(con.execute("select name, sql_hash from _rollups").fetchall())
+        if "_rollups" in tables
+        else {}
+    )
     return _stale(tables, built)
 
 
 def _stale(tables: set[str], built: dict[str, str]) -> list[str]:
     """Of the rollup files, those whose table is not in `tables` or whose SQL hash differs
     from the one recorded in `built` (name -> hash)."""
-    return [name for name in queries.names(prefix="rollup_")
-            if _rollup_table(name) not in tables or built.get(name) != rollup_hash(name)]
-
+    return [
+        name
+        for name in queries.names(prefix="rollup_")
+        if _rollup_table(name) not in tables or built.get(name) != rollup_hash(name)
+    ]
 
 
 def refill_rollups(con: duckdb.DuckDBPyConnection, kind: str) -> None:

@@ -31,10 +31,13 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute(
-        "select table_name from information_schema.tables "
-        "where table_catalog = current_database() and table_schema = current_schema()"
-    ).fetchall()}
+    return {
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = current_database() and table_schema = current_schema()"
+        ).fetchall()
+    }
 
 
 def rollback(con: duckdb.DuckDBPyConnection) -> None:

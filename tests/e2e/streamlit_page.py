@@ -153,7 +153,8 @@ def whole_page_shot(page: Page, path) -> None:
     size = page.viewport_size
     height = page.evaluate(
         "() => Math.max(...['stMain', 'stSidebarContent'].map(id => "
-        "(document.querySelector(`[data-testid=\"${id}\"]`) || {scrollHeight: 0}).scrollHeight))")
+        '(document.querySelector(`[data-testid="${id}"]`) || {scrollHeight: 0}).scrollHeight))'
+    )
     tall = max(size["height"], min(height, 20_000))
     page.set_viewport_size({"width": size["width"], "height": tall})
     try:

@@ -65,12 +65,16 @@ def test_every_page_draws_without_exception(app_url, context_factory, path):
     shot(page, f"page_{path or 'overview'}")
 
 
-@pytest.mark.parametrize(("locale", "notice", "heading"), [
-    ("zh-CN", "链接中的页面不存在", "经营概况"),
-    ("en-US", "The page in the link does not exist", "Overview"),
-])
-def test_a_path_that_names_no_page_opens_overview_with_a_notice(app_url, context_factory,
-                                                                 locale, notice, heading):
+@pytest.mark.parametrize(
+    ("locale", "notice", "heading"),
+    [
+        ("zh-CN", "链接中的页面不存在", "经营概况"),
+        ("en-US", "The page in the link does not exist", "Overview"),
+    ],
+)
+def test_a_path_that_names_no_page_opens_overview_with_a_notice(
+    app_url, context_factory, locale, notice, heading
+):
     page = context_factory(locale).new_page()
     page.goto(f"{app_url}/no-such-page")
     page.get_by_test_id("stToast").filter(has_text=notice).wait_for(timeout=240_000)
@@ -123,7 +127,9 @@ def pick(page, box: str, option: str, in_url: str) -> None:
     raise AssertionError(f"choosing {option} never reached the link")
 
 
-def test_filter_change_goes_into_the_link_and_the_link_reproduces_the_view(app_url, context_factory):
+def test_filter_change_goes_into_the_link_and_the_link_reproduces_the_view(
+    app_url, context_factory
+):
     page = context_factory("zh-CN").new_page()
     page.goto(app_url)
     wait_idle(page, timeout_s=240)

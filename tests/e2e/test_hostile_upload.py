@@ -23,8 +23,11 @@ pytestmark = pytest.mark.e2e
 def test_hostile_upload_while_another_session_reruns(app_url, context_factory, tmp_path):
     files = list(h.shapes(tmp_path).values())
     # a damaged legacy .xls: its sector chain asks calamine for 1 GB, an abort in Rust
-    files += [p for p in h.mutants(tmp_path, per_file=12) if p.name.endswith(".m006.xls")
-              and "无线" in p.name]
+    files += [
+        p
+        for p in h.mutants(tmp_path, per_file=12)
+        if p.name.endswith(".m006.xls") and "无线" in p.name
+    ]
     assert len(files) == 9
 
     viewer = context_factory("zh-CN").new_page()
@@ -42,7 +45,8 @@ def test_hostile_upload_while_another_session_reruns(app_url, context_factory, t
     wait_idle(uploader)
     start = time.monotonic()
     uploader.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
-        [str(p) for p in files])
+        [str(p) for p in files]
+    )
 
     # while the uploads are read, the other session reruns and is answered
     reruns = 0

@@ -33,8 +33,8 @@ def week_csv(path: Path, days: range) -> Path:
 
 
 def test_two_overlapping_uploads_count_shared_days_once(app_url, context_factory, tmp_path):
-    first = week_csv(tmp_path / "生意参谋_流量_第1周.csv", range(0, 7))     # 11-01..11-07
-    second = week_csv(tmp_path / "生意参谋_流量_第2周.csv", range(4, 14))   # 11-05..11-14
+    first = week_csv(tmp_path / "生意参谋_流量_第1周.csv", range(0, 7))  # 11-01..11-07
+    second = week_csv(tmp_path / "生意参谋_流量_第2周.csv", range(4, 14))  # 11-05..11-14
     page = context_factory("zh-CN").new_page()
     page.goto(f"{app_url}/data")
     wait_idle(page, timeout_s=240)
@@ -43,7 +43,8 @@ def test_two_overlapping_uploads_count_shared_days_once(app_url, context_factory
     assert "ws=" in page.url
 
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
-        [str(first), str(second)])
+        [str(first), str(second)]
+    )
     wait_idle(page)
     no_exception(page)
     for i in range(2):  # merge is the default mode: no confirmation is asked
@@ -56,16 +57,22 @@ def test_two_overlapping_uploads_count_shared_days_once(app_url, context_factory
     # brute force: 14 distinct days, each once
     days = range(0, 14)
     total = sum(visitors(n) for n in days)
-    sums = {"visitors": total, "paying_buyers": sum(visitors(n) // 10 for n in days),
-            "paid_amount": 2 * total}
+    sums = {
+        "visitors": total,
+        "paying_buyers": sum(visitors(n) // 10 for n in days),
+        "paid_amount": 2 * total,
+    }
     ws = parse_qs(urlparse(page.url).query)["ws"][0]
     page.goto(f"{app_url}/?ws={ws}&start=2026-11-01&end=2026-11-14&cmp=none")
     wait_idle(page)
     no_exception(page)
     label = metrics.label("visitors", "zh")
-    shown = wait_for_change(lambda: metric_values(page).get(label) and metric_values(page), None,
-                            timeout_s=120)
+    shown = wait_for_change(
+        lambda: metric_values(page).get(label) and metric_values(page), None, timeout_s=120
+    )
     shot(page, "overview_merged_uploads")
-    want = {metrics.label(n, "zh"): card_value(n, metrics.value(n, sums), "zh")
-            for n in ("visitors", "paying_buyers", "paid_amount", "conversion")}
+    want = {
+        metrics.label(n, "zh"): card_value(n, metrics.value(n, sums), "zh")
+        for n in ("visitors", "paying_buyers", "paid_amount", "conversion")
+    }
     assert {k: shown.get(k) for k in want} == want

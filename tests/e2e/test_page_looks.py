@@ -21,10 +21,26 @@ pytestmark = pytest.mark.e2e
 
 # screenshot name -> address; two pages again with the parts their defaults leave out: the
 # funnel split by source, and a what-if scenario that moves every source (a full waterfall)
-PAGES = {name: name for name in ("data", "funnel", "sources", "regions", "products",
-                                 "customers", "abtest", "inquiries", "report")}
-PAGES = {"overview": "", **PAGES, "funnel-split": "funnel?fn_split=source",
-         "sources-whatif": "sources?wi=*:10,0.5,5,20"}
+PAGES = {
+    name: name
+    for name in (
+        "data",
+        "funnel",
+        "sources",
+        "regions",
+        "products",
+        "customers",
+        "abtest",
+        "inquiries",
+        "report",
+    )
+}
+PAGES = {
+    "overview": "",
+    **PAGES,
+    "funnel-split": "funnel?fn_split=source",
+    "sources-whatif": "sources?wi=*:10,0.5,5,20",
+}
 # what each page draws on the sample shop once its run is over
 DRAWN = {
     "overview": '[data-testid="stMetricValue"]',
@@ -61,8 +77,10 @@ def problems_of(seen: dict, lang: str, data_words: set[str]) -> list[str]:
         skipped = [x for x in chart["hidden_labels"] if not TICK.match(x)]
         if skipped:
             out.append(f"chart {i}: labels skipped on a category axis: {skipped}")
-        if any(lg["right"] > chart["right"] + 1 or lg["left"] < chart["left"] - 1
-               for lg in chart["legends"]):
+        if any(
+            lg["right"] > chart["right"] + 1 or lg["left"] < chart["left"] - 1
+            for lg in chart["legends"]
+        ):
             out.append(f"chart {i}: its legend runs past the chart: {chart['legend_labels']}")
         cut = [x for x in chart["legend_labels"] if x.endswith("…")]
         if cut:
@@ -100,12 +118,14 @@ def test_every_page_reads_well_at_1440px(app_url, context_factory, lang):
         if found:
             problems[name] = found
         # not a failure: a table wider than its box scrolls, its key column stays in view
-        wide[name] = [f"table {i}: {tb['scroll_width']} px of columns in {tb['client_width']} px"
-                      for i, tb in enumerate(seen["tables"])
-                      if tb["scroll_width"] > tb["client_width"] + 2]
+        wide[name] = [
+            f"table {i}: {tb['scroll_width']} px of columns in {tb['client_width']} px"
+            for i, tb in enumerate(seen["tables"])
+            if tb["scroll_width"] > tb["client_width"] + 2
+        ]
     (out_dir / f"{lang}-notes.json").write_text(
-        json.dumps({"problems": problems, "tables_that_scroll": wide}, ensure_ascii=False,
-                   indent=1))
+        json.dumps({"problems": problems, "tables_that_scroll": wide}, ensure_ascii=False, indent=1)
+    )
     assert not problems, "\n".join(f"{lang}/{p}: {x}" for p, xs in problems.items() for x in xs)
 
 
@@ -115,13 +135,29 @@ def test_every_page_reads_well_at_1440px(app_url, context_factory, lang):
 def test_checks_find_what_they_are_for():
     seen = {
         "width": 1440,
-        "text": ["访客数 None", "支付转化率 nan%", "Conversion rate", "UV价值 ¥3.2", "ExportOrderLi",
-                 "p 值", "Nanjing"],
-        "tables": [{"left": 380, "right": 1360, "width": 980},
-                   {"left": 1400, "right": 2380, "width": 980}],
-        "charts": [{"left": 380, "right": 862, "hidden_labels": ["11-16", "1.8%", "直通车"],
-                    "legends": [{"left": 522, "right": 900}], "legend_labels": ["版本A（白…"],
-                    "swatch_opacity": [0.15, 1.0]}],
+        "text": [
+            "访客数 None",
+            "支付转化率 nan%",
+            "Conversion rate",
+            "UV价值 ¥3.2",
+            "ExportOrderLi",
+            "p 值",
+            "Nanjing",
+        ],
+        "tables": [
+            {"left": 380, "right": 1360, "width": 980},
+            {"left": 1400, "right": 2380, "width": 980},
+        ],
+        "charts": [
+            {
+                "left": 380,
+                "right": 862,
+                "hidden_labels": ["11-16", "1.8%", "直通车"],
+                "legends": [{"left": 522, "right": 900}],
+                "legend_labels": ["版本A（白…"],
+                "swatch_opacity": [0.15, 1.0],
+            }
+        ],
     }
     found = problems_of(seen, "zh", {"ExportOrderList"})
     assert found[0] == "shows ['None', 'nan']"

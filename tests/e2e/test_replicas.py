@@ -56,7 +56,7 @@ def _orders_csv(path: Path, rows: int, tag: str) -> Path:
     con = duckdb.connect()
     try:
         con.execute(
-            f"copy (select * replace ('{tag}' || \"订单编号\" as \"订单编号\") from "
+            f'copy (select * replace (\'{tag}\' || "订单编号" as "订单编号") from '
             f"(select {bench_ingest._select_out()} from ({bench_ingest._rows_sql(rows)}))) "
             f"to '{path}' (header, delimiter ',', quote '\"')"
         )
@@ -74,10 +74,27 @@ class Replica:
         self.log_path = log_dir / f"{name}.log"
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -148,20 +165,33 @@ def _catalog(team) -> dict:
     try:
         ids = {r[0] for r in con.execute("select order_id from orders").fetchall()}
         lines, paid = con.execute(
-            "select count(*), coalesce(sum(paid_amount) filter (where paid), 0) "
-            "from orders").fetchone()
+            "select count(*), coalesce(sum(paid_amount) filter (where paid), 0) from orders"
+        ).fetchone()
         r_lines, r_paid = con.execute(
             "select coalesce(sum(count_lines), 0), coalesce(sum(paid_amount), 0) "
-            "from rollup_orders_daily_region").fetchone()
+            "from rollup_orders_daily_region"
+        ).fetchone()
         loads = con.execute(
             "select load_id, file, rows_loaded, active from _loads where kind = 'orders' "
-            "order by load_id").fetchall()
-        files = {Path(r[0]).name for r in con.execute(
-            f"select data_file from ducklake_list_files('{backends.LAKE}', 'orders')").fetchall()}
+            "order by load_id"
+        ).fetchall()
+        files = {
+            Path(r[0]).name
+            for r in con.execute(
+                f"select data_file from ducklake_list_files('{backends.LAKE}', 'orders')"
+            ).fetchall()
+        }
     finally:
         con.close()
-    return {"ids": ids, "lines": lines, "paid": paid, "rollup_lines": r_lines,
-            "rollup_paid": r_paid, "loads": loads, "files": files}
+    return {
+        "ids": ids,
+        "lines": lines,
+        "paid": paid,
+        "rollup_lines": r_lines,
+        "rollup_paid": r_paid,
+        "loads": loads,
+        "files": files,
+    }
 
 
 def _assert_consistent(cat: dict) -> None:
@@ -180,10 +210,17 @@ def _cards_from_catalog(team, url: str, shown: dict) -> dict[str, str]:
     period = parse_qs(urlparse(url).query)
     con = team.workspace.connect(read_only=True)
     try:
-        sums = queries.run(con.cursor(), "overview_kpis_orders",
-                           start=date.fromisoformat(period["start"][0]),
-                           end=date.fromisoformat(period["end"][0]),
-                           src=None, dev=None, prov=None, plat=None, cur=None).iloc[0]
+        sums = queries.run(
+            con.cursor(),
+            "overview_kpis_orders",
+            start=date.fromisoformat(period["start"][0]),
+            end=date.fromisoformat(period["end"][0]),
+            src=None,
+            dev=None,
+            prov=None,
+            plat=None,
+            cur=None,
+        ).iloc[0]
     finally:
         con.close()
     by_label = {metrics.label(n, "zh"): n for n in metrics.METRICS}

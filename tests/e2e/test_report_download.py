@@ -49,8 +49,7 @@ def test_download_the_html_report(app_url, context_factory, tmp_path):
     html = path.read_text(encoding="utf-8")
     parsed = _Parsed()
     parsed.feed(html)
-    assert [i for i in parsed.ids if i.startswith("section-")] == [f"section-{k}"
-                                                                   for k in shown]
+    assert [i for i in parsed.ids if i.startswith("section-")] == [f"section-{k}" for k in shown]
     assert "script" not in parsed.tags and "link" not in parsed.tags
     assert not [u for u in parsed.links if "://" in u or u.startswith("//")]
     assert "http://" not in html and "https://" not in html

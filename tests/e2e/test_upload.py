@@ -30,16 +30,29 @@ CARDS = ("visitors", "paying_buyers", "conversion", "aov", "uv_value", "paid_amo
 
 
 def _cli(*args: str) -> list | dict:
-    out = subprocess.run([sys.executable, "-m", "shopsight", *args, "--json"], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "shopsight", *args, "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return json.loads(out)
 
 
 def _expected_cards(tmp_path: Path, start: str, end: str) -> dict[str, str]:
     ws = str(tmp_path / "cli-ws")
     _cli("ingest", str(TRAFFIC_GBK_CSV), str(ORDERS_XLSX), "--workspace", ws)
-    sums = _cli("query", "overview_kpis_traffic", "--param", f"start={start}", "--param",
-                f"end={end}", "--workspace", ws)[0]
+    sums = _cli(
+        "query",
+        "overview_kpis_traffic",
+        "--param",
+        f"start={start}",
+        "--param",
+        f"end={end}",
+        "--workspace",
+        ws,
+    )[0]
     return {metrics.label(n, "zh"): card_value(n, metrics.value(n, sums), "zh") for n in CARDS}
 
 
@@ -53,12 +66,15 @@ def test_upload_gbk_csv_and_xlsx_then_overview_matches_cli(app_url, context_fact
     assert "ws=" in page.url
 
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
-        [str(TRAFFIC_GBK_CSV), str(ORDERS_XLSX)])
+        [str(TRAFFIC_GBK_CSV), str(ORDERS_XLSX)]
+    )
     wait_idle(page)
     no_exception(page)
     for path in (TRAFFIC_GBK_CSV, ORDERS_XLSX):
         # each file's own load button (a loaded file keeps its panel and button)
-        page.locator(f".st-key-data_load_{file_slug(path.name, path.stat().st_size)} button").click()
+        page.locator(
+            f".st-key-data_load_{file_slug(path.name, path.stat().st_size)} button"
+        ).click()
         wait_idle(page)
         no_exception(page)
     body = page.inner_text("body")
