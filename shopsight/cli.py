@@ -632,6 +632,28 @@ def funnel_cmd(steps, window, by, ws_arg, as_json) -> None:
             click.echo(f"{r['step']}\t{r['users']}\t{pct[0]}\t{pct[1]}")
 
 
+CURRENCY_HELP = (
+    "The currency whose orders count (ISO code, e.g. USD). Default: CNY when loaded, else "
+    "the only one; amounts of different currencies are never added."
+)
+
+
+def _money_currency(con: duckdb.DuckDBPyConnection, code: str | None) -> str | None:
+    """The one currency a money answer counts: the one asked for, else the pages' default
+    (CNY first); None when the orders hold only one."""
+    from shopsight import currency
+
+    codes = queries.run(con, "currencies")["currency"].tolist()
+    if code is None:
+        return currency.shown(codes)
+    code = code.upper()
+    if code not in codes:
+        raise click.ClickException(
+            f"no orders or products in {code}: loaded currencies are {', '.join(codes) or 'none'}"
+        )
+    return code
+
+
 @cli.command("customers")
 @click.option(
     "--start",
@@ -645,9 +667,10 @@ def funnel_cmd(steps, window, by, ws_arg, as_json) -> None:
     default=None,
     help="Last day, inclusive (default: the last day of the orders).",
 )
+@click.option("--currency", "code", default=None, metavar="CODE", help=CURRENCY_HELP)
 @click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def customers_cmd(start, end, ws_arg, as_json) -> None:
+def customers_cmd(start, end, code, ws_arg, as_json) -> None:
     """Paying buyers, 复购率, first-purchase-month cohorts and RFM segments (paid orders).
 
     buyers = distinct paying buyers in the range, repeat_buyers = those with 2 or more
@@ -666,7 +689,10 @@ def customers_cmd(start, end, ws_arg, as_json) -> None:
     with _opened(ws_arg) as con:
         try:
             result = customer_analysis.report(
-                con, start.date() if start else None, end.date() if end else None
+                con,
+                start.date() if start else None,
+                end.date() if end else None,
+                cur=_money_currency(con, code),
             )
         except ValueError as e:
             raise click.ClickException(str(e)) from None
@@ -697,9 +723,10 @@ def customers_cmd(start, end, ws_arg, as_json) -> None:
     required=True,
     help="Days to forecast after the last day of the orders.",
 )
+@click.option("--currency", "code", default=None, metavar="CODE", help=CURRENCY_HELP)
 @click.option("-w", "--workspace", "ws_arg", default=None, help=WORKSPACE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def forecast_cmd(metric, days, ws_arg, as_json) -> None:
+def forecast_cmd(metric, days, code, ws_arg, as_json) -> None:
     """Forecast a daily metric with 80% and 95% intervals, chosen by a 4-week backtest.
 
     The model (exponential smoothing with weekly seasonality, promotions taken out) is
@@ -718,7 +745,7 @@ def forecast_cmd(metric, days, ws_arg, as_json) -> None:
 
     with _opened(ws_arg) as con:
         try:
-            result = forecast.from_workspace(con, metric, int(days))
+            result = forecast.from_workspace(con, metric, int(days), cur=_money_currency(con, code))
         except forecast.ShortHistory as e:
             raise click.ClickException(str(e)) from None
     if as_json:

@@ -239,3 +239,36 @@ def test_real_subprocess(tmp_path):
         check=False,
     )
     assert json.loads(proc.stdout) == [{"closed": 65}]
+
+
+def test_money_answers_count_one_currency(tmp_path):
+    """customers / forecast never add two currencies: CNY by default, --currency picks one."""
+    ws = tmp_path / "ws"
+    header = ["订单编号", "买家会员名", "订单付款时间", "买家实付金额", "订单状态"]
+    cny = f.write_csv(
+        tmp_path / "tb.csv",
+        [
+            header,
+            ["T1", "b1", "2026-11-01 10:00:00", "100.00", "交易成功"],
+            ["T2", "b1", "2026-11-03 10:00:00", "50.00", "交易成功"],
+            ["T3", "b2", "2026-11-02 10:00:00", "80.00", "交易成功"],
+        ],
+    )
+    usd = f.write_csv(
+        tmp_path / "intl.csv",
+        [header, ["U1", "u9", "2026-11-02 09:00:00", "40.00", "交易成功"]],
+    )
+    assert run("ingest", cny, "--workspace", ws)[0] == 0
+    assert run("ingest", usd, "--workspace", ws, "--currency", "USD", "--mode", "append")[0] == 0
+    answers = {}
+    for extra in ([], ["--currency", "usd"]):
+        code, out, err = run("customers", "--workspace", ws, "--json", *extra)
+        assert (code, err) == (0, ""), err
+        answers[tuple(extra)] = json.loads(out)
+    cny_answer, usd_answer = answers[()], answers[("--currency", "usd")]
+    assert (cny_answer["buyers"], cny_answer["repeat_buyers"]) == (2, 1)
+    assert sum(r["paid_amount"] for r in cny_answer["rfm"]) == pytest.approx(230.0)
+    assert (usd_answer["buyers"], usd_answer["repeat_buyers"]) == (1, 0)
+    assert sum(r["paid_amount"] for r in usd_answer["rfm"]) == pytest.approx(40.0)
+    code, _, err = run("customers", "--workspace", ws, "--currency", "EUR")
+    assert code != 0 and "CNY, USD" in err
