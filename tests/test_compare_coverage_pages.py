@@ -1,4 +1,4 @@
-"""对比期数据不全 on the Sources and Regions pages: a compare period the data hardly covers
+"""对比期数据不全 on the Sources, Regions, Products, Customers and Funnel pages: a compare period the data hardly covers
 shows no change, and the page names the missing days (the Overview's rule)."""
 
 from __future__ import annotations
@@ -13,7 +13,14 @@ def _columns(at) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "page, kind", [("views/sources.py", "traffic"), ("views/regions.py", None)]
+    "page, kind",
+    [
+        ("views/sources.py", "traffic"),
+        ("views/regions.py", None),
+        ("views/products.py", None),
+        ("views/customers.py", "orders"),
+        ("views/funnel.py", None),
+    ],
 )
 def test_a_thin_compare_period_shows_no_change_and_names_the_days(app, small_ws, page, kind):
     full = app("small", page, cmp="prev")  # October is loaded: changes are shown

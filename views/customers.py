@@ -10,6 +10,7 @@ from shopsight.ui import charts, customers_page, downloads, filters, kpi_cards, 
 lang = session.lang()
 f = filters.current()
 st.title(t("customers.title", lang))
+f = filters.without_thin_compare(f, "orders", lang)
 
 s = customers_page.summary(f)
 if not s["buyers"]:

@@ -41,6 +41,7 @@ view = url_state.segmented(
     default=views[0],
     format_func=lambda v: t(f"funnel.view_{v}", lang),
 )
+f = filters.without_thin_compare(f, kind if view == "shop" else "events", lang)
 compare_note = (
     t("filters.compare_range", lang, start=f.compare[0].isoformat(), end=f.compare[1].isoformat())
     if f.compare

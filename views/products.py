@@ -33,6 +33,7 @@ if len(sources) > 1:
         format_func=lambda o: t(f"kind.{o}", lang),
     )
 source = by_origin[origin]
+f = filters.without_thin_compare(f, origin, lang)
 level = "product"
 if source.has_sku:
     level = url_state.segmented(
