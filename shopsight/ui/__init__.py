@@ -9,5 +9,6 @@
 - charts.py    Altair helpers (trend with compare overlay, diverging bars)
 - downloads.py CSV downloads escaped against formula injection
 - upload.py    the Data page's upload flow (spooled temp files, inspect, load)
+- data_page.py the Data page's lists: datasets, loads and their coverage, rates
 - <page>_page.py  one per page: its cached queries, tables and charts
 """
