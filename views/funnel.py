@@ -7,7 +7,7 @@ import streamlit as st
 
 from shopsight import event_funnel, metrics, numbers
 from shopsight.i18n import t
-from shopsight.ui import charts, filters, funnel_page, session, tables, url_state
+from shopsight.ui import charts, filters, funnel_page, session, url_state
 
 lang = session.lang()
 f = filters.current()
@@ -93,21 +93,8 @@ if view == "shop":
             )
         )
 
-    # chart above the table: beside it, the table's compare and 同行 columns were cut at 1440 px
-    charts.show(
-        funnel_page.funnel_chart(
-            frame,
-            step_title=t("funnel.col_step", lang),
-            users_title=t("funnel.col_users", lang),
-            labels=labels,
-        )
-    )
-    st.dataframe(
-        funnel_page.step_table(frame, labels, lang, compare=bool(f.compare)),
-        hide_index=True,
-        placeholder=numbers.NONE,
-        width="stretch",
-        column_config={t("funnel.col_step", lang): tables.key()},
+    funnel_page.show_steps(
+        frame, labels, lang, compare=bool(f.compare), users_key="funnel.col_users"
     )
 
     with st.expander(t("funnel.benchmark_edit", lang), icon=":material/groups:"):
@@ -233,20 +220,8 @@ else:
         )
     st.caption(" ".join([*notes, compare_note]))
 
-    charts.show(
-        funnel_page.funnel_chart(
-            frame,
-            step_title=t("funnel.col_step", lang),
-            users_title=t("funnel.col_event_users", lang),
-            labels=labels,
-        )
-    )
-    st.dataframe(
-        funnel_page.step_table(frame, labels, lang, compare=bool(f.compare)),
-        hide_index=True,
-        placeholder=numbers.NONE,
-        width="stretch",
-        column_config={t("funnel.col_step", lang): tables.key()},
+    funnel_page.show_steps(
+        frame, labels, lang, compare=bool(f.compare), users_key="funnel.col_event_users"
     )
 
     st.subheader(t("funnel.time_to_convert", lang))

@@ -4,7 +4,7 @@ import math
 
 import streamlit as st
 
-from shopsight import coverage, currency, metrics, numbers, workspace
+from shopsight import currency, metrics, numbers, workspace
 from shopsight.i18n import t
 from shopsight.ui import (
     charts,
@@ -68,29 +68,7 @@ kpi_cards.cards(
     currency=money.currency if money else None,
 )
 if incomplete:
-    if cmp_cov.missing:
-        st.warning(
-            t(
-                "overview.compare_incomplete_days",
-                lang,
-                start=f.compare[0].isoformat(),
-                end=f.compare[1].isoformat(),
-                count=len(cmp_cov.missing),
-                kind=kind_label,
-                days=coverage.runs_text(cmp_cov.missing),
-            ),
-            icon=":material/event_busy:",
-        )
-    if cmp_cov.missing_platforms:
-        st.warning(
-            t(
-                "overview.compare_incomplete_platforms",
-                lang,
-                kind=kind_label,
-                platforms="、".join(cmp_cov.missing_platforms),
-            ),
-            icon=":material/event_busy:",
-        )
+    filters.warn_thin_compare(cmp_cov, k.kind, f.compare, lang)
 if money and money.mode == "split":
     st.warning(
         t(

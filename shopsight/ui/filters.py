@@ -258,14 +258,20 @@ def without_thin_compare(f: Filters, kind: str, lang: str) -> Filters:
     )
     if cov.complete:
         return f
+    warn_thin_compare(cov, kind, f.compare, lang)
+    return dataclasses.replace(f, cmp="none")
+
+
+def warn_thin_compare(cov: coverage.CompareCoverage, kind: str, compare: tuple, lang: str) -> None:
+    """The 对比期数据不全 warnings: the compare period's missing days, or platforms."""
     label = t(f"kind.{kind}", lang)
     if cov.missing:
         st.warning(
             t(
                 "overview.compare_incomplete_days",
                 lang,
-                start=f.compare[0].isoformat(),
-                end=f.compare[1].isoformat(),
+                start=compare[0].isoformat(),
+                end=compare[1].isoformat(),
                 count=len(cov.missing),
                 kind=label,
                 days=coverage.runs_text(cov.missing),
@@ -282,7 +288,6 @@ def without_thin_compare(f: Filters, kind: str, lang: str) -> Filters:
             ),
             icon=":material/event_busy:",
         )
-    return dataclasses.replace(f, cmp="none")
 
 
 def _currency_choice(box, codes: list[str], lang: str) -> str | None:

@@ -27,7 +27,7 @@ from shopsight import event_funnel, metrics, numbers
 from shopsight.event_funnel import BENCHMARK_OF, SHOP_KINDS, STEPS, steps_frame  # noqa: F401
 from shopsight.i18n import t
 from shopsight.mdtext import plain
-from shopsight.ui import charts, kpi_cards, query_cache, session
+from shopsight.ui import charts, kpi_cards, query_cache, session, tables
 from shopsight.ui.filters import Filters
 
 SPLITS = {"traffic": ("none", "source", "device"), "products": ("none", "category")}
@@ -472,4 +472,26 @@ def time_chart(
             ],
         )
         .properties(height=240)
+    )
+
+
+def show_steps(
+    frame: pd.DataFrame, labels: Mapping, lang: str, *, compare: bool, users_key: str
+) -> None:
+    """The funnel chart above its step table (beside it, the table's compare and 同行
+    columns were cut at 1440 px)."""
+    charts.show(
+        funnel_chart(
+            frame,
+            step_title=t("funnel.col_step", lang),
+            users_title=t(users_key, lang),
+            labels=labels,
+        )
+    )
+    st.dataframe(
+        step_table(frame, labels, lang, compare=compare),
+        hide_index=True,
+        placeholder=numbers.NONE,
+        width="stretch",
+        column_config={t("funnel.col_step", lang): tables.key()},
     )
