@@ -4,6 +4,7 @@ import streamlit as st
 
 from shopsight import numbers
 from shopsight.i18n import t
+from shopsight.mdtext import plain
 from shopsight.ui import abtest_page, charts, filters, session
 
 lang = session.lang()
@@ -71,10 +72,13 @@ left, right = st.columns(2)
 left.markdown(f"**{t('ab.ci_chart', lang, metric=t(f'ab.metric_{metric}', lang))}**")
 charts.show(abtest_page.ci_chart(abtest_page.ci_frame(a, names, lang), metric, lang), left)
 left.caption(t("ab.ci_caption", lang))
-right.markdown(f"**{t('ab.seq_chart', lang, metric=t(f'verdict.metric_{metric}', lang))}**")
 control_label = abtest_page.labels([a.result.control], names, lang)[a.result.control]
+seq_title = t(
+    "ab.seq_chart", lang, metric=t(f"verdict.metric_{metric}", lang), control=plain(control_label)
+)
+right.markdown(f"**{seq_title}**")
 charts.show(
-    abtest_page.sequential_chart(abtest_page.sequential_frame(a, names, lang), control_label, lang),
+    abtest_page.sequential_chart(abtest_page.sequential_frame(a, names, lang), lang),
     right,
 )
 right.caption(t("ab.seq_caption", lang))

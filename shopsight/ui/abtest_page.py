@@ -864,7 +864,7 @@ def sequential_frame(a: Analysis, names: dict[str, str], lang: str) -> pd.DataFr
     )
 
 
-def sequential_chart(frame: pd.DataFrame, control_label: str, lang: str) -> alt.Chart:
+def sequential_chart(frame: pd.DataFrame, lang: str) -> alt.Chart:
     """The relative lift per version by day with its confidence sequence as a band, the 0 line,
     and a vertical rule on each version's decision day."""
     x = alt.X("date:T", title=t("col.date", lang), axis=alt.Axis(format="%m-%d"))
@@ -875,7 +875,7 @@ def sequential_chart(frame: pd.DataFrame, control_label: str, lang: str) -> alt.
         legend=charts.top_legend(order, width_px=charts.HALF_WIDTH_PX, line=True),
         scale=alt.Scale(domain=order, range=_variant_colors(len(order) + 1)[1:]),
     )
-    y_title = t("ab.seq_axis", lang, control=control_label)
+    y_title = t("ab.seq_axis", lang)  # short: the heading names the control
     # the first days' sequences are very wide; cap the axis at -50%..+100% so the narrowing
     # that matters stays readable (the marks are clipped, the tooltips keep the values)
     values = frame[["lift", "cs_low", "cs_high"]].to_numpy(float)
