@@ -681,7 +681,7 @@ TEXT: dict[str, str] = {
     "regions.col_share_short": "Share",
     "regions.click_to_drill": "Click a province to see its cities.",
     "regions.not_china": "Most region names in this data are not Chinese provinces (e.g. US state codes), so a ranked bar chart replaces the map.",
-    "regions.top_share": "The top {n} hold **{share}** of {metric} ({level} ranking).",
+    "regions.top_share": "{metric}: the top {n} ({level}) hold **{share}**.",
     "regions.ranking": "{level} ranking",
     "regions.bars_capped": "The bars show the top {n} regions; the table has them all.",
     "regions.unknown_caption": "Unknown region (missing or masked address): paid amount {paid}, {share} of the total; in the table's totals, not on the map.",
