@@ -146,7 +146,7 @@ TEXT: dict[str, str] = {
     "data.cells_as_empty": "Placeholders read as no value (rates, AOV …): {cols}",
     "data.cells_count": "{header}: {n}",
     "data.download_rejected": "Download the rows not loaded (CSV)",
-    "data.unexpected": "{file}: reading failed ({message}). The workspace is unchanged.",
+    "data.unexpected": "{file}: reading failed; the server log has the details. The workspace is unchanged.",
     "data.load_conflict": "{file}: another app server kept loading into this workspace at the same moment; after several retries nothing of this file was loaded. Load it again.",
     "data.datasets": "Datasets",
     "data.no_datasets": "The workspace has no data yet.",

@@ -147,7 +147,7 @@ TEXT: dict[str, str] = {
     "data.cells_as_zero": "占位符（-、--、暂无、空白）按 0 读取的单元格：{cols}",
     "data.cells_as_empty": "占位符按“无值”读取的单元格（比率、客单价等）：{cols}",
     "data.cells_count": "{header} {n} 个",
-    "data.unexpected": "{file}：读取时出错（{message}）。工作区未改变。",
+    "data.unexpected": "{file}：读取时出错，详情已记入服务器日志。工作区未改变。",
     "data.load_conflict": "{file}：另一个服务进程正在同时向这个工作区导入数据，多次重试仍未成功，本次导入未生效。请再导入一次。",
     "data.datasets": "已导入的数据",
     "data.no_datasets": "工作区里还没有数据。",

@@ -116,9 +116,9 @@ def _attempt(step: str, name: str, lang: str, run: Callable[[], T]) -> T | Failu
         return Failure(t("common.read_only", lang), ":material/lock:")
     except ConcurrentWriteError:  # other app servers kept loading into this workspace
         return Failure(t("data.load_conflict", lang, file=plain(name)), ":material/sync_problem:")
-    except Exception as e:  # a reader bug must not show a traceback to the operator
+    except Exception:  # a reader bug: no traceback (nor a library's English) on screen
         log.exception("%s %s", step, name)
-        return Failure(t("data.unexpected", lang, file=plain(name), message=plain(e)))
+        return Failure(t("data.unexpected", lang, file=plain(name)))
 
 
 def file_message(name: str, code: str, args: dict, lang: str) -> str:
