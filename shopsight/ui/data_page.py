@@ -9,7 +9,7 @@ from shopsight import coverage, currency, numbers, schema, workspace
 from shopsight.i18n import t
 from shopsight.ingest import platforms
 from shopsight.mdtext import plain
-from shopsight.ui import charts, filters, query_cache, upload
+from shopsight.ui import charts, filters, query_cache, tables, upload
 
 ss = st.session_state
 
@@ -45,7 +45,21 @@ def datasets_section(ws: workspace.Workspace, lang: str) -> None:
                 or "—",
             }
         )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder=numbers.NONE, width="stretch")
+    # long file lists and derived fields stay narrow (the full text on hover): the table fits
+    # at 1440 px with the dataset pinned
+    config = {
+        t("data.ds_kind", lang): tables.key(),
+        t("data.ds_rows", lang): tables.number("int"),
+        t("data.ds_files", lang): tables.text(width="medium"),
+        t("data.ds_derived", lang): tables.text(width="small"),
+    }
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        placeholder=numbers.NONE,
+        width="stretch",
+        column_config=config,
+    )
     loads_section(ws, sets, lang)
     if read_only:
         return
