@@ -164,6 +164,8 @@ def test_whatif_slider_moved_by_keyboard_changes_the_projection(app_url, context
     wait_idle(page, timeout_s=240)
     no_exception(page)
     label = "情景支付金额"
+    # the what-if panel draws after the table and findings: wait for its card on a busy machine
+    page.get_by_test_id("stMetricLabel").filter(has_text=label).first.wait_for(timeout=60_000)
     before = metric_values(page)[label]
     thumb = page.locator(".st-key-wi_traffic input[type='range']")
     thumb.focus()
