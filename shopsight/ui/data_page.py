@@ -102,9 +102,9 @@ def datasets_section(ws: workspace.Workspace, lang: str) -> None:
 
 
 def loads_section(ws: workspace.Workspace, sets: list[dict], lang: str) -> None:
-    read_only = workspace.is_read_only(ws)
     """Per dataset: its loads, the days each still covers (a strip; gaps stay blank),
     removing one load, correcting a load's platform; then the exchange rates."""
+    read_only = workspace.is_read_only(ws)
     loads = query_cache.loads()
     if not loads:
         return
@@ -135,7 +135,18 @@ def loads_section(ws: workspace.Workspace, sets: list[dict], lang: str) -> None:
             for x in loads
         ]
     )
-    st.dataframe(table, hide_index=True, placeholder=numbers.NONE, width="stretch")
+    config = {
+        t("data.ld_id", lang): tables.number("int", width="small", pinned=True),
+        t("data.ld_file", lang): tables.text(width="medium"),
+        t("data.ld_ranges", lang): tables.text(width="small"),
+        **{
+            t(key, lang): tables.number("int")
+            for key in ("data.ld_rows", "data.ld_days", "data.ld_replaced")
+        },
+    }
+    st.dataframe(
+        table, hide_index=True, placeholder=numbers.NONE, width="stretch", column_config=config
+    )
     strip = coverage.strip_frame(loads)
     for kind in [d["kind"] for d in sets]:
         part = strip[strip["kind"] == kind]
