@@ -490,7 +490,7 @@ def show_report(slug: str, report: ingest.LoadReport, lang: str) -> None:
             t("data.derived", lang, cols="、".join(field_label(c, lang) for c in report.derived))
         )
     for header, what in report.not_stored.items():
-        seen = t(f"data.seen_{what}", lang) if what in PERSONAL_SEEN else what
+        seen = t(f"data.seen_{what}", lang) if what in PERSONAL_SEEN else plain(what)
         st.caption(f"{plain(header)}: {t('data.reason_values', lang, what=seen)}")
     if report.rows_rejected:
         st.warning(t("data.rejected", lang, rows=report.rows_rejected, file=plain(report.file)))
