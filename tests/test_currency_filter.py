@@ -275,3 +275,7 @@ def test_products_and_regions_show_the_chosen_currency(app, small_ws):
         texts = _page_texts(at)
         assert any("US$" in x for x in texts), page
         assert not [x for x in texts if "¥" in x], page
+    at.switch_page("views/customers.py").run()  # its paid-amount card
+    assert not at.exception
+    card = {m.label: m.value for m in at.metric}[metrics.label("paid_amount", "zh")]
+    assert card.startswith("US$")

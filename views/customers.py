@@ -45,34 +45,23 @@ if unapplied:
 
 # ---------- cards: buyers, new / returning, 复购率, paid amount
 before = customers_page.compare_summary(f) or {}
-cols = st.columns(5)
-kpi_cards.card("paying_buyers", s["buyers"], lang, previous=before.get("buyers"), container=cols[0])
-kpi_cards.card(
-    "paying_buyers",
-    s["new_buyers"],
-    lang,
-    previous=before.get("new_buyers"),
-    container=cols[1],
-    label=t("customers.new_buyers", lang),
+CARDS = (  # (metric rule, summary key, label key; None = the metric's own label)
+    ("paying_buyers", "buyers", None),
+    ("paying_buyers", "new_buyers", "customers.new_buyers"),
+    ("paying_buyers", "returning_buyers", "customers.returning_buyers"),
+    ("repurchase_rate", "repurchase_rate", None),
+    ("paid_amount", "paid_amount", None),
 )
-kpi_cards.card(
-    "paying_buyers",
-    s["returning_buyers"],
-    lang,
-    previous=before.get("returning_buyers"),
-    container=cols[2],
-    label=t("customers.returning_buyers", lang),
-)
-kpi_cards.card(
-    "repurchase_rate",
-    s["repurchase_rate"],
-    lang,
-    previous=before.get("repurchase_rate"),
-    container=cols[3],
-)
-kpi_cards.card(
-    "paid_amount", s["paid_amount"], lang, previous=before.get("paid_amount"), container=cols[4]
-)
+for col, (name, key, label) in zip(st.columns(len(CARDS)), CARDS, strict=True):
+    kpi_cards.card(
+        name,
+        s[key],
+        lang,
+        previous=before.get(key),
+        container=col,
+        label=t(label, lang) if label else None,
+        currency=f.currency,
+    )
 st.caption(t("customers.new_help", lang))
 
 # ---------- new vs returning over time, and 复购率 by period
