@@ -9,6 +9,7 @@ from conftest import shown
 
 from shopsight import spool, teams, workspace
 from shopsight.i18n import t
+from shopsight.mdtext import plain
 from shopsight.ui.downloads import escape_cell, safe_csv
 from shopsight.ui.upload import file_slug
 
@@ -229,3 +230,16 @@ def test_safe_csv_escapes_text_but_not_numbers():
     df = pd.DataFrame({"row": [3, 4], "value": ['=HYPERLINK("x")', "ok"], "n": [-1.5, 2.0]})
     text = safe_csv(df).decode("utf-8-sig")
     assert text.splitlines() == ["row,value,n", '3,"\'=HYPERLINK(""x"")",-1.5', "4,ok,2.0"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_missing_days_read_as_written_not_struck_through(app, data_dir, lang):
+    # the real sample shop (copied from its pre-built file on first use): its main-image tests miss two runs of days ("09-27~10-11、10-26~11-13"):
+    # unescaped, Markdown reads the text between two tildes as struck through
+    at = app(None, PAGE, lang=lang)
+    assert not at.exception
+    prefix = plain(t("kind.image_tests", lang))
+    gaps = [c.value for c in at.main.caption if c.value.startswith(prefix) and "\\~" in c.value]
+    assert gaps, [c.value for c in at.main.caption]
+    for text in [c.value for c in at.main.caption] + [w.value for w in at.warning]:
+        assert "~" not in text.replace("\\~", "").replace(" ~ ", ""), text

@@ -10,6 +10,7 @@ from conftest import shown
 from shopsight import numbers, workspace
 from shopsight.i18n import t
 from shopsight.ingest import load_file
+from shopsight.mdtext import plain
 from shopsight.ui import query_cache as ui_data
 from shopsight.ui.upload import file_slug
 
@@ -102,7 +103,7 @@ def test_overview_right_after_one_month_upload(app, empty_ws):
         end="2026-09-30",
         count=31,
         kind="流量",
-        days="08-31~09-30",
+        days=plain("08-31~09-30"),
     ) in [w.value for w in at.warning]
     assert {m.label: m.value for m in at.metric}["访客数"] == f"{31 * 200:,}"
 

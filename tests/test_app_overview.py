@@ -7,6 +7,7 @@ import pytest
 
 from shopsight import metrics, numbers, workspace
 from shopsight.i18n import t
+from shopsight.mdtext import plain
 from shopsight.ui import kpi_cards
 
 PAGE = "views/overview.py"
@@ -117,7 +118,7 @@ def test_compare_mode_none_and_yoy(app, small_ws):
         end="2025-11-30",
         count=30,
         kind="流量",
-        days="11-01~11-30",
+        days=plain("11-01~11-30"),
     ) in [w.value for w in at.warning]
 
 

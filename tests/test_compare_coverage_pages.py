@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from shopsight import mdtext
 from shopsight.i18n import t
 
 
@@ -46,6 +47,6 @@ def test_a_thin_compare_period_shows_no_change_and_names_the_days(app, small_ws,
             end="2025-11-30",
             count=30,
             kind=t(f"kind.{kind}", "zh"),
-            days="11-01~11-30",
+            days=mdtext.plain("11-01~11-30"),
         )
     assert thin.query_params["cmp"] == "yoy"  # the link keeps what the owner chose

@@ -166,12 +166,12 @@ def loads_section(ws: workspace.Workspace, sets: list[dict], lang: str) -> None:
             t(
                 "data.gaps",
                 lang,
-                kind=upload.kind_label(gap.kind, lang),
+                kind=plain(upload.kind_label(gap.kind, lang)),
                 platform=plain(upload.platform_label(gap.platform, lang)),
                 start=gap.first.isoformat(),
                 end=gap.last.isoformat(),
                 count=len(gap.missing),
-                days=coverage.runs_text(gap.missing),
+                days=plain(coverage.runs_text(gap.missing)),
             )
         )
     if read_only:

@@ -31,6 +31,7 @@ import streamlit as st
 
 from shopsight import coverage, currency, periods, schema
 from shopsight.i18n import t
+from shopsight.mdtext import plain
 from shopsight.ui import query_cache, session
 
 # link key -> canonical column it filters
@@ -274,7 +275,7 @@ def warn_thin_compare(cov: coverage.CompareCoverage, kind: str, compare: tuple, 
                 end=compare[1].isoformat(),
                 count=len(cov.missing),
                 kind=label,
-                days=coverage.runs_text(cov.missing),
+                days=plain(coverage.runs_text(cov.missing)),
             ),
             icon=":material/event_busy:",
         )
