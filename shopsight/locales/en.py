@@ -182,7 +182,7 @@ TEXT: dict[str, str] = {
     "data.ld_rows": "Rows now",
     "data.ld_days": "Days covered",
     "data.ld_ranges": "Dates covered",
-    "data.ld_replaced": "Replaced when loaded",
+    "data.ld_replaced": "Rows replaced",
     "data.ld_loaded_at": "Loaded at (UTC)",
     "data.strip_day": "Date",
     "data.strip_load": "Load",

@@ -38,20 +38,22 @@ def datasets_section(ws: workspace.Workspace, lang: str) -> None:
                 t("data.ds_rows", lang): d["rows"],
                 t("data.ds_dates", lang): dates,
                 t("data.ds_files", lang): "、".join(f for f in d["files"] if f),
-                t("data.ds_loaded_at", lang): d["loaded_at"] or "—",
+                t("data.ds_loaded_at", lang): (d["loaded_at"] or "—")[:16],
                 t("data.ds_derived", lang): "、".join(
                     upload.field_label(c, lang) for c in d["derived"]
                 )
                 or "—",
             }
         )
-    # long file lists and derived fields stay narrow (the full text on hover): the table fits
-    # at 1440 px with the dataset pinned
+    # widths in px so the table fits the 978 px of a 1440 px window in both languages; long
+    # file lists and derived fields show the full text on hover
     config = {
         t("data.ds_kind", lang): tables.key(),
-        t("data.ds_rows", lang): tables.number("int"),
-        t("data.ds_files", lang): tables.text(width="medium"),
-        t("data.ds_derived", lang): tables.text(width="small"),
+        t("data.ds_rows", lang): tables.number("int", width=80),
+        t("data.ds_dates", lang): tables.text(width=170),
+        t("data.ds_files", lang): tables.text(width=250),
+        t("data.ds_loaded_at", lang): tables.text(width=130),
+        t("data.ds_derived", lang): tables.text(width=110),
     }
     st.dataframe(
         pd.DataFrame(rows),
@@ -130,19 +132,23 @@ def loads_section(ws: workspace.Workspace, sets: list[dict], lang: str) -> None:
                     ]
                 ),
                 t("data.ld_replaced", lang): x["rows_replaced"],
-                t("data.ld_loaded_at", lang): x["loaded_at"],
+                t("data.ld_loaded_at", lang): (x["loaded_at"] or "")[:16] or None,
             }
             for x in loads
         ]
     )
+    # px widths: ten columns in the 978 px of a 1440 px window (full text on hover)
     config = {
-        t("data.ld_id", lang): tables.number("int", width="small", pinned=True),
-        t("data.ld_file", lang): tables.text(width="medium"),
-        t("data.ld_ranges", lang): tables.text(width="small"),
-        **{
-            t(key, lang): tables.number("int")
-            for key in ("data.ld_rows", "data.ld_days", "data.ld_replaced")
-        },
+        t("data.ld_id", lang): tables.number("int", width=45, pinned=True),
+        t("data.ld_kind", lang): tables.text(width=120),
+        t("data.ld_file", lang): tables.text(width=150),
+        t("data.ld_platform", lang): tables.text(width=80),
+        t("data.ld_currency", lang): tables.text(width=65),
+        t("data.ld_rows", lang): tables.number("int", width=80),
+        t("data.ld_days", lang): tables.number("int", width=95),
+        t("data.ld_ranges", lang): tables.text(width=105),
+        t("data.ld_replaced", lang): tables.number("int", width=100),
+        t("data.ld_loaded_at", lang): tables.text(width=125),
     }
     st.dataframe(
         table, hide_index=True, placeholder=numbers.NONE, width="stretch", column_config=config

@@ -20,7 +20,7 @@ def number(
     help: str | None = None,
     currency: str | None = None,
     decimals: int | None = None,
-    width: str | None = None,
+    width: str | int | None = None,
     pinned: bool | None = None,
 ):
     """A NumberColumn of `kind` ('int' | 'money' | 'pct' | 'ratio' | 'points', or 'change':
@@ -31,12 +31,12 @@ def number(
     return st.column_config.NumberColumn(label, help=help, width=width, pinned=pinned, **fmt)
 
 
-def key(label: str | None = None, *, help: str | None = None, width: str | None = None):
+def key(label: str | None = None, *, help: str | None = None, width: str | int | None = None):
     """The column that names a row (version, source, province, product): pinned."""
     return st.column_config.TextColumn(label, help=help, width=width, pinned=True)
 
 
-def text(label: str | None = None, *, help: str | None = None, width: str | None = None):
+def text(label: str | None = None, *, help: str | None = None, width: str | int | None = None):
     return st.column_config.TextColumn(label, help=help, width=width)
 
 

@@ -405,7 +405,8 @@ def panel(tbl: pd.DataFrame, lang: str) -> None:
     else:
         st.caption(t("whatif.roi_caption", lang))
 
-    left, right = st.columns([2, 3])
+    # 5:7 leaves the four-column summary ~400 px at 1440 px, its columns' full width
+    left, right = st.columns([5, 7])
     left.dataframe(
         summary_table(summary, lang), hide_index=True, placeholder=numbers.NONE, width="stretch"
     )
