@@ -186,8 +186,8 @@ def _timed(fn) -> tuple[float, float, int]:
 
 
 # Parts of load_file, timed inside it: reading and typing the file (isolated.read_workbook +
-# load.parse_sheet), and building the order rollups (workspace.rebuild_rollups, inside the
-# write transaction). The rest is the table write, its transaction and the checkpoint.
+# load.parse_sheet), and building the order rollups (rollups.rebuild_rollups, inside the
+# write transaction: patched in its own module, where the file backend looks it up). The rest is the table write, its transaction and the checkpoint.
 PARTS = {"read + type": [0.0, 0.0], "rollups": [0.0, 0.0]}
 
 
@@ -205,7 +205,7 @@ def _count_parts() -> None:
 
     load_module.isolated.read_workbook = timed(load_module.isolated.read_workbook, "read + type")
     load_module.parse_sheet = timed(load_module.parse_sheet, "read + type")
-    workspace.rebuild_rollups = timed(workspace.rebuild_rollups, "rollups")
+    workspace.rollups.rebuild_rollups = timed(workspace.rollups.rebuild_rollups, "rollups")
 
 
 def shopsight(path: Path) -> int:
