@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
+import zipfile
 
 import pyarrow as pa
 import pytest
@@ -294,6 +296,59 @@ def test_xlsx_fast_columns_and_cell_path_agree(tmp_path):
     assert r.rows_loaded == 300 and r.rows_rejected == 1
     assert r.errors[0]["row"] == 304 and r.errors[0]["column"] == "订单编号"
     assert "scientific notation" in r.errors[0]["message"]
+
+
+def _extent_by_every_reference(xml: bytes) -> tuple[int, int]:
+    """The farthest row and column any reference of the sheet names, each one read."""
+    rows = cols = 0
+    for m in re.finditer(rb'<(?:\w+:)?(c|row|dimension)\s[^>]*?\b(?:r|ref)="([^"]*)"', xml):
+        for ref in m[2].split(b":"):
+            letters, digits = re.fullmatch(rb"([A-Z]*)([0-9]*)", ref).groups()
+            if letters:
+                cols = max(cols, readers._column_number(letters))
+            if digits:
+                rows = max(rows, int(digits))
+    return rows, cols
+
+
+def _sheet_xml(rng: random.Random) -> bytes:
+    """Rows mostly in order, with the odd far row early (some empty), a far cell in a near
+    row, cells whose reference is not their first attribute, and prefixed tags."""
+    parts = [b'<worksheet xmlns="x"><dimension ref="A1:C%d"/><sheetData>' % rng.randint(1, 50)]
+    for r in range(1, 400):
+        row = rng.choice([r, r, r, rng.randint(1, 5000)])
+        tag = rng.choice([b"row", b"row", b"x:row"])
+        attrs = rng.choice([b'r="%d"' % row, b'r="%d"' % row, b'spans="1:3" r="%d"' % row])
+        cells = []
+        for c in rng.sample(["A", "B", "C", "Z", "AA", "AB"], rng.randint(1, 3)):
+            ref = b"%s%d" % (c.encode(), rng.choice([row, row, row, rng.randint(1, 9000)]))
+            first = rng.choice([b'r="%s"' % ref, b'r="%s" s="1"' % ref, b's="1" r="%s"' % ref])
+            cells.append(b"<c %s><v>%d</v></c>" % (first, r))
+        parts.append(b"<%s %s>%s</%s>" % (tag, attrs, b"".join(cells), tag.split(b" ")[0]))
+        if rng.random() < 0.02:  # an empty row far below: counted too
+            parts.append(b'<row r="%d"/>' % rng.randint(1, 20000))
+    return b"".join(parts) + b"</sheetData></worksheet>"
+
+
+def test_xlsx_extent_finds_the_farthest_reference(tmp_path, monkeypatch):
+    # pieces much smaller than the sheet: references cut by a piece's end, rows in later
+    # pieces beyond those seen, and every way of writing a cell meet the piece logic
+    monkeypatch.setattr(readers, "_EXTENT_PIECE", 4096 + 512)
+    rng = random.Random(7)
+    for i in range(40):
+        xml = _sheet_xml(rng)
+        if i % 3 == 0:  # the common shape: every tag written `<c r="…` / `<row r="…`
+            xml = re.sub(rb"<x:row ", b"<row ", xml).replace(b"</x:row>", b"</row>")
+            xml = re.sub(rb'<(c|row) (?:s|spans)="[^"]*" r=', rb"<\1 r=", xml)
+        elif i % 3 == 1:  # the farthest cell, written with its reference second, mid-sheet
+            at = xml.index(b"<c ", len(xml) // 2)
+            xml = xml[:at] + b'<c s="2" r="BC%d"/>' % (9999 + i) + xml[at:]
+        path = tmp_path / f"s{i}.zip"
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("xl/worksheets/sheet1.xml", xml)
+        with zipfile.ZipFile(path) as z:
+            got = readers._xlsx_extent(z, "xl/worksheets/sheet1.xml")
+        assert got == _extent_by_every_reference(xml), i
 
 
 def test_legacy_xls_values(tmp_path):

@@ -586,6 +586,10 @@ _DIMENSION = re.compile(
 )
 _CELL_FAST = re.compile(rb'<c r="([A-Z]+)([0-9]+)"')
 _ROW_FAST = re.compile(rb'<row r="([0-9]+)"')
+# a cell or row tag written another way than `<c r="…` / `<row r="…` (other attribute
+# first, no reference): one search instead of comparing two counts
+_CELL_OTHER = re.compile(rb'<c (?!r=")')
+_ROW_OTHER = re.compile(rb'<row (?!r=")')
 _SHEET_TARGET = re.compile(
     rb"Target=\"([^\"]+)\"[^>]*?Type=\"[^\"]*/worksheet\"|"
     rb"Type=\"[^\"]*/worksheet\"[^>]*?Target=\"([^\"]+)\""
@@ -639,13 +643,24 @@ def _column_name(n: int) -> bytes:
     return out
 
 
+_EXTENT_PIECE = 4 << 20  # bytes of inflated sheet XML searched at a time
+
+
+def _rows_beyond(rows: int) -> re.Pattern:
+    """Row tags written `<row r="…"` past row `rows`."""
+    row = str(max(rows, 1)).encode()
+    return re.compile(b'<row r="' + _above(row, 48, 57, b"[1-9][0-9]{%d,}" % len(row)) + b'"')
+
+
 def _beyond(rows: int, cols: int) -> re.Pattern:
     """Cells written `<c r="…"` that lie past row `rows` or column `cols`."""
     col = _column_name(cols) or b"A"
     row = str(max(rows, 1)).encode()
     past_col = _above(col, 65, 90, b"[A-Z]{%d,}" % (len(col) + 1)) if cols else b"[A-Z]+"
     past_row = _above(row, 48, 57, b"[1-9][0-9]{%d,}" % len(row))
-    return re.compile(b'<c r="(?:' + past_col + b"[0-9]|[A-Z]+" + past_row + b'")')
+    # possessive letters: the row part starts with a digit, so giving letters back cannot
+    # help a match, and not trying it halves the search (it meets every cell reference)
+    return re.compile(b'<c r="(?:' + past_col + b"[0-9]|[A-Z]++" + past_row + b'")')
 
 
 def _xlsx_extent(z: zipfile.ZipFile, member: str) -> tuple[int, int]:
@@ -675,7 +690,7 @@ def _xlsx_extent(z: zipfile.ZipFile, member: str) -> tuple[int, int]:
     tail = b""
     with z.open(member) as f:
         while True:
-            piece = f.read(4 << 20)
+            piece = f.read(_EXTENT_PIECE)
             if not piece:
                 break
             first = not tail
@@ -684,13 +699,18 @@ def _xlsx_extent(z: zipfile.ZipFile, member: str) -> tuple[int, int]:
             if first:  # the dimension comes before the cells
                 at = chunk.find(b"sheetData")
                 see(_DIMENSION.findall(chunk[:at] if at >= 0 else chunk))
-            common = chunk.count(b'<c r="') == chunk.count(b"<c ") and b":c " not in chunk
-            if (
-                common
-                and chunk.count(b'<row r="') == chunk.count(b"<row ")
-                and b":row " not in chunk
-            ):
-                see([(b"", d) for d in set(_ROW_FAST.findall(chunk))])
+            # prefixed tags (x:c, x:row) are rare: past the namespace declarations of the
+            # first piece, one search for a colon (memchr) spares looking for each
+            colon = b":" in chunk
+            common = not _CELL_OTHER.search(chunk) and not (colon and b":c " in chunk)
+            if common and not _ROW_OTHER.search(chunk) and not (colon and b":row " in chunk):
+                # rows are written in order: the piece's last row is its largest, unless
+                # a search past it finds one larger (then every row number is read)
+                last = _ROW_FAST.match(chunk, max(chunk.rfind(b'<row r="'), 0))
+                if last:
+                    see([(b"", last[1])])
+                if _rows_beyond(rows).search(chunk):
+                    see([(b"", d) for d in set(_ROW_FAST.findall(chunk))])
             else:
                 see([(b"", d) for d in set(_ROW_REF.findall(chunk))])
             if not common:
