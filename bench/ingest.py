@@ -342,7 +342,11 @@ def main() -> None:
     ap.add_argument("--xlsx-rows", type=int, default=200_000, help="order lines in the XLSX")
     ap.add_argument("--repeat", type=int, default=3, help="runs per contender (best is kept)")
     ap.add_argument("--only", choices=("csv", "xlsx", "merge"), help="run one comparison")
+    ap.add_argument("--out", type=Path, help="directory of the generated files (bench/out/)")
     args = ap.parse_args()
+    if args.out is not None:
+        global OUT
+        OUT = args.out
 
     csv_path = make_csv(args.rows)
     xlsx_path = make_xlsx(args.xlsx_rows)

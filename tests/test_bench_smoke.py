@@ -110,6 +110,19 @@ def test_datagen_builds_a_consistent_workspace_and_caches_it(out, monkeypatch):
     assert db.stat().st_mtime_ns == mtime  # cached: not rebuilt
 
 
+def test_ingest_script_times_every_part_of_a_load(tmp_path):
+    stdout = run(
+        str(BENCH / "ingest.py"),
+        *("--rows", "3000", "--xlsx-rows", "300", "--repeat", "1", "--out", str(tmp_path)),
+    )
+    for part in ("read + type", "rollups", "table write", "merge adds"):
+        assert part in stdout, stdout
+    # each order rollup is timed where the load builds it (once for the CSV, once for the
+    # workbook): a patch that misses the backend's call would print none
+    timed = re.findall(r"^\s+(rollup_\w+)\s", stdout, flags=re.M)
+    assert sorted(timed) == sorted(queries.names("rollup_orders_") * 2), stdout
+
+
 def test_datagen_is_deterministic(tmp_path):
     a = datagen.build(tmp_path / "a", 500)
     b = datagen.build(tmp_path / "b", 500)
