@@ -151,6 +151,19 @@ def test_daily_product_rollup_equals_the_order_lines(con):
     assert rollup == direct
 
 
+def test_daily_product_rollup_keeps_the_order_tables_types(con):
+    """Money as decimal(18, 2) and units as bigint (DESIGN §2), not the 128-bit types sum()
+    gives: those are slow to read back, and the ranking reads this rollup on every view."""
+    types = dict(
+        con.execute(
+            """select column_name, data_type from duckdb_columns()
+            where table_name = 'rollup_orders_daily_product'"""
+        ).fetchall()
+    )
+    assert types["units_sold"] == "BIGINT"
+    assert types["paid_amount"] == types["refund_amount"] == "DECIMAL(18,2)"
+
+
 def test_buyer_rollup_keeps_one_row_per_buyer_day_and_place(con):
     n = con.execute("select count(*) from rollup_orders_region_buyers").fetchone()[0]
     distinct = con.execute("""
