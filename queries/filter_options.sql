@@ -2,7 +2,7 @@
 -- params: none
 -- grain: one row per (dim, value); dim is src | dev | prov | cat | plat (the link's keys).
 -- Orders are read through rollup_orders_daily_region (far fewer rows; its dated rows, the
--- order lines with a time).
+-- order lines with a time), events through rollup_events_daily (every event).
 -- '全部' is the traffic default for "not broken down", so it is not a choice.
 with
 
@@ -17,11 +17,19 @@ order_groups as (
 
 ),
 
+event_groups as (
+
+    select source, device, province
+    from rollup_events_daily
+    group by all
+
+),
+
 sources as (
 
     select source as value from traffic
     union select source from order_groups
-    union select source from events
+    union select source from event_groups
 
 ),
 
@@ -29,7 +37,7 @@ devices as (
 
     select device as value from traffic
     union select device from order_groups
-    union select device from events
+    union select device from event_groups
 
 ),
 
@@ -38,7 +46,7 @@ provinces as (
     select province as value from order_groups
     union select province from regions
     union select province from inquiries
-    union select province from events
+    union select province from event_groups
 
 ),
 

@@ -5,6 +5,9 @@
 -- table without dates). Period rows (date .. date_end) count on every day of their period.
 -- used by: workspace.loads (the Data page's coverage strip, `datasets --json`), the
 -- default date range and the compare-period check (shopsight/coverage.py).
+-- Orders and events are counted from their daily rollups (rollup_orders_daily_region,
+-- rollup_events_daily), which keep the load of each row: a pass over 10M order lines
+-- and 5M events cost ~0.13 CPU-s on every cold Overview.
 with
 
 period_rows as (
@@ -41,14 +44,16 @@ period_days as (
 
 dated_rows as (
 
-    select 'orders' as kind, _load_id, cast(order_time as date) as day, count(*) as count_rows
-    from orders group by all
+    select
+        'orders' as kind, load_id as _load_id, day, cast(sum(count_lines) as bigint) as count_rows
+    from rollup_orders_daily_region group by all
     union all
     select 'image_tests', _load_id, date, count(*) from image_tests group by all
     union all
     select 'inquiries', _load_id, date, count(*) from inquiries group by all
     union all
-    select 'events', _load_id, cast(event_time as date), count(*) from events group by all
+    select 'events', load_id, day, cast(sum(count_events) as bigint)
+    from rollup_events_daily group by all
 
 ),
 

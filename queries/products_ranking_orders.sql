@@ -40,9 +40,10 @@ from_lines as (
         sku_id,
         max(product_name) as product_name,
         count(distinct order_id) filter (where paid) as orders,
-        sum(quantity) filter (where paid) as units_sold,
-        sum(line_amount) filter (where paid) as paid_amount,
-        sum(refund_amount) filter (where paid) as refund_amount
+        -- the rollup's types, so the union does not widen its rows to 128-bit sums
+        cast(sum(quantity) filter (where paid) as bigint) as units_sold,
+        cast(sum(line_amount) filter (where paid) as decimal(18, 2)) as paid_amount,
+        cast(sum(refund_amount) filter (where paid) as decimal(18, 2)) as refund_amount
     from orders
     where not ($src is null and $dev is null and $prov is null)
       and product_id is not null

@@ -9,6 +9,9 @@
 -- day is the payment day (order_time). Orders are counted per group (an order is paid on
 -- one day; an order with two lines of one SKU counts once). Source, device and province are
 -- not kept: with those filters the products page reads the order lines instead.
+-- Sums are stored as bigint and decimal(18, 2) (the orders table's own types), not as the
+-- hugeint and decimal(38, 2) sum() gives: those are stored bit-packed as 128-bit values, and
+-- unpacking them was most of the ranking's scan (0.05 of 0.06 CPU-s at 1M lines).
 -- used by: queries/products_ranking_orders.sql, queries/products_daily.sql
 create or replace table rollup_orders_daily_product as
 
@@ -44,9 +47,9 @@ daily as (
         max(product_name) as product_name,
         count(*) as count_lines,
         count(distinct order_id) filter (where paid) as orders,
-        sum(quantity) filter (where paid) as units_sold,
-        sum(line_amount) filter (where paid) as paid_amount,
-        sum(refund_amount) filter (where paid) as refund_amount
+        cast(sum(quantity) filter (where paid) as bigint) as units_sold,
+        cast(sum(line_amount) filter (where paid) as decimal(18, 2)) as paid_amount,
+        cast(sum(refund_amount) filter (where paid) as decimal(18, 2)) as refund_amount
     from source
     group by day, product_id, sku_id, platform, currency
 

@@ -88,7 +88,7 @@ def con():
         c.execute(schema.create_table_sql(kind))
     c.register("incoming", pa.Table.from_pylist(random_lines()))
     c.execute("insert into orders by name select * from incoming")
-    for name in ROLLUPS:
+    for name in (*ROLLUPS, "rollup_events_daily"):
         c.execute(queries.sql(name))
     yield c
     c.close()
@@ -149,6 +149,19 @@ def test_daily_product_rollup_equals_the_order_lines(con):
         from orders where product_id is not null group by all""",
     )
     assert rollup == direct
+
+
+def test_daily_product_rollup_keeps_the_order_tables_types(con):
+    """Money as decimal(18, 2) and units as bigint (DESIGN §2), not the 128-bit types sum()
+    gives: those are slow to read back, and the ranking reads this rollup on every view."""
+    types = dict(
+        con.execute(
+            """select column_name, data_type from duckdb_columns()
+            where table_name = 'rollup_orders_daily_product'"""
+        ).fetchall()
+    )
+    assert types["units_sold"] == "BIGINT"
+    assert types["paid_amount"] == types["refund_amount"] == "DECIMAL(18,2)"
 
 
 def test_buyer_rollup_keeps_one_row_per_buyer_day_and_place(con):
@@ -505,6 +518,80 @@ def test_filter_options_list_the_order_values(con):
     assert by_dim["src"] == {"手淘搜索", "直通车"}
     assert by_dim["dev"] == {"无线", "PC"}
     assert by_dim["prov"] == {"广东省", "浙江省", "北京市", "海外"}
+
+
+def random_events(n: int = 2000, seed: int = 11) -> list[dict]:
+    """Events of two loads, with sources, devices and provinces the orders do not have and
+    some of each left empty."""
+    rng = random.Random(seed)
+    return [
+        {
+            "user_id": f"u{rng.randrange(300)}",
+            "event": rng.choice(("view", "cart", "pay")),
+            "event_time": datetime(2026, 10, 1, rng.randrange(24))
+            + timedelta(days=rng.randrange(DAYS)),
+            "source": rng.choice(("抖音", "手淘搜索", None)),
+            "device": rng.choice(("平板", "无线", None)),
+            "province": rng.choice(("四川省", "广东省", None)),
+            "_load_id": rng.choice((5, 6)),
+        }
+        for _ in range(n)
+    ]
+
+
+@pytest.fixture(scope="module")
+def loads_con():
+    """Orders and events of several loads, with their rollups."""
+    c = duckdb.connect()
+    queries.install_macros(c)
+    for kind in schema.KINDS:
+        c.execute(schema.create_table_sql(kind))
+    c.execute("create table _loads (load_id bigint, platform varchar)")
+    lines = [{**line, "_load_id": 1 + i % 3} for i, line in enumerate(random_lines(1500))]
+    c.register("incoming", pa.Table.from_pylist(lines))
+    c.execute("insert into orders by name select * from incoming")
+    c.register("incoming_events", pa.Table.from_pylist(random_events()))
+    c.execute("insert into events by name select * from incoming_events")
+    for name in (*ROLLUPS, "rollup_events_daily"):
+        c.execute(queries.sql(name))
+    yield c
+    c.close()
+
+
+def test_events_rollup_equals_the_events(loads_con):
+    rollup = _rows(
+        loads_con,
+        "select day, source, device, province, load_id, count_events from rollup_events_daily",
+    )
+    direct = _rows(
+        loads_con,
+        """select cast(event_time as date), source, device, province, _load_id, count(*)
+        from events group by all""",
+    )
+    assert rollup == direct
+
+
+def test_load_coverage_of_orders_and_events_counts_the_rows_of_each_load_and_day(loads_con):
+    got = _rows(
+        loads_con,
+        f"""select kind, load_id, day, count_rows from ({queries.sql("load_coverage")})
+        where kind in ('orders', 'events')""",
+    )
+    direct = _rows(
+        loads_con,
+        """select 'orders', _load_id, cast(order_time as date), count(*) from orders group by all
+        union all
+        select 'events', _load_id, cast(event_time as date), count(*) from events group by all""",
+    )
+    assert got == direct
+
+
+def test_filter_options_list_the_event_values_too(loads_con):
+    got = queries.run(loads_con, "filter_options")
+    by_dim = {d: set(g["value"]) for d, g in got.groupby("dim")}
+    assert by_dim["src"] == {"手淘搜索", "直通车", "抖音"}
+    assert by_dim["dev"] == {"无线", "PC", "平板"}
+    assert by_dim["prov"] == {"广东省", "浙江省", "北京市", "海外", "四川省"}
 
 
 # ---------------------------------------------------------------- rollups follow their SQL
