@@ -12,6 +12,10 @@
 -- day is the payment day of a paid order (order_time).
 -- count_paid_lines / count_buyer_lines: paid lines, and those with a buyer id (paid lines
 -- without any buyer id -> buyers are unknown, not 0).
+-- units_sold, paid_amount and refund_amount keep the 64-bit types of the lines (bigint,
+-- decimal(18,2)) instead of sum()'s 128-bit ones: reading 128-bit columns back cost
+-- 30x more than summing them (0.09 vs 0.003 CPU-s for a month at 10M lines), and one
+-- group's day of sales cannot near 10^16.
 -- Sorted by day so a date range reads only its own row groups.
 -- used by: queries/regions_orders.sql, regions_sources.sql, overview_kpis_orders.sql,
 -- overview_daily_orders.sql, overview_movers_source.sql, overview_movers_province.sql,
@@ -52,9 +56,9 @@ daily as (
         currency,
         count(*) as count_lines,
         count(distinct order_id) filter (where paid) as orders,
-        sum(quantity) filter (where paid) as units_sold,
-        sum(paid_amount) filter (where paid) as paid_amount,
-        sum(refund_amount) filter (where paid) as refund_amount,
+        cast(sum(quantity) filter (where paid) as bigint) as units_sold,
+        cast(sum(paid_amount) filter (where paid) as decimal(18, 2)) as paid_amount,
+        cast(sum(refund_amount) filter (where paid) as decimal(18, 2)) as refund_amount,
         count(*) filter (where paid) as count_paid_lines,
         count(buyer_id) filter (where paid) as count_buyer_lines
     from source
