@@ -6,8 +6,9 @@
 -- grain: one row per province (city null), or per city within $province. Names are as
 -- stored (ingest normalises them; NULL = unknown or masked, kept as its own row).
 -- Sums come from rollup_orders_daily_region. Buyers are exact distinct counts from
--- rollup_orders_region_buyers: with no source/device filter, per province, a filtered
--- count (see that file); otherwise a distinct count over the filtered rows. paying_buyers
+-- rollup_orders_region_buyers: per province with no source/device/platform/currency
+-- filter, a count of marked rows (see that file); otherwise, and per city, a distinct
+-- count over the filtered rows. paying_buyers
 -- is NULL when the lines carry no buyer ids. count_city_lines: lines with a city (a
 -- province can be drilled into when > 0). used by: views/regions.py
 with
