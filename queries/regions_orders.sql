@@ -6,8 +6,9 @@
 -- grain: one row per province (city null), or per city within $province. Names are as
 -- stored (ingest normalises them; NULL = unknown or masked, kept as its own row).
 -- Sums come from rollup_orders_daily_region. Buyers are exact distinct counts from
--- rollup_orders_region_buyers: with no source/device filter, per province, a filtered
--- count (see that file); otherwise a distinct count over the filtered rows. paying_buyers
+-- rollup_orders_region_buyers: per province with no source/device/platform/currency
+-- filter, a count of marked rows (see that file); otherwise, and per city, a distinct
+-- count over the filtered rows. paying_buyers
 -- is NULL when the lines carry no buyer ids. count_city_lines: lines with a city (a
 -- province can be drilled into when > 0). used by: views/regions.py
 with
@@ -35,13 +36,16 @@ sums as (
 
 buyers_by_first_day as (
 
+    -- the mark in the where clause rather than in a count filter: the scan drops the
+    -- unmarked rows itself (a province left without rows gets 0 from the join below)
     select
         province,
         cast(null as varchar) as city,
-        count(*) filter (where previous_paid_day < $start) as paying_buyers
+        count(*) as paying_buyers
     from rollup_orders_region_buyers
     where $src is null and $dev is null and $province is null and $plat is null and $cur is null
       and day between $start and $end
+      and previous_paid_day < $start
       and ss.picked($prov, province)
     group by province
 
@@ -49,21 +53,35 @@ buyers_by_first_day as (
 
 buyers_distinct as (
 
-    -- group by, then count: faster than count(distinct) per group on 2 cores
-    select province, city, count(*) as paying_buyers
+    -- per province under a source/device/platform/currency filter; group by, then count:
+    -- faster than count(distinct) per group on 2 cores
+    select province, cast(null as varchar) as city, count(*) as paying_buyers
     from (
-        select
-            province,
-            case when $province is null then null else city end as city,
-            buyer_key
+        select province, buyer_key
         from ss.order_rollup(
             'rollup_orders_region_buyers', $start, $end, $src, $dev, $prov, $plat, $cur
         )
-        where not ($src is null and $dev is null and $province is null and $plat is null and $cur is null)
-          and ($province is null or province = $province)
+        where not ($src is null and $dev is null and $plat is null and $cur is null)
+          and $province is null
         group by all
     )
-    group by province, city
+    group by province
+
+),
+
+buyers_city as (
+
+    -- per city of the drilled province, under any filter
+    select $province as province, city, count(*) as paying_buyers
+    from (
+        select city, buyer_key
+        from ss.order_rollup(
+            'rollup_orders_region_buyers', $start, $end, $src, $dev, $prov, $plat, $cur
+        )
+        where province = $province
+        group by all
+    )
+    group by city
 
 ),
 
@@ -72,6 +90,8 @@ buyers as (
     select * from buyers_by_first_day
     union all
     select * from buyers_distinct
+    union all
+    select * from buyers_city
 
 )
 

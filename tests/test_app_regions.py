@@ -4,7 +4,7 @@ drill-down, the regions dataset, names the map cannot place, non-China data."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from test_regions import NOV, build_geo
@@ -104,6 +104,46 @@ def test_drill_down_from_link(app, geo_ws):
     bad = app("geo", PAGE, **LINK, rg_province="北京市")  # one unit: nothing to drill into
     assert not bad.exception
     assert len(deck_features(bad)) == 34
+
+
+def test_a_drilled_view_skips_the_national_compare_period(app, data_dir, monkeypatch):
+    import streamlit as st
+
+    from shopsight import queries
+
+    # an order a day in each of two provinces, 10-22..11-10: the compare period is whole
+    days = [date(2026, 10, 22) + timedelta(days=i) for i in range(20)]
+    lines = [
+        (f"o{i}{p}", d, f"b{i}{p}", prov, city, amount, "直通车", "无线")
+        for i, d in enumerate(days)
+        for p, (prov, city, amount) in enumerate(
+            (("广东省", "深圳市", 10.0), ("浙江省", "杭州市", 5.0))
+        )
+    ]
+    build_geo("daily", lines=lines, with_regions=False)
+    ran = []
+    original = queries.run
+
+    def recording(con, name, **params):
+        if name == "regions_orders":
+            ran.append((params["start"], params["province"]))
+        return original(con, name, **params)
+
+    monkeypatch.setattr(queries, "run", recording)
+    st.cache_data.clear()
+    at = app("daily", PAGE, **LINK, rg_province="广东省")
+    assert not at.exception
+    nov, oct_ = date(2026, 11, 1), date(2026, 10, 22)
+    assert sorted(set(ran), key=str) == sorted(
+        {(nov, None), (nov, "广东省"), (oct_, "广东省")}, key=str
+    )
+    compare = t("regions.col_compare", "zh", metric=t("metric.paid_amount", "zh"))
+    cities = table(at).set_index(t("regions.level_city", "zh"))[compare]
+    assert cities["深圳市"] == 100.0  # 10-22..10-31
+    at.button(key="rg_back").click().run()  # the national view still shows its compare
+    provinces = table(at).set_index(t("regions.level_province", "zh"))[compare]
+    assert provinces["广东省"] == 100.0 and provinces["浙江省"] == 50.0
+    assert (oct_, None) in ran
 
 
 def test_regions_dataset_with_visitors(app, geo_ws):

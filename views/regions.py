@@ -31,7 +31,9 @@ if len(origins) > 1:
         format_func=lambda o: t(f"kind.{o}", lang),
     )
 f = filters.without_thin_compare(f, origin, lang)
-national = regions_page.table(origin, f)
+# the menus and the province list need the current period only; the national compare
+# period is read below when the national table is the one shown
+national = regions_page.table(origin, f, compare=False)
 metric = url_state.selectbox(
     t("regions.metric", lang),
     national.metrics,
@@ -53,7 +55,7 @@ if drill:
         format_func=lambda p: p or t("regions.national", lang),
         help=t("regions.province_help", lang),
     )
-rt = regions_page.table(origin, f, province) if province else national
+rt = regions_page.table(origin, f, province or None)
 compare_label = t("regions.compare_period", lang) if f.compare else None
 cur = regions_page.currency_of(origin, f)
 

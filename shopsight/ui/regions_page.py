@@ -43,10 +43,14 @@ def origins() -> list[str]:
     return [o for o in ORIGINS if o in have]
 
 
-def table(origin: str, f: Filters, province: str | None = None) -> RegionTable:
-    """The region rows for the filters (and the compare period, as cmp_*/change_*)."""
+def table(
+    origin: str, f: Filters, province: str | None = None, compare: bool = True
+) -> RegionTable:
+    """The region rows for the filters (and the compare period, as cmp_*/change_*, unless
+    `compare` is off)."""
+    compare_params = f.compare_params() if compare else None
     return region_metrics.region_table(
-        query_cache.query, origin, f.params(), f.compare_params(), province
+        query_cache.query, origin, f.params(), compare_params, province
     )
 
 
