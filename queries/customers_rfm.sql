@@ -1,6 +1,8 @@
--- customers_rfm: RFM segments of the range's paying buyers: size, paid amount, buyer ids.
+-- customers_rfm: RFM segments of the range's paying buyers: size, paid amount, and the
+-- buyer ids of one segment.
 -- params: $start, $end (date, inclusive), $src, $dev, $prov, $plat (varchar[]; null = all),
---         $cur (varchar; orders without a currency count as 'CNY'; null = all)
+--         $cur (varchar; orders without a currency count as 'CNY'; null = all),
+--         $segment (varchar: the segment whose buyer ids are listed; null = none)
 -- grain: one row per segment that has buyers. Per buyer, over the selected paid orders
 -- in the range: recency_days = $end - last paid day, frequency = paid orders, monetary =
 -- paid amount. Scores 1-5: R and M by the quintiles of the range's buyers (quantile_cont
@@ -15,8 +17,10 @@
 --   at_risk    R low  F high            流失风险 (repeat buyers gone quiet)
 --   win_back   R low  F low  M high     重要挽留
 --   lost       R low  F low  M low      已流失
--- buyer_ids: the segment's buyer ids, largest paid amount first (for the follow-up
--- download; ids only, never personal data). From rollup_orders_buyer_orders.
+-- buyer_ids: $segment's buyer ids, largest paid amount first (for the follow-up download;
+-- ids only, never personal data); null in the other rows. Listing every segment's ids
+-- (200k buyers at 10M lines) cost more than the segments, and the page shows only counts
+-- until a download is asked for. From rollup_orders_buyer_orders.
 -- used by: views/customers.py, `python -m shopsight customers`
 with
 
@@ -97,7 +101,8 @@ select
     avg(recency_days) as avg_recency_days,
     avg(frequency) as avg_frequency,
     avg(monetary) as avg_monetary,
-    list(buyer_id order by monetary desc, buyer_id) as buyer_ids
+    list(buyer_id order by monetary desc, buyer_id) filter (where segment = $segment)
+        as buyer_ids
 from segmented
 group by segment
 order by paid_amount desc

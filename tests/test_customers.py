@@ -141,6 +141,9 @@ def test_segment_download_is_escaped():
     csv = downloads.safe_csv(customer_analysis.segment_buyers(rfm, "lost")).decode("utf-8-sig")
     assert csv.splitlines() == ["buyer_id", "'=HYPERLINK(1)", "b2"]
     assert customer_analysis.segment_buyers(rfm, "new").empty
+    unlisted = rfm.assign(buyer_ids=[None, None])
+    with pytest.raises(ValueError, match="lost"):
+        customer_analysis.segment_buyers(unlisted, "lost")
 
 
 # ------------------------------------------------------------------ generated orders
@@ -336,14 +339,22 @@ def test_summary_cohorts_and_rfm_match_brute_force(generated, start, end, f):
             [ref_cohorts.get((cohort, k), 0) / size for k in range(1, len(c["retention"]) + 1)]
         )
 
-    rfm = customer_analysis.segments(queries.run(con, "customers_rfm", **params))
+    rfm = customer_analysis.segments(queries.run(con, "customers_rfm", **params, segment=None))
     assert set(rfm["segment"]) == set(ref_segs)
+    assert rfm["buyer_ids"].isna().all()  # listed only for the segment asked for
     for r in rfm.itertuples():
-        assert sorted(r.buyer_ids) == sorted(ref_segs[r.segment]), r.segment
         assert r.buyers == len(ref_segs[r.segment])
         assert r.paid_amount == pytest.approx(sum(ref_mon[b] for b in ref_segs[r.segment]))
-        paid = [ref_mon[b] for b in r.buyer_ids]
+        listed = queries.run(con, "customers_rfm", **params, segment=r.segment)
+        assert listed.drop(columns="buyer_ids").equals(
+            queries.run(con, "customers_rfm", **params, segment=None).drop(columns="buyer_ids")
+        )
+        ids = list(customer_analysis.segment_buyers(listed, r.segment)["buyer_id"])
+        assert sorted(ids) == sorted(ref_segs[r.segment]), r.segment
+        paid = [ref_mon[b] for b in ids]
         assert paid == sorted(paid, reverse=True)  # largest spenders first
+        others = listed[listed["segment"] != r.segment]
+        assert others["buyer_ids"].isna().all()
     assert rfm["buyers"].sum() == ref_summary["buyers"]
 
 
