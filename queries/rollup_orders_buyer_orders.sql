@@ -11,6 +11,15 @@
 -- first_paid_day is the buyer's first paid day over all their orders (whatever the
 -- filters), so "new" means new to the shop. province / source / device / platform /
 -- currency are order-level fields (an order's lines share them).
+-- Per buyer, over all their paid orders ordered by day then order id (null without a
+-- buyer id): previous_day / previous2_day / next_day = the day of their previous, second
+-- previous and next paid order (null when there is none; rollup_orders_buyer_orders_marks
+-- counts by the first two);
+-- orders_to_date / paid_to_date = their paid orders and amount up to and including this
+-- one. So a buyer's orders and amount in [a, b] are the difference of two rows found by a
+-- filter: their last order in the range (next_day after b) and their last before it
+-- (next_day in the range), with no group by over the range's orders (customers_rfm
+-- without filters).
 -- Sorted by day so a date range reads only its own row groups.
 -- used by: queries/customers_*.sql, rollup_orders_buyer_orders_marks.sql,
 -- shopsight/forecast.py (via customers_daily.sql)
@@ -44,8 +53,16 @@ paid_orders as (
 
 select
     *,
-    case
-        when buyer_id is not null then min(day) over (partition by buyer_id)
-    end as first_paid_day
+    -- one window (one sort) for all: ordered by day, its first day is the earliest
+    case when buyer_id is not null then first_value(day) over by_buyer end as first_paid_day,
+    case when buyer_id is not null then lag(day) over by_buyer end as previous_day,
+    case when buyer_id is not null then lag(day, 2) over by_buyer end as previous2_day,
+    case when buyer_id is not null then lead(day) over by_buyer end as next_day,
+    case when buyer_id is not null then count(*) over by_buyer end as orders_to_date,
+    case when buyer_id is not null then sum(paid_amount) over by_buyer end as paid_to_date
 from paid_orders
+window by_buyer as (
+    partition by buyer_id order by day, order_id
+    rows between unbounded preceding and current row
+)
 order by day
