@@ -19,7 +19,8 @@ rollups, exactly as an upload does.
 Cache: bench/out/workspaces/teams/bench-<rows>-<key>-xxx/, a team workspace (with its
 team.json) whose 32-character name is the `?ws=` id when SHOPSIGHT_DATA_DIR is
 bench/out/workspaces.  The key hashes the generator's VERSION, the schema and the rollup
-SQL, so a changed rollup gives a fresh workspace; other keys of the same size are removed.
+SQL, so a changed rollup gives a fresh workspace next to the others: trees with different
+rollups share the cache, so a build never removes another key's workspace.
 """
 
 from __future__ import annotations
@@ -652,9 +653,8 @@ def ensure(
     path = workspace_path(rows, out, buyers, seed)
     home = path.parent
     home.mkdir(parents=True, exist_ok=True)
-    for stale in home.glob(f"bench-{rows}-*"):
-        if stale != path or force:
-            shutil.rmtree(stale, ignore_errors=True)
+    if force:
+        shutil.rmtree(path, ignore_errors=True)
     for partial in home.glob(f".building-{path.name}-*"):
         shutil.rmtree(partial, ignore_errors=True)
     if (path / teams.REGISTRY_FILE).exists():
