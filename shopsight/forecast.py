@@ -25,9 +25,9 @@ Signals (加购 / 收藏 buyers per day from traffic) are tried as a regression 
 one-step errors on the signal `horizon` days earlier (so every forecast day has its
 signal); a signal is kept only when it lowers the backtest MAPE.
 
-The fits run with one BLAS thread: L-BFGS-B's steps are tiny matrix operations, and
-OpenBLAS's worker threads spinning between them cost 5-7x the fit's own CPU (0.30 vs
-0.045 CPU-s for a 30-day forecast of 90 days), with the same numbers.
+The fits run with one BLAS thread: L-BFGS-B's steps are tiny matrix operations, and on a
+busy machine OpenBLAS's worker threads spinning between them cost 5-7x the fit's own CPU
+(0.30 vs 0.045 CPU-s for a 30-day forecast of 90 days), with the same numbers.
 """
 
 from __future__ import annotations
