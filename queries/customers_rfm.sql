@@ -1,6 +1,8 @@
--- customers_rfm: RFM segments of the range's paying buyers: size, paid amount, buyer ids.
+-- customers_rfm: RFM segments of the range's paying buyers: size, paid amount, and the
+-- buyer ids of one segment.
 -- params: $start, $end (date, inclusive), $src, $dev, $prov, $plat (varchar[]; null = all),
---         $cur (varchar; orders without a currency count as 'CNY'; null = all)
+--         $cur (varchar; orders without a currency count as 'CNY'; null = all),
+--         $segment (varchar: the segment whose buyer ids are listed; null = none)
 -- grain: one row per segment that has buyers. Per buyer, over the selected paid orders
 -- in the range: recency_days = $end - last paid day, frequency = paid orders, monetary =
 -- paid amount. Scores 1-5: R and M by the quintiles of the range's buyers (quantile_cont
@@ -15,16 +17,48 @@
 --   at_risk    R low  F high            流失风险 (repeat buyers gone quiet)
 --   win_back   R low  F low  M high     重要挽留
 --   lost       R low  F low  M low      已流失
--- buyer_ids: the segment's buyer ids, largest paid amount first (for the follow-up
--- download; ids only, never personal data). From rollup_orders_buyer_orders.
+-- buyer_ids: $segment's buyer ids, largest paid amount first (for the follow-up download;
+-- ids only, never personal data); null in the other rows. Listing every segment's ids
+-- (200k buyers at 10M lines) cost more than the segments, and the page shows only counts
+-- until a download is asked for. From rollup_orders_buyer_orders.
+-- Without filters a buyer's totals in the range are the difference of two of their rows
+-- (the running totals of their last order in the range and of their last before it), found
+-- by a filter on next_day: no group by over the range's orders. With a source, device,
+-- province, platform or currency filter the running totals would count orders the filter
+-- drops, so the range's selected orders are grouped by buyer.
 -- used by: views/customers.py, `python -m shopsight customers`
 with
+
+-- each buyer's last paid order in the range: the next one is after it (or none)
+last_in_range as (
+
+    select buyer_id, day, orders_to_date, paid_to_date
+    from rollup_orders_buyer_orders
+    where $src is null and $dev is null and $prov is null and $plat is null and $cur is null
+      and day between $start and $end
+      and buyer_id is not null
+      and (next_day is null or next_day > $end)
+
+),
+
+-- their last paid order before the range: the next one is in it
+last_before as (
+
+    select buyer_id, orders_to_date, paid_to_date
+    from rollup_orders_buyer_orders
+    where $src is null and $dev is null and $prov is null and $plat is null and $cur is null
+      and day < $start
+      and next_day between $start and $end
+
+),
 
 selected as (
 
     select buyer_id, day, paid_amount
     from rollup_orders_buyer_orders
-    where day between $start and $end
+    where not ($src is null and $dev is null and $prov is null and $plat is null
+               and $cur is null)
+      and day between $start and $end
       and buyer_id is not null
       and ss.picked($src, source)
       and ss.picked($dev, device)
@@ -37,10 +71,20 @@ selected as (
 per_buyer as (
 
     select
+        last_in_range.buyer_id,
+        cast($end as date) - last_in_range.day as recency_days,
+        last_in_range.orders_to_date - coalesce(last_before.orders_to_date, 0) as frequency,
+        last_in_range.paid_to_date - coalesce(last_before.paid_to_date, 0) as monetary
+    from last_in_range
+    left join last_before using (buyer_id)
+
+    union all
+
+    select
         buyer_id,
-        cast($end as date) - max(day) as recency_days,
-        count(*) as frequency,
-        sum(paid_amount) as monetary
+        cast($end as date) - max(day),
+        count(*),
+        sum(paid_amount)
     from selected
     group by buyer_id
 
@@ -97,7 +141,8 @@ select
     avg(recency_days) as avg_recency_days,
     avg(frequency) as avg_frequency,
     avg(monetary) as avg_monetary,
-    list(buyer_id order by monetary desc, buyer_id) as buyer_ids
+    list(buyer_id order by monetary desc, buyer_id) filter (where segment = $segment)
+        as buyer_ids
 from segmented
 group by segment
 order by paid_amount desc

@@ -26,17 +26,10 @@ with
 
 marked as (
 
-    select
-        platform,
-        currency,
-        day,
-        first_paid_day,
-        paid_amount,
-        lag(day) over by_buyer as previous_day,
-        lag(day, 2) over by_buyer as previous2_day
+    -- previous_day / previous2_day come with each order (that rollup's buyer window)
+    select platform, currency, day, first_paid_day, paid_amount, previous_day, previous2_day
     from rollup_orders_buyer_orders
     where buyer_id is not null
-    window by_buyer as (partition by buyer_id order by day, order_id)
 
 )
 

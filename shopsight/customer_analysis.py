@@ -112,10 +112,15 @@ def segments(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def segment_buyers(df: pd.DataFrame, segment: str) -> pd.DataFrame:
-    """The buyer ids of one segment (largest paid amount first), as a one-column frame."""
+    """The buyer ids of one segment (largest paid amount first), as a one-column frame,
+    from customers_rfm run with $segment = segment (its other rows list none)."""
     rows = df[df["segment"] == segment]
-    ids = list(rows["buyer_ids"].iloc[0]) if len(rows) else []
-    return pd.DataFrame({"buyer_id": pd.Series(ids, dtype=object)})
+    if not len(rows):
+        return pd.DataFrame({"buyer_id": pd.Series([], dtype=object)})
+    ids = rows["buyer_ids"].iloc[0]
+    if not pd.api.types.is_list_like(ids):  # null: the query listed another segment
+        raise ValueError(f"customers_rfm was not asked for the buyer ids of {segment!r}")
+    return pd.DataFrame({"buyer_id": pd.Series(list(ids), dtype=object)})
 
 
 def data_days(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
@@ -153,7 +158,7 @@ def report(
         "cur": dims.get("cur"),
     }
     s = summary(queries.run(con, "customers_summary", **params))
-    rfm = segments(queries.run(con, "customers_rfm", **params))
+    rfm = segments(queries.run(con, "customers_rfm", **params, segment=None))
     return {
         "buyers": s["buyers"],
         "repeat_buyers": s["repeat_buyers"],

@@ -24,6 +24,10 @@ widened by √k for the k-th week ahead.
 Signals (加购 / 收藏 buyers per day from traffic) are tried as a regression of the model's
 one-step errors on the signal `horizon` days earlier (so every forecast day has its
 signal); a signal is kept only when it lowers the backtest MAPE.
+
+The fits run with one BLAS thread: L-BFGS-B's steps are tiny matrix operations, and on a
+busy machine OpenBLAS's worker threads spinning between them cost 5-7x the fit's own CPU
+(0.30 vs 0.045 CPU-s for a 30-day forecast of 90 days), with the same numbers.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 SEASON = 7
 MIN_DAYS = 8 * SEASON  # less history than 8 weeks: no forecast
@@ -274,6 +279,13 @@ def forecast(
         raise ValueError("horizon must be at least 1 day")
     if len(y) < MIN_DAYS:
         raise ShortHistory(len(y))
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _forecast(y, horizon, metric, signals)
+
+
+def _forecast(
+    y: pd.Series, horizon: int, metric: str, signals: Mapping[str, pd.Series] | None
+) -> Forecast:
     mask = promo_mask(y)
     base = clean(y, mask)
     v, b = y.to_numpy(dtype="float64"), base.to_numpy(dtype="float64")

@@ -47,7 +47,7 @@ def test_page_shows_the_customer_numbers(app, small_ws, run_query):
     # new vs returning (2), 复购率, heatmap, forecast
     assert len(at.get("vega_lite_chart")) == 5
     table = at.dataframe[0].value
-    rfm = customer_analysis.segments(run_query(small_ws, "customers_rfm", **params))
+    rfm = customer_analysis.segments(run_query(small_ws, "customers_rfm", **params, segment=None))
     assert table[t("customers.col_buyers", "zh")].astype(int).sum() == s["buyers"]
     assert list(table[t("customers.col_segment", "zh")]) == [
         t(f"customers.seg_{k}", "zh") for k in rfm["segment"]
@@ -59,6 +59,31 @@ def test_page_shows_the_customer_numbers(app, small_ws, run_query):
     # the forecast: 61 days of history, the backtest said
     assert any("MAPE" in c.value for c in at.caption)
     assert len(at.success) + len(at.warning) == 1
+
+
+def test_segment_download_lists_the_segment_on_click(small_ws, run_query, monkeypatch):
+    """The download's file is built when clicked, off the script run: with the workspace
+    and data version of the run that drew the button, every buyer of the segment,
+    largest paid amount first, as customers_rfm lists them."""
+    from shopsight.ui import customers_page, downloads, query_cache, session
+    from shopsight.ui.filters import Filters
+
+    f = Filters(start=date(2026, 10, 1), end=date(2026, 11, 30))
+    monkeypatch.setattr(session, "workspace_dir", lambda: str(small_ws.path.resolve()))
+    monkeypatch.setattr(query_cache, "version", lambda: (1, 1, 0))
+    segs = customers_page.rfm(f)
+    assert segs["buyer_ids"].isna().all()  # the page's table lists no ids
+    for segment in segs["segment"]:
+        build = customers_page.segment_csv(f, segment)
+        # the session is gone when the click's thread builds the file
+        monkeypatch.setattr(session, "workspace_dir", lambda: 1 / 0)
+        monkeypatch.setattr(query_cache, "version", lambda: 1 / 0)
+        listed = run_query(small_ws, "customers_rfm", **f.params(), segment=segment)
+        want = customer_analysis.segment_buyers(listed, segment)
+        assert len(want) == int(segs.loc[segs["segment"] == segment, "buyers"].iloc[0])
+        assert build() == downloads.safe_csv(want)
+        monkeypatch.setattr(session, "workspace_dir", lambda: str(small_ws.path.resolve()))
+        monkeypatch.setattr(query_cache, "version", lambda: (1, 1, 0))
 
 
 def test_widgets_change_the_view(app, small_ws):

@@ -141,6 +141,9 @@ def test_segment_download_is_escaped():
     csv = downloads.safe_csv(customer_analysis.segment_buyers(rfm, "lost")).decode("utf-8-sig")
     assert csv.splitlines() == ["buyer_id", "'=HYPERLINK(1)", "b2"]
     assert customer_analysis.segment_buyers(rfm, "new").empty
+    unlisted = rfm.assign(buyer_ids=[None, None])
+    with pytest.raises(ValueError, match="lost"):
+        customer_analysis.segment_buyers(unlisted, "lost")
 
 
 # ------------------------------------------------------------------ generated orders
@@ -336,15 +339,97 @@ def test_summary_cohorts_and_rfm_match_brute_force(generated, start, end, f):
             [ref_cohorts.get((cohort, k), 0) / size for k in range(1, len(c["retention"]) + 1)]
         )
 
-    rfm = customer_analysis.segments(queries.run(con, "customers_rfm", **params))
+    rfm = customer_analysis.segments(queries.run(con, "customers_rfm", **params, segment=None))
     assert set(rfm["segment"]) == set(ref_segs)
+    assert rfm["buyer_ids"].isna().all()  # listed only for the segment asked for
     for r in rfm.itertuples():
-        assert sorted(r.buyer_ids) == sorted(ref_segs[r.segment]), r.segment
         assert r.buyers == len(ref_segs[r.segment])
         assert r.paid_amount == pytest.approx(sum(ref_mon[b] for b in ref_segs[r.segment]))
-        paid = [ref_mon[b] for b in r.buyer_ids]
+        listed = queries.run(con, "customers_rfm", **params, segment=r.segment)
+        assert listed.drop(columns="buyer_ids").equals(
+            queries.run(con, "customers_rfm", **params, segment=None).drop(columns="buyer_ids")
+        )
+        ids = list(customer_analysis.segment_buyers(listed, r.segment)["buyer_id"])
+        assert sorted(ids) == sorted(ref_segs[r.segment]), r.segment
+        paid = [ref_mon[b] for b in ids]
         assert paid == sorted(paid, reverse=True)  # largest spenders first
+        others = listed[listed["segment"] != r.segment]
+        assert others["buyer_ids"].isna().all()
     assert rfm["buyers"].sum() == ref_summary["buyers"]
+
+
+def tied_lines(seed: int) -> list[dict]:
+    """A shop made of ties: 40 buyers, 20 days, several orders of a buyer on one day,
+    amounts of 10, 20 or 30 (equal totals straddle the quintile cuts), multi-line and
+    unpaid orders, two platforms."""
+    rng = random.Random(seed)
+    out = []
+    for k in range(400):
+        when = datetime(2026, 10, 1, 9) + timedelta(days=rng.randrange(20), minutes=k)
+        buyer = f"t{rng.randrange(40):02d}"
+        platform = rng.choice(("taobao", "shopify"))
+        paid = rng.choice((10.0, 20.0, 30.0)) if rng.random() > 0.1 else 0.0
+        for _ in range(rng.choice((1, 1, 2))):
+            out.append(
+                line(
+                    f"t{k:04d}",
+                    when,
+                    buyer,
+                    paid,
+                    source=rng.choice(SOURCES),
+                    platform=platform,
+                    currency="CNY",
+                )
+            )
+    # one-order buyers: before, at the start of, inside and after the ranges below
+    for i, day in enumerate((1, 5, 6, 12, 15, 16, 20)):
+        out.append(line(f"one{i}", datetime(2026, 10, day, 23, 59), f"one{i}", 20.0))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize(
+    ("start", "end", "f"),
+    [
+        (date(2026, 10, 6), date(2026, 10, 15), {}),  # orders before, in and after the range
+        (date(2026, 10, 1), date(2026, 10, 20), {}),  # every order
+        (date(2026, 10, 12), date(2026, 10, 12), {}),  # one day: several orders a buyer
+        (date(2026, 10, 16), date(2026, 10, 31), {}),  # to past the last order
+        (date(2026, 10, 6), date(2026, 10, 15), {"src": ["直通车"]}),
+        (date(2026, 10, 6), date(2026, 10, 15), {"plat": ["shopify"]}),
+    ],
+)
+def test_rfm_with_ties_matches_brute_force(tmp_path, seed, start, end, f):
+    """The running-totals path (no filter) and the group-by path (a filter) against the
+    reference: the same buyers in each segment, with the same orders and amounts."""
+    lines = tied_lines(seed)
+    ws = workspace.open_workspace(tmp_path / "shop")
+    write_orders(ws, lines)
+    con = ws.connect(read_only=True)
+    params = {k: f.get(k) for k in ("src", "dev", "prov", "plat", "cur")}
+    rfm = queries.run(con, "customers_rfm", start=start, end=end, **params, segment=None)
+    _, _, ref_segs, ref_mon = reference(lines, start, end, f)
+    per = defaultdict(lambda: [0, date.min])  # buyer -> orders, last day in the range
+    for o in paid_orders(lines).values():
+        if o["buyer"] is not None and picked(o, f) and start <= o["day"] <= end:
+            per[o["buyer"]][0] += 1
+            per[o["buyer"]][1] = max(per[o["buyer"]][1], o["day"])
+    assert dict(zip(rfm["segment"], rfm["buyers"], strict=True)) == {
+        s: len(b) for s, b in ref_segs.items()
+    }
+    for r in rfm.itertuples():
+        buyers = ref_segs[r.segment]
+        assert r.orders == sum(per[b][0] for b in buyers), r.segment
+        assert float(r.paid_amount) == pytest.approx(sum(ref_mon[b] for b in buyers))
+        assert r.avg_recency_days == pytest.approx(
+            np.mean([(end - per[b][1]).days for b in buyers])
+        )
+        listed = queries.run(
+            con, "customers_rfm", start=start, end=end, **params, segment=r.segment
+        )
+        ids = list(customer_analysis.segment_buyers(listed, r.segment)["buyer_id"])
+        assert ids == sorted(buyers, key=lambda b: (-ref_mon[b], b))
+    con.close()
 
 
 @pytest.mark.parametrize("f", [{}, {"src": ["直通车"]}, {"prov": ["广东省"], "dev": ["PC"]}])

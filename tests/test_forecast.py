@@ -219,3 +219,34 @@ def test_cli_forecast(data_dir, days, horizon):
     for p in out["points"]:
         assert set(p) == {"date", "value", "lo80", "hi80", "lo95", "hi95"}
         assert 0 <= p["lo95"] <= p["lo80"] <= p["value"] <= p["hi80"] <= p["hi95"]
+
+
+def test_fits_run_on_one_blas_thread(monkeypatch):
+    """The fits' BLAS runs single-threaded (spinning OpenBLAS workers cost 5-7x the fit's
+    CPU); the limit is lifted afterwards, and the forecast is the one without it."""
+    import contextlib
+
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> set[int]:
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    y = series(simulate(np.random.default_rng(3), 70))
+    seen = []
+    fit = forecast._ets
+
+    def spy(values, horizon):
+        seen.append(blas_threads())
+        return fit(values, horizon)
+
+    monkeypatch.setattr(forecast, "_ets", spy)
+    with threadpool_limits(limits=2, user_api="blas"):
+        fc = forecast.forecast(y, 7)
+        assert seen and all(s == {1} for s in seen)
+        assert blas_threads() == {2}
+        seen.clear()
+        monkeypatch.setattr(forecast, "threadpool_limits", lambda **_: contextlib.nullcontext())
+        same = forecast.forecast(y, 7)
+        assert seen and all(s == {2} for s in seen)
+    assert same.model == fc.model
+    np.testing.assert_array_equal(same.points.iloc[:, 1:], fc.points.iloc[:, 1:])

@@ -52,6 +52,7 @@ DEFAULT_PARAMS = {
     "limit": 8,
     "undated": True,
     "grain": "month",
+    "segment": "champions",  # customers_rfm lists that segment's buyer ids
     "as_of": date(2026, 11, 30),
     "lost": ["已流失"],
     "product_ids": ["P1001", "P1002"],

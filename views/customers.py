@@ -5,7 +5,7 @@ import streamlit as st
 
 from shopsight import customer_analysis, forecast, metrics, numbers
 from shopsight.i18n import t
-from shopsight.ui import charts, customers_page, downloads, filters, kpi_cards, session, url_state
+from shopsight.ui import charts, customers_page, filters, kpi_cards, session, url_state
 
 lang = session.lang()
 f = filters.current()
@@ -139,10 +139,10 @@ segment = url_state.selectbox(
     container=pick_col,
     format_func=lambda k: customers_page.segment_label(k, lang),
 )
-ids = customer_analysis.segment_buyers(segs, segment)
+count = int(segs.loc[segs["segment"] == segment, "buyers"].iloc[0])
 button_col.download_button(
-    t("customers.download", lang, count=numbers.fmt_int(len(ids), lang)),
-    downloads.safe_csv(ids),
+    t("customers.download", lang, count=numbers.fmt_int(count, lang)),
+    customers_page.segment_csv(f, segment),
     file_name=f"buyers_{segment}_{f.start}_{f.end}.csv",
     mime="text/csv",
     key="cu_download",

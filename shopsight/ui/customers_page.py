@@ -2,13 +2,14 @@
 the charts (new vs returning, 复购率, the cohort heatmap, the forecast with its bands).
 
 Charts get per-period, per-cohort or per-day rows, never order rows. The forecast is
-cached per (workspace, data version, metric, horizon, filters): fitting takes about a
-second.
+cached per (workspace, data version, metric, horizon, filters). A segment's buyer ids are
+read only when its download is clicked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import altair as alt
 import pandas as pd
@@ -16,7 +17,7 @@ import streamlit as st
 
 from shopsight import customer_analysis, forecast, metrics, numbers
 from shopsight.i18n import t
-from shopsight.ui import charts, query_cache, session, tables
+from shopsight.ui import charts, downloads, query_cache, session, tables
 from shopsight.ui.filters import Filters
 
 NEW_COLOR = charts.CURRENT_COLOR
@@ -47,7 +48,17 @@ def cohorts(f: Filters) -> pd.DataFrame:
 
 
 def rfm(f: Filters) -> pd.DataFrame:
-    return customer_analysis.segments(query_cache.query("customers_rfm", **f.params()))
+    """The segments, without buyer ids (segment_csv lists one segment's on a download)."""
+    return customer_analysis.segments(
+        query_cache.query("customers_rfm", **f.params(), segment=None)
+    )
+
+
+def segment_csv(f: Filters, segment: str) -> Callable[[], bytes]:
+    """The CSV of a segment's buyer ids, built when the download is clicked: listing them
+    costs more than the page's whole first view."""
+    rows = query_cache.deferred("customers_rfm", **f.params(), segment=segment)
+    return lambda: downloads.safe_csv(customer_analysis.segment_buyers(rows(), segment))
 
 
 @st.cache_data(ttl=query_cache.QUERY_TTL_S, max_entries=64, show_spinner=False)

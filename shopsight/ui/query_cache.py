@@ -13,7 +13,7 @@ session (shopsight.ui.session).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -114,6 +114,15 @@ def query(name: str, **params) -> pd.DataFrame:
     """
     used = {k: v for k, v in params.items() if k in queries.params_of(name)}
     return _cached_query(session.workspace_dir(), version(), name, used)
+
+
+def deferred(name: str, **params) -> Callable[[], pd.DataFrame]:
+    """`query(name, **params)` to be run later, off the script run: the workspace and data
+    version are taken now, since the session is not reachable then (a download button's
+    file is built on the click, on another thread)."""
+    used = {k: v for k, v in params.items() if k in queries.params_of(name)}
+    ws_dir, at = session.workspace_dir(), version()
+    return lambda: _cached_query(ws_dir, at, name, used)
 
 
 def datasets() -> list[dict]:
