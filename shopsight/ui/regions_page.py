@@ -304,7 +304,8 @@ def column_config(rt: RegionTable, metric: str, lang: str, currency: str | None 
     """Fixed formats (numbers.column_format), the region pinned, every metric with its help."""
     level_title = t(f"regions.level_{rt.level}", lang)
     cfg: dict = {
-        t("regions.col_rank", lang): tables.number("int", width="small", pinned=True),
+        # px widths for the two narrow columns: the all-columns table fits 1440 px in English
+        t("regions.col_rank", lang): tables.number("int", width=50, pinned=True),
         level_title: tables.key(),
     }
     for m in _table_metrics(rt, metric):
@@ -316,7 +317,7 @@ def column_config(rt: RegionTable, metric: str, lang: str, currency: str | None 
     )
     cfg[t("regions.col_change", lang)] = tables.number("change")
     cfg[t("regions.col_on_map", lang)] = st.column_config.CheckboxColumn(
-        help=t("regions.col_on_map_help", lang), width="small"
+        help=t("regions.col_on_map_help", lang), width=65
     )
     return cfg
 
