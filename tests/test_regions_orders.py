@@ -12,21 +12,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from order_dims import CITIES, DEVICES, PROVINCES, SOURCES
 
 from shopsight import queries, schema
 
 FIRST = date(2026, 9, 1)
 DAYS = 30
-PROVINCES = ("广东省", "浙江省", "北京市", None, "海外")
-CITIES = {
-    "广东省": ("深圳市", "广州市", None),
-    "浙江省": ("杭州市", None),
-    "北京市": ("北京市",),
-    None: (None,),
-    "海外": (None,),
-}
-SOURCES = ("手淘搜索", "直通车", None)
-DEVICES = ("无线", "PC")
 PLATFORMS = ("淘宝", "京东", None)
 CURRENCIES = ("CNY", "USD", None)  # no currency = CNY
 ROLLUPS = ("rollup_orders_daily_region", "rollup_orders_region_buyers")

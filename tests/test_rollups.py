@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
+from order_dims import CITIES, DEVICES, PROVINCES, SOURCES
 
 from shopsight import queries, schema, workspace
 from shopsight.cli import cli
@@ -25,16 +26,6 @@ ROLLUPS = (
 )
 FIRST = date(2026, 10, 1)
 DAYS = 40
-PROVINCES = ("广东省", "浙江省", "北京市", None, "海外")
-CITIES = {
-    "广东省": ("深圳市", "广州市", None),
-    "浙江省": ("杭州市", None),
-    "北京市": ("北京市",),
-    None: (None,),
-    "海外": (None,),
-}
-SOURCES = ("手淘搜索", "直通车", None)
-DEVICES = ("无线", "PC")
 
 
 def random_lines(n: int = 3000, seed: int = 7) -> list[dict]:
