@@ -34,7 +34,7 @@ last_in_range as (
 
     select buyer_id, day, orders_to_date, paid_to_date
     from rollup_orders_buyer_orders
-    where $src is null and $dev is null and $prov is null and $plat is null and $cur is null
+    where ss.unfiltered($src, $dev, $prov, $plat, $cur)
       and day between $start and $end
       and buyer_id is not null
       and (next_day is null or next_day > $end)
@@ -46,7 +46,7 @@ last_before as (
 
     select buyer_id, orders_to_date, paid_to_date
     from rollup_orders_buyer_orders
-    where $src is null and $dev is null and $prov is null and $plat is null and $cur is null
+    where ss.unfiltered($src, $dev, $prov, $plat, $cur)
       and day < $start
       and next_day between $start and $end
 
@@ -56,8 +56,7 @@ selected as (
 
     select buyer_id, day, paid_amount
     from rollup_orders_buyer_orders
-    where not ($src is null and $dev is null and $prov is null and $plat is null
-               and $cur is null)
+    where not ss.unfiltered($src, $dev, $prov, $plat, $cur)
       and day between $start and $end
       and buyer_id is not null
       and ss.picked($src, source)

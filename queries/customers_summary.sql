@@ -15,7 +15,7 @@ marks as (
 
     select *
     from rollup_orders_buyer_orders_marks
-    where $src is null and $dev is null and $prov is null and $plat is null and $cur is null
+    where ss.unfiltered($src, $dev, $prov, $plat, $cur)
       and day between $start and $end
 
 ),
@@ -48,8 +48,7 @@ selected as (
 
     select buyer_id, day, first_paid_day, paid_amount
     from rollup_orders_buyer_orders
-    where not ($src is null and $dev is null and $prov is null and $plat is null
-               and $cur is null)
+    where not ss.unfiltered($src, $dev, $prov, $plat, $cur)
       and day between $start and $end
       and buyer_id is not null
       and ss.picked($src, source)
@@ -96,7 +95,7 @@ select
     new_paid_amount,
     returning_paid_amount
 from from_marks
-where $src is null and $dev is null and $prov is null and $plat is null and $cur is null
+where ss.unfiltered($src, $dev, $prov, $plat, $cur)
 union all
 select
     buyers,
@@ -108,4 +107,4 @@ select
     new_paid_amount,
     returning_paid_amount
 from from_orders
-where not ($src is null and $dev is null and $prov is null and $plat is null and $cur is null)
+where not ss.unfiltered($src, $dev, $prov, $plat, $cur)

@@ -19,7 +19,7 @@ marks as (
         date_trunc($grain, day) as period,
         greatest(date_trunc($grain, day), cast($start as date)) as period_start
     from rollup_orders_buyer_orders_marks
-    where $src is null and $dev is null and $prov is null and $plat is null and $cur is null
+    where ss.unfiltered($src, $dev, $prov, $plat, $cur)
       and day between $start and $end
 
 ),
@@ -54,8 +54,7 @@ selected as (
 
     select buyer_id, day, first_paid_day, paid_amount
     from rollup_orders_buyer_orders
-    where not ($src is null and $dev is null and $prov is null and $plat is null
-               and $cur is null)
+    where not ss.unfiltered($src, $dev, $prov, $plat, $cur)
       and day between $start and $end
       and buyer_id is not null
       and ss.picked($src, source)

@@ -15,6 +15,12 @@ create or replace macro ss.picked(sel, v) as
 create or replace macro ss.in_currency(cur, c) as
     cur is null or coalesce(c, 'CNY') = cur;
 
+-- No source, device, province, platform or currency filter: the shop as a whole, where the
+-- rollups' per-buyer marks and running totals hold; under any filter a buyer's previous
+-- order may be one the filter drops, so queries group the selected rows instead.
+create or replace macro ss.unfiltered(src, dev, prov, plat, cur) as
+    src is null and dev is null and prov is null and plat is null and cur is null;
+
 -- The whole-period rule (DESIGN §2): a row of day d, or of the period d..d_end, counts in
 -- the range s..e only when its whole period lies inside it.
 create or replace macro ss.inside(d, d_end, s, e) as

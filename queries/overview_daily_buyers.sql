@@ -12,7 +12,7 @@ marked as (
 
     select day, count(previous_shop_paid_day) as paying_buyers
     from rollup_orders_region_buyers
-    where $src is null and $dev is null and $prov is null and $plat is null and $cur is null
+    where ss.unfiltered($src, $dev, $prov, $plat, $cur)
       and day between $start and $end
     group by day
 
@@ -27,7 +27,7 @@ filtered as (
         from ss.order_rollup(
             'rollup_orders_region_buyers', $start, $end, $src, $dev, $prov, $plat, $cur
         )
-        where not ($src is null and $dev is null and $prov is null and $plat is null and $cur is null)
+        where not ss.unfiltered($src, $dev, $prov, $plat, $cur)
         group by all
     )
     group by day

@@ -22,7 +22,7 @@ buyers_by_first_day as (
 
     select count(*) filter (where previous_shop_paid_day < $start) as paying_buyers
     from rollup_orders_region_buyers
-    where $src is null and $dev is null and $prov is null and $plat is null and $cur is null
+    where ss.unfiltered($src, $dev, $prov, $plat, $cur)
       and day between $start and $end
 
 ),
@@ -33,14 +33,14 @@ buyers_distinct as (
     from ss.order_rollup(
         'rollup_orders_region_buyers', $start, $end, $src, $dev, $prov, $plat, $cur
     )
-    where not ($src is null and $dev is null and $prov is null and $plat is null and $cur is null)
+    where not ss.unfiltered($src, $dev, $prov, $plat, $cur)
 
 ),
 
 buyers as (
 
     select
-        case when $src is null and $dev is null and $prov is null and $plat is null and $cur is null
+        case when ss.unfiltered($src, $dev, $prov, $plat, $cur)
             then buyers_by_first_day.paying_buyers
             else buyers_distinct.paying_buyers
         end as paying_buyers

@@ -16,6 +16,9 @@ from shopsight import queries, workspace
 # whole-period rule (a period's last day written out in a range check).
 INLINE = {
     "filter check (use ss.picked)": re.compile(r"\$\w+ is null or list_contains\("),
+    "no-filter check (use ss.unfiltered)": re.compile(
+        r"\$src is null and\s+\$dev is null and\s+\$prov is null and\s+\$plat is null"
+    ),
     "whole-period rule (use ss.inside / ss.overlaps / ss.period_rows)": re.compile(
         r"coalesce\(date_end, date\)\s*(<=|>=|=|<|>)|(first_day|date) >= \$\w+ and last_day <= "
     ),
@@ -48,6 +51,20 @@ def test_picked_is_no_filter_or_membership(con):
         ).fetchone()[0]
         want = True if sel is None else (v in sel if v is not None else None)
         assert got is want or (got is None and not want), (sel, v, got)
+
+
+def test_unfiltered_only_without_any_filter_also_negated(con):
+    names = ("src", "dev", "prov", "plat", "cur")
+    for picked in itertools.product([None, ["a"]], repeat=4):
+        for cur in (None, "USD"):
+            values = dict(zip(names, [*picked, cur], strict=True))
+            got, negated = con.execute(
+                "select ss.unfiltered($src, $dev, $prov, $plat, $cur), "
+                "not ss.unfiltered($src, $dev, $prov, $plat, $cur)",
+                values,
+            ).fetchone()
+            want = all(v is None for v in values.values())
+            assert (got, negated) == (want, not want), values
 
 
 def test_inside_and_overlaps_match_the_period_rule(con):
