@@ -112,8 +112,7 @@ def query(name: str, **params) -> pd.DataFrame:
     Pass every filter value you have; only the $params the file uses are bound (and
     only those are part of the cache key). Returns a copy the caller may change.
     """
-    used = {k: v for k, v in params.items() if k in queries.params_of(name)}
-    return _cached_query(session.workspace_dir(), version(), name, used)
+    return deferred(name, **params)()
 
 
 def deferred(name: str, **params) -> Callable[[], pd.DataFrame]:
