@@ -187,7 +187,8 @@ def _timed(fn) -> tuple[float, float, int]:
 
 # Parts of load_file, timed inside it: reading and typing the file (isolated.read_workbook +
 # load.parse_sheet), and building the order rollups (rollups.rebuild_rollups, inside the
-# write transaction: patched in its own module, where the file backend looks it up). The rest is the table write, its transaction and the checkpoint.
+# write transaction: patched in its own module, where the file backend looks it up). The
+# rest is the table write, its transaction and the checkpoint.
 PARTS = {"read + type": [0.0, 0.0], "rollups": [0.0, 0.0]}
 
 

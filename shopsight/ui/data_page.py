@@ -38,7 +38,7 @@ def datasets_section(ws: workspace.Workspace, lang: str) -> None:
                 t("data.ds_rows", lang): d["rows"],
                 t("data.ds_dates", lang): dates,
                 t("data.ds_files", lang): "、".join(f for f in d["files"] if f),
-                t("data.ds_loaded_at", lang): (d["loaded_at"] or "—")[:16],
+                t("data.ds_loaded_at", lang): _to_minute(d["loaded_at"]),
                 t("data.ds_derived", lang): "、".join(
                     upload.field_label(c, lang) for c in d["derived"]
                 )
@@ -103,6 +103,11 @@ def datasets_section(ws: workspace.Workspace, lang: str) -> None:
             st.rerun()
 
 
+def _to_minute(stamp: str | None) -> str | None:
+    """'2026-12-03 18:13:55' as '2026-12-03 18:13': seconds only widen the column."""
+    return stamp[:16] if stamp else None
+
+
 def loads_section(ws: workspace.Workspace, sets: list[dict], lang: str) -> None:
     """Per dataset: its loads, the days each still covers (a strip; gaps stay blank),
     removing one load, correcting a load's platform; then the exchange rates."""
@@ -132,7 +137,7 @@ def loads_section(ws: workspace.Workspace, sets: list[dict], lang: str) -> None:
                     ]
                 ),
                 t("data.ld_replaced", lang): x["rows_replaced"],
-                t("data.ld_loaded_at", lang): (x["loaded_at"] or "")[:16] or None,
+                t("data.ld_loaded_at", lang): _to_minute(x["loaded_at"]),
             }
             for x in loads
         ]
