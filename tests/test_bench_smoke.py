@@ -115,12 +115,13 @@ def test_ingest_script_times_every_part_of_a_load(tmp_path):
         str(BENCH / "ingest.py"),
         *("--rows", "3000", "--xlsx-rows", "300", "--repeat", "1", "--out", str(tmp_path)),
     )
-    for part in ("read + type", "rollups", "table write", "merge adds"):
+    for part in ("read + type", "rollups", "table write", "merge adds", "rollups refreshed"):
         assert part in stdout, stdout
-    # each order rollup is timed where the load builds it (once for the CSV, once for the
-    # workbook): a patch that misses the backend's call would print none
+    # each order rollup is timed where the load builds it (for the CSV, the workbook and
+    # the day's file with the rollups rebuilt; a refresh builds none): a patch that misses
+    # the backend's call would print none
     timed = re.findall(r"^\s+(rollup_\w+)\s", stdout, flags=re.M)
-    assert sorted(timed) == sorted(queries.names("rollup_orders_") * 2), stdout
+    assert sorted(timed) == sorted(queries.names("rollup_orders_") * 3), stdout
 
 
 def test_datagen_is_deterministic(tmp_path):

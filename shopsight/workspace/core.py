@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from shopsight import queries, schema
 from shopsight.conflicts import retry_conflicts  # writes from replicas sharing a lake
+from shopsight.workspace import rollup_refresh
 from shopsight.workspace.errors import ReadOnlyWorkspaceError
 from shopsight.workspace.file import FileBackend
 from shopsight.workspace.lake import LakeBackend
@@ -171,6 +172,11 @@ def write_dataset(
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     view = f"_incoming_{threading.get_ident()}"
     columns = table.column_names
+    # merges and appends into a large table refresh the rollups only where lines changed
+    changes = (
+        rollup_refresh.Changes() if mode != "replace" and rollup_refresh.refreshable(kind) else None
+    )
+    deleted = None
     with _transaction(
         ws,
         con,
@@ -178,6 +184,7 @@ def write_dataset(
         columns=columns,
         keep=columns if mode == "replace" else None,
         incoming=(view, table),
+        changes=changes,
     ) as (con, _):
         typed = f"select {_select_canonical(kind, columns)} from {view}"
         load_id = claim_load_id(con)  # replicas loading at once conflict here and retry
@@ -192,9 +199,19 @@ def write_dataset(
         days, undated = _days(con, kind, typed)
         if mode != "replace":
             if mode == "merge" and _holds_platform(con, kind, platform):
-                replaced = _delete_covered(con, kind, typed, platform, days, undated)
+                where, covered = _covered(kind, typed, platform, days, undated)
+                if changes is not None:
+                    deleted = rollup_refresh.line_keys(
+                        con, f"select * from {quote_ident(kind)} where {where}", covered
+                    )
+                replaced = con.execute(
+                    f"delete from {quote_ident(kind)} where {where}", covered
+                ).fetchone()[0]
             ws.storage.add_columns(con, kind, columns)
             con.execute(f"insert into {quote_ident(kind)} by name {rows}", params)
+            if changes is not None:
+                added = rollup_refresh.line_keys(con, typed)
+                changes.keys = added if deleted is None else pa.concat_tables([deleted, added])
         first_day, last_day = (days[0], days[-1]) if days else (None, None)
         con.execute(
             "insert into _loads by name select $id as load_id, $kind as kind, $file as file, "
@@ -263,30 +280,24 @@ def _holds_platform(con: duckdb.DuckDBPyConnection, kind: str, platform: str | N
     )
 
 
-def _delete_covered(
-    con: duckdb.DuckDBPyConnection,
-    kind: str,
-    typed: str,
-    platform: str | None,
-    days: list,
-    undated: bool,
-) -> int:
-    """Delete the rows the incoming rows cover again (`days`, `undated`: see _days);
-    returns how many went."""
+def _covered(
+    kind: str, typed: str, platform: str | None, days: list, undated: bool
+) -> tuple[str, dict]:
+    """The rows the incoming rows cover again (`days`, `undated`: see _days): a condition
+    over the kind's table and its parameters."""
     table = quote_ident(kind)
     same = _same_platform_loads(kind)
     if kind == "orders":  # an order re-exported counts once: the newer export wins
-        sql = (
-            f"delete from {table} where {same} "
-            f"and order_id in (select order_id from ({typed}) where order_id is not null)"
+        where = (
+            f"{same} and order_id in (select order_id from ({typed}) where order_id is not null)"
         )
-        return con.execute(sql, {"platform": platform}).fetchone()[0]
+        return where, {"platform": platform}
     if kind == "image_tests":  # another test on the same days is not covered again
-        sql = (
-            f"delete from {table} where {same} and exists (select 1 from ({typed}) n "
+        where = (
+            f"{same} and exists (select 1 from ({typed}) n "
             f"where n.test_id = {table}.test_id and n.date = {table}.date)"
         )
-        return con.execute(sql, {"platform": platform}).fetchone()[0]
+        return where, {"platform": platform}
     start, end = DAY_SPAN[kind]
     # a PC流量来源 file does not cover the 无线 rows of its days (the device comes from
     # the file or sheet name when the rows have none)
@@ -298,12 +309,12 @@ def _delete_covered(
         if kind == "traffic"
         else ""
     )
-    sql = (
-        f"delete from {table} where {same}{device} and (({start} is null and $undated) "
+    where = (
+        f"{same}{device} and (({start} is null and $undated) "
         f"or exists (select 1 from (select unnest(cast($days as date[])) as day) d "
         f"where d.day between {start} and {end}))"
     )
-    return con.execute(sql, {"platform": platform, "days": days, "undated": undated}).fetchone()[0]
+    return where, {"platform": platform, "days": days, "undated": undated}
 
 
 def _days(con: duckdb.DuckDBPyConnection, kind: str, typed: str) -> tuple[list, bool]:
@@ -357,6 +368,7 @@ def _transaction(
     columns: list[str] | None = None,
     keep: list[str] | None = None,
     incoming: tuple[str, pa.Table] | None = None,
+    changes: rollup_refresh.Changes | None = None,
 ) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
     """One write to one kind, the same on both backends: under the write lock, begin;
     yields (connection, kind); then refills the kind's rollups and commits, so pages never
@@ -365,7 +377,9 @@ def _transaction(
     kind may be a function of the connection (run under the lock: the kind of a load).
     columns: the extra columns the change brings; keep: the extra columns the kind keeps
     afterwards (None: all).  incoming: (view name, Arrow table) registered for the
-    transaction's statements.  A connection this opens (con None) is closed after.
+    transaction's statements.  changes: filled by the write with the lines it changed,
+    so the rollups are refreshed where they changed (else rebuilt).  A connection this
+    opens (con None) is closed after.
     """
     _refuse_read_only(ws)
     storage = ws.storage
@@ -382,7 +396,7 @@ def _transaction(
                 con.execute("begin transaction")
                 try:
                     yield con, kind
-                    storage.refill_rollups(con, kind)
+                    storage.refill_rollups(con, kind, changes)
                     con.execute("commit")
                 except BaseException:
                     rollback(con)

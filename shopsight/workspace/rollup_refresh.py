@@ -1,0 +1,191 @@
+"""Refreshing the order rollups where a load changed them, instead of rebuilding them.
+
+A daily upload of a few thousand order lines into a workspace of millions used to rebuild
+every rollup over every line (a 10k-line file into 10M lines: 64 CPU-s, all of it
+rollups).  Each order rollup's rows depend on one key alone: the rows of day d on the
+lines of day d (daily_product, daily_region, and the two over buyer_orders), a buyer's
+rows on that buyer's lines (buyer_orders, region_buyers).  So a load that deletes and
+adds some lines needs only the rows of the days and buyers those lines have: delete
+them from the rollup, and insert what the rollup's own query gives over just those lines
+(its file's query, with `orders` narrowed by a CTE of the same name).
+
+Rows added this way go after the rest of the table, which is sorted by day for the date
+zone maps; so once the lines changed since the last full build pass a tenth of the
+table, and for large loads, the rollups are rebuilt instead (rollups.REBUILD_SHARE).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from shopsight import queries
+from shopsight.workspace.sql import quote_ident
+
+# The changed days: $days (dates), $undated (whether lines without a day changed).  The
+# range test first lets the scan skip row groups by their zone maps (tables are in day
+# order, order lines mostly so).
+_LINE_DAYS = (
+    "((order_time >= cast($first as timestamp) and order_time < cast($last as timestamp) "
+    "+ interval 1 day and cast(order_time as date) in (select unnest(cast($days as date[])))) "
+    "or (order_time is null and $undated))"
+)
+_ROW_DAYS = (
+    "((day between $first and $last and day in (select unnest(cast($days as date[])))) "
+    "or (day is null and $undated))"
+)
+
+
+def _buyers(view: str) -> str:
+    """Lines (or buyer_orders rows) of the changed buyers; without a buyer, of the changed
+    orders (a buyer_orders row without a buyer is one order's lines)."""
+    return (
+        f"(buyer_id in (select buyer_id from {view} where buyer_id is not null) "
+        f"or (buyer_id is null and coalesce(order_id, '') in "
+        f"(select coalesce(order_id, '') from {view} where buyer_id is null)))"
+    )
+
+
+def _buyer_keys(view: str) -> str:
+    return f"(select hash(buyer_id) from {view} where buyer_id is not null)"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one rollup's rows depend on: `source` is the table its query reads, `lines`
+    the SQL picking the source rows of the changed keys, `rows` the rollup rows they
+    make (format fields: {view} = the changed lines' keys)."""
+
+    source: str
+    lines: str
+    rows: str
+
+
+RULES: dict[str, Rule] = {
+    "rollup_orders_daily_product": Rule("orders", _LINE_DAYS, _ROW_DAYS),
+    "rollup_orders_daily_region": Rule("orders", _LINE_DAYS, _ROW_DAYS),
+    "rollup_orders_buyer_orders": Rule("orders", _buyers("{view}"), _buyers("{view}")),
+    "rollup_orders_region_buyers": Rule(
+        "orders",
+        "hash(buyer_id) in " + _buyer_keys("{view}"),
+        "buyer_key in " + _buyer_keys("{view}"),
+    ),
+    # over buyer_orders: the days of its rows that changed (old and new)
+    "rollup_orders_buyer_orders_days": Rule("rollup_orders_buyer_orders", _ROW_DAYS, _ROW_DAYS),
+    "rollup_orders_buyer_orders_marks": Rule("rollup_orders_buyer_orders", _ROW_DAYS, _ROW_DAYS),
+}
+
+# Past this share of the table's lines (changed since the last full build, this load's
+# included), rebuild: the rows a refresh appends are out of day order, and a large load
+# costs about as much either way.
+REBUILD_SHARE = 0.1
+_SETTING = "rollup_refresh_lines.{kind}"
+
+
+@dataclass
+class Changes:
+    """The lines a write deleted and added: (day, buyer_id, order_id) per line, for
+    the kinds whose rollups all have a RULE; None keys: rebuild."""
+
+    keys: pa.Table | None = None
+
+
+def line_keys(con: duckdb.DuckDBPyConnection, rows: str, params: dict | None = None) -> pa.Table:
+    """(day, buyer_id, order_id) of the lines a query selects."""
+    return con.execute(
+        f"select cast(order_time as date) as day, buyer_id, order_id from ({rows})", params or {}
+    ).to_arrow_table()
+
+
+def refreshable(kind: str) -> bool:
+    names = queries.names(prefix=f"rollup_{kind}")
+    return bool(names) and all(name in RULES for name in names)
+
+
+def narrowed(query: str, source: str, where: str, qualified: str) -> str:
+    """The rollup's query over the rows of `source` that `where` picks: a CTE named like
+    the table comes first and hides it (`qualified` names the table itself)."""
+    cte = f"{quote_ident(source)} as (select * from {qualified} where {where})"
+    head = query.lstrip()
+    if head[:4].lower() == "with" and head[4:5].isspace():
+        return f"with {cte},{head[4:]}"
+    return f"with {cte} {head}"
+
+
+def _qualified(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    db, schema = con.execute("select current_database(), current_schema()").fetchone()
+    return ".".join(quote_ident(p) for p in (db, schema, table))
+
+
+def _days_of(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> set:
+    return {r[0] for r in con.execute(sql, params or {}).fetchall()}
+
+
+def _day_params(days: set) -> dict:
+    dated = sorted(d for d in days if d is not None)
+    return {
+        "days": dated,
+        "first": dated[0] if dated else None,
+        "last": dated[-1] if dated else None,
+        "undated": None in days,
+    }
+
+
+def refresh(
+    con: duckdb.DuckDBPyConnection, kind: str, changes: Changes | None, parts: dict
+) -> bool:
+    """Inside the write's transaction: refresh the kind's rollups for the changed lines;
+    False (nothing done) when they must be rebuilt instead.  `parts` maps each rollup
+    file to its (table, query)."""
+    if changes is None or changes.keys is None or not refreshable(kind):
+        return False
+    changed = changes.keys.num_rows
+    total = con.execute(f"select count(*) from {quote_ident(kind)}").fetchone()[0]
+    setting = _SETTING.format(kind=kind)
+    row = con.execute("select value from _settings where key = $k", {"k": setting}).fetchone()
+    since = int(json.loads(row[0])) if row else 0
+    if changed >= total or since + changed > REBUILD_SHARE * total:
+        return False
+    view = f"_changed_{threading.get_ident()}"
+    con.register(view, changes.keys)
+    try:
+        days = _days_of(con, f"select distinct day from {view}")
+        touched_days: set = set()  # days of the buyer_orders rows that changed
+        for name in queries.names(prefix=f"rollup_{kind}"):
+            table, query = parts[name]
+            rule = RULES[name]
+            on_buyer_orders = rule.source == "rollup_orders_buyer_orders"
+            params = _day_params(touched_days if on_buyer_orders else days)
+            lines = rule.lines.format(view=view)
+            rows = rule.rows.format(view=view)
+            used = params if "$days" in lines + rows else {}
+            if name == "rollup_orders_buyer_orders":
+                touched_days |= _days_of(
+                    con, f"select distinct day from {quote_ident(table)} where {rows}"
+                )
+            con.execute(f"delete from {quote_ident(table)} where {rows}", used)
+            sql = narrowed(query, rule.source, lines, _qualified(con, rule.source))
+            con.execute(f"insert into {quote_ident(table)} by name {sql}", used)
+            if name == "rollup_orders_buyer_orders":
+                touched_days |= _days_of(
+                    con, f"select distinct day from {quote_ident(table)} where {rows}"
+                )
+    finally:
+        con.unregister(view)
+    _set_since(con, setting, since + changed)
+    return True
+
+
+def rebuilt(con: duckdb.DuckDBPyConnection, kind: str) -> None:
+    """After a full build of the kind's rollups: no line changed since."""
+    if refreshable(kind):
+        _set_since(con, _SETTING.format(kind=kind), 0)
+
+
+def _set_since(con: duckdb.DuckDBPyConnection, key: str, lines: int) -> None:
+    con.execute("delete from _settings where key = $k", {"k": key})
+    con.execute("insert into _settings values ($k, cast($v as json))", {"k": key, "v": str(lines)})

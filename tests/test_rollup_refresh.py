@@ -1,0 +1,275 @@
+"""A load into a large table refreshes the order rollups only where its lines changed
+(workspace/rollup_refresh.py): after every load of a random sequence, each rollup table
+holds exactly the rows its own query gives over the whole table, on both backends."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+import pyarrow as pa
+import pytest
+from order_dims import CITIES, DEVICES, PROVINCES, SOURCES
+
+from shopsight import queries, workspace
+from shopsight.workspace import rollup_refresh, rollups
+
+FIRST = date(2026, 10, 1)
+NAMES = queries.names(prefix="rollup_orders")
+
+
+def _order(rng: random.Random, order_id: str, day: date, buyers: int) -> list[dict]:
+    province = rng.choice(PROVINCES)
+    paid = rng.random() > 0.1
+    head = {
+        "order_id": order_id,
+        "order_time": datetime(day.year, day.month, day.day, rng.randrange(24), rng.randrange(60)),
+        "buyer_id": None if rng.random() < 0.05 else f"b{rng.randrange(buyers)}",
+        "province": province,
+        "city": rng.choice(CITIES[province]),
+        "source": rng.choice(SOURCES),
+        "device": rng.choice(DEVICES),
+        "status": "交易成功" if paid else "交易关闭",
+        "paid": paid,
+    }
+    lines = []
+    for _ in range(rng.choice((1, 1, 2, 3))):
+        pid = rng.randrange(5)
+        lines.append(
+            {
+                **head,
+                "product_id": None if rng.random() < 0.03 else f"p{pid}",
+                "product_name": f"商品{pid}",
+                "sku_id": f"p{pid}-{rng.randrange(3)}",
+                "quantity": rng.randrange(1, 4),
+                "paid_amount": round(rng.uniform(10, 300), 2),
+                "line_amount": round(rng.uniform(10, 300), 2),
+                "refund_amount": round(rng.uniform(0, 10), 2) if rng.random() < 0.1 else 0.0,
+            }
+        )
+    return lines
+
+
+def _table(lines: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist(lines)
+
+
+def _base(rng: random.Random, orders: int = 1500, days: int = 40) -> list[dict]:
+    lines = []
+    for n in range(orders):
+        lines += _order(rng, f"o{n}", FIRST + timedelta(days=rng.randrange(days)), 200)
+    return lines
+
+
+def _daily_file(rng: random.Random, step: int, known: int) -> list[dict]:
+    """What a day's export brings: new orders of the last days, some orders again (paid
+    now, closed now, another buyer, moved a day, more or fewer lines), orders without a
+    buyer."""
+    day = FIRST + timedelta(days=38 + step)
+    lines = []
+    for n in range(rng.randrange(5, 40)):
+        lines += _order(rng, f"s{step}-{n}", day - timedelta(days=rng.randrange(3)), 200)
+    for _ in range(rng.randrange(1, 15)):
+        again = f"o{rng.randrange(known)}"
+        lines += _order(rng, again, FIRST + timedelta(days=rng.randrange(45)), 200)
+    return lines
+
+
+# Which of a day's rows of one buyer (and province) carries rollup_orders_region_buyers'
+# marks is not fixed (the windows order by day only), so that table is compared by its
+# rows without the marks and by the marks per buyer, day (and province).
+VIEWS = {
+    "rollup_orders_region_buyers": (
+        "select * exclude (previous_paid_day, previous_shop_paid_day) from {t}",
+        "select day, province, buyer_key, previous_paid_day from {t} "
+        "where previous_paid_day is not null",
+        "select day, buyer_key, previous_shop_paid_day from {t} "
+        "where previous_shop_paid_day is not null",
+    )
+}
+
+
+def _differences(con) -> dict[str, int]:
+    """Per rollup table: rows that differ from its query run over the whole table now."""
+    out = {}
+    for table, query in rollups._parts("orders").values():
+        out[table] = 0
+        for view in VIEWS.get(table, ("select * from {t}",)):
+            held = Counter(con.execute(view.format(t=table)).fetchall())
+            fresh = Counter(con.execute(view.format(t=f"({query})")).fetchall())
+            out[table] += (held - fresh).total() + (fresh - held).total()
+    return out
+
+
+def _since(con) -> int:
+    row = con.execute(
+        "select value from _settings where key = 'rollup_refresh_lines.orders'"
+    ).fetchone()
+    return int(json.loads(row[0])) if row else 0
+
+
+@pytest.fixture(params=["file", "ducklake"])
+def ws(request, tmp_path, monkeypatch):
+    monkeypatch.setenv("SHOPSIGHT_DATA_DIR", str(tmp_path))
+    if request.param == "ducklake":
+        monkeypatch.setenv("SHOPSIGHT_BACKEND", "ducklake")
+    else:
+        monkeypatch.delenv("SHOPSIGHT_BACKEND", raising=False)
+    return workspace.open_workspace("shop")
+
+
+@pytest.fixture
+def refreshes(monkeypatch):
+    """Whether each load's rollups were refreshed (True) or rebuilt (False)."""
+    seen: list[bool] = []
+    real = rollup_refresh.refresh
+
+    def spy(*args):
+        seen.append(real(*args))
+        return seen[-1]
+
+    monkeypatch.setattr(rollup_refresh, "refresh", spy)
+    return seen
+
+
+def test_a_sequence_of_daily_merges_leaves_every_rollup_as_a_rebuild_would(
+    ws, refreshes, monkeypatch
+):
+    monkeypatch.setattr(rollup_refresh, "REBUILD_SHARE", 1.0)  # refresh every time
+    rng = random.Random(11)
+    con = ws.connect()
+    try:
+        workspace.write_dataset(ws, "orders", _table(_base(rng)), mode="merge", con=con)
+        assert refreshes == [False]  # an empty table: built
+        for step in range(6):
+            mode = "append" if step == 3 else "merge"
+            lines = _daily_file(rng, step, 1500)
+            if mode == "append":  # appended files carry only new orders
+                lines = [line for line in lines if line["order_id"].startswith("s")]
+            workspace.write_dataset(ws, "orders", _table(lines), mode=mode, con=con)
+            assert refreshes[-1] is True
+            assert _differences(con) == {rollups._rollup_table(n): 0 for n in NAMES}, (
+                f"after load {step + 2}"
+            )
+        # another platform's file: nothing of it covered, its lines only added
+        jd = [dict(line, order_id="jd" + line["order_id"]) for line in _daily_file(rng, 9, 1500)]
+        workspace.write_dataset(ws, "orders", _table(jd), mode="merge", platform="jd", con=con)
+        assert refreshes[-1] is True
+        assert sum(_differences(con).values()) == 0
+    finally:
+        con.close()
+
+
+def test_a_re_export_that_changes_a_buyers_history_moves_their_later_marks(ws, refreshes):
+    """A buyer's first order closed after the fact: their second order is now their first
+    (first_paid_day, previous_day and the marks of a later day all change)."""
+    first = {
+        "order_id": "A",
+        "order_time": datetime(2026, 10, 1, 9),
+        "buyer_id": "b1",
+        "province": "广东省",
+        "paid": True,
+        "paid_amount": 100.0,
+        "line_amount": 100.0,
+        "product_id": "p1",
+        "sku_id": "p1-1",
+        "quantity": 1,
+    }
+    later = dict(first, order_id="B", order_time=datetime(2026, 10, 20, 9))
+    others = [
+        dict(first, order_id=f"x{n}", buyer_id=f"c{n}", order_time=datetime(2026, 10, 5 + n % 9))
+        for n in range(60)
+    ]
+    con = ws.connect()
+    try:
+        workspace.write_dataset(ws, "orders", _table([first, later, *others]), con=con)
+        closed = dict(first, paid=False, status="交易关闭")
+        workspace.write_dataset(ws, "orders", _table([closed]), mode="merge", con=con)
+        assert refreshes[-1] is True
+        assert sum(_differences(con).values()) == 0
+        assert con.execute(
+            "select first_paid_day, previous_day from rollup_orders_buyer_orders "
+            "where order_id = 'B'"
+        ).fetchone() == (date(2026, 10, 20), None)
+    finally:
+        con.close()
+
+
+def test_large_loads_and_many_refreshes_rebuild(tmp_path, monkeypatch, refreshes):
+    """Past REBUILD_SHARE of the table's lines changed since the last build, the rollups are
+    rebuilt (rows a refresh adds are out of day order) and the count starts again."""
+    monkeypatch.setenv("SHOPSIGHT_DATA_DIR", str(tmp_path))
+    ws = workspace.open_workspace("shop")
+    rng = random.Random(5)
+    base = _base(rng, orders=2000)
+    con = ws.connect()
+    try:
+        workspace.write_dataset(ws, "orders", _table(base), con=con)
+        total = len(base)
+        loads = 0
+        while True:
+            lines = [line for n in range(10) for line in _order(rng, f"n{loads}-{n}", FIRST, 200)]
+            before = _since(con)
+            workspace.write_dataset(ws, "orders", _table(lines), mode="merge", con=con)
+            total += len(lines)
+            loads += 1
+            if not refreshes[-1]:
+                assert before + len(lines) > rollup_refresh.REBUILD_SHARE * total
+                assert _since(con) == 0
+                break
+            assert _since(con) == before + len(lines)
+        assert loads > 3
+        assert sum(_differences(con).values()) == 0
+        # one file of more than a tenth of the lines: rebuilt at once
+        big = [line for n in range(400) for line in _order(rng, f"big{n}", FIRST, 200)]
+        workspace.write_dataset(ws, "orders", _table(big), mode="merge", con=con)
+        assert refreshes[-1] is False
+    finally:
+        con.close()
+
+
+def test_a_failed_refresh_keeps_the_data_and_rollups_of_before(ws, monkeypatch):
+    monkeypatch.setattr(rollup_refresh, "REBUILD_SHARE", 1.0)
+    rng = random.Random(3)
+    con = ws.connect()
+    try:
+        workspace.write_dataset(ws, "orders", _table(_base(rng, orders=300)), con=con)
+        before = {
+            t: con.execute(f"select count(*), sum(hash(t)) from {t} t").fetchone()
+            for t in ["orders", *(rollups._rollup_table(n) for n in NAMES)]
+        }
+        real = rollup_refresh.narrowed
+
+        def broken(query, source, where, qualified):
+            if source == "rollup_orders_buyer_orders":  # after buyer_orders changed
+                raise RuntimeError("disk full")
+            return real(query, source, where, qualified)
+
+        monkeypatch.setattr(rollup_refresh, "narrowed", broken)
+        with pytest.raises(RuntimeError, match="disk full"):
+            workspace.write_dataset(
+                ws, "orders", _table(_daily_file(rng, 0, 300)), mode="merge", con=con
+            )
+        after = {
+            t: con.execute(f"select count(*), sum(hash(t)) from {t} t").fetchone() for t in before
+        }
+        assert after == before
+    finally:
+        con.close()
+
+
+def test_the_rollup_query_is_narrowed_by_a_cte_of_the_tables_name():
+    assert rollup_refresh.narrowed(
+        "with a as (select 1) select * from a, orders", "orders", "x = 1", '"db"."main"."orders"'
+    ) == (
+        'with "orders" as (select * from "db"."main"."orders" where x = 1), a as (select 1) '
+        "select * from a, orders"
+    )
+    assert rollup_refresh.narrowed("select * from orders", "orders", "y", "t").startswith(
+        'with "orders" as (select * from t where y) select'
+    )
+    # every order rollup can be refreshed; a rollup file without a rule means rebuilds
+    assert rollup_refresh.refreshable("orders")
+    assert not rollup_refresh.refreshable("events")
