@@ -158,6 +158,22 @@ def test_a_sequence_of_daily_merges_leaves_every_rollup_as_a_rebuild_would(
         workspace.write_dataset(ws, "orders", _table(jd), mode="merge", platform="jd", con=con)
         assert refreshes[-1] is True
         assert sum(_differences(con).values()) == 0
+        # undoing a load and correcting a load's platform refresh the same way
+        loads = [
+            r[0] for r in con.execute("select load_id from _loads order by load_id").fetchall()
+        ]
+        assert workspace.unload(ws, loads[2], con=con) > 0
+        assert refreshes[-1] is True
+        assert sum(_differences(con).values()) == 0
+        workspace.set_load_platform(ws, loads[-1], "pdd", "CNY", con=con)
+        assert refreshes[-1] is True
+        assert sum(_differences(con).values()) == 0
+        assert (
+            con.execute(
+                "select count(*) from rollup_orders_buyer_orders where platform = 'pdd'"
+            ).fetchone()[0]
+            > 0
+        )
     finally:
         con.close()
 

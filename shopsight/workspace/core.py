@@ -420,8 +420,16 @@ def _load_kind(con: duckdb.DuckDBPyConnection, load_id: int) -> str:
 @contextlib.contextmanager
 def _changing_load(ws: Workspace, load_id: int, con: duckdb.DuckDBPyConnection | None):
     """One transaction that changes one load's rows: yields (connection, the load's kind)
-    and rebuilds that kind's rollups before it commits.  KeyError for an unknown load id."""
-    with _transaction(ws, con, lambda c: _load_kind(c, load_id)) as (cur, kind):
+    and refreshes that kind's rollups for the load's lines (or rebuilds them) before it
+    commits.  KeyError for an unknown load id."""
+    changes = rollup_refresh.Changes()
+    with _transaction(ws, con, lambda c: _load_kind(c, load_id), changes=changes) as (cur, kind):
+        if rollup_refresh.refreshable(kind):
+            changes.keys = rollup_refresh.line_keys(
+                cur,
+                f"select * from {quote_ident(kind)} where {schema.LOAD_ID} = $id",
+                {"id": load_id},
+            )
         yield cur, kind
 
 
