@@ -2,6 +2,7 @@
 
     python bench/ingest.py                      # 1M-row order CSV, 200k-row order XLSX
     python bench/ingest.py --rows 200000 --xlsx-rows 50000 --repeat 1
+    python bench/ingest.py --only daily --into bench/out/workspaces/teams/bench-10000000-…
 
 The files are generated once (seeded, deterministic) under bench/out/ and reused.  Every
 contender reads the same file in the same run, each run once per repeat in turn; the best
@@ -348,6 +349,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="runs per contender (best is kept)")
     ap.add_argument("--only", choices=("csv", "xlsx", "merge", "daily"), help="run one comparison")
     ap.add_argument("--out", type=Path, help="directory of the generated files (bench/out/)")
+    ap.add_argument(
+        "--into",
+        type=Path,
+        help="daily: load the day's file into a copy of this workspace directory instead "
+        "of one holding the CSV (e.g. a bench/scale.py workspace under bench/out/workspaces)",
+    )
     args = ap.parse_args()
     if args.out is not None:
         global OUT
@@ -370,7 +377,7 @@ def main() -> None:
     if args.only in (None, "merge"):
         _merge(csv_path, args.repeat)
     if args.only in (None, "daily"):
-        _daily(csv_path, args.repeat)
+        _daily(csv_path, args.repeat, args.into)
     print(
         f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
         "(wall ratios swing with it; CPU ratios much less)"
@@ -435,20 +442,27 @@ def last_day_csv(csv_path: Path) -> Path:
     return out
 
 
-def _daily(csv_path: Path, repeat: int) -> None:
+def _daily(csv_path: Path, repeat: int, into: Path | None = None) -> None:
     """A day's export loaded into the workspace that holds the big file (its lines are
-    covered again): the rollups refreshed for the changed days and buyers, against the
-    same load with the rollups rebuilt over every line, and bare read_csv of the day."""
+    covered again), or into a copy of workspace `into` (e.g. bench/scale.py's 10M one):
+    the rollups refreshed for the changed days and buyers, against the same load with
+    the rollups rebuilt over every line, and bare read_csv of the day."""
     from shopsight.workspace import rollup_refresh
 
     day = last_day_csv(csv_path)
     tmp = Path(tempfile.mkdtemp(prefix="bench_daily_"))
     share = rollup_refresh.REBUILD_SHARE
     try:
+        if into is not None:
+            shutil.copytree(into, tmp / "ws")
         ws = workspace.open_workspace(tmp / "ws")
-        load_file(ws, csv_path, csv_path.name)
+        if into is None:
+            load_file(ws, csv_path, csv_path.name)
+        con = ws.connect(read_only=True)
+        held = con.execute("select count(*) from orders").fetchone()[0]
+        con.close()
 
-        def into(rebuild: bool) -> int:
+        def load_day(rebuild: bool) -> int:
             rollup_refresh.REBUILD_SHARE = 0.0 if rebuild else share
             try:
                 return load_file(ws, day, day.name).rows_loaded
@@ -458,15 +472,15 @@ def _daily(csv_path: Path, repeat: int) -> None:
         best = run(
             {
                 "duckdb read_csv -> table": lambda: bare_duckdb(day),
-                "shopsight, rollups refreshed": lambda: into(False),
-                "shopsight, rollups rebuilt": lambda: into(True),
+                "shopsight, rollups refreshed": lambda: load_day(False),
+                "shopsight, rollups rebuilt": lambda: load_day(True),
             },
             repeat,
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     report(
-        f"A day's export ({day.name}) into the {csv_path.name} workspace",
+        f"A day's export ({day.name}) into a workspace of {held:,} order lines",
         best,
         "duckdb read_csv -> table",
     )
