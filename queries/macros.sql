@@ -72,6 +72,57 @@ create or replace macro ss.order_rollup(rollup, s, e, src, dev, prov, plat, cur)
       and ss.picked(plat, platform)
       and ss.in_currency(cur, currency);
 
+-- Order lines summed per day × product × SKU in s..e (a day's rows may be split further,
+-- by platform, currency, source or device: callers sum them) that pass the order filters
+-- and are in the currency cur, read from the smallest table that answers: the daily
+-- product rollup without a source, device or province filter, the one per source and
+-- device with such a filter, the order lines with a province filter (no rollup keeps
+-- province per product: it would have a row for nearly every line). Paid lines only sell;
+-- orders add up across a day's rows (an order is on one day, platform, source and device).
+-- The tables are parameters for the reason above.
+create or replace macro ss.product_days(
+    s, e, src, dev, prov, plat, cur,
+    daily := 'rollup_orders_daily_product',
+    channels := 'rollup_orders_daily_channel_product',
+    lines := 'orders'
+) as table
+    select day, product_id, sku_id, product_name, orders, units_sold, paid_amount, refund_amount
+    from query_table(daily)
+    where src is null and dev is null and prov is null
+      and day between s and e
+      and ss.picked(plat, platform)
+      and ss.in_currency(cur, currency)
+    union all
+    select day, product_id, sku_id, product_name, orders, units_sold, paid_amount, refund_amount
+    from query_table(channels)
+    where (src is not null or dev is not null) and prov is null
+      and day between s and e
+      and ss.picked(src, source)
+      and ss.picked(dev, device)
+      and ss.picked(plat, platform)
+      and ss.in_currency(cur, currency)
+    union all
+    select
+        cast(order_time as date) as day,
+        product_id,
+        sku_id,
+        max(product_name) as product_name,
+        count(distinct order_id) filter (where paid) as orders,
+        cast(sum(quantity) filter (where paid) as bigint) as units_sold,
+        cast(sum(line_amount) filter (where paid) as decimal(18, 2)) as paid_amount,
+        cast(sum(refund_amount) filter (where paid) as decimal(18, 2)) as refund_amount
+    from query_table(lines)
+    where prov is not null
+      and product_id is not null
+      and order_time >= cast(cast(s as date) as timestamp)
+      and order_time < cast(cast(e as date) + 1 as timestamp)
+      and ss.picked(src, source)
+      and ss.picked(dev, device)
+      and ss.picked(prov, province)
+      and ss.picked(plat, platform)
+      and ss.in_currency(cur, currency)
+    group by 1, 2, 3;
+
 -- Rows of one main-image test (null = every test) in start_date..end_date (null = open);
 -- the table is a parameter for the reason above.
 create or replace macro ss.image_test_rows(

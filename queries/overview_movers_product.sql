@@ -3,9 +3,9 @@
 --         $plat (varchar[]; null = all), $limit (int)
 --         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per product. From the products dataset when it has rows, else from
--- orders (origin says which): rollup_orders_daily_product, or the order lines when a
--- source/device/province filter is set (the rollup does not keep those columns). A period
--- row counts only when its whole period lies inside the range. used by: views/overview.py
+-- orders (origin says which): ss.product_days (a rollup, or the order lines under a
+-- province filter). A period row counts only when its whole period lies inside the range.
+-- used by: views/overview.py
 with
 
 product_rows as (
@@ -31,31 +31,9 @@ order_rows as (
         day as first_day,
         day as last_day,
         paid_amount
-    from rollup_orders_daily_product
-    where $src is null and $dev is null and $prov is null
-      and day between least($start, $cmp_start) and greatest($end, $cmp_end)
-      and ss.picked($plat, platform)
-      and ss.in_currency($cur, currency)
-
-    union all
-
-    select
-        product_id,
-        product_name,
-        cast(order_time as date) as first_day,
-        cast(order_time as date) as last_day,
-        line_amount as paid_amount
-    from orders
-    where not ($src is null and $dev is null and $prov is null)
-      and paid
-      and product_id is not null
-      and order_time >= cast(least($start, $cmp_start) as timestamp)
-      and order_time < cast(cast(greatest($end, $cmp_end) as date) + 1 as timestamp)
-      and ss.picked($src, source)
-      and ss.picked($dev, device)
-      and ss.picked($prov, province)
-      and ss.picked($plat, platform)
-      and ss.in_currency($cur, currency)
+    from ss.product_days(
+        least($start, $cmp_start), greatest($end, $cmp_end), $src, $dev, $prov, $plat, $cur
+    )
 
 ),
 

@@ -7,58 +7,25 @@
 -- grain: one row per product (sku_id null) or per (product, SKU), for items sold in the
 -- range or in the N days before the 滞销 window (units_before_slow: orders carry no
 -- visitors or stock, so an item counts as on sale when it sold just before the window).
--- With no source/device/province filter the days come from rollup_orders_daily_product
--- (which keeps platform and currency); with one, from the order lines (the rollup does not
--- keep those columns). Same columns
--- as products_ranking; those orders cannot give are NULL. days_listed: days from the
--- item's first sale in the range to $end.
--- paid_amount is the paid lines' own sales (line_amount), as in the rollup.
+-- The days come from ss.product_days: a rollup, or the order lines under a province
+-- filter. Same columns as products_ranking; those orders cannot give are NULL.
+-- days_listed: days from the item's first sale in the range to $end.
+-- paid_amount is the paid lines' own sales (line_amount), as in the rollups.
 -- used by: views/products.py
 with
 
-from_rollup as (
+product_days as (
 
-    select day, product_id, sku_id, product_name, orders, units_sold, paid_amount, refund_amount
-    from rollup_orders_daily_product
-    where $src is null and $dev is null and $prov is null
-      and ss.picked($plat, platform)
-      and ss.in_currency($cur, currency)
-      and day <= cast($end as date)
-      and day >= least(
-          cast($start as date),
-          cast($end as date) - (2 * cast($slow_days as integer) - 1),
-          cast($end as date) - (cast($cover_days as integer) - 1)
-      )
-
-),
-
-from_lines as (
-
-    select
-        cast(order_time as date) as day,
-        product_id,
-        sku_id,
-        max(product_name) as product_name,
-        count(distinct order_id) filter (where paid) as orders,
-        -- the rollup's types, so the union does not widen its rows to 128-bit sums
-        cast(sum(quantity) filter (where paid) as bigint) as units_sold,
-        cast(sum(line_amount) filter (where paid) as decimal(18, 2)) as paid_amount,
-        cast(sum(refund_amount) filter (where paid) as decimal(18, 2)) as refund_amount
-    from orders
-    where not ($src is null and $dev is null and $prov is null)
-      and product_id is not null
-      and order_time < cast(cast($end as date) + 1 as timestamp)
-      and order_time >= cast(least(
-          cast($start as date),
-          cast($end as date) - (2 * cast($slow_days as integer) - 1),
-          cast($end as date) - (cast($cover_days as integer) - 1)
-      ) as timestamp)
-      and ss.picked($src, source)
-      and ss.picked($dev, device)
-      and ss.picked($prov, province)
-      and ss.picked($plat, platform)
-      and ss.in_currency($cur, currency)
-    group by 1, 2, 3
+    select *
+    from ss.product_days(
+        least(
+            cast($start as date),
+            cast($end as date) - (2 * cast($slow_days as integer) - 1),
+            cast($end as date) - (cast($cover_days as integer) - 1)
+        ),
+        cast($end as date),
+        $src, $dev, $prov, $plat, $cur
+    )
 
 ),
 
@@ -73,7 +40,7 @@ placed as (
         day < cast($end as date) - (cast($slow_days as integer) - 1)
             and day >= cast($end as date) - (2 * cast($slow_days as integer) - 1)
             as is_before_slow
-    from (select * from from_rollup union all select * from from_lines)
+    from product_days
 
 ),
 

@@ -8,56 +8,21 @@
 -- grain: one row per product (sku_id null) or per (product, SKU) of $product_ids with a
 -- line paid in the range; spark has one value per day of the range, 0 on days without
 -- one. Same amounts as products_ranking_orders.sql: the paid lines' own sales, from
--- rollup_orders_daily_product when no source / device / province filter is set (it keeps
--- platform and currency, not those), else from the order lines.
+-- ss.product_days (a rollup, or the order lines under a province filter).
 -- used by: views/products.py
 with
 
-from_rollup as (
-
-    select
-        day,
-        product_id,
-        case when $level = 'sku' then sku_id end as sku_key,
-        paid_amount
-    from rollup_orders_daily_product
-    where $src is null and $dev is null and $prov is null
-      and ss.picked($plat, platform)
-      and ss.in_currency($cur, currency)
-      and list_contains($product_ids, product_id)
-      and day between cast($start as date) and cast($end as date)
-
-),
-
-from_lines as (
-
-    select
-        cast(order_time as date) as day,
-        product_id,
-        case when $level = 'sku' then sku_id end as sku_key,
-        line_amount as paid_amount
-    from orders
-    where not ($src is null and $dev is null and $prov is null)
-      and paid
-      and list_contains($product_ids, product_id)
-      and order_time >= cast(cast($start as date) as timestamp)
-      and order_time < cast(cast($end as date) + 1 as timestamp)
-      and ss.picked($src, source)
-      and ss.picked($dev, device)
-      and ss.picked($prov, province)
-      and ss.picked($plat, platform)
-      and ss.in_currency($cur, currency)
-
-),
-
 daily as (
 
-    select product_id, sku_key, day, sum(paid_amount) as paid_amount
-    from (
-        select * from from_rollup
-        union all
-        select * from from_lines
+    select
+        product_id,
+        case when $level = 'sku' then sku_id end as sku_key,
+        day,
+        sum(paid_amount) as paid_amount
+    from ss.product_days(
+        cast($start as date), cast($end as date), $src, $dev, $prov, $plat, $cur
     )
+    where list_contains($product_ids, product_id)
     group by all
 
 ),

@@ -103,6 +103,7 @@ def con():
         c.register("incoming", pa.Table.from_pylist(rows))
         c.execute(f"insert into {kind} by name select * from incoming")
         c.unregister("incoming")
+    c.execute(queries.sql("rollup_orders_daily_channel_product"))
     c.execute(queries.sql("rollup_orders_daily_product"))
     yield c
     c.close()

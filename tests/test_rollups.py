@@ -22,6 +22,7 @@ from shopsight.cli import cli
 ROLLUPS = (
     "rollup_orders_daily_region",
     "rollup_orders_region_buyers",
+    "rollup_orders_daily_channel_product",  # before the one built from it
     "rollup_orders_daily_product",
 )
 FIRST = date(2026, 10, 1)
@@ -159,6 +160,76 @@ def test_daily_product_rollup_equals_the_order_lines(con):
         from orders where product_id is not null group by all""",
     )
     assert rollup == direct
+
+
+def test_channel_product_rollup_equals_the_order_lines(con):
+    rollup = _rows(
+        con,
+        """
+        select day, product_id, sku_id, source, device, count_lines, orders, units_sold,
+               round(paid_amount, 2), round(refund_amount, 2)
+        from rollup_orders_daily_channel_product""",
+    )
+    direct = _rows(
+        con,
+        """
+        select cast(order_time as date), product_id, sku_id, source, device, count(*),
+               count(distinct order_id) filter (where paid),
+               sum(quantity) filter (where paid), round(sum(line_amount) filter (where paid), 2),
+               round(sum(refund_amount) filter (where paid), 2)
+        from orders where product_id is not null group by all""",
+    )
+    assert rollup == direct
+
+
+@pytest.mark.parametrize(
+    "src, dev, prov",
+    [
+        (["直通车"], None, None),
+        (["手淘搜索", "直通车"], ["PC"], None),
+        (None, ["无线"], None),
+        (["直通车"], None, ["广东省", "浙江省"]),  # no rollup keeps province: the lines
+    ],
+)
+def test_product_ranking_under_filters_equals_the_filtered_lines(con, src, dev, prov):
+    """Source and device filters read the per-channel rollup (ss.product_days), a province
+    filter the lines; either way the sums are those of the lines the filter keeps."""
+    start, end = FIRST + timedelta(days=10), FIRST + timedelta(days=35)
+    got = queries.run(
+        con,
+        "products_ranking_orders",
+        start=start,
+        end=end,
+        level="sku",
+        slow_days=7,
+        cover_days=14,
+        src=src,
+        dev=dev,
+        prov=prov,
+        plat=None,
+        cur=None,
+    )
+    got = got[got["is_in_range"]]
+    direct = con.execute(
+        """
+        select product_id, sku_id, sum(quantity) filter (where paid),
+               round(sum(line_amount) filter (where paid), 2),
+               count(distinct order_id) filter (where paid)
+        from orders
+        where product_id is not null
+          and cast(order_time as date) between $start and $end
+          and ($src is null or list_contains($src, source))
+          and ($dev is null or list_contains($dev, device))
+          and ($prov is null or list_contains($prov, province))
+        group by all
+        having sum(line_amount) filter (where paid) > 0""",
+        {"start": start, "end": end, "src": src, "dev": dev, "prov": prov},
+    ).fetchall()
+    assert len(direct) > 5
+    assert {
+        (r.product_id, r.sku_id, int(r.units_sold), round(float(r.paid_amount), 2), int(r.orders))
+        for r in got.itertuples()
+    } == {(p, k, int(u), round(float(a), 2), int(o)) for p, k, u, a, o in direct}
 
 
 def test_daily_product_rollup_keeps_the_order_tables_types(con):

@@ -1,17 +1,19 @@
 """Refreshing the order rollups where a load changed them, instead of rebuilding them.
 
 A daily upload of a few thousand order lines into a workspace of millions used to rebuild
-every rollup over every line (a 10k-line file into 10M lines: 64 CPU-s, all of it
-rollups).  Each order rollup's rows depend on one key alone: the rows of day d on the
-lines of day d (daily_product, daily_region, and the two over buyer_orders), a buyer's
-rows on that buyer's lines (buyer_orders, region_buyers).  So a load that deletes and
-adds some lines needs only the rows of the days and buyers those lines have: delete
-them from the rollup, and insert what the rollup's own query gives over just those lines
-(its file's query, with `orders` narrowed by a CTE of the same name).
+every rollup over every line (a day's 33k lines into 10M lines: 62 CPU-s, all but one of
+them rollups).  Each order rollup's rows depend on one key alone: the rows of day d on
+the lines of day d (daily_channel_product, daily_region, and the rollups built from
+daily_channel_product or buyer_orders), a buyer's rows on that buyer's lines
+(buyer_orders, region_buyers).  So a load that deletes and adds some lines needs only
+the rows of the days and buyers those lines have: delete them from the rollup, and
+insert what the rollup's own query gives over just those rows (its file's query, with
+the table it reads narrowed by a CTE of the same name).  Rollups are refreshed in their
+files' order, as they are built: the one another reads comes first.
 
 Rows added this way go after the rest of the table, which is sorted by day for the date
 zone maps; so once the lines changed since the last full build pass a tenth of the
-table, and for large loads, the rollups are rebuilt instead (rollups.REBUILD_SHARE).
+table, and for large loads, the rollups are rebuilt instead (REBUILD_SHARE).
 """
 
 from __future__ import annotations
@@ -66,7 +68,10 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {
-    "rollup_orders_daily_product": Rule("orders", _LINE_DAYS, _ROW_DAYS),
+    "rollup_orders_daily_channel_product": Rule("orders", _LINE_DAYS, _ROW_DAYS),
+    "rollup_orders_daily_product": Rule(
+        "rollup_orders_daily_channel_product", _ROW_DAYS, _ROW_DAYS
+    ),
     "rollup_orders_daily_region": Rule("orders", _LINE_DAYS, _ROW_DAYS),
     "rollup_orders_buyer_orders": Rule("orders", _buyers("{view}"), _buyers("{view}")),
     "rollup_orders_region_buyers": Rule(
