@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import pyarrow as pa
 import pytest
-from order_dims import CITIES, DEVICES, PROVINCES, SOURCES
+from order_dims import order_lines
 
 from shopsight import queries, workspace
 from shopsight.workspace import rollup_refresh, rollups
@@ -20,36 +20,18 @@ FIRST = date(2026, 10, 1)
 NAMES = queries.names(prefix="rollup_orders")
 
 
-def _order(rng: random.Random, order_id: str, day: date, buyers: int) -> list[dict]:
-    province = rng.choice(PROVINCES)
-    paid = rng.random() > 0.1
-    head = {
-        "order_id": order_id,
-        "order_time": datetime(day.year, day.month, day.day, rng.randrange(24), rng.randrange(60)),
-        "buyer_id": None if rng.random() < 0.05 else f"b{rng.randrange(buyers)}",
-        "province": province,
-        "city": rng.choice(CITIES[province]),
-        "source": rng.choice(SOURCES),
-        "device": rng.choice(DEVICES),
-        "status": "交易成功" if paid else "交易关闭",
-        "paid": paid,
-    }
-    lines = []
-    for _ in range(rng.choice((1, 1, 2, 3))):
-        pid = rng.randrange(5)
-        lines.append(
-            {
-                **head,
-                "product_id": None if rng.random() < 0.03 else f"p{pid}",
-                "product_name": f"商品{pid}",
-                "sku_id": f"p{pid}-{rng.randrange(3)}",
-                "quantity": rng.randrange(1, 4),
-                "paid_amount": round(rng.uniform(10, 300), 2),
-                "line_amount": round(rng.uniform(10, 300), 2),
-                "refund_amount": round(rng.uniform(0, 10), 2) if rng.random() < 0.1 else 0.0,
-            }
-        )
-    return lines
+def _order(rng: random.Random, order_id: str | None, day: date, buyers: int) -> list[dict]:
+    return order_lines(
+        rng,
+        order_id,
+        day,
+        buyers=buyers,
+        no_buyer=0.05,
+        unpaid=0.1,
+        products=5,
+        no_product=0.03,
+        unpaid_status="交易关闭",
+    )
 
 
 def _table(lines: list[dict]) -> pa.Table:

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
-from order_dims import CITIES, DEVICES, PROVINCES, SOURCES
+from order_dims import DEVICES, order_lines
 
 from shopsight import queries, schema, workspace
 from shopsight.cli import cli
@@ -38,36 +38,7 @@ def random_lines(n: int = 3000, seed: int = 7) -> list[dict]:
     while len(lines) < n:
         order += 1
         day = FIRST + timedelta(days=rng.randrange(DAYS))
-        province = rng.choice(PROVINCES)
-        buyer = None if rng.random() < 0.03 else f"b{rng.randrange(120)}"
-        paid = rng.random() > 0.08  # unpaid orders keep the amount they would cost
-        head = {
-            "order_id": f"o{order}",
-            "order_time": datetime(
-                day.year, day.month, day.day, rng.randrange(24), rng.randrange(60)
-            ),
-            "buyer_id": buyer,
-            "province": province,
-            "city": rng.choice(CITIES[province]),
-            "source": rng.choice(SOURCES),
-            "device": rng.choice(DEVICES),
-            "status": "交易成功" if paid else "等待买家付款",
-            "paid": paid,
-        }
-        for _ in range(rng.choice((1, 1, 2, 3))):
-            pid = rng.randrange(6)
-            lines.append(
-                {
-                    **head,
-                    "product_id": None if rng.random() < 0.02 else f"p{pid}",
-                    "product_name": f"商品{pid}",
-                    "sku_id": f"p{pid}-{rng.randrange(3)}",
-                    "quantity": rng.randrange(1, 4),
-                    "paid_amount": round(rng.uniform(10, 300), 2),
-                    "line_amount": round(rng.uniform(10, 300), 2),
-                    "refund_amount": round(rng.uniform(0, 10), 2) if rng.random() < 0.1 else 0.0,
-                }
-            )
+        lines += order_lines(rng, f"o{order}", day)
     return lines
 
 
