@@ -28,9 +28,9 @@ import pyarrow as pa
 from shopsight import queries
 from shopsight.workspace.sql import quote_ident
 
-# The changed days: $days (dates), $undated (whether lines without a day changed).  The
-# range test first lets the scan skip row groups by their zone maps (tables are in day
-# order, order lines mostly so).
+# The changed days: $days (dates), $first / $last (their range), $undated (whether lines
+# without a day changed).  The range test first lets the scan skip row groups by their
+# zone maps (tables are in day order, order lines mostly so).
 _LINE_DAYS = (
     "((order_time >= cast($first as timestamp) and order_time < cast($last as timestamp) "
     "+ interval 1 day and cast(order_time as date) in (select unnest(cast($days as date[])))) "
@@ -79,7 +79,7 @@ RULES: dict[str, Rule] = {
         "hash(buyer_id) in " + _buyer_keys("{view}"),
         "buyer_key in " + _buyer_keys("{view}"),
     ),
-    # over buyer_orders: the days of its rows that changed (old and new)
+    # over buyer_orders: the days of its rows that changed (old and new; see refresh)
     "rollup_orders_buyer_orders_days": Rule("rollup_orders_buyer_orders", _ROW_DAYS, _ROW_DAYS),
     "rollup_orders_buyer_orders_marks": Rule("rollup_orders_buyer_orders", _ROW_DAYS, _ROW_DAYS),
 }
@@ -158,31 +158,34 @@ def refresh(
     view = f"_changed_{threading.get_ident()}"
     con.register(view, changes.keys)
     try:
-        days = _days_of(con, f"select distinct day from {view}")
-        touched_days: set = set()  # days of the buyer_orders rows that changed
-        for name in queries.names(prefix=f"rollup_{kind}"):
-            table, query = parts[name]
-            rule = RULES[name]
-            on_buyer_orders = rule.source == "rollup_orders_buyer_orders"
-            params = _day_params(touched_days if on_buyer_orders else days)
-            lines = rule.lines.format(view=view)
-            rows = rule.rows.format(view=view)
-            used = params if "$days" in lines + rows else {}
-            if name == "rollup_orders_buyer_orders":
-                touched_days |= _days_of(
-                    con, f"select distinct day from {quote_ident(table)} where {rows}"
-                )
-            con.execute(f"delete from {quote_ident(table)} where {rows}", used)
-            sql = narrowed(query, rule.source, lines, _qualified(con, rule.source))
-            con.execute(f"insert into {quote_ident(table)} by name {sql}", used)
-            if name == "rollup_orders_buyer_orders":
-                touched_days |= _days_of(
-                    con, f"select distinct day from {quote_ident(table)} where {rows}"
-                )
+        _refresh_each(con, view, parts)
     finally:
         con.unregister(view)
     _set_since(con, setting, since + changed)
     return True
+
+
+def _refresh_each(con: duckdb.DuckDBPyConnection, view: str, parts: dict) -> None:
+    """Each rollup in its file's order.  A rollup read by another and refreshed by buyer
+    (buyer_orders) changes rows on other days than the lines' (a buyer's later orders), so
+    the rollups reading it by day take the days of its rows that changed, old and new."""
+    days = _days_of(con, f"select distinct day from {view}")
+    read_by_others = {RULES[name].source for name in parts}
+    touched: dict[str, set] = {}  # table -> days of its changed rows
+    for name, (table, query) in parts.items():
+        rule = RULES[name]
+        lines, rows = rule.lines.format(view=view), rule.rows.format(view=view)
+        params = _day_params(touched.get(rule.source, days)) if "$days" in lines + rows else {}
+        by_day = "$days" in rows
+        keep_days = table in read_by_others and not by_day
+        where_rows = f"from {quote_ident(table)} where {rows}"
+        if keep_days:
+            touched[table] = _days_of(con, f"select distinct day {where_rows}", params)
+        con.execute(f"delete {where_rows}", params)
+        sql = narrowed(query, rule.source, lines, _qualified(con, rule.source))
+        con.execute(f"insert into {quote_ident(table)} by name {sql}", params)
+        if keep_days:
+            touched[table] |= _days_of(con, f"select distinct day {where_rows}", params)
 
 
 def rebuilt(con: duckdb.DuckDBPyConnection, kind: str) -> None:
