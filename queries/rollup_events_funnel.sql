@@ -11,18 +11,11 @@
 -- (previous_time before the range's start) instead of a group by user over the range.
 -- Events of one user at one instant with one name tie: the second one's previous_time is
 -- the same instant, so exactly one of them passes that filter.
--- user_key: row_number over the distinct user ids; exact, only compared within this table.
+-- user_key: the user's key in rollup_events_user_keys (exact; stable across refreshes).
 -- used by: queries/event_funnel.sql
 create or replace table rollup_events_funnel as
 
 with
-
-users as (
-
-    select user_id, cast(row_number() over () as integer) as user_key
-    from (select distinct user_id from events where user_id is not null)
-
-),
 
 keyed as (
 
@@ -34,7 +27,7 @@ keyed as (
         events.device,
         events.province
     from events
-    inner join users using (user_id)
+    inner join rollup_events_user_keys as users using (user_id)
     where events.event_time is not null
 
 )

@@ -34,11 +34,15 @@ def at(minutes: float) -> dt.datetime:
     return T0 + dt.timedelta(minutes=minutes)
 
 
+FUNNEL_ROLLUPS = ("rollup_events_user_keys", "rollup_events_funnel")
+
+
 @pytest.fixture
 def con():
     c = duckdb.connect()
     c.execute(schema.create_table_sql("events"))
-    c.execute(queries.sql("rollup_events_funnel"))
+    for name in FUNNEL_ROLLUPS:
+        c.execute(queries.sql(name))
     yield c
     c.close()
 
@@ -51,7 +55,8 @@ def load(con, events: list[Event]) -> None:
             "values (?, ?, ?, ?, ?, ?)",
             [tuple(e) for e in events],
         )
-    con.execute(queries.sql("rollup_events_funnel"))  # as a load of events does
+    for name in FUNNEL_ROLLUPS:  # as a load of events does
+        con.execute(queries.sql(name))
 
 
 def users(result: dict) -> list[int]:

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import pyarrow as pa
 import pytest
-from order_dims import order_lines
+from order_dims import DEVICES, PROVINCES, SOURCES, order_lines
 
 from shopsight import queries, workspace
 from shopsight.workspace import rollup_refresh, rollups
@@ -77,9 +77,16 @@ VIEWS = {
 
 
 def _differences(con) -> dict[str, int]:
-    """Per rollup table: rows that differ from its query run over the whole table now."""
+    return _differences_of(con, "orders")
+
+
+def _differences_of(con, kind: str) -> dict[str, int]:
+    """Per rollup table of the kind: rows that differ from its query run over the whole
+    table now (the events' funnel and user keys: _funnel_differences)."""
     out = {}
-    for table, query in rollups._parts("orders").values():
+    for table, query in rollups._parts(kind).values():
+        if table in ("rollup_events_funnel", "rollup_events_user_keys"):
+            continue
         out[table] = 0
         for view in VIEWS.get(table, ("select * from {t}",)):
             held = Counter(con.execute(view.format(t=table)).fetchall())
@@ -274,6 +281,95 @@ def test_the_rollup_query_is_narrowed_by_a_cte_of_the_tables_name():
     assert rollup_refresh.narrowed("select * from orders", "orders", "y", "t").startswith(
         'with "orders" as (select * from t where y) select'
     )
-    # every order rollup can be refreshed; a rollup file without a rule means rebuilds
+    # every order and events rollup can be refreshed; kinds without rollups rebuild nothing
     assert rollup_refresh.refreshable("orders")
-    assert not rollup_refresh.refreshable("events")
+    assert rollup_refresh.refreshable("events")
+    assert not rollup_refresh.refreshable("traffic")
+
+
+EVENTS = ("浏览商品", "加入购物车", "提交订单", "支付")
+
+
+def _events(rng: random.Random, day: date, n: int) -> list[dict]:
+    """n events of one day: 300 users, some events without a user or a time."""
+    out = []
+    for _ in range(n):
+        out.append(
+            {
+                "user_id": None if rng.random() < 0.02 else f"u{rng.randrange(300)}",
+                "event": rng.choice(EVENTS),
+                "event_time": None
+                if rng.random() < 0.01
+                else datetime(day.year, day.month, day.day, rng.randrange(24), rng.randrange(60)),
+                "source": rng.choice(SOURCES),
+                "device": rng.choice(DEVICES),
+                "province": rng.choice(PROVINCES),
+            }
+        )
+    return out
+
+
+def _funnel_differences(con) -> int:
+    """Rows of rollup_events_funnel (read through the users' keys) that differ from the
+    event log's own rows with their previous time; and keys that are not one per user."""
+    held = Counter(
+        con.execute(
+            "select f.event, f.event_time, k.user_id, f.source, f.device, f.province, "
+            "f.previous_time from rollup_events_funnel f join rollup_events_user_keys k "
+            "using (user_key)"
+        ).fetchall()
+    )
+    fresh = Counter(
+        con.execute(
+            "select event, event_time, user_id, source, device, province, "
+            "lag(event_time) over (partition by user_id, event order by event_time) "
+            "from events where user_id is not null and event_time is not null"
+        ).fetchall()
+    )
+    keys = con.execute(
+        "select count(*) - count(distinct user_id), count(*) - count(distinct user_key), "
+        "count(*) filter (where user_id not in (select user_id from rollup_events_user_keys)) "
+        "from (select distinct user_id from events where user_id is not null) e "
+        "left join rollup_events_user_keys using (user_id)"
+    ).fetchone()
+    return (held - fresh).total() + (fresh - held).total() + sum(keys)
+
+
+def test_daily_event_logs_refresh_the_events_rollups(ws, refreshes, monkeypatch):
+    monkeypatch.setattr(rollup_refresh, "REBUILD_SHARE", 1.0)
+    rng = random.Random(21)
+    con = ws.connect()
+    try:
+        log = [e for d in range(20) for e in _events(rng, FIRST + timedelta(days=d), 150)]
+        workspace.write_dataset(ws, "events", _table(log), mode="merge", con=con)
+        assert refreshes == [False]
+        keys_before = dict(
+            con.execute("select user_id, user_key from rollup_events_user_keys").fetchall()
+        )
+        for step in range(4):
+            # yesterday's log again (its days are covered: replaced) and today's
+            day = FIRST + timedelta(days=20 + step)
+            again = _events(rng, day - timedelta(days=1), 120)
+            new_users = [
+                dict(e, user_id=f"n{step}-{n}") for n, e in enumerate(_events(rng, day, 5))
+            ]
+            today = _events(rng, day, 150) + new_users
+            workspace.write_dataset(ws, "events", _table(again + today), mode="merge", con=con)
+            assert refreshes[-1] is True
+            # the day exported again holds that export's events only
+            assert con.execute(
+                "select count(*) from events where cast(event_time as date) = $d",
+                {"d": day - timedelta(days=1)},
+            ).fetchone()[0] == sum(e["event_time"] is not None for e in again)
+            assert _funnel_differences(con) == 0, f"after load {step + 2}"
+            assert _differences_of(con, "events") == {"rollup_events_daily": 0}
+        kept = dict(con.execute("select user_id, user_key from rollup_events_user_keys").fetchall())
+        assert {u: kept[u] for u in keys_before} == keys_before  # no user's key moved
+        loads = [
+            r[0] for r in con.execute("select load_id from _loads order by load_id").fetchall()
+        ]
+        workspace.unload(ws, loads[-1], con=con)
+        assert refreshes[-1] is True
+        assert _funnel_differences(con) == 0
+    finally:
+        con.close()

