@@ -373,3 +373,23 @@ def test_daily_event_logs_refresh_the_events_rollups(ws, refreshes, monkeypatch)
         assert _funnel_differences(con) == 0
     finally:
         con.close()
+
+
+def test_rollups_are_built_after_the_rollups_they_read(monkeypatch):
+    order = rollups.rollup_names()
+    for first, then in [
+        ("rollup_orders_daily_channel_product", "rollup_orders_daily_product"),
+        ("rollup_orders_buyer_orders", "rollup_orders_buyer_orders_marks"),
+        ("rollup_orders_buyer_orders", "rollup_orders_buyer_orders_days"),
+        ("rollup_events_user_keys", "rollup_events_funnel"),  # by name it would come after
+    ]:
+        assert order.index(first) < order.index(then)
+    assert sorted(order) == sorted(queries.names(prefix="rollup_"))
+    files = {
+        "rollup_a": "create or replace table rollup_a as select * from rollup_b",
+        "rollup_b": "create or replace table rollup_b as select * from rollup_a",
+    }
+    monkeypatch.setattr(queries, "names", lambda prefix="": sorted(files))
+    monkeypatch.setattr(queries, "sql", files.__getitem__)
+    with pytest.raises(ValueError, match="cycle"):
+        rollups.rollup_names()
