@@ -196,3 +196,15 @@ def test_load_script_runs_a_short_session(out):
     assert updates and int(updates.group(1)) >= 1, stdout
     assert "errors 0;" in stdout, stdout
     assert "server RSS peak" in stdout, stdout
+
+
+def test_ingest_script_loads_a_day_into_a_workspace_with_an_event_log(out, tmp_path):
+    path = datagen.ensure(ROWS, out=out, verbose=False)
+    stdout = run(
+        str(BENCH / "ingest.py"),
+        *("--only", "daily", "--rows", "3000", "--repeat", "1", "--out", str(tmp_path)),
+        *("--into", str(path)),
+    )
+    assert f"into {ROWS:,} order lines" in stdout, stdout
+    assert f"A day's event log again, into {ROWS // 2:,} events" in stdout, stdout
+    assert stdout.count("rollups refreshed") == 2, stdout
