@@ -16,48 +16,21 @@
 -- used by: rollup_orders_daily_product.sql, ss.product_days (queries/macros.sql)
 create or replace table rollup_orders_daily_channel_product as
 
-with
-
-source as (
-
-    select
-        cast(order_time as date) as day,
-        product_id,
-        sku_id,
-        platform,
-        currency,
-        source,
-        device,
-        product_name,
-        order_id,
-        paid,
-        quantity,
-        line_amount,
-        refund_amount
-    from orders
-    where product_id is not null
-
-),
-
-daily as (
-
-    select
-        day,
-        product_id,
-        sku_id,
-        platform,
-        currency,
-        source,
-        device,
-        max(product_name) as product_name,
-        count(*) as count_lines,
-        count(distinct order_id) filter (where paid) as orders,
-        cast(sum(quantity) filter (where paid) as bigint) as units_sold,
-        cast(sum(line_amount) filter (where paid) as decimal(18, 2)) as paid_amount,
-        cast(sum(refund_amount) filter (where paid) as decimal(18, 2)) as refund_amount
-    from source
-    group by day, product_id, sku_id, platform, currency, source, device
-
-)
-
-select * from daily order by day
+select
+    cast(order_time as date) as day,
+    product_id,
+    sku_id,
+    platform,
+    currency,
+    source,
+    device,
+    max(product_name) as product_name,
+    count(*) as count_lines,
+    count(distinct order_id) filter (where paid) as orders,
+    cast(sum(quantity) filter (where paid) as bigint) as units_sold,
+    cast(sum(line_amount) filter (where paid) as decimal(18, 2)) as paid_amount,
+    cast(sum(refund_amount) filter (where paid) as decimal(18, 2)) as refund_amount
+from orders
+where product_id is not null
+group by all
+order by day

@@ -31,5 +31,5 @@ select
     cast(sum(paid_amount) as decimal(18, 2)) as paid_amount,
     cast(sum(refund_amount) as decimal(18, 2)) as refund_amount
 from rollup_orders_daily_channel_product
-group by day, product_id, sku_id, platform, currency
+group by all
 order by day
