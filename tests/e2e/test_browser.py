@@ -39,7 +39,8 @@ def test_opens_in_chinese_then_english(app_url, context_factory):
     no_exception(page)
     page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
     assert page.get_by_role("heading", name="经营概况").count() == 1
-    assert "访客数" in metric_values(page)
+    # the cards are drawn one by one
+    assert wait_for_value(lambda: "访客数" in metric_values(page), True), metric_values(page)
     shot(page, "overview_zh")
 
     en = context_factory("en-US").new_page()
@@ -48,7 +49,7 @@ def test_opens_in_chinese_then_english(app_url, context_factory):
     no_exception(en)
     en.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
     assert en.get_by_role("heading", name="Overview").count() == 1
-    assert "Visitors" in metric_values(en)
+    assert wait_for_value(lambda: "Visitors" in metric_values(en), True), metric_values(en)
     shot(en, "overview_en")
 
 
