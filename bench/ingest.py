@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from shopsight import queries, workspace  # noqa: E402
 from shopsight.ingest import load as load_module  # noqa: E402
 from shopsight.ingest import load_file  # noqa: E402
+from shopsight.workspace import rollup_refresh  # noqa: E402
 from shopsight.workspace.sql import sql_literal  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -189,8 +190,9 @@ def _timed(fn) -> tuple[float, float, int]:
 
 # Parts of load_file, timed inside it: reading and typing the file (isolated.read_workbook +
 # load.parse_sheet), and building the order rollups (rollups.rebuild_rollups, inside the
-# write transaction: patched in its own module, where the file backend looks it up). The
-# rest is the table write, its transaction and the checkpoint.
+# write transaction: patched in its own module, where the file backend looks it up), or
+# refreshing them (rollup_refresh.refresh, which falls back to the build). The rest is the
+# table write, its transaction and the checkpoint.
 PARTS = {"read + type": [0.0, 0.0], "rollups": [0.0, 0.0]}
 
 
@@ -209,6 +211,7 @@ def _count_parts() -> None:
     load_module.isolated.read_workbook = timed(load_module.isolated.read_workbook, "read + type")
     load_module.parse_sheet = timed(load_module.parse_sheet, "read + type")
     workspace.rollups.rebuild_rollups = timed(workspace.rollups.rebuild_rollups, "rollups")
+    rollup_refresh.refresh = timed(rollup_refresh.refresh, "rollups")
     _count_rollups()
 
 
@@ -223,10 +226,10 @@ def _count_rollups() -> None:
     rebuild, record = mod.rebuild_rollups, mod._record_rollup
     since = [0.0]
 
-    def rebuild_marked(con, kind, changes=None):
+    def rebuild_marked(con, kind):
         ROLLUPS.clear()
         since[0] = _cpu()
-        return rebuild(con, kind, changes)
+        return rebuild(con, kind)
 
     def record_timed(con, name):
         ROLLUPS[name] = _cpu() - since[0]
@@ -482,8 +485,6 @@ def _daily(csv_path: Path, repeat: int, into: Path | None = None) -> None:
 
 
 def _day_into(ws, day: Path, repeat: int, title: str) -> None:
-    from shopsight.workspace import rollup_refresh
-
     share = rollup_refresh.REBUILD_SHARE
 
     def load_day(rebuild: bool) -> int:

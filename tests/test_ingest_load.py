@@ -212,7 +212,7 @@ def test_a_file_that_fails_leaves_the_workspace_as_it_was(tmp_path, monkeypatch)
     before = f.snapshot(ws)
 
     # a crash inside the write transaction (after the new table was created) rolls back
-    def boom(con, kind, changes=None):
+    def boom(con, kind):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(workspace.rollups, "rebuild_rollups", boom)

@@ -84,7 +84,7 @@ def _differences_of(con, kind: str) -> dict[str, int]:
     """Per rollup table of the kind: rows that differ from its query run over the whole
     table now (the events' funnel and user keys: _funnel_differences)."""
     out = {}
-    for table, query in rollups._parts(kind).values():
+    for table, query in rollups.parts(kind).values():
         if table in ("rollup_events_funnel", "rollup_events_user_keys"):
             continue
         out[table] = 0

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from shopsight import queries, schema
 from shopsight.conflicts import retry_conflicts  # writes from replicas sharing a lake
-from shopsight.workspace import rollup_refresh
+from shopsight.workspace import rollup_refresh, rollups
 from shopsight.workspace.errors import ReadOnlyWorkspaceError
 from shopsight.workspace.file import FileBackend
 from shopsight.workspace.lake import LakeBackend
@@ -408,7 +408,9 @@ def _transaction(
                 con.execute("begin transaction")
                 try:
                     yield con, kind
-                    storage.refill_rollups(con, kind, changes)
+                    if not rollup_refresh.refresh(con, kind, changes, rollups.parts(kind)):
+                        storage.refill_rollups(con, kind)
+                        rollup_refresh.rebuilt(con, kind)
                     con.execute("commit")
                 except BaseException:
                     rollback(con)

@@ -19,7 +19,6 @@ from shopsight import schema
 from shopsight.workspace import metadata, rollups
 from shopsight.workspace.errors import WorkspaceBusyError
 from shopsight.workspace.paths import FILE, duckdb_config
-from shopsight.workspace.rollup_refresh import Changes
 from shopsight.workspace.sql import add_extra_columns, quote_ident
 
 if TYPE_CHECKING:
@@ -97,10 +96,8 @@ class FileBackend:
         con.execute(f"drop table if exists {quote_ident(kind)}")
         con.execute(schema.create_table_sql(kind))
 
-    def refill_rollups(
-        self, con: duckdb.DuckDBPyConnection, kind: str, changes: Changes | None = None
-    ) -> None:
-        rollups.rebuild_rollups(con, kind, changes)
+    def refill_rollups(self, con: duckdb.DuckDBPyConnection, kind: str) -> None:
+        rollups.rebuild_rollups(con, kind)
 
     def after_change(
         self, con: duckdb.DuckDBPyConnection, kind: str, keep: list[str] | None

@@ -44,7 +44,6 @@ from shopsight import schema
 from shopsight.workspace import metadata, rollups
 from shopsight.workspace.errors import WorkspaceBusyError
 from shopsight.workspace.paths import DUCKLAKE, data_dir, duckdb_config
-from shopsight.workspace.rollup_refresh import Changes
 from shopsight.workspace.sql import add_extra_columns, quote_ident, sql_literal, table_columns
 
 if TYPE_CHECKING:
@@ -390,10 +389,8 @@ class LakeBackend:
     def empty(self, con: duckdb.DuckDBPyConnection, kind: str) -> None:
         con.execute(f"delete from {quote_ident(kind)}")
 
-    def refill_rollups(
-        self, con: duckdb.DuckDBPyConnection, kind: str, changes: Changes | None = None
-    ) -> None:
-        rollups.refill_rollups(con, kind, changes)
+    def refill_rollups(self, con: duckdb.DuckDBPyConnection, kind: str) -> None:
+        rollups.refill_rollups(con, kind)
 
     def after_change(
         self, con: duckdb.DuckDBPyConnection, kind: str, keep: list[str] | None

@@ -202,7 +202,7 @@ def refresh(
 
 
 def _refresh_each(con: duckdb.DuckDBPyConnection, view: str, parts: dict) -> None:
-    """Each rollup in its file's order.  A rollup read by another and refreshed by buyer
+    """Each rollup in build order.  A rollup read by another and refreshed by buyer
     (buyer_orders) changes rows on other days than the lines' (a buyer's later orders), so
     the rollups reading it by day take the days of its rows that changed, old and new."""
     days = _days_of(con, f"select distinct day from {view}")

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 import duckdb
 
 from shopsight import queries
-from shopsight.workspace import rollup_refresh
 from shopsight.workspace.sql import quote_ident, rollback, table_names
 
 _CREATE_AS = re.compile(r"create\s+or\s+replace\s+table\s+([a-z_][a-z0-9_]*)\s+as\s", re.I)
@@ -129,7 +128,7 @@ def _stale(tables: set[str], built: dict[str, str]) -> list[str]:
     ]
 
 
-def _parts(kind: str) -> dict[str, tuple[str, str]]:
+def parts(kind: str) -> dict[str, tuple[str, str]]:
     """(table, query) of each of the kind's rollup files."""
     return {
         name: (_rollup_table(name), _rollup_parts(name)[1])
@@ -137,29 +136,16 @@ def _parts(kind: str) -> dict[str, tuple[str, str]]:
     }
 
 
-def refill_rollups(
-    con: duckdb.DuckDBPyConnection, kind: str, changes: rollup_refresh.Changes | None = None
-) -> None:
-    """Inside the load transaction: rollups change with the data, without DDL (refreshed
-    where the lines changed when the write says which: rollup_refresh)."""
-    parts = _parts(kind)
-    if rollup_refresh.refresh(con, kind, changes, parts):
-        return
-    for table, query in parts.values():
+def refill_rollups(con: duckdb.DuckDBPyConnection, kind: str) -> None:
+    """Inside the load transaction: rollups change with the data, without DDL."""
+    for table, query in parts(kind).values():
         con.execute(f"delete from {quote_ident(table)}")
         con.execute(f"insert into {quote_ident(table)} by name {query}")
-    rollup_refresh.rebuilt(con, kind)
 
 
-def rebuild_rollups(
-    con: duckdb.DuckDBPyConnection, kind: str, changes: rollup_refresh.Changes | None = None
-) -> None:
+def rebuild_rollups(con: duckdb.DuckDBPyConnection, kind: str) -> None:
     """Run queries/rollup_<kind>*.sql: tables pre-aggregated at load time for fast pages
-    (inside the caller's transaction, with the record of which SQL built them); refreshed
-    where the lines changed when the write says which (rollup_refresh)."""
-    if rollup_refresh.refresh(con, kind, changes, _parts(kind)):
-        return
+    (inside the caller's transaction, with the record of which SQL built them)."""
     for name in rollup_names(f"rollup_{kind}"):
         con.execute(queries.sql(name))
         _record_rollup(con, name)
-    rollup_refresh.rebuilt(con, kind)
