@@ -19,7 +19,6 @@ table, and for large loads, the rollups are rebuilt instead (REBUILD_SHARE).
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from shopsight import queries
+from shopsight.workspace import metadata
 from shopsight.workspace.sql import quote_ident
 
 
@@ -187,8 +187,7 @@ def refresh(
     changed = changes.keys.num_rows
     total = con.execute(f"select count(*) from {quote_ident(kind)}").fetchone()[0]
     setting = _SETTING.format(kind=kind)
-    row = con.execute("select value from _settings where key = $k", {"k": setting}).fetchone()
-    since = int(json.loads(row[0])) if row else 0
+    since = int(metadata.get_setting(con, setting, 0))
     if changed >= total or since + changed > REBUILD_SHARE * total:
         return False
     view = f"_changed_{threading.get_ident()}"
@@ -197,7 +196,7 @@ def refresh(
         _refresh_each(con, view, parts)
     finally:
         con.unregister(view)
-    _set_since(con, setting, since + changed)
+    metadata.set_setting(con, setting, since + changed)
     return True
 
 
@@ -230,9 +229,4 @@ def _refresh_each(con: duckdb.DuckDBPyConnection, view: str, parts: dict) -> Non
 def rebuilt(con: duckdb.DuckDBPyConnection, kind: str) -> None:
     """After a full build of the kind's rollups: no line changed since."""
     if refreshable(kind):
-        _set_since(con, _SETTING.format(kind=kind), 0)
-
-
-def _set_since(con: duckdb.DuckDBPyConnection, key: str, lines: int) -> None:
-    con.execute("delete from _settings where key = $k", {"k": key})
-    con.execute("insert into _settings values ($k, cast($v as json))", {"k": key, "v": str(lines)})
+        metadata.set_setting(con, _SETTING.format(kind=kind), 0)
