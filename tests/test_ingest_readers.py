@@ -7,6 +7,7 @@ Python reference reader) and must give the same rows, errors and row numbers.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 import re
 import zipfile
@@ -311,9 +312,15 @@ def _extent_by_every_reference(xml: bytes) -> tuple[int, int]:
     return rows, cols
 
 
+def _space(rng: random.Random) -> bytes:
+    """What parts a tag's name from its attributes: nearly always one space."""
+    return rng.choice([b" "] * 30 + [b"\t", b"\n  ", b"\r\n"])
+
+
 def _sheet_xml(rng: random.Random) -> bytes:
     """Rows mostly in order, with the odd far row early (some empty), a far cell in a near
-    row, cells whose reference is not their first attribute, and prefixed tags."""
+    row, cells whose reference is not their first attribute or follows a tab or a line
+    end, and prefixed tags."""
     parts = [b'<worksheet xmlns="x"><dimension ref="A1:C%d"/><sheetData>' % rng.randint(1, 50)]
     for r in range(1, 400):
         row = rng.choice([r, r, r, rng.randint(1, 5000)])
@@ -323,8 +330,8 @@ def _sheet_xml(rng: random.Random) -> bytes:
         for c in rng.sample(["A", "B", "C", "Z", "AA", "AB"], rng.randint(1, 3)):
             ref = b"%s%d" % (c.encode(), rng.choice([row, row, row, rng.randint(1, 9000)]))
             first = rng.choice([b'r="%s"' % ref, b'r="%s" s="1"' % ref, b's="1" r="%s"' % ref])
-            cells.append(b"<c %s><v>%d</v></c>" % (first, r))
-        parts.append(b"<%s %s>%s</%s>" % (tag, attrs, b"".join(cells), tag.split(b" ")[0]))
+            cells.append(b"<c%s%s><v>%d</v></c>" % (_space(rng), first, r))
+        parts.append(b"<%s%s%s>%s</%s>" % (tag, _space(rng), attrs, b"".join(cells), tag))
         if rng.random() < 0.02:  # an empty row far below: counted too
             parts.append(b'<row r="%d"/>' % rng.randint(1, 20000))
     return b"".join(parts) + b"</sheetData></worksheet>"
@@ -338,7 +345,7 @@ def test_xlsx_extent_finds_the_farthest_reference(tmp_path, monkeypatch):
     for i in range(40):
         xml = _sheet_xml(rng)
         if i % 3 == 0:  # the common shape: every tag written `<c r="…` / `<row r="…`
-            xml = re.sub(rb"<x:row ", b"<row ", xml).replace(b"</x:row>", b"</row>")
+            xml = re.sub(rb"<x:row(\s)", rb"<row\1", xml).replace(b"</x:row>", b"</row>")
             xml = re.sub(rb'<(c|row) (?:s|spans)="[^"]*" r=', rb"<\1 r=", xml)
         elif i % 3 == 1:  # the farthest cell, written with its reference second, mid-sheet
             at = xml.index(b"<c ", len(xml) // 2)
@@ -349,6 +356,20 @@ def test_xlsx_extent_finds_the_farthest_reference(tmp_path, monkeypatch):
         with zipfile.ZipFile(path) as z:
             got = readers._xlsx_extent(z, "xl/worksheets/sheet1.xml")
         assert got == _extent_by_every_reference(xml), i
+
+
+@pytest.mark.parametrize("sep", [b"\t", b"\n", b"\r\n  ", b" "])
+def test_a_far_cell_after_any_whitespace_is_refused_before_calamine(sep, monkeypatch):
+    monkeypatch.setattr(readers, "_EXTENT_PIECE", 4096 + 512)  # the far cell in a late piece
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r) for r in range(1, 3000))
+    far = b'<row r="3000"><c' + sep + b'r="XFD1048576"><v>1</v></c></row>'
+    xml = b'<worksheet xmlns="x"><sheetData>' + rows + far + b"</sheetData></worksheet>"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("xl/worksheets/sheet1.xml", xml)
+    with pytest.raises(IngestError) as e:
+        readers._guard_xlsx(buf.getvalue())
+    assert e.value.code in {"sheet_rows", "sheet_columns"}
 
 
 def test_legacy_xls_values(tmp_path):
