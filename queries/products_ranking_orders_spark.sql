@@ -9,6 +9,8 @@
 -- line paid in the range; spark has one value per day of the range, 0 on days without
 -- one. Same amounts as products_ranking_orders.sql: the paid lines' own sales, from
 -- ss.product_days (a rollup, or the order lines under a province filter).
+-- how: each item's days go into a map (day -> amount) and the range's days are read from it;
+--   a list aggregate ordered by day over a days x items grid cost half as much again.
 -- used by: views/products.py
 with
 
@@ -25,25 +27,18 @@ daily as (
     where list_contains($product_ids, product_id)
     group by all
 
-),
-
-days as (
-
-    select cast(unnest(generate_series(
-        cast($start as date), cast($end as date), interval 1 day
-    )) as date) as day
-
 )
 
 select
-    keys.product_id,
-    keys.sku_key as sku_id,
-    list(coalesce(daily.paid_amount, 0) order by days.day) as spark
-from (select distinct product_id, sku_key from daily) as keys
-cross join days
-left join daily
-    on daily.product_id = keys.product_id
-   and daily.sku_key is not distinct from keys.sku_key
-   and daily.day = days.day
-group by all
-order by keys.product_id, keys.sku_key
+    product_id,
+    sku_key as sku_id,
+    list_transform(
+        generate_series(cast($start as date), cast($end as date), interval 1 day),
+        d -> coalesce(amounts[cast(d as date)], 0)
+    ) as spark
+from (
+    select product_id, sku_key, map_from_entries(list({'k': day, 'v': paid_amount})) as amounts
+    from daily
+    group by all
+)
+order by product_id, sku_key
