@@ -62,6 +62,8 @@ PAGE_VIEWS: list[tuple[str, str, dict]] = [
     ("regions/city", "regions", {"rg_province": "广东省"}),
     ("products/orders", "products", {"pr_origin": "orders"}),
     ("products/orders+src", "products", {"pr_origin": "orders", "src": "直通车"}),
+    ("overview/prov", "overview", {"prov": "广东省"}),
+    ("products/orders+prov", "products", {"pr_origin": "orders", "prov": "广东省"}),
 ]
 SHELL = "shell"  # queries every page runs (sidebar filters, data version)
 PAGE_TARGET_S = 0.5

@@ -76,14 +76,16 @@ create or replace macro ss.order_rollup(rollup, s, e, src, dev, prov, plat, cur)
 -- by platform, currency, source or device: callers sum them) that pass the order filters
 -- and are in the currency cur, read from the smallest table that answers: the daily
 -- product rollup without a source, device or province filter, the one per source and
--- device with such a filter, the order lines with a province filter (no rollup keeps
--- province per product: it would have a row for nearly every line). Paid lines only sell;
--- orders add up across a day's rows (an order is on one day, platform, source and device).
+-- device with such a filter, the one per province with a province filter, the order lines
+-- with a province and a source or device filter (a rollup keeping all three would have a
+-- row for about every second line). Paid lines only sell; orders add up across a day's
+-- rows (an order is on one day, platform, province, source and device).
 -- The tables are parameters for the reason above.
 create or replace macro ss.product_days(
     s, e, src, dev, prov, plat, cur,
     daily := 'rollup_orders_daily_product',
     channels := 'rollup_orders_daily_channel_product',
+    provinces := 'rollup_orders_daily_province_product',
     lines := 'orders'
 ) as table
     select day, product_id, sku_id, product_name, orders, units_sold, paid_amount, refund_amount
@@ -102,6 +104,14 @@ create or replace macro ss.product_days(
       and ss.picked(plat, platform)
       and ss.in_currency(cur, currency)
     union all
+    select day, product_id, sku_id, product_name, orders, units_sold, paid_amount, refund_amount
+    from query_table(provinces)
+    where src is null and dev is null and prov is not null
+      and day between s and e
+      and ss.picked(prov, province)
+      and ss.picked(plat, platform)
+      and ss.in_currency(cur, currency)
+    union all
     select
         cast(order_time as date) as day,
         product_id,
@@ -112,7 +122,7 @@ create or replace macro ss.product_days(
         cast(sum(line_amount) filter (where paid) as decimal(18, 2)) as paid_amount,
         cast(sum(refund_amount) filter (where paid) as decimal(18, 2)) as refund_amount
     from query_table(lines)
-    where prov is not null
+    where prov is not null and (src is not null or dev is not null)
       and product_id is not null
       and order_time >= cast(cast(s as date) as timestamp)
       and order_time < cast(cast(e as date) + 1 as timestamp)

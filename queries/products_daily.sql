@@ -6,7 +6,7 @@
 --         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per day with data. Products: daily rows only (a period row cannot be
 -- placed on a day). Orders: from ss.product_days (a rollup, or the order lines under a
--- province filter). used by: views/products.py
+-- province and a source or device filter). used by: views/products.py
 with
 
 product_rows as (

@@ -8,7 +8,8 @@
 -- grain: one row per product (sku_id null) or per (product, SKU) of $product_ids with a
 -- line paid in the range; spark has one value per day of the range, 0 on days without
 -- one. Same amounts as products_ranking_orders.sql: the paid lines' own sales, from
--- ss.product_days (a rollup, or the order lines under a province filter).
+-- ss.product_days (a rollup, or the order lines under a province and a source or device
+-- filter).
 -- how: each item's days go into a map (day -> amount) and the range's days are read from it;
 --   a list aggregate ordered by day over a days x items grid cost half as much again.
 -- used by: views/products.py

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pytest
 
 from shopsight import queries, schema, sku_ranking
+from shopsight.workspace import rollups
 
 FIRST = date(2026, 10, 1)
 DAYS = 30
@@ -36,7 +37,7 @@ def order_lines(n: int = 2500, seed: int = 11) -> list[dict]:
             "order_time": datetime(day.year, day.month, day.day, rng.randrange(24)),
             "source": rng.choice(("直通车", "手淘搜索", None)),
             "device": "无线",
-            "province": "广东省",
+            "province": rng.choice(("广东省", "广东省", "浙江省", None)),
             "paid": rng.random() > 0.1,
             "platform": platform,
             "currency": rng.choice(CURRENCIES[platform]),
@@ -103,8 +104,8 @@ def con():
         c.register("incoming", pa.Table.from_pylist(rows))
         c.execute(f"insert into {kind} by name select * from incoming")
         c.unregister("incoming")
-    c.execute(queries.sql("rollup_orders_daily_channel_product"))
-    c.execute(queries.sql("rollup_orders_daily_product"))
+    for name in rollups.rollup_names("rollup_orders"):  # every table ss.product_days reads
+        c.execute(queries.sql(name))
     yield c
     c.close()
 
@@ -130,7 +131,7 @@ def got(con, origin: str, **params) -> dict[tuple, list[float]]:
     }
 
 
-def order_frame(plat=None, cur=None, src=None) -> pd.DataFrame:
+def order_frame(plat=None, cur=None, src=None, prov=None) -> pd.DataFrame:
     df = pd.DataFrame(order_lines())
     df = df[df["paid"]]
     if plat is not None:
@@ -139,6 +140,8 @@ def order_frame(plat=None, cur=None, src=None) -> pd.DataFrame:
         df = df[df["currency"].fillna("CNY") == cur]
     if src is not None:
         df = df[df["source"].isin(src)]
+    if prov is not None:
+        df = df[df["province"].isin(prov)]
     return df.assign(day=df["order_time"].dt.date, amount=df["line_amount"])
 
 
@@ -151,6 +154,9 @@ def order_frame(plat=None, cur=None, src=None) -> pd.DataFrame:
         {"plat": ["shopify"]},
         {"cur": "CNY"},
         {"plat": ["taobao", "shopify"], "cur": "USD"},
+        {"prov": ["广东省"]},  # the province rollup
+        {"prov": ["浙江省"], "plat": ["taobao"], "cur": "CNY"},
+        {"prov": ["广东省"], "src": ["直通车"]},  # the order lines
     ],
 )
 def test_order_sparklines_equal_the_paid_lines_per_day(con, level, filters):

@@ -24,6 +24,7 @@ ROLLUPS = (
     "rollup_orders_region_buyers",
     "rollup_orders_daily_channel_product",  # before the one built from it
     "rollup_orders_daily_product",
+    "rollup_orders_daily_province_product",
 )
 FIRST = date(2026, 10, 1)
 DAYS = 40
@@ -133,24 +134,32 @@ def test_daily_product_rollup_equals_the_order_lines(con):
     assert rollup == direct
 
 
-def test_channel_product_rollup_equals_the_order_lines(con):
-    rollup = _rows(
+@pytest.mark.parametrize(
+    "rollup, keys",
+    [
+        ("rollup_orders_daily_channel_product", "platform, currency, source, device"),
+        ("rollup_orders_daily_province_product", "platform, currency, province"),
+    ],
+)
+def test_product_rollups_per_channel_or_province_equal_the_order_lines(con, rollup, keys):
+    got = _rows(
         con,
-        """
-        select day, product_id, sku_id, source, device, count_lines, orders, units_sold,
+        f"""
+        select day, product_id, sku_id, {keys}, product_name, count_lines, orders, units_sold,
                round(paid_amount, 2), round(refund_amount, 2)
-        from rollup_orders_daily_channel_product""",
+        from {rollup}""",
     )
     direct = _rows(
         con,
-        """
-        select cast(order_time as date), product_id, sku_id, source, device, count(*),
-               count(distinct order_id) filter (where paid),
+        f"""
+        select cast(order_time as date), product_id, sku_id, {keys}, max(product_name),
+               count(*), count(distinct order_id) filter (where paid),
                sum(quantity) filter (where paid), round(sum(line_amount) filter (where paid), 2),
                round(sum(refund_amount) filter (where paid), 2)
         from orders where product_id is not null group by all""",
     )
-    assert rollup == direct
+    assert len(got) > 100
+    assert got == direct
 
 
 @pytest.mark.parametrize(
@@ -159,12 +168,16 @@ def test_channel_product_rollup_equals_the_order_lines(con):
         (["直通车"], None, None),
         (["手淘搜索", "直通车"], ["PC"], None),
         (None, ["无线"], None),
-        (["直通车"], None, ["广东省", "浙江省"]),  # no rollup keeps province: the lines
+        (None, None, ["广东省"]),  # the province rollup
+        (None, None, ["广东省", "浙江省", "海外"]),
+        (["直通车"], None, ["广东省", "浙江省"]),  # province and source: the lines
+        (None, ["PC"], ["浙江省"]),
     ],
 )
 def test_product_ranking_under_filters_equals_the_filtered_lines(con, src, dev, prov):
     """Source and device filters read the per-channel rollup (ss.product_days), a province
-    filter the lines; either way the sums are those of the lines the filter keeps."""
+    filter the per-province one, both the lines; each way the sums are those of the lines
+    the filter keeps."""
     start, end = FIRST + timedelta(days=10), FIRST + timedelta(days=35)
     got = queries.run(
         con,

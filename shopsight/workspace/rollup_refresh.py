@@ -3,14 +3,14 @@
 A daily upload of a few thousand order lines into a workspace of millions used to rebuild
 every rollup over every line (a day's 33k lines into 10M lines: 62 CPU-s, all but one of
 them rollups).  Each order and events rollup's rows depend on one key alone: the rows of
-day d on the lines of day d (daily_channel_product, daily_region, events_daily, and the
-rollups built from daily_channel_product or buyer_orders), a buyer's or a user's rows on
-that buyer's or user's lines (buyer_orders, region_buyers, events_funnel).  So a load
-that deletes and adds some lines needs only the rows of the days and buyers those lines
-have: delete them from the rollup, and insert what the rollup's own query gives over
-just those rows (its file's query, with the table it reads narrowed by a CTE of the same
-name).  Rollups are refreshed in build order (rollups.rollup_names): the one another
-reads comes first.  Users' keys (rollup_events_user_keys) are only ever added to.
+day d on the lines of day d (daily_channel_product, daily_province_product, daily_region,
+events_daily, and the rollups built from daily_channel_product or buyer_orders), a
+buyer's or a user's rows on that buyer's or user's lines (buyer_orders, region_buyers,
+events_funnel).  So a load that deletes and adds some lines needs only the rows of the
+days and buyers those lines have: delete them from the rollup, and insert what the
+rollup's own query gives over just those rows (its file's query, with the table it reads
+narrowed by a CTE of the same name).  Rollups are refreshed in build order
+(rollups.rollup_names): the one another reads comes first.  Users' keys (rollup_events_user_keys) are only ever added to.
 
 Rows added this way go after the rest of the table, which is sorted by day (or event) for
 the zone maps; so once the lines changed since the last full build pass a tenth of the
@@ -85,6 +85,7 @@ _USERS = "(select user_id from {view} where user_id is not null)"
 
 RULES: dict[str, Rule] = {
     "rollup_orders_daily_channel_product": Rule("orders", _line_days("order_time"), _ROW_DAYS),
+    "rollup_orders_daily_province_product": Rule("orders", _line_days("order_time"), _ROW_DAYS),
     "rollup_orders_daily_product": Rule(
         "rollup_orders_daily_channel_product", _ROW_DAYS, _ROW_DAYS
     ),
