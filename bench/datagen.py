@@ -165,12 +165,13 @@ TESTS = (
 
 
 def cache_key(buyers: int = BUYERS, seed: int = SEED) -> str:
-    """Changes with VERSION (bump it when the data changes), the schema, the rollups and
-    the parameters."""
+    """Changes with VERSION (bump it when the data changes), the schema, the rollups, the
+    shared macros they call and the parameters."""
     h = hashlib.sha1(f"{VERSION}/{buyers}/{seed}".encode())
     for path in [
         ROOT / "shopsight" / "schema.py",
         *sorted((ROOT / "queries").glob("rollup_*.sql")),
+        ROOT / "queries" / "macros.sql",
     ]:
         h.update(path.name.encode())
         h.update(path.read_bytes())

@@ -72,6 +72,44 @@ create or replace macro ss.order_rollup(rollup, s, e, src, dev, prov, plat, cur)
       and ss.picked(plat, platform)
       and ss.in_currency(cur, currency);
 
+-- What paid lines sell, summed over a group of order lines: the orders with a paid line,
+-- their units, an amount (the lines' own sales, the order's paid amount or its refunds).
+-- Unpaid orders sell nothing (they carry what they would have cost). Aggregates, for a
+-- select with a group by; bigint and decimal(18, 2), as the rollups store them.
+create or replace macro ss.paid_orders(order_id, paid) as
+    count(distinct order_id) filter (where paid);
+
+create or replace macro ss.paid_units(quantity, paid) as
+    cast(sum(quantity) filter (where paid) as bigint);
+
+create or replace macro ss.paid_money(amount, paid) as
+    cast(sum(amount) filter (where paid) as decimal(18, 2));
+
+-- Order lines summed per day × product × SKU × platform × currency, and per source and
+-- device (by_channel) or per province (by_province): the rows of the product rollups
+-- (rollup_orders_daily_channel_product, _province_product; the column not kept is null).
+-- Lines without a product key are left out. The lines are a parameter for the reason
+-- above, which also lets a rollup refresh narrow them with a CTE named like the table.
+create or replace macro ss.product_line_sums(by_channel, by_province, lines := 'orders') as table
+    select
+        cast(order_time as date) as day,
+        product_id,
+        sku_id,
+        platform,
+        currency,
+        case when by_channel then source end as source,
+        case when by_channel then device end as device,
+        case when by_province then province end as province,
+        max(product_name) as product_name,
+        count(*) as count_lines,
+        ss.paid_orders(order_id, paid) as orders,
+        ss.paid_units(quantity, paid) as units_sold,
+        ss.paid_money(line_amount, paid) as paid_amount,
+        ss.paid_money(refund_amount, paid) as refund_amount
+    from query_table(lines)
+    where product_id is not null
+    group by all;
+
 -- Order lines summed per day × product × SKU in s..e (a day's rows may be split further,
 -- by platform, currency, source or device: callers sum them) that pass the order filters
 -- and are in the currency cur, read from the smallest table that answers: the daily
@@ -117,10 +155,10 @@ create or replace macro ss.product_days(
         product_id,
         sku_id,
         max(product_name) as product_name,
-        count(distinct order_id) filter (where paid) as orders,
-        cast(sum(quantity) filter (where paid) as bigint) as units_sold,
-        cast(sum(line_amount) filter (where paid) as decimal(18, 2)) as paid_amount,
-        cast(sum(refund_amount) filter (where paid) as decimal(18, 2)) as refund_amount
+        ss.paid_orders(order_id, paid) as orders,
+        ss.paid_units(quantity, paid) as units_sold,
+        ss.paid_money(line_amount, paid) as paid_amount,
+        ss.paid_money(refund_amount, paid) as refund_amount
     from query_table(lines)
     where prov is not null and (src is not null or dev is not null)
       and product_id is not null

@@ -11,26 +11,11 @@
 -- filter the product queries read the order lines (ss.product_days).
 -- At 10M lines: 1.5M rows, read in about a third of the CPU of the lines a source filter
 -- picks (0.30 -> 0.10 CPU-s for the SKU ranking).
--- Sums are stored as bigint and decimal(18, 2) (see rollup_orders_daily_product).
+-- The sums are ss.product_line_sums (queries/macros.sql): bigint and decimal(18, 2).
 -- Sorted by day so a date range reads only its own row groups.
 -- used by: rollup_orders_daily_product.sql, ss.product_days (queries/macros.sql)
 create or replace table rollup_orders_daily_channel_product as
 
-select
-    cast(order_time as date) as day,
-    product_id,
-    sku_id,
-    platform,
-    currency,
-    source,
-    device,
-    max(product_name) as product_name,
-    count(*) as count_lines,
-    count(distinct order_id) filter (where paid) as orders,
-    cast(sum(quantity) filter (where paid) as bigint) as units_sold,
-    cast(sum(line_amount) filter (where paid) as decimal(18, 2)) as paid_amount,
-    cast(sum(refund_amount) filter (where paid) as decimal(18, 2)) as refund_amount
-from orders
-where product_id is not null
-group by all
+select * exclude (province)
+from ss.product_line_sums(true, false)
 order by day

@@ -9,25 +9,11 @@
 -- orders of several provinces add up.
 -- At 10M lines: 2.2M rows, against 3.3M lines in a 30-day range for the lines branch
 -- (SKU ranking under a province filter 0.26-0.30 -> see bench/README).
--- Sums are stored as bigint and decimal(18, 2) (see rollup_orders_daily_product).
+-- The sums are ss.product_line_sums (queries/macros.sql): bigint and decimal(18, 2).
 -- Sorted by day so a date range reads only its own row groups.
 -- used by: ss.product_days (queries/macros.sql)
 create or replace table rollup_orders_daily_province_product as
 
-select
-    cast(order_time as date) as day,
-    product_id,
-    sku_id,
-    platform,
-    currency,
-    province,
-    max(product_name) as product_name,
-    count(*) as count_lines,
-    count(distinct order_id) filter (where paid) as orders,
-    cast(sum(quantity) filter (where paid) as bigint) as units_sold,
-    cast(sum(line_amount) filter (where paid) as decimal(18, 2)) as paid_amount,
-    cast(sum(refund_amount) filter (where paid) as decimal(18, 2)) as refund_amount
-from orders
-where product_id is not null
-group by all
+select * exclude (source, device)
+from ss.product_line_sums(false, true)
 order by day

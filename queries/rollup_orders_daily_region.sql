@@ -58,10 +58,10 @@ daily as (
         currency,
         load_id,
         count(*) as count_lines,
-        count(distinct order_id) filter (where paid) as orders,
-        cast(sum(quantity) filter (where paid) as bigint) as units_sold,
-        cast(sum(paid_amount) filter (where paid) as decimal(18, 2)) as paid_amount,
-        cast(sum(refund_amount) filter (where paid) as decimal(18, 2)) as refund_amount,
+        ss.paid_orders(order_id, paid) as orders,
+        ss.paid_units(quantity, paid) as units_sold,
+        ss.paid_money(paid_amount, paid) as paid_amount,
+        ss.paid_money(refund_amount, paid) as refund_amount,
         count(*) filter (where paid) as count_paid_lines,
         count(buyer_id) filter (where paid) as count_buyer_lines
     from source

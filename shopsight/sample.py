@@ -34,6 +34,7 @@ _BUILT_BY = (
     "shopsight/sample.py",
     "queries/ingest_*.sql",
     "queries/rollup_*.sql",
+    "queries/macros.sql",
 )
 
 

@@ -721,6 +721,36 @@ def test_loads_record_the_sql_of_the_rollups_and_a_reconnect_rebuilds_nothing(da
         con.close()
 
 
+def test_a_rollup_is_stale_when_a_shared_macro_it_calls_changes(monkeypatch):
+    """A rollup's SQL may sit in queries/macros.sql (ss.product_line_sums calls ss.paid_*):
+    changing such a macro changes the hash of exactly the rollups that call it."""
+    from shopsight.workspace import rollups
+
+    before = _current_hashes()
+    original = queries.sql
+
+    def edited(name):
+        text = original(name)
+        if name == queries.MACROS:  # a macro two calls deep, and a comment elsewhere
+            text = text.replace("as decimal(18, 2));", "as decimal(18, 3));")
+            text = text.replace("-- A multi-choice filter", "-- A multi-choice filter, edited")
+        return text
+
+    monkeypatch.setattr(queries, "sql", edited)
+    rollups._macro_texts.cache_clear()
+    try:
+        after = _current_hashes()
+    finally:
+        monkeypatch.setattr(queries, "sql", original)
+        rollups._macro_texts.cache_clear()
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == {
+        "rollup_orders_daily_channel_product",
+        "rollup_orders_daily_province_product",
+        "rollup_orders_daily_region",
+    }
+
+
 @pytest.mark.parametrize("backend", [workspace.FILE, workspace.DUCKLAKE])
 def test_rollups_left_by_older_sql_are_rebuilt_on_connect(data_dir, monkeypatch, backend):
     monkeypatch.setenv("SHOPSIGHT_BACKEND", backend)

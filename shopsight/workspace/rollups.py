@@ -4,6 +4,7 @@ writable connect."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from datetime import UTC, datetime
@@ -33,8 +34,39 @@ _ROLLUPS_DDL = """create table if not exists _rollups (
 )"""
 
 
+_MACRO = re.compile(r"create\s+or\s+replace\s+macro\s+ss\.(\w+)", re.I)
+_MACRO_USE = re.compile(r"\bss\.(\w+)\s*\(")
+
+
+@functools.cache
+def _macro_texts() -> dict[str, str]:
+    """Each shared macro's definition in queries/macros.sql, by name (comments left out:
+    the one above a macro would fall into the text of the macro before it)."""
+    text = re.sub(r"--[^\n]*", "", queries.sql(queries.MACROS))
+    found = list(_MACRO.finditer(text))
+    ends = [m.start() for m in found[1:]] + [len(text)]
+    return {m.group(1): text[m.start() : end] for m, end in zip(found, ends, strict=True)}
+
+
+def _macros_used(sql: str) -> list[str]:
+    """The shared macros `sql` calls, and those they call, in name order."""
+    texts, seen = _macro_texts(), set()
+    todo = set(_MACRO_USE.findall(re.sub(r"--[^\n]*", "", sql)))
+    while todo:
+        name = todo.pop()
+        if name in texts and name not in seen:
+            seen.add(name)
+            todo |= set(_MACRO_USE.findall(texts[name]))
+    return sorted(seen)
+
+
 def rollup_hash(name: str) -> str:
-    return hashlib.sha256(queries.sql(name).encode("utf-8")).hexdigest()[:16]
+    """Of the rollup's file and of the shared macros it calls: a change to either rebuilds it."""
+    sql = queries.sql(name)
+    h = hashlib.sha256(sql.encode("utf-8"))
+    for macro in _macros_used(sql):
+        h.update(_macro_texts()[macro].encode("utf-8"))
+    return h.hexdigest()[:16]
 
 
 def _record_rollup(con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -81,6 +113,9 @@ def sync_rollups(con: duckdb.DuckDBPyConnection, lake: bool = False) -> list[str
     Cheap when nothing changed (two catalog reads), so every writable connect runs it, and
     a new workspace gets its (empty) rollups here: queries work before the first load.
     """
+    # the rollup SQL uses the shared macros, and a workspace opening runs this before
+    # Workspace.connect installs them
+    queries.install_macros(con)
     con.execute(_ROLLUPS_DDL)
     tables = table_names(con)
     built = dict(con.execute("select name, sql_hash from _rollups").fetchall())
