@@ -4,7 +4,8 @@
 --         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
 -- grain: one row per product. From the products dataset when it has rows, else from
 -- orders (origin says which): ss.product_days (a rollup, or the order lines under a
--- province and a source or device filter). A period row counts only when its whole period lies inside the range.
+-- province and a source or device filter). A period row counts only when its whole period
+-- lies inside the range.
 -- used by: views/overview.py
 with
 

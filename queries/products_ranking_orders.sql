@@ -8,7 +8,8 @@
 -- range or in the N days before the 滞销 window (units_before_slow: orders carry no
 -- visitors or stock, so an item counts as on sale when it sold just before the window).
 -- The days come from ss.product_days: a rollup, or the order lines under a province
--- and a source or device filter. Same columns as products_ranking; those orders cannot give are NULL.
+-- and a source or device filter. Same columns as products_ranking; those orders cannot
+-- give are NULL.
 -- days_listed: days from the item's first sale in the range to $end.
 -- paid_amount is the paid lines' own sales (line_amount), as in the rollups.
 -- used by: views/products.py

@@ -7,8 +7,9 @@
 -- Only paid orders sell: paid_amount is the paid lines' own sales (line_amount). Orders are
 -- counted per group; source and device are order-level fields (an order's lines share them,
 -- as rollup_orders_buyer_orders assumes), so the orders of several sources or devices add
--- up. Province is not kept (it would make a row of nearly every line): with a province
--- filter the product queries read the order lines (ss.product_days).
+-- up. Province is kept by rollup_orders_daily_province_product instead (with all three a
+-- row would stand for about two lines): under a province and a source or device filter
+-- the product queries read the order lines (ss.product_days).
 -- At 10M lines: 1.5M rows, read in about a third of the CPU of the lines a source filter
 -- picks (0.30 -> 0.10 CPU-s for the SKU ranking).
 -- The sums are ss.product_line_sums (queries/macros.sql): bigint and decimal(18, 2).

@@ -18,6 +18,7 @@ from order_dims import DEVICES, order_lines
 
 from shopsight import queries, schema, workspace
 from shopsight.cli import cli
+from shopsight.workspace import rollups
 
 ROLLUPS = (
     "rollup_orders_daily_region",
@@ -724,8 +725,6 @@ def test_loads_record_the_sql_of_the_rollups_and_a_reconnect_rebuilds_nothing(da
 def test_a_rollup_is_stale_when_a_shared_macro_it_calls_changes(monkeypatch):
     """A rollup's SQL may sit in queries/macros.sql (ss.product_line_sums calls ss.paid_*):
     changing such a macro changes the hash of exactly the rollups that call it."""
-    from shopsight.workspace import rollups
-
     before = _current_hashes()
     original = queries.sql
 

@@ -653,7 +653,8 @@ def _rows_beyond(rows: int) -> re.Pattern:
 
 
 # A cell or row tag written any other way than `<c r="…` / `<row r="…` (another attribute
-# first, whitespace other than a space, a prefixed name): RE2 syntax, no lookahead.
+# first, whitespace other than a space, a prefixed name): the rule of _CELL_OTHER,
+# _ROW_OTHER and the colon checks in _xlsx_extent, in RE2 syntax (no lookahead).
 _OTHER_TAGS = (
     r'<c(?:[\t\n\r]| (?:[^r]|r[^=]|r=[^"]))|<row(?:[\t\n\r]| (?:[^r]|r[^=]|r=[^"]))'
     r"|:c\s|:row\s"

@@ -10,7 +10,8 @@ events_funnel).  So a load that deletes and adds some lines needs only the rows 
 days and buyers those lines have: delete them from the rollup, and insert what the
 rollup's own query gives over just those rows (its file's query, with the table it reads
 narrowed by a CTE of the same name).  Rollups are refreshed in build order
-(rollups.rollup_names): the one another reads comes first.  Users' keys (rollup_events_user_keys) are only ever added to.
+(rollups.rollup_names): the one another reads comes first.  Users' keys
+(rollup_events_user_keys) are only ever added to.
 
 Rows added this way go after the rest of the table, which is sorted by day (or event) for
 the zone maps; so once the lines changed since the last full build pass a tenth of the

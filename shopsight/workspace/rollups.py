@@ -17,9 +17,13 @@ from shopsight.workspace.sql import quote_ident, rollback, table_names
 _CREATE_AS = re.compile(r"create\s+or\s+replace\s+table\s+([a-z_][a-z0-9_]*)\s+as\s", re.I)
 
 
+def _uncommented(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", sql)
+
+
 def _rollup_parts(name: str) -> tuple[str, str] | None:
     """(table, query) of a rollup file written as `create or replace table T as <query>`."""
-    text = re.sub(r"--[^\n]*", "", queries.sql(name))
+    text = _uncommented(queries.sql(name))
     m = _CREATE_AS.match(text.strip())
     return (m.group(1), text.strip()[m.end() :]) if m else None
 
@@ -42,7 +46,7 @@ _MACRO_USE = re.compile(r"\bss\.(\w+)\s*\(")
 def _macro_texts() -> dict[str, str]:
     """Each shared macro's definition in queries/macros.sql, by name (comments left out:
     the one above a macro would fall into the text of the macro before it)."""
-    text = re.sub(r"--[^\n]*", "", queries.sql(queries.MACROS))
+    text = _uncommented(queries.sql(queries.MACROS))
     found = list(_MACRO.finditer(text))
     ends = [m.start() for m in found[1:]] + [len(text)]
     return {m.group(1): text[m.start() : end] for m, end in zip(found, ends, strict=True)}
@@ -51,7 +55,7 @@ def _macro_texts() -> dict[str, str]:
 def _macros_used(sql: str) -> list[str]:
     """The shared macros `sql` calls, and those they call, in name order."""
     texts, seen = _macro_texts(), set()
-    todo = set(_MACRO_USE.findall(re.sub(r"--[^\n]*", "", sql)))
+    todo = set(_MACRO_USE.findall(_uncommented(sql)))
     while todo:
         name = todo.pop()
         if name in texts and name not in seen:
