@@ -2,11 +2,16 @@
 
 A load carries one platform (淘宝/天猫, 京东, 拼多多, 抖店, 1688, Shopify …) and one
 default currency; the owner can change both on the Data page.  The platform is read
-from the layout: the file name first (生意参谋 and 千牛 name their downloads), then
-headers only one platform writes.  Nothing found means no platform (shown as 未标明).
+from the layout: two or more headers only one platform writes decide first (a file name
+is whatever the owner saved it as: 抖店 names its downloads by a timestamp, which may
+hold "1688", and any platform's file may be called orders_export.csv); then words in the
+file name (生意参谋 and 千牛 name their downloads); then a single such header.  Nothing
+found means no platform (shown as 未标明).
 """
 
 from __future__ import annotations
+
+import re
 
 from shopsight.ingest import synonyms
 
@@ -43,7 +48,6 @@ CURRENCIES: tuple[str, ...] = (
 # words in a file name -> platform (checked in this order, lower-cased)
 _NAME_WORDS: tuple[tuple[str, str], ...] = (
     ("shopify", SHOPIFY),
-    ("orders_export", SHOPIFY),
     ("1688", ALIBABA),
     ("询盘", ALIBABA),
     ("京东", JD),
@@ -61,6 +65,7 @@ _NAME_WORDS: tuple[tuple[str, str], ...] = (
     ("exportorderdetaillist", TAOBAO),
     ("直通车", TAOBAO),
     ("万相台", TAOBAO),
+    ("orders_export", SHOPIFY),  # Shopify's download name, but generic: last
 )
 
 # headers only one platform writes (folded by synonyms.header_key)
@@ -109,18 +114,35 @@ _CURRENCY_WORDS = {
 }
 
 
+def _name_pattern(word: str) -> re.Pattern[str]:
+    # a number counts only on its own, not inside a longer one ("1688" in a timestamp), and
+    # a Latin word not inside a longer word ("pdd"); ExportOrderList202611… still names one
+    def edge(ch: str) -> str:
+        return "0-9" if ch.isdigit() else "a-z" if "a" <= ch <= "z" else ""
+
+    first, last = edge(word[0]), edge(word[-1])
+    before = rf"(?<![{first}])" if first else ""
+    after = rf"(?![{last}])" if last else ""
+    return re.compile(before + re.escape(word) + after)
+
+
+_NAME_PATTERNS = tuple((_name_pattern(word), platform) for word, platform in _NAME_WORDS)
+
+
 def detect(headers: list[str], filename: str, kind: str | None = None) -> str | None:
     """The platform the layout names, or None."""
-    name = filename.lower()
-    for word, platform in _NAME_WORDS:
-        if word in name:
-            return platform
     folded = {synonyms.header_key(h) for h in headers if h}
     best, hits = None, 0
     for platform, words in _HEADER_WORDS.items():
         n = sum(1 for w in words if synonyms.header_key(w) in folded)
         if n > hits:
             best, hits = platform, n
+    if hits >= 2:
+        return best
+    name = filename.lower()
+    for pattern, platform in _NAME_PATTERNS:
+        if pattern.search(name):
+            return platform
     if best is None and kind == "inquiries":
         return ALIBABA  # 询盘 logs are 1688's
     return best
