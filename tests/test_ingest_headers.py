@@ -105,6 +105,27 @@ def test_summary_rows_dropped_anywhere_case_and_colon_insensitive(tmp_path):
     assert (r.kind, r.rows_loaded, r.rows_rejected, r.summary_rows_dropped) == ("traffic", 2, 0, 3)
 
 
+def test_summary_rows_spaced_out_prefixed_or_with_a_note_are_dropped(tmp_path):
+    rows = [
+        ["省份", "访客数", "支付买家数", "支付金额"],
+        ["浙江", "1000", "30", "3000.50"],
+        ["合 计", "1000", "30", "3000.50"],
+        ["合\u3000计", "1000", "30", "3000.50"],
+        ["本页合计", "1000", "30", "3000.50"],
+        ["总计（7天）", "1000", "30", "3000.50"],
+        ["合计：1条", "1000", "30", "3000.50"],
+        ["Grand  Total", "1000", "30", "3000.50"],
+        ["广东", "200", "4", "400.00"],
+        # words that only begin like a summary are data
+        ["合计金额", "1", "0", "1.00"],
+        ["总和县", "1", "0", "1.00"],
+    ]
+    path = write_csv(tmp_path / "地域分布_2026-11-01_2026-11-30.csv", rows)
+    ws, r = load(tmp_path / "ws", path)
+    assert (r.kind, r.rows_loaded, r.summary_rows_dropped) == ("regions", 4, 6)
+    assert sum(x[6] for x in table_rows(ws, "regions")) == 3402.5
+
+
 def test_description_line_above_pdd_header(tmp_path):
     path = pdd_orders(tmp_path / "pdd.csv")
     insp = inspect_file(path.read_bytes(), path.name)

@@ -34,6 +34,18 @@ FAST_PATHS = True
 
 MAX_REPORTED_ERRORS = 10_000
 SUMMARY_WORDS = ("合计", "总计", "汇总", "总和", "total", "grand total", "totals", "sum", "小计")
+# A summary row's first filled cell: one of the words, spaced out or not (合 计 is padded
+# with an ASCII or a full-width space), after 本页 / 全部, and followed by nothing or by a
+# colon or bracket and anything (合计：152条, 总计（7天）, Total: 10). RE2 syntax, matched
+# against the lower-cased cell.
+_GAP = r"[\s\x{3000}\x{a0}]*"
+SUMMARY_PREFIXES = ("本页", "全部")
+SUMMARY_PATTERN = (
+    f"(?:{'|'.join(SUMMARY_PREFIXES)})?{_GAP}"
+    f"(?:{'|'.join(w.replace(' ', _GAP) if w.isascii() else _GAP.join(w) for w in SUMMARY_WORDS)})"
+    + _GAP
+    + r"(?:[:：(（\[【].*)?"
+)
 
 _PARSER = {
     schema.DATE: "ss_date",
@@ -402,10 +414,15 @@ class _Plan:
             for j in range(w)
         )
         first = "coalesce(" + ", ".join(f"nullif(ss_trim(c{j}), '')" for j in range(w)) + ")"
-        words = ", ".join(_sql_text(s) for s in SUMMARY_WORDS)
         # the first character decides cheaply for almost every row: lower() of each is not
         starts = ", ".join(
-            sorted({str(ord(c)) for s in SUMMARY_WORDS for c in (s[0], s[0].upper())})
+            sorted(
+                {
+                    str(ord(c))
+                    for s in SUMMARY_WORDS + SUMMARY_PREFIXES
+                    for c in (s[0], s[0].upper())
+                }
+            )
         )
         raw_select = [
             f"{first} as _first",
@@ -415,7 +432,8 @@ class _Plan:
         ]
         typed = [
             f"case when _first is null and _extra is null then 1 "
-            f"when ord(_first) in ({starts}) and lower(rtrim(_first, ':：')) in ({words}) then 2 "
+            f"when ord(_first) in ({starts}) "
+            f"and regexp_full_match(lower(_first), {_sql_text(SUMMARY_PATTERN)}) then 2 "
             "else 0 end as _skip",
             "_problem",
         ]
