@@ -52,8 +52,16 @@ create or replace temp macro ss_is_null(s) as
 
 create or replace temp macro ss_finite(x) as case when isfinite(x) then x end;
 
+-- commas group thousands only as 1,234,567.89 does: 1.234,56 and 1,5 are not read (a
+-- decimal comma would silently become a thousands separator)
+create or replace temp macro ss_ungroup(t) as
+    case
+        when not contains(t, ',') then t
+        when regexp_full_match(t, '[(+-]?\d{1,3}(,\d{3})+(\.\d*)?[)%万亿]?') then replace(t, ',', '')
+    end;
+
 create or replace temp macro ss_numtext(s) as
-    regexp_replace(lower(ss_fold(s)), '[,¥￥$元\s]|rmb|cny', '', 'g');
+    ss_ungroup(regexp_replace(lower(ss_fold(s)), '[¥￥$元\s]|rmb|cny', '', 'g'));
 
 -- t is ss_numtext of the cell: 12.34%, 1.2万, 3亿, (12.5) for a negative amount
 create or replace temp macro ss_num_text(t) as
@@ -70,12 +78,15 @@ create or replace temp macro ss_num_text(t) as
 create or replace temp macro ss_num(s) as
     coalesce(
         ss_finite(try_cast(s as double)),
-        ss_finite(try_cast(replace(s, ',', '') as double)),
         case when not ss_is_null(s) then ss_num_text(ss_numtext(s)) end
     );
 
+-- amounts and counts are never a percentage: 12% under 支付金额 is a shifted column
+create or replace temp macro ss_quantity(s) as
+    case when not (contains(s, '%') or contains(s, '％')) then ss_num(s) end;
+
 -- a count beyond bigint (1e19) is not a count: null, so its row is reported, not the file
-create or replace temp macro ss_int(s) as try_cast(round(ss_num(s)) as bigint);
+create or replace temp macro ss_int(s) as try_cast(round(ss_quantity(s)) as bigint);
 
 -- the part of a cell before / after a range separator: 2026-11-01~2026-11-07
 create or replace temp macro ss_range_start(s) as
@@ -124,17 +135,25 @@ create or replace temp macro ss_ts_slow(s) as
         )
     end;
 
+-- a shop's dates lie in 1970-2099: 26-11-01 read by %Y is the year 26, not a date to keep
+create or replace temp macro ss_in_era(t) as
+    case when t >= date '1970-01-01' and t < date '2100-01-01' then t end;
+
 -- 2026-11-01 and 2026-11-01 10:00:00 (19 characters, so never 'epoch' or 'infinity')
 create or replace temp macro ss_ts(s) as
-    coalesce(
-        case when length(s) in (10, 19) then try_cast(s as timestamp) end,
-        ss_ts_slow(s)
+    ss_in_era(
+        coalesce(
+            case when length(s) in (10, 19) then try_cast(s as timestamp) end,
+            ss_ts_slow(s)
+        )
     );
 
 create or replace temp macro ss_date(s) as
-    coalesce(
-        case when length(s) in (10, 19) then try_cast(s as date) end,
-        cast(ss_ts_slow(ss_range_start(s)) as date)
+    ss_in_era(
+        coalesce(
+            case when length(s) in (10, 19) then try_cast(s as date) end,
+            cast(ss_ts_slow(ss_range_start(s)) as date)
+        )
     );
 
 -- ids stay exact text; scientific notation means Excel already lost the digits
@@ -197,4 +216,4 @@ create or replace temp macro ss_is_control(v) as
     lower(trim(v)) in ('control', '对照', '对照组', '原图', '原版', '基准', 'baseline', 'original');
 
 -- money is exact: DECIMAL(18,2); an amount too large for it is not read
-create or replace temp macro ss_money(s) as try_cast(ss_num(s) as decimal(18, 2));
+create or replace temp macro ss_money(s) as try_cast(ss_quantity(s) as decimal(18, 2));

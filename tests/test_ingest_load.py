@@ -127,8 +127,8 @@ def test_bad_rows_reported_with_file_row_column_value_and_reason(tmp_path):
             "row": 4,
             "column": "买家实付金额",
             "value": "ten",
-            "message": "买家实付金额 (paid_amount): 'ten' is not a number",
-            "code": "bad_number",
+            "message": "买家实付金额 (paid_amount): 'ten' is not an amount of money",
+            "code": "bad_money",
             "args": {"header": "买家实付金额", "field": "paid_amount", "value": "ten"},
         },
         {

@@ -108,8 +108,8 @@ def test_csv_row_numbers_count_title_blank_and_multiline_rows(tmp_path):
             "row": 6,
             "column": "买家实付金额",
             "value": "abc",
-            "message": "买家实付金额 (paid_amount): 'abc' is not a number",
-            "code": "bad_number",
+            "message": "买家实付金额 (paid_amount): 'abc' is not an amount of money",
+            "code": "bad_money",
             "args": {"header": "买家实付金额", "field": "paid_amount", "value": "abc"},
         }
     ]

@@ -60,6 +60,47 @@ def test_not_numbers_are_null_and_not_placeholders(con, text):
     assert value(con, "ss_is_null", text) is False
 
 
+@pytest.mark.parametrize(
+    "text",
+    # a decimal comma, or commas that do not group thousands, would be read as grouping
+    ["1.234,56", "1,5", "12,34", "1,2345", "1,234,5", ",123", "1,,234"],
+)
+def test_commas_that_do_not_group_thousands_are_not_numbers(con, text):
+    assert value(con, "ss_num", text) is None
+    assert value(con, "ss_money", text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [("1,234.", 1234.0), ("-1,234", -1234.0), ("(1,234.50)", -1234.5), ("1,234万", 12340000.0)],
+)
+def test_grouped_thousands_with_signs_and_units(con, text, want):
+    assert value(con, "ss_num", text) == pytest.approx(want)
+
+
+@pytest.mark.parametrize("text", ["12%", "12.5 %", "１２％"])
+def test_a_percentage_is_no_amount_or_count(con, text):
+    assert value(con, "ss_num", text) is not None  # a rate column reads it
+    assert value(con, "ss_money", text) is None
+    assert value(con, "ss_int", text) is None
+
+
+@pytest.mark.parametrize(
+    ("macro", "text"),
+    [
+        ("ss_date", "26-11-01"),
+        ("ss_date", "0026-11-01"),
+        ("ss_date", "1900-01-01"),
+        ("ss_date", "2100-01-01"),
+        ("ss_ts", "26-11-01 10:00"),
+        ("ss_ts", "0026-11-01 10:00:00"),
+        ("ss_ts", "1969-12-31 23:59:59"),
+    ],
+)
+def test_dates_outside_1970_2099_are_not_read(con, macro, text):
+    assert value(con, macro, text) is None
+
+
 def test_integers_round(con):
     assert value(con, "ss_int", "1,200") == 1200
     assert value(con, "ss_int", "2.6") == 3

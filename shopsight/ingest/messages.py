@@ -64,6 +64,8 @@ CODES: dict[str, tuple[str, ...]] = {
     "bad_date": ("header", "field", "value"),
     "bad_time": ("header", "field", "value"),
     "bad_number": ("header", "field", "value"),
+    "bad_count": ("header", "field", "value"),
+    "bad_money": ("header", "field", "value"),
     "bad_bool": ("header", "field", "value"),
     "sci_id": ("header", "field", "value"),
     "required_empty": ("header", "field"),
@@ -81,9 +83,9 @@ CODES: dict[str, tuple[str, ...]] = {
 VALUE_CODES = {
     "ss_date": "bad_date",
     "ss_ts": "bad_time",
-    "ss_int": "bad_number",
+    "ss_int": "bad_count",
     "ss_num": "bad_number",
-    "ss_money": "bad_number",
+    "ss_money": "bad_money",
     "ss_bool": "bad_bool",
     "ss_id": "sci_id",
 }

@@ -59,9 +59,9 @@ _PARSER = {
 _PROBLEM = {
     "ss_date": "is not a date (e.g. 2026-11-01, 2026/11/1, 20261101, 2026年11月1日)",
     "ss_ts": "is not a date/time (e.g. 2026-11-01 10:30:00)",
-    "ss_int": "is not a number",
+    "ss_int": "is not a count",
     "ss_num": "is not a number",
-    "ss_money": "is not a number",
+    "ss_money": "is not an amount of money",
     "ss_bool": "is not a yes/no value (是/否, 成交/未成交, true/false)",
     "ss_id": "is an id in scientific notation: its digits were lost in Excel; export the column as text",
 }
@@ -82,8 +82,8 @@ _FROM_CAST = {
     "ss_num": ("isfinite({d})", "{d}"),
     "ss_int": ("isfinite({d})", "try_cast(round({d}) as bigint)"),
     "ss_money": ("isfinite({d})", "try_cast({d} as decimal(18, 2))"),
-    "ss_ts": ("{d} is not null", "{d}"),
-    "ss_date": ("{d} is not null", "{d}"),
+    "ss_ts": ("{d} is not null", "ss_in_era({d})"),
+    "ss_date": ("{d} is not null", "ss_in_era({d})"),
 }
 # parsers that read any text (a placeholder is no value, never a bad cell)
 _TEXT_PARSERS = ("ss_text", "ss_event_code")

@@ -257,6 +257,8 @@ TEXT: dict[str, str] = {
     "ingest.bad_date": "{where}: '{value}' is not a date (e.g. 2026-11-01, 2026/11/1, 20261101, 2026年11月1日)",
     "ingest.bad_time": "{where}: '{value}' is not a date/time (e.g. 2026-11-01 10:30:00)",
     "ingest.bad_number": "{where}: '{value}' is not a number",
+    "ingest.bad_count": "{where}: '{value}' is not a count (of people, items or orders)",
+    "ingest.bad_money": "{where}: '{value}' is not an amount of money (e.g. 1234.50, ¥1,234.50, 1.2万)",
     "ingest.bad_bool": "{where}: '{value}' is not a yes/no value (是/否, 成交/未成交, true/false)",
     "ingest.sci_id": "{where}: '{value}' is an id in scientific notation: its digits were lost in Excel; export the column as text",
     "ingest.required_empty": "{where}: a required value is empty",

@@ -258,6 +258,8 @@ TEXT: dict[str, str] = {
     "ingest.bad_date": "{where}：“{value}” 不是日期（例如 2026-11-01、2026/11/1、20261101、2026年11月1日）",
     "ingest.bad_time": "{where}：“{value}” 不是日期时间（例如 2026-11-01 10:30:00）",
     "ingest.bad_number": "{where}：“{value}” 不是数字",
+    "ingest.bad_count": "{where}：“{value}” 不是计数（人数、件数、笔数）",
+    "ingest.bad_money": "{where}：“{value}” 不是金额（例如 1234.50、¥1,234.50、1.2万）",
     "ingest.bad_bool": "{where}：“{value}” 不是“是/否”类的值（是/否、成交/未成交）",
     "ingest.sci_id": "{where}：“{value}” 是科学计数法写的编号，Excel 已丢失了它的数字。请把这一列设为文本后重新导出。",
     "ingest.required_empty": "{where}：必填的值是空的",
