@@ -738,12 +738,55 @@ def _regions(con, table: pa.Table, plan: _Plan, source: _Source) -> pa.Table:
     return table
 
 
+# An order-level amount written again on each of the order's lines (JD's 应付金额, ERP
+# exports that join orders to their items) is counted once. Decided from the file: every
+# order of several lines has one amount on all of them, and with its own per-line price
+# beside it one such order is enough; without one, a file of line amounts could have
+# orders whose items cost the same, so it takes this many orders, all alike.
+REPEATED_AMOUNT_ORDERS = 3
+# the first lines of a large file decide against it without reading the rest
+_REPEAT_SAMPLE = 100_000
+
+
+def _repeated_amounts(con, table: pa.Table, plan: _Plan) -> list[str]:
+    """The amounts (paid_amount, refund_amount) that repeat the order's on every line."""
+    cols = [c for c in ("paid_amount", "refund_amount") if plan.mapped.get(c) is not None]
+    if not cols:
+        return []
+    priced = "unit_price" in plan.mapped and "quantity" in plan.mapped
+    least = 1 if priced else REPEATED_AMOUNT_ORDERS
+    sums = ", ".join(
+        f"count(*) filter (where n_{c} = 1 and nulls_{c} = 0) as same_{c}" for c in cols
+    )
+    per_order = ", ".join(
+        f"count(distinct {c}) as n_{c}, count(*) - count({c}) as nulls_{c}" for c in cols
+    )
+    sql = (
+        f"select count(*) as multi, {sums} from (select {per_order} from {{t}} "
+        "where order_id is not null group by order_id having count(*) > 1)"
+    )
+    found = cols
+    for part in ([table.slice(0, _REPEAT_SAMPLE)] if table.num_rows > _REPEAT_SAMPLE else []) + [
+        table
+    ]:
+        con.register("_part", part.select(["order_id", *cols]))
+        multi, *same = con.execute(sql.format(t="_part")).fetchone()
+        found = [c for c, n in zip(cols, same, strict=True) if c in found and n == multi]
+        if multi < least or not found:
+            return []
+    return found
+
+
 def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
-    """Shopify-style line items: order-level fields on the first line only."""
+    """Line items whose order-level fields are on the first line only (Shopify), or whose
+    order amount is written again on every line (_repeated_amounts)."""
     if plan.kind != "orders" or "order_id" not in plan.mapped:
         return table
-    # continuation lines leave order-level fields empty: without such gaps a fill-down
-    # changes nothing, and the (costly) check for repeated ids can be skipped
+    ids = table["order_id"]
+    n_ids = pc.count(ids).as_py()
+    if not n_ids or pc.count_distinct(ids).as_py() == n_ids:
+        return table
+    # continuation lines leave order-level fields empty
     # (an unpaid order's blank payment time is no such gap: it is blank on all its lines)
     gaps = [
         c
@@ -753,31 +796,34 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
         and plan.out.get(c)
         and table[c].null_count > 0
     ]
-    if not gaps:
-        return table
-    ids = table["order_id"]
-    n_ids = pc.count(ids).as_py()
-    if not n_ids or pc.count_distinct(ids).as_py() == n_ids:
-        return table
     con = duckdb.connect(":memory:", config={"threads": 2})
     try:
+        repeated = [] if "paid_amount" in gaps else _repeated_amounts(con, table, plan)
+        if not gaps and not repeated:
+            return table
         con.register("t", table.append_column("_pos", pa.array(np.arange(table.num_rows))))
         w = "over (partition by order_id order by _pos rows between unbounded preceding and current row)"
         first = "row_number() over (partition by order_id order by _pos) = 1"
         select = []
         for q in table.column_names:  # canonical names and our own x0, r0, _skip …
             name = q
-            if name in _ORDER_LEVEL and name != "order_id":
+            if name in _ORDER_LEVEL and name != "order_id" and gaps:
                 select.append(
                     f"case when order_id is null then {q} "
                     f"else last_value({q} ignore nulls) {w} end as {q}"
                 )
-            elif name in ("paid_amount", "refund_amount"):
+            elif name in repeated:
+                select.append(f"case when order_id is null or {first} then {q} else 0 end as {q}")
+            elif name in ("paid_amount", "refund_amount") and gaps:
                 select.append(
                     f"case when order_id is null or {first} then {q} "
                     f"else coalesce({q}, 0) end as {q}"
                 )
-            elif name == "line_amount" and plan.line_from_paid and "paid_amount" in gaps:
+            elif (
+                name == "line_amount"
+                and plan.line_from_paid
+                and ("paid_amount" in gaps or "paid_amount" in repeated)
+            ):
                 # the amount is the order's, on its first line: no line has sales of its own
                 select.append(
                     f"case when order_id is null or count(*) over (partition by "
@@ -786,6 +832,8 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
             else:
                 select.append(q)
         filled = con.sql(f"select {', '.join(select)} from t order by _pos")
+        if not gaps:
+            return filled.to_arrow_table()
         # payment and order time again, from the order's filled-down status and times
         paid_time = "_paid_time" if "_paid_time" in plan.hidden else None
         status = "status" if "status" in plan.mapped else None

@@ -45,6 +45,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "paid_time": (
         "订单付款时间",
+        "付款确认时间",
         "付款时间",
         "支付时间",
         "支付完成时间",
@@ -83,6 +84,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "会员名",
         "用户id",
         "买家账号",
+        "下单帐号",
+        "下单账号",
         "客户id",
         "customer id",
         "customer",
@@ -325,10 +328,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "conversions",
     ),
     "units_sold": ("支付件数", "成交商品件数", "成交件数", "销量", "units sold", "items sold"),
-    "unit_price": ("lineitem price", "unit price", "item price", "单价", "商品单价", "unit_price"),
+    "unit_price": (
+        "lineitem price",
+        "unit price",
+        "item price",
+        "单价",
+        "商品单价",
+        "京东价",
+        "unit_price",
+    ),
     "line_discount": ("lineitem discount", "line discount", "item discount", "line_discount"),
     "quantity": (
         "购买数量",
+        "订购数量",
         "商品数量",
         "宝贝总数量",
         "商品总数量",
@@ -358,6 +370,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "total",
         "销售额",
         "订单应付金额",
+        "应付金额",
         "商家实收金额",
         "net sales",
         "revenue",
@@ -511,6 +524,7 @@ KEPT_BY_DEFAULT: dict[str, tuple[str, ...]] = {"image_tests": ("创意名称",)}
 # Personal data: never stored (DESIGN §3).  Addresses are read for province/city only.
 ADDRESS_HEADERS = (
     "收货地址",
+    "客户地址",
     "详细地址",
     "收货人地址",
     "修改后的收货地址",

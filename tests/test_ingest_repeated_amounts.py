@@ -1,0 +1,108 @@
+"""An order's amount written again on each of its lines (JD's 应付金额, ERP exports that join
+orders to their items) is counted once; line amounts that happen to be equal are not."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from fixtures.ingest_files import load, write_csv
+
+from shopsight.ingest import parse
+
+JD_HEADER = [
+    "订单号",
+    "商品ID",
+    "商品名称",
+    "订购数量",
+    "下单时间",
+    "京东价",
+    "应付金额",
+    "订单状态",
+]
+TB_HEADER = ["订单编号", "商品标题", "购买数量", "订单创建时间", "订单付款时间", "买家实付金额"]
+
+
+def sums(ws) -> tuple:
+    con = ws.connect(read_only=True)
+    try:
+        return con.execute(
+            "select count(*), sum(paid_amount), sum(line_amount), count(line_amount) from orders"
+        ).fetchone()
+    finally:
+        con.close()
+
+
+def paid_by_day(ws) -> Decimal:
+    con = ws.connect(read_only=True)
+    try:
+        return con.execute("select sum(paid_amount) from rollup_orders_daily_region").fetchone()[0]
+    finally:
+        con.close()
+
+
+def jd_line(order: int, product: int, qty: int, price: str, total: str) -> list:
+    return [
+        f"25000000{order:04d}",
+        f"1000{product}",
+        "电动牙刷",
+        qty,
+        "2026-11-01 09:10:00",
+        price,
+        total,
+        "完成",
+    ]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_priced_order_amount_on_every_line_counts_once(tmp_path, fast):
+    rows = [
+        JD_HEADER,
+        jd_line(1, 1, 1, "120.00", "300.00"),
+        jd_line(1, 2, 2, "90.00", "300.00"),
+        jd_line(2, 1, 1, "50.00", "50.00"),
+    ]
+    ws, r = load(tmp_path, write_csv(tmp_path / "京东订单.csv", rows, encoding="gbk"), fast=fast)
+    assert (r.kind, r.platform, r.rows_loaded, r.rows_rejected) == ("orders", "京东", 3, 0)
+    # paid once per order; each line's sales from its own price
+    assert sums(ws) == (3, Decimal("350.00"), Decimal("350.00"), 3)
+    assert paid_by_day(ws) == Decimal("350.00")
+
+
+def tb_line(order: int, title: str, amount: str) -> list:
+    return [f"40000000{order:04d}", title, 1, "2026-11-01 10:00:00", "2026-11-01 10:01:00", amount]
+
+
+def test_without_a_price_three_orders_alike_make_the_amount_the_orders(tmp_path):
+    rows = [TB_HEADER]
+    for o in range(3):
+        rows += [tb_line(o, "卫衣", "100.00"), tb_line(o, "T恤", "100.00")]
+    rows.append(tb_line(9, "卫衣", "80.00"))
+    ws, r = load(tmp_path, write_csv(tmp_path / "o.csv", rows))
+    assert r.rows_loaded == 7
+    # the lines of a several-line order have no sales of their own
+    assert sums(ws) == (7, Decimal("380.00"), Decimal("80.00"), 1)
+
+
+def test_two_orders_alike_or_one_unlike_are_line_amounts(tmp_path):
+    two = [TB_HEADER]
+    for o in range(2):
+        two += [tb_line(o, "卫衣", "100.00"), tb_line(o, "T恤", "100.00")]
+    ws, _ = load(tmp_path / "a", write_csv(tmp_path / "a.csv", two))
+    assert sums(ws)[1] == Decimal("400.00")
+    unlike = two + [tb_line(o, t, "100.00") for o in (5, 6) for t in ("卫衣", "T恤")]
+    unlike += [tb_line(7, "卫衣", "100.00"), tb_line(7, "T恤", "60.00")]
+    ws, _ = load(tmp_path / "b", write_csv(tmp_path / "b.csv", unlike))
+    assert sums(ws)[1] == Decimal("960.00")
+
+
+def test_the_first_lines_decide_against_and_the_whole_file_for(tmp_path, monkeypatch):
+    monkeypatch.setattr(parse, "_REPEAT_SAMPLE", 4)
+    rows = [JD_HEADER] + [jd_line(o, p, 1, "10.00", "20.00") for o in range(4) for p in (1, 2)]
+    ws, _ = load(tmp_path / "a", write_csv(tmp_path / "a.csv", rows))
+    assert sums(ws)[:2] == (8, Decimal("80.00"))
+    # alike in the first lines, unlike further on: the amounts are the lines'
+    rows.append(jd_line(8, 1, 1, "10.00", "10.00"))
+    rows.append(jd_line(8, 2, 1, "10.00", "12.00"))
+    ws, _ = load(tmp_path / "b", write_csv(tmp_path / "b.csv", rows))
+    assert sums(ws)[:2] == (10, Decimal("182.00"))
