@@ -849,11 +849,27 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
         con.close()
 
 
+def _fill_down_sources(table: pa.Table, plan: _Plan, skip: np.ndarray) -> pa.Table:
+    """生意参谋's traffic sources are two levels (来源 > 来源明细) and the first is merged
+    down its group, or left blank below its first row: a row with a 来源明细 and no 来源 is
+    in the group of the last source above it (summary rows carry none)."""
+    if plan.kind != "traffic" or not {"source", "source_detail"} <= plan.mapped.keys():
+        return table
+    src, detail = table["source"], table["source_detail"]
+    gaps = pc.and_(pc.is_null(src), pc.is_valid(detail))
+    if not pc.any(gaps).as_py():
+        return table
+    carried = pc.if_else(pa.array(skip == 0), src, pa.scalar(None, pa.string()))
+    filled = pc.if_else(gaps, pc.fill_null_forward(carried), src)
+    return table.set_column(table.schema.get_field_index("source"), "source", filled)
+
+
 def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) -> ParseResult:
     k = plan.k
     skip = table["_skip"].to_numpy()
     table = _regions(con, table, plan, source)
     table = _fill_down_orders(table, plan)
+    table = _fill_down_sources(table, plan, skip)
     if "is_control" in plan.derived and not pc.any(table["is_control"]).as_py():
         # no variant is named like a control arm: say nothing rather than "none is"
         i = table.schema.get_field_index("is_control")

@@ -823,7 +823,16 @@ def _calamine_text(e: BaseException) -> str:
 # ---------------------------------------------------------------------------------- html / xml
 
 
+def _span(attrs: dict, name: str, most: int) -> int:
+    value = attrs.get(name) or "1"
+    return min(int(value), most) if value.isdigit() and int(value) > 0 else 1
+
+
 class _TableParser(HTMLParser):
+    """Tables as rows of cells.  A cell spanning columns (colspan) or rows (rowspan) holds
+    its text in its first place and leaves the others empty, as a merged Excel range does:
+    later cells of the row keep their columns."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tables: list[list[list[str | None]]] = []
@@ -831,28 +840,46 @@ class _TableParser(HTMLParser):
         self._cell: list[str] | None = None
         self._span = 1
         self._cells = 0
+        # column -> rows below the current one that a cell above still covers
+        self._down: dict[int, int] = {}
+        self._covered: set[int] = set()
+        self._rowspan = 1
+
+    def _skip_covered(self) -> None:
+        while len(self._row) in self._covered:
+            self._row.append(None)
 
     def handle_starttag(self, tag, attrs):
         if tag == "table":
             self.tables.append([])
+            self._down = {}
         elif tag == "tr" and self.tables:
             self._row = []
+            self._covered = {c for c, n in self._down.items() if n > 0}
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
-            span = dict(attrs).get("colspan") or "1"
-            self._span = int(span) if span.isdigit() else 1
+            a = dict(attrs)
+            self._span = _span(a, "colspan", 1000)
+            self._rowspan = _span(a, "rowspan", MAX_ROWS)
+            self._skip_covered()
         elif tag == "br" and self._cell is not None:
             self._cell.append("\n")
 
     def handle_endtag(self, tag):
         if tag in ("td", "th") and self._cell is not None and self._row is not None:
             text = "".join(self._cell).strip(WHITESPACE)
+            if self._rowspan > 1:
+                for c in range(len(self._row), len(self._row) + self._span):
+                    self._down[c] = self._rowspan  # this row counts down at </tr>
             self._row.append(text or None)
-            self._row.extend([None] * (min(self._span, 1000) - 1))
+            self._row.extend([None] * (self._span - 1))
             self._cell = None
             if len(self._row) > MAX_COLUMNS:
                 check_extent(len(self.tables[-1]) + 1, len(self._row), f"table {len(self.tables)}")
         elif tag == "tr" and self._row is not None and self.tables:
+            if self._covered and max(self._covered) >= len(self._row):
+                self._skip_covered()  # covered places at the row's end
+            self._down = {c: n - 1 for c, n in self._down.items() if n > 1}
             self.tables[-1].append(self._row)
             self._cells += len(self._row)
             if self._cells > MAX_CELLS or len(self.tables[-1]) > MAX_ROWS:

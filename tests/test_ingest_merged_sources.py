@@ -1,0 +1,121 @@
+"""生意参谋's traffic sources in two levels (来源 > 来源明细), with the first level merged
+down its group: as merged Excel cells, as blank cells below the group's first row, and
+as an HTML table's rowspan. Each reads like the flat file."""
+
+from __future__ import annotations
+
+import xlsxwriter
+from fixtures.ingest_files import load, write_csv, write_xlsx
+
+from shopsight.ingest import readers
+
+NAME = "【生意参谋平台】无线店铺流量来源-2026-11-01_2026-11-07"
+HEADER = ["来源", "来源明细", "访客数", "支付买家数", "支付金额"]
+FLAT = [
+    ["淘内免费", "手淘搜索", 5866, 120, "19563.33"],
+    ["淘内免费", "手淘推荐", 7748, 102, "40732.83"],
+    ["淘内免费", "淘内免费其他", 401, 3, "88.00"],
+    ["付费流量", "直通车", 800, 20, "3000.00"],
+    ["付费流量", "引力魔方", 300, 4, "500.50"],
+    ["合计", None, 15115, 249, "63884.66"],
+]
+
+
+def blanked(rows):
+    """The 来源 of each group only on its first row."""
+    out, last = [], None
+    for r in rows:
+        out.append([None if r[0] == last and r[0] != "合计" else r[0], *r[1:]])
+        last = r[0]
+    return out
+
+
+def by_source(ws) -> list[tuple]:
+    con = ws.connect(read_only=True)
+    try:
+        return con.execute(
+            "select source, source_detail, visitors, paying_buyers, paid_amount from traffic "
+            "order by source, source_detail"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def html_with_rowspan(rows) -> str:
+    body, i = [], 0
+    while i < len(rows):
+        n = 1
+        while i + n < len(rows) and rows[i + n][0] is None:
+            n += 1
+        for k, r in enumerate(rows[i : i + n]):
+            cells = [] if k else [f'<td rowspan="{n}">{r[0]}</td>']
+            cells += [f"<td>{'' if v is None else v}</td>" for v in r[1:]]
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        i += n
+    head = "<tr>" + "".join(f"<th>{h}</th>" for h in HEADER) + "</tr>"
+    return f"<html><body><table>{head}{''.join(body)}</table></body></html>"
+
+
+def test_blank_or_merged_first_level_sources_take_their_groups(tmp_path):
+    flat_ws, flat = load(tmp_path / "flat", write_csv(tmp_path / f"{NAME}.csv", [HEADER, *FLAT]))
+    want = by_source(flat_ws)
+    assert flat.rows_loaded == 5 and len({r[0] for r in want}) == 2
+
+    (tmp_path / "b").mkdir()
+    blank_csv = write_csv(tmp_path / "b" / f"{NAME}.csv", [HEADER, *blanked(FLAT)], "gbk")
+    for fast in (True, False):
+        ws, r = load(tmp_path / f"blank{fast}", blank_csv, fast=fast)
+        assert (r.rows_loaded, r.summary_rows_dropped) == (5, 1)
+        assert by_source(ws) == want
+
+    # merged ranges: a workbook holds the value in the range's first cell only
+    path = tmp_path / f"{NAME}.xlsx"
+    write_xlsx(path, {"无线": [HEADER, *blanked(FLAT)]})
+    ws, _ = load(tmp_path / "xlsx", path)
+    assert by_source(ws) == want
+    merged = tmp_path / "m" / f"{NAME}.xlsx"
+    merged.parent.mkdir()
+    book = xlsxwriter.Workbook(str(merged))
+    sheet = book.add_worksheet("无线")
+    for i, row in enumerate([HEADER, *FLAT]):
+        sheet.write_row(i, 1, row[1:])
+    sheet.write_row(0, 0, HEADER[:1])
+    sheet.merge_range(1, 0, 3, 0, "淘内免费")
+    sheet.merge_range(4, 0, 5, 0, "付费流量")
+    sheet.write(6, 0, "合计")
+    book.close()
+    ws, _ = load(tmp_path / "merged", merged)
+    assert by_source(ws) == want
+
+    html = tmp_path / f"{NAME}.xls"
+    html.write_text(html_with_rowspan(blanked(FLAT)), encoding="utf-8")
+    ws, _ = load(tmp_path / "html", html)
+    assert by_source(ws) == want
+
+
+def test_a_row_without_either_level_keeps_no_source(tmp_path):
+    rows = [HEADER, *blanked(FLAT[:2]), [None, None, 7, 0, "0.00"]]
+    ws, r = load(tmp_path, write_csv(tmp_path / f"{NAME}.csv", rows))
+    assert r.rows_loaded == 3
+    assert [row[0] for row in by_source(ws)] == ["淘内免费", "淘内免费", None]
+
+
+def test_html_spans_keep_later_cells_in_their_columns():
+    p = readers._TableParser()
+    p.feed(
+        "<table><tr><td rowspan=2>a</td><td>b</td><td>c</td></tr><tr><td>d</td><td>e</td></tr>"
+        "<tr><td colspan=2>f</td><td>g</td></tr>"
+        "<tr><td>h</td><td rowspan=3>i</td><td>j</td></tr><tr><td>k</td></tr>"
+        "<tr><td>l</td><td>m</td></tr><tr><td rowspan=0>n</td><td>o</td></tr></table>"
+    )
+    assert p.tables == [
+        [
+            ["a", "b", "c"],
+            [None, "d", "e"],
+            ["f", None, "g"],
+            ["h", "i", "j"],
+            ["k", None],
+            ["l", None, "m"],
+            ["n", "o"],
+        ]
+    ]
