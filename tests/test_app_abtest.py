@@ -96,8 +96,11 @@ def assert_table_is(
     prefix: str = "",
     lang: str = "zh",
     metric: str = "ctr",
+    daily: pd.DataFrame | None = None,
 ):
-    """Every figure of the shown table equals the engine's (prefix "cvr_" for orders/clicks)."""
+    """Every figure of the shown table equals the engine's (prefix "cvr_" for orders/clicks);
+    with the test's `daily` rows, its judgement and p-value are the sequential ones, as
+    the page's default method shows them, else the fixed-horizon ones."""
     v = result.variants
     col = {
         k: t(f"ab.col_{k}", lang)
@@ -131,7 +134,23 @@ def assert_table_is(
     same(table[col["lift_rel"]], "lift_rel", 100)  # shown signed, in percent: +25.9%
     same(table[col["lift_abs"]], "lift_abs", 100)
     assert table[col["p"]].tolist() == [numbers.fmt_p(x) for x in v[prefix + "p_value"]]
-    assert table[col["p_holm"]].tolist() == [numbers.fmt_p(x) for x in v[prefix + "p_value_holm"]]
+    if daily is None:
+        assert table[col["p_holm"]].tolist() == [
+            numbers.fmt_p(x) for x in v[prefix + "p_value_holm"]
+        ]
+        assert col["p_holm"] in table.columns and t("ab.col_seq_p", lang) not in table.columns
+    else:
+        seq = {r["variant"]: r for r in seq_verdict(daily, result.control, metric)["variants"]}
+        assert table[t("ab.col_seq_p", lang)].tolist() == [
+            numbers.fmt_p(seq[x]["p_value"] if x in seq else None) for x in v["variant"]
+        ]
+        assert table[t("ab.col_status", lang)].tolist() == [
+            t("verdict.status_control", lang)
+            if c
+            else t(f"ab.seq_status_{seq[x]['decision'] or 'pending'}", lang)
+            for x, c in zip(v["variant"], v["is_control"], strict=True)
+        ]
+        assert col["p_holm"] not in table.columns
     # rates shown to 2 decimals of a percent are rounded to them (the grid would cut them off)
     assert table[col["beats"]].tolist() == pytest.approx(
         v[prefix + "prob_beats_control"].round(4).tolist(), abs=1e-12, nan_ok=True
@@ -175,7 +194,7 @@ def test_default_view_is_the_newest_test_with_the_engines_figures(app, ab_ws, ru
     assert result.control == "90001"  # nothing marked: the oldest, then by name
     assert at.selectbox(key="ab_control").value == "90001"
     table = shown_table(at)
-    assert_table_is(table, result)
+    assert_table_is(table, result, daily=daily)
     assert table[t("ab.col_name", "zh")].tolist() == ["白底正面", "模特街拍"]
     assert table[t("ab.col_status", "zh")].tolist()[0] == "对照"
     # the verdict is the engine's, in words, with the creatives named
@@ -189,6 +208,7 @@ def test_default_view_is_the_newest_test_with_the_engines_figures(app, ab_ws, ru
     captions = [c.value for c in at.caption]
     assert t("ab.whole_test", "zh", first="2026-11-16", last="2026-11-23", days=8) in captions
     assert t("ab.method_why_sequential", "zh", tau="0.10") in captions
+    assert t("ab.table_caption_sequential", "zh", metric="点击率") in captions
     assert at.segmented_control(key="ab_method").value == "sequential"
     assert len(at.get("vega_lite_chart")) == 3  # CI bars, confidence sequence, cumulative CTR
     # test and control go in the link (their defaults depend on the data), the metric not
@@ -204,7 +224,7 @@ def test_switching_test_and_control(app, ab_ws, run_query):
     result, _, daily = engine(run_query, ab_ws, HOODIE)
     assert at.selectbox(key="ab_control").value == "control"
     assert at.query_params["ab_control"] == "control"
-    assert_table_is(shown_table(at), result)
+    assert_table_is(shown_table(at), result, daily=daily)
     assert headline_of(at) == (
         "v2 的点击率比 control 高 17%（置信序列 +5%~+30%），2026-11-10"
         "（第 6 天）已判定更好：现在停止测试、换成 v2 是安全的"
@@ -215,7 +235,7 @@ def test_switching_test_and_control(app, ab_ws, run_query):
     assert not at.exception
     by_v2, _, _ = engine(run_query, ab_ws, HOODIE, control="v2")
     assert by_v2.control == "v2"
-    assert_table_is(shown_table(at), by_v2)
+    assert_table_is(shown_table(at), by_v2, daily=daily)
     assert at.query_params["ab_control"] == "v2"
     assert shown_table(at)[t("ab.col_variant", "zh")].tolist() == ["v2", "control", "v3"]
 
@@ -224,7 +244,8 @@ def test_switching_test_and_control(app, ab_ws, run_query):
     assert not at.exception
     assert at.selectbox(key="ab_control").value == "B"
     assert at.query_params["ab_control"] == "B"
-    assert_table_is(shown_table(at), engine(run_query, ab_ws, SHORT)[0])
+    short, _, short_daily = engine(run_query, ab_ws, SHORT)
+    assert_table_is(shown_table(at), short, daily=short_daily)
 
 
 def test_metric_switch_to_orders_per_click(app, ab_ws, run_query):
@@ -236,7 +257,8 @@ def test_metric_switch_to_orders_per_click(app, ab_ws, run_query):
     assert at.query_params["ab_metric"] == "cvr"
     result, totals, daily = engine(run_query, ab_ws, HOODIE)
     table = shown_table(at)
-    assert_table_is(table, result, prefix="cvr_", metric="cvr")  # the engine's cvr_* columns
+    # the engine's cvr_* columns
+    assert_table_is(table, result, prefix="cvr_", metric="cvr", daily=daily)
     assert table[t("ab.col_successes_cvr", "zh")].tolist() == [74, 75, 50]  # 成交笔数 summed
     # the verdict judges orders per click: clicks are its trials, orders its successes
     per_click = abtest_stats.analyze(
@@ -312,9 +334,11 @@ def test_fixed_horizon_for_a_planned_test(app, ab_ws, run_query):
     assert at.segmented_control(key="ab_method").value == "fixed"
     assert at.query_params["ab_method"] == "fixed"
     result, _, _ = engine(run_query, ab_ws, HOODIE)
-    # the fixed-horizon sentence, no peeking warning any more
-    assert headline_of(at) == "v2 的点击率比 control 高 17%（95% 区间 +9%~+25%），可以换图"
+    # before the planned sample no fixed-horizon result is a verdict: only the stop rule
+    assert not [b for b in [*at.success, *at.info, *at.warning] if b.icon == ":material/lightbulb:"]
     assert not at.warning
+    assert_table_is(shown_table(at), result)  # the fixed-horizon figures
+    assert t("ab.table_caption", "zh", metric="点击率") in [c.value for c in at.caption]
     # the calculator's plan (defaults from the test: control CTR, +10%, 0.05, 80%)
     per_arm = ab_ui.plan(round(1444 / 46874 * 100, 2) / 100, 0.10, 0.05, 0.8, 1, 3)["per_arm"]
     assert per_arm > 46874  # not reached: every arm has about 46,900 impressions
@@ -341,6 +365,8 @@ def test_fixed_horizon_for_a_planned_test(app, ab_ws, run_query):
     assert small < 46874
     flags = [b.value for b in at.info if b.icon == ":material/flag:"]
     assert flags == [abtest_sentences.fixed_stop(small, 46874, "zh")] and "可以停止" in flags[0]
+    # reached: the fixed-horizon sentence, no peeking warning any more
+    assert headline_of(at) == "v2 的点击率比 control 高 17%（95% 区间 +9%~+25%），可以换图"
     # back to sequential: no plan box
     at.segmented_control(key="ab_method").set_value("sequential").run()
     assert not [b for b in at.info if b.icon == ":material/flag:"]
@@ -414,14 +440,15 @@ def test_date_range_toggle(app, ab_ws, run_query):
     at = app("ab", PAGE)
     at.date_input(key="sb_dates").set_value((date(2026, 11, 18), date(2026, 11, 21))).run()
     # by default the whole test, whatever the sidebar says
-    assert_table_is(shown_table(at), engine(run_query, ab_ws, CREATIVE)[0])
+    whole, _, whole_daily = engine(run_query, ab_ws, CREATIVE)
+    assert_table_is(shown_table(at), whole, daily=whole_daily)
     at.toggle(key="ab_range").set_value(True).run()
     assert not at.exception
     assert at.query_params["ab_range"] == "1"
     part = {"start_date": date(2026, 11, 18), "end_date": date(2026, 11, 21)}
-    result, _, _ = engine(run_query, ab_ws, CREATIVE, **part)
+    result, _, daily = engine(run_query, ab_ws, CREATIVE, **part)
     assert result.days == 4
-    assert_table_is(shown_table(at), result)
+    assert_table_is(shown_table(at), result, daily=daily)
     assert t(
         "ab.in_range",
         "zh",

@@ -57,7 +57,7 @@ if problems:
 
 # ---------- variants
 st.subheader(t("ab.variants", lang))
-shown, config = abtest_page.table(a, names, lang)
+shown, config = abtest_page.table(a, names, lang, method=method)
 st.dataframe(
     shown, hide_index=True, placeholder=numbers.NONE, width="stretch", column_config=config
 )
@@ -66,7 +66,8 @@ with st.expander(t("ab.details", lang), icon=":material/table_view:"):
     st.dataframe(
         more, hide_index=True, placeholder=numbers.NONE, width="stretch", column_config=more_config
     )
-st.caption(t("ab.table_caption", lang, metric=t(f"ab.metric_{metric}", lang)))
+caption = "ab.table_caption_sequential" if method == "sequential" else "ab.table_caption"
+st.caption(t(caption, lang, metric=t(f"ab.metric_{metric}", lang)))
 
 left, right = st.columns(2)
 left.markdown(f"**{t('ab.ci_chart', lang, metric=t(f'ab.metric_{metric}', lang))}**")

@@ -475,6 +475,7 @@ TEXT: dict[str, str] = {
     "ab.col_beats_help": "Bayesian estimate: the probability that this version's true rate is above the control's.",
     "ab.details": "More figures: sample sizes, intervals, unadjusted p-value, P(best), expected loss",
     "ab.table_caption": "{metric} intervals are Wilson intervals; p-values come from a two-sided two-proportion z-test, and the result uses the Holm p-value and the relative-lift interval. Probabilities are Bayesian (Beta(1,1) prior).",
+    "ab.table_caption_sequential": '{metric} intervals are Wilson intervals; the result, the confidence sequence and the sequential p-value come from the sequential test (valid however often you look); the fixed-horizon figures are under "Both methods side by side" below. Probabilities are Bayesian (Beta(1,1) prior).',
     "ab.ci_chart": "{metric} per version with 95% interval",
     "ab.ci_caption": "The dashed line is the control's level; the shorter an interval, the surer the estimate.",
     "ab.ci_low": "Interval low",

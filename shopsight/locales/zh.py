@@ -476,6 +476,7 @@ TEXT: dict[str, str] = {
     "ab.col_beats_help": "贝叶斯估计：这个版本的真实比率高于对照的概率。",
     "ab.details": "更多数字：样本量、区间、未校正 p 值、最优概率、预期损失",
     "ab.table_caption": "{metric}的 95% 区间为 Wilson 区间；p 值来自双侧两比例 z 检验，判断以 Holm 校正后的 p 值和相对提升区间为准。概率为贝叶斯估计（Beta(1,1) 先验）。",
+    "ab.table_caption_sequential": "{metric}的 95% 区间为 Wilson 区间；判断、置信序列和序贯 p 值来自序贯检验（每天查看也有效），固定样本检验的结果见下方“两种方法对比”。概率为贝叶斯估计（Beta(1,1) 先验）。",
     "ab.ci_chart": "各版本{metric}及 95% 区间",
     "ab.ci_caption": "虚线是对照的水平；区间越短，估计越准。",
     "ab.ci_low": "区间下限",

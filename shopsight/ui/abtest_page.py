@@ -244,10 +244,12 @@ _KINDS = {
 
 
 def table(
-    a: Analysis, names: dict[str, str], lang: str, part: str = "main"
+    a: Analysis, names: dict[str, str], lang: str, part: str = "main", method: str = "fixed"
 ) -> tuple[pd.DataFrame, dict]:
     """The variant table (labelled columns) and its st.column_config: `part` "main" for the
-    columns read at a glance, "details" for the rest.
+    columns read at a glance, "details" for the rest. Under the sequential `method` the
+    judgement, the interval of the lift and the p-value are the sequential ones, as the
+    verdict above the table is.
 
     Numbers stay numbers (the engine's values; the relative lift in percent, lifts and
     losses in percentage points are x100); intervals and p-values are text (p-values
@@ -289,6 +291,19 @@ def table(
             "expected_loss": v["expected_loss"] * 100,
         }
     )
+    sequential = method == "sequential"
+    if sequential:
+        seq = {r["variant"]: r for r in a.seq_verdict["variants"]}
+        none = {"decision": None, "lift_cs": [None, None], "p_value": None}
+        found = [seq.get(x, none) for x in v["variant"]]
+        rows["status"] = [
+            abtest_sentences.variant_status("control", lang)
+            if c
+            else t(f"ab.seq_status_{r['decision'] or 'pending'}", lang)
+            for r, c in zip(found, v["is_control"], strict=True)
+        ]
+        rows["lift_rel_ci"] = [_range(r["lift_cs"][0], r["lift_cs"][1], _signed) for r in found]
+        rows["p_value_holm"] = [numbers.fmt_p(r["p_value"]) for r in found]
     rows = tables.rounded(rows, _KINDS)
     cols = [c for c in (MAIN_COLUMNS if part == "main" else DETAIL_COLUMNS) if c != "name" or names]
     rows = rows[cols]
@@ -310,6 +325,11 @@ def table(
         "prob_best": t("ab.col_best", lang),
         "expected_loss": t("ab.col_loss", lang),
     }
+    if sequential:
+        heads |= {
+            "lift_rel_ci": t("ab.col_seq_cs", lang),
+            "p_value_holm": t("ab.col_seq_p", lang),
+        }
     helps = {
         "lift_rel_ci": "ab.col_lift_rel_ci_help",
         "p_value_holm": "ab.col_p_holm_help",
@@ -318,6 +338,8 @@ def table(
         "lift_abs": "ab.col_lift_abs_help",
         "p_value": "ab.col_p_help",
     }
+    if sequential:
+        helps = {c: h for c, h in helps.items() if c not in ("lift_rel_ci", "p_value_holm")}
     config: dict = {}
     for c in cols:
         help_ = t(helps[c], lang) if c in helps else None
@@ -830,8 +852,13 @@ def show_verdict(
     e = fixed
     if method == "sequential":
         e = abtest_sentences.explain_sequential(a.seq_verdict, lang, metric=a.metric, names=shown)
-    getattr(st, e.level)(e.headline, icon=":material/lightbulb:")
-    if method == "fixed" and plan_ and plan_["per_arm"] is not None:
+    planned = method == "fixed" and plan_ and plan_["per_arm"] is not None
+    # a planned fixed-horizon test decides nothing before its sample (the stop rule below
+    # says so): a "switch" or "keep" there would contradict it
+    early = planned and smallest_arm(a) < plan_["per_arm"]
+    if not (early and a.verdict["status"] in ("winner", "loser")):
+        getattr(st, e.level)(e.headline, icon=":material/lightbulb:")
+    if planned:
         st.info(
             abtest_sentences.fixed_stop(plan_["per_arm"], smallest_arm(a), lang),
             icon=":material/flag:",
