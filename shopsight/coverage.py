@@ -128,7 +128,8 @@ class CompareCoverage:
     current_days: int
     compare_days: int
     missing: list[date] = field(default_factory=list)  # compare-period days without data
-    missing_platforms: list[str] = field(default_factory=list)
+    # platforms of the current period the compare period lacks (None: rows without one)
+    missing_platforms: list[str | None] = field(default_factory=list)
 
 
 def _days_by_platform(cov: pd.DataFrame, kind: str, start: date, end: date) -> dict:
@@ -161,6 +162,4 @@ def compare_coverage(
     ]
     lost = sorted((p for p in cur if p not in cmp_), key=str)
     complete = len(cmp_days) >= MIN_COVERED_SHARE * want and not lost
-    return CompareCoverage(
-        complete, len(cur_days), len(cmp_days), missing, [p or "—" for p in lost]
-    )
+    return CompareCoverage(complete, len(cur_days), len(cmp_days), missing, lost)

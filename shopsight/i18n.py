@@ -20,6 +20,11 @@ def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def joined(items, lang: str = DEFAULT_LANG) -> str:
+    """Items as a list in the language's words: 甲、乙、丙 / A, B, C."""
+    return t("list.sep", lang).join(items)
+
+
 def lang_from_locale(locale: str | None) -> str:
     """The browser's navigator.language -> 'zh' or 'en'; unknown -> Chinese first."""
     if not locale:

@@ -40,7 +40,7 @@ from shopsight import (
     sku_ranking,
     traffic_sources,
 )
-from shopsight.i18n import t
+from shopsight.i18n import joined, t
 
 Run = Callable[..., pd.DataFrame]
 
@@ -810,6 +810,6 @@ def build(run: Run, p: Period, lang: str, datasets: Sequence[Mapping]) -> Report
             "rep.currency_only",
             lang,
             cur=p.currency,
-            codes="、".join(c for c in codes if c != p.currency),
+            codes=joined((c for c in codes if c != p.currency), lang),
         )
     return Report(p, lang, title, subtitle, sections)

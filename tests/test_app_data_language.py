@@ -85,7 +85,7 @@ def test_rejected_rows_are_listed_in_the_users_language(app, empty_ws, lang):
             "访客数",
             "abc",
             t(
-                "ingest.bad_number",
+                "ingest.bad_count",
                 lang,
                 where="访客数"
                 if lang == "zh"

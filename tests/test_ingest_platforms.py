@@ -50,3 +50,11 @@ def test_one_platform_header_yields_to_the_file_name_and_decides_without_one():
     assert platforms.detect(["订单号", "京东价"], "orders.csv") == JD
     assert platforms.detect(["询盘编号"], "x.csv", kind="inquiries") == ALIBABA
     assert platforms.detect(["订单号"], "x.csv") is None
+
+
+def test_pages_name_platforms_in_the_users_language():
+    assert platforms.label(TAOBAO, "zh") == "淘宝/天猫"
+    assert platforms.label(TAOBAO, "en") == "Taobao/Tmall"
+    assert platforms.label(SHOPIFY, "en") == "Shopify"
+    assert platforms.label(None, "zh") == "未标明"
+    assert platforms.label(None, "en") == "Not set"

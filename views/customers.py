@@ -4,7 +4,7 @@ cohorts, RFM segments with their buyer ids, and a forecast of the coming days.""
 import streamlit as st
 
 from shopsight import customer_analysis, forecast, metrics, numbers
-from shopsight.i18n import t
+from shopsight.i18n import joined, t
 from shopsight.ui import charts, customers_page, filters, kpi_cards, session, url_state
 
 lang = session.lang()
@@ -39,7 +39,7 @@ if unapplied:
             "overview.filters_not_applied",
             lang,
             kind=t("kind.orders", lang),
-            names="、".join(t(filters.DIM_LABELS[d], lang) for d in unapplied),
+            names=joined((t(filters.DIM_LABELS[d], lang) for d in unapplied), lang),
         )
     )
 
@@ -235,7 +235,7 @@ if len(promo):
             "customers.forecast_promos",
             lang,
             count=len(promo),
-            days="、".join(d.isoformat() for d in promo["date"][:8]),
+            days=joined((d.isoformat() for d in promo["date"][:8]), lang),
         )
     )
 st.caption(" ".join(lines))

@@ -4,7 +4,7 @@ type and province, reasons not closed, open inquiries to follow up, new vs retur
 import streamlit as st
 
 from shopsight import inquiry_analysis, metrics, numbers
-from shopsight.i18n import t
+from shopsight.i18n import joined, t
 from shopsight.ui import (
     charts,
     downloads,
@@ -42,7 +42,7 @@ if unapplied:
         t(
             "inq.filters_not_applied",
             lang,
-            names="、".join(t(filters.DIM_LABELS[d], lang) for d in unapplied),
+            names=joined((t(filters.DIM_LABELS[d], lang) for d in unapplied), lang),
         )
     )
 if q.empty:
@@ -135,7 +135,7 @@ else:
             lang,
             count=len(table),
             as_of=q.as_of.isoformat(),
-            lost="、".join(inquiry_analysis.LOST_FOLLOW_UPS[:2]),
+            lost=joined(inquiry_analysis.LOST_FOLLOW_UPS[:2], lang),
         )
     )
     st.dataframe(

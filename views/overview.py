@@ -5,7 +5,7 @@ import math
 import streamlit as st
 
 from shopsight import currency, metrics, numbers, workspace
-from shopsight.i18n import t
+from shopsight.i18n import joined, t
 from shopsight.ui import (
     charts,
     filters,
@@ -79,7 +79,7 @@ if money and money.mode == "split":
             amounts=currency.amounts_text(money.amounts, lang),
         )
         + " "
-        + t("overview.currency_no_rate", lang, codes="、".join(money.missing)),
+        + t("overview.currency_no_rate", lang, codes=joined(money.missing, lang)),
         icon=":material/currency_exchange:",
     )
 elif money and money.mode == "converted":
@@ -138,7 +138,7 @@ if unapplied:
             "overview.filters_not_applied",
             lang,
             kind=kind_label,
-            names="、".join(t(filters.DIM_LABELS[d], lang) for d in unapplied),
+            names=joined((t(filters.DIM_LABELS[d], lang) for d in unapplied), lang),
         )
     )
 

@@ -4,7 +4,7 @@ and bars, with the top-5 share and the compare period."""
 import streamlit as st
 
 from shopsight import numbers, region_metrics
-from shopsight.i18n import t
+from shopsight.i18n import joined, t
 from shopsight.mdtext import plain
 from shopsight.ui import charts, downloads, filters, regions_page, session, url_state
 
@@ -90,7 +90,7 @@ if unapplied:
             "overview.filters_not_applied",
             lang,
             kind=t(f"kind.{origin}", lang),
-            names="、".join(t(filters.DIM_LABELS[d], lang) for d in unapplied),
+            names=joined((t(filters.DIM_LABELS[d], lang) for d in unapplied), lang),
         )
     )
 if rt.count_rows_left_out:
@@ -206,7 +206,7 @@ if unmatched:
     shown = unmatched[: regions_page.UNMATCHED_LIMIT]
     more = len(unmatched) - len(shown)
     st.warning(
-        t("regions.unmatched", lang, count=len(unmatched), names="、".join(map(plain, shown)))
+        t("regions.unmatched", lang, count=len(unmatched), names=joined(map(plain, shown), lang))
         + (t("regions.unmatched_more", lang, count=more) if more else ""),
         icon=":material/wrong_location:",
     )

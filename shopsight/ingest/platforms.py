@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from shopsight.i18n import t
 from shopsight.ingest import synonyms
 
 TAOBAO, JD, PDD, DOUYIN, ALIBABA, SHOPIFY = "淘宝/天猫", "京东", "拼多多", "抖店", "1688", "Shopify"
@@ -28,6 +29,14 @@ PLATFORMS: tuple[str, ...] = (
     "WooCommerce",
     "Amazon",
 )
+# how the English pages name them (the data keeps the Chinese names)
+_ENGLISH = {
+    TAOBAO: "Taobao/Tmall",
+    JD: "JD.com",
+    PDD: "Pinduoduo",
+    DOUYIN: "Douyin Shop",
+    "小红书": "Xiaohongshu",
+}
 DEFAULT_CURRENCY = "CNY"
 CURRENCIES: tuple[str, ...] = (
     "CNY",
@@ -155,6 +164,13 @@ def detect(headers: list[str], filename: str, kind: str | None = None) -> str | 
     if best is None and kind == "inquiries":
         return ALIBABA  # 询盘 logs are 1688's
     return best
+
+
+def label(platform: str | None, lang: str) -> str:
+    """A platform as a page names it; rows without one are 未标明 / Not set."""
+    if platform is None:
+        return t("data.platform_none", lang)
+    return _ENGLISH.get(platform, platform) if lang == "en" else platform
 
 
 def normalize_currency(value: str | None) -> str | None:

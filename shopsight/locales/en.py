@@ -2,6 +2,7 @@
 
 TEXT: dict[str, str] = {
     # shared
+    "list.sep": ", ",
     "common.read_only": "The sample shop is read-only: create a team workspace first, then upload or change data.",
     # app and navigation
     "app.title": "ShopSight shop dashboard",

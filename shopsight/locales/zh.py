@@ -3,6 +3,7 @@ en.py must hold the same keys (tests/test_i18n.py)."""
 
 TEXT: dict[str, str] = {
     # shared
+    "list.sep": "、",
     "common.read_only": "示例店铺是只读的：请先新建团队工作区，再上传或修改数据。",
     # app and navigation
     "app.title": "ShopSight 店铺经营看板",

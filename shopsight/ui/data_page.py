@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from shopsight import coverage, currency, numbers, schema, workspace
-from shopsight.i18n import t
+from shopsight.i18n import joined, t
 from shopsight.ingest import platforms
 from shopsight.mdtext import plain
 from shopsight.ui import charts, filters, query_cache, tables, upload
@@ -37,10 +37,10 @@ def datasets_section(ws: workspace.Workspace, lang: str) -> None:
                 t("data.ds_kind", lang): upload.kind_label(d["kind"], lang),
                 t("data.ds_rows", lang): d["rows"],
                 t("data.ds_dates", lang): dates,
-                t("data.ds_files", lang): "、".join(f for f in d["files"] if f),
+                t("data.ds_files", lang): joined((f for f in d["files"] if f), lang),
                 t("data.ds_loaded_at", lang): _to_minute(d["loaded_at"]),
-                t("data.ds_derived", lang): "、".join(
-                    upload.field_label(c, lang) for c in d["derived"]
+                t("data.ds_derived", lang): joined(
+                    (upload.field_label(c, lang) for c in d["derived"]), lang
                 )
                 or "—",
             }

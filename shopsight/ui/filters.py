@@ -30,7 +30,8 @@ import pandas as pd
 import streamlit as st
 
 from shopsight import coverage, currency, periods, schema
-from shopsight.i18n import t
+from shopsight.i18n import joined, t
+from shopsight.ingest import platforms
 from shopsight.mdtext import plain
 from shopsight.ui import query_cache, session
 
@@ -146,7 +147,7 @@ def _seed_from_link(opts: dict[str, list[str]], codes: list[str], lang: str) -> 
                     "notice.unknown_values",
                     lang,
                     name=t(DIM_LABELS[dim], lang),
-                    values="、".join(unknown),
+                    values=joined(unknown, lang),
                 )
             )
         ss[key] = [v for v in asked if v in opts[dim]]
@@ -237,7 +238,11 @@ def render(lang: str, container=None) -> Filters:
             ss[key] = kept
         if opts[dim]:
             box.multiselect(
-                t(DIM_LABELS[dim], lang), opts[dim], key=key, placeholder=t("filters.all", lang)
+                t(DIM_LABELS[dim], lang),
+                opts[dim],
+                key=key,
+                placeholder=t("filters.all", lang),
+                format_func=(lambda p: platforms.label(p, lang)) if dim == "plat" else str,
             )
         selected[dim] = tuple(ss.get(key, []))
 
@@ -279,13 +284,16 @@ def warn_thin_compare(cov: coverage.CompareCoverage, kind: str, compare: tuple, 
             ),
             icon=":material/event_busy:",
         )
-    if cov.missing_platforms:
+    # missing days leave their platforms out too: one warning says it
+    if cov.missing_platforms and not cov.missing:
         st.warning(
             t(
                 "overview.compare_incomplete_platforms",
                 lang,
                 kind=label,
-                platforms="、".join(cov.missing_platforms),
+                platforms=joined(
+                    (plain(platforms.label(p, lang)) for p in cov.missing_platforms), lang
+                ),
             ),
             icon=":material/event_busy:",
         )
@@ -303,7 +311,12 @@ def _currency_choice(box, codes: list[str], lang: str) -> str | None:
     box.selectbox(t("filters.currency", lang), codes, key=CUR_KEY)
     cur = ss[CUR_KEY]
     box.caption(
-        t("filters.currency_others", lang, cur=cur, codes="、".join(c for c in codes if c != cur))
+        t(
+            "filters.currency_others",
+            lang,
+            cur=cur,
+            codes=joined((c for c in codes if c != cur), lang),
+        )
     )
     return cur
 

@@ -30,7 +30,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 import shopsight.ingest as ingest
 from shopsight import numbers, schema, spool, workspace
 from shopsight.conflicts import ConcurrentWriteError
-from shopsight.i18n import t
+from shopsight.i18n import joined, t
 from shopsight.ingest import IngestError, messages, platforms
 from shopsight.ingest.detect import KEEP, kind_inputs
 from shopsight.mdtext import plain
@@ -139,7 +139,7 @@ def kind_label(kind: str | None, lang: str) -> str:
 
 
 def platform_label(p: str | None, lang: str) -> str:
-    return p or t("data.platform_none", lang)
+    return platforms.label(p or None, lang)
 
 
 def col_label(col: str, lang: str) -> str:
@@ -339,7 +339,7 @@ def _file_facts(insp: ingest.FileInspection, slug: str, lang: str) -> str | None
             t("data.period", lang, start=insp.period[0].isoformat(), end=insp.period[1].isoformat())
         )
     if len(insp.load_sheets) > 1:
-        facts.append(t("data.load_sheets", lang, sheets="、".join(map(plain, insp.load_sheets))))
+        facts.append(t("data.load_sheets", lang, sheets=joined(map(plain, insp.load_sheets), lang)))
     cols[2].caption(" · ".join(facts))
     return kind
 
@@ -353,9 +353,12 @@ def _mapping_editor(insp: ingest.FileInspection, kind: str, slug: str, lang: str
             t(
                 "data.dropped",
                 lang,
-                cols="、".join(
-                    f"{plain(h)}（{t(DROP_REASONS[r], lang) if r in DROP_REASONS else r}）"
-                    for h, r in insp.dropped.items()
+                cols=joined(
+                    (
+                        f"{plain(h)}（{t(DROP_REASONS[r], lang) if r in DROP_REASONS else r}）"
+                        for h, r in insp.dropped.items()
+                    ),
+                    lang,
                 ),
             )
         )
@@ -387,7 +390,7 @@ def _mapping_editor(insp: ingest.FileInspection, kind: str, slug: str, lang: str
             t(
                 "data.preview_errors",
                 lang,
-                cols="、".join(f"{field_label(c, lang)}: {n}" for c, n in bad_preview.items()),
+                cols=joined((f"{field_label(c, lang)}: {n}" for c, n in bad_preview.items()), lang),
             )
         )
     if insp.missing_required:
@@ -396,7 +399,7 @@ def _mapping_editor(insp: ingest.FileInspection, kind: str, slug: str, lang: str
                 "data.missing_required",
                 lang,
                 file=plain(insp.filename),
-                cols="、".join(field_label(c, lang) for c in insp.missing_required),
+                cols=joined((field_label(c, lang) for c in insp.missing_required), lang),
             )
         )
     with st.expander(t("data.preview", lang, n=len(insp.preview))):
@@ -487,7 +490,11 @@ def show_report(slug: str, report: ingest.LoadReport, lang: str) -> None:
         st.info(t("data.replaced", lang, rows=report.rows_replaced), icon=":material/sync:")
     if report.derived:
         st.caption(
-            t("data.derived", lang, cols="、".join(field_label(c, lang) for c in report.derived))
+            t(
+                "data.derived",
+                lang,
+                cols=joined((field_label(c, lang) for c in report.derived), lang),
+            )
         )
     for header, what in report.not_stored.items():
         seen = t(f"data.seen_{what}", lang) if what in PERSONAL_SEEN else plain(what)
@@ -509,8 +516,12 @@ def show_report(slug: str, report: ingest.LoadReport, lang: str) -> None:
                 t(
                     key,
                     lang,
-                    cols="、".join(
-                        t("data.cells_count", lang, header=plain(h), n=n) for h, n in cells.items()
+                    cols=joined(
+                        (
+                            t("data.cells_count", lang, header=plain(h), n=n)
+                            for h, n in cells.items()
+                        ),
+                        lang,
                     ),
                 )
             )

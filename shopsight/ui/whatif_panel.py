@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from shopsight import metrics, numbers, traffic_sources, whatif
-from shopsight.i18n import t
+from shopsight.i18n import joined, t
 from shopsight.mdtext import plain
 from shopsight.ui import charts, kpi_cards, session
 
@@ -383,7 +383,7 @@ def panel(tbl: pd.DataFrame, lang: str) -> None:
 
     overrides = [s for s in scenario if s != ALL and s in names]
     if overrides:
-        st.caption(t("whatif.overrides", lang, names="、".join(map(plain, overrides))))
+        st.caption(t("whatif.overrides", lang, names=joined(map(plain, overrides), lang)))
 
     projection = project(tbl, scenario)
     summary = traffic_sources.scenario_summary(projection)
