@@ -79,6 +79,28 @@ def test_load_reports_rows_and_rejects_with_safe_download(app, empty_ws, run_que
     assert (at.query_params["start"], at.query_params["end"]) == ("2026-12-01", "2026-12-04")
 
 
+def test_appending_a_file_again_is_confirmed_first(app, empty_ws, run_query):
+    at = app("empty", PAGE)
+    slug = upload(at, "traffic.csv", TRAFFIC_CSV)
+    at.radio(key=f"data_mode_{slug}").set_value("append").run()
+    at.button(key=f"data_load_{slug}").click().run()
+    assert run_query(empty_ws, "date_bounds").set_index("kind").loc["traffic", "count_rows"] == 2
+    # the file is still in the uploader: a second click asks before adding its rows again
+    at.radio(key=f"data_mode_{slug}").set_value("append").run()
+    at.button(key=f"data_load_{slug}").click().run()
+    assert not at.exception
+    warning = t("data.append_again_confirm", "zh", file="traffic.csv", kind="流量", rows=2)
+    assert warning in [shown(w.value) for w in at.warning]
+    assert run_query(empty_ws, "date_bounds").set_index("kind").loc["traffic", "count_rows"] == 2
+    at.button(key=f"data_replace_yes_{slug}").click().run()
+    assert not at.exception
+    assert run_query(empty_ws, "date_bounds").set_index("kind").loc["traffic", "count_rows"] == 4
+    # a merge replaces the same rows: no question
+    at.radio(key=f"data_mode_{slug}").set_value("merge").run()
+    at.button(key=f"data_load_{slug}").click().run()
+    assert warning not in [shown(w.value) for w in at.warning]
+
+
 def test_changing_the_kind_remaps_without_errors(app, empty_ws):
     at = app("empty", PAGE)
     slug = upload(at, "traffic.csv", TRAFFIC_CSV)

@@ -172,6 +172,8 @@ TEXT: dict[str, str] = {
     "data.replace_confirm": "Replace all {kind} data with {file}? The {rows} rows there now (every platform) will be deleted for good.",
     "data.replace_yes": "Replace",
     "data.replace_no": "Cancel",
+    "data.append_again_confirm": "{file} was loaded a moment ago. Appending it again puts its rows in the {kind} data twice; to update them, choose Merge.",
+    "data.append_again_yes": "Append anyway",
     "data.replaced": "{rows} rows already loaded were replaced (the same platform's overlapping days or the same order ids).",
     "data.loads": "Loads and the days they cover",
     "data.loads_caption": "Each band is the days a load still covers; blanks are days without data. A merge replaces the same platform's overlapping days.",

@@ -173,6 +173,8 @@ TEXT: dict[str, str] = {
     "data.replace_confirm": "确定用 {file} 替换全部{kind}数据吗？现有 {rows} 行（所有平台）将被删除，无法恢复。",
     "data.replace_yes": "确认替换",
     "data.replace_no": "取消",
+    "data.append_again_confirm": "{file} 刚才已经导入过。再次追加会让它的行在{kind}数据里出现两次；只想更新这些行请选“合并”。",
+    "data.append_again_yes": "仍然追加",
     "data.replaced": "替换了 {rows} 行已有数据（同平台的重叠日期或相同订单号）。",
     "data.loads": "导入记录与覆盖日期",
     "data.loads_caption": "每条色带是一次导入现在仍覆盖的日期；空白处是没有数据的日期。合并导入时，新文件替换同平台重叠日期的数据。",

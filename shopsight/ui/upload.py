@@ -450,20 +450,25 @@ def _rows_of(kind: str) -> int:
 
 def _load_clicked(where, name: str, kind: str, slug: str, mode: str, lang: str) -> bool:
     """The load button (in `where`); replacing a whole dataset is confirmed first, with its
-    row count."""
+    row count, and so is appending a file already loaded in this session (its rows would be
+    there twice; a merge replaces them, so it goes ahead)."""
     ss = st.session_state
     existing = _rows_of(kind)
     confirm_key = f"_data_confirm_replace_{slug}"
+    risky = {
+        "replace": bool(existing),
+        "append": f"_data_report_{slug}" in ss,
+    }.get(mode, False)
     go = where.button(t("data.load", lang), key=f"data_load_{slug}", type="primary")
-    if go and mode == "replace" and existing:
-        ss[confirm_key] = True
+    if go and risky:
+        ss[confirm_key] = mode
         go = False
-    if mode != "replace":
+    if ss.get(confirm_key) != mode:
         ss.pop(confirm_key, None)
     if ss.get(confirm_key):
         st.warning(
             t(
-                "data.replace_confirm",
+                "data.replace_confirm" if mode == "replace" else "data.append_again_confirm",
                 lang,
                 file=plain(name),
                 kind=kind_label(kind, lang),
@@ -472,7 +477,11 @@ def _load_clicked(where, name: str, kind: str, slug: str, mode: str, lang: str) 
             icon=":material/warning:",
         )
         yes, no, _ = st.columns([1, 1, 4])
-        go = yes.button(t("data.replace_yes", lang), key=f"data_replace_yes_{slug}", type="primary")
+        go = yes.button(
+            t("data.replace_yes" if mode == "replace" else "data.append_again_yes", lang),
+            key=f"data_replace_yes_{slug}",
+            type="primary",
+        )
         if no.button(t("data.replace_no", lang), key=f"data_replace_no_{slug}"):
             ss.pop(confirm_key, None)
             st.rerun()
