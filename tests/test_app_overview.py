@@ -99,9 +99,13 @@ def test_picking_a_source_filters_the_cards(app, small_ws, run_query):
     assert cur["spend_visitors"] == cur["visitors"]
 
 
+MOVERS_RULE = "按支付金额与对比期的差额排序"
+
+
 def test_compare_mode_none_and_yoy(app, small_ws):
     at = app("small", PAGE)
     assert shown(at)["visitors"][1].startswith("+")
+    assert any(MOVERS_RULE in c.value for c in at.caption)
     at.selectbox(key="sb_cmp").set_value("none").run()
     assert not at.exception
     assert all(delta == "" for _, delta in shown(at).values())
@@ -120,6 +124,12 @@ def test_compare_mode_none_and_yoy(app, small_ws):
         kind="流量",
         days=plain("11-01~11-30"),
     ) in [w.value for w in at.warning]
+    # one warning for the missing days (their platforms go without saying), and no movers
+    # whose "change" is only this period's figure
+    assert len([w for w in at.warning if w.icon == ":material/event_busy:"]) == 1
+    infos = [i.value for i in at.info]
+    assert any(i.startswith("对比期的") and "数据不全" in i for i in infos)
+    assert not any(MOVERS_RULE in c.value for c in at.caption)
 
 
 def test_switching_language_translates_cards_and_numbers(app, small_ws, run_query):

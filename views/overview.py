@@ -220,8 +220,14 @@ else:
         format_func=lambda d: t(f"overview.movers_{d}", lang),
     )
     moved = overview_page.movers(dim, f)
+    moved_cov = None if moved.empty else overview_page.compare_coverage(moved["origin"].iloc[0], f)
     if moved.empty:
         st.info(t("overview.movers_none", lang))
+    elif moved_cov is not None and not moved_cov.complete:
+        # every "change" would be this period's value against nothing
+        st.info(
+            t("overview.movers_incomplete", lang, kind=t(f"kind.{moved['origin'].iloc[0]}", lang))
+        )
     else:
         origin = t(f"kind.{moved['origin'].iloc[0]}", lang)
         item_title = t(f"overview.movers_{dim}", lang)

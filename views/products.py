@@ -222,7 +222,10 @@ with slow_col:
 # ---------- movers
 st.subheader(t("products.movers", lang))
 if previous is None:
-    st.info(t("overview.movers_need_compare", lang))
+    if filters.current().compare:  # chosen, and dropped above: its data is incomplete
+        st.info(t("overview.movers_incomplete", lang, kind=t(f"kind.{origin}", lang)))
+    else:
+        st.info(t("products.movers_need_compare", lang))
 else:
     moved = sku_ranking.movers(rows, previous)
     if moved.empty:

@@ -97,6 +97,8 @@ TEXT: dict[str, str] = {
     "overview.movers_col_previous": "Compare",
     "overview.movers_col_change": "Change",
     "overview.movers_none": "Nothing to compare.",
+    "overview.movers_incomplete": "The compare period's {kind} data is incomplete, so no biggest changes are listed: they would only be this period's figures.",
+    "products.movers_need_compare": "Choose a compare period on the left to see the products that changed most.",
     "overview.movers_need_compare": "Choose a compare period on the left to see the sources, products and provinces that changed most.",
     "overview.movers_caption": "Sorted by the change in paid amount vs the compare period; the top {n}, from the {kind} data.",
     # data page

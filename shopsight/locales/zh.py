@@ -98,6 +98,8 @@ TEXT: dict[str, str] = {
     "overview.movers_col_previous": "对比期",
     "overview.movers_col_change": "变化",
     "overview.movers_none": "没有可以对比的数据。",
+    "overview.movers_incomplete": "对比期的{kind}数据不全，不列出变化最大的项目：它们的“变化”只会是本期的数值。",
+    "products.movers_need_compare": "在左侧选择对比周期后，这里显示变化最大的商品。",
     "overview.movers_need_compare": "在左侧选择对比周期后，这里显示变化最大的来源、商品和省份。",
     "overview.movers_caption": "按支付金额与对比期的差额排序，显示变化最大的前 {n} 项；数据来自{kind}。",
     # data page
