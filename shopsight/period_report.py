@@ -614,11 +614,18 @@ def image_tests_section(
             df = run("abtest_variant_names", test_id=test)
             names = dict(zip(df["variant"], df["variant_name"], strict=True))
         result = abtest_stats.analyze(totals)
-        v = abtest_stats.verdict(result, daily)
-        said_test = abtest_sentences.explain(
-            v, lang, names=names or None, days=result.days, srm_p_value=result.srm_p_value
-        )
-        said.append(t("rep.say_test", lang, test=test, headline=said_test.headline))
+        # the A/B page's default verdict: the sequential one, valid however often a test is
+        # looked at (a weekly report is such a look), and the fixed horizon's guardrails
+        v = abtest_stats.sequential_verdict(abtest_stats.sequential(daily, control=result.control))
+        guards = abtest_sentences.explain(
+            abtest_stats.verdict(result, daily),
+            lang,
+            names=names or None,
+            days=result.days,
+            srm_p_value=result.srm_p_value,
+        ).guardrails
+        headline = abtest_sentences.explain_sequential(v, lang, names=names or None).headline
+        said.append(t("rep.say_test", lang, test=test, headline=" ".join([headline, *guards])))
         shown_variant = v.get("variant")
         lift = v.get("lift_rel")
         row_v = result.variants.set_index("variant")
@@ -639,7 +646,7 @@ def image_tests_section(
                 ),
                 col["ctr"]: _num(ctr),
                 col["lift"]: _num(lift),
-                col["p_value"]: _num(v.get("p_value")),
+                col["p_value"]: numbers.fmt_p(v.get("p_value")),  # '<0.0001', never 0.00
                 col["verdict"]: _verdict_label(v["status"], lang),
             }
         )
@@ -655,7 +662,7 @@ def image_tests_section(
         col["variant"]: "text",
         col["ctr"]: "pct",
         col["lift"]: "change",
-        col["p_value"]: "ratio",
+        col["p_value"]: "text",
         col["verdict"]: "text",
     }
     if len(said) > SENTENCES_MAX:
@@ -672,7 +679,7 @@ def image_tests_section(
     )
 
 
-VERDICTS = ("winner", "loser", "inconclusive", "not_enough_data")
+VERDICTS = ("winner", "loser", "no_difference", "continue", "not_enough_data")
 
 
 def _verdict_label(status: str, lang: str) -> str:

@@ -9,6 +9,7 @@ a three-day hand-kept sheet (短测试, B marked 对照) and a test with a broke
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 from datetime import date, timedelta
@@ -554,6 +555,13 @@ def test_chart_frames_are_small_and_match_the_totals():
     ci = ab_ui.ci_frame(a, {}, "zh")
     assert ci["label"].tolist() == ["v2", "control", "v3"]
     assert ci["status"].tolist() == ["对照", "显著更差", "显著更差"]
+    # coloured by the verdict's method: the sequential test decided both worse too
+    by_seq = ab_ui.ci_frame(a, {}, "zh", "sequential")
+    decided = {r["variant"]: r["decision"] for r in a.seq_verdict["variants"]}
+    assert decided == {"control": "loser", "v3": "loser"}
+    assert by_seq["status"].tolist() == ["对照", "已判定更差", "已判定更差"]
+    chart = ab_ui.ci_chart(by_seq, "ctr", "zh", "sequential").to_dict()
+    assert "已判定更差" in json.dumps(chart, ensure_ascii=False)
     assert ci["rate"].tolist() == pytest.approx([1692 / 46893, 1444 / 46874, 1328 / 46991])
     cum = ab_ui.cumulative_frame(a, {"v2": "模特"}, "zh")
     assert len(cum) == 27  # one row per variant and day

@@ -117,7 +117,7 @@ def test_errors_of_several_sheets_keep_four_keys(tmp_path):
             "row": 3,
             "column": "访客数",
             "value": "many",
-            "message": "sheet 无线流量来源: 访客数 (visitors): 'many' is not a number",
+            "message": "sheet 无线流量来源: 访客数 (visitors): 'many' is not a count",
         }
     ]
 

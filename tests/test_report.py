@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
-from shopsight import metrics, period_report, queries, report_files, workspace
+from shopsight import metrics, numbers, period_report, queries, report_files, workspace
 from shopsight.cli import cli
 from shopsight.i18n import t
 
@@ -215,8 +215,13 @@ def test_image_test_verdict_equals_the_ab_page(con):
     )
     page = ab_page.analyse(totals, daily, None, "ctr")
     fig = r.section("image_tests").figures
-    assert fig["status_t1"] == page.verdict["status"]
-    assert fig["lift_t1"] == pytest.approx(page.verdict["lift_rel"])
+    # the page's default method: the sequential verdict
+    assert fig["status_t1"] == page.seq_verdict["status"]
+    assert fig["lift_t1"] == pytest.approx(page.seq_verdict["lift_rel"])
+    table = r.section("image_tests").tables[0].frame
+    assert table[t("rep.col_p_value", "zh")].tolist() == [
+        numbers.fmt_p(page.seq_verdict["p_value"])
+    ]
 
 
 def test_inquiries_equal_their_queries(con):

@@ -71,7 +71,9 @@ st.caption(t(caption, lang, metric=t(f"ab.metric_{metric}", lang)))
 
 left, right = st.columns(2)
 left.markdown(f"**{t('ab.ci_chart', lang, metric=t(f'ab.metric_{metric}', lang))}**")
-charts.show(abtest_page.ci_chart(abtest_page.ci_frame(a, names, lang), metric, lang), left)
+charts.show(
+    abtest_page.ci_chart(abtest_page.ci_frame(a, names, lang, method), metric, lang, method), left
+)
 left.caption(t("ab.ci_caption", lang))
 control_label = abtest_page.labels([a.result.control], names, lang)[a.result.control]
 seq_title = t(

@@ -153,7 +153,7 @@ if china:
         hide_index=True,
         placeholder=numbers.NONE,
         width="stretch",
-        height=regions_page.MAP_HEIGHT,
+        height=regions_page.glance_height(len(shown)),
         column_config=regions_page.glance_config(rt, metric, lang, cur),
         column_order=regions_page.glance(rt, metric, lang),
     )

@@ -297,9 +297,7 @@ def table(
         none = {"decision": None, "lift_cs": [None, None], "p_value": None}
         found = [seq.get(x, none) for x in v["variant"]]
         rows["status"] = [
-            abtest_sentences.variant_status("control", lang)
-            if c
-            else t(f"ab.seq_status_{r['decision'] or 'pending'}", lang)
+            status_word("control" if c else r["decision"] or "inconclusive", lang, method)
             for r, c in zip(found, v["is_control"], strict=True)
         ]
         rows["lift_rel_ci"] = [_range(r["lift_cs"][0], r["lift_cs"][1], _signed) for r in found]
@@ -357,35 +355,48 @@ def table(
 # ---------------------------------------------------------------- charts
 
 
-def _status_of(a: Analysis) -> dict[str, str]:
-    per = {r["variant"]: r["status"] for r in a.verdict["variants"]}
+def _status_of(a: Analysis, method: str = "fixed") -> dict[str, str]:
+    """Each version's judgement (control, winner, loser, inconclusive) by the method."""
+    if method == "sequential":
+        per = {r["variant"]: r["decision"] or "inconclusive" for r in a.seq_verdict["variants"]}
+    else:
+        per = {r["variant"]: r["status"] for r in a.verdict["variants"]}
     return {
         x: "control" if c else per.get(x, "inconclusive")
         for x, c in zip(a.result.variants["variant"], a.result.variants["is_control"], strict=True)
     }
 
 
-def ci_frame(a: Analysis, names: dict[str, str], lang: str) -> pd.DataFrame:
-    """One row per usable variant: label, rate, ci_low, ci_high, status (for the chart)."""
+def status_word(status: str, lang: str, method: str = "fixed") -> str:
+    """显著更好 … for the fixed horizon, 已判定更好 / 未判定 … for the sequential test."""
+    if method == "sequential" and status != "control":
+        pending = {"inconclusive": "pending"}.get(status, status)
+        return t(f"ab.seq_status_{pending}", lang)
+    return abtest_sentences.variant_status(status, lang)
+
+
+def ci_frame(a: Analysis, names: dict[str, str], lang: str, method: str = "fixed") -> pd.DataFrame:
+    """One row per usable variant: label, rate, ci_low, ci_high, status (for the chart),
+    judged by the method the verdict uses."""
     v = a.result.variants.loc[a.result.variants["ctr"].notna()]
     shown = labels(v["variant"], names, lang)
-    status = _status_of(a)
+    status = _status_of(a, method)
     return pd.DataFrame(
         {
             "label": [shown[x] for x in v["variant"]],
             "rate": v["ctr"].to_numpy(float),
             "ci_low": v["ci_low"].to_numpy(float),
             "ci_high": v["ci_high"].to_numpy(float),
-            "status": [abtest_sentences.variant_status(status[x], lang) for x in v["variant"]],
+            "status": [status_word(status[x], lang, method) for x in v["variant"]],
             "is_control": v["is_control"].to_numpy(bool),
         }
     )
 
 
-def _status_scale(lang: str) -> alt.Scale:
+def _status_scale(lang: str, method: str = "fixed") -> alt.Scale:
     colors = status_colors()
     return alt.Scale(
-        domain=[abtest_sentences.variant_status(s, lang) for s in colors],
+        domain=[status_word(s, lang, method) for s in colors],
         range=list(colors.values()),
     )
 
@@ -393,8 +404,9 @@ def _status_scale(lang: str) -> alt.Scale:
 CI_LABEL_PX = 160
 
 
-def ci_chart(frame: pd.DataFrame, metric: str, lang: str) -> alt.Chart:
-    """Each variant's rate with its 95% interval; a dashed line at the control's rate."""
+def ci_chart(frame: pd.DataFrame, metric: str, lang: str, method: str = "fixed") -> alt.Chart:
+    """Each variant's rate with its 95% interval, coloured by the method's judgement; a
+    dashed line at the control's rate."""
     rate_title = t(f"ab.metric_{metric}", lang)
     # a version's id and 创意名称 (~150 px): the theme's short label limit cut the name off
     y = alt.Y(
@@ -406,10 +418,10 @@ def ci_chart(frame: pd.DataFrame, metric: str, lang: str) -> alt.Chart:
     # the legend starts where the plot does, right of those names and the axis title
     color = alt.Color(
         "status:N",
-        scale=_status_scale(lang),
+        scale=_status_scale(lang, method),
         title=None,
         legend=charts.top_legend(
-            _status_scale(lang).domain, width_px=charts.HALF_WIDTH_PX - CI_LABEL_PX - 30
+            _status_scale(lang, method).domain, width_px=charts.HALF_WIDTH_PX - CI_LABEL_PX - 30
         ),
     )
     tooltip = [
@@ -478,7 +490,7 @@ def _variant_colors(n: int) -> list[str]:
 def cumulative_chart(frame: pd.DataFrame, metric: str, lang: str) -> alt.Chart:
     """Cumulative rate per variant by day, its 95% interval as a band."""
     rate_title = t(f"ab.metric_{metric}", lang)
-    x = alt.X("date:T", title=t("col.date", lang), axis=alt.Axis(format="%m-%d"))
+    x = alt.X("date:T", title=t("col.date", lang), axis=charts.day_axis())
     order = list(dict.fromkeys(frame["label"]))  # control first
     # band and line share the legend: a line swatch per version, not the band's faint square
     color = alt.Color(
@@ -894,7 +906,7 @@ def sequential_frame(a: Analysis, names: dict[str, str], lang: str) -> pd.DataFr
 def sequential_chart(frame: pd.DataFrame, lang: str) -> alt.Chart:
     """The relative lift per version by day with its confidence sequence as a band, the 0 line,
     and a vertical rule on each version's decision day."""
-    x = alt.X("date:T", title=t("col.date", lang), axis=alt.Axis(format="%m-%d"))
+    x = alt.X("date:T", title=t("col.date", lang), axis=charts.day_axis())
     order = list(dict.fromkeys(frame["label"]))
     color = alt.Color(
         "label:N",

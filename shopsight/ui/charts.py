@@ -109,6 +109,23 @@ def trend_frame(
     return out
 
 
+DAY_MS = 86_400_000
+
+
+def day_axis(**kw) -> alt.Axis:
+    """A daily time axis: ticks at whole days at least (over a week Vega ticked every 12
+    hours and printed each day twice)."""
+    return alt.Axis(format="%m-%d", tickMinStep=DAY_MS, **kw)
+
+
+def period_axis(periods: pd.Series, fmt: str, **kw) -> alt.Axis:
+    """A time axis ticked at the periods shown (weeks from their Monday, months), where
+    Vega's own ticks fell on other days than the bars and repeated a month's label."""
+    days = sorted({pd.Timestamp(p) for p in pd.to_datetime(periods).dropna()})
+    values = [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in days]
+    return alt.Axis(format=fmt, values=values, labelOverlap=True, **kw)
+
+
 def trend(
     frame: pd.DataFrame,
     *,
@@ -125,7 +142,7 @@ def trend(
         alt.Chart(frame)
         .mark_line(point=alt.OverlayMarkDef(size=18))
         .encode(
-            x=alt.X("day:T", title=day_title, axis=alt.Axis(format="%m-%d")),
+            x=alt.X("day:T", title=day_title, axis=day_axis()),
             y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=AXIS_FORMATS[fmt])),
             color=alt.Color(
                 "series:N",
@@ -197,7 +214,7 @@ def coverage_strip(
         alt.Chart(frame)
         .mark_bar(height={"band": 0.7})
         .encode(
-            x=alt.X("start:T", title=day_title, axis=alt.Axis(format="%m-%d")),
+            x=alt.X("start:T", title=day_title, axis=day_axis()),
             x2="end:T",
             y=alt.Y("load:N", title=load_title, sort=alt.EncodingSortField("load_id")),
             color=alt.Color("platform:N", title=platform_title, legend=alt.Legend(orient="top")),

@@ -218,7 +218,7 @@ def repurchase_chart(df: pd.DataFrame, lang: str, grain: str) -> alt.Chart:
             x=alt.X(
                 "period:T",
                 title=period_title,
-                axis=alt.Axis(format="%m-%d" if grain == "week" else "%Y-%m"),
+                axis=charts.period_axis(frame["period"], "%m-%d" if grain == "week" else "%Y-%m"),
             ),
             y=alt.Y("value:Q", title=title, axis=alt.Axis(format=charts.AXIS_FORMATS["pct"])),
             tooltip=[
@@ -303,7 +303,7 @@ def forecast_chart(fc: forecast.Forecast, lang: str) -> alt.Chart:
         t("customers.forecast_chart_actual", lang),
         t("customers.forecast_chart_forecast", lang),
     ]
-    x = alt.X("date:T", title=day_title, axis=alt.Axis(format="%m-%d"))
+    x = alt.X("date:T", title=day_title, axis=charts.day_axis())
     y_axis = alt.Axis(format=charts.AXIS_FORMATS[fmt])
     band95 = (
         alt.Chart(points)

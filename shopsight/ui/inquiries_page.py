@@ -60,7 +60,7 @@ def daily_chart(daily: pd.DataFrame, lang: str) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("yearmonthdate(day):T", title=title_day, axis=alt.Axis(format="%m-%d")),
+            x=alt.X("yearmonthdate(day):T", title=title_day, axis=charts.day_axis()),
             y=alt.Y("sum(count_inquiries):Q", title=title_n),
             color=alt.Color(
                 "channel:N", title=title_channel, sort=top, legend=charts.top_legend([*top, other])
@@ -157,7 +157,11 @@ def customers_chart(weekly: pd.DataFrame, lang: str) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("yearmonthdate(week):T", title=title_w, axis=alt.Axis(format="%m-%d")),
+            x=alt.X(
+                "yearmonthdate(week):T",
+                title=title_w,
+                axis=charts.period_axis(frame["week"], "%m-%d"),
+            ),
             y=alt.Y("sum(count):Q", title=t("inq.customers", lang)),
             color=alt.Color(
                 "kind:N",

@@ -310,7 +310,7 @@ def daily_chart(frame: pd.DataFrame, lang: str, currency: str | None = None) -> 
         alt.Tooltip("paid_text:N", title=paid_title),
         alt.Tooltip("units_sold:Q", title=units_title, format=",.0f"),
     ]
-    base = alt.Chart(df).encode(x=alt.X("day:T", title=day_title, axis=alt.Axis(format="%m-%d")))
+    base = alt.Chart(df).encode(x=alt.X("day:T", title=day_title, axis=charts.day_axis()))
     bars = base.mark_bar(color=charts.CURRENT_COLOR, opacity=0.8).encode(
         y=alt.Y("paid_amount:Q", title=paid_title, axis=alt.Axis(format=",.0f")), tooltip=tooltip
     )

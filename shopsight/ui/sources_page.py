@@ -246,7 +246,7 @@ def trend_chart(df: pd.DataFrame, metric: str, lang: str, order: list[str]) -> a
         alt.Chart(frame)
         .mark_line(point=alt.OverlayMarkDef(size=14))
         .encode(
-            x=alt.X("day:T", title=t("col.date", lang), axis=alt.Axis(format="%m-%d")),
+            x=alt.X("day:T", title=t("col.date", lang), axis=charts.day_axis()),
             y=alt.Y("value:Q", title=title, axis=alt.Axis(format=charts.AXIS_FORMATS[fmt])),
             color=alt.Color(
                 "source:N", title=None, sort=order, legend=charts.top_legend(order, line=True)

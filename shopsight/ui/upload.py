@@ -369,6 +369,8 @@ def _mapping_editor(insp: ingest.FileInspection, kind: str, slug: str, lang: str
         hide_index=True,
         width="stretch",
         disabled=["header", "preview", "errors"],
+        # the grid shows an empty choice as a grey "None": only 标准字段 can be empty
+        placeholder=t("data.not_mapped", lang),
         column_config={
             "header": st.column_config.TextColumn(t("data.col_header", lang)),
             "target": st.column_config.SelectboxColumn(
