@@ -60,8 +60,11 @@ create or replace temp macro ss_ungroup(t) as
         when regexp_full_match(t, '[(+-]?\d{1,3}(,\d{3})+(\.\d*)?[)%万亿]?') then replace(t, ',', '')
     end;
 
+-- a unit after a count (100人, 3件, 2笔) is the column's, not the number's
 create or replace temp macro ss_numtext(s) as
-    ss_ungroup(regexp_replace(lower(ss_fold(s)), '[¥￥$元\s]|rmb|cny', '', 'g'));
+    ss_ungroup(
+        regexp_replace(lower(ss_fold(s)), '[¥￥$元\s]|rmb|cny|(\d|万|亿)(人|件|次|个|单|笔|位)$', '\1', 'g')
+    );
 
 -- t is ss_numtext of the cell: 12.34%, 1.2万, 3亿, (12.5) for a negative amount
 create or replace temp macro ss_num_text(t) as
@@ -99,11 +102,17 @@ create or replace temp macro ss_range_end(s) as
 create or replace temp macro ss_unwrap(s) as
     nullif(regexp_replace(ss_fold(s), '^="(.*)"$|^''(.*)$', '\1\2'), '');
 
--- timestamps: ISO, slashes, 年月日, compact digits, offsets dropped, Excel serials
+-- timestamps: ISO, slashes, 年月日 (时分秒), compact digits, offsets dropped, Excel serials;
+-- a weekday after the date (2026-11-01(周日), 2026-11-01 星期日) is dropped
 create or replace temp macro ss_ts_text(s) as
-    regexp_replace(
-        regexp_replace(ss_unwrap(s), '(\s*(z|utc|[+-]\d{2}:?\d{2}))$', '', 'i'),
-        't', ' ', 'i'
+    trim(
+        regexp_replace(
+            regexp_replace(
+                regexp_replace(ss_unwrap(s), '(\s*(z|utc|[+-]\d{2}:?\d{2}))$', '', 'i'),
+                '\s*[(（]?(周|星期|礼拜)[一二三四五六日天][)）]?\s*', ' '
+            ),
+            '(\d)t(\d)', '\1 \2', 'i'
+        )
     );
 
 -- Unix time (seconds or milliseconds, 2001-09 .. 2033-05) as China's wall clock (UTC+8,
@@ -129,6 +138,10 @@ create or replace temp macro ss_ts_slow(s) as
                 '%Y-%m-%d',
                 '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M', '%Y/%m/%d',
                 '%Y年%m月%d日 %H:%M:%S', '%Y年%m月%d日 %H:%M', '%Y年%m月%d日',
+                '%Y年%m月%d日 %H时%M分%S秒', '%Y年%m月%d日 %H时%M分', '%Y年%m月%d日%H时%M分%S秒',
+                '%Y-%m-%d %I:%M:%S %p', '%Y-%m-%d %I:%M %p', '%Y/%m/%d %I:%M:%S %p',
+                '%Y/%m/%d %I:%M %p', '%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %I:%M %p',
+                '%b %d, %Y %I:%M %p', '%b %d, %Y %H:%M', '%b %d, %Y', '%d %b %Y',
                 '%Y.%m.%d %H:%M:%S', '%Y.%m.%d', '%Y%m%d %H:%M:%S', '%Y%m%d%H%M%S', '%Y%m%d',
                 '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%Y'
             ]

@@ -61,6 +61,37 @@ def test_not_numbers_are_null_and_not_placeholders(con, text):
 
 
 @pytest.mark.parametrize(
+    ("macro", "text", "want"),
+    [
+        ("ss_ts", "2026/11/01 10:00:00 PM", dt.datetime(2026, 11, 1, 22)),
+        ("ss_ts", "2026-11-01 12:30:00 AM", dt.datetime(2026, 11, 1, 0, 30)),
+        ("ss_ts", "2026年11月1日 10时05分30秒", dt.datetime(2026, 11, 1, 10, 5, 30)),
+        ("ss_ts", "2026年11月1日 10时05分", dt.datetime(2026, 11, 1, 10, 5)),
+        ("ss_ts", "Nov 1, 2026 10:00 AM", dt.datetime(2026, 11, 1, 10)),
+        ("ss_ts", "2026-11-01 (周日) 10:00:00", dt.datetime(2026, 11, 1, 10)),
+        ("ss_date", "2026-11-01(周日)", dt.date(2026, 11, 1)),
+        ("ss_date", "2026-11-01（星期日）", dt.date(2026, 11, 1)),
+        ("ss_date", "2026/11/1 星期日", dt.date(2026, 11, 1)),
+        ("ss_date", "Nov 1, 2026", dt.date(2026, 11, 1)),
+    ],
+)
+def test_times_with_am_pm_chinese_units_month_names_or_a_weekday(con, macro, text, want):
+    assert value(con, macro, text) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"), [("100人", 100), ("3件", 3), ("2笔", 2), ("1.2万人", 12000)]
+)
+def test_a_unit_after_a_count_is_the_columns(con, text, want):
+    assert value(con, "ss_int", text) == want
+
+
+@pytest.mark.parametrize("text", ["人", "件数", "3件套"])
+def test_a_unit_alone_or_inside_words_is_no_count(con, text):
+    assert value(con, "ss_int", text) is None
+
+
+@pytest.mark.parametrize(
     "text",
     # a decimal comma, or commas that do not group thousands, would be read as grouping
     ["1.234,56", "1,5", "12,34", "1,2345", "1,234,5", ",123", "1,,234"],
