@@ -782,10 +782,6 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
     order amount is written again on every line (_repeated_amounts)."""
     if plan.kind != "orders" or "order_id" not in plan.mapped:
         return table
-    ids = table["order_id"]
-    n_ids = pc.count(ids).as_py()
-    if not n_ids or pc.count_distinct(ids).as_py() == n_ids:
-        return table
     # continuation lines leave order-level fields empty
     # (an unpaid order's blank payment time is no such gap: it is blank on all its lines)
     gaps = [
@@ -796,8 +792,15 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
         and plan.out.get(c)
         and table[c].null_count > 0
     ]
+    if gaps:
+        # gaps without repeated ids change nothing (and the check of ids is the costly part)
+        ids = table["order_id"]
+        n_ids = pc.count(ids).as_py()
+        if not n_ids or pc.count_distinct(ids).as_py() == n_ids:
+            return table
     con = duckdb.connect(":memory:", config={"threads": 2})
     try:
+        # the first lines of a file of line amounts decide against it at once
         repeated = [] if "paid_amount" in gaps else _repeated_amounts(con, table, plan)
         if not gaps and not repeated:
             return table
