@@ -434,7 +434,7 @@ def ci_chart(frame: pd.DataFrame, metric: str, lang: str, method: str = "fixed")
     base = alt.Chart(frame).encode(y=y, color=color, tooltip=tooltip)
     bars = base.mark_rule(strokeWidth=3).encode(
         x=alt.X(
-            "ci_low:Q", title=rate_title, axis=alt.Axis(format=".1%"), scale=alt.Scale(zero=False)
+            "ci_low:Q", title=rate_title, axis=alt.Axis(format=".2%"), scale=alt.Scale(zero=False)
         ),
         x2="ci_high:Q",
     )
