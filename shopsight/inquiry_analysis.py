@@ -195,10 +195,15 @@ def sentences(q: Inquiries, lang: str, *, period_word: str | None = None) -> lis
                 points=(
                     ""
                     if rate_before is None or now["close_rate"] is None
+                    # the relative change, as the 成交率 card shows it, and its points
                     else t(
                         "inq.say_points",
                         lang,
-                        points=numbers.fmt_signed(now["close_rate"] - rate_before, 1, " pt"),
+                        change=numbers.fmt_change(
+                            numbers.change(now["close_rate"], rate_before), lang
+                        )
+                        or numbers.NONE,
+                        points=numbers.fmt_signed(now["close_rate"] - rate_before, 1, ""),
                     )
                 ),
             )

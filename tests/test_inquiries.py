@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from shopsight import inquiry_analysis, queries, sample, workspace
+from shopsight import inquiry_analysis, numbers, queries, sample, workspace
 
 START, END = date(2026, 11, 1), date(2026, 11, 30)
 CHANNELS = ("旺旺", "微信", "电话", None)
@@ -211,6 +211,10 @@ def test_sentences_say_the_numbers(inq):
     assert 2 <= len(said) <= 4
     assert f"询盘 {len(in_range(rows))} 条" in said[0]
     assert "上月" in said[0]
+    # the close rate's change as its card shows it (relative), and in points
+    now, before = q.values()["close_rate"], q.values("compare")["close_rate"]
+    rel = numbers.fmt_change(numbers.change(now, before), "zh")
+    assert f"成交率 {rel}（{numbers.fmt_signed(now - before, 1, '')} 个百分点）" in said[0]
     en = inquiry_analysis.sentences(q, "en")
     assert en[0].startswith(f"{len(in_range(rows))} inquiries")
     empty = inquiry_analysis.load(

@@ -892,7 +892,7 @@ TEXT: dict[str, str] = {
     "inq.say_total": "{count} inquiries, {closed} closed, close rate {rate}",
     "inq.say_end": ".",
     "inq.say_vs": "; inquiries {change} vs {period}{points}.",
-    "inq.say_points": ", close rate {points}",
+    "inq.say_points": ", close rate {change} ({points} points)",
     "inq.say_channels": "The best-closing channel is {best} ({best_rate} of {best_n}), the weakest {worst} ({worst_rate} of {worst_n}).",
     "inq.say_reason": 'The main reason not closed is "{reason}" ({count}, {share} of those not closed).',
     "inq.say_open": "{count} inquiries wait for follow-up; the oldest is {days} days old.",

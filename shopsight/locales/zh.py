@@ -893,7 +893,7 @@ TEXT: dict[str, str] = {
     "inq.say_total": "询盘 {count} 条，成交 {closed} 条，成交率 {rate}",
     "inq.say_end": "。",
     "inq.say_vs": "；询盘数比{period} {change}{points}。",
-    "inq.say_points": "，成交率 {points}",
+    "inq.say_points": "，成交率 {change}（{points} 个百分点）",
     "inq.say_channels": "成交率最高的渠道是{best}（{best_rate}，{best_n} 条），最低的是{worst}（{worst_rate}，{worst_n} 条）。",
     "inq.say_reason": "未成交的首要原因是“{reason}”（{count} 条，占未成交的 {share}）。",
     "inq.say_open": "还有 {count} 条询盘待跟进，最久的已过 {days} 天。",
