@@ -55,6 +55,8 @@ def card(
         **args,
         help=metrics.help_text(name, lang),
         border=True,
+        # a row's cards as tall as its tallest: 万 sets a value a few pixels taller
+        height="stretch",
     )
     if benchmark is not None and not numbers.is_missing(benchmark):
         gap = numbers.change(value, benchmark)
