@@ -6,7 +6,16 @@ import streamlit as st
 from shopsight import metrics, numbers, traffic_sources
 from shopsight.i18n import t
 from shopsight.mdtext import plain
-from shopsight.ui import charts, downloads, filters, session, sources_page, url_state, whatif_panel
+from shopsight.ui import (
+    charts,
+    downloads,
+    filters,
+    session,
+    sources_page,
+    tables,
+    url_state,
+    whatif_panel,
+)
 
 lang = session.lang()
 f = filters.current()
@@ -79,6 +88,7 @@ st.dataframe(
     column_config=config,
     column_order=order,
     key="src_table",
+    height=tables.fit_height(len(shown)),
 )
 if len(tbl) > sources_page.TABLE_LIMIT:
     st.caption(t("sources.table_capped", lang, n=sources_page.TABLE_LIMIT, count=len(tbl)))

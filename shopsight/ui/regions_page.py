@@ -31,13 +31,12 @@ from shopsight.ui.filters import Filters
 ORIGINS = ("orders", "regions")
 LAYER_ID = "rg_regions"
 MAP_HEIGHT = 520
-# st.dataframe's rows and header are 35 px: a few regions get a table as tall as they are,
-# not one of empty grid rows as tall as the map
-_ROW_PX = 35
 
 
 def glance_height(rows: int) -> int:
-    return min(MAP_HEIGHT, (rows + 1) * _ROW_PX + 3)
+    """A few regions get a table as tall as they are, not one of empty grid rows as tall as
+    the map."""
+    return min(MAP_HEIGHT, tables.fit_height(rows))
 
 
 MAP_WIDTH = 440  # the map column's narrow width: the whole region fits, wider gets margin

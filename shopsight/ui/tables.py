@@ -51,3 +51,13 @@ def rounded(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
         elif col in out.columns and kind == "change":
             out[col] = pd.to_numeric(out[col], errors="coerce") * 100
     return out
+
+
+# st.dataframe's header and rows are 35 px each (and a border): its default height shows
+# about ten rows, so an eleventh scrolled inside the table behind a sliver of itself
+ROW_PX = 35
+
+
+def fit_height(rows: int, most: int = 25) -> int:
+    """A grid height showing `rows` rows without scrolling, up to `most` of them."""
+    return (min(rows, most) + 1) * ROW_PX + 3
