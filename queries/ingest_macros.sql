@@ -60,11 +60,8 @@ create or replace temp macro ss_ungroup(t) as
         when regexp_full_match(t, '[(+-]?\d{1,3}(,\d{3})+(\.\d*)?[)%万亿]?') then replace(t, ',', '')
     end;
 
--- a unit after a count (100人, 3件, 2笔) is the column's, not the number's
 create or replace temp macro ss_numtext(s) as
-    ss_ungroup(
-        regexp_replace(lower(ss_fold(s)), '[¥￥$元\s]|rmb|cny|(\d|万|亿)(人|件|次|个|单|笔|位)$', '\1', 'g')
-    );
+    ss_ungroup(regexp_replace(lower(ss_fold(s)), '[¥￥$元\s]|rmb|cny', '', 'g'));
 
 -- t is ss_numtext of the cell: 12.34%, 1.2万, 3亿, (12.5) for a negative amount
 create or replace temp macro ss_num_text(t) as
@@ -88,8 +85,13 @@ create or replace temp macro ss_num(s) as
 create or replace temp macro ss_quantity(s) as
     case when not (contains(s, '%') or contains(s, '％')) then ss_num(s) end;
 
+-- a unit after a count (100人, 3件, 2笔, 100 人次) is the column's, not the number's; only
+-- a count takes one (3件 under 支付金额 is a shifted column)
+create or replace temp macro ss_unitless(s) as
+    regexp_replace(s, '([0-9０-９万亿])\s*(人次|人|件|次|个|单|笔|位)\s*$', '\1');
+
 -- a count beyond bigint (1e19) is not a count: null, so its row is reported, not the file
-create or replace temp macro ss_int(s) as try_cast(round(ss_quantity(s)) as bigint);
+create or replace temp macro ss_int(s) as try_cast(round(ss_quantity(ss_unitless(s))) as bigint);
 
 -- the part of a cell before / after a range separator: 2026-11-01~2026-11-07
 create or replace temp macro ss_range_start(s) as

@@ -126,6 +126,28 @@ def test_summary_rows_spaced_out_prefixed_or_with_a_note_are_dropped(tmp_path):
     assert sum(x[6] for x in table_rows(ws, "regions")) == 3402.5
 
 
+def test_a_summary_under_a_date_is_dropped_and_a_row_with_an_id_is_kept(tmp_path):
+    rows = [
+        ["日期", "来源", "访客数", "支付买家数"],
+        ["2026-11-01", "手淘搜索", "100", "1"],
+        ["2026-11-01", "直通车", "50", "1"],
+        ["2026-11-01", "合计", "150", "2"],
+        ["2026-11-01 ~ 2026-11-07", "合計", "150", "2"],
+        ["总计 2条", "", "150", "2"],
+    ]
+    ws, r = load(tmp_path / "t", write_csv(tmp_path / "t.csv", rows))
+    assert (r.rows_loaded, r.summary_rows_dropped) == (2, 3)
+    products = [
+        ["商品名称", "商品ID", "商品访客数", "支付金额"],
+        ["Total(150g)美白牙膏", "1001", "100", "10.00"],
+        ["合计(赠品)", "1002", "5", "0.00"],
+        ["合计", "", "105", "10.00"],
+    ]
+    path = write_csv(tmp_path / "商品_2026-11-01_2026-11-30.csv", products)
+    ws, r = load(tmp_path / "p", path)
+    assert (r.kind, r.rows_loaded, r.summary_rows_dropped) == ("products", 2, 1)
+
+
 def test_description_line_above_pdd_header(tmp_path):
     path = pdd_orders(tmp_path / "pdd.csv")
     insp = inspect_file(path.read_bytes(), path.name)

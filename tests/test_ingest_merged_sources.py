@@ -100,13 +100,28 @@ def test_a_row_without_either_level_keeps_no_source(tmp_path):
     assert [row[0] for row in by_source(ws)] == ["淘内免费", "淘内免费", None]
 
 
+def test_header_rows_keep_their_own_columns_under_spans():
+    p = readers._TableParser()
+    p.feed(
+        '<table><tr><td rowspan="2">店铺流量来源</td></tr><tr><th>来源</th><th>访客数</th></tr>'
+        "<tr><td>淘内免费</td><td>100</td></tr></table>"
+        "<table><tr><th rowspan=2>来源</th><th colspan=2>指标</th></tr>"
+        "<tr><th>访客数</th><th>金额</th></tr><tr><td>a</td><td>1</td><td>2</td></tr></table>"
+    )
+    assert p.tables == [
+        [["店铺流量来源"], ["来源", "访客数"], ["淘内免费", "100"]],
+        [["来源", "指标", None], ["访客数", "金额"], ["a", "1", "2"]],
+    ]
+
+
 def test_html_spans_keep_later_cells_in_their_columns():
     p = readers._TableParser()
     p.feed(
         "<table><tr><td rowspan=2>a</td><td>b</td><td>c</td></tr><tr><td>d</td><td>e</td></tr>"
         "<tr><td colspan=2>f</td><td>g</td></tr>"
         "<tr><td>h</td><td rowspan=3>i</td><td>j</td></tr><tr><td>k</td></tr>"
-        "<tr><td>l</td><td>m</td></tr><tr><td rowspan=0>n</td><td>o</td></tr></table>"
+        "<tr><td>l</td><td>m</td></tr><tr><td rowspan=0>n</td><td>o</td></tr><tr><td>p</td></tr>"
+        "</table>"
     )
     assert p.tables == [
         [
@@ -117,5 +132,6 @@ def test_html_spans_keep_later_cells_in_their_columns():
             ["k", None],
             ["l", None, "m"],
             ["n", "o"],
+            [None, "p"],  # rowspan=0: to the end of the table
         ]
     ]

@@ -106,3 +106,94 @@ def test_the_first_lines_decide_against_and_the_whole_file_for(tmp_path, monkeyp
     rows.append(jd_line(8, 2, 1, "10.00", "12.00"))
     ws, _ = load(tmp_path / "b", write_csv(tmp_path / "b.csv", rows))
     assert sums(ws)[:2] == (10, Decimal("182.00"))
+
+
+PRICED = [
+    "订单编号",
+    "商品标题",
+    "单价",
+    "购买数量",
+    "订单状态",
+    "订单付款时间",
+    "实付金额",
+    "退款金额",
+]
+
+
+def priced_line(order: str, title: str, price: str, amount: str, status="交易成功", refund="0"):
+    return [order, title, price, 1, status, "2026-11-01 10:01:00", amount, refund]
+
+
+def test_lines_at_their_own_price_are_line_amounts_however_alike(tmp_path):
+    rows = [
+        PRICED,
+        priced_line("A1", "T恤 红", "59", "59"),
+        priced_line("A1", "T恤 蓝", "59", "59"),
+        priced_line("A2", "卫衣", "100", "100"),
+    ]
+    ws, _ = load(tmp_path, write_csv(tmp_path / "o.csv", rows))
+    assert sums(ws)[:2] == (3, Decimal("218.00"))
+
+
+def test_refunds_follow_the_paid_amounts(tmp_path):
+    rows = [
+        PRICED,
+        priced_line("R1", "T恤", "59", "59", refund="59"),
+        priced_line("R1", "T恤", "59", "59", refund="59"),
+        priced_line("R2", "T恤", "59", "59"),
+        priced_line("R2", "卫衣", "120", "120"),
+    ]
+    ws, _ = load(tmp_path, write_csv(tmp_path / "o.csv", rows))
+    con = ws.connect(read_only=True)
+    try:
+        got = con.execute("select sum(paid_amount), sum(refund_amount) from orders").fetchone()
+    finally:
+        con.close()
+    assert got == (Decimal("297.00"), Decimal("118.00"))
+
+
+def test_unpaid_orders_at_zero_are_no_evidence(tmp_path):
+    rows = [TB_HEADER, tb_line(1, "卫衣", "59.00"), tb_line(1, "T恤", "59.00")]
+    for o in (2, 3):
+        rows += [tb_line(o, "卫衣", "0.00"), tb_line(o, "T恤", "0.00")]
+    rows.append(tb_line(4, "卫衣", "120.00"))
+    ws, _ = load(tmp_path, write_csv(tmp_path / "o.csv", rows))
+    assert sums(ws)[1] == Decimal("238.00")
+
+
+def test_a_rejected_line_neither_decides_nor_keeps_the_amount(tmp_path):
+    rows = [JD_HEADER]
+    for o in range(5):
+        rows += [jd_line(o, 1, 1, "100.00", "300.00"), jd_line(o, 2, 2, "100.00", "300.00")]
+    rows[1][6] = "300,00"  # the first line of order 0 is rejected
+    bad_first = jd_line(7, 1, 1, "100.00", "300.00")
+    bad_first[4] = "2026-13-45"
+    rows += [bad_first, jd_line(7, 2, 2, "100.00", "300.00")]
+    ws, r = load(tmp_path, write_csv(tmp_path / "o.csv", rows))
+    assert r.rows_rejected == 2
+    # every order once, on the line that loads
+    assert sums(ws)[1] == Decimal("1800.00")
+
+
+def test_the_amount_stays_on_a_paid_line(tmp_path):
+    rows = [
+        JD_HEADER,
+        [*jd_line(1, 1, 1, "100.00", "300.00")[:7], "已取消"],
+        jd_line(1, 2, 2, "100.00", "300.00"),
+        jd_line(2, 1, 1, "50.00", "50.00"),
+    ]
+    ws, _ = load(tmp_path, write_csv(tmp_path / "o.csv", rows))
+    con = ws.connect(read_only=True)
+    try:
+        paid = con.execute("select sum(paid_amount) from rollup_orders_buyer_orders").fetchone()[0]
+    finally:
+        con.close()
+    assert paid == Decimal("350.00") == paid_by_day(ws)
+
+
+def test_first_lines_without_evidence_leave_the_whole_file_to_decide(tmp_path, monkeypatch):
+    monkeypatch.setattr(parse, "_REPEAT_SAMPLE", 4)
+    rows = [JD_HEADER] + [jd_line(o, 1, 1, "10.00", "10.00") for o in range(6)]
+    rows += [jd_line(9, p, 1, "10.00", "20.00") for p in (1, 2)]
+    ws, _ = load(tmp_path, write_csv(tmp_path / "o.csv", rows))
+    assert sums(ws)[:2] == (8, Decimal("80.00"))

@@ -80,10 +80,19 @@ def test_times_with_am_pm_chinese_units_month_names_or_a_weekday(con, macro, tex
 
 
 @pytest.mark.parametrize(
-    ("text", "want"), [("100人", 100), ("3件", 3), ("2笔", 2), ("1.2万人", 12000)]
+    ("text", "want"),
+    [
+        ("100人", 100),
+        ("3件", 3),
+        ("2笔", 2),
+        ("1.2万人", 12000),
+        ("100 人次", 100),
+        ("１００人", 100),
+    ],
 )
 def test_a_unit_after_a_count_is_the_columns(con, text, want):
     assert value(con, "ss_int", text) == want
+    assert value(con, "ss_money", text) is None  # under an amount: a shifted column
 
 
 @pytest.mark.parametrize("text", ["人", "件数", "3件套"])

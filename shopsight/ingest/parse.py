@@ -33,18 +33,36 @@ from shopsight.ingest.readers import MAX_CELL_CHARS, WHITESPACE, CellsBody, CsvB
 FAST_PATHS = True
 
 MAX_REPORTED_ERRORS = 10_000
-SUMMARY_WORDS = ("合计", "总计", "汇总", "总和", "total", "grand total", "totals", "sum", "小计")
+SUMMARY_WORDS = (
+    "合计",
+    "总计",
+    "汇总",
+    "总和",
+    "小计",
+    "共计",
+    "合計",
+    "總計",
+    "小計",
+    "total",
+    "grand total",
+    "totals",
+    "sum",
+)
+# Columns whose value names what a row counts: 合计 there makes a summary row even when a
+# date fills the row's first cell (2026-11-01, 合计, 150 …).
+SUMMARY_LABELS = ("source", "source_detail", "province", "city", "channel", "device")
 # A summary row's first filled cell: one of the words, spaced out or not (合 计 is padded
-# with an ASCII or a full-width space), after 本页 / 全部, and followed by nothing or by a
-# colon or bracket and anything (合计：152条, 总计（7天）, Total: 10). RE2 syntax, matched
-# against the lower-cased cell.
+# with an ASCII or a full-width space), after 本页 / 全部, and followed by nothing, by a
+# colon, slash or bracket and anything, or by a number (合计：152条, 总计（7天）, Total: 10,
+# 合计 2条). RE2 syntax, matched against the lower-cased cell. A row with an id (order,
+# product, SKU …) is data whatever its first cell says (Total(150g)牙膏).
 _GAP = r"[\s\x{3000}\x{a0}]*"
 SUMMARY_PREFIXES = ("本页", "全部")
 SUMMARY_PATTERN = (
     f"(?:{'|'.join(SUMMARY_PREFIXES)})?{_GAP}"
     f"(?:{'|'.join(w.replace(' ', _GAP) if w.isascii() else _GAP.join(w) for w in SUMMARY_WORDS)})"
     + _GAP
-    + r"(?:[:：(（\[【].*)?"
+    + r"(?:[:：(（\[【/].*|\s+\d.*)?"
 )
 
 _PARSER = {
@@ -430,10 +448,27 @@ class _Plan:
             f"case {long_note} else _extra end as _problem" if w else "_extra as _problem",
             *(f"c{j}" for j in used),
         ]
+        pattern = _sql_text(SUMMARY_PATTERN)
+        ids = [j for c, j in self.mapped.items() if c in _ID_COLUMNS]
+        # (an id cell holding a placeholder or the summary word itself is no id: 合计 or -
+        # under 订单编号)
+        no_id = (
+            " and ".join(
+                f"coalesce(ss_is_null(c{j}) "
+                f"or regexp_full_match(lower(ss_trim(c{j})), {pattern}), true)"
+                for j in ids
+            )
+            or "true"
+        )
+        labels = "".join(
+            f" or regexp_full_match(lower(ss_trim(c{j})), {pattern})"
+            for c, j in self.mapped.items()
+            if c in SUMMARY_LABELS
+        )
         typed = [
             f"case when _first is null and _extra is null then 1 "
-            f"when ord(_first) in ({starts}) "
-            f"and regexp_full_match(lower(_first), {_sql_text(SUMMARY_PATTERN)}) then 2 "
+            f"when (ord(_first) in ({starts}) and regexp_full_match(lower(_first), {pattern})"
+            f"{labels}) and {no_id} then 2 "
             "else 0 end as _skip",
             "_problem",
         ]
@@ -739,41 +774,71 @@ def _regions(con, table: pa.Table, plan: _Plan, source: _Source) -> pa.Table:
 
 
 # An order-level amount written again on each of the order's lines (JD's 应付金额, ERP
-# exports that join orders to their items) is counted once. Decided from the file: every
-# order of several lines has one amount on all of them, and with its own per-line price
-# beside it one such order is enough; without one, a file of line amounts could have
-# orders whose items cost the same, so it takes this many orders, all alike.
+# exports that join orders to their items) is counted once. Decided from the file's own
+# rows (rejected and summary rows left out), order by order over the orders of several
+# lines with an amount:
+# - alike: one amount, on two lines or more, and (with a per-line price) not every line's
+#   own price × quantity;
+# - unlike (line amounts): two amounts, or every line at its own price × quantity.
+# No order may be unlike; with a per-line price one alike order decides, without one it
+# takes this many (a file of line amounts can have orders whose items cost the same).
+# Orders with no amount (unpaid, 0.00) or with it on one line only say nothing.
 REPEATED_AMOUNT_ORDERS = 3
-# the first lines of a large file decide against it without reading the rest
+# the first lines of a large file can show it holds line amounts without reading the rest
 _REPEAT_SAMPLE = 100_000
+# a row the load rejects or drops does not count, nor keep its order's amount
+_ROW_LEFT_OUT = "(_problem is not null or _failed is not null or _skip <> 0)"
+
+
+def _amount_evidence(con, part: pa.Table, col: str, priced: bool) -> tuple[int, int]:
+    """(alike, unlike) orders of `part` for the amount column `col` (see above)."""
+    own = "abs(amount - line_amount) < 0.005" if priced else "false"
+    con.register("_part", part)
+    return con.execute(
+        f"""
+        with lines as (
+            select order_id, {col} as amount, line_amount from _part
+            where order_id is not null and not {_ROW_LEFT_OUT}
+        ),
+        orders as (
+            select
+                count(*) as n,
+                count(*) filter (where amount <> 0) as filled,
+                count(distinct amount) filter (where amount <> 0) as amounts,
+                count(*) filter (where {own}) as own
+            from lines group by order_id having count(*) > 1
+        )
+        select
+            count(*) filter (where amounts = 1 and filled > 1 and own < n),
+            count(*) filter (where amounts > 1 or (amounts = 1 and own = n))
+        from orders
+        """
+    ).fetchone()
 
 
 def _repeated_amounts(con, table: pa.Table, plan: _Plan) -> list[str]:
-    """The amounts (paid_amount, refund_amount) that repeat the order's on every line."""
-    cols = [c for c in ("paid_amount", "refund_amount") if plan.mapped.get(c) is not None]
-    if not cols:
+    """The amounts (paid_amount, then refund_amount) that repeat the order's on its lines."""
+    if plan.mapped.get("paid_amount") is None:
         return []
-    priced = "unit_price" in plan.mapped and "quantity" in plan.mapped
-    least = 1 if priced else REPEATED_AMOUNT_ORDERS
-    sums = ", ".join(
-        f"count(*) filter (where n_{c} = 1 and nulls_{c} = 0) as same_{c}" for c in cols
-    )
-    per_order = ", ".join(
-        f"count(distinct {c}) as n_{c}, count(*) - count({c}) as nulls_{c}" for c in cols
-    )
-    sql = (
-        f"select count(*) as multi, {sums} from (select {per_order} from {{t}} "
-        "where order_id is not null group by order_id having count(*) > 1)"
-    )
-    found = cols
-    for part in ([table.slice(0, _REPEAT_SAMPLE)] if table.num_rows > _REPEAT_SAMPLE else []) + [
-        table
-    ]:
-        con.register("_part", part.select(["order_id", *cols]))
-        multi, *same = con.execute(sql.format(t="_part")).fetchone()
-        found = [c for c, n in zip(cols, same, strict=True) if c in found and n == multi]
-        if multi < least or not found:
+    priced = not plan.line_from_paid and "line_amount" in table.column_names
+    cols = [c for c in ("paid_amount", "refund_amount") if plan.mapped.get(c) is not None]
+    keep = [c for c in ("order_id", *cols, "line_amount", "_problem", "_failed", "_skip")]
+    rows = table.select([c for c in keep if c in table.column_names])
+    if "line_amount" not in rows.column_names:
+        rows = rows.append_column("line_amount", pa.nulls(rows.num_rows, pa.decimal128(18, 2)))
+    if rows.num_rows > _REPEAT_SAMPLE:
+        _, unlike = _amount_evidence(con, rows.slice(0, _REPEAT_SAMPLE), "paid_amount", priced)
+        if unlike:
             return []
+    alike, unlike = _amount_evidence(con, rows, "paid_amount", priced)
+    if unlike or alike < (1 if priced else REPEATED_AMOUNT_ORDERS):
+        return []
+    found = ["paid_amount"]
+    if "refund_amount" in cols:
+        # refunds follow the paid amounts' evidence; one order refunding alike is enough
+        alike, unlike = _amount_evidence(con, rows, "refund_amount", False)
+        if alike and not unlike:
+            found.append("refund_amount")
     return found
 
 
@@ -807,6 +872,11 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
         con.register("t", table.append_column("_pos", pa.array(np.arange(table.num_rows))))
         w = "over (partition by order_id order by _pos rows between unbounded preceding and current row)"
         first = "row_number() over (partition by order_id order by _pos) = 1"
+        # a repeated amount stays on the order's first line that loads, and is paid if any is
+        keeper = (
+            f"row_number() over (partition by order_id order by {_ROW_LEFT_OUT}, "
+            "not coalesce(paid, false), _pos) = 1"
+        )
         select = []
         for q in table.column_names:  # canonical names and our own x0, r0, _skip …
             name = q
@@ -816,7 +886,7 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
                     f"else last_value({q} ignore nulls) {w} end as {q}"
                 )
             elif name in repeated:
-                select.append(f"case when order_id is null or {first} then {q} else 0 end as {q}")
+                select.append(f"case when order_id is null or {keeper} then {q} else 0 end as {q}")
             elif name in ("paid_amount", "refund_amount") and gaps:
                 select.append(
                     f"case when order_id is null or {first} then {q} "

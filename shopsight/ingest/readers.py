@@ -860,7 +860,18 @@ class _TableParser(HTMLParser):
             self._cell = []
             a = dict(attrs)
             self._span = _span(a, "colspan", 1000)
-            self._rowspan = _span(a, "rowspan", MAX_ROWS)
+            # a data cell spans data rows: a header (th) row keeps its own columns, and a
+            # header cell spanning rows (a two-row header) covers nothing below
+            rowspan = a.get("rowspan")
+            self._rowspan = (
+                1
+                if tag == "th"
+                else MAX_ROWS
+                if rowspan == "0"  # to the end of the table
+                else _span(a, "rowspan", MAX_ROWS)
+            )
+            if tag == "th":
+                self._covered = set()
             self._skip_covered()
         elif tag == "br" and self._cell is not None:
             self._cell.append("\n")
