@@ -169,10 +169,12 @@ def test_a_rejected_line_neither_decides_nor_keeps_the_amount(tmp_path):
     bad_first = jd_line(7, 1, 1, "100.00", "300.00")
     bad_first[4] = "2026-13-45"
     rows += [bad_first, jd_line(7, 2, 2, "100.00", "300.00")]
+    # a gift line with no amount of its own (blank reads as 0) says nothing
+    rows += [jd_line(8, 1, 1, "120.00", "120.00"), jd_line(8, 3, 1, "0.00", "")]
     ws, r = load(tmp_path, write_csv(tmp_path / "o.csv", rows))
     assert r.rows_rejected == 2
     # every order once, on the line that loads
-    assert sums(ws)[1] == Decimal("1800.00")
+    assert sums(ws)[1] == Decimal("1920.00")
 
 
 def test_the_amount_stays_on_a_paid_line(tmp_path):
@@ -189,6 +191,13 @@ def test_the_amount_stays_on_a_paid_line(tmp_path):
     finally:
         con.close()
     assert paid == Decimal("350.00") == paid_by_day(ws)
+
+
+def test_shopify_style_orders_beside_repeated_ones(tmp_path):
+    rows = [JD_HEADER, jd_line(1, 1, 1, "30.00", "30.00"), jd_line(1, 2, 1, "0.00", "")]
+    rows += [jd_line(2, p, 1, "10.00", "20.00") for p in (1, 2)]
+    ws, _ = load(tmp_path, write_csv(tmp_path / "o.csv", rows))
+    assert sums(ws)[1] == Decimal("50.00")
 
 
 def test_first_lines_without_evidence_leave_the_whole_file_to_decide(tmp_path, monkeypatch):

@@ -777,9 +777,10 @@ def _regions(con, table: pa.Table, plan: _Plan, source: _Source) -> pa.Table:
 # exports that join orders to their items) is counted once. Decided from the file's own
 # rows (rejected and summary rows left out), order by order over the orders of several
 # lines with an amount:
-# - alike: one amount, on two lines or more, and (with a per-line price) not every line's
-#   own price × quantity;
-# - unlike (line amounts): two amounts, or every line at its own price × quantity.
+# - alike: one amount, on two lines or more, and (with a per-line price) not every such
+#   line's own price × quantity;
+# - unlike (line amounts): two amounts, or two lines or more each at its own price ×
+#   quantity (lines at 0.00, a gift or a blank, say nothing).
 # No order may be unlike; with a per-line price one alike order decides, without one it
 # takes this many (a file of line amounts can have orders whose items cost the same).
 # Orders with no amount (unpaid, 0.00) or with it on one line only say nothing.
@@ -805,12 +806,12 @@ def _amount_evidence(con, part: pa.Table, col: str, priced: bool) -> tuple[int, 
                 count(*) as n,
                 count(*) filter (where amount <> 0) as filled,
                 count(distinct amount) filter (where amount <> 0) as amounts,
-                count(*) filter (where {own}) as own
+                count(*) filter (where amount <> 0 and {own}) as own
             from lines group by order_id having count(*) > 1
         )
         select
-            count(*) filter (where amounts = 1 and filled > 1 and own < n),
-            count(*) filter (where amounts > 1 or (amounts = 1 and own = n))
+            count(*) filter (where amounts = 1 and filled > 1 and own < filled),
+            count(*) filter (where amounts > 1 or (filled > 1 and own = filled))
         from orders
         """
     ).fetchone()
@@ -865,8 +866,9 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
             return table
     con = duckdb.connect(":memory:", config={"threads": 2})
     try:
-        # the first lines of a file of line amounts decide against it at once
-        repeated = [] if "paid_amount" in gaps else _repeated_amounts(con, table, plan)
+        # (also beside Shopify-style gaps: a file may mix orders with the amount on their
+        # first line only and orders repeating it)
+        repeated = _repeated_amounts(con, table, plan)
         if not gaps and not repeated:
             return table
         con.register("t", table.append_column("_pos", pa.array(np.arange(table.num_rows))))
