@@ -791,10 +791,13 @@ _REPEAT_SAMPLE = 100_000
 _ROW_LEFT_OUT = "(_problem is not null or _failed is not null or _skip <> 0)"
 
 
-def _amount_evidence(con, part: pa.Table, col: str, priced: bool) -> tuple[int, int]:
-    """(alike, unlike) orders of `part` for the amount column `col` (see above)."""
+def _amount_evidence(
+    con, rows: pa.Table, col: str, priced: bool, first: int | None = None
+) -> tuple[int, int]:
+    """(alike, unlike) orders of `rows` (its `first` rows only, if given) for the amount
+    column `col` (see above)."""
     own = "abs(amount - line_amount) < 0.005" if priced else "false"
-    con.register("_part", part)
+    con.register("_part", rows if first is None else rows.slice(0, first))
     return con.execute(
         f"""
         with lines as (
@@ -828,9 +831,16 @@ def _repeated_amounts(con, table: pa.Table, plan: _Plan) -> list[str]:
     if "line_amount" not in rows.column_names:
         rows = rows.append_column("line_amount", pa.nulls(rows.num_rows, pa.decimal128(18, 2)))
     if rows.num_rows > _REPEAT_SAMPLE:
-        _, unlike = _amount_evidence(con, rows.slice(0, _REPEAT_SAMPLE), "paid_amount", priced)
+        _, unlike = _amount_evidence(con, rows, "paid_amount", priced, _REPEAT_SAMPLE)
         if unlike:
             return []
+    # one line per order (an order export): nothing to weigh, found by the ids alone
+    con.register("_ids", rows.select(["order_id"]))
+    if not con.execute(
+        "select count(*) from (select order_id from _ids where order_id is not null "
+        "group by order_id having count(*) > 1)"
+    ).fetchone()[0]:
+        return []
     alike, unlike = _amount_evidence(con, rows, "paid_amount", priced)
     if unlike or alike < (1 if priced else REPEATED_AMOUNT_ORDERS):
         return []
