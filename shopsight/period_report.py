@@ -615,17 +615,10 @@ def image_tests_section(
             names = dict(zip(df["variant"], df["variant_name"], strict=True))
         result = abtest_stats.analyze(totals)
         # the A/B page's default verdict: the sequential one, valid however often a test is
-        # looked at (a weekly report is such a look), and the fixed horizon's guardrails
+        # looked at (a weekly report is such a look)
         v = abtest_stats.sequential_verdict(abtest_stats.sequential(daily, control=result.control))
-        guards = abtest_sentences.explain(
-            abtest_stats.verdict(result, daily),
-            lang,
-            names=names or None,
-            days=result.days,
-            srm_p_value=result.srm_p_value,
-        ).guardrails
         headline = abtest_sentences.explain_sequential(v, lang, names=names or None).headline
-        said.append(t("rep.say_test", lang, test=test, headline=" ".join([headline, *guards])))
+        said.append(t("rep.say_test", lang, test=test, headline=headline))
         shown_variant = v.get("variant")
         lift = v.get("lift_rel")
         row_v = result.variants.set_index("variant")
