@@ -36,6 +36,8 @@ def test_two_platform_headers_outweigh_the_file_name(headers, filename, platform
         ("orders_export_1.csv", SHOPIFY),
         ("jd_orders.csv", JD),
         ("京东订单.csv", JD),
+        ("tiktokshop_orders.csv", "TikTok Shop"),
+        ("myshopify-orders.csv", SHOPIFY),
         # a number inside a longer number, a word inside a longer word, name nothing
         ("1716881234_e2cbd482.csv", None),
         ("upddate.csv", None),

@@ -134,9 +134,12 @@ _CURRENCY_WORDS = {
 
 def _name_pattern(word: str) -> re.Pattern[str]:
     # a number counts only on its own, not inside a longer one ("1688" in a timestamp), and
-    # a Latin word not inside a longer word ("pdd"); ExportOrderList202611… still names one
+    # a short Latin word not inside a longer word ("pdd"); longer words are names wherever
+    # they stand (tiktokshop, ExportOrderList202611…)
     def edge(ch: str) -> str:
-        return "0-9" if ch.isdigit() else "a-z" if "a" <= ch <= "z" else ""
+        if ch.isdigit():
+            return "0-9"
+        return "a-z" if "a" <= ch <= "z" and len(word) <= 4 else ""
 
     first, last = edge(word[0]), edge(word[-1])
     before = rf"(?<![{first}])" if first else ""
