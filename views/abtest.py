@@ -3,7 +3,7 @@
 import streamlit as st
 
 from shopsight import numbers
-from shopsight.i18n import joined, t
+from shopsight.i18n import t
 from shopsight.mdtext import plain
 from shopsight.ui import abtest_page, charts, filters, session
 
@@ -40,7 +40,7 @@ if f.active():
         t(
             "ab.filters_not_applied",
             lang,
-            names=joined((t(filters.DIM_LABELS[d], lang) for d in f.active()), lang),
+            names=filters.dim_names(f.active(), lang),
         )
     )
 st.caption(" ".join(notes))

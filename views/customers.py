@@ -39,7 +39,7 @@ if unapplied:
             "overview.filters_not_applied",
             lang,
             kind=t("kind.orders", lang),
-            names=joined((t(filters.DIM_LABELS[d], lang) for d in unapplied), lang),
+            names=filters.dim_names(unapplied, lang),
         )
     )
 

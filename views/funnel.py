@@ -6,7 +6,7 @@ import math
 import streamlit as st
 
 from shopsight import event_funnel, metrics, numbers
-from shopsight.i18n import joined, t
+from shopsight.i18n import t
 from shopsight.ui import charts, filters, funnel_page, session, url_state
 
 lang = session.lang()
@@ -89,7 +89,7 @@ if view == "shop":
                 "overview.filters_not_applied",
                 lang,
                 kind=kind_label,
-                names=joined((t(filters.DIM_LABELS[d], lang) for d in unapplied), lang),
+                names=filters.dim_names(unapplied, lang),
             )
         )
 
@@ -215,7 +215,7 @@ else:
             t(
                 "funnel.events_filters_left_out",
                 lang,
-                names=joined((t(filters.DIM_LABELS[d], lang) for d in left_out), lang),
+                names=filters.dim_names(left_out, lang),
             )
         )
     st.caption(" ".join([*notes, compare_note]))

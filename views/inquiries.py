@@ -42,7 +42,7 @@ if unapplied:
         t(
             "inq.filters_not_applied",
             lang,
-            names=joined((t(filters.DIM_LABELS[d], lang) for d in unapplied), lang),
+            names=filters.dim_names(unapplied, lang),
         )
     )
 if q.empty:

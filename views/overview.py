@@ -138,7 +138,7 @@ if unapplied:
             "overview.filters_not_applied",
             lang,
             kind=kind_label,
-            names=joined((t(filters.DIM_LABELS[d], lang) for d in unapplied), lang),
+            names=filters.dim_names(unapplied, lang),
         )
     )
 
@@ -220,16 +220,15 @@ else:
         format_func=lambda d: t(f"overview.movers_{d}", lang),
     )
     moved = overview_page.movers(dim, f)
-    moved_cov = None if moved.empty else overview_page.compare_coverage(moved["origin"].iloc[0], f)
+    moved_kind = None if moved.empty else moved["origin"].iloc[0]
+    moved_cov = moved_kind and overview_page.compare_coverage(moved_kind, f)
     if moved.empty:
         st.info(t("overview.movers_none", lang))
     elif moved_cov is not None and not moved_cov.complete:
         # every "change" would be this period's value against nothing
-        st.info(
-            t("overview.movers_incomplete", lang, kind=t(f"kind.{moved['origin'].iloc[0]}", lang))
-        )
+        st.info(t("overview.movers_incomplete", lang, kind=t(f"kind.{moved_kind}", lang)))
     else:
-        origin = t(f"kind.{moved['origin'].iloc[0]}", lang)
+        origin = t(f"kind.{moved_kind}", lang)
         item_title = t(f"overview.movers_{dim}", lang)
         # chart above the table: beside it, the table's four columns were cut at 1440 px
         charts.show(

@@ -6,7 +6,7 @@ from functools import partial
 import streamlit as st
 
 from shopsight import metrics, numbers, sku_ranking
-from shopsight.i18n import joined, t
+from shopsight.i18n import t
 from shopsight.ui import charts, downloads, filters, products_page, session, url_state
 
 lang = session.lang()
@@ -121,7 +121,7 @@ if unapplied:
             "overview.filters_not_applied",
             lang,
             kind=kind_label,
-            names=joined((t(filters.DIM_LABELS[d], lang) for d in unapplied), lang),
+            names=filters.dim_names(unapplied, lang),
         )
     )
 

@@ -90,7 +90,7 @@ if unapplied:
             "overview.filters_not_applied",
             lang,
             kind=t(f"kind.{origin}", lang),
-            names=joined((t(filters.DIM_LABELS[d], lang) for d in unapplied), lang),
+            names=filters.dim_names(unapplied, lang),
         )
     )
 if rt.count_rows_left_out:

@@ -432,7 +432,6 @@ class _Plan:
             for j in range(w)
         )
         first = "coalesce(" + ", ".join(f"nullif(ss_trim(c{j}), '')" for j in range(w)) + ")"
-        # the first character decides cheaply for almost every row: lower() of each is not
         starts = ", ".join(
             sorted(
                 {
@@ -448,27 +447,28 @@ class _Plan:
             f"case {long_note} else _extra end as _problem" if w else "_extra as _problem",
             *(f"c{j}" for j in used),
         ]
-        pattern = _sql_text(SUMMARY_PATTERN)
-        ids = [j for c, j in self.mapped.items() if c in _ID_COLUMNS]
+
+        def summary(cell: str) -> str:
+            # the first character decides cheaply for almost every cell: the pattern is not
+            return (
+                f"(ord({cell}) in ({starts}) "
+                f"and regexp_full_match(lower({cell}), {_sql_text(SUMMARY_PATTERN)}))"
+            )
+
+        said = " or ".join(
+            [summary("_first")]
+            + [summary(f"ss_trim(c{j})") for c, j in self.mapped.items() if c in SUMMARY_LABELS]
+        )
         # (an id cell holding a placeholder or the summary word itself is no id: 合计 or -
         # under 订单编号)
-        no_id = (
-            " and ".join(
-                f"coalesce(ss_is_null(c{j}) "
-                f"or regexp_full_match(lower(ss_trim(c{j})), {pattern}), true)"
-                for j in ids
-            )
-            or "true"
-        )
-        labels = "".join(
-            f" or regexp_full_match(lower(ss_trim(c{j})), {pattern})"
+        no_id = " and ".join(
+            f"coalesce(ss_is_null(c{j}) or {summary(f'ss_trim(c{j})')}, true)"
             for c, j in self.mapped.items()
-            if c in SUMMARY_LABELS
+            if c in _ID_COLUMNS
         )
         typed = [
             f"case when _first is null and _extra is null then 1 "
-            f"when (ord(_first) in ({starts}) and regexp_full_match(lower(_first), {pattern})"
-            f"{labels}) and {no_id} then 2 "
+            f"when ({said}) and {no_id or 'true'} then 2 "
             "else 0 end as _skip",
             "_problem",
         ]
@@ -820,13 +820,25 @@ def _amount_evidence(
     ).fetchone()
 
 
-def _repeated_amounts(con, table: pa.Table, plan: _Plan) -> list[str]:
-    """The amounts (paid_amount, then refund_amount) that repeat the order's on its lines."""
+def _ids_repeat(con, table: pa.Table) -> bool:
+    """Whether some order id is on several lines."""
+    con.register("_ids", table.select(["order_id"]))
+    return bool(
+        con.execute(
+            "select count(*) from (select order_id from _ids where order_id is not null "
+            "group by order_id having count(*) > 1)"
+        ).fetchone()[0]
+    )
+
+
+def _repeated_amounts(con, table: pa.Table, plan: _Plan, ids_repeat: bool = False) -> list[str]:
+    """The amounts (paid_amount, then refund_amount) that repeat the order's on its lines
+    (`ids_repeat`: the caller found an order id on several lines already)."""
     if plan.mapped.get("paid_amount") is None:
         return []
     priced = not plan.line_from_paid and "line_amount" in table.column_names
     cols = [c for c in ("paid_amount", "refund_amount") if plan.mapped.get(c) is not None]
-    keep = [c for c in ("order_id", *cols, "line_amount", "_problem", "_failed", "_skip")]
+    keep = ("order_id", *cols, "line_amount", "_problem", "_failed", "_skip")
     rows = table.select([c for c in keep if c in table.column_names])
     if "line_amount" not in rows.column_names:
         rows = rows.append_column("line_amount", pa.nulls(rows.num_rows, pa.decimal128(18, 2)))
@@ -835,11 +847,7 @@ def _repeated_amounts(con, table: pa.Table, plan: _Plan) -> list[str]:
         if unlike:
             return []
     # one line per order (an order export): nothing to weigh, found by the ids alone
-    con.register("_ids", rows.select(["order_id"]))
-    if not con.execute(
-        "select count(*) from (select order_id from _ids where order_id is not null "
-        "group by order_id having count(*) > 1)"
-    ).fetchone()[0]:
+    if not ids_repeat and not _ids_repeat(con, rows):
         return []
     alike, unlike = _amount_evidence(con, rows, "paid_amount", priced)
     if unlike or alike < (1 if priced else REPEATED_AMOUNT_ORDERS):
@@ -868,17 +876,14 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
         and plan.out.get(c)
         and table[c].null_count > 0
     ]
-    if gaps:
-        # gaps without repeated ids change nothing (and the check of ids is the costly part)
-        ids = table["order_id"]
-        n_ids = pc.count(ids).as_py()
-        if not n_ids or pc.count_distinct(ids).as_py() == n_ids:
-            return table
     con = duckdb.connect(":memory:", config={"threads": 2})
     try:
+        # gaps without repeated ids change nothing
+        if gaps and not _ids_repeat(con, table):
+            return table
         # (also beside Shopify-style gaps: a file may mix orders with the amount on their
         # first line only and orders repeating it)
-        repeated = _repeated_amounts(con, table, plan)
+        repeated = _repeated_amounts(con, table, plan, ids_repeat=bool(gaps))
         if not gaps and not repeated:
             return table
         con.register("t", table.append_column("_pos", pa.array(np.arange(table.num_rows))))

@@ -171,7 +171,7 @@ def detect(headers: list[str], filename: str, kind: str | None = None) -> str | 
 
 def label(platform: str | None, lang: str) -> str:
     """A platform as a page names it; rows without one are 未标明 / Not set."""
-    if platform is None:
+    if not platform:
         return t("data.platform_none", lang)
     return _ENGLISH.get(platform, platform) if lang == "en" else platform
 

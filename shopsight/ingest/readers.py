@@ -840,7 +840,7 @@ class _TableParser(HTMLParser):
         self._cell: list[str] | None = None
         self._span = 1
         self._cells = 0
-        # column -> rows below the current one that a cell above still covers
+        # column -> rows from the current one on that a cell above still covers (>= 1)
         self._down: dict[int, int] = {}
         self._covered: set[int] = set()
         self._rowspan = 1
@@ -855,7 +855,7 @@ class _TableParser(HTMLParser):
             self._down = {}
         elif tag == "tr" and self.tables:
             self._row = []
-            self._covered = {c for c, n in self._down.items() if n > 0}
+            self._covered = set(self._down)
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
             a = dict(attrs)

@@ -243,6 +243,26 @@ _KINDS = {
 }
 
 
+def _status_of(a: Analysis, method: str = "fixed") -> dict[str, str]:
+    """Each version's judgement (control, winner, loser, inconclusive) by the method."""
+    if method == "sequential":
+        per = {r["variant"]: r["decision"] or "inconclusive" for r in a.seq_verdict["variants"]}
+    else:
+        per = {r["variant"]: r["status"] for r in a.verdict["variants"]}
+    return {
+        x: "control" if c else per.get(x, "inconclusive")
+        for x, c in zip(a.result.variants["variant"], a.result.variants["is_control"], strict=True)
+    }
+
+
+def status_word(status: str, lang: str, method: str = "fixed") -> str:
+    """显著更好 … for the fixed horizon, 已判定更好 / 未判定 … for the sequential test."""
+    if method == "sequential" and status != "control":
+        pending = {"inconclusive": "pending"}.get(status, status)
+        return t(f"ab.seq_status_{pending}", lang)
+    return abtest_sentences.variant_status(status, lang)
+
+
 def table(
     a: Analysis, names: dict[str, str], lang: str, part: str = "main", method: str = "fixed"
 ) -> tuple[pd.DataFrame, dict]:
@@ -256,18 +276,13 @@ def table(
     '<0.0001', never '0.0000').
     """
     v = a.result.variants
-    status = {r["variant"]: r["status"] for r in a.verdict["variants"]}
+    status = _status_of(a, method)
     m = a.metric
     rows = pd.DataFrame(
         {
             "variant": v["variant"],
             "name": [names.get(x) for x in v["variant"]],
-            "status": [
-                abtest_sentences.variant_status(
-                    "control" if c else status.get(x, "inconclusive"), lang
-                )
-                for x, c in zip(v["variant"], v["is_control"], strict=True)
-            ],
+            "status": [status_word(status[x], lang, method) for x in v["variant"]],
             "trials": v["impressions"].astype("Int64"),
             "successes": v["clicks"].astype("Int64"),
             "rate": v["ctr"],
@@ -294,12 +309,8 @@ def table(
     sequential = method == "sequential"
     if sequential:
         seq = {r["variant"]: r for r in a.seq_verdict["variants"]}
-        none = {"decision": None, "lift_cs": [None, None], "p_value": None}
+        none = {"lift_cs": [None, None], "p_value": None}
         found = [seq.get(x, none) for x in v["variant"]]
-        rows["status"] = [
-            status_word("control" if c else r["decision"] or "inconclusive", lang, method)
-            for r, c in zip(found, v["is_control"], strict=True)
-        ]
         rows["lift_rel_ci"] = [_range(r["lift_cs"][0], r["lift_cs"][1], _signed) for r in found]
         rows["p_value_holm"] = [numbers.fmt_p(r["p_value"]) for r in found]
     rows = tables.rounded(rows, _KINDS)
@@ -353,26 +364,6 @@ def table(
 
 
 # ---------------------------------------------------------------- charts
-
-
-def _status_of(a: Analysis, method: str = "fixed") -> dict[str, str]:
-    """Each version's judgement (control, winner, loser, inconclusive) by the method."""
-    if method == "sequential":
-        per = {r["variant"]: r["decision"] or "inconclusive" for r in a.seq_verdict["variants"]}
-    else:
-        per = {r["variant"]: r["status"] for r in a.verdict["variants"]}
-    return {
-        x: "control" if c else per.get(x, "inconclusive")
-        for x, c in zip(a.result.variants["variant"], a.result.variants["is_control"], strict=True)
-    }
-
-
-def status_word(status: str, lang: str, method: str = "fixed") -> str:
-    """显著更好 … for the fixed horizon, 已判定更好 / 未判定 … for the sequential test."""
-    if method == "sequential" and status != "control":
-        pending = {"inconclusive": "pending"}.get(status, status)
-        return t(f"ab.seq_status_{pending}", lang)
-    return abtest_sentences.variant_status(status, lang)
 
 
 def ci_frame(a: Analysis, names: dict[str, str], lang: str, method: str = "fixed") -> pd.DataFrame:
@@ -994,8 +985,8 @@ def comparison_table(a: Analysis, names: dict[str, str], lang: str) -> tuple[pd.
                     r["lift_rel_ci_low"], r["lift_rel_ci_high"], _signed
                 ),
                 t("ab.col_fixed_p", lang): numbers.fmt_p(r["p_value_holm"]),
-                t("ab.col_seq_status", lang): t(
-                    f"ab.seq_status_{s['decision'] or 'pending'}", lang
+                t("ab.col_seq_status", lang): status_word(
+                    s["decision"] or "inconclusive", lang, "sequential"
                 ),
                 t("ab.col_seq_cs", lang): _range(s["lift_cs"][0], s["lift_cs"][1], _signed),
                 t("ab.col_seq_p", lang): numbers.fmt_p(s["p_value"]),

@@ -123,7 +123,7 @@ def loads_section(ws: workspace.Workspace, sets: list[dict], lang: str) -> None:
                 t("data.ld_id", lang): x["load_id"],
                 t("data.ld_kind", lang): upload.kind_label(x["kind"], lang),
                 t("data.ld_file", lang): x["file"],
-                t("data.ld_platform", lang): upload.platform_label(x["platform"], lang),
+                t("data.ld_platform", lang): platforms.label(x["platform"], lang),
                 t("data.ld_currency", lang): x["currency"]
                 if x["kind"] in schema.PLATFORM_KINDS
                 else None,
@@ -178,7 +178,7 @@ def loads_section(ws: workspace.Workspace, sets: list[dict], lang: str) -> None:
                 "data.gaps",
                 lang,
                 kind=plain(upload.kind_label(gap.kind, lang)),
-                platform=plain(upload.platform_label(gap.platform, lang)),
+                platform=plain(platforms.label(gap.platform, lang)),
                 start=gap.first.isoformat(),
                 end=gap.last.isoformat(),
                 count=len(gap.missing),
@@ -229,7 +229,7 @@ def loads_section(ws: workspace.Workspace, sets: list[dict], lang: str) -> None:
             options,
             index=options.index(x["platform"]),
             key=f"data_edit_platform_{which}",
-            format_func=lambda p: upload.platform_label(p, lang),
+            format_func=lambda p: platforms.label(p, lang),
         )
         currencies = list(
             dict.fromkeys([x["currency"] or platforms.DEFAULT_CURRENCY, *platforms.CURRENCIES])

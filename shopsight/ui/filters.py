@@ -60,6 +60,11 @@ WIDGET_KEYS = {dim: f"sb_{dim}" for dim in DIMS}
 RANGE_KINDS = ("traffic", "products", "orders", "regions", "events", "inquiries", "image_tests")
 
 
+def dim_names(dims, lang: str) -> str:
+    """Filters by their names in the user's language, as a list: 来源、终端 / Source, Device."""
+    return joined((t(DIM_LABELS[d], lang) for d in dims), lang)
+
+
 @dataclass(frozen=True)
 class Filters:
     start: date

@@ -31,14 +31,6 @@ from shopsight.ui.filters import Filters
 ORIGINS = ("orders", "regions")
 LAYER_ID = "rg_regions"
 MAP_HEIGHT = 520
-
-
-def glance_height(rows: int) -> int:
-    """A few regions get a table as tall as they are, not one of empty grid rows as tall as
-    the map."""
-    return min(MAP_HEIGHT, tables.fit_height(rows))
-
-
 MAP_WIDTH = 440  # the map column's narrow width: the whole region fits, wider gets margin
 BARS_LIMIT = 20
 UNMATCHED_LIMIT = 50
@@ -344,6 +336,12 @@ def glance_config(rt: RegionTable, metric: str, lang: str, currency: str | None 
             else f"{share}: {_help(region_metrics.SHARE, lang)}",
         )
     return cfg
+
+
+def glance_height(rows: int) -> int:
+    """A few regions get a table as tall as they are, not one of empty grid rows as tall as
+    the map."""
+    return min(MAP_HEIGHT, tables.fit_height(rows))
 
 
 def glance(rt: RegionTable, metric: str, lang: str) -> list[str]:

@@ -138,10 +138,6 @@ def kind_label(kind: str | None, lang: str) -> str:
     return t(f"kind.{kind}", lang) if kind else "—"
 
 
-def platform_label(p: str | None, lang: str) -> str:
-    return platforms.label(p or None, lang)
-
-
 def col_label(col: str, lang: str) -> str:
     """'visitors · 访客数' in the mapping grid: the field's id and its name in the user's words."""
     return f"{col} · {messages.field_name(col, lang)}" if col in messages.INPUT_FIELDS else col
@@ -427,7 +423,7 @@ def _load_options(insp: ingest.FileInspection, kind: str, slug: str, lang: str):
         t("data.platform", lang),
         options,
         key=platform_key,
-        format_func=lambda p: platform_label(p, lang),
+        format_func=lambda p: platforms.label(p, lang),
     )
     currency = cols[1].selectbox(
         t("data.currency", lang),
