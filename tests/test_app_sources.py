@@ -146,7 +146,7 @@ def test_whatif_one_source_meeting_question(app, small_ws, run_query):
     assert per_source.loc["直通车", t("whatif.revenue_scenario", "zh")] == pytest.approx(
         ztc["revenue"]
     )
-    assert per_source.loc["手淘搜索", t("whatif.revenue_change", "zh")] == 0
+    assert per_source.loc["手淘搜索", t("whatif.revenue_change", "zh", symbol="¥")] == 0
     assert at.query_params["wi"] == "直通车:20,0.5,0,0"
     assert at.query_params["wi_scope"] == "直通车"
     assert any("直通车" in c.value for c in at.caption if c.value.startswith("单独设置"))

@@ -132,6 +132,31 @@ def test_shopify_times_keep_the_shops_wall_clock(shopify):
     )
 
 
+def test_the_preview_shows_the_headers_that_only_feed_other_columns(tmp_path):
+    """Paid at, Lineitem price and Lineitem discount are read into order_time and
+    line_amount, never stored as themselves: the mapping preview still shows their values."""
+    path = w.shopify_export(tmp_path / "orders_export_1.csv")
+    lines, orders = shopify_truth(path)
+    insp = inspect_file(path, path.name)
+    first = lines.iloc[: len(insp.preview)]
+    shown = insp.preview
+    assert {"paid_time", "unit_price", "line_discount"} <= set(shown.columns)
+    assert [None if pd.isna(p) else p.to_pydatetime() for p in shown["paid_time"]] == [
+        # an order's continuation lines take the payment time of its first line
+        wall_clock(p) if p else None
+        for p in first["Name"].map(orders["Paid at"])
+    ]
+    assert list(shown["unit_price"]) == [float(p) for p in first["Lineitem price"]]
+    # a load stores none of them
+    ws, _ = f.load(tmp_path, path)
+    con = ws.connect(read_only=True)
+    try:
+        stored = {r[0] for r in con.execute("describe orders").fetchall()}
+    finally:
+        con.close()
+    assert not stored & {"paid_time", "unit_price", "line_discount", "_paid_time"}
+
+
 def test_shopify_lines_have_a_product_key_and_their_own_sales(shopify):
     con, _, lines, _ = shopify
     got = sorted(

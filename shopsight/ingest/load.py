@@ -336,6 +336,7 @@ def _preview(choice, kind, mapping, filename, missing) -> tuple[pd.DataFrame, di
         kind,
         period=choice.period,
         device=_device(choice, filename, False),
+        keep_inputs=True,
     )
     counts: dict[str, int] = {}
     for e in result.errors:

@@ -253,8 +253,10 @@ class _Plan:
         kind: str,
         period: tuple[dt.date, dt.date] | None,
         device: str | None,
+        keep_inputs: bool = False,
     ) -> None:
         self.kind = kind
+        self.keep_inputs = keep_inputs
         self.k = schema.KINDS[kind]
         self.headers = headers
         self.width = len(headers)
@@ -394,6 +396,10 @@ class _Plan:
         status = "v_status" if "status" in present else None
         if paid_time:
             self.hidden["_paid_time"] = paid_time
+        if self.keep_inputs:  # a preview shows what was read from every mapped header
+            for name in _INPUT_PARSER:
+                if name in present:
+                    self.hidden.setdefault(f"_{name}", f"v_{name}")
         out["created_time"] = created
         # payment is worked out once per row (order_time needs it too) in a step of its
         # own, from the status lowered once (_low): see sql()
@@ -669,8 +675,12 @@ def parse_sheet(
     *,
     period: tuple[dt.date, dt.date] | None = None,
     device: str | None = None,
+    keep_inputs: bool = False,
 ) -> ParseResult:
-    plan = _Plan(headers, mapping, kind, period, device)
+    """The sheet's rows typed as `kind`'s columns.  keep_inputs: also the headers that only
+    feed other columns (an order's payment time, unit price, discount), under their own
+    names, for a preview."""
+    plan = _Plan(headers, mapping, kind, period, device, keep_inputs)
     body = sheet.body
     con = _connect()
     try:
@@ -982,11 +992,14 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
             (as_zero if how == "zero" else as_empty)[plan.headers[j]] = n
     warnings = _warnings(table, plan, keep, first_row)
     extras = [(j, h) for j, h in plan.extras if h not in dropped]
-    out = table.select([c.name for c in k.columns] + [f"x{j}" for j, _ in extras])
+    inputs = [c for c in _INPUT_PARSER if plan.keep_inputs and f"_{c}" in plan.hidden]
+    out = table.select(
+        [c.name for c in k.columns] + [f"x{j}" for j, _ in extras] + [f"_{c}" for c in inputs]
+    )
     if not keep.all():
         out = out.filter(pa.array(keep))
     out = out.rename_columns(
-        [c.name for c in k.columns] + _extra_names([h for _, h in extras], k.column_names)
+        [c.name for c in k.columns] + _extra_names([h for _, h in extras], k.column_names) + inputs
     )
     return ParseResult(
         out,

@@ -655,7 +655,7 @@ TEXT: dict[str, str] = {
     "whatif.col_change": "Change",
     "whatif.revenue_base": "Paid amount now",
     "whatif.revenue_scenario": "Scenario paid amount",
-    "whatif.revenue_change": "Paid amount change",
+    "whatif.revenue_change": "Paid amount change ({symbol})",
     "whatif.baseline": "Now",
     "whatif.scenario": "Scenario",
     "whatif.others": "{n} other sources",

@@ -656,7 +656,7 @@ TEXT: dict[str, str] = {
     "whatif.col_change": "变化",
     "whatif.revenue_base": "当前支付金额",
     "whatif.revenue_scenario": "情景支付金额",
-    "whatif.revenue_change": "支付金额变化",
+    "whatif.revenue_change": "支付金额变化（{symbol}）",
     "whatif.baseline": "当前",
     "whatif.scenario": "情景",
     "whatif.others": "其他 {n} 个来源",

@@ -204,7 +204,8 @@ def source_table(projection: whatif.Projection, lang: str) -> pd.DataFrame:
         "buyers": t("metric.paying_buyers", lang),
         "revenue_base": t("whatif.revenue_base", lang),
         "revenue": t("whatif.revenue_scenario", lang),
-        "revenue_change": t("whatif.revenue_change", lang),
+        # a signed change has no room for the symbol in the cell: it goes in the header
+        "revenue_change": t("whatif.revenue_change", lang, symbol=numbers.symbol(None)),
         "spend": t("metric.spend", lang),
         "roi": t("metric.roi", lang),
         "uv_value": t("metric.uv_value", lang),
