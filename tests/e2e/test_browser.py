@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -112,19 +113,25 @@ def open_list(page, box) -> None:
 
 
 def pick(page, box: str, option: str, in_url: str) -> None:
-    """Choose an option of a sidebar select box and wait until the link has it; a choice made
-    while the page is still rerunning can be dropped by that rerun, so it is made again."""
+    """Choose an option of a sidebar select box and wait until the link has it.  A choice
+    made while the page is still rerunning can be dropped by that rerun: it is made again
+    only once the app has gone quiet without it, never on a slow rerun (under load a run
+    can take tens of seconds, and choosing again would then toggle the option off)."""
     for _ in range(3):
         open_list(page, page.locator(f"{box} input"))
         page.get_by_role("option", name=option, exact=True).click()
         page.keyboard.press("Escape")
-        try:
-            page.wait_for_url(lambda url: in_url in url, timeout=20_000)
-        except PlaywrightTimeout:
+        deadline = time.monotonic() + 180
+        while in_url not in page.url and time.monotonic() < deadline:
+            try:
+                page.wait_for_url(lambda url: in_url in url, timeout=5_000)
+            except PlaywrightTimeout:
+                wait_idle(page, timeout_s=180)
+                if in_url not in page.url and not page.get_by_role("option").count():
+                    break  # quiet, and the choice is not in the link: it was dropped
+        if in_url in page.url:
             wait_idle(page)
-            continue
-        wait_idle(page)
-        return
+            return
     raise AssertionError(f"choosing {option} never reached the link")
 
 
