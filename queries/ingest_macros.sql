@@ -6,28 +6,38 @@
 -- what that cannot read goes through the folding and pattern matching below.
 
 -- whitespace trimmed everywhere (readers.WHITESPACE): space, tab, CR, LF, VT, FF,
--- ideographic space, no-break space, BOM
+-- ideographic space, no-break space, BOM, thin and narrow no-break spaces, and the
+-- zero-width characters text copied from a web page brings along
 create or replace temp macro ss_ws() as
     ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(12288) || chr(160)
-    || chr(65279);
+    || chr(65279) || chr(8201) || chr(8239) || chr(8203) || chr(8204) || chr(8205)
+    || chr(8288);
 
 -- trim(s, ss_ws()) is slow for a multi-byte set: most cells need no trimming at all
 create or replace temp macro ss_trim(s) as
     case
-        when ord(s) not in (32, 9, 10, 11, 12, 13, 12288, 160, 65279)
-            and ord(right(s, 1)) not in (32, 9, 10, 11, 12, 13, 12288, 160, 65279)
+        when ord(s) not in (
+                32, 9, 10, 11, 12, 13, 12288, 160, 65279, 8201, 8239, 8203, 8204, 8205, 8288
+            )
+            and ord(right(s, 1)) not in (
+                32, 9, 10, 11, 12, 13, 12288, 160, 65279, 8201, 8239, 8203, 8204, 8205, 8288
+            )
             then s
         else trim(s, ss_ws())
     end;
 
--- full-width digits and punctuation folded, whitespace trimmed: for numbers, dates, ids
+-- full-width digits and punctuation folded, other spaces made plain (1 234 with a
+-- no-break space groups thousands as with a space), the minus sign (U+2212) a hyphen,
+-- zero-width characters dropped (they come last: translate deletes what has no pair),
+-- whitespace trimmed: for numbers, dates, ids
 create or replace temp macro ss_fold(s) as
     nullif(
         trim(
             translate(
                 s::varchar,
-                '０１２３４５６７８９．，－＋％（）：／　＄',
-                '0123456789.,-+%():/ $'
+                '０１２３４５６７８９．，－＋％（）：／　＄' || chr(160) || chr(8201) || chr(8239)
+                    || chr(8722) || chr(8203) || chr(8204) || chr(8205) || chr(8288) || chr(65279),
+                '0123456789.,-+%():/ $   -'
             ),
             ss_ws()
         ),

@@ -70,6 +70,9 @@ def test_whitespace_duplicates_and_bom_in_headers():
     ]
     assert synonyms.header_key("商品 ID") == synonyms.header_key("商品ID")
     assert synonyms.header_key("用户实付金额（元）") == synonyms.header_key("用户实付金额")
+    # zero-width characters of a header copied from a web page
+    assert synonyms.header_key("\u200b访客数\u200d") == synonyms.header_key("访客数")
+    assert synonyms.header_key("支付\u2060金额") == synonyms.header_key("支付金额")
 
 
 def test_comparison_columns_are_not_the_metric():
@@ -124,6 +127,27 @@ def test_summary_rows_spaced_out_prefixed_or_with_a_note_are_dropped(tmp_path):
     ws, r = load(tmp_path / "ws", path)
     assert (r.kind, r.rows_loaded, r.summary_rows_dropped) == ("regions", 4, 6)
     assert sum(x[6] for x in table_rows(ws, "regions")) == 3402.5
+
+
+def test_summary_rows_with_invisible_or_full_width_characters_are_dropped(tmp_path):
+    rows = [
+        ["日期", "来源", "访客数", "支付买家数", "支付金额"],
+        ["2026-11-01", "手淘搜索", "1000", "30", "3000.50"],
+        ["\u200b合计", "", "1000", "30", "3000.50"],
+        ["ＴＯＴＡＬ", "", "1000", "30", "3000.50"],
+        ["Ｇｒａｎｄ Ｔｏｔａｌ：", "", "1000", "30", "3000.50"],
+        ["2026-11-01", "合\u00a0计\u200b", "1000", "30", "3000.50"],
+        ["2026-11-02", "\u200b直通车", "1\u00a0000", "3", "\u2212300.00"],
+    ]
+    ws, r = load(tmp_path / "ws", write_csv(tmp_path / "t.csv", rows))
+    assert (r.kind, r.rows_loaded, r.rows_rejected, r.summary_rows_dropped) == (
+        "traffic",
+        2,
+        0,
+        4,
+    )
+    got = sorted((x[2], x[5]) for x in table_rows(ws, "traffic"))
+    assert got == [("手淘搜索", 1000), ("直通车", 1000)]
 
 
 def test_a_summary_under_a_date_is_dropped_and_a_row_with_an_id_is_kept(tmp_path):

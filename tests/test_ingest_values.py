@@ -213,6 +213,37 @@ def test_ids_in_scientific_notation_are_refused(con, text):
 
 
 @pytest.mark.parametrize(
+    ("macro", "text", "want"),
+    [
+        # a no-break, thin or narrow no-break space groups thousands as a space does
+        ("ss_num", "1\u00a0234", 1234.0),
+        ("ss_num", "12\u202f345.50", 12345.5),
+        ("ss_int", "1\u2009234", 1234),
+        # the minus sign of a web page or a report tool
+        ("ss_num", "\u22125", -5.0),
+        ("ss_money", "\u221212.50", -12.5),
+        # zero-width characters copied along from a web page, anywhere in the cell
+        ("ss_int", "1234\u200b", 1234),
+        ("ss_money", "\u200b100.50", 100.5),
+        ("ss_money", "1,2\u200c34.00", 1234.0),
+        ("ss_id", "4045771358082458911\u200b", "4045771358082458911"),
+        ("ss_id", "\u2060SKU-0001", "SKU-0001"),
+        ("ss_date", "2026-11-01\u200d", dt.date(2026, 11, 1)),
+        ("ss_ts", "2026-11-01\u00a010:05:00", dt.datetime(2026, 11, 1, 10, 5)),
+        ("ss_text", "\u200b手淘推荐\u200b", "手淘推荐"),
+    ],
+)
+def test_invisible_and_other_spaces_do_not_change_a_value(con, macro, text, want):
+    got = value(con, macro, text)
+    assert got == (pytest.approx(want) if isinstance(want, float) else want)
+
+
+@pytest.mark.parametrize("text", ["1\u00a0234,5", "\u200b1,5"])
+def test_invisible_characters_do_not_make_a_decimal_comma_readable(con, text):
+    assert value(con, "ss_num", text) is None
+
+
+@pytest.mark.parametrize(
     ("text", "want"),
     [
         ("卖家已发货，等待买家确认", "卖家已发货，等待买家确认"),  # punctuation as written

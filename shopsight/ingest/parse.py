@@ -58,6 +58,20 @@ SUMMARY_LABELS = ("source", "source_detail", "province", "city", "channel", "dev
 # product, SKU …) is data whatever its first cell says (Total(150g)牙膏).
 _GAP = r"[\s\x{3000}\x{a0}]*"
 SUMMARY_PREFIXES = ("本页", "全部")
+# ＴＯＴＡＬ typed with a Chinese input method: full-width Latin letters, lower-cased
+_FULL_WIDTH_LOWER = (
+    "'" + "".join(chr(c + 0xFEE0) for c in range(ord("a"), ord("z") + 1)) + "', "
+    "'abcdefghijklmnopqrstuvwxyz'"
+)
+
+
+def _full_width(c: str) -> tuple[str, ...]:
+    """The full-width forms of an ASCII letter (Ｔ, ｔ for t); none for other characters."""
+    if not (c.isascii() and c.isalpha()):
+        return ()
+    return chr(ord(c.upper()) + 0xFEE0), chr(ord(c.lower()) + 0xFEE0)
+
+
 SUMMARY_PATTERN = (
     f"(?:{'|'.join(SUMMARY_PREFIXES)})?{_GAP}"
     f"(?:{'|'.join(w.replace(' ', _GAP) if w.isascii() else _GAP.join(w) for w in SUMMARY_WORDS)})"
@@ -443,7 +457,7 @@ class _Plan:
                 {
                     str(ord(c))
                     for s in SUMMARY_WORDS + SUMMARY_PREFIXES
-                    for c in (s[0], s[0].upper())
+                    for c in (s[0], s[0].upper(), *_full_width(s[0]))
                 }
             )
         )
@@ -457,8 +471,8 @@ class _Plan:
         def summary(cell: str) -> str:
             # the first character decides cheaply for almost every cell: the pattern is not
             return (
-                f"(ord({cell}) in ({starts}) "
-                f"and regexp_full_match(lower({cell}), {_sql_text(SUMMARY_PATTERN)}))"
+                f"(ord({cell}) in ({starts}) and regexp_full_match("
+                f"translate(lower({cell}), {_FULL_WIDTH_LOWER}), {_sql_text(SUMMARY_PATTERN)}))"
             )
 
         said = " or ".join(

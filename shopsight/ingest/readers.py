@@ -47,7 +47,7 @@ MAX_COLUMNS = 1_000
 MAX_CELLS = 20_000_000  # rows x columns of one sheet
 MAX_CELL_CHARS = 32_767  # Excel's own cell limit; longer text is refused for the row
 # Whitespace trimmed from cells and headers, the same set in Python and in SQL.
-WHITESPACE = " \t\r\n\x0b\x0c\u3000\xa0\ufeff"
+WHITESPACE = " \t\r\n\x0b\x0c\u3000\xa0\ufeff\u2009\u202f\u200b\u200c\u200d\u2060"
 HEAD_ROWS = 240  # rows kept as text for header/kind detection (header scan 30 + width 200)
 HEAD_BYTES = 1 << 20
 SNIFF_CHARS = 200_000

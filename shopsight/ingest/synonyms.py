@@ -648,12 +648,16 @@ _UNIT_SUFFIX = re.compile(r"[（(](元|件|个|次|人|秒|%|pv|uv|rmb|cny|¥|�
 _DUPLICATE = re.compile(r"__\d+$")  # headers.clean_headers marks repeated names `name__2`
 
 
+# a BOM and the zero-width characters a header copied from a web page can carry
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"))
+
+
 def header_key(header: str) -> str:
     """Fold a header for matching: NFKC (full-width), lower case, no whitespace, no unit
     suffix, no duplicate mark (a second 同比 or 手机 column is still one)."""
     h = unicodedata.normalize("NFKC", _DUPLICATE.sub("", str(header))).lower()
     h = re.sub(r"\s+", " ", h).strip()
-    h = h.lstrip("\ufeff")
+    h = h.translate(_INVISIBLE)
     squeezed = h.replace(" ", "")
     squeezed = _UNIT_SUFFIX.sub("", squeezed)
     return squeezed
