@@ -93,6 +93,51 @@ def test_blank_or_merged_first_level_sources_take_their_groups(tmp_path):
     assert by_source(ws) == want
 
 
+def with_group_totals(rows):
+    """Each group's own row first, its 来源明细 blank and its numbers the group's, then its
+    details with 来源 blank (合计 as it was)."""
+    out, groups = [], {}
+    for r in rows:
+        if r[0] != "合计":
+            groups.setdefault(r[0], []).append(r)
+    for name, details in groups.items():
+        out.append([name, None, *(sum(float(d[k]) for d in details) for k in (2, 3, 4))])
+        out += [[None, *d[1:]] for d in details]
+    return out + [r for r in rows if r[0] == "合计"]
+
+
+def test_a_group_total_above_its_details_is_not_counted_again(tmp_path):
+    flat_ws, _ = load(tmp_path / "flat", write_csv(tmp_path / f"{NAME}.csv", [HEADER, *FLAT]))
+    want = by_source(flat_ws)
+    (tmp_path / "g").mkdir()
+    path = write_csv(tmp_path / "g" / f"{NAME}.csv", [HEADER, *with_group_totals(FLAT)])
+    for fast in (True, False):
+        ws, r = load(tmp_path / f"groups{fast}", path, fast=fast)
+        assert (r.rows_loaded, r.summary_rows_dropped) == (5, 3)
+        assert by_source(ws) == want
+    html = tmp_path / f"{NAME}.xls"
+    html.write_text(html_with_rowspan(with_group_totals(FLAT)), encoding="utf-8")
+    ws, _ = load(tmp_path / "html", html)
+    assert by_source(ws) == want
+
+
+def test_a_source_without_details_beside_detailed_groups_is_kept(tmp_path):
+    rows = [
+        HEADER,
+        *blanked(FLAT[:2]),
+        ["直通车", None, 50, 1, "100.00"],
+        ["站外", None, 9, 0, "0"],
+    ]
+    ws, r = load(tmp_path, write_csv(tmp_path / f"{NAME}.csv", rows))
+    assert (r.rows_loaded, r.summary_rows_dropped) == (4, 0)
+    assert [row[:3] for row in by_source(ws)] == [
+        ("淘内免费", "手淘推荐", 7748),
+        ("淘内免费", "手淘搜索", 5866),
+        ("直通车", None, 50),
+        ("站外", None, 9),
+    ]
+
+
 def test_a_row_without_either_level_keeps_no_source(tmp_path):
     rows = [HEADER, *blanked(FLAT[:2]), [None, None, 7, 0, "0.00"]]
     ws, r = load(tmp_path, write_csv(tmp_path / f"{NAME}.csv", rows))

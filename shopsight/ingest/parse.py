@@ -963,19 +963,33 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
         con.close()
 
 
-def _fill_down_sources(table: pa.Table, plan: _Plan, skip: np.ndarray) -> pa.Table:
+def _fill_down_sources(
+    table: pa.Table, plan: _Plan, skip: np.ndarray
+) -> tuple[pa.Table, np.ndarray]:
     """生意参谋's traffic sources are two levels (来源 > 来源明细) and the first is merged
     down its group, or left blank below its first row: a row with a 来源明细 and no 来源 is
-    in the group of the last source above it (summary rows carry none)."""
+    in the group of the last source above it (summary rows carry none).
+
+    When the group's own row has no 来源明细 and its details follow without a 来源, that row
+    is the group's total (淘内免费, blank, 5000 above 手淘搜索 3000 and 手淘推荐 2500): it
+    is dropped as a summary row, or the group would count twice."""
     if plan.kind != "traffic" or not {"source", "source_detail"} <= plan.mapped.keys():
-        return table
+        return table, skip
     src, detail = table["source"], table["source_detail"]
     gaps = pc.and_(pc.is_null(src), pc.is_valid(detail))
     if not pc.any(gaps).as_py():
-        return table
+        return table, skip
+    # the group's total row still names the group for the rows below it
     carried = pc.if_else(pa.array(skip == 0), src, pa.scalar(None, pa.string()))
+    kept = np.flatnonzero(skip == 0)
+    has_src = src.is_valid().to_numpy(zero_copy_only=False)[kept]
+    has_detail = detail.is_valid().to_numpy(zero_copy_only=False)[kept]
+    heads = has_src[:-1] & ~has_detail[:-1] & ~has_src[1:] & has_detail[1:]
+    if heads.any():
+        skip = skip.copy()
+        skip[kept[:-1][heads]] = 2
     filled = pc.if_else(gaps, pc.fill_null_forward(carried), src)
-    return table.set_column(table.schema.get_field_index("source"), "source", filled)
+    return table.set_column(table.schema.get_field_index("source"), "source", filled), skip
 
 
 def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) -> ParseResult:
@@ -983,7 +997,7 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
     skip = table["_skip"].to_numpy()
     table = _regions(con, table, plan, source)
     table = _fill_down_orders(table, plan)
-    table = _fill_down_sources(table, plan, skip)
+    table, skip = _fill_down_sources(table, plan, skip)
     if "is_control" in plan.derived and not pc.any(table["is_control"]).as_py():
         # no variant is named like a control arm: say nothing rather than "none is"
         i = table.schema.get_field_index("is_control")
