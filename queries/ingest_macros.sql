@@ -5,13 +5,12 @@
 -- Plain values (1234.5, 2026-11-01 10:00:00, 123456) take a cheap cast first; only
 -- what that cannot read goes through the folding and pattern matching below.
 
--- whitespace trimmed everywhere (readers.WHITESPACE): space, tab, CR, LF, VT, FF,
--- ideographic space, no-break space, BOM, thin and narrow no-break spaces, and the
--- zero-width characters text copied from a web page brings along
-create or replace temp macro ss_ws() as
-    ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(12288) || chr(160)
-    || chr(65279) || chr(8201) || chr(8239) || chr(8203) || chr(8204) || chr(8205)
-    || chr(8288);
+-- whitespace trimmed everywhere: space, tab, CR, LF, VT, FF, ideographic space, no-break
+-- space, BOM, thin and narrow no-break spaces, and the zero-width characters text copied
+-- from a web page brings along. The at-sign names are character constants that
+-- parse._connect puts in as text (readers.WHITESPACE is the one list): built from chr()
+-- they made every query that uses these macros slow to bind.
+create or replace temp macro ss_ws() as '@WHITESPACE@';
 
 -- trim(s, ss_ws()) is slow for a multi-byte set: most cells need no trimming at all
 create or replace temp macro ss_trim(s) as
@@ -26,17 +25,16 @@ create or replace temp macro ss_trim(s) as
         else trim(s, ss_ws())
     end;
 
--- full-width digits and punctuation folded, other spaces made plain (1 234 with a
--- no-break space groups thousands as with a space), the minus sign (U+2212) a hyphen,
--- zero-width characters dropped (they come last: translate deletes what has no pair),
--- whitespace trimmed: for numbers, dates, ids
+-- full-width digits and punctuation folded, other spaces (no-break, thin, narrow no-break)
+-- made plain (1 234 with a no-break space groups thousands as with a space), the minus
+-- sign (U+2212) a hyphen, zero-width characters dropped (they come last: translate
+-- deletes what has no pair), whitespace trimmed: for numbers, dates, ids
 create or replace temp macro ss_fold(s) as
     nullif(
         trim(
             translate(
                 s::varchar,
-                '０１２３４５６７８９．，－＋％（）：／　＄' || chr(160) || chr(8201) || chr(8239)
-                    || chr(8722) || chr(8203) || chr(8204) || chr(8205) || chr(8288) || chr(65279),
+                '０１２３４５６７８９．，－＋％（）：／　＄@SPACES@@MINUS@@INVISIBLE@',
                 '0123456789.,-+%():/ $   -'
             ),
             ss_ws()
@@ -180,6 +178,16 @@ create or replace temp macro ss_date(s) as
             cast(ss_ts_slow(ss_range_start(s)) as date)
         )
     );
+
+-- a column the loader found written day first (31/10/2026 somewhere in it, no month
+-- above 12 in the first place): 05/11/2026 is 5 November there, rewritten as 2026-11-05
+-- before the usual parse, which would read it month first
+create or replace temp macro ss_dmy(s) as
+    regexp_replace(ss_fold(s), '^(\d{1,2})/(\d{1,2})/(\d{4})', '\3-\2-\1');
+
+create or replace temp macro ss_ts_dmy(s) as ss_ts(ss_dmy(s));
+
+create or replace temp macro ss_date_dmy(s) as ss_date(ss_dmy(s));
 
 -- ids stay exact text; scientific notation means Excel already lost the digits
 create or replace temp macro ss_id_slow(s) as

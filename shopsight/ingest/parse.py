@@ -16,6 +16,8 @@ column by column.  Both give the same result as the plain Python readers.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from dataclasses import dataclass, field
 
 import duckdb
@@ -109,6 +111,8 @@ _CAST = {
     "ss_ts": "case when length({c}) in (10, 19) then try_cast({c} as timestamp) end",
     "ss_date": "case when length({c}) in (10, 19) then try_cast({c} as date) end",
 }
+_DAY_FIRST = {"ss_ts": "ss_ts_dmy", "ss_date": "ss_date_dmy"}
+_CAST.update({dmy: _CAST[fn] for fn, dmy in _DAY_FIRST.items()})
 # (the cast read the cell, the typed value from the cast d): the macro would give the same
 _FROM_CAST = {
     "ss_num": ("isfinite({d})", "{d}"),
@@ -117,6 +121,9 @@ _FROM_CAST = {
     "ss_ts": ("{d} is not null", "ss_in_era({d})"),
     "ss_date": ("{d} is not null", "ss_in_era({d})"),
 }
+_FROM_CAST.update({dmy: _FROM_CAST[fn] for fn, dmy in _DAY_FIRST.items()})
+# a date written with slashes, its first two numbers as written: 05/11/2026, 5/11/2026 9:30
+_SLASH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/\d{4}")
 # parsers that read any text (a placeholder is no value, never a bad cell)
 _TEXT_PARSERS = ("ss_text", "ss_event_code")
 # the behaviour column of the Tianchi logs: codes 1-4 or pv/cart/fav/buy; elsewhere an
@@ -306,11 +313,7 @@ class _Plan:
         ):
             # Taobao's logged behaviours, named as the funnel shows them (pv, 1 → 浏览 …)
             self.parsers["event"] = "ss_event_code"
-        self.checks = [
-            (canon, j, self.parsers[canon])
-            for canon, j in self.mapped.items()
-            if self.parsers[canon] not in _TEXT_PARSERS
-        ]
+        self._derive_checks()
         self.placeholders = {
             canon: (j, how)
             for canon, j in self.mapped.items()
@@ -318,16 +321,39 @@ class _Plan:
         }
         self.params: dict = {}
         self.derived: list[str] = []
+        self.out = self._outputs(period, device)
+        missing = [c for c in self.k.required if not self.out.get(c) and not self._from_geo(c)]
+        if missing:
+            raise ValueError(f"required column(s) not mapped: {', '.join(missing)}")
+
+    def _derive_checks(self) -> None:
+        self.checks = [
+            (canon, j, self.parsers[canon])
+            for canon, j in self.mapped.items()
+            if self.parsers[canon] not in _TEXT_PARSERS
+        ]
         # columns read by DuckDB's cast first (FAST_PATHS off: every cell by its macro)
         self.casts = {
             j: self.parsers[canon]
             for canon, j in self.mapped.items()
             if FAST_PATHS and self.parsers[canon] in _CAST
         }
-        self.out = self._outputs(period, device)
-        missing = [c for c in self.k.required if not self.out.get(c) and not self._from_geo(c)]
-        if missing:
-            raise ValueError(f"required column(s) not mapped: {', '.join(missing)}")
+
+    def slash_dates(self, rows: list[list[str | None]]) -> list[str]:
+        """The date and time columns whose cells in `rows` include a date written with
+        slashes and a year last (05/11/2026): they may be day first."""
+        out = []
+        for canon, j in self.mapped.items():
+            if self.parsers[canon] in _DAY_FIRST and any(
+                j < len(r) and r[j] and _SLASH_DATE.match(r[j]) for r in rows
+            ):
+                out.append(canon)
+        return out
+
+    def read_day_first(self, columns: list[str]) -> None:
+        for canon in columns:
+            self.parsers[canon] = _DAY_FIRST[self.parsers[canon]]
+        self._derive_checks()
 
     def _from_geo(self, col: str) -> bool:
         return col in ("province", "city") and col in self.geo_columns
@@ -452,15 +478,10 @@ class _Plan:
             for j in range(w)
         )
         first = "coalesce(" + ", ".join(f"nullif(ss_trim(c{j}), '')" for j in range(w)) + ")"
-        starts = ", ".join(
-            sorted(
-                {
-                    str(ord(c))
-                    for s in SUMMARY_WORDS + SUMMARY_PREFIXES
-                    for c in (s[0], s[0].upper(), *_full_width(s[0]))
-                }
-            )
-        )
+        firsts = [s[0] for s in SUMMARY_WORDS + SUMMARY_PREFIXES]
+        starts = ", ".join(sorted({str(ord(c)) for s in firsts for c in (s, s.upper())}))
+        wide_starts = ", ".join(sorted({str(ord(c)) for s in firsts for c in _full_width(s)}))
+        pattern = _sql_text(SUMMARY_PATTERN)
         raw_select = [
             f"{first} as _first",
             "_extra",
@@ -470,9 +491,14 @@ class _Plan:
 
         def summary(cell: str) -> str:
             # the first character decides cheaply for almost every cell: the pattern is not
+            # (a case, not an and: the pattern then runs only on the cells that get there);
+            # full-width letters are folded only for a cell that starts with one
             return (
-                f"(ord({cell}) in ({starts}) and regexp_full_match("
-                f"translate(lower({cell}), {_FULL_WIDTH_LOWER}), {_sql_text(SUMMARY_PATTERN)}))"
+                f"(case when ord({cell}) in ({starts}) "
+                f"then regexp_full_match(lower({cell}), {pattern}) "
+                f"when ord({cell}) in ({wide_starts}) then regexp_full_match("
+                f"translate(lower({cell}), {_FULL_WIDTH_LOWER}), {pattern}) "
+                "else false end)"
             )
 
         said = " or ".join(
@@ -680,6 +706,22 @@ def _run(con, plan: _Plan, source: _Source) -> pa.Table:
     return con.sql(plan.sql(source.sql), params={**plan.params, **source.params}).to_arrow_table()
 
 
+def _day_first(con, plan: _Plan, source: _Source, candidates: list[str]) -> list[str]:
+    """Of the columns with slash dates, those written day first: some cell's first number
+    is above 12 and no cell's second is (31/10/2026 and 05/11/2026).  A column where no
+    first number is above 12 stays month first, as US exports write it (11/05/2026)."""
+    if not candidates:
+        return []
+    pattern = _sql_text(_SLASH_DATE.pattern)
+    tests = []
+    for canon in candidates:
+        c = f"c{plan.mapped[canon]}"
+        first, second = (f"try_cast(regexp_extract({c}, {pattern}, {k}) as int)" for k in (1, 2))
+        tests.append(f"coalesce(bool_or({first} > 12) and not bool_or({second} > 12), false)")
+    row = con.execute(f"select {', '.join(tests)} from {source.sql}", source.params).fetchone()
+    return [canon for canon, day_first in zip(candidates, row, strict=True) if day_first]
+
+
 def parse_sheet(
     sheet: Sheet,
     header_index: int,
@@ -696,17 +738,20 @@ def parse_sheet(
     names, for a preview."""
     plan = _Plan(headers, mapping, kind, period, device, keep_inputs)
     body = sheet.body
+    top = max(header_index, 0)  # -1: a headerless log, data from the first line
+    slashed = plan.slash_dates(sheet.rows[header_index + 1 : header_index + 1 + 200])
     con = _connect()
     try:
         with readers.TempDir() as tmp:
             table = source = None
             if FAST_PATHS and isinstance(body, CsvBody) and body.size >= readers.FAST_CSV_MIN_BYTES:
-                top = max(header_index, 0)  # -1: a headerless log, data from the first line
                 read_width = max([plan.width, *map(len, sheet.rows[top : top + 201])])
                 found = _csv_source(body, header_index, plan, tmp, read_width)
                 if found is not None:
                     source, expected = found
                     try:
+                        plan.read_day_first(_day_first(con, plan, source, slashed))
+                        slashed = []  # decided
                         table = _run(con, plan, source)
                     except (duckdb.Error, UnicodeDecodeError):
                         # too many fields, a stray quote, a bad byte, a huge line (DuckDB's
@@ -725,10 +770,26 @@ def parse_sheet(
                     raw = _rows_table(rows, header_index + 1, plan.width, problems)
                     source = _Source("raw", {}, "python")
                 con.register("raw", raw)
+                plan.read_day_first(_day_first(con, plan, source, slashed))
                 table = _run(con, plan, source)
             return _finish(con, table, plan, header_index + 2, source)
     finally:
         con.close()
+
+
+@functools.cache
+def _macros() -> str:
+    """ingest_macros.sql with its character constants put in (none is a quote)."""
+    text = queries.sql("ingest_macros")
+    for name, chars in {
+        "@WHITESPACE@": WHITESPACE,
+        "@SPACES@": readers.SPACES,
+        "@MINUS@": "\u2212",
+        "@INVISIBLE@": readers.INVISIBLE,
+    }.items():
+        assert "'" not in chars
+        text = text.replace(name, chars)
+    return text
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -741,7 +802,7 @@ def _connect() -> duckdb.DuckDBPyConnection:
     """
     con = duckdb.connect(":memory:", config={"threads": 2})
     con.execute("set disabled_optimizers = 'common_subexpressions,in_clause'")
-    con.execute(queries.sql("ingest_macros"))
+    con.execute(_macros())
     return con
 
 

@@ -46,8 +46,12 @@ MAX_ROWS = 1_048_576  # Excel's own sheet limit
 MAX_COLUMNS = 1_000
 MAX_CELLS = 20_000_000  # rows x columns of one sheet
 MAX_CELL_CHARS = 32_767  # Excel's own cell limit; longer text is refused for the row
-# Whitespace trimmed from cells and headers, the same set in Python and in SQL.
-WHITESPACE = " \t\r\n\x0b\x0c\u3000\xa0\ufeff\u2009\u202f\u200b\u200c\u200d\u2060"
+# Whitespace trimmed from cells and headers, the same set in Python and in SQL (parse._connect
+# puts it in the macros); the no-break, thin and narrow no-break spaces and the zero-width
+# characters are also read as a space / as nothing inside numbers, dates and ids.
+SPACES = "\xa0\u2009\u202f"
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+WHITESPACE = " \t\r\n\x0b\x0c\u3000" + SPACES + INVISIBLE
 HEAD_ROWS = 240  # rows kept as text for header/kind detection (header scan 30 + width 200)
 HEAD_BYTES = 1 << 20
 SNIFF_CHARS = 200_000

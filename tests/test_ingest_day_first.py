@@ -1,0 +1,86 @@
+"""Dates with slashes: 05/11/2026 is 11 May in a US export and 5 November in a file saved
+by a spreadsheet set to a day-first locale.  A column is read day first when one of its
+dates can only be (31/10/2026) and none can only be month first."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fixtures.ingest_files import load, write_csv, write_xlsx
+
+HEADER = ["订单编号", "买家会员名", "订单付款时间", "买家实付金额", "商品总数量", "宝贝标题"]
+
+
+def orders(times: list[str]) -> list[list[str]]:
+    return [HEADER] + [
+        [f"10{i:04d}", f"buyer{i}", t, "10.00", "1", "羊毛衫"] for i, t in enumerate(times)
+    ]
+
+
+def paid_days(ws) -> list[dt.date]:
+    con = ws.connect(read_only=True)
+    try:
+        rows = con.execute("select order_time from orders order by order_id").fetchall()
+    finally:
+        con.close()
+    return [r[0].date() if r[0] else None for r in rows]
+
+
+DAY_FIRST = ["05/11/2026 10:12", "30/11/2026 09:00", "1/12/2026", " 12/11/2026 23:59:59"]
+MONTH_FIRST = ["11/05/2026 10:12", "11/30/2026 09:00", "12/1/2026", "11/12/2026 11:59:59 PM"]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_day_first_column_is_read_day_first(tmp_path, fast):
+    path = write_csv(tmp_path / "ExportOrderList.csv", orders(DAY_FIRST))
+    ws, r = load(tmp_path / "ws", path, fast=fast)
+    assert (r.rows_loaded, r.rows_rejected) == (4, 0)
+    assert paid_days(ws) == [
+        dt.date(2026, 11, 5),
+        dt.date(2026, 11, 30),
+        dt.date(2026, 12, 1),
+        dt.date(2026, 11, 12),
+    ]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_month_first_column_stays_month_first(tmp_path, fast):
+    path = write_csv(tmp_path / "ExportOrderList.csv", orders(MONTH_FIRST))
+    ws, r = load(tmp_path / "ws", path, fast=fast)
+    assert (r.rows_loaded, r.rows_rejected) == (4, 0)
+    assert paid_days(ws) == [
+        dt.date(2026, 11, 5),
+        dt.date(2026, 11, 30),
+        dt.date(2026, 12, 1),
+        dt.date(2026, 11, 12),
+    ]
+
+
+def test_the_day_that_decides_may_come_after_the_first_rows(tmp_path):
+    # 300 ambiguous dates, then the one that can only be day first
+    times = ["03/11/2026 10:00"] * 300 + ["13/11/2026 10:00"]
+    path = write_csv(tmp_path / "ExportOrderList.csv", orders(times))
+    ws, r = load(tmp_path / "ws", path)
+    assert (r.rows_loaded, r.rows_rejected) == (301, 0)
+    days = paid_days(ws)
+    assert days.count(dt.date(2026, 11, 3)) == 300 and days[-1] == dt.date(2026, 11, 13)
+
+
+def test_a_column_that_is_neither_is_reported_row_by_row(tmp_path):
+    # 13/11 only day first, 11/13 only month first: no reading fits both, neither is guessed
+    path = write_csv(
+        tmp_path / "ExportOrderList.csv", orders(["13/11/2026", "11/13/2026", "2026-11-14"])
+    )
+    ws, r = load(tmp_path / "ws", path)
+    assert (r.rows_loaded, r.rows_rejected) == (2, 1)
+    assert [e["value"] for e in r.errors] == ["13/11/2026"]
+    assert sorted(d for d in paid_days(ws) if d) == [dt.date(2026, 11, 13), dt.date(2026, 11, 14)]
+
+
+def test_day_first_text_dates_in_a_workbook(tmp_path):
+    path = tmp_path / "ExportOrderList.xlsx"
+    write_xlsx(path, {"订单": orders(DAY_FIRST[:2])})
+    ws, r = load(tmp_path / "ws", path)
+    assert (r.rows_loaded, r.rows_rejected) == (2, 0)
+    assert paid_days(ws) == [dt.date(2026, 11, 5), dt.date(2026, 11, 30)]
