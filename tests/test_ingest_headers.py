@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fixtures.ingest_files import load, pdd_orders, sycm_regions, table_rows, write_csv
+import pytest
+from fixtures.ingest_files import (
+    load,
+    pdd_orders,
+    sycm_regions,
+    table_rows,
+    write_csv,
+    write_xlsx,
+)
 
 from shopsight.ingest import detect, headers, inspect_file, synonyms
 
@@ -176,3 +184,41 @@ def test_description_line_above_pdd_header(tmp_path):
     path = pdd_orders(tmp_path / "pdd.csv")
     insp = inspect_file(path.read_bytes(), path.name)
     assert insp.header_row == 2 and insp.kind == "orders"
+
+
+TRAFFIC = [
+    ["日期", "流量来源", "访客数", "支付买家数", "支付金额"],
+    ["2026-11-01", "手淘搜索", "100", "3", "300.00"],
+    ["2026-11-01", "直通车", "50", "1", "99.00"],
+]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_header_repeated_below_the_first_is_not_data(tmp_path, fast):
+    # two exports put one after the other, the second with its own header
+    rows = [*TRAFFIC, [" 日期", "流量来源", "访客数 ", "支付买家数", "支付金额"], TRAFFIC[1]]
+    ws, r = load(tmp_path / "ws", write_csv(tmp_path / "t.csv", rows), fast=fast)
+    assert (r.rows_loaded, r.rows_rejected, r.other_rows_dropped) == (3, 0, 1)
+    assert sum(x[5] for x in table_rows(ws, "traffic")) == 250
+
+
+def test_notes_under_the_table_are_not_data(tmp_path):
+    rows = [
+        *TRAFFIC,
+        [],
+        ["注：以上数据来源于生意参谋，仅供参考"],
+        ["数据导出时间：2026-12-01 10:00:00", "", "", "", ""],
+    ]
+    _, r = load(tmp_path / "csv", write_csv(tmp_path / "t.csv", rows))
+    assert (r.rows_loaded, r.rows_rejected, r.other_rows_dropped, r.blank_rows) == (2, 0, 2, 1)
+    path = tmp_path / "t.xlsx"
+    write_xlsx(path, {"流量": rows})
+    _, r = load(tmp_path / "xlsx", path)
+    assert (r.rows_loaded, r.rows_rejected, r.other_rows_dropped) == (2, 0, 2)
+
+
+def test_a_one_cell_row_among_the_data_is_still_reported(tmp_path):
+    rows = [TRAFFIC[0], TRAFFIC[1], ["2026-11-0x"], TRAFFIC[2]]
+    _, r = load(tmp_path / "ws", write_csv(tmp_path / "t.csv", rows))
+    assert (r.rows_loaded, r.rows_rejected, r.other_rows_dropped) == (2, 1, 0)
+    assert r.errors[0]["row"] == 3

@@ -86,6 +86,8 @@ class LoadReport:
     currency: str | None = None
     load_id: int | None = None
     rows_replaced: int = 0
+    # rows that are not data: the header repeated below the first, notes under the table
+    other_rows_dropped: int = 0
 
     def as_json(self) -> dict:
         return {
@@ -478,7 +480,7 @@ def load_file(
                 row=first.header_index + 1,
                 headers=first.headers[:15],
             )
-        tables, errors, rejected, derived, summary, blank = [], [], 0, set(), 0, 0
+        tables, errors, rejected, derived, summary, blank, other = [], [], 0, set(), 0, 0, 0
         warnings: list[dict] = []
         as_zero: dict[str, int] = {}
         as_empty: dict[str, int] = {}
@@ -540,6 +542,7 @@ def load_file(
             derived |= set(result.derived)
             summary += result.summary_rows_dropped
             blank += result.blank_rows
+            other += result.other_rows_dropped
             not_stored |= result.dropped
         table = (
             pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
@@ -607,6 +610,7 @@ def load_file(
             currency,
             load_id,
             int(replaced or 0),
+            other,
         )
     finally:
         if own:

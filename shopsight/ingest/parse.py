@@ -123,6 +123,8 @@ _FROM_CAST = {
 }
 _FROM_CAST.update({dmy: _FROM_CAST[fn] for fn, dmy in _DAY_FIRST.items()})
 # a date written with slashes, its first two numbers as written: 05/11/2026, 5/11/2026 9:30
+# a header the file left empty, named by its position (headers.clean_headers)
+_MADE_UP_HEADER = re.compile(r"column_\d+")
 _SLASH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/\d{4}")
 # parsers that read any text (a placeholder is no value, never a bad cell)
 _TEXT_PARSERS = ("ss_text", "ss_event_code")
@@ -211,6 +213,8 @@ class ParseResult:
     # rows loaded with values that cannot happen (negative counts, buyers > visitors, …)
     warnings: list[dict] = field(default_factory=list)
     dropped: dict[str, str] = field(default_factory=dict)  # kept column -> why it was not stored
+    # rows that are not data: the header repeated below the first, notes under the table
+    other_rows_dropped: int = 0
 
 
 def _sql_text(s: str) -> str:
@@ -517,6 +521,10 @@ class _Plan:
             f"when ({said}) and {no_id or 'true'} then 2 "
             "else 0 end as _skip",
             "_problem",
+            # how many of the cells read a row fills: a note under the table fills one
+            "("
+            + (" + ".join(f"(coalesce(strlen(c{j}), 0) > 0)::int" for j in used) or "0")
+            + ") as _cells",
         ]
         read = [f"{_CAST[fn].format(c=f'c{j}')} as d{j}" for j, fn in self.casts.items()]
         for canon, j in self.mapped.items():
@@ -554,7 +562,7 @@ class _Plan:
             for c in self.mapped
             if c.startswith("rate:")
         ]
-        final += ["_skip", "_problem"]
+        final += ["_skip", "_problem", "_cells"]
         # the raw text of every cell that did not parse, for the rows that have one
         failed = [
             f"(v_{canon.replace(':', '__')} is null and not ss_is_null(c{j}))"
@@ -1053,9 +1061,49 @@ def _fill_down_sources(
     return table.set_column(table.schema.get_field_index("source"), "source", filled), skip
 
 
+def _notes_below(skip: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """skip with the notes under the table marked 3: the rows after the last row that
+    fills two cells or more, each filling one (注：以上数据来源于生意参谋, 导出时间：…)."""
+    filled = np.flatnonzero((cells > 1) & (skip == 0))
+    if not len(filled):
+        return skip
+    tail = np.arange(filled[-1] + 1, len(skip))
+    notes = tail[(skip[tail] == 0) & (cells[tail] == 1)]
+    if len(notes):
+        skip = skip.copy()
+        skip[notes] = 3
+    return skip
+
+
+def _headers_again(table: pa.Table, plan: _Plan, skip: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """skip with the header repeated below the first marked 3 (exports put one after the
+    other): a row whose every cell that must parse holds its own column's header.  Only
+    rows that failed are looked at, in Python: a test in the typing query would bind the
+    headers as parameters, and the query then runs three times slower."""
+    if len(plan.checks) < 2:
+        return skip
+    idx = np.flatnonzero(bad & (skip == 0))
+    if not len(idx):
+        return skip
+    want = [plan.headers[j] for _, j, _ in plan.checks]
+    failed = table["_failed"].take(pa.array(idx)).to_pylist()
+    again = [
+        i
+        for i, texts in zip(idx, failed, strict=True)
+        if texts
+        and all(
+            t is not None and t.strip(WHITESPACE) == h for t, h in zip(texts, want, strict=True)
+        )
+    ]
+    if again:
+        skip = skip.copy()
+        skip[again] = 3
+    return skip
+
+
 def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) -> ParseResult:
     k = plan.k
-    skip = table["_skip"].to_numpy()
+    skip = _notes_below(table["_skip"].to_numpy(), table["_cells"].to_numpy())
     table = _regions(con, table, plan, source)
     table = _fill_down_orders(table, plan)
     table, skip = _fill_down_sources(table, plan, skip)
@@ -1066,6 +1114,7 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
         plan.derived.remove("is_control")
     dropped = _personal_extras(table, plan)
     bad = _valid(table["_problem"]) | _valid(table["_failed"])
+    skip = _headers_again(table, plan, skip, bad)
     # only what identifies a row is required of every row; a count or amount left as a
     # placeholder has been read as 0, a rate as no value
     required = {c: ~_valid(table[c]) for c in k.required if not _is_number(k.column(c).type)}
@@ -1102,6 +1151,7 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
         as_empty,
         warnings,
         dropped,
+        int((skip == 3).sum()),
     )
 
 
