@@ -56,17 +56,30 @@ def html_with_rowspan(rows) -> str:
     return f"<html><body><table>{head}{''.join(body)}</table></body></html>"
 
 
-def test_blank_or_merged_first_level_sources_take_their_groups(tmp_path):
+def flat_sources(tmp_path) -> list[tuple]:
     flat_ws, flat = load(tmp_path / "flat", write_csv(tmp_path / f"{NAME}.csv", [HEADER, *FLAT]))
     want = by_source(flat_ws)
     assert flat.rows_loaded == 5 and len({r[0] for r in want}) == 2
+    return want
 
-    (tmp_path / "b").mkdir()
-    blank_csv = write_csv(tmp_path / "b" / f"{NAME}.csv", [HEADER, *blanked(FLAT)], "gbk")
+
+def assert_reads_as_flat(tmp_path, rows, want, summary_rows: int, encoding="utf-8") -> None:
+    """rows as CSV by both readers and as an HTML .xls with rowspans: the flat file's rows."""
+    (tmp_path / "in").mkdir()
+    path = write_csv(tmp_path / "in" / f"{NAME}.csv", [HEADER, *rows], encoding)
     for fast in (True, False):
-        ws, r = load(tmp_path / f"blank{fast}", blank_csv, fast=fast)
-        assert (r.rows_loaded, r.summary_rows_dropped) == (5, 1)
+        ws, r = load(tmp_path / f"csv{fast}", path, fast=fast)
+        assert (r.rows_loaded, r.summary_rows_dropped) == (5, summary_rows)
         assert by_source(ws) == want
+    html = tmp_path / "in" / f"{NAME}.xls"
+    html.write_text(html_with_rowspan(rows), encoding="utf-8")
+    ws, _ = load(tmp_path / "html", html)
+    assert by_source(ws) == want
+
+
+def test_blank_or_merged_first_level_sources_take_their_groups(tmp_path):
+    want = flat_sources(tmp_path)
+    assert_reads_as_flat(tmp_path, blanked(FLAT), want, 1, "gbk")
 
     # merged ranges: a workbook holds the value in the range's first cell only
     path = tmp_path / f"{NAME}.xlsx"
@@ -87,11 +100,6 @@ def test_blank_or_merged_first_level_sources_take_their_groups(tmp_path):
     ws, _ = load(tmp_path / "merged", merged)
     assert by_source(ws) == want
 
-    html = tmp_path / f"{NAME}.xls"
-    html.write_text(html_with_rowspan(blanked(FLAT)), encoding="utf-8")
-    ws, _ = load(tmp_path / "html", html)
-    assert by_source(ws) == want
-
 
 def with_group_totals(rows):
     """Each group's own row first, its 来源明细 blank and its numbers the group's, then its
@@ -107,18 +115,7 @@ def with_group_totals(rows):
 
 
 def test_a_group_total_above_its_details_is_not_counted_again(tmp_path):
-    flat_ws, _ = load(tmp_path / "flat", write_csv(tmp_path / f"{NAME}.csv", [HEADER, *FLAT]))
-    want = by_source(flat_ws)
-    (tmp_path / "g").mkdir()
-    path = write_csv(tmp_path / "g" / f"{NAME}.csv", [HEADER, *with_group_totals(FLAT)])
-    for fast in (True, False):
-        ws, r = load(tmp_path / f"groups{fast}", path, fast=fast)
-        assert (r.rows_loaded, r.summary_rows_dropped) == (5, 3)
-        assert by_source(ws) == want
-    html = tmp_path / f"{NAME}.xls"
-    html.write_text(html_with_rowspan(with_group_totals(FLAT)), encoding="utf-8")
-    ws, _ = load(tmp_path / "html", html)
-    assert by_source(ws) == want
+    assert_reads_as_flat(tmp_path, with_group_totals(FLAT), flat_sources(tmp_path), 3)
 
 
 def test_a_source_without_details_beside_detailed_groups_is_kept(tmp_path):
