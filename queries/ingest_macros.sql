@@ -96,7 +96,9 @@ create or replace temp macro ss_quantity(s) as
 -- a unit after a count (100人, 3件, 2笔, 100 人次) is the column's, not the number's; only
 -- a count takes one (3件 under 支付金额 is a shifted column)
 create or replace temp macro ss_unitless(s) as
-    regexp_replace(s, '([0-9０-９万亿])\s*(人次|人|件|次|个|单|笔|位)\s*$', '\1');
+    regexp_replace(
+        s, '([0-9０-９万亿])[\s\x{a0}\x{2009}\x{202f}]*(人次|人|件|次|个|单|笔|位)\s*$', '\1'
+    );
 
 -- a count beyond bigint (1e19) is not a count: null, so its row is reported, not the file
 create or replace temp macro ss_int(s) as try_cast(round(ss_quantity(ss_unitless(s))) as bigint);

@@ -72,3 +72,30 @@ def test_day_first_text_dates_in_a_workbook(tmp_path):
     ws, r = load(tmp_path / "ws", path)
     assert (r.rows_loaded, r.rows_rejected) == (2, 0)
     assert paid_days(ws) == [dt.date(2026, 11, 5), dt.date(2026, 11, 30)]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_the_deciding_date_is_read_as_the_parser_reads_it(tmp_path, fast):
+    # a no-break or zero-width space before it, full-width digits: still 31 October
+    times = ["\xa031/10/2026 10:00", "\u200b05/11/2026 10:00", "３１／１０／２０２６"]
+    path = write_csv(tmp_path / "ExportOrderList.csv", orders(times))
+    ws, r = load(tmp_path / "ws", path, fast=fast)
+    assert (r.rows_loaded, r.rows_rejected) == (3, 0)
+    assert paid_days(ws) == [dt.date(2026, 10, 31), dt.date(2026, 11, 5), dt.date(2026, 10, 31)]
+
+
+def test_both_ends_of_a_range_are_read_day_first(tmp_path):
+    rows = [["日期", "流量来源", "访客数", "支付买家数"]] + [
+        [day, "手淘搜索", "10", "1"] for day in ("03/11/2026~09/11/2026", "10/11/2026~16/11/2026")
+    ]
+    ws, r = load(tmp_path / "ws", write_csv(tmp_path / "流量来源.csv", rows))
+    assert (r.kind, r.rows_loaded, r.rows_rejected) == ("traffic", 2, 0)
+    con = ws.connect(read_only=True)
+    try:
+        got = con.execute("select date, date_end from traffic order by date").fetchall()
+    finally:
+        con.close()
+    assert got == [
+        (dt.date(2026, 11, 3), dt.date(2026, 11, 9)),
+        (dt.date(2026, 11, 10), dt.date(2026, 11, 16)),
+    ]

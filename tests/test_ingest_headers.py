@@ -144,6 +144,8 @@ def test_summary_rows_with_invisible_or_full_width_characters_are_dropped(tmp_pa
         ["\u200b合计", "", "1000", "30", "3000.50"],
         ["ＴＯＴＡＬ", "", "1000", "30", "3000.50"],
         ["Ｇｒａｎｄ Ｔｏｔａｌ：", "", "1000", "30", "3000.50"],
+        ["合\u2009计", "", "1000", "30", "3000.50"],
+        ["合\u200b计", "", "1000", "30", "3000.50"],
         ["2026-11-01", "合\u00a0计\u200b", "1000", "30", "3000.50"],
         ["2026-11-02", "\u200b直通车", "1\u00a0000", "3", "\u2212300.00"],
     ]
@@ -152,7 +154,7 @@ def test_summary_rows_with_invisible_or_full_width_characters_are_dropped(tmp_pa
         "traffic",
         2,
         0,
-        4,
+        6,
     )
     got = sorted((x[2], x[5]) for x in table_rows(ws, "traffic"))
     assert got == [("手淘搜索", 1000), ("直通车", 1000)]
@@ -222,3 +224,20 @@ def test_a_one_cell_row_among_the_data_is_still_reported(tmp_path):
     _, r = load(tmp_path / "ws", write_csv(tmp_path / "t.csv", rows))
     assert (r.rows_loaded, r.rows_rejected, r.other_rows_dropped) == (2, 1, 0)
     assert r.errors[0]["row"] == 3
+
+
+def test_a_lone_number_or_name_under_the_table_is_data_or_reported_not_a_note(tmp_path):
+    # a file where blank means none: the last rows fill one cell, and they are data
+    rows = [["访客数", "支付买家数"], ["100", "2"], ["50", ""], ["40", ""]]
+    path = write_csv(tmp_path / "【生意参谋平台】无线店铺流量来源-2026-11-01_2026-11-07.csv", rows)
+    ws, r = load(tmp_path / "t", path)
+    assert (r.rows_loaded, r.other_rows_dropped) == (3, 0)
+    assert sum(x[5] for x in table_rows(ws, "traffic")) == 190
+    # an order line cut short at the end of the file is reported
+    orders = [
+        ["订单编号", "订单付款时间", "买家实付金额"],
+        ["1001", "2026-11-01 10:00", "10"],
+        ["1003"],
+    ]
+    _, r = load(tmp_path / "o", write_csv(tmp_path / "ExportOrderList.csv", orders))
+    assert (r.rows_loaded, r.rows_rejected, r.other_rows_dropped) == (1, 1, 0)

@@ -118,6 +118,18 @@ def test_a_group_total_above_its_details_is_not_counted_again(tmp_path):
     assert_reads_as_flat(tmp_path, with_group_totals(FLAT), flat_sources(tmp_path), 3)
 
 
+def test_a_group_total_is_dropped_when_every_row_names_its_source(tmp_path):
+    # the layout after unmerging and filling down in a spreadsheet
+    rows = [r if r[0] is None else r for r in with_group_totals(FLAT)]
+    flat = []
+    for r in rows:
+        flat.append([r[0] or flat[-1][0], *r[1:]])
+    want = flat_sources(tmp_path)
+    ws, r = load(tmp_path / "g", write_csv(tmp_path / f"g_{NAME}.csv", [HEADER, *flat]))
+    assert (r.rows_loaded, r.summary_rows_dropped) == (5, 3)
+    assert by_source(ws) == want
+
+
 def test_a_source_without_details_beside_detailed_groups_is_kept(tmp_path):
     rows = [
         HEADER,

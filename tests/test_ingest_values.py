@@ -231,6 +231,8 @@ def test_ids_in_scientific_notation_are_refused(con, text):
         ("ss_date", "2026-11-01\u200d", dt.date(2026, 11, 1)),
         ("ss_ts", "2026-11-01\u00a010:05:00", dt.datetime(2026, 11, 1, 10, 5)),
         ("ss_text", "\u200b手淘推荐\u200b", "手淘推荐"),
+        ("ss_int", "2\u00a0件", 2),
+        ("ss_int", "3\u2009人次", 3),
     ],
 )
 def test_invisible_and_other_spaces_do_not_change_a_value(con, macro, text, want):

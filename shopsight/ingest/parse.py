@@ -58,8 +58,15 @@ SUMMARY_LABELS = ("source", "source_detail", "province", "city", "channel", "dev
 # colon, slash or bracket and anything, or by a number (合计：152条, 总计（7天）, Total: 10,
 # 合计 2条). RE2 syntax, matched against the lower-cased cell. A row with an id (order,
 # product, SKU …) is data whatever its first cell says (Total(150g)牙膏).
-_GAP = r"[\s\x{3000}\x{a0}]*"
+# (spaces of every width, and the zero-width characters a web page leaves: 合​计)
+_GAP = r"[\s\x{3000}\x{a0}\x{2009}\x{202f}\x{200b}-\x{200d}\x{2060}\x{feff}]*"
 SUMMARY_PREFIXES = ("本页", "全部")
+# A note under the table (its only filled cell): it says what it is, or labels a value
+# with a colon (注：以上数据来源于生意参谋, 导出时间：2026-12-01, Source: …). RE2, partial match.
+NOTE_PATTERN = (
+    r"(?i)^[\s*※#]*(注|说明|备注|提示|数据|导出|统计|来源|以上|本表|本报表|报表|下载"
+    r"|notes?\b|source|generated|exported?\b|report|data\b|downloaded)|[:：]"
+)
 # ＴＯＴＡＬ typed with a Chinese input method: full-width Latin letters, lower-cased
 _FULL_WIDTH_LOWER = (
     "'" + "".join(chr(c + 0xFEE0) for c in range(ord("a"), ord("z") + 1)) + "', "
@@ -122,10 +129,11 @@ _FROM_CAST = {
     "ss_date": ("{d} is not null", "ss_in_era({d})"),
 }
 _FROM_CAST.update({dmy: _FROM_CAST[fn] for fn, dmy in _DAY_FIRST.items()})
-# a date written with slashes, its first two numbers as written: 05/11/2026, 5/11/2026 9:30
-# a header the file left empty, named by its position (headers.clean_headers)
-_MADE_UP_HEADER = re.compile(r"column_\d+")
-_SLASH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/\d{4}")
+# a date written with slashes, its first two numbers as written: 05/11/2026, 5/11/2026 9:30,
+# both ends of 01/11/2026~07/11/2026 (RE2 in DuckDB, on the folded cell)
+_SLASH_DATE = r"(\d{1,2})/(\d{1,2})/\d{4}"
+# the same in a raw cell, as Python sees it: full-width digits and slash, anything around
+_SLASH_DATE_RAW = re.compile(r"\d{1,2}[/／]\d{1,2}[/／]\d{4}")
 # parsers that read any text (a placeholder is no value, never a bad cell)
 _TEXT_PARSERS = ("ss_text", "ss_event_code")
 # the behaviour column of the Tianchi logs: codes 1-4 or pv/cart/fav/buy; elsewhere an
@@ -357,7 +365,7 @@ class _Plan:
         out = []
         for canon, j in self.mapped.items():
             if self.parsers[canon] in _DAY_FIRST and any(
-                j < len(r) and r[j] and _SLASH_DATE.match(r[j]) for r in rows
+                j < len(r) and r[j] and _SLASH_DATE_RAW.search(r[j]) for r in rows
             ):
                 out.append(canon)
         return out
@@ -522,22 +530,27 @@ class _Plan:
             for c, j in self.mapped.items()
             if c in _ID_COLUMNS
         )
+        # how many of the cells read a row fills
+        cells = (
+            "(" + (" + ".join(f"(coalesce(strlen(c{j}), 0) > 0)::int" for j in used) or "0") + ")"
+        )
         typed = [
             f"case when _first is null and _extra is null then 1 "
             f"when ({said}) and {no_id or 'true'} then 2 "
             "else 0 end as _skip",
             "_problem",
-            # how many of the cells read a row fills: a note under the table fills one
-            "("
-            + (" + ".join(f"(coalesce(strlen(c{j}), 0) > 0)::int" for j in used) or "0")
-            + ") as _cells",
+            f"{cells} as _cells",
+            # a note fills one cell and reads as one (a case: the pattern only meets those)
+            f"case when {cells} <= 1 and _first is not null "
+            f"then regexp_matches(_first, {_sql_text(NOTE_PATTERN)}) else false end as _note",
         ]
         read = [f"{_CAST[fn].format(c=f'c{j}')} as d{j}" for j, fn in self.casts.items()]
         for canon, j in self.mapped.items():
             alias = canon.replace(":", "__")
             typed.append(f"{self._typed(canon, j)} as v_{alias}")
             if canon == "date" and self.kind in _PERIOD_KINDS:
-                typed.append(f"ss_date(ss_range_end(c{j})) as _range_end")
+                # the end of 01/11/2026~07/11/2026 is written the way the start is
+                typed.append(f"{self.parsers['date']}(ss_range_end(c{j})) as _range_end")
         typed += [f"c{j}" for j in sorted({j for _, j, _ in self.checks})]
         typed += [f"ss_extra(c{j}) as x{j}" for j, _ in self.extras]
         # a cell the cast read is never a placeholder
@@ -568,7 +581,7 @@ class _Plan:
             for c in self.mapped
             if c.startswith("rate:")
         ]
-        final += ["_skip", "_problem", "_cells"]
+        final += ["_skip", "_problem", "_cells", "_note"]
         # the raw text of every cell that did not parse, for the rows that have one
         failed = [
             f"(v_{canon.replace(':', '__')} is null and not ss_is_null(c{j}))"
@@ -726,11 +739,14 @@ def _day_first(con, plan: _Plan, source: _Source, candidates: list[str]) -> list
     first number is above 12 stays month first, as US exports write it (11/05/2026)."""
     if not candidates:
         return []
-    pattern = _sql_text(_SLASH_DATE.pattern)
+    pattern = _sql_text(_SLASH_DATE)
     tests = []
     for canon in candidates:
-        c = f"c{plan.mapped[canon]}"
-        first, second = (f"try_cast(regexp_extract({c}, {pattern}, {k}) as int)" for k in (1, 2))
+        c = f"ss_fold(c{plan.mapped[canon]})"  # as the parser will read it
+        first, second = (
+            f"list_max(list_transform(regexp_extract_all({c}, {pattern}, {k}), x -> x::int))"
+            for k in (1, 2)
+        )
         tests.append(f"coalesce(bool_or({first} > 12) and not bool_or({second} > 12), false)")
     row = con.execute(f"select {', '.join(tests)} from {source.sql}", source.params).fetchone()
     return [canon for canon, day_first in zip(candidates, row, strict=True) if day_first]
@@ -1045,36 +1061,43 @@ def _fill_down_sources(
     down its group, or left blank below its first row: a row with a 来源明细 and no 来源 is
     in the group of the last source above it (summary rows carry none).
 
-    When the group's own row has no 来源明细 and its details follow without a 来源, that row
-    is the group's total (淘内免费, blank, 5000 above 手淘搜索 3000 and 手淘推荐 2500): it
-    is dropped as a summary row, or the group would count twice."""
+    When the group's own row has no 来源明细 and its details follow, with no 来源 or with
+    the same, that row is the group's total (淘内免费, blank, 5000 above 手淘搜索 3000 and
+    手淘推荐 2500): it is dropped as a summary row, or the group would count twice."""
     if plan.kind != "traffic" or not {"source", "source_detail"} <= plan.mapped.keys():
         return table, skip
     src, detail = table["source"], table["source_detail"]
-    gaps = pc.and_(pc.is_null(src), pc.is_valid(detail))
-    if not pc.any(gaps).as_py():
-        return table, skip
     # the group's total row still names the group for the rows below it
     carried = pc.if_else(pa.array(skip == 0), src, pa.scalar(None, pa.string()))
     kept = np.flatnonzero(skip == 0)
+    names = np.array(src.to_pylist(), dtype=object)[kept]
     has_src = src.is_valid().to_numpy(zero_copy_only=False)[kept]
     has_detail = detail.is_valid().to_numpy(zero_copy_only=False)[kept]
-    heads = has_src[:-1] & ~has_detail[:-1] & ~has_src[1:] & has_detail[1:]
+    heads = (
+        has_src[:-1]
+        & ~has_detail[:-1]
+        & has_detail[1:]
+        & (~has_src[1:] | (names[1:] == names[:-1]))
+    )
     if heads.any():
         skip = skip.copy()
         skip[kept[:-1][heads]] = 2
+    gaps = pc.and_(pc.is_null(src), pc.is_valid(detail))
+    if not pc.any(gaps).as_py():
+        return table, skip
     filled = pc.if_else(gaps, pc.fill_null_forward(carried), src)
     return table.set_column(table.schema.get_field_index("source"), "source", filled), skip
 
 
-def _notes_below(skip: np.ndarray, cells: np.ndarray) -> np.ndarray:
-    """skip with the notes under the table marked 3: the rows after the last row that
-    fills two cells or more, each filling one (注：以上数据来源于生意参谋, 导出时间：…)."""
+def _notes_below(skip: np.ndarray, cells: np.ndarray, note: np.ndarray) -> np.ndarray:
+    """skip with the notes under the table marked 3: after the last row that fills two
+    cells or more, the rows that fill one with a note (NOTE_PATTERN).  A lone number, date
+    or name there (a line cut short) is still reported."""
     filled = np.flatnonzero((cells > 1) & (skip == 0))
     if not len(filled):
         return skip
     tail = np.arange(filled[-1] + 1, len(skip))
-    notes = tail[(skip[tail] == 0) & (cells[tail] == 1)]
+    notes = tail[(skip[tail] == 0) & note[tail]]
     if len(notes):
         skip = skip.copy()
         skip[notes] = 3
@@ -1109,7 +1132,11 @@ def _headers_again(table: pa.Table, plan: _Plan, skip: np.ndarray, bad: np.ndarr
 
 def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) -> ParseResult:
     k = plan.k
-    skip = _notes_below(table["_skip"].to_numpy(), table["_cells"].to_numpy())
+    skip = _notes_below(
+        table["_skip"].to_numpy(),
+        table["_cells"].to_numpy(),
+        table["_note"].to_numpy(zero_copy_only=False),
+    )
     table = _regions(con, table, plan, source)
     table = _fill_down_orders(table, plan)
     table, skip = _fill_down_sources(table, plan, skip)
