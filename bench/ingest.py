@@ -30,7 +30,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shopsight import queries, workspace  # noqa: E402
+from shopsight import workspace  # noqa: E402
 from shopsight.ingest import load as load_module  # noqa: E402
 from shopsight.ingest import load_file  # noqa: E402
 from shopsight.workspace import rollup_refresh  # noqa: E402
@@ -283,8 +283,8 @@ def typed_floor(path: Path) -> int:
             config={"threads": THREADS, "preserve_insertion_order": False},
         )
         con.execute("set disabled_optimizers = 'common_subexpressions,in_clause'")
-        con.execute(queries.sql("ingest_macros"))
-        con.execute(f"create table orders as {plan.sql(source.sql)}", plan.params)
+        con.execute(parse._macros())
+        con.execute(f"create table orders as {plan.sql(source.sql)}", source.params)
         rows = con.execute("select count(*) from orders").fetchone()[0]
         con.close()
         return rows
