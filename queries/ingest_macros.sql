@@ -12,15 +12,12 @@
 -- they made every query that uses these macros slow to bind.
 create or replace temp macro ss_ws() as '@WHITESPACE@';
 
--- trim(s, ss_ws()) is slow for a multi-byte set: most cells need no trimming at all
+-- trim(s, ss_ws()) is slow for a multi-byte set: most cells need no trimming at all (the
+-- first and last characters' code points checked against the same set)
 create or replace temp macro ss_trim(s) as
     case
-        when ord(s) not in (
-                32, 9, 10, 11, 12, 13, 12288, 160, 65279, 8201, 8239, 8203, 8204, 8205, 8288
-            )
-            and ord(right(s, 1)) not in (
-                32, 9, 10, 11, 12, 13, 12288, 160, 65279, 8201, 8239, 8203, 8204, 8205, 8288
-            )
+        when ord(s) not in (@WHITESPACE_CODES@)
+            and ord(right(s, 1)) not in (@WHITESPACE_CODES@)
             then s
         else trim(s, ss_ws())
     end;
@@ -97,7 +94,7 @@ create or replace temp macro ss_quantity(s) as
 -- a count takes one (3件 under 支付金额 is a shifted column)
 create or replace temp macro ss_unitless(s) as
     regexp_replace(
-        s, '([0-9０-９万亿])[\s\x{a0}\x{2009}\x{202f}]*(人次|人|件|次|个|单|笔|位)\s*$', '\1'
+        s, '([0-9０-９万亿])[\s@SPACES@]*(人次|人|件|次|个|单|笔|位)\s*$', '\1'
     );
 
 -- a count beyond bigint (1e19) is not a count: null, so its row is reported, not the file

@@ -59,7 +59,11 @@ SUMMARY_LABELS = ("source", "source_detail", "province", "city", "channel", "dev
 # 合计 2条). RE2 syntax, matched against the lower-cased cell. A row with an id (order,
 # product, SKU …) is data whatever its first cell says (Total(150g)牙膏).
 # (spaces of every width, and the zero-width characters a web page leaves: 合​计)
-_GAP = r"[\s\x{3000}\x{a0}\x{2009}\x{202f}\x{200b}-\x{200d}\x{2060}\x{feff}]*"
+_GAP = (
+    r"[\s\x{3000}"
+    + "".join(f"\\x{{{ord(c):x}}}" for c in readers.SPACES + readers.INVISIBLE)
+    + "]*"
+)
 SUMMARY_PREFIXES = ("本页", "全部")
 # A note under the table (its only filled cell): it says what it is, or labels a value
 # with a colon (注：以上数据来源于生意参谋, 导出时间：2026-12-01, Source: …). RE2, partial match.
@@ -812,6 +816,7 @@ def _macros() -> str:
     """ingest_macros.sql with its character constants put in (none is a quote)."""
     text = queries.sql("ingest_macros")
     for name, chars in {
+        "@WHITESPACE_CODES@": ", ".join(str(ord(c)) for c in WHITESPACE),
         "@WHITESPACE@": WHITESPACE,
         "@SPACES@": readers.SPACES,
         "@MINUS@": "\u2212",

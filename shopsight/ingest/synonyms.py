@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from shopsight.ingest.readers import INVISIBLE
+
 # canonical column -> aliases, shared by every kind that has the column.
 COLUMNS: dict[str, tuple[str, ...]] = {
     # ---------- time
@@ -649,7 +651,7 @@ _DUPLICATE = re.compile(r"__\d+$")  # headers.clean_headers marks repeated names
 
 
 # a BOM and the zero-width characters a header copied from a web page can carry
-_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"))
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
 
 
 def header_key(header: str) -> str:
