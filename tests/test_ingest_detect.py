@@ -6,7 +6,7 @@ import pytest
 from fixtures import ingest_files as f
 
 from shopsight import schema
-from shopsight.ingest import IngestError, detect, inspect_file
+from shopsight.ingest import IngestError, detect, inspect_file, load_file, messages
 
 LAYOUTS = [
     (f.taobao_classic_orders, "ExportOrderList202611.csv", "orders"),
@@ -99,3 +99,41 @@ def test_a_mapping_given_by_hand_loads_an_unrecognised_file(tmp_path):
     )
     assert (r.kind, r.rows_loaded) == ("orders", 1)
     assert f.table_rows(ws, "orders")[0][:1] == ("A1",)
+
+
+# 万相台 / 直通车 reports of plans or products: ad metrics and an ad-attributed 总成交金额
+AD_REPORTS = [
+    "日期,场景ID,场景名字,计划ID,计划名字,主体ID,主体类型,主体名称,展现量,点击量,花费,点击率,"
+    "平均点击花费,总成交金额,总成交笔数,投入产出比,总购物车数\n"
+    "2026-11-05,1,关键词推广,3001,双11羽绒服,792697457121,商品,90白鸭绒短款羽绒服,12345,456,"
+    "123.45,0.036938,0.27,1200.00,3,9.72,20\n",
+    "日期,推广计划名称,宝贝名称,宝贝ID,展现量,点击量,点击率,花费,平均点击花费,总成交金额,"
+    "总成交笔数,投入产出比\n"
+    '2026-11-05,双11计划,90白鸭绒短款羽绒服,792697457121,12345,456,3.69%,123.45,0.27,"1,200.00",3,9.72\n',
+]
+
+
+@pytest.mark.parametrize("text", AD_REPORTS, ids=["万相台商品报表", "直通车宝贝报表"])
+def test_a_promotion_report_is_refused_not_merged_over_product_data(small_ws, text):
+    """Its 总成交金额 once became products.paid_amount, and the merge replaced the real
+    生意参谋 rows of its days."""
+    before = small_ws.connect(read_only=True)
+    rows = before.execute("select count(*), sum(paid_amount) from products").fetchone()
+    before.close()
+    name = "万相台_商品报表_20261107_110309.csv"
+    assert detect.detect_kind(text.splitlines()[0].split(","), has_period=False)[0] is None
+    with pytest.raises(IngestError) as err:
+        load_file(small_ws, text.encode("gb18030"), name)
+    assert err.value.code == "ad_report"
+    assert "创意" in str(err.value) and name in str(err.value)
+    con = small_ws.connect(read_only=True)
+    assert con.execute("select count(*), sum(paid_amount) from products").fetchone() == rows
+    con.close()
+    zh = messages.text("ad_report", {"headers": ["展现量", "点击量", "花费"]}, "zh")
+    assert "推广报表" in zh and "创意报表" in zh
+
+
+def test_a_creative_report_with_the_same_ad_metrics_is_still_an_image_test():
+    names = ["日期", "创意ID", "创意名称", "宝贝ID", "展现量", "点击量", "花费", "总成交金额"]
+    assert detect.is_ad_report(names) is False
+    assert detect.detect_kind(names, has_period=False)[0] == "image_tests"

@@ -105,13 +105,24 @@ def score_kinds(headers: list[str], *, has_period: bool) -> dict[str, float]:
     return scores
 
 
+def is_ad_report(headers: list[str]) -> bool:
+    """A promotion report of plans, keywords or products (直通车 / 万相台: 展现量, 点击量 and
+    花费, no creative to compare): its 总成交金额 is what the ads brought in, not the shop's
+    支付金额, so it must not be read as product or traffic data and merged over them."""
+    mapped = set(propose_mapping(headers, "image_tests").values())
+    return {"impressions", "clicks", "spend"} <= mapped and "variant" not in mapped
+
+
 def detect_kind(
     headers: list[str], *, has_period: bool
 ) -> tuple[str | None, float, dict[str, float]]:
-    """(kind, confidence, all scores); kind is None when no kind has its required columns."""
+    """(kind, confidence, all scores); kind is None when no kind has its required columns,
+    and for a promotion report (is_ad_report)."""
     scores = score_kinds(headers, has_period=has_period)
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     best, top = ranked[0]
+    if best != "image_tests" and is_ad_report(headers):
+        return None, 0.0, scores
     runner = ranked[1][1] if len(ranked) > 1 else 0.0
     mapping = propose_mapping(headers, best)
     has_address = any(synonyms.is_address(h) for h in headers)

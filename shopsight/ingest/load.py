@@ -442,6 +442,16 @@ def load_file(
             picked = [first]
     if found is None:
         where = f"sheet {first.sheet.name!r}: " if first.sheet.name and len(wb.sheets) > 1 else ""
+        if detect.is_ad_report(first.headers):
+            raise IngestError(
+                f"{filename}: {where}a promotion report (展现量, 点击量, 花费): its 成交金额 is "
+                f"what the ads brought in, not the shop's 支付金额, so it is not loaded as "
+                f"product or traffic data. For main-image tests export the creative report "
+                f"(创意报表, with 创意ID or 创意名称).",
+                code="ad_report",
+                file=filename,
+                headers=first.headers[:12],
+            )
         raise IngestError(
             f"{filename}: {where}the columns ({', '.join(first.headers[:12])}) match no dataset "
             f"kind. Each kind needs: {detect.requirements_text()}. Choose the kind and map the "

@@ -53,6 +53,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "bad_mode": ("mode",),
     "period_reversed": ("start", "end"),
     "no_kind_match": ("headers", "needs"),  # needs: from the schema, in the user's words
+    "ad_report": ("headers",),
     "period_missing": ("kind", "headers"),
     "not_in_kind": ("fields", "kind"),
     "mapped_twice": ("fields",),

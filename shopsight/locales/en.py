@@ -251,6 +251,7 @@ TEXT: dict[str, str] = {
     "ingest.unknown_kind": "unknown dataset kind {kind}.",
     "ingest.bad_mode": "unknown load mode {mode}.",
     "ingest.period_reversed": "the period starts ({start}) after it ends ({end}).",
+    "ingest.ad_report": "this is a promotion report (impressions, clicks, spend; columns: {headers}): its sales are what the ads brought in, not the shop's paid amount, so it is not loaded as product or traffic data. To compare main images, export the creative report (with 创意ID or 创意名称).",
     "ingest.no_kind_match": "the columns ({headers}) match no kind of data. Each kind needs at least these columns — {needs}. Choose the kind above and map the columns in the table.",
     "ingest.period_missing": "the period is missing: this looks like {kind} data but has no date column, and neither its title rows (统计时间：…) nor its name give the days it covers. Enter the period on this page (columns: {headers}).",
     "ingest.not_in_kind": "{fields} are not part of the {kind} data and cannot be mapped.",

@@ -252,6 +252,7 @@ TEXT: dict[str, str] = {
     "ingest.unknown_kind": "未知的数据类型 {kind}。",
     "ingest.bad_mode": "未知的导入方式 {mode}。",
     "ingest.period_reversed": "统计周期的开始日期（{start}）晚于结束日期（{end}）。",
+    "ingest.ad_report": "这是推广报表（展现量、点击量、花费；列：{headers}）：其中的成交金额是推广带来的成交，不是店铺的支付金额，所以不作为商品或流量数据导入。要比较主图点击率，请导出直通车/万相台的创意报表（含创意ID或创意名称）。",
     "ingest.no_kind_match": "这些列（{headers}）不符合任何一种数据类型。各类数据至少需要这些列——{needs}。请在上方选择数据类型并在表头映射中指定对应的列。",
     "ingest.period_missing": "缺少统计周期：看起来是{kind}数据，但没有日期列，标题行（统计时间：…）和文件名里也没有日期。请在本页填写这份数据覆盖的日期（列：{headers}）。",
     "ingest.not_in_kind": "{fields} 不属于{kind}数据，不能映射到这些字段。",

@@ -32,7 +32,7 @@ from shopsight import numbers, schema, spool, workspace
 from shopsight.conflicts import ConcurrentWriteError
 from shopsight.i18n import joined, t
 from shopsight.ingest import IngestError, messages, platforms
-from shopsight.ingest.detect import KEEP, kind_inputs
+from shopsight.ingest.detect import KEEP, is_ad_report, kind_inputs
 from shopsight.mdtext import plain
 from shopsight.ui import filters, query_cache
 from shopsight.ui.downloads import safe_csv
@@ -247,8 +247,9 @@ def section(ws: workspace.Workspace, upload: UploadedFile, lang: str) -> None:
         return
     kind = _file_facts(insp, slug, lang)
     if kind is None:  # what each kind needs, so the owner can pick one and map by hand
+        code = "ad_report" if is_ad_report(insp.headers) else "no_kind_match"
         st.info(
-            file_message(upload.name, "no_kind_match", {"headers": insp.headers[:12]}, lang),
+            file_message(upload.name, code, {"headers": insp.headers[:12]}, lang),
             icon=":material/help:",
         )
         return
