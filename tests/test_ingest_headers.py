@@ -204,6 +204,21 @@ def test_a_header_repeated_below_the_first_is_not_data(tmp_path, fast):
     assert sum(x[5] for x in table_rows(ws, "traffic")) == 250
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_repeated_header_with_id_and_text_columns_is_not_data(tmp_path, fast):
+    # 商品ID and 商品名称 read as values under their own headers: only the cells that must
+    # be numbers fail, and they hold their headers (one with a trailing space)
+    header = ["统计日期", "商品ID", "商品名称", "商品访客数", "支付金额", "支付件数"]
+    line = ["2026-11-02", "792697457121", "羽绒服", "653", "9,104.80", "16"]
+    rows = [header, line, [*header[:4], "支付金额 ", "支付件数"], line]
+    ws, r = load(tmp_path / "ws", write_csv(tmp_path / "商品.csv", rows), fast=fast)
+    assert (r.rows_loaded, r.rows_rejected, r.other_rows_dropped) == (2, 0, 1)
+    # a row with one header among values is still reported
+    rows = [header, line, [*line[:4], "支付金额", "16"]]
+    _, r = load(tmp_path / "one", write_csv(tmp_path / "商品.csv", rows), fast=fast)
+    assert (r.rows_loaded, r.rows_rejected, r.other_rows_dropped) == (1, 1, 0)
+
+
 def test_notes_under_the_table_are_not_data(tmp_path):
     rows = [
         *TRAFFIC,

@@ -1111,24 +1111,23 @@ def _notes_below(skip: np.ndarray, cells: np.ndarray, note: np.ndarray) -> np.nd
 
 def _headers_again(table: pa.Table, plan: _Plan, skip: np.ndarray, bad: np.ndarray) -> np.ndarray:
     """skip with the header repeated below the first marked 3 (exports put one after the
-    other): a row whose every cell that must parse holds its own column's header.  Only
-    rows that failed are looked at, in Python: a test in the typing query would bind the
-    headers as parameters, and the query then runs three times slower."""
+    other): a row whose cells that failed to parse, two at least, each hold their own
+    column's header (an id or text column's header reads as a value and does not fail).
+    Only rows that failed are looked at, in Python: a test in the typing query would bind
+    the headers as parameters, and the query then runs three times slower."""
     if len(plan.checks) < 2:
         return skip
     idx = np.flatnonzero(bad & (skip == 0))
     if not len(idx):
         return skip
-    want = [plan.headers[j] for _, j, _ in plan.checks]
+    want = [synonyms.header_key(plan.headers[j]) for _, j, _ in plan.checks]
+
+    def repeats_header(texts: list[str | None]) -> bool:
+        pairs = [(t, h) for t, h in zip(texts, want, strict=True) if t is not None]
+        return len(pairs) >= 2 and all(synonyms.header_key(t) == h for t, h in pairs)
+
     failed = table["_failed"].take(pa.array(idx)).to_pylist()
-    again = [
-        i
-        for i, texts in zip(idx, failed, strict=True)
-        if texts
-        and all(
-            t is not None and t.strip(WHITESPACE) == h for t, h in zip(texts, want, strict=True)
-        )
-    ]
+    again = [i for i, texts in zip(idx, failed, strict=True) if texts and repeats_header(texts)]
     if again:
         skip = skip.copy()
         skip[again] = 3
