@@ -134,3 +134,28 @@ def test_ingest_decides_codes_for_the_whole_column(tmp_path, provinces, stored):
     assert [r[0] for r in rows] == stored
     if stored[0] == "广东省":  # cities are read within the province
         assert [r[1] for r in rows] == ["深圳市", "成都市", "海口市", "杭州市"]
+
+
+def test_a_region_reports_other_and_unknown_rows_count_in_the_unknown_bucket(tmp_path):
+    """其他 / 未知 name no province (they read as none) but they are rows of the report:
+    their visitors were rejected as "a required value is empty"; a blank cell still is."""
+    rows = [
+        ["统计时间：2026-11-01~2026-11-30"],
+        ["省份", "访客数", "支付金额", "支付买家数"],
+        ["广东", "12,345", "98,765.43", "300"],
+        ["其他", "40", "0.00", "0"],
+        ["未知", "30", "0.00", "0"],
+        ["海外", "60", "0.00", "0"],
+        ["", "5", "0.00", "0"],
+    ]
+    ws, report = f.load(tmp_path, f.write_csv(tmp_path / "地域分布.csv", rows))
+    assert (report.kind, report.rows_loaded, report.rows_rejected) == ("regions", 4, 1)
+    assert report.errors[0]["row"] == 7 and report.errors[0]["code"] == "required_empty"
+    con = ws.connect(read_only=True)
+    try:
+        got = con.execute(
+            "select province, sum(visitors) from regions group by 1 order by 2 desc"
+        ).fetchall()
+    finally:
+        con.close()
+    assert got == [("广东省", 12345), (None, 70), ("海外", 60)]

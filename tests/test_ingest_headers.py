@@ -225,13 +225,15 @@ def test_notes_under_the_table_are_not_data(tmp_path):
         [],
         ["注：以上数据来源于生意参谋，仅供参考"],
         ["数据导出时间：2026-12-01 10:00:00", "", "", "", ""],
+        ["共 2 条记录"],
+        ["2 records"],
     ]
     _, r = load(tmp_path / "csv", write_csv(tmp_path / "t.csv", rows))
-    assert (r.rows_loaded, r.rows_rejected, r.other_rows_dropped, r.blank_rows) == (2, 0, 2, 1)
+    assert (r.rows_loaded, r.rows_rejected, r.other_rows_dropped, r.blank_rows) == (2, 0, 4, 1)
     path = tmp_path / "t.xlsx"
     write_xlsx(path, {"流量": rows})
     _, r = load(tmp_path / "xlsx", path)
-    assert (r.rows_loaded, r.rows_rejected, r.other_rows_dropped) == (2, 0, 2)
+    assert (r.rows_loaded, r.rows_rejected, r.other_rows_dropped) == (2, 0, 4)
 
 
 def test_a_one_cell_row_among_the_data_is_still_reported(tmp_path):

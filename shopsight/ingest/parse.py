@@ -69,7 +69,9 @@ SUMMARY_PREFIXES = ("本页", "全部")
 # with a colon (注：以上数据来源于生意参谋, 导出时间：2026-12-01, Source: …). RE2, partial match.
 NOTE_PATTERN = (
     r"(?i)^[\s*※#]*(注|说明|备注|提示|数据|导出|统计|来源|以上|本表|本报表|报表|下载"
-    r"|notes?\b|source|generated|exported?\b|report|data\b|downloaded)|[:：]"
+    r"|notes?\b|source|generated|exported?\b|report|data\b|downloaded"
+    # the count of records: 共 60 条记录, 共计60行, 60 records
+    r"|共\s*计?\s*[0-9,]+\s*(条|行|笔|项|个|单)|[0-9,]+\s*(records?|rows?|lines?)\b)|[:：]"
 )
 # ＴＯＴＡＬ typed with a Chinese input method: full-width Latin letters, lower-cased
 _FULL_WIDTH_LOWER = (
@@ -1141,6 +1143,9 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
         table["_cells"].to_numpy(),
         table["_note"].to_numpy(zero_copy_only=False),
     )
+    # a region report's 其他 / 未知 row names no place (its province reads as none, the
+    # unknown bucket of the pages) but is filled: its visitors count
+    named = _valid(table["province"]) if "province" in k.required else None
     table = _regions(con, table, plan, source)
     table = _fill_down_orders(table, plan)
     table, skip = _fill_down_sources(table, plan, skip)
@@ -1155,6 +1160,8 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
     # only what identifies a row is required of every row; a count or amount left as a
     # placeholder has been read as 0, a rate as no value
     required = {c: ~_valid(table[c]) for c in k.required if not _is_number(k.column(c).type)}
+    if named is not None:
+        required["province"] = ~named
     for missing in required.values():
         bad |= missing
     bad &= skip == 0
