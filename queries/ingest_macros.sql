@@ -65,8 +65,23 @@ create or replace temp macro ss_ungroup(t) as
         when regexp_full_match(t, '[(+-]?\d{1,3}(,\d{3})+(\.\d*)?[)%万亿]?') then replace(t, ',', '')
     end;
 
+-- Excel guards around long ids: ="123", '123 (a leading tab is whitespace)
+create or replace temp macro ss_unwrap(s) as
+    nullif(regexp_replace(ss_fold(s), '^="(.*)"$|^''(.*)$', '\1\2'), '');
+
+-- an export that guards every cell (="59.00", '12) is read as the ids' guards are
 create or replace temp macro ss_numtext(s) as
-    ss_ungroup(regexp_replace(lower(ss_fold(s)), '[¥￥$元\s]|rmb|cny', '', 'g'));
+    ss_ungroup(
+        regexp_replace(
+            lower(
+                case
+                    when contains(s, '="') or contains(s, '''') then ss_unwrap(s)
+                    else ss_fold(s)
+                end
+            ),
+            '[¥￥$元\s]|rmb|cny', '', 'g'
+        )
+    );
 
 -- t is ss_numtext of the cell: 12.34%, 1.2万, 3亿, (12.5) for a negative amount
 create or replace temp macro ss_num_text(t) as
@@ -106,10 +121,6 @@ create or replace temp macro ss_range_start(s) as
 
 create or replace temp macro ss_range_end(s) as
     trim(regexp_split_to_array(ss_fold(s), '\s*(~|至|～|—|–|\s-\s)\s*')[2]);
-
--- Excel guards around long ids: ="123", '123 (a leading tab is whitespace)
-create or replace temp macro ss_unwrap(s) as
-    nullif(regexp_replace(ss_fold(s), '^="(.*)"$|^''(.*)$', '\1\2'), '');
 
 -- timestamps: ISO, slashes, 年月日 (时分秒), compact digits, offsets dropped, Excel serials;
 -- a weekday after the date (2026-11-01(周日), 2026-11-01 星期日) is dropped

@@ -44,6 +44,10 @@ MESSY_NUMBERS = [
     "－",
     "****",
     "   ",
+    '="59.00"',
+    '="1,234"',
+    "'12",
+    '="abc"',
 ]
 CLEAN_TIMES = [
     "2026-11-01 10:00:00",
@@ -247,3 +251,21 @@ def test_cast_of_no_finite_number_falls_back_to_the_macro(cell):
     assert_same(fast, slow)
     want = 0 if cell == "nan" else 1  # nan is a placeholder: read as 0
     assert fast.rows_rejected == want
+
+
+def test_numbers_behind_an_excel_guard_are_read():
+    """An ERP / JD-style export that guards every cell (="2", ="59.00") was refused:
+    the guard was read on ids and times only."""
+    rows = [
+        ["订单号", "订购数量", "应付金额", "下单时间"],
+        ['="281234567890"', '="2"', '="59.00"', '="2026-11-03 10:00:00"'],
+        ['="281234567891"', "'1", '="1,299.00"', "2026-11-04 10:00:00"],
+    ]
+    fast, slow = typed_both_ways(rows, "orders")
+    assert_same(fast, slow)
+    assert fast.rows_rejected == 0
+    got = fast.table.select(["order_id", "quantity", "paid_amount"]).to_pylist()
+    assert [(r["order_id"], r["quantity"], str(r["paid_amount"])) for r in got] == [
+        ("281234567890", 2, "59.00"),
+        ("281234567891", 1, "1299.00"),
+    ]
