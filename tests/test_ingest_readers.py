@@ -397,3 +397,15 @@ def test_old_mac_line_ends_and_no_final_newline(tmp_path):
     path.write_bytes("\n".join(",".join(r) for r in (ORDERS[0], ORDERS[2], ORDERS[3])).encode())
     _, r = both(tmp_path / "lf", path)
     assert (r.rows_loaded, r.rows_rejected) == (2, 0)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_an_html_xls_is_read_in_its_bytes_encoding_whatever_its_meta_says(encoding):
+    # the meta charset copied from a template: UTF-8 bytes under gb2312 were refused
+    page = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+        "</head><body><table><tr><td>商品名称</td><td>支付金额</td></tr>"
+        "<tr><td>羽绒服</td><td>1,299.00</td></tr></table></body></html>"
+    )
+    wb = readers.read_html(page.encode(encoding))
+    assert wb.sheets[0].rows == [["商品名称", "支付金额"], ["羽绒服", "1,299.00"]]

@@ -912,10 +912,9 @@ class _TableParser(HTMLParser):
 
 
 def read_html(data: bytes) -> Workbook:
+    # bytes that decode as strict UTF-8 are UTF-8 whatever the page's meta declares (an
+    # export tool that writes UTF-8 under a copied <meta charset=gb2312> was refused)
     text, encoding = decode_text(data)
-    m = re.search(r"charset=[\"']?([\w-]+)", text[:2000], re.I)
-    if m and m.group(1).lower() in ("gbk", "gb2312", "gb18030") and encoding.startswith("utf-8"):
-        text, encoding = data.decode("gb18030"), "gb18030"
     p = _TableParser()
     p.feed(text)
     tables = [t for t in p.tables if t]
