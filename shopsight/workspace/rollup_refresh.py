@@ -244,36 +244,42 @@ def _replace_changed_rows(
     changed keys only (two different rows of a load alike by chance: odds about 1e-9, as
     for rollup_orders_region_buyers' buyer keys).  Returns the days of the rows deleted
     or added when `days`."""
-    new, same = (f"_refresh_{part}_{threading.get_ident()}" for part in ("new", "same"))
+    new, old, same = (f"_refresh_{p}_{threading.get_ident()}" for p in ("new", "old", "same"))
     con.execute(f"create or replace temp table {new} as {sql}", params)
     columns = [r[0] for r in con.execute(f"select name from pragma_table_info('{new}')").fetchall()]
-    listed = ", ".join(quote_ident(c) for c in columns)
-    row_hash = f"hash({listed})"
-    t = quote_ident(table)
+    row_hash = f"hash({', '.join(quote_ident(c) for c in columns)})"
     try:
+        # the table is read once (the changed keys' rows are found by a scan): their row
+        # ids, hashes and days
+        con.execute(
+            f"create or replace temp table {old} as select rowid as _rid, {row_hash} as _h"
+            f"{', day' if days else ''} {where_rows}",
+            params,
+        )
         # values held as often before as now: their rows stay
         con.execute(
-            f"create or replace temp table {same} as select h from (select {row_hash} as h, "
-            f"count(*) as c {where_rows} group by h) join (select {row_hash} as h, count(*) as c "
-            f"from {new} group by h) using (h, c)",
-            params,
+            f"create or replace temp table {same} as select _h from (select _h, count(*) as c "
+            f"from {old} group by _h) join (select {row_hash} as _h, count(*) as c from {new} "
+            f"group by _h) using (_h, c)"
         )
         changed: set = set()
         if days:
             changed = _days_of(
                 con,
-                f"select day {where_rows} and {row_hash} not in (select h from {same}) "
-                f"union select day from {new} where {row_hash} not in (select h from {same})",
-                params,
+                f"select day from {old} where _h not in (select _h from {same}) union "
+                f"select day from {new} where {row_hash} not in (select _h from {same})",
             )
-        con.execute(f"delete {where_rows} and {row_hash} not in (select h from {same})", params)
         con.execute(
-            f"insert into {t} by name select * from {new} "
-            f"where {row_hash} not in (select h from {same})"
+            f"delete from {quote_ident(table)} where rowid in (select _rid from {old} "
+            f"where _h not in (select _h from {same}))"
+        )
+        con.execute(
+            f"insert into {quote_ident(table)} by name select * from {new} "
+            f"where {row_hash} not in (select _h from {same})"
         )
         return changed
     finally:
-        for temp in (new, same):
+        for temp in (new, old, same):
             con.execute(f"drop table if exists {temp}")
 
 
