@@ -189,3 +189,44 @@ def test_html_spans_keep_later_cells_in_their_columns():
             [None, "p"],  # rowspan=0: to the end of the table
         ]
     ]
+
+
+def test_names_ids_and_dates_merged_down_a_column_fill_every_row_numbers_stay_once(tmp_path):
+    """A hand-kept 1688 询盘 sheet merges 询盘日期 and 客户名称 over a customer's rows: the
+    second row was rejected (a required value is empty) and a merged 客户类型 read as
+    none.  A merged amount is the group's one amount; a title over the columns stays."""
+    path = tmp_path / "1688询盘统计_202611.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("询盘")
+    sheet.merge_range(0, 0, 0, 5, "统计时间：2026-11-01~2026-11-30")
+    sheet.write_row(1, 0, ["询盘日期", "客户名称", "客户类型", "询盘渠道", "是否成交", "成交金额"])
+    sheet.merge_range(2, 0, 3, 0, "2026-11-03")
+    sheet.merge_range(2, 1, 3, 1, "杭州某服饰有限公司")
+    sheet.merge_range(2, 5, 3, 5, 1200)
+    sheet.write_row(2, 2, ["企业", "旺旺", "成交"])
+    sheet.write_row(3, 2, [None, "电话", "未成交"])
+    sheet.write_row(4, 0, ["2026-11-04", "个体户张三"])
+    sheet.merge_range(4, 2, 5, 2, "个人")
+    sheet.write_row(4, 3, ["旺旺", "未成交"])
+    sheet.write_row(5, 0, ["2026-11-04", "个体户李四", None, "旺旺", "成交", 300])
+    book.close()
+    rows = readers.read_excel(path.read_bytes(), "xlsx").sheets[0].rows
+    assert rows[0][:2] == ["统计时间：2026-11-01~2026-11-30", None]
+    assert [r[:3] for r in rows[2:]] == [
+        ["2026-11-03", "杭州某服饰有限公司", "企业"],
+        ["2026-11-03", "杭州某服饰有限公司", None],
+        ["2026-11-04", "个体户张三", "个人"],
+        ["2026-11-04", "个体户李四", "个人"],
+    ]
+    assert [r[5] for r in rows[2:]] == ["1200", None, None, "300"]
+    ws, report = load(tmp_path / "ws", path)
+    assert (report.kind, report.rows_loaded, report.rows_rejected) == ("inquiries", 4, 0)
+    con = ws.connect(read_only=True)
+    try:
+        got = con.execute(
+            "select customer_type, cast(coalesce(sum(amount), 0) as int) from inquiries "
+            "group by 1 order by 1 nulls first"
+        )
+        assert got.fetchall() == [(None, 0), ("个人", 300), ("企业", 1200)]
+    finally:
+        con.close()

@@ -802,6 +802,7 @@ def read_excel(src: Source, file_type: str) -> Workbook:
             if sheet.end is not None:  # legacy .xls: its cells are read; check before Python copies
                 check_extent(sheet.end[0] + 1, sheet.end[1] + 1, f"sheet {name!r}")
             values = sheet.to_python(skip_empty_area=False)
+            _fill_merged_down(values, sheet.merged_cell_ranges or ())
         except IngestError:
             raise
         except BaseException as e:
@@ -817,6 +818,24 @@ def read_excel(src: Source, file_type: str) -> Workbook:
         sheets.append(Sheet(name, head, CellsBody(text_table(values))))
         del values
     return Workbook(file_type, None, sheets)
+
+
+def _fill_merged_down(values: list[list], ranges) -> None:
+    """A name, id, date or text merged down one column (询盘日期 and 客户名称 over a
+    customer's rows, 订单编号 over an order's lines) is the value of every row it spans, as
+    Excel shows it; calamine gives it to the first row only.  A merged number stays on
+    its first row: it is the group's one amount or count, counted once.  Ranges wider
+    than a column (titles) are left as they are."""
+    for (r1, c1), (r2, c2) in ranges:
+        if c1 != c2 or r2 <= r1 or r1 >= len(values) or c1 >= len(values[r1]):
+            continue
+        top = values[r1][c1]
+        if top is None or top == "" or isinstance(top, int | float):
+            continue  # bool is an int: a merged 是/否 stays too
+        for r in range(r1 + 1, min(r2, len(values) - 1) + 1):
+            row = values[r]
+            if c1 < len(row) and row[c1] in ("", None):
+                row[c1] = top
 
 
 def _calamine_text(e: BaseException) -> str:
