@@ -149,6 +149,9 @@ class Reference:
             if kind == "orders":
                 ids = {r["order_id"] for r in rows}
                 gone = lambda r: r.data["order_id"] in ids  # noqa: E731
+            elif kind == "products":  # a file of some products covers only those
+                keys = {(r["date"], r["product_id"]) for r in rows}
+                gone = lambda r: (r.day, r.data["product_id"]) in keys  # noqa: E731
             else:
                 days = {r["date"] for r in rows}
                 gone = lambda r: r.day in days  # noqa: E731
@@ -253,8 +256,9 @@ def test_weekly_uploads_merge_by_coverage(tmp_path):
         replaced=18,
     )
 
-    # products: last week's report, then a 1-day report that overlaps it (the 6-row file
-    # must not wipe the 1,240-row dataset), then a second platform on the same days
+    # products: last week's report, then a 1-day report of 6 products that overlaps it
+    # (it replaces those 6 products of that day and no other row), then a second platform
+    # on the same days
     ids = [f"P{i:03d}" for i in range(40)]
     step(
         "生意参谋_商品_w1.csv",
@@ -267,7 +271,7 @@ def test_weekly_uploads_merge_by_coverage(tmp_path):
         "products",
         tb,
         products_csv(tmp_path / "生意参谋_商品_1106.csv", range(6, 7), ids[:6], 4),
-        replaced=40,
+        replaced=6,
     )
     step(
         "京东_商品_w1.csv",

@@ -170,7 +170,7 @@ TEXT: dict[str, str] = {
     "data.platform_none": "Not set",
     "data.currency": "Currency",
     "data.currency_auto": "Automatic (the file's currency column, else CNY)",
-    "data.mode_merge": "Merge: replace the days this file covers (the same platform's {kind}; orders by order id), keep the rest",
+    "data.mode_merge": "Merge: replace the days this file covers (the same platform's {kind}; products by product id, orders by order id), keep the rest",
     "data.replace_confirm": "Replace all {kind} data with {file}? The {rows} rows there now (every platform) will be deleted for good.",
     "data.replace_yes": "Replace",
     "data.replace_no": "Cancel",

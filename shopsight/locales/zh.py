@@ -171,7 +171,7 @@ TEXT: dict[str, str] = {
     "data.platform_none": "未标明",
     "data.currency": "币种",
     "data.currency_auto": "自动（文件的币种列，否则 CNY）",
-    "data.mode_merge": "合并：替换本文件覆盖的日期（同平台的{kind}数据；订单按订单号），其余保留",
+    "data.mode_merge": "合并：替换本文件覆盖的日期（同平台的{kind}数据；商品按商品ID，订单按订单号），其余保留",
     "data.replace_confirm": "确定用 {file} 替换全部{kind}数据吗？现有 {rows} 行（所有平台）将被删除，无法恢复。",
     "data.replace_yes": "确认替换",
     "data.replace_no": "取消",

@@ -305,16 +305,20 @@ def _covered(
     start, end = DAY_SPAN[kind]
     # a PC流量来源 file does not cover the 无线 rows of its days (the device comes from
     # the file or sheet name when the rows have none)
-    device = (
+    narrower = (
         (
             f" and coalesce(device, '全部') in (select distinct coalesce(device, '全部') "
             f"from ({typed}))"
         )
         if kind == "traffic"
+        # a 商品 file of one category (or one product) does not cover the other products
+        # of its days: operators export them in parts
+        else (f" and product_id in (select product_id from ({typed}) where product_id is not null)")
+        if kind == "products"
         else ""
     )
     where = (
-        f"{same}{device} and (({start} is null and $undated) "
+        f"{same}{narrower} and (({start} is null and $undated) "
         f"or exists (select 1 from (select unnest(cast($days as date[])) as day) d "
         f"where d.day between {start} and {end}))"
     )
