@@ -138,8 +138,8 @@ def test_lines_at_their_own_price_are_line_amounts_however_alike(tmp_path):
 def test_refunds_follow_the_paid_amounts(tmp_path):
     rows = [
         PRICED,
-        priced_line("R1", "T恤", "59", "59", refund="59"),
-        priced_line("R1", "T恤", "59", "59", refund="59"),
+        priced_line("R1", "T恤 白", "59", "59", refund="59"),
+        priced_line("R1", "T恤 黑", "59", "59", refund="59"),
         priced_line("R2", "T恤", "59", "59"),
         priced_line("R2", "卫衣", "120", "120"),
     ]
@@ -206,3 +206,48 @@ def test_first_lines_without_evidence_leave_the_whole_file_to_decide(tmp_path, m
     rows += [jd_line(9, p, 1, "10.00", "20.00") for p in (1, 2)]
     ws, _ = load(tmp_path, write_csv(tmp_path / "o.csv", rows))
     assert sums(ws)[:2] == (8, Decimal("80.00"))
+
+
+def test_a_line_repeated_in_every_value_counts_once_and_is_named(tmp_path):
+    """Two overlapping 订单报表 exports pasted into one file: each order again, every value
+    alike. The amounts doubled (1,963 for 1,695), with no word of it."""
+    orders = [
+        ["3301", "男士T恤", 1, "2026-11-03 10:12:45", "2026-11-03 10:13:02", "128.00"],
+        ["3302", "男士夹克", 1, "2026-11-04 21:00:00", "2026-11-04 21:01:30", "268.00"],
+        ["3303", "羽绒服", 2, "2026-11-06 12:00:00", "2026-11-06 12:00:05", "1,299.00"],
+    ]
+    rows = [TB_HEADER, *orders, orders[1], orders[2]]
+    ws, r = load(tmp_path / "ws", write_csv(tmp_path / "ExportOrderList.csv", rows))
+    assert (r.rows_loaded, r.rows_rejected) == (3, 0)
+    assert [(w["row"], w["code"], w["args"]) for w in r.warnings] == [
+        (5, "line_again", {"first": 3}),
+        (6, "line_again", {"first": 4}),
+    ]
+    assert sums(ws)[:2] == (3, Decimal("1695.00"))
+    assert "第 3 行完全相同" in parse.messages.text("line_again", {"first": 3}, "zh")
+
+
+def test_lines_of_one_order_that_differ_in_a_value_all_count(tmp_path):
+    # two lines of one SKU at two prices, and an order amount written on both lines
+    rows = [
+        JD_HEADER,
+        jd_line(1, 1, 1, "99.00", "198.00"),
+        jd_line(1, 1, 1, "89.00", "198.00"),
+        jd_line(2, 2, 1, "50.00", "50.00"),
+    ]
+    ws, r = load(tmp_path / "ws", write_csv(tmp_path / "京东订单.csv", rows))
+    assert (r.rows_loaded, r.warnings) == (3, [])
+
+
+def test_lines_alike_in_what_is_stored_but_not_in_the_file_all_count(tmp_path):
+    # one unit per sub-order (抖店): the 子订单编号 is not stored, and tells them apart
+    header = ["订单编号", "子订单编号", "商品标题", "购买数量", "订单付款时间", "买家实付金额"]
+    rows = [
+        header,
+        ["5001", "5001-1", "袜子", 1, "2026-11-03 10:00:00", "9.90"],
+        ["5001", "5001-2", "袜子", 1, "2026-11-03 10:00:00", "9.90"],
+        ["5002", "5002-1", "袜子", 1, "2026-11-03 11:00:00", "9.90"],
+    ]
+    ws, r = load(tmp_path / "ws", write_csv(tmp_path / "抖店订单.csv", rows))
+    assert "子订单编号" not in {h for h, c in r.mapping.items() if c}
+    assert (r.rows_loaded, r.warnings) == (3, [])

@@ -953,9 +953,9 @@ def _ids_repeat(con, table: pa.Table) -> bool:
     )
 
 
-def _repeated_amounts(con, table: pa.Table, plan: _Plan, ids_repeat: bool = False) -> list[str]:
+def _repeated_amounts(con, table: pa.Table, plan: _Plan, ids_repeat: bool) -> list[str]:
     """The amounts (paid_amount, then refund_amount) that repeat the order's on its lines
-    (`ids_repeat`: the caller found an order id on several lines already)."""
+    (`ids_repeat`: whether an order id is on several lines)."""
     if plan.mapped.get("paid_amount") is None:
         return []
     priced = not plan.line_from_paid and "line_amount" in table.column_names
@@ -969,7 +969,7 @@ def _repeated_amounts(con, table: pa.Table, plan: _Plan, ids_repeat: bool = Fals
         if unlike:
             return []
     # one line per order (an order export): nothing to weigh, found by the ids alone
-    if not ids_repeat and not _ids_repeat(con, rows):
+    if not ids_repeat:
         return []
     alike, unlike = _amount_evidence(con, rows, "paid_amount", priced)
     if unlike or alike < (1 if priced else REPEATED_AMOUNT_ORDERS):
@@ -983,7 +983,59 @@ def _repeated_amounts(con, table: pa.Table, plan: _Plan, ids_repeat: bool = Fals
     return found
 
 
-def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
+def _lines_again(
+    con, table: pa.Table, plan: _Plan, skip: np.ndarray, first_row: int, source: _Source
+) -> tuple[pa.Table, np.ndarray, list[dict]]:
+    """Order lines that repeat an earlier line of the file cell for cell (two exports
+    pasted into one, overlapping): marked 3 in skip and in the table's _skip, so neither the
+    amounts nor the fill-down count them, each with a warning naming both rows.  Lines
+    alike in what is stored are looked at again in every cell of the file (a 子订单编号
+    that is not stored tells two units apart).  Called only when some order id is on
+    several lines."""
+    values = [c.name for c in plan.k.columns if c.name in table.column_names]
+    values += [f"x{j}" for j, _ in plan.extras]
+    pairs = _alike(con, table.select(values), skip, values, "order_id is not null")
+    if pairs:
+        # the file's own cells, for the lines alike and the earlier lines they repeat
+        cells = [f"c{j}" for j in range(len(plan.headers))]
+        raw = con.sql(f"select {', '.join(cells)} from {source.sql}", params=source.params)
+        near = np.zeros(table.num_rows, dtype=bool)
+        near[[p for pair in pairs for p in pair]] = True
+        pairs = _alike(con, raw.to_arrow_table(), np.where(near, skip, -1), cells, "true")
+    if not pairs:
+        return table, skip, []
+    skip = skip.copy()
+    skip[[p for p, _ in pairs]] = 3
+    i = table.schema.get_field_index("_skip")
+    table = table.set_column(i, "_skip", pa.array(skip, table.schema.field("_skip").type))
+    warnings = [
+        {
+            "row": int(pos) + first_row,
+            "column": None,
+            "value": None,
+            "message": f"the line repeats row {int(first) + first_row} in every cell; counted once",
+            "code": "line_again",
+            "args": {"first": int(first) + first_row},
+        }
+        for pos, first in pairs[:MAX_REPORTED_ERRORS]
+    ]
+    return table, skip, warnings
+
+
+def _alike(con, rows: pa.Table, skip: np.ndarray, columns: list[str], where: str) -> list:
+    """(position, earlier position) of the rows (skip 0) alike in every column."""
+    con.register(
+        "_lines",
+        rows.append_column("_pos", pa.array(np.arange(rows.num_rows))).filter(pa.array(skip == 0)),
+    )
+    return con.execute(
+        f"select _pos, _first from (select _pos, min(_pos) over (partition by "
+        f"{', '.join(columns)}) as _first from _lines where {where}) "
+        "where _pos > _first order by _pos"
+    ).fetchall()
+
+
+def _fill_down_orders(table: pa.Table, plan: _Plan, ids_repeat: bool) -> pa.Table:
     """Line items whose order-level fields are on the first line only (Shopify), or whose
     order amount is written again on every line (_repeated_amounts)."""
     if plan.kind != "orders" or "order_id" not in plan.mapped:
@@ -1001,11 +1053,11 @@ def _fill_down_orders(table: pa.Table, plan: _Plan) -> pa.Table:
     con = duckdb.connect(":memory:", config={"threads": 2})
     try:
         # gaps without repeated ids change nothing
-        if gaps and not _ids_repeat(con, table):
+        if gaps and not ids_repeat:
             return table
         # (also beside Shopify-style gaps: a file may mix orders with the amount on their
         # first line only and orders repeating it)
-        repeated = _repeated_amounts(con, table, plan, ids_repeat=bool(gaps))
+        repeated = _repeated_amounts(con, table, plan, ids_repeat)
         if not gaps and not repeated:
             return table
         con.register("t", table.append_column("_pos", pa.array(np.arange(table.num_rows))))
@@ -1147,7 +1199,11 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
     # unknown bucket of the pages) but is filled: its visitors count
     named = _valid(table["province"]) if "province" in k.required else None
     table = _regions(con, table, plan, source)
-    table = _fill_down_orders(table, plan)
+    ids_repeat = plan.kind == "orders" and "order_id" in plan.mapped and _ids_repeat(con, table)
+    again: list[dict] = []
+    if ids_repeat:
+        table, skip, again = _lines_again(con, table, plan, skip, first_row, source)
+    table = _fill_down_orders(table, plan, ids_repeat)
     table, skip = _fill_down_sources(table, plan, skip)
     if "is_control" in plan.derived and not pc.any(table["is_control"]).as_py():
         # no variant is named like a control arm: say nothing rather than "none is"
@@ -1172,7 +1228,7 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
         n = int((table[f"n{j}"].to_numpy(zero_copy_only=False) & keep).sum())
         if n:
             (as_zero if how == "zero" else as_empty)[plan.headers[j]] = n
-    warnings = _warnings(table, plan, keep, first_row)
+    warnings = _warnings(table, plan, keep, first_row) + again
     extras = [(j, h) for j, h in plan.extras if h not in dropped]
     inputs = [c for c in _INPUT_PARSER if plan.keep_inputs and f"_{c}" in plan.hidden]
     out = table.select(
