@@ -43,6 +43,36 @@ def test_period_from_title_skips_comparison_and_download_lines():
     assert headers.find_period(["统计日期：2026-11-03"], "") == (dt.date(2026, 11, 3),) * 2
 
 
+@pytest.mark.parametrize(
+    ("line", "period"),
+    [
+        # the period and the download time in one title row (two cells, joined)
+        (
+            "统计时间：2026-11-01~2026-11-07 下载时间：2026-11-08 09:41:27",
+            ("2026-11-01", "2026-11-07"),
+        ),
+        (
+            "统计时间：2026-11-01~2026-11-07（对比周期：2026-10-25~2026-10-31）",
+            ("2026-11-01", "2026-11-07"),
+        ),
+        (
+            "对比周期：2026-10-25~2026-10-31 统计时间：2026-11-01~2026-11-07",
+            ("2026-11-01", "2026-11-07"),
+        ),
+        # a month alone after its label
+        ("统计月份：2026-11", ("2026-11-01", "2026-11-30")),
+        ("统计时间：2026年12月", ("2026-12-01", "2026-12-31")),
+        ("统计时间：2026-02", ("2026-02-01", "2026-02-28")),
+        ("下载时间：2026-11-08 09:41:27", None),
+        ("数据更新至2026-11", None),
+        ("统计时间：2026-13", None),
+    ],
+)
+def test_period_from_a_title_row_of_several_labelled_values(line, period):
+    want = tuple(dt.date.fromisoformat(d) for d in period) if period else None
+    assert headers.find_period([line], "") == want
+
+
 def test_period_from_file_name_but_not_an_export_stamp():
     assert headers.find_period([], "【生意参谋平台】商品_全部_2026-11-01_2026-11-30.xls") == (
         dt.date(2026, 11, 1),

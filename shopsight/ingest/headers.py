@@ -98,6 +98,11 @@ _SINGLE_DAY = re.compile(
     r"(?:统计日期|统计时间|日期)[:：\s]*" + _DATE + r"(?!\s*(?:~|至|～|到|-|_)\s*\d)"
 )
 _NOT_PERIOD = ("对比", "上一周期", "上期", "同比", "环比", "下载时间", "导出时间", "说明")
+# a title row may hold several labelled values (统计时间：… 下载时间：…, 统计时间：…（对比周期：…）):
+# each label starts a part of its own
+_LABELS = re.compile("(?=" + "|".join((*_NOT_PERIOD, "统计")) + ")")
+# a month alone after a label (统计月份：2026-11, 统计时间：2026年11月): the whole month
+_MONTH = re.compile(r"(?:统计|月份|时间)[^\d]{0,6}(20\d{2})[-/.年](\d{1,2})月?(?![-/.\d])")
 
 
 def _ymd(y: str, m: str, d: str) -> dt.date | None:
@@ -128,17 +133,22 @@ def find_period(title_lines: list[str], filename: str) -> tuple[dt.date, dt.date
     Lines about a comparison period or the download time are skipped; a file
     name like 商品报表_20260619_110309.csv is an export stamp, not a period.
     """
-    for line in title_lines:
-        if any(w in line for w in _NOT_PERIOD):
+    for part in (p for line in title_lines for p in _LABELS.split(line)):
+        if any(w in part for w in _NOT_PERIOD):
             continue
-        found = _range_in(line)
+        found = _range_in(part)
         if found:
             return found
-        m = _SINGLE_DAY.search(line)
+        m = _SINGLE_DAY.search(part)
         if m:
             day = _ymd(*m.groups())
             if day:
                 return day, day
+        m = _MONTH.search(part)
+        if m and 1 <= int(m[2]) <= 12:
+            first = dt.date(int(m[1]), int(m[2]), 1)
+            after = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            return first, after - dt.timedelta(days=1)
     stem = re.sub(r"\.[A-Za-z0-9]+$", "", filename or "")
     return _range_in(stem)
 
