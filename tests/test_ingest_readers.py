@@ -409,3 +409,18 @@ def test_an_html_xls_is_read_in_its_bytes_encoding_whatever_its_meta_says(encodi
     )
     wb = readers.read_html(page.encode(encoding))
     assert wb.sheets[0].rows == [["商品名称", "支付金额"], ["羽绒服", "1,299.00"]]
+
+
+def test_a_windows_1252_export_is_read_as_such_and_chinese_as_gb18030():
+    """A Shopify export saved by Excel on a Western Windows: Zürich was read as GB18030
+    (Z黵ich), silently; a byte GB18030 cannot read refused the file."""
+    latin = "Name,Lineitem name,Shipping City\r\n#1001,Müller Brötchen – Korb,Zürich\r\n"
+    assert readers.detect_encoding(latin.encode("cp1252")) == "cp1252"
+    assert readers.decode_text(latin.encode("cp1252"))[0] == latin
+    assert readers.detect_encoding("#1002,Señor\x81,Málaga".encode("latin-1")) == "latin-1"
+    for chinese in (
+        "商品名称,性别\r\n羽绒服,男\r\n卫衣,女\r\n",
+        "訂單編號,買家會員名,收貨地址\r\n1001,張三,臺灣省 臺北市\r\n",  # traditional characters
+        "a,b\r\n1,中\r\n2,x\r\n",
+    ):
+        assert readers.detect_encoding(chinese.encode("gb18030")) == "gb18030", chinese

@@ -149,8 +149,23 @@ def sniff_type(data: bytes) -> str:
 # ---------------------------------------------------------------------------------------- text
 
 
+_WESTERN_SAMPLE = 1 << 20
+_HIGH_PAIR = re.compile(rb"[\x81-\xfe][\x80-\xfe]")
+_HIGH_ALONE = re.compile(rb"[\x80-\xff][\x00-\x7f]")
+
+
+def _western(data: bytes) -> bool:
+    """Not UTF-8, and its high bytes stand alone between ASCII letters (Zürich, Müller in
+    a Windows-1252 export saved by Excel): GB18030 would read each with the letter after it
+    as one Chinese character, silently.  Chinese text pairs high bytes (中文 is D6 D0 CE C4)."""
+    pairs = len(_HIGH_PAIR.findall(data))
+    alone = len(_HIGH_ALONE.findall(data))
+    return alone > 0 and alone >= 3 * pairs
+
+
 def detect_encoding(data: bytes, whole: bool = True) -> str:
-    """BOMs first, then UTF-16 by its zero bytes, then strict UTF-8, then GB18030 (⊃ GBK).
+    """BOMs first, then UTF-16 by its zero bytes, then strict UTF-8, then Windows-1252 when
+    the high bytes stand alone (_western), else GB18030 (⊃ GBK).
 
     `data` may be the head of a file (whole=False): a character cut at the end is fine.
     """
@@ -167,6 +182,12 @@ def detect_encoding(data: bytes, whole: bool = True) -> str:
             else "utf-16-be"
         )
     for enc in ("utf-8", "gb18030"):
+        if enc == "gb18030" and _western(sample := data[:_WESTERN_SAMPLE]):
+            try:
+                codecs.getincrementaldecoder("cp1252")("strict").decode(sample, final=whole)
+                return "cp1252"
+            except UnicodeDecodeError:
+                return "latin-1"  # every byte is a character
         try:
             codecs.getincrementaldecoder(enc)("strict").decode(data, final=whole)
             return enc
