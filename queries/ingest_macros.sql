@@ -83,12 +83,16 @@ create or replace temp macro ss_numtext(s) as
         )
     );
 
--- t is ss_numtext of the cell: 12.34%, 1.2万, 3亿, (12.5) for a negative amount
+-- t is ss_numtext of the cell: 12.34%, 1.2万 (1.2w), 3亿, 1.5千 (1.5k), (12.5) for a negative
+-- amount
 create or replace temp macro ss_num_text(t) as
     ss_finite(
         case
             when suffix(t, '%') then try_cast(rtrim(t, '%') as double) / 100
             when suffix(t, '万') then try_cast(rtrim(t, '万') as double) * 1e4
+            when suffix(t, 'w') then try_cast(rtrim(t, 'w') as double) * 1e4
+            when suffix(t, '千') then try_cast(rtrim(t, '千') as double) * 1e3
+            when suffix(t, 'k') then try_cast(rtrim(t, 'k') as double) * 1e3
             when suffix(t, '亿') then try_cast(rtrim(t, '亿') as double) * 1e8
             when regexp_full_match(t, '\(\d+(\.\d+)?\)') then -try_cast(trim(t, '()') as double)
             else try_cast(t as double)
@@ -124,11 +128,23 @@ create or replace temp macro ss_range_end(s) as
 
 -- timestamps: ISO, slashes, 年月日 (时分秒), compact digits, offsets dropped, Excel serials;
 -- a weekday after the date (2026-11-01(周日), 2026-11-01 星期日) is dropped
+-- 上午 / 下午 before or after the time (a Chinese Excel's 2026/11/3 下午 3:00:00) as AM / PM
+create or replace temp macro ss_noon(t) as
+    case
+        when contains(t, '午') then regexp_replace(
+            regexp_replace(
+                t, '\s*上午\s*(\d{1,2}:\d{2}(?::\d{2})?)|(\d{1,2}:\d{2}(?::\d{2})?)\s*上午', ' \1\2 AM'
+            ),
+            '\s*下午\s*(\d{1,2}:\d{2}(?::\d{2})?)|(\d{1,2}:\d{2}(?::\d{2})?)\s*下午', ' \1\2 PM'
+        )
+        else t
+    end;
+
 create or replace temp macro ss_ts_text(s) as
     trim(
         regexp_replace(
             regexp_replace(
-                regexp_replace(ss_unwrap(s), '(\s*(z|utc|[+-]\d{2}:?\d{2}))$', '', 'i'),
+                regexp_replace(ss_noon(ss_unwrap(s)), '(\s*(z|utc|[+-]\d{2}:?\d{2}))$', '', 'i'),
                 '\s*[(（]?(周|星期|礼拜)[一二三四五六日天][)）]?\s*', ' '
             ),
             '(\d)t(\d)', '\1 \2', 'i'

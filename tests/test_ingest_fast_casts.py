@@ -46,6 +46,9 @@ MESSY_NUMBERS = [
     "   ",
     '="59.00"',
     '="1,234"',
+    "1.2w",
+    "1.5千",
+    "2k",
     "'12",
     '="abc"',
 ]
@@ -58,6 +61,8 @@ CLEAN_TIMES = [
     "1969-12-31",
 ]
 MESSY_TIMES = [
+    "2026/11/03 10:00:00 上午",
+    "2026/11/3 下午 3:00:00",
     "2026/11/2 09:30",
     "2026年11月3日",
     "2026-11-01T10:30:00Z",
@@ -269,3 +274,17 @@ def test_numbers_behind_an_excel_guard_are_read():
         ("281234567890", 2, "59.00"),
         ("281234567891", 1, "1299.00"),
     ]
+
+
+def test_abbreviated_thousands_and_chinese_am_pm_are_read():
+    con = parse._connect()
+    try:
+        got = con.execute(
+            "select ss_int('1.2w'), ss_int('1.5千'), ss_int('2k'), "
+            "ss_ts('2026/11/03 10:00:00 上午'), ss_ts('2026/11/3 下午 3:05:00'), "
+            "ss_ts('2026/11/3 下午3:05')"
+        ).fetchone()
+    finally:
+        con.close()
+    assert got[:3] == (12000, 1500, 2000)
+    assert [t.strftime("%H:%M") for t in got[3:]] == ["10:00", "15:05", "15:05"]
