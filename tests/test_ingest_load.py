@@ -118,10 +118,11 @@ def test_bad_rows_reported_with_file_row_column_value_and_reason(tmp_path):
             ["", "e", "5", "2026-11-02", "交易成功"],
             ["1006", "f", "7", "2026-11-03", "交易成功", "extra"],
             ["1007", "g", "8", "2026-11-03", "交易成功"],
+            ["1008", "h", "9", "", "交易成功"],
         ],
     )
     ws, r = f.load(tmp_path, path)
-    assert (r.rows_loaded, r.rows_rejected) == (2, 5)
+    assert (r.rows_loaded, r.rows_rejected) == (2, 6)
     assert r.errors == [
         {
             "row": 4,
@@ -163,6 +164,14 @@ def test_bad_rows_reported_with_file_row_column_value_and_reason(tmp_path):
             "message": "the row has filled cells beyond the header's 5 columns",
             "code": "extra_cells",
             "args": {"width": 5},
+        },
+        {  # the order time is read from the creation time: that column is named
+            "row": 10,
+            "column": "订单创建时间",
+            "value": None,
+            "message": "订单创建时间 (order_time): a required value is empty",
+            "code": "required_empty",
+            "args": {"header": "订单创建时间", "field": "order_time"},
         },
     ]
     assert sorted(x[0] for x in f.table_rows(ws, "orders")) == ["1001", "1007"]

@@ -1360,6 +1360,9 @@ def _extra_names(headers: list[str], taken: tuple[str, ...]) -> list[str]:
     return out
 
 
+_FROM = {"order_time": ("order_time", "created_time", "paid_time")}
+
+
 def _errors(table, plan: _Plan, bad_idx: np.ndarray, first_row: int, required) -> list[dict]:
     errors: list[dict] = []
     if not len(bad_idx):
@@ -1404,7 +1407,8 @@ def _errors(table, plan: _Plan, bad_idx: np.ndarray, first_row: int, required) -
             )
         for col, missing in required.items():
             if missing[i] and col not in flagged:
-                j = plan.mapped.get(col)
+                # order_time is read from the creation (or payment) time: name that column
+                j = next((plan.mapped[c] for c in _FROM.get(col, (col,)) if c in plan.mapped), None)
                 src = header_of[j] if j is not None else None
                 errors.append(
                     {
