@@ -441,25 +441,31 @@ def load_file(
         if found is not None:
             picked = [first]
     if found is None:
-        where = f"sheet {first.sheet.name!r}: " if first.sheet.name and len(wb.sheets) > 1 else ""
+        sheet_name = first.sheet.name if first.sheet.name and len(wb.sheets) > 1 else None
         if detect.is_ad_report(first.headers):
-            raise IngestError(
-                f"{filename}: {where}a promotion report (展现量, 点击量, 花费): its 成交金额 is "
-                f"what the ads brought in, not the shop's 支付金额, so it is not loaded as "
-                f"product or traffic data. For main-image tests export the creative report "
-                f"(创意报表, with 创意ID or 创意名称).",
-                code="ad_report",
-                file=filename,
-                headers=first.headers[:12],
+            code, why = (
+                "ad_report",
+                (
+                    "a promotion report (展现量, 点击量, 花费): its 成交金额 is what the ads brought "
+                    "in, not the shop's 支付金额, so it is not loaded as product or traffic data. For "
+                    "main-image tests export the creative report (创意报表, with 创意ID or 创意名称)."
+                ),
+            )
+        else:
+            code, why = (
+                "no_kind_match",
+                (
+                    f"the columns ({', '.join(first.headers[:12])}) match no dataset kind. Each kind "
+                    f"needs: {detect.requirements_text()}. Choose the kind and map the columns on the "
+                    f"Data page, or name the kind with --kind on the command line."
+                ),
             )
         raise IngestError(
-            f"{filename}: {where}the columns ({', '.join(first.headers[:12])}) match no dataset "
-            f"kind. Each kind needs: {detect.requirements_text()}. Choose the kind and map the "
-            f"columns on the Data page, or name the kind with --kind on the command line.",
-            code="no_kind_match",
+            f"{filename}: {f'sheet {sheet_name!r}: ' if sheet_name else ''}{why}",
+            code=code,
             file=filename,
             headers=first.headers[:12],
-            sheet=first.sheet.name if first.sheet.name and len(wb.sheets) > 1 else None,
+            sheet=sheet_name,
         )
     own = con is None
     con = con or ws.connect()
