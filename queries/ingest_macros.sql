@@ -69,19 +69,10 @@ create or replace temp macro ss_ungroup(t) as
 create or replace temp macro ss_unwrap(s) as
     nullif(regexp_replace(ss_fold(s), '^="(.*)"$|^''(.*)$', '\1\2'), '');
 
--- an export that guards every cell (="59.00", '12) is read as the ids' guards are
+-- an export that guards every cell (="59.00", '12) is read as the ids' guards are; one
+-- pattern, so the cell's expression is not repeated (the macros are expanded inline)
 create or replace temp macro ss_numtext(s) as
-    ss_ungroup(
-        regexp_replace(
-            lower(
-                case
-                    when contains(s, '="') or contains(s, '''') then ss_unwrap(s)
-                    else ss_fold(s)
-                end
-            ),
-            '[¥￥$元\s]|rmb|cny', '', 'g'
-        )
-    );
+    ss_ungroup(regexp_replace(lower(ss_fold(s)), '[¥￥$元\s]|rmb|cny|^="|"$|^''', '', 'g'));
 
 -- t is ss_numtext of the cell: 12.34%, 1.2万 (1.2w), 3亿, 1.5千 (1.5k), (12.5) for a negative
 -- amount
