@@ -92,17 +92,21 @@ def clean_headers(row: list[str | None], width: int) -> list[str]:
 
 
 _DATE = r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
-_RANGE = re.compile(_DATE + r"\s*(?:~|至|～|到|—|–|-|_)\s*" + _DATE)
+# 2026-11-01 00:00:00 至 2026-11-07 23:59:59: the times of a range's ends are not its days
+_CLOCK = r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+_RANGE = re.compile(_DATE + _CLOCK + r"\s*(?:~|至|～|到|—|–|-|_)\s*" + _DATE)
 _COMPACT_RANGE = re.compile(r"(?<!\d)(20\d{6})\s*(?:~|至|～|-|_)\s*(20\d{6})(?!\d)")
 _SINGLE_DAY = re.compile(
     r"(?:统计日期|统计时间|日期)[:：\s]*" + _DATE + r"(?!\s*(?:~|至|～|到|-|_)\s*\d)"
 )
-_NOT_PERIOD = ("对比", "上一周期", "上期", "同比", "环比", "下载时间", "导出时间", "说明")
+_NOT_PERIOD = (
+    "对比", "上一周期", "上期", "同比", "环比", "下载", "导出", "更新", "生成", "创建", "打印", "说明",
+)  # fmt: skip
 # a title row may hold several labelled values (统计时间：… 下载时间：…, 统计时间：…（对比周期：…）):
 # each label starts a part of its own
 _LABELS = re.compile("(?=" + "|".join((*_NOT_PERIOD, "统计")) + ")")
 # a month alone after a label (统计月份：2026-11, 统计时间：2026年11月): the whole month
-_MONTH = re.compile(r"(?:统计|月份|时间)[^\d]{0,6}(20\d{2})[-/.年](\d{1,2})月?(?![-/.\d])")
+_MONTH = re.compile(r"(?:统计|月份)[^\d]{0,6}(20\d{2})[-/.年](\d{1,2})月?(?![-/.\d日])")
 
 
 def _ymd(y: str, m: str, d: str) -> dt.date | None:
