@@ -146,11 +146,14 @@ def test_a_region_reports_other_and_unknown_rows_count_in_the_unknown_bucket(tmp
         ["其他", "40", "0.00", "0"],
         ["未知", "30", "0.00", "0"],
         ["海外", "60", "0.00", "0"],
+        ["未知地区", "8", "0.00", "0"],
         ["", "5", "0.00", "0"],
+        ["全国", "12,483", "98,765.43", "300"],  # the nationwide row is a total
     ]
     ws, report = f.load(tmp_path, f.write_csv(tmp_path / "地域分布.csv", rows))
-    assert (report.kind, report.rows_loaded, report.rows_rejected) == ("regions", 4, 1)
-    assert report.errors[0]["row"] == 7 and report.errors[0]["code"] == "required_empty"
+    assert (report.kind, report.rows_loaded, report.rows_rejected) == ("regions", 5, 1)
+    assert report.summary_rows_dropped == 1
+    assert report.errors[0]["row"] == 8 and report.errors[0]["code"] == "required_empty"
     con = ws.connect(read_only=True)
     try:
         got = con.execute(
@@ -158,4 +161,4 @@ def test_a_region_reports_other_and_unknown_rows_count_in_the_unknown_bucket(tmp
         ).fetchall()
     finally:
         con.close()
-    assert got == [("广东省", 12345), (None, 70), ("海外", 60)]
+    assert got == [("广东省", 12345), (None, 78), ("海外", 60)]

@@ -138,6 +138,7 @@ _DROP = re.compile(r"[\s\u200b\ufeff\-_.,;:'\"’‘“”·•/\\*?()\[\]【】
 NULL_KEYS = frozenset(
     {
         "", "未知", "不详", "未填写", "暂无", "无", "空", "其他", "其它", "其他地区", "其他区域",
+        "未知地区", "未知区域", "未知省份",
         "null", "none", "nan", "na", "nil", "unknown", "other", "others",
     }
 )

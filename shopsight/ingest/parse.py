@@ -49,6 +49,7 @@ SUMMARY_WORDS = (
     "grand total",
     "totals",
     "sum",
+    "全国",  # a region report's nationwide row
 )
 # Columns whose value names what a row counts: 合计 there makes a summary row even when a
 # date fills the row's first cell (2026-11-01, 合计, 150 …).
