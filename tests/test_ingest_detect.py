@@ -113,7 +113,15 @@ AD_REPORTS = [
 ]
 
 
-@pytest.mark.parametrize("text", AD_REPORTS, ids=["万相台商品报表", "直通车宝贝报表"])
+AD_REPORTS.append(  # 拼多多 推广: 分组 is its ad group, not a creative
+    "名称：推广\n日期,商品ID,商品名称,推广场景,推广名称,出价方式,分组,是否已删除,成交花费(元),"
+    "交易额(元),实际投产比,总花费(元),曝光量,点击量\n"
+    "2026-11-01,512345678901,加绒卫衣男,全站推广,卫衣全站,目标投产比：5.80,默认分组,否,120.50,"
+    "698.00,5.79,130.20,15230,412\n"
+)
+
+
+@pytest.mark.parametrize("text", AD_REPORTS, ids=["万相台商品报表", "直通车宝贝报表", "拼多多推广"])
 def test_a_promotion_report_is_refused_not_merged_over_product_data(small_ws, text):
     """Its 总成交金额 once became products.paid_amount, and the merge replaced the real
     生意参谋 rows of its days."""
@@ -121,7 +129,8 @@ def test_a_promotion_report_is_refused_not_merged_over_product_data(small_ws, te
     rows = before.execute("select count(*), sum(paid_amount) from products").fetchone()
     before.close()
     name = "万相台_商品报表_20261107_110309.csv"
-    assert detect.detect_kind(text.splitlines()[0].split(","), has_period=False)[0] is None
+    header = next(line for line in text.splitlines() if "," in line)
+    assert detect.detect_kind(header.split(","), has_period=False)[0] is None
     with pytest.raises(IngestError) as err:
         load_file(small_ws, text.encode("gb18030"), name)
     assert err.value.code == "ad_report"
@@ -133,7 +142,14 @@ def test_a_promotion_report_is_refused_not_merged_over_product_data(small_ws, te
     assert "推广报表" in zh and "创意报表" in zh
 
 
-def test_a_creative_report_with_the_same_ad_metrics_is_still_an_image_test():
-    names = ["日期", "创意ID", "创意名称", "宝贝ID", "展现量", "点击量", "花费", "总成交金额"]
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["日期", "创意ID", "创意名称", "宝贝ID", "展现量", "点击量", "花费", "总成交金额"],
+        ["日期", "推广计划名称", "宝贝ID", "创意标题", "展现量", "点击量", "花费", "总成交金额"],
+        ["测试名称", "分组", "日期", "展现量", "点击量", "花费"],  # a test record kept by hand
+    ],
+)
+def test_a_creative_report_with_the_same_ad_metrics_is_still_an_image_test(names):
     assert detect.is_ad_report(names) is False
     assert detect.detect_kind(names, has_period=False)[0] == "image_tests"

@@ -105,12 +105,20 @@ def score_kinds(headers: list[str], *, has_period: bool) -> dict[str, float]:
     return scores
 
 
+_NOT_A_CREATIVE = {synonyms.header_key("分组")}
+
+
 def is_ad_report(headers: list[str]) -> bool:
     """A promotion report of plans, keywords or products (直通车 / 万相台: 展现量, 点击量 and
     花费, no creative to compare): its 总成交金额 is what the ads brought in, not the shop's
     支付金额, so it must not be read as product or traffic data and merged over them."""
-    mapped = set(propose_mapping(headers, "image_tests").values())
-    return {"impressions", "clicks", "spend"} <= mapped and "variant" not in mapped
+    by = {
+        c: synonyms.header_key(h) for h, c in propose_mapping(headers, "image_tests").items() if c
+    }
+    # a creative has an id, a version or a title; 分组 is the ad group of a 拼多多 推广
+    # report, unless a test names it (测试名称, 分组 in a test record kept by hand)
+    creative = "variant" in by and (by["variant"] not in _NOT_A_CREATIVE or "test_id" in by)
+    return {"impressions", "clicks", "spend"} <= set(by) and not creative
 
 
 def detect_kind(
@@ -121,7 +129,7 @@ def detect_kind(
     scores = score_kinds(headers, has_period=has_period)
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     best, top = ranked[0]
-    if best != "image_tests" and is_ad_report(headers):
+    if is_ad_report(headers):
         return None, 0.0, scores
     runner = ranked[1][1] if len(ranked) > 1 else 0.0
     mapping = propose_mapping(headers, best)
