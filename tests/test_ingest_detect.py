@@ -153,3 +153,17 @@ def test_a_promotion_report_is_refused_not_merged_over_product_data(small_ws, te
 def test_a_creative_report_with_the_same_ad_metrics_is_still_an_image_test(names):
     assert detect.is_ad_report(names) is False
     assert detect.detect_kind(names, has_period=False)[0] == "image_tests"
+
+
+def test_a_1688_order_export_maps_its_own_headers():
+    names = [
+        "订单编号", "买家公司名", "买家会员名", "订单状态", "货品总价(元)", "运费(元)", "实付款(元)",
+        "订单创建时间", "订单付款时间", "货品标题", "数量", "单价(元)", "单品货号",
+    ]  # fmt: skip
+    assert detect.detect_kind(names, has_period=False)[0] == "orders"
+    mapping = detect.propose_mapping(names, "orders")
+    assert (mapping["实付款(元)"], mapping["货品标题"], mapping["单品货号"]) == (
+        "paid_amount",
+        "product_name",
+        "sku_id",
+    )
