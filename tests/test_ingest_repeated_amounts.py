@@ -208,23 +208,58 @@ def test_first_lines_without_evidence_leave_the_whole_file_to_decide(tmp_path, m
     assert sums(ws)[:2] == (8, Decimal("80.00"))
 
 
-def test_a_line_repeated_in_every_value_counts_once_and_is_named(tmp_path):
-    """Two overlapping 订单报表 exports pasted into one file: each order again, every value
-    alike. The amounts doubled (1,963 for 1,695), with no word of it."""
+def test_an_order_written_again_further_down_counts_once_the_later_rows_win(tmp_path):
+    """Two overlapping 订单报表 exports pasted into one file: each order again, paid in the
+    first and shipped in the second. The amounts doubled (1,963 for 1,695), with no word."""
     orders = [
         ["3301", "男士T恤", 1, "2026-11-03 10:12:45", "2026-11-03 10:13:02", "128.00"],
         ["3302", "男士夹克", 1, "2026-11-04 21:00:00", "2026-11-04 21:01:30", "268.00"],
         ["3303", "羽绒服", 2, "2026-11-06 12:00:00", "2026-11-06 12:00:05", "1,299.00"],
     ]
-    rows = [TB_HEADER, *orders, orders[1], orders[2]]
+    later = [[*orders[1][:5], "258.00"], orders[2]]  # a partial refund in between
+    header = [*TB_HEADER[:5], "买家实付金额"]
+    rows = [header, *orders, *later]
     ws, r = load(tmp_path / "ws", write_csv(tmp_path / "ExportOrderList.csv", rows))
     assert (r.rows_loaded, r.rows_rejected) == (3, 0)
     assert [(w["row"], w["code"], w["args"]) for w in r.warnings] == [
-        (5, "line_again", {"first": 3}),
-        (6, "line_again", {"first": 4}),
+        (3, "order_again", {"kept": 5}),
+        (4, "order_again", {"kept": 6}),
     ]
-    assert sums(ws)[:2] == (3, Decimal("1695.00"))
-    assert "第 3 行完全相同" in parse.messages.text("line_again", {"first": 3}, "zh")
+    assert sums(ws)[:2] == (3, Decimal("1685.00"))
+    assert "第 5 行起又出现" in parse.messages.text("order_again", {"kept": 5}, "zh")
+
+
+def test_alike_lines_of_one_order_next_to_each_other_all_count(tmp_path):
+    # Shopify writes two lines of one variant when their (unexported) properties differ
+    header = ["Name", "Financial Status", "Paid at", "Total", "Lineitem quantity",
+              "Lineitem name", "Lineitem price", "Lineitem sku"]  # fmt: skip
+    rows = [
+        header,
+        ["#1001", "paid", "2026-11-03 10:00:00", "60.00", "1", "Mug", "20.00", "MUG"],
+        ["#1001", "", "", "", "1", "Mug", "20.00", "MUG"],
+        ["#1001", "", "", "", "2", "Tea", "10.00", "TEA"],
+        ["#1002", "paid", "2026-11-03 11:00:00", "20.00", "1", "Mug", "20.00", "MUG"],
+    ]
+    ws, r = load(tmp_path / "ws", write_csv(tmp_path / "orders_export_1.csv", rows))
+    assert (r.rows_loaded, r.warnings) == (4, [])
+    con = ws.connect(read_only=True)
+    try:
+        got = con.execute("select sum(quantity), sum(line_amount) from orders").fetchone()
+    finally:
+        con.close()
+    assert got == (5, Decimal("80.00"))
+
+
+def test_an_orders_lines_apart_in_the_file_all_count_when_they_differ(tmp_path):
+    # a file sorted by product: order 1's two products are apart
+    rows = [
+        JD_HEADER,
+        jd_line(1, 1, 1, "99.00", "149.00"),
+        jd_line(2, 1, 1, "99.00", "99.00"),
+        jd_line(1, 2, 1, "50.00", "149.00"),
+    ]
+    ws, r = load(tmp_path / "ws", write_csv(tmp_path / "京东订单.csv", rows))
+    assert (r.rows_loaded, r.warnings) == (3, [])
 
 
 def test_lines_of_one_order_that_differ_in_a_value_all_count(tmp_path):

@@ -78,7 +78,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "negative": ("field",),
     "more_than": ("field", "whole"),
     "over_100": ("field",),
-    "line_again": ("first",),
+    "order_again": ("kept",),
 }
 
 # the parser that failed on a cell -> what the cell is not

@@ -984,29 +984,58 @@ def _repeated_amounts(con, table: pa.Table, plan: _Plan, ids_repeat: bool) -> li
     return found
 
 
-def _lines_again(
-    con, table: pa.Table, plan: _Plan, skip: np.ndarray, first_row: int, source: _Source
+# What a line is, apart from its order: two runs of an order's lines with the same
+# lines are the order written twice; its status, times and amounts may have moved on.
+_LINE_IDENTITY = ("product_id", "sku_id", "product_name", "quantity")
+
+
+def _orders_again(
+    con, table: pa.Table, plan: _Plan, skip: np.ndarray, first_row: int
 ) -> tuple[pa.Table, np.ndarray, list[dict]]:
-    """Order lines that repeat an earlier line of the file cell for cell (two exports
-    pasted into one, overlapping): marked 3 in skip and in the table's _skip, so neither the
-    amounts nor the fill-down count them, each with a warning naming both rows.  Lines
-    alike in what is stored are looked at again in every cell of the file (a 子订单编号
-    that is not stored tells two units apart).  Called only when some order id is on
-    several lines."""
-    values = [c.name for c in plan.k.columns if c.name in table.column_names]
-    values += [f"x{j}" for j, _ in plan.extras]
-    pairs = _alike(con, table.select(values), skip, values, "order_id is not null")
-    if pairs:
-        # the file's own cells, for the lines alike and the earlier lines they repeat
-        cells = [f"c{j}" for j in range(len(plan.headers))]
-        raw = con.sql(f"select {', '.join(cells)} from {source.sql}", params=source.params)
-        near = np.zeros(table.num_rows, dtype=bool)
-        near[[p for pair in pairs for p in pair]] = True
-        pairs = _alike(con, raw.to_arrow_table(), np.where(near, skip, -1), cells, "true")
-    if not pairs:
+    """An order whose lines come twice, in two separate runs of the file with the same
+    lines (two overlapping exports pasted into one, the order paid in the first and shipped
+    in the second): the last run counts, the earlier ones are marked 3 in skip and in the
+    table's _skip, so neither the amounts nor the fill-down count them, each with a warning
+    naming the row that counts.  Lines of one order next to each other all count, even
+    alike (Shopify writes two lines of one variant when their properties differ), and so
+    do an order's lines apart in the file when they are different lines (a file sorted by
+    product).  Called only when some order id is on several lines."""
+    ident = [c for c in _LINE_IDENTITY if c in table.column_names]
+    lines = table.select(["order_id", *ident])
+    lines = lines.append_column("_pos", pa.array(np.arange(table.num_rows)))
+    con.register("_lines", lines.filter(pa.array(skip == 0)))
+    line = f"[{', '.join(f'cast({c} as varchar)' for c in ident)}]" if ident else "[]"
+    again = con.execute(
+        f"""
+        with marked as (
+            select _pos, order_id, {line} as _line,
+                case when order_id is distinct from lag(order_id) over (order by _pos)
+                    then 1 else 0 end as _start
+            from _lines
+        ),
+        runs as (
+            select *, sum(_start) over (order by _pos rows unbounded preceding) as _run
+            from marked
+        ),
+        per_run as (
+            select order_id, _run, min(_pos) as _first, list(_line order by _line) as _lines
+            from runs where order_id is not null group by order_id, _run
+        ),
+        twice as (
+            select order_id, max(_run) as _last from per_run group by order_id
+            having count(*) > 1 and count(distinct _lines) = 1
+        )
+        select r._pos, k._first
+        from runs r join twice t using (order_id)
+        join per_run k on k.order_id = t.order_id and k._run = t._last
+        where r._run < t._last
+        order by r._pos
+        """
+    ).fetchall()
+    if not again:
         return table, skip, []
     skip = skip.copy()
-    skip[[p for p, _ in pairs]] = 3
+    skip[[p for p, _ in again]] = 3
     i = table.schema.get_field_index("_skip")
     table = table.set_column(i, "_skip", pa.array(skip, table.schema.field("_skip").type))
     warnings = [
@@ -1014,26 +1043,14 @@ def _lines_again(
             "row": int(pos) + first_row,
             "column": None,
             "value": None,
-            "message": f"the line repeats row {int(first) + first_row} in every cell; counted once",
-            "code": "line_again",
-            "args": {"first": int(first) + first_row},
+            "message": f"the order is written again from row {int(kept) + first_row}, "
+            "which counts instead",
+            "code": "order_again",
+            "args": {"kept": int(kept) + first_row},
         }
-        for pos, first in pairs[:MAX_REPORTED_ERRORS]
+        for pos, kept in again[:MAX_REPORTED_ERRORS]
     ]
     return table, skip, warnings
-
-
-def _alike(con, rows: pa.Table, skip: np.ndarray, columns: list[str], where: str) -> list:
-    """(position, earlier position) of the rows (skip 0) alike in every column."""
-    con.register(
-        "_lines",
-        rows.append_column("_pos", pa.array(np.arange(rows.num_rows))).filter(pa.array(skip == 0)),
-    )
-    return con.execute(
-        f"select _pos, _first from (select _pos, min(_pos) over (partition by "
-        f"{', '.join(columns)}) as _first from _lines where {where}) "
-        "where _pos > _first order by _pos"
-    ).fetchall()
 
 
 def _fill_down_orders(table: pa.Table, plan: _Plan, ids_repeat: bool) -> pa.Table:
@@ -1203,7 +1220,7 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
     ids_repeat = plan.kind == "orders" and "order_id" in plan.mapped and _ids_repeat(con, table)
     again: list[dict] = []
     if ids_repeat:
-        table, skip, again = _lines_again(con, table, plan, skip, first_row, source)
+        table, skip, again = _orders_again(con, table, plan, skip, first_row)
     table = _fill_down_orders(table, plan, ids_repeat)
     table, skip = _fill_down_sources(table, plan, skip)
     if "is_control" in plan.derived and not pc.any(table["is_control"]).as_py():

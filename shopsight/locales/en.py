@@ -275,7 +275,7 @@ TEXT: dict[str, str] = {
     "ingest.negative": "{field} is negative; loaded as written, check the file",
     "ingest.more_than": "{field} is more than {whole}; loaded as written, check the file",
     "ingest.over_100": "{field} is over 100%; loaded as written, check the file",
-    "ingest.line_again": "the line repeats row {first} in every cell (two exports pasted together?); counted once",
+    "ingest.order_again": "the order is written again from row {kept} (two exports pasted together?); those rows count instead",
     # input fields that are no stored column: read to derive one (rates, order-line parts)
     "field.paid_time": "Paid time",
     "field.unit_price": "Unit price",

@@ -276,7 +276,7 @@ TEXT: dict[str, str] = {
     "ingest.negative": "{field}是负数；已按原样导入，请核对原文件",
     "ingest.more_than": "{field}多于{whole}；已按原样导入，请核对原文件",
     "ingest.over_100": "{field}超过 100%；已按原样导入，请核对原文件",
-    "ingest.line_again": "这一行与第 {first} 行完全相同（两份导出拼在了一起？）；只计一次",
+    "ingest.order_again": "这笔订单从第 {kept} 行起又出现了一次（两份导出拼在了一起？）；以后面的为准",
     # input fields that are no stored column: read to derive one (rates, order-line parts)
     "field.paid_time": "付款时间",
     "field.unit_price": "单价",
