@@ -230,3 +230,30 @@ def test_names_ids_and_dates_merged_down_a_column_fill_every_row_numbers_stay_on
         assert got.fetchall() == [(None, 0), ("个人", 300), ("企业", 1200)]
     finally:
         con.close()
+
+
+def test_merged_ids_fill_and_merged_amounts_stay_once_as_numbers_or_text(tmp_path):
+    """An order's lines under a merged 订单号 (a 12-digit number cell) and a merged 实付金额
+    (377.00 written as text): the id is every line's, the amount the order's, once. The
+    amount was counted on each line, the id left on the first line only."""
+    path = tmp_path / "订单明细.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("订单")
+    sheet.write_row(0, 0, ["订单号", "下单时间", "商品名称", "购买数量", "实付金额"])
+    sheet.merge_range(1, 0, 2, 0, 250000001234)
+    sheet.merge_range(1, 1, 2, 1, "2026-11-03 10:00:00")
+    sheet.merge_range(1, 4, 2, 4, "377.00")
+    sheet.write_row(1, 2, ["卫衣", 1])
+    sheet.write_row(2, 2, ["袜子", 2])
+    sheet.write_row(3, 0, [250000001235, "2026-11-04 09:00:00", "帽子", 1, "258.00"])
+    book.close()
+    ws, report = load(tmp_path / "ws", path)
+    assert (report.kind, report.rows_loaded, report.rows_rejected) == ("orders", 3, 0)
+    con = ws.connect(read_only=True)
+    try:
+        got = con.execute(
+            "select count(distinct order_id), sum(quantity), sum(paid_amount) from orders"
+        ).fetchone()
+    finally:
+        con.close()
+    assert got == (2, 4, 635)

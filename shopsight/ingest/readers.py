@@ -841,18 +841,29 @@ def read_excel(src: Source, file_type: str) -> Workbook:
     return Workbook(file_type, None, sheets)
 
 
+# A number merged over rows, written as a number or as text (377.00, 1,299, ¥59, 3): the
+# group's one amount or count.  Seven digits or more without a decimal point: an id.
+_MERGED_AMOUNT = re.compile(r"[-+(]?[¥￥$]?\s*(\d{1,6}|\d{1,3}(,\d{3})+|\d*\.\d+|[\d,]+\.\d+)\)?")
+
+
 def _fill_merged_down(values: list[list], ranges) -> None:
-    """A name, id, date or text merged down one column (询盘日期 and 客户名称 over a
-    customer's rows, 订单编号 over an order's lines) is the value of every row it spans, as
-    Excel shows it; calamine gives it to the first row only.  A merged number stays on
-    its first row: it is the group's one amount or count, counted once.  Ranges wider
-    than a column (titles) are left as they are."""
+    """A name, id or date merged down one column (询盘日期 and 客户名称 over a customer's
+    rows, 订单编号 over an order's lines) is the value of every row it spans, as Excel shows
+    it; calamine gives it to the first row only.  A merged amount or count stays on its
+    first row (the group's one value, counted once), whether the cell holds a number or
+    text; a number of seven digits or more is an id.  Ranges wider than a column (titles)
+    are left as they are."""
     for (r1, c1), (r2, c2) in ranges:
         if c1 != c2 or r2 <= r1 or r1 >= len(values) or c1 >= len(values[r1]):
             continue
         top = values[r1][c1]
-        if top is None or top == "" or isinstance(top, int | float):
-            continue  # bool is an int: a merged 是/否 stays too
+        if top is None or top == "" or isinstance(top, bool):
+            continue
+        if isinstance(top, int | float):
+            if top != int(top) or abs(top) < 1_000_000:
+                continue
+        elif isinstance(top, str) and _MERGED_AMOUNT.fullmatch(top.strip()):
+            continue
         for r in range(r1 + 1, min(r2, len(values) - 1) + 1):
             row = values[r]
             if c1 < len(row) and row[c1] in ("", None):
