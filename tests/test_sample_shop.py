@@ -57,7 +57,7 @@ DEFAULT_PARAMS = {
     "lost": ["已流失"],
     "product_ids": ["P1001", "P1002"],
 }
-NOT_PAGE_QUERIES = {"ingest_macros", "macros"}  # macro definitions, not queries
+NOT_PAGE_QUERIES = {"ingest_macros", "ingest_orders_again", "macros"}  # not page queries
 
 
 @pytest.fixture(scope="module")

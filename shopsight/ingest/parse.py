@@ -1001,37 +1001,13 @@ def _orders_again(
     do an order's lines apart in the file when they are different lines (a file sorted by
     product).  Called only when some order id is on several lines."""
     ident = [c for c in _LINE_IDENTITY if c in table.column_names]
-    lines = table.select(["order_id", *ident])
-    lines = lines.append_column("_pos", pa.array(np.arange(table.num_rows)))
+    texts = [pc.fill_null(pc.cast(table[c], pa.string()), "") for c in ident]
+    line = pc.binary_join_element_wise(*texts, "\x1f") if texts else pa.nulls(table.num_rows)
+    lines = pa.table(
+        {"_pos": np.arange(table.num_rows), "order_id": table["order_id"], "_line": line}
+    )
     con.register("_lines", lines.filter(pa.array(skip == 0)))
-    line = f"[{', '.join(f'cast({c} as varchar)' for c in ident)}]" if ident else "[]"
-    again = con.execute(
-        f"""
-        with marked as (
-            select _pos, order_id, {line} as _line,
-                case when order_id is distinct from lag(order_id) over (order by _pos)
-                    then 1 else 0 end as _start
-            from _lines
-        ),
-        runs as (
-            select *, sum(_start) over (order by _pos rows unbounded preceding) as _run
-            from marked
-        ),
-        per_run as (
-            select order_id, _run, min(_pos) as _first, list(_line order by _line) as _lines
-            from runs where order_id is not null group by order_id, _run
-        ),
-        twice as (
-            select order_id, max(_run) as _last from per_run group by order_id
-            having count(*) > 1 and count(distinct _lines) = 1
-        )
-        select r._pos, k._first
-        from runs r join twice t using (order_id)
-        join per_run k on k.order_id = t.order_id and k._run = t._last
-        where r._run < t._last
-        order by r._pos
-        """
-    ).fetchall()
+    again = con.execute(queries.sql("ingest_orders_again")).fetchall()
     if not again:
         return table, skip, []
     skip = skip.copy()
