@@ -146,6 +146,22 @@ def test_a_file_matching_no_kind_lists_what_each_kind_needs(app, empty_ws, lang)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_promotion_report_says_why_it_is_not_loaded(app, empty_ws, lang):
+    at = open_page(app, lang)
+    head = ["日期", "推广计划名称", "宝贝ID", "展现量", "点击量", "花费", "总成交金额"]
+    body = ",".join(head) + "\n2026-11-05,双11计划,792697457121,12345,456,123.45,1200.00\n"
+    slug = upload(at, "直通车_宝贝报表.csv", body.encode())
+    assert at.selectbox(key=f"data_kind_{slug}").value is None
+    assert shown(at.info[0].value) == t(
+        "ingest.in_file",
+        lang,
+        file="直通车_宝贝报表.csv",
+        message=messages.text("ad_report", {"headers": head}, lang),
+    )
+    assert not [b for b in at.button if b.key == f"data_load_{slug}"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_refused_file_says_why_in_the_users_language(app, empty_ws, tmp_path, lang):
     path = hostile.spreadsheetml_index(tmp_path / "far.xls")  # an .xls that is XML, rows to 10^8
     at = open_page(app, lang)
