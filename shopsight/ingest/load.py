@@ -443,26 +443,22 @@ def load_file(
     if found is None:
         sheet_name = first.sheet.name if first.sheet.name and len(wb.sheets) > 1 else None
         if detect.is_ad_report(first.headers):
-            code, why = (
-                "ad_report",
-                (
-                    "a promotion report (展现量, 点击量, 花费): its 成交金额 is what the ads brought "
-                    "in, not the shop's 支付金额, so it is not loaded as product or traffic data. For "
-                    "main-image tests export the creative report (创意报表, with 创意ID or 创意名称)."
-                ),
+            refusal = dict(
+                code="ad_report",
+                why="a promotion report (展现量, 点击量, 花费): its 成交金额 is what the ads brought "
+                "in, not the shop's 支付金额, so it is not loaded as product or traffic data. For "
+                "main-image tests export the creative report (创意报表, with 创意ID or 创意名称).",
             )
         else:
-            code, why = (
-                "no_kind_match",
-                (
-                    f"the columns ({', '.join(first.headers[:12])}) match no dataset kind. Each kind "
-                    f"needs: {detect.requirements_text()}. Choose the kind and map the columns on the "
-                    f"Data page, or name the kind with --kind on the command line."
-                ),
+            refusal = dict(
+                code="no_kind_match",
+                why=f"the columns ({', '.join(first.headers[:12])}) match no dataset kind. Each "
+                f"kind needs: {detect.requirements_text()}. Choose the kind and map the columns "
+                f"on the Data page, or name the kind with --kind on the command line.",
             )
         raise IngestError(
-            f"{filename}: {f'sheet {sheet_name!r}: ' if sheet_name else ''}{why}",
-            code=code,
+            f"{filename}: {f'sheet {sheet_name!r}: ' if sheet_name else ''}{refusal['why']}",
+            code=refusal["code"],
             file=filename,
             headers=first.headers[:12],
             sheet=sheet_name,
