@@ -10,7 +10,7 @@ from conftest import shown
 from fixtures import hostile_files as hostile
 
 from shopsight.i18n import t
-from shopsight.ingest import messages
+from shopsight.ingest import messages, platforms
 from shopsight.ui.upload import file_slug
 
 PAGE = "views/data.py"
@@ -143,6 +143,20 @@ def test_a_file_matching_no_kind_lists_what_each_kind_needs(app, empty_ws, lang)
     assert messages.kind_needs(lang) in info
     if lang == "zh":
         assert not english_words(page_messages(at), "colours.csv", "颜色,尺码,款式")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_file_without_a_platform_shows_not_set_in_the_users_language(app, empty_ws, lang):
+    # None chosen shows the box's placeholder, Streamlit's "Choose an option" unless given
+    at = open_page(app, lang)
+    body = "测试名称,版本,日期,展现量,点击量\n主图,A,2026-11-01,100,5\n主图,B,2026-11-01,100,7\n"
+    slug = upload(at, "主图测试记录.csv", body.encode())
+    box = at.selectbox(key=f"data_platform_{slug}")
+    assert box.value is None
+    assert box.proto.placeholder == platforms.label(None, lang)
+    assert at.selectbox(key=f"data_currency_{slug}").proto.placeholder == t(
+        "data.currency_auto", lang
+    )
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

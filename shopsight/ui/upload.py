@@ -425,12 +425,14 @@ def _load_options(insp: ingest.FileInspection, kind: str, slug: str, lang: str):
         options,
         key=platform_key,
         format_func=lambda p: platforms.label(p, lang),
+        placeholder=platforms.label(None, lang),  # None chosen shows the placeholder
     )
     currency = cols[1].selectbox(
         t("data.currency", lang),
         [None, *platforms.CURRENCIES],
         key=f"data_currency_{slug}",
         format_func=lambda c: c or t("data.currency_auto", lang),
+        placeholder=t("data.currency_auto", lang),
     )
     existing = _rows_of(kind)
     cols = st.columns([3, 1])
