@@ -413,7 +413,7 @@ def _mapping_editor(insp: ingest.FileInspection, kind: str, slug: str, lang: str
 
 def _load_options(insp: ingest.FileInspection, kind: str, slug: str, lang: str):
     """Platform, currency and load mode, as load_file's keywords; the column for the button."""
-    cols = st.columns([2, 2, 3])
+    cols = st.columns([2, 3, 2])  # the automatic currency's label is long: room for it
     options = [None, *platforms.PLATFORMS]
     if insp.platform not in options:
         options.append(insp.platform)
