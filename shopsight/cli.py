@@ -199,6 +199,11 @@ def ingest(files, ws_arg, kind, sheet, mode, period, platform, currency, as_json
                 f" (load {r['load_id']}, {r['mode']}, {r['rows_replaced']} replaced,"
                 f" {r['rows_rejected']} rejected)"
             )
+            if r["products_kept"]:
+                click.echo(
+                    f"  {r['products_kept']} other products of these days, from earlier loads, "
+                    "are not in this file and were kept"
+                )
             for e in r["errors"][:20]:
                 click.echo(f"  row {e['row']}: {e['message']}")
             for w in r["warnings"][:20]:

@@ -27,6 +27,7 @@ FILE_KEYS = [
     "currency",
     "rows_loaded",
     "rows_replaced",
+    "products_kept",
     "rows_rejected",
     "errors",
     "warnings",

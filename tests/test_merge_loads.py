@@ -367,6 +367,25 @@ def test_a_period_file_replaces_the_days_it_overlaps(tmp_path):
     assert [g[0] for g in got[1:]] == [day(7), day(7), day(8), day(8), day(9), day(9)]
 
 
+def test_a_category_file_keeps_the_other_products_and_says_how_many(tmp_path):
+    """商品 exported one category at a time: the second file covers its own products only,
+    and the report counts the products of those days it kept from the first."""
+    ws = workspace.open_workspace(tmp_path / "ws")
+    days = range(0, 3)
+    products_csv(tmp_path / "商品_羽绒服.csv", days, ["P1", "P2"], 1)
+    products_csv(tmp_path / "商品_卫衣.csv", days, ["P3", "P4", "P5"], 2)
+    first = load_file(ws, tmp_path / "商品_羽绒服.csv", "商品_羽绒服.csv")
+    second = load_file(ws, tmp_path / "商品_卫衣.csv", "商品_卫衣.csv")
+    assert (first.products_kept, second.rows_replaced, second.products_kept) == (0, 0, 2)
+    again = load_file(ws, tmp_path / "商品_羽绒服.csv", "商品_羽绒服.csv")
+    assert (again.rows_replaced, again.products_kept) == (6, 3)
+    assert again.as_json()["products_kept"] == 3
+    con = ws.connect(read_only=True)
+    got = con.execute("select count(distinct product_id), count(*) from products").fetchone()
+    con.close()
+    assert got == (5, 15)
+
+
 def test_a_device_file_does_not_replace_the_other_devices_rows(tmp_path):
     """PC流量来源 and 无线流量来源 downloaded as two files for the same week: both stay; the
     PC file of that week again replaces only the PC rows."""

@@ -56,6 +56,7 @@ DEFAULT_PARAMS = {
     "as_of": date(2026, 11, 30),
     "lost": ["已流失"],
     "product_ids": ["P1001", "P1002"],
+    "load_id": 3,  # the sample's 商品 load
 }
 NOT_PAGE_QUERIES = {"ingest_macros", "ingest_orders_again", "macros"}  # not page queries
 

@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from shopsight import schema, workspace
+from shopsight import queries, schema, workspace
 from shopsight.ingest import detect, headers, isolated, platforms, readers, synonyms
 from shopsight.ingest.errors import IngestError
 from shopsight.ingest.parse import parse_sheet
@@ -88,6 +88,8 @@ class LoadReport:
     rows_replaced: int = 0
     # rows that are not data: the header repeated below the first, notes under the table
     other_rows_dropped: int = 0
+    # 商品 merged: products of earlier loads on its days that the file does not list, kept
+    products_kept: int = 0
 
     def as_json(self) -> dict:
         return {
@@ -100,6 +102,7 @@ class LoadReport:
             "currency": self.currency,
             "rows_loaded": self.rows_loaded,
             "rows_replaced": self.rows_replaced,
+            "products_kept": self.products_kept,
             "rows_rejected": self.rows_rejected,
             # the command line's rows keep their four keys and English text; the Data page
             # shows the same rows in the user's language from their code and args
@@ -602,6 +605,11 @@ def load_file(
             {"k": found, "f": filename},
         ).fetchone()
         workspace.save_mapping(con, header_set_key(first.headers), found, mapping)
+        kept = 0
+        if found == "products" and load_mode == "merge":
+            kept = con.execute(queries.sql("load_products_kept"), {"load_id": load_id}).fetchone()[
+                0
+            ]
         return LoadReport(
             filename,
             found,
@@ -623,6 +631,7 @@ def load_file(
             load_id,
             int(replaced or 0),
             other,
+            int(kept),
         )
     finally:
         if own:

@@ -177,6 +177,7 @@ TEXT: dict[str, str] = {
     "data.append_again_confirm": "{file} was loaded a moment ago. Appending it again puts its rows in the {kind} data twice; to update them, choose Merge.",
     "data.append_again_yes": "Append anyway",
     "data.replaced": "{rows} rows already loaded were replaced (the same platform's overlapping days or the same order ids).",
+    "data.products_kept": "{n} other products of these days come from earlier loads and are not in this file; they were kept (products merge by product id).",
     "data.loads": "Loads and the days they cover",
     "data.loads_caption": "Each band is the days a load still covers; blanks are days without data. A merge replaces the same platform's overlapping days.",
     "data.ld_id": "ID",

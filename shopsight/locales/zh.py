@@ -178,6 +178,7 @@ TEXT: dict[str, str] = {
     "data.append_again_confirm": "{file} 刚才已经导入过。再次追加会让它的行在{kind}数据里出现两次；只想更新这些行请选“合并”。",
     "data.append_again_yes": "仍然追加",
     "data.replaced": "替换了 {rows} 行已有数据（同平台的重叠日期或相同订单号）。",
+    "data.products_kept": "这些日期里另有 {n} 个商品来自之前的导入、不在本文件中，已保留（商品按商品ID合并）。",
     "data.loads": "导入记录与覆盖日期",
     "data.loads_caption": "每条色带是一次导入现在仍覆盖的日期；空白处是没有数据的日期。合并导入时，新文件替换同平台重叠日期的数据。",
     "data.ld_id": "编号",

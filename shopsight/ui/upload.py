@@ -498,6 +498,10 @@ def show_report(slug: str, report: ingest.LoadReport, lang: str) -> None:
     st.success(text, icon=":material/check_circle:")
     if report.rows_replaced:
         st.info(t("data.replaced", lang, rows=report.rows_replaced), icon=":material/sync:")
+    if report.products_kept:
+        st.info(
+            t("data.products_kept", lang, n=report.products_kept), icon=":material/inventory_2:"
+        )
     if report.derived:
         st.caption(
             t(
