@@ -69,6 +69,17 @@ def test_two_overlapping_uploads_merge_and_one_load_can_go(app, empty_ws):
     assert stored(empty_ws, "select count(*), sum(visitors) from traffic") == [(10, 3000)]
 
 
+def test_a_category_upload_says_which_products_it_kept(app, empty_ws):
+    at = app("empty", DATA)
+    head = "统计日期,商品ID,商品名称,支付金额\n"
+    down = head + "2026-11-01,P1,羽绒服,100.00\n2026-11-01,P2,羽绒马甲,80.00\n"
+    tops = head + "2026-11-01,P3,卫衣,60.00\n"
+    upload_and_load(at, "商品_羽绒服.csv", down.encode())
+    upload_and_load(at, "商品_卫衣.csv", tops.encode())
+    assert t("data.products_kept", "zh", n=2) in [i.value for i in at.info]
+    assert stored(empty_ws, "select count(*), sum(paid_amount) from products") == [(3, 240)]
+
+
 def test_replacing_a_dataset_asks_with_its_row_count(app, empty_ws):
     at = app("empty", DATA)
     upload_and_load(at, "a.csv", traffic_csv(date(2026, 11, 1), date(2026, 11, 30), 100))
