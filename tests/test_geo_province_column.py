@@ -154,11 +154,5 @@ def test_a_region_reports_other_and_unknown_rows_count_in_the_unknown_bucket(tmp
     assert (report.kind, report.rows_loaded, report.rows_rejected) == ("regions", 5, 1)
     assert report.summary_rows_dropped == 1
     assert report.errors[0]["row"] == 8 and report.errors[0]["code"] == "required_empty"
-    con = ws.connect(read_only=True)
-    try:
-        got = con.execute(
-            "select province, sum(visitors) from regions group by 1 order by 2 desc"
-        ).fetchall()
-    finally:
-        con.close()
+    got = f.fetch(ws, "select province, sum(visitors) from regions group by 1 order by 2 desc")
     assert got == [("广东省", 12345), (None, 78), ("海外", 60)]

@@ -5,7 +5,7 @@ as an HTML table's rowspan. Each reads like the flat file."""
 from __future__ import annotations
 
 import xlsxwriter
-from fixtures.ingest_files import load, write_csv, write_xlsx
+from fixtures.ingest_files import fetch, load, write_csv, write_xlsx
 
 from shopsight.ingest import readers
 
@@ -221,15 +221,12 @@ def test_names_ids_and_dates_merged_down_a_column_fill_every_row_numbers_stay_on
     assert [r[5] for r in rows[2:]] == ["1200", None, None, "300"]
     ws, report = load(tmp_path / "ws", path)
     assert (report.kind, report.rows_loaded, report.rows_rejected) == ("inquiries", 4, 0)
-    con = ws.connect(read_only=True)
-    try:
-        got = con.execute(
-            "select customer_type, cast(coalesce(sum(amount), 0) as int) from inquiries "
-            "group by 1 order by 1 nulls first"
-        )
-        assert got.fetchall() == [(None, 0), ("个人", 300), ("企业", 1200)]
-    finally:
-        con.close()
+    got = fetch(
+        ws,
+        "select customer_type, cast(coalesce(sum(amount), 0) as int) from inquiries "
+        "group by 1 order by 1 nulls first",
+    )
+    assert got == [(None, 0), ("个人", 300), ("企业", 1200)]
 
 
 def test_merged_ids_fill_and_merged_amounts_stay_once_as_numbers_or_text(tmp_path):
@@ -249,11 +246,5 @@ def test_merged_ids_fill_and_merged_amounts_stay_once_as_numbers_or_text(tmp_pat
     book.close()
     ws, report = load(tmp_path / "ws", path)
     assert (report.kind, report.rows_loaded, report.rows_rejected) == ("orders", 3, 0)
-    con = ws.connect(read_only=True)
-    try:
-        got = con.execute(
-            "select count(distinct order_id), sum(quantity), sum(paid_amount) from orders"
-        ).fetchone()
-    finally:
-        con.close()
-    assert got == (2, 4, 635)
+    got = fetch(ws, "select count(distinct order_id), sum(quantity), sum(paid_amount) from orders")
+    assert got == [(2, 4, 635)]

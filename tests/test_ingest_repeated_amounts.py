@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from fixtures.ingest_files import load, write_csv
+from fixtures.ingest_files import fetch, load, write_csv
 
 from shopsight.ingest import parse
 
@@ -242,34 +242,23 @@ def test_alike_lines_of_one_order_next_to_each_other_all_count(tmp_path):
     ]
     ws, r = load(tmp_path / "ws", write_csv(tmp_path / "orders_export_1.csv", rows))
     assert (r.rows_loaded, r.warnings) == (4, [])
-    con = ws.connect(read_only=True)
-    try:
-        got = con.execute("select sum(quantity), sum(line_amount) from orders").fetchone()
-    finally:
-        con.close()
-    assert got == (5, Decimal("80.00"))
-
-
-def test_an_orders_lines_apart_in_the_file_all_count_when_they_differ(tmp_path):
-    # a file sorted by product: order 1's two products are apart
-    rows = [
-        JD_HEADER,
-        jd_line(1, 1, 1, "99.00", "149.00"),
-        jd_line(2, 1, 1, "99.00", "99.00"),
-        jd_line(1, 2, 1, "50.00", "149.00"),
+    assert fetch(ws, "select sum(quantity), sum(line_amount) from orders") == [
+        (5, Decimal("80.00"))
     ]
-    ws, r = load(tmp_path / "ws", write_csv(tmp_path / "京东订单.csv", rows))
-    assert (r.rows_loaded, r.warnings) == (3, [])
 
 
-def test_lines_of_one_order_that_differ_in_a_value_all_count(tmp_path):
-    # two lines of one SKU at two prices, and an order amount written on both lines
-    rows = [
-        JD_HEADER,
-        jd_line(1, 1, 1, "99.00", "198.00"),
-        jd_line(1, 1, 1, "89.00", "198.00"),
-        jd_line(2, 2, 1, "50.00", "50.00"),
-    ]
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # a file sorted by product: order 1's two products are apart
+        [(1, 1, "99.00", "149.00"), (2, 1, "99.00", "99.00"), (1, 2, "50.00", "149.00")],
+        # two lines of one SKU at two prices, and an order amount written on both lines
+        [(1, 1, "99.00", "198.00"), (1, 1, "89.00", "198.00"), (2, 2, "50.00", "50.00")],
+    ],
+    ids=["apart", "next-to-each-other"],
+)
+def test_an_orders_different_lines_all_count_wherever_they_are(tmp_path, lines):
+    rows = [JD_HEADER, *(jd_line(o, p, 1, price, total) for o, p, price, total in lines)]
     ws, r = load(tmp_path / "ws", write_csv(tmp_path / "京东订单.csv", rows))
     assert (r.rows_loaded, r.warnings) == (3, [])
 
