@@ -137,7 +137,7 @@ def test_ingest_decides_codes_for_the_whole_column(tmp_path, provinces, stored):
 
 
 def test_a_region_reports_other_and_unknown_rows_count_in_the_unknown_bucket(tmp_path):
-    """其他 / 未知 name no province (they read as none) but they are rows of the report:
+    """其他 / 未知 / -- name no province (they read as none) but they are rows of the report:
     their visitors were rejected as "a required value is empty"; a blank cell still is."""
     rows = [
         ["统计时间：2026-11-01~2026-11-30"],
@@ -147,12 +147,13 @@ def test_a_region_reports_other_and_unknown_rows_count_in_the_unknown_bucket(tmp
         ["未知", "30", "0.00", "0"],
         ["海外", "60", "0.00", "0"],
         ["未知地区", "8", "0.00", "0"],
+        ["--", "2", "0.00", "0"],
         ["", "5", "0.00", "0"],
         ["全国", "12,483", "98,765.43", "300"],  # the nationwide row is a total
     ]
     ws, report = f.load(tmp_path, f.write_csv(tmp_path / "地域分布.csv", rows))
-    assert (report.kind, report.rows_loaded, report.rows_rejected) == ("regions", 5, 1)
+    assert (report.kind, report.rows_loaded, report.rows_rejected) == ("regions", 6, 1)
     assert report.summary_rows_dropped == 1
-    assert report.errors[0]["row"] == 8 and report.errors[0]["code"] == "required_empty"
+    assert report.errors[0]["row"] == 9 and report.errors[0]["code"] == "required_empty"
     got = f.fetch(ws, "select province, sum(visitors) from regions group by 1 order by 2 desc")
-    assert got == [("广东省", 12345), (None, 78), ("海外", 60)]
+    assert got == [("广东省", 12345), (None, 80), ("海外", 60)]

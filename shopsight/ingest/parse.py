@@ -1189,9 +1189,16 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
         table["_cells"].to_numpy(),
         table["_note"].to_numpy(zero_copy_only=False),
     )
-    # a region report's 其他 / 未知 row names no place (its province reads as none, the
-    # unknown bucket of the pages) but is filled: its visitors count
-    named = _valid(table["province"]) if "province" in k.required else None
+    # a region report's 其他 / 未知 / -- row names no place (its province reads as none, the
+    # unknown bucket of the pages) but is filled: its visitors count.  The file's own cell
+    # says so (a placeholder is none once typed); region reports are a few dozen rows.
+    named = None
+    if "province" in k.required and "province" in plan.mapped:
+        j = plan.mapped["province"]
+        cells = con.sql(
+            f"select coalesce(ss_trim(c{j}), '') <> '' as f from {source.sql}", params=source.params
+        ).to_arrow_table()["f"]
+        named = cells.to_numpy(zero_copy_only=False)
     table = _regions(con, table, plan, source)
     ids_repeat = plan.kind == "orders" and "order_id" in plan.mapped and _ids_repeat(con, table)
     again: list[dict] = []
