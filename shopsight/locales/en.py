@@ -179,7 +179,7 @@ TEXT: dict[str, str] = {
     "data.replaced": "{rows} rows already loaded were replaced (the same platform's overlapping days or the same order ids).",
     "data.products_kept": "{n} other products of these days come from earlier loads and are not in this file; they were kept (products merge by product id).",
     "data.loads": "Loads and the days they cover",
-    "data.loads_caption": "Each band is the days a load still covers; blanks are days without data. A merge replaces the same platform's overlapping days.",
+    "data.loads_caption": "Each band is the days a load still covers; blanks are days without data. A merge replaces the same platform's overlapping days (for products only the products in the file; orders by order id).",
     "data.ld_id": "ID",
     "data.ld_kind": "Dataset",
     "data.ld_file": "File",
