@@ -22,6 +22,15 @@ _DERIVABLE = {
 }
 
 
+def derived_from(kind: str, col: str) -> tuple[str, ...]:
+    """The columns a required column is read from when it has no header of its own (none
+    when the file's period gives it)."""
+    via = _DERIVABLE.get((kind, col))
+    if via is None or via == "period":
+        return ()
+    return (via,) if isinstance(via, str) else via
+
+
 def kind_inputs(kind: str) -> tuple[str, ...]:
     return schema.KINDS[kind].column_names + synonyms.EXTRA_INPUTS.get(kind, ())
 
@@ -75,10 +84,9 @@ def missing_required(
     for col in schema.KINDS[kind].required:
         if col in mapped:
             continue
-        via = _DERIVABLE.get((kind, col))
-        if via == "period" and has_period:
+        if _DERIVABLE.get((kind, col)) == "period" and has_period:
             continue
-        if via and via != "period" and ({via} if isinstance(via, str) else set(via)) & mapped:
+        if set(derived_from(kind, col)) & mapped:
             continue
         missing.append(col)
     return missing

@@ -1361,9 +1361,6 @@ def _extra_names(headers: list[str], taken: tuple[str, ...]) -> list[str]:
     return out
 
 
-_FROM = {"order_time": ("order_time", "created_time", "paid_time")}
-
-
 def _errors(table, plan: _Plan, bad_idx: np.ndarray, first_row: int, required) -> list[dict]:
     errors: list[dict] = []
     if not len(bad_idx):
@@ -1408,8 +1405,16 @@ def _errors(table, plan: _Plan, bad_idx: np.ndarray, first_row: int, required) -
             )
         for col, missing in required.items():
             if missing[i] and col not in flagged:
-                # order_time is read from the creation (or payment) time: name that column
-                j = next((plan.mapped[c] for c in _FROM.get(col, (col,)) if c in plan.mapped), None)
+                # a column read from others (order_time from the creation or payment time)
+                # names the first of them the file has
+                j = next(
+                    (
+                        plan.mapped[c]
+                        for c in (col, *detect.derived_from(plan.kind, col))
+                        if c in plan.mapped
+                    ),
+                    None,
+                )
                 src = header_of[j] if j is not None else None
                 errors.append(
                     {
