@@ -303,20 +303,19 @@ def _covered(
         )
         return where, {"platform": platform}
     start, end = DAY_SPAN[kind]
-    # a PC流量来源 file does not cover the 无线 rows of its days (the device comes from
-    # the file or sheet name when the rows have none)
-    narrower = (
-        (
+    narrower = {
+        # a PC流量来源 file does not cover the 无线 rows of its days (the device comes from
+        # the file or sheet name when the rows have none)
+        "traffic": (
             f" and coalesce(device, '全部') in (select distinct coalesce(device, '全部') "
             f"from ({typed}))"
-        )
-        if kind == "traffic"
+        ),
         # a 商品 file of one category (or one product) does not cover the other products
         # of its days: operators export them in parts
-        else (f" and product_id in (select product_id from ({typed}) where product_id is not null)")
-        if kind == "products"
-        else ""
-    )
+        "products": (
+            f" and product_id in (select product_id from ({typed}) where product_id is not null)"
+        ),
+    }.get(kind, "")
     where = (
         f"{same}{narrower} and (({start} is null and $undated) "
         f"or exists (select 1 from (select unnest(cast($days as date[])) as day) d "
