@@ -181,24 +181,27 @@ def detect_encoding(data: bytes, whole: bool = True) -> str:
             if sample[1::2].count(b"\x00") > sample[0::2].count(b"\x00")
             else "utf-16-be"
         )
-    for enc in ("utf-8", "gb18030"):
-        if enc == "gb18030" and _western(sample := data[:_WESTERN_SAMPLE]):
-            try:
-                codecs.getincrementaldecoder("cp1252")("strict").decode(sample, final=whole)
-                return "cp1252"
-            except UnicodeDecodeError:
-                return "latin-1"  # every byte is a character
+
+    def failure(enc: str, part: bytes = data) -> UnicodeDecodeError | None:
         try:
-            codecs.getincrementaldecoder(enc)("strict").decode(data, final=whole)
-            return enc
+            codecs.getincrementaldecoder(enc)("strict").decode(part, final=whole)
         except UnicodeDecodeError as e:
-            if enc == "gb18030":
-                raise IngestError(
-                    f"cannot decode the file as UTF-8, UTF-16 or GB18030 (byte {e.start})",
-                    code="undecodable",
-                    byte=e.start,
-                ) from None
-    raise AssertionError("unreachable")
+            return e
+        return None
+
+    if failure("utf-8") is None:
+        return "utf-8"
+    head = data[:_WESTERN_SAMPLE]
+    if _western(head):
+        return "cp1252" if failure("cp1252", head) is None else "latin-1"  # latin-1 reads all
+    error = failure("gb18030")
+    if error is not None:
+        raise IngestError(
+            f"cannot decode the file as UTF-8, UTF-16 or GB18030 (byte {error.start})",
+            code="undecodable",
+            byte=error.start,
+        )
+    return "gb18030"
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
