@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from fixtures.ingest_files import fetch, load, write_csv
+from fixtures.ingest_files import fetch, load, write_csv, write_xlsx
 
 from shopsight.ingest import parse
 
@@ -227,6 +227,57 @@ def test_an_order_written_again_further_down_counts_once_the_later_rows_win(tmp_
     ]
     assert sums(ws)[:2] == (3, Decimal("1685.00"))
     assert "第 5 行起又出现" in parse.messages.text("order_again", {"kept": 5}, "zh")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_the_seam_of_two_pasted_exports_counts_its_order_once(tmp_path, fast, suffix):
+    """Two exports pasted without the second header: the last order of the first is the
+    first of the second, so its rows come twice in a row (one line, or all its lines)."""
+    a = [tb_line(1, "T恤", "128.00"), tb_line(2, "夹克", "268.00")]
+    two = [jd_line(3, 1, 1, "100.00", "150.00"), jd_line(3, 2, 1, "50.00", "150.00")]
+    rows = [TB_HEADER, *a, a[1], tb_line(4, "羽绒服", "1299.00")]
+    jd = [JD_HEADER, jd_line(5, 1, 1, "9.00", "9.00"), *two, *two, jd_line(6, 1, 1, "8.00", "8.00")]
+    for name, table, loaded, paid, warned in [
+        ("ExportOrderList", rows, 3, Decimal("1695.00"), [(3, {"kept": 4})]),
+        ("京东订单", jd, 4, Decimal("167.00"), [(3, {"kept": 5}), (4, {"kept": 5})]),
+    ]:
+        path = tmp_path / f"{name}.{suffix}"
+        write_csv(path, table) if suffix == "csv" else write_xlsx(path, {"Sheet1": table})
+        ws, r = load(tmp_path / name, path, fast=fast)
+        assert (r.rows_loaded, r.rows_rejected) == (loaded, 0)
+        assert [(w["row"], w["args"]) for w in r.warnings] == warned
+        assert fetch(ws, "select sum(paid_amount) from rollup_orders_buyer_orders") == [(paid,)]
+
+
+def test_rows_twice_in_a_row_that_differ_in_a_column_not_read_all_count(tmp_path):
+    # the same product twice in one order, told apart only by 子订单编号 (not stored)
+    header = ["订单编号", "子订单编号", "商品标题", "购买数量", "订单付款时间", "买家实付金额"]
+    rows = [header]
+    rows += [["5001", f"5001-{i}", "袜子", 1, "2026-11-03 10:00:00", "9.90"] for i in (1, 2)]
+    ws, r = load(tmp_path / "ws", write_csv(tmp_path / "抖店订单.csv", rows))
+    assert (r.rows_loaded, r.warnings) == (2, [])
+
+
+def test_an_orders_lines_apart_told_by_their_sku_text_all_count(tmp_path):
+    """抖店 sorted by 商品规格: one order's T-shirts in three sizes lie apart, alike in
+    everything stored (product, quantity, price); their 商品规格 and 子订单编号 differ."""
+    header = ["主订单编号", "子订单编号", "选购商品", "商品规格", "商品数量", "商品ID",
+              "订单应付金额", "支付完成时间", "订单状态"]  # fmt: skip
+
+    def line(order: int, sub: int, spec: str, amount: str) -> list:
+        return [f"\t69200{order}", f"\t69200{order}{sub}", "纯棉T恤", spec, 1, "\t3612",
+                amount, f"2025-04-0{order} 10:00:00", "已完成"]  # fmt: skip
+
+    rows = [header]
+    rows += [line(1, 1, "灰色,M", "59.00"), line(2, 1, "灰色,M", "59.00")]
+    rows += [line(1, 2, "白色,XL", "54.00"), line(2, 2, "白色,XL", "54.00")]
+    rows += [line(1, 3, "黑色,L", "59.00"), line(3, 1, "黑色,L", "59.00")]
+    ws, r = load(tmp_path / "ws", write_csv(tmp_path / "1745812345678_order_export.csv", rows))
+    assert (r.rows_loaded, r.warnings) == (6, [])
+    assert fetch(ws, "select count(distinct order_id), sum(paid_amount) from orders") == [
+        (3, Decimal("344.00"))
+    ]
 
 
 def test_alike_lines_of_one_order_next_to_each_other_all_count(tmp_path):

@@ -69,6 +69,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "bad_money": ("header", "field", "value"),
     "bad_bool": ("header", "field", "value"),
     "sci_id": ("header", "field", "value"),
+    "cut_id": ("header", "field", "value"),
     "required_empty": ("header", "field"),
     "unclosed_quote": (),
     "short_line": ("cells", "width"),

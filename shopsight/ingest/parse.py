@@ -316,6 +316,14 @@ class _Plan:
             if canon and canon != detect.KEEP and h in col_of
         }
         self.address = next((col_of[h] for h in headers if synonyms.is_address(h)), None)
+        # an order line's own key in the file, read only to tell alike lines apart
+        self.line_keys = [
+            j
+            for j, h in enumerate(headers)
+            if kind == "orders"
+            and synonyms.header_key(h) in synonyms.LINE_KEYS
+            and mapping.get(h) in (None, "", detect.KEEP)
+        ]
         skipped = {
             h
             for h in headers
@@ -492,6 +500,7 @@ class _Plan:
         used = sorted(
             {j for j in self.mapped.values()}
             | {j for j, _ in self.extras}
+            | set(self.line_keys)
             | ({self.address} if self.address is not None else set())
         )
         # a cell longer than Excel allows is refused for its row (checked on byte length
@@ -567,6 +576,11 @@ class _Plan:
             else f"ss_is_null(c{j}) as n{j}"
             for j, _ in self.placeholders.values()
         ]
+        address_key = False
+        if self.line_keys:
+            keys = ", ".join(f"coalesce(ss_trim(c{j}), '')" for j in self.line_keys)
+            typed.append(f"concat_ws(chr(31), {keys}) as _line_key")
+            self.hidden["_line_key"] = "_line_key"
         if (
             self.address is not None
             and "province" in self.geo_columns
@@ -574,6 +588,7 @@ class _Plan:
         ):
             a = self.address
             typed += [f"regexp_extract(c{a}, '^ *[^ ]+ +[^ ]+ +[^ ]+') as _k", f"c{a} as _a"]
+            address_key = True
         final = [
             f"try_cast({self.out[c.name] or 'null'} as {c.type}) as {c.name}"
             if c.type == schema.MONEY
@@ -602,7 +617,7 @@ class _Plan:
             final.append(f"case when {' or '.join(failed)} then [{texts}] end as _failed")
         else:
             final.append("null::varchar[] as _failed")
-        if "_k" in " ".join(typed):
+        if address_key:
             # 收货地址 is looked up by its first three space-separated parts (省 市 区) when
             # they lie within its first 40 characters, else by those 40 (ADDRESS_HEAD)
             final.append(
@@ -986,32 +1001,66 @@ def _repeated_amounts(con, table: pa.Table, plan: _Plan, ids_repeat: bool) -> li
 
 # What a line is, apart from its order: two runs of an order's lines with the same
 # lines are the order written twice; its status, times and amounts may have moved on.
-_LINE_IDENTITY = ("product_id", "sku_id", "product_name", "quantity")
+# (_line_key: the file's own sub-order id or SKU text, read but not stored, when it has one)
+_LINE_IDENTITY = ("product_id", "sku_id", "product_name", "quantity", "_line_key")
 
 
 def _orders_again(
-    con, table: pa.Table, plan: _Plan, skip: np.ndarray, first_row: int
+    con, table: pa.Table, plan: _Plan, skip: np.ndarray, first_row: int, source: _Source
 ) -> tuple[pa.Table, np.ndarray, list[dict]]:
     """An order whose lines come twice, in two separate runs of the file with the same
     lines (two overlapping exports pasted into one, the order paid in the first and shipped
-    in the second): the last run counts, the earlier ones are marked 3 in skip and in the
-    table's _skip, so neither the amounts nor the fill-down count them, each with a warning
-    naming the row that counts.  Lines of one order next to each other all count, even
-    alike (Shopify writes two lines of one variant when their properties differ), and so
-    do an order's lines apart in the file when they are different lines (a file sorted by
-    product).  Called only when some order id is on several lines."""
+    in the second), or in one run that is the same rows twice over (the seam of the two
+    exports): the last run (half) counts, the earlier lines are marked 3 in skip and in
+    the table's _skip, so neither the amounts nor the fill-down count them, each with a
+    warning naming the row that counts.  Lines of one order next to each other all count,
+    even alike (Shopify writes two lines of one variant when their properties differ), and
+    so do an order's lines apart in the file when they are different lines (a file sorted
+    by product).  Called only when some order id is on several lines.
+
+    The runs are found with Arrow over the whole file; SQL compares the lines of only the
+    orders that have several runs (a file of contiguous orders has none)."""
+    live = np.flatnonzero(skip == 0)
+    if len(live) < 2:
+        return table, skip, []
+    ids = table["order_id"].combine_chunks()
+    if len(live) < table.num_rows:
+        ids = ids.take(pa.array(live))
     ident = [c for c in _LINE_IDENTITY if c in table.column_names]
-    texts = [pc.fill_null(pc.cast(table[c], pa.string()), "") for c in ident]
-    line = pc.binary_join_element_wise(*texts, "\x1f") if texts else pa.nulls(table.num_rows)
-    lines = pa.table(
-        {"_pos": np.arange(table.num_rows), "order_id": table["order_id"], "_line": line}
-    )
-    con.register("_lines", lines.filter(pa.array(skip == 0)))
-    again = con.execute(queries.sql("ingest_orders_again")).fetchall()
-    if not again:
+
+    def line_at(rows: np.ndarray) -> pa.Array:
+        """The lines' identity as one text, at these places of the file."""
+        some = table.select(ident).take(pa.array(rows))
+        texts = [pc.fill_null(pc.cast(some[c], pa.string()), "") for c in ident]
+        joined = pc.binary_join_element_wise(*texts, "\x1f") if texts else pa.nulls(len(rows))
+        return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
+
+    same = pc.fill_null(pc.equal(ids[1:], ids[:-1]), False).to_numpy(zero_copy_only=False)
+    starts = np.flatnonzero(np.concatenate([[True], ~same]))
+    sizes = np.diff(np.append(starts, len(live)))
+    named = ids.take(pa.array(starts)).is_valid().to_numpy(zero_copy_only=False)
+    kept_at = _runs_doubled(con, live, line_at, starts[named], sizes[named], plan, source)
+    codes = pc.dictionary_encode(ids.take(pa.array(starts[named]))).indices.to_numpy()
+    several = np.bincount(codes)[codes] > 1
+    if several.any():
+        run = np.repeat(np.arange(len(starts)), sizes)
+        pick = np.isin(run, np.flatnonzero(named)[several]) & ~np.isin(live, list(kept_at))
+        con.register(
+            "_runs",
+            pa.table(
+                {
+                    "_pos": live[pick],
+                    "order_id": ids.filter(pa.array(pick)),
+                    "_line": line_at(live[pick]),
+                    "_run": run[pick],
+                }
+            ),
+        )
+        kept_at.update(con.execute(queries.sql("ingest_orders_again")).fetchall())
+    if not kept_at:
         return table, skip, []
     skip = skip.copy()
-    skip[[p for p, _ in again]] = 3
+    skip[list(kept_at)] = 3
     i = table.schema.get_field_index("_skip")
     table = table.set_column(i, "_skip", pa.array(skip, table.schema.field("_skip").type))
     warnings = [
@@ -1024,9 +1073,44 @@ def _orders_again(
             "code": "order_again",
             "args": {"kept": int(kept) + first_row},
         }
-        for pos, kept in again[:MAX_REPORTED_ERRORS]
+        for pos, kept in sorted(kept_at.items())[:MAX_REPORTED_ERRORS]
     ]
     return table, skip, warnings
+
+
+def _runs_doubled(
+    con,
+    live: np.ndarray,
+    line_at,
+    starts: np.ndarray,
+    sizes: np.ndarray,
+    plan: _Plan,
+    source: _Source,
+) -> dict[int, int]:
+    """Runs that are their first half twice over, in every cell of the file: {line of the
+    first half: the second half's first line}.  Shopify writes alike lines of one order,
+    but never all of an order's rows twice (its first carries the order's totals)."""
+    even = sizes % 2 == 0
+    s, h = starts[even], sizes[even] // 2
+    first = pc.fill_null(pc.equal(line_at(live[s]), line_at(live[s + h])), False)
+    ok = first.to_numpy(zero_copy_only=False)
+    s, h = s[ok], h[ok]
+    if not len(s):
+        return {}
+    # every place of each candidate's first half, beside its twin in the second
+    a = np.repeat(s, h) + np.arange(h.sum()) - np.repeat(np.cumsum(h) - h, h)
+    b = a + np.repeat(h, h)
+    cells = ", ".join(f"c{j}" for j in range(plan.width))
+    row = (
+        con.sql(f"select hash({cells}) as h from {source.sql}", params=source.params)
+        .to_arrow_table()["h"]
+        .to_numpy()
+    )
+    alike = pc.fill_null(pc.equal(line_at(live[a]), line_at(live[b])), False)
+    alike = alike.to_numpy(zero_copy_only=False) & (row[live[a]] == row[live[b]])
+    whole = np.logical_and.reduceat(alike, np.cumsum(h) - h)
+    take = np.repeat(whole, h)
+    return dict(zip(live[a[take]].tolist(), np.repeat(live[s + h], h)[take].tolist(), strict=True))
 
 
 def _fill_down_orders(table: pa.Table, plan: _Plan, ids_repeat: bool) -> pa.Table:
@@ -1203,7 +1287,7 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
     ids_repeat = plan.kind == "orders" and "order_id" in plan.mapped and _ids_repeat(con, table)
     again: list[dict] = []
     if ids_repeat:
-        table, skip, again = _orders_again(con, table, plan, skip, first_row)
+        table, skip, again = _orders_again(con, table, plan, skip, first_row, source)
     table = _fill_down_orders(table, plan, ids_repeat)
     table, skip = _fill_down_sources(table, plan, skip)
     if "is_control" in plan.derived and not pc.any(table["is_control"]).as_py():
@@ -1221,9 +1305,12 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
         required["province"] = ~named
     for missing in required.values():
         bad |= missing
+    cut = _cut_ids(table, plan)
+    for rows_cut in cut.values():
+        bad |= rows_cut
     bad &= skip == 0
     keep = (skip == 0) & ~bad
-    errors = _errors(table, plan, np.flatnonzero(bad), first_row, required)
+    errors = _errors(table, plan, np.flatnonzero(bad), first_row, required, cut)
     as_zero, as_empty = {}, {}
     for j, how in plan.placeholders.values():
         n = int((table[f"n{j}"].to_numpy(zero_copy_only=False) & keep).sum())
@@ -1361,7 +1448,29 @@ def _extra_names(headers: list[str], taken: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _errors(table, plan: _Plan, bad_idx: np.ndarray, first_row: int, required) -> list[dict]:
+def _cut_ids(table: pa.Table, plan: _Plan) -> dict[str, np.ndarray]:
+    """Id columns that went through Excel as numbers: it keeps 15 significant digits, so
+    6925431234567890123 comes back as 6925431234567890000 and two orders become one.  A
+    column is cut when every id of 16 digits or more ends in zeros from the 16th digit on,
+    three such digits at least (one real id in a thousand ends so); {column: its rows with
+    a long id}, which are refused."""
+    cut = {}
+    for canon in sorted(_ID_COLUMNS & set(plan.mapped) & set(table.column_names)):
+        ids = table[canon]
+        long = pc.fill_null(pc.match_substring_regex(ids, r"^[0-9]{16,}$"), False)
+        if not pc.any(long).as_py():
+            continue
+        tails = pc.utf8_slice_codeunits(ids.filter(long), 15)
+        if pc.all(pc.match_substring_regex(tails, r"^0+$")).as_py() and (
+            pc.sum(pc.utf8_length(tails)).as_py() >= 3
+        ):
+            cut[canon] = long.to_numpy(zero_copy_only=False)
+    return cut
+
+
+def _errors(
+    table, plan: _Plan, bad_idx: np.ndarray, first_row: int, required, cut: dict
+) -> list[dict]:
     errors: list[dict] = []
     if not len(bad_idx):
         return errors
@@ -1403,6 +1512,22 @@ def _errors(table, plan: _Plan, bad_idx: np.ndarray, first_row: int, required) -
                     "args": {"header": header_of[j], "field": canon, "value": value},
                 }
             )
+        for canon, rows_cut in cut.items():
+            if rows_cut[i] and canon not in flagged:
+                flagged.add(canon)
+                header = header_of[plan.mapped[canon]]
+                value = _short(sub[canon][n].as_py())
+                errors.append(
+                    {
+                        "row": row_no,
+                        "column": header,
+                        "value": value,
+                        "message": f"{header} ({canon}): {value!r} was cut to 15 digits by "
+                        "Excel (the digits after them became 0); export the column as text",
+                        "code": "cut_id",
+                        "args": {"header": header, "field": canon, "value": value},
+                    }
+                )
         for col, missing in required.items():
             if missing[i] and col not in flagged:
                 # a column read from others (order_time from the creation or payment time)

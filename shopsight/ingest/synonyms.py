@@ -528,6 +528,23 @@ EXTRA_INPUTS: dict[str, tuple[str, ...]] = {
 # can drop them in the mapping): the A/B page shows a creative's 创意名称 next to its id.
 KEPT_BY_DEFAULT: dict[str, tuple[str, ...]] = {"image_tests": ("创意名称",)}
 
+# What tells an order's lines apart without being stored: the file's sub-order id, or
+# the SKU written as text (灰色,M). Two lines of one order alike in what is stored are
+# then still two lines, not one order written twice.
+LINE_KEY_HEADERS = (
+    "子订单编号",
+    "子订单号",
+    "子单号",
+    "子订单id",
+    "商品规格",
+    "商品属性",
+    "sku属性",
+    "销售属性",
+    "规格",
+    "颜色分类",
+    "lineitem variant",
+)
+
 # Personal data: never stored (DESIGN §3).  Addresses are read for province/city only.
 ADDRESS_HEADERS = (
     "收货地址",
@@ -680,6 +697,7 @@ def _keys(names: tuple[str, ...]) -> frozenset[str]:
 
 
 ADDRESS_KEYS = _keys(ADDRESS_HEADERS)
+LINE_KEYS = _keys(LINE_KEY_HEADERS)
 FREE_TEXT_KEYS = _keys(FREE_TEXT_HEADERS)
 PERSONAL_KEYS = _keys(PERSONAL_HEADERS)
 NOT_FOR_KEYS = {c: _keys(v) for c, v in NOT_FOR.items()}

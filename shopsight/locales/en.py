@@ -268,6 +268,7 @@ TEXT: dict[str, str] = {
     "ingest.bad_money": "{where}: '{value}' is not an amount of money (e.g. 1234.50, ¥1,234.50, 1.2万)",
     "ingest.bad_bool": "{where}: '{value}' is not a yes/no value (是/否, 成交/未成交, true/false)",
     "ingest.sci_id": "{where}: '{value}' is an id in scientific notation: its digits were lost in Excel; export the column as text",
+    "ingest.cut_id": "{where}: '{value}' was cut to 15 digits by Excel (the digits after them became 0), so different ids read as one; export the column as text",
     "ingest.required_empty": "{where}: a required value is empty",
     "ingest.unclosed_quote": "the line is not well-formed CSV: a quote opens and never closes",
     "ingest.short_line": "the line is not well-formed CSV: {cells} cell(s) where the header has {width}",

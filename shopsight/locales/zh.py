@@ -269,6 +269,7 @@ TEXT: dict[str, str] = {
     "ingest.bad_money": "{where}：“{value}” 不是金额（例如 1234.50、¥1,234.50、1.2万）",
     "ingest.bad_bool": "{where}：“{value}” 不是“是/否”类的值（是/否、成交/未成交）",
     "ingest.sci_id": "{where}：“{value}” 是科学计数法写的编号，Excel 已丢失了它的数字。请把这一列设为文本后重新导出。",
+    "ingest.cut_id": "{where}：“{value}” 被 Excel 截成了 15 位有效数字（其后的数字都变成了 0），不同的编号会被当成同一个。请把这一列设为文本后重新导出。",
     "ingest.required_empty": "{where}：必填的值是空的",
     "ingest.unclosed_quote": "这一行不是格式正确的 CSV：引号打开后没有关闭",
     "ingest.short_line": "这一行不是格式正确的 CSV：只有 {cells} 个单元格，表头有 {width} 列",
