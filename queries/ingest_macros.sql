@@ -163,7 +163,7 @@ create or replace temp macro ss_ts_slow(s) as
             [
                 '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M', '%Y-%m-%d %H',
                 '%Y-%m-%d',
-                '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M', '%Y/%m/%d',
+                '%Y/%m/%d %H:%M:%S', '%Y/%m/%d %H:%M:%S.%f', '%Y/%m/%d %H:%M', '%Y/%m/%d',
                 '%Y年%m月%d日 %H:%M:%S', '%Y年%m月%d日 %H:%M', '%Y年%m月%d日',
                 '%Y年%m月%d日 %H时%M分%S秒', '%Y年%m月%d日 %H时%M分', '%Y年%m月%d日%H时%M分%S秒',
                 '%Y-%m-%d %I:%M:%S %p', '%Y-%m-%d %I:%M %p', '%Y/%m/%d %I:%M:%S %p',
@@ -175,9 +175,21 @@ create or replace temp macro ss_ts_slow(s) as
         )
     end;
 
--- a shop's dates lie in 1970-2099: 26-11-01 read by %Y is the year 26, not a date to keep
+-- a shop's dates lie in 1970-2099: 26-11-01 read by %Y is the year 26, not a date to keep;
+-- 1970-01-01 is Unix time 0, what a system writes for "never" (ss_no_time)
 create or replace temp macro ss_in_era(t) as
-    case when t >= date '1970-01-01' and t < date '2100-01-01' then t end;
+    case when t >= date '1970-01-02' and t < date '2100-01-01' then t end;
+
+-- a time that says "none": a placeholder, 0000-00-00 (00:00:00), 0, or Unix time 0
+-- (1970-01-01 at 00:00, or 08:00 on a Beijing clock): no value, neither a bad cell nor a
+-- payment (an order closed unpaid shows 1970-01-01 08:00:00 as its payment time)
+create or replace temp macro ss_no_time(s) as
+    case
+        when ss_is_null(s) then true
+        else regexp_full_match(
+            ss_fold(s), '0+|0{4}-0{1,2}-0{1,2}( 0{1,2}:0{2}(:0{2})?)?|1970[-/.]0?1[-/.]0?1\b.*'
+        )
+    end;
 
 -- 2026-11-01 and 2026-11-01 10:00:00 (19 characters, so never 'epoch' or 'infinity')
 create or replace temp macro ss_ts(s) as

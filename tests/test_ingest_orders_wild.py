@@ -466,3 +466,58 @@ def test_a_workspace_from_before_gets_the_new_order_columns_filled_from_its_rows
         ("2", dt.datetime(2026, 11, 2, 9), False, Decimal("0.00")),
     ]
     assert day == (12.5, 1)
+
+
+def test_shopify_lines_after_the_first_keep_their_orders_currency(tmp_path):
+    # Shopify writes Currency on an order's first line only; a EUR order's later lines
+    # were stored as the file's most common currency and its sales split in two
+    header = ["Name", "Financial Status", "Paid at", "Currency", "Total", "Lineitem quantity",
+              "Lineitem name", "Lineitem price"]  # fmt: skip
+    rows = [
+        header,
+        ["#1001", "paid", "2026-11-03 10:00:00 +0100", "EUR", "45.00", "1", "Mug", "20.00"],
+        ["#1001", "", "", "", "", "1", "Tea", "25.00"],
+        ["#1002", "paid", "2026-11-03 11:00:00 -0500", "USD", "30.00", "2", "Mug", "15.00"],
+        ["#1003", "paid", "2026-11-04 11:00:00 -0500", "USD", "12.00", "1", "Tea", "12.00"],
+    ]
+    ws = workspace.open_workspace(tmp_path / "ws")
+    load_file(ws, f.write_csv(tmp_path / "orders_export_1.csv", rows), "orders_export_1.csv")
+    assert f.fetch(
+        ws,
+        "select currency, count(distinct order_id), sum(line_amount), sum(paid_amount) "
+        "from orders group by 1 order by 1",
+    ) == [
+        ("EUR", 1, Decimal("45.00"), Decimal("45.00")),
+        ("USD", 2, Decimal("42.00"), Decimal("42.00")),
+    ]
+
+
+def test_times_that_say_never_are_no_payment_and_no_bad_cell(tmp_path):
+    # what order systems write in the payment time of an order closed unpaid
+    never = [
+        "",
+        "-",
+        "0000-00-00 00:00:00",
+        "0000-00-00",
+        "1970-01-01 08:00:00",
+        "1970/1/1 0:00",
+        "0",
+    ]
+    header = ["订单号", "订单状态", "商品名称", "商品数量", "应付金额", "下单时间", "付款时间"]
+    rows = [
+        header,
+        ["U0", "已完成", "x", 1, "10.00", "2025-06-01 10:00:00", "2025/06/01 10:05:00.0"],
+    ]
+    rows += [
+        [f"U{k}", "已关闭", "x", 1, "10.00", "2025-06-01 10:00:00", cell]
+        for k, cell in enumerate(never, 1)
+    ]
+    ws = workspace.open_workspace(tmp_path / "ws")
+    r = load_file(ws, f.write_csv(tmp_path / "京东订单.csv", rows), "京东订单.csv")
+    assert (r.rows_loaded, r.rows_rejected) == (8, 0)
+    assert f.fetch(ws, "select order_id, order_time from orders where paid") == [
+        ("U0", dt.datetime(2025, 6, 1, 10, 5))
+    ]
+    assert f.fetch(ws, "select count(*), min(order_time) from orders where not paid") == [
+        (7, dt.datetime(2025, 6, 1, 10, 0))
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from fixtures import ingest_files as f
 
 from shopsight import workspace
@@ -111,3 +113,19 @@ def test_address_read_by_its_first_parts_or_further_when_they_name_no_city(tmp_p
             (None, None),
             (None, None),
         ]
+
+
+def test_a_buyer_column_of_phone_numbers_is_not_stored(tmp_path):
+    # JD's 下单帐号 is often the buyer's mobile number: the orders load, without buyers
+    header = ["订单号", "商品ID", "订购数量", "下单时间", "应付金额", "订单状态", "下单帐号"]
+    rows = [header]
+    rows += [
+        [f"2500{k}", "1001", 1, "2026-11-01 09:10:00", "10.00", "完成", account]
+        for k, account in enumerate(["jd_wang", "13800001111", "138****2222"])
+    ]
+    ws, r = f.load(tmp_path, f.write_csv(tmp_path / "京东订单.csv", rows))
+    assert (r.rows_loaded, r.not_stored) == (3, {"下单帐号": "phone"})
+    assert "13800001111" not in stored_text(ws, "orders")
+    assert f.fetch(ws, "select count(buyer_id), sum(paid_amount) from orders") == [
+        (0, Decimal("30.00"))
+    ]

@@ -158,6 +158,7 @@ _ORDER_LEVEL = (
     "city",
     "source",
     "device",
+    "currency",
 )
 # Blank on every line of an unpaid order, so their gaps alone do not mean continuation lines.
 _UNPAID_BLANKS = ("_paid_time", "order_time", "paid")
@@ -606,8 +607,8 @@ class _Plan:
         final += ["_skip", "_problem", "_cells", "_note"]
         # the raw text of every cell that did not parse, for the rows that have one
         failed = [
-            f"(v_{canon.replace(':', '__')} is null and not ss_is_null(c{j}))"
-            for canon, j, _fn in self.checks
+            f"(v_{canon.replace(':', '__')} is null and not {_no_value(fn)}(c{j}))"
+            for canon, j, fn in self.checks
         ]
         if failed:
             texts = ", ".join(
@@ -647,6 +648,11 @@ class _Plan:
             return f"{fn}(c{j})"
         value = _FROM_CAST[fn][1].format(d=f"d{j}")
         return f"case when {self._cast_read(j)} then {value} else {fn}(c{j}) end"
+
+
+def _no_value(parser: str) -> str:
+    """The macro that tells a cell meaning "none" for this parser (0000-00-00 is a time's)."""
+    return "ss_no_time" if parser.startswith(("ss_ts", "ss_date")) else "ss_is_null"
 
 
 def _rows_table(
@@ -1296,6 +1302,8 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
         table = table.set_column(i, "is_control", pa.nulls(table.num_rows, pa.bool_()))
         plan.derived.remove("is_control")
     dropped = _personal_extras(table, plan)
+    table, dropped_ids = _personal_buyers(table, plan)
+    dropped |= dropped_ids
     bad = _valid(table["_problem"]) | _valid(table["_failed"])
     skip = _headers_again(table, plan, skip, bad)
     # only what identifies a row is required of every row; a count or amount left as a
@@ -1423,6 +1431,21 @@ def _personal_extras(table: pa.Table, plan: _Plan) -> dict[str, str]:
                 found[h] = what
                 break
     return found
+
+
+def _personal_buyers(table: pa.Table, plan: _Plan) -> tuple[pa.Table, dict[str, str]]:
+    """A buyer column whose values look like phone numbers or e-mails (JD's 下单帐号 is
+    often the buyer's mobile number) is not stored: its orders load without a buyer."""
+    if "buyer_id" not in plan.mapped or "buyer_id" not in table.column_names:
+        return table, {}
+    col = table["buyer_id"]
+    for what in ("phone", "email", "id_card"):
+        pattern = synonyms.PERSONAL_VALUE_PATTERNS[what]
+        if pc.any(pc.match_substring_regex(col, pattern)).as_py():
+            i = table.schema.get_field_index("buyer_id")
+            table = table.set_column(i, "buyer_id", pa.nulls(table.num_rows, col.type))
+            return table, {plan.headers[plan.mapped["buyer_id"]]: what}
+    return table, {}
 
 
 def _valid(col: pa.ChunkedArray) -> np.ndarray:
