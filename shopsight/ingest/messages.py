@@ -80,6 +80,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "more_than": ("field", "whole"),
     "over_100": ("field",),
     "order_again": ("kept",),
+    "amount_per_order": ("header", "orders"),
 }
 
 # the parser that failed on a cell -> what the cell is not

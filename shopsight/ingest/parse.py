@@ -1084,6 +1084,39 @@ def _orders_again(
     return table, skip, warnings
 
 
+def _per_order(
+    table: pa.Table, plan: _Plan, repeated: list[str], keep: np.ndarray, first_row: int
+) -> list[dict]:
+    """The amounts read as the order's, written again on each of its lines, said once at
+    the first line that repeats one: the choice is the file's evidence, and an export whose
+    lines of one order happen to cost the same could mislead it."""
+    if not repeated:
+        return []
+    ids = pc.fill_null(table["order_id"].combine_chunks().dictionary_encode().indices, -1)
+    codes = np.where(keep, ids.to_numpy(zero_copy_only=False), -1)
+    seen = np.bincount(codes[codes >= 0]) if (codes >= 0).any() else np.zeros(0, int)
+    _, firsts = np.unique(codes, return_index=True)
+    again = np.setdiff1d(np.flatnonzero(codes >= 0), firsts)
+    if not len(again):
+        return []
+    orders = int((seen > 1).sum())
+    out = []
+    for name in repeated:
+        header = plan.headers[plan.mapped[name]]
+        out.append(
+            {
+                "row": int(again[0]) + first_row,
+                "column": header,
+                "value": None,
+                "message": f"{header} is the order's amount, written again on each of its "
+                f"lines: counted once per order ({orders:,} orders of several lines)",
+                "code": "amount_per_order",
+                "args": {"header": header, "orders": orders},
+            }
+        )
+    return out
+
+
 def _runs_doubled(
     con,
     live: np.ndarray,
@@ -1119,11 +1152,11 @@ def _runs_doubled(
     return dict(zip(live[a[take]].tolist(), np.repeat(live[s + h], h)[take].tolist(), strict=True))
 
 
-def _fill_down_orders(table: pa.Table, plan: _Plan, ids_repeat: bool) -> pa.Table:
+def _fill_down_orders(table: pa.Table, plan: _Plan, ids_repeat: bool) -> tuple[pa.Table, list[str]]:
     """Line items whose order-level fields are on the first line only (Shopify), or whose
-    order amount is written again on every line (_repeated_amounts)."""
+    order amount is written again on every line (_repeated_amounts, returned)."""
     if plan.kind != "orders" or "order_id" not in plan.mapped:
-        return table
+        return table, []
     # continuation lines leave order-level fields empty
     # (an unpaid order's blank payment time is no such gap: it is blank on all its lines)
     gaps = [
@@ -1138,12 +1171,12 @@ def _fill_down_orders(table: pa.Table, plan: _Plan, ids_repeat: bool) -> pa.Tabl
     try:
         # gaps without repeated ids change nothing
         if gaps and not ids_repeat:
-            return table
+            return table, []
         # (also beside Shopify-style gaps: a file may mix orders with the amount on their
         # first line only and orders repeating it)
         repeated = _repeated_amounts(con, table, plan, ids_repeat)
         if not gaps and not repeated:
-            return table
+            return table, []
         con.register("t", table.append_column("_pos", pa.array(np.arange(table.num_rows))))
         w = "over (partition by order_id order by _pos rows between unbounded preceding and current row)"
         first = "row_number() over (partition by order_id order by _pos) = 1"
@@ -1181,7 +1214,7 @@ def _fill_down_orders(table: pa.Table, plan: _Plan, ids_repeat: bool) -> pa.Tabl
                 select.append(q)
         filled = con.sql(f"select {', '.join(select)} from t order by _pos")
         if not gaps:
-            return filled.to_arrow_table()
+            return filled.to_arrow_table(), repeated
         # payment and order time again, from the order's filled-down status and times
         paid_time = "_paid_time" if "_paid_time" in plan.hidden else None
         status = "status" if "status" in plan.mapped else None
@@ -1192,7 +1225,7 @@ def _fill_down_orders(table: pa.Table, plan: _Plan, ids_repeat: bool) -> pa.Tabl
             "order_time": order_time_sql(paid, paid_time, created) or "order_time",
         }
         cols = [f"{again[c]} as {c}" if c in again else c for c in filled.columns]
-        return filled.select(", ".join(cols)).to_arrow_table()
+        return filled.select(", ".join(cols)).to_arrow_table(), repeated
     finally:
         con.close()
 
@@ -1294,7 +1327,7 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
     again: list[dict] = []
     if ids_repeat:
         table, skip, again = _orders_again(con, table, plan, skip, first_row, source)
-    table = _fill_down_orders(table, plan, ids_repeat)
+    table, repeated = _fill_down_orders(table, plan, ids_repeat)
     table, skip = _fill_down_sources(table, plan, skip)
     if "is_control" in plan.derived and not pc.any(table["is_control"]).as_py():
         # no variant is named like a control arm: say nothing rather than "none is"
@@ -1325,6 +1358,7 @@ def _finish(con, table: pa.Table, plan: _Plan, first_row: int, source: _Source) 
         if n:
             (as_zero if how == "zero" else as_empty)[plan.headers[j]] = n
     warnings = _warnings(table, plan, keep, first_row) + again
+    warnings += _per_order(table, plan, repeated, keep, first_row)
     extras = [(j, h) for j, h in plan.extras if h not in dropped]
     inputs = [c for c in _INPUT_PARSER if plan.keep_inputs and f"_{c}" in plan.hidden]
     out = table.select(

@@ -278,6 +278,7 @@ TEXT: dict[str, str] = {
     "ingest.more_than": "{field} is more than {whole}; loaded as written, check the file",
     "ingest.over_100": "{field} is over 100%; loaded as written, check the file",
     "ingest.order_again": "the order is written again from row {kept} (two exports pasted together?); those rows count instead",
+    "ingest.amount_per_order": "{header} is the order's amount, written again on each of its lines: counted once per order ({orders} orders of several lines)",
     # input fields that are no stored column: read to derive one (rates, order-line parts)
     "field.paid_time": "Paid time",
     "field.unit_price": "Unit price",

@@ -279,6 +279,7 @@ TEXT: dict[str, str] = {
     "ingest.more_than": "{field}多于{whole}；已按原样导入，请核对原文件",
     "ingest.over_100": "{field}超过 100%；已按原样导入，请核对原文件",
     "ingest.order_again": "这笔订单从第 {kept} 行起又出现了一次（两份导出拼在了一起？）；以后面的为准",
+    "ingest.amount_per_order": "{header} 是整笔订单的金额，在订单的每一行重复出现：每笔订单只计一次（共 {orders} 笔多行订单）",
     # input fields that are no stored column: read to derive one (rates, order-line parts)
     "field.paid_time": "付款时间",
     "field.unit_price": "单价",
