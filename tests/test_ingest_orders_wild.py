@@ -521,3 +521,40 @@ def test_times_that_say_never_are_no_payment_and_no_bad_cell(tmp_path):
     assert f.fetch(ws, "select count(*), min(order_time) from orders where not paid") == [
         (7, dt.datetime(2025, 6, 1, 10, 0))
     ]
+
+
+def test_pdd_refunds_are_read_from_the_after_sale_status(tmp_path):
+    # 拼多多 writes no refund amount: 售后状态 (or 订单状态) says 退款成功
+    header = [
+        "商品",
+        "订单号",
+        "订单状态",
+        "商家实收金额(元)",
+        "商品数量(件)",
+        "订单成交时间",
+        "售后状态",
+    ]
+    rows = [
+        header,
+        [
+            "睡衣",
+            "\t250301-1",
+            "已发货，待收货",
+            "39.90",
+            1,
+            "2026-11-01 10:00:00",
+            "无售后或售后取消",
+        ],
+        ["睡衣", "\t250301-2", "已签收", "59.90", 1, "2026-11-01 11:00:00", "退款成功"],
+        ["睡衣", "\t250301-3", "未发货，退款成功", "19.90", 1, "2026-11-02 11:00:00", ""],
+        ["睡衣", "\t250301-4", "已签收", "29.90", 1, "2026-11-02 12:00:00", "售后处理中"],
+    ]
+    ws = workspace.open_workspace(tmp_path / "ws")
+    r = load_file(ws, f.write_csv(tmp_path / "orders_export.csv", rows), "orders_export.csv")
+    assert "refund_amount" in r.derived
+    assert f.fetch(ws, "select order_id, refund_amount from orders order by 1") == [
+        ("250301-1", Decimal("0.00")),
+        ("250301-2", Decimal("59.90")),
+        ("250301-3", Decimal("19.90")),
+        ("250301-4", Decimal("0.00")),
+    ]

@@ -163,7 +163,14 @@ _ORDER_LEVEL = (
 # Blank on every line of an unpaid order, so their gaps alone do not mean continuation lines.
 _UNPAID_BLANKS = ("_paid_time", "order_time", "paid")
 # Inputs that feed a canonical column without being stored themselves, and their parsers.
-_INPUT_PARSER = {"paid_time": "ss_ts", "unit_price": "ss_num", "line_discount": "ss_num"}
+_INPUT_PARSER = {
+    "paid_time": "ss_ts",
+    "unit_price": "ss_num",
+    "line_discount": "ss_num",
+    "after_sale": "ss_text",
+}
+# an after-sale status that refunded the line (退款成功, 退货退款成功, 已退款 …); RE2
+_REFUNDED = "退款成功|退款完成|已退款|退货退款成功|^refunded$"
 # Payment as the platforms write it (DESIGN §2): Shopify's Financial Status, and the
 # Chinese platforms' 订单状态 for orders not paid (yet).  Other statuses are decided by
 # the payment time when the file has one.
@@ -492,6 +499,14 @@ class _Plan:
             # a line's paid amount is its sales, unless it is the order's (see _fill_down_orders)
             self.line_from_paid = out.get("line_amount") is None
             derive("line_amount", "v_paid_amount")
+        if "after_sale" in present and "paid_amount" in present:
+            # (the status too: 拼多多 writes 未发货，退款成功 there)
+            said = "concat_ws(' ', v_after_sale, " + (status or "null") + ")"
+            derive(
+                "refund_amount",
+                f"case when regexp_matches(lower({said}), '{_REFUNDED}') "
+                "then v_paid_amount else 0 end",
+            )
         keys = [f"v_{c}" for c in ("product_id", "sku_id", "product_name") if c in present]
         if "product_id" not in present and keys:
             derive("product_id", f"coalesce({', '.join(keys)})")

@@ -344,6 +344,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "unit_price",
     ),
     "line_discount": ("lineitem discount", "line discount", "item discount", "line_discount"),
+    # 拼多多 / 抖店 say a refund only here: 退款成功 refunds the line's paid amount
+    "after_sale": ("售后状态", "退款状态", "售后", "after-sale status", "refund status"),
     "quantity": (
         "购买数量",
         "订购数量",
@@ -519,7 +521,7 @@ EXTRA_INPUTS: dict[str, tuple[str, ...]] = {
     "products": ("rate:conversion", "rate:add_to_cart", "rate:aov"),
     "regions": ("rate:conversion", "rate:aov"),
     "image_tests": ("rate:ctr",),
-    "orders": ("paid_time", "unit_price", "line_discount"),
+    "orders": ("paid_time", "unit_price", "line_discount", "after_sale"),
     "inquiries": (),
     "events": (),
 }

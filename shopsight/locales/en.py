@@ -283,6 +283,7 @@ TEXT: dict[str, str] = {
     "field.paid_time": "Paid time",
     "field.unit_price": "Unit price",
     "field.line_discount": "Line discount",
+    "field.after_sale": "After-sale status",
     "field.rate:conversion": "Conversion rate",
     "field.rate:order": "Order rate",
     "field.rate:add_to_cart": "Add-to-cart rate",
