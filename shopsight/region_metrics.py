@@ -30,7 +30,9 @@ from shopsight.geo.names import (
 
 LEVELS = ("province", "city")
 MATCHED, UNMATCHED, UNKNOWN = "matched", "unmatched", "unknown"
-SHARE = "share"  # 支付金额占比: a page metric, not a shop metric (metrics.py)
+# 占比: a page metric, not a shop metric (metrics.py): a region's share of the total of the
+# metric shown (share_basis); as a map metric of its own, the share of the paid amount
+SHARE = "share"
 # Map metrics in menu order; each is offered when the data can give it.
 MAP_METRICS = ("paid_amount", "paying_buyers", "orders", "visitors", "conversion", "aov", SHARE)
 SUM_COLUMNS = (
@@ -62,6 +64,16 @@ def fmt_of(metric: str) -> str:
 def is_additive(metric: str) -> bool:
     """Whether a metric adds up over regions (so "前 5 省占 x%" can be said of it)."""
     return metric != SHARE and not metrics.get(metric).is_ratio
+
+
+def share_basis(metric: str) -> str:
+    """The metric whose share the `share` column holds beside `metric`: the metric itself
+    when it adds up over regions (支付买家数 -> each region's share of the buyers), else the
+    paid amount (a rate or 客单价 has no share; the share as a map metric is the paid
+    amount's). Only a map metric names a column (a value from the link is checked here)."""
+    if metric not in MAP_METRICS:
+        raise ValueError(f"metric must be one of {MAP_METRICS}, not {metric!r}")
+    return metric if is_additive(metric) else "paid_amount"
 
 
 def known_names(level: str, province: str | None = None) -> frozenset[str]:
@@ -102,12 +114,17 @@ def normalise(df: pd.DataFrame, level: str, province: str | None = None) -> pd.D
     return out[["name", "status", *sums]]
 
 
-def add_metrics(df: pd.DataFrame) -> pd.DataFrame:
-    """Add the ratio metrics the sums allow, and `share` (of the paid amount of all rows)."""
+def add_metrics(df: pd.DataFrame, share_of: str = "paid_amount") -> pd.DataFrame:
+    """Add the ratio metrics the sums allow, and `share`: each row's share of the total of
+    share_basis(share_of) over all rows (unknown and unmatched included)."""
     names = [m for m in ("conversion", "aov", "refund_rate") if metrics.available(m, df.columns)]
     out = metrics.compute(df, names)
-    total = pd.to_numeric(df["paid_amount"], errors="coerce").sum()
-    out[SHARE] = metrics.ratios(df["paid_amount"], total)
+    basis = share_basis(share_of)
+    if basis not in df.columns:
+        out[SHARE] = np.nan
+        return out
+    values = pd.to_numeric(df[basis], errors="coerce").astype("float64")
+    out[SHARE] = metrics.ratios(values, values.sum())
     return out
 
 
@@ -189,9 +206,10 @@ def top_share(df: pd.DataFrame, metric: str, n: int = TOP_N) -> tuple[int, float
     """(n, share of the total) held by the n largest named regions, for "前 5 省占 62%".
 
     The total includes unknown and unmatched rows. Ratio metrics do not add up over
-    regions, so the paid amount stands in for them. None when there is no total.
+    regions, so the paid amount stands in for them (share_basis: the same share the
+    table's `share` column holds). None when there is no total.
     """
-    column = metric if is_additive(metric) else "paid_amount"
+    column = share_basis(metric)
     value = pd.to_numeric(df[column], errors="coerce").astype("float64")
     total = value.sum()
     if not total or math.isnan(total):
@@ -349,6 +367,7 @@ class RegionTable:
     metrics: list[str]
     count_rows_left_out: int
     count_undated_rows: int
+    share_of: str = "paid_amount"  # the metric the `share` column is a share of (share_basis)
 
 
 # the datasets that can feed a region table (regions_sources lists which have rows)
@@ -361,20 +380,23 @@ def region_table(
     params: Mapping,
     compare_params: Mapping | None,
     province: str | None = None,
+    metric: str = "paid_amount",
 ) -> RegionTable:
     """The region rows of queries/regions_<origin>.sql for a range (and its compare range, as
-    cmp_*/change_*). run(name, **params) runs a named query: ui.data.query on the Regions
-    page, queries.run in the report, so both show the same figures."""
+    cmp_*/change_*), `share` being each row's share of share_basis(metric), the metric
+    shown. run(name, **params) runs a named query: ui.data.query on the Regions page,
+    queries.run in the report, so both show the same figures."""
     level = "city" if province else "province"
+    basis = share_basis(metric)
     raw = run(ORIGIN_QUERIES[origin], **params, province=province, undated=True)
-    rows = add_metrics(normalise(raw, level, province))
+    rows = add_metrics(normalise(raw, level, province), basis)
     names = available_metrics(rows)
     previous = None
     if compare_params is not None:
         before = run(ORIGIN_QUERIES[origin], **compare_params, province=province, undated=False)
-        previous = add_metrics(normalise(before, level, province))
+        previous = add_metrics(normalise(before, level, province), basis)
     rows = with_compare(rows, previous, names)
     has_periods = "count_rows_left_out" in raw and len(raw)
     left_out = int(raw["count_rows_left_out"].max()) if has_periods else 0
     undated = int(raw["count_undated_rows"].sum()) if "count_undated_rows" in raw else 0
-    return RegionTable(origin, level, province, rows, names, left_out, undated)
+    return RegionTable(origin, level, province, rows, names, left_out, undated, basis)

@@ -76,6 +76,45 @@ def test_metric_switch_recolours_and_reorders(app, geo_ws):
     assert deck_features(at)["广东省"]["value_text"] == "56.94%"
 
 
+def test_the_share_column_follows_the_metric(app, geo_ws):
+    at = app("geo", PAGE, **LINK, rg_metric="paying_buyers")
+    assert not at.exception
+    buyers_label = t("metric.paying_buyers", "zh")
+    share_label = t("regions.share_paying_buyers", "zh")  # 支付买家数占比
+    for level, drilled in (("province", at), ("city", None)):
+        if drilled is None:  # the drilled-in city table says the same of its cities
+            at.selectbox(key="rg_province").set_value("广东省").run()
+            assert not at.exception
+        df = table(at)
+        assert t("regions.metric_share", "zh") not in df.columns  # 支付金额占比
+        buyers = df[buyers_label].astype(float)
+        assert df[share_label].tolist() == pytest.approx((buyers / buyers.sum()).round(4).tolist())
+        assert share_label in at.dataframe[0].proto.column_order  # the table beside the map
+        name = df[t(f"regions.level_{level}", "zh")].iloc[0]
+        first = deck_features(at)[name]
+        assert first["share_text"] == f"{buyers.iloc[0] / buyers.sum():.2%}"
+        tip = at.get("deck_gl_json_chart")[0].proto.tooltip
+        assert share_label in json.loads(tip)["html"]
+        # "前 5 个…占支付买家数的 x%": the caption is of the same metric as the column
+        named = df[df[t(f"regions.level_{level}", "zh")] != t("regions.unknown", "zh")]
+        top = named[buyers_label].astype(float).nlargest(5).sum() / buyers.sum()
+        said = t(
+            "regions.top_share",
+            "zh",
+            n=min(5, len(named)),
+            level=t(f"regions.level_{level}", "zh"),
+            share=f"{top * 100:.0f}%",
+            metric=buyers_label,
+        )
+        assert any(m.value == said for m in at.markdown), said
+    # 广东 has 3 of the 8 buyers, and 56.94% of the money
+    at = app("geo", PAGE, **LINK, rg_metric="paying_buyers")
+    assert deck_features(at)["广东省"]["share_text"] == "37.50%"
+    at.selectbox(key="rg_metric").set_value("aov").run()  # a ratio: the money's share
+    assert deck_features(at)["广东省"]["share_text"] == "56.94%"
+    assert t("regions.metric_share", "zh") in table(at).columns
+
+
 def test_drill_down_to_cities_and_back(app, geo_ws):
     at = app("geo", PAGE, **LINK)
     options = at.selectbox(key="rg_province").options

@@ -91,12 +91,13 @@ def test_parse_lang():
 def test_dynamic_key_families_are_translated():
     """Keys built at run time (t(f"cmp.{mode}") and the like) cannot be found by the scan."""
     from shopsight import periods
-    from shopsight.ui import filters, overview_page
+    from shopsight.ui import filters, overview_page, regions_page
 
     keys = [f"cmp.{m}" for m in periods.COMPARE_MODES]
     keys += [f"overview.movers_{d}" for d in overview_page.MOVER_DIMS]
     keys += list(filters.DIM_LABELS.values())
     keys += [f"data.mode_{m}" for m in ("replace", "append")]
     keys += [f"data.reason_{r}" for r in ("personal", "address", "comparison")]
+    keys += [k for texts in regions_page.SHARE_TEXTS.values() for k in texts]
     missing = [k for k in keys if k not in zh.TEXT]
     assert not missing

@@ -291,6 +291,49 @@ def test_top_share_of_a_ratio_metric_uses_paid_amount():
     assert region_metrics.top_share(t, "paying_buyers", n=1) == (1, pytest.approx(0.75))
 
 
+def test_the_share_is_of_the_metric_shown():
+    # 广东 holds 92 of 669 buyers but 15.56% of the money: the buyers' share is 13.75%
+    raw = frame(
+        ["广东省", "浙江省", None],
+        [1556.0, 8044.0, 400.0],
+        paying_buyers=[92, 557, 20],
+        orders=[100, 560, 40],
+    )
+    by = {
+        m: region_metrics.add_metrics(raw, m).set_index("name")[region_metrics.SHARE]
+        for m in region_metrics.MAP_METRICS
+        if m != "visitors"
+    }
+    assert by["paying_buyers"]["广东省"] == pytest.approx(92 / 669)  # 13.75%
+    assert by["paying_buyers"][None] == pytest.approx(20 / 669)  # the unknown row counts
+    assert by["orders"]["广东省"] == pytest.approx(100 / 700)
+    # the paid amount's share for itself, for the share as a map metric and for the ratios
+    for m in ("paid_amount", region_metrics.SHARE, "conversion", "aov"):
+        assert by[m]["广东省"] == pytest.approx(0.1556), m
+    assert region_metrics.add_metrics(raw)[region_metrics.SHARE].tolist() == pytest.approx(
+        by["paid_amount"].tolist()
+    )
+    # "前 5 省占 x%" is of the same metric as the column
+    t = region_metrics.add_metrics(raw, "paying_buyers")
+    assert region_metrics.top_share(t, "paying_buyers", n=1) == (1, pytest.approx(557 / 669))
+    named = t[t["status"] != region_metrics.UNKNOWN][region_metrics.SHARE]
+    assert region_metrics.top_share(t, "paying_buyers")[1] == pytest.approx(named.sum())
+
+
+def test_the_share_basis_is_a_listed_metric():
+    from shopsight.ui import regions_page
+
+    for m in region_metrics.MAP_METRICS:
+        assert region_metrics.share_basis(m) in regions_page.SHARE_TEXTS, m
+    assert region_metrics.share_basis("paying_buyers") == "paying_buyers"
+    assert region_metrics.share_basis("conversion") == "paid_amount"
+    for bad in ("refund_amount", "paid_amount) from x; --", "status"):
+        with pytest.raises(ValueError, match="metric must be one of"):
+            region_metrics.share_basis(bad)
+        with pytest.raises(ValueError):
+            region_metrics.add_metrics(frame(["广东省"], [1.0]), bad)
+
+
 def test_colour_scale_quantile_classes():
     values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
     scale = region_metrics.color_scale(values)

@@ -55,7 +55,7 @@ if drill:
         format_func=lambda p: p or t("regions.national", lang),
         help=t("regions.province_help", lang),
     )
-rt = regions_page.table(origin, f, province or None)
+rt = regions_page.table(origin, f, province or None, metric=metric)
 compare_label = t("regions.compare_period", lang) if f.compare else None
 cur = regions_page.currency_of(origin, f)
 
@@ -180,9 +180,7 @@ if share:
             n=share[0],
             level=level_word,
             share=f"{share[1] * 100:.0f}%",
-            metric=regions_page.metric_label(
-                metric if region_metrics.is_additive(metric) else "paid_amount", lang
-            ),
+            metric=regions_page.metric_label(region_metrics.share_basis(metric), lang),
         )
     )
 st.subheader(t("regions.ranking", lang, level=level_word))

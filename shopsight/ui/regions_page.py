@@ -44,19 +44,41 @@ def origins() -> list[str]:
 
 
 def table(
-    origin: str, f: Filters, province: str | None = None, compare: bool = True
+    origin: str,
+    f: Filters,
+    province: str | None = None,
+    compare: bool = True,
+    metric: str = "paid_amount",
 ) -> RegionTable:
     """The region rows for the filters (and the compare period, as cmp_*/change_*, unless
-    `compare` is off)."""
+    `compare` is off), the share being of the metric shown (region_metrics.share_basis)."""
     compare_params = f.compare_params() if compare else None
     return region_metrics.region_table(
-        query_cache.query, origin, f.params(), compare_params, province
+        query_cache.query, origin, f.params(), compare_params, province, metric
     )
 
 
+# the share column's title and help per metric it is a share of (region_metrics.share_basis)
+SHARE_TEXTS = {
+    "paid_amount": ("regions.metric_share", "regions.metric_share_help"),
+    "paying_buyers": ("regions.share_paying_buyers", "regions.share_paying_buyers_help"),
+    "orders": ("regions.share_orders", "regions.share_orders_help"),
+    "visitors": ("regions.share_visitors", "regions.share_visitors_help"),
+}
+
+
 def metric_label(metric: str, lang: str) -> str:
+    """A map metric's name in the menu (the share: of the paid amount)."""
     if metric == region_metrics.SHARE:
-        return t("regions.metric_share", lang)
+        return t(SHARE_TEXTS["paid_amount"][0], lang)
+    return metrics.label(metric, lang)
+
+
+def column_label(rt: RegionTable, metric: str, lang: str) -> str:
+    """A metric's column title in the table: the share named for what it is a share of
+    (支付买家数占比 beside 支付买家数)."""
+    if metric == region_metrics.SHARE:
+        return t(SHARE_TEXTS[rt.share_of][0], lang)
     return metrics.label(metric, lang)
 
 
@@ -182,7 +204,8 @@ def deck(
     if metric != "paid_amount":
         lines.append(f"{html.escape(metrics.label('paid_amount', lang))}: {{paid_text}}")
     if metric != region_metrics.SHARE:
-        lines.append(f"{html.escape(t('regions.metric_share', lang))}: {{share_text}}")
+        share = column_label(rt, region_metrics.SHARE, lang)
+        lines.append(f"{html.escape(share)}: {{share_text}}")
     tip = "<br/>".join(lines)
     return PrerenderedDeck(spec, {"html": tip}), scale
 
@@ -276,8 +299,8 @@ def display(rt: RegionTable, metric: str, lang: str, limit: int | None = None) -
         }
     )
     for m in _table_metrics(rt, metric):
-        out[metric_label(m, lang)] = pd.to_numeric(rows[m], errors="coerce").astype("float64")
-    out[t("regions.col_compare", lang, metric=metric_label(metric, lang))] = rows[f"cmp_{metric}"]
+        out[column_label(rt, m, lang)] = pd.to_numeric(rows[m], errors="coerce").astype("float64")
+    out[_compare_title(rt, metric, lang)] = rows[f"cmp_{metric}"]
     out[t("regions.col_change", lang)] = rows[f"change_{metric}"]
     out[t("regions.col_on_map", lang)] = rows["status"] == region_metrics.MATCHED
     return out
@@ -309,10 +332,10 @@ def column_config(rt: RegionTable, metric: str, lang: str, currency: str | None 
         level_title: tables.key(),
     }
     for m in _table_metrics(rt, metric):
-        cfg[metric_label(m, lang)] = tables.number(
-            region_metrics.fmt_of(m), help=_help(m, lang), currency=currency
+        cfg[column_label(rt, m, lang)] = tables.number(
+            region_metrics.fmt_of(m), help=_help(rt, m, lang), currency=currency
         )
-    cfg[t("regions.col_compare", lang, metric=metric_label(metric, lang))] = tables.number(
+    cfg[_compare_title(rt, metric, lang)] = tables.number(
         region_metrics.fmt_of(metric), currency=currency
     )
     cfg[t("regions.col_change", lang)] = tables.number("change")
@@ -326,14 +349,13 @@ def glance_config(rt: RegionTable, metric: str, lang: str, currency: str | None 
     """column_config for the table beside the map: the share's header short ('占比'), its
     full name in the help."""
     cfg = column_config(rt, metric, lang, currency)
-    share = metric_label(region_metrics.SHARE, lang)
+    share = column_label(rt, region_metrics.SHARE, lang)
     if share in cfg:
+        about = _help(rt, region_metrics.SHARE, lang)
         cfg[share] = tables.number(
             "pct",
             t("regions.col_share_short", lang),
-            help=f"{share}：{_help(region_metrics.SHARE, lang)}"
-            if lang == "zh"
-            else f"{share}: {_help(region_metrics.SHARE, lang)}",
+            help=f"{share}：{about}" if lang == "zh" else f"{share}: {about}",
         )
     return cfg
 
@@ -349,25 +371,29 @@ def glance(rt: RegionTable, metric: str, lang: str) -> list[str]:
     table below it; the rows are in rank order): region, the chosen metric, its share or
     the paid amount, and the change."""
     second = region_metrics.SHARE if metric != region_metrics.SHARE else "paid_amount"
-    cols = [t(f"regions.level_{rt.level}", lang), metric_label(metric, lang)]
+    cols = [t(f"regions.level_{rt.level}", lang), column_label(rt, metric, lang)]
     if second in rt.metrics:
-        cols.append(metric_label(second, lang))
+        cols.append(column_label(rt, second, lang))
     return [*cols, t("regions.col_change", lang)]
 
 
 def grid(table: pd.DataFrame, rt: RegionTable, metric: str, lang: str) -> pd.DataFrame:
     """The table as the grid shows it: rates rounded to the decimals shown."""
-    kinds = {metric_label(m, lang): region_metrics.fmt_of(m) for m in _table_metrics(rt, metric)}
-    kinds[t("regions.col_compare", lang, metric=metric_label(metric, lang))] = (
-        region_metrics.fmt_of(metric)
-    )
+    kinds = {
+        column_label(rt, m, lang): region_metrics.fmt_of(m) for m in _table_metrics(rt, metric)
+    }
+    kinds[_compare_title(rt, metric, lang)] = region_metrics.fmt_of(metric)
     kinds[t("regions.col_change", lang)] = "change"
     return tables.rounded(table, kinds)
 
 
-def _help(metric: str, lang: str) -> str:
+def _compare_title(rt: RegionTable, metric: str, lang: str) -> str:
+    return t("regions.col_compare", lang, metric=column_label(rt, metric, lang))
+
+
+def _help(rt: RegionTable, metric: str, lang: str) -> str:
     if metric == region_metrics.SHARE:
-        return t("regions.metric_share_help", lang)
+        return t(SHARE_TEXTS[rt.share_of][1], lang)
     return metrics.help_text(metric, lang)
 
 
