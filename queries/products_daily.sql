@@ -4,9 +4,13 @@
 --         $plat (varchar[]; null = all; $cat applies to products, $plat to both, the
 --         others to orders)
 --         $cur (varchar, ISO code; rows naming no currency are CNY; null = all rows)
--- grain: one row per day with data. Products: daily rows only (a period row cannot be
--- placed on a day). Orders: from ss.product_days (a rollup, or the order lines under a
--- province and a source or device filter). used by: views/products.py
+-- grain: one row per day of the range, $start..$end, when the product has a row in it (no
+-- row at all otherwise): a day without one is 0 (0 units, ¥0), so the chart's line drops
+-- to 0 on days without sales and its axis covers the whole range. Columns the dataset
+-- does not have stay null (visitors and buyers from orders, orders from products).
+-- Products: daily rows only (a period row cannot be placed on a day). Orders: from
+-- ss.product_days (a rollup, or the order lines under a province and a source or device
+-- filter). used by: views/products.py
 with
 
 product_rows as (
@@ -49,9 +53,34 @@ order_rows as (
       and product_id = $product_id
     group by day
 
+),
+
+by_day as (
+
+    select * from product_rows
+    union all
+    select * from order_rows
+
+),
+
+days as (
+
+    select cast(generate_series as date) as day
+    from generate_series(cast($start as date), cast($end as date), interval 1 day)
+    where exists (select 1 from by_day)
+
 )
 
-select * from product_rows
-union all
-select * from order_rows
-order by day
+select
+    days.day,
+    case when $origin = 'products' then coalesce(by_day.visitors, 0) end as visitors,
+    case when $origin = 'products' then coalesce(by_day.add_to_cart_buyers, 0) end
+        as add_to_cart_buyers,
+    case when $origin = 'products' then coalesce(by_day.paying_buyers, 0) end as paying_buyers,
+    coalesce(by_day.units_sold, 0) as units_sold,
+    coalesce(by_day.paid_amount, 0) as paid_amount,
+    coalesce(by_day.refund_amount, 0) as refund_amount,
+    case when $origin = 'orders' then coalesce(by_day.orders, 0) end as orders
+from days
+left join by_day on by_day.day = days.day
+order by days.day

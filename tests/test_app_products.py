@@ -157,6 +157,61 @@ def test_orders_only_shop(app, data_dir):
     assert "pr_origin" not in [w.key for w in at.segmented_control]
 
 
+def _daily_chart_rows(at) -> list[dict]:
+    """The rows behind the product's daily chart (the chart with a units_sold field)."""
+    for chart in at.get("vega_lite_chart"):
+        for ds in chart.proto.datasets:
+            rows = pa.ipc.open_stream(ds.data.data).read_all().to_pylist()
+            if rows and {"day", "units_sold", "paid_amount"} <= set(rows[0]):
+                return rows
+    raise AssertionError("no daily chart")
+
+
+def test_product_detail_counts_days_without_sales_as_zero(app, data_dir, run_query):
+    from test_regions import build_geo
+
+    # p1 sells on 11-02 and 11-03, then nothing until 11-08; the range runs to 11-12
+    lines = [
+        (f"o{i}", date(2026, 11, d), f"b{i}", "广东省", "深圳市", 10.0, "直通车", "无线")
+        for i, d in enumerate((2, 3, 3, 3, 8))
+    ]
+    ws = build_geo("gaps", lines=lines, with_regions=False)
+    at = app("gaps", PAGE, start="2026-11-01", end="2026-11-12", pr_product="p1")
+    assert not at.exception
+    rows = _daily_chart_rows(at)
+    days = [pd.Timestamp(r["day"]).date() for r in rows]
+    assert days == [date(2026, 11, d) for d in range(1, 13)]  # the whole range on the axis
+    units = [r["units_sold"] for r in rows]
+    assert units == [0, 1, 3, 0, 0, 0, 0, 1, 0, 0, 0, 0]  # never a line across 11-04..11-07
+    assert [r["paid_amount"] for r in rows] == [10.0 * u for u in units]
+    # the query gives those rows (the chart draws what it gets); a product with no row in
+    # the range gets none, so the page says so instead of drawing a flat line
+    params = {
+        "start": date(2026, 11, 1),
+        "end": date(2026, 11, 12),
+        **{k: None for k in ("cat", "src", "dev", "prov", "plat", "cur")},
+        "origin": "orders",
+    }
+    daily = run_query(ws, "products_daily", **params, product_id="p1")
+    assert daily["units_sold"].tolist() == units
+    assert daily["orders"].tolist() == units and daily["visitors"].isna().all()
+    assert run_query(ws, "products_daily", **params, product_id="nope").empty
+
+
+def test_product_detail_from_product_rows_covers_the_range(run_query, sku_ws):
+    params = {
+        "start": date(2026, 11, 1),
+        "end": date(2026, 12, 5),  # past the rows' last day
+        **{k: None for k in ("cat", "src", "dev", "prov", "plat", "cur")},
+        "origin": "products",
+    }
+    daily = run_query(sku_ws, "products_daily", **params, product_id="p1")
+    assert len(daily) == 35 and daily["day"].is_monotonic_increasing
+    tail = daily[pd.to_datetime(daily["day"]) > pd.Timestamp("2026-11-30")]
+    assert len(tail) == 5 and (tail[["units_sold", "visitors"]] == 0).all().all()
+    assert daily["orders"].isna().all()
+
+
 def test_both_sources_switch(app, small_ws):
     at = app("small", PAGE, **NOV, pr_origin="orders")
     assert not at.exception
