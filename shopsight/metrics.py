@@ -242,6 +242,23 @@ def value(name: str, sums: Mapping | pd.Series) -> float | None:
     return ratio(sums.get(m.numerator), sums.get(m.denominator))
 
 
+def change_format(name: str) -> str:
+    """How a change of the metric reads: "points" for a rate (支付转化率 2.94% -> 3.10% is
+    +0.16 pt, the 0..1 difference: a relative change of a rate reads as a change of the rate
+    itself), "change" (relative, +12.3%) for anything else."""
+    return "points" if METRICS[name].fmt == "pct" else "change"
+
+
+def change(name: str, now: object, before: object) -> float | None:
+    """The metric's change from `before` to `now` as `change_format` reads it: the 0..1
+    difference of a rate, else now / before - 1. None when either is missing (and, for a
+    relative change, when `before` is 0); a rate of 0% both times is a change of 0 pt."""
+    if change_format(name) == "points":
+        n, b = _num(now), _num(before)
+        return None if n is None or b is None else n - b
+    return numbers.change(now, before)
+
+
 # 投入产出比 and 访客成本 count only the rows that carry spend (the paid sources): a shop's
 # free traffic would otherwise inflate ROI and dilute the cost per visitor.
 SPEND_RATES = ("roi", "cost_per_visitor")

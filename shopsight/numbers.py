@@ -85,6 +85,20 @@ def fmt_money(
     return f"{sign}{symbol(currency)}{body}"
 
 
+def fmt_money_change(
+    value: object, lang: str, *, compact_from: float = COMPACT_FROM, currency: str | None = None
+) -> str:
+    """A change of an amount, its sign before the symbol as every other change has one:
+    +¥8,298.00 / -¥9,852.00 (US$ for USD …); one that rounds to zero has no sign (¥0.00)."""
+    if is_missing(value):
+        return NONE
+    v = float(value)  # type: ignore[arg-type]
+    text = fmt_money(abs(v), lang, compact_from=compact_from, currency=currency)
+    if round(abs(v), 2) == 0:
+        return text
+    return ("+" if v > 0 else "-") + text
+
+
 def symbol(currency: str | None) -> str:
     """The symbol written before an amount: ¥ for CNY (or no currency known), US$ for USD …"""
     return CURRENCY if currency is None else SYMBOLS.get(currency, f"{currency} ")
@@ -125,13 +139,16 @@ def fmt(
     compact_from: float = COMPACT_FROM,
     currency: str | None = None,
 ) -> str:
-    """Format a value by format kind ('int' | 'money' | 'pct' | 'ratio').
+    """Format a value by format kind ('int' | 'money' | 'pct' | 'ratio', or 'money_change':
+    a change of an amount, signed before its symbol).
 
     Counts and money from `compact_from` on are shown compactly (12.3万 / 123.5K);
     pass math.inf for full numbers.  `currency` (an ISO code) is the symbol of money.
     """
     if kind == "money":
         return fmt_money(value, lang, compact_from=compact_from, currency=currency)
+    if kind == "money_change":
+        return fmt_money_change(value, lang, compact_from=compact_from, currency=currency)
     return FORMATTERS[kind](value, lang, compact_from=compact_from)
 
 
@@ -159,8 +176,12 @@ def fmt_column(
 ) -> list[str]:
     """Text of a whole column (a legend, a report table, a grid of text): one unit and one
     decimal count for every value.  Money gets its currency's symbol; pct `decimals`
-    (default 2); counts and money in a compact unit get one decimal."""
+    (default 2); counts and money in a compact unit get one decimal.  "money_change" is
+    money with its sign before the symbol, "+" too (+¥8,298.00 / -¥9,852.00)."""
     values = list(values)
+    signed = kind == "money_change"
+    if signed:
+        kind = "money"
     if kind == "pct":
         return [
             fmt_pct(v, lang, decimals=PCT_DECIMALS if decimals is None else decimals)
@@ -181,7 +202,8 @@ def fmt_column(
             continue
         x = float(v) / size  # type: ignore[arg-type]
         body = f"{abs(x):,.{decimals}f}{unit}"
-        sign = "-" if x < 0 and body.strip("0.,") != unit else ""
+        nonzero = body.strip("0.,") != unit
+        sign = "-" if x < 0 and nonzero else "+" if signed and x > 0 and nonzero else ""
         out.append(f"{sign}{symbol(currency)}{body}" if kind == "money" else f"{sign}{body}")
     return out
 
@@ -194,11 +216,17 @@ def column_format(
     currency's symbol.  The values stay numbers, so the column still sorts as numbers.
 
     "pct" uses the grid's percent format with a step that fixes its decimals (the grid cuts
-    extra decimals off rather than rounding them: pass the column through `grid_round`)."""
+    extra decimals off rather than rounding them: pass the column through `grid_round`).
+
+    "money_change" has no grid format: a printf format writes its sign after the symbol
+    (¥-9,852.00), so the column's text is `fmt_money_change`'s, given to the grid as
+    display values (ui.tables.styled) while the cells stay numbers."""
     if kind == "int":
         return {"format": "%,.0f" if decimals is None else f"%,.{decimals}f"}
     if kind == "money":
         return {"format": f"{symbol(currency)}%,.{2 if decimals is None else decimals}f"}
+    if kind == "money_change":
+        return {}
     if kind == "pct":
         places = PCT_DECIMALS if decimals is None else decimals
         return {"format": "percent", "step": 10.0 ** -(places + 2)}

@@ -51,8 +51,22 @@ SENTENCES_MAX = 4
 NAME_COLUMN = "创意名称"  # image_tests column that names a creative (abtest_variant_names)
 # column format ids of a report table: how the exports write and format each cell
 # (change: a signed relative change; points: a signed 0..1 rate difference; row: the value
-# cells of a metric table, each formatted by its row's metric, given in the `_fmt` column)
-FORMATS = ("text", "int", "money", "pct", "change", "ratio", "points", "date", "row")
+# cells of a metric table, each formatted by its row's metric, given in the `_fmt` column;
+# row_change: its change cells, "change" or "points" as the `_change_fmt` column says).
+# Columns whose title starts with "_" carry these and are not shown.
+FORMATS = (
+    "text",
+    "int",
+    "money",
+    "pct",
+    "change",
+    "ratio",
+    "points",
+    "date",
+    "row",
+    "row_change",
+)
+ROW_FORMATS = {"row": "_fmt", "row_change": "_change_fmt"}
 
 
 # ------------------------------------------------------------------------------ periods
@@ -183,11 +197,12 @@ def _signed(change: float | None) -> str:
 
 
 def _change_words(name: str, now: object, before: object) -> str:
-    """A rate's change in points (2.94% -> 3.10%: +0.16 pt), anything else relative."""
-    if metrics.get(name).fmt != "pct":
-        return _signed(_change(now, before))
-    change = traffic_sources.change_of(_num(now), _num(before), "pct")
-    return numbers.NONE if change is None else numbers.fmt_signed(change, 2, " pt")
+    """A metric's change as its row of the metric table shows it (metrics.change_format):
+    a rate's in points (2.94% -> 3.10%: +0.16 pt), anything else relative."""
+    change = metrics.change(name, _num(now), _num(before))
+    if change is None or metrics.change_format(name) != "points":
+        return _signed(change)
+    return numbers.fmt_signed(change, 2, " pt")
 
 
 def _prev_word(p: Period, lang: str) -> str:
@@ -195,18 +210,19 @@ def _prev_word(p: Period, lang: str) -> str:
 
 
 def _metric_table(names: Sequence[str], now: Mapping, before: Mapping, lang: str) -> Table:
-    """metric, this period, previous period, change: one row per metric."""
+    """metric, this period, previous period, change: one row per metric; a rate's change in
+    points, as the sentences say it (metrics.change)."""
     col = {k: t(f"rep.col_{k}", lang) for k in ("metric", "current", "previous", "change")}
     rows = []
     for n in names:
-        fmt = metrics.get(n).fmt
         rows.append(
             {
                 col["metric"]: metrics.label(n, lang),
                 col["current"]: _num(now.get(n)),
                 col["previous"]: _num(before.get(n)),
-                col["change"]: _change(now.get(n), before.get(n)),
-                "_fmt": fmt,
+                col["change"]: metrics.change(n, _num(now.get(n)), _num(before.get(n))),
+                "_fmt": metrics.get(n).fmt,
+                "_change_fmt": metrics.change_format(n),
             }
         )
     frame = pd.DataFrame(rows)
@@ -214,7 +230,7 @@ def _metric_table(names: Sequence[str], now: Mapping, before: Mapping, lang: str
         col["metric"]: "text",
         col["current"]: "row",
         col["previous"]: "row",
-        col["change"]: "change",
+        col["change"]: "row_change",
     }
     return Table("kpis", frame, formats)
 
@@ -246,7 +262,7 @@ def kpi_section(run: Run, p: Period, loaded: set[str], lang: str) -> Section | N
                     "rep.say_driver",
                     lang,
                     source=str(tbl.at[i, "source"]),
-                    delta=_signed_money(delta[i], lang),
+                    delta=numbers.fmt_money_change(delta[i], lang),
                 )
     if paid is not None:
         said.append(
@@ -291,10 +307,6 @@ def kpi_section(run: Run, p: Period, loaded: set[str], lang: str) -> Section | N
         charts,
         {n: now.get(n) for n in names} | {f"cmp_{n}": before.get(n) for n in names},
     )
-
-
-def _signed_money(v: float, lang: str) -> str:
-    return ("+" if v >= 0 else "-") + numbers.fmt_money(abs(v), lang)
 
 
 def funnel_section(run: Run, p: Period, lang: str) -> Section | None:

@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from shopsight import numbers
 from shopsight.i18n import t
-from shopsight.period_report import Chart, Report, Table
+from shopsight.period_report import ROW_FORMATS, Chart, Report, Table
 
 # ---------------------------------------------------------------------------- cells
 
@@ -50,14 +50,14 @@ def cell_text(value: object, fmt: str, lang: str) -> str:
 
 def cells(table: Table) -> tuple[list[str], list[list[tuple[object, str]]]]:
     """(columns shown, rows of (value, format)) with the per-row formats resolved."""
-    cols = [c for c in table.frame.columns if c != "_fmt"]
+    cols = [c for c in table.frame.columns if not str(c).startswith("_")]
     out = []
     for _, r in table.frame.iterrows():
         row = []
         for c in cols:
             fmt = table.formats.get(c, "text")
-            if fmt == "row":
-                fmt = r["_fmt"]
+            if fmt in ROW_FORMATS:
+                fmt = r[ROW_FORMATS[fmt]]
             row.append((r[c], fmt))
         out.append(row)
     return cols, out

@@ -1,5 +1,6 @@
 """Overview page under AppTest: KPI cards equal the queries for the filters in force."""
 
+import json
 from datetime import date
 
 import pyarrow as pa
@@ -172,6 +173,27 @@ def test_movers_by_province_from_orders(app, small_ws, run_query):
     table = at.dataframe[0].value
     assert table.iloc[:, 0].tolist() == want["item"].tolist()
     assert table.iloc[:, 3].tolist() == pytest.approx(want["change_paid_amount"].tolist())
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_movers_money_changes_are_signed_before_the_symbol(app, small_ws, lang):
+    from streamlit import dataframe_util
+
+    at = app("small", PAGE, lang=lang)
+    at.segmented_control(key="ov_movers").set_value("province").run()
+    assert not at.exception
+    grid = at.dataframe[0]
+    change = t("overview.movers_col_change", lang)
+    values = grid.value[change]  # still numbers: the column sorts as numbers
+    assert values.min() < 0 < values.max()
+    # the grid's own format would write "¥-278.00": the text comes from numbers instead
+    config = json.loads(grid.proto.columns)[change]["type_config"]
+    assert "format" not in config
+    shown = dataframe_util.convert_arrow_bytes_to_pandas_df(
+        grid.proto.arrow_data.styler.display_values
+    )[change].tolist()
+    assert shown == [numbers.fmt_money_change(v, lang) for v in values]
+    assert "+¥278.00" in shown and "-¥278.00" in shown
 
 
 def test_benchmark_is_saved_per_workspace_and_shown(app, small_ws, run_query):

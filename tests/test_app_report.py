@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from shopsight import metrics, period_report, queries, workspace
+from shopsight import metrics, numbers, period_report, queries, workspace
 from shopsight.i18n import t
 from shopsight.ui import query_cache
 
@@ -44,6 +44,17 @@ def test_tables_equal_the_report_functions(app, small_ws):
     paid = built.section("kpis").figures["paid_amount"]
     # tables show full numbers (a column never switches to 万)
     assert row[t("rep.col_current", "zh")] == f"¥{paid:,.2f}"
+    # a rate's change in points, the same text in the sentence and in the table
+    fig = built.section("kpis").figures
+    for name in ("conversion", "refund_rate"):
+        rate = kpi[kpi[t("rep.col_metric", "zh")] == metrics.label(name, "zh")].iloc[0]
+        points = numbers.fmt_signed(fig[name] - fig[f"cmp_{name}"], 2, " pt")
+        assert rate[t("rep.col_change", "zh")] == points, name
+    said = next(x for x in shown if x.startswith(metrics.label("paid_amount", "zh")))
+    conversion = metrics.label("conversion", "zh")
+    assert f"{conversion} " in said  # the KPI sentences
+    points = kpi.set_index(t("rep.col_metric", "zh")).at[conversion, t("rep.col_change", "zh")]
+    assert f"变化 {points}。" in said
 
 
 def test_switch_period_and_pick_a_day_without_data(app, small_ws):

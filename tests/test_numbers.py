@@ -204,6 +204,40 @@ def test_column_decimals_and_signs():
     assert {len(x.rstrip("%").split(".")[1]) for x in texts} == {2}
 
 
+@pytest.mark.parametrize(
+    ("value", "lang", "currency", "text"),
+    [
+        (-9_852, "zh", None, "-¥9,852.00"),  # never "¥-9,852.00"
+        (8_298, "zh", None, "+¥8,298.00"),
+        (8_298, "en", None, "+¥8,298.00"),
+        (-12.5, "en", "USD", "-US$12.50"),
+        (123_456, "zh", None, "+¥12.3万"),
+        (-123_456, "en", None, "-¥123.5K"),
+        (0.001, "zh", None, "¥0.00"),  # rounds to nothing: no sign, as fmt_signed
+        (-0.004, "en", None, "¥0.00"),
+        (None, "zh", None, "—"),
+    ],
+)
+def test_money_changes_carry_their_sign_before_the_symbol(value, lang, currency, text):
+    assert numbers.fmt_money_change(value, lang, currency=currency) == text
+    assert numbers.fmt(value, "money_change", lang, currency=currency) == text
+
+
+def test_money_change_columns_and_grids():
+    assert numbers.fmt_column([-9_852, 8_298, 0, None], "money_change", "zh") == [
+        "-¥9,852.00",
+        "+¥8,298.00",
+        "¥0.00",
+        "—",
+    ]
+    assert numbers.fmt_column([-150_000, 210_000], "money_change", "en", currency="USD") == [
+        "-US$150.0K",
+        "+US$210.0K",
+    ]
+    # a printf format would write the sign after the symbol: the grid gets text instead
+    assert numbers.column_format("money_change") == {}
+
+
 def test_grid_column_formats():
     assert numbers.column_format("int") == {"format": "%,.0f"}
     assert numbers.column_format("money") == {"format": "¥%,.2f"}

@@ -236,6 +236,62 @@ def test_inquiries_equal_their_queries(con):
     assert fig["deal_amount"] == pytest.approx(2000.0)
 
 
+def _kpi_changes(section: period_report.Section, lang: str = "zh") -> dict[str, str]:
+    """metric label -> the change cell's text, as the page and the HTML file show it."""
+    table = next(tb for tb in section.tables if tb.key == "kpis")
+    cols, rows = report_files.cells(table)
+    assert "_fmt" not in cols and "_change_fmt" not in cols
+    i = cols.index(t("rep.col_change", lang))
+    return {r[0][0]: report_files.cell_text(*r[i], lang) for r in rows}
+
+
+def test_rate_changes_are_points_in_the_sentences_and_the_table(con):
+    r = build(con)
+    s = r.section("kpis")
+    fig = s.figures
+    changes = _kpi_changes(s)
+    rates = [n for n in metrics.METRICS if metrics.get(n).fmt == "pct" and n in fig]
+    assert {"conversion", "refund_rate"} <= set(rates)
+    for n in rates:
+        points = numbers.fmt_signed(fig[n] - fig[f"cmp_{n}"], 2, " pt")
+        assert changes[metrics.label(n, "zh")] == points, n
+    # sums and other ratios stay relative
+    paid = numbers.fmt_signed(fig["paid_amount"] / fig["cmp_paid_amount"] - 1, 1, "%")
+    assert changes[metrics.label("paid_amount", "zh")] == paid
+    said = next(x for x in s.sentences if x.startswith(metrics.label("conversion", "zh")))
+    assert said.endswith(f"{changes[metrics.label('conversion', 'zh')]}。")
+    html = report_files.to_html(r)
+    assert changes[metrics.label("refund_rate", "zh")] in "".join(parse(html).text)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_rate_change_reads_alike_in_the_sentence_and_the_table(monkeypatch, lang):
+    from shopsight import kpis
+
+    # a refund rate of 0% both periods, and one that fell from 7.65% to 2.83%
+    cases = {"now": {"refund_rate": 0.0, "conversion": 0.0283}}
+    cases["compare"] = {"refund_rate": 0.0, "conversion": 0.0765}
+
+    class Picked:
+        kind = "orders"
+
+        def names(self):
+            return ["conversion", "refund_rate"]
+
+        def values(self, which="now"):
+            return cases[which]
+
+    monkeypatch.setattr(kpis, "select", lambda *a, **k: Picked())
+    p = period_report.period("week", NOV)
+    s = period_report.kpi_section(lambda name, **q: pd.DataFrame(), p, set(), lang)
+    changes = _kpi_changes(s, lang)
+    refund, conv = (metrics.label(n, lang) for n in ("refund_rate", "conversion"))
+    assert changes == {conv: "-4.82 pt", refund: "0.00 pt"}  # not "-63.0%" and "—"
+    said = [x for x in s.sentences if x.startswith((refund, conv))]
+    assert len(said) == 2
+    assert "-4.82 pt" in said[0] and "0.00 pt" in said[1]
+
+
 def test_a_week_report_compares_with_the_week_before(con):
     r = build(con, "week", date(2026, 11, 29))
     fig = r.section("kpis").figures
@@ -272,6 +328,8 @@ def test_xlsx_reads_back_with_sheets_and_numbers(con):
     assert paid[3] == pytest.approx(fig["paid_amount"] / fig["cmp_paid_amount"] - 1)
     conv = by_label[metrics.label("conversion", "zh")]
     assert isinstance(conv[1], float) and 0 < conv[1] < 1  # a rate as a number, not "2.9%"
+    # a rate's change is its 0..1 difference (points), as the HTML file and the page say
+    assert conv[3] == pytest.approx(fig["conversion"] - fig["cmp_conversion"])
 
     inq = wb.get_sheet_by_name(t("rep.sec_inquiries", "zh")).to_python()
     title = t("inq.col_channel", "zh")

@@ -250,16 +250,17 @@ else:
             }
         )
         helps = [t(f"overview.movers_{k}", lang) for k in ("current", "previous", "change")]
+        kinds = dict(zip(table.columns[1:], ("money", "money", "money_change"), strict=True))
         code = money.currency if money and money.mode == "single" else None
         st.dataframe(
-            table,
+            tables.styled(table, kinds, lang, code),
             hide_index=True,
             placeholder=numbers.NONE,
             width="stretch",
             column_config={
                 item_title: tables.key(),
                 **{
-                    c: tables.number("money", currency=code, help=h)
+                    c: tables.number(kinds[c], currency=code, help=h)
                     for c, h in zip(table.columns[1:], helps, strict=True)
                 },
             },

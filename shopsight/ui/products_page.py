@@ -324,7 +324,7 @@ def movers_chart(moved: pd.DataFrame, lang: str, currency: str | None = None) ->
     """The items whose paid amount moved most against the compare period (products.movers
     rows), the change in `currency` in the tooltip."""
     frame = moved.assign(
-        change_text=numbers.fmt_column(moved["change"], "money", lang, currency=currency)
+        change_text=numbers.fmt_column(moved["change"], "money_change", lang, currency=currency)
     )
     item_title, value_title = t("products.col_item", lang), t("overview.movers_change", lang)
     return charts.diverging_bars(

@@ -24,7 +24,8 @@ def number(
     pinned: bool | None = None,
 ):
     """A NumberColumn of `kind` ('int' | 'money' | 'pct' | 'ratio' | 'points', or 'change':
-    a 0..1 relative change that `rounded` turned into percent, shown signed: +12.3%)."""
+    a 0..1 relative change that `rounded` turned into percent, shown signed: +12.3%; or
+    'money_change': a change of an amount, +¥8,298.00, whose text `styled` gives)."""
     fmt = numbers.column_format(
         "change_x100" if kind == "change" else kind, currency=currency, decimals=decimals
     )
@@ -51,6 +52,29 @@ def rounded(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
         elif col in out.columns and kind == "change":
             out[col] = pd.to_numeric(out[col], errors="coerce") * 100
     return out
+
+
+# kinds whose text the grid cannot write with a format of its own (numbers.column_format)
+STYLED_KINDS = ("money_change",)
+
+
+def styled(frame: pd.DataFrame, kinds: dict[str, str], lang: str, currency: str | None = None):
+    """`frame` for st.dataframe with the text of its STYLED_KINDS columns written by
+    numbers.fmt (a pandas Styler's display values, shown where the column has no format);
+    the cells stay numbers, so the column still sorts as numbers. `frame` itself when no
+    column needs it."""
+    cols = {c: k for c, k in kinds.items() if k in STYLED_KINDS and c in frame.columns}
+    if not cols:
+        return frame
+    return frame.style.format(
+        {
+            c: (
+                lambda v, k=k: numbers.fmt(v, k, lang, compact_from=float("inf"), currency=currency)
+            )
+            for c, k in cols.items()
+        },
+        na_rep=numbers.NONE,
+    )
 
 
 # st.dataframe's header and rows are 35 px each (and a border): its default height shows
