@@ -141,3 +141,30 @@ def test_data_page_shows_warnings_and_placeholder_counts(app, empty_ws):
     ]
     assert t("data.cells_as_empty", "zh", cols="支付转化率 1 个") in [c.value for c in at.caption]
     assert {b.key for b in at.get("download_button")} >= {f"data_warnings_{slug}"}
+
+
+def test_negative_amounts_and_refunds_above_the_payment_are_warned(tmp_path):
+    header = [
+        "订单编号",
+        "订单状态",
+        "宝贝标题",
+        "购买数量",
+        "买家实付金额",
+        "退款金额",
+        "订单付款时间",
+    ]
+    rows = [header]
+    for order, paid, refund in [
+        ("R1", "10.00", "100.00"),
+        ("R2", "10.00", "-5"),
+        ("R3", "10.00", "10.00"),
+    ]:
+        rows.append([order, "交易成功", "x", 1, paid, refund, "2025-06-01 10:00:05"])
+    rows.append(["R4", "交易成功", "x", 1, "-10.00", "", "2025-06-01 10:00:05"])
+    ws, r = f.load(tmp_path, f.write_csv(tmp_path / "ExportOrderList.csv", rows))
+    assert r.rows_loaded == 4
+    assert [(w["row"], w["column"], w["code"], w["args"]) for w in r.warnings] == [
+        (2, "退款金额", "more_than", {"field": "refund_amount", "whole": "paid_amount"}),
+        (3, "退款金额", "negative", {"field": "refund_amount"}),
+        (5, "买家实付金额", "negative", {"field": "paid_amount"}),
+    ]

@@ -201,6 +201,7 @@ _AT_MOST = (
     ("add_to_cart_buyers", "visitors"),
     ("favorite_buyers", "visitors"),
     ("clicks", "impressions"),
+    ("refund_amount", "paid_amount"),  # a refund returns at most what was paid
 )
 # rates that are a share of their base (客单价 is a rate: input too, but money)
 _SHARES = ("rate:conversion", "rate:order", "rate:add_to_cart", "rate:ctr")
@@ -1407,11 +1408,12 @@ def _label(plan: _Plan, canonical: str) -> str:
 
 def _warnings(table: pa.Table, plan: _Plan, keep: np.ndarray, first_row: int) -> list[dict]:
     """Loaded rows whose values cannot happen, so the owner can check them in the file:
-    a negative count, a count above the count it is part of, a rate over 100%."""
+    a negative count or amount, a count above the count it is part of, a refund above the
+    amount paid, a rate over 100%."""
     names = set(table.column_names)
     checks: list[tuple[str | None, pa.ChunkedArray, pa.ChunkedArray, str, str, dict]] = []
     for c in plan.k.columns:
-        if c.type == schema.INT and c.name in plan.mapped:
+        if c.type in (schema.INT, schema.MONEY) and c.name in plan.mapped:
             checks.append(
                 (
                     c.name,
@@ -1428,7 +1430,8 @@ def _warnings(table: pa.Table, plan: _Plan, keep: np.ndarray, first_row: int) ->
                 (
                     part,
                     table[part],
-                    pc.greater(table[part], table[whole]),
+                    # (nothing of a negative whole: 0 refunded of -10 paid is said as the negative)
+                    pc.and_(pc.greater(table[part], table[whole]), pc.greater(table[part], 0)),
                     f"{_label(plan, part)} is more than {_label(plan, whole)}",
                     "more_than",
                     {"field": part, "whole": whole},
