@@ -21,7 +21,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from shopsight import numbers
+from shopsight import numbers, text_width
 from shopsight.i18n import t
 from shopsight.period_report import ROW_FORMATS, Chart, Report, Table
 
@@ -108,7 +108,7 @@ def _bars(chart: Chart, values, top: float, lang: str, width: int) -> str:
         v = values[i]
         y = 22 + i * row
         w = 0 if not top or v is None or v <= 0 else plot * v / top
-        text = label if len(label) <= 14 else label[:13] + "…"
+        text = text_width.clip(label, label_w - 10, font_px=11)
         parts.append(
             f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{escape(text)}</text>'
         )
@@ -265,7 +265,8 @@ NUM_FORMATS = {
     "money": "¥#,##0.00",
     "pct": "0.00%",
     "change": "+0.0%;-0.0%;0.0%",
-    "points": "+0.00%;-0.00%;0.00%",
+    # a rate's change in points (the cell holds 0..1 x 100): -4.82 pt, never read as -4.82%
+    "points": '+0.00" pt";-0.00" pt";0.00" pt"',
     "ratio": "0.00",
     "date": "yyyy-mm-dd",
 }
@@ -346,6 +347,8 @@ def _write(ws, row: int, col: int, value: object, fmt: str, text_f, num_f) -> No
         ws.write_blank(row, col, None, text_f)
     elif fmt == "date":
         ws.write_datetime(row, col, pd.Timestamp(value).to_pydatetime(), num_f["date"])
+    elif fmt == "points":
+        ws.write_number(row, col, round(float(value) * 100, 10), num_f[fmt])
     elif fmt in num_f:
         ws.write_number(row, col, float(value), num_f[fmt])
     else:

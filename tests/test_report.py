@@ -5,6 +5,7 @@ sections and outside links, a period without data, and the CLI."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import date
 from html.parser import HTMLParser
@@ -14,7 +15,15 @@ import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
-from shopsight import metrics, numbers, period_report, queries, report_files, workspace
+from shopsight import (
+    metrics,
+    numbers,
+    period_report,
+    queries,
+    report_files,
+    text_width,
+    workspace,
+)
 from shopsight.cli import cli
 from shopsight.i18n import t
 
@@ -328,8 +337,11 @@ def test_xlsx_reads_back_with_sheets_and_numbers(con):
     assert paid[3] == pytest.approx(fig["paid_amount"] / fig["cmp_paid_amount"] - 1)
     conv = by_label[metrics.label("conversion", "zh")]
     assert isinstance(conv[1], float) and 0 < conv[1] < 1  # a rate as a number, not "2.9%"
-    # a rate's change is its 0..1 difference (points), as the HTML file and the page say
-    assert conv[3] == pytest.approx(fig["conversion"] - fig["cmp_conversion"])
+    # a rate's change in points, as the HTML file and the page say (-4.82 pt: the cell holds
+    # the 0..1 difference x 100, and its format says pt, so it never reads as -4.82%)
+    assert conv[3] == pytest.approx((fig["conversion"] - fig["cmp_conversion"]) * 100)
+    styles = zipfile.ZipFile(io.BytesIO(data)).read("xl/styles.xml").decode()
+    assert 'formatCode="+0.00&quot; pt&quot;;-0.00&quot; pt&quot;;0.00&quot; pt&quot;"' in styles
 
     inq = wb.get_sheet_by_name(t("rep.sec_inquiries", "zh")).to_python()
     title = t("inq.col_channel", "zh")
@@ -411,6 +423,19 @@ def test_html_escapes_data_values():
     p = parse(html)
     assert "script" not in p.tags
     assert '<script>alert("x")</script>' in "".join(p.text)
+
+
+@pytest.mark.parametrize(
+    "name", ["超长商品名称" * 14, "A very long English product name, 80 chars"]
+)
+def test_bar_labels_fit_left_of_their_bars(name):
+    """A label is right-aligned against its bar: one wider than its room lost its start (the
+    first character of an 80-character name was drawn left of the picture)."""
+    chart = period_report.Chart("支付金额", [name, "短名"], [10.0, 5.0], "money")
+    drawn = re.findall(r'text-anchor="end">([^<]*)<', report_files.svg(chart, "zh"))
+    assert drawn[1] == "短名"
+    assert drawn[0].endswith("…") and name.startswith(drawn[0][:-1])
+    assert text_width.px(drawn[0], font_px=11) <= 140
 
 
 def _crafted(value: str) -> period_report.Report:
