@@ -158,6 +158,12 @@ create or replace temp macro ss_ts_slow(s) as
                 cast(round(cast(ss_unwrap(s) as double) * 86400000000) as bigint)
             )
         when regexp_full_match(ss_unwrap(s), '1\d{9}|1\d{12}') then ss_epoch(ss_unwrap(s))
+        -- a time written in UTC (…Z, … UTC) is read on Beijing's clock, as Unix times are;
+        -- other offsets are dropped: an export writes its shop's own clock beside them
+        when regexp_matches(ss_fold(s), '\d\s*(z|utc)$', 'i') then try_strptime(
+            ss_ts_text(s),
+            ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M', '%Y/%m/%d %H:%M:%S']
+        ) + interval 8 hour
         else try_strptime(
             ss_ts_text(s),
             [

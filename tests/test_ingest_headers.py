@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from fixtures.ingest_files import (
+    fetch,
     load,
     pdd_orders,
     sycm_regions,
@@ -217,6 +218,33 @@ def test_a_summary_under_a_date_is_dropped_and_a_row_with_an_id_is_kept(tmp_path
     path = write_csv(tmp_path / "商品_2026-11-01_2026-11-30.csv", products)
     ws, r = load(tmp_path / "p", path)
     assert (r.kind, r.rows_loaded, r.summary_rows_dropped) == ("products", 2, 1)
+
+
+def test_a_days_subtotal_under_the_variant_is_no_third_arm(tmp_path):
+    # a daily A/B sheet with a 小计 row per day under 版本: it became an arm of its own
+    rows = [["测试名称", "版本", "是否对照", "日期", "展现量", "点击量"]]
+    for day in ("2026/11/1", "2026/11/2"):
+        rows += [
+            ["T恤主图", "原图", "是", day, "4010", "121"],
+            ["T恤主图", "新图", "否", day, "4110", "141"],
+            ["T恤主图", "小计", "", day, "8120", "262"],
+        ]
+    ws, r = load(tmp_path / "ab", write_csv(tmp_path / "主图测试.csv", rows))
+    assert (r.kind, r.rows_loaded, r.summary_rows_dropped) == ("image_tests", 4, 2)
+
+
+@pytest.mark.parametrize("header", ["点击率(%)", "点击率（%）", "点击率%"])
+def test_a_rate_whose_header_says_percent_is_a_percent(tmp_path, header):
+    # 直通车 exports 点击率(%) as 3.20: 3.20%, so 4000 impressions make 128 clicks, not 12,800
+    rows = [["日期", "宝贝ID", "创意ID", "创意名称", "展现量", header]]
+    rows += [["2026-11-01", "612345678901", "20001", "白底图", "4000", "3.20"]]
+    rows += [["2026-11-01", "612345678901", "20002", "场景图", "4000", "4.10%"]]
+    ws, r = load(tmp_path / "ab", write_csv(tmp_path / "直通车创意报表.csv", rows))
+    assert (r.kind, r.rows_loaded, r.warnings) == ("image_tests", 2, [])
+    assert fetch(ws, "select variant, clicks from image_tests order by 1") == [
+        ("20001", 128),
+        ("20002", 164),
+    ]
 
 
 def test_description_line_above_pdd_header(tmp_path):

@@ -115,17 +115,37 @@ def test_address_read_by_its_first_parts_or_further_when_they_name_no_city(tmp_p
         ]
 
 
-def test_a_buyer_column_of_phone_numbers_is_not_stored(tmp_path):
-    # JD's 下单帐号 is often the buyer's mobile number: the orders load, without buyers
+def test_buyer_ids_that_are_phone_numbers_are_not_stored(tmp_path):
+    # JD's 下单帐号 is often the buyer's mobile number: those orders load without a buyer;
+    # a Taobao nickname with digits inside (t_8613900203522) is a nickname
     header = ["订单号", "商品ID", "订购数量", "下单时间", "应付金额", "订单状态", "下单帐号"]
+    accounts = ["jd_wang", "13800001111", "138****2222", "t_8613900203522", "a@b.cn"]
     rows = [header]
     rows += [
         [f"2500{k}", "1001", 1, "2026-11-01 09:10:00", "10.00", "完成", account]
-        for k, account in enumerate(["jd_wang", "13800001111", "138****2222"])
+        for k, account in enumerate(accounts)
     ]
     ws, r = f.load(tmp_path, f.write_csv(tmp_path / "京东订单.csv", rows))
-    assert (r.rows_loaded, r.not_stored) == (3, {"下单帐号": "phone"})
-    assert "13800001111" not in stored_text(ws, "orders")
-    assert f.fetch(ws, "select count(buyer_id), sum(paid_amount) from orders") == [
-        (0, Decimal("30.00"))
+    assert (r.rows_loaded, r.not_stored) == (5, {"下单帐号": "phone"})
+    text = stored_text(ws, "orders")
+    assert "13800001111" not in text and "2222" not in text and "a@b.cn" not in text
+    assert f.fetch(ws, "select buyer_id from orders where buyer_id is not null order by 1") == [
+        ("jd_wang",),
+        ("t_8613900203522",),
     ]
+
+
+def test_an_inquirys_contact_and_wangwang_are_not_stored_even_when_kept(tmp_path):
+    from shopsight.ingest import detect, load_file
+
+    head = ["询盘时间", "公司名称", "联系人", "旺旺", "询盘渠道", "是否成交", "成交金额"]
+    row = ["2026-11-03 10:00", "义乌某贸易公司", "张三丰", "tb_wang123", "搜索", "是", "1000"]
+    path = f.write_csv(tmp_path / "1688询盘统计_202611.csv", [head, row])
+    ws = workspace.open_workspace(tmp_path / "ws")
+    mapping = detect.propose_mapping(head, "inquiries") | {
+        "联系人": detect.KEEP,
+        "旺旺": detect.KEEP,
+    }
+    load_file(ws, path, path.name, mapping=mapping)
+    text = stored_text(ws, "inquiries")
+    assert "张三丰" not in text and "tb_wang123" not in text

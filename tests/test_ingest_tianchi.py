@@ -133,3 +133,20 @@ def test_funnel_page_runs_browse_cart_buy(app, data_dir):
         for s, n in zip(("浏览", "加购", "购买"), reached, strict=True)
     }
     assert reached[2] > 0
+
+
+def test_utc_times_are_read_on_beijing_clock_as_unix_times_are(tmp_path):
+    # one log, three ways of writing 2026-11-30 23:30 in Beijing: the same moment
+    rows = [
+        ["user_id", "event", "event_time"],
+        ["u1", "浏览", "1796052600000"],
+        ["u2", "浏览", "2026-11-30T15:30:00.000Z"],
+        ["u3", "浏览", "2026-11-30 15:30:00 UTC"],
+        ["u4", "浏览", "2026-11-30 23:30:00"],
+        ["u5", "浏览", "2026-11-30T23:30:00+08:00"],
+    ]
+    ws, r = f.load(tmp_path, f.write_csv(tmp_path / "埋点.csv", rows))
+    assert r.rows_loaded == 5
+    assert f.fetch(ws, "select distinct event_time from events") == [
+        (dt.datetime(2026, 11, 30, 23, 30),)
+    ]

@@ -130,6 +130,16 @@ def test_sample_orders_count_on_their_payment_day(sample_con):
     assert unpaid == (c["orders"] - c["paid_orders"], True)
 
 
+def test_sample_buyers_equal_the_truth(sample_con):
+    # a buyer column is read for phone numbers: Taobao nicknames with digits are nicknames
+    c = next(e for e in TRUTH["files"].values() if e.get("kind") == "orders")["checks"]
+    got = sample_con.execute(
+        "select count(distinct buyer_id), count(distinct buyer_id) filter (where paid) "
+        "from orders"
+    ).fetchone()
+    assert got == (c["distinct_buyers"], c["paying_buyers"])
+
+
 def test_sample_keeps_no_personal_data(sample_con):
     cols = {c.lower() for c in workspace.table_columns(sample_con, "orders")}
     assert not cols & {"收货人姓名", "联系手机", "收货地址", "收货地址 "}

@@ -52,8 +52,8 @@ SUMMARY_WORDS = (
     "全国",  # a region report's nationwide row
 )
 # Columns whose value names what a row counts: 合计 there makes a summary row even when a
-# date fills the row's first cell (2026-11-01, 合计, 150 …).
-SUMMARY_LABELS = ("source", "source_detail", "province", "city", "channel", "device")
+# date or a test's name fills the row's first cell (2026-11-01, 合计, 150 …; T恤主图, 小计 …).
+SUMMARY_LABELS = ("source", "source_detail", "province", "city", "channel", "device", "variant")
 # A summary row's first filled cell: one of the words, spaced out or not (合 计 is padded
 # with an ASCII or a full-width space), after 本页 / 全部, and followed by nothing, by a
 # colon, slash or bracket and anything, or by a number (合计：152条, 总计（7天）, Total: 10,
@@ -203,6 +203,8 @@ _AT_MOST = (
     ("clicks", "impressions"),
     ("refund_amount", "paid_amount"),  # a refund returns at most what was paid
 )
+# a header giving its values' unit as percent: 点击率(%), 转化率（%）, ctr %
+_PERCENT_UNIT = re.compile(r"[(（]\s*[%％]\s*[)）]\s*$|[%％]\s*$")
 # rates that are a share of their base (客单价 is a rate: input too, but money)
 _SHARES = ("rate:conversion", "rate:order", "rate:add_to_cart", "rate:ctr")
 
@@ -658,12 +660,17 @@ class _Plan:
 
     def _typed(self, canon: str, j: int) -> str:
         """The typed value of column j: from DuckDB's cast where it read the cell, else
-        from the parser's macro (the same value where both read it)."""
+        from the parser's macro (the same value where both read it).  A rate under a header
+        that gives its unit as % (点击率(%) 3.20) is 3.20%, not 320%."""
         fn = self.parsers[canon]
         if j not in self.casts:
-            return f"{fn}(c{j})"
-        value = _FROM_CAST[fn][1].format(d=f"d{j}")
-        return f"case when {self._cast_read(j)} then {value} else {fn}(c{j}) end"
+            value = f"{fn}(c{j})"
+        else:
+            cast = _FROM_CAST[fn][1].format(d=f"d{j}")
+            value = f"case when {self._cast_read(j)} then {cast} else {fn}(c{j}) end"
+        if canon.startswith("rate:") and _PERCENT_UNIT.search(self.headers[j]):
+            return f"case when contains(c{j}, '%') then {value} else {value} / 100 end"
+        return value
 
 
 def _no_value(parser: str) -> str:
@@ -1486,18 +1493,22 @@ def _personal_extras(table: pa.Table, plan: _Plan) -> dict[str, str]:
 
 
 def _personal_buyers(table: pa.Table, plan: _Plan) -> tuple[pa.Table, dict[str, str]]:
-    """A buyer column whose values look like phone numbers or e-mails (JD's 下单帐号 is
-    often the buyer's mobile number) is not stored: its orders load without a buyer."""
+    """Buyer ids that are a phone number, an e-mail or an ID-card number as a whole (JD's
+    下单帐号 is often the buyer's mobile) are not stored: those orders load without a buyer.
+    The whole value must be one (a Taobao nickname like t_8613900203522 holds digits that
+    look like a mobile number inside it)."""
     if "buyer_id" not in plan.mapped or "buyer_id" not in table.column_names:
         return table, {}
-    col = table["buyer_id"]
+    col, seen = table["buyer_id"], {}
     for what in ("phone", "email", "id_card"):
-        pattern = synonyms.PERSONAL_VALUE_PATTERNS[what]
-        if pc.any(pc.match_substring_regex(col, pattern)).as_py():
-            i = table.schema.get_field_index("buyer_id")
-            table = table.set_column(i, "buyer_id", pa.nulls(table.num_rows, col.type))
-            return table, {plan.headers[plan.mapped["buyer_id"]]: what}
-    return table, {}
+        whole = f"^(?:{synonyms.PERSONAL_VALUE_PATTERNS[what]})$"
+        hit = pc.fill_null(pc.match_substring_regex(col, whole), False)
+        if pc.any(hit).as_py():
+            col = pc.if_else(hit, pa.scalar(None, col.type), col)
+            seen.setdefault(plan.headers[plan.mapped["buyer_id"]], what)
+    if seen:
+        table = table.set_column(table.schema.get_field_index("buyer_id"), "buyer_id", col)
+    return table, seen
 
 
 def _valid(col: pa.ChunkedArray) -> np.ndarray:

@@ -562,6 +562,12 @@ ADDRESS_HEADERS = (
     "address",
 )
 PERSONAL_HEADERS = (
+    "联系人",
+    "联系人姓名",
+    "旺旺",
+    "旺旺号",
+    "阿里旺旺",
+    "买家旺旺",
     "收货人姓名",
     "收货人",
     "联系手机",
@@ -668,7 +674,7 @@ PERSONAL_VALUE_PATTERNS = {
 _COMPARISON = re.compile(
     r"(变化|变化率|同比|环比|较上期|较前一|增长率|增幅|change|vs\.?previous|prior)$"
 )
-_UNIT_SUFFIX = re.compile(r"[（(](元|件|个|次|人|秒|%|pv|uv|rmb|cny|¥|￥)[)）]$")
+_UNIT_SUFFIX = re.compile(r"[（(](元|件|个|次|人|秒|%|pv|uv|rmb|cny|¥|￥)[)）]$|(?<=.)%$")
 
 
 _DUPLICATE = re.compile(r"__\d+$")  # headers.clean_headers marks repeated names `name__2`
