@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from fixtures import ingest_files as f
 
 from shopsight import workspace

@@ -253,3 +253,28 @@ def test_sample_shop_matches_the_generator_truth(tmp_path):
         assert by_type.at[kind, "count_closed"] == c["closed"]
     provinces = inquiry_analysis.province_rows(q.groups).set_index("name")["count_inquiries"]
     assert provinces.to_dict() == checks["checks"]["inquiries_by_province"]
+
+
+def test_whether_an_inquiry_closed_from_its_status_or_a_deals_amount(tmp_path):
+    from decimal import Decimal
+
+    from fixtures import ingest_files as f
+
+    # no 是否成交: 询盘状态 says it (已成交 closes, 跟进中 / 未成交 / 已报价 do not)
+    rows = [["询盘时间", "客户名称", "询盘来源", "询盘状态", "成交金额"]]
+    rows += [["2026-11-01 10:00:00", f"c{k}", "询价单", s, a] for k, (s, a) in enumerate(
+        [("已成交", "50.00"), ("跟进中", ""), ("未成交", ""), ("已报价", ""), ("成交", "30")]
+    )]  # fmt: skip
+    ws, r = f.load(tmp_path / "a", f.write_csv(tmp_path / "1688询盘统计_202611.csv", rows))
+    assert "closed" in r.derived
+    assert f.fetch(ws, "select customer_id, closed from inquiries order by 1") == [
+        ("c0", True), ("c1", False), ("c2", False), ("c3", False), ("c4", True)
+    ]  # fmt: skip
+    # 是否成交 left blank beside a deal's amount: a deal; blank without one: not known
+    rows = [["询盘日期", "客户名称", "询盘渠道", "是否成交", "成交金额"]]
+    rows += [["2026-11-02", "d0", "旺旺", "", "2000"], ["2026-11-02", "d1", "旺旺", "", ""]]
+    rows += [["2026-11-02", "d2", "旺旺", "否", ""]]
+    ws, _ = f.load(tmp_path / "b", f.write_csv(tmp_path / "1688询盘统计_202611.csv", rows))
+    assert f.fetch(ws, "select customer_id, closed, amount from inquiries order by 1") == [
+        ("d0", True, Decimal("2000.00")), ("d1", None, Decimal("0.00")), ("d2", False, Decimal("0.00"))
+    ]  # fmt: skip

@@ -168,6 +168,7 @@ _INPUT_PARSER = {
     "unit_price": "ss_num",
     "line_discount": "ss_num",
     "after_sale": "ss_text",
+    "inquiry_status": "ss_text",
 }
 # an after-sale status that refunded the line (退款成功, 退货退款成功, 已退款 …); RE2
 _REFUNDED = "退款成功|退款完成|已退款|退货退款成功|^refunded$"
@@ -471,7 +472,22 @@ class _Plan:
                 self.derived.append(col)
         if self.kind == "orders":
             self._order_outputs(out, present, derive)
+        if self.kind == "inquiries":
+            self._inquiry_outputs(out, present, derive)
         return out
+
+    def _inquiry_outputs(self, out: dict, present: set[str], derive) -> None:
+        """Whether an inquiry closed: from 询盘状态 when the file has no 是否成交, and a blank
+        是否成交 beside a deal's amount is a deal (成交金额 2000, 是否成交 empty)."""
+        if "inquiry_status" in present:
+            derive(
+                "closed",
+                "case when v_inquiry_status is null then null "
+                "else regexp_matches(v_inquiry_status, '已成交|^成交|已下单|已付款|(?i)^won$') "
+                "and not regexp_matches(v_inquiry_status, '未|不|没') end",
+            )
+        if "closed" in present and "amount" in present:
+            out["closed"] = "coalesce(v_closed, case when v_amount > 0 then true end)"
 
     def _order_outputs(self, out: dict, present: set[str], derive) -> None:
         """Payment, the day that counts, the line's own sales and its product key (DESIGN §2)."""

@@ -261,6 +261,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "customer_type": ("客户类型", "买家类型", "customer type"),
     "channel": ("询盘渠道", "咨询渠道", "渠道", "来源渠道", "channel"),
     "closed": ("是否成交", "成交状态", "已成交", "closed", "won"),
+    # an inquiry's state when there is no 是否成交: 已成交 closes it, any other state does not
+    "inquiry_status": ("询盘状态", "询价状态", "商机状态", "inquiry status"),
     "transaction_type": ("成交类型", "交易类型", "transaction type"),
     "reason_not_closed": ("未成交原因", "流失原因", "reason not closed", "lost reason"),
     "follow_up": ("跟进情况", "跟进状态", "跟进", "follow up", "follow-up"),
@@ -522,7 +524,7 @@ EXTRA_INPUTS: dict[str, tuple[str, ...]] = {
     "regions": ("rate:conversion", "rate:aov"),
     "image_tests": ("rate:ctr",),
     "orders": ("paid_time", "unit_price", "line_discount", "after_sale"),
-    "inquiries": (),
+    "inquiries": ("inquiry_status",),
     "events": (),
 }
 

@@ -284,6 +284,7 @@ TEXT: dict[str, str] = {
     "field.unit_price": "Unit price",
     "field.line_discount": "Line discount",
     "field.after_sale": "After-sale status",
+    "field.inquiry_status": "Inquiry status",
     "field.rate:conversion": "Conversion rate",
     "field.rate:order": "Order rate",
     "field.rate:add_to_cart": "Add-to-cart rate",

@@ -285,6 +285,7 @@ TEXT: dict[str, str] = {
     "field.unit_price": "单价",
     "field.line_discount": "商品行优惠",
     "field.after_sale": "售后状态",
+    "field.inquiry_status": "询盘状态",
     "field.rate:conversion": "支付转化率",
     "field.rate:order": "下单转化率",
     "field.rate:add_to_cart": "加购率",
