@@ -165,3 +165,25 @@ def test_ab_decision_day_is_labelled_once_per_day():
     assert len(rows) == 1 and rows[0]["text"] == "判定日"
     rules = [layer for layer in chart["layer"] if layer["mark"].get("strokeDash") == [2, 2]]
     assert len(chart["datasets"][rules[0]["data"]["name"]]) == 2  # a rule per version
+
+
+def test_movers_bars_have_no_item_axis_title_over_long_names():
+    """A rotated "商品" / "Product" beside 240 px of product names was drawn over them: the
+    item axis has no title (the chooser above and the hover name the rows)."""
+    names = ["90白鸭绒短款羽绒服 男士连帽加厚 冬季新款", "纯棉T恤", "Merino wool crew-neck sweater"]
+    frame = pd.DataFrame({"item": names, "change": [-1200.0, 300.0, 50.0]})
+    chart = spec(
+        charts.diverging_bars(
+            frame,
+            item="item",
+            value="change",
+            fmt="money",
+            item_title="商品",
+            value_title="支付金额变化",
+        )
+    )
+    y = chart["encoding"]["y"]
+    assert y.get("title") is None and not y["axis"].get("title")
+    assert y["axis"]["labelLimit"] >= 240  # the names keep their room
+    assert {"field": "item", "type": "nominal", "title": "商品"} in chart["encoding"]["tooltip"]
+    assert chart["encoding"]["x"]["title"] == "支付金额变化"  # the value axis keeps its title

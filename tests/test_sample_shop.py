@@ -134,8 +134,7 @@ def test_sample_buyers_equal_the_truth(sample_con):
     # a buyer column is read for phone numbers: Taobao nicknames with digits are nicknames
     c = next(e for e in TRUTH["files"].values() if e.get("kind") == "orders")["checks"]
     got = sample_con.execute(
-        "select count(distinct buyer_id), count(distinct buyer_id) filter (where paid) "
-        "from orders"
+        "select count(distinct buyer_id), count(distinct buyer_id) filter (where paid) from orders"
     ).fetchone()
     assert got == (c["distinct_buyers"], c["paying_buyers"])
 

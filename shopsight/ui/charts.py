@@ -6,14 +6,13 @@ Axis formats follow the metric format: int, money (¥), pct, ratio.
 from __future__ import annotations
 
 import threading
-import unicodedata
 from collections.abc import Iterable
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from shopsight import periods
+from shopsight import periods, text_width
 from shopsight.i18n import t
 from shopsight.ui import session
 
@@ -30,8 +29,8 @@ FULL_WIDTH_PX = 900
 _SWATCH_PX = 36  # the symbol, its gap and the space between entries
 
 
-def label_px(text: str) -> int:
-    return sum(12 if unicodedata.east_asian_width(c) in "WF" else 7 for c in str(text))
+def label_px(text: str) -> float:
+    return text_width.px(text)
 
 
 def legend_columns(labels: Iterable[str], width_px: int) -> int:
@@ -178,7 +177,10 @@ def diverging_bars(
     height_per_bar: int = 26,
 ) -> alt.Chart:
     """Horizontal bars around zero, largest magnitude first; a rise in the convention's
-    good-news colour (red in Chinese, green in English unless the viewer chose otherwise)."""
+    good-news colour (red in Chinese, green in English unless the viewer chose otherwise).
+
+    The item axis has no title: the rotated title ("商品") was drawn over long names, and the
+    page's chooser and the tooltip (`item_title`) already say what the rows are."""
     p = session.palette()
     order = frame.reindex(frame[value].abs().sort_values(ascending=False).index)[item].tolist()
     return (
@@ -186,7 +188,7 @@ def diverging_bars(
         .mark_bar()
         .encode(
             # long product names: 240 px of the name on the axis, all of it on hover
-            y=alt.Y(f"{item}:N", sort=order, title=item_title, axis=alt.Axis(labelLimit=240)),
+            y=alt.Y(f"{item}:N", sort=order, title=None, axis=alt.Axis(labelLimit=240)),
             x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=AXIS_FORMATS[fmt])),
             color=alt.condition(alt.datum[value] >= 0, alt.value(p.good), alt.value(p.bad)),
             tooltip=tooltip
