@@ -73,6 +73,20 @@ def fmt_int(value: object, lang: str, *, compact_from: float = COMPACT_FROM) -> 
     return f"{round(v):,}" if abs(v) < compact_from else compact(v, lang)
 
 
+_GROUPING = str.maketrans("", "", ",， _\u00a0\u202f'")
+
+
+def parse_int(text: object) -> int | None:
+    """A whole number as typed into a field, with or without separators ("15,640", "15640",
+    "15 640", "１５６４０"); None when it is not one (blank, a fraction, words)."""
+    if not isinstance(text, str):
+        return None
+    body = text.strip().translate(_GROUPING)
+    if not body.isdecimal():  # also full-width digits, which int() reads
+        return None
+    return int(body)
+
+
 def fmt_money(
     value: object, lang: str, *, compact_from: float = COMPACT_FROM, currency: str | None = None
 ) -> str:

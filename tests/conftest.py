@@ -216,6 +216,31 @@ def small_ws(data_dir, small_template) -> workspace.Workspace:
     return team.workspace
 
 
+ORDER_EXPORT = (
+    Path(__file__).resolve().parent / "fixtures" / "examples" / "ExportOrderList202611301200.xlsx"
+)
+
+
+@pytest.fixture(scope="session")
+def orders_template(tmp_path_factory) -> Path:
+    """A new owner's first upload, the Taobao order export alone, loaded through the upload
+    path once per test run (tests get a copy)."""
+    from shopsight.ingest import load_file
+
+    ws = workspace.open_workspace(tmp_path_factory.mktemp("orders_template") / "orders")
+    load_file(ws, ORDER_EXPORT.read_bytes(), ORDER_EXPORT.name)
+    return ws.path
+
+
+@pytest.fixture
+def orders_ws(data_dir, orders_template) -> workspace.Workspace:
+    """The orders-only shop as the team workspace named "orders" (`app("orders")`): no
+    traffic, products, regions or other data; orders 2026-11-01..2026-11-30."""
+    team = teams.create_team("orders")
+    shutil.copytree(orders_template, team.workspace.path, dirs_exist_ok=True)
+    return team.workspace
+
+
 @pytest.fixture
 def empty_ws(data_dir) -> workspace.Workspace:
     """The new team workspace named "empty": every table exists, none has rows."""

@@ -21,6 +21,7 @@ import pytest
 from shopsight import abtest_sentences, abtest_stats, numbers, workspace
 from shopsight.i18n import t
 from shopsight.ingest import load_file
+from shopsight.mdtext import plain
 from shopsight.ui import abtest_page as ab_ui
 
 PAGE = "views/abtest.py"
@@ -404,13 +405,16 @@ def test_calculator_equals_the_engine(app, ab_ws, run_query):
     ctr_c = 1444 / 46874
     # defaults come from the test: its control CTR, daily impressions and number of versions
     assert at.number_input(key="ab_calc_baseline").value == round(ctr_c * 100, 2)
-    assert at.number_input(key="ab_calc_daily").value == round(totals["impressions"].sum() / 9)
+    daily = round(totals["impressions"].sum() / 9)
+    assert at.text_input(key="ab_calc_daily_text").value == numbers.fmt_int(
+        daily, "zh", compact_from=math.inf
+    )
     assert at.number_input(key="ab_calc_arms").value == 3
     at.number_input(key="ab_calc_baseline").set_value(2.0).run()
     at.number_input(key="ab_calc_mde").set_value(15.0).run()
     at.selectbox(key="ab_calc_alpha").set_value(0.01).run()
     at.selectbox(key="ab_calc_power").set_value(0.9).run()
-    at.number_input(key="ab_calc_daily").set_value(20_000).run()
+    at.text_input(key="ab_calc_daily_text").set_value("20000").run()
     at.number_input(key="ab_calc_arms").set_value(2).run()
     assert not at.exception
     per_arm = math.ceil(float(abtest_stats.sample_size_per_arm(0.02, 0.15, 0.01, 0.9)))
@@ -427,6 +431,8 @@ def test_calculator_equals_the_engine(app, ab_ws, run_query):
     assert cards[t("ab.calc_days", "zh")] == str(math.ceil(2 * per_arm / 20_000))
     assert at.query_params["ab_calc_baseline"] == "2.0"
     assert at.query_params["ab_calc_arms"] == "2"
+    assert at.query_params["ab_calc_daily"] == "20000"
+    assert at.text_input(key="ab_calc_daily_text").value == "20,000"  # written back formatted
     # a lifted rate above 100% cannot be planned
     at.number_input(key="ab_calc_baseline").set_value(95.0).run()
     assert t("ab.calc_impossible", "zh") in [w.value for w in at.warning]
@@ -435,6 +441,56 @@ def test_calculator_equals_the_engine(app, ab_ws, run_query):
     ctl = engine(run_query, ab_ws, CREATIVE)[0].variants.iloc[0]
     assert at.number_input(key="ab_calc_baseline").value == round(ctl["ctr"] * 100, 2)
     assert "ab_calc_baseline" not in at.query_params
+
+
+@pytest.mark.parametrize("test_id", [HOODIE, CREATIVE])
+def test_sample_size_sentence_and_calculator_give_one_figure(app, ab_ws, test_id):
+    """The 样本量 sentence planned from the control's unrounded rate (51,746) while the
+    calculator below planned from the rate its field shows (51,756): both plan from one set
+    of settings now."""
+    at = app("ab", PAGE, ab_test=test_id)
+    assert not at.exception
+    cards = {m.label: m.value for m in at.metric}
+    per_arm = cards[t("ab.calc_per_arm", "zh")]
+    baseline = at.number_input(key="ab_calc_baseline").value
+    sentence = next(c.value for c in at.caption if c.value.startswith("按对照的点击率"))
+    assert f"需要约 {per_arm} 次展现" in sentence
+    assert sentence.startswith(f"按对照的点击率 {baseline:.2f}%")
+    # in English too
+    at = app("ab", PAGE, ab_test=test_id, locale="en-US")
+    cards = {m.label: m.value for m in at.metric}
+    assert any(cards[t("ab.calc_per_arm", "en")] in c.value for c in at.caption if "%" in c.value)
+
+
+def test_plan_settings_round_the_rate_as_the_field_shows_it():
+    """The control's unrounded rate (1444 / 46874) plans to another figure than the 3.08%
+    the calculator's field shows: the sentence must not use it."""
+    exact = ab_ui.plan(1444 / 46874, 0.10, 0.05, 0.8, 1, 2)["per_arm"]
+    shown = ab_ui.planned_per_arm(ab_ui.plan_settings(1444 / 46874))
+    assert shown == ab_ui.plan(0.0308, 0.10, 0.05, 0.8, 1, 2)["per_arm"]
+    assert exact != shown
+
+
+def test_daily_impressions_are_written_with_separators(app, ab_ws):
+    at = app("ab", PAGE, ab_test=HOODIE)
+    field = at.text_input(key="ab_calc_daily_text")
+    assert field.label == t("ab.calc_daily", "zh")
+    assert field.value == "15,640"  # the test's daily impressions, once shown as 15640
+    assert not [w for w in at.warning if w.value.startswith("“")]
+    for typed, want in (("20 000", "20,000"), ("１２３４５", "12,345"), ("8,000", "8,000")):
+        at.text_input(key="ab_calc_daily_text").set_value(typed).run()
+        assert not at.exception
+        assert at.text_input(key="ab_calc_daily_text").value == want
+        assert at.query_params["ab_calc_daily"] == str(numbers.parse_int(want))
+    days = {m.label: m.value for m in at.metric}[t("ab.calc_days", "zh")]
+    at.text_input(key="ab_calc_daily_text").set_value("很多[x](https://e.x)").run()
+    assert not at.exception
+    assert at.text_input(key="ab_calc_daily_text").value == "8,000"  # the last good value
+    assert {m.label: m.value for m in at.metric}[t("ab.calc_days", "zh")] == days
+    bad = [w.value for w in at.warning if "很多" in w.value]
+    assert bad == [t("ab.calc_daily_bad", "zh", value=plain("很多[x](https://e.x)"))]
+    at.text_input(key="ab_calc_daily_text").set_value("0").run()
+    assert at.text_input(key="ab_calc_daily_text").value == "8,000"
 
 
 def test_date_range_toggle(app, ab_ws, run_query):

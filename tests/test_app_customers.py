@@ -118,6 +118,24 @@ def test_empty_workspace_and_english(app, empty_ws, small_ws):
     assert at.title[0].value == t("customers.title", "en")
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_orders_at_all_says_to_upload_them_not_to_pick_dates(app, empty_ws, orders_ws, lang):
+    locale = {"zh": "zh-CN", "en": "en-US"}[lang]
+    at = app("empty", PAGE, locale=locale)
+    assert not at.exception
+    assert [i.value for i in at.info] == [t("customers.no_orders", lang)]
+    assert not at.warning  # no "compare period incomplete" about data that was never loaded
+    assert [p.label for p in at.get("page_link")] == [t("overview.go_data", lang)]
+    no_dates = t("customers.no_buyers", lang, start="2026-11-01", end="2026-11-30")
+    assert at.info[0].value != no_dates and "2026" not in at.info[0].value
+    # orders loaded, none in the dates: then the dates are the thing to change
+    at = app("orders", PAGE, start="2026-10-01", end="2026-10-20", locale=locale)
+    assert not at.exception
+    assert [i.value for i in at.info] == [
+        t("customers.no_buyers", lang, start="2026-10-01", end="2026-10-20")
+    ]
+
+
 @pytest.mark.parametrize("prov", ["浙江省"])
 def test_filters_apply(app, small_ws, run_query, prov):
     at = app("small", PAGE, **ALL, prov=prov, cmp="none")

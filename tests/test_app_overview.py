@@ -339,3 +339,28 @@ def test_benchmark_on_a_read_only_workspace_is_an_error_not_a_traceback(app, sma
     at.button(key="ov_bench_save").click().run()
     assert not at.exception
     assert [e.value for e in at.error] == [t("common.read_only", "zh")]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_orders_only_shop_says_what_the_visitor_cards_need(app, orders_ws, small_ws, lang):
+    """A new owner's first upload, the Taobao order export: four cards, one caption naming the
+    report the other three need, and no 流量来源 to rank the movers by."""
+    locale = {"zh": "zh-CN", "en": "en-US"}[lang]
+    at = app("orders", PAGE, locale=locale, start="2026-11-16", end="2026-11-30")
+    assert not at.exception
+    assert set(shown(at, lang)) == {"paying_buyers", "aov", "paid_amount", "refund_rate"}
+    labels = [metrics.label(n, lang) for n in ("visitors", "conversion", "uv_value")]
+    need = t("overview.needs_traffic", lang, metrics=t("list.sep", lang).join(labels))
+    assert [c.value for c in at.caption].count(need) == 1
+    assert "生意参谋" in need and labels[0] in need
+    movers = at.segmented_control(key="ov_movers")
+    assert movers.options == [t(f"overview.movers_{d}", lang) for d in ("product", "province")]
+    # the movers chart: no rotated item title drawn over long product names
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    bars = [s for s in specs if s.get("mark", {}).get("type") == "bar"]
+    assert bars and all(s["encoding"]["y"].get("title") is None for s in bars)
+    # with traffic loaded: no such caption, and sources are a choice
+    at = app("small", PAGE, locale=locale)
+    assert not at.exception
+    assert not [c for c in at.caption if c.value.startswith(labels[0]) and "生意参谋" in c.value]
+    assert t("overview.movers_source", lang) in at.segmented_control(key="ov_movers").options

@@ -250,3 +250,16 @@ def test_shopify_upload_fills_the_products_page(app, empty_ws, tmp_path):
     )
     assert got == pytest.approx({k: float(v) for k, v in want.items()})
     assert {"Canvas Tote", "LS-M"} <= set(got)
+
+
+def test_download_buttons_show_their_format(app, orders_ws):
+    """At 1280 px "Download CSV" / "Download Excel" were cut to "Download …" in their columns."""
+    from test_app_report import LOCALES, assert_format_buttons, download_buttons
+
+    for lang, locale in LOCALES.items():
+        at = app("orders", PAGE, locale=locale)
+        assert not at.exception
+        buttons = download_buttons(at)
+        want = [t("products.download_csv", lang), t("products.download_xlsx", lang)]
+        assert_format_buttons(buttons, want)
+        assert want == ["CSV", "Excel"]

@@ -74,3 +74,48 @@ def test_english_report_page(app, small_ws):
     assert not at.exception
     assert at.title[0].value == t("rep.title", "en")
     assert at.header[0].value == t("rep.sec_kpis", "en")
+
+
+# a download button's label: a cut label ("Download the report…") hid which file it gives
+LOCALES = {"zh": "zh-CN", "en": "en-US"}
+LABEL_PX = 60  # what fits beside the icon in any layout (charts.label_px at 12 px)
+
+
+def download_buttons(at) -> list[tuple[str, str, list]]:
+    """(label, help, the blocks it sits in, outermost first) of each download button."""
+    out = []
+
+    def walk(node, chain):
+        for child in getattr(node, "children", {}).values():
+            if child.type == "download_button":
+                out.append((child.label, child.help, chain))
+            walk(child, [*chain, child])
+
+    walk(at.main, [])
+    return out
+
+
+def assert_format_buttons(buttons, formats: list[str]) -> None:
+    """Each button names its file's format and nothing else, with the rest in its help, and
+    sits at its own width in a row that wraps (a column narrower than the label cut it)."""
+    from shopsight.ui import charts
+
+    assert [label for label, _, _ in buttons] == formats
+    for label, help_text, chain in buttons:
+        assert charts.label_px(label) <= LABEL_PX, label
+        assert help_text and label in help_text
+        assert not [b for b in chain if b.type == "column"], f"{label} is in a column"
+        from streamlit.proto.Block_pb2 import Block
+
+        row = chain[-1].proto.flex_container
+        assert chain[-1].type == "flex_container" and row.wrap
+        assert row.direction == Block.FlexContainer.Direction.HORIZONTAL
+
+
+def test_download_buttons_show_their_format(app, orders_ws):
+    for lang, locale in LOCALES.items():
+        at = app("orders", PAGE, locale=locale)
+        assert not at.exception
+        buttons = download_buttons(at)
+        assert_format_buttons(buttons, [t("rep.download_html", lang), t("rep.download_xlsx", lang)])
+        assert [x for x, _, _ in buttons] == ["HTML", "Excel"]

@@ -272,3 +272,30 @@ def test_region_legend_never_mixes_units():
     ]
     assert view.legend_labels("paid_amount", [150_000, 2_400_000], "zh") == ["¥15.0万", "¥240.0万"]
     assert view.legend_labels("conversion", [0.03, 0.0356], "en") == ["3.0%", "3.6%"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("15,640", 15640),
+        ("15640", 15640),
+        (" 15 640 ", 15640),
+        ("1，234", 1234),
+        ("１５６４０", 15640),
+        ("0", 0),
+        ("", None),
+        ("15.5", None),
+        ("-3", None),
+        ("1.5万", None),
+        ("abc", None),
+        (None, None),
+    ],
+)
+def test_parse_int_reads_what_fmt_int_writes(text, value):
+    assert numbers.parse_int(text) == value
+
+
+@pytest.mark.parametrize("value", [1, 999, 15_640, 1_234_567, 10**12])
+def test_parse_int_round_trips_full_numbers(value):
+    for lang in ("zh", "en"):
+        assert numbers.parse_int(numbers.fmt_int(value, lang, compact_from=math.inf)) == value

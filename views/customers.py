@@ -10,6 +10,10 @@ from shopsight.ui import charts, customers_page, filters, kpi_cards, session, ur
 lang = session.lang()
 f = filters.current()
 st.title(t("customers.title", lang))
+if not customers_page.has_orders():  # not a question of dates: nothing to pick from
+    st.info(t("customers.no_orders", lang), icon=":material/group:")
+    st.page_link("views/data.py", label=t("overview.go_data", lang), icon=":material/upload_file:")
+    st.stop()
 f = filters.without_thin_compare(f, "orders", lang)
 
 s = customers_page.summary(f)

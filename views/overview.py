@@ -121,6 +121,15 @@ if f.compare:
         )
     )
 st.caption(" ".join(notes))
+no_visitors = overview_page.missing_visitor_kpis(names, loaded)
+if no_visitors:
+    st.caption(
+        t(
+            "overview.needs_traffic",
+            lang,
+            metrics=joined([metrics.label(n, lang) for n in no_visitors], lang),
+        )
+    )
 if k.sums["count_rows_left_out"] > 0:
     st.warning(
         t(
@@ -214,7 +223,7 @@ if not f.compare:
 else:
     dim = url_state.segmented(
         t("overview.movers_by", lang),
-        overview_page.MOVER_DIMS,
+        overview_page.mover_dims(filters.options()["src"]),
         key="ov_movers",
         default="product",
         format_func=lambda d: t(f"overview.movers_{d}", lang),

@@ -149,21 +149,24 @@ if len(table) > products_page.TABLE_LIMIT:
     st.caption(t("products.table_capped", lang, n=products_page.TABLE_LIMIT, total=len(table)))
 export = products_page.download_frame(table, lang)
 # files are built on click, not on every rerun
-dl = st.columns([1, 1, 4])
-dl[0].download_button(
+# side by side at their own width (in columns, "Download CSV" was cut to "Download …")
+dl = st.container(horizontal=True)
+dl.download_button(
     t("products.download_csv", lang),
     partial(downloads.safe_csv, export),
     file_name=f"products_{level}_{f.start}_{f.end}.csv",
     mime="text/csv",
     key="pr_download_csv",
+    help=t("products.download_csv_help", lang),
     icon=":material/download:",
 )
-dl[1].download_button(
+dl.download_button(
     t("products.download_xlsx", lang),
     partial(downloads.safe_xlsx, export),
     file_name=f"products_{level}_{f.start}_{f.end}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="pr_download_xlsx",
+    help=t("products.download_xlsx_help", lang),
     icon=":material/download:",
 )
 

@@ -33,21 +33,25 @@ built = report_page.build(kind, end, lang)
 st.subheader(built.title)
 st.text(built.subtitle)
 
-dl = st.columns([1, 1, 3])
-dl[0].download_button(
+# side by side at their own width: in narrow columns the labels were cut to "Download the
+# report…" and HTML could not be told from Excel; the label names the format, help the rest
+dl = st.container(horizontal=True)
+dl.download_button(
     t("rep.download_html", lang),
     partial(report_files.to_html, built),
     file_name=report_page.file_name(built, "html"),
     mime="text/html",
     key="rep_download_html",
+    help=t("rep.download_html_help", lang),
     icon=":material/download:",
 )
-dl[1].download_button(
+dl.download_button(
     t("rep.download_xlsx", lang),
     partial(report_files.to_xlsx, built),
     file_name=report_page.file_name(built, "xlsx"),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="rep_download_xlsx",
+    help=t("rep.download_xlsx_help", lang),
     icon=":material/download:",
 )
 

@@ -169,6 +169,31 @@ def plan(
     return {"per_arm": per_arm, "total": total, "days": days}
 
 
+def plan_settings(rate: float, mde_rel: float = abtest_stats.MDE_REL) -> dict[str, float]:
+    """The calculator's settings for a control rate, as its fields show them (percentages,
+    the rate to 2 decimals): the calculator's defaults and the 样本量 sentence both plan from
+    these, so they give one figure (the sentence once planned from the unrounded rate and said
+    51,746 where the calculator below said 51,756)."""
+    return {
+        "ab_calc_baseline": min(max(round(rate * 100, 2), 0.01), 99.0),
+        "ab_calc_mde": round(mde_rel * 100, 1),
+        "ab_calc_alpha": abtest_stats.ALPHA,
+        "ab_calc_power": abtest_stats.POWER,
+    }
+
+
+def planned_per_arm(settings: dict) -> int | None:
+    """Trials per version for the calculator's settings (`plan` of them)."""
+    return plan(
+        settings["ab_calc_baseline"] / 100,
+        settings["ab_calc_mde"] / 100,
+        settings["ab_calc_alpha"],
+        settings["ab_calc_power"],
+        1,
+        2,
+    )["per_arm"]
+
+
 def calc_defaults(a: Analysis) -> dict[str, float | int]:
     """Calculator inputs taken from the test: its control CTR, daily traffic and arms."""
     v = a.ctr.variants
@@ -177,10 +202,7 @@ def calc_defaults(a: Analysis) -> dict[str, float | int]:
     usable = v.loc[v["valid"]]
     days = a.ctr.days or 1
     return {
-        "ab_calc_baseline": min(max(round(rate * 100, 2), 0.01), 99.0),
-        "ab_calc_mde": round(abtest_stats.MDE_REL * 100, 1),
-        "ab_calc_alpha": abtest_stats.ALPHA,
-        "ab_calc_power": abtest_stats.POWER,
+        **plan_settings(rate),
         "ab_calc_daily": max(int(round(usable["impressions"].sum() / days)), 1),
         "ab_calc_arms": max(len(usable), 2),
     }
@@ -665,7 +687,7 @@ def calculator(a: Analysis, lang: str) -> dict[str, int | None]:
     cols[3].selectbox(
         t("ab.calc_power", lang), POWERS, key="ab_calc_power", format_func=lambda x: f"{x:.0%}"
     )
-    cols[4].number_input(t("ab.calc_daily", lang), key="ab_calc_daily", min_value=1, step=1000)
+    daily_field(lang, cols[4])
     cols[5].number_input(
         t("ab.calc_arms", lang), key="ab_calc_arms", min_value=2, max_value=20, step=1
     )
@@ -700,6 +722,38 @@ def calculator(a: Analysis, lang: str) -> dict[str, int | None]:
         note += t("ab.calc_week", lang, min_days=abtest_stats.MIN_DAYS)
     st.caption(note)
     return out
+
+
+DAILY_TEXT_KEY = "ab_calc_daily_text"  # the field; ab_calc_daily holds its number
+_DAILY_BAD_KEY = "_ab_calc_daily_bad"
+
+
+def _daily_typed() -> None:
+    ss = st.session_state
+    value = numbers.parse_int(ss.get(DAILY_TEXT_KEY))
+    if value is not None and _calc_valid("ab_calc_daily")(value):
+        ss["ab_calc_daily"] = value
+        ss.pop(_DAILY_BAD_KEY, None)
+    else:
+        ss[_DAILY_BAD_KEY] = ss.get(DAILY_TEXT_KEY)
+
+
+def daily_field(lang: str, container=None) -> None:
+    """每天总展现量 as the one number formatter writes it (15,640): a number field can only
+    show bare digits.  Typed with or without separators; anything else keeps the last value
+    and says so."""
+    ss = st.session_state
+    ss[DAILY_TEXT_KEY] = numbers.fmt_int(ss["ab_calc_daily"], lang, compact_from=math.inf)
+    box = container or st
+    box.text_input(
+        t("ab.calc_daily", lang),
+        key=DAILY_TEXT_KEY,
+        on_change=_daily_typed,
+        help=t("ab.calc_daily_help", lang),
+    )
+    bad = ss.pop(_DAILY_BAD_KEY, None)
+    if bad is not None:
+        box.warning(t("ab.calc_daily_bad", lang, value=plain(bad)))  # typed: not markdown
 
 
 def _seed_calc(a: Analysis) -> dict[str, float | int]:
@@ -783,15 +837,20 @@ def planning_caption(a: Analysis, lang: str) -> str | None:
     ctl = v.loc[v["is_control"], "ctr"]
     if r.sample_size_per_arm is None or not len(ctl):
         return None
+    # planned as the calculator plans (its settings for this rate), so the figures agree
+    settings = plan_settings(float(ctl.iloc[0]), r.planned_mde_rel)
+    n = planned_per_arm(settings)
+    if n is None:
+        return None
     have = v.loc[v["valid"], "impressions"].min()
     unit = t(f"ab.unit_{a.metric}", lang)
     return t(
         "ab.plan_caption",
         lang,
         metric=t(f"verdict.metric_{a.metric}", lang),
-        rate=_pct(ctl.iloc[0]),
+        rate=_pct(settings["ab_calc_baseline"] / 100),
         mde=f"{r.planned_mde_rel:.0%}",
-        n=numbers.fmt_int(r.sample_size_per_arm, lang),
+        n=numbers.fmt_int(n, lang),
         have=numbers.fmt_int(have, lang),
         unit=unit,
         detectable=numbers.NONE if numbers.is_missing(r.mde_rel) else f"{r.mde_rel:.1%}",

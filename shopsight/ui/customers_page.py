@@ -26,6 +26,12 @@ ACTUAL_COLOR = "#595959"
 HISTORY_SHOWN_DAYS = 8 * 7  # days of actuals drawn before the forecast
 
 
+def has_orders() -> bool:
+    """Whether the workspace holds any order rows at all (whatever the dates)."""
+    b = query_cache.query("date_bounds")
+    return bool((b.loc[b["kind"] == "orders", "count_rows"] > 0).any())
+
+
 def summary(f: Filters) -> dict:
     return customer_analysis.summary(query_cache.query("customers_summary", **f.params()))
 

@@ -40,6 +40,8 @@ MOVERS_QUERIES = {
     "province": "overview_movers_province",
 }
 MOVERS_LIMIT = 8
+# the cards only a visitor count gives: an order export has no visitors
+VISITOR_KPIS = ("visitors", "conversion", "uv_value")
 
 
 def loaded_kinds() -> set[str]:
@@ -78,6 +80,20 @@ def with_metric(
         params = f.compare_params() if compare else f.params()
         df = df.merge(query_cache.query("overview_daily_buyers", **params), on="day", how="left")
     return metrics.compute(df, [metric])
+
+
+def missing_visitor_kpis(names: list[str], loaded: set[str]) -> list[str]:
+    """访客数 / 支付转化率 / UV价值 the cards cannot show because no traffic report is loaded
+    (none when traffic is loaded: then a missing card is a question of dates or filters)."""
+    if "traffic" in loaded:
+        return []
+    return [n for n in VISITOR_KPIS if n not in names]
+
+
+def mover_dims(source_options: list[str]) -> list[str]:
+    """The 变化最大 choices: sources only when the data names some (traffic's 流量来源, or an
+    order export's channel column); an order export alone has no source to rank."""
+    return [d for d in MOVER_DIMS if d != "source" or source_options]
 
 
 def movers(dim: str, f: Filters) -> pd.DataFrame:
