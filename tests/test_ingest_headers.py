@@ -247,6 +247,19 @@ def test_a_rate_whose_header_says_percent_is_a_percent(tmp_path, header):
     ]
 
 
+def test_a_creative_titled_original_is_the_control(tmp_path):
+    # 直通车 names a creative by its id; 原图 is its title, and it may come second
+    rows = [["日期", "宝贝ID", "创意ID", "创意标题", "展现量", "点击量"]]
+    rows += [["2026-11-01", "612345678901", "1180042231", "模特图", "13000", "273"]]
+    rows += [["2026-11-01", "612345678901", "1180042232", "原图", "13100", "350"]]
+    ws, r = load(tmp_path / "ab", write_csv(tmp_path / "直通车创意报表.csv", rows))
+    assert "is_control" in r.derived
+    assert fetch(ws, "select variant, is_control from image_tests order by 1") == [
+        ("1180042231", False),
+        ("1180042232", True),
+    ]
+
+
 def test_description_line_above_pdd_header(tmp_path):
     path = pdd_orders(tmp_path / "pdd.csv")
     insp = inspect_file(path.read_bytes(), path.name)

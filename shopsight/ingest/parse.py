@@ -463,7 +463,13 @@ class _Plan:
             if "product_id" in present:
                 derive("test_id", "v_product_id")
             if "variant" in present:
-                derive("is_control", "ss_is_control(v_variant)")
+                # (a 直通车 creative is its id: 原图 is in its 创意标题)
+                name = (
+                    " or coalesce(ss_is_control(v_variant_name), false)"
+                    if "variant_name" in present
+                    else ""
+                )
+                derive("is_control", f"(ss_is_control(v_variant){name})")
         if "rate__aov" in present and out.get("paying_buyers"):
             derive("paid_amount", f"round(({out['paying_buyers']}) * v_rate__aov, 2)")
         if "province" in self.geo_columns and "province" not in self.mapped:
