@@ -172,12 +172,15 @@ create or replace macro ss.product_days(
     group by 1, 2, 3;
 
 -- Rows of one main-image test (null = every test) in start_date..end_date (null = open);
--- the table is a parameter for the reason above.
+-- the table is a parameter for the reason above. A row with more clicks than impressions
+-- (the two columns swapped for a day) cannot be counted: it is left out, and the rows left
+-- out are these rows with swapped := true (abtest_variants counts them per variant).
 create or replace macro ss.image_test_rows(
-    test, start_date, end_date, tests := 'image_tests'
+    test, start_date, end_date, tests := 'image_tests', swapped := false
 ) as table
     select *
     from query_table(tests)
     where (test is null or test_id = test)
       and (start_date is null or "date" >= cast(start_date as date))
-      and (end_date is null or "date" <= cast(end_date as date));
+      and (end_date is null or "date" <= cast(end_date as date))
+      and coalesce(clicks > impressions, false) = swapped;

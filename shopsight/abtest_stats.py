@@ -119,6 +119,7 @@ _ERRORS = {
     "missing_count": "impressions or clicks is empty",
     "negative_count": "a count is negative",
     "clicks_gt_impressions": "clicks exceed impressions",
+    "rows_left_out": "rows with more clicks than impressions left out (columns swapped?)",
     "orders_gt_clicks": "orders exceed clicks (conversion left out)",
     "control_not_found": "the requested control is not a variant of this test",
 }
@@ -618,6 +619,8 @@ def _prepare(totals: pd.DataFrame, control, weights) -> tuple[pd.DataFrame, list
             "last_date": _dates(totals, "last_date" if "last_date" in totals else "date"),
             "days": _num(totals, "days"),
             "weight": _num(totals, "weight"),
+            # rows the totals leave out (abtest_variants: more clicks than impressions)
+            "rows_left_out": np.nan_to_num(_num(totals, "rows_left_out")),
         }
     ).reset_index(drop=True)
     if df.duplicated(["test_id", "variant"]).any():
@@ -631,9 +634,12 @@ def _prepare(totals: pd.DataFrame, control, weights) -> tuple[pd.DataFrame, list
 
     errors: list[dict] = []
     imp, clk, orders = df["impressions"], df["clicks"], df["orders"]
-    missing = imp.isna() | clk.isna()
+    left_out = df["rows_left_out"] > 0
+    # a variant whose every row had more clicks than impressions has no totals
+    too_many = (imp.isna() | clk.isna()) & left_out
+    missing = (imp.isna() | clk.isna()) & ~too_many
     negative = (imp < 0) | (clk < 0)
-    too_many = ~missing & ~negative & (clk > imp)
+    too_many |= ~missing & ~negative & (clk > imp)
     df["valid"] = ~(missing | negative | too_many)
     # a bad orders count only costs the conversion metric
     df["cvr_valid"] = df["valid"] & orders.notna() & (orders >= 0) & (orders <= clk)
@@ -642,6 +648,7 @@ def _prepare(totals: pd.DataFrame, control, weights) -> tuple[pd.DataFrame, list
         ("negative_count", (negative & ~missing) | (df["valid"] & (orders < 0))),
         ("clicks_gt_impressions", too_many),
         ("orders_gt_clicks", df["valid"] & (orders > clk)),
+        ("rows_left_out", df["valid"] & left_out),
     ):
         for t, v in df.loc[mask, ["test_id", "variant"]].itertuples(index=False):
             errors.append({"test_id": t, "variant": v, "code": code, "detail": _ERRORS[code]})
@@ -790,7 +797,8 @@ def to_json(result: ABResult) -> dict:
 
     {"test", "control", "variants": [{"variant", "impressions", "clicks", "ctr", "ci_low",
     "ci_high", "lift_abs", "lift_rel", "p_value", "p_value_holm", "prob_beats_control",
-    "prob_best"}], "srm_p_value", "sample_size_per_arm"}; impressions / clicks are ints
+    "prob_best"}], "srm_p_value", "sample_size_per_arm", "errors": [{"variant", "code",
+    "detail"}]}; impressions / clicks are ints
     (None for an unusable row), sample_size_per_arm an int rounded up (or None).
     """
     rows = []
@@ -808,6 +816,7 @@ def to_json(result: ABResult) -> dict:
         "variants": rows,
         "srm_p_value": _json_value(result.srm_p_value),
         "sample_size_per_arm": result.sample_size_per_arm,
+        "errors": [{k: e[k] for k in ("variant", "code", "detail")} for e in result.errors],
     }
 
 

@@ -523,6 +523,8 @@ def abtest_command(test_id, all_tests, control, ws_arg, lang, as_json) -> None:
             f"{_fmt_num(r['lift_rel'], '+.1%'):>8}{_fmt_num(r['p_value_holm'], '.4f'):>10}"
             f"{_fmt_num(r['prob_best'], '.1%'):>9}"
         )
+    for e in result.errors:
+        click.echo(f"{e['variant']}: {e['detail']}")
     # the sequential sentence says whether stopping is safe, which the old peeking warning
     # only hinted at; the fixed-horizon verdict follows, valid at the planned sample
     click.echo(abtest_sentences.sequential_headline(seq, lang))

@@ -54,7 +54,7 @@ hoodie-main-1105,v2,2026-11-13,3243,120,9
 hoodie-main-1105,v3,2026-11-13,3187,91,2
 """
 
-JSON_KEYS = ["test", "control", "variants", "srm_p_value", "sample_size_per_arm"]
+JSON_KEYS = ["test", "control", "variants", "srm_p_value", "sample_size_per_arm", "errors"]
 JSON_VARIANT_KEYS = [
     "variant",
     "impressions",

@@ -133,3 +133,31 @@ def test_sql_feeds_the_engine(con):
     verdict = abtest_stats.verdict(batch["hoodie"], daily)
     assert verdict["status"] == "winner" and verdict["variant"] == "v2"
     assert verdict["guardrails"] == ["too_short", "peeking"]  # significant only on day 3
+
+
+def test_rows_with_more_clicks_than_impressions_are_left_out_and_said(con):
+    # a day whose two columns were swapped (100 impressions, 3,100 clicks) made the new
+    # image's rate 19.95% and the verdict "switch"; a variant with only such rows has none
+    con.executemany(
+        "insert into image_tests (test_id, variant, date, impressions, clicks) values (?, ?, ?, ?, ?)",
+        [
+            ("pants", "对照", D(2026, 11, 1), 3000, 90),
+            ("pants", "新图", D(2026, 11, 1), 3100, 105),
+            ("pants", "新图", D(2026, 11, 2), 100, 3100),
+            ("bag", "对照", D(2026, 11, 1), 3000, 90),
+            ("bag", "新图", D(2026, 11, 1), 100, 3100),
+        ],
+    )
+    df = queries.run(con, "abtest_variants", test_id="pants", start_date=None, end_date=None)
+    assert df[["variant", "impressions", "clicks", "rows_left_out"]].values.tolist() == [
+        ["对照", 3000, 90, 0],
+        ["新图", 3100, 105, 1],
+    ]
+    daily = queries.run(con, "abtest_daily", test_id="pants", start_date=None, end_date=None)
+    assert daily["clicks"].max() == 105
+    result = abtest_stats.analyze(df)
+    assert [(e["variant"], e["code"]) for e in result.errors] == [("新图", "rows_left_out")]
+    assert abtest_stats.to_json(result)["errors"][0]["code"] == "rows_left_out"
+    bag = queries.run(con, "abtest_variants", test_id="bag", start_date=None, end_date=None)
+    result = abtest_stats.analyze(bag)
+    assert [(e["variant"], e["code"]) for e in result.errors] == [("新图", "clicks_gt_impressions")]

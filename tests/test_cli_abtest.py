@@ -28,7 +28,15 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "tests" / "fixtures" / "examples" / "main_image_ab_test.csv"
 TEST = "hoodie-main-1105"
 COUNTS = {"control": (46874, 1444), "v2": (46893, 1692), "v3": (46991, 1328)}
-TOP_KEYS = ["test", "control", "variants", "srm_p_value", "sample_size_per_arm", "sequential"]
+TOP_KEYS = [
+    "test",
+    "control",
+    "variants",
+    "srm_p_value",
+    "sample_size_per_arm",
+    "errors",
+    "sequential",
+]
 SEQ_KEYS = ["decision", "variant", "decided_on", "p_value", "lift_cs"]
 VARIANT_KEYS = [
     "variant",

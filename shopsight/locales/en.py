@@ -500,6 +500,7 @@ TEXT: dict[str, str] = {
     "ab.error_missing_count": "impressions or clicks empty",
     "ab.error_negative_count": "negative count",
     "ab.error_clicks_gt_impressions": "more clicks than impressions",
+    "ab.error_rows_left_out": "days with more clicks than impressions left out (the two columns swapped?)",
     "ab.error_orders_gt_clicks": "more orders than clicks (no orders per click)",
     "ab.error_control_not_found": "the chosen control is not in this test",
     "ab.unit_ctr": "impressions",

@@ -501,6 +501,7 @@ TEXT: dict[str, str] = {
     "ab.error_missing_count": "展现量或点击量为空",
     "ab.error_negative_count": "有负数",
     "ab.error_clicks_gt_impressions": "点击量大于展现量",
+    "ab.error_rows_left_out": "点击量大于展现量的日数据未计入（两列是否填反了？）",
     "ab.error_orders_gt_clicks": "成交笔数大于点击量（不计算点击转化率）",
     "ab.error_control_not_found": "所选对照不在这个测试中",
     "ab.unit_ctr": "展现",
