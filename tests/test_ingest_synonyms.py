@@ -135,3 +135,14 @@ def test_old_workspace_without_variant_name_gets_it_on_append(tmp_path):
     _, r = f.load(tmp_path, path, ws=ws, mode="append")
     assert r.rows_loaded == 4
     assert _rows(ws, "select count(*) from image_tests where variant_name is not null") == [(4,)]
+
+
+def test_a_header_with_its_unit_in_brackets_and_a_buyer_named_by_nickname():
+    """事件时间(毫秒) is the event time in milliseconds; a 1688 log names its buyer by the
+    Taobao nickname column (买家会员名), as order exports do."""
+    log = ["用户ID", "事件名称", "事件时间(毫秒)"]
+    assert detect.detect_kind(log, has_period=False)[0] == "events"
+    assert detect.propose_mapping(log, "events")["事件时间(毫秒)"] == "event_time"
+    inquiries = ["询盘时间", "买家会员名", "询盘来源", "询盘状态", "成交金额"]
+    assert detect.detect_kind(inquiries, has_period=False)[0] == "inquiries"
+    assert detect.propose_mapping(inquiries, "inquiries")["买家会员名"] == "customer_id"

@@ -165,6 +165,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "买家名称",
         "客户",
         "询盘人",
+        "买家会员名",
         "customer id",
         "customer_id",
         "公司名称",
@@ -676,7 +677,7 @@ PERSONAL_VALUE_PATTERNS = {
 _COMPARISON = re.compile(
     r"(变化|变化率|同比|环比|较上期|较前一|增长率|增幅|change|vs\.?previous|prior)$"
 )
-_UNIT_SUFFIX = re.compile(r"[（(](元|件|个|次|人|秒|%|pv|uv|rmb|cny|¥|￥)[)）]$|(?<=.)%$")
+_UNIT_SUFFIX = re.compile(r"[（(](元|件|个|次|人|秒|毫秒|ms|%|pv|uv|rmb|cny|¥|￥)[)）]$|(?<=.)%$")
 
 
 _DUPLICATE = re.compile(r"__\d+$")  # headers.clean_headers marks repeated names `name__2`
