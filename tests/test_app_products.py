@@ -263,3 +263,15 @@ def test_download_buttons_show_their_format(app, orders_ws):
         want = [t("products.download_csv", lang), t("products.download_xlsx", lang)]
         assert_format_buttons(buttons, want)
         assert want == ["CSV", "Excel"]
+
+
+def test_short_lists_right_align_their_numbers_and_the_ranking_shows_whole_names():
+    import pandas as pd
+
+    from shopsight.ui import products_page
+
+    frame = pd.DataFrame({"商品": ["栖木 90白鸭绒短款羽绒服 男士连帽加厚"], "支付件数": ["330"]})
+    cfg = products_page.short_config("zh", frame)
+    assert (cfg["支付件数"]["alignment"], cfg["商品"]["alignment"]) == ("right", None)
+    ranking = products_page.column_config("paid_amount", [], "zh")
+    assert ranking["商品"]["width"] == products_page.ITEM_PX

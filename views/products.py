@@ -191,21 +191,25 @@ with hot_col:
     tab_units, tab_velocity = st.tabs(
         [t("products.hot_by_units", lang), t("products.hot_by_velocity", lang)]
     )
+    by_units = products_page.short_list(
+        hot_units, {"units_sold": "int", "paid_amount": "money"}, lang, f.currency
+    )
     tab_units.dataframe(
-        products_page.short_list(
-            hot_units, {"units_sold": "int", "paid_amount": "money"}, lang, f.currency
-        ),
+        by_units,
         hide_index=True,
         placeholder=numbers.NONE,
         width="stretch",
-        column_config=products_page.short_config(lang),
+        column_config=products_page.short_config(lang, by_units),
+    )
+    by_velocity = products_page.short_list(
+        hot_velocity, {"velocity": "velocity", "units_sold": "int"}, lang
     )
     tab_velocity.dataframe(
-        products_page.short_list(hot_velocity, {"velocity": "velocity", "units_sold": "int"}, lang),
+        by_velocity,
         hide_index=True,
         placeholder=numbers.NONE,
         width="stretch",
-        column_config=products_page.short_config(lang),
+        column_config=products_page.short_config(lang, by_velocity),
     )
     st.caption(t("products.hot_rule", lang, n=sku_ranking.HOT_N))
 with slow_col:
@@ -213,12 +217,13 @@ with slow_col:
     if slow.empty:
         st.info(t("products.slow_none", lang, days=slow_days))
     else:
+        slow_list = products_page.short_list(slow, products_page.slow_columns(origin), lang)
         st.dataframe(
-            products_page.short_list(slow, products_page.slow_columns(origin), lang),
+            slow_list,
             hide_index=True,
             placeholder=numbers.NONE,
             width="stretch",
-            column_config=products_page.short_config(lang),
+            column_config=products_page.short_config(lang, slow_list),
         )
     st.caption(t(f"products.slow_rule_{origin}", lang, days=slow_days, units=slow_units))
 

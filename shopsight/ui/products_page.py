@@ -167,11 +167,15 @@ def grid(table: pd.DataFrame, metric: str, shown: list[str], lang: str) -> pd.Da
     return tables.rounded(table, _kinds(metric, shown, lang))
 
 
+ITEM_PX = 260  # the ranking's item column at 1440 px, its numbers still in view
+
+
 def column_config(metric: str, shown: list[str], lang: str, currency: str | None = None) -> dict:
     """Short, fixed formats (numbers.column_format); the item pinned, ids narrow."""
     cfg: dict = {
         t("products.col_rank", lang): tables.number("int", width="small", pinned=True),
-        t("products.col_item", lang): tables.key(width="medium"),
+        # wider than medium: names differ at their end (…男士连帽加厚 / …女士短款)
+        t("products.col_item", lang): tables.key(width=ITEM_PX),
         t("col.product_id", lang): tables.text(width="small"),
         t("col.sku_id", lang): tables.text(width="small"),
     }
@@ -213,10 +217,16 @@ def short_list(
     return out
 
 
-def short_config(lang: str) -> dict:
+def short_config(lang: str, frame: pd.DataFrame | None = None) -> dict:
     """short_list's grid: the item pinned and of medium width (a long name is cut, its
-    numbers stay in view)."""
-    return {t("products.col_item", lang): tables.key(width="medium")}
+    numbers stay in view); the numbers (written as text in the user's language) to the
+    right, as in every other table."""
+    item = t("products.col_item", lang)
+    cfg = {item: tables.key(width="medium")}
+    for col in [] if frame is None else frame.columns:
+        if col != item:
+            cfg[col] = tables.text(alignment="right")
+    return cfg
 
 
 def _short_title(col: str, lang: str) -> str:

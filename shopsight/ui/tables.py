@@ -37,8 +37,16 @@ def key(label: str | None = None, *, help: str | None = None, width: str | int |
     return st.column_config.TextColumn(label, help=help, width=width, pinned=True)
 
 
-def text(label: str | None = None, *, help: str | None = None, width: str | int | None = None):
-    return st.column_config.TextColumn(label, help=help, width=width)
+def text(
+    label: str | None = None,
+    *,
+    help: str | None = None,
+    width: str | int | None = None,
+    alignment: str | None = None,
+):
+    """A text column; alignment="right" for numbers already written as text (short lists
+    in the user's language), so they line up as the grid's numbers do."""
+    return st.column_config.TextColumn(label, help=help, width=width, alignment=alignment)
 
 
 def rounded(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
