@@ -243,9 +243,10 @@ def value(name: str, sums: Mapping | pd.Series) -> float | None:
 
 
 def change_format(name: str) -> str:
-    """How a change of the metric reads: "points" for a rate (支付转化率 2.94% -> 3.10% is
-    +0.16 pt, the 0..1 difference: a relative change of a rate reads as a change of the rate
-    itself), "change" (relative, +12.3%) for anything else."""
+    """How a change of the metric reads, as operators read it: "points" for a rate
+    (支付转化率 2.94% -> 3.10% is +0.16 pt, the 0..1 difference: a relative change of a rate
+    reads as a change of the rate itself), "change" (relative, +12.3%) for anything else.
+    The one rule: the report, the Sources page and the what-if all ask `change`."""
     return "points" if METRICS[name].fmt == "pct" else "change"
 
 

@@ -232,16 +232,6 @@ def _fmt(name: str, value: object, lang: str) -> str:
     return str(value)
 
 
-def change_of(now: object, before: object, fmt: str) -> float | None:
-    """A change as operators read it: rates in points (the 0..1 difference), everything
-    else relative to `before`."""
-    if numbers.is_missing(now) or numbers.is_missing(before):
-        return None
-    if fmt == "pct":
-        return float(now) - float(before)  # type: ignore[arg-type]
-    return numbers.change(now, before)
-
-
 def change_text(change: float | None, fmt: str, lang: str) -> str | None:
     """+0.50 pt for rates, +12.3% otherwise; None when there is no change to show."""
     if numbers.is_missing(change):
@@ -424,7 +414,7 @@ def scenario_summary(projection) -> pd.DataFrame:
                 "fmt": fmt,
                 "baseline": before,
                 "scenario": after,
-                "change": change_of(after, before, fmt),
+                "change": metrics.change(name, after, before),
             }
         )
     return pd.DataFrame(rows)

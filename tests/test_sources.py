@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from shopsight import traffic_sources, whatif
+from shopsight import metrics, traffic_sources, whatif
 from shopsight.i18n import t
 
 NOV = {"start": date(2026, 11, 1), "end": date(2026, 11, 30)}
@@ -193,9 +193,9 @@ def test_sentence_formats_follow_the_placeholder_names():
     assert traffic_sources.sentence(f, "zh") == "付费来源带来 25.00% 的访客和 50.00% 的支付金额。"
     assert traffic_sources.signed_pct(-0.184, "zh") == "−18%"
     assert traffic_sources.signed_points(0.0123, "en") == "+1.2"
-    assert traffic_sources.change_of(0.03, 0.02, "pct") == pytest.approx(0.01)
-    assert traffic_sources.change_of(120, 100, "money") == pytest.approx(0.2)
-    assert traffic_sources.change_of(None, 100, "int") is None
+    assert metrics.change("conversion", 0.03, 0.02) == pytest.approx(0.01)
+    assert metrics.change("paid_amount", 120, 100) == pytest.approx(0.2)
+    assert metrics.change("visitors", None, 100) is None
     assert traffic_sources.change_text(0.0123, "pct", "zh") == "+1.23 pt"
     assert traffic_sources.change_text(-0.05, "money", "zh") == "-5.0%"
 

@@ -168,11 +168,7 @@ def group_cards(g: pd.DataFrame, lang: str, *, compare: bool) -> None:
             inner = st.columns(len(names))
             for c, name in zip(inner, names, strict=True):
                 fmt = metrics.get(name).fmt
-                change = (
-                    traffic_sources.change_of(r[name], r.get(f"cmp_{name}"), fmt)
-                    if compare
-                    else None
-                )
+                change = metrics.change(name, r[name], r.get(f"cmp_{name}")) if compare else None
                 c.metric(
                     metrics.label(name, lang),
                     metrics.fmt(name, r[name], lang),
