@@ -204,8 +204,6 @@ _AT_MOST = (
     ("clicks", "impressions"),
     ("refund_amount", "paid_amount"),  # a refund returns at most what was paid
 )
-# a header giving its values' unit as percent: 点击率(%), 转化率（%）, ctr %
-_PERCENT_UNIT = re.compile(r"[(（]\s*[%％]\s*[)）]\s*$|[%％]\s*$")
 # rates that are a share of their base (客单价 is a rate: input too, but money)
 _SHARES = ("rate:conversion", "rate:order", "rate:add_to_cart", "rate:ctr")
 
@@ -690,7 +688,7 @@ class _Plan:
         else:
             cast = _FROM_CAST[fn][1].format(d=f"d{j}")
             value = f"case when {self._cast_read(j)} then {cast} else {fn}(c{j}) end"
-        if canon.startswith("rate:") and _PERCENT_UNIT.search(self.headers[j]):
+        if canon.startswith("rate:") and synonyms.unit(self.headers[j]) == "%":
             return f"case when contains(c{j}, '%') then {value} else {value} / 100 end"
         return value
 

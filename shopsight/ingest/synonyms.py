@@ -677,7 +677,10 @@ PERSONAL_VALUE_PATTERNS = {
 _COMPARISON = re.compile(
     r"(变化|变化率|同比|环比|较上期|较前一|增长率|增幅|change|vs\.?previous|prior)$"
 )
-_UNIT_SUFFIX = re.compile(r"[（(](元|件|个|次|人|秒|毫秒|ms|%|pv|uv|rmb|cny|¥|￥)[)）]$|(?<=.)%$")
+# the unit a header gives its values: 支付金额(元), 点击率(%), 点击率%, 事件时间(毫秒)
+_UNIT_SUFFIX = re.compile(
+    r"[（(](?P<unit>元|件|个|次|人|秒|毫秒|ms|%|pv|uv|rmb|cny|¥|￥)[)）]$|(?<=.)(?P<bare>%)$"
+)
 
 
 _DUPLICATE = re.compile(r"__\d+$")  # headers.clean_headers marks repeated names `name__2`
@@ -687,15 +690,23 @@ _DUPLICATE = re.compile(r"__\d+$")  # headers.clean_headers marks repeated names
 _INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
 
 
-def header_key(header: str) -> str:
-    """Fold a header for matching: NFKC (full-width), lower case, no whitespace, no unit
-    suffix, no duplicate mark (a second 同比 or 手机 column is still one)."""
+def _squeezed(header: str) -> str:
+    """NFKC (full-width), lower case, no whitespace or invisible characters, no duplicate
+    mark (a second 同比 or 手机 column is still one)."""
     h = unicodedata.normalize("NFKC", _DUPLICATE.sub("", str(header))).lower()
-    h = re.sub(r"\s+", " ", h).strip()
-    h = h.translate(_INVISIBLE)
-    squeezed = h.replace(" ", "")
-    squeezed = _UNIT_SUFFIX.sub("", squeezed)
-    return squeezed
+    return re.sub(r"\s+", "", h).translate(_INVISIBLE)
+
+
+def header_key(header: str) -> str:
+    """Fold a header for matching: _squeezed, without its unit suffix (unit)."""
+    return _UNIT_SUFFIX.sub("", _squeezed(header))
+
+
+def unit(header: str) -> str | None:
+    """The unit the header gives its values (点击率(%) and 点击率% -> '%', 支付金额(元) ->
+    '元'), or None."""
+    m = _UNIT_SUFFIX.search(_squeezed(header))
+    return None if m is None else m["unit"] or m["bare"]
 
 
 def is_comparison(header: str) -> bool:
